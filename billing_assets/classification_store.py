@@ -1,0 +1,54 @@
+"""The classification cache and the firm's labelled history, kept in DuckDB."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+from billing_assets.core.classifier_api import LabeledExample
+from billing_assets.core.classify import SuggestionCache
+from billing_assets.core.model import Suggestion
+from billing_assets.core.overrides import Override
+from resources.warehouse import query, sql_text, staged_frame
+
+
+class DuckDBSuggestionCache(SuggestionCache):
+    """Classifier answers keyed by entry content, SOW version and classifier: an unchanged re-run asks nobody."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection):
+        self.conn = conn
+        self.hits = 0
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Suggestion]:
+        if not keys:
+            return {}
+        self.conn.register("wanted_keys", pd.DataFrame({"cache_key": pd.Series(list(keys), dtype=object)}))
+        rows = query(self.conn, "cache_lookup")
+        self.conn.unregister("wanted_keys")
+        self.hits += len(rows)
+        return {r["cache_key"]: Suggestion(r["sow_item"], r["work_type"], r["confidence"], r["rationale"])
+                for r in rows}
+
+    def put_many(self, items: dict[str, Suggestion]) -> None:
+        if not items:
+            return
+        rows = [(k, s.sow_item, s.work_type, s.confidence, s.rationale) for k, s in items.items()]
+        self.conn.register("staged", staged_frame(("cache_key", "sow_item", "work_type", "confidence", "rationale"),
+                                                  rows))
+        self.conn.execute(sql_text("queries/cache_store.sql"))
+        self.conn.unregister("staged")
+
+
+def labelled_history(conn: duckdb.DuckDBPyConnection, overrides: dict[str, Override]) -> list[LabeledExample]:
+    """Override rows that name a SOW item or work type, joined to their entries' text."""
+    labelled = {k: o for k, o in overrides.items() if o.sow_item or o.work_type}
+    if not labelled:
+        return []
+    conn.register("override_ids", pd.DataFrame({"entry_id": pd.Series(list(labelled), dtype=object)}))
+    rows = query(conn, "override_history")
+    conn.unregister("override_ids")
+    return [LabeledExample(r["client"], r["notes"], r["person"], r["project"], r["task"],
+                           labelled[r["entry_id"]].sow_item or None, labelled[r["entry_id"]].work_type or None)
+            for r in rows]

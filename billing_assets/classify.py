@@ -1,0 +1,82 @@
+"""Classification: every entry gets a work type and SOW item (spec section 3); what is unsure is held."""
+
+
+from collections import Counter, defaultdict
+
+import duckdb
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from billing_assets.classification_store import DuckDBSuggestionCache, labelled_history
+from billing_assets.common import run_partitions
+from billing_assets.core.classifier_api import ClassifierUsage
+from billing_assets.core.classify import classify_entries
+from billing_assets.ingest import ASSET_DEFAULTS, raw_time_entries
+from billing_assets.tables import CLASSIFIED_COLUMNS, classification_row, markdown_table, time_entry_from_row
+from resources.home import BillingHome
+from resources.llm import ClassifierResource
+from resources.warehouse import Warehouse, query, replace_partitions
+
+USAGE_COLUMNS = ("client", "month", "classifier", "requests", "input_tokens", "output_tokens",
+                 "cache_creation_input_tokens", "cache_read_input_tokens", "cost_usd", "cached_answers")
+
+
+def rows_by_partition(conn: duckdb.DuckDBPyConnection, name: str, pairs: list[tuple[str, str]]) -> dict:
+    """Rows of `sql/queries/<name>.sql` for the partitions, grouped by (client, month)."""
+    conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
+    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in query(conn, name):
+        grouped[(row["client"], row["month"])].append(row)
+    conn.unregister("partition_keys")
+    return grouped
+
+
+@asset(group_name="classify", kinds={"duckdb", "anthropic"}, deps=[raw_time_entries], **ASSET_DEFAULTS)
+def classified_time_entries(context: AssetExecutionContext, home: BillingHome, classifier: ClassifierResource,
+                            warehouse: Warehouse) -> MaterializeResult:
+    """Each entry's work type and SOW item: reviewer overrides, then rules (Billable?, task map, rush
+    keywords), then project codes, then the classifier (Claude or the offline classifier) for free-text notes.
+    Entries with a review reason (low confidence, unknown SOW item, missing project code, no rate, held by a
+    reviewer) are held: not priced, listed in the review queue."""
+    pairs = run_partitions(context)
+    overrides = home.overrides()
+    model = classifier.build()
+    usage_rows, rows, summary = [], [], []
+    total_usage = ClassifierUsage()
+    with warehouse.connect() as conn:
+        raw = rows_by_partition(conn, "raw_time_entries", pairs)
+        history = labelled_history(conn, overrides)
+        cache = DuckDBSuggestionCache(conn)
+        for client, month in pairs:
+            contract = home.contract_file(client).for_month(month)
+            entries = [time_entry_from_row(r) for r in raw.get((client, month), [])]
+            hits_before = cache.hits
+            results, usage = classify_entries(contract, entries, overrides, model.classify, model.cache_id,
+                                              history, cache)
+            total_usage.add(usage)
+            rows += [classification_row(client, month, c) for c in results]
+            usage_rows.append((client, month, model.cache_id, usage.requests, usage.input_tokens,
+                               usage.output_tokens, usage.cache_creation_input_tokens, usage.cache_read_input_tokens,
+                               round(usage.cost_usd, 6), cache.hits - hits_before))
+            held = [c for c in results if c.held]
+            summary.append((client, month, len(results), len(held),
+                            sum((e.hours for e, c in zip(entries, results, strict=True) if c.held), 0)))
+        replace_partitions(conn, pairs, {"classified_time_entries": (CLASSIFIED_COLUMNS, rows),
+                                         "classifier_usage": (USAGE_COLUMNS, usage_rows)})
+    reasons = Counter(r for row in rows for r in row[7].split(",") if r)
+    methods = Counter(row[6] for row in rows)
+    return MaterializeResult(metadata={
+        "entries": len(rows),
+        "held": sum(s[3] for s in summary),
+        "classifier": model.cache_id,
+        "api_requests": total_usage.requests,
+        "cached_answers": cache.hits,
+        "input_tokens": total_usage.input_tokens,
+        "output_tokens": total_usage.output_tokens,
+        "cache_read_input_tokens": total_usage.cache_read_input_tokens,
+        "cost_usd": round(total_usage.cost_usd, 6),
+        "methods": MetadataValue.md(markdown_table(("method", "entries"), sorted(methods.items()))),
+        "review_reasons": MetadataValue.md(markdown_table(("reason", "entries"), sorted(reasons.items()))),
+        "per_partition": MetadataValue.md(markdown_table(("client", "month", "entries", "held", "held hours"),
+                                                         summary)),
+    })

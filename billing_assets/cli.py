@@ -1,0 +1,125 @@
+"""The `billing` command: close months, validate inputs, write the demo firm, build review files."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import warnings
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from billing_assets.core.contract import load_contracts
+from billing_assets.core.months import month_index, month_range
+from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home
+
+DEMO_MONTHS = ("2026-08", "2026-10")
+
+
+def parse_months(text: str) -> list[str]:
+    """`YYYY-MM` or `YYYY-MM..YYYY-MM`; closed months only (the current month is still open)."""
+    first, _, last = text.partition("..")
+    last = last or first
+    for month in (first, last):
+        if len(month) != 7 or month[4] != "-" or not month.replace("-", "").isdigit() or not 1 <= int(month[5:]) <= 12:
+            raise SystemExit(f"billing: --month must be YYYY-MM or YYYY-MM..YYYY-MM, got {text!r}")
+    if month_index(last) < month_index(first):
+        raise SystemExit(f"billing: --month range {text!r} ends before it starts")
+    now = datetime.now(UTC)
+    if month_index(last) >= now.year * 12 + now.month - 1:
+        raise SystemExit(f"billing: {last} is not closed yet (the current month is excluded)")
+    return month_range(first, last)
+
+
+def prepare_environment(home: Path | None = None) -> None:
+    """Fix BILLING_HOME / BILLING_DB / DAGSTER_HOME for this process and create DAGSTER_HOME with dagster.yaml."""
+    if home is not None:
+        os.environ["BILLING_HOME"] = str(home)
+    os.environ["BILLING_HOME"] = str(billing_home())
+    os.environ["BILLING_DB"] = str(billing_db())
+    dh = dagster_home()
+    dh.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(dh)
+    if not (dh / "dagster.yaml").exists():
+        shutil.copyfile(REPO_ROOT / "dagster.yaml", dh / "dagster.yaml")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    prepare_environment()
+    from billing_assets.close import close_months, print_summary
+
+    months = parse_months(args.month)
+    outcome = close_months(months, args.client or None)
+    print_summary(outcome)
+    return 0 if outcome.ok else 1
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    prepare_environment()
+    from billing_assets.validate import validate_home
+
+    problems = validate_home(billing_home())
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s) in {billing_home()}")
+    return 1 if problems else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    home = Path(args.home or os.environ.get("BILLING_HOME") or "demo_home").resolve()
+    from billing_assets.demo import write_demo_home
+
+    write_demo_home(home)
+    print(f"demo billing home written to {home}")
+    prepare_environment(home)
+    from billing_assets.close import close_months, print_summary
+
+    outcome = close_months(month_range(*DEMO_MONTHS), None)
+    print_summary(outcome)
+    return 0 if outcome.ok else 1
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    prepare_environment()
+    from billing_assets.close import close_months
+
+    months = parse_months(args.month)
+    outcome = close_months(months, args.client or None, stages="review")
+    for month in months:
+        path = billing_home() / "review" / f"{month}.csv"
+        rows = max(0, len(path.read_text(encoding="utf-8").splitlines()) - 1) if path.exists() else 0
+        print(f"{path}: {rows} entries to review")
+    return 0 if outcome.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="billing", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    close = sub.add_parser("close", help="materialise the whole graph for client-months, months in order")
+    close.add_argument("--month", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
+    close.add_argument("--client", action="append", help="only these clients (repeatable)")
+    close.set_defaults(func=cmd_close)
+    validate = sub.add_parser("validate", help="check every contract and export; list all problems")
+    validate.set_defaults(func=cmd_validate)
+    demo = sub.add_parser("demo", help="write the demo billing home and close its months")
+    demo.add_argument("--home", help="where to write it (default $BILLING_HOME or ./demo_home)")
+    demo.set_defaults(func=cmd_demo)
+    review = sub.add_parser("review", help="classify and write review/<month>.csv for people to fill")
+    review.add_argument("--month", required=True)
+    review.add_argument("--client", action="append")
+    review.set_defaults(func=cmd_review)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", message=r".*(is currently in (beta|preview)|PreviewWarning|BetaWarning).*")
+    warnings.filterwarnings("ignore", module=r"dagster.*")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Closing months from the CLI: register clients, then materialise the graph into the DAGSTER_HOME instance
+(so the runs appear in the UI) in as few runs as possible: one run per contiguous block of healthy clients
+over the month range, and one run per client-month for clients whose inputs have problems, so that a bad
+contract or export row stops only its own client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
+
+from billing_assets.core.contract import load_contracts
+from billing_assets.jobs import range_tags
+from billing_assets.partitions import CLIENT_ID, client_month_key
+from billing_assets.settings import billing_db, billing_home
+from billing_assets.validate import source_problems_by_client
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+REVIEW_ASSETS = ("contracts", "raw_time_entries", "classified_time_entries", "review_queue")
+
+
+@dataclass
+class CloseOutcome:
+    months: list[str]
+    clients: list[str]
+    runs: list[tuple[str, bool, str]] = field(default_factory=list)  # (what, success, error)
+    rows: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(success for _, success, _ in self.runs)
+
+
+def register_clients(instance: DagsterInstance, ids: list[str]) -> None:
+    """Add every client id that is a valid slug and not yet registered (never removes: the sensor retires)."""
+    existing = set(instance.get_dynamic_partitions("client"))
+    new = [c for c in sorted(ids) if CLIENT_ID.fullmatch(c) and c not in existing]
+    if new:
+        instance.add_dynamic_partitions("client", new)
+
+
+def contiguous_blocks(order: list[str], chosen: set[str]) -> list[list[str]]:
+    """Split the chosen clients into runs of neighbours in partition order."""
+    blocks, current = [], []
+    for client in order:
+        if client in chosen:
+            current.append(client)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _failure_message(result: ExecuteInProcessResult) -> str:
+    messages = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
+            error = event.step_failure_data.error
+            while error and error.cause and "Error occurred while executing" in error.message:
+                error = error.cause
+            messages.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+    return "\n".join(messages) or "run failed"
+
+
+def _execute(job, instance: DagsterInstance, what: str, outcome: CloseOutcome, selection, **kwargs) -> None:
+    result = job.execute_in_process(instance=instance, raise_on_error=False, asset_selection=selection,
+                                    run_config=QUIET, **kwargs)
+    outcome.runs.append((what, result.success, "" if result.success else _failure_message(result)))
+
+
+def close_months(months: list[str], clients: list[str] | None, stages: str = "all") -> CloseOutcome:
+    """Materialise (clients x months); months in order within each run."""
+    from billing_assets.definitions import build_defs
+
+    defs = build_defs()
+    home = billing_home()
+    good, bad = load_contracts(home / "contracts")
+    known = sorted(set(good) | set(bad))
+    selected = sorted(clients) if clients else known
+    unknown = [c for c in selected if c not in known]
+    outcome = CloseOutcome(months, selected)
+    for client in unknown:
+        outcome.runs.append((client, False, f"contracts/{client}.yaml: not found"))
+    instance = DagsterInstance.get()
+    register_clients(instance, known)
+    problems = source_problems_by_client(home, good, months)
+    healthy = {c for c in selected if c in good and not problems.get(c)}
+    job = defs.resolve_job_def("month_close")
+    selection = [AssetKey(a) for a in REVIEW_ASSETS] if stages == "review" else None
+    order = list(instance.get_dynamic_partitions("client"))
+    for block in contiguous_blocks(order, healthy):
+        what = f"{block[0]}..{block[-1]} {months[0]}..{months[-1]}"
+        if len(block) == 1 and len(months) == 1:
+            _execute(job, instance, what, outcome, selection, partition_key=client_month_key(block[0], months[0]))
+        else:
+            _execute(job, instance, what, outcome, selection,
+                     tags=range_tags(block[0], block[-1], months[0], months[-1]))
+    for client in selected:
+        if client in healthy or client in unknown or not CLIENT_ID.fullmatch(client):
+            if not CLIENT_ID.fullmatch(client):
+                outcome.runs.append((client, False, f"contracts/{client}.yaml: file name is not a client id "
+                                                    "[a-z0-9][a-z0-9_-]{0,62}"))
+            continue
+        for month in months:
+            _execute(job, instance, f"{client} {month}", outcome, selection,
+                     partition_key=client_month_key(client, month))
+    outcome.rows = summary_rows(selected, months)
+    return outcome
+
+
+def summary_rows(clients: list[str], months: list[str]) -> list[dict]:
+    import duckdb
+
+    from resources.warehouse import query, sql_text
+
+    if not billing_db().exists():
+        return []
+    with duckdb.connect(str(billing_db())) as conn:
+        conn.execute(sql_text("schema/tables.sql"))
+        keys = pd.DataFrame([(c, m) for c in clients for m in months], columns=["client", "month"], dtype=object)
+        conn.register("partition_keys", keys)
+        return query(conn, "close_summary")
+
+
+def print_summary(outcome: CloseOutcome) -> None:
+    header = f"{'client':<28} {'month':<8} {'total':>14} {'cur':<4} {'billed h':>9} {'covered h':>9} " \
+             f"{'held h':>7} {'status':<13} {'push':<9}"
+    print(header)
+    print("-" * len(header))
+    for r in outcome.rows:
+        print(f"{r['client']:<28} {r['month']:<8} {r['total']:>14,.2f} {r['currency']:<4} "
+              f"{r['hours_billed'].normalize():>9f} {r['hours_covered'].normalize():>9f} "
+              f"{r['hours_held'].normalize():>7f} {r['status']:<13} {r['push_status'] or '-':<9}")
+    failed = [(what, error) for what, success, error in outcome.runs if not success]
+    print(f"\n{len(outcome.rows)} client-month(s) priced, {len(outcome.runs) - len(failed)} run(s) succeeded, "
+          f"{len(failed)} failed")
+    for what, error in failed:
+        print(f"\nFAILED {what}:\n  " + error.replace("\n", "\n  "))

@@ -1,0 +1,198 @@
+"""Classification of time entries (spec section 3): overrides, rules, project codes, then a classifier."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from billing_assets.core.classifier_api import (
+    ClassifierUsage,
+    ClassifyRequest,
+    ClientContext,
+    LabeledExample,
+    SowItemInfo,
+)
+from billing_assets.core.contract import Contract
+from billing_assets.core.model import NON_BILLABLE, RUSH, STANDARD, Classification, Suggestion, TimeEntry
+from billing_assets.core.overrides import Override
+from billing_assets.core.rates import base_rate, resolve_role
+
+REVIEW_REASONS = ("unknown_client", "missing_project_code", "low_confidence", "unknown_sow_item", "no_rate",
+                  "held_by_reviewer")
+
+
+@dataclass
+class _Partial:
+    work_type: str | None = None
+    work_type_method: str = ""
+    sow_item: str | None = None
+    sow_decided: bool = False
+    sow_method: str = ""
+
+
+def client_context(contract: Contract, history: Sequence[LabeledExample] = ()) -> ClientContext:
+    """What a classifier may know of a client: its SOW items, work types and the firm's history."""
+    items = tuple(SowItemInfo(i.id, i.name, i.description, i.billing, tuple(i.project_codes))
+                  for i in (contract.sow.items if contract.sow else []))
+    work_types = tuple(sorted((contract.work_type_names - {NON_BILLABLE}) | {STANDARD, RUSH}))
+    return ClientContext(contract.client, contract.name, items, work_types, contract.sow_version(),
+                         tuple(h for h in history if h.client == contract.client))
+
+
+def rush_match(keywords: Sequence[str], notes: str) -> bool:
+    """Whole-word, case-insensitive match of any rush keyword in the notes."""
+    return any(re.search(rf"(?<!\w){re.escape(k)}(?!\w)", notes, re.IGNORECASE) for k in keywords if k.strip())
+
+
+def cache_key(entry: TimeEntry, request: ClassifyRequest, context: ClientContext, classifier_id: str) -> str:
+    """The entry's content, the client's SOW version and the classifier: same key, same answer."""
+    parts = [classifier_id, context.sow_version, entry.date.isoformat(), entry.person, entry.project, entry.task,
+             entry.notes, str(entry.hours), str(request.need_sow_item), str(request.need_work_type),
+             request.known_sow_item or "", request.known_work_type or ""]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+class SuggestionCache:
+    """Where classifier answers are remembered (DuckDB in the pipeline, a dict in tests)."""
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Suggestion]:
+        return {}
+
+    def put_many(self, items: dict[str, Suggestion]) -> None:
+        return None
+
+
+ClassifyFn = Callable[[ClientContext, Sequence[ClassifyRequest]], tuple[list[Suggestion], ClassifierUsage]]
+
+
+def _deterministic(contract: Contract, entry: TimeEntry, override: Override | None) -> _Partial:
+    """Steps 1-3 of spec section 3, each field separately."""
+    p = _Partial()
+    if override and override.work_type:
+        p.work_type, p.work_type_method = override.work_type, "override"
+    elif not entry.billable:
+        p.work_type, p.work_type_method = NON_BILLABLE, "rule"
+    elif entry.task in contract.task_map:
+        p.work_type, p.work_type_method = contract.task_map[entry.task], "rule"
+    elif rush_match(contract.rush_keywords, entry.notes):
+        p.work_type, p.work_type_method = RUSH, "rule"
+    items = contract.sow.items if contract.sow else []
+    hourly = [i for i in items if i.billing == "hourly"]
+    if override and override.sow_item:
+        p.sow_item, p.sow_decided, p.sow_method = override.sow_item, True, "override"
+    elif not items:
+        p.sow_decided, p.sow_method = True, "no_sow"
+    else:
+        by_code = [i for i in items if entry.project_code and entry.project_code in i.project_codes]
+        if by_code:
+            p.sow_item, p.sow_decided, p.sow_method = by_code[0].id, True, "project_code"
+        elif len(hourly) == 1:
+            p.sow_item, p.sow_decided, p.sow_method = hourly[0].id, True, "only_item"
+    if p.work_type is None and not items:
+        p.work_type, p.work_type_method = STANDARD, "default"
+    return p
+
+
+def classify_entries(contract: Contract, entries: Sequence[TimeEntry], overrides: dict[str, Override],
+                     classify: ClassifyFn | None, classifier_id: str = "", history: Sequence[LabeledExample] = (),
+                     cache: SuggestionCache | None = None) -> tuple[list[Classification], ClassifierUsage]:
+    """Classify one client-month's entries (in processing order); returns one Classification per entry."""
+    context = client_context(contract, history)
+    partials = [_deterministic(contract, e, overrides.get(e.entry_id)) for e in entries]
+    pending = [(i, ClassifyRequest(e, not p.sow_decided, p.work_type is None, p.sow_item, p.work_type))
+               for i, (e, p) in enumerate(zip(entries, partials, strict=True))
+               if not p.sow_decided or p.work_type is None]
+    suggestions, usage = _ask(context, pending, classify, classifier_id, cache)
+    results = []
+    for i, (entry, partial) in enumerate(zip(entries, partials, strict=True)):
+        results.append(_decide(contract, entry, partial, suggestions.get(i), overrides.get(entry.entry_id),
+                               context, classify is not None))
+    return results, usage
+
+
+def _ask(context: ClientContext, pending: list[tuple[int, ClassifyRequest]], classify: ClassifyFn | None,
+         classifier_id: str, cache: SuggestionCache | None) -> tuple[dict[int, Suggestion], ClassifierUsage]:
+    usage = ClassifierUsage()
+    if not pending or classify is None:
+        return {}, usage
+    cache = cache or SuggestionCache()
+    keys = {i: cache_key(req.entry, req, context, classifier_id) for i, req in pending}
+    known = cache.get_many(list(keys.values()))
+    found = {i: known[keys[i]] for i, _ in pending if keys[i] in known}
+    missing = [(i, req) for i, req in pending if i not in found]
+    if missing:
+        answers, usage = classify(context, [req for _, req in missing])
+        if len(answers) != len(missing):
+            raise RuntimeError(f"classifier {classifier_id} returned {len(answers)} answers for {len(missing)} entries")
+        fresh = {i: answer for (i, _), answer in zip(missing, answers, strict=True)}
+        cache.put_many({keys[i]: s for i, s in fresh.items() if _cacheable(s)})
+        found.update(fresh)
+    return found, usage
+
+
+def _cacheable(suggestion: Suggestion) -> bool:
+    """Failed answers (no label, zero confidence) are asked again next time."""
+    return suggestion.confidence > 0 and (suggestion.sow_item is not None or suggestion.work_type is not None)
+
+
+def _decide(contract: Contract, entry: TimeEntry, p: _Partial, s: Suggestion | None, override: Override | None,
+            context: ClientContext, has_classifier: bool) -> Classification:
+    """Combine deterministic fields and the classifier's answer; list the review reasons."""
+    confidence = 1.0
+    methods = {p.work_type_method, p.sow_method} - {""}
+    work_type, sow_item, suggested = p.work_type, p.sow_item, None
+    if s is not None:
+        if work_type is None:
+            work_type = s.work_type
+        if not p.sow_decided:
+            sow_item = s.sow_item
+            suggested = s.sow_item
+        confidence = min(confidence, s.confidence)
+        methods.add("classifier")
+    reasons: list[str] = []
+    if work_type is None:
+        work_type = STANDARD
+        confidence = 0.0
+        reasons.append("low_confidence")
+    elif work_type not in contract.work_type_names:
+        reasons.append("low_confidence")
+    valid_items = contract.sow_item_ids
+    if valid_items and (sow_item is None or sow_item not in valid_items):
+        reasons.append("unknown_sow_item")
+        suggested = suggested or sow_item
+        sow_item = None
+    if contract.require_project_code and not entry.project_code:
+        reasons.append("missing_project_code")
+    if confidence < float(contract.review.min_confidence) and "low_confidence" not in reasons:
+        reasons.append("low_confidence")
+    action = override.action if override else ""
+    if _needs_rate(contract, work_type, sow_item):
+        role = resolve_role(contract, entry.person, entry.roles)
+        if base_rate(contract, entry.person, entry.project, role) is None:
+            reasons.append("no_rate")
+    if action == "bill":
+        reasons = [r for r in reasons if r == "no_rate"]
+    elif action == "hold":
+        reasons.append("held_by_reviewer")
+    elif action == "write_off":
+        reasons = []
+    method = "override" if "override" in methods else _method_name(methods, has_classifier)
+    rationale = s.rationale if s is not None else ", ".join(sorted(methods))
+    if override and override.note:
+        rationale = f"reviewer: {override.note}"
+    return Classification(entry.entry_id, work_type, sow_item, round(confidence, 4), method,
+                          [r for r in REVIEW_REASONS if r in reasons], suggested, action, rationale)
+
+
+def _needs_rate(contract: Contract, work_type: str, sow_item: str | None) -> bool:
+    item = contract.sow_item(sow_item)
+    return work_type != NON_BILLABLE and not (item is not None and item.billing == "fixed_fee")
+
+
+def _method_name(methods: set[str], has_classifier: bool) -> str:
+    for name in ("classifier", "project_code", "only_item", "rule", "default", "no_sow"):
+        if name in methods:
+            return name
+    return "rule"

@@ -1,0 +1,384 @@
+"""The contract file (spec section 2): Decimal-exact YAML, typed validation naming file and key path,
+amendments deep-merged by effective month."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
+
+from billing_assets.core.errors import ContractError
+from billing_assets.core.model import NON_BILLABLE, RUSH, STANDARD
+
+CLIENT_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+NonNegative = Field(ge=0)
+
+
+class DecimalLoader(yaml.SafeLoader):
+    """SafeLoader that reads every YAML number through its text as a Decimal, never a binary float."""
+
+
+def _decimal_from_scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
+    text = loader.construct_scalar(node).replace("_", "")
+    try:
+        return Decimal(text)
+    except ArithmeticError as exc:  # e.g. .inf / .nan
+        raise yaml.constructor.ConstructorError(None, None, f"not a decimal number: {text}",
+                                                node.start_mark) from exc
+
+
+DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_from_scalar)
+DecimalLoader.add_constructor("tag:yaml.org,2002:int", _decimal_from_scalar)
+# Dates stay text: month keys are YYYY-MM strings and a full date is a mistake we report, not convert.
+DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _month(value: str) -> str:
+    if not isinstance(value, str) or not MONTH.fullmatch(value):
+        raise ValueError(f"must be a YYYY-MM month, got {value!r}")
+    return value
+
+
+class Rounding(_Strict):
+    increment_hours: Decimal = Field(default=Decimal("0"), ge=0)
+    mode: Literal["up", "nearest", "none"] = "none"
+
+    @model_validator(mode="after")
+    def _increment_needed(self) -> Rounding:
+        if self.mode != "none" and self.increment_hours <= 0:
+            raise ValueError(f"increment_hours must be > 0 when mode is {self.mode}")
+        return self
+
+
+class RateOverride(_Strict):
+    person: str
+    project: str | None = None
+    rate: Decimal = NonNegative
+
+
+class WorkType(_Strict):
+    multiplier: Decimal = Field(default=Decimal("1"), ge=0)
+    counts_against_retainer: StrictBool = True
+
+
+class Rollover(_Strict):
+    max_hours: Decimal = NonNegative
+    expires_after_months: int = Field(ge=1)
+
+
+class Retainer(_Strict):
+    monthly_fee: Decimal = NonNegative
+    included_hours: Decimal = NonNegative
+    overage_multiplier: Decimal = Field(default=Decimal("1"), ge=0)
+    rollover: Rollover | None = None
+
+
+class Cap(_Strict):
+    name: str
+    project: str | None = None
+    sow_item: str | None = None
+    period: Literal["month", "lifetime"]
+    amount: Decimal = NonNegative
+    since: str | None = None
+
+    _check_since = field_validator("since")(lambda v: v if v is None else _month(v))
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> Cap:
+        if self.project is not None and self.sow_item is not None:
+            raise ValueError("a cap is scoped by project or by sow_item, not both")
+        return self
+
+    @property
+    def scope(self) -> tuple[str, str | None]:
+        if self.project is not None:
+            return ("project", self.project)
+        if self.sow_item is not None:
+            return ("sow_item", self.sow_item)
+        return ("all", None)
+
+
+class Tier(_Strict):
+    from_hours: Decimal = NonNegative
+    factor: Decimal = NonNegative
+
+
+class Expenses(_Strict):
+    markup_pct: Decimal = Field(default=Decimal("0"), ge=0)
+
+
+class Review(_Strict):
+    min_confidence: Decimal = Field(default=Decimal("0.8"), ge=0, le=1)
+
+
+class SowItem(_Strict):
+    id: str
+    name: str
+    description: str = ""
+    billing: Literal["hourly", "fixed_fee"] = "hourly"
+    project_codes: list[str] = []
+    schedule: dict[str, Decimal] = {}
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, Decimal) else value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for month, amount in value.items():
+            _month(month)
+            if amount < 0:
+                raise ValueError(f"@{month}: must be >= 0")
+        return value
+
+
+class Sow(_Strict):
+    items: list[SowItem] = []
+
+
+class Contract(_Strict):
+    """One client's contract as it applies in one month (amendments already merged)."""
+
+    client: str
+    name: str
+    aliases: list[str] = []
+    currency: str = "USD"
+    terms_days: int = Field(default=30, ge=0)
+    require_project_code: StrictBool = False
+    rounding: Rounding = Rounding()
+    default_rate: Decimal | None = Field(default=None, ge=0)
+    roles: dict[str, Decimal] = {}
+    people: dict[str, str] = {}
+    rate_overrides: list[RateOverride] = []
+    work_types: dict[str, WorkType] = {}
+    task_map: dict[str, str] = {}
+    rush_keywords: list[str] = []
+    retainer: Retainer | None = None
+    caps: list[Cap] = []
+    tiers: list[Tier] = []
+    discount_pct: Decimal = Field(default=Decimal("0"), ge=0, le=100)
+    minimum_monthly_fee: Decimal = Field(default=Decimal("0"), ge=0)
+    expenses: Expenses = Expenses()
+    review: Review = Review()
+    sow: Sow | None = None
+
+    @field_validator("roles")
+    @classmethod
+    def _rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        bad = [role for role, rate in value.items() if rate < 0]
+        if bad:
+            raise ValueError("; ".join(f"@{role}: must be >= 0" for role in bad))
+        return value
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Contract:
+        problems = []
+        if not CLIENT_SLUG.fullmatch(self.client):
+            problems.append(f"client: {self.client!r} is not a slug [a-z0-9][a-z0-9_-]{{0,62}}")
+        known = self.work_type_names
+        for task, work_type in self.task_map.items():
+            if work_type not in known:
+                problems.append(f"task_map.{task}: unknown work type {work_type!r} (known: {sorted(known)})")
+        if self.tiers:
+            if self.tiers[0].from_hours != 0:
+                problems.append("tiers[0].from_hours: tiers must start at 0")
+            for i in range(1, len(self.tiers)):
+                if self.tiers[i].from_hours <= self.tiers[i - 1].from_hours:
+                    problems.append(f"tiers[{i}].from_hours: must be strictly greater than the previous tier")
+        seen_scopes: dict[tuple[str, str | None], str] = {}
+        for i, cap in enumerate(self.caps):
+            if cap.scope in seen_scopes:
+                problems.append(f"caps[{i}]: same scope as cap {seen_scopes[cap.scope]!r}")
+            seen_scopes.setdefault(cap.scope, cap.name)
+            if cap.sow_item is not None and cap.sow_item not in self.sow_item_ids:
+                problems.append(f"caps[{i}].sow_item: unknown SOW item {cap.sow_item!r}")
+        if len({c.name for c in self.caps}) != len(self.caps):
+            problems.append("caps: cap names must be unique")
+        ids = [item.id for item in (self.sow.items if self.sow else [])]
+        if len(set(ids)) != len(ids):
+            problems.append("sow.items: SOW item ids must be unique")
+        codes: dict[str, str] = {}
+        for item in self.sow.items if self.sow else []:
+            for code in item.project_codes:
+                if code in codes and codes[code] != item.id:
+                    problems.append(f"sow.items.{item.id}.project_codes: {code!r} also maps to {codes[code]!r}")
+                codes[code] = item.id
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def work_type_names(self) -> set[str]:
+        return {STANDARD, RUSH, NON_BILLABLE, *self.work_types}
+
+    @property
+    def sow_item_ids(self) -> set[str]:
+        return {item.id for item in self.sow.items} if self.sow else set()
+
+    def work_type(self, name: str) -> WorkType:
+        """Pricing parameters of a work type; standard and an undeclared rush price like standard."""
+        return self.work_types.get(name, WorkType())
+
+    def sow_item(self, item_id: str | None) -> SowItem | None:
+        for item in self.sow.items if self.sow else []:
+            if item.id == item_id:
+                return item
+        return None
+
+    def role_rate(self, role: str) -> tuple[str, Decimal] | None:
+        """(contract role name, rate) for a role matched case-insensitively."""
+        wanted = role.strip().lower()
+        for name, rate in self.roles.items():
+            if name.lower() == wanted:
+                return name, rate
+        return None
+
+    def sow_version(self) -> str:
+        """Content hash of the SOW items: a classification cache key part."""
+        items = [item.model_dump(mode="json") for item in (self.sow.items if self.sow else [])]
+        return hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:16]
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+class Amendment(BaseModel):
+    """An effective-dated partial contract; its keys are validated after merging."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    effective_from: str
+
+    _check = field_validator("effective_from")(lambda v: _month(v))
+
+
+def deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; lists and scalars replace."""
+    merged = copy.deepcopy(base)
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _format_errors(label: str, exc: ValidationError, prefix: str = "") -> list[str]:
+    """`file: key.path: message` for each pydantic error; "@key: msg" parts extend the path."""
+    problems = []
+    for err in exc.errors():
+        path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
+        for part in err["msg"].removeprefix("Value error, ").split("; "):
+            where = path
+            if part.startswith("@"):
+                key, _, part = part[1:].partition(": ")
+                where = f"{path}.{key}" if path else key
+            elif not path and ": " in part:
+                where, _, part = part.partition(": ")
+            problems.append(f"{label}: {prefix}{where or '(top level)'}: {part}")
+    return problems
+
+
+class ContractFile:
+    """A parsed contract file: the base plus amendments; `for_month(M)` gives the contract in force."""
+
+    def __init__(self, path: Path, label: str | None = None):
+        self.path = path
+        self.label = label or f"contracts/{path.name}"
+        self.raw = self._load()
+        self.amendments = self._amendments()
+        self._cache: dict[tuple[int, ...], Contract] = {}
+        self.validate_all()
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=DecimalLoader)
+        except yaml.YAMLError as exc:
+            raise ContractError([f"{self.label}: not valid YAML: {exc}"]) from exc
+        if not isinstance(data, dict):
+            raise ContractError([f"{self.label}: (top level): must be a mapping"])
+        if data.get("client") != self.path.stem:
+            raise ContractError([f"{self.label}: client: must equal the file name stem {self.path.stem!r}, "
+                                 f"got {data.get('client')!r}"])
+        return data
+
+    def _amendments(self) -> list[tuple[str, dict[str, Any]]]:
+        raw = self.raw.get("amendments", [])
+        if not isinstance(raw, list):
+            raise ContractError([f"{self.label}: amendments: must be a list"])
+        result, problems = [], []
+        for i, item in enumerate(raw):
+            try:
+                amendment = Amendment.model_validate(item)
+            except ValidationError as exc:
+                problems.extend(_format_errors(self.label, exc, f"amendments[{i}]."))
+                continue
+            change = {k: v for k, v in item.items() if k != "effective_from"}
+            if "client" in change or "amendments" in change:
+                problems.append(f"{self.label}: amendments[{i}]: may not change client or amendments")
+            result.append((amendment.effective_from, change))
+        if problems:
+            raise ContractError(problems)
+        return result
+
+    def _build(self, applied: tuple[int, ...]) -> Contract:
+        if applied not in self._cache:
+            data = {k: v for k, v in self.raw.items() if k != "amendments"}
+            for i in applied:
+                data = deep_merge(data, self.amendments[i][1])
+            prefix = f"amendments[{applied[-1]}] -> " if applied else ""
+            try:
+                self._cache[applied] = Contract.model_validate(data)
+            except ValidationError as exc:
+                raise ContractError(_format_errors(self.label, exc, prefix)) from exc
+        return self._cache[applied]
+
+    def validate_all(self) -> None:
+        """Validate the base and every amended version, reporting each problem once."""
+        problems: list[str] = []
+        bare: set[str] = set()
+        for month in [None, *sorted({m for m, _ in self.amendments})]:
+            applied = () if month is None else tuple(i for i, (m, _) in enumerate(self.amendments) if m <= month)
+            try:
+                self._build(applied)
+            except ContractError as exc:
+                for problem in exc.problems:
+                    key = re.sub(r"amendments\[\d+\] -> ", "", problem)
+                    if key not in bare:
+                        bare.add(key)
+                        problems.append(problem)
+        if problems:
+            raise ContractError(problems)
+
+    def for_month(self, month: str) -> Contract:
+        """The base, then every amendment with effective_from <= month, in file order."""
+        return self._build(tuple(i for i, (m, _) in enumerate(self.amendments) if m <= month))
+
+    @property
+    def client(self) -> str:
+        return self.raw["client"]
+
+
+def load_contracts(folder: Path) -> tuple[dict[str, ContractFile], dict[str, list[str]]]:
+    """Every `*.yaml` in the folder: good files by client, and problems by client (file stem)."""
+    good: dict[str, ContractFile] = {}
+    bad: dict[str, list[str]] = {}
+    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+        try:
+            good[path.stem] = ContractFile(path)
+        except ContractError as exc:
+            bad[path.stem] = exc.problems
+    return good, bad

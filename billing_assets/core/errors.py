@@ -1,0 +1,31 @@
+"""Errors that name the file and the row or key at fault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BillingInputError(ValueError):
+    """Bad input: the message names the file and the row or key path."""
+
+
+class ContractError(BillingInputError):
+    """One or more problems in one contract file; `problems` holds each `file: key.path: message`."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A source row that could not be read. client_name/month say whose partition it blocks."""
+
+    file: str
+    row: int  # 1-based data row (the header is row 0)
+    message: str
+    client_name: str = ""
+    month: str = ""  # "" when the date itself is unreadable: it blocks every month of that client
+
+    def __str__(self) -> str:
+        return f"{self.file}: row {self.row}: {self.message}"

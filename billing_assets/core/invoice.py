@@ -1,0 +1,264 @@
+"""The QuickBooks shape of a priced invoice: DocNumber, the QBO v3 Invoice JSON, the offline outbox copy
+and an HTML preview for the reviewer. Pure: no Dagster, no I/O.
+
+Money stays Decimal end to end; `dumps_payload` writes Decimals as exact JSON numbers.
+
+Qty x UnitPrice = Amount: QuickBooks rejects a sales line whose Amount is not Qty x UnitPrice rounded to
+cents. Time lines are priced as round2(qty x rate), which lands on a half-cent tie for some products
+(0.5 h x 10.01 = 5.005 -> 5.01), where QuickBooks' rounding may disagree with ours. `line_qty_price`
+keeps the contract rate whenever |qty x rate - amount| < 0.005 (unambiguous under any rounding rule) and
+otherwise sends UnitPrice = amount / qty to 5 decimals; if that still does not fit, the line goes as
+Qty 1 x amount. Amount is always the draft's exact amount.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from billing_assets.core.model import InvoiceDraft, InvoiceLine
+
+DOC_NUMBER_MAX = 21
+DESCRIPTION_MAX = 4000
+ITEM_NAME_MAX = 100
+CENT = Decimal("0.01")
+HALF_CENT = Decimal("0.005")
+UNIT_PRICE_STEP = Decimal("0.00001")
+NOTE_PREFIX = "billing:"
+
+KIND_ITEM_NAMES = {
+    "retainer_fee": "Retainer fee",
+    "fixed_fee": "Fixed fee",
+    "retainer_covered": "Retainer hours",
+    "hourly": "Hourly services",
+    "overage": "Overage hours",
+    "cap_adjustment": "Cap adjustment",
+    "discount": "Discount",
+    "minimum_adjustment": "Minimum adjustment",
+    "expense": "Reimbursable expenses",
+}
+ROLE_KINDS = ("retainer_covered", "hourly", "overage")  # one service item per role for time lines
+
+
+def doc_number(client: str, month: str) -> str:
+    """Deterministic DocNumber for one client-month: `<slug prefix>-<YYYYMM>-<hash5>`, at most 21 chars."""
+    if not re.fullmatch(r"\d{4}-\d{2}", month):
+        raise ValueError(f"month must be YYYY-MM, got {month!r}")
+    prefix = re.sub(r"[^A-Za-z0-9]", "", client).upper()[:7] or "INV"
+    digest = hashlib.sha256(f"{client}|{month}".encode()).hexdigest()[:5].upper()
+    number = f"{prefix}-{month.replace('-', '')}-{digest}"
+    assert len(number) <= DOC_NUMBER_MAX
+    return number
+
+
+def private_note(draft: InvoiceDraft) -> str:
+    """The PrivateNote that marks an invoice as ours: client-month key and content hash."""
+    return f"{NOTE_PREFIX}{draft.key} hash:{draft.content_hash}"
+
+
+def parse_private_note(note: str | None) -> tuple[str, str] | None:
+    """(key, content_hash) from a PrivateNote we wrote, or None when the note is not ours."""
+    match = re.fullmatch(r"billing:(\S+) hash:(\S+)", (note or "").strip())
+    return (match.group(1), match.group(2)) if match else None
+
+
+def item_name(line: InvoiceLine) -> str:
+    """The QuickBooks service item for a line: one per kind, and per role for time lines."""
+    base = KIND_ITEM_NAMES.get(line.kind)
+    if base is None:
+        raise ValueError(f"line {line.line_no}: unknown line kind {line.kind!r}")
+    role = (line.role or "").strip()
+    name = f"{base} - {role}" if line.kind in ROLE_KINDS and role else base
+    # ':' separates sub-items in QuickBooks names; tabs/newlines are rejected.
+    name = re.sub(r"\s+", " ", re.sub(r"\s*:\s*", " - ", name)).strip()
+    return name[:ITEM_NAME_MAX]
+
+
+def item_names(draft: InvoiceDraft) -> list[str]:
+    """The distinct item names a draft needs, in line order."""
+    return list(dict.fromkeys(item_name(line) for line in draft.lines))
+
+
+def round2(value: Decimal) -> Decimal:
+    """Round to cents, half up (the pricing convention)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_qty_price(line: InvoiceLine) -> tuple[Decimal, Decimal]:
+    """(Qty, UnitPrice) to send so that Qty x UnitPrice rounds to Amount under any rounding rule."""
+    qty, price, amount = line.quantity, line.unit_price, line.amount
+    if qty == 0:
+        return (Decimal(0), price) if amount == 0 else (Decimal(1), amount)
+    if abs(qty * price - amount) < HALF_CENT:
+        return qty, price
+    derived = _trim((amount / qty).quantize(UNIT_PRICE_STEP, rounding=ROUND_HALF_UP))
+    if abs(qty * derived - amount) < HALF_CENT:
+        return qty, derived
+    return Decimal(1), amount
+
+
+def _trim(value: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent notation (10.02000 -> 10.02, 150.000 -> 150)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def _line_payload(line: InvoiceLine, item_ref: dict[str, str]) -> dict[str, Any]:
+    qty, price = line_qty_price(line)
+    return {
+        "LineNum": line.line_no,
+        "Description": line.description[:DESCRIPTION_MAX],
+        "Amount": line.amount,
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": item_ref, "Qty": qty, "UnitPrice": price},
+    }
+
+
+def _invoice_payload(draft: InvoiceDraft, customer_ref: dict[str, str],
+                     item_ref: Callable[[str], dict[str, str]]) -> dict[str, Any]:
+    if not draft.lines:
+        raise ValueError(f"{draft.key}: an invoice needs at least one line")
+    return {
+        "DocNumber": doc_number(draft.client, draft.month),
+        "TxnDate": draft.invoice_date.isoformat(),
+        "DueDate": draft.due_date.isoformat(),
+        "CustomerRef": customer_ref,
+        "CurrencyRef": {"value": draft.currency},
+        "EmailStatus": "NotSet",
+        "PrivateNote": private_note(draft),
+        "Line": [_line_payload(line, item_ref(item_name(line))) for line in draft.lines],
+    }
+
+
+def qbo_invoice_payload(draft: InvoiceDraft, customer_ref: str,
+                        item_refs: Mapping[str, str]) -> dict[str, Any]:
+    """The QBO v3 Invoice JSON for a draft. `customer_ref` is the Customer Id; `item_refs` maps
+    `item_name(line)` to the Item Id. Money values are Decimal (serialize with `dumps_payload`)."""
+
+    def ref(name: str) -> dict[str, str]:
+        if name not in item_refs:
+            raise ValueError(f"{draft.key}: no QuickBooks item id for {name!r}")
+        return {"value": str(item_refs[name]), "name": name}
+
+    return _invoice_payload(draft, {"value": str(customer_ref), "name": draft.customer_name}, ref)
+
+
+def outbox_payload(draft: InvoiceDraft) -> dict[str, Any]:
+    """The same invoice with the customer and items by name (no QuickBooks ids), for the offline outbox."""
+    return _invoice_payload(draft, {"name": draft.customer_name}, lambda name: {"name": name})
+
+
+_DECIMAL_MARK = re.compile(r'"\\u0000dec:([-0-9.Ee+]+)"')
+
+
+def dumps_payload(payload: Any, *, indent: int | None = None) -> str:
+    """JSON text with Decimals written as exact JSON numbers (never through float)."""
+
+    def default(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                raise ValueError(f"not a finite amount: {value}")
+            return f"\u0000dec:{value}"
+        if isinstance(value, date):
+            return value.isoformat()
+        raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+    return _DECIMAL_MARK.sub(r"\1", json.dumps(payload, default=default, indent=indent, sort_keys=False))
+
+
+# --- HTML preview -------------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222;margin:2rem;}
+.invoice{max-width:860px;margin:auto;}
+.banner{background:#fff4d6;border:1px solid #e8c66a;padding:.5rem .75rem;margin-bottom:1rem;font-size:.9rem;}
+.head{display:flex;justify-content:space-between;align-items:flex-start;}
+h1{font-size:1.6rem;margin:0 0 .25rem 0;} h2{font-size:1.1rem;margin:0;color:#555;font-weight:normal;}
+dl{display:grid;grid-template-columns:auto auto;gap:.15rem 1rem;margin:0;font-size:.9rem;}
+dt{color:#666;} dd{margin:0;text-align:right;}
+table{width:100%;border-collapse:collapse;margin-top:1.5rem;font-size:.9rem;}
+th{text-align:left;border-bottom:2px solid #333;padding:.4rem;}
+td{border-bottom:1px solid #ddd;padding:.4rem;vertical-align:top;}
+.num{text-align:right;white-space:nowrap;} .kind{color:#777;font-size:.8rem;}
+tfoot td{border:none;font-weight:bold;} .warn{color:#b00020;}
+.foot{margin-top:1.5rem;color:#888;font-size:.75rem;}
+"""
+
+
+def _money(value: Decimal) -> str:
+    return f"{round2(value):,.2f}"
+
+
+def _qty(value: Decimal) -> str:
+    return format(_trim(value), "f")
+
+
+def _price(value: Decimal) -> str:
+    return f"{value:,.2f}" if value == round2(value) else f"{_trim(value):,f}"
+
+
+def _month_label(month: str) -> str:
+    year, mon = (int(part) for part in month.split("-"))
+    return date(year, mon, 1).strftime("%B %Y")
+
+
+def _preview_row(line: InvoiceLine) -> str:
+    qty, price = line_qty_price(line)
+    e = html.escape
+    return (
+        "<tr>"
+        f"<td>{line.line_no}</td>"
+        f"<td>{e(line.description)}<div class=\"kind\">{e(line.kind.replace('_', ' '))}</div></td>"
+        f"<td>{e(item_name(line))}</td>"
+        f"<td class=\"num\">{e(_qty(qty))}</td>"
+        f"<td class=\"num\">{e(_price(price))}</td>"
+        f"<td class=\"num\">{e(_money(line.amount))}</td>"
+        "</tr>"
+    )
+
+
+def render_html_preview(draft: InvoiceDraft) -> str:
+    """A self-contained HTML page of the draft as QuickBooks will receive it. All text is escaped."""
+    e = html.escape
+    subtotal = sum((line.amount for line in draft.lines), Decimal(0))
+    mismatch = "" if subtotal == draft.total else (
+        f'<tr><td colspan="5" class="num warn">Lines sum to {e(_money(subtotal))}, '
+        f'draft total is {e(_money(draft.total))}</td><td></td></tr>')
+    rows = "\n".join(_preview_row(line) for line in draft.lines)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Invoice {e(doc_number(draft.client, draft.month))} - {e(draft.customer_name)}</title>
+<style>{_CSS}</style></head>
+<body><div class="invoice">
+<div class="banner">Draft for review: not sent. QuickBooks EmailStatus stays NotSet until approved.</div>
+<div class="head">
+<div><h1>{e(draft.customer_name)}</h1><h2>Services for {e(_month_label(draft.month))}</h2></div>
+<dl>
+<dt>Invoice no.</dt><dd>{e(doc_number(draft.client, draft.month))}</dd>
+<dt>Invoice date</dt><dd>{e(draft.invoice_date.isoformat())}</dd>
+<dt>Due date</dt><dd>{e(draft.due_date.isoformat())}</dd>
+<dt>Currency</dt><dd>{e(draft.currency)}</dd>
+</dl>
+</div>
+<table>
+<thead><tr><th>#</th><th>Description</th><th>Item</th><th class="num">Qty</th><th class="num">Unit price</th>
+<th class="num">Amount</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+<tfoot>
+<tr><td colspan="5" class="num">Subtotal</td><td class="num">{e(_money(subtotal))}</td></tr>
+<tr><td colspan="5" class="num">Total ({e(draft.currency)})</td>
+<td class="num">{e(_money(draft.total))}</td></tr>
+{mismatch}
+</tfoot>
+</table>
+<div class="foot">Client {e(draft.client)} &middot; month {e(draft.month)} &middot;
+content hash {e(draft.content_hash[:16])}</div>
+</div></body></html>
+"""

@@ -1,0 +1,37 @@
+"""Month keys `YYYY-MM`: arithmetic and ranges."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+
+def month_index(month: str) -> int:
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+def month_from_index(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def add_months(month: str, n: int) -> str:
+    return month_from_index(month_index(month) + n)
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Inclusive list of months from first to last."""
+    return [month_from_index(i) for i in range(month_index(first), month_index(last) + 1)]
+
+
+def first_day(month: str) -> date:
+    year, mon = month.split("-")
+    return date(int(year), int(mon), 1)
+
+
+def first_day_after(month: str) -> date:
+    """The invoice date of a month: the first day of the next month."""
+    return first_day(add_months(month, 1))
+
+
+def last_day(month: str) -> date:
+    return first_day_after(month) - timedelta(days=1)

@@ -1,0 +1,543 @@
+"""The offline classifier: SOW item and work type from the note, the SOW text, the month and the history.
+
+Pure Python, deterministic, no I/O. For one client-month it
+1. builds a bag of features per SOW item from its name and description (stems, bigrams and lexicon
+   concepts; exclusion clauses such as "ad copy is excluded (see Paid social)" give their words to the item
+   they point at instead);
+2. scores each note against the items, BM25-style with IDF over the items, typos corrected, and damps items
+   that are not the home of the kind of work the note names (a page that is "embedded" is built, not
+   designed);
+3. adds context: the kinds of work that recur in the person's notes (their role), the items of the
+   person's other entries this month, and votes of similar notes in the client's approved history;
+4. reads rush from cue phrases (deadline within hours, schedule moved up, production incident, ...);
+5. turns the posterior, a skeptical posterior that trusts the person's other work more, the note's
+   specificity and the rush evidence into a calibrated confidence and a rationale for reviewers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from billing_assets.core.classifier_api import (
+    ClassifierUsage,
+    ClassifyRequest,
+    ClientContext,
+    LabeledExample,
+    SowItemInfo,
+)
+from billing_assets.core.model import RUSH, STANDARD, Suggestion
+from billing_assets.core.offline_lexicon import DISCIPLINES
+from billing_assets.core.offline_rush import RushAssessment, assess_rush
+from billing_assets.core.offline_text import (
+    BIGRAM_PREFIX,
+    CONCEPT_PREFIX,
+    TextFeatures,
+    concepts_in,
+    featurize,
+    generic_stems,
+    lexicon_stems,
+)
+
+CACHE_ID = "offline-v1"
+
+# Weights of feature kinds when a note is scored against an item.
+KIND_WEIGHT = {"stem": 1.0, "bigram": 1.0, "concept": 0.55}
+NAME_BONUS = 1.5  # a word of an item's name counts this much more than a word of its description
+BM25_K = 0.5
+TEMPERATURE = 1.0  # lexical score -> logit
+PERSON_WEIGHT = 0.5  # log person prior -> logit
+PERSON_ALPHA = 2.0  # smoothing of the person prior (pseudo-entries spread over all items)
+PERSON_DAYS = 4.0  # time scale of "nearby" entries of the same person
+HISTORY_PERSON_WEIGHT = 1.0  # a history label of the person counts like one entry of the month
+ROLE_WEIGHT = 1.0  # logit bonus per unit of match between a person's recurring work words and an item
+DISCIPLINE_WEIGHT = 1.0  # logit bonus for the item that is the main home of a discipline the note names
+OFF_DISCIPLINE = 0.5  # lexical score factor of an item that is not the home of the note's kind of work
+ROLE_MIN_SHARE = 0.34  # a feature is part of a person's role when this share of their notes has it
+ROLE_MIN_NOTES = 3
+ROLE_DAYS = 10.0  # time scale of the role window
+HISTORY_ROLE_WEIGHT = 0.3  # a history note of the person counts this much in their role
+HISTORY_VOTE = 6.0  # logit bonus per unit of squared similarity of history neighbours with an item
+HISTORY_MIN_SIM = 0.35
+HISTORY_K = 3
+UNKNOWN_WORD_IDF = 2.0
+SKEPTIC_PERSON_WEIGHT = 1.0  # person prior weight of the skeptical posterior used for confidence
+CALIBRATION_POWER = 0.63  # posterior -> confidence: on classify_dev a posterior of 0.7 was right ~95%
+VAGUE_CAP = 0.55  # confidence ceiling of a vague note
+HISTORY_TWIN = 0.8  # similarity from which a history note counts as the same note
+HISTORY_TWIN_CONFIDENCE = 0.9  # confidence floor when such a twin agrees with the choice
+EXCLUSION_MARKERS = ("exclud", "out of scope", "not included", "not in scope", "written under", "see ",
+                     "belongs to", "covered under", "handled under", "separate sow", "not part of")
+
+
+@dataclass
+class ItemBags:
+    """Feature bags of the client's SOW items, with IDF over the items."""
+
+    items: tuple[SowItemInfo, ...]
+    bags: list[Counter[str]]
+    idf: dict[str, float]
+    names: list[frozenset[str]] = field(default_factory=list)
+    vocab: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def ids(self) -> list[str]:
+        return [item.id for item in self.items]
+
+
+def _kind(feature: str) -> str:
+    if feature.startswith(CONCEPT_PREFIX):
+        return "concept"
+    return "bigram" if feature.startswith(BIGRAM_PREFIX) else "stem"
+
+
+def _clauses(description: str) -> list[str]:
+    """Description split into sentences and semicolon clauses."""
+    text = description.replace("; ", ". ").replace(" (see ", ". see ").replace("(see ", ". see ")
+    return [c.strip() for c in text.split(". ") if c.strip()]
+
+
+def _is_exclusion(clause: str) -> bool:
+    low = " " + clause.lower()
+    return any(marker in low for marker in EXCLUSION_MARKERS)
+
+
+def _referenced_item(clause: str, items: Sequence[SowItemInfo], own: str) -> str | None:
+    """The other item whose name an exclusion clause names ("written under Content and copywriting")."""
+    low = clause.lower()
+    best, best_len = None, 0
+    for item in items:
+        if item.id != own and item.name.lower() in low and len(item.name) > best_len:
+            best, best_len = item.id, len(item.name)
+    return best
+
+
+def build_item_bags(items: Sequence[SowItemInfo]) -> ItemBags:
+    """Feature bags per item: name and description, without the description's exclusion clauses."""
+    bags = {item.id: Counter[str]() for item in items}
+    names = [frozenset(featurize(item.name).counts) for item in items]
+    for item in items:
+        bags[item.id].update(featurize(item.name).counts)
+        positive: Counter[str] = Counter()
+        excluded: list[tuple[Counter[str], str | None]] = []
+        for clause in _clauses(item.description):
+            feats = featurize(clause).counts
+            if _is_exclusion(clause):
+                excluded.append((feats, _referenced_item(clause, items, item.id)))
+            else:
+                positive.update(feats)
+        bags[item.id].update(positive)
+        for feats, target in excluded:
+            if target is not None:
+                name_feats = featurize(next(i.name for i in items if i.id == target)).counts
+                for feat, n in feats.items():
+                    if feat not in name_feats:
+                        bags[target][feat] += 0.5 * n
+    ordered = [bags[item.id] for item in items]
+    n_items = len(ordered)
+    df: Counter[str] = Counter()
+    for bag in ordered:
+        df.update(bag.keys())
+    idf = {f: math.log(1.0 + (n_items - d + 0.5) / (d + 0.5)) for f, d in df.items()}
+    vocab = frozenset(f for f in df if _kind(f) == "stem")
+    return ItemBags(items=tuple(items), bags=ordered, idf=idf, names=names, vocab=vocab)
+
+
+def _edit1(a: str, b: str) -> bool:
+    """True when a and b differ by one insertion, deletion, substitution or adjacent swap."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def correct_typos(features: TextFeatures, vocab: frozenset[str]) -> Counter[str]:
+    """Note features with unknown long stems replaced by the one SOW stem one edit away (typos such as
+    "subscrption"), with the concepts of the corrected word."""
+    counts = Counter(features.counts)
+    for s in set(features.content):
+        if s in vocab or s in lexicon_stems() or len(s) < 6:
+            continue
+        near = sorted(v for v in vocab if _edit1(s, v))
+        if len(near) == 1:
+            counts[near[0]] += counts.pop(s)
+            for concept in concepts_in([near[0]]):
+                counts[concept] = max(counts[concept], 1.0)
+    return counts
+
+
+def lexical_scores(query: Counter[str], bags: ItemBags) -> list[float]:
+    """BM25-style score of a note's features against each item's bag."""
+    return [sum(_contribution(bags, i, feat, weight) for feat, weight in query.items())
+            for i in range(len(bags.bags))]
+
+
+def _contribution(bags: ItemBags, i: int, feat: str, weight: float) -> float:
+    """One query feature's share of an item's score."""
+    tf = bags.bags[i].get(feat, 0.0)
+    if tf <= 0:
+        return 0.0
+    bonus = NAME_BONUS if feat in bags.names[i] else 1.0
+    return weight * KIND_WEIGHT[_kind(feat)] * bags.idf[feat] * bonus * tf * (BM25_K + 1) / (tf + BM25_K)
+
+
+def informative_words(features: TextFeatures, bags: ItemBags) -> list[str]:
+    """Specific evidence in a note: content stems that are not generic and that some item's text (or a
+    concept of it) shares, plus the kinds of work (disciplines) the note names that some item covers."""
+    generic = generic_stems()
+    out = []
+    for s in features.content:
+        if s in generic:
+            continue
+        if s in bags.idf or any(c in bags.idf for c in featurize(s).counts if _kind(c) == "concept"):
+            out.append(s)
+    for feat in features.counts:
+        if (feat.startswith(CONCEPT_PREFIX) and feat[len(CONCEPT_PREFIX):] in DISCIPLINES
+                and feat in bags.idf and feat not in out):
+            out.append(feat)
+    return out
+
+
+def softmax(logits: Sequence[float]) -> list[float]:
+    top = max(logits)
+    exps = [math.exp(x - top) for x in logits]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def _stem_weights(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
+    """IDF weights of a note's stems (words the SOW does not use weigh as rare words: names, places)."""
+    return {f: idf.get(f, UNKNOWN_WORD_IDF) for f in counts if _kind(f) == "stem"}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    dot = sum(w * w for f, w in a.items() if f in b)
+    na = math.sqrt(sum(w * w for w in a.values()))
+    nb = math.sqrt(sum(w * w for w in b.values()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+@dataclass
+class HistoryMatch:
+    """The most similar history notes of one entry, best first."""
+
+    neighbours: tuple[tuple[float, LabeledExample], ...] = ()
+
+    @property
+    def similarity(self) -> float:
+        return self.neighbours[0][0] if self.neighbours else 0.0
+
+    @property
+    def sow_item(self) -> str | None:
+        return self.neighbours[0][1].sow_item if self.neighbours else None
+
+    @property
+    def notes(self) -> str:
+        return self.neighbours[0][1].notes if self.neighbours else ""
+
+    def votes(self, ids: Sequence[str]) -> list[float]:
+        """Per item: the summed squared similarity of the neighbours labelled with it."""
+        out = [0.0] * len(ids)
+        for sim, example in self.neighbours:
+            if example.sow_item in ids:
+                out[ids.index(example.sow_item)] += sim * sim
+        return out
+
+
+def history_matches(queries: Sequence[Counter[str]], history: Sequence[LabeledExample],
+                    bags: ItemBags) -> list[HistoryMatch]:
+    """For each note, its nearest same-client history notes (similarity >= HISTORY_MIN_SIM, at most
+    HISTORY_K; among equals the later history note first, so the latest correction wins)."""
+    weights = [_stem_weights(featurize(h.notes).counts, bags.idf) for h in history]
+    index: dict[str, list[int]] = defaultdict(list)
+    for n, w in enumerate(weights):
+        for f in w:
+            index[f].append(n)
+    out = []
+    for query in queries:
+        q = _stem_weights(query, bags.idf)
+        candidates = sorted({n for f in q for n in index.get(f, ())})
+        scored = [(_cosine(q, weights[n]), n) for n in candidates]
+        scored = [t for t in scored if t[0] >= HISTORY_MIN_SIM]
+        scored.sort(key=lambda t: (-t[0], -t[1]))
+        out.append(HistoryMatch(tuple((sim, history[n]) for sim, n in scored[:HISTORY_K])))
+    return out
+
+
+def _smoothed(weights: Sequence[float], alpha: float) -> list[float]:
+    total = sum(weights)
+    n = len(weights)
+    return [(w + alpha / n) / (total + alpha) for w in weights]
+
+
+def person_priors(requests: Sequence[ClassifyRequest], posteriors: Sequence[list[float]], ids: list[str],
+                  history: Sequence[LabeledExample]) -> list[list[float]]:
+    """Per entry: the item mix of the same person's other entries (nearer dates weigh more) and history."""
+    n = len(ids)
+    index = {item_id: i for i, item_id in enumerate(ids)}
+    past: dict[str, list[float]] = defaultdict(lambda: [0.0] * n)
+    for example in history:
+        if example.sow_item in index:
+            past[example.person][index[example.sow_item]] += HISTORY_PERSON_WEIGHT
+    out = []
+    for j, req in enumerate(requests):
+        weights = list(past[req.entry.person]) if req.entry.person in past else [0.0] * n
+        for k, other in enumerate(requests):
+            if k != j and other.entry.person == req.entry.person:
+                days = abs((other.entry.date - req.entry.date).days)
+                closeness = 1.0 + math.exp(-days / PERSON_DAYS)
+                for i in range(n):
+                    weights[i] += posteriors[k][i] * closeness
+        out.append(_smoothed(weights, alpha=PERSON_ALPHA))
+    return out
+
+
+def _concepts_of(req: ClassifyRequest, f: TextFeatures) -> set[str]:
+    task = featurize(req.entry.task).counts if req.entry.task else Counter()
+    return {k for k in (*f.counts, *task) if _kind(k) == "concept"}
+
+
+def _concept_home(bags: ItemBags, concept: str) -> list[float]:
+    """How much each item is the home of a concept: its share of the concept's mentions, scaled so the
+    main item gets 1 (a single "for developer handoff" does not make a design item a development one)."""
+    mentions = [bag.get(concept, 0.0) for bag in bags.bags]
+    top = max(mentions)
+    return [m / top if top > 0 else 0.0 for m in mentions]
+
+
+def discipline_boost(query: Counter[str], bags: ItemBags) -> list[float]:
+    """Per item: how much it is the home of the disciplines (kinds of work) the note names."""
+    boost = [0.0] * len(bags.bags)
+    for feat, weight in query.items():
+        if feat.startswith(CONCEPT_PREFIX) and feat[len(CONCEPT_PREFIX):] in DISCIPLINES:
+            for i, share in enumerate(_concept_home(bags, feat)):
+                boost[i] += min(weight, 1.0) * share
+    return boost
+
+
+def discipline_fit(query: Counter[str], bags: ItemBags) -> list[float]:
+    """Per item: 1, or OFF_DISCIPLINE when the note names a kind of work that another item is the home of
+    and this item is not ("embed", "lazy-load" on a page: the page is built, not designed)."""
+    homes = [_concept_home(bags, f) for f in query
+             if f.startswith(CONCEPT_PREFIX) and f[len(CONCEPT_PREFIX):] in DISCIPLINES
+             and any(bag.get(f, 0) > 0 for bag in bags.bags)]
+    if not homes:
+        return [1.0] * len(bags.bags)
+    return [1.0 if max(h[i] for h in homes) >= 0.5 else OFF_DISCIPLINE for i in range(len(bags.bags))]
+
+
+def role_boosts(requests: Sequence[ClassifyRequest], feats: Sequence[TextFeatures], bags: ItemBags,
+                history: Sequence[LabeledExample]) -> list[list[float]]:
+    """Per entry: a per-item bonus from the concepts that recur across the person's nearby notes.
+
+    A copywriter's notes keep saying "copy", "headline", "words" whatever page or product they are about;
+    a developer's say "build", "theme", "bug". The recurring concepts stand for the person's role (which
+    the contract's people map would give, but the classifier does not see it). Notes are weighted by
+    closeness in time, so a consultant moving from interviews to design is not held to the old phase.
+    """
+    concepts = [_concepts_of(r, f) for r, f in zip(requests, feats, strict=True)]
+    hist: dict[str, list[set[str]]] = defaultdict(list)
+    for example in history:
+        hist[example.person].append({k for k in featurize(example.notes).counts if _kind(k) == "concept"})
+    out = []
+    for req in requests:
+        share: Counter[str] = Counter()
+        total = 0.0
+        for k, other in enumerate(requests):
+            if other.entry.person == req.entry.person:
+                w = math.exp(-abs((other.entry.date - req.entry.date).days) / ROLE_DAYS)
+                total += w
+                share.update({c: w for c in concepts[k]})
+        for past in hist.get(req.entry.person, ()):
+            total += HISTORY_ROLE_WEIGHT
+            share.update({c: HISTORY_ROLE_WEIGHT for c in past})
+        boost = [0.0] * len(bags.bags)
+        notes = sum(1 for r in requests if r.entry.person == req.entry.person) + len(hist[req.entry.person])
+        if notes >= ROLE_MIN_NOTES and total > 0:
+            for concept, weight in share.items():
+                frac = weight / total
+                if frac >= ROLE_MIN_SHARE:
+                    home = _concept_home(bags, concept)
+                    for i in range(len(boost)):
+                        boost[i] += frac * home[i]
+        out.append(boost)
+    return out
+
+
+def _known_posterior(req: ClassifyRequest, ids: list[str]) -> list[float] | None:
+    if req.known_sow_item in ids:
+        return [1.0 if i == req.known_sow_item else 0.0 for i in ids]
+    return None
+
+
+@dataclass
+class SowEvidence:
+    """What the SOW decision for one entry rests on."""
+
+    ids: list[str]
+    post: list[float]  # final posterior over items
+    base: list[float]  # logits before the person prior
+    lexical: list[float]  # note-vs-item scores alone
+    person: list[float]  # prior from the person's other entries
+    informative: int  # specific note words that some item shares
+    match: HistoryMatch
+
+    @property
+    def top(self) -> int:
+        return max(range(len(self.post)), key=self.post.__getitem__)
+
+    def skeptical(self, person_weight: float) -> float:
+        """Posterior of the chosen item when the person's other work counts more."""
+        post = softmax([b + person_weight * math.log(p) for b, p in zip(self.base, self.person, strict=True)])
+        return post[self.top]
+
+    @property
+    def item_id(self) -> str:
+        return self.ids[self.top]
+
+    @property
+    def lexical_top(self) -> int:
+        return max(range(len(self.lexical)), key=self.lexical.__getitem__)
+
+
+@dataclass
+class SowDecision:
+    """The chosen item, its confidence and the evidence shown to a reviewer."""
+
+    sow_item: str | None
+    confidence: float
+    rationale: str
+
+
+def sow_confidence(ev: SowEvidence) -> float:
+    """Calibrated probability that the chosen item is right.
+
+    The lower of the posterior and a skeptical posterior in which the person's other work this month
+    counts more: a choice that only the note's object words support, against what the person otherwise
+    does, goes to review. A vague note (no specific word that the SOW shares) stays below the review
+    threshold whatever the history; a near-duplicate approved note lifts a specific one.
+    """
+    conf = min(ev.post[ev.top], ev.skeptical(SKEPTIC_PERSON_WEIGHT)) ** CALIBRATION_POWER
+    if ev.informative == 0:
+        return min(conf, VAGUE_CAP)
+    if ev.match.similarity >= HISTORY_TWIN and ev.match.sow_item is not None:
+        conf = max(conf, HISTORY_TWIN_CONFIDENCE) if ev.match.sow_item == ev.item_id else min(conf, 0.5)
+    return max(0.01, min(0.99, conf))
+
+
+def _evidence(query: Counter[str], bags: ItemBags, item_index: int, limit: int = 4) -> list[str]:
+    """The features that contributed most to an item's score, readable."""
+    contrib = [(_contribution(bags, item_index, f, w), f) for f, w in query.items()]
+    contrib = [c for c in contrib if c[0] > 0]
+    contrib.sort(key=lambda t: (-t[0], t[1]))
+    words = []
+    for _, f in contrib[:limit]:
+        if f.startswith(CONCEPT_PREFIX):
+            words.append("~" + f[len(CONCEPT_PREFIX):])
+        elif f.startswith(BIGRAM_PREFIX):
+            words.append(f[len(BIGRAM_PREFIX):].replace("_", " "))
+        else:
+            words.append(f)
+    return words
+
+
+class OfflineClassifier:
+    """Lexical + contextual classifier with calibrated confidence; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.last_evidence: list[SowEvidence | None] = []  # per request of the last call (benches, tests)
+
+    @property
+    def cache_id(self) -> str:
+        return CACHE_ID
+
+    def classify(self, context: ClientContext, requests: Sequence[ClassifyRequest]
+                 ) -> tuple[list[Suggestion], ClassifierUsage]:
+        self.last_evidence = []
+        if not requests:
+            return [], ClassifierUsage()
+        history = tuple(h for h in context.history if h.client == context.client)
+        bags = build_item_bags(context.sow_items) if context.sow_items else None
+        sow = self._sow_decisions(bags, requests, history) if bags else [None] * len(requests)
+        out = []
+        for req, decision in zip(requests, sow, strict=True):
+            out.append(self._suggest(context, req, decision, history))
+        return out, ClassifierUsage()
+
+    def _sow_decisions(self, bags: ItemBags, requests: Sequence[ClassifyRequest],
+                       history: Sequence[LabeledExample]) -> list[SowDecision]:
+        ids = bags.ids
+        feats = [featurize(r.entry.notes, positional=True) for r in requests]
+        queries = [correct_typos(f, bags.vocab) for f in feats]
+        lexical = [[s * f for s, f in zip(lexical_scores(q, bags), discipline_fit(q, bags), strict=True)]
+                   for q in queries]
+        matches = history_matches(queries, history, bags)
+        roles = role_boosts(requests, feats, bags, history)
+        disc = [discipline_boost(q, bags) for q in queries]
+        votes = [m.votes(ids) for m in matches]
+        base = [[TEMPERATURE * lexical[j][i] + ROLE_WEIGHT * roles[j][i] + DISCIPLINE_WEIGHT * disc[j][i]
+                 + HISTORY_VOTE * votes[j][i] for i in range(len(ids))] for j in range(len(requests))]
+        known = [_known_posterior(r, ids) for r in requests]
+        first = [k or softmax(b) for k, b in zip(known, base, strict=True)]
+        person = person_priors(requests, first, ids, history)
+        out = []
+        for j, req in enumerate(requests):
+            if known[j] is not None:
+                self.last_evidence.append(None)
+                out.append(SowDecision(req.known_sow_item, 1.0, f"{req.known_sow_item} given"))
+                continue
+            post = softmax([base[j][i] + PERSON_WEIGHT * math.log(person[j][i]) for i in range(len(ids))])
+            ev = SowEvidence(ids=ids, post=post, base=base[j], lexical=lexical[j], person=person[j],
+                             informative=len(informative_words(feats[j], bags)), match=matches[j])
+            self.last_evidence.append(ev)
+            out.append(SowDecision(ids[ev.top], sow_confidence(ev), self._why(bags, queries[j], ev)))
+        return out
+
+    @staticmethod
+    def _why(bags: ItemBags, query: Counter[str], ev: SowEvidence) -> str:
+        top, match, person = ev.top, ev.match, ev.person
+        item = bags.items[top]
+        parts = []
+        words = _evidence(query, bags, top)
+        if words:
+            parts.append(f"{item.id} '{item.name}': matched {', '.join(words)}")
+        else:
+            parts.append(f"{item.id} '{item.name}': no SOW words matched")
+        if match.similarity >= 0.5 and match.sow_item == item.id:
+            parts.append(f"similar approved note \"{match.notes[:60]}\" ({match.similarity:.2f})")
+        usual = max(range(len(person)), key=person.__getitem__)
+        if person[usual] >= 0.4:
+            parts.append(f"person's other work this month is mostly {bags.items[usual].id}")
+        if ev.informative == 0:
+            parts.append("vague note: no specific work named")
+        return "; ".join(parts)
+
+    @staticmethod
+    def _suggest(context: ClientContext, req: ClassifyRequest, decision: SowDecision | None,
+                 history: Sequence[LabeledExample]) -> Suggestion:
+        confs: list[float] = []
+        reasons: list[str] = []
+        sow_item = None
+        if req.need_sow_item and decision is not None:
+            sow_item = decision.sow_item
+            confs.append(decision.confidence)
+            reasons.append(decision.rationale)
+        elif req.need_sow_item:
+            confs.append(0.0)
+            reasons.append("no SOW items")
+        work_type = None
+        if req.need_work_type:
+            rush: RushAssessment = assess_rush(req.entry.notes, history)
+            allowed = set(context.work_types)
+            work_type = RUSH if rush.is_rush and RUSH in allowed else STANDARD
+            confs.append(rush.confidence)
+            reasons.append(rush.rationale)
+        confidence = round(min(confs), 4) if confs else 1.0
+        return Suggestion(sow_item=sow_item, work_type=work_type, confidence=confidence,
+                          rationale=" | ".join(r for r in reasons if r))

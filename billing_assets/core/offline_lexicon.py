@@ -1,0 +1,280 @@
+"""Vocabulary of the offline classifier: abbreviations, stopwords, concepts and rush cues.
+
+General professional-services vocabulary (consulting, creative, software, marketing, legal, accounting,
+architecture, events, research, HR). Nothing here names a client, a person or a SOW id. A concept groups
+words that a staff note and a SOW description may use for the same kind of work ("wordmark" and "logo");
+a concept only matters for a client whose SOW text mentions one of its words.
+"""
+
+from __future__ import annotations
+
+# Token -> expansion, applied case-insensitively before stemming.
+ABBREVIATIONS: dict[str, str] = {
+    "w": "with", "wo": "without", "thru": "through", "tho": "though", "bc": "because", "b/c": "because",
+    "wk": "week", "wks": "weeks", "wkly": "weekly", "wkend": "weekend", "mo": "month", "mos": "months",
+    "yr": "year", "yrs": "years", "hr": "hour", "hrs": "hours", "min": "minutes", "mins": "minutes",
+    "mtg": "meeting", "mtgs": "meetings", "mgr": "manager", "mgrs": "managers", "mgmt": "management",
+    "ctr": "center", "ctrs": "centers", "cmte": "committee", "cttee": "committee", "comm": "committee",
+    "steerco": "steering committee", "sc": "steering committee", "pkg": "package", "pkgs": "packages",
+    "sub": "subscription", "subs": "subscriptions", "pdp": "product page", "pdps": "product pages",
+    "plp": "product listing page", "pw": "password", "qa": "quality assurance testing",
+    "uat": "user acceptance testing", "tmrw": "tomorrow", "tmw": "tomorrow", "tmr": "tomorrow",
+    "tomo": "tomorrow", "2morrow": "tomorrow", "tonite": "tonight", "convo": "conversation",
+    "convos": "conversations", "qs": "questions", "q's": "questions", "pts": "points", "doc": "document",
+    "docs": "documents", "pres": "presentation", "prez": "presentation", "preso": "presentation",
+    "rev": "revision", "revs": "revisions", "info": "information", "ops": "operations",
+    "exec": "executive", "execs": "executives", "dir": "director", "dirs": "directors",
+    "dept": "department", "depts": "departments", "org": "organization", "orgs": "organizations",
+    "biz": "business", "acct": "account", "accts": "accounts", "req": "request", "reqs": "requirements",
+    "specs": "specifications", "spec": "specification", "dev": "development", "devs": "developers",
+    "prod": "production", "env": "environment", "repo": "repository", "config": "configuration",
+    "deps": "dependencies", "impl": "implementation", "cal": "calendar", "appt": "appointment",
+    "appts": "appointments", "sched": "scheduling", "ig": "instagram", "fb": "facebook",
+    "yt": "youtube", "ugc": "user generated content", "cd": "creative director",
+    "approx": "approximately", "asap": "as soon as possible", "eod": "end of day", "eow": "end of week",
+    "ooo": "out of office", "fyi": "for your information", "govt": "government", "intl": "international",
+    "mktg": "marketing", "comms": "communications", "msg": "message", "msgs": "messages",
+    "mgmnt": "management", "pm": "project management", "ppt": "presentation", "xls": "spreadsheet",
+    "xlsx": "spreadsheet", "fcst": "forecast", "fin": "finance", "hc": "headcount", "perf": "performance",
+    "rec": "recommendation", "recs": "recommendations", "reco": "recommendation", "prep": "preparation",
+    "prepped": "prepared", "eng": "engineering", "reqts": "requirements", "arch": "architecture",
+    "approvals": "approvals", "realloc": "reallocation", "opt": "optimization", "optim": "optimization",
+    "pt": "patient", "pts.": "patients", "sr": "senior", "jr": "junior", "mgrs.": "managers",
+    "ty": "thank you", "pls": "please", "wip": "work in progress", "v1": "version", "v2": "version",
+    "v3": "version", "r1": "round", "r2": "round", "re": "regarding",
+}
+
+# Abbreviations that only count in capitals (lower case they are names or ordinary words).
+CASED_ABBREVIATIONS: dict[str, str] = {
+    "TOM": "target operating model", "CTR": "click through rate", "CO": "change order",
+    "COs": "change orders", "AP": "accounts payable", "AR": "accounts receivable", "PR": "public relations",
+    "IT": "information technology", "HR": "human resources", "FAQ": "faq", "FAQs": "faqs",
+    "ROI": "return on investment", "PO": "purchase order", "SOW": "statement of work",
+    "DD": "due diligence", "CAD": "cad drawings", "ID": "identity", "UI": "user interface",
+    "UX": "user experience", "OR": "oregon", "IN": "indiana", "ME": "maine", "OK": "oklahoma",
+}
+
+STOPWORDS: frozenset[str] = frozenset("""
+a about above after again against all am an and any are as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her
+here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
+now of off on once only or other our ours out over own same she should so some such than that the their
+theirs them then there these they this those through to too under until up very was we were what when
+where which while who whom why will with would you your yours also etc via per re vs got get gets getting
+still went go going goes made make makes making did done put let lets ok okay new one two three four five
+six seven eight nine ten x e.g i.e ie eg its it's i'm we're they're that's there's
+""".split())
+
+# Words that say that work happened but not which work: a note made only of these is vague.
+GENERIC_WORDS: frozenset[str] = frozenset("""
+call calls called calling meeting meetings meet met sync synced syncs catch catchup touch base follow
+followup followups misc miscellaneous admin administrative edit edits edited editing tweak tweaks tweaked
+change changes changed notes note review reviewed reviewing went back last week weeks weekly today
+yesterday day days morning afternoon evening discussion discuss discussed discussing internal team chat
+chatted email emails emailed work worked working stuff thing things update updates updated various general
+time task tasks item items comments comment feedback numbers prep preparation prepared debrief debriefed
+huddle talk talked talking spoke speak questions question answer answered reply replied check checked
+checking looked look looking pass misc. continue continued continuing more some bits pieces cleanup clean
+fixes monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
+am pm design designs admin. ongoing support help helped hour hours quick brief short long first final
+version round options option next steps step progress plan planning
+""".split())
+
+# Concept -> surface forms (words or short phrases). Forms are stemmed like any text before matching.
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    # --- brand and identity
+    "logo": ("logo", "logos", "wordmark", "logotype", "lettermark", "monogram", "lockup", "lockups",
+             "brand mark", "emblem", "logo files", "logo package", "signage", "vinyl"),
+    "identity": ("identity", "brand identity", "visual identity", "branding", "rebrand", "brand refresh",
+                 "brand guidelines", "brand book", "brand standards", "guidelines", "identity directions"),
+    "color": ("color", "colour", "palette", "pms", "pantone", "cmyk", "hex", "swatch", "swatches"),
+    "typography": ("typography", "typeface", "font", "fonts", "kerning", "type pairing", "lettering",
+                   "type system", "display face"),
+    "creative_direction": ("moodboard", "moodboards", "mood board", "creative directions",
+                           "design directions", "look and feel", "explorations", "exploration"),
+    # --- packaging and print
+    "packaging": ("packaging", "dieline", "dielines", "die line", "bag", "bags", "tin", "tins", "sleeve",
+                  "carton", "cartons", "label", "labels", "pouch", "jar", "bottle", "can wrap", "wrap",
+                  "sku", "skus", "print files", "print ready", "bleed", "varnish", "printer proof",
+                  "printer proofs", "proof", "proofs", "press check", "printer", "lot code", "back of bag"),
+    "print": ("print", "printing", "brochure", "flyer", "poster", "signage", "collateral", "printed"),
+    # --- web design and development
+    "wireframe": ("wireframe", "wireframes", "wires", "lo fi", "low fi", "low fidelity", "hi fi",
+                  "high fidelity", "mockup", "mockups", "mock up", "comp", "comps", "prototype",
+                  "prototypes", "figma", "sketch file", "sitemap", "site map",
+                  "user experience", "user interface", "user flow", "ux", "ui", "information architecture",
+                  "component library", "design system", "handoff", "dev mode", "redlines",
+                  "visual design", "page designs", "walkthrough"),
+    "webpage": ("navigation", "nav", "homepage", "home page", "landing page", "product page", "product pages",
+                "collection page", "product listing page", "cart", "cart drawer", "checkout", "header",
+                "footer", "locator", "about page", "website", "web", "site", "storefront", "store", "pages",
+                "page"),
+    "software": ("develop", "development", "developer", "code", "coding", "theme", "liquid", "javascript",
+                 "css", "html", "api", "apis", "integration", "plugin", "widget", "app", "github",
+                 "repository", "staging", "deploy", "deployment", "scaffold", "sections", "metafields",
+                 "migration", "migrate", "import", "imported", "redirect", "redirects", "dns", "domain",
+                 "cutover", "go live", "bug", "bugs", "bug fix", "bug fixes", "bug bash", "hotfix", "patch",
+                 "patched", "quality assurance testing", "cross device", "device", "devices", "iphone",
+                 "android", "safari", "chrome", "browser", "page speed", "lazy load", "image compression",
+                 "server", "hosting", "database", "backend", "frontend", "front end", "build", "sprint",
+                 "ticket", "tickets", "pull request", "merge", "refactor", "unit test", "shopify",
+                 "wordpress", "webflow", "embed", "template build", "staging theme"),
+    "subscription": ("subscription", "subscriptions", "subscriber", "subscribers", "recurring",
+                     "customer portal", "skip", "pause"),
+    "launch": ("launch", "go live", "golive", "live", "cutover", "release", "rollout", "post launch"),
+    # --- copy and content
+    "copywriting": ("copy", "copywriting", "copywriter", "write", "wrote", "writing", "written",
+                    "rewrite", "rewrote", "words", "text", "headline", "headlines", "tagline", "blurb",
+                    "blurbs", "descriptions", "proofread", "proofreading", "typo", "typos", "voice",
+                    "tone", "messaging", "story", "narrative", "content", "article", "articles", "blog",
+                    "caption", "captions", "microcopy", "faq", "faqs", "word limit", "word count",
+                    "style guide"),
+    "email_marketing": ("email sequence", "newsletter", "klaviyo", "mailchimp", "drip", "launch emails",
+                        "email flow", "welcome series", "email campaign"),
+    # --- advertising and social
+    "advertising": ("ad", "ads", "advert", "advertising", "paid social", "paid media", "meta", "facebook",
+                    "instagram", "tiktok", "linkedin ads", "google ads", "ppc", "sem", "cpm", "cpms", "cpa",
+                    "cpc", "roas", "click through rate", "impressions", "audience", "audiences",
+                    "lookalike", "lookalikes", "targeting", "retargeting", "prospecting", "interest stacks",
+                    "ad set", "ad sets", "adset", "static ads", "statics", "video edits", "hooks", "hook",
+                    "ad copy", "utm", "utms", "pixel", "conversions api", "capi", "ads manager", "flight",
+                    "media spend", "spark ads", "user generated content", "influencer", "campaign build",
+                    "teaser", "ad creative", "push", "losers", "budget reallocation"),
+    "social_media": ("social", "social media", "organic social", "posts", "posting", "content calendar",
+                     "community management", "reels", "stories"),
+    # --- photo and video
+    "photography": ("photo", "photos", "photography", "photographer", "photoshoot", "photo shoot", "shoot",
+                    "shot list", "shots", "on set", "styling", "stylist", "props", "call sheet", "selects",
+                    "retouch", "retouching", "retouched", "frames", "images", "hero images", "flatlay",
+                    "flatlays", "portraits", "lighting", "location scout", "art direction", "raw files",
+                    "styled"),
+    "video": ("video", "videos", "filming", "footage", "rough cut", "storyboard", "animation",
+              "motion graphics", "voiceover", "color grade", "b roll", "edit bay"),
+    # --- account and project management
+    "project_management": ("kickoff", "kick off", "status", "status report", "status update",
+                           "weekly update", "update email", "check in", "checkin", "touch base", "timeline",
+                           "workplan", "work plan", "project plan", "milestones", "milestone", "budget",
+                           "burn", "burn report", "hours recap", "recap", "invoice", "invoicing", "billing",
+                           "change order", "change orders", "scope change", "raid", "risk log", "risks",
+                           "issues log", "asana", "jira", "trello", "smartsheet", "basecamp", "resourcing",
+                           "staffing plan", "coordination", "standup", "stand up", "wrap up", "handover",
+                           "retro", "retrospective", "statement of work", "approvals", "sign off",
+                           "calendar", "runbook", "owners", "status memo", "status note",
+                           "risks assumptions issues dependencies", "risks issues", "action items list"),
+    # --- consulting
+    "interviews": ("interview", "interviews", "interviewed", "stakeholder interviews", "site visit",
+                   "site visits", "observation", "shadowed", "shadow", "ride along", "interview guide",
+                   "conversations", "focus group", "listening session", "fieldwork", "themes",
+                   "synthesis", "synthesize", "quotes", "theme matrix", "pain points", "discovery"),
+    "data_analysis": ("data", "dataset", "extract", "extracts", "data request", "baseline", "kpi", "kpis",
+                      "metrics", "benchmark", "benchmarks", "analysis", "analyses", "analytics",
+                      "utilization", "volumes", "ratios", "fte", "payroll", "headcount", "trend",
+                      "dashboard", "cohort", "regression", "statistics", "stats", "pivot", "sql",
+                      "quantitative", "assessment", "current state", "as is", "diagnostic", "findings",
+                      "no show", "leakage", "abandonment"),
+    "financial_model": ("financial model", "business case", "cost benefit", "npv", "irr",
+                        "return on investment", "payback", "savings", "revenue", "p&l", "forecast",
+                        "sensitivity", "scenario", "scenarios", "assumptions", "workbook", "spreadsheet",
+                        "cfo", "finance", "fp&a", "bridge", "valuation", "dcf", "cash flow", "margin",
+                        "one time costs", "savings model", "recapture"),
+    "org_design": ("organization design", "org chart", "organization chart", "structure", "operating model",
+                   "target operating model", "future state", "roles", "role profiles", "job description",
+                   "spans", "spans of control", "layers", "layer", "reporting lines", "raci",
+                   "governance", "decision rights", "centralize", "centralized", "centralization",
+                   "central", "hub and spoke", "design principles", "service catalog", "escalation",
+                   "org options", "role counts", "regional", "site led", "hybrid"),
+    "roadmap": ("roadmap", "implementation plan", "implementation", "waves", "wave", "phasing",
+                "sequencing", "dependencies", "dependency", "gantt", "quick wins", "resource loading",
+                "workstreams", "plan on a page", "transition plan", "18 month", "phases"),
+    "change_management": ("change management", "communications", "communication plan",
+                          "communications plan", "announcement", "announcements", "talking points",
+                          "faq", "faqs", "cascade", "town hall", "town halls", "stakeholder impact",
+                          "impact assessment", "change readiness", "readiness", "pulse survey", "adoption",
+                          "resistance", "engagement survey", "manager script", "heat map", "staff"),
+    "steering": ("steering committee", "board", "board meeting", "committee", "executive meeting", "agenda",
+                 "pre read", "preread", "pre read pack", "packet", "deck", "slides", "presentation",
+                 "minutes", "decision log", "action log", "action items", "dry run", "rehearsal",
+                 "facilitation", "facilitate", "facilitated", "decisions", "decision slides"),
+    "workshop": ("workshop", "workshops", "working session", "offsite", "brainstorm", "ideation",
+                 "leadership session", "scored", "criteria", "weighting"),
+    "survey_research": ("survey", "surveys", "questionnaire", "desk research", "secondary research",
+                        "literature review", "market research", "competitive analysis", "competitor audit",
+                        "usability test", "user testing", "personas", "journey map", "card sort"),
+    "strategy": ("strategy", "strategic", "positioning", "vision", "mission", "values", "persona",
+                 "insights", "plan", "approach"),
+    # --- other industries
+    "legal": ("contract", "agreement", "nda", "msa", "redline", "clause", "clauses", "litigation",
+              "deposition", "motion", "legal brief", "pleading", "court filing", "court", "hearing", "trial",
+              "settlement", "compliance", "regulatory", "trademark", "patent", "licensing", "legal"),
+    "accounting": ("audit", "tax", "tax return", "bookkeeping", "reconciliation", "reconcile",
+                   "reconciled", "reconciling", "ledger", "journal entries", "month end close", "close",
+                   "accounts payable", "accounts receivable", "financial statements", "gaap", "accruals"),
+    "architecture": ("drawings", "cad drawings", "revit", "autocad", "schematic design",
+                     "design development", "construction documents", "permit", "permitting", "site survey",
+                     "elevations", "floor plan", "floor plans", "renderings", "submittals", "rfi",
+                     "inspection", "punch list", "bim", "structural"),
+    "it_infrastructure": ("infrastructure", "cloud", "aws", "azure", "network", "security", "pen test",
+                          "firewall", "backup", "helpdesk", "incident", "monitoring", "devops", "pipeline"),
+    "events": ("event", "venue", "catering", "run of show", "attendees", "registration", "speaker",
+               "speakers", "rsvp", "logistics", "booth"),
+    "public_relations": ("press release", "media list", "pitch", "pitching", "journalist", "journalists",
+                         "press", "coverage", "media relations", "op ed", "award submission"),
+    "seo": ("seo", "keyword research", "backlinks", "meta descriptions", "search console", "rankings"),
+    "recruiting": ("recruiting", "recruitment", "sourcing", "candidates", "candidate", "job posting",
+                   "screening", "offer letter", "onboarding", "compensation", "job grading"),
+    "training": ("training", "curriculum", "course", "module", "e learning", "lms", "facilitator guide",
+                 "trainer", "learning objectives", "trainees"),
+    "meeting": ("meeting", "call", "calls", "sync", "check in", "huddle", "session", "sessions"),
+}
+
+# Rush cues: (phrase, category, weight). Categories: deadline (a deadline within hours), compress (work
+# squeezed or re-planned by others), demand (someone asked for it), incident (production broke),
+# offhours (evening or weekend), rework (redo because something changed or was wrong), planned (counts
+# against rush).
+RUSH_CUES: tuple[tuple[str, str, float], ...] = (
+    ("tonight", "deadline", 2.0), ("overnight", "deadline", 2.0), ("night before", "deadline", 2.0),
+    ("first thing tomorrow", "deadline", 2.0), ("same day turnaround", "deadline", 2.0),
+    ("turnaround", "deadline", 1.5),
+    ("turned around", "deadline", 1.5), ("turned it around", "deadline", 1.5),
+    ("end of day", "deadline", 1.0), ("tomorrow", "deadline", 1.0), ("by morning", "deadline", 1.5),
+    ("in the morning", "deadline", 1.0), ("before send", "deadline", 2.0),
+    ("before it goes out", "deadline", 1.0),
+    ("as soon as possible", "deadline", 2.0), ("urgent", "deadline", 2.0), ("urgently", "deadline", 2.0),
+    ("rush", "deadline", 2.0), ("rushed", "deadline", 2.0), ("same day", "deadline", 1.0),
+    ("moved up", "compress", 2.5), ("pulled forward", "compress", 2.5), ("pulled in", "compress", 1.5),
+    ("brought forward", "compress", 2.5), ("dropped everything", "compress", 2.5),
+    ("emergency", "compress", 2.5), ("fire drill", "compress", 2.5), ("scramble", "compress", 2.0),
+    ("scrambled", "compress", 2.0), ("last minute", "compress", 2.0), ("expedite", "compress", 2.0),
+    ("expedited", "compress", 2.0), ("worked late", "compress", 2.0), ("stayed late", "compress", 2.0),
+    ("late night", "compress", 2.0), ("worked til", "compress", 2.0), ("worked till", "compress", 2.0),
+    ("worked until", "compress", 2.0), ("all nighter", "compress", 2.5), ("deadline moved", "compress", 2.5),
+    ("at once", "compress", 1.0), ("right away", "compress", 1.0), ("immediately", "compress", 1.0),
+    ("wants", "demand", 1.0), ("needs", "demand", 1.0), ("asked for", "demand", 1.0),
+    ("requested", "demand", 0.5), ("insisted", "demand", 1.0), ("demanded", "demand", 1.0),
+    ("hotfix", "incident", 2.5), ("hot fix", "incident", 2.5), ("outage", "incident", 2.5),
+    ("site down", "incident", 2.5), ("is down", "incident", 2.0), ("went down", "incident", 2.0),
+    ("broke", "incident", 1.5), ("broken", "incident", 1.5), ("crash", "incident", 1.5),
+    ("crashing", "incident", 1.5), ("throwing errors", "incident", 2.0), ("errors", "incident", 1.0),
+    ("not applying", "incident", 1.0), ("not working", "incident", 1.0), ("failing", "incident", 1.0),
+    ("sales tank", "incident", 1.5), ("rollback", "incident", 1.5), ("rolled back", "incident", 1.5),
+    ("patched", "incident", 1.0),
+    ("weekend", "offhours", 1.0), ("saturday", "offhours", 1.0), ("sunday", "offhours", 1.0),
+    ("sat", "offhours", 1.0), ("sun", "offhours", 1.0), ("midnight", "offhours", 1.0),
+    ("redid", "rework", 1.0), ("redo", "rework", 1.0), ("rebuilt", "rework", 1.0),
+    ("rebuilding", "rework", 1.0),
+    ("rework", "rework", 1.0), ("rewrote", "rework", 0.5), ("wrong", "rework", 1.0),
+    ("can still go", "deadline", 1.0), ("still go", "deadline", 0.5),
+    ("planned", "planned", -2.0), ("as scheduled", "planned", -2.0), ("as planned", "planned", -2.0),
+    ("per plan", "planned", -1.5), ("final look", "planned", -1.0), ("launch day", "planned", -1.0),
+    ("no rush", "planned", -4.0), ("not urgent", "planned", -4.0), ("whenever", "planned", -1.0),
+)
+
+# Concepts that name a kind of work (a discipline or activity) rather than the thing worked on: a page can
+# be designed, built or written, but "headline" is copywriting whatever page it is for.
+DISCIPLINES: frozenset[str] = frozenset({
+    "logo", "identity", "typography", "creative_direction", "wireframe", "software", "copywriting",
+    "email_marketing", "advertising", "social_media", "photography", "video", "project_management",
+    "interviews", "data_analysis", "financial_model", "org_design", "roadmap", "change_management",
+    "steering", "workshop", "survey_research", "legal", "accounting", "architecture", "it_infrastructure",
+    "events", "public_relations", "seo", "recruiting", "training",
+})

@@ -1,0 +1,24 @@
+"""The push gate: a partition is pushed only when no blocking check's latest evaluation failed.
+
+Dagster's blocking checks stop downstream steps within one run; they do not gate a later run that
+materialises the push alone. Check evaluations are therefore also kept per client-month in the
+`check_results` table (latest evaluation per asset and check), which the push reads before every push.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from resources.warehouse import Warehouse, query
+
+
+def blocking_failures(warehouse: Warehouse, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+    """{(client, month): ["asset.check: message", ...]} for partitions with a failed blocking check."""
+    with warehouse.connect() as conn:
+        conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
+        rows = query(conn, "blocking_failures")
+        conn.unregister("partition_keys")
+    failures: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        failures.setdefault((r["client"], r["month"]), []).append(f"{r['asset']}.{r['check_name']}: {r['message']}")
+    return failures

@@ -1,0 +1,105 @@
+"""Ingest: validated contracts, raw time entries and raw expenses, per client-month."""
+
+
+import json
+
+from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+
+from billing_assets.common import run_partitions
+from billing_assets.core.errors import BillingInputError
+from billing_assets.partitions import client_month_partitions
+from billing_assets.tables import (
+    RAW_EXPENSE_COLUMNS,
+    RAW_TIME_COLUMNS,
+    expense_row,
+    markdown_table,
+    time_entry_row,
+)
+from resources.home import BillingHome
+from resources.timesource import TimeSource
+from resources.warehouse import Warehouse, replace_partitions
+
+CONTRACT_COLUMNS = ("client", "month", "name", "aliases", "currency", "terms_days", "fingerprint", "sow_version",
+                    "contract_json", "source_file")
+ASSET_DEFAULTS = dict(partitions_def=client_month_partitions, backfill_policy=BackfillPolicy.single_run(),
+                      pool="duckdb")
+
+
+@asset(group_name="ingest", kinds={"duckdb", "yaml"}, **ASSET_DEFAULTS)
+def contracts(context: AssetExecutionContext, home: BillingHome, warehouse: Warehouse) -> MaterializeResult:
+    """The client's contract as it applies in the month: contracts/<client>.yaml validated (every error names
+    the file and key path) with amendments effective up to the month deep-merged. A bad contract fails only
+    its own client's partitions."""
+    rows = []
+    for client, month in run_partitions(context):
+        contract_file = home.contract_file(client)
+        c = contract_file.for_month(month)
+        rows.append((client, month, c.name, json.dumps(c.aliases), c.currency, c.terms_days, c.fingerprint(),
+                     c.sow_version(), c.model_dump_json(), contract_file.label))
+    with warehouse.connect() as conn:
+        replace_partitions(conn, [(r[0], r[1]) for r in rows], {"contracts": (CONTRACT_COLUMNS, rows)})
+    return MaterializeResult(metadata={
+        "client_months": len(rows),
+        "contracts": MetadataValue.md(markdown_table(("client", "month", "name", "currency", "fingerprint"),
+                                                     [(r[0], r[1], r[2], r[4], r[6]) for r in rows])),
+    })
+
+
+def _client_names(home: BillingHome, client: str, month: str) -> set[str]:
+    c = home.contract_file(client).for_month(month)
+    return {c.name, *c.aliases}
+
+
+@asset(group_name="ingest", kinds={"duckdb", "csv"}, deps=[contracts], **ASSET_DEFAULTS)
+def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_source: TimeSource,
+                     warehouse: Warehouse) -> MaterializeResult:
+    """Time entries of the client-month from the time source (Harvest / Toggl / Clockify exports matched by
+    header name, or the Harvest API), each with its stable entry_id. A row that cannot be read stops its
+    client-month with an error naming the file and row; nothing is dropped silently."""
+    pairs = run_partitions(context)
+    parsed = time_source.load(sorted({m for _, m in pairs}))
+    entries_by_key, _ = parsed.grouped()
+    rows, problems, summary = [], [], []
+    for client, month in pairs:
+        names = _client_names(home, client, month)
+        problems += [str(p) for p in parsed.problems
+                     if p.row == 0 or (p.client_name in names and p.month in (month, ""))]
+        entries = [e for name in sorted(names) for e in entries_by_key.get((name, month), [])]
+        entries.sort(key=lambda e: e.order_key)
+        rows += [time_entry_row(client, e) for e in entries]
+        summary.append((client, month, len(entries), sum((e.hours for e in entries), 0),
+                        sum((e.hours for e in entries if e.billable), 0)))
+    if problems:
+        raise BillingInputError("unreadable time export rows:\n" + "\n".join(sorted(set(problems))))
+    with warehouse.connect() as conn:
+        replace_partitions(conn, pairs, {"raw_time_entries": (RAW_TIME_COLUMNS, rows)})
+    return MaterializeResult(metadata={
+        "entries": len(rows),
+        "hours": float(sum(s[3] for s in summary)),
+        "per_partition": MetadataValue.md(markdown_table(("client", "month", "entries", "hours", "billable hours"),
+                                                         summary)),
+    })
+
+
+@asset(group_name="ingest", kinds={"duckdb", "csv"}, deps=[contracts], **ASSET_DEFAULTS)
+def raw_expenses(context: AssetExecutionContext, home: BillingHome, time_source: TimeSource,
+                 warehouse: Warehouse) -> MaterializeResult:
+    """Expenses of the client-month (Harvest expense report), billable and not; markup is applied when
+    pricing. An unreadable row stops its client-month with an error naming the file and row."""
+    pairs = run_partitions(context)
+    parsed = time_source.load(sorted({m for _, m in pairs}))
+    _, expenses_by_key = parsed.grouped()
+    rows, summary = [], []
+    for client, month in pairs:
+        names = _client_names(home, client, month)
+        expenses = sorted((x for name in sorted(names) for x in expenses_by_key.get((name, month), [])),
+                          key=lambda x: x.order_key)
+        rows += [expense_row(client, x) for x in expenses]
+        summary.append((client, month, len(expenses), sum((x.amount for x in expenses if x.billable), 0)))
+    with warehouse.connect() as conn:
+        replace_partitions(conn, pairs, {"raw_expenses": (RAW_EXPENSE_COLUMNS, rows)})
+    return MaterializeResult(metadata={
+        "expenses": len(rows),
+        "per_partition": MetadataValue.md(markdown_table(("client", "month", "expenses", "billable amount"),
+                                                         summary)),
+    })

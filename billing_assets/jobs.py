@@ -1,0 +1,45 @@
+"""The month-close job and the schedule that closes the previous month on the 1st."""
+
+
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    in_process_executor,
+    schedule,
+)
+
+from billing_assets.core.months import add_months
+from billing_assets.partitions import client_month_partitions
+
+PARTITION_RANGE_START = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END = "dagster/asset_partition_range_end"
+
+month_close_job = define_asset_job(
+    "month_close",
+    selection=AssetSelection.groups("ingest", "classify", "price", "push"),
+    partitions_def=client_month_partitions,
+    executor_def=in_process_executor,
+    description="Close client-months: ingest, classify, price, review queue, checks and the gated push.",
+)
+
+
+def range_tags(first_client: str, last_client: str, first_month: str, last_month: str) -> dict[str, str]:
+    """Run tags for one run over the rectangle of clients (in partition order) x months."""
+    return {PARTITION_RANGE_START: f"{first_client}|{first_month}",
+            PARTITION_RANGE_END: f"{last_client}|{last_month}"}
+
+
+@schedule(job=month_close_job, cron_schedule="0 6 1 * *", execution_timezone="UTC",
+          default_status=DefaultScheduleStatus.STOPPED)
+def close_previous_month(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+    """On the 1st at 06:00 UTC, close the previous month for every registered client in one run."""
+    scheduled = context.scheduled_execution_time
+    month = add_months(f"{scheduled.year:04d}-{scheduled.month:02d}", -1)
+    clients = context.instance.get_dynamic_partitions("client")
+    if not clients:
+        return SkipReason("no clients registered yet (the clients sensor registers contracts/*.yaml)")
+    return RunRequest(run_key=f"close-{month}", tags=range_tags(clients[0], clients[-1], month, month))

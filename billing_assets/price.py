@@ -1,0 +1,186 @@
+"""Pricing: the contract applied to the clean entries of a client-month (spec sections 4 and 5)."""
+
+
+from collections import defaultdict
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+from dagster import (
+    AssetDep,
+    AssetExecutionContext,
+    AssetObservation,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from billing_assets.classify import classified_time_entries, rows_by_partition
+from billing_assets.common import MAX_PARTITION_OBSERVATIONS, run_partitions
+from billing_assets.core.contract import Contract
+from billing_assets.core.errors import BillingInputError
+from billing_assets.core.invoice_hash import invoice_content_hash
+from billing_assets.core.months import add_months, month_index
+from billing_assets.core.pricing import LedgerState, Lot, PricingEntry, PricingResult, needs_prior_month, price_month
+from billing_assets.ingest import ASSET_DEFAULTS, raw_expenses
+from billing_assets.partitions import client_month_key, previous_month_mapping
+from billing_assets.tables import expense_from_row, markdown_table
+from resources.home import BillingHome
+from resources.timesource import TimeSource
+from resources.warehouse import Warehouse, query, replace_partitions
+
+LINE_COLUMNS = ("client", "month", "line_no", "kind", "description", "sow_item", "project", "role", "work_type",
+                "quantity", "unit_price", "amount")
+INVOICE_COLUMNS = ("client", "month", "currency", "fees", "discount", "minimum_adjustment", "expenses", "total",
+                   "hours_billed", "hours_covered", "hours_held", "status", "content_hash")
+LINE_ENTRY_COLUMNS = ("client", "month", "line_no", "entry_id", "hours")
+RETAINER_COLUMNS = ("client", "month", "origin_month", "hours_available", "hours_used", "hours_expired",
+                    "hours_carried")
+CAP_COLUMNS = ("client", "month", "cap_name", "charges", "adjustment", "billed_to_date")
+OUTCOME_COLUMNS = ("client", "month", "entry_id", "outcome", "source_hours", "billed_hours", "reason")
+
+
+def _prior_states(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict:
+    """{(client, month): LedgerState | None}: None when month-1 was never priced."""
+    keys = pd.DataFrame([(c, m, add_months(m, -1)) for c, m in pairs], columns=["client", "month", "prev_month"],
+                        dtype=object)
+    conn.register("partition_keys", keys)
+    found: dict[tuple[str, str], dict] = defaultdict(lambda: {"priced": False, "lots": [], "caps": {}})
+    for row in query(conn, "prior_ledgers"):
+        state = found[(row["client"], row["month"])]
+        if row["row_kind"] == "invoice":
+            state["priced"] = True
+        elif row["row_kind"] == "lot":
+            state["lots"].append(Lot(row["name"], Decimal(row["hours"])))
+        else:
+            state["caps"][row["name"]] = Decimal(row["hours"])
+    conn.unregister("partition_keys")
+    return {pair: LedgerState(tuple(s["lots"]), s["caps"]) if s["priced"] else None for pair, s in found.items()}
+
+
+def _history_start(conn: duckdb.DuckDBPyConnection, time_source: TimeSource, home: BillingHome,
+                   client: str, month: str) -> str | None:
+    """The earliest month with priced invoices or source time for the client, if before `month`."""
+    firsts = {r["client"]: r["first_month"] for r in query(conn, "earliest_priced_month")}
+    candidates = [firsts[client]] if client in firsts else []
+    if time_source.kind == "csv":
+        contract = home.contract_file(client).for_month(month)
+        names = {contract.name, *contract.aliases}
+        entries_by_key, _ = time_source.load([month]).grouped()
+        candidates += [m for (name, m) in entries_by_key if name in names]
+    earlier = [m for m in candidates if month_index(m) < month_index(month)]
+    return min(earlier) if earlier else None
+
+
+def _pricing_entries(rows: list[dict]) -> list[PricingEntry]:
+    return [PricingEntry(r["entry_id"], r["project"], r["person"], r["roles"], Decimal(r["hours"]), r["work_type"],
+                         r["sow_item"], held=bool(r["held"]), write_off=r["action"] == "write_off") for r in rows]
+
+
+def _table_rows(client: str, month: str, contract: Contract, result: PricingResult) -> dict[str, list]:
+    t = result.totals
+    content_hash = invoice_content_hash(result.lines, t.total)
+    status = "needs_review" if t.hours_held > 0 else "ready"
+    return {
+        "invoice_lines": [(client, month, ln.line_no, ln.kind, ln.description, ln.sow_item, ln.project, ln.role,
+                           ln.work_type, ln.quantity, ln.unit_price, ln.amount) for ln in result.lines],
+        "invoices": [(client, month, contract.currency, t.fees, t.discount, t.minimum_adjustment, t.expenses, t.total,
+                      t.hours_billed, t.hours_covered, t.hours_held, status, content_hash)],
+        "line_entries": [(client, month, line_no, entry_id, hours) for line_no, entry_id, hours in result.line_entries],
+        "retainer_ledger": [(client, month, r.origin_month, r.hours_available, r.hours_used, r.hours_expired,
+                             r.hours_carried) for r in result.retainer_ledger],
+        "cap_ledger": [(client, month, r.cap_name, r.charges, r.adjustment, r.billed_to_date)
+                       for r in result.cap_ledger],
+        "entry_outcomes": [(client, month, o.entry_id, o.outcome, o.source_hours, o.billed_hours, o.reason)
+                           for o in result.outcomes],
+    }
+
+
+@asset(group_name="price", kinds={"duckdb"},
+       deps=[classified_time_entries, raw_expenses,
+             AssetDep("priced_line_items", partition_mapping=previous_month_mapping)],
+       **ASSET_DEFAULTS)
+def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_source: TimeSource,
+                      warehouse: Warehouse) -> MaterializeResult:
+    """Invoice lines, invoice totals, line provenance and the retainer and cap ledgers of the client-month:
+    hours rounded, fixed fees, base rates, retainer lots (rollover from month M-1), tiers, caps, discount,
+    minimum and marked-up expenses, exactly as BILLING_SPEC section 4 says, in Decimal."""
+    pairs = run_partitions(context)
+    tables: dict[str, list] = defaultdict(list)
+    details: dict[tuple[str, str], tuple[PricingResult, str]] = {}
+    with warehouse.connect() as conn:
+        entries = rows_by_partition(conn, "classified_entries", pairs)
+        expenses = rows_by_partition(conn, "raw_expenses", pairs)
+        priors = _prior_states(conn, pairs)
+        carried: dict[str, tuple[str, LedgerState]] = {}
+        for client, month in pairs:
+            contract = home.contract_file(client).for_month(month)
+            prior = _resolve_prior(conn, time_source, home, contract, client, month, priors, carried)
+            result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
+                                 [expense_from_row(r) for r in expenses.get((client, month), [])], prior)
+            carried[client] = (month, result.carried())
+            for table, rows in _table_rows(client, month, contract, result).items():
+                tables[table] += rows
+            details[(client, month)] = (result, contract.currency)
+        replace_partitions(conn, pairs, {t: (cols, tables.get(t, [])) for t, cols in _COLUMNS.items()})
+    return _materialize_result(context, details)
+
+
+_COLUMNS = {"invoice_lines": LINE_COLUMNS, "invoices": INVOICE_COLUMNS, "line_entries": LINE_ENTRY_COLUMNS,
+            "retainer_ledger": RETAINER_COLUMNS, "cap_ledger": CAP_COLUMNS, "entry_outcomes": OUTCOME_COLUMNS}
+
+
+def _resolve_prior(conn: duckdb.DuckDBPyConnection, time_source: TimeSource, home: BillingHome, contract: Contract,
+                   client: str, month: str, priors: dict, carried: dict) -> LedgerState | None:
+    """Month M-1's ledgers when the contract needs them; a clear error when M-1 should exist but is unpriced."""
+    if client in carried and carried[client][0] == add_months(month, -1):
+        return carried[client][1]
+    reasons = needs_prior_month(contract, month)
+    prior = priors.get((client, month))
+    if prior is not None or not reasons:
+        return prior
+    start = _history_start(conn, time_source, home, client, month)
+    if start is None:
+        return None
+    raise BillingInputError(
+        f"{client} {month}: pricing needs {add_months(month, -1)} priced first ({', '.join(reasons)}); "
+        f"the client has billing history from {start}. Close the months in order, e.g. "
+        f"`billing close --month {start}..{month} --client {client}`.")
+
+
+def _materialize_result(context: AssetExecutionContext, details: dict) -> MaterializeResult:
+    summary = [(c, m, r.totals.total, r.totals.hours_billed, r.totals.hours_covered, r.totals.hours_held, cur)
+               for (c, m), (r, cur) in details.items()]
+    metadata = {
+        "client_months": len(details),
+        "total_billed": float(sum((s[2] for s in summary), Decimal(0))),
+        "invoices": MetadataValue.md(markdown_table(
+            ("client", "month", "total", "hours billed", "hours covered", "hours held", "currency"), summary)),
+    }
+    if len(details) == 1:
+        metadata.update(_partition_metadata(*next(iter(details.values()))))
+    elif len(details) <= MAX_PARTITION_OBSERVATIONS:
+        for (client, month), (result, currency) in details.items():
+            context.log_event(AssetObservation(asset_key=context.asset_key, partition=client_month_key(client, month),
+                                               metadata=_partition_metadata(result, currency)))
+    return MaterializeResult(metadata=metadata)
+
+
+def _partition_metadata(result: PricingResult, currency: str) -> dict:
+    """What a finance person reads for one client-month: totals, lines, ledgers."""
+    t = result.totals
+    return {
+        "total": MetadataValue.text(f"{t.total:f} {currency}"),
+        "hours_billed": float(t.hours_billed),
+        "hours_held": float(t.hours_held),
+        "invoice_lines": MetadataValue.md(markdown_table(
+            ("#", "kind", "description", "quantity", "unit price", "amount"),
+            [(ln.line_no, ln.kind, ln.description, ln.quantity, ln.unit_price, ln.amount) for ln in result.lines])),
+        "retainer_ledger": MetadataValue.md(markdown_table(
+            ("origin", "available", "used", "expired", "carried"),
+            [(r.origin_month, r.hours_available, r.hours_used, r.hours_expired, r.hours_carried)
+             for r in result.retainer_ledger])),
+        "cap_ledger": MetadataValue.md(markdown_table(
+            ("cap", "charges", "adjustment", "billed to date"),
+            [(r.cap_name, r.charges, r.adjustment, r.billed_to_date) for r in result.cap_ledger])),
+    }

@@ -1,0 +1,69 @@
+"""The review queue: held entries with their reasons and suggestions, as a table and as review/<month>.csv."""
+
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from billing_assets.classify import classified_time_entries, rows_by_partition
+from billing_assets.common import run_partitions
+from billing_assets.ingest import ASSET_DEFAULTS
+from billing_assets.tables import markdown_table
+from resources.home import BillingHome
+from resources.warehouse import Warehouse, query, replace_partitions
+
+REVIEW_COLUMNS = ("client", "month", "entry_id", "entry_date", "person", "project", "notes", "hours", "reasons",
+                  "work_type", "suggestion", "confidence", "rationale", "action")
+CSV_COLUMNS = ("entry_id", "client", "date", "person", "project", "notes", "hours", "reasons", "suggestion",
+               "confidence", "rationale", "work_type", "sow_item", "action", "note")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new content, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def review_csv(rows: list[dict]) -> str:
+    """review/<month>.csv: one row per held entry; work_type, sow_item, action, note are for the reviewer.
+    Saved under overrides/, the filled rows apply on the next run."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        writer.writerow([r["entry_id"], r["client"], r["entry_date"].isoformat(), r["person"], r["project"],
+                         r["notes"], f"{r['hours'].normalize():f}", r["reasons"], r["suggestion"] or "",
+                         f"{r['confidence']:.2f}", r["rationale"], "", "", "", ""])
+    return out.getvalue()
+
+
+@asset(group_name="classify", kinds={"duckdb", "csv"}, deps=[classified_time_entries], **ASSET_DEFAULTS)
+def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: Warehouse) -> MaterializeResult:
+    """Entries held for review (and written-off ones, for the record) with reasons, the classifier's suggestion
+    and confidence; rewrites $BILLING_HOME/review/<month>.csv with every client's rows of the month, with
+    empty override columns a reviewer fills and saves under overrides/."""
+    pairs = run_partitions(context)
+    with warehouse.connect() as conn:
+        found = rows_by_partition(conn, "review_rows", pairs)
+        rows = [tuple(r[c] for c in REVIEW_COLUMNS) for pair in pairs for r in found.get(pair, [])]
+        replace_partitions(conn, pairs, {"review_queue": (REVIEW_COLUMNS, rows)})
+        files = {}
+        for month in sorted({m for _, m in pairs}):
+            path = home.review_dir() / f"{month}.csv"
+            write_atomic(path, review_csv(query(conn, "review_month", {"month": month})))
+            files[month] = str(path)
+    return MaterializeResult(metadata={
+        "held_entries": len(rows),
+        "held_hours": float(sum(r[7] for r in rows)) if rows else 0.0,
+        "review_files": MetadataValue.md("\n".join(f"- {m}: `{p}`" for m, p in files.items())),
+        "queue": MetadataValue.md(markdown_table(("client", "date", "person", "hours", "reasons", "suggestion",
+                                                  "notes"),
+                                                 [(r[0], r[3], r[4], r[7], r[8], r[10], r[6]) for r in rows])),
+    })

@@ -1,0 +1,82 @@
+"""DuckDB access through DuckDBResource and the SQL files in `sql/` (shipped as package `billing_sql`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from functools import cache
+from importlib import resources as importlib_resources
+from typing import Any
+
+import duckdb
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+
+@cache
+def sql_text(name: str) -> str:
+    """The text of `sql/<name>` (e.g. "invoice_lines/insert.sql"), from the installed package."""
+    return importlib_resources.files("billing_sql").joinpath(name).read_text(encoding="utf-8")
+
+
+def _cell(value: Any) -> Any:
+    """Stage values as text where DuckDB must not go through a float (Decimal), else as they are."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def staged_frame(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """A DataFrame of object columns (exact decimals as text) for `INSERT ... SELECT ... FROM staged`."""
+    data = {col: pd.Series([_cell(row[i]) for row in rows], dtype=object) for i, col in enumerate(columns)}
+    return pd.DataFrame(data, columns=list(columns))
+
+
+class Warehouse(DuckDBResource):
+    """The billing DuckDB file. Every write replaces whole client-months in one transaction."""
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection with the schema in place."""
+        with self.get_connection() as conn:
+            conn.execute(sql_text("schema/tables.sql"))
+            yield conn
+
+
+def replace_partitions(conn: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]],
+                       tables: dict[str, tuple[Sequence[str], Sequence[Sequence[Any]]]]) -> dict[str, int]:
+    """Delete the (client, month) keys from each table and insert its staged rows, all in one transaction."""
+    counts = {}
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.register("partition_keys", pd.DataFrame(list(keys), columns=["client", "month"], dtype=object))
+        for table, (columns, rows) in tables.items():
+            conn.execute(sql_text(f"{table}/delete_partition.sql"))
+            if rows:
+                conn.register("staged", staged_frame(columns, rows))
+                conn.execute(sql_text(f"{table}/insert.sql"))
+                conn.unregister("staged")
+            counts[table] = len(rows)
+        conn.unregister("partition_keys")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def append_rows(conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows through `sql/<table>/insert.sql` (for append-only logs)."""
+    if rows:
+        conn.register("staged", staged_frame(columns, rows))
+        conn.execute(sql_text(f"{table}/insert.sql"))
+        conn.unregister("staged")
+
+
+def query(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list[dict]:
+    """Run `sql/queries/<name>.sql` with named parameters; rows as dicts (DECIMAL stays Decimal)."""
+    cursor = conn.execute(sql_text(f"queries/{name}.sql"), params or {})
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,1 @@
+"""SQL files shipped as the package `billing_sql` (see pyproject: package-dir)."""

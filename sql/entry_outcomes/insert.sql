@@ -1,0 +1,11 @@
+-- Insert the staged rows (decimals arrive as exact text) into entry_outcomes.
+INSERT INTO entry_outcomes (client, month, entry_id, outcome, source_hours, billed_hours, reason)
+SELECT
+    client,
+    month,
+    entry_id,
+    outcome,
+    CAST(source_hours AS DECIMAL(18, 4)) AS source_hours,
+    CAST(billed_hours AS DECIMAL(18, 4)) AS billed_hours,
+    reason
+FROM staged;

@@ -1,0 +1,15 @@
+-- Insert the staged rows (decimals arrive as exact text) into invoice_pushes.
+INSERT INTO invoice_pushes (client, month, sink, doc_number, content_hash, status, external_id, sync_token, location, diff, pushed_at)
+SELECT
+    client,
+    month,
+    sink,
+    doc_number,
+    content_hash,
+    status,
+    external_id,
+    sync_token,
+    location,
+    diff,
+    CAST(pushed_at AS TIMESTAMP) AS pushed_at
+FROM staged;

@@ -1,0 +1,7 @@
+-- Raw entries with their classification, for the client-months in `partition_keys`, in processing order.
+SELECT r.*, c.work_type, c.sow_item, c.confidence, c.method, c.review_reasons, c.suggested_sow_item, c.action,
+       c.rationale, c.held
+FROM raw_time_entries AS r
+JOIN partition_keys AS k ON k.client = r.client AND k.month = r.month
+JOIN classified_time_entries AS c ON c.client = r.client AND c.month = r.month AND c.entry_id = r.entry_id
+ORDER BY r.client, r.month, r.entry_date, r.source_file, r.source_row;

@@ -1,0 +1,5 @@
+-- The newest push record of each client-month in `partition_keys` for one sink.
+SELECT p.client, p.month, p.content_hash, p.external_id, p.sync_token, p.status
+FROM invoice_pushes AS p JOIN partition_keys AS k ON k.client = p.client AND k.month = p.month
+WHERE p.sink = $sink
+QUALIFY row_number() OVER (PARTITION BY p.client, p.month ORDER BY p.pushed_at DESC) = 1;

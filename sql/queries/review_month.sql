@@ -1,0 +1,5 @@
+-- Every review row of one month, all clients: the content of review/<month>.csv.
+SELECT entry_id, client, entry_date, person, project, notes, hours, reasons, suggestion, confidence, rationale
+FROM review_queue
+WHERE month = $month
+ORDER BY client, entry_date, entry_id;

@@ -1,0 +1,18 @@
+-- Insert the staged rows (decimals arrive as exact text) into review_queue.
+INSERT INTO review_queue (client, month, entry_id, entry_date, person, project, notes, hours, reasons, work_type, suggestion, confidence, rationale, action)
+SELECT
+    client,
+    month,
+    entry_id,
+    CAST(entry_date AS DATE) AS entry_date,
+    person,
+    project,
+    notes,
+    CAST(hours AS DECIMAL(18, 4)) AS hours,
+    reasons,
+    work_type,
+    suggestion,
+    CAST(confidence AS DECIMAL(6, 4)) AS confidence,
+    rationale,
+    action
+FROM staged;

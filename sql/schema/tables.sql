@@ -1,0 +1,77 @@
+-- Every table is keyed by client and month; a partition is replaced delete-then-insert in one transaction.
+CREATE TABLE IF NOT EXISTS contracts (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, name VARCHAR NOT NULL, aliases VARCHAR NOT NULL,
+    currency VARCHAR NOT NULL, terms_days INTEGER NOT NULL, fingerprint VARCHAR NOT NULL,
+    sow_version VARCHAR NOT NULL, contract_json VARCHAR NOT NULL, source_file VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw_time_entries (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, source VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL, source_row BIGINT NOT NULL, entry_date DATE NOT NULL, client_name VARCHAR NOT NULL,
+    project VARCHAR NOT NULL, project_code VARCHAR NOT NULL, task VARCHAR NOT NULL, notes VARCHAR NOT NULL,
+    hours DECIMAL(18, 4) NOT NULL, billable BOOLEAN NOT NULL, person VARCHAR NOT NULL, roles VARCHAR NOT NULL,
+    currency VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw_expenses (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, expense_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
+    source_row BIGINT NOT NULL, expense_date DATE NOT NULL, client_name VARCHAR NOT NULL, project VARCHAR NOT NULL,
+    project_code VARCHAR NOT NULL, category VARCHAR NOT NULL, notes VARCHAR NOT NULL,
+    amount DECIMAL(18, 4) NOT NULL, billable BOOLEAN NOT NULL, person VARCHAR NOT NULL, currency VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS classified_time_entries (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, work_type VARCHAR NOT NULL,
+    sow_item VARCHAR, confidence DECIMAL(6, 4) NOT NULL, method VARCHAR NOT NULL, review_reasons VARCHAR NOT NULL,
+    suggested_sow_item VARCHAR, action VARCHAR NOT NULL, rationale VARCHAR NOT NULL, held BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS classification_cache (
+    cache_key VARCHAR PRIMARY KEY, sow_item VARCHAR, work_type VARCHAR, confidence DOUBLE NOT NULL,
+    rationale VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS classifier_usage (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, classifier VARCHAR NOT NULL, requests INTEGER NOT NULL,
+    input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL, cache_creation_input_tokens BIGINT NOT NULL,
+    cache_read_input_tokens BIGINT NOT NULL, cost_usd DECIMAL(18, 6) NOT NULL, cached_answers INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS review_queue (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, entry_date DATE NOT NULL,
+    person VARCHAR NOT NULL, project VARCHAR NOT NULL, notes VARCHAR NOT NULL, hours DECIMAL(18, 4) NOT NULL,
+    reasons VARCHAR NOT NULL, work_type VARCHAR NOT NULL, suggestion VARCHAR, confidence DECIMAL(6, 4) NOT NULL,
+    rationale VARCHAR NOT NULL, action VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invoice_lines (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, line_no INTEGER NOT NULL, kind VARCHAR NOT NULL,
+    description VARCHAR NOT NULL, sow_item VARCHAR, project VARCHAR, role VARCHAR, work_type VARCHAR,
+    quantity DECIMAL(18, 4) NOT NULL, unit_price DECIMAL(18, 4) NOT NULL, amount DECIMAL(18, 4) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invoices (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, currency VARCHAR NOT NULL, fees DECIMAL(18, 4) NOT NULL,
+    discount DECIMAL(18, 4) NOT NULL, minimum_adjustment DECIMAL(18, 4) NOT NULL, expenses DECIMAL(18, 4) NOT NULL,
+    total DECIMAL(18, 4) NOT NULL, hours_billed DECIMAL(18, 4) NOT NULL, hours_covered DECIMAL(18, 4) NOT NULL,
+    hours_held DECIMAL(18, 4) NOT NULL, status VARCHAR NOT NULL, content_hash VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS line_entries (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, line_no INTEGER NOT NULL, entry_id VARCHAR NOT NULL,
+    hours DECIMAL(18, 4) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS retainer_ledger (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, origin_month VARCHAR NOT NULL,
+    hours_available DECIMAL(18, 4) NOT NULL, hours_used DECIMAL(18, 4) NOT NULL,
+    hours_expired DECIMAL(18, 4) NOT NULL, hours_carried DECIMAL(18, 4) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cap_ledger (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, cap_name VARCHAR NOT NULL, charges DECIMAL(18, 4) NOT NULL,
+    adjustment DECIMAL(18, 4) NOT NULL, billed_to_date DECIMAL(18, 4) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entry_outcomes (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, outcome VARCHAR NOT NULL,
+    source_hours DECIMAL(18, 4) NOT NULL, billed_hours DECIMAL(18, 4) NOT NULL, reason VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invoice_pushes (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, sink VARCHAR NOT NULL, doc_number VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL, status VARCHAR NOT NULL, external_id VARCHAR, sync_token VARCHAR,
+    location VARCHAR NOT NULL, diff VARCHAR NOT NULL, pushed_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS check_results (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, asset VARCHAR NOT NULL, check_name VARCHAR NOT NULL,
+    passed BOOLEAN NOT NULL, blocking BOOLEAN NOT NULL, severity VARCHAR NOT NULL, message VARCHAR NOT NULL,
+    metadata_json VARCHAR NOT NULL, run_id VARCHAR NOT NULL, evaluated_at TIMESTAMP NOT NULL
+);
