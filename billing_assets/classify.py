@@ -1,10 +1,8 @@
 """Classification: every entry gets a work type and SOW item (spec section 3); what is unsure is held."""
 
 
-from collections import Counter, defaultdict
+from collections import Counter
 
-import duckdb
-import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from billing_assets.classification_store import DuckDBSuggestionCache, labelled_history
@@ -15,20 +13,10 @@ from billing_assets.ingest import ASSET_DEFAULTS, raw_time_entries
 from billing_assets.tables import CLASSIFIED_COLUMNS, classification_row, markdown_table, time_entry_from_row
 from resources.home import BillingHome
 from resources.llm import ClassifierResource
-from resources.warehouse import Warehouse, query, replace_partitions
+from resources.warehouse import Warehouse, replace_partitions, rows_by_partition
 
 USAGE_COLUMNS = ("client", "month", "classifier", "requests", "input_tokens", "output_tokens",
                  "cache_creation_input_tokens", "cache_read_input_tokens", "cost_usd", "cached_answers")
-
-
-def rows_by_partition(conn: duckdb.DuckDBPyConnection, name: str, pairs: list[tuple[str, str]]) -> dict:
-    """Rows of `sql/queries/<name>.sql` for the partitions, grouped by (client, month)."""
-    conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
-    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for row in query(conn, name):
-        grouped[(row["client"], row["month"])].append(row)
-    conn.unregister("partition_keys")
-    return grouped
 
 
 @asset(group_name="classify", kinds={"duckdb", "anthropic"}, deps=[raw_time_entries], **ASSET_DEFAULTS)

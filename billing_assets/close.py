@@ -65,10 +65,48 @@ def _failure_message(result: ExecuteInProcessResult) -> str:
     return "\n".join(messages) or "run failed"
 
 
-def _execute(job, instance: DagsterInstance, what: str, outcome: CloseOutcome, selection, **kwargs) -> None:
+def _execute(job, instance: DagsterInstance, what: str, outcome: CloseOutcome, selection, **kwargs) -> bool:
     result = job.execute_in_process(instance=instance, raise_on_error=False, asset_selection=selection,
                                     run_config=QUIET, **kwargs)
     outcome.runs.append((what, result.success, "" if result.success else _failure_message(result)))
+    return result.success
+
+
+def _run_block(job, instance: DagsterInstance, block: list[str], months: list[str], outcome: CloseOutcome,
+               selection) -> bool:
+    what = f"{block[0]}..{block[-1]} {months[0]}..{months[-1]}" if len(block) > 1 else f"{block[0]} " \
+        f"{months[0]}..{months[-1]}"
+    if len(block) == 1 and len(months) == 1:
+        return _execute(job, instance, what, outcome, selection, partition_key=client_month_key(block[0], months[0]))
+    return _execute(job, instance, what, outcome, selection,
+                    tags=range_tags(block[0], block[-1], months[0], months[-1]))
+
+
+def _blocked_clients(block: list[str], months: list[str]) -> set[str]:
+    from resources.warehouse import Warehouse, rows_by_partition
+
+    with Warehouse(database=str(billing_db())).connect() as conn:
+        found = rows_by_partition(conn, "blocked_clients", [(c, m) for c in block for m in months])
+    return {client for client, _ in found}
+
+
+def _isolate(job, instance: DagsterInstance, block: list[str], months: list[str], order: list[str],
+             outcome: CloseOutcome, selection) -> None:
+    """A block run failed: run the clients whose checks failed on their own and the rest together again; if
+    that still fails, every client on its own. The runs below supersede the failed block run's record."""
+    outcome.runs.pop()
+    culprits = _blocked_clients(block, months)
+    rest = set(block) - culprits
+    if culprits and rest:
+        first = len(outcome.runs)
+        if all([_run_block(job, instance, sub, months, outcome, selection)
+                for sub in contiguous_blocks(order, rest)]):
+            for client in sorted(culprits):
+                _run_block(job, instance, [client], months, outcome, selection)
+            return
+        del outcome.runs[first:]
+    for client in block:
+        _run_block(job, instance, [client], months, outcome, selection)
 
 
 def close_months(months: list[str], clients: list[str] | None, stages: str = "all") -> CloseOutcome:
@@ -92,12 +130,8 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     selection = [AssetKey(a) for a in REVIEW_ASSETS] if stages == "review" else None
     order = list(instance.get_dynamic_partitions("client"))
     for block in contiguous_blocks(order, healthy):
-        what = f"{block[0]}..{block[-1]} {months[0]}..{months[-1]}"
-        if len(block) == 1 and len(months) == 1:
-            _execute(job, instance, what, outcome, selection, partition_key=client_month_key(block[0], months[0]))
-        else:
-            _execute(job, instance, what, outcome, selection,
-                     tags=range_tags(block[0], block[-1], months[0], months[-1]))
+        if not _run_block(job, instance, block, months, outcome, selection) and len(block) > 1:
+            _isolate(job, instance, block, months, order, outcome, selection)
     for client in selected:
         if client in healthy or client in unknown or not CLIENT_ID.fullmatch(client):
             if not CLIENT_ID.fullmatch(client):
@@ -112,14 +146,11 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
 
 
 def summary_rows(clients: list[str], months: list[str]) -> list[dict]:
-    import duckdb
-
-    from resources.warehouse import query, sql_text
+    from resources.warehouse import Warehouse, query
 
     if not billing_db().exists():
         return []
-    with duckdb.connect(str(billing_db())) as conn:
-        conn.execute(sql_text("schema/tables.sql"))
+    with Warehouse(database=str(billing_db())).connect() as conn:
         keys = pd.DataFrame([(c, m) for c in clients for m in months], columns=["client", "month"], dtype=object)
         conn.register("partition_keys", keys)
         return query(conn, "close_summary")

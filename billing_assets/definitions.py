@@ -12,6 +12,7 @@ import os
 
 from dagster import Definitions, EnvVar
 
+from billing_assets.checks import CHECKS
 from billing_assets.classify import classified_time_entries
 from billing_assets.ingest import contracts, raw_expenses, raw_time_entries
 from billing_assets.jobs import close_previous_month, month_close_job
@@ -56,6 +57,7 @@ def build_defs() -> Definitions:
     """Definitions with resources read from the environment now (the CLI and tests call this per home)."""
     return Definitions(
         assets=ASSETS,
+        asset_checks=CHECKS,
         jobs=[month_close_job],
         schedules=[close_previous_month],
         sensors=[clients_from_contracts],

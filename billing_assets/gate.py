@@ -13,12 +13,13 @@ from resources.warehouse import Warehouse, query
 
 
 def blocking_failures(warehouse: Warehouse, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
-    """{(client, month): ["asset.check: message", ...]} for partitions with a failed blocking check."""
+    """{(client, month): [reason, ...]} for partitions with a failed blocking check or priced checks that
+    have not seen the current invoice."""
     with warehouse.connect() as conn:
         conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
         rows = query(conn, "blocking_failures")
         conn.unregister("partition_keys")
     failures: dict[tuple[str, str], list[str]] = {}
     for r in rows:
-        failures.setdefault((r["client"], r["month"]), []).append(f"{r['asset']}.{r['check_name']}: {r['message']}")
+        failures.setdefault((r["client"], r["month"]), []).append(r["reason"])
     return failures

@@ -15,19 +15,26 @@ from dagster import (
     asset,
 )
 
-from billing_assets.classify import classified_time_entries, rows_by_partition
+from billing_assets.classify import classified_time_entries
 from billing_assets.common import MAX_PARTITION_OBSERVATIONS, run_partitions
 from billing_assets.core.contract import Contract
 from billing_assets.core.errors import BillingInputError
 from billing_assets.core.invoice_hash import invoice_content_hash
 from billing_assets.core.months import add_months, month_index
-from billing_assets.core.pricing import LedgerState, Lot, PricingEntry, PricingResult, needs_prior_month, price_month
+from billing_assets.core.pricing import (
+    LedgerState,
+    Lot,
+    PricingEntry,
+    PricingResult,
+    needs_prior_month,
+    price_month,
+)
 from billing_assets.ingest import ASSET_DEFAULTS, raw_expenses
 from billing_assets.partitions import client_month_key, previous_month_mapping
 from billing_assets.tables import expense_from_row, markdown_table
 from resources.home import BillingHome
 from resources.timesource import TimeSource
-from resources.warehouse import Warehouse, query, replace_partitions
+from resources.warehouse import Warehouse, query, replace_partitions, rows_by_partition
 
 LINE_COLUMNS = ("client", "month", "line_no", "kind", "description", "sow_item", "project", "role", "work_type",
                 "quantity", "unit_price", "amount")

@@ -12,13 +12,13 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from billing_assets.common import run_partitions
 from billing_assets.core.errors import BillingInputError
 from billing_assets.core.invoice import doc_number
-from billing_assets.core.model import InvoiceDraft, InvoiceLine
+from billing_assets.core.model import InvoiceDraft
 from billing_assets.core.months import first_day_after
 from billing_assets.gate import blocking_failures
 from billing_assets.ingest import ASSET_DEFAULTS
 from billing_assets.price import priced_line_items
 from billing_assets.review import review_queue
-from billing_assets.tables import markdown_table
+from billing_assets.tables import line_from_row, markdown_table
 from resources.home import BillingHome
 from resources.invoice_sink import InvoiceSink, KnownPush
 from resources.warehouse import Warehouse, append_rows, query
@@ -39,9 +39,7 @@ def load_drafts(conn: duckdb.DuckDBPyConnection, home: BillingHome, pairs: list[
         if r["row_kind"] == "invoice":
             heads[key] = r
         else:
-            lines[key].append(InvoiceLine(r["line_no"], r["kind"], r["description"], r["sow_item"], r["project"],
-                                          r["role"], r["work_type"], Decimal(r["quantity"]),
-                                          Decimal(r["unit_price"]), Decimal(r["amount"])))
+            lines[key].append(line_from_row(r))
     drafts = {}
     for (client, month), head in heads.items():
         contract = home.contract_file(client).for_month(month)

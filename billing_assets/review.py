@@ -9,12 +9,12 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from billing_assets.classify import classified_time_entries, rows_by_partition
+from billing_assets.classify import classified_time_entries
 from billing_assets.common import run_partitions
 from billing_assets.ingest import ASSET_DEFAULTS
 from billing_assets.tables import markdown_table
 from resources.home import BillingHome
-from resources.warehouse import Warehouse, query, replace_partitions
+from resources.warehouse import Warehouse, query, replace_partitions, rows_by_partition
 
 REVIEW_COLUMNS = ("client", "month", "entry_id", "entry_date", "person", "project", "notes", "hours", "reasons",
                   "work_type", "suggestion", "confidence", "rationale", "action")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from billing_assets.core.model import Classification, Expense, TimeEntry
+from billing_assets.core.model import Classification, Expense, InvoiceLine, TimeEntry
 
 RAW_TIME_COLUMNS = ("client", "month", "entry_id", "source", "source_file", "source_row", "entry_date",
                     "client_name", "project", "project_code", "task", "notes", "hours", "billable", "person",
@@ -46,6 +46,11 @@ def expense_from_row(row: dict[str, Any]) -> Expense:
 def classification_row(client: str, month: str, c: Classification) -> tuple:
     return (client, month, c.entry_id, c.work_type, c.sow_item, Decimal(str(c.confidence)), c.method,
             ",".join(c.review_reasons), c.suggested_sow_item, c.action, c.rationale, c.held)
+
+
+def line_from_row(row: dict[str, Any]) -> InvoiceLine:
+    return InvoiceLine(row["line_no"], row["kind"], row["description"], row["sow_item"], row["project"], row["role"],
+                       row["work_type"], Decimal(row["quantity"]), Decimal(row["unit_price"]), Decimal(row["amount"]))
 
 
 def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], limit: int = 60) -> str:

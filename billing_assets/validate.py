@@ -36,7 +36,7 @@ def validate_home(home: Path) -> list[str]:
     """All problems: contract validation, file names, unreadable rows, rows of unknown clients, overrides."""
     problems: list[str] = []
     good, bad = load_contracts(home / "contracts")
-    for client, messages in sorted(bad.items()):
+    for _, messages in sorted(bad.items()):
         problems.extend(messages)
     for client in sorted(set(good) | set(bad)):
         if not CLIENT_ID.fullmatch(client):

@@ -40,8 +40,11 @@ class Warehouse(DuckDBResource):
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection with the schema in place."""
         with self.get_connection() as conn:
-            conn.execute(sql_text("schema/tables.sql"))
-            yield conn
+            try:  # DuckDBResource does not close the connection when the body raises
+                conn.execute(sql_text("schema/tables.sql"))
+                yield conn
+            finally:
+                conn.close()
 
 
 def replace_partitions(conn: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]],
@@ -80,3 +83,18 @@ def query(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | N
     cursor = conn.execute(sql_text(f"queries/{name}.sql"), params or {})
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def rows_by_partition(conn: duckdb.DuckDBPyConnection, name: str, pairs: Sequence[tuple[str, str]],
+                      params: dict[str, Any] | None = None, **columns: Sequence[Any]
+                      ) -> dict[tuple[str, str], list[dict]]:
+    """Rows of `sql/queries/<name>.sql` run against `partition_keys` (client, month and any extra columns,
+    one value per pair), grouped by (client, month)."""
+    frame = pd.DataFrame({"client": [c for c, _ in pairs], "month": [m for _, m in pairs],
+                          **{k: list(v) for k, v in columns.items()}}, dtype=object)
+    conn.register("partition_keys", frame)
+    grouped: dict[tuple[str, str], list[dict]] = {}
+    for row in query(conn, name, params):
+        grouped.setdefault((row["client"], row["month"]), []).append(row)
+    conn.unregister("partition_keys")
+    return grouped

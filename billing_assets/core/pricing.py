@@ -390,7 +390,8 @@ def _expense_lines(contract: Contract, expenses: list[Expense]) -> list[InvoiceL
         if not expense.billable:
             continue
         text = " - ".join(p for p in (expense.category, expense.notes) if p)
-        lines.append(_fee_line("expense", f"Expense {expense.date.isoformat()}: {text}", round2(expense.amount * factor)))
+        amount = round2(expense.amount * factor)
+        lines.append(_fee_line("expense", f"Expense {expense.date.isoformat()}: {text}", amount))
     return lines
 
 

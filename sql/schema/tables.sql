@@ -73,5 +73,6 @@ CREATE TABLE IF NOT EXISTS invoice_pushes (
 CREATE TABLE IF NOT EXISTS check_results (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, asset VARCHAR NOT NULL, check_name VARCHAR NOT NULL,
     passed BOOLEAN NOT NULL, blocking BOOLEAN NOT NULL, severity VARCHAR NOT NULL, message VARCHAR NOT NULL,
-    metadata_json VARCHAR NOT NULL, run_id VARCHAR NOT NULL, evaluated_at TIMESTAMP NOT NULL
+    metadata_json VARCHAR NOT NULL, run_id VARCHAR NOT NULL, evaluated_at TIMESTAMP NOT NULL,
+    subject_hash VARCHAR NOT NULL  -- the invoice content hash a priced check saw ('' for other stages)
 );

@@ -1,0 +1,233 @@
+"""Data-quality checks on every stage, per client-month. Blocking checks (ERROR) stop the push in the same
+run; every evaluation is also kept in `check_results`, which the push reads so that a later run that
+materialises the push alone is gated too. Anomalies are warnings that alert without blocking."""
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    multi_asset_check,
+)
+
+from billing_assets.classify import classified_time_entries
+from billing_assets.common import run_partitions
+from billing_assets.core import quality as q
+from billing_assets.core.months import add_months, first_day
+from billing_assets.core.pricing import PricingEntry
+from billing_assets.core.rates import base_rate, resolve_role
+from billing_assets.ingest import raw_time_entries
+from billing_assets.partitions import client_month_key
+from billing_assets.price import priced_line_items
+from billing_assets.tables import line_from_row, time_entry_from_row
+from resources.home import BillingHome
+from resources.timesource import TimeSource
+from resources.warehouse import Warehouse, rows_by_partition, sql_text, staged_frame
+
+ANOMALY_FACTOR = Decimal("1.5")  # invoice total or hours beyond the trailing 3 months' range x this factor
+MAX_HELD_SHARE = 0.2  # warn when more than this share of hours waits for review
+CHECK_COLUMNS = ("client", "month", "asset", "check_name", "passed", "blocking", "severity", "message",
+                 "metadata_json", "run_id", "evaluated_at", "subject_hash")
+
+RAW_CHECKS = {"required_fields": True, "dates_in_month": True, "hours_in_range": True, "unique_entry_ids": True,
+              "no_cross_file_duplicates": True, "currency_matches": True, "known_clients": False}
+CLASSIFIED_CHECKS = {"work_types_present": True, "sow_items_exist": True, "held_share": False}
+PRICED_CHECKS = {"hours_reconcile": True, "total_equals_lines": True, "caps_respected": True,
+                 "rates_present": True, "total_not_negative": True, "total_in_trailing_range": False,
+                 "hours_in_trailing_range": False, "new_people": False, "rate_changes": False,
+                 "retainer_burn_before_20th": False}
+
+Evaluator = Callable[..., dict[tuple[str, str], dict[str, q.CheckOutcome]]]
+
+
+def _specs(asset_key: AssetKey, checks: dict[str, bool]) -> list[AssetCheckSpec]:
+    return [AssetCheckSpec(name, asset=asset_key, blocking=blocking,
+                           description=("Blocking: " if blocking else "Warning: ") + name.replace("_", " "))
+            for name, blocking in checks.items()]
+
+
+def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_name: str, checks: dict[str, bool],
+            outcomes: dict[tuple[str, str], dict[str, q.CheckOutcome]],
+            subjects: dict[tuple[str, str], str] | None = None) -> Iterable[AssetCheckResult]:
+    """Log one evaluation per partition and check, store them for the push gate, yield one result per check."""
+    asset_key = AssetKey(asset_name)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = []
+    for (client, month), by_check in sorted(outcomes.items()):
+        for name, outcome in by_check.items():
+            blocking = checks[name]
+            severity = AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN
+            context.op_execution_context.log_event(AssetCheckEvaluation(
+                asset_key=asset_key, check_name=name, passed=outcome.passed, severity=severity, blocking=blocking,
+                partition=str(client_month_key(client, month)), description=outcome.message,
+                metadata={"message": outcome.message, **outcome.metadata}))
+            rows.append((client, month, asset_name, name, outcome.passed, blocking, severity.value, outcome.message,
+                         json.dumps(outcome.metadata, default=str), context.op_execution_context.run_id, now,
+                         (subjects or {}).get((client, month), "")))
+    with warehouse.connect() as conn:
+        _store(conn, list(outcomes), asset_name, rows)
+    for name, blocking in checks.items():
+        failed = sorted(f"{c}|{m}: {by[name].message}" for (c, m), by in outcomes.items() if not by[name].passed)
+        yield AssetCheckResult(
+            asset_key=asset_key, check_name=name, passed=not failed,
+            severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
+            metadata={"partitions": len(outcomes), "failed": len(failed), "failures": "\n".join(failed[:50])})
+
+
+def _store(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]], asset_name: str,
+           rows: list[tuple]) -> None:
+    """Replace the latest results of this asset's checks for the partitions (one transaction)."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
+        conn.execute(sql_text("check_results/delete_partition.sql"), {"asset": asset_name})
+        if rows:
+            conn.register("staged", staged_frame(CHECK_COLUMNS, rows))
+            conn.execute(sql_text("check_results/insert.sql"))
+            conn.unregister("staged")
+        conn.unregister("partition_keys")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _unknown_rows_by_month(home: BillingHome, time_source: TimeSource, months: list[str]) -> dict[str, int]:
+    known: set[str] = set()
+    for client in home.client_ids():
+        try:
+            contract_file = home.contract_file(client)
+        except ValueError:
+            continue
+        for month in months:
+            contract = contract_file.for_month(month)
+            known |= {contract.name, *contract.aliases}
+    entries_by_key, _ = time_source.load(months).grouped()
+    counts: dict[str, int] = defaultdict(int)
+    for (name, month), entries in entries_by_key.items():
+        if month in months and name not in known:
+            counts[month] += len(entries)
+    return counts
+
+
+@multi_asset_check(specs=_specs(raw_time_entries.key, RAW_CHECKS), can_subset=False)
+def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome, time_source: TimeSource,
+                          warehouse: Warehouse) -> Iterable[AssetCheckResult]:
+    """Required fields, dates inside the month, hours in (0, 24], unique ids, no row in two export files,
+    currency as the contract says; rows naming no known client (warning)."""
+    pairs = run_partitions(context.op_execution_context)
+    with warehouse.connect() as conn:
+        raw = rows_by_partition(conn, "raw_time_entries", pairs)
+    unknown = _unknown_rows_by_month(home, time_source, sorted({m for _, m in pairs}))
+    outcomes = {}
+    for client, month in pairs:
+        entries = [time_entry_from_row(r) for r in raw.get((client, month), [])]
+        contract = home.contract_file(client).for_month(month)
+        outcomes[(client, month)] = {
+            "required_fields": q.required_fields(entries), "dates_in_month": q.dates_in_month(entries, month),
+            "hours_in_range": q.hours_in_range(entries), "unique_entry_ids": q.unique_entry_ids(entries),
+            "no_cross_file_duplicates": q.no_cross_file_duplicates(entries),
+            "currency_matches": q.currency_matches(entries, contract),
+            "known_clients": q.known_clients(unknown.get(month, 0), month)}
+    yield from _report(context, warehouse, "raw_time_entries", RAW_CHECKS, outcomes)
+
+
+@multi_asset_check(specs=_specs(classified_time_entries.key, CLASSIFIED_CHECKS), can_subset=False)
+def classified_entry_checks(context: AssetCheckExecutionContext, home: BillingHome,
+                            warehouse: Warehouse) -> Iterable[AssetCheckResult]:
+    """Every entry has a known work type; SOW ids exist in the contract; share of hours held (warning)."""
+    pairs = run_partitions(context.op_execution_context)
+    with warehouse.connect() as conn:
+        rows = rows_by_partition(conn, "classified_entries", pairs)
+    outcomes = {}
+    for client, month in pairs:
+        contract = home.contract_file(client).for_month(month)
+        found = rows.get((client, month), [])
+        outcomes[(client, month)] = {"work_types_present": q.work_types_present(found, contract),
+                                     "sow_items_exist": q.sow_items_exist(found, contract),
+                                     "held_share": q.held_share(found, MAX_HELD_SHARE)}
+    yield from _report(context, warehouse, "classified_time_entries", CLASSIFIED_CHECKS, outcomes)
+
+
+@multi_asset_check(specs=_specs(priced_line_items.key, PRICED_CHECKS), can_subset=False)
+def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
+                  warehouse: Warehouse) -> Iterable[AssetCheckResult]:
+    """Blocking: hours reconcile, total = sum of lines, caps respected, every billed person has a rate, no
+    negative total. Warnings: total or hours outside the trailing 3-month range, new people, rate changes
+    since last month, more than 90% of the retainer used before the 20th."""
+    pairs = run_partitions(context.op_execution_context)
+    with warehouse.connect() as conn:
+        heads = rows_by_partition(conn, "priced_check_inputs", pairs)
+        lines = rows_by_partition(conn, "line_rows", pairs)
+        caps = rows_by_partition(conn, "cap_rows", pairs)
+        outcomes_rows = rows_by_partition(conn, "outcome_rows", pairs)
+        trailing = rows_by_partition(conn, "trailing_invoices", pairs,
+                                     trailing_start=[add_months(m, -3) for _, m in pairs])
+        earlier = rows_by_partition(conn, "earlier_people", pairs)
+        entries = rows_by_partition(conn, "classified_entries", pairs)
+    outcomes = {}
+    for client, month in pairs:
+        head = heads[(client, month)][0]
+        contract = home.contract_file(client).for_month(month)
+        history = trailing.get((client, month), [])
+        month_entries = entries.get((client, month), [])
+        outcomes[(client, month)] = {
+            "hours_reconcile": q.hours_reconcile(Decimal(head["source_hours"]), outcomes_rows.get((client, month), [])),
+            "total_equals_lines": q.total_equals_lines(Decimal(head["total"]),
+                                                       [line_from_row(r) for r in lines.get((client, month), [])]),
+            "caps_respected": q.caps_respected(contract, caps.get((client, month), [])),
+            "rates_present": q.rates_present(outcomes_rows.get((client, month), [])),
+            "total_not_negative": q.total_not_negative(Decimal(head["total"])),
+            "total_in_trailing_range": q.outside_trailing_range(
+                "invoice total", Decimal(head["total"]), [Decimal(h["total"]) for h in history], ANOMALY_FACTOR),
+            "hours_in_trailing_range": q.outside_trailing_range(
+                "hours billed", Decimal(head["hours_billed"]), [Decimal(h["hours_billed"]) for h in history],
+                ANOMALY_FACTOR),
+            "new_people": _new_people(earlier.get((client, month), []), month_entries),
+            "rate_changes": _rate_changes(home, client, month, month_entries, earlier.get((client, month), [])),
+            "retainer_burn_before_20th": q.retainer_burn(contract, Decimal(head["covered_before_20th"]),
+                                                         first_day(month)),
+        }
+    subjects = {pair: heads[pair][0]["content_hash"] for pair in pairs}
+    yield from _report(context, warehouse, "priced_line_items", PRICED_CHECKS, outcomes, subjects)
+
+
+def _new_people(earlier: list[dict], entries: list[dict]) -> q.CheckOutcome:
+    people = {r["person"] for r in entries if r["billable"]}
+    return q.new_people(people, {r["person"] for r in earlier}, bool(earlier))
+
+
+def _rate_changes(home: BillingHome, client: str, month: str, entries: list[dict],
+                  earlier: list[dict]) -> q.CheckOutcome:
+    """Base rate of each (person, project) billed this month vs what the contract gave last month."""
+    previous_month = add_months(month, -1)
+    last = {(r["person"], r["project"]) for r in earlier if r["earlier_month"] == previous_month}
+    if not last:
+        return q.ok("no billing last month to compare")
+    now_contract = home.contract_file(client).for_month(month)
+    then_contract = home.contract_file(client).for_month(previous_month)
+    current, previous = {}, {}
+    for e in (PricingEntry(r["entry_id"], r["project"], r["person"], r["roles"], Decimal(r["hours"]), r["work_type"],
+                           r["sow_item"]) for r in entries):
+        key = (e.person, e.project)
+        if key not in last or key in current:
+            continue
+        rate_now = base_rate(now_contract, e.person, e.project, resolve_role(now_contract, e.person, e.roles_column))
+        rate_then = base_rate(then_contract, e.person, e.project,
+                              resolve_role(then_contract, e.person, e.roles_column))
+        if rate_now is not None and rate_then is not None:
+            current[key], previous[key] = rate_now, rate_then
+    return q.rate_changes(current, previous)
+
+
+CHECKS = [raw_time_entry_checks, classified_entry_checks, priced_checks]

@@ -1,0 +1,185 @@
+"""Data-quality checks of one client-month (pure): what a billing person used to catch by eye.
+
+Each function returns CheckOutcome(passed, message, metadata); blocking checks stop the push.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from billing_assets.core.contract import Contract
+from billing_assets.core.model import InvoiceLine, TimeEntry
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    passed: bool
+    message: str
+    metadata: dict = field(default_factory=dict)
+
+
+def ok(message: str, **metadata) -> CheckOutcome:
+    return CheckOutcome(True, message, metadata)
+
+
+def fail(message: str, **metadata) -> CheckOutcome:
+    return CheckOutcome(False, message, metadata)
+
+
+def _listing(items: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
+
+
+# --- raw time entries ---------------------------------------------------------------------------------
+
+def required_fields(entries: Sequence[TimeEntry]) -> CheckOutcome:
+    bad = [f"{e.source_file}:{e.source_row}" for e in entries if not e.person or not e.client_name]
+    return fail(f"{len(bad)} entries without a person or client: {_listing(bad)}", rows=len(bad)) if bad \
+        else ok("every entry has a date, client, person and hours", entries=len(entries))
+
+
+def dates_in_month(entries: Sequence[TimeEntry], month: str) -> CheckOutcome:
+    bad = [f"{e.source_file}:{e.source_row} ({e.date})" for e in entries if e.month != month]
+    return fail(f"{len(bad)} entries dated outside {month}: {_listing(bad)}", rows=len(bad)) if bad \
+        else ok(f"all entries dated in {month}")
+
+
+def hours_in_range(entries: Sequence[TimeEntry]) -> CheckOutcome:
+    bad = [f"{e.source_file}:{e.source_row} ({e.hours} h)" for e in entries if not ZERO < e.hours <= 24]
+    return fail(f"{len(bad)} entries with hours outside (0, 24]: {_listing(bad)}", rows=len(bad)) if bad \
+        else ok("all entries have hours in (0, 24]", max_hours=float(max((e.hours for e in entries), default=0)))
+
+
+def unique_entry_ids(entries: Sequence[TimeEntry]) -> CheckOutcome:
+    dupes = [i for i, n in Counter(e.entry_id for e in entries).items() if n > 1]
+    return fail(f"{len(dupes)} duplicated entry ids: {_listing(dupes)}", duplicates=len(dupes)) if dupes \
+        else ok("entry ids are unique")
+
+
+def no_cross_file_duplicates(entries: Sequence[TimeEntry]) -> CheckOutcome:
+    """The same row (date, project, task, notes, hours, person) in two export files would bill twice."""
+    files: dict[tuple, set[str]] = defaultdict(set)
+    for e in entries:
+        files[(e.date, e.client_name, e.project, e.project_code, e.task, e.notes, e.hours, e.person)].add(e.source_file)
+    dupes = [f"{k[0]} {k[7]} {k[6]} h in {sorted(v)}" for k, v in files.items() if len(v) > 1]
+    return fail(f"{len(dupes)} rows appear in more than one export file: {_listing(dupes, 3)}",
+                duplicates=len(dupes)) if dupes else ok("no row is duplicated across export files")
+
+
+def currency_matches(entries: Sequence[TimeEntry], contract: Contract) -> CheckOutcome:
+    """Harvest writes e.g. "United States Dollar - USD"; the code must be the contract's currency."""
+    bad = sorted({e.currency for e in entries if e.currency and not e.currency.strip().endswith(contract.currency)})
+    return fail(f"export currency {bad} differs from the contract's {contract.currency}") if bad \
+        else ok(f"currency {contract.currency}")
+
+
+def known_clients(unknown_rows: int, month: str) -> CheckOutcome:
+    return fail(f"{unknown_rows} rows of {month} name a client no contract knows (see `billing validate`)",
+                rows=unknown_rows) if unknown_rows else ok("every row of the month matches a contract")
+
+
+# --- classified entries -------------------------------------------------------------------------------
+
+def work_types_present(rows: Sequence[dict], contract: Contract) -> CheckOutcome:
+    bad = [r["entry_id"] for r in rows if r["work_type"] not in contract.work_type_names]
+    return fail(f"{len(bad)} entries without a known work type: {_listing(bad)}") if bad \
+        else ok("every entry has a work type")
+
+
+def sow_items_exist(rows: Sequence[dict], contract: Contract) -> CheckOutcome:
+    ids = contract.sow_item_ids
+    bad = [f"{r['entry_id']}={r['sow_item']}" for r in rows if r["sow_item"] is not None and r["sow_item"] not in ids]
+    return fail(f"{len(bad)} entries name a SOW item the contract lacks: {_listing(bad)}") if bad \
+        else ok("every SOW item exists in the contract")
+
+
+def held_share(rows: Sequence[dict], max_share: float) -> CheckOutcome:
+    hours = sum((Decimal(r["hours"]) for r in rows), ZERO)
+    held = sum((Decimal(r["hours"]) for r in rows if r["held"]), ZERO)
+    share = float(held / hours) if hours else 0.0
+    message = f"{share:.1%} of hours held for review ({held} of {hours} h)"
+    return (ok if share <= max_share else fail)(message, held_hours=float(held), share=round(share, 4))
+
+
+# --- priced -------------------------------------------------------------------------------------------
+
+def hours_reconcile(source_hours: Decimal, outcomes: Sequence[dict]) -> CheckOutcome:
+    by = defaultdict(lambda: ZERO)
+    for o in outcomes:
+        by[o["outcome"]] += Decimal(o["source_hours"])
+    accounted = sum(by.values(), ZERO)
+    detail = {k: float(v) for k, v in sorted(by.items())}
+    if accounted != source_hours:
+        return fail(f"source hours {source_hours} != accounted {accounted} ({detail})", **detail)
+    return ok(f"{source_hours} h = priced + fixed fee + non-billable + written off + held", **detail)
+
+
+def total_equals_lines(total: Decimal, lines: Sequence[InvoiceLine]) -> CheckOutcome:
+    summed = sum((ln.amount for ln in lines), ZERO)
+    return ok(f"total {total} = sum of {len(lines)} lines") if summed == total \
+        else fail(f"total {total} != sum of lines {summed}")
+
+
+def caps_respected(contract: Contract, cap_rows: Sequence[dict]) -> CheckOutcome:
+    bad = []
+    for row in cap_rows:
+        cap = next((c for c in contract.caps if c.name == row["cap_name"]), None)
+        billed = Decimal(row["charges"]) + Decimal(row["adjustment"])
+        limit = cap.amount if cap else ZERO
+        if cap is None or (cap.period == "month" and billed > limit) or \
+                (cap.period == "lifetime" and Decimal(row["billed_to_date"]) > limit and billed > 0):
+            bad.append(f"{row['cap_name']}: billed {billed} (to date {row['billed_to_date']}) over {limit}")
+    return fail("; ".join(bad)) if bad else ok(f"{len(cap_rows)} caps respected")
+
+
+def rates_present(outcomes: Sequence[dict]) -> CheckOutcome:
+    bad = [o["entry_id"] for o in outcomes if o["reason"] == "no_rate"]
+    return fail(f"{len(bad)} entries have no rate (person/role missing from the contract): {_listing(bad)}") \
+        if bad else ok("every billed person has a rate")
+
+
+def total_not_negative(total: Decimal) -> CheckOutcome:
+    return ok(f"total {total}") if total >= 0 else fail(f"negative total {total}")
+
+
+# --- anomalies (warnings) -----------------------------------------------------------------------------
+
+def outside_trailing_range(name: str, value: Decimal, history: Sequence[Decimal], factor: Decimal) -> CheckOutcome:
+    """Value beyond the trailing months' [min / factor, max x factor]; quiet without history."""
+    if not history:
+        return ok(f"no trailing history for {name}")
+    low, high = min(history) / factor, max(history) * factor
+    meta = {"value": float(value), "trailing_min": float(min(history)), "trailing_max": float(max(history))}
+    if value < low or value > high:
+        return fail(f"{name} {value} outside the trailing range {min(history)}..{max(history)} x{factor}", **meta)
+    return ok(f"{name} {value} within the trailing range", **meta)
+
+
+def new_people(people: set[str], earlier_people: set[str], has_history: bool) -> CheckOutcome:
+    new = sorted(people - earlier_people) if has_history else []
+    return fail(f"new people billing this client: {_listing(new)}", people=len(new)) if new \
+        else ok("no new people")
+
+
+def rate_changes(current: dict[tuple[str, str], Decimal], previous: dict[tuple[str, str], Decimal]) -> CheckOutcome:
+    changed = [f"{person} on {project}: {previous[(person, project)]} -> {rate}"
+               for (person, project), rate in sorted(current.items())
+               if (person, project) in previous and previous[(person, project)] != rate]
+    return fail(f"rates changed since last month: {_listing(changed)}", changes=len(changed)) if changed \
+        else ok("rates as last month")
+
+
+def retainer_burn(contract: Contract, covered_before_20th: Decimal, month_start: date) -> CheckOutcome:
+    retainer = contract.retainer
+    if retainer is None or retainer.included_hours <= 0:
+        return ok("no retainer")
+    share = covered_before_20th / retainer.included_hours
+    message = f"{share:.0%} of the month's retainer hours used before the 20th"
+    return (fail if share > Decimal("0.9") else ok)(message, share=float(share))
