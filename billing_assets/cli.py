@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from billing_assets.core.contract import load_contracts
 from billing_assets.core.months import month_index, month_range
 from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home
 

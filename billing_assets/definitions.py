@@ -2,8 +2,8 @@
 
 Environment: BILLING_HOME, BILLING_DB, BILLING_SOURCE (csv | harvest), BILLING_CLASSIFIER (auto | offline |
 claude), BILLING_CLAUDE_MODEL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, BILLING_PUSH (outbox | qbo), HARVEST_*,
-QBO_*. With none set it runs embedded: CSV folder in, DuckDB file, outbox of QuickBooks payloads out, offline
-classifier.
+QBO_*, BILLING_ALERT_WEBHOOK, BILLING_UI_URL. With none set it runs embedded: CSV folder in, DuckDB file,
+outbox of QuickBooks payloads out, offline classifier.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from billing_assets.settings import billing_db, billing_home
 from resources.home import BillingHome
 from resources.invoice_sink import InvoiceSink
 from resources.llm import DEFAULT_MODEL, ClassifierResource
+from resources.notify import Notifier
 from resources.timesource import TimeSource
 from resources.warehouse import Warehouse
+from sensors.alerts import check_failure_alerts, run_failure_alerts
 from sensors.clients import clients_from_contracts
 
 
@@ -47,6 +49,9 @@ def build_resources() -> dict:
                                          model=os.environ.get("BILLING_CLAUDE_MODEL", DEFAULT_MODEL)),
         "warehouse": Warehouse(database=str(billing_db())),
         "sink": InvoiceSink(kind=os.environ.get("BILLING_PUSH", "outbox"), home=home),
+        "notifier": Notifier(webhook_url=os.environ.get("BILLING_ALERT_WEBHOOK") or None,
+                             log_path=str(billing_home() / "alerts.log"),
+                             ui_base_url=os.environ.get("BILLING_UI_URL", "http://127.0.0.1:3000")),
     }
 
 
@@ -60,7 +65,7 @@ def build_defs() -> Definitions:
         asset_checks=CHECKS,
         jobs=[month_close_job],
         schedules=[close_previous_month],
-        sensors=[clients_from_contracts],
+        sensors=[clients_from_contracts, check_failure_alerts, run_failure_alerts],
         resources=build_resources(),
     )
 

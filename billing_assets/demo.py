@@ -1199,7 +1199,7 @@ LUMEN = Client(
         Stream("L2", LUM_OTA, "LUM-OTA", ("Development",), ("Marcus Lindqvist", "Rafael Costa"),
                ("signed firmware bundle verification (ed25519)",
                 "staged rollout: canary 5% -> 25% -> all",
-                "automatic rollback step driven by post-update health checks",
+                "dual-partition firmware layout with post-update health checks",
                 "delta updates to cut download size",
                 "fleet-wide update report endpoint"),
                ("1.0", "4.0"), weights=(3, 5, 5)),

@@ -81,7 +81,8 @@ def _history_start(conn: duckdb.DuckDBPyConnection, time_source: TimeSource, hom
 
 def _pricing_entries(rows: list[dict]) -> list[PricingEntry]:
     return [PricingEntry(r["entry_id"], r["project"], r["person"], r["roles"], Decimal(r["hours"]), r["work_type"],
-                         r["sow_item"], held=bool(r["held"]), write_off=r["action"] == "write_off") for r in rows]
+                         r["sow_item"], held=bool(r["held"]), write_off=r["action"] == "write_off",
+                         reasons=r["review_reasons"]) for r in rows]
 
 
 def _table_rows(client: str, month: str, contract: Contract, result: PricingResult) -> dict[str, list]:

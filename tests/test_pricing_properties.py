@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing_assets.core.contract import Contract
-from billing_assets.core.pricing import LedgerState, PricingEntry, price_month
 from billing_assets.core.money import round_hours
+from billing_assets.core.pricing import LedgerState, PricingEntry, price_month
 
 PEOPLE = ["Ana Souza", "Raj Patel", "Kim Lee", "Ola Berg"]
 PROJECTS = ["Alpha", "Beta"]

@@ -6,8 +6,9 @@ Both are pure with respect to this module: they receive everything they need as 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from billing_assets.core.model import Suggestion, TimeEntry
 
@@ -71,7 +72,7 @@ class ClassifierUsage:
     cost_usd: float = 0.0
     notes: list[str] = field(default_factory=list)
 
-    def add(self, other: "ClassifierUsage") -> None:
+    def add(self, other: ClassifierUsage) -> None:
         self.requests += other.requests
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens

@@ -55,6 +55,7 @@ HISTORY_PERSON_WEIGHT = 1.0  # a history label of the person counts like one ent
 ROLE_WEIGHT = 1.0  # logit bonus per unit of match between a person's recurring work words and an item
 DISCIPLINE_WEIGHT = 1.0  # logit bonus for the item that is the main home of a discipline the note names
 OFF_DISCIPLINE = 0.5  # lexical score factor of an item that is not the home of the note's kind of work
+DISTINCTIVE_SHARE = 0.6  # a discipline counts when one item holds this share of its mentions
 ROLE_MIN_SHARE = 0.34  # a feature is part of a person's role when this share of their notes has it
 ROLE_MIN_NOTES = 3
 ROLE_DAYS = 10.0  # time scale of the role window
@@ -216,13 +217,6 @@ def _stem_weights(counts: Counter[str], idf: dict[str, float]) -> dict[str, floa
     return {f: idf.get(f, UNKNOWN_WORD_IDF) for f in counts if _kind(f) == "stem"}
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    dot = sum(w * w for f, w in a.items() if f in b)
-    na = math.sqrt(sum(w * w for w in a.values()))
-    nb = math.sqrt(sum(w * w for w in b.values()))
-    return dot / (na * nb) if na and nb else 0.0
-
-
 @dataclass
 class HistoryMatch:
     """The most similar history notes of one entry, best first."""
@@ -255,15 +249,20 @@ def history_matches(queries: Sequence[Counter[str]], history: Sequence[LabeledEx
     """For each note, its nearest same-client history notes (similarity >= HISTORY_MIN_SIM, at most
     HISTORY_K; among equals the later history note first, so the latest correction wins)."""
     weights = [_stem_weights(featurize(h.notes).counts, bags.idf) for h in history]
+    norms = [math.sqrt(sum(w * w for w in ws.values())) for ws in weights]
     index: dict[str, list[int]] = defaultdict(list)
-    for n, w in enumerate(weights):
-        for f in w:
+    for n, ws in enumerate(weights):
+        for f in ws:
             index[f].append(n)
     out = []
     for query in queries:
         q = _stem_weights(query, bags.idf)
-        candidates = sorted({n for f in q for n in index.get(f, ())})
-        scored = [(_cosine(q, weights[n]), n) for n in candidates]
+        q_norm = math.sqrt(sum(w * w for w in q.values()))
+        dots: dict[int, float] = defaultdict(float)
+        for f, w in q.items():
+            for n in index.get(f, ()):
+                dots[n] += w * weights[n][f]
+        scored = [(dot / (q_norm * norms[n]), n) for n, dot in dots.items() if q_norm and norms[n]]
         scored = [t for t in scored if t[0] >= HISTORY_MIN_SIM]
         scored.sort(key=lambda t: (-t[0], -t[1]))
         out.append(HistoryMatch(tuple((sim, history[n]) for sim, n in scored[:HISTORY_K])))
@@ -285,16 +284,25 @@ def person_priors(requests: Sequence[ClassifyRequest], posteriors: Sequence[list
     for example in history:
         if example.sow_item in index:
             past[example.person][index[example.sow_item]] += HISTORY_PERSON_WEIGHT
+    same = _by_person(requests)
     out = []
     for j, req in enumerate(requests):
         weights = list(past[req.entry.person]) if req.entry.person in past else [0.0] * n
-        for k, other in enumerate(requests):
-            if k != j and other.entry.person == req.entry.person:
-                days = abs((other.entry.date - req.entry.date).days)
+        for k in same[req.entry.person]:
+            if k != j:
+                days = abs((requests[k].entry.date - req.entry.date).days)
                 closeness = 1.0 + math.exp(-days / PERSON_DAYS)
                 for i in range(n):
                     weights[i] += posteriors[k][i] * closeness
         out.append(_smoothed(weights, alpha=PERSON_ALPHA))
+    return out
+
+
+def _by_person(requests: Sequence[ClassifyRequest]) -> dict[str, list[int]]:
+    """Person -> indexes of their requests."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for k, req in enumerate(requests):
+        out[req.entry.person].append(k)
     return out
 
 
@@ -311,22 +319,33 @@ def _concept_home(bags: ItemBags, concept: str) -> list[float]:
     return [m / top if top > 0 else 0.0 for m in mentions]
 
 
+def _distinctive(bags: ItemBags, concept: str) -> bool:
+    """A concept most of whose mentions are in one item (not the whole engagement's field, such as
+    "architecture" in every item of an architect's SOW)."""
+    mentions = [bag.get(concept, 0.0) for bag in bags.bags]
+    total = sum(mentions)
+    return total > 0 and max(mentions) / total >= DISTINCTIVE_SHARE
+
+
+def _disciplines(query: Counter[str], bags: ItemBags) -> list[str]:
+    """The note's distinctive discipline concepts."""
+    return [f for f in query if f.startswith(CONCEPT_PREFIX) and f[len(CONCEPT_PREFIX):] in DISCIPLINES
+            and _distinctive(bags, f)]
+
+
 def discipline_boost(query: Counter[str], bags: ItemBags) -> list[float]:
     """Per item: how much it is the home of the disciplines (kinds of work) the note names."""
     boost = [0.0] * len(bags.bags)
-    for feat, weight in query.items():
-        if feat.startswith(CONCEPT_PREFIX) and feat[len(CONCEPT_PREFIX):] in DISCIPLINES:
-            for i, share in enumerate(_concept_home(bags, feat)):
-                boost[i] += min(weight, 1.0) * share
+    for feat in _disciplines(query, bags):
+        for i, share in enumerate(_concept_home(bags, feat)):
+            boost[i] += min(query[feat], 1.0) * share
     return boost
 
 
 def discipline_fit(query: Counter[str], bags: ItemBags) -> list[float]:
     """Per item: 1, or OFF_DISCIPLINE when the note names a kind of work that another item is the home of
     and this item is not ("embed", "lazy-load" on a page: the page is built, not designed)."""
-    homes = [_concept_home(bags, f) for f in query
-             if f.startswith(CONCEPT_PREFIX) and f[len(CONCEPT_PREFIX):] in DISCIPLINES
-             and any(bag.get(f, 0) > 0 for bag in bags.bags)]
+    homes = [_concept_home(bags, f) for f in _disciplines(query, bags)]
     if not homes:
         return [1.0] * len(bags.bags)
     return [1.0 if max(h[i] for h in homes) >= 0.5 else OFF_DISCIPLINE for i in range(len(bags.bags))]
@@ -345,24 +364,24 @@ def role_boosts(requests: Sequence[ClassifyRequest], feats: Sequence[TextFeature
     hist: dict[str, list[set[str]]] = defaultdict(list)
     for example in history:
         hist[example.person].append({k for k in featurize(example.notes).counts if _kind(k) == "concept"})
+    same = _by_person(requests)
     out = []
     for req in requests:
         share: Counter[str] = Counter()
         total = 0.0
-        for k, other in enumerate(requests):
-            if other.entry.person == req.entry.person:
-                w = math.exp(-abs((other.entry.date - req.entry.date).days) / ROLE_DAYS)
-                total += w
-                share.update({c: w for c in concepts[k]})
+        for k in same[req.entry.person]:
+            w = math.exp(-abs((requests[k].entry.date - req.entry.date).days) / ROLE_DAYS)
+            total += w
+            share.update({c: w for c in concepts[k]})
         for past in hist.get(req.entry.person, ()):
             total += HISTORY_ROLE_WEIGHT
             share.update({c: HISTORY_ROLE_WEIGHT for c in past})
         boost = [0.0] * len(bags.bags)
-        notes = sum(1 for r in requests if r.entry.person == req.entry.person) + len(hist[req.entry.person])
+        notes = len(same[req.entry.person]) + len(hist[req.entry.person])
         if notes >= ROLE_MIN_NOTES and total > 0:
             for concept, weight in share.items():
                 frac = weight / total
-                if frac >= ROLE_MIN_SHARE:
+                if frac >= ROLE_MIN_SHARE and _distinctive(bags, concept):
                     home = _concept_home(bags, concept)
                     for i in range(len(boost)):
                         boost[i] += frac * home[i]
@@ -401,9 +420,6 @@ class SowEvidence:
     def item_id(self) -> str:
         return self.ids[self.top]
 
-    @property
-    def lexical_top(self) -> int:
-        return max(range(len(self.lexical)), key=self.lexical.__getitem__)
 
 
 @dataclass
@@ -431,19 +447,16 @@ def sow_confidence(ev: SowEvidence) -> float:
     return max(0.01, min(0.99, conf))
 
 
-def _evidence(query: Counter[str], bags: ItemBags, item_index: int, limit: int = 4) -> list[str]:
-    """The features that contributed most to an item's score, readable."""
+def _evidence(query: Counter[str], feats: TextFeatures, bags: ItemBags, item_index: int,
+              limit: int = 4) -> list[str]:
+    """The note's words that contributed most to an item's score, as the note wrote them."""
     contrib = [(_contribution(bags, item_index, f, w), f) for f, w in query.items()]
-    contrib = [c for c in contrib if c[0] > 0]
     contrib.sort(key=lambda t: (-t[0], t[1]))
-    words = []
-    for _, f in contrib[:limit]:
-        if f.startswith(CONCEPT_PREFIX):
-            words.append("~" + f[len(CONCEPT_PREFIX):])
-        elif f.startswith(BIGRAM_PREFIX):
-            words.append(f[len(BIGRAM_PREFIX):].replace("_", " "))
-        else:
-            words.append(f)
+    words: list[str] = []
+    for score, f in contrib:
+        text = feats.readable(f)
+        if score > 0 and text not in words and len(words) < limit:
+            words.append(text)
     return words
 
 
@@ -463,21 +476,27 @@ class OfflineClassifier:
         if not requests:
             return [], ClassifierUsage()
         history = tuple(h for h in context.history if h.client == context.client)
-        bags = build_item_bags(context.sow_items) if context.sow_items else None
-        sow = self._sow_decisions(bags, requests, history) if bags else [None] * len(requests)
+        bags = build_item_bags(context.sow_items)
+        feats = [featurize(r.entry.notes, positional=True) for r in requests]
+        queries = [correct_typos(f, bags.vocab) for f in feats]
+        matches = history_matches(queries, history, bags)
+        if context.sow_items:
+            sow: list[SowDecision | None] = list(self._sow_decisions(bags, requests, history, feats, queries,
+                                                                     matches))
+        else:
+            sow = [None] * len(requests)
         out = []
-        for req, decision in zip(requests, sow, strict=True):
-            out.append(self._suggest(context, req, decision, history))
+        for req, decision, match in zip(requests, sow, matches, strict=True):
+            twin = match.neighbours[0][1] if match.similarity >= HISTORY_TWIN else None
+            out.append(self._suggest(context, req, decision, twin))
         return out, ClassifierUsage()
 
     def _sow_decisions(self, bags: ItemBags, requests: Sequence[ClassifyRequest],
-                       history: Sequence[LabeledExample]) -> list[SowDecision]:
+                       history: Sequence[LabeledExample], feats: Sequence[TextFeatures],
+                       queries: Sequence[Counter[str]], matches: Sequence[HistoryMatch]) -> list[SowDecision]:
         ids = bags.ids
-        feats = [featurize(r.entry.notes, positional=True) for r in requests]
-        queries = [correct_typos(f, bags.vocab) for f in feats]
         lexical = [[s * f for s, f in zip(lexical_scores(q, bags), discipline_fit(q, bags), strict=True)]
                    for q in queries]
-        matches = history_matches(queries, history, bags)
         roles = role_boosts(requests, feats, bags, history)
         disc = [discipline_boost(q, bags) for q in queries]
         votes = [m.votes(ids) for m in matches]
@@ -496,15 +515,16 @@ class OfflineClassifier:
             ev = SowEvidence(ids=ids, post=post, base=base[j], lexical=lexical[j], person=person[j],
                              informative=len(informative_words(feats[j], bags)), match=matches[j])
             self.last_evidence.append(ev)
-            out.append(SowDecision(ids[ev.top], sow_confidence(ev), self._why(bags, queries[j], ev)))
+            out.append(SowDecision(ids[ev.top], sow_confidence(ev),
+                                   self._why(bags, queries[j], feats[j], ev)))
         return out
 
     @staticmethod
-    def _why(bags: ItemBags, query: Counter[str], ev: SowEvidence) -> str:
+    def _why(bags: ItemBags, query: Counter[str], feats: TextFeatures, ev: SowEvidence) -> str:
         top, match, person = ev.top, ev.match, ev.person
         item = bags.items[top]
         parts = []
-        words = _evidence(query, bags, top)
+        words = _evidence(query, feats, bags, top)
         if words:
             parts.append(f"{item.id} '{item.name}': matched {', '.join(words)}")
         else:
@@ -520,7 +540,7 @@ class OfflineClassifier:
 
     @staticmethod
     def _suggest(context: ClientContext, req: ClassifyRequest, decision: SowDecision | None,
-                 history: Sequence[LabeledExample]) -> Suggestion:
+                 twin: LabeledExample | None) -> Suggestion:
         confs: list[float] = []
         reasons: list[str] = []
         sow_item = None
@@ -533,7 +553,7 @@ class OfflineClassifier:
             reasons.append("no SOW items")
         work_type = None
         if req.need_work_type:
-            rush: RushAssessment = assess_rush(req.entry.notes, history)
+            rush: RushAssessment = assess_rush(req.entry.notes, twin)
             allowed = set(context.work_types)
             work_type = RUSH if rush.is_rush and RUSH in allowed else STANDARD
             confs.append(rush.confidence)

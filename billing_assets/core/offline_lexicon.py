@@ -8,6 +8,11 @@ a concept only matters for a client whose SOW text mentions one of its words.
 
 from __future__ import annotations
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Token -> expansion, applied case-insensitively before stemming.
 ABBREVIATIONS: dict[str, str] = {
     "w": "with", "wo": "without", "thru": "through", "tho": "though", "bc": "because", "b/c": "because",
@@ -54,31 +59,31 @@ CASED_ABBREVIATIONS: dict[str, str] = {
     "UX": "user experience", "OR": "oregon", "IN": "indiana", "ME": "maine", "OK": "oklahoma",
 }
 
-STOPWORDS: frozenset[str] = frozenset("""
+STOPWORDS: frozenset[str] = _words("""
 a about above after again against all am an and any are as at be because been before being below between
 both but by can could did do does doing down during each few for from further had has have having he her
-here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
-now of off on once only or other our ours out over own same she should so some such than that the their
-theirs them then there these they this those through to too under until up very was we were what when
-where which while who whom why will with would you your yours also etc via per re vs got get gets getting
-still went go going goes made make makes making did done put let lets ok okay new one two three four five
-six seven eight nine ten x e.g i.e ie eg its it's i'm we're they're that's there's
-""".split())
+here hers herself him himself his how i if in into is it its itself just me more most my myself no nor
+not now of off on once only or other our ours out over own same she should so some such than that the
+their theirs them then there these they this those through to too under until up very was we were what
+when where which while who whom why will with would you your yours also etc via per re vs got get gets
+getting still went go going goes made make makes making did done put let lets ok okay new one two three
+four five six seven eight nine ten x e.g i.e ie eg its it's i'm we're they're that's there's
+""")
 
 # Words that say that work happened but not which work: a note made only of these is vague.
-GENERIC_WORDS: frozenset[str] = frozenset("""
+GENERIC_WORDS: frozenset[str] = _words("""
 call calls called calling meeting meetings meet met sync synced syncs catch catchup touch base follow
-followup followups misc miscellaneous admin administrative edit edits edited editing tweak tweaks tweaked
-change changes changed notes note review reviewed reviewing went back last week weeks weekly today
-yesterday day days morning afternoon evening discussion discuss discussed discussing internal team chat
-chatted email emails emailed work worked working stuff thing things update updates updated various general
-time task tasks item items comments comment feedback numbers prep preparation prepared debrief debriefed
-huddle talk talked talking spoke speak questions question answer answered reply replied check checked
-checking looked look looking pass misc. continue continued continuing more some bits pieces cleanup clean
-fixes monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
-am pm design designs admin. ongoing support help helped hour hours quick brief short long first final
-version round options option next steps step progress plan planning
-""".split())
+followup followups misc miscellaneous admin administrative edit edits edited editing tweak tweaks
+tweaked change changes changed notes note review reviewed reviewing went back last week weeks weekly
+today yesterday day days morning afternoon evening discussion discuss discussed discussing internal team
+chat chatted email emails emailed work worked working stuff thing things update updates updated various
+general time task tasks item items comments comment feedback numbers prep preparation prepared debrief
+debriefed huddle talk talked talking spoke speak questions question answer answered reply replied check
+checked checking looked look looking pass misc. continue continued continuing more some bits pieces
+cleanup clean fixes monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur
+thurs fri sat sun am pm design designs admin. ongoing support help helped hour hours quick brief short
+long first final version round options option next steps step progress plan planning
+""")
 
 # Concept -> surface forms (words or short phrases). Forms are stemmed like any text before matching.
 CONCEPTS: dict[str, tuple[str, ...]] = {
@@ -96,7 +101,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "packaging": ("packaging", "dieline", "dielines", "die line", "bag", "bags", "tin", "tins", "sleeve",
                   "carton", "cartons", "label", "labels", "pouch", "jar", "bottle", "can wrap", "wrap",
                   "sku", "skus", "print files", "print ready", "bleed", "varnish", "printer proof",
-                  "printer proofs", "proof", "proofs", "press check", "printer", "lot code", "back of bag"),
+                  "printer proofs", "proof", "proofs", "press check", "printer", "lot code", "back of pack"),
     "print": ("print", "printing", "brochure", "flyer", "poster", "signage", "collateral", "printed"),
     # --- web design and development
     "wireframe": ("wireframe", "wireframes", "wires", "lo fi", "low fi", "low fidelity", "hi fi",
@@ -110,15 +115,21 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                 "footer", "locator", "about page", "website", "web", "site", "storefront", "store", "pages",
                 "page"),
     "software": ("develop", "development", "developer", "code", "coding", "theme", "liquid", "javascript",
-                 "css", "html", "api", "apis", "integration", "plugin", "widget", "app", "github",
-                 "repository", "staging", "deploy", "deployment", "scaffold", "sections", "metafields",
-                 "migration", "migrate", "import", "imported", "redirect", "redirects", "dns", "domain",
-                 "cutover", "go live", "bug", "bugs", "bug fix", "bug fixes", "bug bash", "hotfix", "patch",
-                 "patched", "quality assurance testing", "cross device", "device", "devices", "iphone",
-                 "android", "safari", "chrome", "browser", "page speed", "lazy load", "image compression",
-                 "server", "hosting", "database", "backend", "frontend", "front end", "build", "sprint",
-                 "ticket", "tickets", "pull request", "merge", "refactor", "unit test", "shopify",
-                 "wordpress", "webflow", "embed", "template build", "staging theme"),
+                 "css", "html", "plugin", "widget", "app", "github", "repository", "scaffold",
+                 "metafields", "component", "components", "screen", "screens", "backend", "frontend",
+                 "front end", "build", "pull request", "merge", "refactor", "unit test", "shopify",
+                 "wordpress", "webflow", "embed", "template build", "staging theme", "lazy load",
+                 "page speed", "image compression", "hotfix", "patch", "patched", "react", "ios", "sdk",
+                 "bug fix", "bug fixes", "fixed bugs", "fix bugs"),
+    "qa_testing": ("quality assurance testing", "qa", "testing", "test", "tests", "tested", "test plan",
+                   "regression", "defect", "defects", "triage", "triaged", "bug", "bugs", "bug bash",
+                   "cross device", "device", "devices", "iphone", "android", "safari", "chrome", "browser",
+                   "user acceptance testing", "test cases", "test scripts"),
+    "integration": ("api", "apis", "integration", "integrations", "interface", "interfaces", "migration",
+                    "migrate", "migrated", "import", "imported", "export", "data migration", "edi",
+                    "webhook", "webhooks", "sync", "etl", "mapping"),
+    "release_ops": ("staging", "deploy", "deployment", "redirect", "redirects", "dns", "domain", "cutover",
+                    "go live", "server", "hosting", "database", "release", "environment", "ci"),
     "subscription": ("subscription", "subscriptions", "subscriber", "subscribers", "recurring",
                      "customer portal", "skip", "pause"),
     "launch": ("launch", "go live", "golive", "live", "cutover", "release", "rollout", "post launch"),
@@ -151,7 +162,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "video": ("video", "videos", "filming", "footage", "rough cut", "storyboard", "animation",
               "motion graphics", "voiceover", "color grade", "b roll", "edit bay"),
     # --- account and project management
-    "project_management": ("kickoff", "kick off", "status", "status report", "status update",
+    "project_management": ("kickoff", "kick off", "status report", "status update", "status summary",
                            "weekly update", "update email", "check in", "checkin", "touch base", "timeline",
                            "workplan", "work plan", "project plan", "milestones", "milestone", "budget",
                            "burn", "burn report", "hours recap", "recap", "invoice", "invoicing", "billing",
@@ -185,12 +196,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                    "org options", "role counts", "regional", "site led", "hybrid"),
     "roadmap": ("roadmap", "implementation plan", "implementation", "waves", "wave", "phasing",
                 "sequencing", "dependencies", "dependency", "gantt", "quick wins", "resource loading",
-                "workstreams", "plan on a page", "transition plan", "18 month", "phases"),
+                "workstreams", "plan on a page", "transition plan", "phases", "phase plan"),
     "change_management": ("change management", "communications", "communication plan",
                           "communications plan", "announcement", "announcements", "talking points",
                           "faq", "faqs", "cascade", "town hall", "town halls", "stakeholder impact",
                           "impact assessment", "change readiness", "readiness", "pulse survey", "adoption",
-                          "resistance", "engagement survey", "manager script", "heat map", "staff"),
+                          "resistance", "engagement survey", "manager script", "heat map", "staff memo"),
     "steering": ("steering committee", "board", "board meeting", "committee", "executive meeting", "agenda",
                  "pre read", "preread", "pre read pack", "packet", "deck", "slides", "presentation",
                  "minutes", "decision log", "action log", "action items", "dry run", "rehearsal",
@@ -227,6 +238,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "meeting": ("meeting", "call", "calls", "sync", "check in", "huddle", "session", "sessions"),
 }
 
+# Words saying a production problem was repaired; with an incident cue they mean "fixed at once".
+FIX_WORDS: frozenset[str] = frozenset({
+    "fixed", "fix", "fixing", "patched", "patch", "hotfix", "resolved", "restored", "reprocessed",
+    "rolled", "rollback", "reverted", "redeployed", "pushed",
+})
+
 # Rush cues: (phrase, category, weight). Categories: deadline (a deadline within hours), compress (work
 # squeezed or re-planned by others), demand (someone asked for it), incident (production broke),
 # offhours (evening or weekend), rework (redo because something changed or was wrong), planned (counts
@@ -241,7 +258,7 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("before it goes out", "deadline", 1.0),
     ("as soon as possible", "deadline", 2.0), ("urgent", "deadline", 2.0), ("urgently", "deadline", 2.0),
     ("rush", "deadline", 2.0), ("rushed", "deadline", 2.0), ("same day", "deadline", 1.0),
-    ("moved up", "compress", 2.5), ("pulled forward", "compress", 2.5), ("pulled in", "compress", 1.5),
+    ("moved up", "compress", 2.5), ("pulled forward", "compress", 2.5),
     ("brought forward", "compress", 2.5), ("dropped everything", "compress", 2.5),
     ("emergency", "compress", 2.5), ("fire drill", "compress", 2.5), ("scramble", "compress", 2.0),
     ("scrambled", "compress", 2.0), ("last minute", "compress", 2.0), ("expedite", "compress", 2.0),
@@ -250,12 +267,16 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("worked until", "compress", 2.0), ("all nighter", "compress", 2.5), ("deadline moved", "compress", 2.5),
     ("at once", "compress", 1.0), ("right away", "compress", 1.0), ("immediately", "compress", 1.0),
     ("wants", "demand", 1.0), ("needs", "demand", 1.0), ("asked for", "demand", 1.0),
+    ("need", "demand", 1.0), ("want", "demand", 1.0),
     ("requested", "demand", 0.5), ("insisted", "demand", 1.0), ("demanded", "demand", 1.0),
-    ("hotfix", "incident", 2.5), ("hot fix", "incident", 2.5), ("outage", "incident", 2.5),
+    ("hotfix", "incident", 3.0), ("hot fix", "incident", 3.0), ("outage", "incident", 3.0),
+    ("prod down", "incident", 3.0), ("production down", "incident", 3.0), ("can't", "incident", 1.0),
+    ("cannot", "incident", 1.0), ("unable to", "incident", 1.0), ("failing", "incident", 1.0),
+    ("stopped working", "incident", 2.0), ("blocked", "incident", 0.5),
     ("site down", "incident", 2.5), ("is down", "incident", 2.0), ("went down", "incident", 2.0),
     ("broke", "incident", 1.5), ("broken", "incident", 1.5), ("crash", "incident", 1.5),
     ("crashing", "incident", 1.5), ("throwing errors", "incident", 2.0), ("errors", "incident", 1.0),
-    ("not applying", "incident", 1.0), ("not working", "incident", 1.0), ("failing", "incident", 1.0),
+    ("not applying", "incident", 1.0), ("not working", "incident", 1.0),
     ("sales tank", "incident", 1.5), ("rollback", "incident", 1.5), ("rolled back", "incident", 1.5),
     ("patched", "incident", 1.0),
     ("weekend", "offhours", 1.0), ("saturday", "offhours", 1.0), ("sunday", "offhours", 1.0),
@@ -272,7 +293,8 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
 # Concepts that name a kind of work (a discipline or activity) rather than the thing worked on: a page can
 # be designed, built or written, but "headline" is copywriting whatever page it is for.
 DISCIPLINES: frozenset[str] = frozenset({
-    "logo", "identity", "typography", "creative_direction", "wireframe", "software", "copywriting",
+    "logo", "identity", "typography", "creative_direction", "wireframe", "software", "qa_testing",
+    "integration", "release_ops", "copywriting",
     "email_marketing", "advertising", "social_media", "photography", "video", "project_management",
     "interviews", "data_analysis", "financial_model", "org_design", "roadmap", "change_management",
     "steering", "workshop", "survey_research", "legal", "accounting", "architecture", "it_infrastructure",

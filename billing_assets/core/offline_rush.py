@@ -8,13 +8,12 @@ such pressure stays standard.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from billing_assets.core.classifier_api import LabeledExample
-from billing_assets.core.model import RUSH
-from billing_assets.core.offline_lexicon import RUSH_CUES, STOPWORDS
+from billing_assets.core.model import RUSH, STANDARD
+from billing_assets.core.offline_lexicon import FIX_WORDS, RUSH_CUES
 from billing_assets.core.offline_text import raw_tokens
 
 CATEGORY_CAP = {"deadline": 3.0, "compress": 3.0, "incident": 3.0, "demand": 1.0, "offhours": 1.0,
@@ -23,10 +22,15 @@ TIMING = ("deadline", "compress", "incident")
 RUSH_AT = 3.0  # score at or above which an entry is rush (with a timing cue); confident from there
 SURE_RUSH_AT = 4.0  # score from which rush is very confident
 SURE_STANDARD_BELOW = 1.5  # score below which standard is confident
+RUSH_CONFIDENCE, SURE_RUSH_CONFIDENCE = 0.88, 0.95
+STANDARD_CONFIDENCE, UNSURE_CONFIDENCE = 0.97, 0.6  # unsure: some cues, not enough for rush
 _EARLY_HOUR = re.compile(r"^([5-9]|1[0-2])(:\d\d)?am$")
 _LATE_HOUR = re.compile(r"^(9|1[01]|12)(:\d\d)?pm$")
-_DAYS = frozenset("mon monday tue tues tuesday wed wednesday thu thur thurs thursday fri friday sat "
-                  "saturday sun sunday".split())
+# "moved the board meeting up", "pulled the launch forward": a schedule compressed by someone else.
+_MOVED_UP = re.compile(r"\b(moved|bumped|pushed|brought|pulled|shifted)\b(?: [a-z0-9']+){0,4} "
+                       r"(up|forward|earlier)\b")
+_DAYS = frozenset(("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs",
+                   "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday"))
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,11 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
                 any(b in ("for", "before", "by") for b in before)
                 or any(w in ("needs", "wants", "need", "want") for w in words[max(0, i - 5):i])):
             found.setdefault("deadline", []).append(("due " + word, 1.0))
+    if _MOVED_UP.search(text) and not any(p in ("moved up", "pulled forward", "brought forward", "pulled in")
+                                           for p, _ in found.get("compress", [])):
+        found.setdefault("compress", []).append(("moved up", 2.5))
+    if "incident" in found and any(w in FIX_WORDS for w in words):
+        found["incident"].append(("fixed at once", 1.0))
     out = {}
     for cat, items in found.items():
         total = sum(w for _, w in items)
@@ -78,32 +87,19 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
     return out
 
 
-def _near_duplicate(notes: str, history: Sequence[LabeledExample]) -> LabeledExample | None:
-    """A history note with nearly the same content words (Jaccard >= 0.75), the latest one."""
-    words = {w for w in raw_tokens(notes) if w not in STOPWORDS}
-    if len(words) < 3:
-        return None
-    best = None
-    for example in history:
-        other = {w for w in raw_tokens(example.notes) if w not in STOPWORDS}
-        if other and len(words & other) / len(words | other) >= 0.75 and example.work_type:
-            best = example
-    return best
-
-
-def assess_rush(notes: str, history: Sequence[LabeledExample] = ()) -> RushAssessment:
-    """Rush or standard, with a confidence, from cue phrases (and a near-duplicate history label)."""
+def assess_rush(notes: str, twin: LabeledExample | None = None) -> RushAssessment:
+    """Rush or standard, with a confidence, from cue phrases; `twin` is an approved history note that is
+    nearly the same note: its work type wins, confidently only when the cues agree."""
     cues = rush_cues(notes)
     score = sum(w for w, _ in cues.values())
     phrases = tuple(p for _, ps in cues.values() for p in ps)
     timing = any(cat in cues for cat in TIMING)
     is_rush = timing and score >= RUSH_AT
     if is_rush:
-        confidence = 0.95 if score >= SURE_RUSH_AT else 0.88
+        confidence = SURE_RUSH_CONFIDENCE if score >= SURE_RUSH_AT else RUSH_CONFIDENCE
     else:
-        confidence = 0.97 if score < SURE_STANDARD_BELOW else 0.6
-    twin = _near_duplicate(notes, history)
-    if twin is not None and twin.work_type in (RUSH, "standard"):
+        confidence = STANDARD_CONFIDENCE if score < SURE_STANDARD_BELOW else UNSURE_CONFIDENCE
+    if twin is not None and twin.work_type in (RUSH, STANDARD):
         is_rush = twin.work_type == RUSH
         confidence = max(confidence, 0.9) if (twin.work_type == RUSH) == (score >= RUSH_AT) else 0.75
         phrases = phrases + (f"history: {twin.work_type}",)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from billing_assets.core.offline_lexicon import (
@@ -39,10 +39,10 @@ def stem(word: str) -> str:
         return _STEM_EXCEPTIONS[w]
     if len(w) <= 3:
         return w
-    for suffix, repl in (("ization", "iz"), ("isation", "iz"), ("ational", "at"), ("ations", "at"),
-                         ("ation", "at"), ("ments", ""), ("ment", ""), ("ies", "y"), ("ied", "y"),
-                         ("sses", "ss"), ("ings", ""), ("ing", ""), ("ed", ""), ("ers", "er"), ("es", "e"),
-                         ("s", "")):
+    for suffix, repl in (("missions", "mit"), ("mission", "mit"), ("ization", "iz"), ("isation", "iz"),
+                         ("ational", "at"), ("ations", "at"), ("ation", "at"), ("ments", ""), ("ment", ""),
+                         ("ies", "y"), ("ied", "y"), ("sses", "ss"), ("ings", ""), ("ing", ""), ("ed", ""),
+                         ("ers", "er"), ("es", "e"), ("s", "")):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             if suffix == "s" and w.endswith(("ss", "us", "is")):
                 continue
@@ -98,6 +98,15 @@ class TextFeatures:
     counts: Counter[str]
     content: tuple[str, ...]  # stems of content words, in order
     words: tuple[str, ...]  # all lower-cased words (stopwords kept), in order
+    surface: dict[str, str] = field(default_factory=dict)  # stem -> first word that produced it
+
+    def readable(self, feature: str) -> str:
+        """A feature as the note wrote it ("palette", "spans control", "(advertising)")."""
+        if feature.startswith(CONCEPT_PREFIX):
+            return "(" + feature[len(CONCEPT_PREFIX):].replace("_", " ") + ")"
+        if feature.startswith(BIGRAM_PREFIX):
+            return " ".join(self.surface.get(s, s) for s in feature[len(BIGRAM_PREFIX):].split("_"))
+        return self.surface.get(feature, feature)
 
 
 def concepts_in(stems: list[str]) -> Counter[str]:
@@ -138,6 +147,7 @@ def featurize(text: str, positional: bool = False) -> TextFeatures:
     counts: Counter[str] = Counter()
     content: list[str] = []
     words: list[str] = []
+    surface: dict[str, str] = {}
     segments = [s for s in SEGMENT_BREAK.split(text) if s.strip()] if positional else [text]
     for i, segment in enumerate(segments):
         seg_counts, seg_content, seg_words = _segment_features(segment)
@@ -146,7 +156,9 @@ def featurize(text: str, positional: bool = False) -> TextFeatures:
             counts[feat] = max(counts[feat], n * weight) if feat in counts else n * weight
         content.extend(seg_content)
         words.extend(seg_words)
-    return TextFeatures(counts=counts, content=tuple(content), words=tuple(words))
+        for word in seg_words:
+            surface.setdefault(stem(word), word)
+    return TextFeatures(counts=counts, content=tuple(content), words=tuple(words), surface=surface)
 
 
 @lru_cache(maxsize=1)

@@ -34,6 +34,7 @@ class PricingEntry:
     sow_item: str | None
     held: bool = False
     write_off: bool = False
+    reasons: str = ""  # the review reasons that hold it, comma-separated
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ def price_month(contract: Contract, month: str, entries: list[PricingEntry], exp
         outcome = _route(contract, entry)
         if outcome is not None:
             billed = _rounded(contract, entry.hours) if outcome == "fixed_fee" else ZERO
-            outcomes.append(EntryOutcome(entry.entry_id, outcome, entry.hours, billed))
+            reason = entry.reasons if outcome == "held" else ""
+            outcomes.append(EntryOutcome(entry.entry_id, outcome, entry.hours, billed, reason))
             continue
         role = resolve_role(contract, entry.person, entry.roles_column)
         rate = base_rate(contract, entry.person, entry.project, role)

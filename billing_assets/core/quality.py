@@ -140,7 +140,7 @@ def caps_respected(contract: Contract, cap_rows: Sequence[dict]) -> CheckOutcome
 
 
 def rates_present(outcomes: Sequence[dict]) -> CheckOutcome:
-    bad = [o["entry_id"] for o in outcomes if o["reason"] == "no_rate"]
+    bad = [o["entry_id"] for o in outcomes if "no_rate" in o["reason"].split(",")]
     return fail(f"{len(bad)} entries have no rate (person/role missing from the contract): {_listing(bad)}") \
         if bad else ok("every billed person has a rate")
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Callable, Iterable
 
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.model import Expense, TimeEntry

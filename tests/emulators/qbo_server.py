@@ -1,0 +1,896 @@
+"""A loopback QuickBooks Online v3 emulator for tests that go through the real python-quickbooks and
+intuit-oauth libraries. A stdlib ThreadingHTTPServer on 127.0.0.1 (port 0) in a background thread.
+
+What it reproduces:
+- OAuth: an OpenID discovery document (`discovery_url`, passed to intuit-oauth as its environment) and a
+  token endpoint (Basic client auth, grant_type=refresh_token) that rotates the refresh token on every
+  refresh; the previous refresh token is rejected with `invalid_grant` (or, with `rotate_grace=True`,
+  answered with the latest tokens, as Intuit does for ~24 h). Access tokens expire after `access_ttl`
+  or on `expire_access_tokens()`; an expired/unknown token gets 401 with the lowercase `fault` body.
+- /v3/company/{realm}/customer|item|invoice: create, read (GET .../{id}), full and sparse update with
+  SyncToken checks (5010 Stale Object Error), duplicate names (6240), duplicate DocNumber (6140),
+  Qty x UnitPrice = Amount (6070), DocNumber <= 21 chars; invoices get TotalAmt, Balance, line ids, item and
+  customer names and the trailing SubTotalLineDetail line the real service appends.
+- /query (POST text body or GET ?query=): SELECT * | COUNT(*) FROM <entity> [WHERE a AND b ...] with =, <,
+  >, <=, >=, LIKE, IN, [ORDER BY|ORDERBY f [ASC|DESC]] [STARTPOSITION n] [MAXRESULTS n]; \\' escapes; OR is
+  a parse error; Customer/Item/Account return active rows unless Active is filtered.
+- /invoice/{id}/send: sets EmailStatus EmailSent, DeliveryInfo, BillEmail.
+- requestid: a POST repeating a requestid gets the stored first answer, nothing is executed again.
+- Faults (`inject`): "401", "429_json", "429_xml", "500", "502", "503", "hang" (holds the request, never
+  processes it, closes without answering), "drop_after_commit" (processes and commits, then closes without
+  answering), "dup_docnumber" (6140 without creating), "empty_query" (a stale, empty query result), and
+  "action" (calls `action(emulator)` before processing, e.g. to simulate a concurrent edit).
+- Humans in QuickBooks: `edit_invoice`, `send_invoice`, `pay_invoice`, `delete_invoice`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_EVEN, Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+DEFAULT_CLIENT_ID = "qbo-emulator-client"
+DEFAULT_CLIENT_SECRET = "qbo-emulator-secret"
+DEFAULT_REALM = "9130357766900001"
+DEFAULT_REFRESH_TOKEN = "RT-initial"
+ENTITIES = {"customer": "Customer", "item": "Item", "invoice": "Invoice", "account": "Account"}
+ACTIVE_FILTERED = ("Customer", "Item", "Account")
+FAULT_KINDS = ("401", "429_json", "429_xml", "500", "502", "503", "hang", "drop_after_commit",
+               "dup_docnumber", "empty_query", "action")
+DROP = object()  # answer: close the connection without a response
+COMPANY_TZ = timezone(timedelta(hours=-8))
+CENT = Decimal("0.01")
+REQUIRED = "Required param missing, need to supply the required value for the API"
+SEED_ACCOUNTS = (("Services", "Income"), ("Sales of Product Income", "Income"),
+                 ("Accounts Receivable (A/R)", "Accounts Receivable"))
+
+
+@dataclass
+class Request:
+    """One request as the emulator saw it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: str
+    headers: dict[str, str]
+    status: int | None = None
+    fault: str | None = None
+    replayed: bool = False
+
+    @property
+    def requestid(self) -> str | None:
+        return self.query.get("requestid")
+
+    @property
+    def minorversion(self) -> str | None:
+        return self.query.get("minorversion")
+
+
+@dataclass
+class Fault:
+    kind: str
+    method: str | None = None
+    path: str | None = None  # substring of the path
+    body: str | None = None  # substring of the body
+    times: int = 1
+    seconds: float = 5.0
+    action: Callable[[QboEmulator], None] | None = None
+
+    def matches(self, method: str, path: str, body: str) -> bool:
+        return ((self.method is None or self.method == method)
+                and (self.path is None or self.path in path)
+                and (self.body is None or self.body.lower() in body.lower()))
+
+
+@dataclass
+class Answer:
+    status: int
+    body: str
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class QueryError(ValueError):
+    """The query text is outside the supported subset."""
+
+
+def now_stamp() -> str:
+    """A QuickBooks timestamp: seconds, in the company's zone."""
+    return datetime.now(COMPANY_TZ).isoformat(timespec="seconds")
+
+
+def dump_json(value: Any) -> str:
+    """JSON with Decimal written as the exact number literal."""
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{dump_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(dump_json(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return json.dumps(value)
+
+
+def dec(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def fault_answer(status: int, code: int | str, message: str, detail: str = "",
+                 kind: str = "ValidationFault", element: str = "") -> Answer:
+    body = {"Fault": {"Error": [{"Message": message, "Detail": detail or message, "code": str(code),
+                                 "element": element}], "type": kind}, "time": now_stamp()}
+    return Answer(status, dump_json(body))
+
+
+def json_answer(body: Mapping[str, Any], status: int = 200) -> Answer:
+    return Answer(status, dump_json({**body, "time": now_stamp()}))
+
+
+class QboEmulator:
+    """QuickBooks Online v3 on loopback. Use as a context manager; see the module docstring."""
+
+    def __init__(self, *, client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
+                 realm_id: str = DEFAULT_REALM, refresh_token: str = DEFAULT_REFRESH_TOKEN,
+                 access_ttl: int = 3600, rotate_grace: bool = False, enforce_unique_doc_number: bool = True):
+        self.client_id, self.client_secret, self.realm_id = client_id, client_secret, realm_id
+        self.access_ttl, self.rotate_grace = access_ttl, rotate_grace
+        self.enforce_unique_doc_number = enforce_unique_doc_number
+        self.refresh_token = refresh_token
+        self.retired_refresh_tokens: list[str] = []
+        self.access_tokens: dict[str, datetime] = {}
+        self.token_requests: list[dict[str, str]] = []
+        self.customers: dict[str, dict[str, Any]] = {}
+        self.items: dict[str, dict[str, Any]] = {}
+        self.invoices: dict[str, dict[str, Any]] = {}
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.requests: list[Request] = []
+        self.faults: list[Fault] = []
+        self._replay: dict[str, Answer] = {}
+        self._paid: dict[str, Decimal] = {}
+        self._next_id = 100
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._seed_accounts()
+
+    # --- lifecycle --------------------------------------------------------------------------------------
+
+    def __enter__(self) -> QboEmulator:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="qbo-emulator", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def origin(self) -> str:
+        assert self._server is not None, "emulator not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.origin}/v3"
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.origin}/.well-known/openid_configuration"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.origin}/oauth2/v1/tokens/bearer"
+
+    # --- test controls ----------------------------------------------------------------------------------
+
+    def inject(self, kind: str, *, method: str | None = None, path: str | None = None,
+               body: str | None = None, times: int = 1, seconds: float = 5.0,
+               action: Callable[[QboEmulator], None] | None = None) -> None:
+        """Fail the next `times` requests matching method / path substring / body substring."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; one of {FAULT_KINDS}")
+        with self._lock:
+            self.faults.append(Fault(kind, method, path, body, times, seconds, action))
+
+    def expire_access_tokens(self) -> None:
+        with self._lock:
+            self.access_tokens.clear()
+
+    def calls(self, method: str | None = None, path: str | None = None) -> list[Request]:
+        """Logged API requests filtered by method and path substring."""
+        with self._lock:
+            return [r for r in self.requests
+                    if (method is None or r.method == method) and (path is None or path in r.path)]
+
+    def creates(self, entity: str) -> list[Request]:
+        """POSTs to /<entity> that carried no Id (create attempts)."""
+        return [r for r in self.calls("POST", f"/{entity.lower()}")
+                if r.path.endswith(f"/{entity.lower()}") and '"Id"' not in r.body]
+
+    def add_customer(self, display_name: str, **fields: Any) -> dict[str, Any]:
+        with self._lock:
+            answer = self._create("Customer", {"DisplayName": display_name, **fields})
+            return json.loads(answer.body, parse_float=Decimal)["Customer"]
+
+    def edit_invoice(self, invoice_id: str,
+                     changes: Mapping[str, Any] | Callable[[dict], None]) -> dict[str, Any]:
+        """A person edits the invoice in QuickBooks: apply changes, bump SyncToken and LastUpdatedTime."""
+        with self._lock:
+            invoice = self.invoices[invoice_id]
+            if callable(changes):
+                changes(invoice)
+            else:
+                invoice.update(changes)
+            self._finish_invoice(invoice)
+            self._touch(invoice)
+            return invoice
+
+    def send_invoice(self, invoice_id: str, to: str = "ap@example.com") -> dict[str, Any]:
+        """A person sends the invoice from QuickBooks."""
+        with self._lock:
+            return self._mark_sent(self.invoices[invoice_id], to)
+
+    def pay_invoice(self, invoice_id: str, amount: Decimal | None = None) -> dict[str, Any]:
+        """A payment is received against the invoice."""
+        with self._lock:
+            invoice = self.invoices[invoice_id]
+            paid = dec(amount if amount is not None else invoice["Balance"])
+            self._paid[invoice_id] = self._paid.get(invoice_id, Decimal(0)) + paid
+            invoice.setdefault("LinkedTxn", []).append({"TxnId": self._new_id(), "TxnType": "Payment"})
+            self._finish_invoice(invoice)
+            self._touch(invoice)
+            return invoice
+
+    def delete_invoice(self, invoice_id: str) -> None:
+        with self._lock:
+            del self.invoices[invoice_id]
+
+    # --- HTTP entry point -------------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: str) -> Answer | object:
+        parts = urlsplit(target)
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        request = Request(method, parts.path, query, body, dict(headers))
+        with self._lock:
+            self.requests.append(request)
+            fault = self._take_fault(method, parts.path, body)
+        answer = self._answer_with_fault(fault, request) if fault else self._route(request)
+        if fault and fault.kind == "drop_after_commit":
+            answer = DROP
+        request.status = answer.status if isinstance(answer, Answer) else None
+        return answer
+
+    def _take_fault(self, method: str, path: str, body: str) -> Fault | None:
+        if not path.startswith("/v3/"):
+            return None
+        for fault in self.faults:
+            if fault.times > 0 and fault.matches(method, path, body):
+                fault.times -= 1
+                return fault
+        return None
+
+    def _answer_with_fault(self, fault: Fault, request: Request) -> Answer | object:
+        request.fault = fault.kind
+        kind = fault.kind
+        if kind == "401":
+            return self._unauthorized()
+        if kind == "429_json":
+            return fault_answer(429, 3001, "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+                                "The request limit was reached.", kind="ThrottleExceeded")
+        if kind == "429_xml":
+            xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><IntuitResponse '
+                   f'time="{now_stamp()}"><Fault type="ThrottleExceeded"><Error code="3001">'
+                   '<Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>'
+                   '<Detail>The request limit was reached.</Detail></Error></Fault></IntuitResponse>')
+            return Answer(429, xml, "application/xml")
+        if kind in ("500", "502", "503"):
+            return Answer(int(kind), f"<html><body><h1>{kind} Service Unavailable</h1></body></html>",
+                          "text/html")
+        if kind == "hang":
+            self._stopping.wait(fault.seconds)
+            return DROP
+        if kind == "dup_docnumber":
+            return fault_answer(400, 6140, "Duplicate Document Number Error",
+                                "Duplicate Document Number Error : You must specify a different number.")
+        if kind == "empty_query":
+            return json_answer({"QueryResponse": {}})
+        if kind == "action" and fault.action is not None:
+            fault.action(self)
+        return self._route(request)  # action, drop_after_commit: process normally
+
+    def _route(self, request: Request) -> Answer:
+        path, method = request.path, request.method
+        if path == "/.well-known/openid_configuration" and method == "GET":
+            return self._discovery()
+        if path == "/oauth2/v1/tokens/bearer" and method == "POST":
+            return self._token(request)
+        match = re.fullmatch(r"/v3/company/([^/]+)/(.+)", path)
+        if not match:
+            return Answer(404, json.dumps({"error": "not found"}))
+        if not self._authorized(request.headers):
+            return self._unauthorized()
+        if match.group(1) != self.realm_id:
+            return fault_answer(403, 120, "Authorization Failure", "realm mismatch",
+                                kind="AuthorizationFault")
+        with self._lock:
+            return self._api(method, match.group(2), request)
+
+    # --- OAuth ------------------------------------------------------------------------------------------
+
+    def _discovery(self) -> Answer:
+        origin = self.origin
+        doc = {
+            "issuer": f"{origin}/op/v1",
+            "authorization_endpoint": f"{origin}/connect/oauth2",
+            "token_endpoint": self.token_url,
+            "userinfo_endpoint": f"{origin}/v1/openid_connect/userinfo",
+            "revocation_endpoint": f"{origin}/oauth2/v1/tokens/revoke",
+            "jwks_uri": f"{origin}/op/v1/jwks",
+        }
+        return Answer(200, json.dumps(doc))
+
+    def _token(self, request: Request) -> Answer:
+        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if request.headers.get("Authorization", "") != f"Basic {expected}":
+            return Answer(401, json.dumps({"error": "invalid_client"}))
+        form = {k: v[-1] for k, v in parse_qs(request.body).items()}
+        with self._lock:
+            self.token_requests.append(form)
+            if form.get("grant_type") != "refresh_token":
+                return Answer(400, json.dumps({"error": "unsupported_grant_type"}))
+            token = form.get("refresh_token", "")
+            if token == self.refresh_token:
+                return self._rotate()
+            if self.rotate_grace and token in self.retired_refresh_tokens:
+                return self._issue(self.refresh_token)
+            return Answer(400, json.dumps({"error": "invalid_grant"}))
+
+    def _rotate(self) -> Answer:
+        self.retired_refresh_tokens.append(self.refresh_token)
+        self.refresh_token = f"RT-{len(self.retired_refresh_tokens)}-{uuid.uuid4().hex[:8]}"
+        return self._issue(self.refresh_token)
+
+    def _issue(self, refresh_token: str) -> Answer:
+        access = f"AT-{uuid.uuid4().hex}"
+        self.access_tokens[access] = datetime.now(UTC) + timedelta(seconds=self.access_ttl)
+        body = {"token_type": "bearer", "access_token": access, "refresh_token": refresh_token,
+                "expires_in": self.access_ttl, "x_refresh_token_expires_in": 8726400}
+        return Answer(200, json.dumps(body))
+
+    def _authorized(self, headers: Mapping[str, str]) -> bool:
+        auth = headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ").strip()
+        with self._lock:
+            expires = self.access_tokens.get(token)
+        return expires is not None and expires > datetime.now(UTC)
+
+    @staticmethod
+    def _unauthorized() -> Answer:
+        body = {"warnings": None, "intuitObject": None, "fault": {"error": [{
+            "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+            "detail": "Token expired or invalid", "code": "3200", "element": None}],
+            "type": "AUTHENTICATION"},
+            "report": None, "queryResponse": None, "batchItemResponse": [], "attachableResponse": [],
+            "syncErrorResponse": None, "requestId": None, "time": 0, "status": None, "cdcresponse": []}
+        return Answer(401, json.dumps(body), headers={"WWW-Authenticate": 'Bearer realm="Intuit"'})
+
+    # --- API --------------------------------------------------------------------------------------------
+
+    def _api(self, method: str, rest: str, request: Request) -> Answer:
+        rid = request.requestid
+        if method == "POST" and rid and rid in self._replay:
+            request.replayed = True
+            return self._replay[rid]
+        answer = self._dispatch(method, rest, request)
+        if method == "POST" and rid:
+            self._replay[rid] = answer
+        return answer
+
+    def _dispatch(self, method: str, rest: str, request: Request) -> Answer:
+        if rest == "query":
+            text = request.body if method == "POST" else request.query.get("query", "")
+            return self._query(text)
+        send = re.fullmatch(r"invoice/([^/]+)/send", rest)
+        if send and method == "POST":
+            return self._send(send.group(1), request.query.get("sendTo"))
+        one = re.fullmatch(r"(\w+)/([^/]+)", rest)
+        if one and method == "GET" and one.group(1) in ENTITIES:
+            return self._read(ENTITIES[one.group(1)], one.group(2))
+        if rest in ENTITIES and method == "POST":
+            if request.query.get("operation"):
+                return fault_answer(400, 4001, "Unsupported operation", request.query["operation"])
+            try:
+                payload = json.loads(request.body or "{}", parse_float=Decimal)
+            except json.JSONDecodeError as exc:
+                return fault_answer(400, 2500, "Invalid Request", f"Request has invalid JSON: {exc}")
+            entity = ENTITIES[rest]
+            return self._update(entity, payload) if payload.get("Id") else self._create(entity, payload)
+        return fault_answer(400, 4001, "Unsupported operation", f"{method} {rest}")
+
+    def _store(self, entity: str) -> dict[str, dict[str, Any]]:
+        return {"Customer": self.customers, "Item": self.items, "Invoice": self.invoices,
+                "Account": self.accounts}[entity]
+
+    def _read(self, entity: str, object_id: str) -> Answer:
+        record = self._store(entity).get(object_id)
+        if record is None:
+            return fault_answer(400, 610, "Object Not Found",
+                                f"Object Not Found : Something you're trying to use has been made inactive "
+                                f"or deleted. {entity} {object_id}")
+        return json_answer({entity: record})
+
+    def _new_id(self) -> str:
+        self._next_id += 1
+        return str(self._next_id)
+
+    @staticmethod
+    def _touch(record: dict[str, Any]) -> None:
+        record["SyncToken"] = str(int(record.get("SyncToken", "0")) + 1)
+        record.setdefault("MetaData", {})["LastUpdatedTime"] = now_stamp()
+
+    def _create(self, entity: str, payload: dict[str, Any]) -> Answer:
+        problem = self._validate(entity, payload, None)
+        if problem:
+            return problem
+        record = dict(payload)
+        stamp = now_stamp()
+        record.update(Id=self._new_id(), SyncToken="0", domain="QBO", sparse=False,
+                      MetaData={"CreateTime": stamp, "LastUpdatedTime": stamp})
+        self._complete(entity, record)
+        self._store(entity)[record["Id"]] = record
+        return json_answer({entity: record})
+
+    def _update(self, entity: str, payload: dict[str, Any]) -> Answer:
+        store = self._store(entity)
+        current = store.get(str(payload["Id"]))
+        if current is None:
+            return self._read(entity, str(payload["Id"]))
+        if str(payload.get("SyncToken")) != current["SyncToken"]:
+            return fault_answer(400, 5010, "Stale Object Error",
+                                "Stale Object Error : You and root were working on this at the same time. "
+                                "root finished before you did, so your work was not saved.")
+        problem = self._validate(entity, payload, current["Id"])
+        if problem:
+            return problem
+        if payload.get("sparse"):
+            record = {**current, **{k: v for k, v in payload.items() if k != "sparse"}}
+        else:
+            record = dict(payload)
+            for keep in ("Id", "SyncToken", "MetaData", "domain", "LinkedTxn", "DeliveryInfo"):
+                if keep in current and keep not in payload:
+                    record[keep] = current[keep]
+        record["sparse"] = False
+        record["MetaData"] = dict(current["MetaData"])
+        self._complete(entity, record)
+        self._touch(record)
+        store[record["Id"]] = record
+        return json_answer({entity: record})
+
+    def _complete(self, entity: str, record: dict[str, Any]) -> None:
+        if entity == "Customer":
+            record.setdefault("Active", True)
+            record["FullyQualifiedName"] = record["DisplayName"]
+            record.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
+            record.setdefault("Balance", Decimal(0))
+        elif entity == "Item":
+            record.setdefault("Active", True)
+            record["FullyQualifiedName"] = record["Name"]
+        elif entity == "Invoice":
+            self._finish_invoice(record)
+
+    # --- validation -------------------------------------------------------------------------------------
+
+    def _validate(self, entity: str, payload: dict[str, Any], self_id: str | None) -> Answer | None:
+        if entity == "Customer":
+            return self._validate_named(self.customers, "DisplayName", payload, self_id)
+        if entity == "Item":
+            problem = self._validate_named(self.items, "Name", payload, self_id)
+            if problem is None and payload.get("Type", "Service") in ("Service", "NonInventory"):
+                account = (payload.get("IncomeAccountRef") or {}).get("value")
+                if str(account) not in self.accounts:
+                    return fault_answer(400, 2020, "Required param missing, need to supply the required "
+                                        "value for the API", "Required parameter IncomeAccountRef is missing")
+            return problem
+        if entity == "Invoice":
+            return self._validate_invoice(payload, self_id)
+        return fault_answer(400, 4001, "Unsupported operation", f"create {entity}")
+
+    @staticmethod
+    def _validate_named(store: dict[str, dict[str, Any]], key: str, payload: dict[str, Any],
+                        self_id: str | None) -> Answer | None:
+        name = str(payload.get(key) or "").strip()
+        if not name:
+            return fault_answer(400, 2020, REQUIRED,
+                                f"Required parameter {key} is missing in the request", element=key)
+        if ":" in name or len(name) > (500 if key == "DisplayName" else 100):
+            return fault_answer(400, 2050, "String length is either shorter or longer than supported by "
+                                "specification or contains invalid characters", element=key)
+        for other in store.values():
+            if other["Id"] != self_id and str(other.get(key, "")).lower() == name.lower():
+                return fault_answer(400, 6240, "Duplicate Name Exists Error",
+                                    f"The name supplied already exists. : Id={other['Id']}")
+        return None
+
+    def _validate_invoice(self, payload: dict[str, Any], self_id: str | None) -> Answer | None:
+        customer = str((payload.get("CustomerRef") or {}).get("value", ""))
+        if customer not in self.customers:
+            return fault_answer(400, 2500, "Invalid Reference Id",
+                                f"Invalid Reference Id : Customer {customer}")
+        doc = payload.get("DocNumber")
+        if doc is not None and len(str(doc)) > 21:
+            return fault_answer(400, 2050, "String length is either shorter or longer than supported by "
+                                "specification", "DocNumber: max length 21", element="DocNumber")
+        if doc and self.enforce_unique_doc_number:
+            for other in self.invoices.values():
+                if other["Id"] != self_id and other.get("DocNumber") == doc:
+                    return fault_answer(400, 6140, "Duplicate Document Number Error",
+                                        f"Duplicate Document Number Error : You must specify a different "
+                                        f"number. This number has already been used. DocNumber={doc} "
+                                        f"is assigned to TxnType=Invoice with TxnId={other['Id']}")
+        lines = [ln for ln in payload.get("Line") or [] if ln.get("DetailType") != "SubTotalLineDetail"]
+        if not lines:
+            return fault_answer(400, 2020, REQUIRED,
+                                "Required parameter Line is missing in the request")
+        for line in lines:
+            problem = self._validate_line(line)
+            if problem:
+                return problem
+        return None
+
+    def _validate_line(self, line: dict[str, Any]) -> Answer | None:
+        if line.get("DetailType") != "SalesItemLineDetail":
+            return None
+        detail = line.get("SalesItemLineDetail") or {}
+        item = str((detail.get("ItemRef") or {}).get("value", ""))
+        if item not in self.items:
+            return fault_answer(400, 2500, "Invalid Reference Id", f"Invalid Reference Id : Item {item}")
+        if "Qty" in detail and "UnitPrice" in detail:
+            product = dec(detail["Qty"]) * dec(detail["UnitPrice"])
+            if product.quantize(CENT, ROUND_HALF_EVEN) != dec(line.get("Amount", 0)).quantize(CENT):
+                return fault_answer(400, 6070, "Amount is not equal to UnitPrice * Qty",
+                                    f"Amount is not equal to UnitPrice * Qty. "
+                                    f"Supplied value:{line.get('Amount')}")
+        return None
+
+    def _finish_invoice(self, invoice: dict[str, Any]) -> None:
+        lines = [dict(ln) for ln in invoice.get("Line") or [] if ln.get("DetailType") != "SubTotalLineDetail"]
+        total = Decimal(0)
+        for number, line in enumerate(lines, start=1):
+            line["Id"] = str(number)
+            line.setdefault("LineNum", number)
+            line["Amount"] = dec(line.get("Amount", 0))
+            total += line["Amount"]
+            detail = line.get("SalesItemLineDetail")
+            if detail and "ItemRef" in detail:
+                ref = dict(detail["ItemRef"])
+                item = self.items.get(str(ref.get("value")))
+                ref["name"] = item["Name"] if item else ref.get("name")
+                line["SalesItemLineDetail"] = {**detail, "ItemRef": ref}
+        lines.append({"Amount": total, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
+        invoice["Line"] = lines
+        customer = self.customers.get(str(invoice["CustomerRef"]["value"]))
+        invoice["CustomerRef"] = {"value": str(invoice["CustomerRef"]["value"]),
+                                  "name": customer["DisplayName"] if customer else ""}
+        invoice["TotalAmt"] = total
+        invoice["Balance"] = total - self._paid.get(invoice.get("Id", ""), Decimal(0))
+        invoice.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
+        invoice.setdefault("EmailStatus", "NotSet")
+        invoice.setdefault("PrintStatus", "NotSet")
+        invoice.setdefault("LinkedTxn", [])
+        invoice.setdefault("TxnDate", date.today().isoformat())
+        invoice.setdefault("DueDate", invoice["TxnDate"])
+        if not invoice.get("DocNumber"):
+            invoice["DocNumber"] = str(1000 + len(self.invoices) + 1)
+
+    # --- send -------------------------------------------------------------------------------------------
+
+    def _send(self, invoice_id: str, send_to: str | None) -> Answer:
+        invoice = self.invoices.get(invoice_id)
+        if invoice is None:
+            return self._read("Invoice", invoice_id)
+        customer = self.customers.get(invoice["CustomerRef"]["value"], {})
+        to = send_to or (invoice.get("BillEmail") or {}).get("Address") \
+            or (customer.get("PrimaryEmailAddr") or {}).get("Address")
+        if not to:
+            return fault_answer(400, 2020, REQUIRED,
+                                "Required parameter BillEmail is missing in the request")
+        return json_answer({"Invoice": self._mark_sent(invoice, to)})
+
+    def _mark_sent(self, invoice: dict[str, Any], to: str) -> dict[str, Any]:
+        invoice["EmailStatus"] = "EmailSent"
+        invoice["BillEmail"] = {"Address": to}
+        invoice["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": now_stamp()}
+        self._touch(invoice)
+        return invoice
+
+    # --- query ------------------------------------------------------------------------------------------
+
+    def _query(self, text: str) -> Answer:
+        try:
+            parsed = parse_query(text)
+        except QueryError as exc:
+            return fault_answer(400, 4000, "Error parsing query", f"QueryParserError: {exc}")
+        entity = next((name for name in ENTITIES.values() if name.lower() == parsed.entity.lower()), None)
+        if entity is None:
+            return fault_answer(400, 4000, "Error parsing query",
+                                f"QueryParserError: unknown {parsed.entity}")
+        rows = list(self._store(entity).values())
+        fields = {cond.field for cond in parsed.where}
+        if entity in ACTIVE_FILTERED and "Active" not in fields:
+            rows = [r for r in rows if r.get("Active", True)]
+        rows = [r for r in rows if all(cond.test(r) for cond in parsed.where)]
+        if parsed.count:
+            return json_answer({"QueryResponse": {"totalCount": len(rows)}})
+        rows.sort(key=lambda r: int(r["Id"]))
+        for field_name, descending in reversed(parsed.order):
+            rows.sort(key=lambda r, f=field_name: _sort_value(lookup(r, f)), reverse=descending)
+        page = rows[parsed.start - 1: parsed.start - 1 + parsed.max_results]
+        if not page:
+            return json_answer({"QueryResponse": {}})
+        return json_answer({"QueryResponse": {entity: page, "startPosition": parsed.start,
+                                              "maxResults": len(page)}})
+
+    def _seed_accounts(self) -> None:
+        for number, (name, kind) in enumerate(SEED_ACCOUNTS, start=1):
+            self.accounts[str(number)] = {"Id": str(number), "Name": name, "AccountType": kind,
+                                          "Active": True, "FullyQualifiedName": name, "SyncToken": "0"}
+
+
+# --- the query language subset ------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:\\.|[^'\\])*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<op><=|>=|!=|<>|=|<|>)"
+                    r"|(?P<punct>[(),*])|(?P<word>[A-Za-z_][\w.]*))")
+
+
+@dataclass
+class Condition:
+    field: str
+    op: str
+    values: list[Any]
+
+    def test(self, record: Mapping[str, Any]) -> bool:
+        actual = lookup(record, self.field)
+        if self.op == "IN":
+            return any(_equal(actual, v) for v in self.values)
+        expected = self.values[0]
+        if self.op == "=":
+            return _equal(actual, expected)
+        if self.op == "LIKE":
+            pattern = "^" + ".*".join(re.escape(p) for p in str(expected).split("%")) + "$"
+            return actual is not None and re.match(pattern, str(actual), re.I | re.S) is not None
+        if actual is None:
+            return False
+        left, right = _sort_value(actual), _sort_value(expected)
+        return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[self.op]
+
+
+@dataclass
+class Query:
+    entity: str
+    count: bool
+    where: list[Condition]
+    order: list[tuple[str, bool]]
+    start: int = 1
+    max_results: int = 100
+
+
+def lookup(record: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = record
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        key = next((k for k in value if k.lower() == part.lower()), None)
+        if key is None:
+            return None
+        value = value[key]
+    if isinstance(value, Mapping) and "value" in value:  # CustomerRef = '42'
+        return value["value"]
+    return value
+
+
+def _equal(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return bool(actual) == bool(expected) if actual is not None else expected is False
+    if isinstance(expected, Decimal):
+        try:
+            return dec(actual) == expected
+        except Exception:
+            return False
+    return actual is not None and str(actual).lower() == str(expected).lower()
+
+
+def _sort_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return (0, int(value))
+    if isinstance(value, int | Decimal | float):
+        return (0, dec(value))
+    return (1, str(value or "").lower())
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens, pos = [], 0
+    text = text.strip().rstrip(";")
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise QueryError(f"unexpected text at {pos}: {text[pos:pos + 20]!r}")
+        kind = match.lastgroup or ""
+        tokens.append((kind, match.group(kind)))
+        pos = match.end()
+    return tokens
+
+
+def _literal(kind: str, raw: str) -> Any:
+    if kind == "str":
+        return re.sub(r"\\(.)", r"\1", raw[1:-1])
+    if kind == "num":
+        return Decimal(raw)
+    if kind == "word" and raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise QueryError(f"expected a value, got {raw!r}")
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.tokens = _tokens(text)
+        self.pos = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.peek()
+        if token is None:
+            raise QueryError("unexpected end of query")
+        self.pos += 1
+        return token
+
+    def keyword(self, *words: str) -> bool:
+        token = self.peek()
+        if token and token[0] == "word" and token[1].upper() in words:
+            self.pos += 1
+            return True
+        return False
+
+    def expect(self, *words: str) -> None:
+        if not self.keyword(*words):
+            raise QueryError(f"expected {'/'.join(words)} at {self.peek()}")
+
+    def parse(self) -> Query:
+        self.expect("SELECT")
+        count = self._select_list()
+        self.expect("FROM")
+        kind, entity = self.take()
+        if kind != "word":
+            raise QueryError("expected an entity name")
+        query = Query(entity, count, [], [])
+        if self.keyword("WHERE"):
+            query.where.append(self._condition())
+            while self.keyword("AND"):
+                query.where.append(self._condition())
+            if self.keyword("OR"):
+                raise QueryError("OR is not supported")
+        self._tail(query)
+        if self.peek() is not None:
+            raise QueryError(f"unexpected {self.peek()[1]!r}")
+        return query
+
+    def _select_list(self) -> bool:
+        if self.keyword("COUNT"):
+            for want in ("(", "*", ")"):
+                if self.take()[1] != want:
+                    raise QueryError("expected COUNT(*)")
+            return True
+        while True:
+            kind, value = self.take()
+            if kind not in ("word", "punct") or value in "(),":
+                raise QueryError(f"bad select list at {value!r}")
+            if not (self.peek() and self.peek()[1] == ","):
+                return False
+            self.take()
+
+    def _condition(self) -> Condition:
+        kind, field_name = self.take()
+        if kind != "word":
+            raise QueryError(f"expected a field, got {field_name!r}")
+        if self.keyword("IN"):
+            if self.take()[1] != "(":
+                raise QueryError("expected ( after IN")
+            values = []
+            while True:
+                values.append(_literal(*self.take()))
+                sep = self.take()[1]
+                if sep == ")":
+                    return Condition(field_name, "IN", values)
+                if sep != ",":
+                    raise QueryError("expected , or ) in IN list")
+        if self.keyword("LIKE"):
+            return Condition(field_name, "LIKE", [_literal(*self.take())])
+        kind, op = self.take()
+        if kind != "op" or op in ("!=", "<>"):
+            raise QueryError(f"unsupported operator {op!r}")
+        return Condition(field_name, op, [_literal(*self.take())])
+
+    def _tail(self, query: Query) -> None:
+        while self.peek() is not None:
+            if self.keyword("ORDERBY") or (self.keyword("ORDER") and self.keyword("BY")):
+                while True:
+                    name = self.take()[1]
+                    descending = self.keyword("DESC")
+                    if not descending:
+                        self.keyword("ASC")
+                    query.order.append((name, descending))
+                    if not (self.peek() and self.peek()[1] == ","):
+                        break
+                    self.take()
+            elif self.keyword("STARTPOSITION"):
+                query.start = max(1, int(_literal(*self.take())))
+            elif self.keyword("MAXRESULTS"):
+                query.max_results = min(1000, int(_literal(*self.take())))
+            else:
+                return
+
+
+def parse_query(text: str) -> Query:
+    """Parse the supported subset of the QuickBooks query language."""
+    return _Parser(text).parse()
+
+
+def _handler_for(emulator: QboEmulator) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid 40 ms stalls
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            self._serve("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._serve("POST")
+
+        def _serve(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+            answer = emulator.handle(method, self.path, dict(self.headers.items()), body)
+            if not isinstance(answer, Answer):  # DROP: close without a response
+                self.close_connection = True
+                return
+            data = answer.body.encode()
+            try:
+                self.send_response(answer.status)
+                self.send_header("Content-Type", f"{answer.content_type}; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("intuit_tid", uuid.uuid4().hex)
+                for key, value in answer.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
+                pass
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence access logs
+            return
+
+    return Handler

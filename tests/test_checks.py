@@ -1,0 +1,170 @@
+"""Data-quality gates: blocking checks stop the push (same run and later runs), fixing the data pushes;
+anomaly warnings fire on crafted history and stay quiet on normal history; alerts are sent once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import AssetKey, DagsterInstance, build_sensor_context
+
+from billing_assets.cli import main
+from billing_assets.core import quality as q
+from billing_assets.core.contract import Contract
+from billing_assets.core.model import InvoiceLine, TimeEntry
+from billing_assets.definitions import build_defs
+from billing_assets.partitions import client_month_key
+from resources.notify import Notifier
+from sensors.alerts import check_failure_alerts
+from tests.conftest import GOLDEN
+
+D = Decimal
+GLOBEX = GOLDEN / "02_rate_cards_rounding"
+
+
+def pushes(home: Path) -> list[tuple]:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        return conn.execute("SELECT client, month, status FROM invoice_pushes ORDER BY ALL").fetchall()
+
+
+def failed_checks(home: Path) -> list[tuple]:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        return conn.execute("SELECT month, check_name FROM check_results WHERE NOT passed AND blocking "
+                            "ORDER BY ALL").fetchall()
+
+
+def push_alone(month: str) -> bool:
+    """A later run that materialises only the push for globex|month."""
+    job = build_defs().resolve_job_def("month_close")
+    result = job.execute_in_process(instance=DagsterInstance.get(), raise_on_error=False,
+                                    asset_selection=[AssetKey("quickbooks_draft_invoices")],
+                                    partition_key=client_month_key("globex", month))
+    return result.success
+
+
+@pytest.mark.parametrize("breakage, check", [
+    ("duplicate_file", "no_cross_file_duplicates"),
+    ("long_day", "hours_in_range"),
+    ("currency", "currency_matches"),
+    ("unknown_person", "rates_present"),
+])
+def test_blocking_check_stops_push_until_fixed(billing_env, capsys, breakage: str, check: str) -> None:
+    home = billing_env(GLOBEX)
+    sheet = home / "timesheets" / "harvest_time_a.csv"
+    original = sheet.read_text()
+    if breakage == "duplicate_file":
+        shutil.copy(sheet, home / "timesheets" / "harvest_time_a_reexport.csv")
+    elif breakage == "long_day":
+        sheet.write_text(original.replace("day 1,1.40,1.40", "day 1,25.00,25.00", 1))
+    elif breakage == "currency":
+        sheet.write_text(original.replace("United States Dollar - USD", "Euro - EUR", 1))
+    else:
+        contract = home / "contracts" / "globex.yaml"
+        contract.write_text(contract.read_text().replace("default_rate: 140\n", ""))
+        sheet.write_text(original.replace(",Raj,Patel,,Consultant,", ",Zed,Nobody,,,", 1))
+    assert main(["close", "--month", "2026-08"]) == 1
+    assert ("2026-08", check) in failed_checks(home)
+    assert pushes(home) == []
+    assert not (home / "outbox" / "2026-08" / "globex.json").exists()
+    assert not push_alone("2026-08"), "a later push-only run must be gated too"
+    assert pushes(home) == []
+
+    (home / "timesheets" / "harvest_time_a_reexport.csv").unlink(missing_ok=True)
+    sheet.write_text(original)
+    shutil.copy(GLOBEX / "contracts" / "globex.yaml", home / "contracts" / "globex.yaml")
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-08"]) == 0, capsys.readouterr().out
+    assert failed_checks(home) == []
+    assert pushes(home) == [("globex", "2026-08", "created")]
+    assert push_alone("2026-08")
+    assert pushes(home) == [("globex", "2026-08", "created")], "an unchanged invoice is not pushed again"
+
+
+def test_push_alone_refuses_an_invoice_the_checks_have_not_seen(billing_env) -> None:
+    home = billing_env(GLOBEX)
+    assert main(["close", "--month", "2026-08"]) == 0
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        conn.execute("UPDATE invoices SET content_hash = 'changed-behind-the-checks' WHERE month = '2026-08'")
+    (home / "outbox" / "2026-08" / "globex.json").unlink()
+    assert not push_alone("2026-08")
+    assert not (home / "outbox" / "2026-08" / "globex.json").exists()
+
+
+def _entry(row: int, hours: str, file: str = "a.csv", day: date = date(2026, 8, 3), currency: str = "") -> TimeEntry:
+    return TimeEntry(f"h{row}", "harvest_csv", file, row, day, "Acme", "P", "", "T", "n", D(hours), True, "A B",
+                     currency=currency)
+
+
+def test_pure_blocking_checks_catch_what_the_engine_should_never_produce() -> None:
+    contract = Contract.model_validate({"client": "acme", "name": "Acme", "currency": "USD", "caps": [
+        {"name": "NTE", "period": "month", "amount": D("100")}]})
+    assert not q.dates_in_month([_entry(1, "1", day=date(2026, 9, 1))], "2026-08").passed
+    assert not q.unique_entry_ids([_entry(1, "1"), _entry(1, "2")]).passed
+    assert not q.hours_in_range([_entry(1, "0")]).passed
+    assert q.hours_in_range([_entry(1, "24")]).passed
+    assert not q.currency_matches([_entry(1, "1", currency="Euro - EUR")], contract).passed
+    assert q.currency_matches([_entry(1, "1", currency="United States Dollar - USD")], contract).passed
+    assert not q.hours_reconcile(D("10"), [{"outcome": "priced", "source_hours": D("9.5")}]).passed
+    assert q.hours_reconcile(D("10"), [{"outcome": "priced", "source_hours": D("9.5")},
+                                       {"outcome": "held", "source_hours": D("0.5")}]).passed
+    line = InvoiceLine(1, "hourly", "x", None, "P", None, "standard", D("1"), D("10"), D("10"))
+    assert not q.total_equals_lines(D("10.01"), [line]).passed
+    assert not q.caps_respected(contract, [{"cap_name": "NTE", "charges": D("150"), "adjustment": D("-10"),
+                                            "billed_to_date": D("140")}]).passed
+    assert q.caps_respected(contract, [{"cap_name": "NTE", "charges": D("150"), "adjustment": D("-50"),
+                                        "billed_to_date": D("100")}]).passed
+    assert not q.total_not_negative(D("-0.01")).passed
+    assert not q.work_types_present([{"entry_id": "h1", "work_type": "turbo"}], contract).passed
+    assert not q.sow_items_exist([{"entry_id": "h1", "sow_item": "S9"}], contract).passed
+
+
+def test_anomaly_warnings_fire_on_crafted_history_and_stay_quiet_otherwise() -> None:
+    history = [D("10000"), D("11000"), D("10500")]
+    assert q.outside_trailing_range("total", D("10800"), history, D("1.5")).passed
+    assert not q.outside_trailing_range("total", D("17000"), history, D("1.5")).passed
+    assert not q.outside_trailing_range("total", D("6000"), history, D("1.5")).passed
+    assert q.outside_trailing_range("total", D("99999"), [], D("1.5")).passed
+    assert not q.new_people({"A", "New Person"}, {"A"}, True).passed
+    assert q.new_people({"A"}, {"A", "B"}, True).passed
+    assert q.new_people({"Anyone"}, set(), False).passed
+    assert not q.rate_changes({("A", "P"): D("200")}, {("A", "P"): D("190")}).passed
+    assert q.rate_changes({("A", "P"): D("200")}, {("A", "P"): D("200")}).passed
+    retainer = Contract.model_validate({"client": "acme", "name": "Acme",
+                                        "retainer": {"monthly_fee": D("1"), "included_hours": D("40")}})
+    assert not q.retainer_burn(retainer, D("37"), date(2026, 8, 1)).passed
+    assert q.retainer_burn(retainer, D("30"), date(2026, 8, 1)).passed
+
+
+def test_amendment_rate_change_warns_in_the_pipeline(billing_env) -> None:
+    home = billing_env(GLOBEX)
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        rows = dict(conn.execute("SELECT month || ':' || check_name, passed FROM check_results "
+                                 "WHERE check_name IN ('rate_changes', 'new_people')").fetchall())
+    assert rows == {"2026-08:rate_changes": True, "2026-08:new_people": True,
+                    "2026-09:rate_changes": False, "2026-09:new_people": True}
+
+
+def test_alert_sensor_notifies_each_failing_evaluation_once(billing_env, tmp_path: Path) -> None:
+    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    log = tmp_path / "alerts.log"
+    notifier = Notifier(log_path=str(log))
+    instance = DagsterInstance.get()
+    context = build_sensor_context(instance=instance, resources={"notifier": notifier})
+    check_failure_alerts(context)
+    alerts = [json.loads(line) for line in log.read_text().splitlines()]
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        failing = conn.execute("SELECT count(*) FROM check_results WHERE NOT passed").fetchone()[0]
+    assert failing > 0 and len(alerts) == failing
+    assert {a["title"] for a in alerts} >= {"priced_line_items.hours_in_trailing_range"}
+    assert all(a["partition"].startswith("initech|2026-") and a["url"].startswith("http") for a in alerts)
+    cursor = context.cursor
+    again = build_sensor_context(instance=instance, resources={"notifier": notifier}, cursor=cursor)
+    check_failure_alerts(again)
+    assert len(log.read_text().splitlines()) == failing, "no evaluation is notified twice"

@@ -1,0 +1,588 @@
+"""QuickBooks push: invoice payloads, previews, and the live client through the real python-quickbooks and
+intuit-oauth libraries against the loopback emulator (tests/emulators/qbo_server.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import threading
+from datetime import date
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+from botocore.stub import Stubber
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from billing_assets.core.invoice import (
+    doc_number,
+    dumps_payload,
+    item_names,
+    line_qty_price,
+    outbox_payload,
+    qbo_invoice_payload,
+    render_html_preview,
+    round2,
+)
+from billing_assets.core.model import InvoiceDraft, InvoiceLine
+from resources.qbo_client import (
+    FileTokenStore,
+    QboAuthError,
+    QboConflictError,
+    QboError,
+    QboUnavailable,
+    QuickBooksPusher,
+    RateLimiter,
+    RetryPolicy,
+    SecretsManagerTokenStore,
+    TokenState,
+    token_store_from_env,
+)
+from tests.emulators.qbo_server import DEFAULT_REFRESH_TOKEN, QboEmulator, parse_query
+
+D = Decimal
+FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, throttle_delay=0.02, jitter=0.1)
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+def line(no: int, kind: str, description: str, qty: str, price: str, amount: str | None = None,
+         role: str | None = None) -> InvoiceLine:
+    value = D(amount) if amount is not None else round2(D(qty) * D(price))
+    return InvoiceLine(no, kind, description, None, None, role, None, D(qty), D(price), value)
+
+
+def make_draft(client: str = "acme", name: str = "Acme Corp", month: str = "2026-10", hours: str = "12.5",
+               rate: str = "150.00", extra: tuple[InvoiceLine, ...] = ()) -> InvoiceDraft:
+    lines = (
+        line(1, "retainer_fee", "Monthly retainer", "1", "2000.00"),
+        line(2, "retainer_covered", "Hours covered by the retainer", "20", "0", role="Senior"),
+        line(3, "hourly", "Senior consulting beyond the retainer", hours, rate, role="Senior"),
+        line(4, "discount", "Loyalty discount", "1", "-100.00"),
+        *extra,
+    )
+    total = sum((ln.amount for ln in lines), D(0))
+    digest = hashlib.sha256(repr((lines, total)).encode()).hexdigest()
+    year, mon = (int(p) for p in month.split("-"))
+    invoice_date = date(year + mon // 12, mon % 12 + 1, 1)
+    return InvoiceDraft(client, month, name, "USD", invoice_date, date.fromordinal(invoice_date.toordinal() + 30),
+                        lines, total, digest)
+
+
+def make_pusher(emu: QboEmulator, store: Path | FileTokenStore, **overrides) -> QuickBooksPusher:
+    settings_ = dict(
+        client_id=emu.client_id, client_secret=emu.client_secret, realm_id=emu.realm_id,
+        token_store=store if isinstance(store, FileTokenStore) else FileTokenStore(store),
+        refresh_token=DEFAULT_REFRESH_TOKEN,  # what QBO_REFRESH_TOKEN holds across runs
+        base_url=emu.base_url, discovery_url=emu.discovery_url, timeout=0.5, retry=FAST,
+        rate_limiter=RateLimiter(per_second=1000, per_minute=100000),
+    )
+    settings_.update(overrides)
+    return QuickBooksPusher(**settings_)
+
+
+def api_calls(emu: QboEmulator) -> list:
+    return [r for r in emu.requests if r.path.startswith("/v3/")]
+
+
+@pytest.fixture
+def emu():
+    with QboEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "secrets" / "qbo_tokens.json"
+
+
+# --- pure invoice shaping -----------------------------------------------------------------------------
+
+def test_doc_number_is_deterministic_short_and_distinct():
+    first = doc_number("acme-corporation-international", "2026-10")
+    assert first == doc_number("acme-corporation-international", "2026-10")
+    assert len(first) <= 21 and first.startswith("ACMECOR-202610-")
+    assert doc_number("acme-corporation-east", "2026-10") != first  # same prefix, other client
+    assert doc_number("acme-corporation-international", "2026-11") != first
+    assert len(doc_number("", "2026-10")) <= 21
+    with pytest.raises(ValueError):
+        doc_number("acme", "2026-1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(qty=st.decimals(min_value=D("0.01"), max_value=D("300"), places=2),
+       rate=st.decimals(min_value=D("0"), max_value=D("900"), places=2))
+def test_qty_times_unit_price_equals_amount_under_any_rounding(qty, rate):
+    ln = line(1, "hourly", "x", str(qty), str(rate))
+    sent_qty, sent_price = line_qty_price(ln)
+    product = sent_qty * sent_price
+    for mode in (ROUND_HALF_UP, ROUND_HALF_EVEN):
+        assert product.quantize(D("0.01"), mode) == ln.amount
+    if abs(qty * rate - ln.amount) < D("0.005"):
+        assert (sent_qty, sent_price) == (qty, rate)  # the contract rate is kept whenever unambiguous
+
+
+def test_qty_price_edge_cases():
+    assert line_qty_price(line(1, "hourly", "tie", "0.5", "10.01")) == (D("0.5"), D("10.02"))  # 5.005 -> 5.01
+    assert line_qty_price(line(1, "retainer_covered", "covered", "7.25", "0")) == (D("7.25"), D("0"))
+    assert line_qty_price(line(1, "cap_adjustment", "cap", "0", "0", amount="-42.50")) == (D(1), D("-42.50"))
+    assert line_qty_price(line(1, "overage", "odd", "3", "10", amount="10.00")) == (D(3), D("3.33333"))
+
+
+def test_qbo_payload_shape():
+    draft = make_draft()
+    refs = {name: str(i) for i, name in enumerate(item_names(draft), start=10)}
+    payload = qbo_invoice_payload(draft, "77", refs)
+    assert payload["DocNumber"] == doc_number("acme", "2026-10")
+    assert payload["CustomerRef"] == {"value": "77", "name": "Acme Corp"}
+    assert payload["EmailStatus"] == "NotSet"
+    assert payload["PrivateNote"] == f"billing:acme|2026-10 hash:{draft.content_hash}"
+    assert (payload["TxnDate"], payload["DueDate"]) == ("2026-11-01", "2026-12-01")
+    assert payload["CurrencyRef"] == {"value": "USD"}
+    covered = payload["Line"][1]
+    assert covered["Amount"] == 0 and covered["SalesItemLineDetail"]["Qty"] == D(20)
+    assert covered["SalesItemLineDetail"]["ItemRef"]["name"] == "Retainer hours - Senior"
+    for ln in payload["Line"]:
+        detail = ln["SalesItemLineDetail"]
+        assert ln["DetailType"] == "SalesItemLineDetail"
+        assert round2(detail["Qty"] * detail["UnitPrice"]) == ln["Amount"]
+    with pytest.raises(ValueError, match="no QuickBooks item id"):
+        qbo_invoice_payload(draft, "77", {})
+
+
+def test_outbox_payload_names_and_exact_json():
+    draft = make_draft(hours="0.1", rate="333.33")
+    payload = outbox_payload(draft)
+    assert payload["CustomerRef"] == {"name": "Acme Corp"}
+    assert {ln["SalesItemLineDetail"]["ItemRef"]["name"] for ln in payload["Line"]} == set(item_names(draft))
+    text = dumps_payload(payload)
+    assert '"Amount": 33.33' in text and '"UnitPrice": 333.33' in text
+    assert json.loads(text, parse_float=Decimal)["Line"][2]["Amount"] == D("33.33")
+
+
+def test_html_preview_escapes_and_totals():
+    evil = line(5, "expense", "<script>alert('x')</script> & travel", "1", "1234.5")
+    draft = make_draft(name="Smith & <Sons>", extra=(evil,))
+    page = render_html_preview(draft)
+    assert page.startswith("<!DOCTYPE html>") and "<script>" not in page
+    assert "Smith &amp; &lt;Sons&gt;" in page and "&lt;script&gt;" in page
+    assert "October 2026" in page and doc_number("acme", "2026-10") in page
+    assert f"{draft.total:,.2f}" in page and "2026-12-01" in page
+    assert "http" not in page.replace("http-equiv", "")  # self-contained: no external resources
+
+
+# --- acceptance through the emulator ------------------------------------------------------------------
+
+CLIENTS = (("acme", "Acme Corp"), ("globex", "Globex, Inc."), ("initech", "O'Brien & Initech"))
+
+
+def push_month(pusher: QuickBooksPusher, drafts, records=None):
+    records = records or {}
+    return {d.client: pusher.upsert(d, records.get(d.client)) for d in drafts}
+
+
+def test_push_month_creates_one_invoice_per_client(emu, store):
+    drafts = [make_draft(client, name) for client, name in CLIENTS]
+    results = push_month(make_pusher(emu, store), drafts)
+    assert {r.status for r in results.values()} == {"created"}
+    assert len(emu.invoices) == 3 and len(emu.customers) == 3
+    assert sorted(i["Name"] for i in emu.items.values()) == sorted(item_names(drafts[0]))  # shared items
+    for draft in drafts:
+        result = results[draft.client]
+        invoice = emu.invoices[result.qbo_id]
+        assert invoice["DocNumber"] == result.doc_number == doc_number(draft.client, draft.month)
+        assert invoice["CustomerRef"]["name"] == draft.customer_name
+        assert invoice["EmailStatus"] == "NotSet" and "DeliveryInfo" not in invoice
+        assert invoice["PrivateNote"] == f"billing:{draft.key} hash:{draft.content_hash}"
+        assert invoice["TotalAmt"] == draft.total and invoice["DueDate"] == draft.due_date.isoformat()
+        assert result.request_id and result.sync_token == "0" and result.record() is not None
+    posts = [r for r in api_calls(emu) if r.method == "POST" and not r.path.endswith("/query")]
+    assert posts and all(r.requestid and len(r.requestid) <= 50 for r in posts)
+    assert all(r.minorversion == "75" for r in api_calls(emu))
+
+
+def test_second_push_creates_nothing_new(emu, store):
+    drafts = [make_draft(client, name) for client, name in CLIENTS]
+    first = push_month(make_pusher(emu, store), drafts)
+    before = len(emu.requests)
+    again = push_month(make_pusher(emu, store), drafts, {c: r.record() for c, r in first.items()})
+    assert {r.status for r in again.values()} == {"unchanged"}
+    assert not [r for r in emu.requests[before:] if r.method == "POST" and not r.path.endswith("/query")]
+    # Even without our records (lost database), a re-run finds the invoices by DocNumber.
+    lost = push_month(make_pusher(emu, store), drafts)
+    assert {(r.status, r.recovered) for r in lost.values()} == {("unchanged", True)}
+    assert len(emu.invoices) == 3 and len(emu.creates("invoice")) == 3
+
+
+def test_changed_draft_updates_untouched_invoice_in_place(emu, store):
+    pusher = make_pusher(emu, store)
+    first = pusher.upsert(make_draft())
+    changed = make_draft(hours="14.25")
+    result = pusher.upsert(changed, first.record())
+    assert (result.status, result.qbo_id, result.sync_token) == ("updated", first.qbo_id, "1")
+    invoice = emu.invoices[first.qbo_id]
+    assert len(emu.invoices) == 1 and invoice["TotalAmt"] == changed.total
+    assert invoice["PrivateNote"].endswith(changed.content_hash)
+    assert pusher.upsert(changed, result.record()).status == "unchanged"
+
+
+def test_sent_invoice_is_never_modified(emu, store):
+    pusher = make_pusher(emu, store)
+    first = pusher.upsert(make_draft())
+    emu.send_invoice(first.qbo_id)  # someone sends it from QuickBooks
+    snapshot = json.dumps(emu.invoices[first.qbo_id], default=str)
+    updates_before = len(emu.calls("POST", "/invoice"))
+    result = pusher.upsert(make_draft(hours="30"), first.record())
+    assert result.status == "conflict_sent" and result.record() is None
+    assert "-Line: Senior consulting beyond the retainer | Hourly services - Senior | 12.5 x 150" in result.diff
+    assert "+Line: Senior consulting beyond the retainer | Hourly services - Senior | 30 x 150" in result.diff
+    assert json.dumps(emu.invoices[first.qbo_id], default=str) == snapshot
+    assert len(emu.calls("POST", "/invoice")) == updates_before
+
+
+def test_paid_invoice_is_never_modified(emu, store):
+    pusher = make_pusher(emu, store)
+    first = pusher.upsert(make_draft())
+    emu.pay_invoice(first.qbo_id, D("500"))
+    result = pusher.upsert(make_draft(hours="1"), first.record())
+    assert result.status == "conflict_sent" and "payment" in result.reason
+    assert emu.invoices[first.qbo_id]["TotalAmt"] == make_draft().total
+
+
+def test_invoice_edited_in_quickbooks_is_flagged_with_diff(emu, store):
+    pusher = make_pusher(emu, store)
+    first = pusher.upsert(make_draft())
+
+    def edit(invoice):
+        invoice["Line"][0]["Description"] = "Retainer (renegotiated)"
+
+    emu.edit_invoice(first.qbo_id, edit)
+    for draft in (make_draft(), make_draft(hours="2")):
+        result = pusher.upsert(draft, first.record())
+        assert result.status == "conflict_edited" and result.record() is None
+        assert "-Line: Retainer (renegotiated)" in result.diff and "+Line: Monthly retainer" in result.diff
+    assert emu.invoices[first.qbo_id]["SyncToken"] == "1"
+
+
+def test_edit_racing_our_update_is_a_conflict(emu, store):
+    pusher = make_pusher(emu, store)
+    first = pusher.upsert(make_draft())
+    emu.inject("action", method="POST", path="/invoice", body='"Id"',
+               action=lambda e: e.edit_invoice(first.qbo_id, {"DueDate": "2027-01-15"}))
+    result = pusher.upsert(make_draft(hours="3"), first.record())
+    assert result.status == "conflict_edited" and "while we updated" in result.reason
+    assert "-DueDate: 2027-01-15" in result.diff
+    assert emu.invoices[first.qbo_id]["PrivateNote"].endswith(make_draft().content_hash)
+
+
+def test_deleted_invoice_is_reported_not_recreated(emu, store):
+    pusher = make_pusher(emu, store)
+    first = pusher.upsert(make_draft())
+    emu.delete_invoice(first.qbo_id)
+    result = pusher.upsert(make_draft(hours="5"), first.record())
+    assert result.status == "conflict_edited" and result.reason == "deleted" and not emu.invoices
+
+
+def test_crash_after_commit_then_rerun_makes_no_duplicate(emu, store):
+    emu.inject("drop_after_commit", method="POST", path="/invoice")
+    crashing = make_pusher(emu, store, retry=RetryPolicy(max_attempts=1))
+    with pytest.raises(QboUnavailable):
+        crashing.upsert(make_draft())  # the run dies before recording anything
+    assert len(emu.invoices) == 1
+    rerun = make_pusher(emu, store).upsert(make_draft())
+    assert (rerun.status, rerun.recovered) == ("unchanged", True)
+    assert rerun.qbo_id in emu.invoices and len(emu.invoices) == 1 and len(emu.creates("invoice")) == 1
+    # The untouched recovered invoice can still be updated in place without a record.
+    changed = make_pusher(emu, store).upsert(make_draft(hours="1.5"))
+    assert (changed.status, changed.qbo_id, len(emu.invoices)) == ("updated", rerun.qbo_id, 1)
+
+
+def test_dropped_create_is_found_by_doc_number_before_retrying(emu, store):
+    emu.inject("drop_after_commit", method="POST", path="/invoice")
+    result = make_pusher(emu, store).upsert(make_draft())
+    assert result.status == "created" and len(emu.invoices) == 1
+    assert len(emu.creates("invoice")) == 1  # looked up, not re-posted
+    paths = [r.path.rsplit("/", 1)[-1] for r in api_calls(emu)]
+    assert paths[-2:] == ["invoice", "query"]
+
+
+def test_stale_lookup_after_dropped_create_is_saved_by_requestid_replay(emu, store):
+    emu.inject("drop_after_commit", method="POST", path="/invoice")
+    emu.inject("empty_query", path="/query", body="FROM Invoice", times=2)  # pre-check and recovery lookup
+    result = make_pusher(emu, store).upsert(make_draft())
+    creates = emu.creates("invoice")
+    assert result.status == "created" and len(emu.invoices) == 1
+    assert len(creates) == 2 and creates[0].requestid == creates[1].requestid and creates[1].replayed
+
+
+def test_duplicate_doc_number_means_it_exists(emu, store):
+    first = make_pusher(emu, store).upsert(make_draft())
+    emu.inject("empty_query", path="/query", body="FROM Invoice")  # a stale pre-check
+    # No record and a changed draft (so a new requestid): the create meets 6140, we fetch and reconcile.
+    result = make_pusher(emu, store).upsert(make_draft(hours="9"))
+    assert (result.status, result.qbo_id, result.recovered) == ("updated", first.qbo_id, True)
+    assert len(emu.invoices) == 1 and emu.creates("invoice")[-1].status == 400
+    # The same draft again, same stale lookup: the create's requestid is replayed, nothing is duplicated.
+    emu.inject("empty_query", path="/query", body="FROM Invoice")
+    replay = make_pusher(emu, store).upsert(make_draft())
+    assert replay.qbo_id == first.qbo_id and emu.creates("invoice")[-1].replayed and len(emu.invoices) == 1
+
+
+def test_updated_invoice_without_record_is_not_overwritten(emu, store):
+    pusher = make_pusher(emu, store)
+    first = pusher.upsert(make_draft())
+    pusher.upsert(make_draft(hours="2"), first.record())  # SyncToken 1, then our record is lost
+    result = make_pusher(emu, store).upsert(make_draft(hours="3"))
+    assert result.status == "conflict_edited" and "cannot tell" in result.reason
+    assert emu.invoices[first.qbo_id]["SyncToken"] == "1"
+
+
+def test_injected_duplicate_doc_number_without_invoice_is_an_error(emu, store):
+    emu.inject("dup_docnumber", method="POST", path="/invoice")
+    with pytest.raises(QboError, match="taken"):
+        make_pusher(emu, store).upsert(make_draft())
+
+
+def test_throttling_and_server_errors_are_retried(emu, store):
+    waits: list[float] = []
+    pusher = make_pusher(emu, store, retry=RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05,
+                                                        throttle_delay=0.02), sleep=waits.append)
+    for kind in ("429_xml", "429_json", "503"):
+        emu.inject(kind, method="POST", path="/invoice")
+    result = pusher.upsert(make_draft())
+    assert result.status == "created" and len(emu.invoices) == 1
+    assert [r.fault for r in emu.creates("invoice")] == ["429_xml", "429_json", "503", None]
+    assert len(waits) == 3 and all(0 < w < 1 for w in waits)
+
+
+def test_retry_after_header_and_backoff_are_capped():
+    policy = RetryPolicy(base_delay=1, max_delay=8, throttle_delay=60, jitter=0.1)
+    assert all(w <= 8 for w in (policy.backoff(n) for n in range(1, 20)))
+    assert 60 <= policy.throttle(None) <= 66 and 5 <= policy.throttle("5") <= 5.5
+
+
+def test_hung_request_times_out_and_is_retried(emu, store):
+    pusher = make_pusher(emu, store, timeout=0.3)
+    emu.inject("hang", path="/query", seconds=3)
+    assert pusher.upsert(make_draft()).status == "created"
+    assert [r.fault for r in api_calls(emu)][:2] == ["hang", None]
+
+
+def test_gives_up_after_max_attempts(emu, store):
+    emu.inject("500", path="/query", times=10)
+    with pytest.raises(QboUnavailable, match="gave up after 4 attempts"):
+        make_pusher(emu, store).upsert(make_draft())
+
+
+def test_validation_faults_are_not_retried(emu, store):
+    with pytest.raises(QboError) as info:
+        make_pusher(emu, store).upsert(make_draft(name="Bad: name"))
+    assert info.value.code == 2050 and len(emu.creates("customer")) == 1
+
+
+def test_customer_and_items_are_reused_when_they_exist(emu, store):
+    emu.add_customer("Acme Corp")
+    make_pusher(emu, store).upsert(make_draft())
+    assert len(emu.customers) == 1 and not emu.creates("customer")
+
+
+def test_send_records_who_and_when(emu, store):
+    pusher = make_pusher(emu, store)
+    first = pusher.upsert(make_draft())
+    with pytest.raises(ValueError, match="approver"):
+        pusher.send(first.qbo_id, " ")
+    with pytest.raises(QboConflictError):
+        pusher.send(first.qbo_id, "dana@firm.example", expected_sync_token="7")
+    sent = pusher.send(first.qbo_id, "dana@firm.example", send_to="ap@acme.example", expected_sync_token="0")
+    assert (sent.approved_by, sent.email_status, sent.sent_to) == ("dana@firm.example", "EmailSent",
+                                                                   "ap@acme.example")
+    assert sent.sent_at.endswith("+00:00") and sent.delivery_time and not sent.already_sent
+    assert emu.invoices[first.qbo_id]["EmailStatus"] == "EmailSent"
+    assert len(emu.calls("POST", f"/invoice/{first.qbo_id}/send")) == 1
+    again = pusher.send(first.qbo_id, "dana@firm.example")
+    assert again.already_sent and len(emu.calls("POST", "/send")) == 1
+    assert pusher.upsert(make_draft(hours="2"), first.record()).status == "conflict_sent"
+
+
+def test_send_with_lost_response_is_not_repeated(emu, store):
+    pusher = make_pusher(emu, store)
+    first = pusher.upsert(make_draft())
+    emu.inject("drop_after_commit", method="POST", path="/send")
+    sent = pusher.send(first.qbo_id, "dana", send_to="ap@acme.example")
+    assert sent.email_status == "EmailSent" and len(emu.calls("POST", "/send")) == 1
+
+
+# --- tokens -------------------------------------------------------------------------------------------
+
+def refresh_with(emu: QboEmulator, token: str) -> requests.Response:
+    return requests.post(emu.token_url, auth=(emu.client_id, emu.client_secret), timeout=5,
+                         data={"grant_type": "refresh_token", "refresh_token": token})
+
+
+def test_token_rotation_across_runs(emu, store):
+    first = make_pusher(emu, store).upsert(make_draft())  # run 1: RT-initial -> RT-1, persisted
+    saved = FileTokenStore(store).load()
+    assert saved.refresh_token == emu.refresh_token != DEFAULT_REFRESH_TOKEN
+    assert refresh_with(emu, DEFAULT_REFRESH_TOKEN).json() == {"error": "invalid_grant"}  # old one is dead
+    assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
+    assert not [p for p in store.parent.iterdir() if p.name.endswith(".tmp")]
+
+    emu.expire_access_tokens()  # an hour later
+    second = make_pusher(emu, store).upsert(make_draft(hours="2"), first.record())  # run 2: 401 -> refresh
+    assert second.status == "updated"
+    rotated = FileTokenStore(store).load()
+    assert rotated.refresh_token == emu.refresh_token != saved.refresh_token
+    assert len(emu.token_requests) == 3  # run 1, our invalid_grant probe, run 2
+
+    third = make_pusher(emu, store).upsert(make_draft(hours="2"), second.record())  # run 3: token reused
+    assert third.status == "unchanged" and len(emu.token_requests) == 3
+
+
+def test_401_mid_run_refreshes_once_and_retries(emu, store):
+    pusher = make_pusher(emu, store)
+    pusher.upsert(make_draft())
+    emu.inject("401", path="/query")
+    assert pusher.upsert(make_draft("globex", "Globex")).status == "created"
+    assert len(emu.token_requests) == 2 and FileTokenStore(store).load().refresh_token == emu.refresh_token
+    emu.inject("401", path="/query", times=2)
+    with pytest.raises(QboAuthError):
+        pusher.upsert(make_draft("initech", "Initech"))
+
+
+def test_rejected_refresh_token_is_an_auth_error(emu, store):
+    FileTokenStore(store).save(TokenState(refresh_token="RT-revoked"))
+    with pytest.raises(QboAuthError, match="re-authorize"):
+        make_pusher(emu, store, refresh_token=None).upsert(make_draft())
+
+
+def test_new_env_refresh_token_replaces_the_stored_one(emu, store):
+    make_pusher(emu, store).upsert(make_draft())
+    emu.refresh_token = "RT-after-reauthorization"  # the operator re-connected the app
+    emu.expire_access_tokens()
+    result = make_pusher(emu, store, refresh_token="RT-after-reauthorization").upsert(make_draft("globex", "G"))
+    assert result.status == "created"
+    assert FileTokenStore(store).load().seed_sha256 == hashlib.sha256(b"RT-after-reauthorization").hexdigest()
+
+
+def test_from_env_and_transport_rules(emu, tmp_path, monkeypatch):
+    env = {"QBO_CLIENT_ID": emu.client_id, "QBO_CLIENT_SECRET": emu.client_secret,
+           "QBO_REFRESH_TOKEN": DEFAULT_REFRESH_TOKEN, "QBO_REALM_ID": emu.realm_id,
+           "QBO_ENVIRONMENT": "sandbox", "QBO_BASE_URL": emu.base_url, "QBO_DISCOVERY_URL": emu.discovery_url,
+           "QBO_TOKEN_STORE": str(tmp_path / "tokens.json")}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
+    pusher = QuickBooksPusher.from_env(retry=FAST)
+    assert pusher.upsert(make_draft()).status == "created"
+    assert pusher.qb.api_url == emu.base_url and pusher.qb.sandbox
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+    with pytest.raises(ValueError, match="loopback"):
+        QuickBooksPusher.from_env({**env, "QBO_BASE_URL": "http://quickbooks.example.com/v3"})
+    with pytest.raises(ValueError, match="loopback"):
+        QuickBooksPusher.from_env({**env, "QBO_DISCOVERY_URL": "http://10.0.0.5/.well-known/x"})
+    with pytest.raises(ValueError, match="QBO_ENVIRONMENT"):
+        QuickBooksPusher.from_env({**env, "QBO_ENVIRONMENT": "staging"})
+    with pytest.raises(ValueError, match="QBO_REALM_ID"):
+        QuickBooksPusher.from_env({k: v for k, v in env.items() if k != "QBO_REALM_ID"})
+    production = QuickBooksPusher.from_env({**env, "QBO_BASE_URL": "", "QBO_ENVIRONMENT": "production"})
+    assert production.base_url is None and production.environment == "production"
+
+
+def test_file_token_store_is_atomic_and_serialised(tmp_path):
+    store = FileTokenStore(tmp_path / "t.json")
+    assert store.load() is None
+    store.save(TokenState(refresh_token="0"))
+
+    def bump():
+        for _ in range(20):
+            with store.lock(), store.lock():  # re-entrant within a thread
+                store.save(TokenState(refresh_token=str(int(store.load().refresh_token) + 1)))
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.load().refresh_token == "80"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.json", "t.json.lock"]
+
+
+def test_secrets_manager_store(monkeypatch):
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qbo-tokens-AbCdEf"
+    assert isinstance(token_store_from_env(arn), SecretsManagerTokenStore)
+    assert token_store_from_env(arn).region_name == "eu-west-1"
+    named = token_store_from_env("secretsmanager:billing/qbo")
+    assert isinstance(named, SecretsManagerTokenStore) and named.secret_id == "billing/qbo"
+    assert isinstance(token_store_from_env(None, "/srv/billing"), FileTokenStore)
+
+    client = boto3.client("secretsmanager", region_name="eu-west-1", aws_access_key_id="x",
+                          aws_secret_access_key="y")
+    store = SecretsManagerTokenStore(arn, client=client)
+    state = TokenState(refresh_token="RT-9", access_token="AT", access_expires_at=1.0)
+    with Stubber(client) as stub:
+        stub.add_client_error("get_secret_value", service_error_code="ResourceNotFoundException",
+                              expected_params={"SecretId": arn})
+        stub.add_response("put_secret_value", {"ARN": arn, "VersionId": "v" * 32},
+                          {"SecretId": arn, "SecretString": state.to_json()})
+        stub.add_response("get_secret_value", {"ARN": arn, "SecretString": state.to_json()}, {"SecretId": arn})
+        stub.add_response("get_secret_value", {"ARN": arn, "SecretString": "RT-hand-made"}, {"SecretId": arn})
+        assert store.load() is None
+        store.save(state)
+        assert store.load() == state
+        assert store.load().refresh_token == "RT-hand-made"
+        stub.assert_no_pending_responses()
+
+
+def test_rate_limiter_token_buckets():
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(per_second=10, per_minute=500, clock=lambda: now[0], sleep=sleep)
+    for _ in range(10):
+        limiter.acquire()
+    assert not waits
+    limiter.acquire()
+    assert waits == [pytest.approx(0.1)]
+    for _ in range(489):
+        limiter.acquire()
+    waits.clear()
+    limiter.acquire()  # the 501st request within the minute waits for the minute bucket
+    assert sum(waits) == pytest.approx(60 / 500, rel=0.5) and now[0] > 48
+
+
+# --- the emulator itself ------------------------------------------------------------------------------
+
+def test_emulator_requestid_replay_and_validation_through_the_library(emu, store):
+    qb = make_pusher(emu, store).qb
+    body = json.dumps({"DisplayName": "Replay Co"})
+    first = qb.create_object("Customer", body, request_id="rid-1")
+    second = qb.create_object("Customer", body, request_id="rid-1")
+    assert first["Customer"]["Id"] == second["Customer"]["Id"] and len(emu.customers) == 1
+    item = qb.create_object("Item", json.dumps({"Name": "Work", "Type": "Service",
+                                                "IncomeAccountRef": {"value": "1"}}))["Item"]
+    bad = {"CustomerRef": {"value": first["Customer"]["Id"]}, "Line": [{
+        "Amount": 10.0, "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}, "Qty": 3, "UnitPrice": 3.33}}]}
+    from quickbooks.exceptions import QuickbooksException
+    with pytest.raises(QuickbooksException) as info:
+        qb.create_object("Invoice", json.dumps(bad))
+    assert info.value.error_code == 6070
+
+
+def test_emulator_query_subset():
+    query = parse_query("select * from Invoice where DocNumber = 'A\\'B' AND TotalAmt >= 10 "
+                        "and Id IN ('1', '2') ORDERBY TxnDate DESC STARTPOSITION 2 MAXRESULTS 5")
+    assert (query.entity, query.start, query.max_results, query.order) == ("Invoice", 2, 5, [("TxnDate", True)])
+    assert [c.values for c in query.where] == [["A'B"], [D(10)], ["1", "2"]]
+    assert parse_query("SELECT COUNT(*) FROM Customer WHERE DisplayName LIKE 'Ac%'").count
+    with pytest.raises(ValueError):
+        parse_query("SELECT * FROM Invoice WHERE Id = '1' OR Id = '2'")
