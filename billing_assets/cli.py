@@ -47,6 +47,8 @@ def prepare_environment(home: Path | None = None) -> None:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
+    if args.push:
+        os.environ["BILLING_PUSH"] = args.push
     prepare_environment()
     from billing_assets.close import close_months, print_summary
 
@@ -94,18 +96,41 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
+def cmd_approve(args: argparse.Namespace) -> int:
+    prepare_environment()
+    from billing_assets.approve import approve
+    from billing_assets.definitions import build_resources
+    from billing_assets.gate import blocking_failures
+
+    months = parse_months(args.month)
+    resources = build_resources()
+    clients = args.client or [p.stem for p in sorted((billing_home() / "contracts").glob("*.y*ml"))]
+    pairs = [(c, m) for m in months for c in clients]
+    results = approve(resources["warehouse"], resources["sink"], pairs, args.by,
+                      blocking_failures(resources["warehouse"], pairs))
+    for r in results:
+        print(f"{r.client:<28} {r.month:<8} {r.status:<13} {r.detail}")
+    return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft" for r in results) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="billing", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     close = sub.add_parser("close", help="materialise the whole graph for client-months, months in order")
     close.add_argument("--month", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
     close.add_argument("--client", action="append", help="only these clients (repeatable)")
+    close.add_argument("--push", choices=("outbox", "qbo"), help="where drafts go (default $BILLING_PUSH or outbox)")
     close.set_defaults(func=cmd_close)
     validate = sub.add_parser("validate", help="check every contract and export; list all problems")
     validate.set_defaults(func=cmd_validate)
     demo = sub.add_parser("demo", help="write the demo billing home and close its months")
     demo.add_argument("--home", help="where to write it (default $BILLING_HOME or ./demo_home)")
     demo.set_defaults(func=cmd_demo)
+    approve = sub.add_parser("approve", help="send pushed drafts after review; records who approved them")
+    approve.add_argument("--month", required=True)
+    approve.add_argument("--client", action="append")
+    approve.add_argument("--by", default=os.environ.get("USER", ""), help="the approver's name (default $USER)")
+    approve.set_defaults(func=cmd_approve)
     review = sub.add_parser("review", help="classify and write review/<month>.csv for people to fill")
     review.add_argument("--month", required=True)
     review.add_argument("--client", action="append")

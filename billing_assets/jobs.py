@@ -3,6 +3,10 @@
 
 from dagster import (
     AssetSelection,
+    Config,
+    OpExecutionContext,
+    job,
+    op,
     DefaultScheduleStatus,
     RunRequest,
     ScheduleEvaluationContext,
@@ -43,3 +47,28 @@ def close_previous_month(context: ScheduleEvaluationContext) -> RunRequest | Ski
     if not clients:
         return SkipReason("no clients registered yet (the clients sensor registers contracts/*.yaml)")
     return RunRequest(run_key=f"close-{month}", tags=range_tags(clients[0], clients[-1], month, month))
+
+
+class ApprovalConfig(Config):
+    month: str
+    clients: list[str] = []
+    approved_by: str
+
+
+@op(required_resource_keys={"warehouse", "sink"})
+def send_approved_invoices(context: OpExecutionContext, config: ApprovalConfig) -> None:
+    """Send the month's pushed drafts (all clients, or the listed ones) and record who approved them."""
+    from billing_assets.approve import approve
+    from billing_assets.gate import blocking_failures
+
+    clients = config.clients or list(context.instance.get_dynamic_partitions("client"))
+    pairs = [(c, config.month) for c in clients]
+    results = approve(context.resources.warehouse, context.resources.sink, pairs, config.approved_by,
+                      blocking_failures(context.resources.warehouse, pairs))
+    for r in results:
+        context.log.info(f"{r.client}|{r.month}: {r.status}: {r.detail}")
+
+
+@job(description="Send approved invoice drafts (QuickBooks send endpoint) and record the approver.")
+def approve_invoices() -> None:
+    send_approved_invoices()

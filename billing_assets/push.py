@@ -57,8 +57,8 @@ def last_pushes(conn: duckdb.DuckDBPyConnection, sink: str, pairs: list[tuple[st
     conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
     rows = query(conn, "last_pushes", {"sink": sink})
     conn.unregister("partition_keys")
-    return {(r["client"], r["month"]): KnownPush(r["content_hash"], r["external_id"], r["sync_token"], r["status"])
-            for r in rows}
+    return {(r["client"], r["month"]): KnownPush(r["content_hash"], r["external_id"], r["sync_token"], r["status"],
+                                                 r["doc_number"]) for r in rows}
 
 
 @asset(group_name="push", kinds={"quickbooks"}, deps=[priced_line_items, review_queue], **ASSET_DEFAULTS)
@@ -91,6 +91,10 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                             datetime.now(UTC).replace(tzinfo=None)))
     with warehouse.connect() as conn:
         append_rows(conn, "invoice_pushes", PUSH_COLUMNS, records)
+    conflicts = [r for r in records if r[5].startswith("conflict")]
+    for r in conflicts:
+        context.log.warning(f"{r[0]}|{r[1]}: {r[5]}: the invoice in {r[2]} was sent or edited by a person and was "
+                            f"not modified; what changed:\n{r[9]}")
     metadata = {
         "sink": sink.kind,
         "pushed": len(records),
@@ -98,6 +102,8 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         "conflicts": sum(1 for r in results if r[2].startswith("conflict")),
         "drafts": MetadataValue.md(markdown_table(("client", "month", "status", "doc number", "total", "preview"),
                                                   results)),
+        "conflict_diffs": MetadataValue.md("\n\n".join(f"**{r[0]}|{r[1]}** {r[5]}\n```\n{r[9]}\n```"
+                                                         for r in conflicts) or "none"),
     }
     if len(results) == 1:
         metadata["preview"] = MetadataValue.url(f"file://{results[0][5]}")

@@ -19,6 +19,7 @@ class KnownPush:
     external_id: str | None
     sync_token: str | None
     status: str
+    doc_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class InvoiceSink(ConfigurableResource):
 
     def _outbox(self, draft: InvoiceDraft, known: KnownPush | None) -> SinkResult:
         path = Path(self.home).resolve() / "outbox" / draft.month / f"{draft.client}.json"
+        if known is not None and known.status == "sent" and known.content_hash != draft.content_hash:
+            return SinkResult("conflict_sent", doc_number(draft.client, draft.month), None, None, str(path),
+                              "the approved invoice was sent; the re-priced invoice differs and was not written")
         unchanged = known is not None and known.content_hash == draft.content_hash and path.exists()
         if not unchanged:
             write_text_atomic(path, dumps_payload(outbox_payload(draft), indent=2) + "\n")
@@ -69,3 +73,17 @@ class InvoiceSink(ConfigurableResource):
         from resources.qbo_push import push_to_quickbooks
 
         return push_to_quickbooks(draft, known)
+
+    def send(self, known: KnownPush, approved_by: str) -> tuple[str, str]:
+        """Send an approved draft: QuickBooks' send endpoint, or (outbox) only record the approval.
+        Returns (external id, when it was sent)."""
+        if self.kind == "qbo":
+            from resources.qbo_push import send_from_quickbooks
+
+            if not known.external_id:
+                raise ValueError("no QuickBooks invoice id recorded for this draft")
+            result = send_from_quickbooks(known.external_id, approved_by, known.sync_token)
+            return result.qbo_id, result.sent_at
+        from datetime import UTC, datetime
+
+        return "", datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,5 +1,6 @@
--- The newest push record of each client-month in `partition_keys` for one sink.
-SELECT p.client, p.month, p.content_hash, p.external_id, p.sync_token, p.status
+-- The newest non-conflict push record of each client-month in `partition_keys` for one sink (a conflict
+-- changes nothing in QuickBooks, so the record before it still describes what is there).
+SELECT p.client, p.month, p.content_hash, p.external_id, p.sync_token, p.status, p.doc_number
 FROM invoice_pushes AS p JOIN partition_keys AS k ON k.client = p.client AND k.month = p.month
-WHERE p.sink = $sink
+WHERE p.sink = $sink AND p.status NOT LIKE 'conflict%'
 QUALIFY row_number() OVER (PARTITION BY p.client, p.month ORDER BY p.pushed_at DESC) = 1;

@@ -1,0 +1,54 @@
+"""Approval: a person's go-ahead sends pushed drafts (QuickBooks' send endpoint) and records who and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from billing_assets.push import PUSH_COLUMNS, last_pushes
+from resources.invoice_sink import InvoiceSink
+from resources.warehouse import Warehouse, append_rows
+
+SENDABLE = ("created", "updated", "unchanged")
+
+
+@dataclass(frozen=True)
+class Approval:
+    client: str
+    month: str
+    status: str  # sent | already_sent | skipped | failed
+    detail: str
+
+
+def approve(warehouse: Warehouse, sink: InvoiceSink, pairs: list[tuple[str, str]], approved_by: str,
+            blocked: dict[tuple[str, str], list[str]]) -> list[Approval]:
+    """Send each client-month's latest pushed draft unless it is blocked, conflicted, unpushed or sent."""
+    if not approved_by.strip():
+        raise ValueError("approval needs the approver's name (--by)")
+    with warehouse.connect() as conn:
+        known = last_pushes(conn, sink.kind, pairs)
+    results, records = [], []
+    for pair in pairs:
+        record = known.get(pair)
+        if pair in blocked:
+            results.append(Approval(*pair, "skipped", "blocking checks failed: " + "; ".join(blocked[pair])))
+        elif record is None:
+            results.append(Approval(*pair, "skipped", "no pushed draft"))
+        elif record.status == "sent":
+            results.append(Approval(*pair, "already_sent", "sent earlier"))
+        elif record.status not in SENDABLE:
+            results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
+        else:
+            try:
+                external_id, sent_at = sink.send(record, approved_by)
+            except Exception as exc:  # one client's refusal (no email, edited since) must not stop the others
+                results.append(Approval(*pair, "failed", f"{type(exc).__name__}: {exc}"))
+                continue
+            note = f"approved by {approved_by} at {sent_at}"
+            records.append((*pair, sink.kind, record.doc_number, record.content_hash, "sent",
+                            external_id or record.external_id, record.sync_token, "", note,
+                            datetime.now(UTC).replace(tzinfo=None)))
+            results.append(Approval(*pair, "sent", note))
+    with warehouse.connect() as conn:
+        append_rows(conn, "invoice_pushes", PUSH_COLUMNS, records)
+    return results

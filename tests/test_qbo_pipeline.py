@@ -1,0 +1,69 @@
+"""QuickBooks as the push target of a month close, through python-quickbooks against the loopback emulator."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from billing_assets.cli import main
+from tests.conftest import GOLDEN
+from tests.emulators.qbo_server import DEFAULT_REALM, DEFAULT_REFRESH_TOKEN, QboEmulator
+
+
+@pytest.fixture
+def qbo_home(billing_env, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    with QboEmulator() as emulator:
+        for name, value in {"QBO_CLIENT_ID": emulator.client_id, "QBO_CLIENT_SECRET": emulator.client_secret,
+                            "QBO_REALM_ID": DEFAULT_REALM, "QBO_REFRESH_TOKEN": DEFAULT_REFRESH_TOKEN,
+                            "QBO_BASE_URL": emulator.base_url, "QBO_DISCOVERY_URL": emulator.discovery_url,
+                            "QBO_TOKEN_STORE": str(tmp_path / "qbo_tokens.json"),
+                            "BILLING_PUSH": "qbo"}.items():
+            monkeypatch.setenv(name, value)
+        yield home, emulator
+
+
+def statuses(home: Path) -> list[tuple]:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        return conn.execute("SELECT month, status FROM invoice_pushes ORDER BY pushed_at").fetchall()
+
+
+def test_close_pushes_updates_and_never_touches_a_sent_invoice(qbo_home, capsys) -> None:
+    home, emulator = qbo_home
+    assert main(["close", "--month", "2026-08..2026-09", "--push", "qbo"]) == 0, capsys.readouterr().out
+    assert len(emulator.invoices) == 2
+    assert {inv["EmailStatus"] for inv in emulator.invoices.values()} == {"NotSet"}
+    assert sorted(Decimal(str(inv["TotalAmt"])) for inv in emulator.invoices.values()) == [
+        Decimal("13879.48"), Decimal("14360.42")]
+
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    assert len(emulator.invoices) == 2, "a second close creates nothing"
+    assert statuses(home) == [("2026-08", "created"), ("2026-09", "created")]
+
+    sheet = home / "timesheets" / "harvest_time_a.csv"
+    sheet.write_text(sheet.read_text().replace("day 1,1.40,1.40", "day 1,2.40,2.40", 1))
+    assert main(["close", "--month", "2026-08", "--client", "globex"]) == 0
+    august = next(inv for inv in emulator.invoices.values() if inv["TxnDate"] == "2026-09-01")
+    assert len(emulator.invoices) == 2 and august["SyncToken"] == "1"
+    assert statuses(home)[-1] == ("2026-08", "updated")
+
+    assert main(["approve", "--month", "2026-08", "--by", "Dana Finance"]) == 1, "no billing email yet"
+    assert "BillEmail" in capsys.readouterr().out and august["EmailStatus"] == "NotSet"
+    for customer in emulator.customers.values():  # the bookkeeper sets the customer's billing email in QBO
+        customer["PrimaryEmailAddr"] = {"Address": "ap@globex.example"}
+    assert main(["approve", "--month", "2026-08", "--by", "Dana Finance"]) == 0
+    assert august["EmailStatus"] == "EmailSent"
+    assert statuses(home)[-1] == ("2026-08", "sent")
+    sent_total, sent_token = august["TotalAmt"], august["SyncToken"]
+
+    sheet.write_text(sheet.read_text().replace("day 1,2.40,2.40", "day 1,3.40,3.40", 1))
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert (august["TotalAmt"], august["SyncToken"]) == (sent_total, sent_token), "a sent invoice is never modified"
+    assert statuses(home)[-1] == ("2026-08", "conflict_sent")
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        diff = conn.execute("SELECT diff FROM invoice_pushes WHERE status = 'conflict_sent'").fetchone()[0]
+    assert diff, "the conflict carries a diff of what changed"
+    assert len(emulator.invoices) == 2
