@@ -4,15 +4,15 @@
 from dagster import (
     AssetSelection,
     Config,
-    OpExecutionContext,
-    job,
-    op,
     DefaultScheduleStatus,
+    OpExecutionContext,
     RunRequest,
     ScheduleEvaluationContext,
     SkipReason,
     define_asset_job,
     in_process_executor,
+    job,
+    op,
     schedule,
 )
 

@@ -9,7 +9,6 @@ from billing_assets.core.model import InvoiceDraft
 from resources.invoice_sink import KnownPush, SinkResult
 from resources.qbo_client import PushRecord, QuickBooksPusher, SendResult
 
-
 SETTINGS = ("QBO_CLIENT_ID", "QBO_REALM_ID", "QBO_ENVIRONMENT", "QBO_BASE_URL", "QBO_DISCOVERY_URL",
             "QBO_TOKEN_STORE", "BILLING_HOME")
 
