@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from bench.classify import DEFAULT_HOME, metrics, run
+from bench.classify import metrics, run
 from billing_assets.core.classifier_api import ClassifyRequest, ClientContext, LabeledExample, SowItemInfo
 from billing_assets.core.model import TimeEntry
 from billing_assets.core.offline_classifier import OfflineClassifier
 
 THRESHOLD = 0.8
-needs_dev = pytest.mark.skipif(not (DEFAULT_HOME / "labels.csv").exists(), reason="shared/classify_dev missing")
+DEV_HOME = Path(__file__).parent / "fixtures" / "classify_dev"  # a copy of shared/classify_dev
 
 ITEMS = (
     SowItemInfo("R1", "Market research", "Customer interviews, a survey of 400 buyers and a competitor audit, "
@@ -56,10 +57,9 @@ def classify_one(note: str, **kwargs):
 
 @pytest.fixture(scope="module")
 def dev_results():
-    return run(DEFAULT_HOME)
+    return run(DEV_HOME)
 
 
-@needs_dev
 def test_classify_dev_targets_hold_without_history(dev_results):
     m = metrics(dev_results, THRESHOLD)
     assert m.auto_error_rate <= 0.01
@@ -68,16 +68,14 @@ def test_classify_dev_targets_hold_without_history(dev_results):
     assert m.accuracy >= 0.85
 
 
-@needs_dev
 @pytest.mark.parametrize("seed", [0, 1])
 def test_classify_dev_targets_hold_with_history(seed):
-    m = metrics(run(DEFAULT_HOME, history_fraction=0.3, seed=seed), THRESHOLD)
+    m = metrics(run(DEV_HOME, history_fraction=0.3, seed=seed), THRESHOLD)
     assert m.auto_error_rate <= 0.01
     assert m.review_share <= 0.20
     assert m.ambiguous_review_share >= 0.80
 
 
-@needs_dev
 def test_only_valid_answers_on_classify_dev(dev_results):
     for result in dev_results:
         s = result.suggestion

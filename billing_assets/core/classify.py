@@ -127,14 +127,9 @@ def _ask(context: ClientContext, pending: list[tuple[int, ClassifyRequest]], cla
         if len(answers) != len(missing):
             raise RuntimeError(f"classifier {classifier_id} returned {len(answers)} answers for {len(missing)} entries")
         fresh = {i: answer for (i, _), answer in zip(missing, answers, strict=True)}
-        cache.put_many({keys[i]: s for i, s in fresh.items() if _cacheable(s)})
+        cache.put_many({keys[i]: s for i, s in fresh.items()})
         found.update(fresh)
     return found, usage
-
-
-def _cacheable(suggestion: Suggestion) -> bool:
-    """Failed answers (no label, zero confidence) are asked again next time."""
-    return suggestion.confidence > 0 and (suggestion.sow_item is not None or suggestion.work_type is not None)
 
 
 def _decide(contract: Contract, entry: TimeEntry, p: _Partial, s: Suggestion | None, override: Override | None,

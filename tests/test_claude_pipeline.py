@@ -1,0 +1,68 @@
+"""The Claude classifier inside a month close, through the real anthropic SDK against the loopback emulator:
+retries on 429, labels outside the SOW go to review, and an unchanged re-run makes no API request."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from billing_assets.cli import main
+from tests.emulators.anthropic_server import AnthropicEmulator
+
+CLASSIFY_DEV = Path(__file__).parent / "fixtures" / "classify_dev"  # a copy of shared/classify_dev
+
+
+def classify_home(billing_env) -> Path:
+    """classify_dev's Bramble & Oak client, September only (a small, real month of free-text notes)."""
+    home = billing_env()
+    source = CLASSIFY_DEV
+    shutil.copy(source / "contracts" / "bramble-oak-coffee.yaml", home / "contracts")
+    lines = (source / "timesheets" / "time.csv").read_text().splitlines()
+    kept = [lines[0]] + [ln for ln in lines[1:] if ln.startswith("2026-09") and "Bramble" in ln]
+    (home / "timesheets" / "time.csv").write_text("\n".join(kept) + "\n")
+    return home
+
+
+def classified(home: Path) -> list[tuple]:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        return conn.execute("SELECT entry_id, sow_item, work_type, method, review_reasons, suggested_sow_item "
+                            "FROM classified_time_entries ORDER BY entry_id").fetchall()
+
+
+def usage(home: Path) -> tuple:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        return conn.execute("SELECT classifier, requests, input_tokens, cached_answers, cost_usd "
+                            "FROM classifier_usage").fetchone()
+
+
+def test_claude_classifies_a_month_and_a_rerun_asks_nothing(billing_env, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys) -> None:
+    home = classify_home(billing_env)
+    with AnthropicEmulator() as emulator:
+        monkeypatch.setenv("BILLING_CLASSIFIER", "claude")
+        monkeypatch.setenv("ANTHROPIC_API_KEY", emulator.api_key)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", emulator.base_url)
+        emulator.inject(429, retry_after=1)
+        emulator.script_label(notes_contains="moodboards", sow_item="Z9")  # not a SOW id of this client
+        assert main(["close", "--month", "2026-09"]) == 0, capsys.readouterr().out
+        first_requests = len(emulator.message_requests())
+        assert first_requests >= 2 and emulator.requests[0].status == 429
+        rows = classified(home)
+        assert rows and all(r[3] == "classifier" for r in rows)
+        outside = [r for r in rows if r[5] is None and "unknown_sow_item" in r[4]]
+        assert len(outside) == 1, "the label outside the SOW is held for review"
+        assert all(r[1] in {f"B{i}" for i in range(1, 9)} for r in rows if r not in outside)
+        name, requests, input_tokens, cached, cost = usage(home)
+        assert name == "claude:claude-haiku-5-5:v1" and requests == first_requests  # incl. the 429
+        assert input_tokens > 0 and cost > 0 and cached == 0
+        review = (home / "review" / "2026-09.csv").read_text()
+        assert "unknown_sow_item" in review
+
+        assert main(["close", "--month", "2026-09"]) == 0
+        assert len(emulator.message_requests()) == first_requests, "an unchanged partition makes 0 requests"
+        assert classified(home) == rows
+        _, requests, _, cached, _ = usage(home)
+        assert requests == 0 and cached == len(rows)  # a rejected label is remembered too: a person decides
