@@ -3,7 +3,9 @@
 
 import json
 
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+from datetime import timedelta
+
+from dagster import AssetExecutionContext, BackfillPolicy, FreshnessPolicy, MaterializeResult, MetadataValue, asset
 
 from billing_assets.common import run_partitions
 from billing_assets.core.errors import BillingInputError
@@ -50,7 +52,13 @@ def _client_names(home: BillingHome, client: str, month: str) -> set[str]:
     return {c.name, *c.aliases}
 
 
-@asset(group_name="ingest", kinds={"duckdb", "csv"}, deps=[contracts], **ASSET_DEFAULTS)
+# The month's time must be in by 09:00 UTC on the 2nd (the close runs on the 1st): a month whose entries were
+# not ingested within the two days before that deadline shows as stale in the UI.
+TIME_ENTRIES_FRESHNESS = FreshnessPolicy.cron(deadline_cron="0 9 2 * *", lower_bound_delta=timedelta(days=2))
+
+
+@asset(group_name="ingest", kinds={"duckdb", "csv"}, deps=[contracts], freshness_policy=TIME_ENTRIES_FRESHNESS,
+       **ASSET_DEFAULTS)
 def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_source: TimeSource,
                      warehouse: Warehouse) -> MaterializeResult:
     """Time entries of the client-month from the time source (Harvest / Toggl / Clockify exports matched by
