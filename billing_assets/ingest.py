@@ -2,7 +2,6 @@
 
 
 import json
-
 from datetime import timedelta
 
 from dagster import AssetExecutionContext, BackfillPolicy, FreshnessPolicy, MaterializeResult, MetadataValue, asset
