@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from billing_assets.push import PUSH_COLUMNS, last_pushes
 from resources.invoice_sink import InvoiceSink
-from resources.warehouse import Warehouse, append_rows
+from resources.warehouse import Warehouse, append_rows, query, sql_text
 
 SENDABLE = ("created", "updated", "unchanged")
 
@@ -38,6 +38,9 @@ def approve(warehouse: Warehouse, sink: InvoiceSink, pairs: list[tuple[str, str]
             results.append(Approval(*pair, "already_sent", "sent earlier"))
         elif record.status not in SENDABLE:
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
+        elif _current_hash(warehouse, *pair) != record.content_hash:
+            results.append(Approval(*pair, "skipped", "re-priced since the push: close the month again, review "
+                                                      "the new draft, then approve"))
         else:
             try:
                 external_id, sent_at = sink.send(record, approved_by)
@@ -51,4 +54,14 @@ def approve(warehouse: Warehouse, sink: InvoiceSink, pairs: list[tuple[str, str]
             results.append(Approval(*pair, "sent", note))
     with warehouse.connect() as conn:
         append_rows(conn, "invoice_pushes", PUSH_COLUMNS, records)
+        for client, month, *rest in records:
+            params = {"client": client, "month": month, "content_hash": rest[2], "approved_by": approved_by}
+            conn.execute(sql_text("queries/snapshot_sent_invoice.sql"), params)
+            conn.execute(sql_text("queries/snapshot_sent_adjustments.sql"), {"client": client, "month": month})
     return results
+
+
+def _current_hash(warehouse: Warehouse, client: str, month: str) -> str | None:
+    with warehouse.connect() as conn:
+        rows = query(conn, "current_invoice_hash", {"client": client, "month": month})
+    return rows[0]["content_hash"] if rows else None

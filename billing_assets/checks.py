@@ -45,7 +45,7 @@ CLASSIFIED_CHECKS = {"work_types_present": True, "sow_items_exist": True, "held_
 PRICED_CHECKS = {"hours_reconcile": True, "total_equals_lines": True, "caps_respected": True,
                  "rates_present": True, "total_not_negative": True, "total_in_trailing_range": False,
                  "hours_in_trailing_range": False, "new_people": False, "rate_changes": False,
-                 "retainer_burn_before_20th": False}
+                 "retainer_burn_before_20th": False, "late_changes_carried": False}
 
 Evaluator = Callable[..., dict[tuple[str, str], dict[str, q.CheckOutcome]]]
 
@@ -175,6 +175,7 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
                                      trailing_start=[add_months(m, -3) for _, m in pairs])
         earlier = rows_by_partition(conn, "earlier_people", pairs)
         entries = rows_by_partition(conn, "classified_entries", pairs)
+        adjustments = rows_by_partition(conn, "adjustment_rows", pairs)
     outcomes = {}
     for client, month in pairs:
         head = heads[(client, month)][0]
@@ -197,6 +198,7 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
             "rate_changes": _rate_changes(home, client, month, month_entries, earlier.get((client, month), [])),
             "retainer_burn_before_20th": q.retainer_burn(contract, Decimal(head["covered_before_20th"]),
                                                          first_day(month)),
+            "late_changes_carried": q.late_changes(adjustments.get((client, month), [])),
         }
     subjects = {pair: heads[pair][0]["content_hash"] for pair in pairs}
     yield from _report(context, warehouse, "priced_line_items", PRICED_CHECKS, outcomes, subjects)

@@ -17,6 +17,7 @@ from dagster import (
 
 from billing_assets.classify import classified_time_entries
 from billing_assets.common import MAX_PARTITION_OBSERVATIONS, run_partitions
+from billing_assets.core.adjustments import carried_adjustments
 from billing_assets.core.contract import Contract
 from billing_assets.core.errors import BillingInputError
 from billing_assets.core.invoice_hash import invoice_content_hash
@@ -45,6 +46,7 @@ RETAINER_COLUMNS = ("client", "month", "origin_month", "hours_available", "hours
                     "hours_carried")
 CAP_COLUMNS = ("client", "month", "cap_name", "charges", "adjustment", "billed_to_date")
 OUTCOME_COLUMNS = ("client", "month", "entry_id", "outcome", "source_hours", "billed_hours", "reason")
+ADJUSTMENT_COLUMNS = ("client", "month", "origin_month", "amount", "hours")
 
 
 def _prior_states(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict:
@@ -120,12 +122,16 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
         entries = rows_by_partition(conn, "classified_entries", pairs)
         expenses = rows_by_partition(conn, "raw_expenses", pairs)
         priors = _prior_states(conn, pairs)
+        adjustment_rows = rows_by_partition(conn, "adjustment_inputs", pairs)
         carried: dict[str, tuple[str, LedgerState]] = {}
         for client, month in pairs:
             contract = home.contract_file(client).for_month(month)
             prior = _resolve_prior(conn, time_source, home, contract, client, month, priors, carried)
+            adjustments = carried_adjustments(month, _with_current(adjustment_rows.get((client, month), []), client,
+                                                                   details))
             result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
-                                 [expense_from_row(r) for r in expenses.get((client, month), [])], prior)
+                                 [expense_from_row(r) for r in expenses.get((client, month), [])], prior, adjustments)
+            tables["period_adjustments"] += [(client, month, a.origin_month, a.amount, a.hours) for a in adjustments]
             carried[client] = (month, result.carried())
             for table, rows in _table_rows(client, month, contract, result).items():
                 tables[table] += rows
@@ -135,7 +141,20 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
 
 
 _COLUMNS = {"invoice_lines": LINE_COLUMNS, "invoices": INVOICE_COLUMNS, "line_entries": LINE_ENTRY_COLUMNS,
-            "retainer_ledger": RETAINER_COLUMNS, "cap_ledger": CAP_COLUMNS, "entry_outcomes": OUTCOME_COLUMNS}
+            "retainer_ledger": RETAINER_COLUMNS, "cap_ledger": CAP_COLUMNS, "entry_outcomes": OUTCOME_COLUMNS,
+            "period_adjustments": ADJUSTMENT_COLUMNS}
+
+
+def _with_current(rows: list[dict], client: str, details: dict) -> list[dict]:
+    """Adjustment inputs with the totals of months priced earlier in this same run (the table still holds
+    their previous version)."""
+    updated = []
+    for row in rows:
+        fresh = details.get((client, row["origin_month"])) if row["row_kind"] == "origin" else None
+        if fresh is not None:
+            row = {**row, "current_total": fresh[0].totals.total, "current_hours": fresh[0].totals.hours_billed}
+        updated.append(row)
+    return updated
 
 
 def _resolve_prior(conn: duckdb.DuckDBPyConnection, time_source: TimeSource, home: BillingHome, contract: Contract,

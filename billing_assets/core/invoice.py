@@ -41,6 +41,7 @@ KIND_ITEM_NAMES = {
     "cap_adjustment": "Cap adjustment",
     "discount": "Discount",
     "minimum_adjustment": "Minimum adjustment",
+    "prior_period_adjustment": "Prior period adjustment",
     "expense": "Reimbursable expenses",
 }
 ROLE_KINDS = ("retainer_covered", "hourly", "overage")  # one service item per role for time lines

@@ -98,7 +98,7 @@ class Classification:
 
 
 LINE_KIND_ORDER = ("retainer_fee", "fixed_fee", "retainer_covered", "hourly", "overage", "cap_adjustment",
-                   "discount", "minimum_adjustment", "expense")
+                   "discount", "minimum_adjustment", "prior_period_adjustment", "expense")
 TIME_KINDS = ("retainer_covered", "hourly", "overage")
 
 

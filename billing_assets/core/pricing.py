@@ -4,9 +4,11 @@ lines, caps, discount, minimum, expenses, total. Pure: everything arrives as arg
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from billing_assets.core.adjustments import PeriodAdjustment
 from billing_assets.core.contract import Cap, Contract
 from billing_assets.core.model import (
     LINE_KIND_ORDER,
@@ -137,8 +139,9 @@ def needs_prior_month(contract: Contract, month: str) -> list[str]:
 
 
 def price_month(contract: Contract, month: str, entries: list[PricingEntry], expenses: list[Expense],
-                prior: LedgerState | None = None) -> PricingResult:
-    """Price one client-month. `entries` are all the month's entries in processing order."""
+                prior: LedgerState | None = None, adjustments: Sequence[PeriodAdjustment] = ()) -> PricingResult:
+    """Price one client-month. `entries` are all the month's entries in processing order; `adjustments` are
+    late changes to months already sent that this month carries (after discount and minimum)."""
     prior = prior or LedgerState()
     outcomes: list[EntryOutcome] = []
     billable: list[tuple[int, PricingEntry, Decimal, Decimal, str | None]] = []
@@ -165,6 +168,8 @@ def price_month(contract: Contract, month: str, entries: list[PricingEntry], exp
     cap_lines, cap_rows = _apply_caps(contract, month, lines, prior)
     lines += cap_lines
     lines += _discount_and_minimum(contract, lines)
+    lines += [_fee_line("prior_period_adjustment", f"Adjustment for {a.origin_month}: time changed after that "
+                        f"invoice was sent ({a.hours.normalize():+f} h)", a.amount) for a in adjustments]
     lines += _expense_lines(contract, expenses)
     lines, line_entries = _number(lines, line_entries)
     return PricingResult(lines, line_entries, retainer_rows, cap_rows, outcomes, _totals(lines, outcomes))

@@ -183,3 +183,12 @@ def retainer_burn(contract: Contract, covered_before_20th: Decimal, month_start:
     share = covered_before_20th / retainer.included_hours
     message = f"{share:.0%} of the month's retainer hours used before the 20th"
     return (fail if share > Decimal("0.9") else ok)(message, share=float(share))
+
+
+def late_changes(adjustments: Sequence[dict]) -> CheckOutcome:
+    """An invoice that carries changes to months already sent needs a person's eye before it goes out."""
+    if not adjustments:
+        return ok("no late changes to sent months")
+    parts = [f"{a['origin_month']}: {Decimal(a['amount']):+f} ({Decimal(a['hours']).normalize():+f} h)"
+             for a in adjustments]
+    return fail("carries changes to invoices already sent: " + "; ".join(parts), adjustments=len(adjustments))

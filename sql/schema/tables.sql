@@ -76,3 +76,16 @@ CREATE TABLE IF NOT EXISTS check_results (
     metadata_json VARCHAR NOT NULL, run_id VARCHAR NOT NULL, evaluated_at TIMESTAMP NOT NULL,
     subject_hash VARCHAR NOT NULL  -- the invoice content hash a priced check saw ('' for other stages)
 );
+CREATE TABLE IF NOT EXISTS period_adjustments (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, origin_month VARCHAR NOT NULL,
+    amount DECIMAL(18, 4) NOT NULL, hours DECIMAL(18, 4) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sent_invoices (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, total DECIMAL(18, 4) NOT NULL,
+    hours_billed DECIMAL(18, 4) NOT NULL, content_hash VARCHAR NOT NULL, approved_by VARCHAR NOT NULL,
+    sent_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sent_adjustments (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, origin_month VARCHAR NOT NULL,
+    amount DECIMAL(18, 4) NOT NULL, hours DECIMAL(18, 4) NOT NULL
+);

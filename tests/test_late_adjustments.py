@@ -1,0 +1,74 @@
+"""Time that changes after a month's invoice was sent: the sent invoice is never rewritten; the difference is
+carried once by the next unsent month, flagged for review, and hours reconcile across the months."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from billing_assets.cli import main
+from tests.conftest import GOLDEN
+
+LATE_ROW = ("2026-08-28,Globex Corporation,Strategy Review,GX-STR,Consulting,Late entry: workshop follow-up,"
+            "{hours},{hours},Yes,No,Yes,Raj,Patel,,Consultant,Yes,,,,,United States Dollar - USD,\n")
+
+
+def add_late_august_time(home: Path, hours: str, name: str) -> None:
+    header = (home / "timesheets" / "harvest_time_a.csv").read_text().splitlines()[0]
+    (home / "timesheets" / name).write_text(header + "\n" + LATE_ROW.format(hours=hours))
+
+
+def invoice(home: Path, month: str) -> tuple[Decimal, list[tuple]]:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        total = conn.execute("SELECT total FROM invoices WHERE month = ?", [month]).fetchone()[0]
+        adjustments = conn.execute("SELECT origin_month, amount, hours FROM period_adjustments WHERE month = ?",
+                                   [month]).fetchall()
+    return total, adjustments
+
+
+def hours(home: Path) -> tuple[Decimal, Decimal]:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        raw = conn.execute("SELECT sum(hours) FROM raw_time_entries").fetchone()[0]
+        out = conn.execute("SELECT sum(source_hours) FROM entry_outcomes").fetchone()[0]
+    return raw, out
+
+
+def test_late_time_after_sending_is_carried_once(billing_env, capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    august_sent, _ = invoice(home, "2026-08")
+    september_before, _ = invoice(home, "2026-09")
+    outbox = (home / "outbox" / "2026-08" / "globex.json").read_text()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+
+    add_late_august_time(home, "2.00", "late_1.csv")  # 2 h x 205 (Sept rate? no: August's 190) = 380 less 5%
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0, capsys.readouterr().out
+    august_now, _ = invoice(home, "2026-08")
+    assert august_now - august_sent == Decimal("361.00")  # 2 h x 190 = 380, less the 5% discount
+    assert (home / "outbox" / "2026-08" / "globex.json").read_text() == outbox, "the sent invoice is untouched"
+    september, adjustments = invoice(home, "2026-09")
+    assert adjustments == [("2026-08", Decimal("361.00"), Decimal("2.00"))]
+    assert september == september_before + Decimal("361.00")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    assert invoice(home, "2026-09") == (september, adjustments), "re-closing carries it once, not twice"
+    raw, accounted = hours(home)
+    assert raw == accounted
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        flagged = conn.execute("SELECT passed FROM check_results WHERE month = '2026-09' "
+                               "AND check_name = 'late_changes_carried'").fetchone()[0]
+        pushed = conn.execute("SELECT status FROM invoice_pushes WHERE month = '2026-08' "
+                              "ORDER BY pushed_at DESC LIMIT 1").fetchone()[0]
+    assert flagged is False and pushed == "conflict_sent"
+
+    # September goes out with the adjustment; then more August time arrives: October carries only the new part
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
+    add_late_august_time(home, "1.00", "late_2.csv")
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0, capsys.readouterr().out
+    assert invoice(home, "2026-09") == (september, adjustments), "a sent month keeps what it carried"
+    october, carried = invoice(home, "2026-10")
+    assert carried == [("2026-08", Decimal("180.50"), Decimal("1.00"))]
+    assert october == Decimal("180.50")
+    total_sent_and_owed = august_sent + september + october
+    assert total_sent_and_owed == invoice(home, "2026-08")[0] + september_before
