@@ -7,7 +7,7 @@ from datetime import timedelta
 from dagster import AssetExecutionContext, BackfillPolicy, FreshnessPolicy, MaterializeResult, MetadataValue, asset
 
 from billing_assets.common import run_partitions
-from billing_assets.core.errors import BillingInputError
+from billing_assets.core.errors import BillingInputError, RowProblem
 from billing_assets.partitions import client_month_partitions
 from billing_assets.tables import (
     RAW_EXPENSE_COLUMNS,
@@ -46,6 +46,13 @@ def contracts(context: AssetExecutionContext, home: BillingHome, warehouse: Ware
     })
 
 
+def _problems(problems: list[RowProblem], folder: str, names: set[str], month: str) -> list[str]:
+    """Unreadable rows of `folder` that concern this client-month: its own rows (a row whose date is unreadable
+    concerns every month), and whole files that could not be read at all (they could hold anyone's rows)."""
+    return [str(p) for p in problems if p.file.startswith(folder)
+            and (p.row == 0 or (p.client_name in names and p.month in (month, "")))]
+
+
 def _client_names(home: BillingHome, client: str, month: str) -> set[str]:
     c = home.contract_file(client).for_month(month)
     return {c.name, *c.aliases}
@@ -69,8 +76,7 @@ def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_sou
     rows, problems, summary = [], [], []
     for client, month in pairs:
         names = _client_names(home, client, month)
-        problems += [str(p) for p in parsed.problems
-                     if p.row == 0 or (p.client_name in names and p.month in (month, ""))]
+        problems += _problems(parsed.problems, "timesheets/", names, month)
         entries = [e for name in sorted(names) for e in entries_by_key.get((name, month), [])]
         entries.sort(key=lambda e: e.order_key)
         rows += [time_entry_row(client, e) for e in entries]
@@ -96,13 +102,16 @@ def raw_expenses(context: AssetExecutionContext, home: BillingHome, time_source:
     pairs = run_partitions(context)
     parsed = time_source.load(sorted({m for _, m in pairs}))
     _, expenses_by_key = parsed.grouped()
-    rows, summary = [], []
+    rows, summary, problems = [], [], []
     for client, month in pairs:
         names = _client_names(home, client, month)
+        problems += _problems(parsed.problems, "expenses/", names, month)
         expenses = sorted((x for name in sorted(names) for x in expenses_by_key.get((name, month), [])),
                           key=lambda x: x.order_key)
         rows += [expense_row(client, x) for x in expenses]
         summary.append((client, month, len(expenses), sum((x.amount for x in expenses if x.billable), 0)))
+    if problems:
+        raise BillingInputError("unreadable expense export rows:\n" + "\n".join(sorted(set(problems))))
     with warehouse.connect() as conn:
         replace_partitions(conn, pairs, {"raw_expenses": (RAW_EXPENSE_COLUMNS, rows)})
     return MaterializeResult(metadata={

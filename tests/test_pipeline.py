@@ -135,3 +135,15 @@ def test_override_releases_a_held_entry_and_survives_reruns(billing_env, capsys)
                                   [entry_id]).fetchone()
         assert held == 0 and total > 11631
         assert method == ("override", "S1")
+
+
+def test_unreadable_expense_row_names_file_and_row(billing_env, capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    sheet = home / "expenses" / "harvest_expenses.csv"
+    sheet.write_text(sheet.read_text().replace("412.37", "4l2.37", 1))
+    assert main(["close", "--month", "2026-08..2026-09"]) == 1
+    out = capsys.readouterr().out
+    assert "expenses/harvest_expenses.csv: row 1: Amount: not a number: '4l2.37'" in out
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        priced = conn.execute("SELECT month FROM invoices").fetchall()
+    assert priced == [("2026-09",)], "the month with the unreadable row stops; the other month closes"
