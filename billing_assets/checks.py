@@ -36,6 +36,9 @@ from resources.warehouse import Warehouse, rows_by_partition, sql_text, staged_f
 
 ANOMALY_FACTOR = Decimal("1.5")  # invoice total or hours beyond the trailing 3 months' range x this factor
 MAX_HELD_SHARE = 0.2  # warn when more than this share of hours waits for review
+# Runs over more client-months log a per-partition evaluation event only for failures (each event is a write
+# to the instance's event log); every result, passing or not, is still kept in `check_results`.
+DETAILED_PARTITIONS = 24
 CHECK_COLUMNS = ("client", "month", "asset", "check_name", "passed", "blocking", "severity", "message",
                  "metadata_json", "run_id", "evaluated_at", "subject_hash")
 
@@ -63,14 +66,16 @@ def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_nam
     asset_key = AssetKey(asset_name)
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = []
+    detailed = len(outcomes) <= DETAILED_PARTITIONS
     for (client, month), by_check in sorted(outcomes.items()):
         for name, outcome in by_check.items():
             blocking = checks[name]
             severity = AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN
-            context.op_execution_context.log_event(AssetCheckEvaluation(
-                asset_key=asset_key, check_name=name, passed=outcome.passed, severity=severity, blocking=blocking,
-                partition=str(client_month_key(client, month)), description=outcome.message,
-                metadata={"message": outcome.message, **outcome.metadata}))
+            if detailed or not outcome.passed:
+                context.op_execution_context.log_event(AssetCheckEvaluation(
+                    asset_key=asset_key, check_name=name, passed=outcome.passed, severity=severity,
+                    blocking=blocking, partition=str(client_month_key(client, month)), description=outcome.message,
+                    metadata={"message": outcome.message, **outcome.metadata}))
             rows.append((client, month, asset_name, name, outcome.passed, blocking, severity.value, outcome.message,
                          json.dumps(outcome.metadata, default=str), context.op_execution_context.run_id, now,
                          (subjects or {}).get((client, month), "")))

@@ -6,7 +6,7 @@ from dagster import AssetExecutionContext
 
 from billing_assets.partitions import split_key
 
-MAX_PARTITION_OBSERVATIONS = 100  # per-partition detail events in one run; above this, summary only
+MAX_PARTITION_OBSERVATIONS = 24  # per-partition detail events in one run; above this, summary only
 
 
 def run_partitions(context: AssetExecutionContext) -> list[tuple[str, str]]:

@@ -28,6 +28,7 @@ from resources.timesource import TimeSource
 from resources.warehouse import Warehouse
 from sensors.alerts import check_failure_alerts, run_failure_alerts
 from sensors.clients import clients_from_contracts
+from sensors.late_entries import build_late_entries_sensor
 
 
 def _secret(name: str) -> EnvVar | None:
@@ -66,7 +67,7 @@ def build_defs() -> Definitions:
         asset_checks=CHECKS,
         jobs=[month_close_job, approve_invoices],
         schedules=[close_previous_month],
-        sensors=[clients_from_contracts, check_failure_alerts, run_failure_alerts],
+        sensors=[clients_from_contracts, check_failure_alerts, run_failure_alerts, build_late_entries_sensor()],
         resources=build_resources(),
     )
 

@@ -204,6 +204,11 @@ class HarvestClient:
         raws = self._collect("expenses", _filters(from_date, to_date, updated_since))
         return sorted((to_expense(raw) for raw in raws), key=lambda e: e.order_key)
 
+    def time_entry_changes(self, updated_since: datetime | str) -> list[dict[str, Any]]:
+        """Raw /v2/time_entries objects (running ones included, with updated_at) updated at or after
+        `updated_since`: what the late-entries sensor needs to move its cursor."""
+        return self._collect("time_entries", _filters(None, None, updated_since))
+
     def changed_since(self, updated_since: datetime | str) -> list[TimeEntry]:
         """Every finished time entry updated at or after `updated_since` (incremental sync)."""
         return self.time_entries(None, None, updated_since)

@@ -11,7 +11,7 @@ RUSH = "rush"
 NON_BILLABLE = "non_billable"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimeEntry:
     """One time entry from any source, in the shape the spec's section 1 describes."""
 
@@ -41,7 +41,7 @@ class TimeEntry:
         return (self.date, self.source_file, self.source_row)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Expense:
     """One expense row (Harvest expense report)."""
 

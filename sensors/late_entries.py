@@ -1,0 +1,292 @@
+"""Late time entries: re-close closed client-months whose Harvest entries changed after the close.
+
+Every tick polls Harvest `/v2/time_entries?updated_since=<cursor>`, maps each changed entry to its client
+(contract `name` or `aliases` for the entry's month) and requests one `month_close` run per changed
+client-month of a closed month (before the current month, UTC). Entries of the open month are left to the
+month close; entries of unknown clients are logged, never requested.
+
+Cursor: `{"since": "<ISO UTC>", "seen": [entry ids whose updated_at == since]}` - the newest `updated_at`
+seen plus the ids already handled at exactly that second, because Harvest's `updated_since` is inclusive and
+has one-second resolution (an edit in the same second as the last poll is neither lost nor repeated). A bare
+ISO timestamp is accepted too (e.g. set by hand in the UI to rescan): everything up to and including it
+counts as seen. Without a cursor the first tick looks back `lookback_days`.
+
+Limits: Harvest's `updated_since` does not report deleted entries, nor where a moved entry (other client or
+month) used to be, so the month it left is not re-closed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from dagster import (
+    AddDynamicPartitionsRequest,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    sensor,
+)
+
+from billing_assets.core.errors import BillingInputError
+from billing_assets.core.months import month_index
+from billing_assets.jobs import month_close_job, range_tags
+from billing_assets.partitions import CLIENT_ID, FIRST_MONTH, client_month_key
+from resources.home import BillingHome
+from resources.timesource import TimeSource
+from resources.warehouse import Warehouse, query
+
+DEFAULT_INTERVAL_SECONDS = 300
+DEFAULT_LOOKBACK_DAYS = 35
+INTERVAL_ENV = "BILLING_LATE_ENTRIES_INTERVAL_SECONDS"
+TRIGGER_TAG = "billing/trigger"
+
+Resolver = Callable[[str, str], list[str]]
+
+
+# --- pure logic ---------------------------------------------------------------------------------------------
+
+
+def parse_utc(text: str) -> datetime:
+    """An ISO 8601 timestamp (`Z` or offset; naive = UTC) as an aware UTC datetime."""
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """`2026-11-01T12:00:00Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def month_of(day: date | datetime) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed Harvest time entry, as far as the sensor needs it."""
+
+    entry_id: str  # "harvest:<id>", as in raw_time_entries
+    client_name: str
+    month: str  # month of spent_date
+    updated_at: datetime
+    running: bool = False
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """High-water mark: `since` and the ids handled at exactly `since` (None: all of them)."""
+
+    since: datetime
+    seen: frozenset[str] | None = None
+
+    @classmethod
+    def parse(cls, text: str | None, default_since: datetime) -> Cursor:
+        """From the sensor's cursor string: JSON, a bare ISO timestamp, or nothing (-> default_since, none seen)."""
+        if not text:
+            return cls(default_since, frozenset())
+        if text.lstrip().startswith("{"):
+            data = json.loads(text)
+            return cls(parse_utc(data["since"]), frozenset(data.get("seen") or ()))
+        return cls(parse_utc(text))
+
+    def serialize(self) -> str:
+        if self.seen is None:
+            return iso(self.since)
+        return json.dumps({"since": iso(self.since), "seen": sorted(self.seen)})
+
+    def is_new(self, change: Change) -> bool:
+        if change.updated_at != self.since:
+            return change.updated_at > self.since
+        return self.seen is not None and change.entry_id not in self.seen
+
+    def advance(self, changes: Iterable[Change]) -> Cursor:
+        """The cursor after handling `changes` (every change the poll returned)."""
+        changes = list(changes)
+        newest = max([c.updated_at for c in changes] + [self.since])
+        at_mark = frozenset(c.entry_id for c in changes if c.updated_at == newest)
+        if newest > self.since:
+            return Cursor(newest, at_mark)
+        return self if self.seen is None else Cursor(newest, self.seen | at_mark)
+
+
+@dataclass(frozen=True)
+class LatePlan:
+    """What one evaluation does: the client-months to re-close and what it leaves alone."""
+
+    client_months: dict[tuple[str, str], datetime]  # (client, month) -> newest updated_at of its changes
+    cursor: Cursor  # after this evaluation
+    unknown: dict[tuple[str, str], int] = field(default_factory=dict)  # (client name, month) -> entries
+    open_months: int = 0  # changed entries of months not closed yet (current month or later)
+
+    def run_requests(self, last_priced: dict[str, str] | None = None) -> list[RunRequest]:
+        """One run per client: its earliest changed month through the last month already priced for it (later
+        months carry its retainer lots, cap totals and late-change adjustments), in month order; a single
+        client-month when nothing after it was priced. The run_key makes a repeated evaluation launch nothing."""
+        by_client: dict[str, list[tuple[str, datetime]]] = {}
+        for (client, month), newest in sorted(self.client_months.items()):
+            by_client.setdefault(client, []).append((month, newest))
+        requests = []
+        for client, changed in by_client.items():
+            first, last = changed[0][0], max(m for m, _ in changed)
+            last = max(last, (last_priced or {}).get(client, last))
+            newest = max(n for _, n in changed)
+            tags = {TRIGGER_TAG: "late_entries"}
+            if first == last:
+                requests.append(RunRequest(run_key=late_run_key(client, first, newest),
+                                           partition_key=client_month_key(client, first), tags=tags))
+            else:
+                requests.append(RunRequest(run_key=late_run_key(client, f"{first}..{last}", newest),
+                                           tags={**tags, **range_tags(client, client, first, last)}))
+        return requests
+
+
+def late_run_key(client: str, month: str, newest: datetime) -> str:
+    return f"late:{client}|{month}:{iso(newest)}"
+
+
+def is_closed(month: str, current_month: str) -> bool:
+    """A partition month before the current month."""
+    return month_index(FIRST_MONTH) <= month_index(month) < month_index(current_month)
+
+
+def plan_late_closes(changes: Iterable[Change], cursor: Cursor, current_month: str, resolve: Resolver) -> LatePlan:
+    """The client-months whose finished entries changed after `cursor`, and the next cursor."""
+    changes = list(changes)
+    client_months: dict[tuple[str, str], datetime] = {}
+    unknown: dict[tuple[str, str], int] = {}
+    open_months = 0
+    for change in changes:
+        if change.running or not cursor.is_new(change):
+            continue
+        if not is_closed(change.month, current_month):
+            open_months += 1
+            continue
+        clients = resolve(change.client_name, change.month)
+        if not clients:
+            key = (change.client_name, change.month)
+            unknown[key] = unknown.get(key, 0) + 1
+        for client in clients:
+            key = (client, change.month)
+            client_months[key] = max(client_months.get(key, change.updated_at), change.updated_at)
+    return LatePlan(client_months, cursor.advance(changes), unknown, open_months)
+
+
+def change_from_api(raw: Mapping[str, Any]) -> Change:
+    """One `/v2/time_entries` object -> Change."""
+    return Change(entry_id=f"harvest:{raw['id']}", client_name=str((raw.get("client") or {}).get("name") or ""),
+                  month=month_of(date.fromisoformat(raw["spent_date"])), updated_at=parse_utc(raw["updated_at"]),
+                  running=bool(raw.get("is_running")))
+
+
+class ContractNames:
+    """Resolver (Harvest client name, month) -> client ids whose contract `name` or `aliases` match.
+
+    Contracts that fail validation are skipped and listed in `problems`."""
+
+    def __init__(self, home: BillingHome):
+        self.home = home
+        self.problems: dict[str, str] = {}
+        self._by_month: dict[str, dict[str, list[str]]] = {}
+
+    def __call__(self, client_name: str, month: str) -> list[str]:
+        if month not in self._by_month:
+            self._by_month[month] = self._names(month)
+        return self._by_month[month].get(client_name, [])
+
+    def _names(self, month: str) -> dict[str, list[str]]:
+        names: dict[str, list[str]] = {}
+        for client in self.home.client_ids():
+            if not CLIENT_ID.fullmatch(client):
+                continue
+            try:
+                contract = self.home.contract_file(client).for_month(month)
+            except BillingInputError as exc:
+                self.problems[client] = str(exc).splitlines()[0]
+                continue
+            for name in {contract.name, *contract.aliases}:
+                names.setdefault(name, []).append(client)
+        return names
+
+
+# --- Harvest ------------------------------------------------------------------------------------------------
+
+
+def fetch_changes(time_source: TimeSource, since: datetime) -> list[Change]:
+    """Every time entry (running or not) updated at or after `since`, with its updated_at.
+
+    `HarvestClient.changed_since` drops `updated_at`, so this reads the raw objects through the client's
+    paging (same headers, rate limit, retries, same-origin `links.next`)."""
+    from resources.harvest_api import DEFAULT_BASE_URL, HarvestClient
+
+    with HarvestClient(time_source.harvest_access_token or "", time_source.harvest_account_id or "",
+                       base_url=time_source.harvest_base_url or DEFAULT_BASE_URL) as client:
+        raws = client.time_entry_changes(since)
+    return [change_from_api(raw) for raw in raws]
+
+
+# --- the sensor ---------------------------------------------------------------------------------------------
+
+
+def _log_plan(context: SensorEvaluationContext, plan: LatePlan, resolver: ContractNames) -> None:
+    for client, problem in sorted(resolver.problems.items()):
+        context.log.warning(f"late entries: contract of {client} is invalid, its entries are not matched: {problem}")
+    for (name, month), count in sorted(plan.unknown.items()):
+        context.log.warning(f"late entries: {count} changed entr{'y' if count == 1 else 'ies'} of unknown client "
+                            f"{name!r} in {month} (no contract name or alias matches); not re-closed")
+    if plan.open_months:
+        context.log.info(f"late entries: {plan.open_months} changed entries of open months left to the month close")
+    for (client, month), newest in sorted(plan.client_months.items()):
+        context.log.info(f"late entries: re-closing {client} {month} (changed up to {iso(newest)})")
+
+
+def last_priced_months(warehouse: Warehouse) -> dict[str, str]:
+    with warehouse.connect() as conn:
+        return {r["client"]: r["last_month"] for r in query(conn, "last_priced_months")}
+
+
+def evaluate(context: SensorEvaluationContext, time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
+             lookback_days: int) -> SensorResult:
+    """One evaluation: poll, plan, register missing client partitions, request the re-closes."""
+    if time_source.kind != "harvest":
+        return SensorResult(skip_reason=f"time source is {time_source.kind!r}, not harvest", cursor=context.cursor)
+    now = datetime.now(UTC)
+    cursor = Cursor.parse(context.cursor, now - timedelta(days=lookback_days))
+    resolver = ContractNames(home)
+    plan = plan_late_closes(fetch_changes(time_source, cursor.since), cursor, month_of(now), resolver)
+    _log_plan(context, plan, resolver)
+    next_cursor = plan.cursor.serialize()
+    if not plan.client_months:
+        return SensorResult(skip_reason=f"no late entries in closed months since {iso(cursor.since)}",
+                            cursor=next_cursor)
+    registered = set(context.instance.get_dynamic_partitions("client"))
+    missing = sorted({client for client, _ in plan.client_months} - registered)
+    return SensorResult(run_requests=plan.run_requests(last_priced_months(warehouse)), cursor=next_cursor,
+                        dynamic_partitions_requests=[AddDynamicPartitionsRequest("client", missing)] if missing else [])
+
+
+def build_late_entries_sensor(minimum_interval_seconds: int | None = None,
+                              lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> SensorDefinition:
+    """The sensor; interval from the argument, else $BILLING_LATE_ENTRIES_INTERVAL_SECONDS, else 300 s.
+    Running by default only when BILLING_SOURCE=harvest (read when this is called)."""
+    interval = minimum_interval_seconds or int(os.environ.get(INTERVAL_ENV) or DEFAULT_INTERVAL_SECONDS)
+    status = DefaultSensorStatus.RUNNING if os.environ.get("BILLING_SOURCE") == "harvest" \
+        else DefaultSensorStatus.STOPPED
+
+    @sensor(name="late_time_entries", job=month_close_job, minimum_interval_seconds=interval, default_status=status)
+    def late_time_entries(context: SensorEvaluationContext, time_source: TimeSource,
+                          home: BillingHome, warehouse: Warehouse) -> SensorResult:
+        """Re-closes closed client-months whose Harvest time entries changed after they were closed (one
+        month_close run per changed client-month); entries of unknown clients are logged."""
+        return evaluate(context, time_source, home, warehouse, lookback_days)
+
+    return late_time_entries
+
+
+late_time_entries = build_late_entries_sensor()

@@ -1,0 +1,299 @@
+"""The late-entries sensor: pure planning and cursor logic, then end to end with the Harvest emulator
+(close a 5,000-entry month, edit one entry, the sensor re-closes exactly that client-month)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import (
+    AddDynamicPartitionsRequest,
+    DagsterInstance,
+    DefaultSensorStatus,
+    Definitions,
+    SensorResult,
+    build_sensor_context,
+)
+
+from billing_assets.cli import main
+from billing_assets.definitions import build_defs, build_resources
+from billing_assets.partitions import split_key
+from resources.home import BillingHome
+from resources.timesource import TimeSource
+from resources.warehouse import Warehouse
+from sensors.late_entries import (
+    Change,
+    ContractNames,
+    Cursor,
+    build_late_entries_sensor,
+    change_from_api,
+    is_closed,
+    late_time_entries,
+    plan_late_closes,
+)
+from tests.emulators.harvest_server import Clock, HarvestEmulator, parse_stamp
+
+MONTH = "2026-09"
+NORTHWIND = """client: northwind
+name: Northwind Traders
+currency: USD
+terms_days: 30
+roles: {principal: 300, designer: 160}
+people: {"Maya Chen": principal, "Omar Haddad": designer}
+retainer: {monthly_fee: 8000, included_hours: 40}
+"""
+GLOBEX = """client: globex
+name: Globex Corporation
+aliases: ["Globex Corp"]
+currency: USD
+terms_days: 15
+default_rate: 140
+roles: {partner: 420, consultant: 190}
+people: {"Ana Souza": partner, "Raj Patel": consultant}
+"""
+CLIENTS = {"Northwind Traders": "northwind", "Globex Corporation": "globex", "Globex Corp": "globex"}
+PEOPLE = {"Northwind Traders": ["Maya Chen", "Omar Haddad"], "Globex Corporation": ["Ana Souza", "Raj Patel"],
+          "Globex Corp": ["Raj Patel"]}
+TABLES = ("raw_time_entries", "classified_time_entries", "invoice_lines", "invoices", "line_entries",
+          "entry_outcomes")
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+# --- pure logic ---------------------------------------------------------------------------------------------
+
+
+def resolver(name: str, month: str) -> list[str]:
+    return [CLIENTS[name]] if name in CLIENTS else []
+
+
+def change(n: int, client: str = "Globex Corp", month: str = MONTH, minutes: int = 5, running: bool = False
+           ) -> Change:
+    return Change(f"harvest:{n}", client, month, at(minutes), running)
+
+
+def test_plan_requests_exactly_the_changed_closed_client_months() -> None:
+    changes = [change(1, "Globex Corp", minutes=5), change(2, "Globex Corporation", minutes=9),
+               change(3, "Northwind Traders", "2026-08", minutes=2), change(4, "Initech", minutes=7),
+               change(5, "Northwind Traders", "2026-11", minutes=30), change(6, "Globex Corp", "2026-07", 40, True)]
+    plan = plan_late_closes(changes, Cursor(T0), "2026-11", resolver)
+    assert plan.client_months == {("globex", MONTH): at(9), ("northwind", "2026-08"): at(2)}
+    assert plan.unknown == {("Initech", MONTH): 1}
+    assert plan.open_months == 1
+    assert plan.cursor == Cursor(at(40), frozenset({"harvest:6"}))  # running entries still move the mark
+    requests = plan.run_requests()
+    assert [(r.run_key, split_key(r.partition_key)) for r in requests] == [
+        ("late:globex|2026-09:2026-11-01T12:09:00Z", ("globex", MONTH)),
+        ("late:northwind|2026-08:2026-11-01T12:02:00Z", ("northwind", "2026-08"))]
+    assert plan_late_closes(changes, Cursor(T0), "2026-11", resolver).run_requests()[0].run_key == \
+        requests[0].run_key  # a repeated evaluation asks with the same run_key: the daemon launches once
+
+
+def test_later_priced_months_are_re_closed_in_the_same_run() -> None:
+    """Months after the changed one carry its lots, cap totals and late-change adjustments: one run, in order."""
+    plan = plan_late_closes([change(3, "Northwind Traders", "2026-08", minutes=2)], Cursor(T0), "2026-11", resolver)
+    (request,) = plan.run_requests({"northwind": "2026-10", "globex": "2026-10"})
+    assert request.partition_key is None and request.run_key == "late:northwind|2026-08..2026-10:2026-11-01T12:02:00Z"
+    assert request.tags["dagster/asset_partition_range_start"] == "northwind|2026-08"
+    assert request.tags["dagster/asset_partition_range_end"] == "northwind|2026-10"
+
+
+def test_cursor_handles_the_inclusive_one_second_updated_since() -> None:
+    first = plan_late_closes([change(1, minutes=5)], Cursor(T0), "2026-11", resolver)
+    assert Cursor.parse(first.cursor.serialize(), T0) == first.cursor == Cursor(at(5), frozenset({"harvest:1"}))
+    # Harvest returns entry 1 again (updated_since is inclusive) and entry 2, edited in the same second later
+    again = plan_late_closes([change(1, minutes=5), change(2, "Northwind Traders", minutes=5)], first.cursor,
+                             "2026-11", resolver)
+    assert list(again.client_months) == [("northwind", MONTH)]
+    assert again.cursor == Cursor(at(5), frozenset({"harvest:1", "harvest:2"}))
+    assert plan_late_closes([change(1, minutes=5)], again.cursor, "2026-11", resolver).client_months == {}
+
+
+def test_cursor_text_forms() -> None:
+    default = at(-60)
+    assert Cursor.parse(None, default) == Cursor(default, frozenset())
+    bare = Cursor.parse("2026-11-01T12:05:00Z", default)
+    assert bare == Cursor(at(5)) and bare.serialize() == "2026-11-01T12:05:00Z"
+    assert not bare.is_new(change(1, minutes=5)) and bare.is_new(change(1, minutes=6))  # bare: all at mark seen
+    assert Cursor.parse("2026-11-01T13:05:00+01:00", default) == Cursor(at(5))
+    assert json.loads(Cursor(at(5), frozenset({"harvest:2", "harvest:1"})).serialize()) == {
+        "since": "2026-11-01T12:05:00Z", "seen": ["harvest:1", "harvest:2"]}
+    assert plan_late_closes([], bare, "2026-11", resolver).cursor == bare
+
+
+def test_closed_months_are_partition_months_before_the_current_one() -> None:
+    assert is_closed("2026-10", "2026-11") and not is_closed("2026-11", "2026-11")
+    assert not is_closed("2019-12", "2026-11") and not is_closed("2027-01", "2026-11")
+
+
+def test_change_from_api_object() -> None:
+    raw = {"id": 7, "spent_date": "2026-09-30", "client": {"id": 1, "name": "Globex Corp"},
+           "updated_at": "2026-11-01T12:05:00Z", "is_running": False}
+    assert change_from_api(raw) == Change("harvest:7", "Globex Corp", MONTH, at(5))
+
+
+def test_contract_names_by_month_with_amendments_and_bad_contracts(tmp_path: Path) -> None:
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "globex.yaml").write_text(
+        GLOBEX + "amendments:\n- {effective_from: 2026-10, aliases: [\"Globex Intl\"]}\n")
+    (tmp_path / "contracts" / "broken.yaml").write_text("client: broken\nname: Broken\ncurrency: USD\nbogus: 1\n")
+    names = ContractNames(BillingHome(path=str(tmp_path)))
+    assert names("Globex Corp", MONTH) == ["globex"] and names("Globex Intl", MONTH) == []
+    assert names("Globex Intl", "2026-10") == ["globex"] and names("Globex Corp", "2026-10") == []
+    assert names("Broken", MONTH) == [] and "contracts/broken.yaml" in names.problems["broken"]
+
+
+def test_sensor_status_and_interval_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BILLING_SOURCE", raising=False)
+    monkeypatch.delenv("BILLING_LATE_ENTRIES_INTERVAL_SECONDS", raising=False)
+    stopped = build_late_entries_sensor()
+    assert stopped.default_status == DefaultSensorStatus.STOPPED and stopped.minimum_interval_seconds == 300
+    monkeypatch.setenv("BILLING_SOURCE", "harvest")
+    monkeypatch.setenv("BILLING_LATE_ENTRIES_INTERVAL_SECONDS", "60")
+    running = build_late_entries_sensor()
+    assert running.default_status == DefaultSensorStatus.RUNNING and running.minimum_interval_seconds == 60
+    assert build_late_entries_sensor(minimum_interval_seconds=900).minimum_interval_seconds == 900
+
+
+def test_sensor_skips_when_the_source_is_csv(tmp_path: Path) -> None:
+    context = build_sensor_context(cursor="2026-11-01T12:00:00Z", resources={
+        "time_source": TimeSource(kind="csv", home=str(tmp_path)), "home": BillingHome(path=str(tmp_path)),
+        "warehouse": Warehouse(database=str(tmp_path / "billing.duckdb"))})
+    result = late_time_entries(context)
+    assert isinstance(result, SensorResult) and not result.run_requests
+    assert "not harvest" in result.skip_reason.skip_message and result.cursor == "2026-11-01T12:00:00Z"
+
+
+def test_sensor_loads_into_the_project_definitions() -> None:
+    defs = build_defs()
+    Definitions.validate_loadable(defs)
+    sensor_def = defs.resolve_sensor_def("late_time_entries")
+    assert sensor_def.job_name == "month_close"
+    assert sensor_def.required_resource_keys == {"time_source", "home", "warehouse"}
+
+
+def test_first_evaluation_looks_back_registers_clients_and_skips_unknown_and_open(tmp_path: Path) -> None:
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "northwind.yaml").write_text(NORTHWIND)
+    (tmp_path / "contracts" / "globex.yaml").write_text(GLOBEX)
+    now = datetime.now(UTC).replace(microsecond=0)
+    with HarvestEmulator(clock=Clock(now - timedelta(days=2))) as harvest, DagsterInstance.ephemeral() as instance:
+        ids = harvest.add_entries([{"spent_date": "2026-09-03", "client": "Globex Corp"},
+                                   {"spent_date": "2026-09-04", "client": "Initech"},
+                                   {"spent_date": now.date().isoformat(), "client": "Northwind Traders"}])
+        harvest.add_entries([{"spent_date": "2026-09-05", "client": "Northwind Traders", "is_running": True}])
+        resources = {"time_source": TimeSource(kind="harvest", home=str(tmp_path), harvest_access_token=harvest.token,
+                                               harvest_account_id=harvest.account_id,
+                                               harvest_base_url=harvest.base_url),
+                     "home": BillingHome(path=str(tmp_path)),
+                     "warehouse": Warehouse(database=str(tmp_path / "billing.duckdb"))}
+        result = late_time_entries(build_sensor_context(instance=instance, resources=resources))
+        since = parse_stamp(harvest.requests[-1].query["updated_since"])
+    assert timedelta(days=34) < now - since <= timedelta(days=36)
+    assert [split_key(r.partition_key) for r in result.run_requests] == [("globex", MONTH)]
+    assert result.dynamic_partitions_requests == [AddDynamicPartitionsRequest("client", ["globex"])]
+    assert json.loads(result.cursor)["seen"] == sorted(f"harvest:{i}" for i in [*ids, ids[-1] + 1])
+
+
+# --- end to end ---------------------------------------------------------------------------------------------
+
+
+def work(n: int) -> Iterator[dict]:
+    """n entries of MONTH over three client spellings (one is an alias), quarter hours 0.25..4.00."""
+    for i in range(n):
+        client = list(CLIENTS)[i % 3]
+        people = PEOPLE[client]
+        yield {"spent_date": date(2026, 9, i % 30 + 1).isoformat(), "client": client, "project": "Operations",
+               "user": people[i // 3 % len(people)], "hours": Decimal(i % 16 + 1) / 4, "notes": f"work item {i}"}
+
+
+def emulator_totals(harvest: HarvestEmulator) -> dict[str, tuple[int, Decimal]]:
+    totals: dict[str, tuple[int, Decimal]] = {}
+    for entry in harvest.data["time_entries"].values():
+        client = CLIENTS[entry["client"]["name"]]
+        count, hours = totals.get(client, (0, Decimal(0)))
+        totals[client] = (count + 1, hours + entry["hours"])
+    return totals
+
+
+def db_rows(home: Path, sql: str, *params: object) -> list[tuple]:
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        return conn.execute(sql, list(params)).fetchall()
+
+
+def raw_totals(home: Path) -> dict[str, tuple[int, Decimal]]:
+    rows = db_rows(home, "SELECT client, count(*), sum(hours) FROM raw_time_entries WHERE month = ? GROUP BY 1",
+                   MONTH)
+    return {client: (count, hours) for client, count, hours in rows}
+
+
+def client_rows(home: Path, client: str) -> dict[str, list[tuple]]:
+    return {t: db_rows(home, f"SELECT * FROM {t} WHERE client = ? AND month = ? ORDER BY ALL", client, MONTH)
+            for t in TABLES}
+
+
+def harvest_home(billing_env, monkeypatch: pytest.MonkeyPatch, harvest: HarvestEmulator) -> Path:
+    home = billing_env()
+    (home / "contracts" / "northwind.yaml").write_text(NORTHWIND)
+    (home / "contracts" / "globex.yaml").write_text(GLOBEX)
+    monkeypatch.setenv("BILLING_SOURCE", "harvest")
+    monkeypatch.setenv("HARVEST_ACCESS_TOKEN", harvest.token)
+    monkeypatch.setenv("HARVEST_ACCOUNT_ID", harvest.account_id)
+    monkeypatch.setenv("HARVEST_BASE_URL", harvest.base_url)
+    return home
+
+
+def tick(instance: DagsterInstance, cursor: str) -> SensorResult:
+    resources = {k: v for k, v in build_resources().items() if k in ("time_source", "home", "warehouse")}
+    result = late_time_entries(build_sensor_context(instance=instance, cursor=cursor, resources=resources))
+    assert isinstance(result, SensorResult)
+    return result
+
+
+def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    with HarvestEmulator(rate_limit=5, rate_window=1.0, max_per_page=2000) as harvest:
+        ids = harvest.add_entries(work(5000))
+        home = harvest_home(billing_env, monkeypatch, harvest)
+        harvest.fail_next(429)  # one throttled answer for certain, whatever the machine's speed
+        assert main(["close", "--month", MONTH]) == 0, capsys.readouterr().out
+        assert raw_totals(home) == emulator_totals(harvest)
+        assert sorted(db_rows(home, "SELECT client FROM invoices WHERE month = ?", MONTH)) == [("globex",),
+                                                                                               ("northwind",)]
+        pages = [r for r in harvest.requests if r.path == "/v2/time_entries" and r.status == 200]
+        statuses = {r.status for r in harvest.requests}
+        assert 429 in statuses and statuses <= {200, 429}
+        assert len(pages) % 3 == 0 and sum("cursor" in r.query for r in pages) == len(pages) * 2 // 3  # 3 pages
+        before = {c: client_rows(home, c) for c in ("northwind", "globex")}
+        raw_before = raw_totals(home)
+
+        harvest.clock.advance(3600)
+        edited = harvest.edit_entry(ids[2], hours="9.75")  # a "Globex Corp" (alias) entry, was 0.75 h
+        with DagsterInstance.get() as instance:
+            result = tick(instance, "2026-11-01T12:00:00Z")  # the mark after the close
+            assert harvest.requests[-1].query["updated_since"] == "2026-11-01T12:00:00Z"
+            assert [(r.run_key, split_key(r.partition_key)) for r in result.run_requests] == [
+                ("late:globex|2026-09:2026-11-01T13:00:00Z", ("globex", MONTH))]
+            assert json.loads(result.cursor) == {"since": edited["updated_at"], "seen": [f"harvest:{ids[2]}"]}
+
+            run = build_defs().resolve_job_def("month_close").execute_in_process(
+                instance=instance, partition_key=result.run_requests[0].partition_key)
+            assert run.success
+
+            after = {c: client_rows(home, c) for c in ("northwind", "globex")}
+            assert after["northwind"] == before["northwind"]
+            assert after["globex"]["invoices"] != before["globex"]["invoices"]
+            assert raw_totals(home) == emulator_totals(harvest)
+            outcome_hours = db_rows(home, "SELECT sum(source_hours) FROM entry_outcomes WHERE client = 'globex' "
+                                    "AND month = ?", MONTH)[0][0]
+            assert outcome_hours == raw_totals(home)["globex"][1] == raw_before["globex"][1] + 9
+            assert tick(instance, result.cursor).run_requests == []
+
