@@ -21,7 +21,10 @@ def _client_names(contract_file: ContractFile, months: list[str]) -> set[str]:
 def source_problems_by_client(home: Path, good: dict[str, ContractFile], months: list[str],
                               parsed: ParsedSource | None = None) -> dict[str, list[str]]:
     """Unreadable export rows that block a client in the given months (a whole-file problem blocks all)."""
-    parsed = parsed or read_folder(home)
+    if parsed is None:
+        from resources.timesource import TimeSource
+
+        parsed = TimeSource(kind="csv", home=str(home)).load([])  # the per-process cache the assets use
     result: dict[str, list[str]] = {}
     for client, contract_file in good.items():
         names = _client_names(contract_file, months)

@@ -30,8 +30,9 @@ MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 NonNegative = Field(ge=0)
 
 
-class DecimalLoader(yaml.SafeLoader):
-    """SafeLoader that reads every YAML number through its text as a Decimal, never a binary float."""
+class DecimalLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader (libyaml's when available) that reads every YAML number through its text as a Decimal, never
+    a binary float."""
 
 
 def _decimal_from_scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
