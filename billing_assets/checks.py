@@ -4,7 +4,7 @@ materialises the push alone is gated too. Anomalies are warnings that alert with
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -21,7 +21,7 @@ from dagster import (
 )
 
 from billing_assets.classify import classified_time_entries
-from billing_assets.common import run_partitions
+from billing_assets.common import client_chunks, run_partitions
 from billing_assets.core import quality as q
 from billing_assets.core.months import add_months, first_day
 from billing_assets.core.pricing import PricingEntry
@@ -107,6 +107,18 @@ def _store(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]], asset_
         raise
 
 
+def _chunked_rows(warehouse: Warehouse, pairs: list[tuple[str, str]], *queries: str
+                  ) -> Iterator[tuple[tuple[str, str], dict[str, list[dict]]]]:
+    """Each partition with the rows of each named query, loaded a chunk of clients at a time."""
+    with warehouse.connect() as conn:
+        for chunk in client_chunks(pairs):
+            extra = {"trailing_start": [add_months(m, -3) for _, m in chunk]} if "trailing_invoices" in queries else {}
+            found = {name: rows_by_partition(conn, name, chunk, **(extra if name == "trailing_invoices" else {}))
+                     for name in queries}
+            for pair in chunk:
+                yield pair, {name: found[name].get(pair, []) for name in queries}
+
+
 def _unknown_rows_by_month(home: BillingHome, time_source: TimeSource, months: list[str]) -> dict[str, int]:
     known: set[str] = set()
     for client in home.client_ids():
@@ -131,12 +143,10 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
     """Required fields, dates inside the month, hours in (0, 24], unique ids, no row in two export files,
     currency as the contract says; rows naming no known client (warning)."""
     pairs = run_partitions(context.op_execution_context)
-    with warehouse.connect() as conn:
-        raw = rows_by_partition(conn, "raw_time_entries", pairs)
     unknown = _unknown_rows_by_month(home, time_source, sorted({m for _, m in pairs}))
     outcomes = {}
-    for client, month in pairs:
-        entries = [time_entry_from_row(r) for r in raw.get((client, month), [])]
+    for (client, month), found in _chunked_rows(warehouse, pairs, "raw_time_entries"):
+        entries = [time_entry_from_row(r) for r in found["raw_time_entries"]]
         contract = home.contract_file(client).for_month(month)
         outcomes[(client, month)] = {
             "required_fields": q.required_fields(entries), "dates_in_month": q.dates_in_month(entries, month),
@@ -152,15 +162,13 @@ def classified_entry_checks(context: AssetCheckExecutionContext, home: BillingHo
                             warehouse: Warehouse) -> Iterable[AssetCheckResult]:
     """Every entry has a known work type; SOW ids exist in the contract; share of hours held (warning)."""
     pairs = run_partitions(context.op_execution_context)
-    with warehouse.connect() as conn:
-        rows = rows_by_partition(conn, "classified_entries", pairs)
     outcomes = {}
-    for client, month in pairs:
+    for (client, month), found in _chunked_rows(warehouse, pairs, "classified_entries"):
         contract = home.contract_file(client).for_month(month)
-        found = rows.get((client, month), [])
-        outcomes[(client, month)] = {"work_types_present": q.work_types_present(found, contract),
-                                     "sow_items_exist": q.sow_items_exist(found, contract),
-                                     "held_share": q.held_share(found, MAX_HELD_SHARE)}
+        rows = found["classified_entries"]
+        outcomes[(client, month)] = {"work_types_present": q.work_types_present(rows, contract),
+                                     "sow_items_exist": q.sow_items_exist(rows, contract),
+                                     "held_share": q.held_share(rows, MAX_HELD_SHARE)}
     yield from _report(context, warehouse, "classified_time_entries", CLASSIFIED_CHECKS, outcomes)
 
 
@@ -171,41 +179,33 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
     negative total. Warnings: total or hours outside the trailing 3-month range, new people, rate changes
     since last month, more than 90% of the retainer used before the 20th."""
     pairs = run_partitions(context.op_execution_context)
-    with warehouse.connect() as conn:
-        heads = rows_by_partition(conn, "priced_check_inputs", pairs)
-        lines = rows_by_partition(conn, "line_rows", pairs)
-        caps = rows_by_partition(conn, "cap_rows", pairs)
-        outcomes_rows = rows_by_partition(conn, "outcome_rows", pairs)
-        trailing = rows_by_partition(conn, "trailing_invoices", pairs,
-                                     trailing_start=[add_months(m, -3) for _, m in pairs])
-        earlier = rows_by_partition(conn, "earlier_people", pairs)
-        entries = rows_by_partition(conn, "classified_entries", pairs)
-        adjustments = rows_by_partition(conn, "adjustment_rows", pairs)
-    outcomes = {}
-    for client, month in pairs:
-        head = heads[(client, month)][0]
+    outcomes, subjects = {}, {}
+    for (client, month), found in _chunked_rows(warehouse, pairs, "priced_check_inputs", "line_rows", "cap_rows",
+                                                "outcome_rows", "trailing_invoices", "earlier_people",
+                                                "classified_entries", "adjustment_rows"):
+        head = found["priced_check_inputs"][0]
+        subjects[(client, month)] = head["content_hash"]
         contract = home.contract_file(client).for_month(month)
-        history = trailing.get((client, month), [])
-        month_entries = entries.get((client, month), [])
+        history, earlier = found["trailing_invoices"], found["earlier_people"]
+        outcome_rows = found["outcome_rows"]
         outcomes[(client, month)] = {
-            "hours_reconcile": q.hours_reconcile(Decimal(head["source_hours"]), outcomes_rows.get((client, month), [])),
+            "hours_reconcile": q.hours_reconcile(Decimal(head["source_hours"]), outcome_rows),
             "total_equals_lines": q.total_equals_lines(Decimal(head["total"]),
-                                                       [line_from_row(r) for r in lines.get((client, month), [])]),
-            "caps_respected": q.caps_respected(contract, caps.get((client, month), [])),
-            "rates_present": q.rates_present(outcomes_rows.get((client, month), [])),
+                                                       [line_from_row(r) for r in found["line_rows"]]),
+            "caps_respected": q.caps_respected(contract, found["cap_rows"]),
+            "rates_present": q.rates_present(outcome_rows),
             "total_not_negative": q.total_not_negative(Decimal(head["total"])),
             "total_in_trailing_range": q.outside_trailing_range(
                 "invoice total", Decimal(head["total"]), [Decimal(h["total"]) for h in history], ANOMALY_FACTOR),
             "hours_in_trailing_range": q.outside_trailing_range(
                 "hours billed", Decimal(head["hours_billed"]), [Decimal(h["hours_billed"]) for h in history],
                 ANOMALY_FACTOR),
-            "new_people": _new_people(earlier.get((client, month), []), month_entries),
-            "rate_changes": _rate_changes(home, client, month, month_entries, earlier.get((client, month), [])),
+            "new_people": _new_people(earlier, found["classified_entries"]),
+            "rate_changes": _rate_changes(home, client, month, found["classified_entries"], earlier),
             "retainer_burn_before_20th": q.retainer_burn(contract, Decimal(head["covered_before_20th"]),
                                                          first_day(month)),
-            "late_changes_carried": q.late_changes(adjustments.get((client, month), [])),
+            "late_changes_carried": q.late_changes(found["adjustment_rows"]),
         }
-    subjects = {pair: heads[pair][0]["content_hash"] for pair in pairs}
     yield from _report(context, warehouse, "priced_line_items", PRICED_CHECKS, outcomes, subjects)
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from billing_assets.classification_store import DuckDBSuggestionCache, labelled_history
-from billing_assets.common import run_partitions
+from billing_assets.common import client_chunks, run_partitions
 from billing_assets.core.classifier_api import ClassifierUsage
 from billing_assets.core.classify import classify_entries
 from billing_assets.ingest import ASSET_DEFAULTS, raw_time_entries
@@ -29,32 +29,34 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
     pairs = run_partitions(context)
     overrides = home.overrides()
     model = classifier.build()
-    usage_rows, rows, summary = [], [], []
+    summary = []
     total_usage = ClassifierUsage()
+    reasons, methods = Counter(), Counter()
     with warehouse.connect() as conn:
-        raw = rows_by_partition(conn, "raw_time_entries", pairs)
         history = labelled_history(conn, overrides)
         cache = DuckDBSuggestionCache(conn)
-        for client, month in pairs:
-            contract = home.contract_file(client).for_month(month)
-            entries = [time_entry_from_row(r) for r in raw.get((client, month), [])]
-            hits_before = cache.hits
-            results, usage = classify_entries(contract, entries, overrides, model.classify, model.cache_id,
-                                              history, cache)
-            total_usage.add(usage)
-            rows += [classification_row(client, month, c) for c in results]
-            usage_rows.append((client, month, model.cache_id, usage.requests, usage.input_tokens,
-                               usage.output_tokens, usage.cache_creation_input_tokens, usage.cache_read_input_tokens,
-                               round(usage.cost_usd, 6), cache.hits - hits_before))
-            held = [c for c in results if c.held]
-            summary.append((client, month, len(results), len(held),
-                            sum((e.hours for e, c in zip(entries, results, strict=True) if c.held), 0)))
-        replace_partitions(conn, pairs, {"classified_time_entries": (CLASSIFIED_COLUMNS, rows),
-                                         "classifier_usage": (USAGE_COLUMNS, usage_rows)})
-    reasons = Counter(r for row in rows for r in row[7].split(",") if r)
-    methods = Counter(row[6] for row in rows)
+        for chunk in client_chunks(pairs):
+            raw = rows_by_partition(conn, "raw_time_entries", chunk)
+            rows, usage_rows = [], []
+            for client, month in chunk:
+                contract = home.contract_file(client).for_month(month)
+                entries = [time_entry_from_row(r) for r in raw.get((client, month), [])]
+                hits_before = cache.hits
+                results, usage = classify_entries(contract, entries, overrides, model.classify, model.cache_id,
+                                                  history, cache)
+                total_usage.add(usage)
+                rows += [classification_row(client, month, c) for c in results]
+                usage_rows.append((client, month, model.cache_id, usage.requests, usage.input_tokens,
+                                   usage.output_tokens, usage.cache_creation_input_tokens,
+                                   usage.cache_read_input_tokens, round(usage.cost_usd, 6), cache.hits - hits_before))
+                summary.append((client, month, len(results), sum(1 for c in results if c.held),
+                                sum((e.hours for e, c in zip(entries, results, strict=True) if c.held), 0)))
+            replace_partitions(conn, chunk, {"classified_time_entries": (CLASSIFIED_COLUMNS, rows),
+                                             "classifier_usage": (USAGE_COLUMNS, usage_rows)})
+            reasons.update(r for row in rows for r in row[7].split(",") if r)
+            methods.update(row[6] for row in rows)
     return MaterializeResult(metadata={
-        "entries": len(rows),
+        "entries": sum(s[2] for s in summary),
         "held": sum(s[3] for s in summary),
         "classifier": model.cache_id,
         "api_requests": total_usage.requests,

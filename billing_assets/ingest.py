@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from dagster import AssetExecutionContext, BackfillPolicy, FreshnessPolicy, MaterializeResult, MetadataValue, asset
 
-from billing_assets.common import run_partitions
+from billing_assets.common import client_chunks, run_partitions
 from billing_assets.core.errors import BillingInputError, RowProblem
 from billing_assets.partitions import client_month_partitions
 from billing_assets.tables import (
@@ -73,21 +73,23 @@ def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_sou
     pairs = run_partitions(context)
     parsed = time_source.load(sorted({m for _, m in pairs}))
     entries_by_key, _ = parsed.grouped()
-    rows, problems, summary = [], [], []
-    for client, month in pairs:
-        names = _client_names(home, client, month)
-        problems += _problems(parsed.problems, "timesheets/", names, month)
-        entries = [e for name in sorted(names) for e in entries_by_key.get((name, month), [])]
-        entries.sort(key=lambda e: e.order_key)
-        rows += [time_entry_row(client, e) for e in entries]
-        summary.append((client, month, len(entries), sum((e.hours for e in entries), 0),
-                        sum((e.hours for e in entries if e.billable), 0)))
+    names = {pair: _client_names(home, *pair) for pair in pairs}
+    problems = [p for pair in pairs for p in _problems(parsed.problems, "timesheets/", names[pair], pair[1])]
     if problems:
         raise BillingInputError("unreadable time export rows:\n" + "\n".join(sorted(set(problems))))
+    summary = []
     with warehouse.connect() as conn:
-        replace_partitions(conn, pairs, {"raw_time_entries": (RAW_TIME_COLUMNS, rows)})
+        for chunk in client_chunks(pairs):
+            rows = []
+            for client, month in chunk:
+                entries = sorted((e for name in sorted(names[(client, month)])
+                                  for e in entries_by_key.get((name, month), [])), key=lambda e: e.order_key)
+                rows += [time_entry_row(client, e) for e in entries]
+                summary.append((client, month, len(entries), sum((e.hours for e in entries), 0),
+                                sum((e.hours for e in entries if e.billable), 0)))
+            replace_partitions(conn, chunk, {"raw_time_entries": (RAW_TIME_COLUMNS, rows)})
     return MaterializeResult(metadata={
-        "entries": len(rows),
+        "entries": sum(s[2] for s in summary),
         "hours": float(sum(s[3] for s in summary)),
         "per_partition": MetadataValue.md(markdown_table(("client", "month", "entries", "hours", "billable hours"),
                                                          summary)),

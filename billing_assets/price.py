@@ -16,13 +16,14 @@ from dagster import (
 )
 
 from billing_assets.classify import classified_time_entries
-from billing_assets.common import MAX_PARTITION_OBSERVATIONS, run_partitions
+from billing_assets.common import MAX_PARTITION_OBSERVATIONS, client_chunks, run_partitions
 from billing_assets.core.adjustments import carried_adjustments
 from billing_assets.core.contract import Contract
 from billing_assets.core.errors import BillingInputError
 from billing_assets.core.invoice_hash import invoice_content_hash
 from billing_assets.core.months import add_months, month_index
 from billing_assets.core.pricing import (
+    InvoiceTotals,
     LedgerState,
     Lot,
     PricingEntry,
@@ -116,27 +117,31 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
     hours rounded, fixed fees, base rates, retainer lots (rollover from month M-1), tiers, caps, discount,
     minimum and marked-up expenses, exactly as BILLING_SPEC section 4 says, in Decimal."""
     pairs = run_partitions(context)
-    tables: dict[str, list] = defaultdict(list)
-    details: dict[tuple[str, str], tuple[PricingResult, str]] = {}
+    keep_results = len(pairs) <= MAX_PARTITION_OBSERVATIONS
+    details: dict[tuple[str, str], tuple[InvoiceTotals, str, PricingResult | None]] = {}
     with warehouse.connect() as conn:
-        entries = rows_by_partition(conn, "classified_entries", pairs)
-        expenses = rows_by_partition(conn, "raw_expenses", pairs)
-        priors = _prior_states(conn, pairs)
-        adjustment_rows = rows_by_partition(conn, "adjustment_inputs", pairs)
-        carried: dict[str, tuple[str, LedgerState]] = {}
-        for client, month in pairs:
-            contract = home.contract_file(client).for_month(month)
-            prior = _resolve_prior(conn, time_source, home, contract, client, month, priors, carried)
-            adjustments = carried_adjustments(month, _with_current(adjustment_rows.get((client, month), []), client,
-                                                                   details))
-            result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
-                                 [expense_from_row(r) for r in expenses.get((client, month), [])], prior, adjustments)
-            tables["period_adjustments"] += [(client, month, a.origin_month, a.amount, a.hours) for a in adjustments]
-            carried[client] = (month, result.carried())
-            for table, rows in _table_rows(client, month, contract, result).items():
-                tables[table] += rows
-            details[(client, month)] = (result, contract.currency)
-        replace_partitions(conn, pairs, {t: (cols, tables.get(t, [])) for t, cols in _COLUMNS.items()})
+        for chunk in client_chunks(pairs):
+            tables: dict[str, list] = defaultdict(list)
+            entries = rows_by_partition(conn, "classified_entries", chunk)
+            expenses = rows_by_partition(conn, "raw_expenses", chunk)
+            priors = _prior_states(conn, chunk)
+            adjustment_rows = rows_by_partition(conn, "adjustment_inputs", chunk)
+            carried: dict[str, tuple[str, LedgerState]] = {}
+            for client, month in chunk:
+                contract = home.contract_file(client).for_month(month)
+                prior = _resolve_prior(conn, time_source, home, contract, client, month, priors, carried)
+                adjustments = carried_adjustments(
+                    month, _with_current(adjustment_rows.get((client, month), []), client, details))
+                result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
+                                     [expense_from_row(r) for r in expenses.get((client, month), [])], prior,
+                                     adjustments)
+                tables["period_adjustments"] += [(client, month, a.origin_month, a.amount, a.hours)
+                                                 for a in adjustments]
+                carried[client] = (month, result.carried())
+                for table, rows in _table_rows(client, month, contract, result).items():
+                    tables[table] += rows
+                details[(client, month)] = (result.totals, contract.currency, result if keep_results else None)
+            replace_partitions(conn, chunk, {t: (cols, tables.get(t, [])) for t, cols in _COLUMNS.items()})
     return _materialize_result(context, details)
 
 
@@ -152,7 +157,7 @@ def _with_current(rows: list[dict], client: str, details: dict) -> list[dict]:
     for row in rows:
         fresh = details.get((client, row["origin_month"])) if row["row_kind"] == "origin" else None
         if fresh is not None:
-            row = {**row, "current_total": fresh[0].totals.total, "current_hours": fresh[0].totals.hours_billed}
+            row = {**row, "current_total": fresh[0].total, "current_hours": fresh[0].hours_billed}
         updated.append(row)
     return updated
 
@@ -176,8 +181,8 @@ def _resolve_prior(conn: duckdb.DuckDBPyConnection, time_source: TimeSource, hom
 
 
 def _materialize_result(context: AssetExecutionContext, details: dict) -> MaterializeResult:
-    summary = [(c, m, r.totals.total, r.totals.hours_billed, r.totals.hours_covered, r.totals.hours_held, cur)
-               for (c, m), (r, cur) in details.items()]
+    summary = [(c, m, t.total, t.hours_billed, t.hours_covered, t.hours_held, cur)
+               for (c, m), (t, cur, _) in details.items()]
     metadata = {
         "client_months": len(details),
         "total_billed": float(sum((s[2] for s in summary), Decimal(0))),
@@ -185,9 +190,10 @@ def _materialize_result(context: AssetExecutionContext, details: dict) -> Materi
             ("client", "month", "total", "hours billed", "hours covered", "hours held", "currency"), summary)),
     }
     if len(details) == 1:
-        metadata.update(_partition_metadata(*next(iter(details.values()))))
+        _, currency, result = next(iter(details.values()))
+        metadata.update(_partition_metadata(result, currency))
     elif len(details) <= MAX_PARTITION_OBSERVATIONS:
-        for (client, month), (result, currency) in details.items():
+        for (client, month), (_, currency, result) in details.items():
             context.log_event(AssetObservation(asset_key=context.asset_key, partition=client_month_key(client, month),
                                                metadata=_partition_metadata(result, currency)))
     return MaterializeResult(metadata=metadata)
