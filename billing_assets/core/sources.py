@@ -118,81 +118,63 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
-def _month_of(text: str) -> str:
+def _read_common(name: str, number: int, row: dict[str, str], value_column: str, out: ParsedSource,
+                 negative_ok: bool) -> tuple[date, Decimal, bool] | None:
+    """Date, the Hours/Amount value and Billable? of a row, or None after recording why it is unreadable (the
+    problem names the file, the row, the client and, when the date is readable, the month it blocks)."""
+    client = row.get("Client", "").strip()
     try:
-        d = parse_date(text)
+        day = parse_date(row.get("Date", ""))
     except ValueError:
-        return ""
-    return f"{d.year:04d}-{d.month:02d}"
+        out.problems.append(RowProblem(name, number, f"Date: not a YYYY-MM-DD date: {row.get('Date')!r}", client))
+        return None
+    month = f"{day.year:04d}-{day.month:02d}"
+    try:
+        value = parse_decimal(row.get(value_column, ""))
+        if value < 0 and not negative_ok:
+            raise ValueError(f"negative: {value}")
+        billable = parse_yes_no(row.get("Billable?", ""))
+        return day, value, billable
+    except InvalidOperation:
+        message = f"{value_column}: not a number: {row.get(value_column)!r}"
+    except ValueError as exc:
+        message = f"{value_column}: {exc}" if str(exc).startswith("negative") else f"Billable?: {exc}"
+    out.problems.append(RowProblem(name, number, message, client, month))
+    return None
+
+
+def _person(row: dict[str, str]) -> str:
+    return f"{row.get('First Name', '').strip()} {row.get('Last Name', '').strip()}".strip()
 
 
 def parse_harvest_time(name: str, rows: list[dict[str, str]], out: ParsedSource) -> None:
     """Harvest "Detailed time" rows -> entries; unreadable rows -> problems (file + row)."""
-    good: list[tuple[int, dict[str, str], date, Decimal, bool]] = []
     for number, row in enumerate(rows, start=1):
-        client = row.get("Client", "").strip()
-        try:
-            day = parse_date(row.get("Date", ""))
-        except ValueError:
-            out.problems.append(RowProblem(name, number, f"Date: not a YYYY-MM-DD date: {row.get('Date')!r}",
-                                           client))
+        read = _read_common(name, number, row, "Hours", out, negative_ok=False)
+        if read is None:
             continue
-        try:
-            hours = parse_decimal(row.get("Hours", ""))
-        except InvalidOperation:
-            out.problems.append(RowProblem(name, number, f"Hours: not a number: {row.get('Hours')!r}", client,
-                                           _month_of(row["Date"])))
-            continue
-        if hours < 0:
-            out.problems.append(RowProblem(name, number, f"Hours: negative: {hours}", client,
-                                           _month_of(row["Date"])))
-            continue
-        try:
-            billable = parse_yes_no(row.get("Billable?", ""))
-        except ValueError as exc:
-            out.problems.append(RowProblem(name, number, f"Billable?: {exc}", client, _month_of(row["Date"])))
-            continue
-        good.append((number, row, day, hours, billable))
-    for number, row, day, hours, billable in good:
+        day, hours, billable = read
         out.add_entry(tuple(row.get(f, "").strip() for f in ENTRY_ID_FIELDS), TimeEntry(
             entry_id="", source="harvest_csv", source_file=name, source_row=number, date=day,
             client_name=row.get("Client", "").strip(), project=row.get("Project", "").strip(),
             project_code=row.get("Project Code", "").strip(), task=row.get("Task", "").strip(),
-            notes=row.get("Notes", "").strip(), hours=hours, billable=billable,
-            person=f"{row.get('First Name', '').strip()} {row.get('Last Name', '').strip()}".strip(),
+            notes=row.get("Notes", "").strip(), hours=hours, billable=billable, person=_person(row),
             roles=row.get("Roles", "").strip(), currency=row.get("Currency", "").strip(),
         ))
 
 
 def parse_harvest_expenses(name: str, rows: list[dict[str, str]], out: ParsedSource) -> None:
-    """Harvest expense report rows -> expenses; unreadable rows -> problems (file + row)."""
+    """Harvest expense report rows -> expenses (a negative amount is a credit); unreadable rows -> problems."""
     for number, row in enumerate(rows, start=1):
-        client = row.get("Client", "").strip()
-        try:
-            day = parse_date(row.get("Date", ""))
-        except ValueError:
-            out.problems.append(RowProblem(name, number, f"Date: not a YYYY-MM-DD date: {row.get('Date')!r}",
-                                           client))
+        read = _read_common(name, number, row, "Amount", out, negative_ok=True)
+        if read is None:
             continue
-        month = f"{day.year:04d}-{day.month:02d}"
-        try:
-            amount = parse_decimal(row.get("Amount", ""))
-        except InvalidOperation:
-            out.problems.append(RowProblem(name, number, f"Amount: not a number: {row.get('Amount')!r}",
-                                           client, month))
-            continue
-        try:
-            billable = parse_yes_no(row.get("Billable?", ""))
-        except ValueError as exc:
-            out.problems.append(RowProblem(name, number, f"Billable?: {exc}", client, month))
-            continue
+        day, amount, billable = read
         out.expenses.append(Expense(
-            expense_id=expense_id(name, number),
-            source_file=name, source_row=number, date=day, client_name=client,
-            project=row.get("Project", "").strip(), project_code=row.get("Project Code", "").strip(),
-            category=row.get("Category", "").strip(), notes=row.get("Notes", "").strip(), amount=amount,
-            billable=billable,
-            person=f"{row.get('First Name', '').strip()} {row.get('Last Name', '').strip()}".strip(),
+            expense_id=expense_id(name, number), source_file=name, source_row=number, date=day,
+            client_name=row.get("Client", "").strip(), project=row.get("Project", "").strip(),
+            project_code=row.get("Project Code", "").strip(), category=row.get("Category", "").strip(),
+            notes=row.get("Notes", "").strip(), amount=amount, billable=billable, person=_person(row),
             currency=row.get("Currency", "").strip(),
         ))
 
