@@ -11,7 +11,7 @@ import csv
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -23,6 +23,7 @@ HARVEST_TIME_REQUIRED = ("Date", "Client", "Project", "Project Code", "Task", "N
                          "Billable?", "First Name", "Last Name")
 HARVEST_EXPENSE_REQUIRED = ("Date", "Client", "Project", "Project Code", "Category", "Notes", "Amount",
                             "Billable?")
+# The identity of a CSV entry (spec section 1), in this order; parse_harvest_time builds it field by field.
 ENTRY_ID_FIELDS = ("Date", "Client", "Project", "Project Code", "Task", "Notes", "Hours", "First Name",
                    "Last Name")
 
@@ -58,8 +59,8 @@ class ParsedSource:
         order = sorted(range(len(self.entries)), key=lambda i: self.entries[i].order_key)
         ids = csv_entry_ids(self._identities[i] for i in order)
         for i, entry_id in zip(order, ids, strict=True):
-            if not self.entries[i].entry_id:
-                self.entries[i] = replace(self.entries[i], entry_id=entry_id)
+            if not self.entries[i].entry_id:  # set once, before anyone sees the entry (frozen afterwards)
+                object.__setattr__(self.entries[i], "entry_id", entry_id)
         self.entries = [self.entries[i] for i in order]
         self._identities = [self._identities[i] for i in order]
         self.expenses.sort(key=lambda e: e.order_key)
@@ -109,12 +110,19 @@ def parse_yes_no(text: str) -> bool:
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """Header and rows of a CSV file (UTF-8 with or without BOM, any newline convention)."""
+    """Header and rows of a CSV file (UTF-8 with or without BOM, any newline convention). Blank lines are
+    skipped, short rows padded with "", cells beyond the header ignored."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [name.strip() for name in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        rows = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+        reader = csv.reader(handle)
+        header = [name.strip() for name in next(reader, [])]
+        width = len(header)
+        rows = []
+        for values in reader:
+            if not values:
+                continue
+            if len(values) < width:
+                values += [""] * (width - len(values))
+            rows.append(dict(zip(header, values, strict=False)))  # extra cells beyond the header are ignored
     return header, rows
 
 
@@ -154,12 +162,15 @@ def parse_harvest_time(name: str, rows: list[dict[str, str]], out: ParsedSource)
         if read is None:
             continue
         day, hours, billable = read
-        out.add_entry(tuple(row.get(f, "").strip() for f in ENTRY_ID_FIELDS), TimeEntry(
-            entry_id="", source="harvest_csv", source_file=name, source_row=number, date=day,
-            client_name=row.get("Client", "").strip(), project=row.get("Project", "").strip(),
-            project_code=row.get("Project Code", "").strip(), task=row.get("Task", "").strip(),
-            notes=row.get("Notes", "").strip(), hours=hours, billable=billable, person=_person(row),
-            roles=row.get("Roles", "").strip(), currency=row.get("Currency", "").strip(),
+        get = row.get
+        client, project, code = get("Client", "").strip(), get("Project", "").strip(), get("Project Code", "").strip()
+        task, notes = get("Task", "").strip(), get("Notes", "").strip()
+        first, last = get("First Name", "").strip(), get("Last Name", "").strip()
+        identity = (get("Date", "").strip(), client, project, code, task, notes, get("Hours", "").strip(), first, last)
+        out.add_entry(identity, TimeEntry(
+            entry_id="", source="harvest_csv", source_file=name, source_row=number, date=day, client_name=client,
+            project=project, project_code=code, task=task, notes=notes, hours=hours, billable=billable,
+            person=f"{first} {last}".strip(), roles=get("Roles", "").strip(), currency=get("Currency", "").strip(),
         ))
 
 
