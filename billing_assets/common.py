@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext
 
 from billing_assets.partitions import split_key
 
-MAX_PARTITION_OBSERVATIONS = 24  # per-partition detail events in one run; above this, summary only
+MAX_PARTITION_OBSERVATIONS = 200  # per-partition detail events (invoice lines, ledgers) in one run; above, summary
 
 
 def run_partitions(context: AssetExecutionContext) -> list[tuple[str, str]]:
