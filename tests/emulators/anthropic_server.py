@@ -27,8 +27,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.emulators.loopback import LoopbackServer
 
 DEFAULT_API_KEY = "sk-ant-emulator-key"
 ERROR_TYPES = {
@@ -162,7 +164,7 @@ class LabelScript:
         return self.notes_contains is None or self.notes_contains.lower() in notes
 
 
-class AnthropicEmulator:
+class AnthropicEmulator(LoopbackServer):
     """The server: `with AnthropicEmulator() as emu:`, then point the SDK at `emu.base_url`, `emu.api_key`."""
 
     def __init__(
@@ -185,32 +187,15 @@ class AnthropicEmulator:
         self._batch_outcomes: dict[str, str] = {}
         self._batches: dict[str, _Batch] = {}
         self._cache: dict[str, _CacheEntry] = {}
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._init_server()
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
-    def start(self) -> AnthropicEmulator:
-        handler = type("Handler", (_Handler,), {"emulator": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.02,), name="anthropic-emulator", daemon=True
-        )
-        self._thread.start()
-        return self
+    thread_name = "anthropic-emulator"
+    poll_interval = 0.02
 
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> AnthropicEmulator:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return type("Handler", (_Handler,), {"emulator": self})
 
     @property
     def base_url(self) -> str:

@@ -22,9 +22,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.emulators.loopback import LoopbackServer
 
 DEFAULT_NOW = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 RESOURCES = ("time_entries", "expenses")
@@ -94,7 +96,7 @@ class _Named:
         return {"id": self._ids[key], "name": str(value), **extra}
 
 
-class HarvestEmulator:
+class HarvestEmulator(LoopbackServer):
     """Context manager running the emulator in a thread; `base_url` ends in /v2."""
 
     def __init__(self, token: str = "test-token", account_id: str = "123456", *, rate_limit: int = 100,
@@ -111,30 +113,12 @@ class HarvestEmulator:
         self._stamps: deque[float] = deque()
         self._faults: deque[tuple[str, float]] = deque()
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._init_server()
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
-    def __enter__(self) -> HarvestEmulator:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     @property
     def base_url(self) -> str:

@@ -34,9 +34,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.emulators.loopback import LoopbackServer
 
 DEFAULT_CLIENT_ID = "qbo-emulator-client"
 DEFAULT_CLIENT_SECRET = "qbo-emulator-secret"
@@ -135,7 +137,7 @@ def json_answer(body: Mapping[str, Any], status: int = 200) -> Answer:
     return Answer(status, dump_json({**body, "time": now_stamp()}))
 
 
-class QboEmulator:
+class QboEmulator(LoopbackServer):
     """QuickBooks Online v3 on loopback. Use as a context manager; see the module docstring."""
 
     def __init__(self, *, client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
@@ -159,38 +161,23 @@ class QboEmulator:
         self._next_id = 100
         self._lock = threading.RLock()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._init_server()
         self._seed_accounts()
 
     # --- lifecycle --------------------------------------------------------------------------------------
 
-    def __enter__(self) -> QboEmulator:
-        self.start()
-        return self
+    thread_name = "qbo-emulator"
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="qbo-emulator", daemon=True)
-        self._thread.start()
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        super().stop()
 
     @property
     def origin(self) -> str:
-        assert self._server is not None, "emulator not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:
