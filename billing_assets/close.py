@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
-from billing_assets.core.contract import load_contracts
 from billing_assets.jobs import range_tags
 from billing_assets.partitions import CLIENT_ID, client_month_key
 from billing_assets.settings import billing_db, billing_home
@@ -115,9 +114,9 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
 
     defs = build_defs()
     home = billing_home()
-    good, bad = load_contracts(home / "contracts")
-    known = sorted(set(good) | set(bad))
+    known = sorted({p.stem for p in (home / "contracts").glob("*.y*ml")})
     selected = sorted(clients) if clients else known
+    good, bad = _load_selected(home, [c for c in selected if c in known])
     unknown = [c for c in selected if c not in known]
     outcome = CloseOutcome(months, selected)
     for client in unknown:
@@ -143,6 +142,21 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
                      partition_key=client_month_key(client, month))
     outcome.rows = summary_rows(selected, months)
     return outcome
+
+
+def _load_selected(home, clients: list[str]) -> tuple[dict, dict[str, list[str]]]:
+    """The selected clients' contracts through the same per-process cache the assets read."""
+    from billing_assets.core.errors import ContractError
+    from resources.home import BillingHome
+
+    resource = BillingHome(path=str(home))
+    good, bad = {}, {}
+    for client in clients:
+        try:
+            good[client] = resource.contract_file(client)
+        except ContractError as exc:
+            bad[client] = exc.problems
+    return good, bad
 
 
 def summary_rows(clients: list[str], months: list[str]) -> list[dict]:

@@ -33,15 +33,20 @@ def staged_frame(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> pd.Da
     return pd.DataFrame(data, columns=list(columns))
 
 
+_SCHEMA_READY: set[str] = set()
+
+
 class Warehouse(DuckDBResource):
     """The billing DuckDB file. Every write replaces whole client-months in one transaction."""
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection with the schema in place."""
+        """A connection with the schema in place (created once per process and file)."""
         with self.get_connection() as conn:
             try:  # DuckDBResource does not close the connection when the body raises
-                conn.execute(sql_text("schema/tables.sql"))
+                if self.database not in _SCHEMA_READY:
+                    conn.execute(sql_text("schema/tables.sql"))
+                    _SCHEMA_READY.add(self.database)
                 yield conn
             finally:
                 conn.close()
