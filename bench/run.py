@@ -537,7 +537,7 @@ EVENT_CAUSES = (("_report", "billing_assets/checks.py",
 BEFORE_RUN = (("DagsterInstance.get", "", "DagsterInstance.get (instance start)"),
               ("load_contracts", "billing_assets/", "load_contracts (every contract, before the run)"),
               ("source_problems_by_client", "billing_assets/",
-               "source_problems_by_client (parses every export, before the run)"),
+               "source_problems_by_client (the exports are parsed here, before the run)"),
               ("summary_rows", "billing_assets/", "summary_rows (after the run)"))
 
 
