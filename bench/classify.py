@@ -29,6 +29,7 @@ if str(REPO) not in sys.path:
 
 import yaml  # noqa: E402
 
+from bench.results_md import write_section  # noqa: E402
 from billing_assets.core import offline_classifier  # noqa: E402
 from billing_assets.core.classifier_api import (  # noqa: E402
     Classifier,
@@ -311,20 +312,6 @@ def errors_listing(results: Sequence[Result], threshold: float = THRESHOLD) -> s
     return "\n".join(lines)
 
 
-def write_section(path: Path, body: str) -> None:
-    """Replace (or append) the section this bench owns in RESULTS.md, keeping every other section."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Bench results\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    new = [SECTION, "", *body.splitlines()]
-    if start is None:
-        lines = [*lines, "", *new]
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        lines = [*lines[:start], *new, "", *lines[end:]]
-    path.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("home", nargs="?", type=Path, default=DEFAULT_HOME)
@@ -361,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     body = "\n\n".join(blocks)
     print(body)
     if not args.no_write:
-        write_section(RESULTS, body)
+        write_section(RESULTS, SECTION, body)
     return 0
 
 

@@ -44,6 +44,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.generate import generate_home  # noqa: E402
+from bench.results_md import write_section  # noqa: E402
 
 BILLING = Path(sys.executable).with_name("billing")
 RESULTS = REPO / "bench" / "RESULTS.md"
@@ -760,20 +761,6 @@ def existing_blocks(path: Path) -> dict[str, str]:
     return {k: "\n".join(v).strip() for k, v in blocks.items()}
 
 
-def write_section(path: Path, body: str) -> None:
-    """Replace (or append) this section of RESULTS.md, keeping every other section."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Bench results\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    new = [SECTION, "", *body.splitlines()]
-    if start is None:
-        lines = [*lines, "", *new]
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        lines = [*lines[:start], *new, "", *lines[end:]]
-    path.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
-
-
 # -- main -------------------------------------------------------------------------------------------------
 
 
@@ -819,7 +806,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.quick or args.no_write):
         kept = {k: v for k, v in existing_blocks(RESULTS).items() if k not in {o.key for o in outcomes}}
         header = machine_text()
-        write_section(RESULTS, section_body(header, outcomes, kept))
+        write_section(RESULTS, SECTION, section_body(header, outcomes, kept))
         print(f"\nwrote {RESULTS.relative_to(REPO)} ({SECTION})")
     return 0 if all(o.passed for o in outcomes) else 1
 
