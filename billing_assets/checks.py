@@ -26,13 +26,14 @@ from billing_assets.core import quality as q
 from billing_assets.core.months import add_months, first_day
 from billing_assets.core.pricing import PricingEntry
 from billing_assets.core.rates import base_rate, resolve_role
+from billing_assets.expectations import validate_raw_entries
 from billing_assets.ingest import raw_time_entries
 from billing_assets.partitions import client_month_key
 from billing_assets.price import priced_line_items
-from billing_assets.tables import line_from_row, time_entry_from_row
+from billing_assets.tables import line_from_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
-from resources.warehouse import Warehouse, rows_by_partition, sql_text, staged_frame
+from resources.warehouse import Warehouse, partition_frame, rows_by_partition, sql_text, staged_frame
 
 ANOMALY_FACTOR = Decimal("1.5")  # invoice total or hours beyond the trailing 3 months' range x this factor
 MAX_HELD_SHARE = 0.2  # warn when more than this share of hours waits for review
@@ -140,20 +141,23 @@ def _unknown_rows_by_month(home: BillingHome, time_source: TimeSource, months: l
 @multi_asset_check(specs=_specs(raw_time_entries.key, RAW_CHECKS), can_subset=False)
 def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome, time_source: TimeSource,
                           warehouse: Warehouse) -> Iterable[AssetCheckResult]:
-    """Required fields, dates inside the month, hours in (0, 24], unique ids, no row in two export files,
-    currency as the contract says; rows naming no known client (warning)."""
+    """Great Expectations suite `raw_time_entries` (person and client present, dates inside the month, hours in
+    (0, 24], unique entry ids, currency as the contract says), then SQL: no row in two export files; rows
+    naming no known client (warning)."""
     pairs = run_partitions(context.op_execution_context)
     unknown = _unknown_rows_by_month(home, time_source, sorted({m for _, m in pairs}))
-    outcomes = {}
-    for (client, month), found in _chunked_rows(warehouse, pairs, "raw_time_entries"):
-        entries = [time_entry_from_row(r) for r in found["raw_time_entries"]]
-        contract = home.contract_file(client).for_month(month)
-        outcomes[(client, month)] = {
-            "required_fields": q.required_fields(entries), "dates_in_month": q.dates_in_month(entries, month),
-            "hours_in_range": q.hours_in_range(entries), "unique_entry_ids": q.unique_entry_ids(entries),
-            "no_cross_file_duplicates": q.no_cross_file_duplicates(entries),
-            "currency_matches": q.currency_matches(entries, contract),
-            "known_clients": q.known_clients(unknown.get(month, 0), month)}
+    outcomes: dict[tuple[str, str], dict[str, q.CheckOutcome]] = {}
+    with warehouse.connect() as conn:
+        for chunk in client_chunks(pairs):
+            currency = {(c, m): home.contract_file(c).for_month(m).currency for c, m in chunk}
+            frame = partition_frame(conn, "raw_entry_expectations", chunk)
+            frame["hours"] = frame["hours"].map(Decimal)
+            expected = validate_raw_entries(frame, chunk, currency)
+            duplicates = rows_by_partition(conn, "cross_file_duplicates", chunk)
+            for pair in chunk:
+                outcomes[pair] = {**expected[pair],
+                                  "no_cross_file_duplicates": q.cross_file_duplicates(duplicates.get(pair, [])),
+                                  "known_clients": q.known_clients(unknown.get(pair[1], 0), pair[1])}
     yield from _report(context, warehouse, "raw_time_entries", RAW_CHECKS, outcomes)
 
 

@@ -90,16 +90,32 @@ def query(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | N
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _register_keys(conn: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]],
+                   columns: dict[str, Sequence[Any]]) -> None:
+    frame = pd.DataFrame({"client": [c for c, _ in pairs], "month": [m for _, m in pairs],
+                          **{k: list(v) for k, v in columns.items()}}, dtype=object)
+    conn.register("partition_keys", frame)
+
+
 def rows_by_partition(conn: duckdb.DuckDBPyConnection, name: str, pairs: Sequence[tuple[str, str]],
                       params: dict[str, Any] | None = None, **columns: Sequence[Any]
                       ) -> dict[tuple[str, str], list[dict]]:
     """Rows of `sql/queries/<name>.sql` run against `partition_keys` (client, month and any extra columns,
     one value per pair), grouped by (client, month)."""
-    frame = pd.DataFrame({"client": [c for c, _ in pairs], "month": [m for _, m in pairs],
-                          **{k: list(v) for k, v in columns.items()}}, dtype=object)
-    conn.register("partition_keys", frame)
+    _register_keys(conn, pairs, columns)
     grouped: dict[tuple[str, str], list[dict]] = {}
     for row in query(conn, name, params):
         grouped.setdefault((row["client"], row["month"]), []).append(row)
     conn.unregister("partition_keys")
     return grouped
+
+
+def partition_frame(conn: duckdb.DuckDBPyConnection, name: str, pairs: Sequence[tuple[str, str]],
+                    params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """`sql/queries/<name>.sql` against `partition_keys` as one DataFrame (for column-wise work such as GX;
+    DECIMAL columns come back as float, so queries cast exact values to VARCHAR)."""
+    _register_keys(conn, pairs, {})
+    try:
+        return conn.execute(sql_text(f"queries/{name}.sql"), params or {}).df()
+    finally:
+        conn.unregister("partition_keys")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -13,10 +15,13 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context
 
+from billing_assets import ingest, price
 from billing_assets.cli import main
 from billing_assets.core import quality as q
 from billing_assets.core.contract import Contract
 from billing_assets.core.model import InvoiceLine, TimeEntry
+from billing_assets.core.pricing import PricingResult
+from billing_assets.core.sources import read_folder
 from billing_assets.definitions import build_defs
 from billing_assets.partitions import client_month_key
 from resources.notify import Notifier
@@ -38,35 +43,62 @@ def failed_checks(home: Path) -> list[tuple]:
                             "ORDER BY ALL").fetchall()
 
 
-def push_alone(month: str) -> bool:
-    """A later run that materialises only the push for globex|month."""
+def push_alone(month: str, client: str = "globex") -> bool:
+    """A later run that materialises only the push for client|month."""
     job = build_defs().resolve_job_def("month_close")
     result = job.execute_in_process(instance=DagsterInstance.get(), raise_on_error=False,
                                     asset_selection=[AssetKey("quickbooks_draft_invoices")],
-                                    partition_key=client_month_key("globex", month))
+                                    partition_key=client_month_key(client, month))
     return result.success
+
+
+def first_entry_id(home: Path) -> str:
+    """The id the parser gives the first Strategy Review entry of globex (content-based, stable)."""
+    entries = [e for e in read_folder(home).entries if e.project == "Strategy Review"]
+    return entries[0].entry_id
+
+
+def break_data(home: Path, breakage: str) -> None:
+    """Real inputs a person could produce: a re-export, a typo, a wrong currency, an unknown person, a blank
+    name, a reviewer's typo in an override, a refund larger than the month's work."""
+    sheet = home / "timesheets" / "harvest_time_a.csv"
+    text = sheet.read_text()
+    if breakage == "duplicate_file":
+        shutil.copy(sheet, home / "timesheets" / "harvest_time_a_reexport.csv")
+    elif breakage == "long_day":
+        sheet.write_text(text.replace("day 1,1.40,1.40", "day 1,25.00,25.00", 1))
+    elif breakage == "currency":
+        sheet.write_text(text.replace("United States Dollar - USD", "Euro - EUR", 1))
+    elif breakage == "blank_person":
+        sheet.write_text(text.replace(",Raj,Patel,,Consultant,", ",,,,Consultant,", 1))
+    elif breakage in ("override_sow_typo", "override_work_type_typo"):
+        column = "sow_item" if breakage == "override_sow_typo" else "work_type"
+        (home / "overrides").mkdir(exist_ok=True)
+        (home / "overrides" / "review.csv").write_text(
+            f"entry_id,{column},note\n{first_entry_id(home)},{'S9' if column == 'sow_item' else 'turbo'},typo\n")
+    elif breakage == "refund_exceeds_work":
+        expenses = home / "expenses" / "harvest_expenses.csv"
+        expenses.write_text(expenses.read_text() + "2026-08-20,Globex Corporation,Strategy Review,GX-STR,Travel,"
+                            "Refund of a cancelled programme,-90000.00,Yes,No,Ops,Team,United States Dollar - USD\n")
+    else:
+        contract = home / "contracts" / "globex.yaml"
+        contract.write_text(contract.read_text().replace("default_rate: 140\n", ""))
+        sheet.write_text(text.replace(",Raj,Patel,,Consultant,", ",Zed,Nobody,,,", 1))
 
 
 @pytest.mark.parametrize("breakage, check", [
     ("duplicate_file", "no_cross_file_duplicates"),
     ("long_day", "hours_in_range"),
     ("currency", "currency_matches"),
+    ("blank_person", "required_fields"),
     ("unknown_person", "rates_present"),
+    ("override_sow_typo", "sow_items_exist"),
+    ("override_work_type_typo", "work_types_present"),
+    ("refund_exceeds_work", "total_not_negative"),
 ])
 def test_blocking_check_stops_push_until_fixed(billing_env, capsys, breakage: str, check: str) -> None:
     home = billing_env(GLOBEX)
-    sheet = home / "timesheets" / "harvest_time_a.csv"
-    original = sheet.read_text()
-    if breakage == "duplicate_file":
-        shutil.copy(sheet, home / "timesheets" / "harvest_time_a_reexport.csv")
-    elif breakage == "long_day":
-        sheet.write_text(original.replace("day 1,1.40,1.40", "day 1,25.00,25.00", 1))
-    elif breakage == "currency":
-        sheet.write_text(original.replace("United States Dollar - USD", "Euro - EUR", 1))
-    else:
-        contract = home / "contracts" / "globex.yaml"
-        contract.write_text(contract.read_text().replace("default_rate: 140\n", ""))
-        sheet.write_text(original.replace(",Raj,Patel,,Consultant,", ",Zed,Nobody,,,", 1))
+    break_data(home, breakage)
     assert main(["close", "--month", "2026-08"]) == 1
     assert ("2026-08", check) in failed_checks(home)
     assert pushes(home) == []
@@ -74,15 +106,80 @@ def test_blocking_check_stops_push_until_fixed(billing_env, capsys, breakage: st
     assert not push_alone("2026-08"), "a later push-only run must be gated too"
     assert pushes(home) == []
 
-    (home / "timesheets" / "harvest_time_a_reexport.csv").unlink(missing_ok=True)
-    sheet.write_text(original)
+    shutil.rmtree(home / "timesheets")
+    shutil.rmtree(home / "expenses")
+    shutil.copytree(GLOBEX / "timesheets", home / "timesheets")
+    shutil.copytree(GLOBEX / "expenses", home / "expenses")
     shutil.copy(GLOBEX / "contracts" / "globex.yaml", home / "contracts" / "globex.yaml")
+    (home / "overrides" / "review.csv").unlink(missing_ok=True)
     capsys.readouterr()
     assert main(["close", "--month", "2026-08"]) == 0, capsys.readouterr().out
     assert failed_checks(home) == []
     assert pushes(home) == [("globex", "2026-08", "created")]
     assert push_alone("2026-08")
     assert pushes(home) == [("globex", "2026-08", "created")], "an unchanged invoice is not pushed again"
+
+
+def _defective_row(defect: str, original: Callable) -> Callable:
+    """`tables.time_entry_row` with a defect the parser and ingest must never have."""
+    calls = []
+
+    def row(client: str, entry: TimeEntry) -> tuple:
+        calls.append(entry)
+        values = list(original(client, entry))
+        if len(calls) == 2 and defect == "date_outside_month":
+            values[6] = date(2026, 9, 1)
+        if len(calls) == 2 and defect == "duplicated_entry_id":
+            values[2] = calls[0].entry_id
+        return tuple(values)
+
+    return row
+
+
+def _defective_pricing(defect: str, original: Callable) -> Callable:
+    """`pricing.price_month` with a defect the engine must never have."""
+
+    def price(*args, **kwargs) -> PricingResult:
+        result = original(*args, **kwargs)
+        if defect == "lost_entry":
+            return replace(result, outcomes=result.outcomes[1:])
+        if defect == "total_off_by_a_cent":
+            return replace(result, totals=replace(result.totals, total=result.totals.total + D("0.01")))
+        if defect == "cap_overrun":
+            return replace(result, cap_ledger=[replace(r, charges=r.charges + D("100000"))
+                                               for r in result.cap_ledger])
+        raise AssertionError(defect)
+
+    return price
+
+
+@pytest.mark.parametrize("defect, check, case, client", [
+    ("date_outside_month", "dates_in_month", GLOBEX, "globex"),
+    ("duplicated_entry_id", "unique_entry_ids", GLOBEX, "globex"),
+    ("lost_entry", "hours_reconcile", GLOBEX, "globex"),
+    ("total_off_by_a_cent", "total_equals_lines", GLOBEX, "globex"),
+    ("cap_overrun", "caps_respected", GOLDEN / "03_caps_tiers_fixed_fee", "initech"),
+])
+def test_engine_defects_stop_the_push_until_fixed(billing_env, capsys, defect: str, check: str, case: Path,
+                                                  client: str) -> None:
+    """Checks of invariants the engine keeps by construction (entries are partitioned by date, ids are
+    content hashes, pricing reconciles): a defect injected into the real pipeline is caught and gated."""
+    home = billing_env(case)
+    with pytest.MonkeyPatch.context() as patch:
+        if check in ("dates_in_month", "unique_entry_ids"):
+            patch.setattr(ingest, "time_entry_row", _defective_row(defect, ingest.time_entry_row))
+        else:
+            patch.setattr(price, "price_month", _defective_pricing(defect, price.price_month))
+        assert main(["close", "--month", "2026-08"]) == 1
+        assert ("2026-08", check) in failed_checks(home)
+        assert pushes(home) == []
+        assert not push_alone("2026-08", client), "a later push-only run must be gated too"
+        assert pushes(home) == []
+
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-08"]) == 0, capsys.readouterr().out
+    assert failed_checks(home) == []
+    assert pushes(home) == [(client, "2026-08", "created")]
 
 
 def test_push_alone_refuses_an_invoice_the_checks_have_not_seen(billing_env) -> None:
@@ -95,20 +192,9 @@ def test_push_alone_refuses_an_invoice_the_checks_have_not_seen(billing_env) -> 
     assert not (home / "outbox" / "2026-08" / "globex.json").exists()
 
 
-def _entry(row: int, hours: str, file: str = "a.csv", day: date = date(2026, 8, 3), currency: str = "") -> TimeEntry:
-    return TimeEntry(f"h{row}", "harvest_csv", file, row, day, "Acme", "P", "", "T", "n", D(hours), True, "A B",
-                     currency=currency)
-
-
 def test_pure_blocking_checks_catch_what_the_engine_should_never_produce() -> None:
     contract = Contract.model_validate({"client": "acme", "name": "Acme", "currency": "USD", "caps": [
         {"name": "NTE", "period": "month", "amount": D("100")}]})
-    assert not q.dates_in_month([_entry(1, "1", day=date(2026, 9, 1))], "2026-08").passed
-    assert not q.unique_entry_ids([_entry(1, "1"), _entry(1, "2")]).passed
-    assert not q.hours_in_range([_entry(1, "0")]).passed
-    assert q.hours_in_range([_entry(1, "24")]).passed
-    assert not q.currency_matches([_entry(1, "1", currency="Euro - EUR")], contract).passed
-    assert q.currency_matches([_entry(1, "1", currency="United States Dollar - USD")], contract).passed
     assert not q.hours_reconcile(D("10"), [{"outcome": "priced", "source_hours": D("9.5")}]).passed
     assert q.hours_reconcile(D("10"), [{"outcome": "priced", "source_hours": D("9.5")},
                                        {"outcome": "held", "source_hours": D("0.5")}]).passed

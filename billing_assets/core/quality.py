@@ -5,14 +5,14 @@ Each function returns CheckOutcome(passed, message, metadata); blocking checks s
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from billing_assets.core.contract import Contract
-from billing_assets.core.model import InvoiceLine, TimeEntry
+from billing_assets.core.model import InvoiceLine
 
 ZERO = Decimal(0)
 
@@ -32,52 +32,20 @@ def fail(message: str, **metadata) -> CheckOutcome:
     return CheckOutcome(False, message, metadata)
 
 
-def _listing(items: Sequence[str], limit: int = 5) -> str:
+def listing(items: Sequence[str], limit: int = 5) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
 
 
 # --- raw time entries ---------------------------------------------------------------------------------
 
-def required_fields(entries: Sequence[TimeEntry]) -> CheckOutcome:
-    bad = [f"{e.source_file}:{e.source_row}" for e in entries if not e.person or not e.client_name]
-    return fail(f"{len(bad)} entries without a person or client: {_listing(bad)}", rows=len(bad)) if bad \
-        else ok("every entry has a date, client, person and hours", entries=len(entries))
-
-
-def dates_in_month(entries: Sequence[TimeEntry], month: str) -> CheckOutcome:
-    bad = [f"{e.source_file}:{e.source_row} ({e.date})" for e in entries if e.month != month]
-    return fail(f"{len(bad)} entries dated outside {month}: {_listing(bad)}", rows=len(bad)) if bad \
-        else ok(f"all entries dated in {month}")
-
-
-def hours_in_range(entries: Sequence[TimeEntry]) -> CheckOutcome:
-    bad = [f"{e.source_file}:{e.source_row} ({e.hours} h)" for e in entries if not ZERO < e.hours <= 24]
-    return fail(f"{len(bad)} entries with hours outside (0, 24]: {_listing(bad)}", rows=len(bad)) if bad \
-        else ok("all entries have hours in (0, 24]", max_hours=float(max((e.hours for e in entries), default=0)))
-
-
-def unique_entry_ids(entries: Sequence[TimeEntry]) -> CheckOutcome:
-    dupes = [i for i, n in Counter(e.entry_id for e in entries).items() if n > 1]
-    return fail(f"{len(dupes)} duplicated entry ids: {_listing(dupes)}", duplicates=len(dupes)) if dupes \
-        else ok("entry ids are unique")
-
-
-def no_cross_file_duplicates(entries: Sequence[TimeEntry]) -> CheckOutcome:
-    """The same row (date, project, task, notes, hours, person) in two export files would bill twice."""
-    files: dict[tuple, set[str]] = defaultdict(set)
-    for e in entries:
-        files[(e.date, e.client_name, e.project, e.project_code, e.task, e.notes, e.hours, e.person)].add(e.source_file)
-    dupes = [f"{k[0]} {k[7]} {k[6]} h in {sorted(v)}" for k, v in files.items() if len(v) > 1]
-    return fail(f"{len(dupes)} rows appear in more than one export file: {_listing(dupes, 3)}",
+def cross_file_duplicates(rows: Sequence[dict]) -> CheckOutcome:
+    """Rows (date, client, project, task, notes, hours, person) found in two or more export files would bill
+    twice; `rows` are the duplicated groups of one client-month (sql/queries/cross_file_duplicates.sql)."""
+    dupes = [f"{r['entry_date']} {r['person']} {Decimal(r['hours']).normalize():f} h in {list(r['files'])}"
+             for r in rows]
+    return fail(f"{len(dupes)} rows appear in more than one export file: {listing(dupes, 3)}",
                 duplicates=len(dupes)) if dupes else ok("no row is duplicated across export files")
-
-
-def currency_matches(entries: Sequence[TimeEntry], contract: Contract) -> CheckOutcome:
-    """Harvest writes e.g. "United States Dollar - USD"; the code must be the contract's currency."""
-    bad = sorted({e.currency for e in entries if e.currency and not e.currency.strip().endswith(contract.currency)})
-    return fail(f"export currency {bad} differs from the contract's {contract.currency}") if bad \
-        else ok(f"currency {contract.currency}")
 
 
 def known_clients(unknown_rows: int, month: str) -> CheckOutcome:
@@ -89,14 +57,14 @@ def known_clients(unknown_rows: int, month: str) -> CheckOutcome:
 
 def work_types_present(rows: Sequence[dict], contract: Contract) -> CheckOutcome:
     bad = [r["entry_id"] for r in rows if r["work_type"] not in contract.work_type_names]
-    return fail(f"{len(bad)} entries without a known work type: {_listing(bad)}") if bad \
+    return fail(f"{len(bad)} entries without a known work type: {listing(bad)}") if bad \
         else ok("every entry has a work type")
 
 
 def sow_items_exist(rows: Sequence[dict], contract: Contract) -> CheckOutcome:
     ids = contract.sow_item_ids
     bad = [f"{r['entry_id']}={r['sow_item']}" for r in rows if r["sow_item"] is not None and r["sow_item"] not in ids]
-    return fail(f"{len(bad)} entries name a SOW item the contract lacks: {_listing(bad)}") if bad \
+    return fail(f"{len(bad)} entries name a SOW item the contract lacks: {listing(bad)}") if bad \
         else ok("every SOW item exists in the contract")
 
 
@@ -141,7 +109,7 @@ def caps_respected(contract: Contract, cap_rows: Sequence[dict]) -> CheckOutcome
 
 def rates_present(outcomes: Sequence[dict]) -> CheckOutcome:
     bad = [o["entry_id"] for o in outcomes if "no_rate" in o["reason"].split(",")]
-    return fail(f"{len(bad)} entries have no rate (person/role missing from the contract): {_listing(bad)}") \
+    return fail(f"{len(bad)} entries have no rate (person/role missing from the contract): {listing(bad)}") \
         if bad else ok("every billed person has a rate")
 
 
@@ -164,7 +132,7 @@ def outside_trailing_range(name: str, value: Decimal, history: Sequence[Decimal]
 
 def new_people(people: set[str], earlier_people: set[str], has_history: bool) -> CheckOutcome:
     new = sorted(people - earlier_people) if has_history else []
-    return fail(f"new people billing this client: {_listing(new)}", people=len(new)) if new \
+    return fail(f"new people billing this client: {listing(new)}", people=len(new)) if new \
         else ok("no new people")
 
 
@@ -172,7 +140,7 @@ def rate_changes(current: dict[tuple[str, str], Decimal], previous: dict[tuple[s
     changed = [f"{person} on {project}: {previous[(person, project)]} -> {rate}"
                for (person, project), rate in sorted(current.items())
                if (person, project) in previous and previous[(person, project)] != rate]
-    return fail(f"rates changed since last month: {_listing(changed)}", changes=len(changed)) if changed \
+    return fail(f"rates changed since last month: {listing(changed)}", changes=len(changed)) if changed \
         else ok("rates as last month")
 
 
