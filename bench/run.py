@@ -568,7 +568,7 @@ COST_CATEGORIES = (
     ("DuckDB reads into Python: resources/warehouse.py query() (fetchall, one dict per row)",
      r"(^|\.)query(\.<locals>\.<listcomp>)? \(resources/warehouse"),
     ("DuckDB writes: resources/warehouse.py replace_partitions / staged_frame / append_rows",
-     r"(replace_partitions|staged_frame|_cell|append_rows)\b.*\(resources/warehouse"),
+     r"(replace_partitions|staged_frame|append_rows)\b.*\(resources/warehouse"),
     ("export parsing: billing_assets/core/sources.py read_folder", r"read_folder \(billing_assets/core/sources"),
     ("row -> object conversions (tables.py *_from_row / *_row, price.py _pricing_entries)",
      r"(time_entry_from_row|expense_from_row|_pricing_entries|line_from_row|classification_row|time_entry_row) \("),

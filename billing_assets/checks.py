@@ -24,7 +24,6 @@ from billing_assets.classify import classified_time_entries
 from billing_assets.common import client_chunks, run_partitions
 from billing_assets.core import quality as q
 from billing_assets.core.months import add_months, first_day
-from billing_assets.core.pricing import PricingEntry
 from billing_assets.core.rates import base_rate, resolve_role
 from billing_assets.expectations import validate_raw_entries
 from billing_assets.ingest import raw_time_entries
@@ -167,12 +166,12 @@ def classified_entry_checks(context: AssetCheckExecutionContext, home: BillingHo
     """Every entry has a known work type; SOW ids exist in the contract; share of hours held (warning)."""
     pairs = run_partitions(context.op_execution_context)
     outcomes = {}
-    for (client, month), found in _chunked_rows(warehouse, pairs, "classified_entries"):
+    for (client, month), found in _chunked_rows(warehouse, pairs, "classified_groups"):
         contract = home.contract_file(client).for_month(month)
-        rows = found["classified_entries"]
-        outcomes[(client, month)] = {"work_types_present": q.work_types_present(rows, contract),
-                                     "sow_items_exist": q.sow_items_exist(rows, contract),
-                                     "held_share": q.held_share(rows, MAX_HELD_SHARE)}
+        groups = found["classified_groups"]
+        outcomes[(client, month)] = {"work_types_present": q.work_types_present(groups, contract),
+                                     "sow_items_exist": q.sow_items_exist(groups, contract),
+                                     "held_share": q.held_share(groups, MAX_HELD_SHARE)}
     yield from _report(context, warehouse, "classified_time_entries", CLASSIFIED_CHECKS, outcomes)
 
 
@@ -185,27 +184,26 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
     pairs = run_partitions(context.op_execution_context)
     outcomes, subjects = {}, {}
     for (client, month), found in _chunked_rows(warehouse, pairs, "priced_check_inputs", "line_rows", "cap_rows",
-                                                "outcome_rows", "trailing_invoices", "earlier_people",
-                                                "classified_entries", "adjustment_rows"):
+                                                "outcome_totals", "no_rate_outcomes", "trailing_invoices",
+                                                "earlier_people", "people_projects", "adjustment_rows"):
         head = found["priced_check_inputs"][0]
         subjects[(client, month)] = head["content_hash"]
         contract = home.contract_file(client).for_month(month)
         history, earlier = found["trailing_invoices"], found["earlier_people"]
-        outcome_rows = found["outcome_rows"]
         outcomes[(client, month)] = {
-            "hours_reconcile": q.hours_reconcile(Decimal(head["source_hours"]), outcome_rows),
+            "hours_reconcile": q.hours_reconcile(Decimal(head["source_hours"]), found["outcome_totals"]),
             "total_equals_lines": q.total_equals_lines(Decimal(head["total"]),
                                                        [line_from_row(r) for r in found["line_rows"]]),
             "caps_respected": q.caps_respected(contract, found["cap_rows"]),
-            "rates_present": q.rates_present(outcome_rows),
+            "rates_present": q.rates_present(found["no_rate_outcomes"]),
             "total_not_negative": q.total_not_negative(Decimal(head["total"])),
             "total_in_trailing_range": q.outside_trailing_range(
                 "invoice total", Decimal(head["total"]), [Decimal(h["total"]) for h in history], ANOMALY_FACTOR),
             "hours_in_trailing_range": q.outside_trailing_range(
                 "hours billed", Decimal(head["hours_billed"]), [Decimal(h["hours_billed"]) for h in history],
                 ANOMALY_FACTOR),
-            "new_people": _new_people(earlier, found["classified_entries"]),
-            "rate_changes": _rate_changes(home, client, month, found["classified_entries"], earlier),
+            "new_people": _new_people(earlier, found["people_projects"]),
+            "rate_changes": _rate_changes(home, client, month, found["people_projects"], earlier),
             "retainer_burn_before_20th": q.retainer_burn(contract, Decimal(head["covered_before_20th"]),
                                                          first_day(month)),
             "late_changes_carried": q.late_changes(found["adjustment_rows"]),
@@ -213,14 +211,15 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
     yield from _report(context, warehouse, "priced_line_items", PRICED_CHECKS, outcomes, subjects)
 
 
-def _new_people(earlier: list[dict], entries: list[dict]) -> q.CheckOutcome:
-    people = {r["person"] for r in entries if r["billable"]}
+def _new_people(earlier: list[dict], worked: list[dict]) -> q.CheckOutcome:
+    people = {r["person"] for r in worked if r["billable"]}
     return q.new_people(people, {r["person"] for r in earlier}, bool(earlier))
 
 
-def _rate_changes(home: BillingHome, client: str, month: str, entries: list[dict],
+def _rate_changes(home: BillingHome, client: str, month: str, worked: list[dict],
                   earlier: list[dict]) -> q.CheckOutcome:
-    """Base rate of each (person, project) billed this month vs what the contract gave last month."""
+    """Base rate of each (person, project) billed this month vs what the contract gave last month; `worked`
+    has one row per (person, project, roles column) in order of first entry (the first decides the role)."""
     previous_month = add_months(month, -1)
     last = {(r["person"], r["project"]) for r in earlier if r["earlier_month"] == previous_month}
     if not last:
@@ -228,14 +227,14 @@ def _rate_changes(home: BillingHome, client: str, month: str, entries: list[dict
     now_contract = home.contract_file(client).for_month(month)
     then_contract = home.contract_file(client).for_month(previous_month)
     current, previous = {}, {}
-    for e in (PricingEntry(r["entry_id"], r["project"], r["person"], r["roles"], Decimal(r["hours"]), r["work_type"],
-                           r["sow_item"]) for r in entries):
-        key = (e.person, e.project)
+    for r in worked:
+        key = (r["person"], r["project"])
         if key not in last or key in current:
             continue
-        rate_now = base_rate(now_contract, e.person, e.project, resolve_role(now_contract, e.person, e.roles_column))
-        rate_then = base_rate(then_contract, e.person, e.project,
-                              resolve_role(then_contract, e.person, e.roles_column))
+        rate_now = base_rate(now_contract, r["person"], r["project"],
+                             resolve_role(now_contract, r["person"], r["roles"]))
+        rate_then = base_rate(then_contract, r["person"], r["project"],
+                              resolve_role(then_contract, r["person"], r["roles"]))
         if rate_now is not None and rate_then is not None:
             current[key], previous[key] = rate_now, rate_then
     return q.rate_changes(current, previous)

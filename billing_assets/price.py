@@ -122,7 +122,7 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
     with warehouse.connect() as conn:
         for chunk in client_chunks(pairs):
             tables: dict[str, list] = defaultdict(list)
-            entries = rows_by_partition(conn, "classified_entries", chunk)
+            entries = rows_by_partition(conn, "pricing_entries", chunk)
             expenses = rows_by_partition(conn, "raw_expenses", chunk)
             priors = _prior_states(conn, chunk)
             adjustment_rows = rows_by_partition(conn, "adjustment_inputs", chunk)

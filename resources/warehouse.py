@@ -20,16 +20,14 @@ def sql_text(name: str) -> str:
     return importlib_resources.files("billing_sql").joinpath(name).read_text(encoding="utf-8")
 
 
-def _cell(value: Any) -> Any:
-    """Stage values as text where DuckDB must not go through a float (Decimal), else as they are."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return value
-
-
 def staged_frame(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
-    """A DataFrame of object columns (exact decimals as text) for `INSERT ... SELECT ... FROM staged`."""
-    data = {col: pd.Series([_cell(row[i]) for row in rows], dtype=object) for i, col in enumerate(columns)}
+    """A DataFrame of object columns for `INSERT ... SELECT ... FROM staged`; Decimal values are staged as text
+    so that DuckDB never takes them through a float."""
+    data = {}
+    for name, values in zip(columns, zip(*rows, strict=True) if rows else [()] * len(columns), strict=True):
+        if any(type(v) is Decimal for v in values):
+            values = [format(v, "f") if type(v) is Decimal else v for v in values]
+        data[name] = pd.Series(values, dtype=object)
     return pd.DataFrame(data, columns=list(columns))
 
 

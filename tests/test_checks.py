@@ -205,8 +205,18 @@ def test_pure_blocking_checks_catch_what_the_engine_should_never_produce() -> No
     assert q.caps_respected(contract, [{"cap_name": "NTE", "charges": D("150"), "adjustment": D("-50"),
                                         "billed_to_date": D("100")}]).passed
     assert not q.total_not_negative(D("-0.01")).passed
-    assert not q.work_types_present([{"entry_id": "h1", "work_type": "turbo"}], contract).passed
-    assert not q.sow_items_exist([{"entry_id": "h1", "sow_item": "S9"}], contract).passed
+    turbo = {"work_type": "turbo", "sow_item": None, "held": False, "entries": 3, "hours": D("4.5"),
+             "entry_ids": ["h1", "h2", "h3"]}
+    outcome = q.work_types_present([turbo], contract)
+    assert (outcome.passed, outcome.message) == (False, "3 entries without a known work type: h1=turbo, h2=turbo, "
+                                                        "h3=turbo")
+    outcome = q.sow_items_exist([turbo | {"work_type": "standard", "sow_item": "S9"}], contract)
+    assert (outcome.passed, outcome.message) == (False, "3 entries name a SOW item the contract lacks: h1=S9, "
+                                                        "h2=S9, h3=S9")
+    assert q.work_types_present([turbo | {"work_type": "standard"}], contract).passed
+    outcome = q.held_share([turbo | {"work_type": "standard", "hours": D("1")},
+                            turbo | {"work_type": "standard", "held": True, "hours": D("3")}], 0.2)
+    assert (outcome.passed, outcome.message) == (False, "75.0% of hours held for review (3 of 4 h)")
 
 
 def test_anomaly_warnings_fire_on_crafted_history_and_stay_quiet_otherwise() -> None:

@@ -55,30 +55,37 @@ def known_clients(unknown_rows: int, month: str) -> CheckOutcome:
 
 # --- classified entries -------------------------------------------------------------------------------
 
-def work_types_present(rows: Sequence[dict], contract: Contract) -> CheckOutcome:
-    bad = [r["entry_id"] for r in rows if r["work_type"] not in contract.work_type_names]
-    return fail(f"{len(bad)} entries without a known work type: {listing(bad)}") if bad \
+def work_types_present(groups: Sequence[dict], contract: Contract) -> CheckOutcome:
+    """`groups`: the client-month's entries grouped by (work_type, sow_item, held) with `entries` and
+    `entry_ids` (the first few), as sql/queries/classified_groups.sql returns them."""
+    bad = [g for g in groups if g["work_type"] not in contract.work_type_names]
+    count = sum(g["entries"] for g in bad)
+    names = [f"{i}={g['work_type']}" for g in bad for i in g["entry_ids"]]
+    return fail(f"{count} entries without a known work type: {listing(names)}", entries=count) if bad \
         else ok("every entry has a work type")
 
 
-def sow_items_exist(rows: Sequence[dict], contract: Contract) -> CheckOutcome:
+def sow_items_exist(groups: Sequence[dict], contract: Contract) -> CheckOutcome:
     ids = contract.sow_item_ids
-    bad = [f"{r['entry_id']}={r['sow_item']}" for r in rows if r["sow_item"] is not None and r["sow_item"] not in ids]
-    return fail(f"{len(bad)} entries name a SOW item the contract lacks: {listing(bad)}") if bad \
+    bad = [g for g in groups if g["sow_item"] is not None and g["sow_item"] not in ids]
+    count = sum(g["entries"] for g in bad)
+    names = [f"{i}={g['sow_item']}" for g in bad for i in g["entry_ids"]]
+    return fail(f"{count} entries name a SOW item the contract lacks: {listing(names)}", entries=count) if bad \
         else ok("every SOW item exists in the contract")
 
 
-def held_share(rows: Sequence[dict], max_share: float) -> CheckOutcome:
-    hours = sum((Decimal(r["hours"]) for r in rows), ZERO)
-    held = sum((Decimal(r["hours"]) for r in rows if r["held"]), ZERO)
+def held_share(groups: Sequence[dict], max_share: float) -> CheckOutcome:
+    hours = sum((Decimal(g["hours"]) for g in groups), ZERO)
+    held = sum((Decimal(g["hours"]) for g in groups if g["held"]), ZERO)
     share = float(held / hours) if hours else 0.0
-    message = f"{share:.1%} of hours held for review ({held} of {hours} h)"
+    message = f"{share:.1%} of hours held for review ({held.normalize():f} of {hours.normalize():f} h)"
     return (ok if share <= max_share else fail)(message, held_hours=float(held), share=round(share, 4))
 
 
 # --- priced -------------------------------------------------------------------------------------------
 
 def hours_reconcile(source_hours: Decimal, outcomes: Sequence[dict]) -> CheckOutcome:
+    """`outcomes`: rows with `outcome` and `source_hours` (per entry, or summed per outcome)."""
     by = defaultdict(lambda: ZERO)
     for o in outcomes:
         by[o["outcome"]] += Decimal(o["source_hours"])

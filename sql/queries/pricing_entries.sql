@@ -1,6 +1,6 @@
--- Raw entries with their classification, for the client-months in `partition_keys`, in processing order.
-SELECT r.*, c.work_type, c.sow_item, c.confidence, c.method, c.review_reasons, c.suggested_sow_item, c.action,
-       c.rationale, c.held
+-- What pricing reads of each classified entry, for the client-months in `partition_keys`, in processing order.
+SELECT r.client, r.month, r.entry_id, r.project, r.person, r.roles, r.hours, c.work_type, c.sow_item, c.held,
+       c.action, c.review_reasons
 FROM raw_time_entries AS r
 JOIN partition_keys AS k ON k.client = r.client AND k.month = r.month
 JOIN classified_time_entries AS c ON c.client = r.client AND c.month = r.month AND c.entry_id = r.entry_id
