@@ -264,3 +264,61 @@ def test_alert_sensor_notifies_each_failing_evaluation_once(billing_env, tmp_pat
     again = build_sensor_context(instance=instance, resources={"notifier": notifier}, cursor=cursor)
     check_failure_alerts(again)
     assert len(log.read_text().splitlines()) == failing, "no evaluation is notified twice"
+
+
+ANOMALY_CONTRACT = """client: acme
+name: Acme Studio
+currency: USD
+roles:
+  principal: 300
+  designer: 160
+people:
+  Maya Chen: principal
+  Omar Haddad: designer
+  Ines Berg: designer
+retainer:
+  monthly_fee: 5000
+  included_hours: 40
+"""
+HARVEST_HEADER = ("Date,Client,Project,Project Code,Task,Notes,Hours,Hours Rounded,Billable?,Invoiced?,Approved?,"
+                  "First Name,Last Name,Employee Id,Roles,Employee?,Billable Rate,Billable Amount,Cost Rate,"
+                  "Cost Amount,Currency,External Reference URL")
+
+
+def _harvest_rows(month: str, people: list[str], days: list[int], hours: str) -> list[str]:
+    return [f"{month}-{day:02d},Acme Studio,Brand,AC-BR,Design,Work on {month} day {day},{hours},{hours},Yes,No,"
+            f"Yes,{person.replace(' ', ',')},,,Yes,,,,,United States Dollar - USD,"
+            for person in people for day in days]
+
+
+@pytest.mark.parametrize("september, fired", [
+    ("normal", set()),
+    ("crafted", {"total_in_trailing_range", "hours_in_trailing_range", "new_people", "rate_changes",
+                 "retainer_burn_before_20th"}),
+])
+def test_anomaly_warnings_in_the_pipeline(billing_env, september: str, fired: set[str]) -> None:
+    """Three normal months (30 h spread over the month by the same two people), then a September that is
+    either the same again (no warning) or crafted: a new person, a rate amendment, four times the hours, most
+    of them before the 20th (every anomaly warning fires; none of them blocks the invoice)."""
+    home = billing_env()
+    contract = ANOMALY_CONTRACT
+    rows = [row for month in ("2026-06", "2026-07", "2026-08")
+            for row in _harvest_rows(month, ["Maya Chen", "Omar Haddad"], [2, 6, 10, 14, 18, 22, 26], "2.14")]
+    if september == "normal":
+        rows += _harvest_rows("2026-09", ["Maya Chen", "Omar Haddad"], [2, 6, 10, 14, 18, 22, 26], "2.14")
+    else:
+        contract += "amendments:\n- effective_from: 2026-09\n  roles:\n    designer: 175\n"
+        rows += _harvest_rows("2026-09", ["Maya Chen", "Omar Haddad", "Ines Berg"], list(range(1, 20)), "2.00")
+    (home / "contracts" / "acme.yaml").write_text(contract)
+    (home / "timesheets" / "harvest.csv").write_text("\n".join([HARVEST_HEADER, *rows]) + "\n")
+
+    assert main(["close", "--month", "2026-06..2026-09"]) == 0
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        results = conn.execute("SELECT month, check_name, passed, blocking FROM check_results "
+                               "WHERE asset = 'priced_line_items'").fetchall()
+    warnings = {"total_in_trailing_range", "hours_in_trailing_range", "new_people", "rate_changes",
+                "retainer_burn_before_20th"}
+    assert {name for month, name, passed, _ in results if not passed} == fired
+    assert all(month == "2026-09" for month, _, passed, _ in results if not passed)
+    assert {name for _, name, _, blocking in results if not blocking} >= warnings
+    assert pushes(home) == [("acme", m, "created") for m in ("2026-06", "2026-07", "2026-08", "2026-09")]
