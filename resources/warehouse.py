@@ -11,7 +11,10 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from dagster import InitResourceContext
+from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 
 @cache
@@ -35,16 +38,48 @@ _SCHEMA_READY: set[str] = set()
 
 
 class Warehouse(DuckDBResource):
-    """The billing DuckDB file. Every write replaces whole client-months in one transaction."""
+    """The billing DuckDB file. Every write replaces whole client-months in one transaction.
+
+    During a Dagster run the resource opens the file once (opening costs about 30 ms, and a run's steps and
+    checks connect a dozen times) and hands out cursors of that connection; the file is released when the run
+    ends, so other processes can open it between runs. Outside a run each `connect()` opens and closes it."""
+
+    _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        # the same wait for a lock held by another process as DuckDBResource.get_connection
+        self._run_connection = backoff(fn=self._open, retry_on=(RuntimeError, duckdb.IOException), max_retries=10)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._run_connection is not None:
+            self._run_connection.close()
+            self._run_connection = None
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own (the file opened once more) with the schema in place."""
+        conn = duckdb.connect(self.database, config={"custom_user_agent": "dagster", **self.connection_config})
+        self._ensure_schema(conn)
+        return conn
+
+    def _ensure_schema(self, conn: duckdb.DuckDBPyConnection) -> None:
+        if self.database not in _SCHEMA_READY:
+            conn.execute(sql_text("schema/tables.sql"))
+            _SCHEMA_READY.add(self.database)
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection with the schema in place (created once per process and file)."""
+        """A connection with the schema in place: a cursor of the run's connection inside a run, else a new one
+        (created once per process and file)."""
+        if self._run_connection is not None:
+            cursor = self._run_connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+            return
         with self.get_connection() as conn:
             try:  # DuckDBResource does not close the connection when the body raises
-                if self.database not in _SCHEMA_READY:
-                    conn.execute(sql_text("schema/tables.sql"))
-                    _SCHEMA_READY.add(self.database)
+                self._ensure_schema(conn)
                 yield conn
             finally:
                 conn.close()
