@@ -164,10 +164,10 @@ def test_sensor_status_and_interval_follow_the_environment(monkeypatch: pytest.M
 
 
 def test_sensor_skips_when_the_source_is_csv(tmp_path: Path) -> None:
-    context = build_sensor_context(cursor="2026-11-01T12:00:00Z", resources={
-        "time_source": TimeSource(kind="csv", home=str(tmp_path)), "home": BillingHome(path=str(tmp_path)),
-        "warehouse": Warehouse(database=str(tmp_path / "billing.duckdb"))})
-    result = late_time_entries(context)
+    with build_sensor_context(cursor="2026-11-01T12:00:00Z", resources={
+            "time_source": TimeSource(kind="csv", home=str(tmp_path)), "home": BillingHome(path=str(tmp_path)),
+            "warehouse": Warehouse(database=str(tmp_path / "billing.duckdb"))}) as context:
+        result = late_time_entries(context)
     assert isinstance(result, SensorResult) and not result.run_requests
     assert "not harvest" in result.skip_reason.skip_message and result.cursor == "2026-11-01T12:00:00Z"
 
@@ -195,7 +195,8 @@ def test_first_evaluation_looks_back_registers_clients_and_skips_unknown_and_ope
                                                harvest_base_url=harvest.base_url),
                      "home": BillingHome(path=str(tmp_path)),
                      "warehouse": Warehouse(database=str(tmp_path / "billing.duckdb"))}
-        result = late_time_entries(build_sensor_context(instance=instance, resources=resources))
+        with build_sensor_context(instance=instance, resources=resources) as context:
+            result = late_time_entries(context)
         since = parse_stamp(harvest.requests[-1].query["updated_since"])
     assert timedelta(days=34) < now - since <= timedelta(days=36)
     assert [split_key(r.partition_key) for r in result.run_requests] == [("globex", MONTH)]
@@ -253,7 +254,8 @@ def harvest_home(billing_env, monkeypatch: pytest.MonkeyPatch, harvest: HarvestE
 
 def tick(instance: DagsterInstance, cursor: str) -> SensorResult:
     resources = {k: v for k, v in build_resources().items() if k in ("time_source", "home", "warehouse")}
-    result = late_time_entries(build_sensor_context(instance=instance, cursor=cursor, resources=resources))
+    with build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
+        result = late_time_entries(context)
     assert isinstance(result, SensorResult)
     return result
 
