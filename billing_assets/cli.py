@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from billing_assets import warm_server
+from billing_assets import warm
 from billing_assets.core.months import month_index, month_range
 from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home
 
@@ -115,7 +115,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_server(args: argparse.Namespace) -> int:
-    return warm_server.server_command(args.action, args.idle_timeout, args.foreground)
+    return warm.server_command(args.action, args.idle_timeout, args.foreground)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    code = warm_server.run_warm(argv)  # the same command in a warm server's fresh fork, if one is running
+    code = warm.run_warm(argv)  # the same command in a warm server's fresh fork, if one is running
     if code is not None:
         return code
     warnings.filterwarnings("ignore", message=r".*(is currently in (beta|preview)|PreviewWarning|BetaWarning).*")
@@ -159,9 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         code = args.func(args)
     except SystemExit:
-        warm_server.after_cold(argv)
+        warm.after_cold(argv)
         raise
-    warm_server.after_cold(argv)  # no server answered: start one in the background for the next command
+    warm.after_cold(argv)  # no server answered: start one in the background for the next command
     return code
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from billing_assets import warm_server
+from billing_assets.warm import paths as warm_paths
+from billing_assets.warm import protocol as warm_protocol
 from tests.conftest import GOLDEN, REPO
 
 BILLING = [sys.executable, "-c", "import sys; from billing_assets.cli import main; sys.exit(main())"]
@@ -61,7 +62,7 @@ def _lock_pid(lock: Path) -> int | None:
 
 
 def _held(lock: Path) -> bool:
-    return warm_server._lock_held(lock)
+    return warm_paths._lock_held(lock)
 
 
 def _wait_until(predicate, seconds: float) -> bool:
@@ -99,15 +100,15 @@ def _started(process: subprocess.Popen) -> str:
     return out
 
 
-def _paths(server_dir: Path, root: Path = REPO) -> warm_server.Paths:
-    return warm_server.Paths(server_dir, warm_server.server_key(root))
+def _paths(server_dir: Path, root: Path = REPO) -> warm_paths.Paths:
+    return warm_paths.Paths(server_dir, warm_paths.server_key(root))
 
 
-def _status(paths: warm_server.Paths) -> dict | None:
-    return warm_server.request(paths, {"op": "status"})
+def _status(paths: warm_paths.Paths) -> dict | None:
+    return warm_protocol.request(paths, {"op": "status"})
 
 
-def _running(paths: warm_server.Paths) -> dict:
+def _running(paths: warm_paths.Paths) -> dict:
     """What the server runs, once it runs something."""
     assert _wait_until(lambda: _status(paths)["running"] is not None, 20)
     return _status(paths)["running"]
@@ -212,7 +213,7 @@ def test_stale_code_version_makes_the_server_exit_and_the_client_run_cold(tmp_pa
     home = _home(tmp_path, "home", CASE_A)
     env = _env(server_dir, home, PYTHONPATH=str(checkout))
     _started(_start(env))
-    assert _status(paths)["code_version"] == warm_server.code_version(checkout)
+    assert _status(paths)["code_version"] == warm_paths.code_version(checkout)
 
     changed = checkout / "billing_assets" / "settings.py"
     os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 1_000_000_000))
