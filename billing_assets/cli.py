@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from billing_assets import warm
+from billing_assets import gx_worker, warm
 from billing_assets.core.months import month_index, month_range
 from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home
 
@@ -48,6 +48,7 @@ def prepare_environment(home: Path | None = None) -> None:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
+    gx_worker.start()  # imports Great Expectations on the other core while this process starts up
     if args.push:
         os.environ["BILLING_PUSH"] = args.push
     prepare_environment()
@@ -74,6 +75,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     home = Path(args.home or os.environ.get("BILLING_HOME") or "demo_home").resolve()
     from billing_assets.demo import write_demo_home
 
+    gx_worker.start()
     write_demo_home(home)
     print(f"demo billing home written to {home}")
     prepare_environment(home)

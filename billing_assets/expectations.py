@@ -12,6 +12,7 @@ import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +71,12 @@ def _batch_definition() -> Any:
     """An ephemeral GX context with one pandas dataframe asset; built once per process."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
+    import tqdm
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    # GX still creates (disabled) tqdm bars, and tqdm's first bar starts a monitor thread: a thread would make
+    # forking unsafe (the warm server forks after warm_up) and is not needed without visible bars.
+    tqdm.tqdm.monitor_interval = 0
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -92,7 +98,18 @@ def raw_entry_suite() -> Any:
     return gx.ExpectationSuite(name="raw_time_entries", expectations=expectations)
 
 
-def validate_raw_entries(frame: pd.DataFrame, pairs: Sequence[tuple[str, str]],
+def warm_up() -> None:
+    """Build the context and suite and validate one row, so that GX's lazy set-up is done before real work."""
+    import pandas as pd
+
+    pair = ("warm-up", "2026-01")
+    frame = pd.DataFrame([{"client": pair[0], "month": pair[1], "source_file": "", "source_row": 0, "entry_id": "",
+                           "person": "x", "client_name": "x", "entry_month": pair[1], "hours": Decimal(1),
+                           "currency_code": None}])
+    validate_in_process(frame, [pair], {pair: "USD"})
+
+
+def validate_in_process(frame: pd.DataFrame, pairs: Sequence[tuple[str, str]],
                          contract_currency: dict[tuple[str, str], str]) -> dict[Pair, dict[str, CheckOutcome]]:
     """Validate one chunk's raw entries with GX; one CheckOutcome per (client, month) and check name.
 
@@ -108,12 +125,21 @@ def validate_raw_entries(frame: pd.DataFrame, pairs: Sequence[tuple[str, str]],
             "partial_unexpected_count": 0, "return_unexpected_index_query": False})
         for outcome in result.results:
             spec = RAW_EXPECTATIONS[outcome.expectation_config.meta["spec"]]
-            if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-                raise RuntimeError(f"GX expectation {spec.kind} for {spec.check} raised: "
-                                   f"{outcome.exception_info.get('exception_message')}")
-            for row in outcome.result.get("unexpected_index_list") or []:
+            rows = outcome.result.get("unexpected_index_list") or []
+            if not outcome.success and not rows:  # e.g. a missing column: GX records the error, finds no rows
+                raise RuntimeError(f"GX expectation {spec.kind} ({spec.check}) failed without naming rows: "
+                                   f"{_exception_messages(outcome.exception_info)}")
+            for row in rows:
                 failing[(row["client"], row["month"])][spec].append(row)
     return {pair: _outcomes(pair, failing.get(pair, {}), contract_currency[pair]) for pair in pairs}
+
+
+def _exception_messages(info: dict | None) -> str:
+    """GX 1.x keeps exceptions per metric ({metric id: {exception_message, ...}}) or, older, at the top."""
+    if not info:
+        return "no exception recorded"
+    found = [info] if "exception_message" in info else [v for v in info.values() if isinstance(v, dict)]
+    return "; ".join(str(v.get("exception_message")) for v in found) or "no exception recorded"
 
 
 def _outcomes(pair: tuple[str, str], failing: dict[RawExpectation, list[dict]],

@@ -3,12 +3,17 @@ break it, names the rows, and stays quiet on clean data."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from billing_assets.expectations import RAW_EXPECTATION_CHECKS, raw_entry_suite, validate_raw_entries
+from billing_assets.expectations import RAW_EXPECTATION_CHECKS, raw_entry_suite, validate_in_process
 
 CLEAN = {"client": "acme", "month": "2026-08", "source_file": "time.csv", "entry_id": "h1", "person": "Ana Souza",
          "client_name": "Acme", "entry_month": "2026-08", "hours": Decimal("7.5"), "currency_code": "USD"}
@@ -35,7 +40,7 @@ def test_suite_is_plain_gx_with_one_expectation_per_rule() -> None:
 
 
 def test_clean_rows_pass_every_expectation() -> None:
-    outcomes = validate_raw_entries(frame(), PAIRS, CURRENCY)
+    outcomes = validate_in_process(frame(), PAIRS, CURRENCY)
     assert set(outcomes) == set(PAIRS)
     for by_check in outcomes.values():
         assert {name: o.passed for name, o in by_check.items()} == dict.fromkeys(RAW_EXPECTATION_CHECKS, True)
@@ -52,7 +57,7 @@ def test_clean_rows_pass_every_expectation() -> None:
      "1 entries in a currency other than the contract's USD: time.csv:10 (EUR)"),
 ])
 def test_each_expectation_fails_only_the_client_month_it_finds(broken: dict, check: str, message: str) -> None:
-    outcomes = validate_raw_entries(frame(broken), PAIRS, CURRENCY)
+    outcomes = validate_in_process(frame(broken), PAIRS, CURRENCY)
     assert all(o.passed for o in outcomes[("acme", "2026-08")].values())
     failed = {name: o for name, o in outcomes[("globex", "2026-08")].items() if not o.passed}
     assert list(failed) == [check]
@@ -60,18 +65,59 @@ def test_each_expectation_fails_only_the_client_month_it_finds(broken: dict, che
 
 
 def test_boundaries_and_blank_currency_pass() -> None:
-    outcomes = validate_raw_entries(frame({"hours": Decimal("24")}, {"hours": Decimal("0.0001")},
+    outcomes = validate_in_process(frame({"hours": Decimal("24")}, {"hours": Decimal("0.0001")},
                                           {"currency_code": None}), PAIRS, CURRENCY)
     assert all(o.passed for by in outcomes.values() for o in by.values())
 
 
 def test_both_required_fields_missing_reads_as_one_failure_with_both_reasons() -> None:
-    outcome = validate_raw_entries(frame({"person": None}, {"client_name": None}), PAIRS, CURRENCY)[
+    outcome = validate_in_process(frame({"person": None}, {"client_name": None}), PAIRS, CURRENCY)[
         ("globex", "2026-08")]["required_fields"]
     assert not outcome.passed
     assert outcome.message == ("1 entries without a person: time.csv:10; 1 entries without a client: time.csv:11")
 
 
+def test_a_missing_column_is_an_error_not_a_pass() -> None:
+    with pytest.raises(RuntimeError, match=r"ExpectColumnValuesToBeBetween \(hours_in_range\) failed without naming "
+                                           r"rows: .*hours"):
+        validate_in_process(frame().drop(columns=["hours"]), PAIRS, CURRENCY)
+
+
 def test_a_client_month_without_rows_passes() -> None:
-    outcomes = validate_raw_entries(frame().iloc[0:0], PAIRS, CURRENCY)
+    outcomes = validate_in_process(frame().iloc[0:0], PAIRS, CURRENCY)
     assert all(o.passed for by in outcomes.values() for o in by.values())
+
+
+WORKER_SCRIPT = """
+import json, sys
+from decimal import Decimal
+from billing_assets import gx_worker
+gx_worker.start()
+import pandas as pd
+from tests.test_expectations import CURRENCY, PAIRS, frame
+outcomes = gx_worker.validate(frame({"hours": Decimal("25")}, {"person": None}), PAIRS, CURRENCY)
+assert gx_worker._worker is not None and gx_worker._worker[0].is_alive()
+try:
+    gx_worker.validate(pd.DataFrame({"client": ["acme"], "month": ["2026-08"]}), PAIRS, CURRENCY)
+except RuntimeError as exc:
+    error = str(exc).splitlines()[0]
+print(json.dumps({"gx_in_parent": "great_expectations" in sys.modules, "error": error,
+                  "outcomes": {f"{c}|{m}": {k: [o.passed, o.message] for k, o in by.items()}
+                               for (c, m), by in outcomes.items()}}))
+"""
+
+
+def test_the_forked_worker_validates_like_the_process_and_reports_its_errors() -> None:
+    """A cold CLI imports GX in a forked worker; the parent never imports it and gets the same outcomes."""
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", WORKER_SCRIPT], capture_output=True, text=True, timeout=120,
+                          cwd=repo, env=os.environ | {"GX_ANALYTICS_ENABLED": "false"})
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["gx_in_parent"] is False
+    assert found["error"] == "Great Expectations validation failed in the worker:"
+    expected = validate_in_process(frame({"hours": Decimal("25")}, {"person": None}), PAIRS, CURRENCY)
+    assert found["outcomes"] == {f"{c}|{m}": {k: [o.passed, o.message] for k, o in by.items()}
+                                 for (c, m), by in expected.items()}
+    assert found["outcomes"]["globex|2026-08"]["hours_in_range"] == [
+        False, "1 entries with hours outside (0, 24]: time.csv:10 (25 h)"]

@@ -198,6 +198,18 @@ def _import_all(names: Iterable[str]) -> list[str]:
     return failed
 
 
+def _warm_gx() -> list[str]:
+    """Build the Great Expectations context and suite once (about 0.4 s a command otherwise): in memory, no
+    threads, no billing home; every child inherits them."""
+    try:
+        from billing_assets.expectations import warm_up
+
+        warm_up()
+    except Exception as exc:  # without it each child builds its own
+        return [f"great_expectations warm-up ({type(exc).__name__})"]
+    return []
+
+
 def preload(root: Path) -> dict:
     """Import everything the commands need, without touching any billing home; what was imported and read."""
     import gc
@@ -216,6 +228,7 @@ def preload(root: Path) -> dict:
             discovered = _probe(root)
             failed += _import_all(discovered)
             failed += _import_all(EXTRA_PRELOAD)
+            failed += _warm_gx()
     finally:
         tracker.uninstall()
     gc.collect()
