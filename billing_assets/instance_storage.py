@@ -32,8 +32,6 @@ class FastSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
     """ConsolidatedSqliteEventLogStorage with one engine, a small connection pool, synchronous=NORMAL and
     batches written in one transaction."""
 
-    _batch = threading.local()  # the connection of the batch this thread is writing, if any
-
     @cached_property
     def _engine(self) -> Engine:
         engine = create_engine(self._conn_string, pool_size=2, max_overflow=4, pool_pre_ping=False,
@@ -46,6 +44,11 @@ class FastSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
             cursor.close()
 
         return engine
+
+    @cached_property
+    def _batch(self) -> threading.local:
+        """Per thread: the connection of the batch being written, if any."""
+        return threading.local()
 
     @cached_property
     def _tables_present(self) -> set[str]:

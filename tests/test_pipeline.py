@@ -3,12 +3,13 @@ bad input stopping only its own client."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterEventType, DagsterInstance
 
 from billing_assets.cli import main
 from billing_assets.definitions import build_defs
@@ -147,3 +148,19 @@ def test_unreadable_expense_row_names_file_and_row(billing_env, capsys) -> None:
     with duckdb.connect(str(home / "billing.duckdb")) as conn:
         priced = conn.execute("SELECT month FROM invoices").fetchall()
     assert priced == [("2026-09",)], "the month with the unreadable row stops; the other month closes"
+
+
+def test_one_run_over_many_partitions_records_every_partition_in_the_instance(billing_env) -> None:
+    """Batched event writes (FastSqliteEventLogStorage.store_event_batch) keep one planned event and one
+    materialization per asset partition, so the UI shows each client-month as materialised."""
+    billing_env(GOLDEN / "01_retainer_rush_rollover")
+    assert main(["close", "--month", "2026-07..2026-10"]) == 0
+    instance = DagsterInstance.get()
+    assert type(instance.event_log_storage).__name__ == "FastSqliteEventLogStorage"
+    assert os.environ["DAGSTER_EVENT_BATCH_SIZE"] == "1000"  # set by billing_assets.definitions
+    keys = {client_month_key("northwind", m) for m in ("2026-07", "2026-08", "2026-09", "2026-10")}
+    for asset in ("raw_time_entries", "classified_time_entries", "priced_line_items", "quickbooks_draft_invoices"):
+        assert instance.get_materialized_partitions(AssetKey(asset)) == {str(k) for k in keys}, asset
+    planned = instance.get_records_for_run(instance.get_runs()[0].run_id,
+                                           of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED).records
+    assert len([r for r in planned if r.asset_key == AssetKey("priced_line_items")]) == 4

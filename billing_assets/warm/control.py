@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from billing_assets.warm.client import _server_command, server_env, spawn_server
+from billing_assets.warm.client import STARTING_WAIT, _server_command, server_env, spawn_server
 from billing_assets.warm.paths import _lock_held, code_version, locate, server_dir
 from billing_assets.warm.protocol import request
 
@@ -29,6 +29,10 @@ def server_command(action: str, idle_timeout: float | None = None, foreground: b
         return 0
     if action == "stop":
         reply = request(paths, {"op": "stop"})
+        deadline = time.monotonic() + STARTING_WAIT
+        while reply is None and _lock_held(paths.lock) and time.monotonic() < deadline:  # still preloading
+            time.sleep(0.1)
+            reply = request(paths, {"op": "stop"})
         if reply is None:
             print(f"billing server: not running (socket {paths.sock})")
             return 0
