@@ -25,9 +25,13 @@ _worker: tuple[Any, Any] | None = None  # (process, connection) once started in 
 
 def start() -> None:
     """Fork the worker (before Dagster is imported: the process has no threads yet). A no-op when GX is already
-    imported here, when a worker runs, or where fork is unavailable."""
+    imported here, when a worker runs, where fork is unavailable, or when the process already has other threads
+    (forking then could copy a lock another thread holds)."""
     global _worker
-    if _worker is not None or "great_expectations" in sys.modules or not hasattr(os, "fork"):
+    import threading
+
+    if _worker is not None or "great_expectations" in sys.modules or not hasattr(os, "fork") \
+            or threading.active_count() > 1:
         return
     import multiprocessing
 
