@@ -30,10 +30,6 @@ from sensors.alerts import check_failure_alerts, run_failure_alerts
 from sensors.clients import clients_from_contracts
 from sensors.late_entries import build_late_entries_sensor
 
-# A step over many partitions logs two events per partition; batched, the event log writes each batch in one
-# transaction (billing_assets/instance_storage.py). Dagster reads this variable at every event.
-os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "1000")
-
 
 def _secret(name: str) -> EnvVar | None:
     """A secret read at run time through EnvVar (never stored in run config); None when unset."""

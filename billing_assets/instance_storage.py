@@ -6,16 +6,18 @@ events per asset and client. This subclass keeps one engine with a small pool an
 which in WAL mode (already on) stays safe against corruption and loses at most the last commits on a power cut,
 not on a crash.
 
-It also writes event batches in one transaction: with `DAGSTER_EVENT_BATCH_SIZE` set (the CLI and the
-definitions set 1000), Dagster hands the planned and materialization events of a multi-partition step to
-`store_event_batch` together instead of one by one; every write of the batch then shares one connection and
-commits once (a failed batch rolls back whole, and Dagster then stores its events one at a time). And it
-remembers which tables exist instead of opening a new engine to ask before every asset event.
+It also writes event batches in one transaction: with `DAGSTER_EVENT_BATCH_SIZE` set (this storage sets a
+default of 1000 when the instance creates it), Dagster hands the planned and materialization events of a
+multi-partition step to `store_event_batch` together instead of one by one; every write of the batch then
+shares one connection and commits once (a failed batch rolls back whole, and Dagster then stores its events
+one at a time). And it remembers which tables exist instead of opening a new engine to ask before every asset
+event.
 Production deployments use dagster-postgres instead.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,10 +29,18 @@ from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 
+BATCH_SIZE = "1000"
+
 
 class FastSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
     """ConsolidatedSqliteEventLogStorage with one engine, a small connection pool, synchronous=NORMAL and
     batches written in one transaction."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Dagster reads this at every event: a step over many partitions then logs its planned and
+        # materialization events as batches, which store_event_batch writes in one transaction each.
+        os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", BATCH_SIZE)
 
     @cached_property
     def _engine(self) -> Engine:

@@ -157,7 +157,7 @@ def test_one_run_over_many_partitions_records_every_partition_in_the_instance(bi
     assert main(["close", "--month", "2026-07..2026-10"]) == 0
     instance = DagsterInstance.get()
     assert type(instance.event_log_storage).__name__ == "FastSqliteEventLogStorage"
-    assert os.environ["DAGSTER_EVENT_BATCH_SIZE"] == "1000"  # set by billing_assets.definitions
+    assert os.environ["DAGSTER_EVENT_BATCH_SIZE"] == "1000"  # set by FastSqliteEventLogStorage
     keys = {client_month_key("northwind", m) for m in ("2026-07", "2026-08", "2026-09", "2026-10")}
     for asset in ("raw_time_entries", "classified_time_entries", "priced_line_items", "quickbooks_draft_invoices"):
         assert instance.get_materialized_partitions(AssetKey(asset)) == {str(k) for k in keys}, asset
