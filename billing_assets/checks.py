@@ -141,7 +141,7 @@ def _unknown_rows_by_month(home: BillingHome, time_source: TimeSource, months: l
 def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome, time_source: TimeSource,
                           warehouse: Warehouse) -> Iterable[AssetCheckResult]:
     """Great Expectations suite `raw_time_entries` (person and client present, dates inside the month, hours in
-    (0, 24], unique entry ids, currency as the contract says), then SQL: no row in two export files; rows
+    positive, unique entry ids, currency as the contract says), then SQL: no row in two export files; rows
     naming no known client (warning)."""
     pairs = run_partitions(context.op_execution_context)
     unknown = _unknown_rows_by_month(home, time_source, sorted({m for _, m in pairs}))

@@ -62,12 +62,18 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     prepare_environment()
-    from billing_assets.validate import validate_home
+    from billing_assets.validate import validate_report
 
-    problems = validate_home(billing_home())
+    problems, warnings_, files = validate_report(billing_home())
+    if files:
+        print("Files read:")
+        for line in files:
+            print(f"  {line}")
+    for warning in warnings_:
+        print(f"warning: {warning}")
     for problem in problems:
         print(problem)
-    print(f"{len(problems)} problem(s) in {billing_home()}")
+    print(f"{len(problems)} problem(s), {len(warnings_)} warning(s) in {billing_home()}")
     return 1 if problems else 0
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 Pair = tuple[str, str]  # (client, month)
 INDEX_COLUMNS = ["client", "month", "source_file", "source_row"]
-MAX_HOURS = 24
+MAX_HOURS = 10**9  # an entry over 24 h is held for review (implausible_hours), not a blocked month
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: the kwargs dict is not hashable
@@ -51,8 +51,8 @@ RAW_EXPECTATIONS = (
                    "all entries dated in {month}"),
     RawExpectation("hours_in_range", "ExpectColumnValuesToBeBetween",
                    {"column": "hours", "min_value": 0, "max_value": MAX_HOURS, "strict_min": True},
-                   "{source_file}:{source_row} ({hours} h)", "{count} entries with hours outside (0, 24]: {rows}",
-                   "all entries have hours in (0, 24]"),
+                   "{source_file}:{source_row} ({hours} h)", "{count} entries without positive hours: {rows}",
+                   "all entries have positive hours (over 24 h are held for review)"),
     RawExpectation("unique_entry_ids", "ExpectCompoundColumnsToBeUnique",
                    {"column_list": ["client", "month", "entry_id"]},
                    "{entry_id}", "{count} rows share an entry id: {rows}", "entry ids are unique"),

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, BackfillPolicy, FreshnessPolicy, Mate
 
 from billing_assets.common import client_chunks, run_partitions
 from billing_assets.core.errors import BillingInputError, RowProblem
+from billing_assets.core.parsed import problems_for
 from billing_assets.partitions import client_month_partitions
 from billing_assets.tables import (
     RAW_EXPENSE_COLUMNS,
@@ -47,10 +48,8 @@ def contracts(context: AssetExecutionContext, home: BillingHome, warehouse: Ware
 
 
 def _problems(problems: list[RowProblem], folder: str, names: set[str], month: str) -> list[str]:
-    """Unreadable rows of `folder` that concern this client-month: its own rows (a row whose date is unreadable
-    concerns every month), and whole files that could not be read at all (they could hold anyone's rows)."""
-    return [str(p) for p in problems if p.file.startswith(folder)
-            and (p.row == 0 or (p.client_name in names and p.month in (month, "")))]
+    """Unreadable rows and refused files of `folder` that concern this client-month (core.parsed.problems_for)."""
+    return [str(p) for p in problems_for(problems, names, month, folder)]
 
 
 def _client_names(home: BillingHome, client: str, month: str) -> set[str]:

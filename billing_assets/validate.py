@@ -6,7 +6,8 @@ from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, load_contracts
 from billing_assets.core.overrides import read_overrides
-from billing_assets.core.sources import ParsedSource, read_folder
+from billing_assets.core.parsed import ParsedSource, problems_for
+from billing_assets.core.sources import read_folder
 from billing_assets.partitions import CLIENT_ID
 
 
@@ -28,8 +29,7 @@ def source_problems_by_client(home: Path, good: dict[str, ContractFile], months:
     result: dict[str, list[str]] = {}
     for client, contract_file in good.items():
         names = _client_names(contract_file, months)
-        hits = [str(p) for p in parsed.problems
-                if p.row == 0 or (p.client_name in names and (not p.month or p.month in months))]
+        hits = sorted({str(p) for month in months for p in problems_for(parsed.problems, names, month)})
         if hits:
             result[client] = hits
     return result
@@ -37,6 +37,11 @@ def source_problems_by_client(home: Path, good: dict[str, ContractFile], months:
 
 def validate_home(home: Path) -> list[str]:
     """All problems: contract validation, file names, unreadable rows, rows of unknown clients, overrides."""
+    return validate_report(home)[0]
+
+
+def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
+    """(problems, warnings, one line per export file saying how it was read)."""
     problems: list[str] = []
     good, bad = load_contracts(home / "contracts")
     for _, messages in sorted(bad.items()):
@@ -57,9 +62,16 @@ def validate_home(home: Path) -> list[str]:
         rows = [e.source_row for e in parsed.entries if e.source_file == source_file and e.client_name == client_name]
         problems.append(f"{source_file}: rows {_ranges(rows)}: unknown client {client_name!r} "
                         "(no contract name or alias matches; unknown_client)")
+    currencies = {(e.source_file, names[e.client_name], e.currency,
+                   good[names[e.client_name]].for_month(e.month).currency)
+                  for e in parsed.entries if e.client_name in names and e.currency}
+    for source_file, client, found, expected in sorted(c for c in currencies if c[2] != c[3]):
+        problems.append(f"{source_file}: amounts in {found}, but contracts/{client}.yaml bills in {expected} "
+                        "(currency_matches will stop its months)")
     _, override_problems = read_overrides(home / "overrides")
     problems.extend(str(p) for p in override_problems)
-    return problems
+    warnings = [str(w) for w in parsed.warnings]
+    return problems, warnings, [f.summary() for f in parsed.files]
 
 
 def _ranges(rows: list[int]) -> str:

@@ -65,8 +65,6 @@ def break_data(home: Path, breakage: str) -> None:
     text = sheet.read_text()
     if breakage == "duplicate_file":
         shutil.copy(sheet, home / "timesheets" / "harvest_time_a_reexport.csv")
-    elif breakage == "long_day":
-        sheet.write_text(text.replace("day 1,1.40,1.40", "day 1,25.00,25.00", 1))
     elif breakage == "currency":
         sheet.write_text(text.replace("United States Dollar - USD", "Euro - EUR", 1))
     elif breakage == "blank_person":
@@ -88,7 +86,6 @@ def break_data(home: Path, breakage: str) -> None:
 
 @pytest.mark.parametrize("breakage, check", [
     ("duplicate_file", "no_cross_file_duplicates"),
-    ("long_day", "hours_in_range"),
     ("currency", "currency_matches"),
     ("blank_person", "required_fields"),
     ("unknown_person", "rates_present"),

@@ -50,8 +50,8 @@ def test_clean_rows_pass_every_expectation() -> None:
     ({"person": None}, "required_fields", "1 entries without a person: time.csv:10"),
     ({"client_name": None}, "required_fields", "1 entries without a client: time.csv:10"),
     ({"entry_month": "2026-09"}, "dates_in_month", "1 entries dated outside 2026-08: time.csv:10 (2026-09)"),
-    ({"hours": Decimal("24.25")}, "hours_in_range", "1 entries with hours outside (0, 24]: time.csv:10 (24.25 h)"),
-    ({"hours": Decimal("0")}, "hours_in_range", "1 entries with hours outside (0, 24]: time.csv:10 (0 h)"),
+    ({"hours": Decimal("-0.25")}, "hours_in_range", "1 entries without positive hours: time.csv:10 (-0.25 h)"),
+    ({"hours": Decimal("0")}, "hours_in_range", "1 entries without positive hours: time.csv:10 (0 h)"),
     ({"entry_id": "h3"}, "unique_entry_ids", "2 rows share an entry id: h3"),
     ({"currency_code": "EUR"}, "currency_matches",
      "1 entries in a currency other than the contract's USD: time.csv:10 (EUR)"),
@@ -95,7 +95,7 @@ from billing_assets import gx_worker
 gx_worker.start()
 import pandas as pd
 from tests.test_expectations import CURRENCY, PAIRS, frame
-outcomes = gx_worker.validate(frame({"hours": Decimal("25")}, {"person": None}), PAIRS, CURRENCY)
+outcomes = gx_worker.validate(frame({"hours": Decimal("0")}, {"person": None}), PAIRS, CURRENCY)
 assert gx_worker._worker is not None and gx_worker._worker[0].is_alive()
 try:
     gx_worker.validate(pd.DataFrame({"client": ["acme"], "month": ["2026-08"]}), PAIRS, CURRENCY)
@@ -116,8 +116,8 @@ def test_the_forked_worker_validates_like_the_process_and_reports_its_errors() -
     found = json.loads(done.stdout.splitlines()[-1])
     assert found["gx_in_parent"] is False
     assert found["error"] == "Great Expectations validation failed in the worker:"
-    expected = validate_in_process(frame({"hours": Decimal("25")}, {"person": None}), PAIRS, CURRENCY)
+    expected = validate_in_process(frame({"hours": Decimal("0")}, {"person": None}), PAIRS, CURRENCY)
     assert found["outcomes"] == {f"{c}|{m}": {k: [o.passed, o.message] for k, o in by.items()}
                                  for (c, m), by in expected.items()}
     assert found["outcomes"]["globex|2026-08"]["hours_in_range"] == [
-        False, "1 entries with hours outside (0, 24]: time.csv:10 (25 h)"]
+        False, "1 entries without positive hours: time.csv:10 (0 h)"]

@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from billing_assets.core import exports
-from billing_assets.core.sources import ParsedSource, csv_entry_ids, read_folder, time_parser_for
+from billing_assets.core import formats
+from billing_assets.core.csvfile import FileRefused
+from billing_assets.core.exports import CLOCKIFY, TOGGL, layout_for
+from billing_assets.core.exports.toggl import split_name
+from billing_assets.core.parsed import ParsedSource, csv_entry_ids
+from billing_assets.core.sources import read_folder
 
 HARVEST_HEADER = ["Date", "Client", "Project", "Project Code", "Task", "Notes", "Hours", "Billable?",
                   "Invoiced?", "Approved?", "First Name", "Last Name", "Employee Id", "Roles", "Employee?",
@@ -82,34 +86,46 @@ def facts(entries) -> list[tuple]:
 
 
 def test_recognises_toggl_and_clockify_by_header_name() -> None:
-    assert exports.time_parser_for(TOGGL_HEADER) is exports.parse_toggl_time
-    assert exports.time_parser_for(CLOCKIFY_HEADER) is exports.parse_clockify_time
-    assert exports.time_parser_for(list(reversed(TOGGL_HEADER))) is exports.parse_toggl_time
-    assert exports.time_parser_for(sorted(CLOCKIFY_HEADER)) is exports.parse_clockify_time
+    assert layout_for(TOGGL_HEADER, "time") is TOGGL
+    assert layout_for(CLOCKIFY_HEADER, "time") is CLOCKIFY
+    assert layout_for(list(reversed(TOGGL_HEADER)), "time") is TOGGL
+    assert layout_for(sorted(CLOCKIFY_HEADER), "time") is CLOCKIFY
 
 
 def test_clockify_needs_only_one_duration_column() -> None:
     without_decimal = [c for c in CLOCKIFY_HEADER if c != "Duration (decimal)"]
     without_hms = [c for c in CLOCKIFY_HEADER if c != "Duration (h)"]
     neither = [c for c in CLOCKIFY_HEADER if not c.startswith("Duration")]
-    assert exports.time_parser_for(without_decimal) is exports.parse_clockify_time
-    assert exports.time_parser_for(without_hms) is exports.parse_clockify_time
-    assert exports.time_parser_for(neither) is None
+    assert layout_for(without_decimal, "time") is CLOCKIFY
+    assert layout_for(without_hms, "time") is CLOCKIFY
+    with pytest.raises(FileRefused, match="closest, Clockify detailed, lacks Duration \\(h\\) or Duration "
+                                          "\\(decimal\\)"):
+        layout_for(neither, "time")
 
 
-def test_unknown_or_harvest_headers_are_not_claimed() -> None:
-    assert exports.time_parser_for(HARVEST_HEADER) is None
-    assert exports.time_parser_for(["User", "Client", "Project"]) is None
-    assert exports.time_parser_for([c for c in TOGGL_HEADER if c != "Duration"]) is None
-    assert time_parser_for(TOGGL_HEADER) is exports.parse_toggl_time  # through sources.py
+def test_unknown_headers_are_refused_naming_the_closest_layout() -> None:
+    with pytest.raises(FileRefused, match="tried Harvest detailed time, Toggl detailed, Clockify detailed, "
+                                          "QuickBooks Time timesheets"):
+        layout_for(["User", "Client", "Project"], "time")
+    with pytest.raises(FileRefused, match="closest, Toggl detailed, lacks Duration$"):
+        layout_for([c for c in TOGGL_HEADER if c != "Duration"], "time")
 
 
 # --- parsing --------------------------------------------------------------------------------------------
 
 
-def test_toggl_rows_become_entries() -> None:
-    out = ParsedSource()
-    exports.parse_toggl_time("timesheets/toggl.csv", toggl_rows(), out)
+US_DATES = "date_order: month_first\n"  # the WORK dates (11/02, 11/03, 12/01) fit both orders
+
+
+def read_rows(tmp_path: Path, header: list[str], rows: list[dict[str, str]], name: str = "export.csv",
+              settings: str = US_DATES) -> ParsedSource:
+    write_csv(tmp_path / "timesheets" / name, header, rows)
+    (tmp_path / "settings.yaml").write_text(settings)
+    return read_folder(tmp_path)
+
+
+def test_toggl_rows_become_entries(tmp_path: Path) -> None:
+    out = read_rows(tmp_path, TOGGL_HEADER, toggl_rows(), "toggl.csv")
     assert out.problems == []
     first, *_, last = out.entries
     assert first.source == "toggl_csv" and first.source_file == "timesheets/toggl.csv"
@@ -117,33 +133,40 @@ def test_toggl_rows_become_entries() -> None:
                                                                          "Alice Ng")
     assert first.project_code == "" and first.currency == "USD"
     assert (last.hours, last.person, last.client_name) == (Decimal("10.1250"), "Cher", "ACME Corporation")
-    assert out.entries[2].billable is False and out.entries[1].task == ""
+    by_row = {e.source_row: e for e in out.entries}
+    assert by_row[3].billable is False and by_row[2].task == ""
 
 
-def test_toggl_identity_maps_spec_fields() -> None:
-    out = ParsedSource()
-    exports.parse_toggl_time("t.csv", toggl_rows(), out)
-    out.assign_ids()
+def test_toggl_identity_maps_spec_fields(tmp_path: Path) -> None:
+    out = read_rows(tmp_path, TOGGL_HEADER, toggl_rows())
     third = next(e for e in out.entries if e.person == "Mary Ann Lee")
     identity = ("2026-11-03", "Globex", "Audit", "", "Internal", "Team sync, notes", "2:00:00",
                 "Mary", "Ann Lee")
     assert third.entry_id == csv_entry_ids([identity])[0]
 
 
-def test_clockify_prefers_decimal_duration_and_reads_us_dates() -> None:
-    out = ParsedSource()
-    exports.parse_clockify_time("c.csv", clockify_rows(), out)
+def test_clockify_prefers_the_exact_clock_duration_and_reads_us_dates(tmp_path: Path) -> None:
+    rows = clockify_rows()
+    rows[0]["Duration (h)"], rows[0]["Duration (decimal)"] = "0:13:00", "0.22"  # Clockify rounds decimal
+    out = read_rows(tmp_path, CLOCKIFY_HEADER, rows)
     assert out.problems == []
-    assert [e.hours for e in out.entries] == [Decimal(w[5]) for w in WORK]
-    assert str(out.entries[-1].hours) == "10.125"  # as written, not re-rounded
+    assert [e.hours for e in out.entries] == [Decimal("0.2167")] + [Decimal(w[5]) for w in WORK[1:]]
     assert out.entries[-1].date == date(2026, 12, 1) and out.entries[0].source == "clockify_csv"
 
 
-def test_clockify_falls_back_to_hms_and_iso_dates() -> None:
+def test_clockify_decimal_only_is_taken_as_written(tmp_path: Path) -> None:
+    rows = [{**r, "Duration (h)": ""} for r in clockify_rows()]
+    out = read_rows(tmp_path, CLOCKIFY_HEADER, rows)
+    assert out.problems == []
+    assert str(out.entries[-1].hours) == "10.125"  # as written, not re-rounded
+
+
+def test_clockify_falls_back_to_hms_and_iso_dates(tmp_path: Path) -> None:
     rows = clockify_rows(with_decimal=False)
-    rows[0]["Start Date"] = "2026-11-02"
-    out = ParsedSource()
-    exports.parse_clockify_time("c.csv", rows, out)
+    for row in rows:
+        row["Start Date"] = date.fromisoformat("-".join(reversed(row["Start Date"].split("/")))[:4] + "-" +
+                                               row["Start Date"][:2] + "-" + row["Start Date"][3:5]).isoformat()
+    out = read_rows(tmp_path, CLOCKIFY_HEADER, rows)
     assert out.problems == []
     assert out.entries[0].date == date(2026, 11, 2)
     assert [e.hours for e in out.entries] == [Decimal(w[5]) for w in WORK]
@@ -151,24 +174,21 @@ def test_clockify_falls_back_to_hms_and_iso_dates() -> None:
 
 @pytest.mark.parametrize(("hms", "hours"), [
     ("0:00:01", "0.0003"), ("0:00:02", "0.0006"), ("0:00:09", "0.0025"), ("0:20:00", "0.3333"),
-    ("0:40:00", "0.6667"), ("123:00:00", "123.0000"), ("00:00:00", "0.0000"),
+    ("0:40:00", "0.6667"), ("123:00:00", "123.0000"), ("00:00:00", "0.0000"), ("0:13", "0.2167"),
 ])
 def test_duration_rounds_half_up_to_four_places(hms: str, hours: str) -> None:
-    assert exports.parse_hms(hms) == Decimal(hours)
+    assert formats.parse_duration(hms, "1,234.50") == Decimal(hours)
 
 
 def test_split_name_at_first_space() -> None:
-    assert exports.split_name("Mary Ann Lee") == ("Mary", "Ann Lee")
-    assert exports.split_name(" Cher ") == ("Cher", "")
-    assert exports.split_name("") == ("", "")
+    assert split_name("Mary Ann Lee") == ("Mary", "Ann Lee")
+    assert split_name(" Cher ") == ("Cher", "")
+    assert split_name("") == ("", "")
 
 
-def test_reexport_in_another_order_keeps_ids() -> None:
-    forward, backward = ParsedSource(), ParsedSource()
-    exports.parse_toggl_time("t.csv", toggl_rows(), forward)
-    exports.parse_toggl_time("t.csv", list(reversed(toggl_rows())), backward)
-    forward.assign_ids()
-    backward.assign_ids()
+def test_reexport_in_another_order_keeps_ids(tmp_path: Path) -> None:
+    forward = read_rows(tmp_path / "a", TOGGL_HEADER, toggl_rows(), "t.csv")
+    backward = read_rows(tmp_path / "b", TOGGL_HEADER, list(reversed(toggl_rows())), "t.csv")
     assert sorted(e.entry_id for e in forward.entries) == sorted(e.entry_id for e in backward.entries)
     assert len({e.entry_id for e in forward.entries}) == len(WORK)  # the duplicate row gets k = 1
 
@@ -176,14 +196,13 @@ def test_reexport_in_another_order_keeps_ids() -> None:
 # --- bad rows -------------------------------------------------------------------------------------------
 
 
-def test_bad_toggl_rows_name_file_row_client_and_month() -> None:
+def test_bad_toggl_rows_name_file_row_client_and_month(tmp_path: Path) -> None:
     rows = toggl_rows()
-    rows[0]["Start date"] = "11/02/2026"
+    rows[0]["Start date"] = "2026-02-30"
     rows[1]["Duration"] = "1h30m"
     rows[2]["Billable"] = "maybe"
     rows[3]["Duration"] = "0:75:00"
-    out = ParsedSource()
-    exports.parse_toggl_time("timesheets/toggl.csv", rows, out)
+    out = read_rows(tmp_path, TOGGL_HEADER, rows, "toggl.csv")
     problems = {p.row: p for p in out.problems}
     assert sorted(problems) == [1, 2, 3, 4] and len(out.entries) == len(WORK) - 4
     assert problems[1].file == "timesheets/toggl.csv" and problems[1].month == ""
@@ -193,27 +212,24 @@ def test_bad_toggl_rows_name_file_row_client_and_month() -> None:
     assert str(problems[4]).startswith("timesheets/toggl.csv: row 4: Duration")
 
 
-def test_bad_clockify_rows_become_problems() -> None:
+def test_bad_clockify_rows_become_problems(tmp_path: Path) -> None:
     rows = clockify_rows()
-    rows[0]["Start Date"] = "31/12/2026"
+    for row in rows:
+        row["Duration (h)"] = ""
+    rows[0]["Start Date"] = "13/13/2026"
     rows[1]["Duration (decimal)"] = "abc"
     rows[2]["Duration (decimal)"] = "-1"
-    rows[3]["Duration (decimal)"] = ""
-    rows[3]["Duration (h)"] = ""
-    out = ParsedSource()
-    exports.parse_clockify_time("timesheets/clockify.csv", rows, out)
+    out = read_rows(tmp_path, CLOCKIFY_HEADER, rows, "clockify.csv")
     messages = {p.row: p.message for p in out.problems}
-    assert sorted(messages) == [1, 2, 3, 4]
+    assert sorted(messages) == [1, 2, 3]
     assert "Start Date" in messages[1]
     assert "Duration (decimal)" in messages[2] and "negative" in messages[3]
-    assert "Duration (h)" in messages[4]
 
 
 def test_read_folder_reports_bad_rows_with_folder_path(tmp_path: Path) -> None:
     rows = toggl_rows()
     rows[4]["Duration"] = "soon"
-    write_csv(tmp_path / "timesheets" / "toggl.csv", TOGGL_HEADER, rows)
-    parsed = read_folder(tmp_path)
+    parsed = read_rows(tmp_path, TOGGL_HEADER, rows, "toggl.csv")
     assert [(p.file, p.row) for p in parsed.problems] == [("timesheets/toggl.csv", 5)]
     assert len(parsed.entries) == len(WORK) - 1
 
@@ -230,6 +246,7 @@ def test_same_work_in_harvest_toggl_and_clockify_gives_equal_entries(tmp_path: P
     parsed = {}
     for name, (header, rows) in homes.items():
         write_csv(tmp_path / name / "timesheets" / "export.csv", header, rows)
+        (tmp_path / name / "settings.yaml").write_text(US_DATES)
         parsed[name] = read_folder(tmp_path / name)
     assert all(p.problems == [] for p in parsed.values())
     assert {name: p.entries[0].source for name, p in parsed.items()} == {
@@ -241,4 +258,5 @@ def test_same_work_in_harvest_toggl_and_clockify_gives_equal_entries(tmp_path: P
     clockify_hms = tmp_path / "clockify_hms"
     write_csv(clockify_hms / "timesheets" / "export.csv", [c for c in CLOCKIFY_HEADER if "decimal" not in c],
               [{k: v for k, v in r.items() if "decimal" not in k} for r in clockify_rows()])
+    (clockify_hms / "settings.yaml").write_text(US_DATES)
     assert facts(read_folder(clockify_hms).entries) == harvest

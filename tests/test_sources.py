@@ -51,11 +51,11 @@ def test_unreadable_rows_are_named_with_file_row_client_and_month(tmp_path: Path
                 "2026-08-09,Acme,Web,W1,Travel,refund,-12.50,Yes\n2026-08-10,Acme,Web,W1,Travel,x,abc,Yes\n")
     parsed = read_folder(home(tmp_path, {"t.csv": bad}, expenses))
     assert [str(p) for p in parsed.problems] == [
-        "timesheets/t.csv: row 1: Date: not a YYYY-MM-DD date: '2026-13-01'",
-        "timesheets/t.csv: row 2: Hours: negative: -2",
-        "timesheets/t.csv: row 3: Hours: not a number: '1.5h'",
+        "timesheets/t.csv: row 1: Date: not a date: '2026-13-01'",
+        "timesheets/t.csv: row 2: Hours: negative: '-2'",
+        "timesheets/t.csv: row 3: Hours: not a number in the 1,234.50 format: '1.5h'",
         "timesheets/t.csv: row 4: Billable?: expected Yes or No, got 'Maybe'",
-        "expenses/x.csv: row 2: Amount: not a number: 'abc'"]
+        "expenses/x.csv: row 2: Amount: not a number in the 1,234.50 format: 'abc'"]
     assert [(p.client_name, p.month) for p in parsed.problems] == [
         ("Acme", ""), ("Acme", "2026-08"), ("Acme", "2026-08"), ("Acme", "2026-08"), ("Acme", "2026-08")]
     assert [e.notes for e in parsed.entries] == ["fine"]
@@ -67,4 +67,4 @@ def test_an_unknown_export_header_is_a_whole_file_problem(tmp_path: Path) -> Non
     (tmp_path / "timesheets" / "odd.csv").write_text("When,Who,How long\n2026-08-01,Ana,1\n")
     (problem,) = read_folder(tmp_path).problems
     assert problem.file == "timesheets/odd.csv" and problem.row == 0
-    assert "unrecognised time export header" in problem.message
+    assert "header matches no known export" in problem.message

@@ -20,7 +20,8 @@ from billing_assets.core.overrides import Override
 from billing_assets.core.rates import base_rate, resolve_role
 
 REVIEW_REASONS = ("unknown_client", "missing_project_code", "low_confidence", "unknown_sow_item", "no_rate",
-                  "held_by_reviewer")
+                  "implausible_hours", "held_by_reviewer")
+IMPLAUSIBLE_HOURS = 24  # one entry over this many hours is held (a forgotten timer, a typo): spec section 3
 
 
 @dataclass
@@ -162,6 +163,8 @@ def _decide(contract: Contract, entry: TimeEntry, p: _Partial, s: Suggestion | N
         reasons.append("missing_project_code")
     if confidence < float(contract.review.min_confidence) and "low_confidence" not in reasons:
         reasons.append("low_confidence")
+    if entry.hours > IMPLAUSIBLE_HOURS:
+        reasons.append("implausible_hours")
     action = override.action if override else ""
     if _needs_rate(contract, work_type, sow_item):
         role = resolve_role(contract, entry.person, entry.roles)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from billing_assets.core.csvfile import FileRefused, read_csv
 from billing_assets.core.errors import RowProblem
-from billing_assets.core.sources import read_csv
 
 OVERRIDE_COLUMNS = ("entry_id", "work_type", "sow_item", "action", "note")
 ACTIONS = ("", "bill", "hold", "write_off")
@@ -29,7 +29,11 @@ def read_overrides(folder: Path) -> tuple[dict[str, Override], list[RowProblem]]
     problems: list[RowProblem] = []
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
         label = f"overrides/{path.name}"
-        header, rows = read_csv(path)
+        try:
+            header, rows = read_csv(path, OVERRIDE_COLUMNS)
+        except FileRefused as exc:
+            problems.append(RowProblem(label, 0, str(exc)))
+            continue
         if "entry_id" not in header:
             problems.append(RowProblem(label, 0, "missing column entry_id"))
             continue

@@ -1,228 +1,119 @@
-"""Time and expense exports -> TimeEntry / Expense, matched by header name (spec section 1).
+"""A billing home's exports -> TimeEntry / Expense (spec section 1): `timesheets/*.csv` and `expenses/*.csv`,
+each file read as its tool wrote it (billing_assets.core.csvfile, .formats, .exports) and reported per file.
 
-Recognised by header: Harvest "Detailed time", Harvest expense report; Toggl and Clockify detailed exports
-are parsed by `billing_assets.core.exports`. Entry ids follow the spec: sha256 of the identifying fields plus
-a counter of earlier identical rows, so re-exporting the same rows in any order gives the same ids.
+A file that cannot be read as a whole is one problem naming the file; it stops the client-months of the clients
+it holds (their names found leniently) and nobody else's. The billing home's `settings.yaml` resolves files
+that read two ways:
+
+    date_order: day_first          # or month_first: for NN/NN/YYYY files whose days are all <= 12
+    number_format: "1.234,50"      # or "1,234.50", "1 234,50", "1'234.50": for numbers such as 1.500
+    encoding: cp1250               # a legacy code page, for non-UTF-8 files that read two ways
+    files:                         # the same keys for one file, by its path in the home
+      timesheets/clockify-uk.csv: {date_order: day_first}
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from billing_assets.core.errors import RowProblem
-from billing_assets.core.model import Expense, TimeEntry
+import yaml
 
-HARVEST_TIME_REQUIRED = ("Date", "Client", "Project", "Project Code", "Task", "Notes", "Hours",
-                         "Billable?", "First Name", "Last Name")
-HARVEST_EXPENSE_REQUIRED = ("Date", "Client", "Project", "Project Code", "Category", "Notes", "Amount",
-                            "Billable?")
-# The identity of a CSV entry (spec section 1), in this order; parse_harvest_time builds it field by field.
-ENTRY_ID_FIELDS = ("Date", "Client", "Project", "Project Code", "Task", "Notes", "Hours", "First Name",
-                   "Last Name")
+from billing_assets.core import formats
+from billing_assets.core.csvfile import CsvFile, FileRefused, read_csv_file
+from billing_assets.core.errors import BillingInputError, RowProblem
+from billing_assets.core.exports import ReadSettings, known_columns, read_export
+from billing_assets.core.parsed import FileReport, ParsedSource
 
-
-@dataclass
-class ParsedSource:
-    """Everything read from a folder of exports: good rows and the rows that could not be read."""
-
-    entries: list[TimeEntry] = field(default_factory=list)
-    expenses: list[Expense] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
-    _identities: list[tuple[str, ...]] = field(default_factory=list, repr=False)
-
-    def add_entry(self, identity: tuple[str, ...], entry: TimeEntry) -> None:
-        """Queue a CSV entry whose id `assign_ids` computes from its identity fields."""
-        self._identities.append(identity)
-        self.entries.append(entry)
-
-    def grouped(self) -> tuple[dict[tuple[str, str], list[TimeEntry]], dict[tuple[str, str], list[Expense]]]:
-        """Entries and expenses by (source client name, month), in processing order; computed once."""
-        if not hasattr(self, "_groups"):
-            entries: dict[tuple[str, str], list[TimeEntry]] = {}
-            for e in self.entries:
-                entries.setdefault((e.client_name, e.month), []).append(e)
-            expenses: dict[tuple[str, str], list[Expense]] = {}
-            for x in self.expenses:
-                expenses.setdefault((x.client_name, x.month), []).append(x)
-            self._groups = (entries, expenses)
-        return self._groups
-
-    def assign_ids(self) -> None:
-        """Give queued CSV entries their ids, counting identical rows in processing order, then sort."""
-        order = sorted(range(len(self.entries)), key=lambda i: self.entries[i].order_key)
-        ids = csv_entry_ids(self._identities[i] for i in order)
-        for i, entry_id in zip(order, ids, strict=True):
-            if not self.entries[i].entry_id:  # set once, before anyone sees the entry (frozen afterwards)
-                object.__setattr__(self.entries[i], "entry_id", entry_id)
-        self.entries = [self.entries[i] for i in order]
-        self._identities = [self._identities[i] for i in order]
-        self.expenses.sort(key=lambda e: e.order_key)
+SETTINGS_FILE = "settings.yaml"
+SETTING_KEYS = {"date_order": formats.DATE_ORDERS, "number_format": tuple(formats.NUMBER_FORMATS),
+                "encoding": None}
+FOLDERS = (("timesheets", "time"), ("expenses", "expense"))
 
 
-def csv_entry_ids(identities: Iterable[tuple[str, ...]]) -> list[str]:
-    """Ids for identity tuples given in processing order: "h" + sha256(F + "\\x1f" + k)[:16], where k counts
-    earlier identical tuples."""
-    seen: Counter[str] = Counter()
-    ids = []
-    for values in identities:
-        joined = "\x1f".join(values)
-        k = seen[joined]
-        seen[joined] += 1
-        ids.append("h" + hashlib.sha256(f"{joined}\x1f{k}".encode()).hexdigest()[:16])
-    return ids
-
-
-def expense_id(file: str, row: int) -> str:
-    """An expense's id: its file and row (expense reports carry no identity of their own)."""
-    return "x" + hashlib.sha256(f"{file}\x1f{row}".encode()).hexdigest()[:16]
-
-
-def parse_date(text: str) -> date:
-    """ISO `YYYY-MM-DD` (Harvest's export format)."""
-    return date.fromisoformat(text.strip())
-
-
-def parse_decimal(text: str) -> Decimal:
-    """A decimal as written; thousands separators allowed, no floats involved."""
-    cleaned = text.strip().replace(",", "")
-    if not cleaned:
-        raise InvalidOperation("empty")
-    value = Decimal(cleaned)
-    if not value.is_finite():
-        raise InvalidOperation("not finite")
-    return value
-
-
-def parse_yes_no(text: str) -> bool:
-    value = text.strip().lower()
-    if value in ("yes", "y", "true", "1"):
-        return True
-    if value in ("no", "n", "false", "0"):
-        return False
-    raise ValueError(f"expected Yes or No, got {text!r}")
-
-
-def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """Header and rows of a CSV file (UTF-8 with or without BOM, any newline convention). Blank lines are
-    skipped, short rows padded with "", cells beyond the header ignored."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = [name.strip() for name in next(reader, [])]
-        width = len(header)
-        rows = []
-        for values in reader:
-            if not values:
-                continue
-            if len(values) < width:
-                values += [""] * (width - len(values))
-            rows.append(dict(zip(header, values, strict=False)))  # extra cells beyond the header are ignored
-    return header, rows
-
-
-def _read_common(name: str, number: int, row: dict[str, str], value_column: str, out: ParsedSource,
-                 negative_ok: bool) -> tuple[date, Decimal, bool] | None:
-    """Date, the Hours/Amount value and Billable? of a row, or None after recording why it is unreadable (the
-    problem names the file, the row, the client and, when the date is readable, the month it blocks)."""
-    client = row.get("Client", "").strip()
+def read_settings(home: Path) -> tuple[ReadSettings, dict[str, dict[str, str]]]:
+    """The home's reading settings and per-file overrides; BillingInputError names the key at fault."""
+    path = home / SETTINGS_FILE
+    if not path.exists():
+        return ReadSettings(), {}
     try:
-        day = parse_date(row.get("Date", ""))
-    except ValueError:
-        out.problems.append(RowProblem(name, number, f"Date: not a YYYY-MM-DD date: {row.get('Date')!r}", client))
-        return None
-    month = f"{day.year:04d}-{day.month:02d}"
-    try:
-        value = parse_decimal(row.get(value_column, ""))
-        if value < 0 and not negative_ok:
-            raise ValueError(f"negative: {value}")
-        billable = parse_yes_no(row.get("Billable?", ""))
-        return day, value, billable
-    except InvalidOperation:
-        message = f"{value_column}: not a number: {row.get(value_column)!r}"
-    except ValueError as exc:
-        message = f"{value_column}: {exc}" if str(exc).startswith("negative") else f"Billable?: {exc}"
-    out.problems.append(RowProblem(name, number, message, client, month))
-    return None
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise BillingInputError(f"{SETTINGS_FILE}: not readable YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise BillingInputError(f"{SETTINGS_FILE}: must be a mapping of settings")
+    files = data.pop("files", None) or {}
+    base = _checked(data, SETTINGS_FILE)
+    per_file = {}
+    if not isinstance(files, dict):
+        raise BillingInputError(f"{SETTINGS_FILE}: files: must map file paths to settings")
+    for name, values in files.items():
+        per_file[str(name)] = _checked(values or {}, f"{SETTINGS_FILE}: files.{name}")
+    return ReadSettings(**base), per_file
 
 
-def _person(row: dict[str, str]) -> str:
-    return f"{row.get('First Name', '').strip()} {row.get('Last Name', '').strip()}".strip()
-
-
-def parse_harvest_time(name: str, rows: list[dict[str, str]], out: ParsedSource) -> None:
-    """Harvest "Detailed time" rows -> entries; unreadable rows -> problems (file + row)."""
-    for number, row in enumerate(rows, start=1):
-        read = _read_common(name, number, row, "Hours", out, negative_ok=False)
-        if read is None:
-            continue
-        day, hours, billable = read
-        get = row.get
-        client, project, code = get("Client", "").strip(), get("Project", "").strip(), get("Project Code", "").strip()
-        task, notes = get("Task", "").strip(), get("Notes", "").strip()
-        first, last = get("First Name", "").strip(), get("Last Name", "").strip()
-        identity = (get("Date", "").strip(), client, project, code, task, notes, get("Hours", "").strip(), first, last)
-        out.add_entry(identity, TimeEntry(
-            entry_id="", source="harvest_csv", source_file=name, source_row=number, date=day, client_name=client,
-            project=project, project_code=code, task=task, notes=notes, hours=hours, billable=billable,
-            person=f"{first} {last}".strip(), roles=get("Roles", "").strip(), currency=get("Currency", "").strip(),
-        ))
-
-
-def parse_harvest_expenses(name: str, rows: list[dict[str, str]], out: ParsedSource) -> None:
-    """Harvest expense report rows -> expenses (a negative amount is a credit); unreadable rows -> problems."""
-    for number, row in enumerate(rows, start=1):
-        read = _read_common(name, number, row, "Amount", out, negative_ok=True)
-        if read is None:
-            continue
-        day, amount, billable = read
-        out.expenses.append(Expense(
-            expense_id=expense_id(name, number), source_file=name, source_row=number, date=day,
-            client_name=row.get("Client", "").strip(), project=row.get("Project", "").strip(),
-            project_code=row.get("Project Code", "").strip(), category=row.get("Category", "").strip(),
-            notes=row.get("Notes", "").strip(), amount=amount, billable=billable, person=_person(row),
-            currency=row.get("Currency", "").strip(),
-        ))
-
-
-TimeParser = Callable[[str, list[dict[str, str]], ParsedSource], None]
-
-
-def time_parser_for(header: list[str]) -> TimeParser | None:
-    """The parser whose required columns the header has, or None."""
-    if all(col in header for col in HARVEST_TIME_REQUIRED):
-        return parse_harvest_time
-    try:
-        from billing_assets.core import exports
-    except ImportError:  # pragma: no cover - exports module is optional during bootstrap
-        return None
-    return exports.time_parser_for(header)
+def _checked(values: dict, where: str) -> dict[str, str]:
+    if not isinstance(values, dict):
+        raise BillingInputError(f"{where}: must be a mapping")
+    out = {}
+    for key, value in values.items():
+        if key not in SETTING_KEYS:
+            raise BillingInputError(f"{where}: {key}: unknown setting (known: {', '.join(SETTING_KEYS)})")
+        allowed = SETTING_KEYS[key]
+        if allowed is not None and value not in allowed:
+            raise BillingInputError(f"{where}: {key}: must be one of {', '.join(allowed)}, got {value!r}")
+        if key == "encoding":
+            import codecs
+            try:
+                codecs.lookup(str(value))
+            except LookupError:
+                raise BillingInputError(f"{where}: encoding: unknown codec {value!r}") from None
+        out[key] = str(value)
+    return out
 
 
 def read_folder(home: Path) -> ParsedSource:
-    """Read `timesheets/*.csv` and `expenses/*.csv` of a billing home, files in name order."""
+    """Read every export of a billing home, files in name order; problems, warnings and a report per file."""
     out = ParsedSource()
-    for path in sorted((home / "timesheets").glob("*.csv")):
-        header, rows = read_csv(path)
-        parser = time_parser_for(header)
-        if parser is None:
-            missing = [c for c in HARVEST_TIME_REQUIRED if c not in header]
-            out.problems.append(RowProblem(f"timesheets/{path.name}", 0,
-                                           f"unrecognised time export header; missing {missing}"))
-            continue
-        parser(f"timesheets/{path.name}", rows, out)
-    for path in sorted((home / "expenses").glob("*.csv")):
-        header, rows = read_csv(path)
-        missing = [c for c in HARVEST_EXPENSE_REQUIRED if c not in header]
-        if missing:
-            out.problems.append(RowProblem(f"expenses/{path.name}", 0,
-                                           f"unrecognised expense export header; missing {missing}"))
-            continue
-        parse_harvest_expenses(f"expenses/{path.name}", rows, out)
+    try:
+        settings, per_file = read_settings(home)
+    except BillingInputError as exc:
+        out.problems.append(RowProblem(SETTINGS_FILE, 0, str(exc).split(": ", 1)[1], clients=("*",)))
+        settings, per_file = ReadSettings(), {}
+    for folder, kind in FOLDERS:
+        for path in sorted((home / folder).glob("*")) if (home / folder).is_dir() else []:
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            label = f"{folder}/{path.name}"
+            if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+                out.problems.append(RowProblem(label, 0, "not a CSV export (only .csv, .tsv or .txt files are "
+                                                         "read); move it out of the folder"))
+                out.files.append(FileReport(label, refused="not a CSV export"))
+                continue
+            read_one(path, label, kind, settings.for_file(per_file.get(label)), out)
     out.assign_ids()
     return out
+
+
+def read_one(path: Path, label: str, kind: str, settings: ReadSettings, out: ParsedSource) -> None:
+    """One file into `out`, or one problem naming it (with the clients it holds, so that only they stop)."""
+    csv_file: CsvFile | None = None
+    try:
+        csv_file = read_csv_file(path, label, known_columns(kind), settings.encoding)
+        out.files.append(read_export(csv_file, kind, settings, out))
+    except FileRefused as exc:
+        clients = exc.clients or (_clients_of(csv_file) if csv_file else ())
+        out.problems.append(RowProblem(label, 0, str(exc), clients=clients))
+        out.files.append(FileReport(label, refused=str(exc)))
+    except OSError as exc:
+        out.problems.append(RowProblem(label, 0, f"cannot be read: {exc.strerror}"))
+        out.files.append(FileReport(label, refused=exc.strerror or "unreadable"))
+
+
+def _clients_of(csv_file: CsvFile) -> tuple[str, ...]:
+    from billing_assets.core.csvfile import CLIENT_COLUMNS, normal
+
+    header = [normal(c) for c in csv_file.header]
+    column = next((header.index(c) for c in CLIENT_COLUMNS if c in header), None)
+    if column is None:
+        return ()
+    return tuple(sorted({r[column].strip() for r in csv_file.rows if len(r) > column and r[column].strip()}))

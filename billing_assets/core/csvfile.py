@@ -1,0 +1,198 @@
+"""One export file as its tool wrote it: bytes -> text (encoding) -> header and rows (delimiter).
+
+Encoding: UTF-8 with or without BOM, UTF-16/32 with BOM, else a legacy code page found by charset-normalizer
+among the code pages spreadsheet programs save in. When the plausible code pages read the file differently
+the file is refused, naming the configured `encoding` that resolves it. A file that is not text (NUL bytes
+without a UTF-16 BOM, undecodable) is refused by name, never a traceback.
+
+Delimiter: comma, semicolon or tab, chosen as the one whose header row holds the most columns of a known
+layout; csv.Sniffer decides only for headers that match no layout.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DELIMITERS = (",", ";", "\t")
+MAX_CELL = 64 << 10  # one cell of 64 KiB at most: a larger one is not a time export (or a broken quote)
+csv.field_size_limit(1 << 30)  # parse anything; cells over MAX_CELL refuse the file by name below
+# Code pages a spreadsheet program saves a CSV in (Windows ANSI code pages, classic Mac), best first on a tie.
+LEGACY_CODEPAGES = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp1258",
+                    "mac_roman"]
+CHAOS_MARGIN = 0.1  # code pages whose mess score is within this of the best are equally plausible
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+class FileRefused(ValueError):
+    """The file as a whole cannot be read; the message says why and what resolves it."""
+
+    def __init__(self, message: str, clients: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.clients = clients  # client names found in it anyway, so the refusal stops their months
+
+
+@dataclass
+class CsvFile:
+    """A decoded, split CSV file: what was decided, the header and the data rows (1-based numbers)."""
+
+    label: str  # "timesheets/x.csv"
+    encoding: str
+    delimiter: str
+    header: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+
+    def decisions(self) -> dict[str, str]:
+        return {"encoding": self.encoding, "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}
+                .get(self.delimiter, repr(self.delimiter))}
+
+
+def decode(data: bytes, configured: str | None = None) -> tuple[str, str]:
+    """(text, encoding) of a file's bytes; FileRefused when it is not text or reads two ways."""
+    if configured:
+        try:
+            return data.decode(configured), f"{configured} (settings.yaml)"
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise FileRefused(f"not readable as the configured encoding {configured}: {exc}") from None
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name.replace("-sig", "") + " with BOM"
+            except UnicodeDecodeError as exc:
+                raise FileRefused(f"broken {name} text at byte {exc.start}") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        raise FileRefused("not a text file (it holds NUL bytes and no UTF-16 byte-order mark)")
+    return _legacy(data)
+
+
+def _legacy(data: bytes) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    matches = sorted(from_bytes(data, cp_isolation=LEGACY_CODEPAGES),
+                     key=lambda m: (m.chaos, LEGACY_CODEPAGES.index(m.encoding)
+                                    if m.encoding in LEGACY_CODEPAGES else 99))
+    if not matches:
+        raise FileRefused("not text in UTF-8 or any code page spreadsheet programs save in")
+    best = matches[0]
+    text = str(best)
+    for other in matches[1:]:
+        if other.chaos > best.chaos + CHAOS_MARGIN:
+            break
+        other_text = str(other)
+        if other_text != text:
+            a, b = _first_difference(text, other_text)
+            raise FileRefused(f"not UTF-8, and it reads differently as {best.encoding} ({a!r}) and as "
+                              f"{other.encoding} ({b!r}); set encoding: {best.encoding} (or {other.encoding}) "
+                              "for it in the billing home's settings.yaml, or export it again as UTF-8")
+    return text, f"{best.encoding} (detected)"
+
+
+def _first_difference(a: str, b: str) -> tuple[str, str]:
+    """The word around the first character where two decodings differ."""
+    index = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), 0)
+    start = max(a.rfind(" ", 0, index), a.rfind(",", 0, index), a.rfind("\n", 0, index)) + 1
+    end_a = min((p for p in (a.find(c, index) for c in " ,\n") if p >= 0), default=len(a))
+    end_b = min((p for p in (b.find(c, index) for c in " ,\n") if p >= 0), default=len(b))
+    return a[start:end_a], b[start:end_b]
+
+
+def _split(text: str, delimiter: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _lenient_rows(text: str, delimiter: str) -> list[list[str]]:
+    """Rows up to the first one the csv module cannot split."""
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    while True:
+        try:
+            row = next(reader)
+        except (StopIteration, csv.Error):
+            return rows
+        rows.append(row)
+
+
+def choose_delimiter(text: str, known_columns: set[str]) -> str:
+    """The delimiter whose header holds the most known column names (casefolded); else csv.Sniffer's."""
+    first_line = text.split("\n", 1)[0]
+    scores = {}
+    for delimiter in DELIMITERS:
+        try:
+            header = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        scores[delimiter] = sum(1 for name in header if normal(name) in known_columns)
+    best = max(scores.values(), default=0)
+    if best >= 2:
+        return max(scores, key=lambda d: (scores[d], -DELIMITERS.index(d)))
+    try:
+        return csv.Sniffer().sniff(text[:8192], delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        return ","
+
+
+def normal(name: str) -> str:
+    """A header name for matching: trimmed, inner spaces folded, casefolded."""
+    return " ".join(name.replace("\ufeff", "").split()).casefold()
+
+
+def read_csv_file(path: Path, label: str, known_columns: set[str], encoding: str | None = None) -> CsvFile:
+    """Decode and split one file; FileRefused (with any client names still findable) when it cannot be."""
+    data = path.read_bytes()
+    try:
+        text, used = decode(data, encoding)
+    except FileRefused as exc:
+        raise FileRefused(str(exc), _clients_anyway(data)) from None
+    delimiter = choose_delimiter(text, known_columns)
+    try:
+        table = [row for row in _split(text, delimiter) if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise FileRefused(f"unreadable CSV: {exc}", _clients_anyway(data)) from None
+    for number, row in enumerate(table):
+        if any(len(cell) > MAX_CELL for cell in row):
+            raise FileRefused(f"row {number}: a cell of over {MAX_CELL // 1024} KiB (an unclosed quote, or not a "
+                              "time export); nothing of this file is read", _clients_anyway(data))
+    if not table:
+        return CsvFile(label, used, delimiter, [])
+    header = [cell.replace("\ufeff", "").strip() for cell in table[0]]
+    return CsvFile(label, used, delimiter, header, table[1:])
+
+
+CLIENT_COLUMNS = ("client", "customer", "jobcode_1")
+
+
+def _clients_anyway(data: bytes) -> tuple[str, ...]:
+    """Client names of a file that cannot be read properly, decoded leniently, so that its refusal stops the
+    months of the clients it holds (and only theirs)."""
+    for name in ("utf-16", "latin-1"):
+        if name == "utf-16" and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            continue
+        text = data.decode(name, errors="replace").replace("\x00", "")
+        for delimiter in DELIMITERS:
+            table = _lenient_rows(text, delimiter)
+            if not table:
+                continue
+            header = [normal(c) for c in table[0]]
+            column = next((header.index(c) for c in CLIENT_COLUMNS if c in header), None)
+            if column is not None:
+                return tuple(sorted({row[column].strip() for row in table[1:] if len(row) > column
+                                     and row[column].strip() and len(row[column]) <= 200}))
+    return ()
+
+
+def read_csv(path: Path, known: tuple[str, ...] = ()) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows (as dicts, short rows padded with "") of a small CSV we or a person wrote (overrides);
+    FileRefused when it cannot be read."""
+    csv_file = read_csv_file(path, path.name, {normal(k) for k in known})
+    width = len(csv_file.header)
+    rows = [dict(zip(csv_file.header, values + [""] * (width - len(values)), strict=False))
+            for values in csv_file.rows]
+    return csv_file.header, rows

@@ -1,0 +1,40 @@
+"""Export layouts, one module per tool, behind one explicit registry. `read_export` reads a decoded file with
+the layout its header matches, or refuses it once, naming the layouts tried and what the closest one lacks."""
+
+from __future__ import annotations
+
+from billing_assets.core.csvfile import CsvFile, FileRefused
+from billing_assets.core.exports.clockify import CLOCKIFY
+from billing_assets.core.exports.harvest import HARVEST_EXPENSES, HARVEST_TIME
+from billing_assets.core.exports.layout import Layout, ReadSettings, read_file
+from billing_assets.core.exports.quickbooks_time import QUICKBOOKS_TIME
+from billing_assets.core.exports.toggl import TOGGL
+from billing_assets.core.parsed import FileReport, ParsedSource
+
+TIME_LAYOUTS: tuple[Layout, ...] = (HARVEST_TIME, TOGGL, CLOCKIFY, QUICKBOOKS_TIME)
+EXPENSE_LAYOUTS: tuple[Layout, ...] = (HARVEST_EXPENSES,)
+LAYOUTS = {"time": TIME_LAYOUTS, "expense": EXPENSE_LAYOUTS}
+
+__all__ = ["LAYOUTS", "Layout", "ReadSettings", "layout_for", "known_columns", "read_export"]
+
+
+def known_columns(kind: str) -> set[str]:
+    return set().union(*(layout.known_columns() for layout in LAYOUTS[kind]))
+
+
+def layout_for(header: list[str], kind: str) -> Layout:
+    """The layout whose required columns the header has (most columns found wins); FileRefused otherwise."""
+    fits = [layout for layout in LAYOUTS[kind] if not layout.missing(header)]
+    if fits:
+        return max(fits, key=lambda layout: len(layout.resolve(header)))
+    closest = min(LAYOUTS[kind], key=lambda layout: (len(layout.missing(header)), -len(layout.resolve(header))))
+    tried = ", ".join(layout.name for layout in LAYOUTS[kind])
+    raise FileRefused(f"header matches no known export (tried {tried}); the closest, {closest.name}, lacks "
+                      + ", ".join(closest.missing(header)))
+
+
+def read_export(csv_file: CsvFile, kind: str, settings: ReadSettings, out: ParsedSource) -> FileReport:
+    """Read a decoded file into `out` with the layout its header matches."""
+    if not csv_file.header:
+        raise FileRefused("empty file (no header row)")
+    return read_file(csv_file, layout_for(csv_file.header, kind), settings, out)

@@ -1,0 +1,237 @@
+"""Parsing primitives for exports, decided per file from all of its values (spec section 1).
+
+Each decider looks at every value of a file's columns of one kind and returns the one reading that fits all of
+them, a reading chosen by the billing home's setting when several fit with different results, or a refusal that
+names the setting resolving it. Nothing here guesses from a sample or from a single row.
+
+- Numbers: `1,234.50` (comma), `1.234,50` (dot), `1 234,50` (space, also NBSP and narrow NBSP),
+  `1'234.50` (apostrophe); ungrouped digits fit every format.
+- Dates: ISO `YYYY-MM-DD` (also `/` and `.` separators, year first), `DD.MM.YYYY` (always day first), and
+  `NN/NN/YYYY` or `NN-NN-YYYY`, whose order (month first or day first) comes from the file's values.
+- Durations: `H:MM:SS`, `H:MM`, or decimal hours in the file's number format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+HOURS_QUANTUM = Decimal("0.0001")
+MAX_MAGNITUDE = Decimal("1e14")  # DECIMAL(18, 4) holds 14 integer digits
+
+# name -> (pattern, group separators to drop, decimal mark)
+_SPACES = " \u00a0\u202f"
+NUMBER_FORMATS: dict[str, tuple[re.Pattern[str], str, str]] = {
+    "1,234.50": (re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"), ",", "."),
+    "1.234,50": (re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"), ".", ","),
+    "1 234,50": (re.compile(rf"^[-+]?(\d{{1,3}}([{_SPACES}]\d{{3}})+|\d+)(,\d+)?$"), _SPACES, ","),
+    "1'234.50": (re.compile(r"^[-+]?(\d{1,3}(['\u2019]\d{3})+|\d+)(\.\d+)?$"), "'\u2019", "."),
+}
+DATE_ORDERS = ("month_first", "day_first")
+_YMD = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
+_DOTTED_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_NN_NN_YYYY = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$")
+_TIME_SUFFIX = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?( ?[AaPp][Mm])?(Z|[+-]\d{2}:?\d{2})?$")
+_HMS = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
+_HM = re.compile(r"^(\d+):([0-5]\d)$")
+
+YES = {"yes", "y", "true", "1", "ja", "j", "oui", "si", "sí", "sim", "kyllä", "tak", "da", "evet", "はい", "是"}
+NO = {"no", "n", "false", "0", "nein", "non", "não", "nao", "ei", "nej", "nee", "nie", "ne", "hayır", "いいえ",
+      "否"}
+
+
+class FormatError(ValueError):
+    """A value that fits no reading, or a file whose values fit several: the message says which and why."""
+
+
+def _clean(text: str) -> str:
+    return text.strip().strip(_SPACES)
+
+
+# ---------------------------------------------------------------------------------------------------- numbers
+def _parse_number(text: str, fmt: str) -> Decimal:
+    pattern, groups, mark = NUMBER_FORMATS[fmt]
+    value = _clean(text)
+    if not pattern.match(value):
+        raise FormatError(f"not a number in the {fmt} format: {text!r}")
+    for sep in groups:
+        value = value.replace(sep, "")
+    result = Decimal(value.replace(mark, "."))
+    if abs(result) >= MAX_MAGNITUDE:
+        raise FormatError(f"{text!r} is beyond the range the warehouse holds")
+    return result
+
+
+def fitting_number_formats(text: str) -> set[str]:
+    value = _clean(text)
+    return {name for name, (pattern, _, _) in NUMBER_FORMATS.items() if pattern.match(value)}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What was decided for one file and how: `value` is the reading, `how` says from what."""
+
+    value: str
+    how: str
+
+    def __str__(self) -> str:
+        return f"{self.value} ({self.how})"
+
+
+def decide_number_format(values: Iterable[str], configured: str | None = None) -> Decision:
+    """The one number format every non-empty value fits, or whose readings of all values agree.
+
+    Values that fit no format do not vote (their row is refused when read). Several formats that read some
+    value differently (`1.500`: 1.5 or 1500) need `number_format` in settings.yaml, else FormatError.
+    """
+    seen = [v for v in {_clean(v) for v in values} if v]
+    if not seen:
+        return Decision("1,234.50", "no numbers")
+    candidates = set(NUMBER_FORMATS)
+    votes = 0
+    for value in seen:
+        fits = fitting_number_formats(value)
+        if fits:
+            votes += 1
+            candidates &= fits
+    if votes == 0:
+        return Decision("1,234.50", "no readable numbers")
+    if not candidates:
+        counts = {name: sum(1 for v in seen if name in fitting_number_formats(v)) for name in NUMBER_FORMATS}
+        raise FormatError("numbers in more than one format (" + ", ".join(
+            f"{n}: {c} values" for n, c in counts.items() if c) + "); export the file again with one format")
+    if len(candidates) == 1:
+        return Decision(next(iter(candidates)), "from its values")
+    readings = {name: [_parse_number(v, name) for v in seen if name in fitting_number_formats(v)]
+                for name in sorted(candidates)}
+    if len({tuple(r) for r in readings.values()}) == 1:
+        order = list(NUMBER_FORMATS)
+        return Decision(min(candidates, key=order.index), "every format reads its values alike")
+    if configured in candidates:
+        return Decision(configured, "settings.yaml number_format")
+    example = next(v for v in seen if len({_parse_number(v, n) for n in candidates
+                                           if n in fitting_number_formats(v)}) > 1)
+    raise FormatError(f"numbers fit more than one format ({example!r} reads as " + " or ".join(
+        f"{_parse_number(example, n)} in {n}" for n in sorted(candidates)) + "); set number_format: "
+        f"\"{sorted(candidates)[0]}\" (or another) in the billing home's settings.yaml")
+
+
+def parse_number(text: str, fmt: str) -> Decimal:
+    """A number in the file's decided format; FormatError names the value."""
+    try:
+        return _parse_number(text, fmt)
+    except InvalidOperation:  # pragma: no cover - the patterns admit only digits
+        raise FormatError(f"not a number: {text!r}") from None
+
+
+# ------------------------------------------------------------------------------------------------------ dates
+def _date_part(text: str) -> str:
+    """The date of a cell that may carry a time (`2026-09-04 09:00`, `2026-09-04T09:00:00Z`)."""
+    return _TIME_SUFFIX.sub("", _clean(text))
+
+
+def _order_votes(text: str) -> set[str] | None:
+    """The orders a date fits: both, one, or None when it is not a date at all."""
+    value = _date_part(text)
+    if _YMD.match(value) or _DOTTED_DMY.match(value):
+        return set(DATE_ORDERS)
+    match = _NN_NN_YYYY.match(value)
+    if not match:
+        return None
+    first, second = int(match.group(1)), int(match.group(3))
+    fits = set()
+    if 1 <= first <= 12 and 1 <= second <= 31:
+        fits.add("month_first")
+    if 1 <= second <= 12 and 1 <= first <= 31:
+        fits.add("day_first")
+    return fits
+
+
+def decide_date_order(values: Iterable[str], configured: str | None = None) -> Decision:
+    """Month first or day first for `NN/NN/YYYY` dates, from all dates of a file.
+
+    ISO and dotted dates carry their own order. When every slashed date fits both orders (all parts <= 12),
+    the billing home's `date_order` decides; without it the file is refused (FormatError names the fix).
+    """
+    slashed = False
+    candidates = set(DATE_ORDERS)
+    for text in values:
+        if not _clean(text):
+            continue
+        fits = _order_votes(text)
+        if fits is None:
+            continue
+        if _NN_NN_YYYY.match(_date_part(text)):
+            slashed = True
+            candidates &= fits or set(DATE_ORDERS)
+    if not slashed:
+        return Decision("iso", "year-first or dotted dates")
+    if not candidates:
+        raise FormatError("dates fit neither MM/DD/YYYY nor DD/MM/YYYY throughout (some have a first part "
+                          "above 12, others a second part above 12)")
+    if len(candidates) == 1:
+        return Decision(next(iter(candidates)), "from its values")
+    if configured in DATE_ORDERS:
+        return Decision(configured, "settings.yaml date_order")
+    raise FormatError("every date fits both MM/DD/YYYY and DD/MM/YYYY (no day above 12); set date_order: "
+                      "day_first or month_first in the billing home's settings.yaml")
+
+
+def parse_date(text: str, order: str) -> date:
+    """A date in the file's decided order; FormatError names the value."""
+    value = _date_part(text)
+    try:
+        if match := _YMD.match(value):
+            return date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
+        if match := _DOTTED_DMY.match(value):
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        if (match := _NN_NN_YYYY.match(value)) and order in DATE_ORDERS:
+            a, b, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+            return date(year, a, b) if order == "month_first" else date(year, b, a)
+    except ValueError:
+        pass
+    raise FormatError(f"not a date: {text!r}")
+
+
+# -------------------------------------------------------------------------------------------------- durations
+def seconds_to_hours(seconds: int) -> Decimal:
+    """Whole seconds -> hours, quantized to 0.0001 h with ROUND_HALF_UP (1 s = 0.0003 h)."""
+    return (Decimal(seconds) / Decimal(3600)).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def duration_kind(text: str) -> str:
+    """`H:MM:SS`, `H:MM` or `decimal` (blank counts as decimal)."""
+    value = _clean(text)
+    if _HMS.match(value):
+        return "H:MM:SS"
+    if _HM.match(value):
+        return "H:MM"
+    return "decimal"
+
+
+def parse_duration(text: str, number_format: str) -> Decimal:
+    """Hours of a duration cell: `H:MM:SS`, `H:MM` (minutes exact to 0.0001 h) or decimal hours."""
+    value = _clean(text)
+    if match := _HMS.match(value):
+        h, m, s = (int(part) for part in match.groups())
+        return seconds_to_hours(h * 3600 + m * 60 + s)
+    if match := _HM.match(value):
+        h, m = (int(part) for part in match.groups())
+        return seconds_to_hours(h * 3600 + m * 60)
+    if ":" in value:
+        raise FormatError(f"not an H:MM:SS or H:MM duration: {text!r}")
+    return parse_number(value, number_format)
+
+
+# ---------------------------------------------------------------------------------------------------- yes / no
+def parse_yes_no(text: str) -> bool:
+    """Yes/No as the tools write it, in the languages their exports come in."""
+    value = _clean(text).casefold()
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    raise FormatError(f"expected Yes or No, got {text!r}")

@@ -1,0 +1,117 @@
+"""What reading a folder of exports gives: entries, expenses, unreadable rows, skipped rows and, per file, what
+was decided to read it. Entry ids follow spec section 1: sha256 of the identifying fields plus a counter of
+earlier identical rows, so re-exporting the same rows in any order gives the same ids."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from billing_assets.core.errors import RowProblem
+from billing_assets.core.model import Expense, TimeEntry
+
+
+@dataclass
+class FileReport:
+    """How one export file was read: its layout and per-file decisions, and what its rows became."""
+
+    file: str
+    layout: str = ""
+    decisions: dict[str, str] = field(default_factory=dict)  # encoding, delimiter, number format, dates, ...
+    rows: int = 0
+    read: int = 0  # entries or expenses taken
+    zero_rows: int = 0  # zero-duration rows skipped (they carry nothing)
+    running_rows: list[int] = field(default_factory=list)  # running timers skipped until they stop
+    problems: int = 0
+    refused: str = ""  # why the whole file was not read
+
+    def summary(self) -> str:
+        """One line a person reads: what the file was taken as and what happened to its rows."""
+        if self.refused:
+            return f"{self.file}: REFUSED: {self.refused}"
+        how = ", ".join(f"{k} {v}" for k, v in self.decisions.items())
+        counts = [f"{self.read} of {self.rows} rows read"]
+        if self.zero_rows:
+            counts.append(f"{self.zero_rows} zero-duration skipped")
+        if self.running_rows:
+            counts.append(f"{len(self.running_rows)} running timer(s) skipped")
+        if self.problems:
+            counts.append(f"{self.problems} unreadable")
+        return f"{self.file}: {self.layout}; {how}; " + ", ".join(counts)
+
+
+@dataclass
+class ParsedSource:
+    """Everything read from a folder of exports: good rows and the rows that could not be read."""
+
+    entries: list[TimeEntry] = field(default_factory=list)
+    expenses: list[Expense] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)  # each stops the client-months it concerns
+    warnings: list[RowProblem] = field(default_factory=list)  # skipped rows a person should know of
+    files: list[FileReport] = field(default_factory=list)
+    _identities: list[tuple[str, ...]] = field(default_factory=list, repr=False)
+
+    def add_entry(self, identity: tuple[str, ...], entry: TimeEntry) -> None:
+        """Queue a CSV entry whose id `assign_ids` computes from its identity fields."""
+        self._identities.append(identity)
+        self.entries.append(entry)
+
+    def grouped(self) -> tuple[dict[tuple[str, str], list[TimeEntry]], dict[tuple[str, str], list[Expense]]]:
+        """Entries and expenses by (source client name, month), in processing order; computed once."""
+        if not hasattr(self, "_groups"):
+            entries: dict[tuple[str, str], list[TimeEntry]] = {}
+            for e in self.entries:
+                entries.setdefault((e.client_name, e.month), []).append(e)
+            expenses: dict[tuple[str, str], list[Expense]] = {}
+            for x in self.expenses:
+                expenses.setdefault((x.client_name, x.month), []).append(x)
+            self._groups = (entries, expenses)
+        return self._groups
+
+    def assign_ids(self) -> None:
+        """Give queued CSV entries their ids, counting identical rows in processing order, then sort."""
+        order = sorted(range(len(self.entries)), key=lambda i: self.entries[i].order_key)
+        ids = csv_entry_ids(self._identities[i] for i in order)
+        for i, entry_id in zip(order, ids, strict=True):
+            if not self.entries[i].entry_id:  # set once, before anyone sees the entry (frozen afterwards)
+                object.__setattr__(self.entries[i], "entry_id", entry_id)
+        self.entries = [self.entries[i] for i in order]
+        self._identities = [self._identities[i] for i in order]
+        self.expenses.sort(key=lambda e: e.order_key)
+
+    def files_of(self, client_names: set[str], month: str) -> list[FileReport]:
+        """Reports of the files that hold rows of these client names in the month."""
+        names = {e.source_file for n in client_names for e in self.grouped()[0].get((n, month), [])}
+        names |= {x.source_file for n in client_names for x in self.grouped()[1].get((n, month), [])}
+        return [f for f in self.files if f.file in names]
+
+
+def problems_for(problems: Iterable[RowProblem], client_names: set[str], month: str,
+                 folder: str = "") -> list[RowProblem]:
+    """The problems that stop one client-month: its own unreadable rows (a row whose date is unreadable
+    concerns every month of its client) and whole files refused that hold any of its client names. A refused
+    file in which no client name could be found stops nobody; `billing validate` and the close report it.
+    A problem with the clients `("*",)` (settings.yaml unreadable) stops everyone."""
+    return [p for p in problems if p.file.startswith(folder) and (
+        (p.row == 0 and ("*" in p.clients or bool(client_names & set(p.clients))))
+        or (p.row > 0 and p.client_name in client_names and p.month in (month, "")))]
+
+
+def csv_entry_ids(identities: Iterable[tuple[str, ...]]) -> list[str]:
+    """Ids for identity tuples given in processing order: "h" + sha256(F + "\\x1f" + k)[:16], where k counts
+    earlier identical tuples."""
+    seen: Counter[str] = Counter()
+    ids = []
+    for values in identities:
+        joined = "\x1f".join(values)
+        k = seen[joined]
+        seen[joined] += 1
+        ids.append("h" + hashlib.sha256(f"{joined}\x1f{k}".encode()).hexdigest()[:16])
+    return ids
+
+
+def expense_id(file: str, row: int) -> str:
+    """An expense's id: its file and row (expense reports carry no identity of their own)."""
+    return "x" + hashlib.sha256(f"{file}\x1f{row}".encode()).hexdigest()[:16]
