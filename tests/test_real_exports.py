@@ -84,9 +84,9 @@ FILES: dict[str, tuple[str, str, str, bytes, str]] = {
         for d, h, end in [(1, "1.5", "2026-09-01T10:30:00-04:00"), (2, "2.25", "2026-09-02T11:15:00-04:00"),
                           (30, "0.75", "")])).encode(), "3.75"),
     "no-billable": ("NoBill Co", "USD", "toggl_no_billable.csv", (
-        "User,Email,Client,Project,Task,Description,Start date,Start time,End date,End time,Duration\r\n"
-        "Ana Souza,a@x.com,NoBill Co,Web,,One,2026-09-02,09:00:00,2026-09-02,10:00:00,01:00:00\r\n"
-        "Ana Souza,a@x.com,NoBill Co,Web,,Two,2026-09-03,09:00:00,2026-09-03,09:30:00,00:30:00\r\n").encode(),
+        b"User,Email,Client,Project,Task,Description,Start date,Start time,End date,End time,Duration\r\n"
+        b"Ana Souza,a@x.com,NoBill Co,Web,,One,2026-09-02,09:00:00,2026-09-02,10:00:00,01:00:00\r\n"
+        b"Ana Souza,a@x.com,NoBill Co,Web,,Two,2026-09-03,09:00:00,2026-09-03,09:30:00,00:30:00\r\n"),
         "1.50"),
     "long-timer": ("Long Timer Co", "USD", "clockify_long.csv", (CLOCKIFY.format(cur="USD") + "".join(
         clockify_row("Long Timer Co", d, h, dec) for d, h, dec in [("09/14/2026", "26:10:00", "26.17"),
