@@ -87,9 +87,13 @@ def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_sou
                 summary.append((client, month, len(entries), sum((e.hours for e in entries), 0),
                                 sum((e.hours for e in entries if e.billable), 0)))
             replace_partitions(conn, chunk, {"raw_time_entries": (RAW_TIME_COLUMNS, rows)})
+    files = {f.file: f.summary() for pair in pairs for f in parsed.files_of(names[pair], pair[1])}
+    skipped = [str(w) for pair in pairs for w in problems_for(parsed.warnings, names[pair], pair[1])]
     return MaterializeResult(metadata={
         "entries": sum(s[2] for s in summary),
         "hours": float(sum(s[3] for s in summary)),
+        "export_files": MetadataValue.md("\n".join(f"- {line}" for _, line in sorted(files.items())) or "none"),
+        "skipped_rows": MetadataValue.md("\n".join(f"- {line}" for line in skipped) or "none"),
         "per_partition": MetadataValue.md(markdown_table(("client", "month", "entries", "hours", "billable hours"),
                                                          summary)),
     })
