@@ -114,9 +114,13 @@ def decide_number_format(values: Iterable[str], configured: str | None = None) -
         return Decision(configured, "settings.yaml number_format")
     example = next(v for v in seen if len({_parse_number(v, n) for n in candidates
                                            if n in fitting_number_formats(v)}) > 1)
+    readings: dict[Decimal, str] = {}
+    for name in NUMBER_FORMATS:  # the first format of each distinct reading, in the table's order
+        if name in candidates and name in fitting_number_formats(example):
+            readings.setdefault(_parse_number(example, name), name)
     raise FormatError(f"numbers fit more than one format ({example!r} reads as " + " or ".join(
-        f"{_parse_number(example, n)} in {n}" for n in sorted(candidates)) + "); set number_format: "
-        f"\"{sorted(candidates)[0]}\" (or another) in the billing home's settings.yaml")
+        f"{value.normalize():f} in {name}" for value, name in readings.items()) + "); set number_format: "
+        + " or ".join(f'"{name}"' for name in readings.values()) + " in the billing home's settings.yaml")
 
 
 def parse_number(text: str, fmt: str) -> Decimal:

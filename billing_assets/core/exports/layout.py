@@ -85,6 +85,7 @@ class Layout:
     billable: str = ""  # key of the Yes/No column; absent column = billable
     running_end: str = ""  # key of the end column whose emptiness marks a running timer
     running_has_duration: bool = False  # True: a running row shows the time so far (QuickBooks Time)
+    not_billable: Callable[[Row], bool] = lambda row: False  # rows the tool marks as never billable (breaks)
     currency: Callable[[list[str]], str] = lambda header: ""
     notes: str = ""  # one line for the README
 
@@ -193,6 +194,7 @@ def _read_row(state: _FileState, row: Row, out: ParsedSource) -> None:
         if value < 0 and layout.kind == "time":
             raise formats.FormatError(f"negative: {text!r}")
         billable = formats.parse_yes_no(row[layout.billable]) if row.has(layout.billable) else True
+        billable = billable and not layout.not_billable(row)
     except formats.FormatError as exc:
         which = layout.columns[layout.billable][0] if "Yes or No" in str(exc) else layout.columns[column][0]
         out.problems.append(RowProblem(label, row.number, f"{which}: {exc}", fields.client, month))
