@@ -47,6 +47,7 @@ def test_numbers_beyond_the_warehouse_and_exponents_are_unreadable() -> None:
     (["04-09-2026", "15-09-2026"], "day_first", date(2026, 9, 4)),
     (["04.09.2026", "08.09.2026"], "iso", date(2026, 9, 4)),
     (["2026-09-04", "2026-09-08 09:00"], "iso", date(2026, 9, 4)),
+    (["9/4/26", "9/15/26"], "month_first", date(2026, 9, 4)),  # an Excel re-save in a US locale
 ])
 def test_date_order_is_decided_from_all_dates(values: list[str], order: str, first: date) -> None:
     decided = formats.decide_date_order(values)

@@ -191,3 +191,25 @@ def test_validate_reports_the_files_and_every_refusal_before_anything_runs(real_
     assert "warning: timesheets/clockify_uk.csv: row 4: running timer" in out
     assert "timesheets/odd_tool.csv: REFUSED: header matches no known export" in out
     assert out.strip().endswith(f"2 problem(s), 2 warning(s) in {real_home}")
+
+
+def test_validate_names_what_the_blocking_raw_checks_would_stop(billing_env) -> None:
+    from billing_assets.validate import validate_home
+
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text(
+        'client: acme\nname: "Acme"\ncurrency: USD\nterms_days: 30\npeople: {"Ana Souza": senior}\n'
+        "roles: {senior: 200}\n")
+    rows = ("2026-09-01,Acme,Web,Build,Homepage,1.5,Yes,Ana,Souza,,USD\r\n"
+            "2026-09-02,Acme,Web,Build,Checkout,2.0,Yes,Zed,Nobody,,USD\r\n"
+            "2026-09-03,Acme,Web,Build,Admin,0.5,Yes,,,,USD\r\n")
+    header = "Date,Client,Project,Task,Notes,Hours,Billable?,First Name,Last Name,Roles,Currency\r\n"
+    (home / "timesheets" / "september.csv").write_text(header + rows)
+    (home / "timesheets" / "september_again.csv").write_text(header + rows.splitlines(keepends=True)[0])
+    assert validate_home(home) == [
+        "timesheets/september.csv: row 3: no person (First Name / Last Name or User is blank; required_fields "
+        "will stop its month)",
+        "timesheets/september.csv and timesheets/september_again.csv: 1 identical row(s) in both files (a "
+        "re-export?); no_cross_file_duplicates will stop their months",
+        "contracts/acme.yaml: no rate for Zed Nobody (people, roles, rate_overrides or default_rate), who has "
+        "billable time in 2026-09: rates_present will stop it"]

@@ -181,7 +181,7 @@ def read_csv_file(path: Path, label: str, known_columns: set[str], encoding: str
     return CsvFile(label, used, delimiter, header, table[1:])
 
 
-CLIENT_COLUMNS = ("client", "customer", "jobcode_1")
+CLIENT_COLUMNS = ("client", "customer", "jobcode_1", "jobcode")
 
 
 def _clients_anyway(data: bytes) -> tuple[str, ...]:

@@ -7,7 +7,8 @@ names the setting resolving it. Nothing here guesses from a sample or from a sin
 - Numbers: `1,234.50` (comma), `1.234,50` (dot), `1 234,50` (space, also NBSP and narrow NBSP),
   `1'234.50` (apostrophe); ungrouped digits fit every format.
 - Dates: ISO `YYYY-MM-DD` (also `/` and `.` separators, year first), `DD.MM.YYYY` (always day first), and
-  `NN/NN/YYYY` or `NN-NN-YYYY`, whose order (month first or day first) comes from the file's values.
+  `NN/NN/YYYY` or `NN-NN-YYYY`, whose order (month first or day first) comes from the file's values; a
+  two-digit year (as Excel re-saves `9/4/26`) is of this century.
 - Durations: `H:MM:SS`, `H:MM`, or decimal hours in the file's number format.
 """
 
@@ -32,8 +33,8 @@ NUMBER_FORMATS: dict[str, tuple[re.Pattern[str], str, str]] = {
 }
 DATE_ORDERS = ("month_first", "day_first")
 _YMD = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
-_DOTTED_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_NN_NN_YYYY = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$")
+_DOTTED_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$")
+_NN_NN_YYYY = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})$")  # Excel writes 9/4/26 too
 _TIME_SUFFIX = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?( ?[AaPp][Mm])?(Z|[+-]\d{2}:?\d{2})?$")
 _HMS = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
 _HM = re.compile(r"^(\d+):([0-5]\d)$")
@@ -184,6 +185,11 @@ def decide_date_order(values: Iterable[str], configured: str | None = None) -> D
                       "day_first or month_first in the billing home's settings.yaml")
 
 
+def _year(text: str) -> int:
+    """A four-digit year, or a two-digit one of this century (26 -> 2026)."""
+    return int(text) if len(text) == 4 else 2000 + int(text)
+
+
 def parse_date(text: str, order: str) -> date:
     """A date in the file's decided order; FormatError names the value."""
     value = _date_part(text)
@@ -191,9 +197,9 @@ def parse_date(text: str, order: str) -> date:
         if match := _YMD.match(value):
             return date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
         if match := _DOTTED_DMY.match(value):
-            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+            return date(_year(match.group(3)), int(match.group(2)), int(match.group(1)))
         if (match := _NN_NN_YYYY.match(value)) and order in DATE_ORDERS:
-            a, b, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+            a, b, year = int(match.group(1)), int(match.group(3)), _year(match.group(4))
             return date(year, a, b) if order == "month_first" else date(year, b, a)
     except ValueError:
         pass
