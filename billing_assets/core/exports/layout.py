@@ -186,8 +186,10 @@ def _number_cells(layout: Layout, rows: list[Row], quantities: list[str]) -> set
 
 
 def _date_label(order: formats.Decision) -> str:
-    names = {"iso": "YYYY-MM-DD or DD.MM.YYYY", "month_first": "MM/DD/YYYY", "day_first": "DD/MM/YYYY"}
-    return f"{names[order.value]} ({order.how})"
+    """`YYYY-MM-DD` / `DD.MM.YYYY` (they carry their order), or the decided order of NN/NN/YYYY dates."""
+    if order.value == "iso":
+        return order.how
+    return f"{'MM/DD/YYYY' if order.value == 'month_first' else 'DD/MM/YYYY'} ({order.how})"
 
 
 def _cached(cache: dict[str, object], text: str, parse: Callable[[str], object]) -> object:
