@@ -16,6 +16,7 @@ import boto3
 import pytest
 import requests
 from botocore.stub import Stubber
+from dagster import DagsterInvalidConfigError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,19 +31,11 @@ from billing_assets.core.invoice import (
     round2,
 )
 from billing_assets.core.model import InvoiceDraft, InvoiceLine
-from resources.qbo_client import (
-    FileTokenStore,
-    QboAuthError,
-    QboConflictError,
-    QboError,
-    QboUnavailable,
-    QuickBooksPusher,
-    RateLimiter,
-    RetryPolicy,
-    SecretsManagerTokenStore,
-    TokenState,
-    token_store_from_env,
-)
+from billing_assets.definitions import build_sink
+from resources.quickbooks.errors import QboAuthError, QboConflictError, QboError, QboUnavailable
+from resources.quickbooks.invoices import QuickBooksPusher
+from resources.quickbooks.limits import RateLimiter, RetryPolicy
+from resources.quickbooks.tokens import FileTokenStore, SecretsManagerTokenStore, TokenState, token_store_for
 from tests.emulators.qbo_server import DEFAULT_REFRESH_TOKEN, QboEmulator, parse_query
 
 D = Decimal
@@ -469,28 +462,42 @@ def test_new_env_refresh_token_replaces_the_stored_one(emu, store):
     assert FileTokenStore(store).load().seed_sha256 == hashlib.sha256(b"RT-after-reauthorization").hexdigest()
 
 
-def test_from_env_and_transport_rules(emu, tmp_path, monkeypatch):
+def test_sink_resource_settings_and_transport_rules(emu, tmp_path, monkeypatch):
     env = {"QBO_CLIENT_ID": emu.client_id, "QBO_CLIENT_SECRET": emu.client_secret,
            "QBO_REFRESH_TOKEN": DEFAULT_REFRESH_TOKEN, "QBO_REALM_ID": emu.realm_id,
            "QBO_ENVIRONMENT": "sandbox", "QBO_BASE_URL": emu.base_url, "QBO_DISCOVERY_URL": emu.discovery_url,
-           "QBO_TOKEN_STORE": str(tmp_path / "tokens.json")}
+           "QBO_TOKEN_STORE": str(tmp_path / "tokens.json"), "BILLING_PUSH": "qbo",
+           "BILLING_HOME": str(tmp_path / "home")}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
-    pusher = QuickBooksPusher.from_env(retry=FAST)
+
+    def pusher_from_env() -> QuickBooksPusher:
+        return build_sink(str(tmp_path / "home")).process_config_and_initialize()._build()
+
+    pusher = pusher_from_env()
+    pusher.retry = FAST
     assert pusher.upsert(make_draft()).status == "created"
     assert pusher.qb.api_url == emu.base_url and pusher.qb.sandbox
     assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+    monkeypatch.setenv("QBO_BASE_URL", "http://quickbooks.example.com/v3")
     with pytest.raises(ValueError, match="loopback"):
-        QuickBooksPusher.from_env({**env, "QBO_BASE_URL": "http://quickbooks.example.com/v3"})
+        pusher_from_env()
+    monkeypatch.setenv("QBO_BASE_URL", emu.base_url)
+    monkeypatch.setenv("QBO_DISCOVERY_URL", "http://10.0.0.5/.well-known/x")
     with pytest.raises(ValueError, match="loopback"):
-        QuickBooksPusher.from_env({**env, "QBO_DISCOVERY_URL": "http://10.0.0.5/.well-known/x"})
+        pusher_from_env()
+    monkeypatch.setenv("QBO_DISCOVERY_URL", emu.discovery_url)
+    monkeypatch.setenv("QBO_ENVIRONMENT", "staging")
     with pytest.raises(ValueError, match="QBO_ENVIRONMENT"):
-        QuickBooksPusher.from_env({**env, "QBO_ENVIRONMENT": "staging"})
-    with pytest.raises(ValueError, match="QBO_REALM_ID"):
-        QuickBooksPusher.from_env({k: v for k, v in env.items() if k != "QBO_REALM_ID"})
-    production = QuickBooksPusher.from_env({**env, "QBO_BASE_URL": "", "QBO_ENVIRONMENT": "production"})
+        pusher_from_env()
+    monkeypatch.setenv("QBO_ENVIRONMENT", "production")
+    monkeypatch.setenv("QBO_BASE_URL", "")
+    production = pusher_from_env()
     assert production.base_url is None and production.environment == "production"
+    monkeypatch.delenv("QBO_REALM_ID")
+    with pytest.raises(DagsterInvalidConfigError, match="QBO_REALM_ID"):
+        pusher_from_env()
 
 
 def test_file_token_store_is_atomic_and_serialised(tmp_path):
@@ -514,11 +521,11 @@ def test_file_token_store_is_atomic_and_serialised(tmp_path):
 
 def test_secrets_manager_store(monkeypatch):
     arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qbo-tokens-AbCdEf"
-    assert isinstance(token_store_from_env(arn), SecretsManagerTokenStore)
-    assert token_store_from_env(arn).region_name == "eu-west-1"
-    named = token_store_from_env("secretsmanager:billing/qbo")
+    assert isinstance(token_store_for(arn), SecretsManagerTokenStore)
+    assert token_store_for(arn).region_name == "eu-west-1"
+    named = token_store_for("secretsmanager:billing/qbo")
     assert isinstance(named, SecretsManagerTokenStore) and named.secret_id == "billing/qbo"
-    assert isinstance(token_store_from_env(None, "/srv/billing"), FileTokenStore)
+    assert isinstance(token_store_for(None, "/srv/billing"), FileTokenStore)
 
     client = boto3.client("secretsmanager", region_name="eu-west-1", aws_access_key_id="x",
                           aws_secret_access_key="y")
