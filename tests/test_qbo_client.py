@@ -593,3 +593,82 @@ def test_emulator_query_subset():
     assert parse_query("SELECT COUNT(*) FROM Customer WHERE DisplayName LIKE 'Ac%'").count
     with pytest.raises(ValueError):
         parse_query("SELECT * FROM Invoice WHERE Id = '1' OR Id = '2'")
+
+
+# --- faults: lost records, Retry-After, token endpoint ---------------------------------------------------
+
+def test_update_accepted_but_never_recorded_is_recognised_as_ours(emu, store):
+    first = make_pusher(emu, store).upsert(make_draft())
+    lost = make_pusher(emu, store).upsert(make_draft(hours="2"), first.record())  # the run dies before recording
+    assert lost.status == "updated" and emu.invoices[first.qbo_id]["SyncToken"] == "1"
+    posts = len(emu.calls("POST", "/invoice"))
+    rerun = make_pusher(emu, store).upsert(make_draft(hours="2"), first.record())  # only the old record
+    assert (rerun.status, rerun.recovered, rerun.sync_token) == ("updated", True, "1")
+    assert len(emu.calls("POST", "/invoice")) == posts, "nothing written again"
+    emu.edit_invoice(first.qbo_id, {"DueDate": "2027-01-15"})  # a person's edit after that is still a conflict
+    assert make_pusher(emu, store).upsert(make_draft(hours="3"), rerun.record()).status == "conflict_edited"
+
+
+def test_sent_invoice_that_matches_the_draft_is_unchanged_not_a_conflict(emu, store):
+    first = make_pusher(emu, store).upsert(make_draft())
+    emu.send_invoice(first.qbo_id)
+    again = make_pusher(emu, store).upsert(make_draft(), first.record())
+    assert (again.status, again.recovered) == ("unchanged", False)
+    unrecorded = make_pusher(emu, store).upsert(make_draft())
+    assert (unrecorded.status, unrecorded.recovered) == ("unchanged", True)
+    assert make_pusher(emu, store).upsert(make_draft(hours="4"), first.record()).status == "conflict_sent"
+
+
+def test_retry_after_header_sets_the_wait(emu, store):
+    waits: list[float] = []
+    pusher = make_pusher(emu, store, retry=RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05,
+                                                        throttle_delay=30, jitter=0.1), sleep=waits.append)
+    emu.inject("429_retry_after", method="POST", path="/invoice", seconds=0.2)
+    emu.inject("429_json", method="POST", path="/invoice")  # no Retry-After: the policy's throttle delay
+    assert pusher.upsert(make_draft()).status == "created" and len(emu.invoices) == 1
+    assert [r.fault for r in emu.creates("invoice")] == ["429_retry_after", "429_json", None]
+    assert 0.2 <= waits[0] <= 0.22 and 30 <= waits[1] <= 33
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "hang"])
+def test_token_endpoint_faults_are_retried_and_the_rotation_saved(emu, store, kind):
+    emu.inject(kind, path="/oauth2/", seconds=1.0)
+    result = make_pusher(emu, store).upsert(make_draft())
+    assert result.status == "created" and len(emu.invoices) == 1
+    assert [r.fault for r in emu.requests if r.path.startswith("/oauth2/")] == [kind, None]
+    assert FileTokenStore(store).load().refresh_token == emu.refresh_token
+
+
+# --- private secrets ------------------------------------------------------------------------------------
+
+def test_token_store_files_are_private_whatever_the_umask(emu, tmp_path):
+    home = tmp_path / "home"
+    (home / "secrets").mkdir(parents=True, mode=0o755)
+    os.chmod(home / "secrets", 0o755)  # a world-readable folder made by hand
+    old = os.umask(0)
+    try:
+        store = token_store_for(None, str(home))
+        assert isinstance(store, FileTokenStore) and store.path == home / "secrets" / "qbo_tokens.json"
+        make_pusher(emu, store).upsert(make_draft())
+        make_pusher(emu, store).upsert(make_draft("globex", "Globex"))
+        emu.expire_access_tokens()
+        make_pusher(emu, store).upsert(make_draft("initech", "Initech"))  # a second save keeps the mode
+        fresh = token_store_for(None, str(tmp_path / "new_home"))
+        fresh.save(TokenState(refresh_token="RT-x"))
+        seeded = tmp_path / "by_hand" / "tokens.json"
+        seeded.parent.mkdir()
+        seeded.write_text("RT-hand-made")
+        os.chmod(seeded, 0o644)
+        assert FileTokenStore(seeded).load().refresh_token == "RT-hand-made"
+    finally:
+        os.umask(old)
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(os.stat(path).st_mode)
+
+    assert len(emu.token_requests) == 2
+    assert mode(home / "secrets") == 0o700
+    assert mode(store.path) == 0o600 and mode(Path(f"{store.path}.lock")) == 0o600
+    assert mode(tmp_path / "new_home") == 0o700 and mode(tmp_path / "new_home" / "secrets") == 0o700
+    assert mode(fresh.path) == 0o600
+    assert mode(seeded) == 0o600 and mode(seeded.parent) == 0o777, "an explicit path's existing folder is kept"

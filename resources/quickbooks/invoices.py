@@ -122,6 +122,8 @@ class QuickBooksPusher(QboClient):
                    known: PushRecord | None) -> PushResult:
         sent = sent_reason(current)
         if sent:
+            if _holds_draft(current, draft):  # sent exactly as we would push it: nothing to do
+                return _result("unchanged", draft, doc, current, recovered=known is None)
             return _conflict("conflict_sent", draft, doc, current, sent)
         note = parse_private_note(current.get("PrivateNote"))
         if note is None or note[0] != draft.key:
@@ -227,8 +229,12 @@ def _our_lost_update(current: Mapping[str, Any], known: PushRecord, draft: Invoi
     """Whether an invoice changed since our record is our own update whose record was lost (the run stopped
     after QuickBooks accepted it): its note carries the current draft's hash, not the recorded one, and its
     lines are exactly the draft's."""
-    return (known.content_hash != draft.content_hash and note_hash(current) == draft.content_hash
-            and invoice_lines(current) == invoice_lines(outbox_payload(draft)))
+    return known.content_hash != draft.content_hash and _holds_draft(current, draft)
+
+
+def _holds_draft(current: Mapping[str, Any], draft: InvoiceDraft) -> bool:
+    """The invoice carries this draft's hash in our note and exactly its lines, dates and customer."""
+    return note_hash(current) == draft.content_hash and invoice_lines(current) == invoice_lines(outbox_payload(draft))
 
 
 def _result(status: Status, draft: InvoiceDraft, doc: str, invoice: Mapping[str, Any] | None, *,
