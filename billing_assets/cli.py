@@ -73,7 +73,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     home = Path(args.home or os.environ.get("BILLING_HOME") or "demo_home").resolve()
-    from billing_assets.demo import write_demo_home
+    from demo_firm import write_demo_home
 
     gx_worker.start()
     write_demo_home(home)
