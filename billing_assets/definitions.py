@@ -9,6 +9,7 @@ outbox of QuickBooks payloads out, offline classifier.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from dagster import Definitions, EnvVar
 
@@ -23,7 +24,7 @@ from billing_assets.settings import billing_db, billing_home
 from resources.home import BillingHome
 from resources.invoice_sink import InvoiceSink, OutboxSink
 from resources.llm import DEFAULT_MODEL, ClassifierResource
-from resources.notify import Notifier
+from resources.notify import LogNotifier, Notifier, WebhookNotifier
 from resources.quickbooks.sink import QuickBooksSink
 from resources.timesource import CsvTimeSource, HarvestTimeSource, TimeSource
 from resources.warehouse import Warehouse
@@ -67,6 +68,14 @@ def build_sink(home: str) -> InvoiceSink:
     raise ValueError(f"BILLING_PUSH must be outbox or qbo, got {push!r}")
 
 
+def build_notifier(home: str) -> Notifier:
+    """BILLING_ALERT_WEBHOOK set: alerts go to that webhook (its URL an EnvVar secret); else to alerts.log."""
+    ui = os.environ.get("BILLING_UI_URL", "http://127.0.0.1:3000")
+    if os.environ.get("BILLING_ALERT_WEBHOOK"):
+        return WebhookNotifier(webhook_url=EnvVar("BILLING_ALERT_WEBHOOK"), ui_base_url=ui)
+    return LogNotifier(log_path=str(Path(home) / "alerts.log"), ui_base_url=ui)
+
+
 def build_resources() -> dict:
     """Every resource, its variant chosen by the environment here and nowhere else."""
     home = str(billing_home())
@@ -80,9 +89,7 @@ def build_resources() -> dict:
                                          use_batches=os.environ.get("BILLING_CLAUDE_BATCHES", "") == "1"),
         "warehouse": Warehouse(database=str(billing_db())),
         "sink": build_sink(home),
-        "notifier": Notifier(webhook_url=os.environ.get("BILLING_ALERT_WEBHOOK") or None,
-                             log_path=str(billing_home() / "alerts.log"),
-                             ui_base_url=os.environ.get("BILLING_UI_URL", "http://127.0.0.1:3000")),
+        "notifier": build_notifier(home),
     }
 
 

@@ -11,6 +11,7 @@ from dagster import DagsterInvalidConfigError, Definitions, EnvVar
 
 from billing_assets.definitions import build_defs
 from resources.invoice_sink import InvoiceSink, OutboxSink
+from resources.notify import LogNotifier, Notifier, WebhookNotifier
 from resources.quickbooks.sink import QuickBooksSink
 from resources.timesource import CsvTimeSource, HarvestTimeSource, TimeSource
 
@@ -18,8 +19,8 @@ REPO = Path(__file__).resolve().parent.parent
 HARVEST = {"HARVEST_ACCESS_TOKEN": "hv-token-1", "HARVEST_ACCOUNT_ID": "4242"}
 QBO = {"QBO_CLIENT_ID": "app-id", "QBO_CLIENT_SECRET": "app-secret", "QBO_REALM_ID": "9130",
        "QBO_REFRESH_TOKEN": "RT-0"}
-ALL_SETTINGS = ("BILLING_SOURCE", "BILLING_PUSH", "HARVEST_BASE_URL", "QBO_ENVIRONMENT", "QBO_BASE_URL",
-                "QBO_DISCOVERY_URL", "QBO_TOKEN_STORE", "QBO_TIMEOUT", *HARVEST, *QBO)
+ALL_SETTINGS = ("BILLING_SOURCE", "BILLING_PUSH", "BILLING_ALERT_WEBHOOK", "HARVEST_BASE_URL", "QBO_ENVIRONMENT",
+                "QBO_BASE_URL", "QBO_DISCOVERY_URL", "QBO_TOKEN_STORE", "QBO_TIMEOUT", *HARVEST, *QBO)
 
 
 @pytest.fixture
@@ -42,6 +43,21 @@ def test_default_variants_are_the_local_twins(env, tmp_path: Path) -> None:
     assert type(source) is CsvTimeSource and isinstance(source, TimeSource) and source.kind == "csv"
     assert type(sink) is OutboxSink and isinstance(sink, InvoiceSink) and sink.kind == "outbox"
     assert sink.home == source.home == str(tmp_path / "home")
+    notifier = resolved(defs, "notifier")
+    assert type(notifier) is LogNotifier and isinstance(notifier, Notifier)
+    assert notifier.log_path == str(tmp_path / "home" / "alerts.log")
+
+
+def test_webhook_notifier_keeps_its_url_secret(env) -> None:
+    env.setenv("BILLING_ALERT_WEBHOOK", "https://hooks.example/T000/B000/s3cret")
+    defs = build_defs()
+    raw = defs.resources["notifier"]
+    assert isinstance(raw.webhook_url, EnvVar) and "s3cret" not in raw.model_dump_json()
+    notifier = resolved(defs, "notifier")
+    assert type(notifier) is WebhookNotifier and notifier.webhook_url == "https://hooks.example/T000/B000/s3cret"
+    env.delenv("BILLING_ALERT_WEBHOOK")
+    with pytest.raises(DagsterInvalidConfigError, match="BILLING_ALERT_WEBHOOK"):
+        resolved(defs, "notifier")
 
 
 def test_harvest_variant_reads_its_secrets_at_run_time(env) -> None:
