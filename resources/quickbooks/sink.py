@@ -29,7 +29,7 @@ class QuickBooksSink(InvoiceSink):
     base_url: str = ""
     discovery_url: str = ""
     token_store: str = ""  # arn:... | secretsmanager:<name> | a file path; default <home>/secrets/qbo_tokens.json
-    minor_version: int = 75
+    minor_version: int = 75  # the oldest Intuit honours (resources.quickbooks.client.MINOR_VERSION)
     timeout: float = 30.0
     income_account: str = "Services"
 
@@ -39,6 +39,8 @@ class QuickBooksSink(InvoiceSink):
         key = hashlib.sha256(f"{threading.get_ident()}|{self.model_dump_json()}".encode()).hexdigest()
         with _PUSHERS_LOCK:
             if key not in _PUSHERS:
+                if len(_PUSHERS) >= 8:  # configurations seen by this process; drop the oldest
+                    _PUSHERS.pop(next(iter(_PUSHERS)))
                 _PUSHERS[key] = self._build()
             return _PUSHERS[key]
 
