@@ -14,7 +14,7 @@ from quickbooks.objects.invoice import Invoice
 from billing_assets.core.invoice import doc_number, item_names, outbox_payload, parse_private_note, qbo_invoice_payload
 from billing_assets.core.model import InvoiceDraft
 from resources.quickbooks.client import QboClient, request_id
-from resources.quickbooks.diffs import invoice_diff, invoice_lines, note_hash, sent_reason
+from resources.quickbooks.diffs import invoice_diff, invoice_lines, note_hash, note_key, sent_reason
 from resources.quickbooks.errors import DUPLICATE_DOC_NUMBER, NOT_FOUND, STALE_OBJECT, QboConflictError, QboError
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,8 @@ def _our_lost_update(current: Mapping[str, Any], known: PushRecord, draft: Invoi
 
 def _holds_draft(current: Mapping[str, Any], draft: InvoiceDraft) -> bool:
     """The invoice carries this draft's hash in our note and exactly its lines, dates and customer."""
-    return note_hash(current) == draft.content_hash and invoice_lines(current) == invoice_lines(outbox_payload(draft))
+    return (note_key(current) == draft.key and note_hash(current) == draft.content_hash
+            and invoice_lines(current) == invoice_lines(outbox_payload(draft)))
 
 
 def _result(status: Status, draft: InvoiceDraft, doc: str, invoice: Mapping[str, Any] | None, *,
