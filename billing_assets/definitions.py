@@ -46,7 +46,8 @@ def build_time_source(home: str) -> TimeSource:
     if source == "harvest":
         return HarvestTimeSource(home=home, access_token=EnvVar("HARVEST_ACCESS_TOKEN"),
                                  account_id=EnvVar("HARVEST_ACCOUNT_ID"),
-                                 base_url=os.environ.get("HARVEST_BASE_URL", ""))
+                                 base_url=os.environ.get("HARVEST_BASE_URL", ""),
+                                 user_agent=os.environ.get("HARVEST_USER_AGENT", ""))
     raise ValueError(f"BILLING_SOURCE must be csv or harvest, got {source!r}")
 
 

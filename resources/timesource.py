@@ -60,11 +60,13 @@ class HarvestTimeSource(TimeSource):
     access_token: str
     account_id: str
     base_url: str = ""  # default https://api.harvestapp.com/v2
+    user_agent: str = ""  # Harvest asks for one naming the app and a contact; default names this project
 
     def client(self) -> HarvestClient:
-        from resources.harvest_api import DEFAULT_BASE_URL, HarvestClient
+        from resources.harvest_api import DEFAULT_BASE_URL, DEFAULT_USER_AGENT, HarvestClient
 
-        return HarvestClient(self.access_token, self.account_id, base_url=self.base_url or DEFAULT_BASE_URL)
+        return HarvestClient(self.access_token, self.account_id, base_url=self.base_url or DEFAULT_BASE_URL,
+                             user_agent=self.user_agent or DEFAULT_USER_AGENT)
 
     def load(self, months: list[str]) -> ParsedSource:
         return self._load(min(first_day(m) for m in months), max(last_day(m) for m in months))
