@@ -79,7 +79,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     home = Path(args.home or os.environ.get("BILLING_HOME") or "demo_home").resolve()
-    from billing_assets.demo import write_demo_home
+    from demo_firm import write_demo_home
 
     gx_worker.start()
     write_demo_home(home)
@@ -115,7 +115,8 @@ def cmd_approve(args: argparse.Namespace) -> int:
     resources = build_resources()
     clients = args.client or [p.stem for p in sorted((billing_home() / "contracts").glob("*.y*ml"))]
     pairs = [(c, m) for m in months for c in clients]
-    results = approve(resources["warehouse"], resources["sink"], pairs, args.by,
+    sink = resources["sink"].process_config_and_initialize()  # resolves its EnvVar secrets, as a run does
+    results = approve(resources["warehouse"], sink, pairs, args.by,
                       blocking_failures(resources["warehouse"], pairs))
     for r in results:
         print(f"{r.client:<28} {r.month:<8} {r.status:<13} {r.detail}")

@@ -23,9 +23,9 @@ def source_problems_by_client(home: Path, good: dict[str, ContractFile], months:
                               parsed: ParsedSource | None = None) -> dict[str, list[str]]:
     """Unreadable export rows that block a client in the given months (a whole-file problem blocks all)."""
     if parsed is None:
-        from resources.timesource import TimeSource
+        from resources.timesource import CsvTimeSource
 
-        parsed = TimeSource(kind="csv", home=str(home)).load([])  # the per-process cache the assets use
+        parsed = CsvTimeSource(home=str(home)).load([])  # the per-process cache the assets use
     result: dict[str, list[str]] = {}
     for client, contract_file in good.items():
         names = _client_names(contract_file, months)

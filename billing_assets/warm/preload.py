@@ -13,7 +13,7 @@ from pathlib import Path
 from billing_assets.warm.log import _log
 
 PRELOAD = ("billing_assets.cli", "billing_assets.close", "billing_assets.definitions", "billing_assets.checks",
-           "billing_assets.validate", "billing_assets.approve", "billing_assets.gate", "billing_assets.demo")
+           "billing_assets.validate", "billing_assets.approve", "billing_assets.gate", "demo_firm")
 OPTIONAL_PRELOAD = ("great_expectations",)
 # Imported lazily by a close after everything above and the probe (seen in the children's log lines).
 EXTRA_PRELOAD = ("encodings.utf_8_sig", "multiprocessing.synchronize", "pandas.core.methods.to_dict",
