@@ -41,3 +41,17 @@ def test_every_job_including_the_uis_implicit_asset_job_runs_in_process() -> Non
     assert repository.get_job("__ASSET_JOB").executor_def is in_process_executor
     assert {job.name: job.executor_def.name for job in repository.get_all_jobs()} == {
         "__ASSET_JOB": "in_process", "approve_invoices": "in_process", "month_close": "in_process"}
+
+
+def test_the_instance_dequeues_runs_launched_from_the_ui_every_second(tmp_path: Path, monkeypatch) -> None:
+    """The repo's dagster.yaml (copied into each DAGSTER_HOME) keeps a UI launch from waiting up to 5 s in the
+    queue, and keeps the concurrency limits."""
+    from dagster import DagsterInstance
+
+    (tmp_path / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        coordinator = instance.run_coordinator
+        assert type(coordinator).__name__ == "QueuedRunCoordinator"
+        assert coordinator.dequeue_interval_seconds == 1
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 4
