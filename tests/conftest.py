@@ -14,7 +14,6 @@ REPO = Path(__file__).resolve().parent.parent
 
 warnings.filterwarnings("ignore", module=r"dagster.*")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("BILLING_SERVER", "off")  # tests run the CLI cold; test_warm_server.py opts in
 
 
 @pytest.fixture
