@@ -113,7 +113,9 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
     months = parse_months(args.month)
     resources = build_resources()
-    clients = args.client or [p.stem for p in sorted((billing_home() / "contracts").glob("*.y*ml"))]
+    from billing_assets.core.contract import contract_paths
+
+    clients = args.client or sorted(contract_paths(billing_home() / "contracts"))
     pairs = [(c, m) for m in months for c in clients]
     results = approve(resources["warehouse"], resources["sink"], pairs, args.by,
                       blocking_failures(resources["warehouse"], pairs))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
+from billing_assets.core.contract import contract_paths
 from billing_assets.jobs import range_tags
 from billing_assets.partitions import CLIENT_ID, client_month_key
 from billing_assets.settings import billing_db, billing_home
@@ -114,7 +115,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
 
     defs = build_defs()
     home = billing_home()
-    known = sorted({p.stem for p in (home / "contracts").glob("*.y*ml")})
+    known = sorted(contract_paths(home / "contracts"))
     selected = sorted(clients) if clients else known
     good, bad = _load_selected(home, [c for c in selected if c in known])
     unknown = [c for c in selected if c not in known]

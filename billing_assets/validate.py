@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from billing_assets.core.contract import ContractFile, load_contracts
+from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.overrides import read_overrides
 from billing_assets.core.parsed import ParsedSource, problems_for
 from billing_assets.core.sources import read_folder
@@ -51,13 +51,14 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
             problems.append(f"contracts/{client}.yaml: file name is not a client id [a-z0-9][a-z0-9_-]{{0,62}}")
     parsed = read_folder(home)
     problems.extend(str(p) for p in parsed.problems)
-    names: dict[str, str] = {}
+    names: dict[str, str] = {}  # load_contracts moved clients sharing a name or alias to `bad`
     for client, contract_file in good.items():
         for name in _client_names(contract_file, sorted({e.month for e in parsed.entries})):
-            if name in names and names[name] != client:
-                problems.append(f"contracts/{client}.yaml: name or alias {name!r} is also used by {names[name]}")
             names[name] = client
-    unknown = sorted({(e.source_file, e.client_name) for e in parsed.entries if e.client_name not in names})
+    # names of the contracts in `bad` are known clients (stopped for their own problem), not unknown ones
+    stopped = {n for paths in contract_paths(home / "contracts").values() for p in paths for n in names_in(p, None)}
+    unknown = sorted({(e.source_file, e.client_name) for e in parsed.entries
+                      if e.client_name not in names and e.client_name not in stopped})
     for source_file, client_name in unknown:
         rows = [e.source_row for e in parsed.entries if e.source_file == source_file and e.client_name == client_name]
         problems.append(f"{source_file}: rows {_ranges(rows)}: unknown client {client_name!r} "

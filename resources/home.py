@@ -7,8 +7,8 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from billing_assets.core.contract import ContractFile
-from billing_assets.core.errors import BillingInputError
+from billing_assets.core.contract import ContractFile, contract_paths, name_clashes, same_client_files
+from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.overrides import Override, read_overrides
 
 
@@ -23,6 +23,25 @@ def _stamp(path: Path) -> tuple:
 @lru_cache(maxsize=4096)
 def _contract_file(path: Path, stamp: tuple) -> ContractFile:
     return ContractFile(path)
+
+
+@lru_cache(maxsize=8)
+def _set_problems(folder: Path, stamp: tuple) -> dict[str, list[str]]:
+    """Problems of the contract set as a whole, by client: two files for one client, a name or alias shared
+    by two contracts (both clients stopped). Re-computed only when a file of the folder changes."""
+    problems: dict[str, list[str]] = {}
+    files: dict[str, tuple[Path, ContractFile | None]] = {}
+    for client, paths in contract_paths(folder).items():
+        if len(paths) > 1:
+            problems[client] = [same_client_files(client, paths)]
+            continue
+        try:
+            files[client] = (paths[0], _contract_file(paths[0], _stamp(paths[0])))
+        except ContractError:
+            files[client] = (paths[0], None)
+    for client, clashes in name_clashes(files).items():
+        problems.setdefault(client, []).extend(clashes)
+    return problems
 
 
 @lru_cache(maxsize=8)
@@ -43,20 +62,26 @@ class BillingHome(ConfigurableResource):
         return Path(self.path).resolve()
 
     def contract_path(self, client: str) -> Path:
-        for suffix in (".yaml", ".yml"):
-            candidate = self.root / "contracts" / f"{client}{suffix}"
-            if candidate.exists():
-                return candidate
-        raise BillingInputError(f"contracts/{client}.yaml: not found (was the client retired?)")
+        paths = contract_paths(self.root / "contracts").get(client, [])
+        if len(paths) > 1:
+            raise ContractError([same_client_files(client, paths)])
+        if not paths:
+            raise BillingInputError(f"contracts/{client}.yaml: not found (was the client retired?)")
+        return paths[0]
 
     def contract_file(self, client: str) -> ContractFile:
-        """The parsed, validated contract; re-read only when the file changes."""
+        """The parsed, validated contract; re-read only when the file changes. A name or alias another contract
+        also uses stops this client too (ContractError naming both files)."""
         path = self.contract_path(client)
-        return _contract_file(path, _stamp(path))
+        folder = path.parent
+        contract_file = _contract_file(path, _stamp(path))
+        clashes = _set_problems(folder, _stamp(folder)).get(client)
+        if clashes:
+            raise ContractError(clashes)
+        return contract_file
 
     def client_ids(self) -> list[str]:
-        folder = self.root / "contracts"
-        return sorted({p.stem for p in folder.glob("*.y*ml")}) if folder.is_dir() else []
+        return sorted(contract_paths(self.root / "contracts"))
 
     def overrides(self) -> dict[str, Override]:
         folder = self.root / "overrides"
