@@ -22,6 +22,12 @@ class Override:
     note: str = ""
     source: str = ""  # file:row, for the review report
 
+    @property
+    def where(self) -> str:
+        """`overrides/<file>.csv: row N`, how an error names this override."""
+        label, _, row = self.source.rpartition(":")
+        return f"{label}: row {row}" if label else self.source
+
 
 def read_overrides(folder: Path) -> tuple[dict[str, Override], list[RowProblem]]:
     """All override files in name order; a later row for the same entry refines the earlier one
