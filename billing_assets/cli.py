@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import warnings
 from collections.abc import Sequence
@@ -43,7 +42,9 @@ def prepare_environment(home: Path | None = None) -> None:
     dh.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dh)
     if not (dh / "dagster.yaml").exists():
-        shutil.copyfile(REPO_ROOT / "dagster.yaml", dh / "dagster.yaml")
+        from billing_assets.instance_setup import install_dagster_yaml
+
+        install_dagster_yaml(dh, REPO_ROOT / "dagster.yaml")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
