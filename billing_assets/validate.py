@@ -46,9 +46,9 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     good, bad = load_contracts(home / "contracts")
     for _, messages in sorted(bad.items()):
         problems.extend(messages)
-    for client in sorted(set(good) | set(bad)):
+    for client, paths in sorted(contract_paths(home / "contracts").items()):
         if not CLIENT_ID.fullmatch(client):
-            problems.append(f"contracts/{client}.yaml: file name is not a client id [a-z0-9][a-z0-9_-]{{0,62}}")
+            problems.append(f"contracts/{paths[0].name}: file name is not a client id [a-z0-9][a-z0-9_-]{{0,62}}")
     parsed = read_folder(home)
     problems.extend(str(p) for p in parsed.problems)
     names: dict[str, str] = {}  # load_contracts moved clients sharing a name or alias to `bad`

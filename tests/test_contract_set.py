@@ -116,12 +116,14 @@ def test_name_or_alias_clash_stops_both_clients_naming_both_files(tmp_path: Path
 
 def test_close_bills_neither_client_of_an_alias_clash_and_the_others_exactly(billing_env, capsys) -> None:
     """Client B (globex) lists client A's name (Northwind Traders) as an alias: the same time could be billed to
-    both. Neither is invoiced, both errors name both files; initech (golden 03) is priced to the cent."""
+    both. Neither is invoiced, both errors name both files; initech (golden 03, saved as .yml) is priced to the
+    cent."""
     home = billing_env()
     for case in ("01_retainer_rush_rollover", "02_rate_cards_rounding", "03_caps_tiers_fixed_fee"):
         for sub in ("contracts", "timesheets", "expenses"):
             for path in (GOLDEN / case / sub).iterdir():
                 shutil.copy(path, home / sub / (path.name if sub == "contracts" else f"{case[:2]}_{path.name}"))
+    (home / "contracts" / "initech.yaml").rename(home / "contracts" / "initech.yml")  # .yml is read like .yaml
     globex = home / "contracts" / "globex.yaml"
     globex.write_text(globex.read_text().replace("- Globex Corp\n", "- Globex Corp\n- Northwind Traders\n", 1))
 
@@ -141,3 +143,15 @@ def test_close_bills_neither_client_of_an_alias_clash_and_the_others_exactly(bil
     out = capsys.readouterr().out
     assert "contracts/globex.yaml: name or alias 'Northwind Traders' is also used by contracts/northwind.yaml" in out
     assert "unknown client 'Northwind Traders'" not in out
+
+
+def test_an_invalid_contract_still_stops_the_client_whose_name_it_claims(tmp_path: Path) -> None:
+    folder = _contracts(tmp_path, {"acme.yaml": BASE,
+                                   "beta.yaml": "client: beta\nname: Beta\naliases: [Acme Corp]\nterms_days: x\n",
+                                   "gamma.yaml": "client: gamma\nname: Gamma\naliases: Acme Corp\ncolour: 1\n"})
+    good, bad = load_contracts(folder)
+    assert good == {}
+    assert bad["acme"] == ["contracts/acme.yaml: name or alias 'Acme Corp' is also used by contracts/beta.yaml; "
+                           "neither client is billed until one of them drops it"]
+    assert bad["beta"][-1].startswith("contracts/beta.yaml: name or alias 'Acme Corp' is also used by contracts/acme")
+    assert not [p for p in bad["gamma"] if "also used by" in p]  # aliases must be a list: not read as letters

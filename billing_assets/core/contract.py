@@ -466,7 +466,8 @@ def names_in(path: Path, contract_file: ContractFile | None) -> set[str]:
     names: set[str] = set()
     for part in [raw, *(raw.get("amendments") or [] if isinstance(raw, dict) else [])]:
         if isinstance(part, dict):
-            names |= {n for n in [part.get("name"), *(part.get("aliases") or [])] if isinstance(n, str)}
+            aliases = part.get("aliases") if isinstance(part.get("aliases"), list) else []
+            names |= {n for n in [part.get("name"), *aliases] if isinstance(n, str)}
     return names
 
 
