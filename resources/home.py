@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -22,16 +23,19 @@ def _stamp(path: Path) -> tuple:
 
 
 _FOLDER_STAMPS: dict[Path, tuple[float, tuple]] = {}
-FOLDER_STAMP_SECONDS = 1.0
+FOLDER_STAMP_SECONDS = 2.0
 
 
 def _recent_stamp(folder: Path) -> tuple:
-    """The folder's stamp, taken at most once a second: a run asks for contracts thousands of times and a
-    stamp stats every file (1,000 clients: ~3 ms)."""
+    """The folder's file names, sizes and mtimes, taken at most every 2 s: a run asks for contracts thousands
+    of times and a stamp stats every file (1,000 contracts: ~10-40 ms)."""
     now = time.monotonic()
     taken = _FOLDER_STAMPS.get(folder)
     if taken is None or now - taken[0] > FOLDER_STAMP_SECONDS:
-        taken = _FOLDER_STAMPS[folder] = (now, _stamp(folder))
+        with os.scandir(folder) as entries:
+            stamp = tuple(sorted((e.name, st.st_size, st.st_mtime_ns) for e in entries if e.is_file()
+                                 for st in [e.stat()]))
+        taken = _FOLDER_STAMPS[folder] = (now, stamp)
     return taken[1]
 
 
