@@ -166,11 +166,12 @@ def classified_entry_checks(context: AssetCheckExecutionContext, home: BillingHo
     """Every entry has a known work type; SOW ids exist in the contract; share of hours held (warning)."""
     pairs = run_partitions(context.op_execution_context)
     outcomes = {}
+    decided = {o.entry_id: o.where for o in home.overrides().values() if o.work_type or o.sow_item}
     for (client, month), found in _chunked_rows(warehouse, pairs, "classified_groups"):
         contract = home.contract_file(client).for_month(month)
         groups = found["classified_groups"]
-        outcomes[(client, month)] = {"work_types_present": q.work_types_present(groups, contract),
-                                     "sow_items_exist": q.sow_items_exist(groups, contract),
+        outcomes[(client, month)] = {"work_types_present": q.work_types_present(groups, contract, decided),
+                                     "sow_items_exist": q.sow_items_exist(groups, contract, decided),
                                      "held_share": q.held_share(groups, MAX_HELD_SHARE)}
     yield from _report(context, warehouse, "classified_time_entries", CLASSIFIED_CHECKS, outcomes)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import warnings
 from collections.abc import Sequence
@@ -42,7 +41,9 @@ def prepare_environment(home: Path | None = None) -> None:
     dh.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dh)
     if not (dh / "dagster.yaml").exists():
-        shutil.copyfile(REPO_ROOT / "dagster.yaml", dh / "dagster.yaml")
+        from billing_assets.instance_setup import install_dagster_yaml
+
+        install_dagster_yaml(dh, REPO_ROOT / "dagster.yaml")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
@@ -110,7 +111,9 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
     months = parse_months(args.month)
     resources = build_resources()
-    clients = args.client or [p.stem for p in sorted((billing_home() / "contracts").glob("*.y*ml"))]
+    from billing_assets.core.contract import contract_paths
+
+    clients = args.client or sorted(contract_paths(billing_home() / "contracts"))
     pairs = [(c, m) for m in months for c in clients]
     sink = resources["sink"].process_config_and_initialize()  # resolves its EnvVar secrets, as a run does
     results = approve(resources["warehouse"], sink, pairs, args.by,

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from billing_assets.classify import classified_time_entries
 from billing_assets.common import run_partitions
+from billing_assets.core.safecsv import safe_cell
 from billing_assets.ingest import ASSET_DEFAULTS
 from billing_assets.tables import markdown_table
 from resources.files import write_atomic
@@ -22,14 +23,16 @@ CSV_COLUMNS = ("entry_id", "client", "date", "person", "project", "notes", "hour
 
 def review_csv(rows: list[dict]) -> str:
     """review/<month>.csv: one row per held entry; work_type, sow_item, action, note are for the reviewer.
-    Saved under overrides/, the filled rows apply on the next run."""
+    Saved under overrides/, the filled rows apply on the next run. Text cells are spreadsheet-safe (core.safecsv);
+    hours and confidence stay numbers."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
-        writer.writerow([r["entry_id"], r["client"], r["entry_date"].isoformat(), r["person"], r["project"],
-                         r["notes"], f"{r['hours'].normalize():f}", r["reasons"], r["suggestion"] or "",
-                         f"{r['confidence']:.2f}", r["rationale"], "", "", "", ""])
+        writer.writerow([safe_cell(r["entry_id"]), safe_cell(r["client"]), r["entry_date"].isoformat(),
+                         safe_cell(r["person"]), safe_cell(r["project"]), safe_cell(r["notes"]),
+                         f"{r['hours'].normalize():f}", safe_cell(r["reasons"]), safe_cell(r["suggestion"]),
+                         f"{r['confidence']:.2f}", safe_cell(r["rationale"]), "", "", "", ""])
     return out.getvalue()
 
 
