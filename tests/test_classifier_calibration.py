@@ -123,3 +123,28 @@ def test_review_floor_holds_an_entry_whose_item_the_classifier_chose():
     kept, _ = classify_entries(contract, [_entry("alpha")], {}, answer, "t", review_floor=0.0)
     assert held[0].review_reasons == ["low_confidence"] and "closest: A 0.90, B 0.10" in held[0].rationale
     assert kept[0].review_reasons == []
+
+
+def test_entries_of_approved_invoices_and_overrides_become_history(tmp_path):
+    from billing_assets.classification_store import labelled_history
+    from billing_assets.core.overrides import Override
+    from resources.warehouse import Warehouse
+
+    def raw(entry_id: str, month: str, row: int, notes: str) -> str:
+        return (f"('acme', '{month}', '{entry_id}', 'harvest_csv', 't.csv', {row}, DATE '{month}-03', 'Acme', 'P', "
+                f"'', '', '{notes}', 2, true, 'Pat Lee', '', '')")
+
+    def classified(entry_id: str, month: str, item: str, held: bool) -> str:
+        return f"('acme', '{month}', '{entry_id}', 'standard', '{item}', 0.99, 'classifier', '', NULL, '', '', {held})"
+
+    with Warehouse(database=str(tmp_path / "b.duckdb")).connect() as conn:
+        conn.execute("INSERT INTO raw_time_entries VALUES " + ", ".join([
+            raw("e1", "2026-09", 1, "barrel count"), raw("e2", "2026-09", 2, "misc"),
+            raw("e3", "2026-10", 3, "tax provision"), raw("e4", "2026-09", 4, "corrected note")]))
+        conn.execute("INSERT INTO classified_time_entries VALUES " + ", ".join([
+            classified("e1", "2026-09", "A2", False), classified("e2", "2026-09", "A1", True),
+            classified("e3", "2026-10", "A4", False), classified("e4", "2026-09", "A3", False)]))
+        conn.execute("INSERT INTO sent_invoices VALUES ('acme', '2026-09', 100, 8, 'h', 'pat', now())")
+        history = labelled_history(conn, {"e4": Override("e4", sow_item="A5")})
+    # e1 billed in a sent month; e2 was held (not billed); e3's month is not sent; e4 comes from its override
+    assert [(h.notes, h.sow_item) for h in history] == [("barrel count", "A2"), ("corrected note", "A5")]
