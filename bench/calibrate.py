@@ -257,6 +257,14 @@ def report(scored: Sequence[Scored]) -> str:
             lines.append(_line(f"**{home}**", condition, figures(part)))
             for client in sorted({s.row.client for s in part}):
                 lines.append(_line(client, condition, figures([s for s in part if s.row.client == client])))
+    lines += ["", "The second month alone, cold vs after the reviewed first month (same entries):", "", HEAD]
+    for home in HOMES:
+        for condition in ("cold", "history"):
+            part = [s for s in scored if s.row.home == home and s.row.condition == condition
+                    and s.row.entry.month == "2026-10"]
+            lines.append(_line(f"{home} 2026-10", condition, figures(part)))
+    lines += ["", "Targets on unseen clients: cold <= 1% wrong, <= 40% to review, >= 80% ambiguous to review; "
+              "after a reviewed month <= 1% wrong, <= 20% to review."]
     lines += ["", "Reliability (all sets, both conditions, leave-one-client-out confidence; right = both fields "
               "right on a non-ambiguous entry):", "", "| confidence | entries | mean confidence | share right |",
               "|---|---|---|---|"]
