@@ -144,3 +144,9 @@ class Calibrator:
 def shipped() -> Calibrator:
     """The calibration shipped with the package."""
     return Calibrator.from_mapping(json.loads(SHIPPED.read_text(encoding="utf-8")))
+
+
+def closest_text(ids: Sequence[str], post: Sequence[float]) -> str:
+    """The two closest SOW items with their posterior scores, for a reviewer's choice."""
+    ranked = sorted(range(len(ids)), key=lambda i: -post[i])[:2]
+    return "closest: " + ", ".join(f"{ids[i]} {post[i]:.2f}" for i in ranked)

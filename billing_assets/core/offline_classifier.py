@@ -24,15 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from billing_assets.core.calibration import (
-    Calibrator,
-    Evidence,
-    ReviewedNote,
-    history_features,
-    knn_votes,
-    prepare_history,
-    shipped,
-)
+from billing_assets.core import calibration as cal
 from billing_assets.core.classifier_api import (
     ClassifierUsage,
     ClassifyRequest,
@@ -462,12 +454,6 @@ def sow_confidence(ev: SowEvidence) -> float:
     return max(0.01, min(0.99, conf))
 
 
-def _closest(ev: SowEvidence) -> str:
-    """The two closest SOW items with their posterior scores, for a reviewer's choice."""
-    ranked = sorted(range(len(ev.ids)), key=lambda i: -ev.post[i])[:2]
-    return "closest: " + ", ".join(f"{ev.ids[i]} {ev.post[i]:.2f}" for i in ranked)
-
-
 def _evidence(query: Counter[str], feats: TextFeatures, bags: ItemBags, item_index: int,
               limit: int = 4) -> list[str]:
     """The note's words that contributed most to an item's score, as the note wrote them."""
@@ -484,10 +470,10 @@ def _evidence(query: Counter[str], feats: TextFeatures, bags: ItemBags, item_ind
 class OfflineClassifier:
     """Lexical + contextual classifier with calibrated confidence; see the module docstring."""
 
-    def __init__(self, calibrator: Calibrator | None = None) -> None:
-        self.calibrator = calibrator or shipped()
+    def __init__(self, calibrator: cal.Calibrator | None = None) -> None:
+        self.calibrator = calibrator or cal.shipped()
         self.last_evidence: list[SowEvidence | None] = []  # per request of the last call (benches, tests)
-        self.last_features: list[Evidence | None] = []  # calibration inputs per request of the last call
+        self.last_features: list[cal.Evidence | None] = []  # calibration inputs per request of the last call
 
     @property
     def cache_id(self) -> str:
@@ -516,7 +502,7 @@ class OfflineClassifier:
         else:
             sow = [None] * len(requests)
         evidence = self.last_evidence or [None] * len(requests)
-        reviewed = prepare_history(history)
+        reviewed = cal.prepare_history(history)
         out = []
         for req, decision, match, ev in zip(requests, sow, matches, evidence, strict=True):
             twin = match.neighbours[0][1] if match.similarity >= HISTORY_TWIN else None
@@ -532,8 +518,8 @@ class OfflineClassifier:
         roles = role_boosts(requests, feats, bags, history)
         disc = [discipline_boost(q, bags) for q in queries]
         votes = [m.votes(ids) for m in matches]
-        reviewed = prepare_history(history)
-        knn = [knn_votes(r.entry.notes, r.entry.person, ids, reviewed) for r in requests]
+        reviewed = cal.prepare_history(history)
+        knn = [cal.knn_votes(r.entry.notes, r.entry.person, ids, reviewed) for r in requests]
         base = [[TEMPERATURE * lexical[j][i] + ROLE_WEIGHT * roles[j][i] + DISCIPLINE_WEIGHT * disc[j][i]
                  + HISTORY_VOTE * votes[j][i] + KNN_WEIGHT * max(0.0, knn[j][i] - KNN_FLOOR)
                  for i in range(len(ids))] for j in range(len(requests))]
@@ -574,7 +560,7 @@ class OfflineClassifier:
         return "; ".join(parts)
 
     def _suggest(self, context: ClientContext, req: ClassifyRequest, decision: SowDecision | None,
-                 twin: LabeledExample | None, ev: SowEvidence | None, reviewed: Sequence[ReviewedNote]
+                 twin: LabeledExample | None, ev: SowEvidence | None, reviewed: Sequence[cal.ReviewedNote]
                  ) -> Suggestion:
         confs: list[float] = []
         reasons: list[str] = []
@@ -597,14 +583,14 @@ class OfflineClassifier:
         calibrated = None
         if ev is not None and req.need_sow_item:
             rush_conf = rush.confidence if req.need_work_type else 0.99
-            calibrated = Evidence(ev.post, ev.skeptical(SKEPTIC_PERSON_WEIGHT), ev.informative,
-                                  ev.match.similarity, ev.match.sow_item == ev.item_id, rush_conf, ev.lexical,
-                                  ev.person, history_features(req.entry.notes, req.entry.person, ev.item_id,
-                                                              reviewed), bool(reviewed))
+            knn = cal.history_features(req.entry.notes, req.entry.person, ev.item_id, reviewed)
+            calibrated = cal.Evidence(ev.post, ev.skeptical(SKEPTIC_PERSON_WEIGHT), ev.informative,
+                                      ev.match.similarity, ev.match.sow_item == ev.item_id, rush_conf, ev.lexical,
+                                      ev.person, knn, bool(reviewed))
             confidence = round(self.calibrator.probability(calibrated), 4)
             if rush_conf < UNSURE_WORK_TYPE:  # the cues disagree with a reviewed twin or are too weak
                 confidence = min(confidence, rush_conf)
-            reasons.append(_closest(ev))
+            reasons.append(cal.closest_text(ev.ids, ev.post))
         self.last_features.append(calibrated)
         return Suggestion(sow_item=sow_item, work_type=work_type, confidence=confidence,
                           rationale=" | ".join(r for r in reasons if r))
