@@ -46,20 +46,7 @@ def _review_everything(home: Path, db: Path, month: str) -> None:
             writer.writerow([entry_id, labels[row]["work_type"], labels[row]["sow_item"], "", ""])
 
 
-def test_held_entries_name_the_two_closest_items(billing_env, capsys) -> None:
-    home = _home(billing_env)
-    main(["close", "--month", "2026-09"])
-    with (home / "review" / "2026-09.csv").open(encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if "low_confidence" in r["reasons"]]
-    assert len(rows) >= 8
-    pattern = re.compile(r"^[A-Z]\d (0|1)\.\d\d$")
-    for r in rows:
-        assert pattern.match(r["closest_1"]) and pattern.match(r["closest_2"]), r
-        assert r["closest_1"].split()[0] == r["suggestion"]
-        assert float(r["closest_1"].split()[1]) >= float(r["closest_2"].split()[1])
-
-
-def test_a_reviewed_month_lowers_the_next_months_review_share(billing_env, monkeypatch, capsys) -> None:
+def test_review_loop_closest_items_and_a_better_next_month(billing_env, monkeypatch, capsys) -> None:
     home = _home(billing_env)
     main(["close", "--month", "2026-10"])  # October without any reviewed history
     cold_held, total = _held_hours(home / "billing.duckdb", "2026-10")
@@ -67,6 +54,15 @@ def test_a_reviewed_month_lowers_the_next_months_review_share(billing_env, monke
     warm = home / "reviewed.duckdb"  # the same files from scratch: September first, then its review
     monkeypatch.setenv("BILLING_DB", str(warm))
     main(["close", "--month", "2026-09"])
+    with (home / "review" / "2026-09.csv").open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if "low_confidence" in r["reasons"]]
+    assert len(rows) >= 8
+    pattern = re.compile(r"^[A-Z]\d (0|1)\.\d\d$")
+    for r in rows:  # a held entry names its two closest SOW items with their scores
+        assert pattern.match(r["closest_1"]) and pattern.match(r["closest_2"]), r
+        assert r["closest_1"].split()[0] == r["suggestion"]
+        assert float(r["closest_1"].split()[1]) >= float(r["closest_2"].split()[1])
+
     _review_everything(home, warm, "2026-09")
     main(["close", "--month", "2026-10"])
     warm_held, warm_total = _held_hours(warm, "2026-10")
