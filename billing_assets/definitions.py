@@ -1,6 +1,6 @@
 """The one Definitions: assets, checks, jobs, schedules, sensors and resources chosen by environment.
 
-Environment: BILLING_HOME, BILLING_DB, BILLING_SOURCE (csv | harvest), BILLING_CLASSIFIER (auto | offline |
+Environment: BILLING_HOME, BILLING_DB, BILLING_SOURCE (csv | harvest), BILLING_CLASSIFIER (auto | offline | cascade |
 claude), BILLING_CLAUDE_MODEL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, BILLING_PUSH (outbox | qbo), HARVEST_*,
 QBO_*, BILLING_ALERT_WEBHOOK, BILLING_UI_URL. With none set it runs embedded: CSV folder in, DuckDB file,
 outbox of QuickBooks payloads out, offline classifier.
@@ -23,7 +23,7 @@ from billing_assets.review import review_queue
 from billing_assets.settings import billing_db, billing_home
 from resources.home import BillingHome
 from resources.invoice_sink import InvoiceSink, OutboxSink
-from resources.llm import DEFAULT_MODEL, ClassifierResource
+from resources.llm import classifier_from_env
 from resources.notify import LogNotifier, Notifier, WebhookNotifier
 from resources.quickbooks.sink import QuickBooksSink
 from resources.timesource import CsvTimeSource, HarvestTimeSource, TimeSource
@@ -83,11 +83,7 @@ def build_resources() -> dict:
     return {
         "home": BillingHome(path=home),
         "time_source": build_time_source(home),
-        "classifier": ClassifierResource(kind=os.environ.get("BILLING_CLASSIFIER", "auto"),
-                                         api_key=_secret("ANTHROPIC_API_KEY"),
-                                         base_url=os.environ.get("ANTHROPIC_BASE_URL"),
-                                         model=os.environ.get("BILLING_CLAUDE_MODEL", DEFAULT_MODEL),
-                                         use_batches=os.environ.get("BILLING_CLAUDE_BATCHES", "") == "1"),
+        "classifier": classifier_from_env(),
         "warehouse": Warehouse(database=str(billing_db())),
         "sink": build_sink(home),
         "notifier": build_notifier(home),
