@@ -24,7 +24,7 @@ postgres:
 
 test: $(STAMP) postgres
 	$(BIN)/ruff check .
-	GX_ANALYTICS_ENABLED=false $(BIN)/pytest
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
