@@ -42,7 +42,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.emulators.loopback import LoopbackServer
+from tests.emulators.loopback import LoopbackServer, QuietHandler
 
 DEFAULT_CLIENT_ID = "qbo-emulator-client"
 DEFAULT_CLIENT_SECRET = "qbo-emulator-secret"
@@ -861,8 +861,7 @@ def parse_query(text: str) -> Query:
 
 
 def _handler_for(emulator: QboEmulator) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(QuietHandler):
         disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid 40 ms stalls
 
         def do_GET(self) -> None:  # noqa: N802 - http.server naming
@@ -878,20 +877,8 @@ def _handler_for(emulator: QboEmulator) -> type[BaseHTTPRequestHandler]:
             if not isinstance(answer, Answer):  # DROP: close without a response
                 self.close_connection = True
                 return
-            data = answer.body.encode()
-            try:
-                self.send_response(answer.status)
-                self.send_header("Content-Type", f"{answer.content_type}; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("intuit_tid", uuid.uuid4().hex)
-                for key, value in answer.headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
-                pass
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence access logs
-            return
+            self.reply(answer.status, answer.body.encode(), {
+                "Content-Type": f"{answer.content_type}; charset=utf-8", "intuit_tid": uuid.uuid4().hex,
+                **answer.headers})
 
     return Handler
