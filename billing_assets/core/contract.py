@@ -75,6 +75,59 @@ def duplicated_keys(node: yaml.Node, path: str = "") -> list[str]:
     return problems
 
 
+MAX_DEPTH = 32  # a contract nests a few levels; deeper is a mistake or an attack on the parser
+MAX_NODES = 100_000  # values once anchors/aliases are expanded: refuses "billion laughs" alias bombs
+MAX_NUMBER = 10**14  # DECIMAL(18,4) holds 14 digits before the point
+
+
+def _too_large(text: str) -> bool:
+    """A plain scalar that reads as a number (`1e308` is text to YAML but a Decimal to the model) of 10^14 or
+    more."""
+    if not text[:1].isdigit() and text[:1] not in "+-.":
+        return False
+    try:
+        value = Decimal(text.replace("_", ""))
+    except ArithmeticError:
+        return False  # .inf/.nan: the constructor names it
+    return value.is_finite() and abs(value) >= MAX_NUMBER
+
+
+def size_problems(root: yaml.Node) -> list[str]:
+    """Nesting deeper than MAX_DEPTH, numbers beyond the warehouse, and more than MAX_NODES values once aliases
+    are expanded. Each node is walked once (aliases share nodes), so an alias bomb is refused in linear time."""
+    problems: list[str] = []
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, str, int, bool]] = [(root, "", 0, False)]
+    while stack:
+        node, path, depth, done = stack.pop()
+        if id(node) in sizes and not done:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            children = [(value, path if _key_text(key) == "<<" else
+                         (f"{path}.{_key_text(key)}" if path else _key_text(key))) for key, value in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(value, f"{path}[{i}]") for i, value in enumerate(node.value)]
+        else:
+            children = []
+            if not done and isinstance(node, yaml.ScalarNode) and not node.style and _too_large(node.value):
+                problems.append(f"{path or '(top level)'}: {node.value} is beyond the amounts the warehouse holds "
+                                f"(below {MAX_NUMBER:,})")
+        if done:
+            sizes[id(node)] = 1 + sum(sizes.get(id(child), 1) for child, _ in children)
+            continue
+        if depth > MAX_DEPTH:
+            problems.append(f"{path or '(top level)'}: nested deeper than {MAX_DEPTH} levels")
+            sizes[id(node)] = 1
+            continue
+        sizes[id(node)] = 0  # on the stack: a recursive alias counts once
+        stack.append((node, path, depth, True))
+        stack.extend((child, where, depth + 1, False) for child, where in children if id(child) not in sizes)
+    if not problems and sizes.get(id(root), 0) > MAX_NODES:
+        problems.append(f"(top level): more than {MAX_NODES:,} values once anchors and aliases are expanded "
+                        "(an alias bomb?)")
+    return problems
+
+
 def load_yaml(path: Path, label: str) -> Any:
     """The file's YAML read Decimal-exact; undecodable, binary, malformed or duplicated-key files raise one
     ContractError whose lines each name the file."""
@@ -94,15 +147,18 @@ def load_yaml(path: Path, label: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        duplicated = duplicated_keys(node)
-        if duplicated:
-            raise ContractError([f"{label}: {problem}" for problem in duplicated])
+        problems = size_problems(node)
+        problems = problems or duplicated_keys(node)  # a bomb or a deep nest is not walked again
+        if problems:
+            raise ContractError([f"{label}: {problem}" for problem in problems])
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
         what = " ".join(str(getattr(exc, "problem", None) or exc).split())
         raise ContractError([f"{label}: not valid YAML: {what}{at}"]) from exc
+    except RecursionError as exc:
+        raise ContractError([f"{label}: (top level): nested too deeply to read"]) from exc
     finally:
         loader.dispose()
 
