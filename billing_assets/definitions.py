@@ -16,6 +16,7 @@ from billing_assets.checks import CHECKS
 from billing_assets.classify import classified_time_entries
 from billing_assets.ingest import contracts, raw_expenses, raw_time_entries
 from billing_assets.jobs import approve_invoices, close_previous_month, month_close_job
+from billing_assets.overview import firm_overview
 from billing_assets.price import priced_line_items
 from billing_assets.push import quickbooks_draft_invoices
 from billing_assets.review import review_queue
@@ -58,7 +59,8 @@ def build_resources() -> dict:
 
 
 ASSETS = [contracts, raw_time_entries, raw_expenses, classified_time_entries, review_queue, priced_line_items,
-          quickbooks_draft_invoices]
+          quickbooks_draft_invoices, firm_overview]
+
 
 def build_defs() -> Definitions:
     """Definitions with resources read from the environment now (the CLI and tests call this per home)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 
 from billing_assets.core.contract import ContractFile
-from billing_assets.core.errors import BillingInputError
+from billing_assets.core.errors import BillingInputError, RowProblem
 from billing_assets.core.overrides import Override, read_overrides
 
 
@@ -26,11 +26,9 @@ def _contract_file(path: Path, stamp: tuple) -> ContractFile:
 
 
 @lru_cache(maxsize=8)
-def _overrides(folder: Path, stamp: tuple) -> dict[str, Override]:
+def _overrides(folder: Path, stamp: tuple) -> tuple[dict[str, Override], tuple[RowProblem, ...]]:
     overrides, problems = read_overrides(folder)
-    if problems:
-        raise BillingInputError("; ".join(str(p) for p in problems))
-    return overrides
+    return overrides, tuple(problems)
 
 
 class BillingHome(ConfigurableResource):
@@ -59,8 +57,13 @@ class BillingHome(ConfigurableResource):
         return sorted({p.stem for p in folder.glob("*.y*ml")}) if folder.is_dir() else []
 
     def overrides(self) -> dict[str, Override]:
+        """The readable override rows; an unreadable one stops its entry's client-month (billing_assets.status)."""
         folder = self.root / "overrides"
-        return _overrides(folder, _stamp(folder)) if folder.is_dir() else {}
+        return _overrides(folder, _stamp(folder))[0] if folder.is_dir() else {}
+
+    def override_problems(self) -> tuple[RowProblem, ...]:
+        folder = self.root / "overrides"
+        return _overrides(folder, _stamp(folder))[1] if folder.is_dir() else ()
 
     def review_dir(self) -> Path:
         return self.root / "review"
