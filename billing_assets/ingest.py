@@ -16,6 +16,7 @@ from billing_assets.common import (
     partition_metadata,
     run_partitions,
 )
+from billing_assets.core.parsed import problems_for
 from billing_assets.partitions import client_month_partitions
 from billing_assets.tables import RAW_EXPENSE_COLUMNS, RAW_TIME_COLUMNS, expense_row, time_entry_row
 from resources.home import BillingHome
@@ -98,8 +99,13 @@ def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_sou
                                 sum((e.hours for e in entries if e.billable), 0)))
             replace_partitions(conn, chunk, {"raw_time_entries": (RAW_TIME_COLUMNS, rows)})
     for client, month, count, hours, billable in summary:
-        partition_metadata(context, client, month, {"entries": count, "hours": MetadataValue.text(hours_text(hours)),
-                                                    "billable_hours": MetadataValue.text(hours_text(billable))})
+        files = sorted(f.summary() for f in parsed.files_of(names[(client, month)], month))
+        skipped = [str(w) for w in problems_for(parsed.warnings, names[(client, month)], month)]
+        partition_metadata(context, client, month, {
+            "entries": count, "hours": MetadataValue.text(hours_text(hours)),
+            "billable_hours": MetadataValue.text(hours_text(billable)),
+            "export_files": MetadataValue.md("\n".join(f"- {line}" for line in files) or "none"),
+            "skipped_rows": MetadataValue.md("\n".join(f"- {line}" for line in skipped) or "none")})
     not_active_metadata(context, others)
     return MaterializeResult()
 

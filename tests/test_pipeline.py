@@ -94,7 +94,7 @@ def test_bad_row_and_bad_contract_stop_only_their_client(billing_env, capsys) ->
     sheet.write_text("\n".join(lines) + "\n")
     assert main(["close", "--month", "2026-07..2026-08"]) == 1
     out = capsys.readouterr().out
-    assert "timesheets/gx_harvest_time_a.csv: row 3: Hours: not a number: 'two'" in out
+    assert "timesheets/gx_harvest_time_a.csv: row 3: Hours: not a number in the 1,234.50 format: 'two'" in out
     with duckdb.connect(str(home / "billing.duckdb")) as conn:
         priced = conn.execute("SELECT client FROM invoices WHERE month = '2026-08'").fetchall()
     assert priced == [("northwind",)]
@@ -144,7 +144,7 @@ def test_unreadable_expense_row_names_file_and_row(billing_env, capsys) -> None:
     sheet.write_text(sheet.read_text().replace("412.37", "4l2.37", 1))
     assert main(["close", "--month", "2026-08..2026-09"]) == 1
     out = capsys.readouterr().out
-    assert "expenses/harvest_expenses.csv: row 1: Amount: not a number: '4l2.37'" in out
+    assert "expenses/harvest_expenses.csv: row 1: Amount: not a number in the 1,234.50 format: '4l2.37'" in out
     with duckdb.connect(str(home / "billing.duckdb")) as conn:
         priced = conn.execute("SELECT month FROM invoices").fetchall()
     assert priced == [("2026-09",)], "the month with the unreadable row stops; the other month closes"

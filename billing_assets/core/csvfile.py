@@ -20,10 +20,9 @@ from pathlib import Path
 DELIMITERS = (",", ";", "\t")
 MAX_CELL = 64 << 10  # one cell of 64 KiB at most: a larger one is not a time export (or a broken quote)
 csv.field_size_limit(1 << 30)  # parse anything; cells over MAX_CELL refuse the file by name below
-# Code pages a spreadsheet program saves a CSV in (Windows ANSI code pages, classic Mac), best first on a tie.
-LEGACY_CODEPAGES = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp1258",
-                    "mac_roman"]
-CHAOS_MARGIN = 0.1  # code pages whose mess score is within this of the best are equally plausible
+# Code pages Windows spreadsheet programs save a CSV in; cp1252 (Western European, the Americas) first.
+LEGACY_CODEPAGES = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp1258"]
+TIE_MARGIN = 0.03  # code pages scoring within this of the best (mess minus coherence) are equally plausible
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -74,25 +73,34 @@ def decode(data: bytes, configured: str | None = None) -> tuple[str, str]:
 
 
 def _legacy(data: bytes) -> tuple[str, str]:
+    """A non-UTF-8 file: charset-normalizer's plausible Windows code pages. When the equally plausible ones read
+    the file alike, or cp1252 is among them, that reading; else the file is refused naming the setting."""
     from charset_normalizer import from_bytes
 
     matches = sorted(from_bytes(data, cp_isolation=LEGACY_CODEPAGES),
-                     key=lambda m: (m.chaos, LEGACY_CODEPAGES.index(m.encoding)
-                                    if m.encoding in LEGACY_CODEPAGES else 99))
+                     key=lambda m: (m.chaos - m.coherence, LEGACY_CODEPAGES.index(m.encoding)))
     if not matches:
-        raise FileRefused("not text in UTF-8 or any code page spreadsheet programs save in")
-    best = matches[0]
-    text = str(best)
-    for other in matches[1:]:
-        if other.chaos > best.chaos + CHAOS_MARGIN:
-            break
-        other_text = str(other)
-        if other_text != text:
-            a, b = _first_difference(text, other_text)
-            raise FileRefused(f"not UTF-8, and it reads differently as {best.encoding} ({a!r}) and as "
-                              f"{other.encoding} ({b!r}); set encoding: {best.encoding} (or {other.encoding}) "
-                              "for it in the billing home's settings.yaml, or export it again as UTF-8")
-    return text, f"{best.encoding} (detected)"
+        raise FileRefused("not text in UTF-8 or a Windows code page")
+    best_score = matches[0].chaos - matches[0].coherence
+    tier = [m for m in matches if m.chaos - m.coherence <= best_score + TIE_MARGIN]
+    texts = {m.encoding: str(m) for m in tier}
+    if "cp1252" not in texts:
+        try:
+            cp1252 = data.decode("cp1252")
+        except UnicodeDecodeError:
+            cp1252 = None
+        if cp1252 is not None and cp1252 == texts[tier[0].encoding]:
+            texts = {"cp1252": cp1252, **texts}  # the same reading: name the common code page
+    if len(set(texts.values())) == 1:
+        name = next(iter(texts))
+        return texts[name], f"{name} (detected)"
+    if "cp1252" in texts:
+        return texts["cp1252"], "cp1252 (detected; Western European, preferred among equally likely code pages)"
+    first, second = tier[0].encoding, tier[1].encoding
+    a, b = _first_difference(texts[first], texts[second])
+    raise FileRefused(f"not UTF-8, and it reads differently as {first} ({a!r}) and as {second} ({b!r}); set "
+                      f"encoding: {first} (or {second}) for it in the billing home's settings.yaml, or export it "
+                      "again as UTF-8")
 
 
 def _first_difference(a: str, b: str) -> tuple[str, str]:

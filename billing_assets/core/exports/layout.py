@@ -84,6 +84,7 @@ class Layout:
     numbers: tuple[str, ...] = ()  # more numeric columns: evidence for the file's number format
     billable: str = ""  # key of the Yes/No column; absent column = billable
     running_end: str = ""  # key of the end column whose emptiness marks a running timer
+    running_has_duration: bool = False  # True: a running row shows the time so far (QuickBooks Time)
     currency: Callable[[list[str]], str] = lambda header: ""
     notes: str = ""  # one line for the README
 
@@ -180,10 +181,11 @@ def _read_row(state: _FileState, row: Row, out: ParsedSource) -> None:
     month = f"{day.year:04d}-{day.month:02d}"
     column = layout.quantity(row)
     text = row[column]
-    if layout.running_end and not row[layout.running_end] and (not text or _is_zero(text, state)):
+    if layout.running_end and not row[layout.running_end] and (
+            layout.running_has_duration or not text or _is_zero(text, state)):
         state.report.running_rows.append(row.number)
-        out.warnings.append(RowProblem(label, row.number, "running timer (no end, no duration yet): skipped "
-                                                          "until it is stopped", fields.client, month))
+        out.warnings.append(RowProblem(label, row.number, "running timer (no end yet): skipped until it is "
+                                                          "stopped", fields.client, month))
         return
     try:
         value = (formats.parse_duration(text, state.number_format) if layout.kind == "time"

@@ -21,5 +21,6 @@ QUICKBOOKS_TIME = Layout(
              "end_time": ("local_end_time",), "start_time": ("local_start_time",)},
     required=("first", "last", "date", "hours", "customer"),
     date="date", quantity=lambda row: "hours", fields=_fields, billable="billable", running_end="end_time",
+    running_has_duration=True,
     notes="Client = jobcode_1, project = jobcode_2, task = service item; hours decimal.",
 )
