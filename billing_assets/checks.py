@@ -26,9 +26,11 @@ from billing_assets.common import client_chunks, run_partitions
 from billing_assets.core import quality as q
 from billing_assets.core.months import add_months, first_day
 from billing_assets.core.rates import base_rate, resolve_role
+from billing_assets.gate import blocking_failures
 from billing_assets.ingest import contracts, raw_time_entries
 from billing_assets.partitions import client_month_key
 from billing_assets.price import priced_line_items
+from billing_assets.push import quickbooks_draft_invoices
 from billing_assets.tables import line_from_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
@@ -278,4 +280,34 @@ def input_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> I
     yield from _report(context, warehouse, "contracts", INPUT_CHECKS, outcomes)
 
 
-CHECKS = [input_checks, raw_time_entry_checks, classified_entry_checks, priced_checks]
+
+
+@multi_asset_check(specs=[AssetCheckSpec(
+    "client_months_pushed", asset=quickbooks_draft_invoices.key, blocking=True,
+    description="Blocking: every client-month of the run inside its engagement was pushed, was unchanged or had "
+                "nothing to bill. Fails naming each client-month held back and why, after the healthy ones were "
+                "pushed, so the run ends failed and the run-failure alert fires.")], can_subset=False)
+def push_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> Iterable[AssetCheckResult]:
+    """The run's verdict: the push gate's refusals of this run's client-months (outside the engagement passes)."""
+    pairs = run_partitions(context.op_execution_context)
+    with warehouse.connect() as conn:
+        states = status.recorded(conn, pairs)
+    refused = blocking_failures(warehouse, pairs)
+    held = {pair: reasons for pair, reasons in refused.items() if states[pair].state != status.OUTSIDE}
+    detailed = len(pairs) <= DETAILED_PARTITIONS
+    for client, month in pairs:
+        reasons = held.get((client, month))
+        if detailed or reasons:
+            context.op_execution_context.log_event(AssetCheckEvaluation(
+                asset_key=quickbooks_draft_invoices.key, check_name="client_months_pushed", passed=not reasons,
+                severity=AssetCheckSeverity.ERROR, blocking=True, partition=str(client_month_key(client, month)),
+                description="; ".join(reasons) if reasons else "pushed or nothing to push",
+                metadata={"why": "; ".join(reasons) if reasons else "-"}))
+    failures = [f"{c}|{m}: {'; '.join(r)}" for (c, m), r in sorted(held.items())]
+    yield AssetCheckResult(asset_key=quickbooks_draft_invoices.key, check_name="client_months_pushed",
+                           passed=not held, severity=AssetCheckSeverity.ERROR,
+                           metadata={"client_months": len(pairs), "held_back": len(held),
+                                     "failures": "\n".join(failures[:50])})
+
+
+CHECKS = [input_checks, raw_time_entry_checks, classified_entry_checks, priced_checks, push_checks]
