@@ -56,16 +56,23 @@ def contiguous_blocks(order: list[str], chosen: set[str]) -> list[list[str]]:
     return blocks
 
 
+VERDICT_STEP = "push_checks"  # fails the run when client-months were held back; they are listed per problem
+
+
 def _failure_message(result: ExecuteInProcessResult) -> str:
-    """An unexpected step failure (a bug or an unreachable service, never bad input): its error, no trace."""
+    """Unexpected step failures (a bug or an unreachable service, never bad input): their errors, no trace.
+    "" when the only failure is the run's verdict on held-back client-months."""
     messages = []
     for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data and event.step_key != VERDICT_STEP:
             error = event.step_failure_data.error
             while error and error.cause and "Error occurred while executing" in error.message:
                 error = error.cause
             messages.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
-    return "\n".join(messages) or "run failed"
+    skipped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
+    if skipped and not messages:
+        messages.append(f"steps skipped: {', '.join(skipped)}")
+    return "\n".join(messages)
 
 
 def _launch(job, instance: DagsterInstance, block: list[str], months: list[str], selection) -> tuple[str, bool, str]:
@@ -75,7 +82,8 @@ def _launch(job, instance: DagsterInstance, block: list[str], months: list[str],
               else {"tags": range_tags(block[0], block[-1], months[0], months[-1])})
     result = job.execute_in_process(instance=instance, raise_on_error=False, asset_selection=selection,
                                     run_config=QUIET, **kwargs)
-    return what, result.success, "" if result.success else _failure_message(result)
+    error = "" if result.success else _failure_message(result)
+    return what, not error, error
 
 
 def close_months(months: list[str], clients: list[str] | None, stages: str = "all") -> CloseOutcome:

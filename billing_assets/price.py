@@ -28,6 +28,7 @@ from billing_assets.core.adjustments import carried_adjustments
 from billing_assets.core.contract import Contract
 from billing_assets.core.errors import BillingInputError
 from billing_assets.core.invoice_hash import invoice_content_hash
+from billing_assets.core.model import nothing_to_bill
 from billing_assets.core.money import normalize
 from billing_assets.core.months import add_months, month_index
 from billing_assets.core.pricing import (
@@ -223,7 +224,7 @@ def _partition_metadata(result: PricingResult, currency: str) -> dict:
     t = result.totals
     held = [o for o in result.outcomes if o.outcome == "held"]
     return {
-        "status": "priced" if result.lines else "nothing to bill",
+        "status": "nothing to bill" if nothing_to_bill(t.total, [ln.amount for ln in result.lines]) else "priced",
         "total": MetadataValue.text(money(t.total, currency)),
         "hours_billed": MetadataValue.text(hours_text(t.hours_billed)),
         "hours_covered": MetadataValue.text(hours_text(t.hours_covered)),

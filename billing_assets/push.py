@@ -12,7 +12,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from billing_assets import status
 from billing_assets.common import money, partition_metadata, run_partitions
 from billing_assets.core.invoice import doc_number
-from billing_assets.core.model import InvoiceDraft
+from billing_assets.core.model import InvoiceDraft, nothing_to_bill
 from billing_assets.core.months import first_day_after
 from billing_assets.gate import blocking_failures
 from billing_assets.ingest import ASSET_DEFAULTS
@@ -85,8 +85,8 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
             results[pair] = ("blocked", None, "; ".join(blocked[pair]))
         elif draft is None:
             results[pair] = ("not priced", None, "pricing could not run (see priced_line_items)")
-        elif not draft.lines:
-            results[pair] = ("nothing to bill", draft, "no lines: total 0, not pushed (spec section 4)")
+        elif nothing_to_bill(draft.total, [ln.amount for ln in draft.lines]):
+            results[pair] = ("nothing to bill", draft, "no lines to charge: total 0, not pushed (spec section 4)")
         else:
             preview = sink.preview(draft)
             result = sink.push(draft, known.get(pair))

@@ -12,7 +12,7 @@ WITH latest_push AS (
 ), pricing AS (
     SELECT client, month, string_agg(problem, '; ') AS problem FROM pricing_problems GROUP BY client, month
 ), line_counts AS (
-    SELECT client, month, count(*) AS lines FROM invoice_lines GROUP BY client, month
+    SELECT client, month, count(*) FILTER (WHERE amount <> 0) AS lines FROM invoice_lines GROUP BY client, month
 )
 SELECT s.client, s.month,
        CASE
@@ -23,7 +23,7 @@ SELECT s.client, s.month,
            WHEN f.checks IS NOT NULL THEN 'blocked: ' || f.checks
            WHEN p.status = 'sent' THEN 'sent'
            WHEN p.status LIKE 'conflict%' THEN p.status
-           WHEN coalesce(l.lines, 0) = 0 THEN 'nothing to bill'
+           WHEN coalesce(l.lines, 0) = 0 AND i.total = 0 THEN 'nothing to bill'
            WHEN p.content_hash = i.content_hash THEN 'pushed'
            WHEN i.hours_held > 0 THEN 'needs review'
            ELSE 'ready'
