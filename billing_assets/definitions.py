@@ -15,7 +15,7 @@ from dagster import Definitions, EnvVar
 from billing_assets.checks import CHECKS
 from billing_assets.classify import classified_time_entries
 from billing_assets.ingest import contracts, raw_expenses, raw_time_entries
-from billing_assets.jobs import approve_invoices, close_previous_month, month_close_job
+from billing_assets.jobs import approve_client_month, approve_invoices, close_previous_month, month_close_job
 from billing_assets.overview import firm_overview
 from billing_assets.price import priced_line_items
 from billing_assets.push import quickbooks_draft_invoices
@@ -67,7 +67,7 @@ def build_defs() -> Definitions:
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
-        jobs=[month_close_job, approve_invoices],
+        jobs=[month_close_job, approve_invoices, approve_client_month],
         schedules=[close_previous_month],
         sensors=[clients_from_contracts, check_failure_alerts, run_failure_alerts, build_late_entries_sensor()],
         resources=build_resources(),

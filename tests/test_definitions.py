@@ -26,8 +26,9 @@ def test_definitions_hold_the_graph_checks_jobs_and_sensors() -> None:
     defs = build_defs()
     keys = {spec.key.path[-1] for spec in defs.resolve_all_asset_specs()}
     assert keys == {"contracts", "raw_time_entries", "raw_expenses", "classified_time_entries", "review_queue",
-                    "priced_line_items", "quickbooks_draft_invoices"}
+                    "priced_line_items", "quickbooks_draft_invoices", "firm_overview"}
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
-    assert {"hours_reconcile", "no_cross_file_duplicates", "sow_items_exist", "retainer_burn_before_20th"} <= checks
+    assert {"contract_valid", "inputs_readable", "priceable", "client_months_pushed",
+            "hours_reconcile", "no_cross_file_duplicates", "sow_items_exist", "retainer_burn_before_20th"} <= checks
     assert {j.name for j in defs.jobs} >= {"month_close", "approve_invoices"}
     assert {s.name for s in defs.sensors} >= {"clients_from_contracts", "check_failure_alerts", "run_failure_alerts"}

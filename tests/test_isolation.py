@@ -17,6 +17,7 @@ from billing_assets.close import register_clients
 from billing_assets.core.months import month_range
 from billing_assets.definitions import build_defs
 from billing_assets.jobs import close_previous_month, range_tags
+from billing_assets.partitions import client_month_key
 from tests.conftest import GOLDEN
 
 NORTHWIND = GOLDEN / "01_retainer_rush_rollover"
@@ -189,3 +190,25 @@ def test_a_month_with_nothing_to_bill_is_not_pushed_and_not_an_error(billing_env
         ("discount", Decimal("0.00"))]  # DECISIONS: a discount line even on zero fees
     assert not (home / "outbox" / "2026-10").exists()
     assert _table(home, "SELECT status FROM firm_overview WHERE month = '2026-10'") == [("nothing to bill",)]
+
+
+def test_approval_sends_where_it_was_pushed_and_one_launch_approves_a_partition(billing_env, monkeypatch,
+                                                                               capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    monkeypatch.setenv("BILLING_PUSH", "qbo")  # set now, after the drafts went to the outbox
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0, capsys.readouterr().out
+    assert "globex                       2026-08  sent" in capsys.readouterr().out
+    assert _table(home, "SELECT sink, status FROM invoice_pushes WHERE month = '2026-08' AND status = 'sent'") == [
+        ("outbox", "sent")]
+
+    job = build_defs().get_job_def("approve_client_month")
+    result = job.execute_in_process(instance=DagsterInstance.get(), partition_key=client_month_key("globex",
+                                                                                                   "2026-09"),
+                                    tags={"dagster/user": "lee@firm.example"})
+    assert result.success
+    assert _table(home, "SELECT month, approved_by FROM sent_invoices ORDER BY month") == [
+        ("2026-08", "Dana"), ("2026-09", "lee@firm.example")]
+    again = job.execute_in_process(instance=DagsterInstance.get(), raise_on_error=False,
+                                   partition_key=client_month_key("globex", "2026-10"))
+    assert not again.success  # nobody named, nothing pushed: refused, naming why
