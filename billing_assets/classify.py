@@ -34,7 +34,7 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
     total_usage = ClassifierUsage()
     reasons, methods = Counter(), Counter()
     with warehouse.connect() as conn:
-        replace_partitions(conn, list(others), {"classified_time_entries": (CLASSIFIED_COLUMNS, []),
+        replace_partitions(conn, status.clearable(others), {"classified_time_entries": (CLASSIFIED_COLUMNS, []),
                                                 "classifier_usage": (USAGE_COLUMNS, [])})
         history = labelled_history(conn, overrides)
         cache = DuckDBSuggestionCache(conn)

@@ -94,10 +94,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     prepare_environment()
-    from billing_assets.close import close_months
+    from billing_assets.close import close_months, print_problems
 
     months = parse_months(args.month)
     outcome = close_months(months, args.client or None, stages="review")
+    print_problems(outcome)
     for month in months:
         path = billing_home() / "review" / f"{month}.csv"
         rows = max(0, len(path.read_text(encoding="utf-8").splitlines()) - 1) if path.exists() else 0

@@ -146,6 +146,12 @@ def print_summary(outcome: CloseOutcome) -> None:
     priced = sum(1 for r in outcome.rows if r["total"] is not None)
     print(f"\n{priced} client-month(s) priced, {len(failed)} failed, {len(outside)} outside the engagement "
           "(nothing priced)")
+    print_problems(outcome)
+
+
+def print_problems(outcome: CloseOutcome) -> None:
+    """Per failed client-month, one line per problem (file and row or key); then unexpected run failures."""
+    failed = sorted({(c, m) for c, m, _ in outcome.problems})
     for line in outcome.setup:
         print(f"FAILED {line}")
     for client, month in failed:

@@ -88,7 +88,7 @@ def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_sou
     names = {pair: _client_names(home, *pair) for pair in pairs}
     summary = []
     with warehouse.connect() as conn:
-        replace_partitions(conn, list(others), {"raw_time_entries": (RAW_TIME_COLUMNS, [])})
+        replace_partitions(conn, status.clearable(others), {"raw_time_entries": (RAW_TIME_COLUMNS, [])})
         for chunk in client_chunks(pairs):
             rows = []
             for client, month in chunk:
@@ -131,6 +131,6 @@ def raw_expenses(context: AssetExecutionContext, home: BillingHome, time_source:
             "billable_amount": MetadataValue.text(money(sum((x.amount for x in expenses if x.billable), Decimal(0)),
                                                         currency))})
     with warehouse.connect() as conn:
-        replace_partitions(conn, all_pairs, {"raw_expenses": (RAW_EXPENSE_COLUMNS, rows)})
+        replace_partitions(conn, pairs + status.clearable(others), {"raw_expenses": (RAW_EXPENSE_COLUMNS, rows)})
     not_active_metadata(context, others)
     return MaterializeResult()

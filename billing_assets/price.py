@@ -134,7 +134,7 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
     details: dict[tuple[str, str], tuple[InvoiceTotals, str, PricingResult]] = {}
     problems: dict[tuple[str, str], str] = {}
     with warehouse.connect() as conn:
-        replace_partitions(conn, list(others), {t: (cols, []) for t, cols in _COLUMNS.items()}
+        replace_partitions(conn, status.clearable(others), {t: (cols, []) for t, cols in _COLUMNS.items()}
                            | {"pricing_problems": (("client", "month", "problem"), [])})
         for chunk in client_chunks(pairs):
             tables: dict[str, list] = defaultdict(list)

@@ -21,7 +21,7 @@ from resources.home import BillingHome
 from resources.warehouse import Warehouse, rows_by_partition
 
 STATUS_COLUMNS = ("client", "month", "state", "check_name", "problems", "engagement", "evaluated_at")
-ACTIVE, OUTSIDE, BLOCKED = "active", "outside", "blocked"
+ACTIVE, OUTSIDE, BLOCKED, UNKNOWN = "active", "outside", "blocked", "unknown"
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,8 @@ def status_rows(states: dict[tuple[str, str], PartitionState]) -> list[tuple]:
 
 def recorded(conn: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]]
              ) -> dict[tuple[str, str], PartitionState]:
-    """The states the contracts step recorded; a client-month it never saw is blocked until it runs."""
+    """The states the contracts step recorded; a client-month it never saw is `unknown`: skipped (its rows kept)
+    until the contracts step has run for it."""
     found = rows_by_partition(conn, "partition_status", list(pairs))
     states = {}
     for pair in pairs:
@@ -120,7 +121,7 @@ def recorded(conn: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]]
             states[pair] = PartitionState(r["state"], r["check_name"],
                                           tuple(p for p in r["problems"].split("\n") if p), r["engagement"])
         else:
-            states[pair] = PartitionState(BLOCKED, "contract_valid",
+            states[pair] = PartitionState(UNKNOWN, "contract_valid",
                                           (f"{pair[0]}|{pair[1]}: contracts not materialized for this client-month; "
                                            "materialize contracts first",))
     return states
@@ -133,3 +134,8 @@ def split_pairs(warehouse: Warehouse, pairs: Sequence[tuple[str, str]]
         states = recorded(conn, pairs)
     active = [p for p in pairs if states[p].state == ACTIVE]
     return active, {p: s for p, s in states.items() if s.state != ACTIVE}
+
+
+def clearable(others: dict[tuple[str, str], PartitionState]) -> list[tuple[str, str]]:
+    """The non-active client-months whose rows a step removes: blocked or outside, not merely unknown."""
+    return [pair for pair, state in others.items() if state.state in (BLOCKED, OUTSIDE)]

@@ -175,6 +175,9 @@ def test_partition_metadata_names_only_its_own_client_month(billing_env) -> None
     assert events[("priced_line_items", "globex|2026-07")]["status"].value.startswith("outside the engagement")
     push = events[("quickbooks_draft_invoices", "globex|2026-08")]
     assert push["push"].value == "created" and push["preview"].value.endswith("outbox/2026-08/globex.html")
+    overview = events[("firm_overview", None)]
+    assert "| globex | 2026-08 | pushed | 13,879.48 USD |" in overview["overview"].value
+    assert "| globex | 2026-07 | outside engagement |" in overview["overview"].value
     review = events[("review_queue", "northwind|2026-08")]
     held = _table(home, "SELECT count(*) FROM review_queue WHERE client = 'northwind' AND month = '2026-08'")
     assert review["held_entries"].value == held[0][0]
