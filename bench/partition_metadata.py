@@ -32,16 +32,18 @@ SECTION = "## Per-partition metadata at 1,000 client-months"
 def own_pages(dagster_home: Path, clients: list[str]) -> tuple[int, int]:
     """(partitions inspected, pages naming another client) of priced_line_items for a sample of clients."""
     os.environ["DAGSTER_HOME"] = str(dagster_home)
-    from dagster import AssetKey, DagsterInstance
+    from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
     instance = DagsterInstance.get()
     leaks = 0
     for client in clients:
         key = f"{client}|{MONTH}"
-        event = instance.get_latest_materialization_event(AssetKey("priced_line_items"), partition=key)
-        if event is None:
-            continue
-        text = " ".join(str(v.value) for v in event.asset_materialization.metadata.values())
+        records = instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=AssetKey("priced_line_items"), asset_partitions=[key]), limit=1).records
+        if not records:
+            raise SystemExit(f"no materialization of priced_line_items {key}")
+        metadata = records[0].asset_materialization.metadata
+        text = " ".join(str(v.value) for v in metadata.values())
         leaks += any(other in text for other in clients if other != client)
     return len(clients), leaks
 

@@ -58,10 +58,12 @@ def _override_owners(parsed: ParsedSource, overrides: Sequence[RowProblem]) -> d
 
 
 def _data_months(parsed: ParsedSource) -> dict[str, set[str]]:
-    """Source client name -> months with any time or expense row (billable or not)."""
+    """Source client name -> months with any time or expense row (billable or not), unreadable rows included
+    (a row whose hours cannot be read is still the client's source data in its month)."""
     entries, expenses = parsed.grouped()
     months: dict[str, set[str]] = {}
-    for name, month in [*entries, *expenses]:
+    for name, month in [*entries, *expenses, *((p.client_name, p.month) for p in parsed.problems
+                                               if p.row > 0 and p.client_name and p.month)]:
         months.setdefault(name, set()).add(month)
     return months
 
@@ -92,11 +94,12 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
             windows[client] = engagement_window(
                 contract_file, {m for n in names for m in months_by_name.get(n, ())})
         window = windows[client]
-        if not window.contains(month):
-            states[(client, month)] = PartitionState(OUTSIDE, "", (window.outside_message(month),), window.label)
-            continue
         contract = contract_file.for_month(month)
         found = input_problems(parsed, overrides, {contract.name, *contract.aliases}, month, owners)
+        # no start and no readable data, but a refused file names the client: its window is unknown, so blocked
+        if not window.contains(month) and not (window.start is None and found):
+            states[(client, month)] = PartitionState(OUTSIDE, "", (window.outside_message(month),), window.label)
+            continue
         states[(client, month)] = (PartitionState(BLOCKED, "inputs_readable", tuple(found), window.label) if found
                                    else PartitionState(ACTIVE, "", (), window.label))
     return states
