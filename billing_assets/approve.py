@@ -12,7 +12,7 @@ from billing_assets.push import PUSH_COLUMNS
 from resources.invoice_sink import InvoiceSink, KnownPush
 from resources.warehouse import Warehouse, append_rows, query, sql_text
 
-SENDABLE = ("created", "updated", "unchanged")
+SENDABLE = ("created", "updated", "unchanged", "recovered")
 
 
 @dataclass(frozen=True)
@@ -23,17 +23,18 @@ class Approval:
     detail: str
 
 
-def approve(warehouse: Warehouse, sink: InvoiceSink, pairs: list[tuple[str, str]], approved_by: str,
-            blocked: dict[tuple[str, str], list[str]]) -> list[Approval]:
-    """Send each client-month's latest pushed draft unless it is blocked, conflicted, unpushed or sent."""
+def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[str, str]], approved_by: str,
+            blocked: dict[tuple[str, str], list[str]], home: str = "") -> list[Approval]:
+    """Send each client-month's latest pushed draft, through the sink it was pushed to (`sink`, when of that
+    kind and initialised, else built for that kind), unless it is blocked, conflicted, unpushed or sent."""
     if not approved_by.strip():
         raise ValueError("approval needs the approver's name (--by)")
     with warehouse.connect() as conn:
         known = recorded_pushes(conn, pairs)
     results, records = [], []
+    built: dict[str, InvoiceSink] = {}
     for pair in pairs:
-        kind, record = known.get(pair, (sink.kind, None))
-        pair_sink = sink_for(sink, kind)
+        kind, record = known.get(pair, ("", None))
         if pair in blocked:
             results.append(Approval(*pair, "skipped", "blocking checks failed: " + "; ".join(blocked[pair])))
         elif record is None:
@@ -47,6 +48,7 @@ def approve(warehouse: Warehouse, sink: InvoiceSink, pairs: list[tuple[str, str]
                                                       "the new draft, then approve"))
         else:
             try:
+                pair_sink = sink_for(sink, kind, home or (sink.home if sink is not None else ""), built)
                 external_id, sent_at = pair_sink.send(record, approved_by)
             except Exception as exc:  # one client's refusal (no email, edited since) must not stop the others
                 results.append(Approval(*pair, "failed", f"{type(exc).__name__}: {exc}"))
@@ -81,7 +83,13 @@ def recorded_pushes(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]
                                                              r["status"], r["doc_number"])) for r in rows}
 
 
-def sink_for(configured: InvoiceSink, kind: str) -> InvoiceSink:
-    """The sink a draft was pushed to: the configured one when it is of that kind, else the same resource class
-    for that kind (QuickBooks credentials come from the QBO_* environment either way)."""
-    return configured if configured.kind == kind else type(configured)(kind=kind, home=configured.home)
+def sink_for(configured: InvoiceSink | None, kind: str, home: str, built: dict[str, InvoiceSink]) -> InvoiceSink:
+    """The sink a draft was pushed to: the configured (initialised) one when it is of that kind, else that kind's
+    sink built and initialised here (its secrets resolved from the environment, as a run does)."""
+    if configured is not None and configured.kind == kind:
+        return configured
+    if kind not in built:
+        from billing_assets.definitions import build_sink
+
+        built[kind] = build_sink(home, kind).process_config_and_initialize()
+    return built[kind]

@@ -20,12 +20,13 @@ from dagster import (
     multi_asset_check,
 )
 
-from billing_assets import gx_worker, status
+from billing_assets import status
 from billing_assets.classify import classified_time_entries
 from billing_assets.common import client_chunks, run_partitions
 from billing_assets.core import quality as q
 from billing_assets.core.months import add_months, first_day
 from billing_assets.core.rates import base_rate, resolve_role
+from billing_assets.expectations import validate_in_process
 from billing_assets.gate import blocking_failures
 from billing_assets.ingest import contracts, raw_time_entries
 from billing_assets.partitions import client_month_key
@@ -162,7 +163,7 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
             currency = {(c, m): home.contract_file(c).for_month(m).currency for c, m in chunk}
             frame = partition_frame(conn, "raw_entry_expectations", chunk)
             frame["hours"] = frame["hours"].map(Decimal)
-            expected = gx_worker.validate(frame, chunk, currency)
+            expected = validate_in_process(frame, chunk, currency)
             duplicates = rows_by_partition(conn, "cross_file_duplicates", chunk)
             for pair in chunk:
                 outcomes[pair] = {**expected[pair],

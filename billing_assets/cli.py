@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from billing_assets import gx_worker, warm
 from billing_assets.core.months import month_index, month_range
 from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home
 
@@ -48,7 +47,6 @@ def prepare_environment(home: Path | None = None) -> None:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    gx_worker.start()  # imports Great Expectations on the other core while this process starts up
     if args.push:
         os.environ["BILLING_PUSH"] = args.push
     prepare_environment()
@@ -79,9 +77,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     home = Path(args.home or os.environ.get("BILLING_HOME") or "demo_home").resolve()
-    from billing_assets.demo import write_demo_home
+    from demo_firm import write_demo_home
 
-    gx_worker.start()
     write_demo_home(home)
     print(f"demo billing home written to {home}")
     prepare_environment(home)
@@ -116,15 +113,13 @@ def cmd_approve(args: argparse.Namespace) -> int:
     resources = build_resources()
     clients = args.client or [p.stem for p in sorted((billing_home() / "contracts").glob("*.y*ml"))]
     pairs = [(c, m) for m in months for c in clients]
-    results = approve(resources["warehouse"], resources["sink"], pairs, args.by,
-                      blocking_failures(resources["warehouse"], pairs))
+    # each draft is sent where it was pushed: the sink of each recorded kind is built (and its EnvVar secrets
+    # resolved, as a run does) only when a draft of that kind is sent
+    results = approve(resources["warehouse"], None, pairs, args.by, blocking_failures(resources["warehouse"], pairs),
+                      home=str(billing_home()))
     for r in results:
         print(f"{r.client:<28} {r.month:<8} {r.status:<13} {r.detail}")
     return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft" for r in results) else 1
-
-
-def cmd_server(args: argparse.Namespace) -> int:
-    return warm.server_command(args.action, args.idle_timeout, args.foreground)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,29 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--month", required=True)
     review.add_argument("--client", action="append")
     review.set_defaults(func=cmd_review)
-    server = sub.add_parser("server", help="the warm server: close/review/approve/validate/demo without start-up")
-    server.add_argument("action", choices=("start", "stop", "status"))
-    server.add_argument("--idle-timeout", type=float, help="seconds without a run before it exits (default 900)")
-    server.add_argument("--foreground", action="store_true", help="run it in this terminal, logging here")
-    server.set_defaults(func=cmd_server)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    code = warm.run_warm(argv)  # the same command in a warm server's fresh fork, if one is running
-    if code is not None:
-        return code
     warnings.filterwarnings("ignore", message=r".*(is currently in (beta|preview)|PreviewWarning|BetaWarning).*")
     warnings.filterwarnings("ignore", module=r"dagster.*")
-    try:
-        args = build_parser().parse_args(argv)
-        code = args.func(args)
-    except SystemExit:
-        warm.after_cold(argv)
-        raise
-    warm.after_cold(argv)  # no server answered: start one in the background for the next command
-    return code
+    args = build_parser().parse_args(argv)
+    return args.func(args)
 
 
 if __name__ == "__main__":

@@ -91,10 +91,15 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
             preview = sink.preview(draft)
             result = sink.push(draft, known.get(pair))
             results[pair] = (result.status, draft, str(preview))
-            if result.status != "unchanged":
+            if result.status != "unchanged" or result.recovered:  # recovered: pushed earlier, never recorded
+                recorded_as = "recovered" if result.status == "unchanged" else result.status
                 records.append((draft.client, draft.month, sink.kind, result.doc_number, draft.content_hash,
-                                result.status, result.external_id, result.sync_token, result.location, result.diff,
+                                recorded_as, result.external_id, result.sync_token, result.location, result.diff,
                                 datetime.now(UTC).replace(tzinfo=None)))
+                if result.recovered:
+                    context.log.warning(f"{draft.client}|{draft.month}: {result.doc_number} was found in "
+                                        f"{sink.kind} without a record of its push (an earlier run stopped after "
+                                        f"the push); recorded as {recorded_as}")
     with warehouse.connect() as conn:
         append_rows(conn, "invoice_pushes", PUSH_COLUMNS, records)
     conflicts = [r for r in records if r[5].startswith("conflict")]

@@ -3,10 +3,7 @@
 
 import csv
 import io
-import os
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
@@ -14,6 +11,7 @@ from billing_assets.classify import classified_time_entries
 from billing_assets.common import hours_text, partition_metadata, run_partitions
 from billing_assets.ingest import ASSET_DEFAULTS
 from billing_assets.tables import markdown_table
+from resources.files import write_atomic
 from resources.home import BillingHome
 from resources.warehouse import Warehouse, query, replace_partitions, rows_by_partition
 
@@ -21,15 +19,6 @@ REVIEW_COLUMNS = ("client", "month", "entry_id", "entry_date", "person", "projec
                   "work_type", "suggestion", "confidence", "rationale", "action")
 CSV_COLUMNS = ("entry_id", "client", "date", "person", "project", "notes", "hours", "reasons", "suggestion",
                "confidence", "rationale", "work_type", "sow_item", "action", "note")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old or the new content, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def review_csv(rows: list[dict]) -> str:

@@ -23,9 +23,9 @@ def source_problems_by_client(home: Path, good: dict[str, ContractFile], months:
                               parsed: ParsedSource | None = None) -> dict[str, list[str]]:
     """Unreadable export rows that block a client in the given months (a whole-file problem blocks all)."""
     if parsed is None:
-        from resources.timesource import TimeSource
+        from resources.timesource import CsvTimeSource
 
-        parsed = TimeSource(kind="csv", home=str(home)).load([])  # the per-process cache the assets use
+        parsed = CsvTimeSource(home=str(home)).load([])  # the per-process cache the assets use
     result: dict[str, list[str]] = {}
     for client, contract_file in good.items():
         names = _client_names(contract_file, months)
@@ -62,16 +62,48 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
         rows = [e.source_row for e in parsed.entries if e.source_file == source_file and e.client_name == client_name]
         problems.append(f"{source_file}: rows {_ranges(rows)}: unknown client {client_name!r} "
                         "(no contract name or alias matches; unknown_client)")
-    currencies = {(e.source_file, names[e.client_name], e.currency,
+    # the code is the last three letters, as the currency_matches check reads it ("United States Dollar - USD")
+    currencies = {(e.source_file, names[e.client_name], e.currency.strip()[-3:],
                    good[names[e.client_name]].for_month(e.month).currency)
-                  for e in parsed.entries if e.client_name in names and e.currency}
+                  for e in parsed.entries if e.client_name in names and e.currency.strip()}
     for source_file, client, found, expected in sorted(c for c in currencies if c[2] != c[3]):
         problems.append(f"{source_file}: amounts in {found}, but contracts/{client}.yaml bills in {expected} "
                         "(currency_matches will stop its months)")
+    problems.extend(_entry_problems(parsed, good, names))
     _, override_problems = read_overrides(home / "overrides")
     problems.extend(str(p) for p in override_problems)
     warnings = [str(w) for w in parsed.warnings]
     return problems, warnings, [f.summary() for f in parsed.files]
+
+
+def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str]) -> list[str]:
+    """What the blocking raw checks would find, before anything runs: rows without a person, the same row in
+    two files (a re-export), billable work of a person the contract has no rate for."""
+    from billing_assets.core.rates import base_rate, resolve_role
+
+    problems = [f"{e.source_file}: row {e.source_row}: no person (First Name / Last Name or User is blank; "
+                "required_fields will stop its month)" for e in parsed.entries if not e.person]
+    files_by_identity: dict[tuple, set[str]] = {}
+    for identity, entry in zip(parsed.identities, parsed.entries, strict=True):
+        files_by_identity.setdefault(identity, set()).add(entry.source_file)
+    repeated: dict[tuple[str, ...], int] = {}
+    for files in files_by_identity.values():
+        if len(files) > 1:
+            repeated[tuple(sorted(files))] = repeated.get(tuple(sorted(files)), 0) + 1
+    problems += [f"{' and '.join(files)}: {count} identical row(s) in both files (a re-export?); "
+                 "no_cross_file_duplicates will stop their months" for files, count in sorted(repeated.items())]
+    missing = set()
+    for e in parsed.entries:
+        client = names.get(e.client_name)
+        if client is None or not e.billable or not e.person:
+            continue
+        contract = good[client].for_month(e.month)
+        if base_rate(contract, e.person, e.project, resolve_role(contract, e.person, e.roles)) is None:
+            missing.add((client, e.person, e.month))
+    problems += [f"contracts/{client}.yaml: no rate for {person} (people, roles, rate_overrides or "
+                 f"default_rate), who has billable time in {month}: rates_present will stop it"
+                 for client, person, month in sorted(missing)]
+    return problems
 
 
 def _ranges(rows: list[int]) -> str:

@@ -74,7 +74,8 @@ def decode(data: bytes, configured: str | None = None) -> tuple[str, str]:
 
 def _legacy(data: bytes) -> tuple[str, str]:
     """A non-UTF-8 file: charset-normalizer's plausible Windows code pages. When the equally plausible ones read
-    the file alike, or cp1252 is among them, that reading; else the file is refused naming the setting."""
+    the file alike, that reading; else the one whose non-ASCII characters are letters, cp1252 first among
+    equals; else the file is refused naming the setting."""
     from charset_normalizer import from_bytes
 
     matches = sorted(from_bytes(data, cp_isolation=LEGACY_CODEPAGES),
@@ -94,9 +95,15 @@ def _legacy(data: bytes) -> tuple[str, str]:
     if len(set(texts.values())) == 1:
         name = next(iter(texts))
         return texts[name], f"{name} (detected)"
-    if "cp1252" in texts:
+    # Names and notes are words: a reading that turns non-ASCII bytes into symbols (Wroc³aw) is less likely.
+    symbols = {name: sum(1 for ch in text if ord(ch) > 127 and not ch.isalpha()) for name, text in texts.items()}
+    fewest = min(symbols.values())
+    best = [name for name in texts if symbols[name] == fewest]
+    if len({texts[name] for name in best}) == 1:
+        return texts[best[0]], f"{best[0]} (detected)"
+    if "cp1252" in best:
         return texts["cp1252"], "cp1252 (detected; Western European, preferred among equally likely code pages)"
-    first, second = tier[0].encoding, tier[1].encoding
+    first, second = best[0], best[1]
     a, b = _first_difference(texts[first], texts[second])
     raise FileRefused(f"not UTF-8, and it reads differently as {first} ({a!r}) and as {second} ({b!r}); set "
                       f"encoding: {first} (or {second}) for it in the billing home's settings.yaml, or export it "
@@ -165,7 +172,7 @@ def read_csv_file(path: Path, label: str, known_columns: set[str], encoding: str
     except csv.Error as exc:
         raise FileRefused(f"unreadable CSV: {exc}", _clients_anyway(data)) from None
     for number, row in enumerate(table):
-        if any(len(cell) > MAX_CELL for cell in row):
+        if sum(map(len, row)) > MAX_CELL and any(len(cell) > MAX_CELL for cell in row):
             raise FileRefused(f"row {number}: a cell of over {MAX_CELL // 1024} KiB (an unclosed quote, or not a "
                               "time export); nothing of this file is read", _clients_anyway(data))
     if not table:
@@ -174,7 +181,7 @@ def read_csv_file(path: Path, label: str, known_columns: set[str], encoding: str
     return CsvFile(label, used, delimiter, header, table[1:])
 
 
-CLIENT_COLUMNS = ("client", "customer", "jobcode_1")
+CLIENT_COLUMNS = ("client", "customer", "jobcode_1", "jobcode")
 
 
 def _clients_anyway(data: bytes) -> tuple[str, ...]:

@@ -7,7 +7,8 @@ names the setting resolving it. Nothing here guesses from a sample or from a sin
 - Numbers: `1,234.50` (comma), `1.234,50` (dot), `1 234,50` (space, also NBSP and narrow NBSP),
   `1'234.50` (apostrophe); ungrouped digits fit every format.
 - Dates: ISO `YYYY-MM-DD` (also `/` and `.` separators, year first), `DD.MM.YYYY` (always day first), and
-  `NN/NN/YYYY` or `NN-NN-YYYY`, whose order (month first or day first) comes from the file's values.
+  `NN/NN/YYYY` or `NN-NN-YYYY`, whose order (month first or day first) comes from the file's values; a
+  two-digit year (as Excel re-saves `9/4/26`) is of this century.
 - Durations: `H:MM:SS`, `H:MM`, or decimal hours in the file's number format.
 """
 
@@ -32,8 +33,8 @@ NUMBER_FORMATS: dict[str, tuple[re.Pattern[str], str, str]] = {
 }
 DATE_ORDERS = ("month_first", "day_first")
 _YMD = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
-_DOTTED_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_NN_NN_YYYY = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$")
+_DOTTED_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$")
+_NN_NN_YYYY = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})$")  # Excel writes 9/4/26 too
 _TIME_SUFFIX = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?( ?[AaPp][Mm])?(Z|[+-]\d{2}:?\d{2})?$")
 _HMS = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
 _HM = re.compile(r"^(\d+):([0-5]\d)$")
@@ -114,9 +115,13 @@ def decide_number_format(values: Iterable[str], configured: str | None = None) -
         return Decision(configured, "settings.yaml number_format")
     example = next(v for v in seen if len({_parse_number(v, n) for n in candidates
                                            if n in fitting_number_formats(v)}) > 1)
+    readings: dict[Decimal, str] = {}
+    for name in NUMBER_FORMATS:  # the first format of each distinct reading, in the table's order
+        if name in candidates and name in fitting_number_formats(example):
+            readings.setdefault(_parse_number(example, name), name)
     raise FormatError(f"numbers fit more than one format ({example!r} reads as " + " or ".join(
-        f"{_parse_number(example, n)} in {n}" for n in sorted(candidates)) + "); set number_format: "
-        f"\"{sorted(candidates)[0]}\" (or another) in the billing home's settings.yaml")
+        f"{value.normalize():f} in {name}" for value, name in readings.items()) + "); set number_format: "
+        + " or ".join(f'"{name}"' for name in readings.values()) + " in the billing home's settings.yaml")
 
 
 def parse_number(text: str, fmt: str) -> Decimal:
@@ -158,17 +163,21 @@ def decide_date_order(values: Iterable[str], configured: str | None = None) -> D
     """
     slashed = False
     candidates = set(DATE_ORDERS)
+    styles = set()
     for text in values:
         if not _clean(text):
             continue
         fits = _order_votes(text)
         if fits is None:
             continue
-        if _NN_NN_YYYY.match(_date_part(text)):
+        value = _date_part(text)
+        if _NN_NN_YYYY.match(value):
             slashed = True
             candidates &= fits or set(DATE_ORDERS)
+        else:
+            styles.add("DD.MM.YYYY" if _DOTTED_DMY.match(value) else "YYYY-MM-DD")
     if not slashed:
-        return Decision("iso", "year-first or dotted dates")
+        return Decision("iso", " and ".join(sorted(styles)) or "no dates")
     if not candidates:
         raise FormatError("dates fit neither MM/DD/YYYY nor DD/MM/YYYY throughout (some have a first part "
                           "above 12, others a second part above 12)")
@@ -180,6 +189,11 @@ def decide_date_order(values: Iterable[str], configured: str | None = None) -> D
                       "day_first or month_first in the billing home's settings.yaml")
 
 
+def _year(text: str) -> int:
+    """A four-digit year, or a two-digit one of this century (26 -> 2026)."""
+    return int(text) if len(text) == 4 else 2000 + int(text)
+
+
 def parse_date(text: str, order: str) -> date:
     """A date in the file's decided order; FormatError names the value."""
     value = _date_part(text)
@@ -187,9 +201,9 @@ def parse_date(text: str, order: str) -> date:
         if match := _YMD.match(value):
             return date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
         if match := _DOTTED_DMY.match(value):
-            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+            return date(_year(match.group(3)), int(match.group(2)), int(match.group(1)))
         if (match := _NN_NN_YYYY.match(value)) and order in DATE_ORDERS:
-            a, b, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+            a, b, year = int(match.group(1)), int(match.group(3)), _year(match.group(4))
             return date(year, a, b) if order == "month_first" else date(year, b, a)
     except ValueError:
         pass

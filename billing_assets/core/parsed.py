@@ -81,6 +81,11 @@ class ParsedSource:
         self._identities = [self._identities[i] for i in order]
         self.expenses.sort(key=lambda e: e.order_key)
 
+    @property
+    def identities(self) -> list[tuple[str, ...]]:
+        """The spec's identity fields F of each CSV entry, aligned with `entries` (after `assign_ids`)."""
+        return self._identities
+
     def files_of(self, client_names: set[str], month: str) -> list[FileReport]:
         """Reports of the files that hold rows of these client names in the month."""
         names = {e.source_file for n in client_names for e in self.grouped()[0].get((n, month), [])}

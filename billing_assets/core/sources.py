@@ -27,6 +27,14 @@ from billing_assets.core.parsed import FileReport, ParsedSource
 SETTINGS_FILE = "settings.yaml"
 SETTING_KEYS = {"date_order": formats.DATE_ORDERS, "number_format": tuple(formats.NUMBER_FORMATS),
                 "encoding": None}
+# Other spellings a person may write for the same setting (compared casefolded, without spaces).
+ALIASES = {
+    "date_order": {"day_first": ("dmy", "dd/mm/yyyy", "dd-mm-yyyy", "day-first", "dayfirst", "uk", "european"),
+                   "month_first": ("mdy", "mm/dd/yyyy", "mm-dd-yyyy", "month-first", "monthfirst", "us")},
+    "number_format": {"1,234.50": ("us", "uk", "dot", "dot_decimal", "1234.50"),
+                      "1.234,50": ("de", "eu", "european", "comma", "comma_decimal"),
+                      "1 234,50": ("fr", "space"), "1'234.50": ("ch", "swiss", "apostrophe")},
+}
 FOLDERS = (("timesheets", "time"), ("expenses", "expense"))
 
 
@@ -59,6 +67,9 @@ def _checked(values: dict, where: str) -> dict[str, str]:
         if key not in SETTING_KEYS:
             raise BillingInputError(f"{where}: {key}: unknown setting (known: {', '.join(SETTING_KEYS)})")
         allowed = SETTING_KEYS[key]
+        folded = str(value).casefold().replace(" ", "")
+        if allowed is None or value not in allowed:
+            value = next((name for name, spellings in ALIASES.get(key, {}).items() if folded in spellings), value)
         if allowed is not None and value not in allowed:
             raise BillingInputError(f"{where}: {key}: must be one of {', '.join(allowed)}, got {value!r}")
         if key == "encoding":

@@ -20,16 +20,24 @@ def duration_column(row: Row) -> str:
     return "duration_h"
 
 
+NOT_WORK = {"break", "holiday", "time off", "timeoff"}  # Clockify's `Type` of entries that are not client work
+
+
+def is_break(row: Row) -> bool:
+    """A break or time-off entry (Clockify's `Type` column): never billed, whatever `Billable` says."""
+    return row["type"].casefold() in NOT_WORK
+
+
 CLOCKIFY = Layout(
     name="Clockify detailed", source="clockify_csv", kind="time",
     columns={"user": ("User",), "client": ("Client",), "project": ("Project",), "task": ("Task",),
              "description": ("Description",), "billable": ("Billable",), "date": ("Start Date",),
              "end_date": ("End Date",), "end_time": ("End Time",), "created": ("Date of creation",),
              "duration_h": ("Duration (h)",), "duration_decimal": ("Duration (decimal)",),
-             "rate": ("Billable Rate (*)",), "amount": ("Billable Amount (*)",)},
+             "rate": ("Billable Rate (*)",), "amount": ("Billable Amount (*)",), "type": ("Type",)},
     required=("user", "client", "project", "description", "date", ("duration_h", "duration_decimal")),
     date="date", quantity=duration_column, fields=person_fields, billable="billable",
     other_dates=("end_date", "created"), numbers=("rate", "amount"), running_end="end_time",
-    currency=currency_in_header("Billable Rate"),
+    currency=currency_in_header("Billable Rate"), not_billable=is_break,
     notes="`Duration (h)` when H:MM:SS or H:MM, else `Duration (decimal)`.",
 )

@@ -16,7 +16,7 @@ def _fields(row: Row) -> Fields:
 QUICKBOOKS_TIME = Layout(
     name="QuickBooks Time timesheets", source="quickbooks_time_csv", kind="time",
     columns={"first": ("fname",), "last": ("lname",), "date": ("local_date",), "hours": ("hours",),
-             "customer": ("jobcode_1", "customer"), "project": ("jobcode_2",), "notes": ("notes",),
+             "customer": ("jobcode_1", "jobcode", "customer"), "project": ("jobcode_2",), "notes": ("notes",),
              "service_item": ("service item", "service_item"), "billable": ("billable",),
              "end_time": ("local_end_time",), "start_time": ("local_start_time",)},
     required=("first", "last", "date", "hours", "customer"),
