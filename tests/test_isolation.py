@@ -205,6 +205,7 @@ def test_approval_sends_where_it_was_pushed_and_one_launch_approves_a_partition(
     assert _table(home, "SELECT sink, status FROM invoice_pushes WHERE month = '2026-08' AND status = 'sent'") == [
         ("outbox", "sent")]
 
+    monkeypatch.delenv("BILLING_PUSH")  # the job's own sink resource is the configured one (its secrets unset here)
     job = build_defs().get_job_def("approve_client_month")
     result = job.execute_in_process(instance=DagsterInstance.get(), partition_key=client_month_key("globex",
                                                                                                    "2026-09"),
