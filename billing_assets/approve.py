@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from billing_assets.push import PUSH_COLUMNS, last_pushes
-from resources.invoice_sink import InvoiceSink
+import duckdb
+import pandas as pd
+
+from billing_assets.push import PUSH_COLUMNS
+from resources.invoice_sink import InvoiceSink, KnownPush
 from resources.warehouse import Warehouse, append_rows, query, sql_text
 
 SENDABLE = ("created", "updated", "unchanged", "recovered")
@@ -20,16 +23,18 @@ class Approval:
     detail: str
 
 
-def approve(warehouse: Warehouse, sink: InvoiceSink, pairs: list[tuple[str, str]], approved_by: str,
-            blocked: dict[tuple[str, str], list[str]]) -> list[Approval]:
-    """Send each client-month's latest pushed draft unless it is blocked, conflicted, unpushed or sent."""
+def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[str, str]], approved_by: str,
+            blocked: dict[tuple[str, str], list[str]], home: str = "") -> list[Approval]:
+    """Send each client-month's latest pushed draft, through the sink it was pushed to (`sink`, when of that
+    kind and initialised, else built for that kind), unless it is blocked, conflicted, unpushed or sent."""
     if not approved_by.strip():
         raise ValueError("approval needs the approver's name (--by)")
     with warehouse.connect() as conn:
-        known = last_pushes(conn, sink.kind, pairs)
+        known = recorded_pushes(conn, pairs)
     results, records = [], []
+    built: dict[str, InvoiceSink] = {}
     for pair in pairs:
-        record = known.get(pair)
+        kind, record = known.get(pair, ("", None))
         if pair in blocked:
             results.append(Approval(*pair, "skipped", "blocking checks failed: " + "; ".join(blocked[pair])))
         elif record is None:
@@ -43,12 +48,13 @@ def approve(warehouse: Warehouse, sink: InvoiceSink, pairs: list[tuple[str, str]
                                                       "the new draft, then approve"))
         else:
             try:
-                external_id, sent_at = sink.send(record, approved_by)
+                pair_sink = sink_for(sink, kind, home or (sink.home if sink is not None else ""), built)
+                external_id, sent_at = pair_sink.send(record, approved_by)
             except Exception as exc:  # one client's refusal (no email, edited since) must not stop the others
                 results.append(Approval(*pair, "failed", f"{type(exc).__name__}: {exc}"))
                 continue
             note = f"approved by {approved_by} at {sent_at}"
-            records.append((*pair, sink.kind, record.doc_number, record.content_hash, "sent",
+            records.append((*pair, kind, record.doc_number, record.content_hash, "sent",
                             external_id or record.external_id, record.sync_token, "", note,
                             datetime.now(UTC).replace(tzinfo=None)))
             results.append(Approval(*pair, "sent", note))
@@ -65,3 +71,25 @@ def _current_hash(warehouse: Warehouse, client: str, month: str) -> str | None:
     with warehouse.connect() as conn:
         rows = query(conn, "current_invoice_hash", {"client": client, "month": month})
     return rows[0]["content_hash"] if rows else None
+
+
+def recorded_pushes(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]
+                    ) -> dict[tuple[str, str], tuple[str, KnownPush]]:
+    """{(client, month): (sink kind, last push)}: where each draft was pushed, whatever BILLING_PUSH says now."""
+    conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
+    rows = query(conn, "recorded_pushes")
+    conn.unregister("partition_keys")
+    return {(r["client"], r["month"]): (r["sink"], KnownPush(r["content_hash"], r["external_id"], r["sync_token"],
+                                                             r["status"], r["doc_number"])) for r in rows}
+
+
+def sink_for(configured: InvoiceSink | None, kind: str, home: str, built: dict[str, InvoiceSink]) -> InvoiceSink:
+    """The sink a draft was pushed to: the configured (initialised) one when it is of that kind, else that kind's
+    sink built and initialised here (its secrets resolved from the environment, as a run does)."""
+    if configured is not None and configured.kind == kind:
+        return configured
+    if kind not in built:
+        from billing_assets.definitions import build_sink
+
+        built[kind] = build_sink(home, kind).process_config_and_initialize()
+    return built[kind]

@@ -20,15 +20,18 @@ from dagster import (
     multi_asset_check,
 )
 
+from billing_assets import status
 from billing_assets.classify import classified_time_entries
 from billing_assets.common import client_chunks, run_partitions
 from billing_assets.core import quality as q
 from billing_assets.core.months import add_months, first_day
 from billing_assets.core.rates import base_rate, resolve_role
 from billing_assets.expectations import validate_in_process
-from billing_assets.ingest import raw_time_entries
+from billing_assets.gate import blocking_failures
+from billing_assets.ingest import contracts, raw_time_entries
 from billing_assets.partitions import client_month_key
 from billing_assets.price import priced_line_items
+from billing_assets.push import quickbooks_draft_invoices
 from billing_assets.tables import line_from_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
@@ -45,7 +48,7 @@ CHECK_COLUMNS = ("client", "month", "asset", "check_name", "passed", "blocking",
 RAW_CHECKS = {"required_fields": True, "dates_in_month": True, "hours_in_range": True, "unique_entry_ids": True,
               "no_cross_file_duplicates": True, "currency_matches": True, "known_clients": False}
 CLASSIFIED_CHECKS = {"work_types_present": True, "sow_items_exist": True, "held_share": False}
-PRICED_CHECKS = {"hours_reconcile": True, "total_equals_lines": True, "caps_respected": True,
+PRICED_CHECKS = {"priceable": True, "hours_reconcile": True, "total_equals_lines": True, "caps_respected": True,
                  "rates_present": True, "total_not_negative": True, "total_in_trailing_range": False,
                  "hours_in_trailing_range": False, "new_people": False, "rate_changes": False,
                  "retainer_burn_before_20th": False, "late_changes_carried": False}
@@ -54,14 +57,19 @@ Evaluator = Callable[..., dict[tuple[str, str], dict[str, q.CheckOutcome]]]
 
 
 def _specs(asset_key: AssetKey, checks: dict[str, bool]) -> list[AssetCheckSpec]:
-    return [AssetCheckSpec(name, asset=asset_key, blocking=blocking,
-                           description=("Blocking: " if blocking else "Warning: ") + name.replace("_", " "))
+    """Blocking here means: the push gate refuses the client-month (gate.py reads `check_results`). Dagster's
+    own `blocking` would skip the next step for every client-month of the run, so it stays off: one client's
+    failure stops that client-month alone."""
+    return [AssetCheckSpec(name, asset=asset_key, blocking=False,
+                           description=("Blocking (push gate): " if blocking else "Warning: ")
+                           + name.replace("_", " "))
             for name, blocking in checks.items()]
 
 
 def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_name: str, checks: dict[str, bool],
             outcomes: dict[tuple[str, str], dict[str, q.CheckOutcome]],
-            subjects: dict[tuple[str, str], str] | None = None) -> Iterable[AssetCheckResult]:
+            subjects: dict[tuple[str, str], str] | None = None,
+            run_pairs: list[tuple[str, str]] | None = None) -> Iterable[AssetCheckResult]:
     """Log one evaluation per partition and check, store them for the push gate, yield one result per check."""
     asset_key = AssetKey(asset_name)
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -80,9 +88,12 @@ def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_nam
                          json.dumps(outcome.metadata, default=str), context.op_execution_context.run_id, now,
                          (subjects or {}).get((client, month), "")))
     with warehouse.connect() as conn:
-        _store(conn, list(outcomes), asset_name, rows)
+        _store(conn, run_pairs if run_pairs is not None else list(outcomes), asset_name, rows)
     for name, blocking in checks.items():
         failed = sorted(f"{c}|{m}: {by[name].message}" for (c, m), by in outcomes.items() if not by[name].passed)
+        if failed and blocking:
+            context.log.error(f"{asset_name}.{name} failed for {len(failed)} client-month(s), not pushed:\n  "
+                              + "\n  ".join(failed[:50]))
         yield AssetCheckResult(
             asset_key=asset_key, check_name=name, passed=not failed,
             severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
@@ -143,7 +154,8 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
     """Great Expectations suite `raw_time_entries` (person and client present, dates inside the month, hours in
     positive, unique entry ids, currency as the contract says), then SQL: no row in two export files; rows
     naming no known client (warning)."""
-    pairs = run_partitions(context.op_execution_context)
+    run_pairs = run_partitions(context.op_execution_context)
+    pairs, _ = status.split_pairs(warehouse, run_pairs)
     unknown = _unknown_rows_by_month(home, time_source, sorted({m for _, m in pairs}))
     outcomes: dict[tuple[str, str], dict[str, q.CheckOutcome]] = {}
     with warehouse.connect() as conn:
@@ -157,14 +169,15 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
                 outcomes[pair] = {**expected[pair],
                                   "no_cross_file_duplicates": q.cross_file_duplicates(duplicates.get(pair, [])),
                                   "known_clients": q.known_clients(unknown.get(pair[1], 0), pair[1])}
-    yield from _report(context, warehouse, "raw_time_entries", RAW_CHECKS, outcomes)
+    yield from _report(context, warehouse, "raw_time_entries", RAW_CHECKS, outcomes, run_pairs=run_pairs)
 
 
 @multi_asset_check(specs=_specs(classified_time_entries.key, CLASSIFIED_CHECKS), can_subset=False)
 def classified_entry_checks(context: AssetCheckExecutionContext, home: BillingHome,
                             warehouse: Warehouse) -> Iterable[AssetCheckResult]:
     """Every entry has a known work type; SOW ids exist in the contract; share of hours held (warning)."""
-    pairs = run_partitions(context.op_execution_context)
+    run_pairs = run_partitions(context.op_execution_context)
+    pairs, _ = status.split_pairs(warehouse, run_pairs)
     outcomes = {}
     decided = {o.entry_id: o.where for o in home.overrides().values() if o.work_type or o.sow_item}
     for (client, month), found in _chunked_rows(warehouse, pairs, "classified_groups"):
@@ -173,7 +186,7 @@ def classified_entry_checks(context: AssetCheckExecutionContext, home: BillingHo
         outcomes[(client, month)] = {"work_types_present": q.work_types_present(groups, contract, decided),
                                      "sow_items_exist": q.sow_items_exist(groups, contract, decided),
                                      "held_share": q.held_share(groups, MAX_HELD_SHARE)}
-    yield from _report(context, warehouse, "classified_time_entries", CLASSIFIED_CHECKS, outcomes)
+    yield from _report(context, warehouse, "classified_time_entries", CLASSIFIED_CHECKS, outcomes, run_pairs=run_pairs)
 
 
 @multi_asset_check(specs=_specs(priced_line_items.key, PRICED_CHECKS), can_subset=False)
@@ -182,8 +195,15 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
     """Blocking: hours reconcile, total = sum of lines, caps respected, every billed person has a rate, no
     negative total. Warnings: total or hours outside the trailing 3-month range, new people, rate changes
     since last month, more than 90% of the retainer used before the 20th."""
-    pairs = run_partitions(context.op_execution_context)
+    run_pairs = run_partitions(context.op_execution_context)
+    pairs, _ = status.split_pairs(warehouse, run_pairs)
+    with warehouse.connect() as conn:
+        unpriced = rows_by_partition(conn, "pricing_problems", pairs)
     outcomes, subjects = {}, {}
+    for pair, rows in unpriced.items():
+        outcomes[pair] = {name: q.ok("not priced") for name in PRICED_CHECKS}
+        outcomes[pair]["priceable"] = q.CheckOutcome(False, "; ".join(r["problem"] for r in rows))
+    pairs = [pair for pair in pairs if pair not in unpriced]
     for (client, month), found in _chunked_rows(warehouse, pairs, "priced_check_inputs", "line_rows", "cap_rows",
                                                 "outcome_totals", "no_rate_outcomes", "trailing_invoices",
                                                 "earlier_people", "people_projects", "adjustment_rows"):
@@ -208,8 +228,9 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
             "retainer_burn_before_20th": q.retainer_burn(contract, Decimal(head["covered_before_20th"]),
                                                          first_day(month)),
             "late_changes_carried": q.late_changes(found["adjustment_rows"]),
+            "priceable": q.ok("priced"),
         }
-    yield from _report(context, warehouse, "priced_line_items", PRICED_CHECKS, outcomes, subjects)
+    yield from _report(context, warehouse, "priced_line_items", PRICED_CHECKS, outcomes, subjects, run_pairs)
 
 
 def _new_people(earlier: list[dict], worked: list[dict]) -> q.CheckOutcome:
@@ -241,4 +262,54 @@ def _rate_changes(home: BillingHome, client: str, month: str, worked: list[dict]
     return q.rate_changes(current, previous)
 
 
-CHECKS = [raw_time_entry_checks, classified_entry_checks, priced_checks]
+INPUT_CHECKS = {"contract_valid": True, "inputs_readable": True}
+
+
+@multi_asset_check(specs=_specs(contracts.key, INPUT_CHECKS), can_subset=False)
+def input_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> Iterable[AssetCheckResult]:
+    """Blocking (push gate): the contract validates (each problem names the file and key path); the client-month's
+    export rows and override rows can all be read (each problem names the file and row). A client-month outside
+    the engagement has nothing to check and passes."""
+    pairs = run_partitions(context.op_execution_context)
+    with warehouse.connect() as conn:
+        states = status.recorded(conn, pairs)
+    outcomes = {}
+    for pair, state in states.items():
+        outcomes[pair] = {name: (q.CheckOutcome(False, state.message, {"problems": len(state.problems)})
+                                 if state.check_name == name and state.state == status.BLOCKED
+                                 else q.ok(state.problems[0] if state.state == status.OUTSIDE else "readable"))
+                          for name in INPUT_CHECKS}
+    yield from _report(context, warehouse, "contracts", INPUT_CHECKS, outcomes)
+
+
+
+
+@multi_asset_check(specs=[AssetCheckSpec(
+    "client_months_pushed", asset=quickbooks_draft_invoices.key, blocking=True,
+    description="Blocking: every client-month of the run inside its engagement was pushed, was unchanged or had "
+                "nothing to bill. Fails naming each client-month held back and why, after the healthy ones were "
+                "pushed, so the run ends failed and the run-failure alert fires.")], can_subset=False)
+def push_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> Iterable[AssetCheckResult]:
+    """The run's verdict: the push gate's refusals of this run's client-months (outside the engagement passes)."""
+    pairs = run_partitions(context.op_execution_context)
+    with warehouse.connect() as conn:
+        states = status.recorded(conn, pairs)
+    refused = blocking_failures(warehouse, pairs)
+    held = {pair: reasons for pair, reasons in refused.items() if states[pair].state != status.OUTSIDE}
+    detailed = len(pairs) <= DETAILED_PARTITIONS
+    for client, month in pairs:
+        reasons = held.get((client, month))
+        if detailed or reasons:
+            context.op_execution_context.log_event(AssetCheckEvaluation(
+                asset_key=quickbooks_draft_invoices.key, check_name="client_months_pushed", passed=not reasons,
+                severity=AssetCheckSeverity.ERROR, blocking=True, partition=str(client_month_key(client, month)),
+                description="; ".join(reasons) if reasons else "pushed or nothing to push",
+                metadata={"why": "; ".join(reasons) if reasons else "-"}))
+    failures = [f"{c}|{m}: {'; '.join(r)}" for (c, m), r in sorted(held.items())]
+    yield AssetCheckResult(asset_key=quickbooks_draft_invoices.key, check_name="client_months_pushed",
+                           passed=not held, severity=AssetCheckSeverity.ERROR,
+                           metadata={"client_months": len(pairs), "held_back": len(held),
+                                     "failures": "\n".join(failures[:50])})
+
+
+CHECKS = [input_checks, raw_time_entry_checks, classified_entry_checks, priced_checks, push_checks]

@@ -5,8 +5,9 @@ from collections import Counter
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from billing_assets import status
 from billing_assets.classification_store import DuckDBSuggestionCache, labelled_history
-from billing_assets.common import client_chunks, run_partitions
+from billing_assets.common import client_chunks, hours_text, not_active_metadata, partition_metadata, run_partitions
 from billing_assets.core.classifier_api import ClassifierUsage
 from billing_assets.core.classify import classify_entries
 from billing_assets.ingest import ASSET_DEFAULTS, raw_time_entries
@@ -26,13 +27,15 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
     keywords), then project codes, then the classifier (Claude or the offline classifier) for free-text notes.
     Entries with a review reason (low confidence, unknown SOW item, missing project code, no rate, held by a
     reviewer) are held: not priced, listed in the review queue."""
-    pairs = run_partitions(context)
+    pairs, others = status.split_pairs(warehouse, run_partitions(context))
     overrides = home.overrides()
     model = classifier.build()
     summary = []
     total_usage = ClassifierUsage()
     reasons, methods = Counter(), Counter()
     with warehouse.connect() as conn:
+        replace_partitions(conn, status.clearable(others), {"classified_time_entries": (CLASSIFIED_COLUMNS, []),
+                                                "classifier_usage": (USAGE_COLUMNS, [])})
         history = labelled_history(conn, overrides)
         cache = DuckDBSuggestionCache(conn)
         for chunk in client_chunks(pairs):
@@ -55,9 +58,13 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
                                              "classifier_usage": (USAGE_COLUMNS, usage_rows)})
             reasons.update(r for row in rows for r in row[7].split(",") if r)
             methods.update(row[6] for row in rows)
-    return MaterializeResult(metadata={
-        "entries": sum(s[2] for s in summary),
-        "held": sum(s[3] for s in summary),
+    for client, month, count, held, held_hours in summary:
+        partition_metadata(context, client, month, {"entries": count, "held_entries": held,
+                                                    "held_hours": MetadataValue.text(hours_text(held_hours))})
+    not_active_metadata(context, others)
+    context.log.info(f"classified {sum(s[2] for s in summary)} entries of {len(summary)} client-month(s), "
+                     f"{sum(s[3] for s in summary)} held")
+    return MaterializeResult(metadata={  # the run's classifier usage (it is billed per run, not per client-month)
         "classifier": model.cache_id,
         "api_requests": total_usage.requests,
         "cached_answers": cache.hits,
@@ -67,6 +74,4 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
         "cost_usd": round(total_usage.cost_usd, 6),
         "methods": MetadataValue.md(markdown_table(("method", "entries"), sorted(methods.items()))),
         "review_reasons": MetadataValue.md(markdown_table(("reason", "entries"), sorted(reasons.items()))),
-        "per_partition": MetadataValue.md(markdown_table(("client", "month", "entries", "held", "held hours"),
-                                                         summary)),
     })

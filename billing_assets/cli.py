@@ -31,8 +31,9 @@ def parse_months(text: str) -> list[str]:
     return month_range(first, last)
 
 
-def prepare_environment(home: Path | None = None) -> None:
-    """Fix BILLING_HOME / BILLING_DB / DAGSTER_HOME for this process and create DAGSTER_HOME with dagster.yaml."""
+def prepare_environment(home: Path | None = None, instance: bool = True) -> None:
+    """Fix BILLING_HOME / BILLING_DB / DAGSTER_HOME for this process and create DAGSTER_HOME with dagster.yaml;
+    with `instance`, set the instance up and recover from crashed commands before anything launches."""
     if home is not None:
         os.environ["BILLING_HOME"] = str(home)
     os.environ["BILLING_HOME"] = str(billing_home())
@@ -45,6 +46,10 @@ def prepare_environment(home: Path | None = None) -> None:
 
         install_dagster_yaml(dh, REPO_ROOT / "dagster.yaml")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    if instance:
+        from billing_assets.recovery import prepare_instance
+
+        prepare_instance(dh)  # dead runs failed and their pool slots freed; bounded, announced waits
 
 
 def cmd_close(args: argparse.Namespace) -> int:
@@ -60,7 +65,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    prepare_environment()
+    prepare_environment(instance=False)
     from billing_assets.validate import validate_report
 
     problems, warnings_, files = validate_report(billing_home())
@@ -92,10 +97,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     prepare_environment()
-    from billing_assets.close import close_months
+    from billing_assets.close import close_months, print_problems
 
     months = parse_months(args.month)
     outcome = close_months(months, args.client or None, stages="review")
+    print_problems(outcome)
     for month in months:
         path = billing_home() / "review" / f"{month}.csv"
         rows = max(0, len(path.read_text(encoding="utf-8").splitlines()) - 1) if path.exists() else 0
@@ -115,9 +121,10 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
     clients = args.client or sorted(contract_paths(billing_home() / "contracts"))
     pairs = [(c, m) for m in months for c in clients]
-    sink = resources["sink"].process_config_and_initialize()  # resolves its EnvVar secrets, as a run does
-    results = approve(resources["warehouse"], sink, pairs, args.by,
-                      blocking_failures(resources["warehouse"], pairs))
+    # each draft is sent where it was pushed: the sink of each recorded kind is built (and its EnvVar secrets
+    # resolved, as a run does) only when a draft of that kind is sent
+    results = approve(resources["warehouse"], None, pairs, args.by, blocking_failures(resources["warehouse"], pairs),
+                      home=str(billing_home()))
     for r in results:
         print(f"{r.client:<28} {r.month:<8} {r.status:<13} {r.detail}")
     return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft" for r in results) else 1

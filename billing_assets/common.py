@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, MetadataValue
 
-from billing_assets.partitions import split_key
-
-MAX_PARTITION_OBSERVATIONS = 200  # per-partition detail events (invoice lines, ledgers) in one run; above, summary
+from billing_assets.core.money import normalize, round2
+from billing_assets.partitions import client_month_key, split_key
 
 
 def run_partitions(context: AssetExecutionContext) -> list[tuple[str, str]]:
@@ -35,3 +35,42 @@ def client_chunks(pairs: list[tuple[str, str]], size: int = CHUNK_PARTITIONS) ->
             chunk = []
     if chunk:
         yield sorted(chunk, key=lambda pair: (pair[1], pair[0]))
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """`12,345.67 USD`: thousands separators, cents, the currency code."""
+    return f"{round2(Decimal(amount)):,.2f} {currency}"
+
+
+def hours_text(value: Decimal) -> str:
+    """Hours as written, with thousands separators (`1,234.5 h`)."""
+    value = normalize(Decimal(value))
+    return f"{value:,f} h"
+
+
+def partition_metadata(context: AssetExecutionContext, client: str, month: str, metadata: dict) -> None:
+    """Metadata of one client-month's materialization only (Dagster's partition-scoped asset metadata: the
+    run's single materialization event per partition carries it; nothing from other client-months).
+
+    `context.add_asset_metadata(partition_key=...)` re-lists the run's whole partition range (a dynamic-partition
+    query) on every call to check the key: 40-100 s per step at 1,000 client-months (bench/RESULTS.md). The
+    keys here come from the run's own range, so the step's metadata accumulator takes them directly; when a
+    Dagster release changes that private attribute the public call is used."""
+    key = client_month_key(client, month)
+    step = getattr(context.op_execution_context, "_step_execution_context", None)
+    accumulator = getattr(step, "_metadata_accumulator", None)
+    if accumulator is None or not hasattr(accumulator, "with_additional_asset_metadata"):
+        context.add_asset_metadata(metadata, partition_key=key)
+        return
+    step._metadata_accumulator = accumulator.with_additional_asset_metadata(  # type: ignore[union-attr]
+        asset_key=context.assets_def.key, partition_key=key, metadata=metadata)
+
+
+def not_active_metadata(context: AssetExecutionContext, states: dict) -> None:
+    """Each blocked or outside client-month of the run says so on its own materialization."""
+    for (client, month), state in states.items():
+        what = "outside the engagement" if state.state == "outside" else f"blocked by {state.check_name}"
+        partition_metadata(context, client, month, {
+            "status": MetadataValue.text(f"{what}: nothing priced" if state.state == "outside" else what),
+            "problems": MetadataValue.md("\n".join(f"- {p}" for p in state.problems) or "none"),
+        })

@@ -16,7 +16,8 @@ from dagster import Definitions, EnvVar, in_process_executor
 from billing_assets.checks import CHECKS
 from billing_assets.classify import classified_time_entries
 from billing_assets.ingest import contracts, raw_expenses, raw_time_entries
-from billing_assets.jobs import approve_invoices, close_previous_month, month_close_job
+from billing_assets.jobs import approve_client_month, approve_invoices, close_previous_month, month_close_job
+from billing_assets.overview import firm_overview
 from billing_assets.price import priced_line_items
 from billing_assets.push import quickbooks_draft_invoices
 from billing_assets.review import review_queue
@@ -51,10 +52,11 @@ def build_time_source(home: str) -> TimeSource:
     raise ValueError(f"BILLING_SOURCE must be csv or harvest, got {source!r}")
 
 
-def build_sink(home: str) -> InvoiceSink:
-    """BILLING_PUSH: outbox (default, payload files in the billing home) | qbo (QuickBooks Online; secrets as
-    EnvVar, resolved when a run starts, so a missing one fails the run naming the variable)."""
-    push = os.environ.get("BILLING_PUSH", "outbox") or "outbox"
+def build_sink(home: str, kind: str | None = None) -> InvoiceSink:
+    """BILLING_PUSH (or `kind`: approval sends where a draft was pushed): outbox (default, payload files in the
+    billing home) | qbo (QuickBooks Online; secrets as EnvVar, resolved when a run starts, so a missing one fails
+    the run naming the variable)."""
+    push = kind or os.environ.get("BILLING_PUSH", "outbox") or "outbox"
     if push == "outbox":
         return OutboxSink(home=home)
     if push == "qbo":
@@ -91,7 +93,8 @@ def build_resources() -> dict:
 
 
 ASSETS = [contracts, raw_time_entries, raw_expenses, classified_time_entries, review_queue, priced_line_items,
-          quickbooks_draft_invoices]
+          quickbooks_draft_invoices, firm_overview]
+
 
 def build_defs() -> Definitions:
     """Definitions with resources read from the environment now (the CLI and tests call this per home).
@@ -102,7 +105,7 @@ def build_defs() -> Definitions:
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
-        jobs=[month_close_job, approve_invoices],
+        jobs=[month_close_job, approve_invoices, approve_client_month],
         schedules=[close_previous_month],
         sensors=[clients_from_contracts, check_failure_alerts, run_failure_alerts, build_late_entries_sensor()],
         resources=build_resources(),

@@ -3,20 +3,22 @@
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 from dagster import AssetExecutionContext, BackfillPolicy, FreshnessPolicy, MaterializeResult, MetadataValue, asset
 
-from billing_assets.common import client_chunks, run_partitions
-from billing_assets.core.errors import BillingInputError, RowProblem
+from billing_assets import status
+from billing_assets.common import (
+    client_chunks,
+    hours_text,
+    money,
+    not_active_metadata,
+    partition_metadata,
+    run_partitions,
+)
 from billing_assets.core.parsed import problems_for
 from billing_assets.partitions import client_month_partitions
-from billing_assets.tables import (
-    RAW_EXPENSE_COLUMNS,
-    RAW_TIME_COLUMNS,
-    expense_row,
-    markdown_table,
-    time_entry_row,
-)
+from billing_assets.tables import RAW_EXPENSE_COLUMNS, RAW_TIME_COLUMNS, expense_row, time_entry_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
 from resources.warehouse import Warehouse, replace_partitions
@@ -28,28 +30,38 @@ ASSET_DEFAULTS = dict(partitions_def=client_month_partitions, backfill_policy=Ba
 
 
 @asset(group_name="ingest", kinds={"duckdb", "yaml"}, **ASSET_DEFAULTS)
-def contracts(context: AssetExecutionContext, home: BillingHome, warehouse: Warehouse) -> MaterializeResult:
+def contracts(context: AssetExecutionContext, home: BillingHome, time_source: TimeSource,
+              warehouse: Warehouse) -> MaterializeResult:
     """The client's contract as it applies in the month: contracts/<client>.yaml validated (every error names
-    the file and key path) with amendments effective up to the month deep-merged. A bad contract fails only
-    its own client's partitions."""
+    the file and key path) with amendments effective up to the month deep-merged. Decides each client-month's
+    state for the run: outside the engagement (start..end) is never priced; a bad contract, export row or
+    override blocks that client-month alone (checks contract_valid, inputs_readable); the rest is active."""
+    pairs = run_partitions(context)
+    states = status.evaluate(home, time_source.load(sorted({m for _, m in pairs})), pairs)
     rows = []
-    for client, month in run_partitions(context):
+    for client, month in pairs:
+        if states[(client, month)].state != status.ACTIVE:
+            continue
         contract_file = home.contract_file(client)
         c = contract_file.for_month(month)
         rows.append((client, month, c.name, json.dumps(c.aliases), c.currency, c.terms_days, c.fingerprint(),
                      c.sow_version(), c.model_dump_json(), contract_file.label))
+        partition_metadata(context, client, month, {
+            "status": "active", "engagement": states[(client, month)].engagement, "contract": contract_file.label,
+            "name": c.name, "currency": c.currency, "fingerprint": c.fingerprint()})
     with warehouse.connect() as conn:
-        replace_partitions(conn, [(r[0], r[1]) for r in rows], {"contracts": (CONTRACT_COLUMNS, rows)})
-    return MaterializeResult(metadata={
-        "client_months": len(rows),
-        "contracts": MetadataValue.md(markdown_table(("client", "month", "name", "currency", "fingerprint"),
-                                                     [(r[0], r[1], r[2], r[4], r[6]) for r in rows])),
-    })
-
-
-def _problems(problems: list[RowProblem], folder: str, names: set[str], month: str) -> list[str]:
-    """Unreadable rows and refused files of `folder` that concern this client-month (core.parsed.problems_for)."""
-    return [str(p) for p in problems_for(problems, names, month, folder)]
+        replace_partitions(conn, pairs, {"contracts": (CONTRACT_COLUMNS, rows),
+                                         "partition_status": (status.STATUS_COLUMNS, status.status_rows(states))})
+    others = {pair: s for pair, s in states.items() if s.state != status.ACTIVE}
+    not_active_metadata(context, others)
+    for (client, month), state in sorted(others.items()):
+        if state.state == status.BLOCKED:
+            context.log.error(f"{client}|{month} blocked ({state.check_name}), not priced:\n  "
+                              + "\n  ".join(state.problems))
+    outside = sum(1 for s in others.values() if s.state == status.OUTSIDE)
+    if outside:
+        context.log.info(f"{outside} client-month(s) outside their engagement: nothing priced for them")
+    return MaterializeResult()
 
 
 def _client_names(home: BillingHome, client: str, month: str) -> set[str]:
@@ -69,15 +81,14 @@ def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_sou
     """Time entries of the client-month from the time source (Harvest / Toggl / Clockify exports matched by
     header name, or the Harvest API), each with its stable entry_id. A row that cannot be read stops its
     client-month with an error naming the file and row; nothing is dropped silently."""
-    pairs = run_partitions(context)
-    parsed = time_source.load(sorted({m for _, m in pairs}))
+    all_pairs = run_partitions(context)
+    pairs, others = status.split_pairs(warehouse, all_pairs)
+    parsed = time_source.load(sorted({m for _, m in all_pairs}))
     entries_by_key, _ = parsed.grouped()
     names = {pair: _client_names(home, *pair) for pair in pairs}
-    problems = [p for pair in pairs for p in _problems(parsed.problems, "timesheets/", names[pair], pair[1])]
-    if problems:
-        raise BillingInputError("unreadable time export rows:\n" + "\n".join(sorted(set(problems))))
     summary = []
     with warehouse.connect() as conn:
+        replace_partitions(conn, status.clearable(others), {"raw_time_entries": (RAW_TIME_COLUMNS, [])})
         for chunk in client_chunks(pairs):
             rows = []
             for client, month in chunk:
@@ -87,16 +98,16 @@ def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_sou
                 summary.append((client, month, len(entries), sum((e.hours for e in entries), 0),
                                 sum((e.hours for e in entries if e.billable), 0)))
             replace_partitions(conn, chunk, {"raw_time_entries": (RAW_TIME_COLUMNS, rows)})
-    files = {f.file: f.summary() for pair in pairs for f in parsed.files_of(names[pair], pair[1])}
-    skipped = [str(w) for pair in pairs for w in problems_for(parsed.warnings, names[pair], pair[1])]
-    return MaterializeResult(metadata={
-        "entries": sum(s[2] for s in summary),
-        "hours": float(sum(s[3] for s in summary)),
-        "export_files": MetadataValue.md("\n".join(f"- {line}" for _, line in sorted(files.items())) or "none"),
-        "skipped_rows": MetadataValue.md("\n".join(f"- {line}" for line in skipped) or "none"),
-        "per_partition": MetadataValue.md(markdown_table(("client", "month", "entries", "hours", "billable hours"),
-                                                         summary)),
-    })
+    for client, month, count, hours, billable in summary:
+        files = sorted(f.summary() for f in parsed.files_of(names[(client, month)], month))
+        skipped = [str(w) for w in problems_for(parsed.warnings, names[(client, month)], month)]
+        partition_metadata(context, client, month, {
+            "entries": count, "hours": MetadataValue.text(hours_text(hours)),
+            "billable_hours": MetadataValue.text(hours_text(billable)),
+            "export_files": MetadataValue.md("\n".join(f"- {line}" for line in files) or "none"),
+            "skipped_rows": MetadataValue.md("\n".join(f"- {line}" for line in skipped) or "none")})
+    not_active_metadata(context, others)
+    return MaterializeResult()
 
 
 @asset(group_name="ingest", kinds={"duckdb", "csv"}, deps=[contracts], **ASSET_DEFAULTS)
@@ -104,23 +115,22 @@ def raw_expenses(context: AssetExecutionContext, home: BillingHome, time_source:
                  warehouse: Warehouse) -> MaterializeResult:
     """Expenses of the client-month (Harvest expense report), billable and not; markup is applied when
     pricing. An unreadable row stops its client-month with an error naming the file and row."""
-    pairs = run_partitions(context)
-    parsed = time_source.load(sorted({m for _, m in pairs}))
+    all_pairs = run_partitions(context)
+    pairs, others = status.split_pairs(warehouse, all_pairs)
+    parsed = time_source.load(sorted({m for _, m in all_pairs}))
     _, expenses_by_key = parsed.grouped()
-    rows, summary, problems = [], [], []
+    rows = []
     for client, month in pairs:
         names = _client_names(home, client, month)
-        problems += _problems(parsed.problems, "expenses/", names, month)
         expenses = sorted((x for name in sorted(names) for x in expenses_by_key.get((name, month), [])),
                           key=lambda x: x.order_key)
         rows += [expense_row(client, x) for x in expenses]
-        summary.append((client, month, len(expenses), sum((x.amount for x in expenses if x.billable), 0)))
-    if problems:
-        raise BillingInputError("unreadable expense export rows:\n" + "\n".join(sorted(set(problems))))
+        currency = home.contract_file(client).for_month(month).currency
+        partition_metadata(context, client, month, {
+            "expenses": len(expenses),
+            "billable_amount": MetadataValue.text(money(sum((x.amount for x in expenses if x.billable), Decimal(0)),
+                                                        currency))})
     with warehouse.connect() as conn:
-        replace_partitions(conn, pairs, {"raw_expenses": (RAW_EXPENSE_COLUMNS, rows)})
-    return MaterializeResult(metadata={
-        "expenses": len(rows),
-        "per_partition": MetadataValue.md(markdown_table(("client", "month", "expenses", "billable amount"),
-                                                         summary)),
-    })
+        replace_partitions(conn, pairs + status.clearable(others), {"raw_expenses": (RAW_EXPENSE_COLUMNS, rows)})
+    not_active_metadata(context, others)
+    return MaterializeResult()

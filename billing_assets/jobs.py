@@ -5,6 +5,7 @@ from dagster import (
     AssetSelection,
     Config,
     DefaultScheduleStatus,
+    Failure,
     OpExecutionContext,
     RunRequest,
     ScheduleEvaluationContext,
@@ -17,7 +18,9 @@ from dagster import (
 )
 
 from billing_assets.core.months import add_months
-from billing_assets.partitions import client_month_partitions
+from billing_assets.partitions import client_month_partitions, split_key
+
+USER_TAG = "dagster/user"
 
 PARTITION_RANGE_START = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END = "dagster/asset_partition_range_end"
@@ -72,3 +75,34 @@ def send_approved_invoices(context: OpExecutionContext, config: ApprovalConfig) 
 @job(description="Send approved invoice drafts (QuickBooks send endpoint) and record the approver.")
 def approve_invoices() -> None:
     send_approved_invoices()
+
+
+class PartitionApproval(Config):
+    approved_by: str = ""  # empty: the launching user (run tag dagster/user, set by the UI when it knows the user)
+
+
+@op(required_resource_keys={"warehouse", "sink"})
+def approve_partition(context: OpExecutionContext, config: PartitionApproval) -> None:
+    """Send this client-month's pushed draft where it was pushed and record who approved it (the launch's
+    approved_by, else its dagster/user tag). Fails, naming why, when nothing was sent."""
+    from billing_assets.approve import approve
+    from billing_assets.gate import blocking_failures
+
+    client, month = split_key(context.partition_key)
+    approved_by = config.approved_by.strip() or context.run.tags.get(USER_TAG, "").strip()
+    if not approved_by:
+        raise Failure(f"{client}|{month}: who approves? Launch with config approved_by (or from a UI that sets the "
+                      f"{USER_TAG} tag)")
+    pairs = [(client, month)]
+    [result] = approve(context.resources.warehouse, context.resources.sink, pairs, approved_by,
+                       blocking_failures(context.resources.warehouse, pairs))
+    context.log.info(f"{client}|{month}: {result.status}: {result.detail}")
+    if result.status not in ("sent", "already_sent"):
+        raise Failure(f"{client}|{month} not sent: {result.status}: {result.detail}")
+
+
+@job(partitions_def=client_month_partitions,
+     description="Approve one client-month: launch it on the partition (Launchpad or the partition's page); sends "
+                 "the pushed draft where it was pushed and records who approved it.")
+def approve_client_month() -> None:
+    approve_partition()

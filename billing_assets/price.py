@@ -9,18 +9,27 @@ import pandas as pd
 from dagster import (
     AssetDep,
     AssetExecutionContext,
-    AssetObservation,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 
+from billing_assets import status
 from billing_assets.classify import classified_time_entries
-from billing_assets.common import MAX_PARTITION_OBSERVATIONS, client_chunks, run_partitions
+from billing_assets.common import (
+    client_chunks,
+    hours_text,
+    money,
+    not_active_metadata,
+    partition_metadata,
+    run_partitions,
+)
 from billing_assets.core.adjustments import carried_adjustments
 from billing_assets.core.contract import Contract
 from billing_assets.core.errors import BillingInputError
 from billing_assets.core.invoice_hash import invoice_content_hash
+from billing_assets.core.model import nothing_to_bill
+from billing_assets.core.money import normalize
 from billing_assets.core.months import add_months, month_index
 from billing_assets.core.pricing import (
     InvoiceTotals,
@@ -32,7 +41,7 @@ from billing_assets.core.pricing import (
     price_month,
 )
 from billing_assets.ingest import ASSET_DEFAULTS, raw_expenses
-from billing_assets.partitions import client_month_key, previous_month_mapping
+from billing_assets.partitions import previous_month_mapping
 from billing_assets.tables import expense_from_row, markdown_table
 from resources.home import BillingHome
 from resources.timesource import TimeSource
@@ -69,8 +78,9 @@ def _prior_states(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]])
 
 
 def _history_start(conn: duckdb.DuckDBPyConnection, time_source: TimeSource, home: BillingHome,
-                   client: str, month: str) -> str | None:
-    """The earliest month with priced invoices or source time for the client, if before `month`."""
+                   client: str, month: str, start: str) -> str | None:
+    """The earliest month of the engagement with priced invoices or source time for the client, if before
+    `month`."""
     firsts = {r["client"]: r["first_month"] for r in query(conn, "earliest_priced_month")}
     candidates = [firsts[client]] if client in firsts else []
     if time_source.full_history:
@@ -78,7 +88,7 @@ def _history_start(conn: duckdb.DuckDBPyConnection, time_source: TimeSource, hom
         names = {contract.name, *contract.aliases}
         entries_by_key, _ = time_source.load([month]).grouped()
         candidates += [m for (name, m) in entries_by_key if name in names]
-    earlier = [m for m in candidates if month_index(m) < month_index(month)]
+    earlier = [m for m in candidates if month_index(m) < month_index(month) and (not start or m >= start)]
     return min(earlier) if earlier else None
 
 
@@ -116,10 +126,16 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
     """Invoice lines, invoice totals, line provenance and the retainer and cap ledgers of the client-month:
     hours rounded, fixed fees, base rates, retainer lots (rollover from month M-1), tiers, caps, discount,
     minimum and marked-up expenses, exactly as BILLING_SPEC section 4 says, in Decimal."""
-    pairs = run_partitions(context)
-    keep_results = len(pairs) <= MAX_PARTITION_OBSERVATIONS
-    details: dict[tuple[str, str], tuple[InvoiceTotals, str, PricingResult | None]] = {}
+    all_pairs = run_partitions(context)
     with warehouse.connect() as conn:
+        states = status.recorded(conn, all_pairs)
+    pairs = [p for p in all_pairs if states[p].state == status.ACTIVE]
+    others = {p: s for p, s in states.items() if s.state != status.ACTIVE}
+    details: dict[tuple[str, str], tuple[InvoiceTotals, str, PricingResult]] = {}
+    problems: dict[tuple[str, str], str] = {}
+    with warehouse.connect() as conn:
+        replace_partitions(conn, status.clearable(others), {t: (cols, []) for t, cols in _COLUMNS.items()}
+                           | {"pricing_problems": (("client", "month", "problem"), [])})
         for chunk in client_chunks(pairs):
             tables: dict[str, list] = defaultdict(list)
             entries = rows_by_partition(conn, "pricing_entries", chunk)
@@ -129,7 +145,16 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
             carried: dict[str, tuple[str, LedgerState]] = {}
             for client, month in chunk:
                 contract = home.contract_file(client).for_month(month)
-                prior = _resolve_prior(conn, time_source, home, contract, client, month, priors, carried)
+                start = states[(client, month)].engagement.split("..")[0]
+                if (client, add_months(month, -1)) in problems:
+                    problems[(client, month)] = (f"{client} {month}: not priced: {add_months(month, -1)} could not "
+                                                 "be priced, and this month's ledgers start from it")
+                    continue
+                try:
+                    prior = _resolve_prior(conn, time_source, home, contract, client, month, start, priors, carried)
+                except BillingInputError as exc:
+                    problems[(client, month)] = str(exc)
+                    continue
                 adjustments = carried_adjustments(
                     month, _with_current(adjustment_rows.get((client, month), []), client, details))
                 result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
@@ -140,9 +165,20 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                 carried[client] = (month, result.carried())
                 for table, rows in _table_rows(client, month, contract, result).items():
                     tables[table] += rows
-                details[(client, month)] = (result.totals, contract.currency, result if keep_results else None)
-            replace_partitions(conn, chunk, {t: (cols, tables.get(t, [])) for t, cols in _COLUMNS.items()})
-    return _materialize_result(context, details)
+                details[(client, month)] = (result.totals, contract.currency, result)
+            tables["pricing_problems"] = [(c, m, problems[(c, m)]) for c, m in chunk if (c, m) in problems]
+            replace_partitions(conn, chunk, {t: (cols, tables.get(t, [])) for t, cols in _COLUMNS.items()}
+                               | {"pricing_problems": (("client", "month", "problem"), tables["pricing_problems"])})
+    for (client, month), problem in sorted(problems.items()):
+        context.log.error(f"{client}|{month} not priced: {problem}")
+        partition_metadata(context, client, month, {"status": "blocked by pricing",
+                                                    "problems": MetadataValue.md(f"- {problem}")})
+    for (client, month), (_, currency, result) in details.items():
+        partition_metadata(context, client, month, _partition_metadata(result, currency))
+    not_active_metadata(context, others)
+    context.log.info(f"priced {len(details)} client-month(s); {len(problems)} could not be priced; "
+                     f"{len(others)} blocked or outside the engagement")
+    return MaterializeResult()
 
 
 _COLUMNS = {"invoice_lines": LINE_COLUMNS, "invoices": INVOICE_COLUMNS, "line_entries": LINE_ENTRY_COLUMNS,
@@ -163,57 +199,50 @@ def _with_current(rows: list[dict], client: str, details: dict) -> list[dict]:
 
 
 def _resolve_prior(conn: duckdb.DuckDBPyConnection, time_source: TimeSource, home: BillingHome, contract: Contract,
-                   client: str, month: str, priors: dict, carried: dict) -> LedgerState | None:
-    """Month M-1's ledgers when the contract needs them; a clear error when M-1 should exist but is unpriced."""
+                   client: str, month: str, start: str, priors: dict, carried: dict) -> LedgerState | None:
+    """Month M-1's ledgers when the contract needs them; a clear error when M-1 should exist but is unpriced.
+    The engagement's first month starts with no lots and nothing billed under its caps (spec section 2)."""
+    if start and month <= start:
+        return None
     if client in carried and carried[client][0] == add_months(month, -1):
         return carried[client][1]
     reasons = needs_prior_month(contract, month)
     prior = priors.get((client, month))
     if prior is not None or not reasons:
         return prior
-    start = _history_start(conn, time_source, home, client, month)
-    if start is None:
+    first = _history_start(conn, time_source, home, client, month, start)
+    if first is None:
         return None
     raise BillingInputError(
         f"{client} {month}: pricing needs {add_months(month, -1)} priced first ({', '.join(reasons)}); "
-        f"the client has billing history from {start}. Close the months in order, e.g. "
-        f"`billing close --month {start}..{month} --client {client}`.")
-
-
-def _materialize_result(context: AssetExecutionContext, details: dict) -> MaterializeResult:
-    summary = [(c, m, t.total, t.hours_billed, t.hours_covered, t.hours_held, cur)
-               for (c, m), (t, cur, _) in details.items()]
-    metadata = {
-        "client_months": len(details),
-        "total_billed": float(sum((s[2] for s in summary), Decimal(0))),
-        "invoices": MetadataValue.md(markdown_table(
-            ("client", "month", "total", "hours billed", "hours covered", "hours held", "currency"), summary)),
-    }
-    if len(details) == 1:
-        _, currency, result = next(iter(details.values()))
-        metadata.update(_partition_metadata(result, currency))
-    elif len(details) <= MAX_PARTITION_OBSERVATIONS:
-        for (client, month), (_, currency, result) in details.items():
-            context.log_event(AssetObservation(asset_key=context.asset_key, partition=client_month_key(client, month),
-                                               metadata=_partition_metadata(result, currency)))
-    return MaterializeResult(metadata=metadata)
+        f"the client has billing history from {first}. Close the months in order, e.g. "
+        f"`billing close --month {first}..{month} --client {client}`.")
 
 
 def _partition_metadata(result: PricingResult, currency: str) -> dict:
-    """What a finance person reads for one client-month: totals, lines, ledgers."""
+    """What a finance person reads for one client-month: totals, hours, lines, held entries, ledgers."""
     t = result.totals
+    held = [o for o in result.outcomes if o.outcome == "held"]
     return {
-        "total": MetadataValue.text(f"{t.total:f} {currency}"),
-        "hours_billed": float(t.hours_billed),
-        "hours_held": float(t.hours_held),
+        "status": "nothing to bill" if nothing_to_bill(t.total, [ln.amount for ln in result.lines]) else "priced",
+        "total": MetadataValue.text(money(t.total, currency)),
+        "hours_billed": MetadataValue.text(hours_text(t.hours_billed)),
+        "hours_covered": MetadataValue.text(hours_text(t.hours_covered)),
+        "hours_held": MetadataValue.text(hours_text(t.hours_held)),
         "invoice_lines": MetadataValue.md(markdown_table(
             ("#", "kind", "description", "quantity", "unit price", "amount"),
-            [(ln.line_no, ln.kind, ln.description, ln.quantity, ln.unit_price, ln.amount) for ln in result.lines])),
+            [(ln.line_no, ln.kind, ln.description, f"{normalize(ln.quantity):,f}", money(ln.unit_price, currency),
+              money(ln.amount, currency)) for ln in result.lines]
+            + [("", "", "**total**", "", "", f"**{money(t.total, currency)}**")])),
+        "held_entries": MetadataValue.md(markdown_table(
+            ("entry", "hours", "reasons"), [(o.entry_id, hours_text(o.source_hours), o.reason) for o in held])
+            if held else "none"),
         "retainer_ledger": MetadataValue.md(markdown_table(
             ("origin", "available", "used", "expired", "carried"),
             [(r.origin_month, r.hours_available, r.hours_used, r.hours_expired, r.hours_carried)
              for r in result.retainer_ledger])),
         "cap_ledger": MetadataValue.md(markdown_table(
             ("cap", "charges", "adjustment", "billed to date"),
-            [(r.cap_name, r.charges, r.adjustment, r.billed_to_date) for r in result.cap_ledger])),
+            [(r.cap_name, money(r.charges, currency), money(r.adjustment, currency), money(r.billed_to_date, currency))
+             for r in result.cap_ledger])),
     }

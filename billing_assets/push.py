@@ -9,16 +9,17 @@ import duckdb
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from billing_assets.common import run_partitions
-from billing_assets.core.errors import BillingInputError
+from billing_assets import status
+from billing_assets.common import money, partition_metadata, run_partitions
 from billing_assets.core.invoice import doc_number
-from billing_assets.core.model import InvoiceDraft
+from billing_assets.core.model import InvoiceDraft, nothing_to_bill
 from billing_assets.core.months import first_day_after
 from billing_assets.gate import blocking_failures
 from billing_assets.ingest import ASSET_DEFAULTS
+from billing_assets.overview import overview_materialization
 from billing_assets.price import priced_line_items
 from billing_assets.review import review_queue
-from billing_assets.tables import line_from_row, markdown_table
+from billing_assets.tables import line_from_row
 from resources.home import BillingHome
 from resources.invoice_sink import InvoiceSink, KnownPush
 from resources.warehouse import Warehouse, append_rows, query
@@ -70,47 +71,61 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
     again; an invoice someone sent or edited in QuickBooks is never modified."""
     pairs = run_partitions(context)
     blocked = blocking_failures(warehouse, pairs)
-    if blocked:
-        raise BillingInputError("not pushed, blocking checks failed:\n" + "\n".join(
-            f"{c}|{m}: {', '.join(names)}" for (c, m), names in sorted(blocked.items())))
     with warehouse.connect() as conn:
+        states = status.recorded(conn, pairs)
         drafts = load_drafts(conn, home, pairs)
         known = last_pushes(conn, sink.kind, pairs)
-    missing = [pair for pair in pairs if pair not in drafts]
-    if missing:
-        raise BillingInputError(f"not priced yet: {missing}")
-    results, records = [], []
+    results, records = {}, []
     for pair in pairs:
-        draft = drafts[pair]
-        preview = sink.preview(draft)
-        result = sink.push(draft, known.get(pair))
-        results.append((draft.client, draft.month, result.status, result.doc_number, draft.total, str(preview)))
-        if result.status != "unchanged" or result.recovered:  # recovered: pushed earlier, never recorded
-            status = "recovered" if result.status == "unchanged" else result.status
-            records.append((draft.client, draft.month, sink.kind, result.doc_number, draft.content_hash,
-                            status, result.external_id, result.sync_token, result.location, result.diff,
-                            datetime.now(UTC).replace(tzinfo=None)))
-            if result.recovered:
-                context.log.warning(f"{draft.client}|{draft.month}: {result.doc_number} was found in {sink.kind} "
-                                    f"without a record of its push (an earlier run stopped after the push); "
-                                    f"recorded as {status}")
+        state, draft = states[pair], drafts.get(pair)
+        if state.state != status.ACTIVE:
+            results[pair] = ("outside the engagement" if state.state == status.OUTSIDE
+                             else f"blocked by {state.check_name}", None, state.message)
+        elif pair in blocked:
+            results[pair] = ("blocked", None, "; ".join(blocked[pair]))
+        elif draft is None:
+            results[pair] = ("not priced", None, "pricing could not run (see priced_line_items)")
+        elif nothing_to_bill(draft.total, [ln.amount for ln in draft.lines]):
+            results[pair] = ("nothing to bill", draft, "no lines to charge: total 0, not pushed (spec section 4)")
+        else:
+            preview = sink.preview(draft)
+            result = sink.push(draft, known.get(pair))
+            results[pair] = (result.status, draft, str(preview))
+            if result.status != "unchanged" or result.recovered:  # recovered: pushed earlier, never recorded
+                recorded_as = "recovered" if result.status == "unchanged" else result.status
+                records.append((draft.client, draft.month, sink.kind, result.doc_number, draft.content_hash,
+                                recorded_as, result.external_id, result.sync_token, result.location, result.diff,
+                                datetime.now(UTC).replace(tzinfo=None)))
+                if result.recovered:
+                    context.log.warning(f"{draft.client}|{draft.month}: {result.doc_number} was found in "
+                                        f"{sink.kind} without a record of its push (an earlier run stopped after "
+                                        f"the push); recorded as {recorded_as}")
     with warehouse.connect() as conn:
         append_rows(conn, "invoice_pushes", PUSH_COLUMNS, records)
     conflicts = [r for r in records if r[5].startswith("conflict")]
     for r in conflicts:
         context.log.warning(f"{r[0]}|{r[1]}: {r[5]}: the invoice in {r[2]} was sent or edited by a person and was "
                             f"not modified; what changed:\n{r[9]}")
-    metadata = {
-        "sink": sink.kind,
-        "pushed": len(records),
-        "unchanged": sum(1 for r in results if r[2] == "unchanged"),
-        "conflicts": sum(1 for r in results if r[2].startswith("conflict")),
-        "drafts": MetadataValue.md(markdown_table(("client", "month", "status", "doc number", "total", "preview"),
-                                                  results)),
-        "conflict_diffs": MetadataValue.md("\n\n".join(f"**{r[0]}|{r[1]}** {r[5]}\n```\n{r[9]}\n```"
-                                                         for r in conflicts) or "none"),
-    }
-    if len(results) == 1:
-        metadata["preview"] = MetadataValue.url(f"file://{results[0][5]}")
-        metadata["doc_number"] = doc_number(*pairs[0])
-    return MaterializeResult(metadata=metadata)
+    diffs = {(r[0], r[1]): r[9] for r in conflicts}
+    for (client, month), (outcome, draft, detail) in results.items():
+        metadata = {"push": outcome, "sink": sink.kind, "doc_number": doc_number(client, month)}
+        if draft is not None:
+            metadata["total"] = MetadataValue.text(money(draft.total, draft.currency))
+        if outcome not in ("blocked", "not priced", "nothing to bill") and not outcome.startswith(("blocked by",
+                                                                                                  "outside")):
+            metadata["preview"] = MetadataValue.path(detail)
+        else:
+            metadata["why_not_pushed"] = MetadataValue.text(detail)
+        if (client, month) in diffs:
+            metadata["conflict_diff"] = MetadataValue.md(f"```\n{diffs[(client, month)]}\n```")
+        partition_metadata(context, client, month, metadata)
+    for (client, month), (outcome, _, detail) in sorted(results.items()):
+        if outcome in ("blocked", "not priced"):
+            context.log.error(f"{client}|{month} not pushed ({outcome}): {detail}")
+    with warehouse.connect() as conn:
+        context.log_event(overview_materialization(conn))
+    context.log.info(f"{sink.kind}: {len(records)} pushed, "
+                     f"{sum(1 for r in results.values() if r[0] == 'unchanged')} unchanged, "
+                     f"{sum(1 for r in results.values() if r[0] == 'nothing to bill')} with nothing to bill, "
+                     f"{sum(1 for r in results.values() if r[1] is None)} not pushed")
+    return MaterializeResult()

@@ -4,11 +4,12 @@
 import csv
 import io
 import re
+from decimal import Decimal
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from billing_assets.classify import classified_time_entries
-from billing_assets.common import run_partitions
+from billing_assets.common import hours_text, partition_metadata, run_partitions
 from billing_assets.core.safecsv import safe_cell
 from billing_assets.ingest import ASSET_DEFAULTS
 from billing_assets.tables import markdown_table
@@ -61,11 +62,16 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
             path = home.review_dir() / f"{month}.csv"
             write_atomic(path, review_csv(query(conn, "review_month", {"month": month})))
             files[month] = str(path)
-    return MaterializeResult(metadata={
-        "held_entries": len(rows),
-        "held_hours": float(sum(r[7] for r in rows)) if rows else 0.0,
-        "review_files": MetadataValue.md("\n".join(f"- {m}: `{p}`" for m, p in files.items())),
-        "queue": MetadataValue.md(markdown_table(("client", "date", "person", "hours", "reasons", "suggestion",
-                                                  "closest SOW items", "notes"),
-                                                 [(r[0], r[3], r[4], r[7], r[8], r[10], r[14], r[6]) for r in rows])),
-    })
+    by_pair: dict[tuple[str, str], list[tuple]] = {pair: [] for pair in pairs}
+    for r in rows:
+        by_pair[(r[0], r[1])].append(r)
+    for (client, month), held in by_pair.items():
+        partition_metadata(context, client, month, {
+            "held_entries": len(held),
+            "held_hours": MetadataValue.text(hours_text(sum((r[7] for r in held), Decimal(0)))),
+            "review_file": MetadataValue.path(files[month]),
+            "held": MetadataValue.md(markdown_table(
+                ("date", "person", "hours", "reasons", "suggestion", "closest SOW items", "notes"),
+                [(r[3], r[4], r[7], r[8], r[10], r[14], r[6]) for r in held])),
+        })
+    return MaterializeResult()

@@ -10,7 +10,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 
 from billing_assets.core.contract import ContractFile, contract_paths, name_clashes, same_client_files
-from billing_assets.core.errors import BillingInputError, ContractError
+from billing_assets.core.errors import BillingInputError, ContractError, RowProblem
 from billing_assets.core.overrides import Override, read_overrides
 
 
@@ -64,11 +64,9 @@ def _set_problems(folder: Path, stamp: tuple) -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=8)
-def _overrides(folder: Path, stamp: tuple) -> dict[str, Override]:
+def _overrides(folder: Path, stamp: tuple) -> tuple[dict[str, Override], tuple[RowProblem, ...]]:
     overrides, problems = read_overrides(folder)
-    if problems:
-        raise BillingInputError("; ".join(str(p) for p in problems))
-    return overrides
+    return overrides, tuple(problems)
 
 
 class BillingHome(ConfigurableResource):
@@ -103,8 +101,13 @@ class BillingHome(ConfigurableResource):
         return sorted(contract_paths(self.root / "contracts"))
 
     def overrides(self) -> dict[str, Override]:
+        """The readable override rows; an unreadable one stops its entry's client-month (billing_assets.status)."""
         folder = self.root / "overrides"
-        return _overrides(folder, _stamp(folder)) if folder.is_dir() else {}
+        return _overrides(folder, _stamp(folder))[0] if folder.is_dir() else {}
+
+    def override_problems(self) -> tuple[RowProblem, ...]:
+        folder = self.root / "overrides"
+        return _overrides(folder, _stamp(folder))[1] if folder.is_dir() else ()
 
     def review_dir(self) -> Path:
         return self.root / "review"

@@ -28,9 +28,10 @@ def test_definitions_hold_the_graph_checks_jobs_and_sensors() -> None:
     defs = build_defs()
     keys = {spec.key.path[-1] for spec in defs.resolve_all_asset_specs()}
     assert keys == {"contracts", "raw_time_entries", "raw_expenses", "classified_time_entries", "review_queue",
-                    "priced_line_items", "quickbooks_draft_invoices"}
+                    "priced_line_items", "quickbooks_draft_invoices", "firm_overview"}
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
-    assert {"hours_reconcile", "no_cross_file_duplicates", "sow_items_exist", "retainer_burn_before_20th"} <= checks
+    assert {"contract_valid", "inputs_readable", "priceable", "client_months_pushed",
+            "hours_reconcile", "no_cross_file_duplicates", "sow_items_exist", "retainer_burn_before_20th"} <= checks
     assert {j.name for j in defs.jobs} >= {"month_close", "approve_invoices"}
     assert {s.name for s in defs.sensors} >= {"clients_from_contracts", "check_failure_alerts", "run_failure_alerts"}
 
@@ -40,7 +41,8 @@ def test_every_job_including_the_uis_implicit_asset_job_runs_in_process() -> Non
     repository = build_defs().get_repository_def()
     assert repository.get_job("__ASSET_JOB").executor_def is in_process_executor
     assert {job.name: job.executor_def.name for job in repository.get_all_jobs()} == {
-        "__ASSET_JOB": "in_process", "approve_invoices": "in_process", "month_close": "in_process"}
+        "__ASSET_JOB": "in_process", "approve_invoices": "in_process", "month_close": "in_process",
+        "approve_client_month": "in_process"}
 
 
 def test_the_instance_dequeues_runs_launched_from_the_ui_every_second(tmp_path: Path, monkeypatch) -> None:

@@ -51,7 +51,7 @@ def test_materialize_one_partition_with_a_real_instance(billing_env) -> None:
         assert result.success
         materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
         assert materialized == {"contracts", "raw_time_entries", "raw_expenses", "classified_time_entries",
-                                "review_queue", "priced_line_items", "quickbooks_draft_invoices"}
+                                "review_queue", "priced_line_items", "quickbooks_draft_invoices", "firm_overview"}
         priced = next(e for e in result.get_asset_materialization_events()
                       if e.asset_key.path[-1] == "priced_line_items")
         assert "invoice_lines" in priced.materialization.metadata

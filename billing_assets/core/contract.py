@@ -279,6 +279,8 @@ class Contract(_Strict):
     name: str
     aliases: list[str] = []
     currency: str = "USD"
+    start: str | None = None  # first month of the engagement (None: the first month with source data)
+    end: str | None = None  # last month of the engagement
     terms_days: int = Field(default=30, ge=0)
     require_project_code: StrictBool = False
     rounding: Rounding = Rounding()
@@ -298,6 +300,8 @@ class Contract(_Strict):
     review: Review = Review()
     sow: Sow | None = None
 
+    _start_end = field_validator("start", "end")(lambda v: None if v is None else _month(v))
+
     @field_validator("roles")
     @classmethod
     def _rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -311,6 +315,8 @@ class Contract(_Strict):
         problems = []
         if not CLIENT_SLUG.fullmatch(self.client):
             problems.append(f"client: {self.client!r} is not a slug [a-z0-9][a-z0-9_-]{{0,62}}")
+        if self.start and self.end and self.end < self.start:
+            problems.append(f"end: {self.end} is before start {self.start}")
         known = self.work_type_names
         for task, work_type in self.task_map.items():
             if work_type not in known:
@@ -446,8 +452,10 @@ class ContractFile:
                 problems.extend(_format_errors(self.label, exc, f"amendments[{i}]."))
                 continue
             change = {k: v for k, v in item.items() if k != "effective_from"}
-            if "client" in change or "amendments" in change:
-                problems.append(f"{self.label}: amendments[{i}]: may not change client or amendments")
+            fixed = sorted(k for k in ("client", "start", "end", "amendments") if k in change)
+            if fixed:
+                problems.append(f"{self.label}: amendments[{i}].{fixed[0]}: amendments may not change client, "
+                                "start, end or amendments (the engagement window is the base contract's)")
             result.append((amendment.effective_from, change))
         if problems:
             raise ContractError(problems)

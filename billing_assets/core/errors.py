@@ -27,6 +27,7 @@ class RowProblem:
     client_name: str = ""
     month: str = ""  # "" when the date itself is unreadable: it blocks every month of that client
     clients: tuple[str, ...] = ()  # a whole file refused (row 0): the client names found in it anyway
+    entry_id: str = ""  # an override row: the entry it names (it stops that entry's client-month)
 
     def __str__(self) -> str:
         return f"{self.file}: {self.message}" if self.row == 0 else f"{self.file}: row {self.row}: {self.message}"

@@ -135,3 +135,9 @@ class InvoiceDraft:
     @property
     def key(self) -> str:
         return f"{self.client}|{self.month}"
+
+
+def nothing_to_bill(total: Decimal, amounts: list[Decimal]) -> bool:
+    """Spec section 4: a client-month with no lines has nothing to bill and is not pushed. Lines that all
+    amount to 0 (a 0.00 discount line on a month without work) are read the same way."""
+    return total == 0 and all(a == 0 for a in amounts)

@@ -50,7 +50,7 @@ def read_overrides(folder: Path) -> tuple[dict[str, Override], list[RowProblem]]
                 continue
             if values["action"] not in ACTIONS:
                 problems.append(RowProblem(label, number, f"action: must be bill, hold or write_off, got "
-                                                          f"{values['action']!r}"))
+                                                          f"{values['action']!r}", entry_id=values["entry_id"]))
                 continue
             earlier = result.get(values["entry_id"])
             if earlier is not None:

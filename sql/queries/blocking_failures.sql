@@ -1,5 +1,6 @@
 -- Why each client-month in `partition_keys` may not be pushed: a blocking check whose latest evaluation failed,
--- or priced checks that did not see the current invoice (not evaluated since the last pricing).
+-- priced checks that did not see the current invoice (not evaluated since the last pricing), its recorded state
+-- (blocked by its inputs, or outside the engagement) or a pricing problem.
 SELECT c.client, c.month, c.asset || '.' || c.check_name || ': ' || c.message AS reason
 FROM check_results AS c JOIN partition_keys AS k ON k.client = c.client AND k.month = c.month
 WHERE c.blocking AND NOT c.passed
@@ -11,4 +12,17 @@ WHERE NOT EXISTS (
     WHERE c.client = i.client AND c.month = i.month AND c.asset = 'priced_line_items'
       AND c.check_name = 'hours_reconcile' AND c.subject_hash = i.content_hash
 )
+UNION ALL
+SELECT s.client, s.month,
+       CASE WHEN s.state = 'outside' THEN 'outside the engagement (' || s.engagement || ')'
+            ELSE 'contracts.' || s.check_name || ': ' || replace(s.problems, chr(10), '; ') END AS reason
+FROM partition_status AS s JOIN partition_keys AS k ON k.client = s.client AND k.month = s.month
+WHERE s.state <> 'active'
+  AND NOT EXISTS (SELECT 1 FROM check_results AS c WHERE c.client = s.client AND c.month = s.month
+                  AND c.asset = 'contracts' AND c.blocking AND NOT c.passed)
+UNION ALL
+SELECT p.client, p.month, 'priced_line_items.priceable: ' || p.problem AS reason
+FROM pricing_problems AS p JOIN partition_keys AS k ON k.client = p.client AND k.month = p.month
+WHERE NOT EXISTS (SELECT 1 FROM check_results AS c WHERE c.client = p.client AND c.month = p.month
+                  AND c.asset = 'priced_line_items' AND c.check_name = 'priceable' AND NOT c.passed)
 ORDER BY 1, 2, 3;

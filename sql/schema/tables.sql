@@ -91,3 +91,14 @@ CREATE TABLE IF NOT EXISTS sent_adjustments (
 );
 -- The two closest SOW items with their scores, when the classifier named them (added after the first release).
 ALTER TABLE review_queue ADD COLUMN IF NOT EXISTS closest_items VARCHAR;
+-- What each client-month of the last close was: active (priced), outside (the engagement window) or blocked
+-- (its contract or input rows; `problems` one per line, each naming the file and key or row). Written by the
+-- contracts step; the later steps work only on active client-months.
+CREATE TABLE IF NOT EXISTS partition_status (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, state VARCHAR NOT NULL, check_name VARCHAR NOT NULL,
+    problems VARCHAR NOT NULL, engagement VARCHAR NOT NULL, evaluated_at TIMESTAMP NOT NULL
+);
+-- A client-month whose pricing could not run (e.g. month M-1 must be priced first); replaced by every pricing.
+CREATE TABLE IF NOT EXISTS pricing_problems (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, problem VARCHAR NOT NULL
+);

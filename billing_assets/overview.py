@@ -1,0 +1,49 @@
+"""The firm overview: client x month with total, status and held hours; the first page a finance person opens.
+
+`firm_overview` is a warehouse table rebuilt by every push step (sql/firm_overview/refresh.sql) and an asset in
+the UI (group overview) whose materialization, reported by that step, carries the table as markdown."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import duckdb
+from dagster import AssetKey, AssetMaterialization, AssetSpec, MetadataValue
+
+from billing_assets.common import hours_text, money
+from billing_assets.tables import markdown_table
+from resources.warehouse import query, sql_text
+
+OVERVIEW_KEY = AssetKey("firm_overview")
+OVERVIEW_MONTHS = 3  # months shown in the asset's metadata (the table holds every month)
+
+firm_overview = AssetSpec(
+    OVERVIEW_KEY, group_name="overview", kinds={"duckdb"},
+    deps=["quickbooks_draft_invoices"],
+    description="Client x month: invoice total, status (ready, needs review, blocked by which check, pushed, sent, "
+                "nothing to bill, outside engagement) and held hours. Rebuilt by every close's push step; the "
+                "warehouse table `firm_overview` holds every month.")
+
+
+def refresh(conn: duckdb.DuckDBPyConnection) -> list[dict]:
+    conn.execute(sql_text("firm_overview/refresh.sql"))
+    return query(conn, "firm_overview")
+
+
+def overview_materialization(conn: duckdb.DuckDBPyConnection) -> AssetMaterialization:
+    """Rebuild the table and describe its latest months."""
+    rows = refresh(conn)
+    months = sorted({r["month"] for r in rows}, reverse=True)[:OVERVIEW_MONTHS]
+    shown = [r for r in rows if r["month"] in months]
+    table = markdown_table(
+        ("client", "month", "status", "total", "hours billed", "held hours"),
+        [(r["client"], r["month"], r["status"], money(r["total"], r["currency"]) if r["total"] is not None else "",
+          hours_text(r["hours_billed"]) if r["hours_billed"] is not None else "",
+          hours_text(r["hours_held"]) if r["hours_held"] is not None else "") for r in shown], limit=500)
+    counts = Counter(r["status"].split(":")[0] for r in shown)
+    return AssetMaterialization(asset_key=OVERVIEW_KEY, metadata={
+        "months": ", ".join(months),
+        "client_months": len(rows),
+        "by_status": MetadataValue.md(markdown_table(("status", "client-months"), sorted(counts.items()))),
+        "overview": MetadataValue.md(table),
+    })

@@ -1,0 +1,144 @@
+"""Which client-months of a run can be priced: active, outside the engagement, or blocked by their own inputs.
+
+The contracts step decides it for every client-month of the run and records it in `partition_status`; every
+later step reads that record and works only on the active client-months, so one client's bad contract, export
+row or override stops that client-month alone and every other client-month of the same run prices and pushes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+
+from billing_assets.core.contract import ContractFile
+from billing_assets.core.engagement import Window, client_names, engagement_window
+from billing_assets.core.errors import BillingInputError, ContractError, RowProblem
+from billing_assets.core.parsed import ParsedSource, problems_for
+from resources.home import BillingHome
+from resources.warehouse import Warehouse, rows_by_partition
+
+STATUS_COLUMNS = ("client", "month", "state", "check_name", "problems", "engagement", "evaluated_at")
+ACTIVE, OUTSIDE, BLOCKED, UNKNOWN = "active", "outside", "blocked", "unknown"
+
+
+@dataclass(frozen=True)
+class PartitionState:
+    state: str  # active | outside | blocked
+    check_name: str = ""  # blocked: contract_valid or inputs_readable
+    problems: tuple[str, ...] = field(default_factory=tuple)  # each names the file and key path or row
+    engagement: str = ""  # the window, e.g. "2026-07.." (start..end)
+
+    @property
+    def message(self) -> str:
+        return "; ".join(self.problems)
+
+
+def input_problems(parsed: ParsedSource, overrides: Sequence[RowProblem], names: set[str], month: str,
+                   override_owner: dict[str, set[str]]) -> list[str]:
+    """The one selection of the unreadable export rows, refused files and bad override rows that stop this
+    client-month. Export problems: core.parsed.problems_for. An override row stops the client-month of the entry
+    it names (`override_owner`: entry id -> {"name|month"}); a refused override file stops everyone."""
+    found = [str(p) for p in problems_for(parsed.problems, names, month)]
+    for p in overrides:
+        if p.row == 0 or any(f"{n}|{month}" in override_owner.get(p.entry_id, ()) for n in names):
+            found.append(str(p))
+    return sorted(set(found))
+
+
+def _override_owners(parsed: ParsedSource, overrides: Sequence[RowProblem]) -> dict[str, set[str]]:
+    wanted = {p.entry_id for p in overrides if p.entry_id}
+    owners: dict[str, set[str]] = {}
+    for e in parsed.entries if wanted else []:
+        if e.entry_id in wanted:
+            owners.setdefault(e.entry_id, set()).add(f"{e.client_name}|{e.month}")
+    return owners
+
+
+def _data_months(parsed: ParsedSource) -> dict[str, set[str]]:
+    """Source client name -> months with any time or expense row (billable or not), unreadable rows included
+    (a row whose hours cannot be read is still the client's source data in its month)."""
+    entries, expenses = parsed.grouped()
+    months: dict[str, set[str]] = {}
+    for name, month in [*entries, *expenses, *((p.client_name, p.month) for p in parsed.problems
+                                               if p.row > 0 and p.client_name and p.month)]:
+        months.setdefault(name, set()).add(month)
+    return months
+
+
+def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str, str]]
+             ) -> dict[tuple[str, str], PartitionState]:
+    """The state of each (client, month): contract problems first, then the engagement window, then the rows."""
+    overrides = home.override_problems()
+    owners = _override_owners(parsed, overrides)
+    months_by_name = _data_months(parsed)
+    files: dict[str, ContractFile | list[str]] = {}
+    windows: dict[str, Window] = {}
+    states = {}
+    for client, month in pairs:
+        if client not in files:
+            try:
+                files[client] = home.contract_file(client)
+            except ContractError as exc:
+                files[client] = exc.problems
+            except BillingInputError as exc:
+                files[client] = [str(exc)]
+        contract_file = files[client]
+        if isinstance(contract_file, list):
+            states[(client, month)] = PartitionState(BLOCKED, "contract_valid", tuple(contract_file))
+            continue
+        names = client_names(contract_file)
+        if client not in windows:
+            windows[client] = engagement_window(
+                contract_file, {m for n in names for m in months_by_name.get(n, ())})
+        window = windows[client]
+        contract = contract_file.for_month(month)
+        found = input_problems(parsed, overrides, {contract.name, *contract.aliases}, month, owners)
+        # no start and no readable data, but a refused file names the client: its window is unknown, so blocked
+        if not window.contains(month) and not (window.start is None and found):
+            states[(client, month)] = PartitionState(OUTSIDE, "", (window.outside_message(month),), window.label)
+            continue
+        states[(client, month)] = (PartitionState(BLOCKED, "inputs_readable", tuple(found), window.label) if found
+                                   else PartitionState(ACTIVE, "", (), window.label))
+    return states
+
+
+def status_rows(states: dict[tuple[str, str], PartitionState]) -> list[tuple]:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return [(c, m, s.state, s.check_name, "\n".join(s.problems), s.engagement, now)
+            for (c, m), s in sorted(states.items())]
+
+
+def recorded(conn: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]]
+             ) -> dict[tuple[str, str], PartitionState]:
+    """The states the contracts step recorded; a client-month it never saw is `unknown`: skipped (its rows kept)
+    until the contracts step has run for it."""
+    found = rows_by_partition(conn, "partition_status", list(pairs))
+    states = {}
+    for pair in pairs:
+        rows = found.get(pair)
+        if rows:
+            r = rows[0]
+            states[pair] = PartitionState(r["state"], r["check_name"],
+                                          tuple(p for p in r["problems"].split("\n") if p), r["engagement"])
+        else:
+            states[pair] = PartitionState(UNKNOWN, "contract_valid",
+                                          (f"{pair[0]}|{pair[1]}: contracts not materialized for this client-month; "
+                                           "materialize contracts first",))
+    return states
+
+
+def split_pairs(warehouse: Warehouse, pairs: Sequence[tuple[str, str]]
+                ) -> tuple[list[tuple[str, str]], dict[tuple[str, str], PartitionState]]:
+    """(active pairs in the run's order, {other pair: its state})."""
+    with warehouse.connect() as conn:
+        states = recorded(conn, pairs)
+    active = [p for p in pairs if states[p].state == ACTIVE]
+    return active, {p: s for p, s in states.items() if s.state != ACTIVE}
+
+
+def clearable(others: dict[tuple[str, str], PartitionState]) -> list[tuple[str, str]]:
+    """The non-active client-months whose rows a step removes: blocked or outside, not merely unknown."""
+    return [pair for pair, state in others.items() if state.state in (BLOCKED, OUTSIDE)]

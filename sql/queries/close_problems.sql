@@ -1,0 +1,15 @@
+-- Every problem that stopped a client-month of `partition_keys`, each naming its file and key or row: its
+-- recorded input problems (contract, export or override rows), a pricing problem, or a failed blocking check.
+SELECT client, month, problem FROM (
+    SELECT s.client, s.month, 0 AS stage, s.problems AS problem
+    FROM partition_status AS s JOIN partition_keys AS k ON k.client = s.client AND k.month = s.month
+    WHERE s.state = 'blocked'
+    UNION ALL
+    SELECT p.client, p.month, 1 AS stage, p.problem
+    FROM pricing_problems AS p JOIN partition_keys AS k ON k.client = p.client AND k.month = p.month
+    UNION ALL
+    SELECT c.client, c.month, 2 AS stage, c.asset || '.' || c.check_name || ': ' || c.message AS problem
+    FROM check_results AS c JOIN partition_keys AS k ON k.client = c.client AND k.month = c.month
+    WHERE c.blocking AND NOT c.passed AND c.asset <> 'contracts' AND c.check_name <> 'priceable'
+)
+ORDER BY client, month, stage, problem;
