@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from billing_assets import gx_worker, warm
+from billing_assets.core.errors import WarehouseLocked
 from billing_assets.core.months import month_index, month_range
 from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home
 
@@ -117,6 +118,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
     pairs = [(c, m) for m in months for c in clients]
     results = approve(resources["warehouse"], resources["sink"], pairs, args.by,
                       blocking_failures(resources["warehouse"], pairs))
+    resources["warehouse"].refresh_read_copy()
     for r in results:
         print(f"{r.client:<28} {r.month:<8} {r.status:<13} {r.detail}")
     return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft" for r in results) else 1
@@ -166,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         code = args.func(args)
+    except WarehouseLocked as exc:  # another process held the warehouse past BILLING_LOCK_TIMEOUT: one line
+        print(f"billing: {exc}", file=sys.stderr)
+        code = 1
     except SystemExit:
         warm.after_cold(argv)
         raise
