@@ -5,6 +5,7 @@ contract or export row stops only its own client."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -12,6 +13,7 @@ from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
 from billing_assets.jobs import range_tags
 from billing_assets.partitions import CLIENT_ID, client_month_key
+from billing_assets.progress import CloseProgress
 from billing_assets.settings import billing_db, billing_home
 from billing_assets.validate import source_problems_by_client
 
@@ -25,6 +27,7 @@ class CloseOutcome:
     clients: list[str]
     runs: list[tuple[str, bool, str]] = field(default_factory=list)  # (what, success, error)
     rows: list[dict] = field(default_factory=list)
+    progress: CloseProgress | None = None
 
     @property
     def ok(self) -> bool:
@@ -65,8 +68,11 @@ def _failure_message(result: ExecuteInProcessResult) -> str:
 
 
 def _execute(job, instance: DagsterInstance, what: str, outcome: CloseOutcome, selection, **kwargs) -> bool:
+    run_id = str(uuid.uuid4())
+    if outcome.progress:
+        outcome.progress.watch(instance, run_id)
     result = job.execute_in_process(instance=instance, raise_on_error=False, asset_selection=selection,
-                                    run_config=QUIET, **kwargs)
+                                    run_config=QUIET, run_id=run_id, **kwargs)
     outcome.runs.append((what, result.success, "" if result.success else _failure_message(result)))
     return result.success
 
@@ -128,6 +134,8 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     job = defs.resolve_job_def("month_close")
     selection = [AssetKey(a) for a in REVIEW_ASSETS] if stages == "review" else None
     order = list(instance.get_dynamic_partitions("client"))
+    assets = len(selection) if selection else sum(s.partitions_def is not None for s in defs.resolve_all_asset_specs())
+    outcome.progress = CloseProgress(len(selected) * len(months), assets)
     for block in contiguous_blocks(order, healthy):
         if not _run_block(job, instance, block, months, outcome, selection) and len(block) > 1:
             _isolate(job, instance, block, months, order, outcome, selection)
@@ -140,6 +148,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
         for month in months:
             _execute(job, instance, f"{client} {month}", outcome, selection,
                      partition_key=client_month_key(client, month))
+    outcome.progress.finish()
     outcome.rows = summary_rows(selected, months)
     return outcome
 
