@@ -138,8 +138,9 @@ class Warehouse(DuckDBResource):
         self._opened = self._lock_failed = False
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
-        """Refresh the read copy after a run that opened the file (not after one that gave up on the lock)."""
-        if self._opened and not self._lock_failed:
+        """Refresh the read copy after a run that opened the file (not after one that gave up on the lock, nor
+        after a sensor's evaluation, which only reads)."""
+        if self._opened and not self._lock_failed and context.run_id:
             try:
                 self.refresh_read_copy()
             except (duckdb.Error, OSError, WarehouseLocked) as exc:  # readers keep the previous copy

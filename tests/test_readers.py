@@ -151,3 +151,14 @@ def test_a_run_that_finds_the_warehouse_held_says_so_and_fails_after_the_bound(b
     with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:  # July kept, nothing half-written
         assert conn.execute("SELECT month, total FROM invoices ORDER BY month").fetchall() == [
             ("2026-07", Decimal("8000.00"))]
+
+
+def test_a_sensor_that_reads_the_warehouse_leaves_the_read_copy_alone(tmp_path) -> None:
+    from dagster import build_resources
+
+    db = tmp_path / "billing.duckdb"
+    with build_resources({"warehouse": Warehouse(database=str(db))}) as resources:  # as a sensor gets it
+        opened = resources.warehouse.connect()
+        with opened as conn:
+            assert conn.execute("SELECT count(*) FROM invoices").fetchone() == (0,)
+    assert db.exists() and not read_copy_path(db).exists()
