@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint dev bench clean
+.PHONY: install demo test lint dev bench clean postgres
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	BILLING_HOME=$(CURDIR)/demo_home DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/billing demo --home $(CURDIR)/demo_home
 
-test: $(STAMP)
+# The tests start their own PostgreSQL cluster (tests/servers.py): make sure Debian's server binaries are here.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
+
+test: $(STAMP) postgres
 	$(BIN)/ruff check .
-	GX_ANALYTICS_ENABLED=false $(BIN)/pytest
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

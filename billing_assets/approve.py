@@ -9,7 +9,7 @@ from billing_assets.push import PUSH_COLUMNS, last_pushes
 from resources.invoice_sink import InvoiceSink
 from resources.warehouse import Warehouse, append_rows, query, sql_text
 
-SENDABLE = ("created", "updated", "unchanged")
+SENDABLE = ("created", "updated", "unchanged", "recovered")
 
 
 @dataclass(frozen=True)

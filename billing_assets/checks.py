@@ -20,12 +20,12 @@ from dagster import (
     multi_asset_check,
 )
 
-from billing_assets import gx_worker
 from billing_assets.classify import classified_time_entries
 from billing_assets.common import client_chunks, run_partitions
 from billing_assets.core import quality as q
 from billing_assets.core.months import add_months, first_day
 from billing_assets.core.rates import base_rate, resolve_role
+from billing_assets.expectations import validate_in_process
 from billing_assets.ingest import raw_time_entries
 from billing_assets.partitions import client_month_key
 from billing_assets.price import priced_line_items
@@ -152,7 +152,7 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
             duplicates = rows_by_partition(conn, "cross_file_duplicates", chunk)
         currency = {(c, m): home.contract_file(c).for_month(m).currency for c, m in chunk}
         frame["hours"] = frame["hours"].map(Decimal)
-        expected = gx_worker.validate(frame, chunk, currency)
+        expected = validate_in_process(frame, chunk, currency)
         for pair in chunk:
             outcomes[pair] = {**expected[pair],
                               "no_cross_file_duplicates": q.cross_file_duplicates(duplicates.get(pair, [])),
@@ -166,11 +166,12 @@ def classified_entry_checks(context: AssetCheckExecutionContext, home: BillingHo
     """Every entry has a known work type; SOW ids exist in the contract; share of hours held (warning)."""
     pairs = run_partitions(context.op_execution_context)
     outcomes = {}
+    decided = {o.entry_id: o.where for o in home.overrides().values() if o.work_type or o.sow_item}
     for (client, month), found in _chunked_rows(warehouse, pairs, "classified_groups"):
         contract = home.contract_file(client).for_month(month)
         groups = found["classified_groups"]
-        outcomes[(client, month)] = {"work_types_present": q.work_types_present(groups, contract),
-                                     "sow_items_exist": q.sow_items_exist(groups, contract),
+        outcomes[(client, month)] = {"work_types_present": q.work_types_present(groups, contract, decided),
+                                     "sow_items_exist": q.sow_items_exist(groups, contract, decided),
                                      "held_share": q.held_share(groups, MAX_HELD_SHARE)}
     yield from _report(context, warehouse, "classified_time_entries", CLASSIFIED_CHECKS, outcomes)
 

@@ -42,13 +42,18 @@ class DuckDBSuggestionCache(SuggestionCache):
 
 
 def labelled_history(conn: duckdb.DuckDBPyConnection, overrides: dict[str, Override]) -> list[LabeledExample]:
-    """Override rows that name a SOW item or work type, joined to their entries' text."""
+    """The entries of approved invoices (as billed), then override rows that name a SOW item or work type,
+    joined to their entries' text (later examples win among equally similar notes)."""
     labelled = {k: o for k, o in overrides.items() if o.sow_item or o.work_type}
+    approved = [LabeledExample(r["client"], r["notes"], r["person"], r["project"], r["task"], r["sow_item"],
+                               r["work_type"])
+                for r in query(conn, "approved_history") if r["entry_id"] not in labelled]
     if not labelled:
-        return []
+        return approved
     conn.register("override_ids", pd.DataFrame({"entry_id": pd.Series(list(labelled), dtype=object)}))
     rows = query(conn, "override_history")
     conn.unregister("override_ids")
-    return [LabeledExample(r["client"], r["notes"], r["person"], r["project"], r["task"],
-                           labelled[r["entry_id"]].sow_item or None, labelled[r["entry_id"]].work_type or None)
-            for r in rows]
+    return approved + [LabeledExample(r["client"], r["notes"], r["person"], r["project"], r["task"],
+                                      labelled[r["entry_id"]].sow_item or None,
+                                      labelled[r["entry_id"]].work_type or None)
+                       for r in rows]

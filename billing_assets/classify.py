@@ -43,7 +43,7 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
                 entries = [time_entry_from_row(r) for r in raw.get((client, month), [])]
                 hits_before = cache.hits
                 results, usage = classify_entries(contract, entries, overrides, model.classify, model.cache_id,
-                                                  history, cache)
+                                                  history, cache, getattr(model, "review_floor", 0.0))
                 total_usage.add(usage)
                 rows += [classification_row(client, month, c) for c in results]
                 usage_rows.append((client, month, model.cache_id, usage.requests, usage.input_tokens,

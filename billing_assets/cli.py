@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from billing_assets import gx_worker, warm
 from billing_assets.core.errors import WarehouseLocked
 from billing_assets.core.months import month_index, month_range
 from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home
@@ -44,12 +42,13 @@ def prepare_environment(home: Path | None = None) -> None:
     dh.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dh)
     if not (dh / "dagster.yaml").exists():
-        shutil.copyfile(REPO_ROOT / "dagster.yaml", dh / "dagster.yaml")
+        from billing_assets.instance_setup import install_dagster_yaml
+
+        install_dagster_yaml(dh, REPO_ROOT / "dagster.yaml")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    gx_worker.start()  # imports Great Expectations on the other core while this process starts up
     if args.push:
         os.environ["BILLING_PUSH"] = args.push
     prepare_environment()
@@ -80,9 +79,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     home = Path(args.home or os.environ.get("BILLING_HOME") or "demo_home").resolve()
-    from billing_assets.demo import write_demo_home
+    from demo_firm import write_demo_home
 
-    gx_worker.start()
     write_demo_home(home)
     print(f"demo billing home written to {home}")
     prepare_environment(home)
@@ -114,18 +112,17 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
     months = parse_months(args.month)
     resources = build_resources()
-    clients = args.client or [p.stem for p in sorted((billing_home() / "contracts").glob("*.y*ml"))]
+    from billing_assets.core.contract import contract_paths
+
+    clients = args.client or sorted(contract_paths(billing_home() / "contracts"))
     pairs = [(c, m) for m in months for c in clients]
-    results = approve(resources["warehouse"], resources["sink"], pairs, args.by,
+    sink = resources["sink"].process_config_and_initialize()  # resolves its EnvVar secrets, as a run does
+    results = approve(resources["warehouse"], sink, pairs, args.by,
                       blocking_failures(resources["warehouse"], pairs))
     resources["warehouse"].refresh_read_copy()
     for r in results:
         print(f"{r.client:<28} {r.month:<8} {r.status:<13} {r.detail}")
     return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft" for r in results) else 1
-
-
-def cmd_server(args: argparse.Namespace) -> int:
-    return warm.server_command(args.action, args.idle_timeout, args.foreground)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,32 +147,19 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--month", required=True)
     review.add_argument("--client", action="append")
     review.set_defaults(func=cmd_review)
-    server = sub.add_parser("server", help="the warm server: close/review/approve/validate/demo without start-up")
-    server.add_argument("action", choices=("start", "stop", "status"))
-    server.add_argument("--idle-timeout", type=float, help="seconds without a run before it exits (default 900)")
-    server.add_argument("--foreground", action="store_true", help="run it in this terminal, logging here")
-    server.set_defaults(func=cmd_server)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    code = warm.run_warm(argv)  # the same command in a warm server's fresh fork, if one is running
-    if code is not None:
-        return code
     warnings.filterwarnings("ignore", message=r".*(is currently in (beta|preview)|PreviewWarning|BetaWarning).*")
     warnings.filterwarnings("ignore", module=r"dagster.*")
+    args = build_parser().parse_args(argv)
     try:
-        args = build_parser().parse_args(argv)
-        code = args.func(args)
+        return args.func(args)
     except WarehouseLocked as exc:  # another process held the warehouse past BILLING_LOCK_TIMEOUT: one line
         print(f"billing: {exc}", file=sys.stderr)
-        code = 1
-    except SystemExit:
-        warm.after_cold(argv)
-        raise
-    warm.after_cold(argv)  # no server answered: start one in the background for the next command
-    return code
+        return 1
 
 
 if __name__ == "__main__":

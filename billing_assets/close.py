@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
+from billing_assets.core.contract import contract_paths
+from billing_assets.instance_setup import open_instance, register_clients
 from billing_assets.jobs import range_tags
 from billing_assets.partitions import CLIENT_ID, client_month_key
 from billing_assets.progress import CloseProgress
-from billing_assets.settings import billing_db, billing_home
+from billing_assets.settings import billing_db, billing_home, dagster_home
 from billing_assets.validate import source_problems_by_client
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -32,14 +34,6 @@ class CloseOutcome:
     @property
     def ok(self) -> bool:
         return all(success for _, success, _ in self.runs)
-
-
-def register_clients(instance: DagsterInstance, ids: list[str]) -> None:
-    """Add every client id that is a valid slug and not yet registered (never removes: the sensor retires)."""
-    existing = set(instance.get_dynamic_partitions("client"))
-    new = [c for c in sorted(ids) if CLIENT_ID.fullmatch(c) and c not in existing]
-    if new:
-        instance.add_dynamic_partitions("client", new)
 
 
 def contiguous_blocks(order: list[str], chosen: set[str]) -> list[list[str]]:
@@ -120,15 +114,15 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
 
     defs = build_defs()
     home = billing_home()
-    known = sorted({p.stem for p in (home / "contracts").glob("*.y*ml")})
+    known = sorted(contract_paths(home / "contracts"))
     selected = sorted(clients) if clients else known
     good, bad = _load_selected(home, [c for c in selected if c in known])
     unknown = [c for c in selected if c not in known]
     outcome = CloseOutcome(months, selected)
     for client in unknown:
         outcome.runs.append((client, False, f"contracts/{client}.yaml: not found"))
-    instance = DagsterInstance.get()
-    register_clients(instance, known)
+    instance = open_instance(dagster_home())
+    register_clients(instance, known, dagster_home())
     problems = source_problems_by_client(home, good, months)
     healthy = {c for c in selected if c in good and not problems.get(c)}
     job = defs.resolve_job_def("month_close")

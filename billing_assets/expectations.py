@@ -12,7 +12,6 @@ import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -74,8 +73,8 @@ def _batch_definition() -> Any:
     import tqdm
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    # GX still creates (disabled) tqdm bars, and tqdm's first bar starts a monitor thread: a thread would make
-    # forking unsafe (the warm server forks after warm_up) and is not needed without visible bars.
+    # GX still creates (disabled) tqdm bars, and tqdm's first bar starts a monitor thread, not needed without
+    # visible bars.
     tqdm.tqdm.monitor_interval = 0
 
     context = gx.get_context(mode="ephemeral")
@@ -96,17 +95,6 @@ def raw_entry_suite() -> Any:
         expectation.meta = {"check": spec.check, "spec": number}  # results do not keep the suite's order
         expectations.append(expectation)
     return gx.ExpectationSuite(name="raw_time_entries", expectations=expectations)
-
-
-def warm_up() -> None:
-    """Build the context and suite and validate one row, so that GX's lazy set-up is done before real work."""
-    import pandas as pd
-
-    pair = ("warm-up", "2026-01")
-    frame = pd.DataFrame([{"client": pair[0], "month": pair[1], "source_file": "", "source_row": 0, "entry_id": "",
-                           "person": "x", "client_name": "x", "entry_month": pair[1], "hours": Decimal(1),
-                           "currency_code": None}])
-    validate_in_process(frame, [pair], {pair: "USD"})
 
 
 def validate_in_process(frame: pd.DataFrame, pairs: Sequence[tuple[str, str]],

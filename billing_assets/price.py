@@ -73,7 +73,7 @@ def _history_start(conn: duckdb.DuckDBPyConnection, time_source: TimeSource, hom
     """The earliest month with priced invoices or source time for the client, if before `month`."""
     firsts = {r["client"]: r["first_month"] for r in query(conn, "earliest_priced_month")}
     candidates = [firsts[client]] if client in firsts else []
-    if time_source.kind == "csv":
+    if time_source.full_history:
         contract = home.contract_file(client).for_month(month)
         names = {contract.name, *contract.aliases}
         entries_by_key, _ = time_source.load([month]).grouped()

@@ -85,10 +85,15 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         preview = sink.preview(draft)
         result = sink.push(draft, known.get(pair))
         results.append((draft.client, draft.month, result.status, result.doc_number, draft.total, str(preview)))
-        if result.status != "unchanged":
+        if result.status != "unchanged" or result.recovered:  # recovered: pushed earlier, never recorded
+            status = "recovered" if result.status == "unchanged" else result.status
             records.append((draft.client, draft.month, sink.kind, result.doc_number, draft.content_hash,
-                            result.status, result.external_id, result.sync_token, result.location, result.diff,
+                            status, result.external_id, result.sync_token, result.location, result.diff,
                             datetime.now(UTC).replace(tzinfo=None)))
+            if result.recovered:
+                context.log.warning(f"{draft.client}|{draft.month}: {result.doc_number} was found in {sink.kind} "
+                                    f"without a record of its push (an earlier run stopped after the push); "
+                                    f"recorded as {status}")
     with warehouse.connect() as conn:
         append_rows(conn, "invoice_pushes", PUSH_COLUMNS, records)
     conflicts = [r for r in records if r[5].startswith("conflict")]

@@ -3,44 +3,45 @@
 
 import csv
 import io
-import os
-import tempfile
-from pathlib import Path
+import re
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from billing_assets.classify import classified_time_entries
 from billing_assets.common import run_partitions
+from billing_assets.core.safecsv import safe_cell
 from billing_assets.ingest import ASSET_DEFAULTS
 from billing_assets.tables import markdown_table
+from resources.files import write_atomic
 from resources.home import BillingHome
 from resources.warehouse import Warehouse, query, replace_partitions, rows_by_partition
 
 REVIEW_COLUMNS = ("client", "month", "entry_id", "entry_date", "person", "project", "notes", "hours", "reasons",
-                  "work_type", "suggestion", "confidence", "rationale", "action")
+                  "work_type", "suggestion", "confidence", "rationale", "action", "closest_items")
 CSV_COLUMNS = ("entry_id", "client", "date", "person", "project", "notes", "hours", "reasons", "suggestion",
-               "confidence", "rationale", "work_type", "sow_item", "action", "note")
+               "confidence", "rationale", "work_type", "sow_item", "action", "note", "closest_1", "closest_2")
+_CLOSEST = re.compile(r"closest: ([^|;]+)")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old or the new content, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+def closest_items(rationale: str) -> str:
+    """The classifier's two closest SOW items with their scores ("S2 0.61, S5 0.30"), or ""."""
+    found = _CLOSEST.search(rationale or "")
+    return found.group(1).strip() if found else ""
 
 
 def review_csv(rows: list[dict]) -> str:
     """review/<month>.csv: one row per held entry; work_type, sow_item, action, note are for the reviewer.
-    Saved under overrides/, the filled rows apply on the next run."""
+    Saved under overrides/, the filled rows apply on the next run. Text cells are spreadsheet-safe (core.safecsv);
+    hours and confidence stay numbers."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
-        writer.writerow([r["entry_id"], r["client"], r["entry_date"].isoformat(), r["person"], r["project"],
-                         r["notes"], f"{r['hours'].normalize():f}", r["reasons"], r["suggestion"] or "",
-                         f"{r['confidence']:.2f}", r["rationale"], "", "", "", ""])
+        writer.writerow([safe_cell(r["entry_id"]), safe_cell(r["client"]), r["entry_date"].isoformat(),
+                         safe_cell(r["person"]), safe_cell(r["project"]), safe_cell(r["notes"]),
+                         f"{r['hours'].normalize():f}", safe_cell(r["reasons"]), safe_cell(r["suggestion"] or ""),
+                         f"{r['confidence']:.2f}", safe_cell(r["rationale"]), "", "", "", ""]
+                        + [safe_cell(c) for c in ((r["closest_items"] or "").split(", ") + ["", ""])[:2]])
     return out.getvalue()
 
 
@@ -52,7 +53,8 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
     pairs = run_partitions(context)
     with warehouse.connect() as conn:
         found = rows_by_partition(conn, "review_rows", pairs)
-        rows = [tuple(r[c] for c in REVIEW_COLUMNS) for pair in pairs for r in found.get(pair, [])]
+        rows = [tuple(r[c] for c in REVIEW_COLUMNS[:-1]) + (closest_items(r["rationale"]),)
+                for pair in pairs for r in found.get(pair, [])]
         replace_partitions(conn, pairs, {"review_queue": (REVIEW_COLUMNS, rows)})
         files = {}
         for month in sorted({m for _, m in pairs}):
@@ -64,6 +66,6 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
         "held_hours": float(sum(r[7] for r in rows)) if rows else 0.0,
         "review_files": MetadataValue.md("\n".join(f"- {m}: `{p}`" for m, p in files.items())),
         "queue": MetadataValue.md(markdown_table(("client", "date", "person", "hours", "reasons", "suggestion",
-                                                  "notes"),
-                                                 [(r[0], r[3], r[4], r[7], r[8], r[10], r[6]) for r in rows])),
+                                                  "closest SOW items", "notes"),
+                                                 [(r[0], r[3], r[4], r[7], r[8], r[10], r[14], r[6]) for r in rows])),
     })

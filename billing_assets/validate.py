@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from billing_assets.core.contract import ContractFile, load_contracts
-from billing_assets.core.overrides import read_overrides
+from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
+from billing_assets.core.overrides import Override, read_overrides
 from billing_assets.core.parsed import ParsedSource, problems_for
 from billing_assets.core.sources import read_folder
 from billing_assets.partitions import CLIENT_ID
@@ -23,9 +23,9 @@ def source_problems_by_client(home: Path, good: dict[str, ContractFile], months:
                               parsed: ParsedSource | None = None) -> dict[str, list[str]]:
     """Unreadable export rows that block a client in the given months (a whole-file problem blocks all)."""
     if parsed is None:
-        from resources.timesource import TimeSource
+        from resources.timesource import CsvTimeSource
 
-        parsed = TimeSource(kind="csv", home=str(home)).load([])  # the per-process cache the assets use
+        parsed = CsvTimeSource(home=str(home)).load([])  # the per-process cache the assets use
     result: dict[str, list[str]] = {}
     for client, contract_file in good.items():
         names = _client_names(contract_file, months)
@@ -46,18 +46,19 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     good, bad = load_contracts(home / "contracts")
     for _, messages in sorted(bad.items()):
         problems.extend(messages)
-    for client in sorted(set(good) | set(bad)):
+    for client, paths in sorted(contract_paths(home / "contracts").items()):
         if not CLIENT_ID.fullmatch(client):
-            problems.append(f"contracts/{client}.yaml: file name is not a client id [a-z0-9][a-z0-9_-]{{0,62}}")
+            problems.append(f"contracts/{paths[0].name}: file name is not a client id [a-z0-9][a-z0-9_-]{{0,62}}")
     parsed = read_folder(home)
     problems.extend(str(p) for p in parsed.problems)
-    names: dict[str, str] = {}
+    names: dict[str, str] = {}  # load_contracts moved clients sharing a name or alias to `bad`
     for client, contract_file in good.items():
         for name in _client_names(contract_file, sorted({e.month for e in parsed.entries})):
-            if name in names and names[name] != client:
-                problems.append(f"contracts/{client}.yaml: name or alias {name!r} is also used by {names[name]}")
             names[name] = client
-    unknown = sorted({(e.source_file, e.client_name) for e in parsed.entries if e.client_name not in names})
+    # names of the contracts in `bad` are known clients (stopped for their own problem), not unknown ones
+    stopped = {n for paths in contract_paths(home / "contracts").values() for p in paths for n in names_in(p, None)}
+    unknown = sorted({(e.source_file, e.client_name) for e in parsed.entries
+                      if e.client_name not in names and e.client_name not in stopped})
     for source_file, client_name in unknown:
         rows = [e.source_row for e in parsed.entries if e.source_file == source_file and e.client_name == client_name]
         problems.append(f"{source_file}: rows {_ranges(rows)}: unknown client {client_name!r} "
@@ -70,10 +71,40 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
         problems.append(f"{source_file}: amounts in {found}, but contracts/{client}.yaml bills in {expected} "
                         "(currency_matches will stop its months)")
     problems.extend(_entry_problems(parsed, good, names))
-    _, override_problems = read_overrides(home / "overrides")
+    overrides, override_problems = read_overrides(home / "overrides")
     problems.extend(str(p) for p in override_problems)
-    warnings = [str(w) for w in parsed.warnings]
+    unknown_ids, bad_overrides = _override_findings(overrides, parsed, good, names)
+    problems.extend(bad_overrides)
+    warnings = [str(w) for w in parsed.warnings] + unknown_ids
     return problems, warnings, [f.summary() for f in parsed.files]
+
+
+def _override_findings(overrides: dict[str, Override], parsed: ParsedSource, good: dict[str, ContractFile],
+                       names: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(warnings, problems): an override naming no entry of the exports applies to nothing (a warning: the entry
+    may have been deleted, or come from the Harvest API); a work type or SOW item the entry's contract lacks
+    would fail work_types_present / sow_items_exist (a problem naming the override file and row)."""
+    entries = {e.entry_id: e for e in parsed.entries}
+    warnings, problems = [], []
+    for override in sorted(overrides.values(), key=lambda o: o.source):
+        entry = entries.get(override.entry_id)
+        if entry is None:
+            warnings.append(f"{override.where}: entry id {override.entry_id!r} matches no time entry in the "
+                            "exports; the row applies to nothing")
+            continue
+        client = names.get(entry.client_name)
+        if client is None:
+            continue
+        contract = good[client].for_month(entry.month)
+        if override.work_type and override.work_type not in contract.work_type_names:
+            problems.append(f"{override.where}: work_type {override.work_type!r} is not a work type of "
+                            f"{good[client].label} (known: {', '.join(sorted(contract.work_type_names))}); "
+                            "work_types_present will stop its month")
+        if override.sow_item and override.sow_item not in contract.sow_item_ids:
+            known = ", ".join(sorted(contract.sow_item_ids)) or "none"
+            problems.append(f"{override.where}: sow_item {override.sow_item!r} is not a SOW item of "
+                            f"{good[client].label} (known: {known}); sow_items_exist will stop its month")
+    return warnings, problems
 
 
 def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str]) -> list[str]:

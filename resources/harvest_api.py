@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import threading
 import time
 from collections import deque
@@ -167,18 +166,6 @@ class HarvestClient:
             timeout=timeout, transport=transport, follow_redirects=False,
             headers={"Authorization": f"Bearer {token}", "Harvest-Account-Id": self.account_id,
                      "User-Agent": user_agent, "Accept": "application/json"})
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> HarvestClient:
-        """From HARVEST_ACCESS_TOKEN, HARVEST_ACCOUNT_ID; optional HARVEST_BASE_URL, HARVEST_USER_AGENT."""
-        env = os.environ if env is None else env
-        missing = [k for k in ("HARVEST_ACCESS_TOKEN", "HARVEST_ACCOUNT_ID") if not env.get(k)]
-        if missing:
-            raise HarvestConfigError(f"Harvest is not configured: set {', '.join(missing)}")
-        options.setdefault("base_url", env.get("HARVEST_BASE_URL") or DEFAULT_BASE_URL)
-        if env.get("HARVEST_USER_AGENT"):
-            options.setdefault("user_agent", env["HARVEST_USER_AGENT"])
-        return cls(env["HARVEST_ACCESS_TOKEN"], env["HARVEST_ACCOUNT_ID"], **options)
 
     def __enter__(self) -> HarvestClient:
         return self

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
 from functools import lru_cache
 from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from billing_assets.core.contract import ContractFile
-from billing_assets.core.errors import BillingInputError
+from billing_assets.core.contract import ContractFile, contract_paths, name_clashes, same_client_files
+from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.overrides import Override, read_overrides
 
 
@@ -20,9 +22,45 @@ def _stamp(path: Path) -> tuple:
     return (stat.st_size, stat.st_mtime_ns)
 
 
+_FOLDER_STAMPS: dict[Path, tuple[float, tuple]] = {}
+FOLDER_STAMP_SECONDS = 2.0
+
+
+def _recent_stamp(folder: Path) -> tuple:
+    """The folder's file names, sizes and mtimes, taken at most every 2 s: a run asks for contracts thousands
+    of times and a stamp stats every file (1,000 contracts: ~10-40 ms)."""
+    now = time.monotonic()
+    taken = _FOLDER_STAMPS.get(folder)
+    if taken is None or now - taken[0] > FOLDER_STAMP_SECONDS:
+        with os.scandir(folder) as entries:
+            stamp = tuple(sorted((e.name, st.st_size, st.st_mtime_ns) for e in entries if e.is_file()
+                                 for st in [e.stat()]))
+        taken = _FOLDER_STAMPS[folder] = (now, stamp)
+    return taken[1]
+
+
 @lru_cache(maxsize=4096)
 def _contract_file(path: Path, stamp: tuple) -> ContractFile:
     return ContractFile(path)
+
+
+@lru_cache(maxsize=8)
+def _set_problems(folder: Path, stamp: tuple) -> dict[str, list[str]]:
+    """Problems of the contract set as a whole, by client: two files for one client, a name or alias shared
+    by two contracts (both clients stopped). Re-computed only when a file of the folder changes."""
+    problems: dict[str, list[str]] = {}
+    files: dict[str, tuple[Path, ContractFile | None]] = {}
+    for client, paths in contract_paths(folder).items():
+        if len(paths) > 1:
+            problems[client] = [same_client_files(client, paths)]
+            continue
+        try:
+            files[client] = (paths[0], _contract_file(paths[0], _stamp(paths[0])))
+        except ContractError:
+            files[client] = (paths[0], None)
+    for client, clashes in name_clashes(files).items():
+        problems.setdefault(client, []).extend(clashes)
+    return problems
 
 
 @lru_cache(maxsize=8)
@@ -43,20 +81,26 @@ class BillingHome(ConfigurableResource):
         return Path(self.path).resolve()
 
     def contract_path(self, client: str) -> Path:
-        for suffix in (".yaml", ".yml"):
-            candidate = self.root / "contracts" / f"{client}{suffix}"
-            if candidate.exists():
-                return candidate
-        raise BillingInputError(f"contracts/{client}.yaml: not found (was the client retired?)")
+        paths = contract_paths(self.root / "contracts").get(client, [])
+        if len(paths) > 1:
+            raise ContractError([same_client_files(client, paths)])
+        if not paths:
+            raise BillingInputError(f"contracts/{client}.yaml: not found (was the client retired?)")
+        return paths[0]
 
     def contract_file(self, client: str) -> ContractFile:
-        """The parsed, validated contract; re-read only when the file changes."""
+        """The parsed, validated contract; re-read only when the file changes. A name or alias another contract
+        also uses stops this client too (ContractError naming both files)."""
         path = self.contract_path(client)
-        return _contract_file(path, _stamp(path))
+        folder = path.parent
+        contract_file = _contract_file(path, _stamp(path))
+        clashes = _set_problems(folder, _recent_stamp(folder)).get(client)
+        if clashes:
+            raise ContractError(clashes)
+        return contract_file
 
     def client_ids(self) -> list[str]:
-        folder = self.root / "contracts"
-        return sorted({p.stem for p in folder.glob("*.y*ml")}) if folder.is_dir() else []
+        return sorted(contract_paths(self.root / "contracts"))
 
     def overrides(self) -> dict[str, Override]:
         folder = self.root / "overrides"

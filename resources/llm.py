@@ -1,8 +1,15 @@
-"""The classifier behind spec section 3 step 4: Claude when configured with a key, else the offline one."""
+"""The classifier behind spec section 3 step 4: one resource class per variant, chosen by the environment.
+
+`OfflineClassifierResource` (no key) and `ClaudeClassifierResource` (the API key as an `EnvVar`; by default the
+cascade: the offline classifier decides what it is sure of, Claude the rest).
+"""
 
 from __future__ import annotations
 
-from dagster import ConfigurableResource
+import os
+from collections.abc import Mapping
+
+from dagster import ConfigurableResource, EnvVar
 
 from billing_assets.core.classifier_api import Classifier
 
@@ -10,34 +17,55 @@ DEFAULT_MODEL = "claude-haiku-5-5"
 
 
 class ClassifierResource(ConfigurableResource):
-    """`kind`: auto (Claude when an API key is set, else offline) | offline | claude."""
+    """The classifier an asset asks; subclasses build one variant."""
 
-    kind: str = "auto"
-    api_key: str | None = None
+    def build(self) -> Classifier:
+        raise NotImplementedError
+
+
+class OfflineClassifierResource(ClassifierResource):
+    """The offline classifier (no key, no network)."""
+
+    def build(self) -> Classifier:
+        from billing_assets.core.offline_classifier import OfflineClassifier
+
+        return OfflineClassifier()
+
+
+class ClaudeClassifierResource(ClassifierResource):
+    """Claude through the anthropic SDK; `cascade` puts the offline classifier first."""
+
+    api_key: str
     base_url: str | None = None
     model: str = DEFAULT_MODEL
     batch_size: int = 40
     max_concurrency: int = 4
     use_batches: bool = False
-
-    @property
-    def effective_kind(self) -> str:
-        if self.kind == "auto":
-            return "claude" if self.api_key else "offline"
-        if self.kind not in ("offline", "claude"):
-            raise ValueError(f"BILLING_CLASSIFIER must be auto, offline or claude, got {self.kind!r}")
-        return self.kind
+    cascade: bool = True
 
     def build(self) -> Classifier:
-        """A ready classifier. Claude without a key is a configuration error, not a silent fallback."""
-        if self.effective_kind == "offline":
-            from billing_assets.core.offline_classifier import OfflineClassifier
-
-            return OfflineClassifier()
-        if not self.api_key:
-            raise ValueError("BILLING_CLASSIFIER=claude needs ANTHROPIC_API_KEY")
+        from billing_assets.core.cascade import CascadeClassifier
+        from billing_assets.core.offline_classifier import OfflineClassifier
         from resources.claude_classifier import ClaudeClassifier
 
-        return ClaudeClassifier(api_key=self.api_key, base_url=self.base_url, model=self.model,
-                                batch_size=self.batch_size, max_concurrency=self.max_concurrency,
-                                use_batches=self.use_batches)
+        claude = ClaudeClassifier(api_key=self.api_key, base_url=self.base_url, model=self.model,
+                                  batch_size=self.batch_size, max_concurrency=self.max_concurrency,
+                                  use_batches=self.use_batches)
+        return CascadeClassifier(OfflineClassifier(), claude) if self.cascade else claude
+
+
+def classifier_from_env(env: Mapping[str, str] | None = None) -> ClassifierResource:
+    """BILLING_CLASSIFIER: auto (the cascade when ANTHROPIC_API_KEY is set, else offline) | offline | cascade |
+    claude (Claude for every undecided entry). Claude without a key is a configuration error."""
+    env = os.environ if env is None else env
+    kind = env.get("BILLING_CLASSIFIER", "auto") or "auto"
+    if kind not in ("auto", "offline", "cascade", "claude"):
+        raise ValueError(f"BILLING_CLASSIFIER must be auto, offline, cascade or claude, got {kind!r}")
+    if kind == "offline" or (kind == "auto" and not env.get("ANTHROPIC_API_KEY")):
+        return OfflineClassifierResource()
+    if not env.get("ANTHROPIC_API_KEY"):
+        raise ValueError(f"BILLING_CLASSIFIER={kind} needs ANTHROPIC_API_KEY")
+    return ClaudeClassifierResource(api_key=EnvVar("ANTHROPIC_API_KEY"), base_url=env.get("ANTHROPIC_BASE_URL"),
+                                    model=env.get("BILLING_CLAUDE_MODEL", DEFAULT_MODEL),
+                                    use_batches=env.get("BILLING_CLAUDE_BATCHES", "") == "1",
+                                    cascade=kind != "claude")

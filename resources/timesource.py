@@ -1,16 +1,22 @@
-"""Where time entries and expenses come from: the CSV folder (default) or the Harvest API v2."""
+"""Where time entries and expenses come from: `TimeSource` and its variants, the CSV folder of the billing home
+(the local twin) and the Harvest API v2 (live)."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from dagster import ConfigurableResource
 
 from billing_assets.core.months import first_day, last_day
 from billing_assets.core.sources import ParsedSource, read_folder
 from resources.home import _stamp
+
+if TYPE_CHECKING:
+    from resources.harvest_api import HarvestClient
 
 
 @lru_cache(maxsize=4)
@@ -20,30 +26,53 @@ def _read_folder(home: Path, stamp: tuple) -> ParsedSource:
 
 
 class TimeSource(ConfigurableResource):
-    """`kind` csv reads `timesheets/*.csv` and `expenses/*.csv` of the billing home; harvest calls the API."""
+    """Entries and expenses for the months asked. `kind` names the variant; `full_history` says whether
+    `load` returns every month the source holds (then pricing can see a client's earlier time)."""
 
-    kind: str = "csv"
+    kind: ClassVar[str]
+    full_history: ClassVar[bool]
     home: str = "./billing_home"
-    harvest_access_token: str | None = None
-    harvest_account_id: str | None = None
-    harvest_base_url: str | None = None
 
+    @abstractmethod
     def load(self, months: list[str]) -> ParsedSource:
         """Entries, expenses and unreadable rows covering at least the given months."""
-        if self.kind == "csv":
-            root = Path(self.home).resolve()
-            stamp = (_stamp(root / "timesheets") if (root / "timesheets").is_dir() else (),
-                     _stamp(root / "expenses") if (root / "expenses").is_dir() else ())
-            return _read_folder(root, stamp)
-        if self.kind == "harvest":
-            return self._load_harvest(min(first_day(m) for m in months), max(last_day(m) for m in months))
-        raise ValueError(f"BILLING_SOURCE must be csv or harvest, got {self.kind!r}")
 
-    def _load_harvest(self, start: date, end: date) -> ParsedSource:
-        from resources.harvest_api import DEFAULT_BASE_URL, HarvestClient
 
-        with HarvestClient(self.harvest_access_token or "", self.harvest_account_id or "",
-                           base_url=self.harvest_base_url or DEFAULT_BASE_URL) as client:
+class CsvTimeSource(TimeSource):
+    """`timesheets/*.csv` and `expenses/*.csv` of the billing home (every month they hold)."""
+
+    kind: ClassVar[str] = "csv"
+    full_history: ClassVar[bool] = True
+
+    def load(self, months: list[str]) -> ParsedSource:
+        root = Path(self.home).resolve()
+        stamp = (_stamp(root / "timesheets") if (root / "timesheets").is_dir() else (),
+                 _stamp(root / "expenses") if (root / "expenses").is_dir() else ())
+        return _read_folder(root, stamp)
+
+
+class HarvestTimeSource(TimeSource):
+    """The Harvest API v2 (time entries and expenses of the months asked). Secrets come as `EnvVar`s:
+    HARVEST_ACCESS_TOKEN, HARVEST_ACCOUNT_ID."""
+
+    kind: ClassVar[str] = "harvest"
+    full_history: ClassVar[bool] = False
+    access_token: str
+    account_id: str
+    base_url: str = ""  # default https://api.harvestapp.com/v2
+    user_agent: str = ""  # Harvest asks for one naming the app and a contact; default names this project
+
+    def client(self) -> HarvestClient:
+        from resources.harvest_api import DEFAULT_BASE_URL, DEFAULT_USER_AGENT, HarvestClient
+
+        return HarvestClient(self.access_token, self.account_id, base_url=self.base_url or DEFAULT_BASE_URL,
+                             user_agent=self.user_agent or DEFAULT_USER_AGENT)
+
+    def load(self, months: list[str]) -> ParsedSource:
+        return self._load(min(first_day(m) for m in months), max(last_day(m) for m in months))
+
+    def _load(self, start: date, end: date) -> ParsedSource:
+        with self.client() as client:
             out = ParsedSource(entries=client.time_entries(start, end), expenses=client.expenses(start, end))
         out.entries.sort(key=lambda e: e.order_key)
         out.expenses.sort(key=lambda e: e.order_key)

@@ -39,7 +39,7 @@ from billing_assets.core.months import month_index
 from billing_assets.jobs import month_close_job, range_tags
 from billing_assets.partitions import CLIENT_ID, FIRST_MONTH, client_month_key
 from resources.home import BillingHome
-from resources.timesource import TimeSource
+from resources.timesource import HarvestTimeSource, TimeSource
 from resources.warehouse import Warehouse, query
 
 DEFAULT_INTERVAL_SECONDS = 300
@@ -218,15 +218,12 @@ class ContractNames:
 # --- Harvest ------------------------------------------------------------------------------------------------
 
 
-def fetch_changes(time_source: TimeSource, since: datetime) -> list[Change]:
+def fetch_changes(time_source: HarvestTimeSource, since: datetime) -> list[Change]:
     """Every time entry (running or not) updated at or after `since`, with its updated_at.
 
     `HarvestClient.changed_since` drops `updated_at`, so this reads the raw objects through the client's
     paging (same headers, rate limit, retries, same-origin `links.next`)."""
-    from resources.harvest_api import DEFAULT_BASE_URL, HarvestClient
-
-    with HarvestClient(time_source.harvest_access_token or "", time_source.harvest_account_id or "",
-                       base_url=time_source.harvest_base_url or DEFAULT_BASE_URL) as client:
+    with time_source.client() as client:
         raws = client.time_entry_changes(since)
     return [change_from_api(raw) for raw in raws]
 
@@ -254,7 +251,7 @@ def last_priced_months(warehouse: Warehouse) -> dict[str, str]:
 def evaluate(context: SensorEvaluationContext, time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
              lookback_days: int) -> SensorResult:
     """One evaluation: poll, plan, register missing client partitions, request the re-closes."""
-    if time_source.kind != "harvest":
+    if not isinstance(time_source, HarvestTimeSource):
         return SensorResult(skip_reason=f"time source is {time_source.kind!r}, not harvest", cursor=context.cursor)
     now = datetime.now(UTC)
     cursor = Cursor.parse(context.cursor, now - timedelta(days=lookback_days))

@@ -14,7 +14,6 @@ REPO = Path(__file__).resolve().parent.parent
 
 warnings.filterwarnings("ignore", module=r"dagster.*")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("BILLING_SERVER", "off")  # tests run the CLI cold; test_warm_server.py opts in
 
 
 @pytest.fixture
@@ -36,3 +35,19 @@ def billing_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         return home
 
     return make
+
+
+@pytest.fixture
+def qbo_home(billing_env, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """The golden case 02 billing home pushing to a QuickBooks emulator (BILLING_PUSH=qbo, QBO_* set)."""
+    from tests.emulators.qbo_server import DEFAULT_REALM, DEFAULT_REFRESH_TOKEN, QboEmulator
+
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    with QboEmulator() as emulator:
+        for name, value in {"QBO_CLIENT_ID": emulator.client_id, "QBO_CLIENT_SECRET": emulator.client_secret,
+                            "QBO_REALM_ID": DEFAULT_REALM, "QBO_REFRESH_TOKEN": DEFAULT_REFRESH_TOKEN,
+                            "QBO_BASE_URL": emulator.base_url, "QBO_DISCOVERY_URL": emulator.discovery_url,
+                            "QBO_TOKEN_STORE": str(tmp_path / "qbo_tokens.json"),
+                            "BILLING_PUSH": "qbo"}.items():
+            monkeypatch.setenv(name, value)
+        yield home, emulator

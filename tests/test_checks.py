@@ -24,7 +24,7 @@ from billing_assets.core.pricing import PricingResult
 from billing_assets.core.sources import read_folder
 from billing_assets.definitions import build_defs
 from billing_assets.partitions import client_month_key
-from resources.notify import Notifier
+from resources.notify import LogNotifier
 from sensors.alerts import check_failure_alerts
 from tests.conftest import GOLDEN
 
@@ -247,7 +247,7 @@ def test_alert_sensor_notifies_each_failing_evaluation_once(billing_env, tmp_pat
     home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
     assert main(["close", "--month", "2026-08..2026-10"]) == 0
     log = tmp_path / "alerts.log"
-    notifier = Notifier(log_path=str(log))
+    notifier = LogNotifier(log_path=str(log))
     instance = DagsterInstance.get()
     context = build_sensor_context(instance=instance, resources={"notifier": notifier})
     check_failure_alerts(context)

@@ -72,7 +72,7 @@ def test_invalid_yaml_is_reported(tmp_path: Path) -> None:
 
 def test_numbers_are_exact_decimals_and_amendments_merge(tmp_path: Path) -> None:
     path = tmp_path / "acme.yaml"
-    path.write_text(BASE + "discount_pct: 1.1\nroles: {senior: 250, analyst: 150}\n"
+    path.write_text("client: acme\nname: Acme Corp\ndiscount_pct: 1.1\nroles: {senior: 250, analyst: 150}\n"
                     "amendments:\n  - {effective_from: 2026-07, roles: {senior: 275.10}}\n"
                     "  - {effective_from: 2026-09, rate_overrides: [{person: A, rate: 1}]}\n")
     contract_file = ContractFile(path)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dagster import in_process_executor
+
 from billing_assets.definitions import build_defs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,3 +33,25 @@ def test_definitions_hold_the_graph_checks_jobs_and_sensors() -> None:
     assert {"hours_reconcile", "no_cross_file_duplicates", "sow_items_exist", "retainer_burn_before_20th"} <= checks
     assert {j.name for j in defs.jobs} >= {"month_close", "approve_invoices"}
     assert {s.name for s in defs.sensors} >= {"clients_from_contracts", "check_failure_alerts", "run_failure_alerts"}
+
+
+def test_every_job_including_the_uis_implicit_asset_job_runs_in_process() -> None:
+    """"Materialize" in the UI launches the implicit asset job; its steps must not each start a process."""
+    repository = build_defs().get_repository_def()
+    assert repository.get_job("__ASSET_JOB").executor_def is in_process_executor
+    assert {job.name: job.executor_def.name for job in repository.get_all_jobs()} == {
+        "__ASSET_JOB": "in_process", "approve_invoices": "in_process", "month_close": "in_process"}
+
+
+def test_the_instance_dequeues_runs_launched_from_the_ui_every_second(tmp_path: Path, monkeypatch) -> None:
+    """The repo's dagster.yaml (copied into each DAGSTER_HOME) keeps a UI launch from waiting up to 5 s in the
+    queue, and keeps the concurrency limits."""
+    from dagster import DagsterInstance
+
+    (tmp_path / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        coordinator = instance.run_coordinator
+        assert type(coordinator).__name__ == "QueuedRunCoordinator"
+        assert coordinator.dequeue_interval_seconds == 1
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 4

@@ -1,4 +1,4 @@
-"""The Northbeam Partners demo billing home (billing_assets/demo.py): deterministic, valid, and covering
+"""The Northbeam Partners demo billing home (demo_firm/: data files and generator): deterministic, valid, and covering
 every contract rule of the billing spec."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from billing_assets import demo
+import demo_firm as demo
 from billing_assets.core.contract import DecimalLoader, load_contracts
 from billing_assets.core.rates import base_rate, resolve_role
 from billing_assets.core.sources import read_folder

@@ -3,12 +3,7 @@ break it, names the rows, and stays quiet on clean data."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -86,38 +81,3 @@ def test_a_missing_column_is_an_error_not_a_pass() -> None:
 def test_a_client_month_without_rows_passes() -> None:
     outcomes = validate_in_process(frame().iloc[0:0], PAIRS, CURRENCY)
     assert all(o.passed for by in outcomes.values() for o in by.values())
-
-
-WORKER_SCRIPT = """
-import json, sys
-from decimal import Decimal
-from billing_assets import gx_worker
-gx_worker.start()
-import pandas as pd
-from tests.test_expectations import CURRENCY, PAIRS, frame
-outcomes = gx_worker.validate(frame({"hours": Decimal("0")}, {"person": None}), PAIRS, CURRENCY)
-assert gx_worker._worker is not None and gx_worker._worker[0].is_alive()
-try:
-    gx_worker.validate(pd.DataFrame({"client": ["acme"], "month": ["2026-08"]}), PAIRS, CURRENCY)
-except RuntimeError as exc:
-    error = str(exc).splitlines()[0]
-print(json.dumps({"gx_in_parent": "great_expectations" in sys.modules, "error": error,
-                  "outcomes": {f"{c}|{m}": {k: [o.passed, o.message] for k, o in by.items()}
-                               for (c, m), by in outcomes.items()}}))
-"""
-
-
-def test_the_forked_worker_validates_like_the_process_and_reports_its_errors() -> None:
-    """A cold CLI imports GX in a forked worker; the parent never imports it and gets the same outcomes."""
-    repo = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, "-c", WORKER_SCRIPT], capture_output=True, text=True, timeout=120,
-                          cwd=repo, env=os.environ | {"GX_ANALYTICS_ENABLED": "false"})
-    assert done.returncode == 0, done.stderr
-    found = json.loads(done.stdout.splitlines()[-1])
-    assert found["gx_in_parent"] is False
-    assert found["error"] == "Great Expectations validation failed in the worker:"
-    expected = validate_in_process(frame({"hours": Decimal("0")}, {"person": None}), PAIRS, CURRENCY)
-    assert found["outcomes"] == {f"{c}|{m}": {k: [o.passed, o.message] for k, o in by.items()}
-                                 for (c, m), by in expected.items()}
-    assert found["outcomes"]["globex|2026-08"]["hours_in_range"] == [
-        False, "1 entries without positive hours: time.csv:10 (0 h)"]

@@ -21,6 +21,7 @@ from resources.harvest_api import (
     check_base_url,
     iso_utc,
 )
+from resources.timesource import HarvestTimeSource
 from tests.emulators.harvest_server import HarvestEmulator
 
 
@@ -242,18 +243,18 @@ def test_plain_http_refused_off_loopback(url: str) -> None:
         HarvestClient("t", "1", base_url=url)
 
 
-def test_from_env() -> None:
-    with pytest.raises(HarvestConfigError, match="HARVEST_ACCESS_TOKEN, HARVEST_ACCOUNT_ID"):
-        HarvestClient.from_env({})
+def test_harvest_time_source_reads_through_the_client() -> None:
     with HarvestEmulator() as harvest:
-        env = {"HARVEST_ACCESS_TOKEN": harvest.token, "HARVEST_ACCOUNT_ID": harvest.account_id,
-               "HARVEST_BASE_URL": harvest.base_url}
-        harvest.add_entries([{"hours": "1"}])
-        with HarvestClient.from_env(env) as client:
-            assert client.base_url == harvest.base_url
-            assert len(client.time_entries("2026-11-01", "2026-11-30")) == 1
-    with HarvestClient.from_env({"HARVEST_ACCESS_TOKEN": "t", "HARVEST_ACCOUNT_ID": "1"}) as client:
+        source = HarvestTimeSource(access_token=harvest.token, account_id=harvest.account_id,
+                                   base_url=harvest.base_url, user_agent="Northbeam billing (ops@northbeam.example)")
+        harvest.add_entries([{"hours": "1", "spent_date": "2026-10-05"}])
+        parsed = source.load(["2026-10"])
+        assert [e.hours for e in parsed.entries] == [Decimal("1")]
+        assert harvest.requests[-1].headers["User-Agent"] == "Northbeam billing (ops@northbeam.example)"
+    with HarvestTimeSource(access_token="t", account_id="1").client() as client:
         assert client.base_url == "https://api.harvestapp.com/v2"
+    with pytest.raises(HarvestConfigError, match="access token and an account id"):
+        HarvestTimeSource(access_token="", account_id="1").client()
 
 
 def test_iso_utc() -> None:

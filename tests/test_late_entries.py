@@ -24,7 +24,7 @@ from billing_assets.cli import main
 from billing_assets.definitions import build_defs, build_resources
 from billing_assets.partitions import split_key
 from resources.home import BillingHome
-from resources.timesource import TimeSource
+from resources.timesource import CsvTimeSource, HarvestTimeSource
 from resources.warehouse import Warehouse
 from sensors.late_entries import (
     Change,
@@ -165,7 +165,7 @@ def test_sensor_status_and_interval_follow_the_environment(monkeypatch: pytest.M
 
 def test_sensor_skips_when_the_source_is_csv(tmp_path: Path) -> None:
     with build_sensor_context(cursor="2026-11-01T12:00:00Z", resources={
-            "time_source": TimeSource(kind="csv", home=str(tmp_path)), "home": BillingHome(path=str(tmp_path)),
+            "time_source": CsvTimeSource(home=str(tmp_path)), "home": BillingHome(path=str(tmp_path)),
             "warehouse": Warehouse(database=str(tmp_path / "billing.duckdb"))}) as context:
         result = late_time_entries(context)
     assert isinstance(result, SensorResult) and not result.run_requests
@@ -190,9 +190,8 @@ def test_first_evaluation_looks_back_registers_clients_and_skips_unknown_and_ope
                                    {"spent_date": "2026-09-04", "client": "Initech"},
                                    {"spent_date": now.date().isoformat(), "client": "Northwind Traders"}])
         harvest.add_entries([{"spent_date": "2026-09-05", "client": "Northwind Traders", "is_running": True}])
-        resources = {"time_source": TimeSource(kind="harvest", home=str(tmp_path), harvest_access_token=harvest.token,
-                                               harvest_account_id=harvest.account_id,
-                                               harvest_base_url=harvest.base_url),
+        resources = {"time_source": HarvestTimeSource(home=str(tmp_path), access_token=harvest.token,
+                                                      account_id=harvest.account_id, base_url=harvest.base_url),
                      "home": BillingHome(path=str(tmp_path)),
                      "warehouse": Warehouse(database=str(tmp_path / "billing.duckdb"))}
         with build_sensor_context(instance=instance, resources=resources) as context:

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from resources.notify import Notifier
+from resources.notify import LogNotifier, WebhookNotifier
 
 ALERT = {"kind": "check", "severity": "ERROR", "title": "priced_line_items.caps_respected",
          "partition": "acme|2026-10", "message": "Monthly NTE: billed 21000 over 20000", "url": "http://ui/runs/1"}
@@ -41,7 +41,7 @@ def hook_url():
 
 
 def test_webhook_gets_the_partition_check_numbers_and_link(hook_url: str) -> None:
-    Notifier(webhook_url=hook_url).notify(ALERT)
+    WebhookNotifier(webhook_url=hook_url).notify(ALERT)
     (payload,) = Hook.received
     assert payload["text"].startswith("[ERROR] priced_line_items.caps_respected · acme|2026-10")
     assert "billed 21000 over 20000" in payload["text"] and "<http://ui/runs/1|Open in Dagster>" in payload["text"]
@@ -51,12 +51,12 @@ def test_webhook_gets_the_partition_check_numbers_and_link(hook_url: str) -> Non
 def test_a_failing_webhook_raises_so_the_sensor_retries(hook_url: str) -> None:
     Hook.status = 500
     with pytest.raises(httpx.HTTPStatusError):
-        Notifier(webhook_url=hook_url).notify(ALERT)
+        WebhookNotifier(webhook_url=hook_url).notify(ALERT)
 
 
 def test_without_a_webhook_alerts_go_to_the_log_file(tmp_path: Path) -> None:
     log = tmp_path / "alerts.log"
-    Notifier(log_path=str(log)).notify(ALERT)
-    Notifier(log_path=str(log)).notify({**ALERT, "severity": "WARN"})
+    LogNotifier(log_path=str(log)).notify(ALERT)
+    LogNotifier(log_path=str(log)).notify({**ALERT, "severity": "WARN"})
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [a["severity"] for a in lines] == ["ERROR", "WARN"] and all("at" in a for a in lines)

@@ -13,7 +13,8 @@ from billing_assets.core.classifier_api import ClassifyRequest, ClientContext, L
 from billing_assets.core.model import TimeEntry
 from billing_assets.core.offline_classifier import OfflineClassifier
 
-THRESHOLD = 0.8
+THRESHOLD = max(0.8, OfflineClassifier().review_floor)  # the calibrated review threshold (SOW chosen)
+WORK_TYPE_THRESHOLD = 0.8  # review.min_confidence: the threshold when only the work type is asked
 DEV_HOME = Path(__file__).parent / "fixtures" / "classify_dev"  # a copy of shared/classify_dev
 
 ITEMS = (
@@ -150,7 +151,7 @@ def test_clear_rush_note_is_rush_with_high_confidence():
     note = "client moved the board meeting up, need the deck tonight"
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
     assert s.work_type == "rush" and s.sow_item is None
-    assert s.confidence >= THRESHOLD
+    assert s.confidence >= WORK_TYPE_THRESHOLD
     both = classify_one(note)
     assert (both.sow_item, both.work_type) == ("R5", "rush")
 
@@ -160,7 +161,7 @@ def test_clear_rush_note_is_rush_with_high_confidence():
                                   "launch date pulled forward to Friday, worked late on the templates"])
 def test_compressed_timing_is_rush(note):
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
-    assert s.work_type == "rush" and s.confidence >= THRESHOLD
+    assert s.work_type == "rush" and s.confidence >= WORK_TYPE_THRESHOLD
 
 
 @pytest.mark.parametrize("note", ["Sat - DNS cutover as planned with the client's IT",

@@ -16,6 +16,7 @@ import boto3
 import pytest
 import requests
 from botocore.stub import Stubber
+from dagster import DagsterInvalidConfigError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,19 +31,11 @@ from billing_assets.core.invoice import (
     round2,
 )
 from billing_assets.core.model import InvoiceDraft, InvoiceLine
-from resources.qbo_client import (
-    FileTokenStore,
-    QboAuthError,
-    QboConflictError,
-    QboError,
-    QboUnavailable,
-    QuickBooksPusher,
-    RateLimiter,
-    RetryPolicy,
-    SecretsManagerTokenStore,
-    TokenState,
-    token_store_from_env,
-)
+from billing_assets.definitions import build_sink
+from resources.quickbooks.errors import QboAuthError, QboConflictError, QboError, QboUnavailable
+from resources.quickbooks.invoices import QuickBooksPusher
+from resources.quickbooks.limits import RateLimiter, RetryPolicy
+from resources.quickbooks.tokens import FileTokenStore, SecretsManagerTokenStore, TokenState, token_store_for
 from tests.emulators.qbo_server import DEFAULT_REFRESH_TOKEN, QboEmulator, parse_query
 
 D = Decimal
@@ -469,28 +462,42 @@ def test_new_env_refresh_token_replaces_the_stored_one(emu, store):
     assert FileTokenStore(store).load().seed_sha256 == hashlib.sha256(b"RT-after-reauthorization").hexdigest()
 
 
-def test_from_env_and_transport_rules(emu, tmp_path, monkeypatch):
+def test_sink_resource_settings_and_transport_rules(emu, tmp_path, monkeypatch):
     env = {"QBO_CLIENT_ID": emu.client_id, "QBO_CLIENT_SECRET": emu.client_secret,
            "QBO_REFRESH_TOKEN": DEFAULT_REFRESH_TOKEN, "QBO_REALM_ID": emu.realm_id,
            "QBO_ENVIRONMENT": "sandbox", "QBO_BASE_URL": emu.base_url, "QBO_DISCOVERY_URL": emu.discovery_url,
-           "QBO_TOKEN_STORE": str(tmp_path / "tokens.json")}
+           "QBO_TOKEN_STORE": str(tmp_path / "tokens.json"), "BILLING_PUSH": "qbo",
+           "BILLING_HOME": str(tmp_path / "home")}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
-    pusher = QuickBooksPusher.from_env(retry=FAST)
+
+    def pusher_from_env() -> QuickBooksPusher:
+        return build_sink(str(tmp_path / "home")).process_config_and_initialize()._build()
+
+    pusher = pusher_from_env()
+    pusher.retry = FAST
     assert pusher.upsert(make_draft()).status == "created"
     assert pusher.qb.api_url == emu.base_url and pusher.qb.sandbox
     assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+    monkeypatch.setenv("QBO_BASE_URL", "http://quickbooks.example.com/v3")
     with pytest.raises(ValueError, match="loopback"):
-        QuickBooksPusher.from_env({**env, "QBO_BASE_URL": "http://quickbooks.example.com/v3"})
+        pusher_from_env()
+    monkeypatch.setenv("QBO_BASE_URL", emu.base_url)
+    monkeypatch.setenv("QBO_DISCOVERY_URL", "http://10.0.0.5/.well-known/x")
     with pytest.raises(ValueError, match="loopback"):
-        QuickBooksPusher.from_env({**env, "QBO_DISCOVERY_URL": "http://10.0.0.5/.well-known/x"})
+        pusher_from_env()
+    monkeypatch.setenv("QBO_DISCOVERY_URL", emu.discovery_url)
+    monkeypatch.setenv("QBO_ENVIRONMENT", "staging")
     with pytest.raises(ValueError, match="QBO_ENVIRONMENT"):
-        QuickBooksPusher.from_env({**env, "QBO_ENVIRONMENT": "staging"})
-    with pytest.raises(ValueError, match="QBO_REALM_ID"):
-        QuickBooksPusher.from_env({k: v for k, v in env.items() if k != "QBO_REALM_ID"})
-    production = QuickBooksPusher.from_env({**env, "QBO_BASE_URL": "", "QBO_ENVIRONMENT": "production"})
+        pusher_from_env()
+    monkeypatch.setenv("QBO_ENVIRONMENT", "production")
+    monkeypatch.setenv("QBO_BASE_URL", "")
+    production = pusher_from_env()
     assert production.base_url is None and production.environment == "production"
+    monkeypatch.delenv("QBO_REALM_ID")
+    with pytest.raises(DagsterInvalidConfigError, match="QBO_REALM_ID"):
+        pusher_from_env()
 
 
 def test_file_token_store_is_atomic_and_serialised(tmp_path):
@@ -514,11 +521,11 @@ def test_file_token_store_is_atomic_and_serialised(tmp_path):
 
 def test_secrets_manager_store(monkeypatch):
     arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qbo-tokens-AbCdEf"
-    assert isinstance(token_store_from_env(arn), SecretsManagerTokenStore)
-    assert token_store_from_env(arn).region_name == "eu-west-1"
-    named = token_store_from_env("secretsmanager:billing/qbo")
+    assert isinstance(token_store_for(arn), SecretsManagerTokenStore)
+    assert token_store_for(arn).region_name == "eu-west-1"
+    named = token_store_for("secretsmanager:billing/qbo")
     assert isinstance(named, SecretsManagerTokenStore) and named.secret_id == "billing/qbo"
-    assert isinstance(token_store_from_env(None, "/srv/billing"), FileTokenStore)
+    assert isinstance(token_store_for(None, "/srv/billing"), FileTokenStore)
 
     client = boto3.client("secretsmanager", region_name="eu-west-1", aws_access_key_id="x",
                           aws_secret_access_key="y")
@@ -586,3 +593,82 @@ def test_emulator_query_subset():
     assert parse_query("SELECT COUNT(*) FROM Customer WHERE DisplayName LIKE 'Ac%'").count
     with pytest.raises(ValueError):
         parse_query("SELECT * FROM Invoice WHERE Id = '1' OR Id = '2'")
+
+
+# --- faults: lost records, Retry-After, token endpoint ---------------------------------------------------
+
+def test_update_accepted_but_never_recorded_is_recognised_as_ours(emu, store):
+    first = make_pusher(emu, store).upsert(make_draft())
+    lost = make_pusher(emu, store).upsert(make_draft(hours="2"), first.record())  # the run dies before recording
+    assert lost.status == "updated" and emu.invoices[first.qbo_id]["SyncToken"] == "1"
+    posts = len(emu.calls("POST", "/invoice"))
+    rerun = make_pusher(emu, store).upsert(make_draft(hours="2"), first.record())  # only the old record
+    assert (rerun.status, rerun.recovered, rerun.sync_token) == ("updated", True, "1")
+    assert len(emu.calls("POST", "/invoice")) == posts, "nothing written again"
+    emu.edit_invoice(first.qbo_id, {"DueDate": "2027-01-15"})  # a person's edit after that is still a conflict
+    assert make_pusher(emu, store).upsert(make_draft(hours="3"), rerun.record()).status == "conflict_edited"
+
+
+def test_sent_invoice_that_matches_the_draft_is_unchanged_not_a_conflict(emu, store):
+    first = make_pusher(emu, store).upsert(make_draft())
+    emu.send_invoice(first.qbo_id)
+    again = make_pusher(emu, store).upsert(make_draft(), first.record())
+    assert (again.status, again.recovered) == ("unchanged", False)
+    unrecorded = make_pusher(emu, store).upsert(make_draft())
+    assert (unrecorded.status, unrecorded.recovered) == ("unchanged", True)
+    assert make_pusher(emu, store).upsert(make_draft(hours="4"), first.record()).status == "conflict_sent"
+
+
+def test_retry_after_header_sets_the_wait(emu, store):
+    waits: list[float] = []
+    pusher = make_pusher(emu, store, retry=RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05,
+                                                        throttle_delay=30, jitter=0.1), sleep=waits.append)
+    emu.inject("429_retry_after", method="POST", path="/invoice", seconds=0.2)
+    emu.inject("429_json", method="POST", path="/invoice")  # no Retry-After: the policy's throttle delay
+    assert pusher.upsert(make_draft()).status == "created" and len(emu.invoices) == 1
+    assert [r.fault for r in emu.creates("invoice")] == ["429_retry_after", "429_json", None]
+    assert 0.2 <= waits[0] <= 0.22 and 30 <= waits[1] <= 33
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "hang"])
+def test_token_endpoint_faults_are_retried_and_the_rotation_saved(emu, store, kind):
+    emu.inject(kind, path="/oauth2/", seconds=1.0)
+    result = make_pusher(emu, store).upsert(make_draft())
+    assert result.status == "created" and len(emu.invoices) == 1
+    assert [r.fault for r in emu.requests if r.path.startswith("/oauth2/")] == [kind, None]
+    assert FileTokenStore(store).load().refresh_token == emu.refresh_token
+
+
+# --- private secrets ------------------------------------------------------------------------------------
+
+def test_token_store_files_are_private_whatever_the_umask(emu, tmp_path):
+    home = tmp_path / "home"
+    (home / "secrets").mkdir(parents=True, mode=0o755)
+    os.chmod(home / "secrets", 0o755)  # a world-readable folder made by hand
+    old = os.umask(0)
+    try:
+        store = token_store_for(None, str(home))
+        assert isinstance(store, FileTokenStore) and store.path == home / "secrets" / "qbo_tokens.json"
+        make_pusher(emu, store).upsert(make_draft())
+        make_pusher(emu, store).upsert(make_draft("globex", "Globex"))
+        emu.expire_access_tokens()
+        make_pusher(emu, store).upsert(make_draft("initech", "Initech"))  # a second save keeps the mode
+        fresh = token_store_for(None, str(tmp_path / "new_home"))
+        fresh.save(TokenState(refresh_token="RT-x"))
+        seeded = tmp_path / "by_hand" / "tokens.json"
+        seeded.parent.mkdir()
+        seeded.write_text("RT-hand-made")
+        os.chmod(seeded, 0o644)
+        assert FileTokenStore(seeded).load().refresh_token == "RT-hand-made"
+    finally:
+        os.umask(old)
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(os.stat(path).st_mode)
+
+    assert len(emu.token_requests) == 2
+    assert mode(home / "secrets") == 0o700
+    assert mode(store.path) == 0o600 and mode(Path(f"{store.path}.lock")) == 0o600
+    assert mode(tmp_path / "new_home") == 0o700 and mode(tmp_path / "new_home" / "secrets") == 0o700
+    assert mode(fresh.path) == 0o600
+    assert mode(seeded) == 0o600 and mode(seeded.parent) == 0o777, "an explicit path's existing folder is kept"

@@ -6,24 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from billing_assets.cli import main
-from tests.conftest import GOLDEN
-from tests.emulators.qbo_server import DEFAULT_REALM, DEFAULT_REFRESH_TOKEN, QboEmulator
-
-
-@pytest.fixture
-def qbo_home(billing_env, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    with QboEmulator() as emulator:
-        for name, value in {"QBO_CLIENT_ID": emulator.client_id, "QBO_CLIENT_SECRET": emulator.client_secret,
-                            "QBO_REALM_ID": DEFAULT_REALM, "QBO_REFRESH_TOKEN": DEFAULT_REFRESH_TOKEN,
-                            "QBO_BASE_URL": emulator.base_url, "QBO_DISCOVERY_URL": emulator.discovery_url,
-                            "QBO_TOKEN_STORE": str(tmp_path / "qbo_tokens.json"),
-                            "BILLING_PUSH": "qbo"}.items():
-            monkeypatch.setenv(name, value)
-        yield home, emulator
 
 
 def statuses(home: Path) -> list[tuple]:

@@ -126,8 +126,9 @@ def test_each_files_reading_is_decided_and_reported(real_home: Path) -> None:
     assert reports["excel_resave.csv"].decisions["delimiter"] == "semicolon"
     assert reports["excel_unicode.txt"].decisions == {
         "encoding": "utf-16 with BOM", "delimiter": "tab", "numbers": "1,234.50 (every format reads its values alike)",
-        "dates": "YYYY-MM-DD or DD.MM.YYYY (year-first or dotted dates)", "durations": "decimal"}
+        "dates": "YYYY-MM-DD", "durations": "decimal"}
     assert reports["harvest_eu.csv"].decisions["numbers"] == "1.234,50 (from its values)"
+    assert reports["harvest_eu.csv"].decisions["dates"] == "DD.MM.YYYY"
     assert reports["harvest_us.csv"].decisions["numbers"] == "1,234.50 (from its values)"
     assert reports["harvest_us.csv"].decisions["dates"] == "MM/DD/YYYY (from its values)"
     assert reports["clockify_uk.csv"].decisions["dates"] == "DD/MM/YYYY (from its values)"
@@ -187,7 +188,8 @@ def test_a_date_order_setting_resolves_the_ambiguous_file(real_home: Path) -> No
 def test_validate_reports_the_files_and_every_refusal_before_anything_runs(real_home: Path, capsys) -> None:
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
-    assert "timesheets/harvest_eu.csv: Harvest detailed time; encoding utf-8, delimiter comma, numbers 1.234,50" in out
+    assert ("timesheets/harvest_eu.csv: Harvest detailed time; encoding utf-8, delimiter comma, numbers 1.234,50 "
+            "(from its values), dates DD.MM.YYYY, durations decimal; 4 of 4 rows read") in out
     assert "warning: timesheets/clockify_uk.csv: row 4: running timer" in out
     assert "timesheets/odd_tool.csv: REFUSED: header matches no known export" in out
     assert out.strip().endswith(f"2 problem(s), 2 warning(s) in {real_home}")

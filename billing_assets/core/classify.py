@@ -98,8 +98,12 @@ def _deterministic(contract: Contract, entry: TimeEntry, override: Override | No
 
 def classify_entries(contract: Contract, entries: Sequence[TimeEntry], overrides: dict[str, Override],
                      classify: ClassifyFn | None, classifier_id: str = "", history: Sequence[LabeledExample] = (),
-                     cache: SuggestionCache | None = None) -> tuple[list[Classification], ClassifierUsage]:
-    """Classify one client-month's entries (in processing order); returns one Classification per entry."""
+                     cache: SuggestionCache | None = None, review_floor: float = 0.0
+                     ) -> tuple[list[Classification], ClassifierUsage]:
+    """Classify one client-month's entries (in processing order); returns one Classification per entry.
+
+    `review_floor` is the classifier's own calibrated review threshold: an entry whose SOW item the classifier
+    chose is held below max(review.min_confidence, review_floor)."""
     context = client_context(contract, history)
     partials = [_deterministic(contract, e, overrides.get(e.entry_id)) for e in entries]
     pending = [(i, ClassifyRequest(e, not p.sow_decided, p.work_type is None, p.sow_item, p.work_type))
@@ -109,7 +113,7 @@ def classify_entries(contract: Contract, entries: Sequence[TimeEntry], overrides
     results = []
     for i, (entry, partial) in enumerate(zip(entries, partials, strict=True)):
         results.append(_decide(contract, entry, partial, suggestions.get(i), overrides.get(entry.entry_id),
-                               context, classify is not None))
+                               context, classify is not None, review_floor))
     return results, usage
 
 
@@ -134,7 +138,7 @@ def _ask(context: ClientContext, pending: list[tuple[int, ClassifyRequest]], cla
 
 
 def _decide(contract: Contract, entry: TimeEntry, p: _Partial, s: Suggestion | None, override: Override | None,
-            context: ClientContext, has_classifier: bool) -> Classification:
+            context: ClientContext, has_classifier: bool, review_floor: float = 0.0) -> Classification:
     """Combine deterministic fields and the classifier's answer; list the review reasons."""
     confidence = 1.0
     methods = {p.work_type_method, p.sow_method} - {""}
@@ -161,7 +165,10 @@ def _decide(contract: Contract, entry: TimeEntry, p: _Partial, s: Suggestion | N
         sow_item = None
     if contract.require_project_code and not entry.project_code:
         reasons.append("missing_project_code")
-    if confidence < float(contract.review.min_confidence) and "low_confidence" not in reasons:
+    threshold = float(contract.review.min_confidence)
+    if s is not None and not p.sow_decided:
+        threshold = max(threshold, review_floor)
+    if confidence < threshold and "low_confidence" not in reasons:
         reasons.append("low_confidence")
     if entry.hours > IMPLAUSIBLE_HOURS:
         reasons.append("implausible_hours")

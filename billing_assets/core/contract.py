@@ -50,6 +50,63 @@ DecimalLoader.add_constructor("tag:yaml.org,2002:int", _decimal_from_scalar)
 DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
+def _key_text(node: yaml.Node) -> str:
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else f"<{node.id} at line {node.start_mark.line + 1}>"
+
+
+def duplicated_keys(node: yaml.Node, path: str = "") -> list[str]:
+    """`key.path: duplicated key (lines A and B)` for every mapping key given twice, at any depth."""
+    problems: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[tuple[str, str], int] = {}
+        for key_node, value_node in node.value:
+            key = _key_text(key_node)
+            where = f"{path}.{key}" if path else key
+            ident = (key_node.tag, key) if key_node.tag != "tag:yaml.org,2002:merge" else ("<<", "<<")
+            line = key_node.start_mark.line + 1
+            if ident in seen:
+                problems.append(f"{where}: duplicated key (lines {seen[ident]} and {line})")
+            else:
+                seen[ident] = line
+            problems += duplicated_keys(value_node, where)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            problems += duplicated_keys(item, f"{path}[{i}]")
+    return problems
+
+
+def load_yaml(path: Path, label: str) -> Any:
+    """The file's YAML read Decimal-exact; undecodable, binary, malformed or duplicated-key files raise one
+    ContractError whose lines each name the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ContractError([f"{label}: cannot be read: {exc.strerror or exc}"]) from exc
+    if b"\0" in data:
+        raise ContractError([f"{label}: not a text file (binary content); a contract is UTF-8 YAML"])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContractError([f"{label}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                             "save it as UTF-8"]) from exc
+    loader = DecimalLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        duplicated = duplicated_keys(node)
+        if duplicated:
+            raise ContractError([f"{label}: {problem}" for problem in duplicated])
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
+        what = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise ContractError([f"{label}: not valid YAML: {what}{at}"]) from exc
+    finally:
+        loader.dispose()
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -313,10 +370,7 @@ class ContractFile:
         self.validate_all()
 
     def _load(self) -> dict[str, Any]:
-        try:
-            data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=DecimalLoader)
-        except yaml.YAMLError as exc:
-            raise ContractError([f"{self.label}: not valid YAML: {exc}"]) from exc
+        data = load_yaml(self.path, self.label)
         if not isinstance(data, dict):
             raise ContractError([f"{self.label}: (top level): must be a mapping"])
         if data.get("client") != self.path.stem:
@@ -381,13 +435,77 @@ class ContractFile:
         return self.raw["client"]
 
 
+CONTRACT_SUFFIXES = (".yaml", ".yml")
+
+
+def contract_paths(folder: Path) -> dict[str, list[Path]]:
+    """Contract files by client id (file stem): `acme.yaml` and `acme.yml` are read alike; two for one id is
+    a problem (`same_client_files`)."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.suffix in CONTRACT_SUFFIXES and not path.name.startswith(".") and path.is_file():
+            found.setdefault(path.stem, []).append(path)
+    return found
+
+
+def same_client_files(client: str, paths: list[Path]) -> str:
+    names = " and ".join(f"contracts/{p.name}" for p in paths)
+    return f"{names}: two contract files for client {client!r}; keep one"
+
+
+def names_in(path: Path, contract_file: ContractFile | None) -> set[str]:
+    """Every name and alias the file gives its client in any month; best effort from the raw YAML when the
+    file is invalid, so that a broken contract still shows its clashes."""
+    if contract_file is not None:
+        versions = [contract_file.for_month(m) for m in ["0000-01", *sorted({m for m, _ in contract_file.amendments})]]
+        return {n for c in versions for n in (c.name, *c.aliases)}
+    try:
+        raw = load_yaml(path, str(path))
+    except ContractError:
+        return set()
+    names: set[str] = set()
+    for part in [raw, *(raw.get("amendments") or [] if isinstance(raw, dict) else [])]:
+        if isinstance(part, dict):
+            aliases = part.get("aliases") if isinstance(part.get("aliases"), list) else []
+            names |= {n for n in [part.get("name"), *aliases] if isinstance(n, str)}
+    return names
+
+
+def name_clashes(files: dict[str, tuple[Path, ContractFile | None]]) -> dict[str, list[str]]:
+    """Client -> problems for every name or alias two contracts share (each problem names both files): time
+    under that name could belong to either, so neither client may bill."""
+    owners: dict[str, list[str]] = {}
+    for client, (path, contract_file) in sorted(files.items()):
+        for name in names_in(path, contract_file):
+            owners.setdefault(name, []).append(client)
+    clashes: dict[str, list[str]] = {}
+    for name, clients in sorted(owners.items()):
+        for client in clients if len(clients) > 1 else []:
+            for other in clients:
+                if other != client:
+                    mine, theirs = files[client][0].name, files[other][0].name
+                    clashes.setdefault(client, []).append(
+                        f"contracts/{mine}: name or alias {name!r} is also used by contracts/{theirs}; "
+                        "neither client is billed until one of them drops it")
+    return clashes
+
+
 def load_contracts(folder: Path) -> tuple[dict[str, ContractFile], dict[str, list[str]]]:
-    """Every `*.yaml` in the folder: good files by client, and problems by client (file stem)."""
+    """Every `*.yaml` / `*.yml` in the folder: good files by client, and problems by client (file stem),
+    including two files for one client and a name or alias shared by two contracts (both clients)."""
     good: dict[str, ContractFile] = {}
     bad: dict[str, list[str]] = {}
-    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+    files: dict[str, tuple[Path, ContractFile | None]] = {}
+    for client, paths in contract_paths(folder).items():
+        if len(paths) > 1:
+            bad[client] = [same_client_files(client, paths)]
+            continue
         try:
-            good[path.stem] = ContractFile(path)
+            good[client] = ContractFile(paths[0])
         except ContractError as exc:
-            bad[path.stem] = exc.problems
+            bad[client] = exc.problems
+        files[client] = (paths[0], good.get(client))
+    for client, problems in name_clashes(files).items():
+        bad.setdefault(client, []).extend(problems)
+        good.pop(client, None)
     return good, bad

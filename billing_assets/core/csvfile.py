@@ -172,7 +172,7 @@ def read_csv_file(path: Path, label: str, known_columns: set[str], encoding: str
     except csv.Error as exc:
         raise FileRefused(f"unreadable CSV: {exc}", _clients_anyway(data)) from None
     for number, row in enumerate(table):
-        if any(len(cell) > MAX_CELL for cell in row):
+        if sum(map(len, row)) > MAX_CELL and any(len(cell) > MAX_CELL for cell in row):
             raise FileRefused(f"row {number}: a cell of over {MAX_CELL // 1024} KiB (an unclosed quote, or not a "
                               "time export); nothing of this file is read", _clients_anyway(data))
     if not table:

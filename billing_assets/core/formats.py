@@ -163,17 +163,21 @@ def decide_date_order(values: Iterable[str], configured: str | None = None) -> D
     """
     slashed = False
     candidates = set(DATE_ORDERS)
+    styles = set()
     for text in values:
         if not _clean(text):
             continue
         fits = _order_votes(text)
         if fits is None:
             continue
-        if _NN_NN_YYYY.match(_date_part(text)):
+        value = _date_part(text)
+        if _NN_NN_YYYY.match(value):
             slashed = True
             candidates &= fits or set(DATE_ORDERS)
+        else:
+            styles.add("DD.MM.YYYY" if _DOTTED_DMY.match(value) else "YYYY-MM-DD")
     if not slashed:
-        return Decision("iso", "year-first or dotted dates")
+        return Decision("iso", " and ".join(sorted(styles)) or "no dates")
     if not candidates:
         raise FormatError("dates fit neither MM/DD/YYYY nor DD/MM/YYYY throughout (some have a first part "
                           "above 12, others a second part above 12)")

@@ -11,16 +11,20 @@ Pure Python, deterministic, no I/O. For one client-month it
    person's other entries this month, and votes of similar notes in the client's approved history;
 4. reads rush from cue phrases (deadline within hours, schedule moved up, production incident, ...);
 5. turns the posterior, a skeptical posterior that trusts the person's other work more, the note's
-   specificity and the rush evidence into a calibrated confidence and a rationale for reviewers.
+   specificity, history agreement and the rush evidence into a probability of being right with the
+   logistic calibration of `calibration.py` (fitted on other clients), and a rationale for reviewers that
+   names the two closest SOW items with their scores.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from billing_assets.core import calibration as cal
 from billing_assets.core.classifier_api import (
     ClassifierUsage,
     ClassifyRequest,
@@ -41,7 +45,7 @@ from billing_assets.core.offline_text import (
     lexicon_stems,
 )
 
-CACHE_ID = "offline-v1"
+CACHE_ID = "offline-v2"
 
 # Weights of feature kinds when a note is scored against an item.
 KIND_WEIGHT = {"stem": 1.0, "bigram": 1.0, "concept": 0.55}
@@ -63,6 +67,9 @@ HISTORY_ROLE_WEIGHT = 0.3  # a history note of the person counts this much in th
 HISTORY_VOTE = 6.0  # logit bonus per unit of squared similarity of history neighbours with an item
 HISTORY_MIN_SIM = 0.35
 HISTORY_K = 3
+KNN_WEIGHT = 12.0  # logit bonus per unit of character-trigram similarity (above KNN_FLOOR) to a reviewed note
+KNN_FLOOR = 0.3
+UNSURE_WORK_TYPE = 0.85  # a work-type confidence below this caps the calibrated confidence
 UNKNOWN_WORD_IDF = 2.0
 SKEPTIC_PERSON_WEIGHT = 1.0  # person prior weight of the skeptical posterior used for confidence
 CALIBRATION_POWER = 0.63  # posterior -> confidence: on classify_dev a posterior of 0.7 was right ~95%
@@ -463,16 +470,25 @@ def _evidence(query: Counter[str], feats: TextFeatures, bags: ItemBags, item_ind
 class OfflineClassifier:
     """Lexical + contextual classifier with calibrated confidence; see the module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, calibrator: cal.Calibrator | None = None) -> None:
+        self.calibrator = calibrator or cal.shipped()
         self.last_evidence: list[SowEvidence | None] = []  # per request of the last call (benches, tests)
+        self.last_features: list[cal.Evidence | None] = []  # calibration inputs per request of the last call
 
     @property
     def cache_id(self) -> str:
-        return CACHE_ID
+        digest = hashlib.sha256(self.calibrator.to_json().encode()).hexdigest()[:8]
+        return f"{CACHE_ID}-{digest}"
+
+    @property
+    def review_floor(self) -> float:
+        """The review threshold chosen from the calibration: below it the classifier abstains."""
+        return self.calibrator.cutoff
 
     def classify(self, context: ClientContext, requests: Sequence[ClassifyRequest]
                  ) -> tuple[list[Suggestion], ClassifierUsage]:
         self.last_evidence = []
+        self.last_features = []
         if not requests:
             return [], ClassifierUsage()
         history = tuple(h for h in context.history if h.client == context.client)
@@ -485,10 +501,12 @@ class OfflineClassifier:
                                                                      matches))
         else:
             sow = [None] * len(requests)
+        evidence = self.last_evidence or [None] * len(requests)
+        reviewed = cal.prepare_history(history)
         out = []
-        for req, decision, match in zip(requests, sow, matches, strict=True):
+        for req, decision, match, ev in zip(requests, sow, matches, evidence, strict=True):
             twin = match.neighbours[0][1] if match.similarity >= HISTORY_TWIN else None
-            out.append(self._suggest(context, req, decision, twin))
+            out.append(self._suggest(context, req, decision, twin, ev, reviewed))
         return out, ClassifierUsage()
 
     def _sow_decisions(self, bags: ItemBags, requests: Sequence[ClassifyRequest],
@@ -500,8 +518,11 @@ class OfflineClassifier:
         roles = role_boosts(requests, feats, bags, history)
         disc = [discipline_boost(q, bags) for q in queries]
         votes = [m.votes(ids) for m in matches]
+        reviewed = cal.prepare_history(history)
+        knn = [cal.knn_votes(r.entry.notes, r.entry.person, ids, reviewed) for r in requests]
         base = [[TEMPERATURE * lexical[j][i] + ROLE_WEIGHT * roles[j][i] + DISCIPLINE_WEIGHT * disc[j][i]
-                 + HISTORY_VOTE * votes[j][i] for i in range(len(ids))] for j in range(len(requests))]
+                 + HISTORY_VOTE * votes[j][i] + KNN_WEIGHT * max(0.0, knn[j][i] - KNN_FLOOR)
+                 for i in range(len(ids))] for j in range(len(requests))]
         known = [_known_posterior(r, ids) for r in requests]
         first = [k or softmax(b) for k, b in zip(known, base, strict=True)]
         person = person_priors(requests, first, ids, history)
@@ -538,9 +559,9 @@ class OfflineClassifier:
             parts.append("vague note: no specific work named")
         return "; ".join(parts)
 
-    @staticmethod
-    def _suggest(context: ClientContext, req: ClassifyRequest, decision: SowDecision | None,
-                 twin: LabeledExample | None) -> Suggestion:
+    def _suggest(self, context: ClientContext, req: ClassifyRequest, decision: SowDecision | None,
+                 twin: LabeledExample | None, ev: SowEvidence | None, reviewed: Sequence[cal.ReviewedNote]
+                 ) -> Suggestion:
         confs: list[float] = []
         reasons: list[str] = []
         sow_item = None
@@ -559,5 +580,17 @@ class OfflineClassifier:
             confs.append(rush.confidence)
             reasons.append(rush.rationale)
         confidence = round(min(confs), 4) if confs else 1.0
+        calibrated = None
+        if ev is not None and req.need_sow_item:
+            rush_conf = rush.confidence if req.need_work_type else 0.99
+            knn = cal.history_features(req.entry.notes, req.entry.person, ev.item_id, reviewed)
+            calibrated = cal.Evidence(ev.post, ev.skeptical(SKEPTIC_PERSON_WEIGHT), ev.informative,
+                                      ev.match.similarity, ev.match.sow_item == ev.item_id, rush_conf, ev.lexical,
+                                      ev.person, knn, bool(reviewed))
+            confidence = round(self.calibrator.probability(calibrated), 4)
+            if rush_conf < UNSURE_WORK_TYPE:  # the cues disagree with a reviewed twin or are too weak
+                confidence = min(confidence, rush_conf)
+            reasons.append(cal.closest_text(ev.ids, ev.post))
+        self.last_features.append(calibrated)
         return Suggestion(sow_item=sow_item, work_type=work_type, confidence=confidence,
                           rationale=" | ".join(r for r in reasons if r))

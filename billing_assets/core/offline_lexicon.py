@@ -288,6 +288,17 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("planned", "planned", -2.0), ("as scheduled", "planned", -2.0), ("as planned", "planned", -2.0),
     ("per plan", "planned", -1.5), ("final look", "planned", -1.0), ("launch day", "planned", -1.0),
     ("no rush", "planned", -4.0), ("not urgent", "planned", -4.0), ("whenever", "planned", -1.0),
+    # Shorthand and the same cues in German, French and Spanish notes (translations of the ones above).
+    ("tmrw", "deadline", 1.0), ("tmw", "deadline", 1.0), ("2nite", "deadline", 2.0), ("eod", "deadline", 1.0),
+    ("heute abend", "deadline", 2.0), ("heute nacht", "deadline", 2.0), ("bis morgen", "deadline", 1.5),
+    ("morgen früh", "deadline", 1.5), ("dringend", "deadline", 2.0), ("sofort", "compress", 1.0),
+    ("vorgezogen", "compress", 2.5), ("braucht", "demand", 1.0), ("will", "demand", 0.5),
+    ("ce soir", "deadline", 2.0), ("cette nuit", "deadline", 2.0), ("demain matin", "deadline", 1.5),
+    ("pour demain", "deadline", 1.5), ("en urgence", "deadline", 2.0), ("urgente", "deadline", 2.0),
+    ("avancé", "compress", 2.0), ("avancée", "compress", 2.0), ("veut", "demand", 1.0),
+    ("besoin", "demand", 1.0), ("esta noche", "deadline", 2.0), ("para mañana", "deadline", 1.5),
+    ("adelantaron", "compress", 2.5), ("necesita", "demand", 1.0), ("quiere", "demand", 1.0),
+    ("pide", "demand", 1.0),
 )
 
 # Concepts that name a kind of work (a discipline or activity) rather than the thing worked on: a page can

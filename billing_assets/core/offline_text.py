@@ -15,7 +15,7 @@ from billing_assets.core.offline_lexicon import (
     STOPWORDS,
 )
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9&']*|\d+(?:[.:]\d+)?(?:am|pm|k|x|%)?", re.IGNORECASE)
+_TOKEN = re.compile(r"[^\W\d_][^\W_&']*(?:[&'][^\W_&']*)*|\d+(?:[.:]\d+)?(?:am|pm|k|x|%)?", re.IGNORECASE)
 _STEM_EXCEPTIONS = {
     "packaging": "packaging", "package": "package", "packages": "package", "news": "news",
     "analysis": "analysi", "analyses": "analysi", "series": "series", "status": "status", "sales": "sale",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from billing_assets.core.csvfile import FileRefused, read_csv
 from billing_assets.core.errors import RowProblem
+from billing_assets.core.safecsv import read_cell
 
 OVERRIDE_COLUMNS = ("entry_id", "work_type", "sow_item", "action", "note")
 ACTIONS = ("", "bill", "hold", "write_off")
@@ -20,6 +21,12 @@ class Override:
     action: str = ""
     note: str = ""
     source: str = ""  # file:row, for the review report
+
+    @property
+    def where(self) -> str:
+        """`overrides/<file>.csv: row N`, how an error names this override."""
+        label, _, row = self.source.rpartition(":")
+        return f"{label}: row {row}" if label else self.source
 
 
 def read_overrides(folder: Path) -> tuple[dict[str, Override], list[RowProblem]]:
@@ -38,7 +45,7 @@ def read_overrides(folder: Path) -> tuple[dict[str, Override], list[RowProblem]]
             problems.append(RowProblem(label, 0, "missing column entry_id"))
             continue
         for number, row in enumerate(rows, start=1):
-            values = {col: row.get(col, "").strip() for col in OVERRIDE_COLUMNS}
+            values = {col: read_cell(row.get(col, "").strip()) for col in OVERRIDE_COLUMNS}
             if not values["entry_id"]:
                 continue
             if values["action"] not in ACTIONS:

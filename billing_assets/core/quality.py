@@ -6,7 +6,7 @@ Each function returns CheckOutcome(passed, message, metadata); blocking checks s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -55,21 +55,30 @@ def known_clients(unknown_rows: int, month: str) -> CheckOutcome:
 
 # --- classified entries -------------------------------------------------------------------------------
 
-def work_types_present(groups: Sequence[dict], contract: Contract) -> CheckOutcome:
+def _named(entry_id: str, value: str, sources: Mapping[str, str] | None) -> str:
+    """`id=value`, led by the override file and row that set it when one did."""
+    source = (sources or {}).get(entry_id)
+    return f"{source}: {entry_id}={value}" if source else f"{entry_id}={value}"
+
+
+def work_types_present(groups: Sequence[dict], contract: Contract,
+                       sources: Mapping[str, str] | None = None) -> CheckOutcome:
     """`groups`: the client-month's entries grouped by (work_type, sow_item, held) with `entries` and
-    `entry_ids` (the first few), as sql/queries/classified_groups.sql returns them."""
+    `entry_ids` (the first few), as sql/queries/classified_groups.sql returns them. `sources`: entry id ->
+    `overrides/<file>.csv row N` for entries an override row decided."""
     bad = [g for g in groups if g["work_type"] not in contract.work_type_names]
     count = sum(g["entries"] for g in bad)
-    names = [f"{i}={g['work_type']}" for g in bad for i in g["entry_ids"]]
+    names = [_named(i, g["work_type"], sources) for g in bad for i in g["entry_ids"]]
     return fail(f"{count} entries without a known work type: {listing(names)}", entries=count) if bad \
         else ok("every entry has a work type")
 
 
-def sow_items_exist(groups: Sequence[dict], contract: Contract) -> CheckOutcome:
+def sow_items_exist(groups: Sequence[dict], contract: Contract,
+                    sources: Mapping[str, str] | None = None) -> CheckOutcome:
     ids = contract.sow_item_ids
     bad = [g for g in groups if g["sow_item"] is not None and g["sow_item"] not in ids]
     count = sum(g["entries"] for g in bad)
-    names = [f"{i}={g['sow_item']}" for g in bad for i in g["entry_ids"]]
+    names = [_named(i, g["sow_item"], sources) for g in bad for i in g["entry_ids"]]
     return fail(f"{count} entries name a SOW item the contract lacks: {listing(names)}", entries=count) if bad \
         else ok("every SOW item exists in the contract")
 

@@ -1,5 +1,5 @@
 -- Insert the staged rows (decimals arrive as exact text) into review_queue.
-INSERT INTO review_queue (client, month, entry_id, entry_date, person, project, notes, hours, reasons, work_type, suggestion, confidence, rationale, action)
+INSERT INTO review_queue (client, month, entry_id, entry_date, person, project, notes, hours, reasons, work_type, suggestion, confidence, rationale, action, closest_items)
 SELECT
     client,
     month,
@@ -14,5 +14,6 @@ SELECT
     suggestion,
     CAST(confidence AS DECIMAL(6, 4)) AS confidence,
     rationale,
-    action
+    action,
+    closest_items
 FROM staged;

@@ -89,3 +89,5 @@ CREATE TABLE IF NOT EXISTS sent_adjustments (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, origin_month VARCHAR NOT NULL,
     amount DECIMAL(18, 4) NOT NULL, hours DECIMAL(18, 4) NOT NULL
 );
+-- The two closest SOW items with their scores, when the classifier named them (added after the first release).
+ALTER TABLE review_queue ADD COLUMN IF NOT EXISTS closest_items VARCHAR;

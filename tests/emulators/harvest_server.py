@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.emulators.loopback import LoopbackServer
+from tests.emulators.loopback import LoopbackServer, QuietHandler
 
 DEFAULT_NOW = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 RESOURCES = ("time_entries", "expenses")
@@ -325,8 +325,7 @@ def _error(status: int, code: str, description: str) -> tuple[int, dict[str, str
 
 
 def _handler_for(emulator: HarvestEmulator) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(QuietHandler):
 
         def do_GET(self) -> None:  # noqa: N802 - http.server naming
             self._serve("GET")
@@ -340,19 +339,6 @@ def _handler_for(emulator: HarvestEmulator) -> type[BaseHTTPRequestHandler]:
                 self.rfile.read(length)
             headers = {k: v for k, v in self.headers.items()}
             status, extra, body = emulator.handle(method, self.path, headers)
-            data = body.encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in extra.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
-                pass
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence access logs
-            return
+            self.reply(status, body.encode(), {"Content-Type": "application/json; charset=utf-8", **extra})
 
     return Handler

@@ -8,6 +8,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that keeps the test output clean and writes whole replies."""
+
+    protocol_version = "HTTP/1.1"
+
+    def reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        """Status, headers (Content-Length added) and body; a client that already gave up (a timeout test) is
+        not an error."""
+        try:
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - silence access logs
+        return
+
+
 class LoopbackServer:
     """Subclasses say which handler serves them (`_handler`) and call `_init_server()` in `__init__`."""
 

@@ -16,10 +16,14 @@ What it reproduces:
   a parse error; Customer/Item/Account return active rows unless Active is filtered.
 - /invoice/{id}/send: sets EmailStatus EmailSent, DeliveryInfo, BillEmail.
 - requestid: a POST repeating a requestid gets the stored first answer, nothing is executed again.
-- Faults (`inject`): "401", "429_json", "429_xml", "500", "502", "503", "hang" (holds the request, never
-  processes it, closes without answering), "drop_after_commit" (processes and commits, then closes without
-  answering), "dup_docnumber" (6140 without creating), "empty_query" (a stale, empty query result), and
-  "action" (calls `action(emulator)` before processing, e.g. to simulate a concurrent edit).
+- Faults (`inject`): "401", "429_json", "429_xml", "429_retry_after" (JSON 429 with `Retry-After: <seconds>`),
+  "500", "502", "503" (HTML error pages), "hang" (holds the request, never processes it, closes without
+  answering), "drop_after_commit" (processes and commits, calls `action(emulator)` if given, then closes
+  without answering), "dup_docnumber"
+  (6140 without creating), "empty_query" (a stale, empty query result), "action" (calls `action(emulator)`
+  before processing, e.g. to simulate a concurrent edit) and "after_commit" (processes and commits, then calls
+  `action(emulator)` before answering, e.g. to kill the client between QuickBooks' accept and its record).
+  Faults apply to /v3/ requests; a fault whose `path` names the token endpoint (`/oauth2/`) applies there.
 - Humans in QuickBooks: `edit_invoice`, `send_invoice`, `pay_invoice`, `delete_invoice`.
 """
 
@@ -38,7 +42,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.emulators.loopback import LoopbackServer
+from tests.emulators.loopback import LoopbackServer, QuietHandler
 
 DEFAULT_CLIENT_ID = "qbo-emulator-client"
 DEFAULT_CLIENT_SECRET = "qbo-emulator-secret"
@@ -46,8 +50,8 @@ DEFAULT_REALM = "9130357766900001"
 DEFAULT_REFRESH_TOKEN = "RT-initial"
 ENTITIES = {"customer": "Customer", "item": "Item", "invoice": "Invoice", "account": "Account"}
 ACTIVE_FILTERED = ("Customer", "Item", "Account")
-FAULT_KINDS = ("401", "429_json", "429_xml", "500", "502", "503", "hang", "drop_after_commit",
-               "dup_docnumber", "empty_query", "action")
+FAULT_KINDS = ("401", "429_json", "429_xml", "429_retry_after", "500", "502", "503", "hang", "drop_after_commit",
+               "dup_docnumber", "empty_query", "action", "after_commit")
 DROP = object()  # answer: close the connection without a response
 COMPANY_TZ = timezone(timedelta(hours=-8))
 CENT = Decimal("0.01")
@@ -265,15 +269,20 @@ class QboEmulator(LoopbackServer):
             self.requests.append(request)
             fault = self._take_fault(method, parts.path, body)
         answer = self._answer_with_fault(fault, request) if fault else self._route(request)
+        if fault and fault.kind in ("drop_after_commit", "after_commit") and fault.action is not None:
+            fault.action(self)
         if fault and fault.kind == "drop_after_commit":
             answer = DROP
         request.status = answer.status if isinstance(answer, Answer) else None
         return answer
 
     def _take_fault(self, method: str, path: str, body: str) -> Fault | None:
-        if not path.startswith("/v3/"):
+        token = path.startswith("/oauth2/")
+        if not (path.startswith("/v3/") or token):
             return None
         for fault in self.faults:
+            if token and not (fault.path and fault.path in path):
+                continue
             if fault.times > 0 and fault.matches(method, path, body):
                 fault.times -= 1
                 return fault
@@ -287,6 +296,11 @@ class QboEmulator(LoopbackServer):
         if kind == "429_json":
             return fault_answer(429, 3001, "message=ThrottleExceeded; errorCode=003001; statusCode=429",
                                 "The request limit was reached.", kind="ThrottleExceeded")
+        if kind == "429_retry_after":
+            answer = fault_answer(429, 3001, "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+                                  "The request limit was reached.", kind="ThrottleExceeded")
+            answer.headers["Retry-After"] = f"{fault.seconds:g}"
+            return answer
         if kind == "429_xml":
             xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><IntuitResponse '
                    f'time="{now_stamp()}"><Fault type="ThrottleExceeded"><Error code="3001">'
@@ -847,8 +861,7 @@ def parse_query(text: str) -> Query:
 
 
 def _handler_for(emulator: QboEmulator) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(QuietHandler):
         disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid 40 ms stalls
 
         def do_GET(self) -> None:  # noqa: N802 - http.server naming
@@ -864,20 +877,8 @@ def _handler_for(emulator: QboEmulator) -> type[BaseHTTPRequestHandler]:
             if not isinstance(answer, Answer):  # DROP: close without a response
                 self.close_connection = True
                 return
-            data = answer.body.encode()
-            try:
-                self.send_response(answer.status)
-                self.send_header("Content-Type", f"{answer.content_type}; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("intuit_tid", uuid.uuid4().hex)
-                for key, value in answer.headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
-                pass
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence access logs
-            return
+            self.reply(answer.status, answer.body.encode(), {
+                "Content-Type": f"{answer.content_type}; charset=utf-8", "intuit_tid": uuid.uuid4().hex,
+                **answer.headers})
 
     return Handler

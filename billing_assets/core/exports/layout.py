@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 
 from billing_assets.core import formats
-from billing_assets.core.csvfile import MAX_CELL, CsvFile, FileRefused, normal
+from billing_assets.core.csvfile import CsvFile, FileRefused, normal
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.model import Expense, TimeEntry
 from billing_assets.core.parsed import FileReport, ParsedSource, expense_id
@@ -33,23 +34,32 @@ class ReadSettings:
         return ReadSettings(**{**self.__dict__, **(overrides or {})})
 
 
-class Row:
-    """One data row seen through the layout's column names."""
+class Row(dict):
+    """One data row as {logical key: trimmed cell} for the layout's columns present in the file; a missing
+    key reads as "" (`key in row` says whether the file has the column). `number` is the 1-based data row."""
 
-    __slots__ = ("values", "index", "number")
+    __slots__ = ("number", "width")
 
-    def __init__(self, values: list[str], index: dict[str, int], number: int):
-        self.values, self.index, self.number = values, index, number
-
-    def raw(self, key: str) -> str:
-        i = self.index.get(key)
-        return self.values[i] if i is not None and i < len(self.values) else ""
-
-    def __getitem__(self, key: str) -> str:
-        return self.raw(key).strip()
+    def __missing__(self, key: str) -> str:
+        return ""
 
     def has(self, key: str) -> bool:
-        return key in self.index
+        return key in self
+
+
+def _rows(table: list[list[str]], index: dict[str, int]) -> list[Row]:
+    """Rows of a file as Row dicts (the hot loop of reading: one itemgetter and one strip per cell)."""
+    keys = list(index)
+    width = max(index.values(), default=-1) + 1
+    getter = itemgetter(*index.values()) if len(index) > 1 else (lambda values: (values[index[keys[0]]],))
+    pad = [""] * width
+    rows = []
+    for number, values in enumerate(table, start=1):
+        cells = getter(values if len(values) >= width else values + pad[len(values):])
+        row = Row(zip(keys, map(str.strip, cells), strict=True))
+        row.number, row.width = number, len(values)
+        rows.append(row)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -133,73 +143,105 @@ class _FileState:
     number_format: str = "1,234.50"
     date_order: str = "iso"
     report: FileReport = field(default_factory=lambda: FileReport(""))
+    min_width: int = 0  # a row with fewer cells lacks a required column (truncated)
+    dates: dict[str, object] = field(default_factory=dict)  # per-file parse caches by cell text
+    values: dict[str, object] = field(default_factory=dict)
+    flags: dict[str, object] = field(default_factory=dict)
 
 
 def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: ParsedSource) -> FileReport:
     """Read every row of one file with its layout into `out`; FileRefused when the file as a whole cannot be
     read one way (its numbers or dates fit several readings and no setting decides)."""
     index = layout.resolve(csv_file.header)
-    rows = [Row(values, index, n) for n, values in enumerate(csv_file.rows, start=1)]
+    rows = _rows(csv_file.rows, index)
+    fields = [layout.fields(r) for r in rows]
     state = _FileState(csv_file, layout, index, report=FileReport(csv_file.label, layout.name,
                                                                    csv_file.decisions(), rows=len(rows)))
-    clients = tuple(sorted({layout.fields(r).client for r in rows} - {""}))
+    clients = tuple(sorted({f.client for f in fields} - {""}))
+    quantities = [layout.quantity(r) for r in rows]
     try:
-        number = formats.decide_number_format(_number_cells(layout, rows), settings.number_format)
-        order = formats.decide_date_order((r[k] for r in rows for k in (layout.date, *layout.other_dates)),
+        number = formats.decide_number_format(_number_cells(layout, rows, quantities), settings.number_format)
+        order = formats.decide_date_order({r[k] for r in rows for k in (layout.date, *layout.other_dates)},
                                           settings.date_order)
     except formats.FormatError as exc:
         raise FileRefused(str(exc), clients) from None
     state.number_format, state.date_order = number.value, order.value
     state.report.decisions.update({"numbers": str(number), "dates": _date_label(order)})
     if layout.kind == "time":
-        kinds = sorted({formats.duration_kind(r[layout.quantity(r)]) for r in rows if r[layout.quantity(r)]})
+        kinds = sorted({formats.duration_kind(t) for t in {r[q] for r, q in zip(rows, quantities, strict=True)}
+                        if t})
         state.report.decisions["durations"] = " and ".join(kinds) or "none"
-    for row in rows:
-        _read_row(state, row, out)
+    needed = [index[k] for need in layout.required for k in (need if isinstance(need, tuple) else (need,))
+              if k in index]
+    state.min_width = max(needed) + 1 if needed else 0
+    for row, row_fields, column in zip(rows, fields, quantities, strict=True):
+        _read_row(state, row, row_fields, column, out)
     return state.report
 
 
-def _number_cells(layout: Layout, rows: list[Row]) -> list[str]:
-    cells = [r[k] for r in rows for k in layout.numbers]
-    cells += [v for r in rows if (v := r[layout.quantity(r)]) and ":" not in v]
+def _number_cells(layout: Layout, rows: list[Row], quantities: list[str]) -> set[str]:
+    cells = {r[k] for r in rows for k in layout.numbers}
+    cells |= {v for r, q in zip(rows, quantities, strict=True) if (v := r[q]) and ":" not in v}
     return cells
 
 
 def _date_label(order: formats.Decision) -> str:
-    names = {"iso": "YYYY-MM-DD or DD.MM.YYYY", "month_first": "MM/DD/YYYY", "day_first": "DD/MM/YYYY"}
-    return f"{names[order.value]} ({order.how})"
+    """`YYYY-MM-DD` / `DD.MM.YYYY` (they carry their order), or the decided order of NN/NN/YYYY dates."""
+    if order.value == "iso":
+        return order.how
+    return f"{'MM/DD/YYYY' if order.value == 'month_first' else 'DD/MM/YYYY'} ({order.how})"
 
 
-def _read_row(state: _FileState, row: Row, out: ParsedSource) -> None:
+def _cached(cache: dict[str, object], text: str, parse: Callable[[str], object]) -> object:
+    """parse(text) once per distinct text of a file (dates, durations and flags repeat); a FormatError is
+    remembered and raised again."""
+    try:
+        found = cache[text]
+    except KeyError:
+        try:
+            found = parse(text)
+        except formats.FormatError as exc:
+            found = exc
+        cache[text] = found
+    if isinstance(found, formats.FormatError):
+        raise found
+    return found
+
+
+def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: ParsedSource) -> None:
     layout, label = state.layout, state.file.label
-    fields = layout.fields(row)
-    problem = _row_problem(state, row)
-    if problem:
-        out.problems.append(RowProblem(label, row.number, problem[0], fields.client, problem[1]))
-        state.report.problems += 1
+    if row.width < state.min_width:
+        _problem(state, out, row, f"only {row.width} of {len(state.file.header)} cells (a truncated row?)",
+                 fields.client, "")
         return
-    day = formats.parse_date(row[layout.date], state.date_order)
+    try:
+        day = _cached(state.dates, row[layout.date], lambda t: formats.parse_date(t, state.date_order))
+    except formats.FormatError as exc:
+        _problem(state, out, row, f"{layout.columns[layout.date][0]}: {exc}", fields.client, "")
+        return
     month = f"{day.year:04d}-{day.month:02d}"
-    column = layout.quantity(row)
     text = row[column]
+    parse = formats.parse_duration if layout.kind == "time" else formats.parse_number
     if layout.running_end and not row[layout.running_end] and (
-            layout.running_has_duration or not text or _is_zero(text, state)):
+            layout.running_has_duration or not text or _is_zero(text, state, parse)):
         state.report.running_rows.append(row.number)
         out.warnings.append(RowProblem(label, row.number, "running timer (no end yet): skipped until it is "
                                                           "stopped", fields.client, month))
         return
     try:
-        value = (formats.parse_duration(text, state.number_format) if layout.kind == "time"
-                 else formats.parse_number(text, state.number_format))
+        value = _cached(state.values, text, lambda t: parse(t, state.number_format))
         if value < 0 and layout.kind == "time":
             raise formats.FormatError(f"negative: {text!r}")
-        billable = formats.parse_yes_no(row[layout.billable]) if row.has(layout.billable) else True
-        billable = billable and not layout.not_billable(row)
     except formats.FormatError as exc:
-        which = layout.columns[layout.billable][0] if "Yes or No" in str(exc) else layout.columns[column][0]
-        out.problems.append(RowProblem(label, row.number, f"{which}: {exc}", fields.client, month))
-        state.report.problems += 1
+        _problem(state, out, row, f"{layout.columns[column][0]}: {exc}", fields.client, month)
         return
+    try:
+        billable = _cached(state.flags, row[layout.billable], formats.parse_yes_no) if layout.billable in row \
+            else True
+    except formats.FormatError as exc:
+        _problem(state, out, row, f"{layout.columns[layout.billable][0]}: {exc}", fields.client, month)
+        return
+    billable = billable and not layout.not_billable(row)
     if layout.kind == "time" and value == 0:
         state.report.zero_rows += 1
         return
@@ -215,25 +257,14 @@ def _read_row(state: _FileState, row: Row, out: ParsedSource) -> None:
             currency=fields.currency or layout.currency(state.file.header)))
 
 
-def _row_problem(state: _FileState, row: Row) -> tuple[str, str] | None:
-    """(message, month) when the row cannot be read at all: truncated, or its date unreadable."""
-    layout = state.layout
-    needed = [state.index[k] for need in layout.required
-              for k in (need if isinstance(need, tuple) else (need,)) if k in state.index]
-    if needed and len(row.values) <= max(needed):
-        return (f"only {len(row.values)} of {len(state.file.header)} cells (a truncated row?)", "")
-    if any(len(v) > MAX_CELL for v in row.values):  # pragma: no cover - csvfile refuses such files
-        return ("a cell is too large", "")
-    try:
-        formats.parse_date(row[layout.date], state.date_order)
-    except formats.FormatError as exc:
-        return (f"{layout.columns[layout.date][0]}: {exc}", "")
-    return None
+def _problem(state: _FileState, out: ParsedSource, row: Row, message: str, client: str, month: str) -> None:
+    out.problems.append(RowProblem(state.file.label, row.number, message, client, month))
+    state.report.problems += 1
 
 
-def _is_zero(text: str, state: _FileState) -> bool:
+def _is_zero(text: str, state: _FileState, parse: Callable[[str, str], Decimal]) -> bool:
     try:
-        return formats.parse_duration(text, state.number_format) == 0
+        return _cached(state.values, text, lambda t: parse(t, state.number_format)) == 0
     except formats.FormatError:
         return False
 

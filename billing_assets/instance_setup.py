@@ -1,0 +1,104 @@
+"""Setting up the DAGSTER_HOME instance safely when two commands start at once.
+
+Dagster creates its SQLite storages (tables, alembic stamp, secondary indexes) on first use and adds dynamic
+partitions by reading then inserting: two `billing` commands starting together on a new DAGSTER_HOME race
+(`table alembic_version already exists`, UNIQUE on dynamic partitions). Each command therefore takes an
+exclusive `flock` on `$DAGSTER_HOME/.billing-setup.lock` while it writes dagster.yaml, creates the instance
+(with every storage) and registers clients. The lock is held for well under a second once the storages exist;
+a command that has to wait says so and gives up after SETUP_WAIT_SECONDS with a message naming the lock."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster import DagsterInstance
+
+from billing_assets.partitions import CLIENT_ID
+
+LOCK_NAME = ".billing-setup.lock"
+SETUP_WAIT_SECONDS = 120.0
+
+
+@contextmanager
+def setup_lock(dagster_home: Path, wait_seconds: float = SETUP_WAIT_SECONDS) -> Iterator[None]:
+    """Exclusive while held, across processes; released when the block ends or the process dies."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    path = dagster_home / LOCK_NAME
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        deadline, said = time.monotonic() + wait_seconds, False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise SystemExit(f"billing: {path} is still held by another command after {wait_seconds:.0f} s; "
+                                     "is a command stuck? (the lock frees itself when that process ends)") from None
+                if not said:
+                    print(f"billing: waiting for another command setting up {dagster_home} (at most "
+                          f"{wait_seconds:.0f} s)", file=sys.stderr)
+                    said = True
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def install_dagster_yaml(dagster_home: Path, source: Path) -> None:
+    """Copy dagster.yaml into a DAGSTER_HOME that has none, atomically (a reader never sees half a file)."""
+    target = dagster_home / "dagster.yaml"
+    if target.exists():
+        return
+    with setup_lock(dagster_home):
+        if target.exists():
+            return
+        fd, tmp = tempfile.mkstemp(dir=dagster_home, prefix=".dagster.yaml.")
+        os.close(fd)
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+
+
+def open_instance(dagster_home: Path) -> DagsterInstance:
+    """`DagsterInstance.get()` with its run, event log and schedule storages created under the set-up lock."""
+    with setup_lock(dagster_home):
+        instance = DagsterInstance.get()
+        instance.get_runs(limit=1)  # run storage: tables, alembic stamp, secondary indexes
+        instance.get_dynamic_partitions("client")  # event log storage, dynamic partitions table
+        if instance.schedule_storage is not None:
+            instance.schedule_storage.all_instigator_state()
+    return instance
+
+
+def register_clients(instance: DagsterInstance, ids: list[str], dagster_home: Path | None = None) -> None:
+    """Add every client id that is a valid slug and not yet registered (never removes: the sensor retires).
+    Under the set-up lock when `dagster_home` is given; a concurrent add by the sensor is tolerated."""
+    if dagster_home is None:
+        _add_missing(instance, ids)
+        return
+    with setup_lock(dagster_home):
+        _add_missing(instance, ids)
+
+
+def _add_missing(instance: DagsterInstance, ids: list[str]) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in range(3):
+        existing = set(instance.get_dynamic_partitions("client"))
+        new = [c for c in sorted(ids) if CLIENT_ID.fullmatch(c) and c not in existing]
+        if not new:
+            return
+        try:
+            instance.add_dynamic_partitions("client", new)
+            return
+        except IntegrityError:  # another process (the daemon's sensor) added some of them meanwhile
+            if attempt == 2:
+                raise

@@ -1,0 +1,268 @@
+"""Invoices in QuickBooks: create, update in place, or leave alone (conflict + diff) one draft per
+client-month, find the one a lost call or a crash left unrecorded, and send an approved one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from quickbooks.objects.invoice import Invoice
+
+from billing_assets.core.invoice import doc_number, item_names, outbox_payload, parse_private_note, qbo_invoice_payload
+from billing_assets.core.model import InvoiceDraft
+from resources.quickbooks.client import QboClient, request_id
+from resources.quickbooks.diffs import invoice_diff, invoice_lines, note_hash, note_key, sent_reason
+from resources.quickbooks.errors import DUPLICATE_DOC_NUMBER, NOT_FOUND, STALE_OBJECT, QboConflictError, QboError
+
+log = logging.getLogger(__name__)
+
+Status = Literal["created", "updated", "unchanged", "conflict_sent", "conflict_edited"]
+
+
+@dataclass(frozen=True)
+class PushRecord:
+    """What our database recorded from the previous push of one client-month."""
+
+    qbo_id: str
+    sync_token: str
+    content_hash: str
+    last_updated_time: str | None = None
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """The outcome of one upsert. For conflicts nothing was written: keep the previous record."""
+
+    status: Status
+    qbo_id: str | None
+    sync_token: str | None
+    doc_number: str
+    content_hash: str  # the draft's hash
+    diff: str = ""  # for conflicts: what QuickBooks holds vs what we would push (unified diff)
+    request_id: str | None = None  # the requestid of the write, if one was made
+    last_updated_time: str | None = None
+    recovered: bool = False  # found in QuickBooks without a record (e.g. after a crash)
+    reason: str = ""
+
+    @property
+    def conflict(self) -> bool:
+        return self.status.startswith("conflict")
+
+    def record(self) -> PushRecord | None:
+        """What to persist for the next push, or None for a conflict (keep the old record)."""
+        if self.conflict or self.qbo_id is None or self.sync_token is None:
+            return None
+        return PushRecord(self.qbo_id, self.sync_token, self.content_hash, self.last_updated_time)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """An approved invoice sent through /invoice/{id}/send: who approved it and when it went out."""
+
+    qbo_id: str
+    doc_number: str | None
+    approved_by: str
+    sent_at: str  # UTC ISO time of our send call (or QuickBooks' delivery time if it was already sent)
+    email_status: str
+    delivery_time: str | None
+    sent_to: str | None
+    sync_token: str | None
+    already_sent: bool = False
+
+
+
+class QuickBooksPusher(QboClient):
+    """Pushes priced invoices to one QuickBooks company."""
+
+    def _refs(self, draft: InvoiceDraft) -> tuple[str, dict[str, str]]:
+        customer = self.customer_id(draft.customer_name, draft.currency)
+        return customer, {name: self.item_id(name) for name in item_names(draft)}
+
+    # --- upsert -----------------------------------------------------------------------------------------
+
+    def upsert(self, draft: InvoiceDraft, known: PushRecord | None = None) -> PushResult:
+        """Create, update in place, or leave alone the client-month's invoice; never touch one that was
+        sent, paid or edited in QuickBooks since our push (the result is a conflict with a diff)."""
+        doc = doc_number(draft.client, draft.month)
+        if known is not None:
+            current = self.get_invoice(known.qbo_id)
+            if current is None:
+                return _result("conflict_edited", draft, doc, None, reason="deleted",
+                               diff=f"invoice {known.qbo_id} ({doc}) no longer exists in QuickBooks; "
+                                    "nothing was pushed")
+            return self._reconcile(draft, doc, current, known)
+        current = self.find_invoice(doc, draft.key)
+        if current is None:
+            return self._create(draft, doc)
+        return self._reconcile(draft, doc, current, None)
+
+    def _create(self, draft: InvoiceDraft, doc: str) -> PushResult:
+        customer, items = self._refs(draft)
+        payload = qbo_invoice_payload(draft, customer, items)
+        rid = request_id(self.realm_id, "Invoice", doc, "create", draft.content_hash)
+        try:
+            invoice = self._write("Invoice", payload, rid, lambda: self.find_invoice(doc, draft.key))
+        except QboError as exc:
+            if exc.code not in DUPLICATE_DOC_NUMBER:
+                raise
+            existing = self.find_invoice(doc, draft.key)
+            if existing is None:
+                raise QboError(f"QuickBooks reports DocNumber {doc} as taken, but no invoice carries it",
+                               exc.code) from exc
+            log.info("DocNumber %s already exists in QuickBooks (id %s): reconciling", doc, existing["Id"])
+            return self._reconcile(draft, doc, existing, None)
+        if note_hash(invoice) != draft.content_hash:  # the lookup found someone else's version
+            return self._reconcile(draft, doc, invoice, None)
+        return _result("created", draft, doc, invoice, request_id=rid)
+
+    def _reconcile(self, draft: InvoiceDraft, doc: str, current: dict[str, Any],
+                   known: PushRecord | None) -> PushResult:
+        sent = sent_reason(current)
+        if sent:
+            if _holds_draft(current, draft):  # sent exactly as we would push it: nothing to do
+                return _result("unchanged", draft, doc, current, recovered=known is None)
+            return _conflict("conflict_sent", draft, doc, current, sent)
+        note = parse_private_note(current.get("PrivateNote"))
+        if note is None or note[0] != draft.key:
+            return _conflict("conflict_edited", draft, doc, current,
+                             f"DocNumber {doc} belongs to an invoice we did not create "
+                             "(or its note was edited)")
+        if known is not None:
+            if _changed_since(current, known):
+                if _our_lost_update(current, known, draft):
+                    return _result("updated", draft, doc, current, recovered=True)
+                return _conflict("conflict_edited", draft, doc, current,
+                                 f"edited in QuickBooks since our push (SyncToken {known.sync_token} -> "
+                                 f"{current.get('SyncToken')})")
+            if known.content_hash == draft.content_hash:
+                return _result("unchanged", draft, doc, current)
+            return self._update(draft, doc, current, recovered=False)
+        # No record of our push (e.g. we crashed after the create committed).
+        if note[1] == draft.content_hash:
+            if invoice_lines(current) == invoice_lines(outbox_payload(draft)):
+                return _result("unchanged", draft, doc, current, recovered=True)
+            return _conflict("conflict_edited", draft, doc, current, "edited in QuickBooks since our push")
+        if str(current.get("SyncToken")) == "0":  # never updated since we created it
+            return self._update(draft, doc, current, recovered=True)
+        return _conflict("conflict_edited", draft, doc, current,
+                         "no record of our last push and the invoice was updated since it was created; "
+                         "cannot tell our update from a person's edit")
+
+    def _update(self, draft: InvoiceDraft, doc: str, current: dict[str, Any], recovered: bool) -> PushResult:
+        customer, items = self._refs(draft)
+        payload = qbo_invoice_payload(draft, customer, items)
+        base = str(current["SyncToken"])
+        payload.update(Id=str(current["Id"]), SyncToken=base, sparse=True)  # keep QuickBooks-filled fields
+        rid = request_id(self.realm_id, "Invoice", str(current["Id"]), "update", base, draft.content_hash)
+
+        def already_updated() -> dict[str, Any] | None:
+            now = self.get_invoice(str(current["Id"]))
+            ok = now is not None and note_hash(now) == draft.content_hash and now.get("SyncToken") != base
+            return now if ok else None
+
+        try:
+            invoice = self._write("Invoice", payload, rid, already_updated)
+        except QboError as exc:
+            if exc.code != STALE_OBJECT:
+                raise
+            latest = self.get_invoice(str(current["Id"])) or current
+            return _conflict("conflict_edited", draft, doc, latest,
+                             "edited in QuickBooks while we updated it")
+        return _result("updated", draft, doc, invoice, request_id=rid, recovered=recovered)
+
+    # --- send -------------------------------------------------------------------------------------------
+
+    def send(self, qbo_id: str, approved_by: str, *, send_to: str | None = None,
+             expected_sync_token: str | None = None) -> SendResult:
+        """Send an approved invoice through QuickBooks' /invoice/{id}/send. Refuses without an approver,
+        or when `expected_sync_token` (the version the reviewer approved) is no longer current. Sending an
+        invoice that is already sent does nothing (already_sent=True)."""
+        if not (approved_by or "").strip():
+            raise ValueError("send() needs the approver's name: drafts are never sent without approval")
+        current = self.get_invoice(qbo_id)
+        if current is None:
+            raise QboError(f"invoice {qbo_id} not found in QuickBooks", NOT_FOUND)
+        if current.get("EmailStatus") == "EmailSent":
+            delivered = (current.get("DeliveryInfo") or {}).get("DeliveryTime")
+            return _send_result(current, approved_by, delivered or _now(), already_sent=True)
+        if expected_sync_token is not None and str(current.get("SyncToken")) != str(expected_sync_token):
+            raise QboConflictError(f"invoice {qbo_id} changed since it was approved (SyncToken "
+                                   f"{expected_sync_token} -> {current.get('SyncToken')}); review it again")
+        invoice = Invoice()
+        invoice.Id = qbo_id
+
+        def already_sent() -> dict[str, Any] | None:
+            now = self.get_invoice(qbo_id)
+            return now if now is not None and now.get("EmailStatus") == "EmailSent" else None
+
+        sent_at = _now()
+        result = self._call("send Invoice", lambda qb: invoice.send(qb=qb, send_to=send_to)["Invoice"],
+                            already_sent)
+        log.info("invoice %s (%s) sent, approved by %s", qbo_id, result.get("DocNumber"), approved_by)
+        return _send_result(result, approved_by, sent_at)
+
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _stamp(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _changed_since(current: Mapping[str, Any], known: PushRecord) -> bool:
+    if str(current.get("SyncToken")) != str(known.sync_token):
+        return True
+    theirs = _stamp((current.get("MetaData") or {}).get("LastUpdatedTime"))
+    ours = _stamp(known.last_updated_time)
+    return bool(theirs and ours and theirs != ours)
+
+
+def _our_lost_update(current: Mapping[str, Any], known: PushRecord, draft: InvoiceDraft) -> bool:
+    """Whether an invoice changed since our record is our own update whose record was lost (the run stopped
+    after QuickBooks accepted it): its note carries the current draft's hash, not the recorded one, and its
+    lines are exactly the draft's."""
+    return known.content_hash != draft.content_hash and _holds_draft(current, draft)
+
+
+def _holds_draft(current: Mapping[str, Any], draft: InvoiceDraft) -> bool:
+    """The invoice carries this draft's hash in our note and exactly its lines, dates and customer."""
+    return (note_key(current) == draft.key and note_hash(current) == draft.content_hash
+            and invoice_lines(current) == invoice_lines(outbox_payload(draft)))
+
+
+def _result(status: Status, draft: InvoiceDraft, doc: str, invoice: Mapping[str, Any] | None, *,
+            request_id: str | None = None, recovered: bool = False, diff: str = "",
+            reason: str = "") -> PushResult:
+    invoice = invoice or {}
+    return PushResult(
+        status=status, qbo_id=str(invoice["Id"]) if invoice.get("Id") else None,
+        sync_token=str(invoice["SyncToken"]) if invoice.get("SyncToken") is not None else None,
+        doc_number=doc, content_hash=draft.content_hash, diff=diff, request_id=request_id,
+        last_updated_time=(invoice.get("MetaData") or {}).get("LastUpdatedTime"), recovered=recovered,
+        reason=reason)
+
+
+def _conflict(status: Status, draft: InvoiceDraft, doc: str, current: Mapping[str, Any],
+              reason: str) -> PushResult:
+    log.warning("QuickBooks invoice %s (%s) not modified: %s", current.get("Id"), doc, reason)
+    diff = f"# {reason}\n{invoice_diff(current, draft)}"
+    return _result(status, draft, doc, current, diff=diff, reason=reason)
+
+
+def _send_result(invoice: Mapping[str, Any], approved_by: str, sent_at: str,
+                 already_sent: bool = False) -> SendResult:
+    return SendResult(
+        qbo_id=str(invoice.get("Id")), doc_number=invoice.get("DocNumber"), approved_by=approved_by,
+        sent_at=sent_at, email_status=str(invoice.get("EmailStatus")),
+        delivery_time=(invoice.get("DeliveryInfo") or {}).get("DeliveryTime"),
+        sent_to=(invoice.get("BillEmail") or {}).get("Address"),
+        sync_token=str(invoice.get("SyncToken")) if invoice.get("SyncToken") is not None else None,
+        already_sent=already_sent)

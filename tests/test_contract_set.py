@@ -1,0 +1,157 @@
+"""Contract-set integrity (issue 14): duplicated keys, undecodable files, `.yml`, names shared by two contracts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from billing_assets.cli import main
+from billing_assets.core.contract import ContractFile, load_contracts
+from billing_assets.core.errors import ContractError
+from resources.home import BillingHome
+from tests.conftest import GOLDEN
+
+BASE = "client: acme\nname: Acme Corp\nroles: {senior: 250}\n"
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ContractError) as caught:
+        ContractFile(path)
+    return caught.value.problems
+
+
+def test_duplicated_keys_at_any_depth_name_file_key_path_and_lines(tmp_path: Path) -> None:
+    path = tmp_path / "acme.yaml"
+    path.write_text(BASE + "discount_pct: 5\n"
+                    "retainer:\n  monthly_fee: 100\n  included_hours: 10\n  monthly_fee: 1000\n"
+                    "caps:\n  - {name: a, period: month, amount: 1, amount: 2}\n"
+                    "discount_pct: 50\n")
+    assert problems_of(path) == [
+        "contracts/acme.yaml: retainer.monthly_fee: duplicated key (lines 6 and 8)",
+        "contracts/acme.yaml: caps[0].amount: duplicated key (lines 10 and 10)",
+        "contracts/acme.yaml: discount_pct: duplicated key (lines 4 and 11)",
+    ]
+
+
+def test_decimal_reading_is_unchanged_by_the_duplicate_check(tmp_path: Path) -> None:
+    path = tmp_path / "acme.yaml"
+    path.write_text(BASE + "discount_pct: 0.1\nminimum_monthly_fee: 1_000.10\n")
+    contract = ContractFile(path).for_month("2026-10")
+    assert contract.discount_pct == Decimal("0.1") and contract.minimum_monthly_fee == Decimal("1000.10")
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("client: acme\nname: Caf\xe9\n".encode("latin-1"),
+     "contracts/acme.yaml: not UTF-8 text (byte 0xe9 at offset 22); save it as UTF-8"),
+    ("client: acme\nname: Acme\n".encode("utf-16"),
+     "contracts/acme.yaml: not a text file (binary content); a contract is UTF-8 YAML"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "contracts/acme.yaml: not a text file (binary content); a contract is "
+                                             "UTF-8 YAML"),
+    (b"client: [acme\n  name: x\n", "contracts/acme.yaml: not valid YAML: did not find expected ',' or ']' "
+                                   "(line 2, column 3)"),
+])
+def test_undecodable_or_broken_contract_is_one_line_naming_the_file(tmp_path: Path, content: bytes,
+                                                                     expected: str) -> None:
+    path = tmp_path / "acme.yaml"
+    path.write_bytes(content)
+    found = problems_of(path)
+    assert len(found) == 1 and "\n" not in found[0]
+    assert found[0].startswith(expected.rsplit(" (line", 1)[0]), found
+
+
+def _contracts(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "home" / "contracts"
+    folder.mkdir(parents=True)
+    for name, body in files.items():
+        (folder / name).write_text(body)
+    return folder
+
+
+def test_yml_is_read_like_yaml_and_two_files_for_one_client_are_refused(tmp_path: Path) -> None:
+    folder = _contracts(tmp_path, {"acme.yml": BASE, "beta.yaml": BASE.replace("acme", "beta").replace("Acme", "B"),
+                                   "notes.txt": "x"})
+    home = BillingHome(path=str(folder.parent))
+    assert home.client_ids() == ["acme", "beta"]
+    assert home.contract_file("acme").label == "contracts/acme.yml"
+    good, bad = load_contracts(folder)
+    assert sorted(good) == ["acme", "beta"] and not bad
+
+    (folder / "acme.yaml").write_text(BASE)
+    message = "contracts/acme.yaml and contracts/acme.yml: two contract files for client 'acme'; keep one"
+    good, bad = load_contracts(folder)
+    assert sorted(good) == ["beta"] and bad == {"acme": [message]}
+    with pytest.raises(ContractError) as caught:
+        home.contract_file("acme")
+    assert caught.value.problems == [message]
+    assert home.contract_file("beta").client == "beta"
+
+
+def test_name_or_alias_clash_stops_both_clients_naming_both_files(tmp_path: Path) -> None:
+    folder = _contracts(tmp_path, {
+        "acme.yaml": BASE,
+        "beta.yaml": "client: beta\nname: Beta\naliases: [B Co]\nroles: {senior: 1}\n"
+                     "amendments: [{effective_from: 2027-01, aliases: [Acme Corp]}]\n",
+        "gamma.yaml": "client: gamma\nname: Gamma\nroles: {senior: 1}\n",
+    })
+    good, bad = load_contracts(folder)
+    assert sorted(good) == ["gamma"]
+    assert bad == {
+        "acme": ["contracts/acme.yaml: name or alias 'Acme Corp' is also used by contracts/beta.yaml; neither "
+                 "client is billed until one of them drops it"],
+        "beta": ["contracts/beta.yaml: name or alias 'Acme Corp' is also used by contracts/acme.yaml; neither "
+                 "client is billed until one of them drops it"],
+    }
+    home = BillingHome(path=str(folder.parent))
+    for client in ("acme", "beta"):
+        with pytest.raises(ContractError) as caught:
+            home.contract_file(client)
+        assert caught.value.problems == bad[client]
+    assert home.contract_file("gamma").client == "gamma"
+
+
+def test_close_bills_neither_client_of_an_alias_clash_and_the_others_exactly(billing_env, capsys) -> None:
+    """Client B (globex) lists client A's name (Northwind Traders) as an alias: the same time could be billed to
+    both. Neither is invoiced, both errors name both files; initech (golden 03, saved as .yml) is priced to the
+    cent."""
+    home = billing_env()
+    for case in ("01_retainer_rush_rollover", "02_rate_cards_rounding", "03_caps_tiers_fixed_fee"):
+        for sub in ("contracts", "timesheets", "expenses"):
+            for path in (GOLDEN / case / sub).iterdir():
+                shutil.copy(path, home / sub / (path.name if sub == "contracts" else f"{case[:2]}_{path.name}"))
+    (home / "contracts" / "initech.yaml").rename(home / "contracts" / "initech.yml")  # .yml is read like .yaml
+    globex = home / "contracts" / "globex.yaml"
+    globex.write_text(globex.read_text().replace("- Globex Corp\n", "- Globex Corp\n- Northwind Traders\n", 1))
+
+    assert main(["close", "--month", "2026-08"]) == 1
+    out = capsys.readouterr().out
+    assert ("contracts/northwind.yaml: name or alias 'Northwind Traders' is also used by contracts/globex.yaml"
+            in out)
+    assert "contracts/globex.yaml: name or alias 'Northwind Traders' is also used by contracts/northwind.yaml" in out
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        invoices = conn.execute("SELECT client, total, hours_held FROM invoices ORDER BY ALL").fetchall()
+        billed = conn.execute("SELECT DISTINCT client FROM raw_time_entries ORDER BY ALL").fetchall()
+    want = json.loads((GOLDEN / "03_caps_tiers_fixed_fee" / "expected.json").read_text())["initech|2026-08"]
+    assert invoices == [("initech", Decimal(want["total"]), Decimal(want["hours_held"]))]
+    assert billed == [("initech",)]
+
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert "contracts/globex.yaml: name or alias 'Northwind Traders' is also used by contracts/northwind.yaml" in out
+    assert "unknown client 'Northwind Traders'" not in out
+
+
+def test_an_invalid_contract_still_stops_the_client_whose_name_it_claims(tmp_path: Path) -> None:
+    folder = _contracts(tmp_path, {"acme.yaml": BASE,
+                                   "beta.yaml": "client: beta\nname: Beta\naliases: [Acme Corp]\nterms_days: x\n",
+                                   "gamma.yaml": "client: gamma\nname: Gamma\naliases: Acme Corp\ncolour: 1\n"})
+    good, bad = load_contracts(folder)
+    assert good == {}
+    assert bad["acme"] == ["contracts/acme.yaml: name or alias 'Acme Corp' is also used by contracts/beta.yaml; "
+                           "neither client is billed until one of them drops it"]
+    assert bad["beta"][-1].startswith("contracts/beta.yaml: name or alias 'Acme Corp' is also used by contracts/acme")
+    assert not [p for p in bad["gamma"] if "also used by" in p]  # aliases must be a list: not read as letters

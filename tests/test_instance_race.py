@@ -1,0 +1,40 @@
+"""Two commands started at the same instant on a new DAGSTER_HOME both set it up and close (issue 14)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from tests.conftest import GOLDEN, REPO
+
+BILLING = [sys.executable, "-m", "billing_assets.cli"]
+
+
+def test_two_closes_started_together_on_a_fresh_dagster_home_both_succeed(tmp_path: Path) -> None:
+    dagster_home = tmp_path / "dagster_home"  # does not exist yet: both commands create it
+    processes = []
+    for name, case, client, month in (("a", "01_retainer_rush_rollover", "northwind", "2026-07"),
+                                      ("b", "02_rate_cards_rounding", "globex", "2026-08")):
+        home = tmp_path / name
+        shutil.copytree(GOLDEN / case, home, ignore=shutil.ignore_patterns("expected.json", "CASE.md"))
+        env = {**os.environ, "BILLING_HOME": str(home), "BILLING_DB": str(home / "billing.duckdb"),
+               "DAGSTER_HOME": str(dagster_home), "BILLING_SERVER": "off", "BILLING_CLASSIFIER": "offline"}
+        env.pop("ANTHROPIC_API_KEY", None)
+        want = json.loads((GOLDEN / case / "expected.json").read_text())[f"{client}|{month}"]["total"]
+        processes.append((home, client, month, Decimal(want), subprocess.Popen(
+            BILLING + ["close", "--month", month, "--client", client], env=env, cwd=REPO,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+    for home, client, month, want, process in processes:
+        out, _ = process.communicate(timeout=300)
+        assert process.returncode == 0, out
+        assert "already exists" not in out and "UNIQUE constraint" not in out
+        with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+            totals = conn.execute("SELECT client, month, total FROM invoices").fetchall()
+        assert totals == [(client, month, want)]
