@@ -64,11 +64,10 @@ class CloseProgress:
             return
         if event.event_type == DagsterEventType.STEP_START and event.step_key:
             self.stage = event.step_key
+            self.draw(force=True)  # a dozen steps per run: every stage is shown
         elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION and event.partition:
             self.materialized[event.partition].add(event.asset_key.path[-1])
-        else:
-            return
-        self.draw()
+            self.draw()  # one per asset and client-month: at most five redraws a second
 
     def line(self) -> str:
         elapsed = self.clock() - self.started

@@ -40,7 +40,9 @@ def test_a_close_on_a_terminal_shows_progress(billing_env) -> None:
     stages = [stage for _, stage, _, _ in lines]
     done = [int(d) for d, *_ in lines]
     assert done == sorted(done) and done[0] == 0, screen
-    assert {"contracts", "raw_time_entries", "priced_line_items", "quickbooks_draft_invoices"} <= set(stages)
+    assert set(stages) == {"contracts", "raw_expenses", "raw_time_entries", "raw_time_entry_checks",
+                           "classified_time_entries", "classified_entry_checks", "review_queue", "priced_line_items",
+                           "priced_checks", "quickbooks_draft_invoices"}, stages
     assert stages[0] == "contracts" and stages[-1] == "quickbooks_draft_invoices"
     assert FINAL.search(screen), screen
     assert any(left.startswith("about ") for *_, left in lines)
