@@ -158,17 +158,17 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
     pairs, _ = status.split_pairs(warehouse, run_pairs)
     unknown = _unknown_rows_by_month(home, time_source, sorted({m for _, m in pairs}))
     outcomes: dict[tuple[str, str], dict[str, q.CheckOutcome]] = {}
-    with warehouse.connect() as conn:
-        for chunk in client_chunks(pairs):
-            currency = {(c, m): home.contract_file(c).for_month(m).currency for c, m in chunk}
+    for chunk in client_chunks(pairs):
+        with warehouse.connect() as conn:  # released while GX validates, so readers get in
             frame = partition_frame(conn, "raw_entry_expectations", chunk)
-            frame["hours"] = frame["hours"].map(Decimal)
-            expected = validate_in_process(frame, chunk, currency)
             duplicates = rows_by_partition(conn, "cross_file_duplicates", chunk)
-            for pair in chunk:
-                outcomes[pair] = {**expected[pair],
-                                  "no_cross_file_duplicates": q.cross_file_duplicates(duplicates.get(pair, [])),
-                                  "known_clients": q.known_clients(unknown.get(pair[1], 0), pair[1])}
+        currency = {(c, m): home.contract_file(c).for_month(m).currency for c, m in chunk}
+        frame["hours"] = frame["hours"].map(Decimal)
+        expected = validate_in_process(frame, chunk, currency)
+        for pair in chunk:
+            outcomes[pair] = {**expected[pair],
+                              "no_cross_file_duplicates": q.cross_file_duplicates(duplicates.get(pair, [])),
+                              "known_clients": q.known_clients(unknown.get(pair[1], 0), pair[1])}
     yield from _report(context, warehouse, "raw_time_entries", RAW_CHECKS, outcomes, run_pairs=run_pairs)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from billing_assets.core.errors import WarehouseLocked
 from billing_assets.core.months import month_index, month_range
 from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home
 
@@ -125,6 +126,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
     # resolved, as a run does) only when a draft of that kind is sent
     results = approve(resources["warehouse"], None, pairs, args.by, blocking_failures(resources["warehouse"], pairs),
                       home=str(billing_home()))
+    resources["warehouse"].refresh_read_copy()
     for r in results:
         print(f"{r.client:<28} {r.month:<8} {r.status:<13} {r.detail}")
     return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft" for r in results) else 1
@@ -160,7 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=r".*(is currently in (beta|preview)|PreviewWarning|BetaWarning).*")
     warnings.filterwarnings("ignore", module=r"dagster.*")
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except WarehouseLocked as exc:  # another process held the warehouse past BILLING_LOCK_TIMEOUT: one line
+        print(f"billing: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ run, a UI backfill or a sensor's run."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -15,6 +16,7 @@ from billing_assets.core.contract import contract_paths
 from billing_assets.instance_setup import open_instance, register_clients
 from billing_assets.jobs import range_tags
 from billing_assets.partitions import CLIENT_ID, client_month_key
+from billing_assets.progress import CloseProgress
 from billing_assets.recovery import process_tags
 from billing_assets.settings import billing_db, billing_home, dagster_home
 
@@ -30,6 +32,7 @@ class CloseOutcome:
     rows: list[dict] = field(default_factory=list)  # firm_overview rows of the selected client-months
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (client, month, problem)
     setup: list[str] = field(default_factory=list)  # clients that could not be launched (no contract file...)
+    progress: CloseProgress | None = None
 
     @property
     def ok(self) -> bool:
@@ -70,15 +73,19 @@ def _failure_message(result: ExecuteInProcessResult) -> str:
     return "\n".join(messages)
 
 
-def _launch(job, instance: DagsterInstance, block: list[str], months: list[str], selection) -> tuple[str, bool, str]:
+def _launch(job, instance: DagsterInstance, block: list[str], months: list[str], selection,
+            progress: CloseProgress | None = None) -> tuple[str, bool, str]:
     what = f"{block[0]}..{block[-1]} {months[0]}..{months[-1]}" if len(block) > 1 else \
         f"{block[0]} {months[0]}..{months[-1]}"
     one = len(block) == 1 and len(months) == 1
     kwargs = {"partition_key": client_month_key(block[0], months[0])} if one else {}
     tags = {**({} if one else range_tags(block[0], block[-1], months[0], months[-1])),
             **process_tags()}  # so a later command can tell whether this process died (billing_assets.recovery)
+    run_id = str(uuid.uuid4())
+    if progress:
+        progress.watch(instance, run_id)
     result = job.execute_in_process(instance=instance, raise_on_error=False, asset_selection=selection,
-                                    run_config=QUIET, tags=tags, **kwargs)
+                                    run_config=QUIET, tags=tags, run_id=run_id, **kwargs)
     error = "" if result.success else _failure_message(result)
     return what, not error, error
 
@@ -102,8 +109,11 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     job = defs.resolve_job_def("month_close")
     selection = [AssetKey(a) for a in REVIEW_ASSETS] if stages == "review" else None
     runnable = {c for c in selected if c in known and CLIENT_ID.fullmatch(c)}
+    assets = len(selection) if selection else sum(s.partitions_def is not None for s in defs.resolve_all_asset_specs())
+    outcome.progress = CloseProgress(len(runnable) * len(months), assets)
     for block in contiguous_blocks(list(instance.get_dynamic_partitions("client")), runnable):
-        outcome.runs.append(_launch(job, instance, block, months, selection))
+        outcome.runs.append(_launch(job, instance, block, months, selection, outcome.progress))
+    outcome.progress.finish()
     pairs = [(c, m) for c in sorted(runnable) for m in months]
     outcome.rows, outcome.problems = summarise(pairs)
     return outcome

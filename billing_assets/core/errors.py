@@ -31,3 +31,7 @@ class RowProblem:
 
     def __str__(self) -> str:
         return f"{self.file}: {self.message}" if self.row == 0 else f"{self.file}: row {self.row}: {self.message}"
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process held the DuckDB warehouse for longer than the lock timeout; the message names it."""
