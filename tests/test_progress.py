@@ -42,8 +42,8 @@ def test_a_close_on_a_terminal_shows_progress(billing_env) -> None:
     assert done == sorted(done) and done[0] == 0, screen
     assert set(stages) == {"contracts", "raw_expenses", "raw_time_entries", "raw_time_entry_checks",
                            "classified_time_entries", "classified_entry_checks", "review_queue", "priced_line_items",
-                           "priced_checks", "quickbooks_draft_invoices"}, stages
-    assert stages[0] == "contracts" and stages[-1] == "quickbooks_draft_invoices"
+                           "priced_checks", "quickbooks_draft_invoices", "input_checks", "push_checks"}, stages
+    assert stages[0] == "contracts" and stages[-1] == "push_checks"
     assert FINAL.search(screen), screen
     assert any(left.startswith("about ") for *_, left in lines)
     assert "\r" in screen  # one line rewritten in place
@@ -55,7 +55,6 @@ def test_a_piped_close_prints_only_the_summary(billing_env, capsys) -> None:
     billing_env(GOLDEN / "01_retainer_rush_rollover")
     assert main(["close", "--month", "2026-07..2026-08"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["client", "month", "total", "cur", "billed", "h", "covered", "h", "held",
-                                           "h", "status", "push"]
+    assert out.splitlines()[0].split() == ["client", "month", "total", "cur", "billed", "h", "held", "h", "status"]
     assert "closing:" not in out and "\r" not in out
     assert len(out.splitlines()) == 2 + 2 + 2  # header, rule, two rows, blank, count
