@@ -116,7 +116,20 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     outcome.progress.finish()
     pairs = [(c, m) for c in sorted(runnable) for m in months]
     outcome.rows, outcome.problems = summarise(pairs)
+    outcome.setup += unattributed_files(defs)
     return outcome
+
+
+def unattributed_files(defs) -> list[str]:
+    """Export files refused as a whole in which no client name could be found: they stop no client-month, so
+    the close names them and fails, rather than leaving their hours unbilled without a word. The exports are
+    the ones the run just read (the time source's per-process cache)."""
+    source = defs.resources.get("time_source")
+    if getattr(source, "kind", "") != "csv":  # API sources name no files
+        return []
+    parsed = source.load([])
+    return [f"{p} (no client named in it: its time is not billed to anyone until it is fixed)"
+            for p in parsed.problems if p.row == 0 and not p.clients]
 
 
 def summarise(pairs: list[tuple[str, str]]) -> tuple[list[dict], list[tuple[str, str, str]]]:

@@ -215,3 +215,17 @@ def test_validate_names_what_the_blocking_raw_checks_would_stop(billing_env) -> 
         "re-export?); no_cross_file_duplicates will stop their months",
         "contracts/acme.yaml: no rate for Zed Nobody (people, roles, rate_overrides or default_rate), who has "
         "billable time in 2026-09: rates_present will stop it"]
+
+
+def test_a_refused_file_naming_no_client_fails_the_close_by_name(billing_env, capsys) -> None:
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text(contract("acme", "Acme", "USD"))
+    (home / "timesheets" / "good.csv").write_bytes(FILES["toggl"][3].replace(b"Toggl Co", b"Acme"))
+    (home / "timesheets" / "columns_chosen.csv").write_text(  # a Toggl export whose user dropped Client and User
+        '"Description",Duration,Project,Start date,Start time,Stop date,Stop time\n'
+        '"Build",1:30:00,Web,2026-09-02,10:30:00,2026-09-02,12:00:00\n')
+    assert main(["close", "--month", MONTH]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED timesheets/columns_chosen.csv: header matches no known export" in out
+    assert "(no client named in it: its time is not billed to anyone until it is fixed)" in out
+    assert invoices(home)["acme"][:2] == (Decimal("450.00"), Decimal("4.50"))  # the healthy file still bills
