@@ -89,7 +89,7 @@ def sink_for(configured: InvoiceSink | None, kind: str, home: str, built: dict[s
     if configured is not None and configured.kind == kind:
         return configured
     if kind not in built:
-        from billing_assets.definitions import build_sink
+        from billing_assets.environment import build_sink
 
         built[kind] = build_sink(home, kind).process_config_and_initialize()
     return built[kind]

@@ -113,7 +113,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_approve(args: argparse.Namespace) -> int:
     prepare_environment()
     from billing_assets.approve import approve
-    from billing_assets.definitions import build_resources
+    from billing_assets.environment import build_resources
     from billing_assets.gate import blocking_failures
 
     months = parse_months(args.month)
