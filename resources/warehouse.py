@@ -31,6 +31,21 @@ def sql_text(name: str) -> str:
     return importlib_resources.files("billing_sql").joinpath(name).read_text(encoding="utf-8")
 
 
+_TABLE_NAME = re.compile(r"[a-z_]+")
+
+
+@cache
+def delete_partition_sql(table: str) -> str:
+    """The DELETE of a table's client-months: `sql/<table>/delete_partition.sql` when the table has a rule of its
+    own, else the one shared `sql/delete_partition.sql` for that table (every table is keyed by client, month)."""
+    own = importlib_resources.files("billing_sql").joinpath(f"{table}/delete_partition.sql")
+    if own.is_file():
+        return own.read_text(encoding="utf-8")
+    if not _TABLE_NAME.fullmatch(table) or not importlib_resources.files("billing_sql").joinpath(table).is_dir():
+        raise ValueError(f"not a warehouse table: {table!r}")
+    return sql_text("delete_partition.sql").replace("{table}", table)
+
+
 def staged_frame(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     """A DataFrame of object columns for `INSERT ... SELECT ... FROM staged`; Decimal values are staged as text
     so that DuckDB never takes them through a float."""
@@ -204,7 +219,7 @@ def replace_partitions(conn: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str
     try:
         conn.register("partition_keys", pd.DataFrame(list(keys), columns=["client", "month"], dtype=object))
         for table, (columns, rows) in tables.items():
-            conn.execute(sql_text(f"{table}/delete_partition.sql"))
+            conn.execute(delete_partition_sql(table))
             if rows:
                 conn.register("staged", staged_frame(columns, rows))
                 conn.execute(sql_text(f"{table}/insert.sql"))

@@ -68,3 +68,15 @@ def test_an_unknown_export_header_is_a_whole_file_problem(tmp_path: Path) -> Non
     (problem,) = read_folder(tmp_path).problems
     assert problem.file == "timesheets/odd.csv" and problem.row == 0
     assert "header matches no known export" in problem.message
+
+
+def test_one_shared_partition_delete_serves_every_plain_table() -> None:
+    import pytest
+
+    from resources.warehouse import delete_partition_sql
+
+    sql = delete_partition_sql("invoice_lines")
+    assert "DELETE FROM invoice_lines" in sql and "k.client = invoice_lines.client" in sql and "{table}" not in sql
+    assert "$asset" in delete_partition_sql("check_results")  # a table with its own rule keeps its file
+    with pytest.raises(ValueError, match="not a warehouse table"):
+        delete_partition_sql("invoices; DROP TABLE invoices")
