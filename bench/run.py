@@ -540,8 +540,6 @@ EVENT_CAUSES = (("_report", "billing_assets/checks.py",
                  "per-partition observations (billing_assets/price.py _materialize_result)"))
 BEFORE_RUN = (("DagsterInstance.get", "", "DagsterInstance.get (instance start)"),
               ("load_contracts", "billing_assets/", "load_contracts (every contract, before the run)"),
-              ("source_problems_by_client", "billing_assets/",
-               "source_problems_by_client (the exports are parsed here, before the run)"),
               ("summary_rows", "billing_assets/", "summary_rows (after the run)"))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.overrides import Override, read_overrides
-from billing_assets.core.parsed import ParsedSource, problems_for
+from billing_assets.core.parsed import ParsedSource
 from billing_assets.core.sources import read_folder
 from billing_assets.partitions import CLIENT_ID
 
@@ -17,22 +17,6 @@ def _client_names(contract_file: ContractFile, months: list[str]) -> set[str]:
         contract = contract_file.for_month(month)
         names |= {contract.name, *contract.aliases}
     return names
-
-
-def source_problems_by_client(home: Path, good: dict[str, ContractFile], months: list[str],
-                              parsed: ParsedSource | None = None) -> dict[str, list[str]]:
-    """Unreadable export rows that block a client in the given months (a whole-file problem blocks all)."""
-    if parsed is None:
-        from resources.timesource import CsvTimeSource
-
-        parsed = CsvTimeSource(home=str(home)).load([])  # the per-process cache the assets use
-    result: dict[str, list[str]] = {}
-    for client, contract_file in good.items():
-        names = _client_names(contract_file, months)
-        hits = sorted({str(p) for month in months for p in problems_for(parsed.problems, names, month)})
-        if hits:
-            result[client] = hits
-    return result
 
 
 def validate_home(home: Path) -> list[str]:

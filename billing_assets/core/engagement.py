@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from billing_assets.core.contract import ContractFile
+from billing_assets.core.contract import ContractFile, names_in
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,8 @@ def schedule_months(contract_file: ContractFile) -> set[str]:
 
 
 def client_names(contract_file: ContractFile) -> set[str]:
-    """Every name and alias the client has in any version of its contract."""
-    versions = [contract_file.for_month("0000-01")] + [contract_file.for_month(m) for m, _ in contract_file.amendments]
-    return {name for c in versions for name in (c.name, *c.aliases)}
+    """Every name and alias the client has in any version of its contract (the set the clash check uses)."""
+    return names_in(contract_file.path, contract_file)
 
 
 def engagement_window(contract_file: ContractFile, data_months: Iterable[str]) -> Window:
