@@ -132,6 +132,29 @@ def cmd_approve(args: argparse.Namespace) -> int:
     return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft" for r in results) else 1
 
 
+def cmd_whatif(args: argparse.Namespace) -> int:
+    prepare_environment(instance=False)
+    from billing_assets.core.errors import BillingInputError, ContractError
+    from billing_assets.whatif import ScenarioContractFile, print_reports, read_only, reports_json, whatif_reports
+
+    months = parse_months(args.month)
+    try:
+        scenario = ScenarioContractFile(Path(args.contract), args.contract)
+        with read_only(billing_db()) as conn:
+            reports = whatif_reports(conn, scenario, months, args.client)
+    except ContractError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 2
+    except BillingInputError as exc:
+        print(f"billing: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(reports_json(reports))
+    else:
+        print_reports(reports)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="billing", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--month", required=True)
     review.add_argument("--client", action="append")
     review.set_defaults(func=cmd_review)
+    whatif = sub.add_parser("whatif", help="price past months under a changed contract; writes nothing")
+    whatif.add_argument("--contract", required=True, help="the changed contract file (its client: names the client)")
+    whatif.add_argument("--month", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
+    whatif.add_argument("--client", help="must agree with the contract's client")
+    whatif.add_argument("--json", action="store_true", help="print the report as JSON")
+    whatif.set_defaults(func=cmd_whatif)
     return parser
 
 
