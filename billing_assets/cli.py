@@ -155,6 +155,25 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_ledes(args: argparse.Namespace) -> int:
+    prepare_environment(instance=False)
+    from billing_assets.core.errors import BillingInputError
+    from billing_assets.ledes_export import export_ledes
+    from billing_assets.whatif import read_only
+
+    months = parse_months(args.month)
+    try:
+        with read_only(billing_db()) as conn:
+            result = export_ledes(conn, billing_home(), months, args.client, Path(args.out))
+    except BillingInputError as exc:
+        print(f"billing: {exc}", file=sys.stderr)
+        return 1
+    for message in result.messages:
+        print(message)
+    print(f"{len(result.written)} LEDES file(s) written to {Path(args.out).resolve()}")
+    return 1 if result.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="billing", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
     whatif.add_argument("--client", help="must agree with the contract's client")
     whatif.add_argument("--json", action="store_true", help="print the report as JSON")
     whatif.set_defaults(func=cmd_whatif)
+    export = sub.add_parser("export", help="write e-billing files of closed months").add_subparsers(
+        dest="format", required=True)
+    ledes = export.add_parser("ledes", help="LEDES 1998B files for clients whose contract has ledes:")
+    ledes.add_argument("--month", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
+    ledes.add_argument("--client", action="append", help="only these clients (repeatable)")
+    ledes.add_argument("--out", required=True, help="the folder to write <client>_<month>.ledes into")
+    ledes.set_defaults(func=cmd_export_ledes)
     return parser
 
 

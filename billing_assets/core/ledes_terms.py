@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 UTBMS_TASK = re.compile(r"[A-Z]\d{3}")
-CLASSIFICATIONS = ("PT", "AS", "OC", "LA", "OT")  # partner, associate, of counsel, legal assistant, other
+CLASSIFICATION = re.compile(r"[A-Z]{2,10}")  # LEDES timekeeper classification codes (PT, AS, OC, PL, LA, OT)
 LEDES_ID = Field(min_length=1, max_length=20, pattern=r"^[^|\[\]\r\n]+$")
 
 
@@ -23,7 +23,7 @@ class LedesTerms(BaseModel):
     client_matter_id: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[^|\[\]\r\n]+$")
     task_code: str | None = None  # the UTBMS task of fee lines whose SOW item names none
     timekeepers: dict[str, str] = {}  # person -> TIMEKEEPER_ID (default: derived from the name)
-    classifications: dict[str, str] = {}  # role -> PT | AS | OC | LA | OT (default: from the role's name)
+    classifications: dict[str, str] = {}  # role -> PT, AS, OC, PL, LA, OT... (default: from the role's name)
 
     @field_validator("law_firm_id", "client_id", "matter_id", "client_matter_id", mode="before")
     @classmethod
@@ -43,9 +43,10 @@ class LedesTerms(BaseModel):
     @field_validator("classifications")
     @classmethod
     def _classes(cls, value: dict[str, str]) -> dict[str, str]:
-        bad = [r for r, c in value.items() if c not in CLASSIFICATIONS]
+        bad = [r for r, c in value.items() if not isinstance(c, str) or not CLASSIFICATION.fullmatch(c)]
         if bad:
-            raise ValueError("; ".join(f"@{r}: must be one of {', '.join(CLASSIFICATIONS)}" for r in bad))
+            raise ValueError("; ".join(f"@{r}: must be a LEDES timekeeper classification code such as PT, AS, "
+                                       "OC, PL, LA or OT" for r in bad))
         return value
 
 
