@@ -135,7 +135,14 @@ def cmd_approve(args: argparse.Namespace) -> int:
 def cmd_whatif(args: argparse.Namespace) -> int:
     prepare_environment(instance=False)
     from billing_assets.core.errors import BillingInputError, ContractError
-    from billing_assets.whatif import ScenarioContractFile, print_reports, read_only, reports_json, whatif_reports
+    from billing_assets.whatif import (
+        ScenarioContractFile,
+        print_reports,
+        read_only,
+        reports_json,
+        scenario_notes,
+        whatif_reports,
+    )
 
     months = parse_months(args.month)
     try:
@@ -148,6 +155,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     except BillingInputError as exc:
         print(f"billing: {exc}", file=sys.stderr)
         return 2
+    for note in scenario_notes(billing_home(), scenario, months[-1]):
+        print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(reports_json(reports))
     else:

@@ -15,13 +15,20 @@ from dagster import Config as DagsterConfig
 from dagster import Failure, MetadataValue, Nothing, OpExecutionContext, Out, Output, job, op
 
 from billing_assets.core.adjustments import PeriodAdjustment
-from billing_assets.core.contract import CLIENT_SLUG, MONTH, ContractFile, load_yaml
+from billing_assets.core.contract import CLIENT_SLUG, MONTH, ContractFile, contract_paths, load_yaml
 from billing_assets.core.engagement import engagement_window
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.model import InvoiceLine
 from billing_assets.core.money import ZERO
 from billing_assets.core.months import month_range
-from billing_assets.core.whatif import MonthInputs, MonthReport, backtest, outside_report, report_json
+from billing_assets.core.whatif import (
+    MonthInputs,
+    MonthReport,
+    backtest,
+    classification_notes,
+    outside_report,
+    report_json,
+)
 from billing_assets.price import _pricing_entries
 from billing_assets.tables import expense_from_row, markdown_table
 from resources.warehouse import OPEN_CONFIG, lock_timeout, open_waiting, query, rows_by_partition
@@ -94,6 +101,18 @@ def whatif_reports(conn: duckdb.DuckDBPyConnection, scenario: ContractFile, mont
     found = {r.month: r for r in backtest(client, scenario.for_month, priced, months[0], inputs)}
     return [found.get(m) or outside_report(client, m, inputs.get(m, MonthInputs()), window.outside_message(m))
             for m in months]
+
+
+def scenario_notes(home: Path, scenario: ContractFile, month: str) -> list[str]:
+    """Notes on what the what-if cannot show: classification-only changes against the client's real contract."""
+    paths = contract_paths(home / "contracts").get(scenario.client, [])
+    if len(paths) != 1:
+        return [f"no single contracts/{scenario.client}.yaml in {home} to compare with"]
+    try:
+        real = ContractFile(paths[0])
+    except ContractError:
+        return [f"contracts/{paths[0].name} does not validate; classification changes not compared"]
+    return classification_notes(real.for_month(month), scenario.for_month(month))
 
 
 def _money(value: Decimal | None) -> str:
@@ -191,9 +210,13 @@ def whatif_backtest(context: OpExecutionContext, config: WhatIfConfig):
         raise Failure("\n".join(exc.problems)) from None
     except BillingInputError as exc:
         raise Failure(str(exc)) from None
+    notes = scenario_notes(context.resources.home.root, scenario, months[-1])
+    for note in notes:
+        context.log.warning(note)
     for r in reports:
         context.log.info(f"{r.client} {r.month}: current {_money(r.current_total)} what-if {_money(r.whatif_total)}")
-    yield Output(None, metadata=report_metadata(reports))
+    yield Output(None, metadata=report_metadata(reports) | {"notes": MetadataValue.md(
+        "\n".join(f"- {n}" for n in notes) or "none")})
 
 
 @job(description="What-if backtest: a changed contract (config contract_path or contract_yaml, months) priced over "

@@ -231,3 +231,44 @@ def test_ledes_and_utbms_task_are_validated(tmp_path: Path) -> None:
     with pytest.raises(ContractError) as pipe:
         _contract(tmp_path, LEDES_BLOCK.replace("client_id: GLOBEX", "client_id: GLO|BEX"))
     assert pipe.value.problems[0].startswith("contracts/globex.yaml: ledes.client_id: String should match pattern")
+
+
+def test_retainer_fixed_fee_and_invoice_adjustments_sum_to_the_total(tmp_path: Path) -> None:
+    """Every line kind: the retainer fee and a fixed fee as one-unit fee records, covered hours as fee records at the
+    rate applied (0), cap, discount, minimum and late-change lines as IF records, an expense without a known E-code."""
+    contract = _contract(tmp_path, LEDES_BLOCK).for_month("2026-08")
+
+    def line(no: int, kind: str, description: str, qty: str, price: str, amount: str, sow: str | None = None,
+             role: str | None = None) -> InvoiceLine:
+        return InvoiceLine(no, kind, description, sow, None, role, None, Decimal(qty), Decimal(price), Decimal(amount))
+
+    lines = [line(1, "retainer_fee", "Monthly retainer 2026-08", "1", "8000", "8000"),
+             line(2, "fixed_fee", "Strategy review (2026-08)", "1", "2500", "2500", "S1"),
+             line(3, "retainer_covered", "Retainer hours: partner", "3", "0", "0", None, "partner"),
+             line(4, "overage", "Overage: partner", "2", "420", "840", "S2", "partner"),
+             line(5, "cap_adjustment", "Not-to-exceed: Monthly NTE", "1", "-340", "-340"),
+             line(6, "discount", "Discount 5%", "1", "-550", "-550"),
+             line(7, "minimum_adjustment", "Monthly minimum fee adjustment", "1", "90.5", "90.50"),
+             line(8, "prior_period_adjustment", "Adjustment for 2026-07", "1", "-12.25", "-12.25"),
+             line(9, "expense", "Expense 2026-08-20: Software - licence", "1", "99.99", "99.99")]
+    pieces = [FeePiece(3, "a", Decimal("3"), date(2026, 8, 2), "Ana Souza", "Review closing checklist"),
+              FeePiece(4, "b", Decimal("2"), date(2026, 8, 9), "Ana Souza", "Attend closing")]
+    ledes = build_ledes(contract, "globex", "2026-08", Decimal("10628.24"), lines, pieces, [])
+    records = check_ledes_1998b(ledes.text)
+    assert [(r["EXP/FEE/INV_ADJ_TYPE"], r["LINE_ITEM_NUMBER_OF_UNITS"], r["LINE_ITEM_UNIT_COST"],
+             r["LINE_ITEM_ADJUSTMENT_AMOUNT"], r["LINE_ITEM_TOTAL"], r["LINE_ITEM_TASK_CODE"],
+             r["LINE_ITEM_EXPENSE_CODE"]) for r in records] == [
+        ("F", "1", "8000.00", "0.00", "8000.00", "L190", ""),
+        ("F", "1", "2500.00", "0.00", "2500.00", "L120", ""),
+        ("F", "3", "0.00", "0.00", "0.00", "L190", ""),
+        ("F", "2", "420.00", "0.00", "840.00", "L190", ""),
+        ("IF", "0", "0.00", "-340.00", "-340.00", "", ""),
+        ("IF", "0", "0.00", "-550.00", "-550.00", "", ""),
+        ("IF", "0", "0.00", "90.50", "90.50", "", ""),
+        ("IF", "0", "0.00", "-12.25", "-12.25", "", ""),
+        ("E", "1", "99.99", "0.00", "99.99", "", "")]
+    assert records[2]["LINE_ITEM_DESCRIPTION"] == "Review closing checklist (covered by the retainer)"
+    assert (records[3]["TIMEKEEPER_ID"], records[3]["LINE_ITEM_ACTIVITY_CODE"]) == ("ANASOUZA-" + records[3][
+        "TIMEKEEPER_ID"][-4:], "A109")
+    with pytest.raises(ValueError, match="LEDES records sum to 10628.24, the invoice total is 10628.25"):
+        build_ledes(contract, "globex", "2026-08", Decimal("10628.25"), lines, pieces, [])

@@ -81,7 +81,9 @@ def test_cli_json_matches_hand_computation_and_writes_nothing(closed_home: Path,
     capsys.readouterr()
     assert main(["whatif", "--contract", str(changed_contract(closed_home.parent)), "--month", "2026-07..2026-10",
                  "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    assert printed.err == ""  # rates and retainer terms only: no classification-only change to note
+    report = json.loads(printed.out)
     assert [r["month"] for r in report] == MONTHS
     for r in report:
         current, whatif = EXPECTED[r["month"]]
@@ -208,4 +210,20 @@ def test_whatif_job_reports_metadata(closed_home: Path, monkeypatch: pytest.Monk
     assert "| 2026-08 | 10,570.00 | 12,607.50 | +2,037.50 | 0 |" in metadata["months"].value
     assert "| 2026-10 | - | 8,000.00 | - | 0 |" in metadata["months"].value
     assert "overage" in metadata["lines 2026-08"].value
+    assert metadata["notes"].value == "none"
     assert table_hashes(closed_home) == before
+
+
+def test_classification_only_changes_are_noted(closed_home: Path, capsys) -> None:
+    """The what-if prices the stored classification: a changed task_map or rush keyword is said, not silently
+    ignored."""
+    data = yaml.safe_load((closed_home / "contracts" / "northwind.yaml").read_text())
+    data["rush_keywords"].append("rush")
+    data["task_map"]["Design"] = "rush"
+    path = closed_home.parent / "rush-terms.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["whatif", "--contract", str(path), "--month", "2026-08"]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "note: the changed contract's task_map, rush_keywords differ from contracts/northwind.yaml: the what-if "
+        "prices the stored classification, so those changes are not reflected until the months are re-classified",
+        "northwind 2026-08: current 10,570.00  what-if 10,570.00  difference +0.00"]

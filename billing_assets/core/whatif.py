@@ -92,6 +92,25 @@ def outside_report(client: str, month: str, data: MonthInputs, why: str) -> Mont
                        moved_lines(data.current_lines, []), [f"not priced under the changed contract: {why}"])
 
 
+CLASSIFYING = ("task_map", "rush_keywords", "require_project_code", "review")
+
+
+def classification_notes(real: Contract, changed: Contract) -> list[str]:
+    """What the changed contract changes that only classification reads (the what-if prices the stored
+    classification, so such a change shows only once the months are re-classified by a close)."""
+    keys = [k for k in CLASSIFYING if getattr(real, k) != getattr(changed, k)]
+
+    def codes(contract: Contract) -> dict:
+        return {i.id: (i.project_codes, i.description, i.name) for i in (contract.sow.items if contract.sow else [])}
+
+    if codes(real) != codes(changed):
+        keys.append("sow items (project codes, names or descriptions)")
+    if not keys:
+        return []
+    return [f"the changed contract's {', '.join(keys)} differ from contracts/{real.client}.yaml: the what-if prices "
+            "the stored classification, so those changes are not reflected until the months are re-classified"]
+
+
 def _priceable(contract: Contract, entries: Sequence[PricingEntry]) -> tuple[list[PricingEntry], list[str]]:
     """Entries with a SOW item the changed contract lacks are held (their hours go unpriced) and reported."""
     known = contract.sow_item_ids
