@@ -179,7 +179,7 @@ def cmd_export_ledes(args: argparse.Namespace) -> int:
         return 1
     for message in result.messages:
         print(message)
-    print(f"{len(result.written)} LEDES file(s) written to {Path(args.out).resolve()}")
+    print(f"{len(result.written)} LEDES file(s) written to {args.out}")
     return 1 if result.failed else 0
 
 
