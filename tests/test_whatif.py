@@ -227,3 +227,35 @@ def test_classification_only_changes_are_noted(closed_home: Path, capsys) -> Non
         "note: the changed contract's task_map, rush_keywords differ from contracts/northwind.yaml: the what-if "
         "prices the stored classification, so those changes are not reflected until the months are re-classified",
         "northwind 2026-08: current 10,570.00  what-if 10,570.00  difference +0.00"]
+
+
+def test_whatif_job_reads_a_contract_path_in_the_home_and_fails_clearly(closed_home: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from billing_assets.definitions import build_defs
+
+    monkeypatch.setenv("BILLING_HOME", str(closed_home))
+    monkeypatch.setenv("BILLING_DB", str(closed_home / "billing.duckdb"))
+    (closed_home / "scenarios").mkdir(exist_ok=True)
+    changed_contract(closed_home / "scenarios")
+    job = build_defs().get_job_def("whatif")
+
+    def run(config: dict):
+        return job.execute_in_process(run_config={"ops": {"whatif_backtest": {"config": config}}},
+                                      raise_on_error=False)
+
+    result = run({"months": "2026-09", "contract_path": "scenarios/northwind-2027-terms.yaml"})
+    [output] = [e for e in result.all_node_events if e.event_type_value == "STEP_OUTPUT"]
+    assert [(r["month"], r["whatif_total"]) for r in output.event_specific_data.metadata["report"].value] == \
+        [("2026-09", "11037.50")]
+    failures = {
+        "contract_yaml: retainer.rollover.max_hours: Input should be greater than or equal to 0": {
+            "months": "2026-09", "contract_yaml": (closed_home / "contracts" / "northwind.yaml").read_text()
+            .replace("max_hours: 10", "max_hours: -1")},
+        "config: give exactly one of contract_path and contract_yaml": {"months": "2026-09"},
+        "months: must be YYYY-MM or YYYY-MM..YYYY-MM (first <= last), got '2026-13'": {
+            "months": "2026-13", "contract_path": "scenarios/northwind-2027-terms.yaml"},
+    }
+    for message, config in failures.items():
+        result = run(config)
+        [failure] = [e for e in result.all_node_events if e.event_type_value == "STEP_FAILURE"]
+        assert not result.success and failure.event_specific_data.error.message.strip().endswith(message), message
