@@ -132,6 +132,57 @@ def cmd_approve(args: argparse.Namespace) -> int:
     return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft" for r in results) else 1
 
 
+def cmd_whatif(args: argparse.Namespace) -> int:
+    prepare_environment(instance=False)
+    from billing_assets.core.errors import BillingInputError, ContractError
+    from billing_assets.whatif import (
+        ScenarioContractFile,
+        print_reports,
+        read_only,
+        reports_json,
+        scenario_notes,
+        whatif_reports,
+    )
+
+    months = parse_months(args.month)
+    try:
+        scenario = ScenarioContractFile(Path(args.contract), args.contract)
+        with read_only(billing_db()) as conn:
+            reports = whatif_reports(conn, scenario, months, args.client)
+    except ContractError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 2
+    except BillingInputError as exc:
+        print(f"billing: {exc}", file=sys.stderr)
+        return 2
+    for note in scenario_notes(billing_home(), scenario, months[-1]):
+        print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(reports_json(reports))
+    else:
+        print_reports(reports)
+    return 0
+
+
+def cmd_export_ledes(args: argparse.Namespace) -> int:
+    prepare_environment(instance=False)
+    from billing_assets.core.errors import BillingInputError
+    from billing_assets.ledes_export import export_ledes
+    from billing_assets.whatif import read_only
+
+    months = parse_months(args.month)
+    try:
+        with read_only(billing_db()) as conn:
+            result = export_ledes(conn, billing_home(), months, args.client, Path(args.out))
+    except BillingInputError as exc:
+        print(f"billing: {exc}", file=sys.stderr)
+        return 1
+    for message in result.messages:
+        print(message)
+    print(f"{len(result.written)} LEDES file(s) written to {args.out}")
+    return 1 if result.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="billing", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +205,19 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--month", required=True)
     review.add_argument("--client", action="append")
     review.set_defaults(func=cmd_review)
+    whatif = sub.add_parser("whatif", help="price past months under a changed contract; writes nothing")
+    whatif.add_argument("--contract", required=True, help="the changed contract file (its client: names the client)")
+    whatif.add_argument("--month", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
+    whatif.add_argument("--client", help="must agree with the contract's client")
+    whatif.add_argument("--json", action="store_true", help="print the report as JSON")
+    whatif.set_defaults(func=cmd_whatif)
+    export = sub.add_parser("export", help="write e-billing files of closed months").add_subparsers(
+        dest="format", required=True)
+    ledes = export.add_parser("ledes", help="LEDES 1998B files for clients whose contract has ledes:")
+    ledes.add_argument("--month", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
+    ledes.add_argument("--client", action="append", help="only these clients (repeatable)")
+    ledes.add_argument("--out", required=True, help="the folder to write <client>_<month>.ledes into")
+    ledes.set_defaults(func=cmd_export_ledes)
     return parser
 
 

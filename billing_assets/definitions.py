@@ -19,6 +19,7 @@ from billing_assets.overview import firm_overview
 from billing_assets.price import priced_line_items
 from billing_assets.push import quickbooks_draft_invoices
 from billing_assets.review import review_queue
+from billing_assets.whatif import whatif
 from sensors.alerts import check_failure_alerts, run_failure_alerts
 from sensors.clients import clients_from_contracts
 from sensors.late_entries import build_late_entries_sensor
@@ -36,7 +37,7 @@ def build_defs() -> Definitions:
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
-        jobs=[month_close_job, approve_invoices, approve_client_month],
+        jobs=[month_close_job, approve_invoices, approve_client_month, whatif],
         schedules=[close_previous_month],
         sensors=[clients_from_contracts, check_failure_alerts, run_failure_alerts, build_late_entries_sensor()],
         resources=build_resources(),

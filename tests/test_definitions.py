@@ -42,7 +42,7 @@ def test_every_job_including_the_uis_implicit_asset_job_runs_in_process() -> Non
     assert repository.get_job("__ASSET_JOB").executor_def is in_process_executor
     assert {job.name: job.executor_def.name for job in repository.get_all_jobs()} == {
         "__ASSET_JOB": "in_process", "approve_invoices": "in_process", "month_close": "in_process",
-        "approve_client_month": "in_process"}
+        "approve_client_month": "in_process", "whatif": "in_process"}
 
 
 def test_the_instance_dequeues_runs_launched_from_the_ui_every_second(tmp_path: Path, monkeypatch) -> None:

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from billing_assets.core.errors import ContractError
+from billing_assets.core.ledes_terms import LedesTerms, utbms_task
 from billing_assets.core.model import NON_BILLABLE, RUSH, STANDARD
 
 CLIENT_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
@@ -252,6 +253,9 @@ class SowItem(_Strict):
     billing: Literal["hourly", "fixed_fee"] = "hourly"
     project_codes: list[str] = []
     schedule: dict[str, Decimal] = {}
+    utbms_task: str | None = None  # LEDES task code of the item's fee lines (e.g. L110)
+
+    _utbms = field_validator("utbms_task")(lambda v: v if v is None else utbms_task(v))
 
     @field_validator("id", mode="before")
     @classmethod
@@ -299,6 +303,7 @@ class Contract(_Strict):
     expenses: Expenses = Expenses()
     review: Review = Review()
     sow: Sow | None = None
+    ledes: LedesTerms | None = None  # LEDES 1998B e-billing identifiers (law-firm clients)
 
     _start_end = field_validator("start", "end")(lambda v: None if v is None else _month(v))
 

@@ -1,0 +1,108 @@
+"""`billing export ledes`: LEDES 1998B files of closed client-months for clients whose contract has `ledes:`, from
+the warehouse's invoice lines and the entries behind them. Reads the warehouse only. The format is `core.ledes`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from billing_assets.core.contract import ContractFile, contract_paths, same_client_files
+from billing_assets.core.errors import ContractError
+from billing_assets.core.ledes import FeePiece, LedesFile, build_ledes
+from billing_assets.core.safecsv import safe_cell
+from billing_assets.tables import expense_from_row
+from billing_assets.whatif import line_from_row
+from resources.warehouse import rows_by_partition
+
+REVIEW_SHOWN = 5  # unsure codes listed in the command's output; all of them are in the review CSV
+REVIEW_COLUMNS = ("line_item_number", "entry_id", "date", "timekeeper", "hours", "narrative", "activity_code",
+                  "confidence", "evidence")
+
+
+@dataclass
+class ExportResult:
+    written: list[Path] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    failed: bool = False
+
+
+def _contract(home: Path, client: str) -> ContractFile:
+    paths = contract_paths(home / "contracts").get(client, [])
+    if len(paths) > 1:
+        raise ContractError([same_client_files(client, paths)])
+    if not paths:
+        raise ContractError([f"contracts/{client}.yaml: not found"])
+    return ContractFile(paths[0])
+
+
+def review_csv(ledes: LedesFile) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REVIEW_COLUMNS)
+    for r in ledes.review:
+        writer.writerow([r.line_item, safe_cell(r.entry_id), r.entry_date, safe_cell(r.timekeeper),
+                         format(r.hours.normalize(), "f"), safe_cell(r.narrative), r.activity_code,
+                         f"{r.confidence:.2f}", safe_cell(r.evidence)])
+    return out.getvalue()
+
+
+def export_ledes(conn: duckdb.DuckDBPyConnection, home: Path, months: list[str], clients: list[str] | None,
+                 out: Path) -> ExportResult:
+    """One `<client>_<month>.ledes` per closed client-month whose contract has `ledes:` (and a `.review.csv` beside
+    it listing unsure activity codes); a message for every client-month skipped and why."""
+    result = ExportResult()
+    clients = clients or sorted(contract_paths(home / "contracts"))
+    pairs = [(c, m) for c in clients for m in months]
+    invoices = rows_by_partition(conn, "invoice_rows", pairs)
+    lines = rows_by_partition(conn, "line_rows", pairs)
+    pieces = rows_by_partition(conn, "ledes_fee_pieces", pairs)
+    expenses = rows_by_partition(conn, "raw_expenses", pairs)
+    out.mkdir(parents=True, exist_ok=True)
+    for client in clients:
+        try:
+            contract_file = _contract(home, client)
+        except ContractError as exc:
+            result.messages += [f"{client}: not exported: {p}" for p in exc.problems]
+            result.failed = True
+            continue
+        for month in months:
+            contract = contract_file.for_month(month)
+            if contract.ledes is None:
+                result.messages.append(f"{client} {month}: skipped: contracts/{contract_file.path.name} has no "
+                                       "ledes: block (not an e-billing client)")
+                continue
+            invoice = invoices.get((client, month))
+            if not invoice:
+                result.messages.append(f"{client} {month}: skipped: no priced invoice; close the month first")
+                continue
+            ledes = build_ledes(
+                contract, client, month, Decimal(invoice[0]["total"]),
+                [line_from_row(r) for r in lines.get((client, month), [])],
+                [FeePiece(r["line_no"], r["entry_id"], Decimal(r["hours"]), r["entry_date"], r["person"] or "",
+                          r["notes"] or "") for r in pieces.get((client, month), [])],
+                [expense_from_row(r) for r in expenses.get((client, month), [])])
+            path = out / f"{client}_{month}.ledes"
+            path.write_bytes(ledes.text.encode("ascii"))
+            result.written.append(path)
+            held = Decimal(invoice[0]["hours_held"])
+            note = f"; {held.normalize():f} h still held for review" if held else ""
+            result.messages.append(f"{client} {month}: {path} ({len(ledes.records)} line items, total "
+                                   f"{Decimal(invoice[0]['total']):,.2f}{note})")
+            result.messages += [f"  warning: {w}" for w in ledes.warnings]
+            review_path = path.with_name(path.name + ".review.csv")
+            if ledes.review:
+                review_path.write_text(review_csv(ledes), encoding="utf-8")
+                result.messages.append(f"  {len(ledes.review)} activity code(s) to review: {review_path}")
+                result.messages += [f"  review: line {r.line_item} {r.entry_date} {r.timekeeper}: "
+                                    f"{r.activity_code} ({r.confidence:.2f}) {r.narrative[:60]}"
+                                    for r in ledes.review[:REVIEW_SHOWN]]
+                if len(ledes.review) > REVIEW_SHOWN:
+                    result.messages.append(f"  ... and {len(ledes.review) - REVIEW_SHOWN} more in {review_path.name}")
+            else:
+                review_path.unlink(missing_ok=True)
+    return result

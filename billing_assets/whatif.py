@@ -1,0 +1,225 @@
+"""What-if backtests (`billing whatif` and the `whatif` job): a changed contract priced over a client's stored
+classified entries, compared with the real invoices. Reads the warehouse only; never writes a table, pushes or
+touches the outbox. The pricing itself is `core.whatif`."""
+
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster import Config as DagsterConfig
+from dagster import Failure, MetadataValue, Nothing, OpExecutionContext, Out, Output, job, op
+
+from billing_assets.core.adjustments import PeriodAdjustment
+from billing_assets.core.contract import CLIENT_SLUG, MONTH, ContractFile, contract_paths, load_yaml
+from billing_assets.core.engagement import engagement_window
+from billing_assets.core.errors import BillingInputError, ContractError
+from billing_assets.core.model import InvoiceLine
+from billing_assets.core.money import ZERO
+from billing_assets.core.months import month_range
+from billing_assets.core.whatif import (
+    MonthInputs,
+    MonthReport,
+    backtest,
+    classification_notes,
+    outside_report,
+    report_json,
+)
+from billing_assets.price import _pricing_entries
+from billing_assets.tables import expense_from_row, markdown_table
+from resources.warehouse import OPEN_CONFIG, lock_timeout, open_waiting, query, rows_by_partition
+
+
+class ScenarioContractFile(ContractFile):
+    """A changed contract under any file name: its `client:` names the client (no file-stem rule); validated
+    exactly like a contract in the billing home."""
+
+    def _load(self) -> dict[str, Any]:
+        data = load_yaml(self.path, self.label)
+        if not isinstance(data, dict):
+            raise ContractError([f"{self.label}: (top level): must be a mapping"])
+        client = data.get("client")
+        if not isinstance(client, str) or not CLIENT_SLUG.fullmatch(client):
+            raise ContractError([f"{self.label}: client: must name the client (a slug such as acme), got {client!r}"])
+        return data
+
+
+@contextmanager
+def read_only(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse opened read-only (waiting, like a run, while a close holds its lock)."""
+    if not database.exists():
+        raise BillingInputError(f"{database}: no warehouse yet; close some months first (billing close --month ...)")
+    conn = open_waiting(str(database), {**OPEN_CONFIG, "access_mode": "READ_ONLY"}, lock_timeout())
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _month_inputs(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict[str, MonthInputs]:
+    entries = rows_by_partition(conn, "pricing_entries", pairs)
+    expenses = rows_by_partition(conn, "raw_expenses", pairs)
+    adjustments = rows_by_partition(conn, "adjustment_rows", pairs)
+    invoices = rows_by_partition(conn, "invoice_rows", pairs)
+    lines = rows_by_partition(conn, "line_rows", pairs)
+    result = {}
+    for pair in pairs:
+        invoice = invoices.get(pair)
+        result[pair[1]] = MonthInputs(
+            entries=_pricing_entries(entries.get(pair, [])),
+            expenses=[expense_from_row(r) for r in expenses.get(pair, [])],
+            adjustments=[PeriodAdjustment(r["origin_month"], Decimal(r["amount"]), Decimal(r["hours"]))
+                         for r in sorted(adjustments.get(pair, []), key=lambda r: r["origin_month"])],
+            current_total=Decimal(invoice[0]["total"]) if invoice else None,
+            current_lines=[line_from_row(r) for r in lines.get(pair, [])])
+    return result
+
+
+def line_from_row(row: dict) -> InvoiceLine:
+    return InvoiceLine(row["line_no"], row["kind"], row["description"], row["sow_item"], row["project"], row["role"],
+                       row["work_type"], Decimal(row["quantity"]), Decimal(row["unit_price"]), Decimal(row["amount"]))
+
+
+def whatif_reports(conn: duckdb.DuckDBPyConnection, scenario: ContractFile, months: list[str],
+                   client: str | None = None) -> list[MonthReport]:
+    """Reports for `months` of the scenario's client. Pricing starts at the engagement's first month under the
+    changed contract (its `start`, else the client's first month with data in the warehouse) so that retainer
+    lots and lifetime caps chain under the changed terms."""
+    if client and client != scenario.client:
+        raise BillingInputError(f"{scenario.label}: client: the contract is for {scenario.client!r}, "
+                                f"not --client {client!r}")
+    client = scenario.client
+    data_months = [r["month"] for r in query(conn, "client_data_months", {"client": client})]
+    window = engagement_window(scenario, data_months)
+    priced = [m for m in month_range(window.start, months[-1]) if window.contains(m)] \
+        if window.start is not None and window.start <= months[-1] else []
+    inputs = _month_inputs(conn, [(client, m) for m in sorted(set(priced) | set(months))])
+    found = {r.month: r for r in backtest(client, scenario.for_month, priced, months[0], inputs)}
+    return [found.get(m) or outside_report(client, m, inputs.get(m, MonthInputs()), window.outside_message(m))
+            for m in months]
+
+
+def scenario_notes(home: Path, scenario: ContractFile, month: str) -> list[str]:
+    """Notes on what the what-if cannot show: classification-only changes against the client's real contract."""
+    paths = contract_paths(home / "contracts").get(scenario.client, [])
+    if len(paths) != 1:
+        return [f"no single contracts/{scenario.client}.yaml in {home} to compare with"]
+    try:
+        real = ContractFile(paths[0])
+    except ContractError:
+        return [f"contracts/{paths[0].name} does not validate; classification changes not compared"]
+    return classification_notes(real.for_month(month), scenario.for_month(month))
+
+
+def _money(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
+
+def _qty(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value else "0"
+
+
+def print_reports(reports: list[MonthReport]) -> None:
+    """The text report: per month the totals, the moved lines and any problem."""
+    for r in reports:
+        current = "no invoice priced" if r.current_total is None else f"current {_money(r.current_total)}"
+        diff = "" if r.difference is None else f"  difference {r.difference:+,.2f}"
+        print(f"{r.client} {r.month}: {current}  what-if {_money(r.whatif_total)}{diff}")
+        for c in r.lines:
+            print(f"  {c.kind:<18} {c.description[:48]:<48} qty {_qty(c.current_quantity):>6} -> "
+                  f"{_qty(c.whatif_quantity):<6} amount {_money(c.current_amount):>10} -> {_money(c.whatif_amount)}")
+        for problem in r.problems:
+            print(f"  problem: {problem}")
+    known = [r for r in reports if r.difference is not None]
+    if known:
+        total = sum((r.difference for r in known if r.difference is not None), ZERO)
+        print(f"total difference over {len(known)} invoiced month(s): {total:+,.2f}")
+
+
+def reports_json(reports: list[MonthReport]) -> str:
+    return json.dumps([report_json(r) for r in reports], indent=2)
+
+
+# --- the Dagster job -------------------------------------------------------------------------------------------
+
+
+class WhatIfConfig(DagsterConfig):
+    """Launch config: the changed contract (a path, relative to the billing home, or its YAML text) and months."""
+
+    months: str  # YYYY-MM or YYYY-MM..YYYY-MM
+    contract_path: str = ""
+    contract_yaml: str = ""
+    client: str = ""
+
+
+def parse_span(text: str) -> list[str]:
+    first, _, last = text.strip().partition("..")
+    last = last or first
+    span = month_range(first, last) if MONTH.fullmatch(first) and MONTH.fullmatch(last) else []
+    if not span:
+        raise BillingInputError(f"months: must be YYYY-MM or YYYY-MM..YYYY-MM (first <= last), got {text!r}")
+    return span
+
+
+def _scenario(config: WhatIfConfig, home_root: Path, scratch: Path) -> ScenarioContractFile:
+    if bool(config.contract_path) == bool(config.contract_yaml):
+        raise BillingInputError("config: give exactly one of contract_path and contract_yaml")
+    if config.contract_path:
+        path = Path(config.contract_path)
+        return ScenarioContractFile(path if path.is_absolute() else home_root / path, config.contract_path)
+    scratch.write_text(config.contract_yaml, encoding="utf-8")
+    return ScenarioContractFile(scratch, "contract_yaml")
+
+
+def report_metadata(reports: list[MonthReport]) -> dict[str, Any]:
+    """Run metadata: totals, a table per month of the moved lines, and the JSON report."""
+    metadata: dict[str, Any] = {"client": reports[0].client if reports else "",
+                                "months": MetadataValue.md(markdown_table(
+                                    ("month", "current", "what-if", "difference", "problems"),
+                                    [(r.month, _money(r.current_total), _money(r.whatif_total),
+                                      "-" if r.difference is None else f"{r.difference:+,.2f}", len(r.problems))
+                                     for r in reports]))}
+    known = [r.difference for r in reports if r.difference is not None]
+    metadata["total_difference"] = f"{sum(known, ZERO):.2f}"
+    for r in reports:
+        metadata[f"lines {r.month}"] = MetadataValue.md(markdown_table(
+            ("kind", "description", "qty now", "qty what-if", "amount now", "amount what-if"),
+            [(c.kind, c.description, _qty(c.current_quantity), _qty(c.whatif_quantity), _money(c.current_amount),
+              _money(c.whatif_amount)) for c in r.lines]) + "".join(f"\n\n- {p}" for p in r.problems))
+    metadata["report"] = MetadataValue.json([report_json(r) for r in reports])
+    return metadata
+
+
+@op(required_resource_keys={"warehouse", "home"}, out=Out(Nothing))
+def whatif_backtest(context: OpExecutionContext, config: WhatIfConfig):
+    """Price the months under the changed contract from the stored classified entries and report the differences
+    with the real invoices (run metadata). Reads the warehouse; writes nothing."""
+    import tempfile
+
+    try:
+        months = parse_span(config.months)
+        with tempfile.TemporaryDirectory() as scratch:
+            scenario = _scenario(config, context.resources.home.root, Path(scratch) / "contract.yaml")
+        with context.resources.warehouse.connect() as conn:
+            reports = whatif_reports(conn, scenario, months, config.client or None)
+    except ContractError as exc:
+        raise Failure("\n".join(exc.problems)) from None
+    except BillingInputError as exc:
+        raise Failure(str(exc)) from None
+    notes = scenario_notes(context.resources.home.root, scenario, months[-1])
+    for note in notes:
+        context.log.warning(note)
+    for r in reports:
+        context.log.info(f"{r.client} {r.month}: current {_money(r.current_total)} what-if {_money(r.whatif_total)}")
+    yield Output(None, metadata=report_metadata(reports) | {"notes": MetadataValue.md(
+        "\n".join(f"- {n}" for n in notes) or "none")})
+
+
+@job(description="What-if backtest: a changed contract (config contract_path or contract_yaml, months) priced over "
+                 "a client's stored entries and compared with the real invoices. Writes nothing.")
+def whatif() -> None:
+    whatif_backtest()
