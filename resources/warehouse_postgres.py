@@ -52,6 +52,8 @@ class PostgresConnection(WarehouseConnection):
                         copy.write_row(row)
 
     def unstage(self, name: str) -> None:
+        if self.raw.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+            return  # the failed transaction's rollback drops it (ON COMMIT DROP tables are the transaction's)
         self.raw.execute(f"DROP TABLE IF EXISTS pg_temp.{checked_name(name)}")
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
