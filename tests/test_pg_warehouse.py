@@ -97,3 +97,48 @@ def test_two_closes_of_different_clients_run_side_by_side_on_postgres(server: st
     (_, start_a, end_a, _), (_, start_b, end_b, _) = runs
     assert start_b < end_a, f"the runs did not overlap: {end_a - start_b:.1f} s apart"  # side by side
     assert _duckdb_files(tmp_path, cwd) == []
+
+
+def test_with_duckdb_a_second_command_waits_for_the_pool_slot_saying_who_holds_it(billing_env, tmp_path) -> None:
+    """DuckDB keeps one writer: a command finding the `duckdb` pool slot held by a live run of another process
+    says so, names the run, step and pid, and gives up after BILLING_SLOT_WAIT; once that process is gone the slot
+    is freed and the command goes ahead. (The holder is a real run record tagged with a real, sleeping process.)"""
+    import socket
+
+    from dagster._core.test_utils import create_run_for_test
+
+    from billing_assets.cli import prepare_environment
+    from billing_assets.instance_setup import open_instance
+    from billing_assets.recovery import TAG_HOST, TAG_PID, TAG_START, _start_time, recover, wait_for_pools
+
+    billing_env(GOLDEN / "01_retainer_rush_rollover")
+    prepare_environment(instance=False)
+    instance = open_instance(Path(os.environ["DAGSTER_HOME"]))
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        run = create_run_for_test(instance, job_name="month_close", tags={
+            TAG_PID: str(holder.pid), TAG_HOST: socket.gethostname(), TAG_START: _start_time(holder.pid) or ""})
+        instance.run_storage.handle_run_event(run.run_id, _started(run))
+        storage = instance.event_log_storage
+        assert storage.initialize_concurrency_limit_to_default("duckdb")  # dagster.yaml: default_limit 1
+        assert storage.get_concurrency_info("duckdb").slot_count == 1
+        assert storage.claim_concurrency_slot("duckdb", run.run_id, "priced_line_items").is_claimed
+        said: list[str] = []
+        with pytest.raises(SystemExit, match="gave up after 1 s waiting for pool 'duckdb' held by run"):
+            wait_for_pools(instance, timeout=1, log=said.append, poll=0.2)
+        assert said[0] == (f"billing: waiting (at most 1 s) for another command: pool 'duckdb' held by run "
+                           f"{run.run_id[:8]} step priced_line_items (pid {holder.pid})")
+    finally:
+        holder.kill()
+        holder.wait()
+    said.clear()
+    wait_for_pools(instance, timeout=5, log=said.append, poll=0.2)  # a dead holder is not waited for
+    assert recover(instance, said.append) == ([run.run_id], [run.run_id])  # its run failed, its slot freed
+    assert len(said) == 1 and said[0].startswith("billing: recovered from a crash: marked 1 run(s)")
+    assert instance.event_log_storage.get_concurrency_info("duckdb").claimed_slots == []
+
+
+def _started(run):
+    from dagster import DagsterEvent, DagsterEventType
+
+    return DagsterEvent(DagsterEventType.RUN_START.value, job_name=run.job_name)
