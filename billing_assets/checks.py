@@ -102,6 +102,7 @@ def _store(conn: WarehouseConnection, pairs: list[tuple[str, str]], asset_name: 
            rows: list[tuple]) -> None:
     """Replace the latest results of this asset's checks for the partitions (one transaction)."""
     with conn.transaction(), conn.staged("partition_keys", ("client", "month"), pairs):
+        conn.lock_partitions()
         conn.run("check_results/delete_partition.sql", {"asset": asset_name})
         append_rows(conn, "check_results", CHECK_COLUMNS, rows)
 

@@ -102,6 +102,11 @@ class WarehouseConnection(ABC):
     def transaction(self) -> AbstractContextManager[None]:
         """A block whose statements commit together, or not at all when it raises."""
 
+    def lock_partitions(self) -> None:
+        """In a transaction, after staging `partition_keys`: wait for other writers of those client-months (a
+        server with concurrent writers; nothing where one process writes at a time)."""
+        return None
+
     def sql(self, name: str) -> str:
         """`sql/<name>` in this connection's dialect."""
         return sql_text(name, self.dialect)
@@ -143,6 +148,7 @@ def replace_partitions(conn: WarehouseConnection, keys: Sequence[tuple[str, str]
     counts = {}
     with conn.transaction():
         conn.stage("partition_keys", ("client", "month"), list(keys))
+        conn.lock_partitions()
         for table, (columns, rows) in tables.items():
             conn.execute(delete_partition_sql(table))
             if rows:

@@ -56,6 +56,9 @@ class PostgresConnection(WarehouseConnection):
             return  # the failed transaction's rollback drops it (ON COMMIT DROP tables are the transaction's)
         self.raw.execute(f"DROP TABLE IF EXISTS pg_temp.{checked_name(name)}")
 
+    def lock_partitions(self) -> None:
+        self.rows(self.sql("lock_partitions.sql"))
+
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
         if params is None:
             self.raw.execute(sql.encode())  # several statements allowed (no parameters: simple protocol)
@@ -118,6 +121,7 @@ class PostgresWarehouse(Warehouse):
                 with raw.transaction():  # one process creates or upgrades the schema at a time
                     raw.execute(SCHEMA_LOCK)
                     raw.execute(sql_text("schema/tables.sql", "postgres").encode())
+                    raw.execute(sql_text("schema/indexes.sql", "postgres").encode())
                 _SCHEMA_READY.add(url)
         except BaseException:
             raw.close()

@@ -140,11 +140,18 @@ def test_every_query_returns_the_same_rows_in_duckdb_and_postgres(warehouses, na
 
 def test_each_postgres_twin_is_used_on_postgres_and_agrees_with_its_duckdb_original(warehouses) -> None:
     duck, pg = warehouses
-    assert TWINS == ["firm_overview/refresh.postgres.sql", "queries/raw_entry_expectations.postgres.sql"]
+    assert TWINS == ["firm_overview/refresh.postgres.sql", "lock_partitions.postgres.sql",
+                     "queries/raw_entry_expectations.postgres.sql", "schema/indexes.postgres.sql"]
     for twin in TWINS:
         shared = twin.replace(".postgres.sql", ".sql")
-        assert sql_text(shared, "postgres") == SQL.joinpath(twin).read_text(encoding="utf-8") != sql_text(shared)
-        assert pg.sql(shared) == sql_text(shared, "postgres") and duck.sql(shared) == sql_text(shared)
+        assert pg.sql(shared) == sql_text(shared, "postgres") == SQL.joinpath(twin).read_text(encoding="utf-8")
+        if twin in ("lock_partitions.postgres.sql", "schema/indexes.postgres.sql"):  # postgres only
+            assert not SQL.joinpath(shared).is_file()
+            continue
+        assert duck.sql(shared) == sql_text(shared) != sql_text(shared, "postgres")
+    assert duck.lock_partitions() is None  # DuckDB has one writer: nothing to wait for
+    indexed = {r["tablename"] for r in pg.rows("SELECT tablename FROM pg_indexes WHERE indexname LIKE '%client_month'")}
+    assert len(indexed) == 19 and "classification_cache" not in indexed  # every table keyed by client-month
     # firm_overview/refresh: the table it rebuilt (in the fixture) holds the same rows
     overview = [conn.rows(conn.sql("queries/firm_overview.sql")) for conn in (duck, pg)]
     assert {r["status"] for r in overview[0]} >= {"blocked: priceable", "outside engagement"}
@@ -200,6 +207,39 @@ def test_a_failed_replace_leaves_the_partition_as_it_was_in_postgres(warehouses)
         replace_partitions(pg, [("acme", "2026-09")], {"invoices": (columns, [row])})
     assert pg.rows("SELECT count(*) AS n FROM invoices WHERE client = 'acme'") == before
     assert pg.rows("SELECT count(*) AS n FROM pg_tables WHERE tablename IN ('staged', 'partition_keys')") == [{"n": 0}]
+
+
+def test_two_replaces_of_one_client_month_at_once_leave_one_set_of_rows_in_postgres(warehouses, tmp_path) -> None:
+    """Under READ COMMITTED two delete-then-insert transactions of one partition would both insert; the second
+    waits for the first (lock_partitions) and then deletes what it wrote."""
+    import threading
+
+    _, pg = warehouses
+    info = pg.raw.info
+    url = f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname}"
+    columns = [c for c, _ in _columns(pg, "pricing_problems")]
+    second_started, results = threading.Event(), []
+
+    def second() -> None:
+        with PostgresWarehouse(url=url).connect() as other:
+            second_started.set()
+            results.append(replace_partitions(other, [("gamma", "2026-10")], {"pricing_problems": (
+                columns, [("gamma", "2026-10", "second")])}))
+
+    thread = threading.Thread(target=second)
+    with pg.transaction():
+        pg.stage("partition_keys", ("client", "month"), [("gamma", "2026-10")])
+        pg.lock_partitions()
+        pg.execute("DELETE FROM pricing_problems WHERE client = 'gamma'")
+        with pg.staged("staged", columns, [("gamma", "2026-10", "first"), ("gamma", "2026-10", "first again")]):
+            pg.run("pricing_problems/insert.sql")
+        thread.start()
+        second_started.wait(10)
+        thread.join(1.0)
+        assert thread.is_alive()  # the second replace waits for this transaction
+    thread.join(20)
+    assert results == [{"pricing_problems": 1}]
+    assert pg.rows("SELECT problem FROM pricing_problems WHERE client = 'gamma'") == [{"problem": "second"}]
 
 
 def test_the_postgres_url_and_password_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
