@@ -16,7 +16,6 @@ import pandas as pd
 import psycopg
 from dagster import EnvVar
 
-from billing_assets.settings import POSTGRES_SCHEMES
 from resources.warehouse import Warehouse, WarehouseConnection, checked_name, sql_text
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -105,7 +104,7 @@ class PostgresWarehouse(Warehouse):
 
     def _connect_args(self) -> tuple[str, dict[str, Any]]:
         url = _resolved(self.url) or ""
-        if not url.startswith(POSTGRES_SCHEMES):
+        if not url:
             raise ValueError("BILLING_DB: a PostgreSQL warehouse needs a postgresql://user@host:port/db URL")
         extra: dict[str, Any] = {"application_name": "billing", "options": SESSION_OPTIONS}
         password = _resolved(self.password)
