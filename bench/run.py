@@ -9,6 +9,8 @@ Scenarios (generation is not timed; every close runs in fresh temp dirs unless i
   d  reconciliation of (c): hours in the CSVs = raw_time_entries = entry_outcomes.source_hours
   e  (a)-sized home where some entries need the classifier, Claude configured against the loopback
      Anthropic emulator (tests/emulators): the unchanged re-close makes 0 API requests
+  g  (a) with the warehouse in PostgreSQL (BILLING_DB=postgresql://, a local cluster started as tests/servers.py
+     does) beside the same close on DuckDB, in turn; invoices compared between the two
   p  py-spy profiles of one (a) close and one (b) re-close, bucketed by pipeline stage (needs py-spy)
 Each close is measured with /usr/bin/time -v plus /proc polling of the process tree (peak RSS, children
 included); runs launched and events written are counted in the DAGSTER_HOME sqlite storage. Results
@@ -49,6 +51,7 @@ from bench.results_md import write_section  # noqa: E402
 BILLING = Path(sys.executable).with_name("billing")
 RESULTS = REPO / "bench" / "RESULTS.md"
 SECTION = "## Month close performance"
+OWN_SECTIONS = {"g": "## Warehouse in PostgreSQL beside DuckDB (issue 17)"}
 MONTH = "2026-10"
 POLL_SECONDS = 0.1
 CLEARED_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "BILLING_CLASSIFIER", "BILLING_DB", "BILLING_SOURCE",
@@ -675,6 +678,71 @@ def scenario_e(config: Config) -> Outcome:
                        f"{len(samples)} re-closes)."]), passed, first.code)
 
 
+def invoice_totals(home: Path, url: str | None = None) -> tuple[int, Decimal]:
+    """(invoices, sum of totals) in the DuckDB file of `home`, or in the PostgreSQL database `url`."""
+    sql = "SELECT count(*), coalesce(sum(total), 0) FROM invoices"
+    if url:
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            return conn.execute(sql).fetchone()
+    import duckdb
+
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchone()
+
+
+def scenario_g(config: Config) -> Outcome:
+    """(a)'s close with the warehouse in PostgreSQL beside DuckDB, alternating so both see the same machine."""
+    from tests.servers import create_database, postgres_cluster
+
+    clients, entries = config.small
+    print(f"(g) {clients} clients x {entries} entries, DuckDB and PostgreSQL warehouse in turn", flush=True)
+    source = generated(config, clients, entries)
+    samples: dict[str, list[Sample]] = {"duckdb": [], "postgres": []}
+    totals: dict[str, set] = {"duckdb": set(), "postgres": set()}
+    with postgres_cluster() as server:
+        for i in range(config.reps):
+            for kind in samples:
+                home, dagster_home = fresh_home(config, source, f"g-{kind}")
+                url = create_database(server, f"bench_{i}") if kind == "postgres" else None
+                env = close_env(home, dagster_home, {"BILLING_DB": url} if url else None)
+                sample = run_close(home, dagster_home, entries, env=env, timeout=config.large_timeout,
+                                   rss_limit_mb=config.rss_limit_mb)
+                samples[kind].append(sample)
+                print(f"  g {kind} rep {i + 1}: {describe(sample)}", flush=True)
+                if not sample.ok:
+                    print(sample.tail, flush=True)
+                    continue
+                totals[kind].add(invoice_totals(home, url))
+                leftover = [p.name for p in home.parent.rglob("*.duckdb")]
+                if url and leftover:
+                    totals[kind].add(("duckdb files written", tuple(leftover)))
+    same = totals["duckdb"] == totals["postgres"] and len(totals["duckdb"]) == 1
+    passed = same and all(s.ok for kind in samples for s in samples[kind])
+    (count, billed), = totals["duckdb"] or {(0, Decimal(0))}
+    medians = {k: statistics.median(s.wall for s in v) for k, v in samples.items() if v}
+    ratio = medians["postgres"] / medians["duckdb"] if len(medians) == 2 else float("nan")
+    return Outcome("g", f"(g) the (a) close with the warehouse in PostgreSQL, beside DuckDB ({clients} x "
+                        f"{entries:,})", "\n".join([
+                            "The same generated home closed on a fresh home and DAGSTER_HOME each run, DuckDB and "
+                            "PostgreSQL in turn (DuckDB first). PostgreSQL: Debian's server on 127.0.0.1 started as "
+                            "`tests/servers.py` does (trust auth, `fsync=off`: no disk flushes, so this is the "
+                            "warehouse's SQL and COPY cost, not a durable RDS write), a new database per run, "
+                            "`BILLING_DB=postgresql://...`. CPU and peak RSS are the `billing` process tree's only: "
+                            "the server's own CPU is not in them (it runs on the same 2 shared cores).", "",
+                            TABLE_HEAD,
+                            *[stats_row(f"{kind}", v, all(s.ok for s in v)) for kind, v in samples.items()], "",
+                            f"PostgreSQL / DuckDB median wall: **{ratio:.2f}x**. Invoices: {count} in both, total "
+                            f"billed {billed:,.2f} {'identical' if same else 'DIFFERENT'} in both "
+                            f"(**{'PASS' if same else 'FAIL'}**); no `.duckdb` file written in the PostgreSQL runs' "
+                            "homes.", "",
+                            "DuckDB runs: " + samples_line(samples["duckdb"]), "",
+                            "PostgreSQL runs: " + samples_line(samples["postgres"]), "",
+                            "PostgreSQL, " + steps_markdown(samples["postgres"][-1]) if samples["postgres"] else ""]),
+                   passed, samples["duckdb"][0].code if samples["duckdb"] else "")
+
+
 def counted(emu, close: Callable[[], Sample]) -> Sample:
     before = len(emu.requests)
     sample = close()
@@ -778,7 +846,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, 1 repetition, no RESULTS.md update")
     parser.add_argument("--only", default="abcdep",
-                        help="scenario letters to run (default abcdep; p needs py-spy in the venv)")
+                        help="scenario letters to run (default abcdep; p needs py-spy in the venv; g, PostgreSQL "
+                             "beside DuckDB, needs Debian's postgresql server package)")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--large-reps", type=int, default=3, help="repetitions of (c); stops after a failure")
     parser.add_argument("--large-timeout", type=float, default=900, help="seconds before (c) is stopped")
@@ -797,6 +866,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             outcomes += scenario_c_d(config, "d" in only)
         if "e" in only:
             outcomes.append(scenario_e(config))
+        if "g" in only:
+            outcomes.append(scenario_g(config))
         if "p" in only and Path(sys.executable).with_name("py-spy").exists():
             outcomes.append(scenario_p(config))
     finally:
@@ -805,10 +876,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     for o in outcomes:
         print(f"\n### {o.title}\n\n{o.markdown}")
     if not (args.quick or args.no_write):
-        kept = {k: v for k, v in existing_blocks(RESULTS).items() if k not in {o.key for o in outcomes}}
         header = machine_text()
-        write_section(RESULTS, SECTION, section_body(header, outcomes, kept))
-        print(f"\nwrote {RESULTS.relative_to(REPO)} ({SECTION})")
+        own = [o for o in outcomes if o.key in OWN_SECTIONS]
+        for o in own:  # a scenario with a section of its own (g: the warehouse comparison)
+            write_section(RESULTS, OWN_SECTIONS[o.key], section_body(header, [o], {}))
+            print(f"\nwrote {RESULTS.relative_to(REPO)} ({OWN_SECTIONS[o.key]})")
+        closes = [o for o in outcomes if o.key not in OWN_SECTIONS]
+        if closes:
+            kept = {k: v for k, v in existing_blocks(RESULTS).items() if k not in {o.key for o in closes}}
+            write_section(RESULTS, SECTION, section_body(header, closes, kept))
+            print(f"\nwrote {RESULTS.relative_to(REPO)} ({SECTION})")
     return 0 if all(o.passed for o in outcomes) else 1
 
 

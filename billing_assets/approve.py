@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import duckdb
-import pandas as pd
-
 from billing_assets.push import PUSH_COLUMNS
 from resources.invoice_sink import InvoiceSink, KnownPush
-from resources.warehouse import Warehouse, append_rows, query, sql_text
+from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query, query_keyed
 
 SENDABLE = ("created", "updated", "unchanged", "recovered")
 
@@ -62,8 +59,8 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
         append_rows(conn, "invoice_pushes", PUSH_COLUMNS, records)
         for client, month, *rest in records:
             params = {"client": client, "month": month, "content_hash": rest[2], "approved_by": approved_by}
-            conn.execute(sql_text("queries/snapshot_sent_invoice.sql"), params)
-            conn.execute(sql_text("queries/snapshot_sent_adjustments.sql"), {"client": client, "month": month})
+            conn.run("queries/snapshot_sent_invoice.sql", params)
+            conn.run("queries/snapshot_sent_adjustments.sql", {"client": client, "month": month})
     return results
 
 
@@ -73,12 +70,10 @@ def _current_hash(warehouse: Warehouse, client: str, month: str) -> str | None:
     return rows[0]["content_hash"] if rows else None
 
 
-def recorded_pushes(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]
+def recorded_pushes(conn: WarehouseConnection, pairs: list[tuple[str, str]]
                     ) -> dict[tuple[str, str], tuple[str, KnownPush]]:
     """{(client, month): (sink kind, last push)}: where each draft was pushed, whatever BILLING_PUSH says now."""
-    conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
-    rows = query(conn, "recorded_pushes")
-    conn.unregister("partition_keys")
+    rows = query_keyed(conn, "recorded_pushes", pairs)
     return {(r["client"], r["month"]): (r["sink"], KnownPush(r["content_hash"], r["external_id"], r["sync_token"],
                                                              r["status"], r["doc_number"])) for r in rows}
 

@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import duckdb
-import pandas as pd
 from dagster import (
     AssetCheckEvaluation,
     AssetCheckExecutionContext,
@@ -35,7 +33,7 @@ from billing_assets.push import quickbooks_draft_invoices
 from billing_assets.tables import line_from_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
-from resources.warehouse import Warehouse, partition_frame, rows_by_partition, sql_text, staged_frame
+from resources.warehouse import Warehouse, WarehouseConnection, append_rows, partition_frame, rows_by_partition
 
 ANOMALY_FACTOR = Decimal("1.5")  # invoice total or hours beyond the trailing 3 months' range x this factor
 MAX_HELD_SHARE = 0.2  # warn when more than this share of hours waits for review
@@ -100,22 +98,13 @@ def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_nam
             metadata={"partitions": len(outcomes), "failed": len(failed), "failures": "\n".join(failed[:50])})
 
 
-def _store(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]], asset_name: str,
+def _store(conn: WarehouseConnection, pairs: list[tuple[str, str]], asset_name: str,
            rows: list[tuple]) -> None:
     """Replace the latest results of this asset's checks for the partitions (one transaction)."""
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
-        conn.execute(sql_text("check_results/delete_partition.sql"), {"asset": asset_name})
-        if rows:
-            conn.register("staged", staged_frame(CHECK_COLUMNS, rows))
-            conn.execute(sql_text("check_results/insert.sql"))
-            conn.unregister("staged")
-        conn.unregister("partition_keys")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    with conn.transaction(), conn.staged("partition_keys", ("client", "month"), pairs):
+        conn.lock_partitions()
+        conn.run("check_results/delete_partition.sql", {"asset": asset_name})
+        append_rows(conn, "check_results", CHECK_COLUMNS, rows)
 
 
 def _chunked_rows(warehouse: Warehouse, pairs: list[tuple[str, str]], *queries: str

@@ -1,32 +1,28 @@
-"""The classification cache and the firm's labelled history, kept in DuckDB."""
+"""The classification cache and the firm's labelled history, kept in the warehouse."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
-import pandas as pd
-
 from billing_assets.core.classifier_api import LabeledExample
 from billing_assets.core.classify import SuggestionCache
 from billing_assets.core.model import Suggestion
 from billing_assets.core.overrides import Override
-from resources.warehouse import query, sql_text, staged_frame
+from resources.warehouse import WarehouseConnection, query
 
 
-class DuckDBSuggestionCache(SuggestionCache):
+class WarehouseSuggestionCache(SuggestionCache):
     """Classifier answers keyed by entry content, SOW version and classifier: an unchanged re-run asks nobody."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection):
+    def __init__(self, conn: WarehouseConnection):
         self.conn = conn
         self.hits = 0
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Suggestion]:
         if not keys:
             return {}
-        self.conn.register("wanted_keys", pd.DataFrame({"cache_key": pd.Series(list(keys), dtype=object)}))
-        rows = query(self.conn, "cache_lookup")
-        self.conn.unregister("wanted_keys")
+        with self.conn.staged("wanted_keys", ("cache_key",), [(k,) for k in keys]):
+            rows = query(self.conn, "cache_lookup")
         self.hits += len(rows)
         return {r["cache_key"]: Suggestion(r["sow_item"], r["work_type"], r["confidence"], r["rationale"])
                 for r in rows}
@@ -35,13 +31,11 @@ class DuckDBSuggestionCache(SuggestionCache):
         if not items:
             return
         rows = [(k, s.sow_item, s.work_type, s.confidence, s.rationale) for k, s in items.items()]
-        self.conn.register("staged", staged_frame(("cache_key", "sow_item", "work_type", "confidence", "rationale"),
-                                                  rows))
-        self.conn.execute(sql_text("queries/cache_store.sql"))
-        self.conn.unregister("staged")
+        with self.conn.staged("staged", ("cache_key", "sow_item", "work_type", "confidence", "rationale"), rows):
+            self.conn.run("queries/cache_store.sql")
 
 
-def labelled_history(conn: duckdb.DuckDBPyConnection, overrides: dict[str, Override]) -> list[LabeledExample]:
+def labelled_history(conn: WarehouseConnection, overrides: dict[str, Override]) -> list[LabeledExample]:
     """The entries of approved invoices (as billed), then override rows that name a SOW item or work type,
     joined to their entries' text (later examples win among equally similar notes)."""
     labelled = {k: o for k, o in overrides.items() if o.sow_item or o.work_type}
@@ -50,9 +44,8 @@ def labelled_history(conn: duckdb.DuckDBPyConnection, overrides: dict[str, Overr
                 for r in query(conn, "approved_history") if r["entry_id"] not in labelled]
     if not labelled:
         return approved
-    conn.register("override_ids", pd.DataFrame({"entry_id": pd.Series(list(labelled), dtype=object)}))
-    rows = query(conn, "override_history")
-    conn.unregister("override_ids")
+    with conn.staged("override_ids", ("entry_id",), [(e,) for e in labelled]):
+        rows = query(conn, "override_history")
     return approved + [LabeledExample(r["client"], r["notes"], r["person"], r["project"], r["task"],
                                       labelled[r["entry_id"]].sow_item or None,
                                       labelled[r["entry_id"]].work_type or None)

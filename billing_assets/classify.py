@@ -6,7 +6,7 @@ from collections import Counter
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from billing_assets import status
-from billing_assets.classification_store import DuckDBSuggestionCache, labelled_history
+from billing_assets.classification_store import WarehouseSuggestionCache, labelled_history
 from billing_assets.common import client_chunks, hours_text, not_active_metadata, partition_metadata, run_partitions
 from billing_assets.core.classifier_api import ClassifierUsage
 from billing_assets.core.classify import classify_entries
@@ -37,7 +37,7 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
         replace_partitions(conn, status.clearable(others), {"classified_time_entries": (CLASSIFIED_COLUMNS, []),
                                                 "classifier_usage": (USAGE_COLUMNS, [])})
         history = labelled_history(conn, overrides)
-        cache = DuckDBSuggestionCache(conn)
+        cache = WarehouseSuggestionCache(conn)
         for chunk in client_chunks(pairs):
             raw = rows_by_partition(conn, "raw_time_entries", chunk)
             rows, usage_rows = [], []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from billing_assets.core.errors import WarehouseLocked
 from billing_assets.core.months import month_index, month_range
-from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home
+from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home, warehouse_url
 
 DEMO_MONTHS = ("2026-08", "2026-10")
 
@@ -38,7 +38,8 @@ def prepare_environment(home: Path | None = None, instance: bool = True) -> None
     if home is not None:
         os.environ["BILLING_HOME"] = str(home)
     os.environ["BILLING_HOME"] = str(billing_home())
-    os.environ["BILLING_DB"] = str(billing_db())
+    if not warehouse_url():  # a DuckDB file: its absolute path (a PostgreSQL URL stays as given)
+        os.environ["BILLING_DB"] = str(billing_db())
     dh = dagster_home()
     dh.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dh)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-import pandas as pd
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
 from billing_assets.core.contract import contract_paths
@@ -18,7 +17,7 @@ from billing_assets.jobs import range_tags
 from billing_assets.partitions import CLIENT_ID, client_month_key
 from billing_assets.progress import CloseProgress
 from billing_assets.recovery import process_tags
-from billing_assets.settings import billing_db, billing_home, dagster_home
+from billing_assets.settings import billing_home, dagster_home
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # the run's log stays in the instance
 REVIEW_ASSETS = ("contracts", "raw_time_entries", "classified_time_entries", "review_queue")
@@ -134,16 +133,16 @@ def unattributed_files(defs) -> list[str]:
 
 def summarise(pairs: list[tuple[str, str]]) -> tuple[list[dict], list[tuple[str, str, str]]]:
     """(firm_overview rows, one (client, month, problem) per problem) of the client-months, from the warehouse."""
+    from billing_assets.environment import build_warehouse
     from billing_assets.overview import refresh
-    from resources.warehouse import Warehouse, query
+    from resources.warehouse import query_keyed
 
-    if not billing_db().exists() or not pairs:
+    warehouse = build_warehouse()
+    if not warehouse.exists() or not pairs:
         return [], []
-    with Warehouse(database=str(billing_db())).connect() as conn:
+    with warehouse.connect() as conn:
         rows = refresh(conn)
-        conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
-        problems = query(conn, "close_problems")
-        conn.unregister("partition_keys")
+        problems = query_keyed(conn, "close_problems", pairs)
     wanted = set(pairs)
     return ([r for r in rows if (r["client"], r["month"]) in wanted],
             [(r["client"], r["month"], line) for r in problems for line in r["problem"].split("\n") if line])

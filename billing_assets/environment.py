@@ -1,7 +1,8 @@
 """The one place that picks each resource's variant from the environment (local twin or live), with secrets
-as EnvVar: BILLING_HOME, BILLING_DB, BILLING_SOURCE (csv | harvest), BILLING_CLASSIFIER, BILLING_PUSH (outbox |
-qbo), BILLING_ALERT_WEBHOOK, HARVEST_*, QBO_*, ANTHROPIC_*. Used by the Definitions and by commands that need a
-resource outside a run (approval sends through the sink each draft was pushed to)."""
+as EnvVar: BILLING_HOME, BILLING_DB (a DuckDB file path, or postgresql://...), BILLING_DB_PASSWORD, BILLING_SOURCE
+(csv | harvest), BILLING_CLASSIFIER, BILLING_PUSH (outbox | qbo), BILLING_ALERT_WEBHOOK, HARVEST_*, QBO_*,
+ANTHROPIC_*. Used by the Definitions and by commands that need a resource outside a run (approval sends through the
+sink each draft was pushed to)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from dagster import EnvVar
 
-from billing_assets.settings import billing_db, billing_home
+from billing_assets.settings import billing_db, billing_home, warehouse_url
 from resources.home import BillingHome
 from resources.invoice_sink import InvoiceSink, OutboxSink
 from resources.llm import classifier_from_env
@@ -18,6 +19,8 @@ from resources.notify import LogNotifier, Notifier, WebhookNotifier
 from resources.quickbooks.sink import QuickBooksSink
 from resources.timesource import CsvTimeSource, HarvestTimeSource, TimeSource
 from resources.warehouse import Warehouse
+from resources.warehouse_duckdb import DuckDBWarehouse
+from resources.warehouse_postgres import PostgresWarehouse
 
 
 def _secret(name: str) -> EnvVar | None:
@@ -65,6 +68,15 @@ def build_notifier(home: str) -> Notifier:
     return LogNotifier(log_path=str(Path(home) / "alerts.log"), ui_base_url=ui)
 
 
+def build_warehouse() -> Warehouse:
+    """BILLING_DB=postgresql://user@host:port/db: the warehouse in that PostgreSQL database (the URL, with any
+    password in it, and BILLING_DB_PASSWORD read at run time as EnvVar); anything else: the DuckDB file at that
+    path (default `<home>/billing.duckdb`), the embedded default."""
+    if warehouse_url():
+        return PostgresWarehouse(url=EnvVar("BILLING_DB"), password=_secret("BILLING_DB_PASSWORD"))
+    return DuckDBWarehouse(database=str(billing_db()))
+
+
 def build_resources() -> dict:
     """Every resource, its variant chosen by the environment here and nowhere else."""
     home = str(billing_home())
@@ -72,7 +84,7 @@ def build_resources() -> dict:
         "home": BillingHome(path=home),
         "time_source": build_time_source(home),
         "classifier": classifier_from_env(),
-        "warehouse": Warehouse(database=str(billing_db())),
+        "warehouse": build_warehouse(),
         "sink": build_sink(home),
         "notifier": build_notifier(home),
     }

@@ -7,18 +7,14 @@ materialises the push alone. Check evaluations are therefore also kept per clien
 
 from __future__ import annotations
 
-import pandas as pd
-
-from resources.warehouse import Warehouse, query
+from resources.warehouse import Warehouse, query_keyed
 
 
 def blocking_failures(warehouse: Warehouse, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
     """{(client, month): [reason, ...]} for partitions with a failed blocking check or priced checks that
     have not seen the current invoice."""
     with warehouse.connect() as conn:
-        conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
-        rows = query(conn, "blocking_failures")
-        conn.unregister("partition_keys")
+        rows = query_keyed(conn, "blocking_failures", pairs)
     failures: dict[tuple[str, str], list[str]] = {}
     for r in rows:
         failures.setdefault((r["client"], r["month"]), []).append(r["reason"])

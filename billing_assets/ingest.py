@@ -18,6 +18,7 @@ from billing_assets.common import (
 )
 from billing_assets.core.parsed import problems_for
 from billing_assets.partitions import client_month_partitions
+from billing_assets.settings import warehouse_pool
 from billing_assets.tables import RAW_EXPENSE_COLUMNS, RAW_TIME_COLUMNS, expense_row, time_entry_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
@@ -26,7 +27,7 @@ from resources.warehouse import Warehouse, replace_partitions
 CONTRACT_COLUMNS = ("client", "month", "name", "aliases", "currency", "terms_days", "fingerprint", "sow_version",
                     "contract_json", "source_file")
 ASSET_DEFAULTS = dict(partitions_def=client_month_partitions, backfill_policy=BackfillPolicy.single_run(),
-                      pool="duckdb")
+                      pool=warehouse_pool())
 
 
 @asset(group_name="ingest", kinds={"duckdb", "yaml"}, **ASSET_DEFAULTS)

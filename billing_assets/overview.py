@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-import duckdb
 from dagster import AssetKey, AssetMaterialization, AssetSpec, MetadataValue
 
 from billing_assets.common import hours_text, money
 from billing_assets.tables import markdown_table
-from resources.warehouse import query, sql_text
+from resources.warehouse import WarehouseConnection, query
 
 OVERVIEW_KEY = AssetKey("firm_overview")
 OVERVIEW_MONTHS = 3  # months shown in the asset's metadata (the table holds every month)
@@ -25,12 +24,13 @@ firm_overview = AssetSpec(
                 "warehouse table `firm_overview` holds every month.")
 
 
-def refresh(conn: duckdb.DuckDBPyConnection) -> list[dict]:
-    conn.execute(sql_text("firm_overview/refresh.sql"))
+def refresh(conn: WarehouseConnection) -> list[dict]:
+    with conn.transaction():
+        conn.run("firm_overview/refresh.sql")
     return query(conn, "firm_overview")
 
 
-def overview_materialization(conn: duckdb.DuckDBPyConnection) -> AssetMaterialization:
+def overview_materialization(conn: WarehouseConnection) -> AssetMaterialization:
     """Rebuild the table and describe its latest months."""
     rows = refresh(conn)
     months = sorted({r["month"] for r in rows}, reverse=True)[:OVERVIEW_MONTHS]

@@ -4,8 +4,6 @@
 from collections import defaultdict
 from decimal import Decimal
 
-import duckdb
-import pandas as pd
 from dagster import (
     AssetDep,
     AssetExecutionContext,
@@ -45,7 +43,14 @@ from billing_assets.partitions import previous_month_mapping
 from billing_assets.tables import expense_from_row, markdown_table
 from resources.home import BillingHome
 from resources.timesource import TimeSource
-from resources.warehouse import Warehouse, query, replace_partitions, rows_by_partition
+from resources.warehouse import (
+    Warehouse,
+    WarehouseConnection,
+    query,
+    query_keyed,
+    replace_partitions,
+    rows_by_partition,
+)
 
 LINE_COLUMNS = ("client", "month", "line_no", "kind", "description", "sow_item", "project", "role", "work_type",
                 "quantity", "unit_price", "amount")
@@ -59,13 +64,10 @@ OUTCOME_COLUMNS = ("client", "month", "entry_id", "outcome", "source_hours", "bi
 ADJUSTMENT_COLUMNS = ("client", "month", "origin_month", "amount", "hours")
 
 
-def _prior_states(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict:
+def _prior_states(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> dict:
     """{(client, month): LedgerState | None}: None when month-1 was never priced."""
-    keys = pd.DataFrame([(c, m, add_months(m, -1)) for c, m in pairs], columns=["client", "month", "prev_month"],
-                        dtype=object)
-    conn.register("partition_keys", keys)
     found: dict[tuple[str, str], dict] = defaultdict(lambda: {"priced": False, "lots": [], "caps": {}})
-    for row in query(conn, "prior_ledgers"):
+    for row in query_keyed(conn, "prior_ledgers", pairs, prev_month=[add_months(m, -1) for _, m in pairs]):
         state = found[(row["client"], row["month"])]
         if row["row_kind"] == "invoice":
             state["priced"] = True
@@ -73,11 +75,10 @@ def _prior_states(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]])
             state["lots"].append(Lot(row["name"], Decimal(row["hours"])))
         else:
             state["caps"][row["name"]] = Decimal(row["hours"])
-    conn.unregister("partition_keys")
     return {pair: LedgerState(tuple(s["lots"]), s["caps"]) if s["priced"] else None for pair, s in found.items()}
 
 
-def _history_start(conn: duckdb.DuckDBPyConnection, time_source: TimeSource, home: BillingHome,
+def _history_start(conn: WarehouseConnection, time_source: TimeSource, home: BillingHome,
                    client: str, month: str, start: str) -> str | None:
     """The earliest month of the engagement with priced invoices or source time for the client, if before
     `month`."""
@@ -198,7 +199,7 @@ def _with_current(rows: list[dict], client: str, details: dict) -> list[dict]:
     return updated
 
 
-def _resolve_prior(conn: duckdb.DuckDBPyConnection, time_source: TimeSource, home: BillingHome, contract: Contract,
+def _resolve_prior(conn: WarehouseConnection, time_source: TimeSource, home: BillingHome, contract: Contract,
                    client: str, month: str, start: str, priors: dict, carried: dict) -> LedgerState | None:
     """Month M-1's ledgers when the contract needs them; a clear error when M-1 should exist but is unpriced.
     The engagement's first month starts with no lots and nothing billed under its caps (spec section 2)."""

@@ -5,8 +5,6 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import duckdb
-import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from billing_assets import status
@@ -22,18 +20,16 @@ from billing_assets.review import review_queue
 from billing_assets.tables import line_from_row
 from resources.home import BillingHome
 from resources.invoice_sink import InvoiceSink, KnownPush
-from resources.warehouse import Warehouse, append_rows, query
+from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query_keyed
 
 PUSH_COLUMNS = ("client", "month", "sink", "doc_number", "content_hash", "status", "external_id", "sync_token",
                 "location", "diff", "pushed_at")
 
 
-def load_drafts(conn: duckdb.DuckDBPyConnection, home: BillingHome, pairs: list[tuple[str, str]]
+def load_drafts(conn: WarehouseConnection, home: BillingHome, pairs: list[tuple[str, str]]
                 ) -> dict[tuple[str, str], InvoiceDraft]:
     """InvoiceDrafts of the priced client-months among `pairs`."""
-    conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
-    rows = query(conn, "draft_inputs")
-    conn.unregister("partition_keys")
+    rows = query_keyed(conn, "draft_inputs", pairs)
     heads, lines = {}, defaultdict(list)
     for r in rows:
         key = (r["client"], r["month"])
@@ -53,11 +49,9 @@ def load_drafts(conn: duckdb.DuckDBPyConnection, home: BillingHome, pairs: list[
     return drafts
 
 
-def last_pushes(conn: duckdb.DuckDBPyConnection, sink: str, pairs: list[tuple[str, str]]
+def last_pushes(conn: WarehouseConnection, sink: str, pairs: list[tuple[str, str]]
                 ) -> dict[tuple[str, str], KnownPush]:
-    conn.register("partition_keys", pd.DataFrame(pairs, columns=["client", "month"], dtype=object))
-    rows = query(conn, "last_pushes", {"sink": sink})
-    conn.unregister("partition_keys")
+    rows = query_keyed(conn, "last_pushes", pairs, {"sink": sink})
     return {(r["client"], r["month"]): KnownPush(r["content_hash"], r["external_id"], r["sync_token"], r["status"],
                                                  r["doc_number"]) for r in rows}
 

@@ -6,14 +6,31 @@ import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def billing_home() -> Path:
     return Path(os.environ.get("BILLING_HOME", "./billing_home")).resolve()
 
 
+def warehouse_url() -> str | None:
+    """BILLING_DB when it is a PostgreSQL URL (postgresql://...): the warehouse is that database; else None."""
+    value = os.environ.get("BILLING_DB", "").strip()
+    return value if value.startswith(POSTGRES_SCHEMES) else None
+
+
 def billing_db() -> Path:
+    """The DuckDB warehouse file: BILLING_DB (a path), default `<home>/billing.duckdb`. Not used with Postgres."""
+    if warehouse_url():
+        raise ValueError("BILLING_DB is a PostgreSQL URL: there is no DuckDB file")
     return Path(os.environ.get("BILLING_DB") or billing_home() / "billing.duckdb").resolve()
+
+
+def warehouse_pool() -> str | None:
+    """The concurrency pool of the steps that write the warehouse: `duckdb` (one writer of the file at a time,
+    limit 1 in dagster.yaml) for DuckDB; none for PostgreSQL, whose per-partition transactions let closes of
+    different clients run side by side."""
+    return None if warehouse_url() else "duckdb"
 
 
 def dagster_home() -> Path:

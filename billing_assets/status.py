@@ -11,14 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import duckdb
-
 from billing_assets.core.contract import ContractFile
 from billing_assets.core.engagement import Window, client_names, engagement_window
 from billing_assets.core.errors import BillingInputError, ContractError, RowProblem
 from billing_assets.core.parsed import ParsedSource, problems_for
 from resources.home import BillingHome
-from resources.warehouse import Warehouse, rows_by_partition
+from resources.warehouse import Warehouse, WarehouseConnection, rows_by_partition
 
 STATUS_COLUMNS = ("client", "month", "state", "check_name", "problems", "engagement", "evaluated_at")
 ACTIVE, OUTSIDE, BLOCKED, UNKNOWN = "active", "outside", "blocked", "unknown"
@@ -111,7 +109,7 @@ def status_rows(states: dict[tuple[str, str], PartitionState]) -> list[tuple]:
             for (c, m), s in sorted(states.items())]
 
 
-def recorded(conn: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]]
+def recorded(conn: WarehouseConnection, pairs: Sequence[tuple[str, str]]
              ) -> dict[tuple[str, str], PartitionState]:
     """The states the contracts step recorded; a client-month it never saw is `unknown`: skipped (its rows kept)
     until the contracts step has run for it."""

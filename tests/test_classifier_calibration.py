@@ -128,7 +128,7 @@ def test_review_floor_holds_an_entry_whose_item_the_classifier_chose():
 def test_entries_of_approved_invoices_and_overrides_become_history(tmp_path):
     from billing_assets.classification_store import labelled_history
     from billing_assets.core.overrides import Override
-    from resources.warehouse import Warehouse
+    from resources.warehouse_duckdb import DuckDBWarehouse
 
     def raw(entry_id: str, month: str, row: int, notes: str) -> str:
         return (f"('acme', '{month}', '{entry_id}', 'harvest_csv', 't.csv', {row}, DATE '{month}-03', 'Acme', 'P', "
@@ -137,7 +137,7 @@ def test_entries_of_approved_invoices_and_overrides_become_history(tmp_path):
     def classified(entry_id: str, month: str, item: str, held: bool) -> str:
         return f"('acme', '{month}', '{entry_id}', 'standard', '{item}', 0.99, 'classifier', '', NULL, '', '', {held})"
 
-    with Warehouse(database=str(tmp_path / "b.duckdb")).connect() as conn:
+    with DuckDBWarehouse(database=str(tmp_path / "b.duckdb")).connect() as conn:
         conn.execute("INSERT INTO raw_time_entries VALUES " + ", ".join([
             raw("e1", "2026-09", 1, "barrel count"), raw("e2", "2026-09", 2, "misc"),
             raw("e3", "2026-10", 3, "tax provision"), raw("e4", "2026-09", 4, "corrected note")]))

@@ -25,7 +25,7 @@ from billing_assets.definitions import build_defs, build_resources
 from billing_assets.partitions import split_key
 from resources.home import BillingHome
 from resources.timesource import CsvTimeSource, HarvestTimeSource
-from resources.warehouse import Warehouse
+from resources.warehouse_duckdb import DuckDBWarehouse
 from sensors.late_entries import (
     Change,
     ContractNames,
@@ -166,7 +166,7 @@ def test_sensor_status_and_interval_follow_the_environment(monkeypatch: pytest.M
 def test_sensor_skips_when_the_source_is_csv(tmp_path: Path) -> None:
     with build_sensor_context(cursor="2026-11-01T12:00:00Z", resources={
             "time_source": CsvTimeSource(home=str(tmp_path)), "home": BillingHome(path=str(tmp_path)),
-            "warehouse": Warehouse(database=str(tmp_path / "billing.duckdb"))}) as context:
+            "warehouse": DuckDBWarehouse(database=str(tmp_path / "billing.duckdb"))}) as context:
         result = late_time_entries(context)
     assert isinstance(result, SensorResult) and not result.run_requests
     assert "not harvest" in result.skip_reason.skip_message and result.cursor == "2026-11-01T12:00:00Z"
@@ -193,7 +193,7 @@ def test_first_evaluation_looks_back_registers_clients_and_skips_unknown_and_ope
         resources = {"time_source": HarvestTimeSource(home=str(tmp_path), access_token=harvest.token,
                                                       account_id=harvest.account_id, base_url=harvest.base_url),
                      "home": BillingHome(path=str(tmp_path)),
-                     "warehouse": Warehouse(database=str(tmp_path / "billing.duckdb"))}
+                     "warehouse": DuckDBWarehouse(database=str(tmp_path / "billing.duckdb"))}
         with build_sensor_context(instance=instance, resources=resources) as context:
             result = late_time_entries(context)
         since = parse_stamp(harvest.requests[-1].query["updated_since"])

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from billing_assets.cli import main
-from resources.warehouse import Warehouse, WarehouseLocked, lock_timeout, open_waiting, read_copy_path
+from resources.warehouse_duckdb import DuckDBWarehouse, WarehouseLocked, lock_timeout, open_waiting, read_copy_path
 from tests.conftest import GOLDEN
 
 BILLING = Path(sys.executable).with_name("billing")
@@ -80,7 +80,7 @@ def test_open_waits_for_a_brief_holder_and_gives_up_on_a_long_one(tmp_path) -> N
 
 
 def test_read_copy_is_replaced_atomically_and_readable(tmp_path) -> None:
-    warehouse = Warehouse(database=str(tmp_path / "billing.duckdb"))
+    warehouse = DuckDBWarehouse(database=str(tmp_path / "billing.duckdb"))
     with warehouse.connect() as conn:
         conn.execute("CREATE TABLE notes AS SELECT 12.50::DECIMAL(18, 2) AS total")
     first = warehouse.refresh_read_copy()
@@ -157,8 +157,8 @@ def test_a_sensor_that_reads_the_warehouse_leaves_the_read_copy_alone(tmp_path) 
     from dagster import build_resources
 
     db = tmp_path / "billing.duckdb"
-    with build_resources({"warehouse": Warehouse(database=str(db))}) as resources:  # as a sensor gets it
+    with build_resources({"warehouse": DuckDBWarehouse(database=str(db))}) as resources:  # as a sensor gets it
         opened = resources.warehouse.connect()
         with opened as conn:
-            assert conn.execute("SELECT count(*) FROM invoices").fetchone() == (0,)
+            assert conn.rows("SELECT count(*) AS n FROM invoices") == [{"n": 0}]
     assert db.exists() and not read_copy_path(db).exists()

@@ -1,11 +1,14 @@
 -- The firm overview: one row per client-month the closes have seen, with what a finance person needs first.
 -- status: outside engagement | blocked: <check> | sent | pushed | conflict: <status> | nothing to bill
---         | needs review | ready. Rebuilt (one statement) at the end of every push step.
+--         | needs review | ready. Rebuilt (one statement) at the end of every push step. Postgres: refresh.postgres.sql
+--         (no CREATE OR REPLACE TABLE there), the same SELECT.
 CREATE OR REPLACE TABLE firm_overview AS
-WITH latest_push AS (
-    SELECT client, month, sink, status, doc_number, content_hash, location
+WITH ranked_pushes AS (
+    SELECT client, month, sink, status, doc_number, content_hash, location,
+           row_number() OVER (PARTITION BY client, month ORDER BY pushed_at DESC) AS newest
     FROM invoice_pushes
-    QUALIFY row_number() OVER (PARTITION BY client, month ORDER BY pushed_at DESC) = 1
+), latest_push AS (
+    SELECT client, month, sink, status, doc_number, content_hash, location FROM ranked_pushes WHERE newest = 1
 ), failed_checks AS (
     SELECT client, month, string_agg(asset || '.' || check_name, ', ' ORDER BY asset, check_name) AS checks
     FROM check_results WHERE blocking AND NOT passed GROUP BY client, month

@@ -6,7 +6,7 @@ SELECT k.client, k.month, 'origin' AS row_kind, s.month AS origin_month, s.total
         WHERE a.client = k.client AND a.origin_month = s.month AND a.month < k.month) AS carried_amount,
        (SELECT coalesce(sum(a.hours), 0) FROM sent_adjustments AS a
         WHERE a.client = k.client AND a.origin_month = s.month AND a.month < k.month) AS carried_hours,
-       (SELECT list(x.month ORDER BY x.month) FROM sent_invoices AS x
+       (SELECT array_agg(x.month ORDER BY x.month) FROM sent_invoices AS x
         WHERE x.client = k.client AND x.month > s.month AND x.month < k.month) AS sent_between
 FROM partition_keys AS k
 JOIN sent_invoices AS s ON s.client = k.client AND s.month < k.month

@@ -11,5 +11,5 @@ SELECT client, month, problem FROM (
     SELECT c.client, c.month, 2 AS stage, c.asset || '.' || c.check_name || ': ' || c.message AS problem
     FROM check_results AS c JOIN partition_keys AS k ON k.client = c.client AND k.month = c.month
     WHERE c.blocking AND NOT c.passed AND c.asset <> 'contracts' AND c.check_name <> 'priceable'
-)
+) AS problems
 ORDER BY client, month, stage, problem;

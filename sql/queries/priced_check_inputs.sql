@@ -7,5 +7,5 @@ SELECT i.client, i.month, i.total, i.hours_billed, i.content_hash,
         JOIN invoice_lines AS l ON l.client = le.client AND l.month = le.month AND l.line_no = le.line_no
         JOIN raw_time_entries AS r ON r.client = le.client AND r.month = le.month AND r.entry_id = le.entry_id
         WHERE le.client = i.client AND le.month = i.month AND l.kind = 'retainer_covered'
-          AND day(r.entry_date) < 20) AS covered_before_20th
+          AND EXTRACT(DAY FROM r.entry_date) < 20) AS covered_before_20th
 FROM invoices AS i JOIN partition_keys AS k ON k.client = i.client AND k.month = i.month;

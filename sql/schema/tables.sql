@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS classified_time_entries (
     suggested_sow_item VARCHAR, action VARCHAR NOT NULL, rationale VARCHAR NOT NULL, held BOOLEAN NOT NULL
 );
 CREATE TABLE IF NOT EXISTS classification_cache (
-    cache_key VARCHAR PRIMARY KEY, sow_item VARCHAR, work_type VARCHAR, confidence DOUBLE NOT NULL,
+    cache_key VARCHAR PRIMARY KEY, sow_item VARCHAR, work_type VARCHAR, confidence DOUBLE PRECISION NOT NULL,
     rationale VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS classifier_usage (
