@@ -139,7 +139,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     from billing_assets.whatif import (
         ScenarioContractFile,
         print_reports,
-        read_only,
+        reading,
         reports_json,
         scenario_notes,
         whatif_reports,
@@ -148,7 +148,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     months = parse_months(args.month)
     try:
         scenario = ScenarioContractFile(Path(args.contract), args.contract)
-        with read_only(billing_db()) as conn:
+        with reading() as conn:
             reports = whatif_reports(conn, scenario, months, args.client)
     except ContractError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
@@ -169,11 +169,11 @@ def cmd_export_ledes(args: argparse.Namespace) -> int:
     prepare_environment(instance=False)
     from billing_assets.core.errors import BillingInputError
     from billing_assets.ledes_export import export_ledes
-    from billing_assets.whatif import read_only
+    from billing_assets.whatif import reading
 
     months = parse_months(args.month)
     try:
-        with read_only(billing_db()) as conn:
+        with reading() as conn:
             result = export_ledes(conn, billing_home(), months, args.client, Path(args.out))
     except BillingInputError as exc:
         print(f"billing: {exc}", file=sys.stderr)

@@ -9,15 +9,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-
 from billing_assets.core.contract import ContractFile, contract_paths, same_client_files
 from billing_assets.core.errors import ContractError
 from billing_assets.core.ledes import FeePiece, LedesFile, build_ledes
 from billing_assets.core.safecsv import safe_cell
 from billing_assets.tables import expense_from_row
 from billing_assets.whatif import line_from_row
-from resources.warehouse import rows_by_partition
+from resources.warehouse import WarehouseConnection, rows_by_partition
 
 REVIEW_SHOWN = 5  # unsure codes listed in the command's output; all of them are in the review CSV
 REVIEW_COLUMNS = ("line_item_number", "entry_id", "date", "timekeeper", "hours", "narrative", "activity_code",
@@ -51,7 +49,7 @@ def review_csv(ledes: LedesFile) -> str:
     return out.getvalue()
 
 
-def export_ledes(conn: duckdb.DuckDBPyConnection, home: Path, months: list[str], clients: list[str] | None,
+def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clients: list[str] | None,
                  out: Path) -> ExportResult:
     """One `<client>_<month>.ledes` per closed client-month whose contract has `ledes:` (and a `.review.csv` beside
     it listing unsure activity codes); a message for every client-month skipped and why."""

@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from dagster import Config as DagsterConfig
 from dagster import Failure, MetadataValue, Nothing, OpExecutionContext, Out, Output, job, op
 
@@ -29,9 +28,11 @@ from billing_assets.core.whatif import (
     outside_report,
     report_json,
 )
+from billing_assets.environment import build_warehouse
 from billing_assets.price import _pricing_entries
+from billing_assets.settings import billing_db
 from billing_assets.tables import expense_from_row, markdown_table
-from resources.warehouse import OPEN_CONFIG, lock_timeout, open_waiting, query, rows_by_partition
+from resources.warehouse import WarehouseConnection, query, rows_by_partition
 
 
 class ScenarioContractFile(ContractFile):
@@ -49,18 +50,18 @@ class ScenarioContractFile(ContractFile):
 
 
 @contextmanager
-def read_only(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The warehouse opened read-only (waiting, like a run, while a close holds its lock)."""
-    if not database.exists():
-        raise BillingInputError(f"{database}: no warehouse yet; close some months first (billing close --month ...)")
-    conn = open_waiting(str(database), {**OPEN_CONFIG, "access_mode": "READ_ONLY"}, lock_timeout())
-    try:
+def reading() -> Iterator[WarehouseConnection]:
+    """The warehouse (DuckDB file or PostgreSQL, as BILLING_DB says) for reading; an error when nothing was ever
+    closed (a DuckDB close holding the file is waited for, like a run)."""
+    warehouse = build_warehouse()
+    if not warehouse.exists():
+        raise BillingInputError(f"{billing_db()}: no warehouse yet; close some months first "
+                                "(billing close --month ...)")
+    with warehouse.connect() as conn:
         yield conn
-    finally:
-        conn.close()
 
 
-def _month_inputs(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict[str, MonthInputs]:
+def _month_inputs(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> dict[str, MonthInputs]:
     entries = rows_by_partition(conn, "pricing_entries", pairs)
     expenses = rows_by_partition(conn, "raw_expenses", pairs)
     adjustments = rows_by_partition(conn, "adjustment_rows", pairs)
@@ -84,7 +85,7 @@ def line_from_row(row: dict) -> InvoiceLine:
                        row["work_type"], Decimal(row["quantity"]), Decimal(row["unit_price"]), Decimal(row["amount"]))
 
 
-def whatif_reports(conn: duckdb.DuckDBPyConnection, scenario: ContractFile, months: list[str],
+def whatif_reports(conn: WarehouseConnection, scenario: ContractFile, months: list[str],
                    client: str | None = None) -> list[MonthReport]:
     """Reports for `months` of the scenario's client. Pricing starts at the engagement's first month under the
     changed contract (its `start`, else the client's first month with data in the warehouse) so that retainer

@@ -102,18 +102,21 @@ def test_cli_json_matches_hand_computation_and_writes_nothing(closed_home: Path,
     assert table_hashes(closed_home) == before  # tables and outbox byte-for-byte untouched
 
 
-def test_core_chain_equals_pricing_core_month_by_month(closed_home: Path) -> None:
+def test_core_chain_equals_pricing_core_month_by_month(closed_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The backtest equals the pricing core run on the changed contract independently, each month from the
     previous month's result under the changed terms (not from the real ledger)."""
-    from billing_assets.whatif import ScenarioContractFile, read_only, whatif_reports
+    from billing_assets.whatif import ScenarioContractFile, reading, whatif_reports
+
+    monkeypatch.setenv("BILLING_DB", str(closed_home / "billing.duckdb"))
 
     folder = closed_home.parent / "core"
     folder.mkdir(exist_ok=True)
     scenario = ScenarioContractFile(changed_contract(folder))
-    with read_only(closed_home / "billing.duckdb") as conn:
-        rows = conn.execute("SELECT r.month, r.entry_id, r.project, r.person, r.roles, r.hours, c.work_type, "
-                            "c.sow_item, c.held FROM raw_time_entries r JOIN classified_time_entries c USING "
-                            "(client, month, entry_id) ORDER BY r.entry_date, r.source_file, r.source_row").fetchall()
+    with reading() as conn:
+        stored = conn.rows("SELECT r.month, r.entry_id, r.project, r.person, r.roles, r.hours, c.work_type, "
+                           "c.sow_item, c.held FROM raw_time_entries r JOIN classified_time_entries c USING "
+                           "(client, month, entry_id) ORDER BY r.entry_date, r.source_file, r.source_row")
+        rows = [tuple(r.values()) for r in stored]
         reports = whatif_reports(conn, scenario, MONTHS[1:3])
     prior = LedgerState()
     independent = {}
