@@ -25,6 +25,15 @@ What it reproduces:
   `action(emulator)` before answering, e.g. to kill the client between QuickBooks' accept and its record).
   Faults apply to /v3/ requests; a fault whose `path` names the token endpoint (`/oauth2/`) applies there.
 - Humans in QuickBooks: `edit_invoice`, `send_invoice`, `pay_invoice`, `delete_invoice`.
+- The company (set per test, or by attribute between runs): `country` (CompanyInfo.Country), `home_currency` and
+  `multicurrency` (Preferences.CurrencyPrefs), `tax_codes` {Id: (Name, rate %)} (TaxCode, queryable). GET
+  /companyinfo/{realm} and /preferences answer them. Enforced as QuickBooks does: outside the US every sales line
+  needs a TaxCodeRef (6000 "Make sure all your transactions have a VAT rate before you save", GST/HST in CA, GST
+  in AU), a TaxCodeRef or TxnTaxCodeRef naming no TaxCode is 2500 Invalid Reference Id, a US line's code is TAX
+  or NON (6100); a currency other than the home currency needs multicurrency on, and an invoice's currency must be
+  its customer's (6000; the wording of these two currency faults is ours, the code and shape QuickBooks'). Tax is
+  computed into TxnTaxDetail.TotalTax (TaxExcluded adds it to TotalAmt; TaxInclusive keeps it inside the lines;
+  NotApplicable: none); a US invoice taxes its TAX lines at the TxnTaxCodeRef's rate.
 """
 
 from __future__ import annotations
@@ -48,8 +57,11 @@ DEFAULT_CLIENT_ID = "qbo-emulator-client"
 DEFAULT_CLIENT_SECRET = "qbo-emulator-secret"
 DEFAULT_REALM = "9130357766900001"
 DEFAULT_REFRESH_TOKEN = "RT-initial"
-ENTITIES = {"customer": "Customer", "item": "Item", "invoice": "Invoice", "account": "Account"}
-ACTIVE_FILTERED = ("Customer", "Item", "Account")
+ENTITIES = {"customer": "Customer", "item": "Item", "invoice": "Invoice", "account": "Account",
+            "taxcode": "TaxCode"}
+ACTIVE_FILTERED = ("Customer", "Item", "Account", "TaxCode")
+BUSINESS = "A business validation error has occurred while processing your request"
+TAX_NAMES = {"CA": "GST/HST", "AU": "GST", "IN": "GST"}  # what the 6000 fault calls a tax rate (else VAT)
 FAULT_KINDS = ("401", "429_json", "429_xml", "429_retry_after", "500", "502", "503", "hang", "drop_after_commit",
                "dup_docnumber", "empty_query", "action", "after_commit")
 DROP = object()  # answer: close the connection without a response
@@ -146,7 +158,9 @@ class QboEmulator(LoopbackServer):
 
     def __init__(self, *, client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
                  realm_id: str = DEFAULT_REALM, refresh_token: str = DEFAULT_REFRESH_TOKEN,
-                 access_ttl: int = 3600, rotate_grace: bool = False, enforce_unique_doc_number: bool = True):
+                 access_ttl: int = 3600, rotate_grace: bool = False, enforce_unique_doc_number: bool = True,
+                 country: str = "US", home_currency: str = "USD", multicurrency: bool = False,
+                 tax_codes: Mapping[str, tuple[str, Decimal | str]] | None = None):
         self.client_id, self.client_secret, self.realm_id = client_id, client_secret, realm_id
         self.access_ttl, self.rotate_grace = access_ttl, rotate_grace
         self.enforce_unique_doc_number = enforce_unique_doc_number
@@ -158,6 +172,11 @@ class QboEmulator(LoopbackServer):
         self.items: dict[str, dict[str, Any]] = {}
         self.invoices: dict[str, dict[str, Any]] = {}
         self.accounts: dict[str, dict[str, Any]] = {}
+        self.country, self.home_currency, self.multicurrency = country, home_currency, multicurrency
+        self.tax_codes: dict[str, dict[str, Any]] = {}
+        self.tax_rates: dict[str, Decimal] = {}
+        for code_id, (name, rate) in (tax_codes or {}).items():
+            self.add_tax_code(code_id, name, rate)
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
         self._replay: dict[str, Answer] = {}
@@ -225,6 +244,13 @@ class QboEmulator(LoopbackServer):
         with self._lock:
             answer = self._create("Customer", {"DisplayName": display_name, **fields})
             return json.loads(answer.body, parse_float=Decimal)["Customer"]
+
+    def add_tax_code(self, code_id: str, name: str, rate: Decimal | str) -> None:
+        """A TaxCode of the company (as the TaxService would create it), with its sales rate in percent."""
+        with self._lock:
+            self.tax_codes[str(code_id)] = {"Id": str(code_id), "Name": name, "Description": name, "Active": True,
+                                            "Taxable": dec(rate) != 0, "TaxGroup": False, "SyncToken": "0"}
+            self.tax_rates[str(code_id)] = dec(rate)
 
     def edit_invoice(self, invoice_id: str,
                      changes: Mapping[str, Any] | Callable[[dict], None]) -> dict[str, Any]:
@@ -414,6 +440,10 @@ class QboEmulator(LoopbackServer):
         if rest == "query":
             text = request.body if method == "POST" else request.query.get("query", "")
             return self._query(text)
+        if method == "GET" and rest == f"companyinfo/{self.realm_id}":
+            return json_answer({"CompanyInfo": self._company_info()})
+        if method == "GET" and rest == "preferences":
+            return json_answer({"Preferences": self._preferences()})
         send = re.fullmatch(r"invoice/([^/]+)/send", rest)
         if send and method == "POST":
             return self._send(send.group(1), request.query.get("sendTo"))
@@ -433,7 +463,17 @@ class QboEmulator(LoopbackServer):
 
     def _store(self, entity: str) -> dict[str, dict[str, Any]]:
         return {"Customer": self.customers, "Item": self.items, "Invoice": self.invoices,
-                "Account": self.accounts}[entity]
+                "Account": self.accounts, "TaxCode": self.tax_codes}[entity]
+
+    def _company_info(self) -> dict[str, Any]:
+        return {"Id": "1", "SyncToken": "0", "CompanyName": "Emulated Company", "Country": self.country,
+                "CompanyAddr": {"Country": self.country}, "SupportedLanguages": "en", "domain": "QBO"}
+
+    def _preferences(self) -> dict[str, Any]:
+        return {"Id": "1", "SyncToken": "0", "domain": "QBO",
+                "CurrencyPrefs": {"HomeCurrency": {"value": self.home_currency},
+                                  "MultiCurrencyEnabled": self.multicurrency},
+                "TaxPrefs": {"UsingSalesTax": bool(self.tax_codes)}}
 
     def _read(self, entity: str, object_id: str) -> Answer:
         record = self._store(entity).get(object_id)
@@ -494,7 +534,7 @@ class QboEmulator(LoopbackServer):
         if entity == "Customer":
             record.setdefault("Active", True)
             record["FullyQualifiedName"] = record["DisplayName"]
-            record.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
+            record.setdefault("CurrencyRef", {"value": self.home_currency})
             record.setdefault("Balance", Decimal(0))
         elif entity == "Item":
             record.setdefault("Active", True)
@@ -506,6 +546,9 @@ class QboEmulator(LoopbackServer):
 
     def _validate(self, entity: str, payload: dict[str, Any], self_id: str | None) -> Answer | None:
         if entity == "Customer":
+            currency = (payload.get("CurrencyRef") or {}).get("value") or self.home_currency
+            if self_id is None and currency != self.home_currency and not self.multicurrency:
+                return self._multicurrency_off(currency)
             return self._validate_named(self.customers, "DisplayName", payload, self_id)
         if entity == "Item":
             problem = self._validate_named(self.items, "Name", payload, self_id)
@@ -555,10 +598,40 @@ class QboEmulator(LoopbackServer):
         if not lines:
             return fault_answer(400, 2020, REQUIRED,
                                 "Required parameter Line is missing in the request")
+        currency = (payload.get("CurrencyRef") or {}).get("value") or self.home_currency
+        if currency != self.home_currency and not self.multicurrency:
+            return self._multicurrency_off(currency)
+        theirs = (self.customers[customer].get("CurrencyRef") or {}).get("value") or self.home_currency
+        if theirs != currency:
+            return fault_answer(400, 6000, BUSINESS, f"Business Validation Error: The transaction needs to be in the "
+                                f"same currency as its customer ({theirs}); the transaction is in {currency}.")
         for line in lines:
             problem = self._validate_line(line)
             if problem:
                 return problem
+        txn_code = ((payload.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef") or {}).get("value")
+        if txn_code is not None and str(txn_code) not in self.tax_codes:
+            return fault_answer(400, 2500, "Invalid Reference Id", f"Invalid Reference Id : TaxCode {txn_code}")
+        return None
+
+    def _multicurrency_off(self, currency: str) -> Answer:
+        return fault_answer(400, 6000, BUSINESS, f"Business Validation Error: Multicurrency is not enabled for this "
+                            f"company; {currency} is not its home currency {self.home_currency}.",
+                            element="CurrencyRef")
+
+    def _validate_tax(self, detail: dict[str, Any]) -> Answer | None:
+        code = (detail.get("TaxCodeRef") or {}).get("value")
+        if self.country == "US":
+            if code is not None and str(code) not in ("TAX", "NON"):
+                return fault_answer(400, 6100, "Invalid Line TaxCode in the request",
+                                    f"Valid Line TaxCodes for US should be TAX or NON. Supplied value:{code}")
+            return None
+        if code is None:
+            rate = TAX_NAMES.get(self.country, "VAT")
+            return fault_answer(400, 6000, BUSINESS, f"Business Validation Error: Make sure all your transactions "
+                                f"have a {rate} rate before you save.")
+        if str(code) not in self.tax_codes:
+            return fault_answer(400, 2500, "Invalid Reference Id", f"Invalid Reference Id : TaxCode {code}")
         return None
 
     def _validate_line(self, line: dict[str, Any]) -> Answer | None:
@@ -568,6 +641,9 @@ class QboEmulator(LoopbackServer):
         item = str((detail.get("ItemRef") or {}).get("value", ""))
         if item not in self.items:
             return fault_answer(400, 2500, "Invalid Reference Id", f"Invalid Reference Id : Item {item}")
+        problem = self._validate_tax(detail)
+        if problem:
+            return problem
         if "Qty" in detail and "UnitPrice" in detail:
             product = dec(detail["Qty"]) * dec(detail["UnitPrice"])
             if product.quantize(CENT, ROUND_HALF_EVEN) != dec(line.get("Amount", 0)).quantize(CENT):
@@ -595,6 +671,11 @@ class QboEmulator(LoopbackServer):
         customer = self.customers.get(str(invoice["CustomerRef"]["value"]))
         invoice["CustomerRef"] = {"value": str(invoice["CustomerRef"]["value"]),
                                   "name": customer["DisplayName"] if customer else ""}
+        tax = self._tax(invoice, lines)
+        if tax is not None:
+            invoice["TxnTaxDetail"] = {**(invoice.get("TxnTaxDetail") or {}), "TotalTax": tax}
+        if tax is not None and invoice.get("GlobalTaxCalculation") != "TaxInclusive":
+            total += tax
         invoice["TotalAmt"] = total
         invoice["Balance"] = total - self._paid.get(invoice.get("Id", ""), Decimal(0))
         invoice.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
@@ -605,6 +686,27 @@ class QboEmulator(LoopbackServer):
         invoice.setdefault("DueDate", invoice["TxnDate"])
         if not invoice.get("DocNumber"):
             invoice["DocNumber"] = str(1000 + len(self.invoices) + 1)
+
+    def _tax(self, invoice: dict[str, Any], lines: list[dict[str, Any]]) -> Decimal | None:
+        """TotalTax of the invoice's sales lines, or None when no line carries a tax code."""
+        mode = invoice.get("GlobalTaxCalculation") or "TaxExcluded"
+        txn = str(((invoice.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef") or {}).get("value", ""))
+        tax, coded = Decimal(0), False
+        for line in lines:
+            code = ((line.get("SalesItemLineDetail") or {}).get("TaxCodeRef") or {}).get("value")
+            if code is None:
+                continue
+            coded = True
+            if self.country == "US":
+                rate = self.tax_rates.get(txn, Decimal(0)) if code == "TAX" else Decimal(0)
+            else:
+                rate = self.tax_rates.get(str(code), Decimal(0))
+            amount = line["Amount"]
+            if mode == "TaxInclusive":
+                tax += amount * rate / (100 + rate)
+            elif mode != "NotApplicable":
+                tax += amount * rate / 100
+        return tax.quantize(CENT, ROUND_HALF_EVEN) if coded else None
 
     # --- send -------------------------------------------------------------------------------------------
 
