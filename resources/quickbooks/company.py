@@ -4,7 +4,7 @@ preference and tax codes; and the check of a draft against them before anything 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from billing_assets.core.invoice import line_tax_code
 from billing_assets.core.model import InvoiceDraft
@@ -70,6 +70,17 @@ def check_draft(draft: InvoiceDraft, company: Company, customer_currency: str | 
     if tax is not None and tax.txn_code:
         refs[tax.txn_code] = _known(company, tax.txn_code, f"{where} {contract} quickbooks.tax.txn_code")
     return refs
+
+
+def with_tax_ids(draft: InvoiceDraft, refs: Mapping[str, str]) -> InvoiceDraft:
+    """The draft with its contract's tax codes replaced by TaxCode Ids (`refs` from `check_draft`); same hash."""
+    settings = draft.quickbooks
+    if settings is None or settings.tax is None or not refs:
+        return draft
+    tax = settings.tax.model_copy(update={
+        "codes": {kind: refs.get(code, code) for kind, code in settings.tax.codes.items()},
+        "txn_code": refs.get(settings.tax.txn_code, settings.tax.txn_code) if settings.tax.txn_code else None})
+    return replace(draft, quickbooks=settings.model_copy(update={"tax": tax}))
 
 
 def _known(company: Company, code: str, label: str) -> str:

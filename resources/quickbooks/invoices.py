@@ -16,7 +16,7 @@ from quickbooks.objects.preferences import Preferences
 from billing_assets.core.invoice import doc_number, item_names, outbox_payload, parse_private_note, qbo_invoice_payload
 from billing_assets.core.model import InvoiceDraft
 from resources.quickbooks.client import QboClient, quote, request_id
-from resources.quickbooks.company import Company, check_draft
+from resources.quickbooks.company import Company, check_draft, with_tax_ids
 from resources.quickbooks.diffs import invoice_diff, invoice_lines, names_taxes, note_hash, note_key, sent_reason
 from resources.quickbooks.errors import DUPLICATE_DOC_NUMBER, NOT_FOUND, STALE_OBJECT, QboConflictError, QboError
 
@@ -84,7 +84,6 @@ class QuickBooksPusher(QboClient):
         super().__init__(**settings)
         self._company: Company | None = None
         self._customer_currency: dict[str, str | None] = {}
-        self._tax_refs: dict[str, dict[str, str]] = {}
 
     def _refs(self, draft: InvoiceDraft) -> tuple[str, dict[str, str]]:
         customer = self.customer_id(draft.customer_name, draft.currency)
@@ -94,8 +93,7 @@ class QuickBooksPusher(QboClient):
 
     def _payload(self, draft: InvoiceDraft) -> dict[str, Any]:
         customer, items = self._refs(draft)
-        return qbo_invoice_payload(draft, customer, items, self._tax_refs.get(draft.key),
-                                   self.company().home_currency)
+        return qbo_invoice_payload(draft, customer, items, home_currency=self.company().home_currency)
 
     # --- the company --------------------------------------------------------------------------------------
 
@@ -124,11 +122,11 @@ class QuickBooksPusher(QboClient):
             self._customer_currency[name] = ((found[0].get("CurrencyRef") or {}).get("value") if found else None)
         return self._customer_currency[name]
 
-    def check(self, draft: InvoiceDraft) -> dict[str, str]:
-        """Raise QboRefused when the company would refuse the draft (nothing written); else the tax code ids."""
+    def check(self, draft: InvoiceDraft) -> InvoiceDraft:
+        """Raise QboRefused when the company would refuse the draft (nothing written); else the draft with its
+        tax codes as the company's TaxCode Ids (its content hash unchanged)."""
         refs = check_draft(draft, self.company(), self.customer_currency(draft.customer_name))
-        self._tax_refs[draft.key] = refs
-        return refs
+        return with_tax_ids(draft, refs)
 
     # --- upsert -----------------------------------------------------------------------------------------
 
@@ -136,7 +134,7 @@ class QuickBooksPusher(QboClient):
         """Create, update in place, or leave alone the client-month's invoice; never touch one that was
         sent, paid or edited in QuickBooks since our push (the result is a conflict with a diff)."""
         doc = doc_number(draft.client, draft.month)
-        self.check(draft)
+        draft = self.check(draft)
         if known is not None:
             current = self.get_invoice(known.qbo_id)
             if current is None:

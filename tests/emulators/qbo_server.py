@@ -175,14 +175,14 @@ class QboEmulator(LoopbackServer):
         self.country, self.home_currency, self.multicurrency = country, home_currency, multicurrency
         self.tax_codes: dict[str, dict[str, Any]] = {}
         self.tax_rates: dict[str, Decimal] = {}
-        for code_id, (name, rate) in (tax_codes or {}).items():
-            self.add_tax_code(code_id, name, rate)
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
         self._replay: dict[str, Answer] = {}
         self._paid: dict[str, Decimal] = {}
         self._next_id = 100
         self._lock = threading.RLock()
+        for code_id, (name, rate) in (tax_codes or {}).items():
+            self.add_tax_code(code_id, name, rate)
         self._stopping = threading.Event()
         self._init_server()
         self._seed_accounts()
