@@ -132,6 +132,12 @@ def cmd_approve(args: argparse.Namespace) -> int:
     return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft" for r in results) else 1
 
 
+def cmd_contract(args: argparse.Namespace) -> int:
+    from billing_assets.contract_draft import cmd_contract_draft
+
+    return cmd_contract_draft(Path(args.sow), args.client, billing_home(), args.force)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="billing", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--month", required=True)
     review.add_argument("--client", action="append")
     review.set_defaults(func=cmd_review)
+    contract = sub.add_parser("contract", help="contract tools").add_subparsers(dest="contract_command", required=True)
+    draft = contract.add_parser("draft", help="draft contracts/<client>.draft.yaml from an engagement letter or SOW "
+                                              "(.txt, .md, .docx, .pdf) with Claude; every value quotes its clause")
+    draft.add_argument("sow", help="the document")
+    draft.add_argument("--client", required=True, help="the client id (the draft is contracts/<client>.draft.yaml)")
+    draft.add_argument("--force", action="store_true", help="replace an existing draft")
+    draft.set_defaults(func=cmd_contract)
     return parser
 
 
