@@ -9,6 +9,10 @@ cents. Time lines are priced as round2(qty x rate), which lands on a half-cent t
 keeps the contract rate whenever |qty x rate - amount| < 0.005 (unambiguous under any rounding rule) and
 otherwise sends UnitPrice = amount / qty to 5 decimals; if that still does not fit, the line goes as
 Qty 1 x amount. Amount is always the draft's exact amount.
+
+Taxes and currencies come from the contract's `quickbooks:` settings (core/qbo_settings.py): each line's
+TaxCodeRef by its kind, GlobalTaxCalculation, TxnTaxDetail.TxnTaxCodeRef, and ExchangeRate for a currency other
+than the company's home currency. Without them the payload is exactly what it was before they existed.
 """
 
 from __future__ import annotations
