@@ -184,11 +184,11 @@ def test_consulting_sow_as_pdf_lists_the_contract_model_problems(draft_home, tmp
     assert main(["contract", "draft", str(sow), "--client", "calder"]) == 0
     out = capsys.readouterr().out
     assert "northbeam_sow.pdf: 15 value(s)" in out and "dropped 0\n" in out
-    assert ("contract model: 1 problem(s):\n  (top level): Value error, tiers[0].from_hours: tiers must start "
+    assert ("contract model: 1 problem(s):\n  contracts/calder.yaml: tiers[0].from_hours: tiers must start "
             "at 0") in out
     text = (home / "contracts" / "calder.draft.yaml").read_text()
-    assert ("# Contract model problems (1):\n#   - (top level): Value error, tiers[0].from_hours: tiers must "
-            "start") in text
+    assert ("# Contract model problems (1):\n#   - contracts/calder.yaml: tiers[0].from_hours: tiers must "
+            "start at 0\n") in text
     data = contract_of(home / "contracts" / "calder.draft.yaml")
     assert data["tiers"] == [{"from_hours": 120, "factor": 0.9}, {"from_hours": 200, "factor": 0.8}]
     assert data["expenses"] == {"markup_pct": 12} and data["caps"][0]["amount"] == 48000

@@ -67,3 +67,14 @@ def test_eur_client_is_refused_alone_while_multicurrency_is_off(qbo_home, capsys
     assert main(["close", "--month", "2026-08"]) == 0
     assert len([r for r in emulator.calls("POST", "/v3/") if not r.path.endswith("/query")]) == writes, \
         "an unchanged re-close makes no write"
+
+    # a tax code added to the contract changes the invoice's content hash: the draft is updated in place
+    contract = home / "contracts" / "initech.yaml"
+    coded = 'quickbooks: {exchange_rate: "1.0850", tax: {codes: {default: NON}}}'
+    contract.write_text(contract.read_text().replace('quickbooks: {exchange_rate: "1.0850"}', coded))
+    assert main(["close", "--month", "2026-08"]) == 0
+    eur = emulator.invoices[eur["Id"]]
+    assert len(emulator.invoices) == 2 and eur["SyncToken"] == "1"
+    assert {ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in eur["Line"] if "SalesItemLineDetail" in ln} \
+        == {"NON"}
+    assert [row[1] for row in pushes(home) if row[0] == "initech"] == ["refused", "created", "updated"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from billing_assets.core.contract import Contract
+from billing_assets.core.contract import Contract, _format_errors
 from billing_assets.core.documents import normalise
 
 KEY_PATTERNS = (
@@ -167,11 +167,12 @@ def _lists(node: Any) -> Any:
 
 
 def problems_of(data: dict[str, Any]) -> list[str]:
-    """The contract model's problems with the drafted mapping, `key.path: message` each."""
+    """The contract model's problems with the drafted mapping, as `billing validate` words them for the file the
+    draft becomes (`contracts/<client>.yaml: key.path: message`)."""
     try:
         Contract.model_validate(data)
     except ValidationError as exc:
-        return [f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()]
+        return _format_errors(f"contracts/{data.get('client')}.yaml", exc)
     return []
 
 
