@@ -227,3 +227,16 @@ def test_company_settings_are_read_once_until_forgotten(store: Path) -> None:
         with pytest.raises(QboRefused, match="multicurrency is off"):
             pusher.upsert(replace(draft_with(None, currency="EUR"), month="2026-08"))
         assert len(emu.calls("GET", "/companyinfo/")) == 2
+
+
+def test_a_sent_invoice_is_reported_as_sent_not_refused(store: Path) -> None:
+    with QboEmulator(country="GB", home_currency="GBP", tax_codes=UK_CODES) as emu:
+        pusher = make_pusher(emu, store)
+        first = pusher.upsert(draft_with(UK_TAX, currency="GBP"))
+        emu.send_invoice(first.qbo_id)
+        count = len(writes(emu))
+        result = pusher.upsert(draft_with(None, currency="GBP"), first.record())  # codes removed since
+        assert result.status == "conflict_sent" and "sent from QuickBooks" in result.reason
+        assert len(writes(emu)) == count
+        with pytest.raises(QboRefused, match="every line needs a tax code"):
+            pusher.upsert(replace(draft_with(None, currency="GBP"), month="2026-09"))

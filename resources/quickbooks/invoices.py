@@ -18,7 +18,14 @@ from billing_assets.core.model import InvoiceDraft
 from resources.quickbooks.client import QboClient, quote, request_id
 from resources.quickbooks.company import Company, check_draft, with_tax_ids
 from resources.quickbooks.diffs import invoice_diff, invoice_lines, names_taxes, note_hash, note_key, sent_reason
-from resources.quickbooks.errors import DUPLICATE_DOC_NUMBER, NOT_FOUND, STALE_OBJECT, QboConflictError, QboError
+from resources.quickbooks.errors import (
+    DUPLICATE_DOC_NUMBER,
+    NOT_FOUND,
+    STALE_OBJECT,
+    QboConflictError,
+    QboError,
+    QboRefused,
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +141,13 @@ class QuickBooksPusher(QboClient):
         """Create, update in place, or leave alone the client-month's invoice; never touch one that was
         sent, paid or edited in QuickBooks since our push (the result is a conflict with a diff)."""
         doc = doc_number(draft.client, draft.month)
-        draft = self.check(draft)
+        try:
+            draft = self.check(draft)
+        except QboRefused:  # a sent invoice stays reported as sent: nothing would be written to it anyway
+            current = self.get_invoice(known.qbo_id) if known is not None else None
+            if current is not None and sent_reason(current):
+                return _conflict("conflict_sent", draft, doc, current, sent_reason(current) or "sent")
+            raise
         if known is not None:
             current = self.get_invoice(known.qbo_id)
             if current is None:
