@@ -29,7 +29,7 @@ from billing_assets.gate import blocking_failures
 from billing_assets.ingest import contracts, raw_time_entries
 from billing_assets.partitions import client_month_key
 from billing_assets.price import priced_line_items
-from billing_assets.push import quickbooks_draft_invoices
+from billing_assets.push import push_refusals, quickbooks_draft_invoices
 from billing_assets.tables import line_from_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
@@ -284,6 +284,8 @@ def push_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> It
     with warehouse.connect() as conn:
         states = status.recorded(conn, pairs)
     refused = blocking_failures(warehouse, pairs)
+    for pair, reason in push_refusals(warehouse, pairs).items():
+        refused.setdefault(pair, []).append(reason)
     held = {pair: reasons for pair, reasons in refused.items() if states[pair].state != status.OUTSIDE}
     detailed = len(pairs) <= DETAILED_PARTITIONS
     for client, month in pairs:

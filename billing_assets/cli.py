@@ -183,6 +183,11 @@ def cmd_export_ledes(args: argparse.Namespace) -> int:
     print(f"{len(result.written)} LEDES file(s) written to {args.out}")
     return 1 if result.failed else 0
 
+def cmd_contract(args: argparse.Namespace) -> int:
+    from billing_assets.contract_draft import cmd_contract_draft
+
+    return cmd_contract_draft(Path(args.sow), args.client, billing_home(), args.force)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="billing", description=__doc__)
@@ -219,6 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
     ledes.add_argument("--client", action="append", help="only these clients (repeatable)")
     ledes.add_argument("--out", required=True, help="the folder to write <client>_<month>.ledes into")
     ledes.set_defaults(func=cmd_export_ledes)
+
+    contract = sub.add_parser("contract", help="contract tools").add_subparsers(dest="contract_command", required=True)
+    draft = contract.add_parser("draft", help="draft contracts/<client>.draft.yaml from an engagement letter or SOW "
+                                              "(.txt, .md, .docx, .pdf) with Claude; every value quotes its clause")
+    draft.add_argument("sow", help="the document")
+    draft.add_argument("--client", required=True, help="the client id (the draft is contracts/<client>.draft.yaml)")
+    draft.add_argument("--force", action="store_true", help="replace an existing draft")
+    draft.set_defaults(func=cmd_contract)
     return parser
 
 

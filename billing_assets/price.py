@@ -38,6 +38,7 @@ from billing_assets.core.pricing import (
     needs_prior_month,
     price_month,
 )
+from billing_assets.core.qbo_settings import settings_hash_part
 from billing_assets.ingest import ASSET_DEFAULTS, raw_expenses
 from billing_assets.partitions import previous_month_mapping
 from billing_assets.tables import expense_from_row, markdown_table
@@ -101,7 +102,7 @@ def _pricing_entries(rows: list[dict]) -> list[PricingEntry]:
 
 def _table_rows(client: str, month: str, contract: Contract, result: PricingResult) -> dict[str, list]:
     t = result.totals
-    content_hash = invoice_content_hash(result.lines, t.total)
+    content_hash = invoice_content_hash(result.lines, t.total, settings_hash_part(contract.quickbooks))
     status = "needs_review" if t.hours_held > 0 else "ready"
     return {
         "invoice_lines": [(client, month, ln.line_no, ln.kind, ln.description, ln.sow_item, ln.project, ln.role,

@@ -45,7 +45,7 @@ def load_drafts(conn: WarehouseConnection, home: BillingHome, pairs: list[tuple[
             client=client, month=month, customer_name=contract.name, currency=contract.currency,
             invoice_date=invoice_date, due_date=invoice_date + timedelta(days=contract.terms_days),
             lines=tuple(sorted(lines[(client, month)], key=lambda ln: ln.line_no)), total=Decimal(head["amount"]),
-            content_hash=head["content_hash"])
+            content_hash=head["content_hash"], quickbooks=contract.quickbooks)
     return drafts
 
 
@@ -54,6 +54,13 @@ def last_pushes(conn: WarehouseConnection, sink: str, pairs: list[tuple[str, str
     rows = query_keyed(conn, "last_pushes", pairs, {"sink": sink})
     return {(r["client"], r["month"]): KnownPush(r["content_hash"], r["external_id"], r["sync_token"], r["status"],
                                                  r["doc_number"]) for r in rows}
+
+
+def push_refusals(warehouse: Warehouse, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """{(client, month): reason} for client-months whose newest push was refused (nothing written)."""
+    with warehouse.connect() as conn:
+        rows = query_keyed(conn, "push_refusals", pairs)
+    return {(r["client"], r["month"]): r["reason"] for r in rows}
 
 
 @asset(group_name="push", kinds={"quickbooks"}, deps=[priced_line_items, review_queue], **ASSET_DEFAULTS)
@@ -83,10 +90,19 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
             results[pair] = ("nothing to bill", draft, "no lines to charge: total 0, not pushed (spec section 4)")
         else:
             preview = sink.preview(draft)
-            result = sink.push(draft, known.get(pair))
+            before = known.get(pair)
+            result = sink.push(draft, before)
+            if result.status == "refused":  # nothing written; the record keeps what the sink still holds
+                results[pair] = ("refused", draft, result.diff)
+                records.append((draft.client, draft.month, sink.kind, result.doc_number,
+                                before.content_hash if before else draft.content_hash, "refused",
+                                before.external_id if before else None, before.sync_token if before else None,
+                                result.location, result.diff, datetime.now(UTC).replace(tzinfo=None)))
+                continue
             results[pair] = (result.status, draft, str(preview))
-            if result.status != "unchanged" or result.recovered:  # recovered: pushed earlier, never recorded
-                recorded_as = "recovered" if result.status == "unchanged" else result.status
+            after_refusal = before is not None and before.status == "refused"  # a push went through again
+            if result.status != "unchanged" or result.recovered or after_refusal:  # recovered: never recorded
+                recorded_as = "recovered" if result.status == "unchanged" and result.recovered else result.status
                 records.append((draft.client, draft.month, sink.kind, result.doc_number, draft.content_hash,
                                 recorded_as, result.external_id, result.sync_token, result.location, result.diff,
                                 datetime.now(UTC).replace(tzinfo=None)))
@@ -105,8 +121,8 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         metadata = {"push": outcome, "sink": sink.kind, "doc_number": doc_number(client, month)}
         if draft is not None:
             metadata["total"] = MetadataValue.text(money(draft.total, draft.currency))
-        if outcome not in ("blocked", "not priced", "nothing to bill") and not outcome.startswith(("blocked by",
-                                                                                                  "outside")):
+        if outcome not in ("blocked", "not priced", "nothing to bill", "refused") \
+                and not outcome.startswith(("blocked by", "outside")):
             metadata["preview"] = MetadataValue.path(detail)
         else:
             metadata["why_not_pushed"] = MetadataValue.text(detail)
@@ -114,7 +130,7 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
             metadata["conflict_diff"] = MetadataValue.md(f"```\n{diffs[(client, month)]}\n```")
         partition_metadata(context, client, month, metadata)
     for (client, month), (outcome, _, detail) in sorted(results.items()):
-        if outcome in ("blocked", "not priced"):
+        if outcome in ("blocked", "not priced", "refused"):
             context.log.error(f"{client}|{month} not pushed ({outcome}): {detail}")
     with warehouse.connect() as conn:
         context.log_event(overview_materialization(conn))

@@ -29,7 +29,7 @@ class KnownPush:
 
 @dataclass(frozen=True)
 class SinkResult:
-    status: str  # created | updated | unchanged | conflict_sent | conflict_edited
+    status: str  # created | updated | unchanged | conflict_sent | conflict_edited | refused (nothing written)
     doc_number: str
     external_id: str | None
     sync_token: str | None

@@ -69,3 +69,11 @@ def classifier_from_env(env: Mapping[str, str] | None = None) -> ClassifierResou
                                     model=env.get("BILLING_CLAUDE_MODEL", DEFAULT_MODEL),
                                     use_batches=env.get("BILLING_CLAUDE_BATCHES", "") == "1",
                                     cascade=kind != "claude")
+
+
+def claude_connection(env: Mapping[str, str] | None = None) -> tuple[str | None, str | None, str]:
+    """(api key, base URL, model) from ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL (None: the SDK default) and
+    BILLING_CLAUDE_MODEL: the settings every Claude caller uses (the classifier above, `billing contract draft`)."""
+    env = os.environ if env is None else env
+    return (env.get("ANTHROPIC_API_KEY") or None, env.get("ANTHROPIC_BASE_URL") or None,
+            env.get("BILLING_CLAUDE_MODEL", DEFAULT_MODEL) or DEFAULT_MODEL)

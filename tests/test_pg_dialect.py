@@ -59,7 +59,7 @@ def _value(table: str, column: str, kind: str, i: int, client: str, month: str):
     special = {"entry_id": f"e{i}", "line_no": i, "origin_month": "2026-09", "content_hash": f"hash-{i % 2}",
                "kind": ("retainer_covered", "hourly")[i % 2], "reason": ("rounding,no_rate", "no_rate_x")[i % 2],
                "state": ("active", "blocked", "outside")[i % 3], "sink": "outbox", "problems": f"p{i}\nq{i}",
-               "status": ("pushed", "conflict: sent", "draft")[i % 3],
+               "status": ("pushed", "conflict: sent", "refused")[i % 3],  # the newest (i=2) a refusal
                "asset": ("priced_line_items", "contracts")[i % 2],
                "check_name": ("hours_reconcile", "priceable")[i % 2], "sow_item": (None, "A1")[i % 2],
                "notes": f"note {i % 2}", "person": f"pat {i % 2}",

@@ -25,6 +25,7 @@ from pydantic import (
 from billing_assets.core.errors import ContractError
 from billing_assets.core.ledes_terms import LedesTerms, utbms_task
 from billing_assets.core.model import NON_BILLABLE, RUSH, STANDARD
+from billing_assets.core.qbo_settings import QuickBooksSettings
 
 CLIENT_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -283,6 +284,7 @@ class Contract(_Strict):
     name: str
     aliases: list[str] = []
     currency: str = "USD"
+    quickbooks: QuickBooksSettings | None = None  # tax codes, GlobalTaxCalculation, exchange rate (qbo_settings)
     start: str | None = None  # first month of the engagement (None: the first month with source data)
     end: str | None = None  # last month of the engagement
     terms_days: int = Field(default=30, ge=0)
@@ -507,12 +509,18 @@ class ContractFile:
 CONTRACT_SUFFIXES = (".yaml", ".yml")
 
 
+def is_draft(path: Path) -> bool:
+    """`<client>.draft.yaml` (written by `billing contract draft`) is for a person to review, never loaded."""
+    return path.stem.endswith(".draft")
+
+
 def contract_paths(folder: Path) -> dict[str, list[Path]]:
     """Contract files by client id (file stem): `acme.yaml` and `acme.yml` are read alike; two for one id is
     a problem (`same_client_files`)."""
     found: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if path.suffix in CONTRACT_SUFFIXES and not path.name.startswith(".") and path.is_file():
+        if path.suffix in CONTRACT_SUFFIXES and not path.name.startswith(".") and not is_draft(path) \
+                and path.is_file():
             found.setdefault(path.stem, []).append(path)
     return found
 

@@ -9,6 +9,10 @@ cents. Time lines are priced as round2(qty x rate), which lands on a half-cent t
 keeps the contract rate whenever |qty x rate - amount| < 0.005 (unambiguous under any rounding rule) and
 otherwise sends UnitPrice = amount / qty to 5 decimals; if that still does not fit, the line goes as
 Qty 1 x amount. Amount is always the draft's exact amount.
+
+Taxes and currencies come from the contract's `quickbooks:` settings (core/qbo_settings.py): each line's
+TaxCodeRef by its kind, GlobalTaxCalculation, TxnTaxDetail.TxnTaxCodeRef, and ExchangeRate for a currency other
+than the company's home currency. Without them the payload is exactly what it was before they existed.
 """
 
 from __future__ import annotations
@@ -109,22 +113,34 @@ def _trim(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
-def _line_payload(line: InvoiceLine, item_ref: dict[str, str]) -> dict[str, Any]:
+def line_tax_code(draft: InvoiceDraft, line: InvoiceLine) -> str | None:
+    """The contract's QuickBooks tax code for a line (its kind's, else `default`), or None."""
+    return draft.quickbooks.code_for(line.kind) if draft.quickbooks else None
+
+
+def _line_payload(line: InvoiceLine, item_ref: dict[str, str], tax_ref: dict[str, str] | None) -> dict[str, Any]:
     qty, price = line_qty_price(line)
+    detail: dict[str, Any] = {"ItemRef": item_ref, "Qty": qty, "UnitPrice": price}
+    if tax_ref is not None:
+        detail["TaxCodeRef"] = tax_ref
     return {
         "LineNum": line.line_no,
         "Description": line.description[:DESCRIPTION_MAX],
         "Amount": line.amount,
         "DetailType": "SalesItemLineDetail",
-        "SalesItemLineDetail": {"ItemRef": item_ref, "Qty": qty, "UnitPrice": price},
+        "SalesItemLineDetail": detail,
     }
 
 
-def _invoice_payload(draft: InvoiceDraft, customer_ref: dict[str, str],
-                     item_ref: Callable[[str], dict[str, str]]) -> dict[str, Any]:
+def _invoice_payload(draft: InvoiceDraft, customer_ref: dict[str, str], item_ref: Callable[[str], dict[str, str]],
+                     tax_ref: Callable[[str], dict[str, str]], foreign: bool) -> dict[str, Any]:
     if not draft.lines:
         raise ValueError(f"{draft.key}: an invoice needs at least one line")
-    return {
+    lines = []
+    for line in draft.lines:
+        code = line_tax_code(draft, line)
+        lines.append(_line_payload(line, item_ref(item_name(line)), tax_ref(code) if code else None))
+    payload: dict[str, Any] = {
         "DocNumber": doc_number(draft.client, draft.month),
         "TxnDate": draft.invoice_date.isoformat(),
         "DueDate": draft.due_date.isoformat(),
@@ -132,26 +148,43 @@ def _invoice_payload(draft: InvoiceDraft, customer_ref: dict[str, str],
         "CurrencyRef": {"value": draft.currency},
         "EmailStatus": "NotSet",
         "PrivateNote": private_note(draft),
-        "Line": [_line_payload(line, item_ref(item_name(line))) for line in draft.lines],
+        "Line": lines,
     }
+    settings = draft.quickbooks
+    if settings is not None and settings.exchange_rate is not None and foreign:
+        payload["ExchangeRate"] = settings.exchange_rate
+    tax = settings.tax if settings is not None else None
+    if tax is not None and tax.global_calculation:
+        payload["GlobalTaxCalculation"] = tax.global_calculation
+    if tax is not None and tax.txn_code:
+        payload["TxnTaxDetail"] = {"TxnTaxCodeRef": tax_ref(tax.txn_code)}
+    return payload
 
 
-def qbo_invoice_payload(draft: InvoiceDraft, customer_ref: str,
-                        item_refs: Mapping[str, str]) -> dict[str, Any]:
+def qbo_invoice_payload(draft: InvoiceDraft, customer_ref: str, item_refs: Mapping[str, str],
+                        tax_refs: Mapping[str, str] | None = None, home_currency: str | None = None
+                        ) -> dict[str, Any]:
     """The QBO v3 Invoice JSON for a draft. `customer_ref` is the Customer Id; `item_refs` maps
-    `item_name(line)` to the Item Id. Money values are Decimal (serialize with `dumps_payload`)."""
+    `item_name(line)` to the Item Id; `tax_refs` maps the contract's tax codes to TaxCode Ids (default: as
+    written). ExchangeRate goes only with a currency other than `home_currency` (when known). Money values are
+    Decimal (serialize with `dumps_payload`)."""
 
     def ref(name: str) -> dict[str, str]:
         if name not in item_refs:
             raise ValueError(f"{draft.key}: no QuickBooks item id for {name!r}")
         return {"value": str(item_refs[name]), "name": name}
 
-    return _invoice_payload(draft, {"value": str(customer_ref), "name": draft.customer_name}, ref)
+    def tax(code: str) -> dict[str, str]:
+        return {"value": str((tax_refs or {}).get(code, code))}
+
+    foreign = home_currency is None or draft.currency != home_currency
+    return _invoice_payload(draft, {"value": str(customer_ref), "name": draft.customer_name}, ref, tax, foreign)
 
 
 def outbox_payload(draft: InvoiceDraft) -> dict[str, Any]:
     """The same invoice with the customer and items by name (no QuickBooks ids), for the offline outbox."""
-    return _invoice_payload(draft, {"name": draft.customer_name}, lambda name: {"name": name})
+    return _invoice_payload(draft, {"name": draft.customer_name}, lambda name: {"name": name},
+                            lambda code: {"value": code}, True)
 
 
 _DECIMAL_MARK = re.compile(r'"\\u0000dec:([-0-9.Ee+]+)"')
@@ -208,14 +241,16 @@ def _month_label(month: str) -> str:
     return date(year, mon, 1).strftime("%B %Y")
 
 
-def _preview_row(line: InvoiceLine) -> str:
+def _preview_row(draft: InvoiceDraft, line: InvoiceLine) -> str:
     qty, price = line_qty_price(line)
     e = html.escape
+    code = line_tax_code(draft, line)
+    tax = f'<div class="kind">tax code {e(code)}</div>' if code else ""
     return (
         "<tr>"
         f"<td>{line.line_no}</td>"
         f"<td>{e(line.description)}<div class=\"kind\">{e(line.kind.replace('_', ' '))}</div></td>"
-        f"<td>{e(item_name(line))}</td>"
+        f"<td>{e(item_name(line))}{tax}</td>"
         f"<td class=\"num\">{e(_qty(qty))}</td>"
         f"<td class=\"num\">{e(_price(price))}</td>"
         f"<td class=\"num\">{e(_money(line.amount))}</td>"
@@ -230,7 +265,12 @@ def render_html_preview(draft: InvoiceDraft) -> str:
     mismatch = "" if subtotal == draft.total else (
         f'<tr><td colspan="5" class="num warn">Lines sum to {e(_money(subtotal))}, '
         f'draft total is {e(_money(draft.total))}</td><td></td></tr>')
-    rows = "\n".join(_preview_row(line) for line in draft.lines)
+    rows = "\n".join(_preview_row(draft, line) for line in draft.lines)
+    settings = draft.quickbooks
+    extra = "" if settings is None or settings.exchange_rate is None else (
+        f"<dt>Exchange rate</dt><dd>{e(format(settings.exchange_rate, 'f'))}</dd>")
+    if settings is not None and settings.tax is not None and settings.tax.global_calculation:
+        extra += f"<dt>Tax</dt><dd>{e(settings.tax.global_calculation)}</dd>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Invoice {e(doc_number(draft.client, draft.month))} - {e(draft.customer_name)}</title>
@@ -244,7 +284,7 @@ def render_html_preview(draft: InvoiceDraft) -> str:
 <dt>Invoice date</dt><dd>{e(draft.invoice_date.isoformat())}</dd>
 <dt>Due date</dt><dd>{e(draft.due_date.isoformat())}</dd>
 <dt>Currency</dt><dd>{e(draft.currency)}</dd>
-</dl>
+{extra}</dl>
 </div>
 <table>
 <thead><tr><th>#</th><th>Description</th><th>Item</th><th class="num">Qty</th><th class="num">Unit price</th>

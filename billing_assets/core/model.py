@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from billing_assets.core.qbo_settings import QuickBooksSettings
 
 STANDARD = "standard"
 RUSH = "rush"
@@ -131,6 +135,7 @@ class InvoiceDraft:
     lines: tuple[InvoiceLine, ...]
     total: Decimal
     content_hash: str  # sha256 over the lines and totals: changes iff the invoice changes
+    quickbooks: QuickBooksSettings | None = None  # the contract's tax codes and exchange rate
 
     @property
     def key(self) -> str:

@@ -51,8 +51,16 @@ def _num(value: Any) -> str:
     return format(number.quantize(Decimal(1)) if whole else number.normalize(), "f")
 
 
-def invoice_lines(invoice: Mapping[str, Any]) -> list[str]:
-    """A text rendering of the fields we manage, for comparison and diffs (QuickBooks JSON or our payload)."""
+def names_taxes(draft: InvoiceDraft) -> bool:
+    """Whether the draft's contract names QuickBooks tax codes (then they are compared and diffed)."""
+    return bool(draft.quickbooks and draft.quickbooks.tax and (draft.quickbooks.tax.codes or
+                                                              draft.quickbooks.tax.txn_code))
+
+
+def invoice_lines(invoice: Mapping[str, Any], taxes: bool = False) -> list[str]:
+    """A text rendering of the fields we manage, for comparison and diffs (QuickBooks JSON or our payload).
+    `taxes`: with each line's tax code and the invoice's tax settings (only when our contract names codes:
+    QuickBooks fills defaults in that we must not mistake for a person's edit)."""
     ref = invoice.get("CustomerRef") or {}
     out = [f"Customer: {ref.get('name', ref.get('value', ''))}", f"DocNumber: {invoice.get('DocNumber')}",
            f"TxnDate: {invoice.get('TxnDate')}", f"DueDate: {invoice.get('DueDate')}",
@@ -63,16 +71,21 @@ def invoice_lines(invoice: Mapping[str, Any]) -> list[str]:
             continue
         detail = line.get("SalesItemLineDetail") or {}
         item = (detail.get("ItemRef") or {}).get("name", "")
+        tax = f" | tax {(detail.get('TaxCodeRef') or {}).get('value')}" if taxes else ""
         out.append(f"Line: {line.get('Description', '')} | {item} | {_num(detail.get('Qty'))} x "
-                   f"{_num(detail.get('UnitPrice'))} = {_num(line.get('Amount'))}")
+                   f"{_num(detail.get('UnitPrice'))} = {_num(line.get('Amount'))}{tax}")
         total += Decimal(str(line.get("Amount") or 0))
     out.append(f"Total: {_num(total)}")
+    if taxes:
+        txn = ((invoice.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef") or {}).get("value")
+        out.append(f"Tax: {invoice.get('GlobalTaxCalculation')} {txn}")
     return out
 
 
 def invoice_diff(current: Mapping[str, Any], draft: InvoiceDraft) -> str:
     """Unified diff from what QuickBooks holds to what we would push."""
-    theirs, ours = invoice_lines(current), invoice_lines(outbox_payload(draft))
+    taxes = names_taxes(draft)
+    theirs, ours = invoice_lines(current, taxes), invoice_lines(outbox_payload(draft), taxes)
     diff = difflib.unified_diff(theirs, ours, "quickbooks", "draft", lineterm="", n=1)
     return "\n".join(diff) or "(no difference in lines, dates or customer)"
 

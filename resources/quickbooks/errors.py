@@ -31,3 +31,9 @@ class QboUnavailable(QboError):
 class QboConflictError(QboError):
     """The invoice is not in the state the caller expected (e.g. changed since approval)."""
 
+
+
+class QboRefused(QboError):
+    """Refused before anything was written: QuickBooks would reject the invoice as the company is set up
+    (multicurrency off, a customer in another currency, a missing or unknown tax code). One line naming the client,
+    month and the setting or contract key."""

@@ -9,13 +9,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.invoice import Invoice
+from quickbooks.objects.preferences import Preferences
 
 from billing_assets.core.invoice import doc_number, item_names, outbox_payload, parse_private_note, qbo_invoice_payload
 from billing_assets.core.model import InvoiceDraft
-from resources.quickbooks.client import QboClient, request_id
-from resources.quickbooks.diffs import invoice_diff, invoice_lines, note_hash, note_key, sent_reason
-from resources.quickbooks.errors import DUPLICATE_DOC_NUMBER, NOT_FOUND, STALE_OBJECT, QboConflictError, QboError
+from resources.quickbooks.client import QboClient, quote, request_id
+from resources.quickbooks.company import Company, check_draft, with_tax_ids
+from resources.quickbooks.diffs import invoice_diff, invoice_lines, names_taxes, note_hash, note_key, sent_reason
+from resources.quickbooks.errors import (
+    DUPLICATE_DOC_NUMBER,
+    NOT_FOUND,
+    STALE_OBJECT,
+    QboConflictError,
+    QboError,
+    QboRefused,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +87,53 @@ class SendResult:
 class QuickBooksPusher(QboClient):
     """Pushes priced invoices to one QuickBooks company."""
 
+    def __init__(self, **settings: Any):
+        super().__init__(**settings)
+        self._company: Company | None = None
+        self._customer_currency: dict[str, str | None] = {}
+
     def _refs(self, draft: InvoiceDraft) -> tuple[str, dict[str, str]]:
         customer = self.customer_id(draft.customer_name, draft.currency)
+        if self._customer_currency.get(draft.customer_name) is None:  # created just now, in the draft's currency
+            self._customer_currency[draft.customer_name] = draft.currency
         return customer, {name: self.item_id(name) for name in item_names(draft)}
+
+    def _payload(self, draft: InvoiceDraft) -> dict[str, Any]:
+        customer, items = self._refs(draft)
+        return qbo_invoice_payload(draft, customer, items, home_currency=self.company().home_currency)
+
+    # --- the company --------------------------------------------------------------------------------------
+
+    def company(self) -> Company:
+        """Country, home currency, multicurrency and tax codes: read once, until `forget_company()`."""
+        if self._company is None:
+            info = self._call("read CompanyInfo", lambda qb: CompanyInfo.get(self.realm_id, qb=qb))
+            prefs = self._call("read Preferences", lambda qb: Preferences.get(qb=qb))
+            currency = getattr(prefs, "CurrencyPrefs", None)
+            home = getattr(getattr(currency, "HomeCurrency", None), "value", None) or "USD"
+            codes = self._query("TaxCode", "Active = true", max_results=1000)
+            self._company = Company(country=str(getattr(info, "Country", "") or "US"), home_currency=str(home),
+                                    multicurrency=bool(getattr(currency, "MultiCurrencyEnabled", False)),
+                                    tax_codes={str(c["Id"]): str(c.get("Name", "")) for c in codes})
+        return self._company
+
+    def forget_company(self) -> None:
+        """Read the company's settings and customers' currencies again on next use (a new run)."""
+        self._company = None
+        self._customer_currency = {}
+
+    def customer_currency(self, name: str) -> str | None:
+        """The currency of the existing Customer of that DisplayName, or None when there is none yet."""
+        if name not in self._customer_currency:
+            found = self._query("Customer", f"DisplayName = '{quote(name)}'", max_results=1)
+            self._customer_currency[name] = ((found[0].get("CurrencyRef") or {}).get("value") if found else None)
+        return self._customer_currency[name]
+
+    def check(self, draft: InvoiceDraft) -> InvoiceDraft:
+        """Raise QboRefused when the company would refuse the draft (nothing written); else the draft with its
+        tax codes as the company's TaxCode Ids (its content hash unchanged)."""
+        refs = check_draft(draft, self.company(), self.customer_currency(draft.customer_name))
+        return with_tax_ids(draft, refs)
 
     # --- upsert -----------------------------------------------------------------------------------------
 
@@ -87,6 +141,13 @@ class QuickBooksPusher(QboClient):
         """Create, update in place, or leave alone the client-month's invoice; never touch one that was
         sent, paid or edited in QuickBooks since our push (the result is a conflict with a diff)."""
         doc = doc_number(draft.client, draft.month)
+        try:
+            draft = self.check(draft)
+        except QboRefused:  # a sent invoice stays reported as sent: nothing would be written to it anyway
+            current = self.get_invoice(known.qbo_id) if known is not None else None
+            if current is not None and sent_reason(current):
+                return _conflict("conflict_sent", draft, doc, current, sent_reason(current) or "sent")
+            raise
         if known is not None:
             current = self.get_invoice(known.qbo_id)
             if current is None:
@@ -100,8 +161,7 @@ class QuickBooksPusher(QboClient):
         return self._reconcile(draft, doc, current, None)
 
     def _create(self, draft: InvoiceDraft, doc: str) -> PushResult:
-        customer, items = self._refs(draft)
-        payload = qbo_invoice_payload(draft, customer, items)
+        payload = self._payload(draft)
         rid = request_id(self.realm_id, "Invoice", doc, "create", draft.content_hash)
         try:
             invoice = self._write("Invoice", payload, rid, lambda: self.find_invoice(doc, draft.key))
@@ -142,7 +202,7 @@ class QuickBooksPusher(QboClient):
             return self._update(draft, doc, current, recovered=False)
         # No record of our push (e.g. we crashed after the create committed).
         if note[1] == draft.content_hash:
-            if invoice_lines(current) == invoice_lines(outbox_payload(draft)):
+            if _same_lines(current, draft):
                 return _result("unchanged", draft, doc, current, recovered=True)
             return _conflict("conflict_edited", draft, doc, current, "edited in QuickBooks since our push")
         if str(current.get("SyncToken")) == "0":  # never updated since we created it
@@ -152,8 +212,7 @@ class QuickBooksPusher(QboClient):
                          "cannot tell our update from a person's edit")
 
     def _update(self, draft: InvoiceDraft, doc: str, current: dict[str, Any], recovered: bool) -> PushResult:
-        customer, items = self._refs(draft)
-        payload = qbo_invoice_payload(draft, customer, items)
+        payload = self._payload(draft)
         base = str(current["SyncToken"])
         payload.update(Id=str(current["Id"]), SyncToken=base, sparse=True)  # keep QuickBooks-filled fields
         rid = request_id(self.realm_id, "Invoice", str(current["Id"]), "update", base, draft.content_hash)
@@ -235,7 +294,12 @@ def _our_lost_update(current: Mapping[str, Any], known: PushRecord, draft: Invoi
 def _holds_draft(current: Mapping[str, Any], draft: InvoiceDraft) -> bool:
     """The invoice carries this draft's hash in our note and exactly its lines, dates and customer."""
     return (note_key(current) == draft.key and note_hash(current) == draft.content_hash
-            and invoice_lines(current) == invoice_lines(outbox_payload(draft)))
+            and _same_lines(current, draft))
+
+
+def _same_lines(current: Mapping[str, Any], draft: InvoiceDraft) -> bool:
+    taxes = names_taxes(draft)
+    return invoice_lines(current, taxes) == invoice_lines(outbox_payload(draft), taxes)
 
 
 def _result(status: Status, draft: InvoiceDraft, doc: str, invoice: Mapping[str, Any] | None, *,

@@ -6,6 +6,9 @@ import hashlib
 import threading
 from typing import TYPE_CHECKING, ClassVar
 
+from dagster import InitResourceContext
+
+from billing_assets.core.invoice import doc_number
 from billing_assets.core.model import InvoiceDraft
 from resources.invoice_sink import InvoiceSink, KnownPush, SinkResult
 
@@ -32,6 +35,12 @@ class QuickBooksSink(InvoiceSink):
     minor_version: int = 75  # the oldest Intuit honours (resources.quickbooks.client.MINOR_VERSION)
     timeout: float = 30.0
     income_account: str = "Services"
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """A new run (or step) reads the company's settings again: country, currencies, tax codes."""
+        with _PUSHERS_LOCK:
+            for pusher in _PUSHERS.values():
+                pusher.forget_company()
 
     def pusher(self) -> QuickBooksPusher:
         """One pusher per configuration and thread: it holds the connection, the OAuth tokens (persisted at
@@ -63,7 +72,13 @@ class QuickBooksSink(InvoiceSink):
         if known is not None and known.external_id and known.sync_token is not None:
             record = PushRecord(qbo_id=known.external_id, sync_token=known.sync_token,
                                 content_hash=known.content_hash)
-        result = self.pusher().upsert(draft, record)
+        from resources.quickbooks.errors import QboRefused
+
+        try:
+            result = self.pusher().upsert(draft, record)
+        except QboRefused as exc:  # nothing was written: this client-month only is recorded as refused
+            return SinkResult(status="refused", doc_number=doc_number(draft.client, draft.month),
+                              external_id=None, sync_token=None, location="qbo:not pushed", diff=str(exc))
         return SinkResult(status=result.status, doc_number=result.doc_number, external_id=result.qbo_id,
                           sync_token=result.sync_token, location=f"qbo:invoice/{result.qbo_id}",
                           diff=result.diff or result.reason, recovered=result.recovered)

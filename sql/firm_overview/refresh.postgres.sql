@@ -27,6 +27,7 @@ SELECT s.client, s.month,
            WHEN f.checks IS NOT NULL THEN 'blocked: ' || f.checks
            WHEN p.status = 'sent' THEN 'sent'
            WHEN p.status LIKE 'conflict%' THEN p.status
+           WHEN p.status = 'refused' THEN 'refused'
            WHEN coalesce(l.lines, 0) = 0 AND i.total = 0 THEN 'nothing to bill'
            WHEN p.content_hash = i.content_hash THEN 'pushed'
            WHEN i.hours_held > 0 THEN 'needs review'

@@ -1,5 +1,5 @@
 -- The firm overview: one row per client-month the closes have seen, with what a finance person needs first.
--- status: outside engagement | blocked: <check> | sent | pushed | conflict: <status> | nothing to bill
+-- status: outside engagement | blocked: <check> | sent | pushed | conflict: <status> | refused | nothing to bill
 --         | needs review | ready. Rebuilt (one statement) at the end of every push step. Postgres: refresh.postgres.sql
 --         (no CREATE OR REPLACE TABLE there), the same SELECT.
 CREATE OR REPLACE TABLE firm_overview AS
@@ -26,6 +26,7 @@ SELECT s.client, s.month,
            WHEN f.checks IS NOT NULL THEN 'blocked: ' || f.checks
            WHEN p.status = 'sent' THEN 'sent'
            WHEN p.status LIKE 'conflict%' THEN p.status
+           WHEN p.status = 'refused' THEN 'refused'
            WHEN coalesce(l.lines, 0) = 0 AND i.total = 0 THEN 'nothing to bill'
            WHEN p.content_hash = i.content_hash THEN 'pushed'
            WHEN i.hours_held > 0 THEN 'needs review'

@@ -13,6 +13,10 @@ Its "model" is deterministic: for each entry of the JSON array in the last user 
 SOW id (from the schema's `sow_item` enum) whose line in the system prompt shares most words with the
 entry's notes and task, and "rush" when the notes contain a rush phrase ("tonight", "moved up", ...).
 Tests can script labels, raw replies, faults (429 with retry-after, 529, 500) and batch outcomes.
+
+Draft mode (`script_draft`): a request whose last user message contains a given document text is answered with a
+canned extraction `{"facts": [...]}` (the reading of `billing contract draft`), after checking that the request
+asks for that shape (an output schema whose `facts` items require key, value and quote).
 """
 
 from __future__ import annotations
@@ -184,6 +188,7 @@ class AnthropicEmulator(LoopbackServer):
         self._faults: list[Fault] = []
         self._scripts: list[LabelScript] = []
         self._replies: list[str] = []
+        self._drafts: list[tuple[str, list[dict[str, Any]]]] = []
         self._batch_outcomes: dict[str, str] = {}
         self._batches: dict[str, _Batch] = {}
         self._cache: dict[str, _CacheEntry] = {}
@@ -256,6 +261,11 @@ class AnthropicEmulator(LoopbackServer):
         """The next /v1/messages answer's text, verbatim (e.g. not JSON)."""
         with self._lock:
             self._replies.append(text)
+
+    def script_draft(self, document_contains: str, facts: list[dict[str, Any]]) -> None:
+        """Answer a draft request whose document contains `document_contains` with these facts."""
+        with self._lock:
+            self._drafts.append((document_contains, list(facts)))
 
     def set_batch_outcome(self, custom_id: str, outcome: str) -> None:
         """Make a batch request end "errored", "expired" or "canceled" instead of succeeding."""
@@ -359,7 +369,13 @@ class AnthropicEmulator(LoopbackServer):
         with self._lock:
             if self._replies:
                 return self._replies.pop(0)
-            scripts = list(self._scripts)
+            scripts, drafts = list(self._scripts), list(self._drafts)
+        user = [m for m in body["messages"] if isinstance(m, dict) and m.get("role") == "user"]
+        document = _content_text(user[-1].get("content")) if user else ""
+        for contains, facts in drafts:
+            if contains in document:
+                _check_draft_schema(schema)
+                return json.dumps({"facts": facts})
         entries = _entries_of(body["messages"])
         system = _system_text(body.get("system"))
         labels = []
@@ -575,6 +591,14 @@ def _validate_schema(schema: Any, where: str) -> None:
     for key in ("anyOf", "allOf"):
         for i, sub in enumerate(schema.get(key) or []):
             _validate_schema(sub, f"{where}.{key}[{i}]")
+
+
+def _check_draft_schema(schema: Any) -> None:
+    """A draft request must ask for {"facts": [{key, value, quote}]}."""
+    facts = ((schema or {}).get("properties") or {}).get("facts") or {}
+    required = set((facts.get("items") or {}).get("required") or [])
+    if facts.get("type") != "array" or not {"key", "value", "quote"} <= required:
+        raise ApiError(400, "draft mode: output_config.format.schema must require facts[].key, value and quote")
 
 
 def _is_primitive(value: Any) -> bool:

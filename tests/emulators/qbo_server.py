@@ -13,7 +13,8 @@ What it reproduces:
   customer names and the trailing SubTotalLineDetail line the real service appends.
 - /query (POST text body or GET ?query=): SELECT * | COUNT(*) FROM <entity> [WHERE a AND b ...] with =, <,
   >, <=, >=, LIKE, IN, [ORDER BY|ORDERBY f [ASC|DESC]] [STARTPOSITION n] [MAXRESULTS n]; \\' escapes; OR is
-  a parse error; Customer/Item/Account return active rows unless Active is filtered.
+  a parse error (the parser is tests/emulators/qbo_query.py); Customer/Item/Account/TaxCode return active rows
+  unless Active is filtered.
 - /invoice/{id}/send: sets EmailStatus EmailSent, DeliveryInfo, BillEmail.
 - requestid: a POST repeating a requestid gets the stored first answer, nothing is executed again.
 - Faults (`inject`): "401", "429_json", "429_xml", "429_retry_after" (JSON 429 with `Retry-After: <seconds>`),
@@ -25,6 +26,15 @@ What it reproduces:
   `action(emulator)` before answering, e.g. to kill the client between QuickBooks' accept and its record).
   Faults apply to /v3/ requests; a fault whose `path` names the token endpoint (`/oauth2/`) applies there.
 - Humans in QuickBooks: `edit_invoice`, `send_invoice`, `pay_invoice`, `delete_invoice`.
+- The company (set per test, or by attribute between runs): `country` (CompanyInfo.Country), `home_currency` and
+  `multicurrency` (Preferences.CurrencyPrefs), `tax_codes` {Id: (Name, rate %)} (TaxCode, queryable). GET
+  /companyinfo/{realm} and /preferences answer them. Enforced as QuickBooks does: outside the US every sales line
+  needs a TaxCodeRef (6000 "Make sure all your transactions have a VAT rate before you save", GST/HST in CA, GST
+  in AU), a TaxCodeRef or TxnTaxCodeRef naming no TaxCode is 2500 Invalid Reference Id, a US line's code is TAX
+  or NON (6100); a currency other than the home currency needs multicurrency on, and an invoice's currency must be
+  its customer's (6000; the wording of these two currency faults is ours, the code and shape QuickBooks'). Tax is
+  computed into TxnTaxDetail.TotalTax (TaxExcluded adds it to TotalAmt; TaxInclusive keeps it inside the lines;
+  NotApplicable: none); a US invoice taxes its TAX lines at the TxnTaxCodeRef's rate.
 """
 
 from __future__ import annotations
@@ -43,13 +53,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.emulators.loopback import LoopbackServer, QuietHandler
+from tests.emulators.qbo_query import QueryError, dec, lookup, parse_query, sort_value
 
 DEFAULT_CLIENT_ID = "qbo-emulator-client"
 DEFAULT_CLIENT_SECRET = "qbo-emulator-secret"
 DEFAULT_REALM = "9130357766900001"
 DEFAULT_REFRESH_TOKEN = "RT-initial"
-ENTITIES = {"customer": "Customer", "item": "Item", "invoice": "Invoice", "account": "Account"}
-ACTIVE_FILTERED = ("Customer", "Item", "Account")
+ENTITIES = {"customer": "Customer", "item": "Item", "invoice": "Invoice", "account": "Account",
+            "taxcode": "TaxCode"}
+ACTIVE_FILTERED = ("Customer", "Item", "Account", "TaxCode")
+BUSINESS = "A business validation error has occurred while processing your request"
+TAX_NAMES = {"CA": "GST/HST", "AU": "GST", "IN": "GST"}  # what the 6000 fault calls a tax rate (else VAT)
 FAULT_KINDS = ("401", "429_json", "429_xml", "429_retry_after", "500", "502", "503", "hang", "drop_after_commit",
                "dup_docnumber", "empty_query", "action", "after_commit")
 DROP = object()  # answer: close the connection without a response
@@ -106,10 +120,6 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class QueryError(ValueError):
-    """The query text is outside the supported subset."""
-
-
 def now_stamp() -> str:
     """A QuickBooks timestamp: seconds, in the company's zone."""
     return datetime.now(COMPANY_TZ).isoformat(timespec="seconds")
@@ -126,8 +136,6 @@ def dump_json(value: Any) -> str:
     return json.dumps(value)
 
 
-def dec(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def fault_answer(status: int, code: int | str, message: str, detail: str = "",
@@ -146,7 +154,9 @@ class QboEmulator(LoopbackServer):
 
     def __init__(self, *, client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
                  realm_id: str = DEFAULT_REALM, refresh_token: str = DEFAULT_REFRESH_TOKEN,
-                 access_ttl: int = 3600, rotate_grace: bool = False, enforce_unique_doc_number: bool = True):
+                 access_ttl: int = 3600, rotate_grace: bool = False, enforce_unique_doc_number: bool = True,
+                 country: str = "US", home_currency: str = "USD", multicurrency: bool = False,
+                 tax_codes: Mapping[str, tuple[str, Decimal | str]] | None = None):
         self.client_id, self.client_secret, self.realm_id = client_id, client_secret, realm_id
         self.access_ttl, self.rotate_grace = access_ttl, rotate_grace
         self.enforce_unique_doc_number = enforce_unique_doc_number
@@ -158,12 +168,17 @@ class QboEmulator(LoopbackServer):
         self.items: dict[str, dict[str, Any]] = {}
         self.invoices: dict[str, dict[str, Any]] = {}
         self.accounts: dict[str, dict[str, Any]] = {}
+        self.country, self.home_currency, self.multicurrency = country, home_currency, multicurrency
+        self.tax_codes: dict[str, dict[str, Any]] = {}
+        self.tax_rates: dict[str, Decimal] = {}
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
         self._replay: dict[str, Answer] = {}
         self._paid: dict[str, Decimal] = {}
         self._next_id = 100
         self._lock = threading.RLock()
+        for code_id, (name, rate) in (tax_codes or {}).items():
+            self.add_tax_code(code_id, name, rate)
         self._stopping = threading.Event()
         self._init_server()
         self._seed_accounts()
@@ -225,6 +240,13 @@ class QboEmulator(LoopbackServer):
         with self._lock:
             answer = self._create("Customer", {"DisplayName": display_name, **fields})
             return json.loads(answer.body, parse_float=Decimal)["Customer"]
+
+    def add_tax_code(self, code_id: str, name: str, rate: Decimal | str) -> None:
+        """A TaxCode of the company (as the TaxService would create it), with its sales rate in percent."""
+        with self._lock:
+            self.tax_codes[str(code_id)] = {"Id": str(code_id), "Name": name, "Description": name, "Active": True,
+                                            "Taxable": dec(rate) != 0, "TaxGroup": False, "SyncToken": "0"}
+            self.tax_rates[str(code_id)] = dec(rate)
 
     def edit_invoice(self, invoice_id: str,
                      changes: Mapping[str, Any] | Callable[[dict], None]) -> dict[str, Any]:
@@ -414,6 +436,10 @@ class QboEmulator(LoopbackServer):
         if rest == "query":
             text = request.body if method == "POST" else request.query.get("query", "")
             return self._query(text)
+        if method == "GET" and rest == f"companyinfo/{self.realm_id}":
+            return json_answer({"CompanyInfo": self._company_info()})
+        if method == "GET" and rest == "preferences":
+            return json_answer({"Preferences": self._preferences()})
         send = re.fullmatch(r"invoice/([^/]+)/send", rest)
         if send and method == "POST":
             return self._send(send.group(1), request.query.get("sendTo"))
@@ -433,7 +459,17 @@ class QboEmulator(LoopbackServer):
 
     def _store(self, entity: str) -> dict[str, dict[str, Any]]:
         return {"Customer": self.customers, "Item": self.items, "Invoice": self.invoices,
-                "Account": self.accounts}[entity]
+                "Account": self.accounts, "TaxCode": self.tax_codes}[entity]
+
+    def _company_info(self) -> dict[str, Any]:
+        return {"Id": "1", "SyncToken": "0", "CompanyName": "Emulated Company", "Country": self.country,
+                "CompanyAddr": {"Country": self.country}, "SupportedLanguages": "en", "domain": "QBO"}
+
+    def _preferences(self) -> dict[str, Any]:
+        return {"Id": "1", "SyncToken": "0", "domain": "QBO",
+                "CurrencyPrefs": {"HomeCurrency": {"value": self.home_currency},
+                                  "MultiCurrencyEnabled": self.multicurrency},
+                "TaxPrefs": {"UsingSalesTax": bool(self.tax_codes)}}
 
     def _read(self, entity: str, object_id: str) -> Answer:
         record = self._store(entity).get(object_id)
@@ -494,7 +530,7 @@ class QboEmulator(LoopbackServer):
         if entity == "Customer":
             record.setdefault("Active", True)
             record["FullyQualifiedName"] = record["DisplayName"]
-            record.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
+            record.setdefault("CurrencyRef", {"value": self.home_currency})
             record.setdefault("Balance", Decimal(0))
         elif entity == "Item":
             record.setdefault("Active", True)
@@ -506,6 +542,9 @@ class QboEmulator(LoopbackServer):
 
     def _validate(self, entity: str, payload: dict[str, Any], self_id: str | None) -> Answer | None:
         if entity == "Customer":
+            currency = (payload.get("CurrencyRef") or {}).get("value") or self.home_currency
+            if self_id is None and currency != self.home_currency and not self.multicurrency:
+                return self._multicurrency_off(currency)
             return self._validate_named(self.customers, "DisplayName", payload, self_id)
         if entity == "Item":
             problem = self._validate_named(self.items, "Name", payload, self_id)
@@ -555,10 +594,40 @@ class QboEmulator(LoopbackServer):
         if not lines:
             return fault_answer(400, 2020, REQUIRED,
                                 "Required parameter Line is missing in the request")
+        currency = (payload.get("CurrencyRef") or {}).get("value") or self.home_currency
+        if currency != self.home_currency and not self.multicurrency:
+            return self._multicurrency_off(currency)
+        theirs = (self.customers[customer].get("CurrencyRef") or {}).get("value") or self.home_currency
+        if theirs != currency:
+            return fault_answer(400, 6000, BUSINESS, f"Business Validation Error: The transaction needs to be in the "
+                                f"same currency as its customer ({theirs}); the transaction is in {currency}.")
         for line in lines:
             problem = self._validate_line(line)
             if problem:
                 return problem
+        txn_code = ((payload.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef") or {}).get("value")
+        if txn_code is not None and str(txn_code) not in self.tax_codes:
+            return fault_answer(400, 2500, "Invalid Reference Id", f"Invalid Reference Id : TaxCode {txn_code}")
+        return None
+
+    def _multicurrency_off(self, currency: str) -> Answer:
+        return fault_answer(400, 6000, BUSINESS, f"Business Validation Error: Multicurrency is not enabled for this "
+                            f"company; {currency} is not its home currency {self.home_currency}.",
+                            element="CurrencyRef")
+
+    def _validate_tax(self, detail: dict[str, Any]) -> Answer | None:
+        code = (detail.get("TaxCodeRef") or {}).get("value")
+        if self.country == "US":
+            if code is not None and str(code) not in ("TAX", "NON"):
+                return fault_answer(400, 6100, "Invalid Line TaxCode in the request",
+                                    f"Valid Line TaxCodes for US should be TAX or NON. Supplied value:{code}")
+            return None
+        if code is None:
+            rate = TAX_NAMES.get(self.country, "VAT")
+            return fault_answer(400, 6000, BUSINESS, f"Business Validation Error: Make sure all your transactions "
+                                f"have a {rate} rate before you save.")
+        if str(code) not in self.tax_codes:
+            return fault_answer(400, 2500, "Invalid Reference Id", f"Invalid Reference Id : TaxCode {code}")
         return None
 
     def _validate_line(self, line: dict[str, Any]) -> Answer | None:
@@ -568,6 +637,9 @@ class QboEmulator(LoopbackServer):
         item = str((detail.get("ItemRef") or {}).get("value", ""))
         if item not in self.items:
             return fault_answer(400, 2500, "Invalid Reference Id", f"Invalid Reference Id : Item {item}")
+        problem = self._validate_tax(detail)
+        if problem:
+            return problem
         if "Qty" in detail and "UnitPrice" in detail:
             product = dec(detail["Qty"]) * dec(detail["UnitPrice"])
             if product.quantize(CENT, ROUND_HALF_EVEN) != dec(line.get("Amount", 0)).quantize(CENT):
@@ -595,6 +667,11 @@ class QboEmulator(LoopbackServer):
         customer = self.customers.get(str(invoice["CustomerRef"]["value"]))
         invoice["CustomerRef"] = {"value": str(invoice["CustomerRef"]["value"]),
                                   "name": customer["DisplayName"] if customer else ""}
+        tax = self._tax(invoice, lines)
+        if tax is not None:
+            invoice["TxnTaxDetail"] = {**(invoice.get("TxnTaxDetail") or {}), "TotalTax": tax}
+        if tax is not None and invoice.get("GlobalTaxCalculation") != "TaxInclusive":
+            total += tax
         invoice["TotalAmt"] = total
         invoice["Balance"] = total - self._paid.get(invoice.get("Id", ""), Decimal(0))
         invoice.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
@@ -605,6 +682,27 @@ class QboEmulator(LoopbackServer):
         invoice.setdefault("DueDate", invoice["TxnDate"])
         if not invoice.get("DocNumber"):
             invoice["DocNumber"] = str(1000 + len(self.invoices) + 1)
+
+    def _tax(self, invoice: dict[str, Any], lines: list[dict[str, Any]]) -> Decimal | None:
+        """TotalTax of the invoice's sales lines, or None when no line carries a tax code."""
+        mode = invoice.get("GlobalTaxCalculation") or "TaxExcluded"
+        txn = str(((invoice.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef") or {}).get("value", ""))
+        tax, coded = Decimal(0), False
+        for line in lines:
+            code = ((line.get("SalesItemLineDetail") or {}).get("TaxCodeRef") or {}).get("value")
+            if code is None:
+                continue
+            coded = True
+            if self.country == "US":
+                rate = self.tax_rates.get(txn, Decimal(0)) if code == "TAX" else Decimal(0)
+            else:
+                rate = self.tax_rates.get(str(code), Decimal(0))
+            amount = line["Amount"]
+            if mode == "TaxInclusive":
+                tax += amount * rate / (100 + rate)
+            elif mode != "NotApplicable":
+                tax += amount * rate / 100
+        return tax.quantize(CENT, ROUND_HALF_EVEN) if coded else None
 
     # --- send -------------------------------------------------------------------------------------------
 
@@ -647,7 +745,7 @@ class QboEmulator(LoopbackServer):
             return json_answer({"QueryResponse": {"totalCount": len(rows)}})
         rows.sort(key=lambda r: int(r["Id"]))
         for field_name, descending in reversed(parsed.order):
-            rows.sort(key=lambda r, f=field_name: _sort_value(lookup(r, f)), reverse=descending)
+            rows.sort(key=lambda r, f=field_name: sort_value(lookup(r, f)), reverse=descending)
         page = rows[parsed.start - 1: parsed.start - 1 + parsed.max_results]
         if not page:
             return json_answer({"QueryResponse": {}})
@@ -658,206 +756,6 @@ class QboEmulator(LoopbackServer):
         for number, (name, kind) in enumerate(SEED_ACCOUNTS, start=1):
             self.accounts[str(number)] = {"Id": str(number), "Name": name, "AccountType": kind,
                                           "Active": True, "FullyQualifiedName": name, "SyncToken": "0"}
-
-
-# --- the query language subset ------------------------------------------------------------------------
-
-_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:\\.|[^'\\])*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<op><=|>=|!=|<>|=|<|>)"
-                    r"|(?P<punct>[(),*])|(?P<word>[A-Za-z_][\w.]*))")
-
-
-@dataclass
-class Condition:
-    field: str
-    op: str
-    values: list[Any]
-
-    def test(self, record: Mapping[str, Any]) -> bool:
-        actual = lookup(record, self.field)
-        if self.op == "IN":
-            return any(_equal(actual, v) for v in self.values)
-        expected = self.values[0]
-        if self.op == "=":
-            return _equal(actual, expected)
-        if self.op == "LIKE":
-            pattern = "^" + ".*".join(re.escape(p) for p in str(expected).split("%")) + "$"
-            return actual is not None and re.match(pattern, str(actual), re.I | re.S) is not None
-        if actual is None:
-            return False
-        left, right = _sort_value(actual), _sort_value(expected)
-        return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[self.op]
-
-
-@dataclass
-class Query:
-    entity: str
-    count: bool
-    where: list[Condition]
-    order: list[tuple[str, bool]]
-    start: int = 1
-    max_results: int = 100
-
-
-def lookup(record: Mapping[str, Any], dotted: str) -> Any:
-    value: Any = record
-    for part in dotted.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        key = next((k for k in value if k.lower() == part.lower()), None)
-        if key is None:
-            return None
-        value = value[key]
-    if isinstance(value, Mapping) and "value" in value:  # CustomerRef = '42'
-        return value["value"]
-    return value
-
-
-def _equal(actual: Any, expected: Any) -> bool:
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return bool(actual) == bool(expected) if actual is not None else expected is False
-    if isinstance(expected, Decimal):
-        try:
-            return dec(actual) == expected
-        except Exception:
-            return False
-    return actual is not None and str(actual).lower() == str(expected).lower()
-
-
-def _sort_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return (0, int(value))
-    if isinstance(value, int | Decimal | float):
-        return (0, dec(value))
-    return (1, str(value or "").lower())
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens, pos = [], 0
-    text = text.strip().rstrip(";")
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if not match or match.end() == pos:
-            raise QueryError(f"unexpected text at {pos}: {text[pos:pos + 20]!r}")
-        kind = match.lastgroup or ""
-        tokens.append((kind, match.group(kind)))
-        pos = match.end()
-    return tokens
-
-
-def _literal(kind: str, raw: str) -> Any:
-    if kind == "str":
-        return re.sub(r"\\(.)", r"\1", raw[1:-1])
-    if kind == "num":
-        return Decimal(raw)
-    if kind == "word" and raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    raise QueryError(f"expected a value, got {raw!r}")
-
-
-class _Parser:
-    def __init__(self, text: str):
-        self.tokens = _tokens(text)
-        self.pos = 0
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self) -> tuple[str, str]:
-        token = self.peek()
-        if token is None:
-            raise QueryError("unexpected end of query")
-        self.pos += 1
-        return token
-
-    def keyword(self, *words: str) -> bool:
-        token = self.peek()
-        if token and token[0] == "word" and token[1].upper() in words:
-            self.pos += 1
-            return True
-        return False
-
-    def expect(self, *words: str) -> None:
-        if not self.keyword(*words):
-            raise QueryError(f"expected {'/'.join(words)} at {self.peek()}")
-
-    def parse(self) -> Query:
-        self.expect("SELECT")
-        count = self._select_list()
-        self.expect("FROM")
-        kind, entity = self.take()
-        if kind != "word":
-            raise QueryError("expected an entity name")
-        query = Query(entity, count, [], [])
-        if self.keyword("WHERE"):
-            query.where.append(self._condition())
-            while self.keyword("AND"):
-                query.where.append(self._condition())
-            if self.keyword("OR"):
-                raise QueryError("OR is not supported")
-        self._tail(query)
-        if self.peek() is not None:
-            raise QueryError(f"unexpected {self.peek()[1]!r}")
-        return query
-
-    def _select_list(self) -> bool:
-        if self.keyword("COUNT"):
-            for want in ("(", "*", ")"):
-                if self.take()[1] != want:
-                    raise QueryError("expected COUNT(*)")
-            return True
-        while True:
-            kind, value = self.take()
-            if kind not in ("word", "punct") or value in "(),":
-                raise QueryError(f"bad select list at {value!r}")
-            if not (self.peek() and self.peek()[1] == ","):
-                return False
-            self.take()
-
-    def _condition(self) -> Condition:
-        kind, field_name = self.take()
-        if kind != "word":
-            raise QueryError(f"expected a field, got {field_name!r}")
-        if self.keyword("IN"):
-            if self.take()[1] != "(":
-                raise QueryError("expected ( after IN")
-            values = []
-            while True:
-                values.append(_literal(*self.take()))
-                sep = self.take()[1]
-                if sep == ")":
-                    return Condition(field_name, "IN", values)
-                if sep != ",":
-                    raise QueryError("expected , or ) in IN list")
-        if self.keyword("LIKE"):
-            return Condition(field_name, "LIKE", [_literal(*self.take())])
-        kind, op = self.take()
-        if kind != "op" or op in ("!=", "<>"):
-            raise QueryError(f"unsupported operator {op!r}")
-        return Condition(field_name, op, [_literal(*self.take())])
-
-    def _tail(self, query: Query) -> None:
-        while self.peek() is not None:
-            if self.keyword("ORDERBY") or (self.keyword("ORDER") and self.keyword("BY")):
-                while True:
-                    name = self.take()[1]
-                    descending = self.keyword("DESC")
-                    if not descending:
-                        self.keyword("ASC")
-                    query.order.append((name, descending))
-                    if not (self.peek() and self.peek()[1] == ","):
-                        break
-                    self.take()
-            elif self.keyword("STARTPOSITION"):
-                query.start = max(1, int(_literal(*self.take())))
-            elif self.keyword("MAXRESULTS"):
-                query.max_results = min(1000, int(_literal(*self.take())))
-            else:
-                return
-
-
-def parse_query(text: str) -> Query:
-    """Parse the supported subset of the QuickBooks query language."""
-    return _Parser(text).parse()
 
 
 def _handler_for(emulator: QboEmulator) -> type[BaseHTTPRequestHandler]:

@@ -1,0 +1,238 @@
+"""A contract drafted from an engagement letter or SOW: the facts a reader (Claude) extracted, each with the clause
+it quotes, checked against the document (the quote is in it, whitespace-normalised; every number of the value is
+in the quote), built into a contract, validated by the contract model and written as commented YAML. Pure."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+
+from billing_assets.core.contract import Contract, _format_errors
+from billing_assets.core.documents import normalise
+
+KEY_PATTERNS = (
+    r"name", r"aliases\.\d+", r"currency", r"start", r"end", r"terms_days", r"default_rate", r"roles\.[^.]+",
+    r"people\.[^.]+", r"rate_overrides\.\d+\.(person|project|rate)", r"retainer\.(monthly_fee|included_hours|"
+    r"overage_multiplier)", r"retainer\.rollover\.(max_hours|expires_after_months)",
+    r"caps\.\d+\.(name|project|sow_item|period|amount|since)", r"tiers\.\d+\.(from_hours|factor)", r"discount_pct",
+    r"minimum_monthly_fee", r"expenses\.markup_pct", r"rush_keywords\.\d+",
+    r"work_types\.rush\.(multiplier|counts_against_retainer)", r"sow\.items\.\d+\.(id|name|description|billing)",
+    r"sow\.items\.\d+\.schedule\.\d{4}-\d{2}", r"sow\.items\.\d+\.project_codes\.\d+",
+)
+_KEY = re.compile("|".join(f"(?:{p})" for p in KEY_PATTERNS))
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_NUMBERS_IN = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_PERCENT_IN = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(?:%|per ?cent)", re.I)
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+               "november", "december")
+
+SYSTEM_PROMPT = """You read engagement letters and statements of work for a billing team and extract the
+commercial terms as facts for a billing contract. Each fact is {key, value, quote}:
+- key: a dotted path into the contract, one of: name (the client's legal or trading name), currency (ISO code),
+  start / end (first / last month, YYYY-MM), terms_days (payment terms in days), default_rate, roles.<role> (hourly
+  rate of a role, role in lowercase with underscores), people.<Full Name> (that person's role),
+  rate_overrides.<n>.person|project|rate, retainer.monthly_fee, retainer.included_hours, retainer.overage_multiplier,
+  retainer.rollover.max_hours, retainer.rollover.expires_after_months, caps.<n>.name|project|sow_item|period|amount|
+  since (a not-to-exceed cap; period is month or lifetime), tiers.<n>.from_hours|factor (volume tiers: factor is the
+  fraction of the rate charged from that many hours in a month, the first tier from 0 with factor 1),
+  discount_pct, minimum_monthly_fee, expenses.markup_pct, rush_keywords.<n>, work_types.rush.multiplier,
+  sow.items.<n>.id|name|description|billing (billing is hourly or fixed_fee), sow.items.<n>.schedule.<YYYY-MM> (the
+  fixed fee billed in that month), sow.items.<n>.project_codes.<n>. <n> counts from 0.
+- value: the value as text, in the contract's units: plain numbers without currency signs or thousands separators
+  (8000, 0.9, 10 for 10%), months as YYYY-MM.
+- quote: the exact sentence or clause of the document the value comes from, copied verbatim.
+Only extract what the document states; never infer or compute a number that is not written in the quoted clause."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One extracted value and the clause of the document it comes from."""
+
+    key: str
+    value: str
+    quote: str
+
+
+@dataclass
+class Draft:
+    """The outcome: the YAML text, the facts kept, the facts dropped (with why) and the contract model's problems."""
+
+    text: str
+    kept: list[Fact] = field(default_factory=list)
+    dropped: list[tuple[Fact, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def output_schema() -> dict[str, Any]:
+    """The structured-output JSON schema of the reading (strict subset: closed objects, every field required)."""
+    fact = {"type": "object", "additionalProperties": False, "required": ["key", "value", "quote"],
+            "properties": {"key": {"type": "string", "description": "dotted contract path"},
+                           "value": {"type": "string"},
+                           "quote": {"type": "string", "description": "the clause, verbatim"}}}
+    return {"type": "object", "additionalProperties": False, "required": ["facts"],
+            "properties": {"facts": {"type": "array", "items": fact}}}
+
+
+def parse_facts(text: str) -> list[Fact]:
+    """The facts of the reader's JSON answer; raises ValueError when it is not the schema's shape."""
+    data = json.loads(text)
+    facts = data.get("facts") if isinstance(data, dict) else None
+    if not isinstance(facts, list):
+        raise ValueError("the answer has no list of facts")
+    return [Fact(str(f.get("key", "")).strip(), str(f.get("value", "")).strip(), str(f.get("quote", "")))
+            for f in facts if isinstance(f, dict)]
+
+
+def _numbers(text: str) -> set[Decimal]:
+    found = {Decimal(n.replace(",", "")) for n in _NUMBERS_IN.findall(text)}
+    found |= {Decimal(n.replace(",", "")) / 100 for n in _PERCENT_IN.findall(text)}
+    return found
+
+
+def _month_in(month: str, quote: str) -> bool:
+    year, mon = _MONTH.match(month).groups()  # type: ignore[union-attr]
+    names = (MONTH_NAMES[int(mon) - 1], MONTH_NAMES[int(mon) - 1][:3])
+    lowered = quote.lower()
+    return year in quote and (month in quote or any(re.search(rf"\b{n}\b", lowered) for n in names)
+                              or re.search(rf"\b0?{int(mon)}[/.-]", quote) is not None)
+
+
+def check_fact(fact: Fact, document: str) -> str | None:
+    """Why the fact must be dropped, or None when it stands: an unknown key, a quote not in the document, a
+    number (or month) of the value that its quote does not contain."""
+    if not _KEY.fullmatch(fact.key):
+        return f"{fact.key!r} is not a contract key this command writes"
+    if not fact.value:
+        return "no value"
+    quote = normalise(fact.quote)
+    if not quote or quote not in normalise(document):
+        return "its quote is not in the document"
+    months = [m for m in (fact.key.rsplit(".", 1)[-1], fact.value) if _MONTH.match(m)]
+    for month in months:
+        if not _month_in(month, quote):
+            return f"the month {month} is not in its quote"
+    if _NUMBER.match(fact.value.replace(",", "")):
+        if Decimal(fact.value.replace(",", "")) not in _numbers(quote):
+            return f"the number {fact.value} is not in its quote"
+    elif not months:
+        quoted = _numbers(quote)
+        missing = [n for n in _NUMBERS_IN.findall(fact.value) if Decimal(n.replace(",", "")) not in quoted]
+        if missing:
+            return f"the number {missing[0]} is not in its quote"
+    return None
+
+
+def _typed(value: str) -> Any:
+    if _NUMBER.match(value.replace(",", "")) and not _MONTH.match(value):
+        try:
+            return Decimal(value.replace(",", ""))
+        except InvalidOperation:
+            return value
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+def build(client: str, facts: list[Fact]) -> dict[str, Any]:
+    """The contract mapping of the facts (a later fact for the same key wins); `client` first."""
+    root: dict[str, Any] = {"client": client}
+    for fact in facts:
+        node = root
+        parts = fact.key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[parts[-1]] = _typed(fact.value)
+    return _lists(root)
+
+
+def _lists(node: Any) -> Any:
+    """Mappings keyed only by digits become lists in index order."""
+    if not isinstance(node, dict):
+        return node
+    items = {k: _lists(v) for k, v in node.items()}
+    if items and all(isinstance(k, str) and k.isdigit() for k in items):
+        return [items[k] for k in sorted(items, key=int)]
+    return items
+
+
+def problems_of(data: dict[str, Any]) -> list[str]:
+    """The contract model's problems with the drafted mapping, as `billing validate` words them for the file the
+    draft becomes (`contracts/<client>.yaml: key.path: message`)."""
+    try:
+        Contract.model_validate(data)
+    except ValidationError as exc:
+        return _format_errors(f"contracts/{data.get('client')}.yaml", exc)
+    return []
+
+
+def draft_contract(client: str, source: str, document: str, facts: list[Fact], today: date) -> Draft:
+    """Check every fact against the document, build and validate the contract, render the commented YAML."""
+    kept, dropped = [], []
+    for fact in facts:
+        why = check_fact(fact, document)
+        if why is None:
+            kept.append(fact)
+        else:
+            dropped.append((fact, why))
+    data = build(client, kept)
+    problems = problems_of(data)
+    quotes = {f.key: normalise(f.quote) for f in kept}
+    header = [f"DRAFT contract for {client}, written by `billing contract draft` from {source} on {today}.",
+              f"NOT USED BY THE CLOSE: only contracts/{client}.yaml is loaded, never *.draft.yaml. Check each value",
+              "against the clause quoted above it, complete what the document does not say, then save the file as",
+              f"contracts/{client}.yaml."]
+    header.append(f"Contract model problems ({len(problems)}):" if problems else "Contract model problems: none.")
+    header += [f"  - {p}" for p in problems]
+    header.append(f"Dropped ({len(dropped)}):" if dropped else "Dropped: nothing.")
+    header += [f"  - {f.key} = {f.value!r}: {why}" for f, why in dropped]
+    lines = [f"# {line}" for line in header] + [""] + _emit(data, 0, "", quotes)
+    return Draft("\n".join(lines) + "\n", kept, dropped, problems)
+
+
+def _key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z_][\w-]*", key) else json.dumps(key)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _comment(path: str, quotes: dict[str, str], indent: int) -> list[str]:
+    quote = quotes.get(path)
+    if not quote:
+        return []
+    width = max(40, 116 - indent)
+    return [" " * indent + "# " + line for line in textwrap.wrap(f'"{quote}"', width)]
+
+
+def _emit(node: dict[str, Any], indent: int, path: str, quotes: dict[str, str]) -> list[str]:
+    pad, lines = " " * indent, []
+    for key, value in node.items():
+        here = f"{path}.{key}" if path else str(key)
+        if isinstance(value, dict):
+            lines += [f"{pad}{_key(key)}:", *_emit(value, indent + 2, here, quotes)]
+        elif isinstance(value, list):
+            lines.append(f"{pad}{_key(key)}:")
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    lines += [f"{pad}  -", *_emit(item, indent + 4, f"{here}.{i}", quotes)]
+                else:
+                    lines += [*_comment(f"{here}.{i}", quotes, indent + 2), f"{pad}  - {_scalar(item)}"]
+        else:
+            lines += [*_comment(here, quotes, indent), f"{pad}{_key(key)}: {_scalar(value)}"]
+    return lines

@@ -1,0 +1,242 @@
+"""Taxes and currencies on QuickBooks: the contract's `quickbooks:` settings in the payload and the content hash, and
+the pusher against the emulator's company (country, home currency, multicurrency, tax codes) through the real
+python-quickbooks library."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from billing_assets.core.invoice import dumps_payload, outbox_payload, qbo_invoice_payload
+from billing_assets.core.invoice_hash import invoice_content_hash
+from billing_assets.core.qbo_settings import QuickBooksSettings, settings_hash_part
+from resources.quickbooks.errors import QboError, QboRefused
+from resources.quickbooks.invoices import PushRecord
+from tests.emulators.qbo_server import QboEmulator
+from tests.test_qbo_client import line, make_draft, make_pusher
+
+D = Decimal
+UK_CODES = {"3": ("20.0% S", "20"), "7": ("Exempt", "0")}
+UK_TAX = {"tax": {"global_calculation": "TaxExcluded", "codes": {"hourly": "20.0% S", "retainer_fee": "3",
+                                                                 "default": "Exempt"}}}
+
+
+def settings(**data) -> QuickBooksSettings:
+    return QuickBooksSettings.model_validate(data)
+
+
+def draft_with(qbo: dict | None = None, currency: str = "USD", name: str = "Acme Corp"):
+    base = make_draft(name=name, extra=(line(5, "expense", "Travel", "1", "80.00"),))
+    qbo_settings = settings(**qbo) if qbo is not None else None
+    return replace(base, currency=currency, quickbooks=qbo_settings,
+                   content_hash=invoice_content_hash(base.lines, base.total, settings_hash_part(qbo_settings)))
+
+
+def writes(emu: QboEmulator) -> list:
+    return [r for r in emu.calls("POST", "/v3/") if not r.path.endswith("/query")]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "tokens.json"
+
+
+# --- the payload and the hash -------------------------------------------------------------------------------
+
+def test_payload_carries_a_tax_code_per_line_kind_and_the_invoice_tax_settings() -> None:
+    draft = draft_with({**UK_TAX, "exchange_rate": "1.0850"}, currency="EUR")
+    payload = json.loads(dumps_payload(outbox_payload(draft)))
+    codes = [(ln["SalesItemLineDetail"]["ItemRef"]["name"], ln["SalesItemLineDetail"]["TaxCodeRef"]["value"])
+             for ln in payload["Line"]]
+    assert codes == [("Retainer fee", "3"), ("Retainer hours - Senior", "Exempt"),
+                     ("Hourly services - Senior", "20.0% S"), ("Discount", "Exempt"),
+                     ("Reimbursable expenses", "Exempt")]
+    assert payload["GlobalTaxCalculation"] == "TaxExcluded"
+    assert payload["CurrencyRef"] == {"value": "EUR"} and payload["ExchangeRate"] == 1.085
+    ids = qbo_invoice_payload(draft, "58", {n: "9" for n in ("Retainer fee", "Retainer hours - Senior",
+                                                             "Hourly services - Senior", "Discount",
+                                                             "Reimbursable expenses")},
+                              tax_refs={"20.0% S": "3", "Exempt": "7", "3": "3"}, home_currency="EUR")
+    assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in ids["Line"]] == ["3", "7", "3", "7", "7"]
+    assert "ExchangeRate" not in ids, "no exchange rate on an invoice in the home currency"
+
+
+def test_a_contract_without_quickbooks_settings_keeps_todays_payload_and_hash() -> None:
+    draft = make_draft()
+    payload = outbox_payload(draft)
+    assert not {"GlobalTaxCalculation", "TxnTaxDetail", "ExchangeRate"} & payload.keys()
+    assert all("TaxCodeRef" not in ln["SalesItemLineDetail"] for ln in payload["Line"])
+    before = invoice_content_hash(draft.lines, draft.total)
+    assert invoice_content_hash(draft.lines, draft.total, settings_hash_part(None)) == before
+    assert invoice_content_hash(draft.lines, draft.total, settings_hash_part(settings())) == before
+    changed = {settings_hash_part(settings(**UK_TAX)),
+               settings_hash_part(settings(tax={"codes": {"hourly": "7", "default": "Exempt"}})),
+               settings_hash_part(settings(exchange_rate="1.0850")), settings_hash_part(settings(exchange_rate="1.09"))}
+    assert len({invoice_content_hash(draft.lines, draft.total, part) for part in changed} | {before}) == 5
+
+
+def test_contract_tax_keys_are_validated() -> None:
+    with pytest.raises(ValueError, match="hourlyy: not a line kind"):
+        settings(tax={"codes": {"hourlyy": "TAX"}})
+    with pytest.raises(ValueError, match="global_calculation"):
+        settings(tax={"global_calculation": "Excluded"})
+    with pytest.raises(ValueError, match="exchange_rate"):
+        settings(exchange_rate="0")
+
+
+# --- a company outside the US -------------------------------------------------------------------------------
+
+def test_uk_company_accepts_a_tax_code_on_every_line_and_computes_the_tax(store: Path) -> None:
+    with QboEmulator(country="GB", home_currency="GBP", tax_codes=UK_CODES) as emu:
+        draft = draft_with(UK_TAX, currency="GBP")
+        result = make_pusher(emu, store).upsert(draft)
+        assert result.status == "created"
+        invoice = emu.invoices[result.qbo_id]
+        sales = [ln for ln in invoice["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+        assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in sales] == ["3", "7", "3", "7", "7"]
+        # 20% of the retainer fee (2000.00) and the hourly line (12.5 h x 150 = 1875.00)
+        assert invoice["TxnTaxDetail"]["TotalTax"] == D("775.00")
+        assert invoice["TotalAmt"] == draft.total + D("775.00")
+
+
+def test_uk_company_without_tax_codes_is_refused_before_anything_is_written(store: Path) -> None:
+    with QboEmulator(country="GB", home_currency="GBP", tax_codes=UK_CODES) as emu:
+        pusher = make_pusher(emu, store)
+        with pytest.raises(QboRefused) as info:
+            pusher.upsert(draft_with(None, currency="GBP"))
+        message = str(info.value)
+        assert message.startswith("acme 2026-10: not pushed to QuickBooks: the company is in GB")
+        assert "contracts/acme.yaml has no quickbooks.tax.codes.discount" in message
+        assert "discount, expense, hourly, retainer_covered, retainer_fee" in message and "\n" not in message
+        assert writes(emu) == [] and not emu.customers and not emu.items and not emu.invoices
+
+        partial = {"tax": {"codes": {"hourly": "3", "retainer_fee": "3"}}}
+        with pytest.raises(QboRefused, match=r"codes\.discount .*discount, expense, retainer_covered$"):
+            pusher.upsert(draft_with(partial, currency="GBP"))
+        with pytest.raises(QboRefused, match=r"quickbooks\.tax\.codes\.hourly: '20% S' is not an active TaxCode "
+                                             r"of the company \(known: 3 \(20\.0% S\), 7 \(Exempt\)\)"):
+            pusher.upsert(draft_with({"tax": {"codes": {"hourly": "20% S", "default": "7"}}}, currency="GBP"))
+        assert writes(emu) == []
+
+
+def test_the_emulator_enforces_what_quickbooks_enforces(store: Path) -> None:
+    """Past our own check (sent straight through python-quickbooks), QuickBooks' faults come back."""
+    with QboEmulator(country="CA", home_currency="CAD", tax_codes={"5": ("GST", "5")}) as emu:
+        pusher = make_pusher(emu, store)
+        draft = draft_with(None, currency="CAD")
+        customer, items = pusher._refs(draft)
+        body = qbo_invoice_payload(draft, customer, items)
+        with pytest.raises(QboError) as missing:
+            pusher._write("Invoice", body, "rid-1")
+        assert missing.value.code == 6000 and "GST/HST rate before you save" in str(missing.value)
+        coded = qbo_invoice_payload(replace(draft, quickbooks=settings(tax={"codes": {"default": "99"}})),
+                                    customer, items)
+        with pytest.raises(QboError) as unknown:
+            pusher._write("Invoice", coded, "rid-2")
+        assert unknown.value.code == 2500 and "TaxCode 99" in str(unknown.value)
+        assert not emu.invoices
+    with QboEmulator() as us:
+        pusher = make_pusher(us, store.with_name("us.json"))
+        draft = draft_with({"tax": {"codes": {"default": "5"}}})
+        customer, items = pusher._refs(draft)
+        with pytest.raises(QboError) as bad:
+            pusher._write("Invoice", qbo_invoice_payload(draft, customer, items), "rid-3")
+        assert bad.value.code == 6100 and "TAX or NON" in str(bad.value)
+
+
+def test_us_company_codes_go_as_tax_and_non_with_the_rate_in_txn_tax_detail(store: Path) -> None:
+    with QboEmulator(tax_codes={"12": ("California", "7.25")}) as emu:
+        qbo = {"tax": {"codes": {"hourly": "TAX", "default": "NON"}, "txn_code": "California"}}
+        result = make_pusher(emu, store).upsert(draft_with(qbo))
+        invoice = emu.invoices[result.qbo_id]
+        assert invoice["TxnTaxDetail"]["TxnTaxCodeRef"] == {"value": "12"}
+        assert invoice["TxnTaxDetail"]["TotalTax"] == D("135.94")  # 7.25% of 1875.00, to the cent
+        assert "GlobalTaxCalculation" not in invoice
+        with pytest.raises(QboRefused, match=r"codes\.hourly: 'VAT': a US company's line tax code is TAX or NON"):
+            make_pusher(emu, store).upsert(draft_with({"tax": {"codes": {"hourly": "VAT"}}}, name="Other"))
+
+
+# --- currencies ---------------------------------------------------------------------------------------------
+
+def test_foreign_currency_goes_with_currency_ref_and_exchange_rate_when_multicurrency_is_on(store: Path) -> None:
+    with QboEmulator(multicurrency=True) as emu:
+        result = make_pusher(emu, store).upsert(draft_with({"exchange_rate": "1.0850"}, currency="EUR"))
+        sent = json.loads(next(r.body for r in writes(emu) if r.path.endswith("/invoice")))
+        assert sent["CurrencyRef"] == {"value": "EUR"} and sent["ExchangeRate"] == 1.085
+        assert emu.invoices[result.qbo_id]["ExchangeRate"] == D("1.0850")
+        assert [c["CurrencyRef"]["value"] for c in emu.customers.values()] == ["EUR"]
+
+
+def test_foreign_currency_is_refused_when_multicurrency_is_off(store: Path) -> None:
+    with QboEmulator() as emu:
+        with pytest.raises(QboRefused) as info:
+            make_pusher(emu, store).upsert(draft_with({"exchange_rate": "1.0850"}, currency="EUR"))
+        assert str(info.value) == (
+            "acme 2026-10: not pushed to QuickBooks: the contract bills in EUR but the company's home currency is "
+            "USD and multicurrency is off (Preferences CurrencyPrefs.MultiCurrencyEnabled false); turn on "
+            "multicurrency in QuickBooks or bill in USD")
+        assert writes(emu) == []
+
+
+def test_a_customer_in_another_currency_is_refused(store: Path) -> None:
+    with QboEmulator(multicurrency=True) as emu:
+        emu.add_customer("Acme Corp", CurrencyRef={"value": "GBP"})
+        with pytest.raises(QboRefused, match=r"customer 'Acme Corp' is in GBP in QuickBooks \(a customer's currency "
+                                             r"is fixed when it is created\) but contracts/acme\.yaml bills in EUR"):
+            make_pusher(emu, store).upsert(draft_with(None, currency="EUR"))
+        assert writes(emu) == []
+
+
+# --- idempotence and the company read -------------------------------------------------------------------------
+
+def test_unchanged_push_writes_nothing_and_a_changed_tax_code_updates_the_draft(store: Path) -> None:
+    with QboEmulator(country="GB", home_currency="GBP", tax_codes=UK_CODES) as emu:
+        pusher = make_pusher(emu, store)
+        first = pusher.upsert(draft_with(UK_TAX, currency="GBP"))
+        record = first.record()
+        count = len(writes(emu))
+        again = pusher.upsert(draft_with(UK_TAX, currency="GBP"), record)
+        assert again.status == "unchanged" and len(writes(emu)) == count, "an unchanged re-push makes no write"
+
+        changed = {"tax": {**UK_TAX["tax"], "codes": {**UK_TAX["tax"]["codes"], "hourly": "Exempt"}}}
+        draft = draft_with(changed, currency="GBP")
+        assert draft.content_hash != first.content_hash
+        updated = pusher.upsert(draft, record)
+        assert updated.status == "updated" and len(emu.invoices) == 1
+        invoice = emu.invoices[first.qbo_id]
+        assert invoice["SyncToken"] == "1" and invoice["TxnTaxDetail"]["TotalTax"] == D("400.00")
+        assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in invoice["Line"][:5]] == [
+            "3", "7", "7", "7", "7"]
+        # no record (a crash after the update): our note and lines, tax codes included, are recognised as ours
+        assert pusher.upsert(draft, None).status == "unchanged"
+        assert pusher.upsert(draft, PushRecord(first.qbo_id, "1", draft.content_hash)).status == "unchanged"
+
+
+def test_company_settings_are_read_once_until_forgotten(store: Path) -> None:
+    with QboEmulator(multicurrency=True) as emu:
+        pusher = make_pusher(emu, store)
+        pusher.upsert(draft_with(None, currency="EUR"))
+        pusher.upsert(replace(draft_with(None, currency="EUR"), month="2026-09"))
+        assert len(emu.calls("GET", "/companyinfo/")) == 1 and len(emu.calls("GET", "/preferences")) == 1
+        emu.multicurrency = False
+        pusher.forget_company()
+        with pytest.raises(QboRefused, match="multicurrency is off"):
+            pusher.upsert(replace(draft_with(None, currency="EUR"), month="2026-08"))
+        assert len(emu.calls("GET", "/companyinfo/")) == 2
+
+
+def test_a_sent_invoice_is_reported_as_sent_not_refused(store: Path) -> None:
+    with QboEmulator(country="GB", home_currency="GBP", tax_codes=UK_CODES) as emu:
+        pusher = make_pusher(emu, store)
+        first = pusher.upsert(draft_with(UK_TAX, currency="GBP"))
+        emu.send_invoice(first.qbo_id)
+        count = len(writes(emu))
+        result = pusher.upsert(draft_with(None, currency="GBP"), first.record())  # codes removed since
+        assert result.status == "conflict_sent" and "sent from QuickBooks" in result.reason
+        assert len(writes(emu)) == count
+        with pytest.raises(QboRefused, match="every line needs a tax code"):
+            pusher.upsert(replace(draft_with(None, currency="GBP"), month="2026-09"))
