@@ -68,6 +68,13 @@ their theirs them then there these they this those through to too under until up
 when where which while who whom why will with would you your yours also etc via per re vs got get gets
 getting still went go going goes made make makes making did done put let lets ok okay new one two three
 four five six seven eight nine ten x e.g i.e ie eg its it's i'm we're they're that's there's
+""") | _words("""
+der die das den dem des ein eine einen einem einer und oder mit für fuer von vom zum zur im am auf aus bei
+nach über ueber unter zu ist sind wird wurde werden nicht noch auch als wie bis durch gegen ohne
+le la les un une des du de d l et ou avec pour par sur dans au aux en est sont pas ne que qui ce cette ces
+el los las unos unas del y o con para por sobre en al es son no que se su sus lo e u según entre sin
+il lo gli di da della con per su che non het een van voor met bij naar niet
+o os um uma do da dos das com para por em no na nos nas ao
 """)
 
 # Words that say that work happened but not which work: a note made only of these is vague.
