@@ -33,6 +33,7 @@ from billing_assets.core.classifier_api import (
     LabeledExample,
 )
 from billing_assets.core.model import RUSH, STANDARD, Suggestion
+from billing_assets.core.offline_acronyms import acronym_table
 from billing_assets.core.offline_items import (
     ItemBags,
     build_item_bags,
@@ -322,12 +323,14 @@ class OfflineClassifier:
             return [], ClassifierUsage()
         history = tuple(h for h in context.history if h.client == context.client)
         bags = build_item_bags(context.sow_items)
-        feats = [featurize(r.entry.notes, positional=True) for r in requests]
+        acronyms = acronym_table([f"{item.name}. {item.description}" for item in context.sow_items])
+        texts = [acronyms.expand(r.entry.notes) for r in requests]
+        feats = [featurize(t, positional=True) for t in texts]
         queries = [correct_typos(f, bags.vocab) for f in feats]
         matches = history_matches(queries, history, bags)
         if context.sow_items:
-            sow: list[SowDecision | None] = list(self._sow_decisions(bags, requests, history, feats, queries,
-                                                                     matches))
+            sow: list[SowDecision | None] = list(self._sow_decisions(bags, requests, texts, history, feats,
+                                                                     queries, matches))
         else:
             sow = [None] * len(requests)
         evidence = self.last_evidence or [None] * len(requests)
@@ -338,7 +341,7 @@ class OfflineClassifier:
             out.append(self._suggest(context, req, decision, twin, ev, reviewed))
         return out, ClassifierUsage()
 
-    def _sow_decisions(self, bags: ItemBags, requests: Sequence[ClassifyRequest],
+    def _sow_decisions(self, bags: ItemBags, requests: Sequence[ClassifyRequest], texts: Sequence[str],
                        history: Sequence[LabeledExample], feats: Sequence[TextFeatures],
                        queries: Sequence[Counter[str]], matches: Sequence[HistoryMatch]) -> list[SowDecision]:
         ids = bags.ids
@@ -350,7 +353,7 @@ class OfflineClassifier:
         reviewed = cal.prepare_history(history)
         knn = [cal.knn_votes(r.entry.notes, r.entry.person, ids, reviewed) for r in requests]
         words = item_words([f"{item.name} {item.description}" for item in bags.items])
-        soft = [soft_scores(r.entry.notes, words) for r in requests]
+        soft = [soft_scores(t, words) for t in texts]
         base = [[TEMPERATURE * lexical[j][i] + CHAR_WEIGHT * soft[j][i] + ROLE_WEIGHT * roles[j][i]
                  + DISCIPLINE_WEIGHT * disc[j][i]
                  + HISTORY_VOTE * votes[j][i] + KNN_WEIGHT * max(0.0, knn[j][i] - KNN_FLOOR)
@@ -367,7 +370,7 @@ class OfflineClassifier:
             post = softmax([base[j][i] + PERSON_WEIGHT * math.log(person[j][i]) for i in range(len(ids))])
             ev = SowEvidence(ids=ids, post=post, base=base[j], lexical=lexical[j], soft=soft[j], person=person[j],
                              informative=max(len(informative_words(feats[j], bags)),
-                                             soft_informative(req.entry.notes, words)), match=matches[j])
+                                             soft_informative(texts[j], words)), match=matches[j])
             self.last_evidence.append(ev)
             out.append(SowDecision(ids[ev.top], sow_confidence(ev),
                                    self._why(bags, queries[j], feats[j], ev)))
