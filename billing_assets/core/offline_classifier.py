@@ -33,7 +33,7 @@ from billing_assets.core.classifier_api import (
     LabeledExample,
 )
 from billing_assets.core.model import RUSH, STANDARD, Suggestion
-from billing_assets.core.offline_acronyms import acronym_table
+from billing_assets.core.offline_acronyms import expansion_table
 from billing_assets.core.offline_items import (
     ItemBags,
     build_item_bags,
@@ -323,8 +323,8 @@ class OfflineClassifier:
             return [], ClassifierUsage()
         history = tuple(h for h in context.history if h.client == context.client)
         bags = build_item_bags(context.sow_items)
-        acronyms = acronym_table([f"{item.name}. {item.description}" for item in context.sow_items])
-        texts = [acronyms.expand(r.entry.notes) for r in requests]
+        expansions = expansion_table([f"{item.name}. {item.description}" for item in context.sow_items])
+        texts = [expansions.expand(r.entry.notes) for r in requests]
         feats = [featurize(t, positional=True) for t in texts]
         queries = [correct_typos(f, bags.vocab) for f in feats]
         matches = history_matches(queries, history, bags)
