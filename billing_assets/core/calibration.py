@@ -18,7 +18,7 @@ from pathlib import Path
 SHIPPED = Path(__file__).with_name("calibration.json")
 FEATURES = ("post_logit", "skeptic_logit", "margin", "vague", "informative", "history_agree",
             "history_disagree", "rush_logit", "lexical_margin", "person_top", "knn_agree", "knn_other",
-            "person_share", "no_history", "soft_top", "soft_margin")
+            "person_share", "no_history", "soft_top", "soft_margin", "history_support")
 UNSURE_WORK_TYPE = 0.85  # a work-type confidence below this caps the calibrated confidence
 
 
@@ -55,7 +55,8 @@ def features(ev: Evidence) -> list[float]:
             math.log1p(ev.informative), ev.history_sim if ev.history_agrees else 0.0,
             0.0 if ev.history_agrees else ev.history_sim, _logit(ev.rush_confidence),
             min(lex_margin, 5.0), float(max(range(len(ev.person)), key=ev.person.__getitem__) == top),
-            *ev.knn, float(not ev.has_history), *_soft_features(ev.soft, top)]
+            *ev.knn, float(not ev.has_history), *_soft_features(ev.soft, top),
+            ev.knn[2] if ev.knn[0] > ev.knn[1] else 0.0]
 
 
 def _soft_features(soft: Sequence[float], top: int) -> tuple[float, float]:
