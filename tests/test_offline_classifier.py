@@ -63,7 +63,7 @@ def dev_results():
 
 # classify_dev's own review target was 20% of entries. Since the shipped calibration also learned from
 # classify_heldout2 (unseen clients on which the classifier is less often right at the same evidence) it is more
-# cautious on every client: measured 22.4% without history, 21.3% and 22.1% with (issue #15, bench/RESULTS.md).
+# cautious on every client: measured 23.6% without history, 23.0% with (seed 0; issue #15, bench/RESULTS.md).
 DEV_REVIEW_BOUND = 0.24
 
 

@@ -114,3 +114,27 @@ def test_an_unsure_work_type_caps_the_calibrated_confidence():
     assert cal.confidence(ev) == 0.6
     sure = Evidence(**{**ev.__dict__, "rush_confidence": 0.97})
     assert cal.confidence(sure) == cal.probability(sure)
+
+
+@pytest.mark.parametrize(("note", "core"), [
+    ("call with HR director", "call with"),
+    ("mtg w/ CEO - her view on the access model", "mtg w/ - her view on the access model"),
+    ("t/c w/ tax partner re deferred revenue memo", "t/c w/ re deferred revenue memo"),
+    ("planning meeting with the CFO; timeline", "planning meeting with; timeline"),
+    ("Besprechung mit Fachbereich", "Besprechung mit"),
+    ("walkthrough of the sales cycle with controller", "walkthrough of the sales cycle with controller"),
+])
+def test_whom_a_call_was_with_is_not_what_it_was_about(note, core):
+    from billing_assets.core.offline_text import without_counterparts
+
+    assert without_counterparts(note) == core
+
+
+def test_a_call_with_someone_the_sow_names_is_still_vague():
+    items = (SowItemInfo("H1", "Job analysis", "Questionnaires and interviews with incumbents."),
+             SowItemInfo("H2", "Implementation", "Placement in the new ranges and the implementation guide for HR "
+                                                  "and the HR director."))
+    context = ClientContext("cty", "County", items, ("standard", "rush"), "v1")
+    out, _ = OfflineClassifier().classify(context, [ClassifyRequest(_entry("call with HR director", 1), True, True)])
+    assert "vague" in out[0].rationale
+    assert out[0].confidence < OfflineClassifier().review_floor

@@ -47,12 +47,9 @@ from billing_assets.core.offline_items import (
     kind,
     lexical_scores,
 )
-from billing_assets.core.offline_ngrams import item_words, soft_informative, soft_scores
+from billing_assets.core.offline_ngrams import ItemWords, item_words, soft_informative, soft_scores
 from billing_assets.core.offline_rush import RushAssessment, assess_rush
-from billing_assets.core.offline_text import (
-    TextFeatures,
-    featurize,
-)
+from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
 CACHE_ID = "offline-v3"
 
@@ -259,6 +256,13 @@ class SowEvidence:
 
 
 
+def _informative(text: str, bags: ItemBags, words: ItemWords) -> int:
+    """Specific words of a note that the SOW shares (exactly or closely), not counting whom a call or meeting
+    was with."""
+    core = without_counterparts(text)
+    return max(len(informative_words(featurize(core, positional=True), bags)), soft_informative(core, words))
+
+
 @dataclass
 class SowDecision:
     """The chosen item, its confidence and the evidence shown to a reviewer."""
@@ -369,8 +373,7 @@ class OfflineClassifier:
                 continue
             post = softmax([base[j][i] + PERSON_WEIGHT * math.log(person[j][i]) for i in range(len(ids))])
             ev = SowEvidence(ids=ids, post=post, base=base[j], lexical=lexical[j], soft=soft[j], person=person[j],
-                             informative=max(len(informative_words(feats[j], bags)),
-                                             soft_informative(texts[j], words)), match=matches[j])
+                             informative=_informative(texts[j], bags, words), match=matches[j])
             self.last_evidence.append(ev)
             out.append(SowDecision(ids[ev.top], sow_confidence(ev),
                                    self._why(bags, queries[j], feats[j], ev)))
