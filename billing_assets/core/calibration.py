@@ -18,7 +18,8 @@ from pathlib import Path
 SHIPPED = Path(__file__).with_name("calibration.json")
 FEATURES = ("post_logit", "skeptic_logit", "margin", "vague", "informative", "history_agree",
             "history_disagree", "rush_logit", "lexical_margin", "person_top", "knn_agree", "knn_other",
-            "person_share", "no_history")
+            "person_share", "no_history", "soft_top", "soft_margin", "history_support")
+UNSURE_WORK_TYPE = 0.85  # a work-type confidence below this caps the calibrated confidence
 
 
 def _logit(p: float) -> float:
@@ -40,6 +41,7 @@ class Evidence:
     person: Sequence[float]  # the person's item mix this month
     knn: tuple[float, float, float] = (0.0, 0.0, 0.0)  # see `history_features`
     has_history: bool = False
+    soft: Sequence[float] = ()  # character-n-gram soft match per item (offline_ngrams)
 
 
 def features(ev: Evidence) -> list[float]:
@@ -53,7 +55,17 @@ def features(ev: Evidence) -> list[float]:
             math.log1p(ev.informative), ev.history_sim if ev.history_agrees else 0.0,
             0.0 if ev.history_agrees else ev.history_sim, _logit(ev.rush_confidence),
             min(lex_margin, 5.0), float(max(range(len(ev.person)), key=ev.person.__getitem__) == top),
-            *ev.knn, float(not ev.has_history)]
+            *ev.knn, float(not ev.has_history), *_soft_features(ev.soft, top),
+            ev.knn[2] if ev.knn[0] > ev.knn[1] else 0.0]
+
+
+def _soft_features(soft: Sequence[float], top: int) -> tuple[float, float]:
+    """(the soft match's best item is the chosen one, chosen minus best other soft score, clipped to +-3)."""
+    if not soft or max(soft) <= 0:
+        return 0.0, 0.0
+    best = max(range(len(soft)), key=soft.__getitem__)
+    other = max((s for i, s in enumerate(soft) if i != top), default=0.0)
+    return float(best == top), max(-3.0, min(3.0, soft[top] - other))
 
 
 def trigrams(text: str) -> frozenset[str]:
@@ -126,6 +138,12 @@ class Calibrator:
     def probability(self, ev: Evidence) -> float:
         z = self.intercept + sum(c * x for c, x in zip(self.coefs, features(ev), strict=True))
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    def confidence(self, ev: Evidence) -> float:
+        """The probability, capped by a work-type assessment that is itself unsure (cues too weak for rush,
+        or disagreeing with a reviewed twin): the SOW evidence cannot vouch for the work type."""
+        p = self.probability(ev)
+        return min(p, ev.rush_confidence) if ev.rush_confidence < UNSURE_WORK_TYPE else p
 
     def to_json(self) -> str:
         return json.dumps({"features": list(FEATURES), "coefs": [round(c, 6) for c in self.coefs],

@@ -6,7 +6,8 @@ Pure Python, deterministic, no I/O. For one client-month it
    they point at instead);
 2. scores each note against the items, BM25-style with IDF over the items, typos corrected, and damps items
    that are not the home of the kind of work the note names (a page that is "embedded" is built, not
-   designed);
+   designed) (`offline_items`); adds a soft match of the note's words to the items' words by character
+   n-grams, for inflections, compounds and typos the stems miss (`offline_ngrams`);
 3. adds context: the kinds of work that recur in the person's notes (their role), the items of the
    person's other entries this month, and votes of similar notes in the client's approved history;
 4. reads rush from cue phrases (deadline within hours, schedule moved up, production incident, ...);
@@ -22,7 +23,7 @@ import hashlib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from billing_assets.core import calibration as cal
 from billing_assets.core.classifier_api import (
@@ -30,27 +31,29 @@ from billing_assets.core.classifier_api import (
     ClassifyRequest,
     ClientContext,
     LabeledExample,
-    SowItemInfo,
 )
 from billing_assets.core.model import RUSH, STANDARD, Suggestion
-from billing_assets.core.offline_lexicon import DISCIPLINES
-from billing_assets.core.offline_rush import RushAssessment, assess_rush
-from billing_assets.core.offline_text import (
-    BIGRAM_PREFIX,
-    CONCEPT_PREFIX,
-    TextFeatures,
-    concepts_in,
-    featurize,
-    generic_stems,
-    lexicon_stems,
+from billing_assets.core.offline_acronyms import expansion_table
+from billing_assets.core.offline_items import (
+    ItemBags,
+    build_item_bags,
+    concept_home,
+    contribution,
+    correct_typos,
+    discipline_boost,
+    discipline_fit,
+    distinctive,
+    informative_words,
+    kind,
+    lexical_scores,
 )
+from billing_assets.core.offline_ngrams import ItemWords, item_words, soft_informative, soft_scores
+from billing_assets.core.offline_rush import RushAssessment, assess_rush
+from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
-CACHE_ID = "offline-v2"
+CACHE_ID = "offline-v3"
 
-# Weights of feature kinds when a note is scored against an item.
-KIND_WEIGHT = {"stem": 1.0, "bigram": 1.0, "concept": 0.55}
-NAME_BONUS = 1.5  # a word of an item's name counts this much more than a word of its description
-BM25_K = 0.5
+CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 TEMPERATURE = 1.0  # lexical score -> logit
 PERSON_WEIGHT = 0.5  # log person prior -> logit
 PERSON_ALPHA = 2.0  # smoothing of the person prior (pseudo-entries spread over all items)
@@ -58,8 +61,6 @@ PERSON_DAYS = 4.0  # time scale of "nearby" entries of the same person
 HISTORY_PERSON_WEIGHT = 1.0  # a history label of the person counts like one entry of the month
 ROLE_WEIGHT = 1.0  # logit bonus per unit of match between a person's recurring work words and an item
 DISCIPLINE_WEIGHT = 1.0  # logit bonus for the item that is the main home of a discipline the note names
-OFF_DISCIPLINE = 0.5  # lexical score factor of an item that is not the home of the note's kind of work
-DISTINCTIVE_SHARE = 0.6  # a discipline counts when one item holds this share of its mentions
 ROLE_MIN_SHARE = 0.34  # a feature is part of a person's role when this share of their notes has it
 ROLE_MIN_NOTES = 3
 ROLE_DAYS = 10.0  # time scale of the role window
@@ -69,147 +70,12 @@ HISTORY_MIN_SIM = 0.35
 HISTORY_K = 3
 KNN_WEIGHT = 12.0  # logit bonus per unit of character-trigram similarity (above KNN_FLOOR) to a reviewed note
 KNN_FLOOR = 0.3
-UNSURE_WORK_TYPE = 0.85  # a work-type confidence below this caps the calibrated confidence
 UNKNOWN_WORD_IDF = 2.0
 SKEPTIC_PERSON_WEIGHT = 1.0  # person prior weight of the skeptical posterior used for confidence
 CALIBRATION_POWER = 0.63  # posterior -> confidence: on classify_dev a posterior of 0.7 was right ~95%
 VAGUE_CAP = 0.55  # confidence ceiling of a vague note
 HISTORY_TWIN = 0.8  # similarity from which a history note counts as the same note
 HISTORY_TWIN_CONFIDENCE = 0.9  # confidence floor when such a twin agrees with the choice
-EXCLUSION_MARKERS = ("exclud", "out of scope", "not included", "not in scope", "written under", "see ",
-                     "belongs to", "covered under", "handled under", "separate sow", "not part of")
-
-
-@dataclass
-class ItemBags:
-    """Feature bags of the client's SOW items, with IDF over the items."""
-
-    items: tuple[SowItemInfo, ...]
-    bags: list[Counter[str]]
-    idf: dict[str, float]
-    names: list[frozenset[str]] = field(default_factory=list)
-    vocab: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def ids(self) -> list[str]:
-        return [item.id for item in self.items]
-
-
-def _kind(feature: str) -> str:
-    if feature.startswith(CONCEPT_PREFIX):
-        return "concept"
-    return "bigram" if feature.startswith(BIGRAM_PREFIX) else "stem"
-
-
-def _clauses(description: str) -> list[str]:
-    """Description split into sentences and semicolon clauses."""
-    text = description.replace("; ", ". ").replace(" (see ", ". see ").replace("(see ", ". see ")
-    return [c.strip() for c in text.split(". ") if c.strip()]
-
-
-def _is_exclusion(clause: str) -> bool:
-    low = " " + clause.lower()
-    return any(marker in low for marker in EXCLUSION_MARKERS)
-
-
-def _referenced_item(clause: str, items: Sequence[SowItemInfo], own: str) -> str | None:
-    """The other item whose name an exclusion clause names ("written under Content and copywriting")."""
-    low = clause.lower()
-    best, best_len = None, 0
-    for item in items:
-        if item.id != own and item.name.lower() in low and len(item.name) > best_len:
-            best, best_len = item.id, len(item.name)
-    return best
-
-
-def build_item_bags(items: Sequence[SowItemInfo]) -> ItemBags:
-    """Feature bags per item: name and description, without the description's exclusion clauses."""
-    bags = {item.id: Counter[str]() for item in items}
-    names = [frozenset(featurize(item.name).counts) for item in items]
-    for item in items:
-        bags[item.id].update(featurize(item.name).counts)
-        positive: Counter[str] = Counter()
-        excluded: list[tuple[Counter[str], str | None]] = []
-        for clause in _clauses(item.description):
-            feats = featurize(clause).counts
-            if _is_exclusion(clause):
-                excluded.append((feats, _referenced_item(clause, items, item.id)))
-            else:
-                positive.update(feats)
-        bags[item.id].update(positive)
-        for feats, target in excluded:
-            if target is not None:
-                name_feats = featurize(next(i.name for i in items if i.id == target)).counts
-                for feat, n in feats.items():
-                    if feat not in name_feats:
-                        bags[target][feat] += 0.5 * n
-    ordered = [bags[item.id] for item in items]
-    n_items = len(ordered)
-    df: Counter[str] = Counter()
-    for bag in ordered:
-        df.update(bag.keys())
-    idf = {f: math.log(1.0 + (n_items - d + 0.5) / (d + 0.5)) for f, d in df.items()}
-    vocab = frozenset(f for f in df if _kind(f) == "stem")
-    return ItemBags(items=tuple(items), bags=ordered, idf=idf, names=names, vocab=vocab)
-
-
-def _edit1(a: str, b: str) -> bool:
-    """True when a and b differ by one insertion, deletion, substitution or adjacent swap."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
-
-
-def correct_typos(features: TextFeatures, vocab: frozenset[str]) -> Counter[str]:
-    """Note features with unknown long stems replaced by the one SOW stem one edit away (typos such as
-    "subscrption"), with the concepts of the corrected word."""
-    counts = Counter(features.counts)
-    for s in set(features.content):
-        if s in vocab or s in lexicon_stems() or len(s) < 6:
-            continue
-        near = sorted(v for v in vocab if _edit1(s, v))
-        if len(near) == 1:
-            counts[near[0]] += counts.pop(s)
-            for concept in concepts_in([near[0]]):
-                counts[concept] = max(counts[concept], 1.0)
-    return counts
-
-
-def lexical_scores(query: Counter[str], bags: ItemBags) -> list[float]:
-    """BM25-style score of a note's features against each item's bag."""
-    return [sum(_contribution(bags, i, feat, weight) for feat, weight in query.items())
-            for i in range(len(bags.bags))]
-
-
-def _contribution(bags: ItemBags, i: int, feat: str, weight: float) -> float:
-    """One query feature's share of an item's score."""
-    tf = bags.bags[i].get(feat, 0.0)
-    if tf <= 0:
-        return 0.0
-    bonus = NAME_BONUS if feat in bags.names[i] else 1.0
-    return weight * KIND_WEIGHT[_kind(feat)] * bags.idf[feat] * bonus * tf * (BM25_K + 1) / (tf + BM25_K)
-
-
-def informative_words(features: TextFeatures, bags: ItemBags) -> list[str]:
-    """Specific evidence in a note: content stems that are not generic and that some item's text (or a
-    concept of it) shares, plus the kinds of work (disciplines) the note names that some item covers."""
-    generic = generic_stems()
-    out = []
-    for s in features.content:
-        if s in generic:
-            continue
-        if s in bags.idf or any(c in bags.idf for c in featurize(s).counts if _kind(c) == "concept"):
-            out.append(s)
-    for feat in features.counts:
-        if (feat.startswith(CONCEPT_PREFIX) and feat[len(CONCEPT_PREFIX):] in DISCIPLINES
-                and feat in bags.idf and feat not in out):
-            out.append(feat)
-    return out
 
 
 def softmax(logits: Sequence[float]) -> list[float]:
@@ -221,7 +87,7 @@ def softmax(logits: Sequence[float]) -> list[float]:
 
 def _stem_weights(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
     """IDF weights of a note's stems (words the SOW does not use weigh as rare words: names, places)."""
-    return {f: idf.get(f, UNKNOWN_WORD_IDF) for f in counts if _kind(f) == "stem"}
+    return {f: idf.get(f, UNKNOWN_WORD_IDF) for f in counts if kind(f) == "stem"}
 
 
 @dataclass
@@ -315,47 +181,7 @@ def _by_person(requests: Sequence[ClassifyRequest]) -> dict[str, list[int]]:
 
 def _concepts_of(req: ClassifyRequest, f: TextFeatures) -> set[str]:
     task = featurize(req.entry.task).counts if req.entry.task else Counter()
-    return {k for k in (*f.counts, *task) if _kind(k) == "concept"}
-
-
-def _concept_home(bags: ItemBags, concept: str) -> list[float]:
-    """How much each item is the home of a concept: its share of the concept's mentions, scaled so the
-    main item gets 1 (a single "for developer handoff" does not make a design item a development one)."""
-    mentions = [bag.get(concept, 0.0) for bag in bags.bags]
-    top = max(mentions)
-    return [m / top if top > 0 else 0.0 for m in mentions]
-
-
-def _distinctive(bags: ItemBags, concept: str) -> bool:
-    """A concept most of whose mentions are in one item (not the whole engagement's field, such as
-    "architecture" in every item of an architect's SOW)."""
-    mentions = [bag.get(concept, 0.0) for bag in bags.bags]
-    total = sum(mentions)
-    return total > 0 and max(mentions) / total >= DISTINCTIVE_SHARE
-
-
-def _disciplines(query: Counter[str], bags: ItemBags) -> list[str]:
-    """The note's distinctive discipline concepts."""
-    return [f for f in query if f.startswith(CONCEPT_PREFIX) and f[len(CONCEPT_PREFIX):] in DISCIPLINES
-            and _distinctive(bags, f)]
-
-
-def discipline_boost(query: Counter[str], bags: ItemBags) -> list[float]:
-    """Per item: how much it is the home of the disciplines (kinds of work) the note names."""
-    boost = [0.0] * len(bags.bags)
-    for feat in _disciplines(query, bags):
-        for i, share in enumerate(_concept_home(bags, feat)):
-            boost[i] += min(query[feat], 1.0) * share
-    return boost
-
-
-def discipline_fit(query: Counter[str], bags: ItemBags) -> list[float]:
-    """Per item: 1, or OFF_DISCIPLINE when the note names a kind of work that another item is the home of
-    and this item is not ("embed", "lazy-load" on a page: the page is built, not designed)."""
-    homes = [_concept_home(bags, f) for f in _disciplines(query, bags)]
-    if not homes:
-        return [1.0] * len(bags.bags)
-    return [1.0 if max(h[i] for h in homes) >= 0.5 else OFF_DISCIPLINE for i in range(len(bags.bags))]
+    return {k for k in (*f.counts, *task) if kind(k) == "concept"}
 
 
 def role_boosts(requests: Sequence[ClassifyRequest], feats: Sequence[TextFeatures], bags: ItemBags,
@@ -370,7 +196,7 @@ def role_boosts(requests: Sequence[ClassifyRequest], feats: Sequence[TextFeature
     concepts = [_concepts_of(r, f) for r, f in zip(requests, feats, strict=True)]
     hist: dict[str, list[set[str]]] = defaultdict(list)
     for example in history:
-        hist[example.person].append({k for k in featurize(example.notes).counts if _kind(k) == "concept"})
+        hist[example.person].append({k for k in featurize(example.notes).counts if kind(k) == "concept"})
     same = _by_person(requests)
     out = []
     for req in requests:
@@ -388,8 +214,8 @@ def role_boosts(requests: Sequence[ClassifyRequest], feats: Sequence[TextFeature
         if notes >= ROLE_MIN_NOTES and total > 0:
             for concept, weight in share.items():
                 frac = weight / total
-                if frac >= ROLE_MIN_SHARE and _distinctive(bags, concept):
-                    home = _concept_home(bags, concept)
+                if frac >= ROLE_MIN_SHARE and distinctive(bags, concept):
+                    home = concept_home(bags, concept)
                     for i in range(len(boost)):
                         boost[i] += frac * home[i]
         out.append(boost)
@@ -410,6 +236,7 @@ class SowEvidence:
     post: list[float]  # final posterior over items
     base: list[float]  # logits before the person prior
     lexical: list[float]  # note-vs-item scores alone
+    soft: list[float]  # character-n-gram soft match per item
     person: list[float]  # prior from the person's other entries
     informative: int  # specific note words that some item shares
     match: HistoryMatch
@@ -427,6 +254,13 @@ class SowEvidence:
     def item_id(self) -> str:
         return self.ids[self.top]
 
+
+
+def _informative(text: str, bags: ItemBags, words: ItemWords) -> int:
+    """Specific words of a note that the SOW shares (exactly or closely), not counting whom a call or meeting
+    was with."""
+    core = without_counterparts(text)
+    return max(len(informative_words(featurize(core, positional=True), bags)), soft_informative(core, words))
 
 
 @dataclass
@@ -457,7 +291,7 @@ def sow_confidence(ev: SowEvidence) -> float:
 def _evidence(query: Counter[str], feats: TextFeatures, bags: ItemBags, item_index: int,
               limit: int = 4) -> list[str]:
     """The note's words that contributed most to an item's score, as the note wrote them."""
-    contrib = [(_contribution(bags, item_index, f, w), f) for f, w in query.items()]
+    contrib = [(contribution(bags, item_index, f, w), f) for f, w in query.items()]
     contrib.sort(key=lambda t: (-t[0], t[1]))
     words: list[str] = []
     for score, f in contrib:
@@ -493,12 +327,14 @@ class OfflineClassifier:
             return [], ClassifierUsage()
         history = tuple(h for h in context.history if h.client == context.client)
         bags = build_item_bags(context.sow_items)
-        feats = [featurize(r.entry.notes, positional=True) for r in requests]
+        expansions = expansion_table([f"{item.name}. {item.description}" for item in context.sow_items])
+        texts = [expansions.expand(r.entry.notes) for r in requests]
+        feats = [featurize(t, positional=True) for t in texts]
         queries = [correct_typos(f, bags.vocab) for f in feats]
         matches = history_matches(queries, history, bags)
         if context.sow_items:
-            sow: list[SowDecision | None] = list(self._sow_decisions(bags, requests, history, feats, queries,
-                                                                     matches))
+            sow: list[SowDecision | None] = list(self._sow_decisions(bags, requests, texts, history, feats,
+                                                                     queries, matches))
         else:
             sow = [None] * len(requests)
         evidence = self.last_evidence or [None] * len(requests)
@@ -509,7 +345,7 @@ class OfflineClassifier:
             out.append(self._suggest(context, req, decision, twin, ev, reviewed))
         return out, ClassifierUsage()
 
-    def _sow_decisions(self, bags: ItemBags, requests: Sequence[ClassifyRequest],
+    def _sow_decisions(self, bags: ItemBags, requests: Sequence[ClassifyRequest], texts: Sequence[str],
                        history: Sequence[LabeledExample], feats: Sequence[TextFeatures],
                        queries: Sequence[Counter[str]], matches: Sequence[HistoryMatch]) -> list[SowDecision]:
         ids = bags.ids
@@ -520,7 +356,10 @@ class OfflineClassifier:
         votes = [m.votes(ids) for m in matches]
         reviewed = cal.prepare_history(history)
         knn = [cal.knn_votes(r.entry.notes, r.entry.person, ids, reviewed) for r in requests]
-        base = [[TEMPERATURE * lexical[j][i] + ROLE_WEIGHT * roles[j][i] + DISCIPLINE_WEIGHT * disc[j][i]
+        words = item_words([f"{item.name} {item.description}" for item in bags.items])
+        soft = [soft_scores(t, words) for t in texts]
+        base = [[TEMPERATURE * lexical[j][i] + CHAR_WEIGHT * soft[j][i] + ROLE_WEIGHT * roles[j][i]
+                 + DISCIPLINE_WEIGHT * disc[j][i]
                  + HISTORY_VOTE * votes[j][i] + KNN_WEIGHT * max(0.0, knn[j][i] - KNN_FLOOR)
                  for i in range(len(ids))] for j in range(len(requests))]
         known = [_known_posterior(r, ids) for r in requests]
@@ -533,8 +372,8 @@ class OfflineClassifier:
                 out.append(SowDecision(req.known_sow_item, 1.0, f"{req.known_sow_item} given"))
                 continue
             post = softmax([base[j][i] + PERSON_WEIGHT * math.log(person[j][i]) for i in range(len(ids))])
-            ev = SowEvidence(ids=ids, post=post, base=base[j], lexical=lexical[j], person=person[j],
-                             informative=len(informative_words(feats[j], bags)), match=matches[j])
+            ev = SowEvidence(ids=ids, post=post, base=base[j], lexical=lexical[j], soft=soft[j], person=person[j],
+                             informative=_informative(texts[j], bags, words), match=matches[j])
             self.last_evidence.append(ev)
             out.append(SowDecision(ids[ev.top], sow_confidence(ev),
                                    self._why(bags, queries[j], feats[j], ev)))
@@ -586,10 +425,8 @@ class OfflineClassifier:
             knn = cal.history_features(req.entry.notes, req.entry.person, ev.item_id, reviewed)
             calibrated = cal.Evidence(ev.post, ev.skeptical(SKEPTIC_PERSON_WEIGHT), ev.informative,
                                       ev.match.similarity, ev.match.sow_item == ev.item_id, rush_conf, ev.lexical,
-                                      ev.person, knn, bool(reviewed))
-            confidence = round(self.calibrator.probability(calibrated), 4)
-            if rush_conf < UNSURE_WORK_TYPE:  # the cues disagree with a reviewed twin or are too weak
-                confidence = min(confidence, rush_conf)
+                                      ev.person, knn, bool(reviewed), ev.soft)
+            confidence = round(self.calibrator.confidence(calibrated), 4)
             reasons.append(cal.closest_text(ev.ids, ev.post))
         self.last_features.append(calibrated)
         return Suggestion(sow_item=sow_item, work_type=work_type, confidence=confidence,

@@ -68,6 +68,13 @@ their theirs them then there these they this those through to too under until up
 when where which while who whom why will with would you your yours also etc via per re vs got get gets
 getting still went go going goes made make makes making did done put let lets ok okay new one two three
 four five six seven eight nine ten x e.g i.e ie eg its it's i'm we're they're that's there's
+""") | _words("""
+der die das den dem des ein eine einen einem einer und oder mit für fuer von vom zum zur im am auf aus bei
+nach über ueber unter zu ist sind wird wurde werden nicht noch auch als wie bis durch gegen ohne
+le la les un une des du de d l et ou avec pour par sur dans au aux en est sont pas ne que qui ce cette ces
+el los las unos unas del y o con para por sobre en al es son no que se su sus lo e u según entre sin
+il lo gli di da della con per su che non het een van voor met bij naar niet
+o os um uma do da dos das com para por em no na nos nas ao
 """)
 
 # Words that say that work happened but not which work: a note made only of these is vague.
@@ -311,3 +318,86 @@ DISCIPLINES: frozenset[str] = frozenset({
     "steering", "workshop", "survey_research", "legal", "accounting", "architecture", "it_infrastructure",
     "events", "public_relations", "seo", "recruiting", "training",
 })
+
+# Professional-services shorthand (legal, accounting and audit, tax, IT, engineering and architecture, research
+# and consulting, HR) -> candidate expansions. Unlike ABBREVIATIONS these are applied per client, only when
+# the client's SOW uses a word of the candidate (offline_acronyms.ExpansionTable): "rec" is a reconciliation
+# to an accountant and a recommendation to a consultant; a candidate the SOW does not support is not used.
+SHORTHAND: dict[str, tuple[str, ...]] = {
+    # legal
+    "mtd": ("motion to dismiss",), "msj": ("motion for summary judgment",), "sj": ("summary judgment",),
+    "rfp": ("request for production", "request for proposal"), "rfps": ("requests for production",
+                                                                        "requests for proposal"),
+    "rfa": ("request for admission",), "rfas": ("requests for admission",), "rog": ("interrogatory",),
+    "rogs": ("interrogatories",), "depo": ("deposition",), "depos": ("depositions",), "tc": ("telephone call",),
+    "oc": ("opposing counsel",), "gc": ("general counsel",), "atty": ("attorney",), "attys": ("attorneys",),
+    "ltr": ("letter",), "ltrs": ("letters",), "corr": ("correspondence",), "mtn": ("motion",),
+    "opp": ("opposition", "opportunity"), "pldg": ("pleading",), "pldgs": ("pleadings",), "priv": ("privilege",),
+    "stip": ("stipulation",), "spa": ("stock purchase agreement",), "apa": ("asset purchase agreement",),
+    "loi": ("letter of intent",), "nda": ("non disclosure agreement",), "tsa": ("transition services agreement",),
+    "msa": ("master services agreement",), "dd": ("due diligence", "design development"),
+    "hsr": ("premerger notification",), "indem": ("indemnification",), "reps": ("representations",),
+    "agmt": ("agreement",), "agmts": ("agreements",), "amdt": ("amendment",), "cert": ("certificate",),
+    "certs": ("certificates",), "sched": ("schedule",), "scheds": ("schedules",),
+    # accounting, audit, tax
+    "je": ("journal entry",), "jes": ("journal entries",), "aje": ("adjusting journal entry",),
+    "ajes": ("adjusting journal entries",), "ap": ("accounts payable", "payables"),
+    "ar": ("accounts receivable", "receivables"), "gl": ("general ledger",), "tb": ("trial balance",),
+    "rec": ("reconciliation", "recommendation"), "recs": ("reconciliations", "recommendations"),
+    "recon": ("reconciliation",), "recons": ("reconciliations",), "bs": ("balance sheet",),
+    "fa": ("fixed assets",), "depr": ("depreciation",), "amort": ("amortization",), "accr": ("accrual",),
+    "accrs": ("accruals",), "ic": ("intercompany",), "def": ("deferred",), "rev": ("revenue", "revision"),
+    "pbc": ("provided by client",), "wp": ("workpapers",), "wps": ("workpapers",), "ytd": ("year to date",),
+    "ye": ("year end",), "fy": ("fiscal year",), "flux": ("fluctuation variance analysis",),
+    "bud": ("budget",), "var": ("variance",), "vars": ("variances",), "fcst": ("forecast",),
+    "cogs": ("cost of goods sold",), "inv": ("inventory", "invoice", "investment"), "invs": ("invoices",),
+    "pymt": ("payment",), "pmt": ("payment",), "pmts": ("payments",), "pymts": ("payments",),
+    "vend": ("vendor",), "vends": ("vendors",), "cust": ("customer",), "custs": ("customers",),
+    "ppe": ("property plant equipment",), "nrv": ("net realizable value",), "lcm": ("lower of cost",),
+    "coa": ("chart of accounts",), "itgc": ("it general controls",), "stmt": ("statement",),
+    "stmts": ("statements",), "conf": ("confirmation", "conference"), "confs": ("confirmations", "conferences"),
+    "alloc": ("allocation",), "allocs": ("allocations",), "adj": ("adjustment", "adjusting"),
+    "adjs": ("adjustments",), "clr": ("clearing",), "cc": ("credit card",), "prov": ("provision",),
+    "rtn": ("return",), "rtns": ("returns",), "ext": ("extension",), "est": ("estimated", "estimate"),
+    "amt": ("amount",), "amts": ("amounts",), "bal": ("balance",), "bals": ("balances",),
+    "txn": ("transaction",), "txns": ("transactions",), "exp": ("expense", "expenses"), "exps": ("expenses",),
+    # IT and managed services
+    "tkt": ("ticket",), "tkts": ("tickets",), "inc": ("incident",), "chg": ("change",),
+    "sw": ("software",), "hw": ("hardware",), "fw": ("firewall", "firmware"), "srv": ("server",),
+    "svr": ("server",), "srvs": ("servers",), "wkstn": ("workstation",), "wkstns": ("workstations",),
+    "vm": ("virtual machine",), "vms": ("virtual machines",), "mfa": ("multi factor authentication",),
+    "edr": ("endpoint detection",), "av": ("antivirus",), "dc": ("domain controller",),
+    "m365": ("microsoft 365",), "o365": ("office 365",), "exch": ("exchange",), "mig": ("migration",),
+    "cfg": ("configuration",), "qbr": ("quarterly business review",), "qbrs": ("quarterly business reviews",),
+    "sla": ("service level",), "kb": ("knowledge base",), "pwd": ("password",), "usr": ("user",),
+    "usrs": ("users",), "offb": ("offboarding",), "onb": ("onboarding",), "bkp": ("backup",),
+    "bkup": ("backup",), "rdp": ("remote desktop",), "sso": ("single sign on",), "db": ("database",),
+    "dbs": ("databases",), "infra": ("infrastructure",), "vuln": ("vulnerability",),
+    "vulns": ("vulnerabilities",), "sec": ("security", "section"), "net": ("network",),
+    # engineering and architecture
+    "insp": ("inspection",), "calc": ("calculation",), "calcs": ("calculations",), "dwg": ("drawing",),
+    "dwgs": ("drawings",), "sub": ("submittal", "subcontractor"), "subs": ("submittals", "subcontractors"),
+    "coord": ("coordination",), "struct": ("structural",), "mech": ("mechanical",), "elec": ("electrical",),
+    "plumb": ("plumbing",), "geotech": ("geotechnical",), "elev": ("elevation",), "elevs": ("elevations",),
+    "sect": ("section",), "sects": ("sections",), "det": ("detail",), "dets": ("details",),
+    "qty": ("quantity",), "qtys": ("quantities",), "rpt": ("report",), "rpts": ("reports",),
+    "matl": ("material",), "matls": ("materials",), "engr": ("engineer",), "app": ("application",),
+    "apps": ("applications",), "env": ("environmental", "environment"), "mot": ("maintenance of traffic",),
+    "cd": ("construction documents", "creative director"), "cds": ("construction documents",),
+    "sd": ("schematic design",), "ca": ("construction administration",),
+    # research, evaluation, consulting, HR
+    "svy": ("survey",), "svys": ("surveys",), "fg": ("focus group",), "fgs": ("focus groups",),
+    "intvw": ("interview",), "intvws": ("interviews",), "int": ("interview", "internal"),
+    "ints": ("interviews",), "qual": ("qualitative", "quality"), "quant": ("quantitative",),
+    "eval": ("evaluation",), "evals": ("evaluations",), "wkshp": ("workshop",), "wkshps": ("workshops",),
+    "trng": ("training",), "deliv": ("deliverable",), "delivs": ("deliverables",), "dash": ("dashboard",),
+    "ed": ("executive director",), "comp": ("compensation",),
+    "jd": ("job description",), "jds": ("job descriptions",), "dq": ("data quality",),
+    "cms": ("case management", "content management system"), "ppt": ("presentation",),
+    "cx": ("customer experience",), "ux": ("user experience",), "ui": ("user interface",),
+    "ia": ("information architecture",), "sem": ("search engine marketing",), "ppc": ("paid search",),
+    "crm": ("customer relationship management",), "cta": ("call to action",), "mgr": ("manager",),
+    "ops": ("operations",), "proj": ("project",), "req": ("requirement",),
+    "reqs": ("requirements",), "rfi": ("request for information",), "rfis": ("requests for information",),
+    "anlys": ("analysis",), "rvw": ("review",), "rvwd": ("reviewed",), "drft": ("draft",),
+}

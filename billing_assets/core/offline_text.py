@@ -170,3 +170,18 @@ def generic_stems() -> frozenset[str]:
 def lexicon_stems() -> frozenset[str]:
     """Stems of the lexicon's one-word concept forms (known words for typo correction)."""
     return frozenset(k[0] for k in _concept_phrases() if len(k) == 1)
+
+
+# "call with HR director", "mtg w/ CEO - ...": who the meeting was with, not what it was about.
+_COUNTERPART = re.compile(
+    r"\b(?:call|calls|mtg|mtgs|meeting|meetings|t/c|tc|conf|conference|chat|sync|catch ?up|touch base|lunch|"
+    r"telefonat|besprechung|réunion|reunion|reunión|llamada|appel)\b"
+    r"(?P<between>(?:\s+\S+){0,2}?)\s+(?:with|w/|mit|avec|con)\s*(?P<who>[^,;:()\[\]\-]+?)"
+    r"(?=\s+(?:re|about|on|regarding|for|to|zu|zum|sur|sobre|para)\b|\s*[,;:()\[\]\-]|\s*$)",
+    re.IGNORECASE)
+
+
+def without_counterparts(text: str) -> str:
+    """The note without the people a call or meeting was with ("call with HR director" -> "call"): they say
+    who, not which work, and must not make a vague note look specific."""
+    return _COUNTERPART.sub(lambda m: m.group(0)[: m.start("who") - m.start(0)].rstrip(), text)
