@@ -61,15 +61,22 @@ def dev_results():
     return run(DEV_HOME)
 
 
-# classify_dev's own review target was 20% of entries. Since the shipped calibration also learned from
-# classify_heldout2 (unseen clients on which the classifier is less often right at the same evidence) it is more
-# cautious on every client: measured 23.6% without history, 23.0% with (seed 0; issue #15, bench/RESULTS.md).
+# The review target is 20% of HOURS (the unit of the product's promise and of issue #15's targets): measured
+# 16.7% without history. By entries it is 23.6% (23.0% with history, seed 0): since the shipped calibration also
+# learned from classify_heldout2 (unseen clients on which the classifier is less often right at the same evidence)
+# it holds more short entries on every client (bench/RESULTS.md, docs/DECISIONS.md).
 DEV_REVIEW_BOUND = 0.24
+
+
+def review_hours_share(results, threshold: float) -> float:
+    total = sum(r.entry.hours for r in results)
+    return float(sum(r.entry.hours for r in results if r.suggestion.confidence < threshold) / total)
 
 
 def test_classify_dev_targets_hold_without_history(dev_results):
     m = metrics(dev_results, THRESHOLD)
     assert m.auto_error_rate <= 0.01
+    assert review_hours_share(dev_results, THRESHOLD) <= 0.20
     assert m.review_share <= DEV_REVIEW_BOUND
     assert m.ambiguous_review_share >= 0.80
     assert m.accuracy >= 0.85
@@ -77,8 +84,10 @@ def test_classify_dev_targets_hold_without_history(dev_results):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_classify_dev_targets_hold_with_history(seed):
-    m = metrics(run(DEV_HOME, history_fraction=0.3, seed=seed), THRESHOLD)
+    results = run(DEV_HOME, history_fraction=0.3, seed=seed)
+    m = metrics(results, THRESHOLD)
     assert m.auto_error_rate <= 0.01
+    assert review_hours_share(results, THRESHOLD) <= 0.20
     assert m.review_share <= DEV_REVIEW_BOUND
     assert m.ambiguous_review_share >= 0.80
 
