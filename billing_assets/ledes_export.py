@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from billing_assets.core.contract import ContractFile, contract_paths, same_client_files
-from billing_assets.core.errors import ContractError
+from billing_assets.core.contract import contract_paths
+from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.ledes import FeePiece, LedesFile, build_ledes
 from billing_assets.core.safecsv import safe_cell
 from billing_assets.tables import expense_from_row
 from billing_assets.whatif import line_from_row
+from resources.home import BillingHome
 from resources.warehouse import WarehouseConnection, rows_by_partition
 
 REVIEW_SHOWN = 5  # unsure codes listed in the command's output; all of them are in the review CSV
@@ -27,15 +28,6 @@ class ExportResult:
     written: list[Path] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     failed: bool = False
-
-
-def _contract(home: Path, client: str) -> ContractFile:
-    paths = contract_paths(home / "contracts").get(client, [])
-    if len(paths) > 1:
-        raise ContractError([same_client_files(client, paths)])
-    if not paths:
-        raise ContractError([f"contracts/{client}.yaml: not found"])
-    return ContractFile(paths[0])
 
 
 def review_csv(ledes: LedesFile) -> str:
@@ -61,11 +53,16 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
     pieces = rows_by_partition(conn, "ledes_fee_pieces", pairs)
     expenses = rows_by_partition(conn, "raw_expenses", pairs)
     out.mkdir(parents=True, exist_ok=True)
+    billing_home = BillingHome(path=str(home))  # the contract folder listed once, not once per client
     for client in clients:
         try:
-            contract_file = _contract(home, client)
+            contract_file = billing_home.contract_file(client)
         except ContractError as exc:
             result.messages += [f"{client}: not exported: {p}" for p in exc.problems]
+            result.failed = True
+            continue
+        except BillingInputError as exc:
+            result.messages.append(f"{client}: not exported: {exc}")
             result.failed = True
             continue
         for month in months:

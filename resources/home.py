@@ -44,6 +44,19 @@ def _contract_file(path: Path, stamp: tuple) -> ContractFile:
     return ContractFile(path)
 
 
+def _names_stamp(folder: Path) -> tuple:
+    """Changes when a file is added to, removed from or renamed in the folder (one stat of the folder)."""
+    stat = folder.stat()
+    return (stat.st_ino, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _contract_paths(folder: Path, stamp: tuple) -> dict[str, list[Path]]:
+    """contract_paths of the folder, listed again only when its files change (a run asks once per client and
+    step: listing 1,000 contracts each time made a 1,000-client close quadratic)."""
+    return contract_paths(folder)
+
+
 @lru_cache(maxsize=8)
 def _set_problems(folder: Path, stamp: tuple) -> dict[str, list[str]]:
     """Problems of the contract set as a whole, by client: two files for one client, a name or alias shared
@@ -79,7 +92,8 @@ class BillingHome(ConfigurableResource):
         return Path(self.path).resolve()
 
     def contract_path(self, client: str) -> Path:
-        paths = contract_paths(self.root / "contracts").get(client, [])
+        folder = self.root / "contracts"
+        paths = _contract_paths(folder, _names_stamp(folder)).get(client, []) if folder.is_dir() else []
         if len(paths) > 1:
             raise ContractError([same_client_files(client, paths)])
         if not paths:
