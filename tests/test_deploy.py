@@ -1,5 +1,5 @@
 """The production instance (deploy/dagster.yaml) against real servers on 127.0.0.1: PostgreSQL for runs, events
-and schedules, moto for S3 compute logs and the ECS run launcher. A golden close through `billing close` is
+and schedules, moto for S3 compute logs, the ECS run launcher and the QuickBooks token in Secrets Manager. A golden close through `billing close` is
 recorded in PostgreSQL, its compute logs land in S3 and it prices to the cent; a run launched through the
 EcsRunLauncher starts an ECS task."""
 
@@ -122,3 +122,29 @@ def test_the_ecs_run_launcher_starts_a_task_for_a_run(production) -> None:
     command = task["overrides"]["containerOverrides"][0]["command"]
     assert command[:6] == [sys.executable, "-m", "dagster", "api", "execute_run", command[5]]
     assert run.run_id in command[5] and "approve_invoices" in command[5]
+
+
+def test_quickbooks_tokens_rotate_in_secrets_manager_across_closes(servers, qbo_home, monkeypatch) -> None:
+    """QBO_TOKEN_STORE=secretsmanager:<name> on ECS: a close through the QuickBooks emulator keeps the rotated
+    refresh token in Secrets Manager (moto on loopback), and the next close, an hour later, refreshes from it."""
+    _, aws = servers
+    home, emulator = qbo_home
+    for name, value in {"AWS_ENDPOINT_URL": aws, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+                        "QBO_TOKEN_STORE": "secretsmanager:billing/qbo-tokens"}.items():
+        monkeypatch.setenv(name, value)
+    secrets = boto3.client("secretsmanager")
+    seed = emulator.refresh_token
+
+    assert main(["close", "--month", "2026-08", "--push", "qbo"]) == 0
+    stored = json.loads(secrets.get_secret_value(SecretId="billing/qbo-tokens")["SecretString"])
+    assert stored["refresh_token"] == emulator.refresh_token != seed  # rotated, and the new one kept
+    assert len(emulator.invoices) == 1
+    assert not list(home.rglob("qbo_tokens.json")), "no token file beside the billing home"
+
+    emulator.expire_access_tokens()
+    assert main(["close", "--month", "2026-09", "--push", "qbo"]) == 0
+    rotated = json.loads(secrets.get_secret_value(SecretId="billing/qbo-tokens")["SecretString"])
+    assert rotated["refresh_token"] == emulator.refresh_token != stored["refresh_token"]
+    assert len(emulator.invoices) == 2
+    assert stored["refresh_token"] in emulator.retired_refresh_tokens  # the second close refreshed from it
