@@ -1,7 +1,7 @@
 """The production instance (deploy/dagster.yaml) against real servers on 127.0.0.1: PostgreSQL for runs, events
-and schedules, moto for S3 compute logs, the ECS run launcher and the QuickBooks token in Secrets Manager. A golden close through `billing close` is
-recorded in PostgreSQL, its compute logs land in S3 and it prices to the cent; a run launched through the
-EcsRunLauncher starts an ECS task."""
+and schedules, moto for S3 compute logs, the ECS run launcher and the QuickBooks token in Secrets Manager. A
+golden close through `billing close` is recorded in PostgreSQL, its compute logs land in S3 and it prices to the
+cent; a run launched through the EcsRunLauncher starts an ECS task."""
 
 from __future__ import annotations
 
