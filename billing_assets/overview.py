@@ -1,6 +1,6 @@
 """The firm overview: client x month with total, status and held hours; the first page a finance person opens.
 
-`firm_overview` is a warehouse table rebuilt by every push step (sql/firm_overview/refresh.sql) and an asset in
+`firm_overview` is a warehouse table rebuilt by every push step (sql/firm_overview/select.sql) and an asset in
 the UI (group overview) whose materialization, reported by that step, carries the table as markdown."""
 
 from __future__ import annotations
@@ -24,9 +24,14 @@ firm_overview = AssetSpec(
                 "warehouse table `firm_overview` holds every month.")
 
 
+def rebuild(conn: WarehouseConnection) -> None:
+    """Replace the table `firm_overview` from sql/firm_overview/select.sql, in the dialect's way (refresh.sql)."""
+    conn.execute(conn.sql("firm_overview/refresh.sql").replace("{select}", conn.sql("firm_overview/select.sql")))
+
+
 def refresh(conn: WarehouseConnection) -> list[dict]:
     with conn.transaction():
-        conn.run("firm_overview/refresh.sql")
+        rebuild(conn)
     return query(conn, "firm_overview")
 
 

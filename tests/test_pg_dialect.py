@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from billing_assets.overview import rebuild
 from resources.warehouse import WarehouseConnection, append_rows, replace_partitions, sql_text
 from resources.warehouse_duckdb import DuckDBWarehouse
 from resources.warehouse_postgres import PostgresWarehouse
@@ -41,7 +42,7 @@ def warehouses(tmp_path_factory):
                                  [("k0", "A1", "standard", 0.5, "r"), ("k2", None, "rush", 0.875, "")]):
                     conn.run("queries/cache_store.sql")
                 with conn.transaction():
-                    conn.run("firm_overview/refresh.sql")
+                    rebuild(conn)
                 for client, month in PAIRS[:2]:
                     conn.run("queries/snapshot_sent_invoice.sql", {"client": client, "month": month,
                                                                    "content_hash": "hash-0", "approved_by": "pat"})
