@@ -19,9 +19,10 @@ OVERVIEW_MONTHS = 3  # months shown in the asset's metadata (the table holds eve
 firm_overview = AssetSpec(
     OVERVIEW_KEY, group_name="overview", kinds={"duckdb"},
     deps=["quickbooks_draft_invoices"],
-    description="Client x month: invoice total, status (ready, needs review, blocked by which check, pushed, sent, "
-                "nothing to bill, outside engagement) and held hours. Rebuilt by every close's push step; the "
-                "warehouse table `firm_overview` holds every month.")
+    description="Client x month: invoice total, status (ready, needs review, blocked by which check, pushed, "
+                "'pushed, needs review' while held hours wait off the draft, sent, refused, nothing to bill, "
+                "outside engagement) and held hours. Rebuilt by every close's push step; the warehouse table "
+                "`firm_overview` holds every month.")
 
 
 def rebuild(conn: WarehouseConnection) -> None:

@@ -139,7 +139,7 @@ def test_schedule_run_with_two_broken_clients_prices_and_pushes_the_healthy_ones
     assert sorted(e.event_specific_data.partition for e in held) == ["acme|2026-08", "globex|2026-08"]
     overview = {(c, m): s for c, m, s in _table(home, "SELECT client, month, status FROM firm_overview "
                                                       "WHERE month = '2026-08'")}
-    assert overview == {("northwind", "2026-08"): "pushed", ("initech", "2026-08"): "pushed",
+    assert overview == {("northwind", "2026-08"): "pushed", ("initech", "2026-08"): "pushed, needs review",
                         ("globex", "2026-08"): "blocked: inputs_readable",
                         ("acme", "2026-08"): "blocked: contract_valid"}
 

@@ -1,7 +1,8 @@
 -- The firm overview: one row per client-month the closes have seen, with what a finance person needs first.
--- status: outside engagement | blocked: <check> | sent | pushed | conflict: <status> | refused | nothing to bill
---         | needs review | ready. The SELECT of the table, rebuilt at the end of every push step by refresh.sql
---         (refresh.postgres.sql on PostgreSQL).
+-- status: outside engagement | blocked: <check> | sent | pushed, needs review (a draft is out while held hours
+--         wait: they are not on it) | pushed | conflict: <status> | refused | nothing to bill | needs review | ready.
+--         The SELECT of the table, rebuilt at the end of every push step by refresh.sql (refresh.postgres.sql on
+--         PostgreSQL).
 WITH ranked_pushes AS (
     SELECT client, month, sink, status, doc_number, content_hash, location,
            row_number() OVER (PARTITION BY client, month ORDER BY pushed_at DESC) AS newest
@@ -27,6 +28,7 @@ SELECT s.client, s.month,
            WHEN p.status LIKE 'conflict%' THEN p.status
            WHEN p.status = 'refused' THEN 'refused'
            WHEN coalesce(l.lines, 0) = 0 AND i.total = 0 THEN 'nothing to bill'
+           WHEN p.content_hash = i.content_hash AND i.hours_held > 0 THEN 'pushed, needs review'
            WHEN p.content_hash = i.content_hash THEN 'pushed'
            WHEN i.hours_held > 0 THEN 'needs review'
            ELSE 'ready'
