@@ -44,9 +44,13 @@ def _contract_file(path: Path, stamp: tuple) -> ContractFile:
     return ContractFile(path)
 
 
-def _names_stamp(folder: Path) -> tuple:
-    """Changes when a file is added to, removed from or renamed in the folder (one stat of the folder)."""
+def _names_stamp(folder: Path) -> tuple | None:
+    """Changes when a file is added to, removed from or renamed in the folder (one stat of the folder); None
+    while the folder changed in the last 2 s (a coarse-clock file system could give a second change in the same
+    tick the same stamp), so such a listing is never kept."""
     stat = folder.stat()
+    if time.time() - stat.st_mtime < FOLDER_STAMP_SECONDS:
+        return None
     return (stat.st_ino, stat.st_mtime_ns)
 
 
@@ -93,7 +97,9 @@ class BillingHome(ConfigurableResource):
 
     def contract_path(self, client: str) -> Path:
         folder = self.root / "contracts"
-        paths = _contract_paths(folder, _names_stamp(folder)).get(client, []) if folder.is_dir() else []
+        stamp = _names_stamp(folder) if folder.is_dir() else None
+        listing = _contract_paths(folder, stamp) if stamp is not None else contract_paths(folder)
+        paths = listing.get(client, [])
         if len(paths) > 1:
             raise ContractError([same_client_files(client, paths)])
         if not paths:
