@@ -16,23 +16,29 @@ warnings.filterwarnings("ignore", module=r"dagster.*")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+def use_home(monkeypatch: pytest.MonkeyPatch, root: Path, source: Path | None = None) -> Path:
+    """`root/home` (a copy of `source`, else empty folders) as BILLING_HOME, its DuckDB file and `root/dagster_home`,
+    with no API key, classifier, source or push choice from the outside environment."""
+    home = root / "home"
+    if source is not None:
+        shutil.copytree(source, home, ignore=shutil.ignore_patterns("expected.json", "CASE.md"))
+    else:
+        for sub in ("contracts", "timesheets", "expenses", "overrides"):
+            (home / sub).mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("BILLING_HOME", str(home))
+    monkeypatch.setenv("BILLING_DB", str(home / "billing.duckdb"))
+    monkeypatch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+    for name in ("ANTHROPIC_API_KEY", "BILLING_CLASSIFIER", "BILLING_SOURCE", "BILLING_PUSH"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
 @pytest.fixture
 def billing_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A function that copies a billing home into tmp and points BILLING_HOME / DAGSTER_HOME at it."""
 
     def make(source: Path | None = None) -> Path:
-        home = tmp_path / "home"
-        if source is not None:
-            shutil.copytree(source, home, ignore=shutil.ignore_patterns("expected.json", "CASE.md"))
-        else:
-            for sub in ("contracts", "timesheets", "expenses", "overrides"):
-                (home / sub).mkdir(parents=True, exist_ok=True)
-        monkeypatch.setenv("BILLING_HOME", str(home))
-        monkeypatch.setenv("BILLING_DB", str(home / "billing.duckdb"))
-        monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-        for name in ("ANTHROPIC_API_KEY", "BILLING_CLASSIFIER", "BILLING_SOURCE", "BILLING_PUSH"):
-            monkeypatch.delenv(name, raising=False)
-        return home
+        return use_home(monkeypatch, tmp_path, source)
 
     return make
 

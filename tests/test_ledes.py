@@ -21,7 +21,7 @@ from billing_assets.core.contract import ContractFile
 from billing_assets.core.errors import ContractError
 from billing_assets.core.ledes import FeePiece, build_ledes
 from billing_assets.core.model import InvoiceLine
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, use_home
 
 # LEDES 1998B: the 24 fields in order (LEDES Oversight Committee field specification)
 SPEC_FIELDS = [
@@ -103,17 +103,10 @@ def check_ledes_1998b(text: str) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def closed_globex(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("ledes")
-    home = root / "home"
-    shutil.copytree(GOLDEN / "02_rate_cards_rounding", home, ignore=shutil.ignore_patterns("expected.json", "CASE.md"))
-    contract = home / "contracts" / "globex.yaml"
-    contract.write_text(contract.read_text() + LEDES_BLOCK)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BILLING_HOME", str(home))
-        mp.setenv("BILLING_DB", str(home / "billing.duckdb"))
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        for name in ("ANTHROPIC_API_KEY", "BILLING_CLASSIFIER", "BILLING_SOURCE", "BILLING_PUSH"):
-            mp.delenv(name, raising=False)
+        home = use_home(mp, tmp_path_factory.mktemp("ledes"), GOLDEN / "02_rate_cards_rounding")
+        contract = home / "contracts" / "globex.yaml"
+        contract.write_text(contract.read_text() + LEDES_BLOCK)
         assert main(["close", "--month", "2026-08..2026-09"]) == 0
         yield home
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +18,7 @@ from billing_assets.cli import main
 from billing_assets.core.contract import ContractFile
 from billing_assets.core.pricing import LedgerState, Lot, PricingEntry, price_month
 from billing_assets.core.whatif import MonthInputs, backtest
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, use_home
 
 MONTHS = ["2026-07", "2026-08", "2026-09", "2026-10"]
 TABLES = ("invoices", "invoice_lines", "line_entries", "retainer_ledger", "cap_ledger", "entry_outcomes",
@@ -61,16 +60,8 @@ def table_hashes(home: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def closed_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Golden 01 closed for 2026-07..2026-09 through `billing close` (outbox push); October stays unclosed."""
-    root = tmp_path_factory.mktemp("whatif")
-    home = root / "home"
-    shutil.copytree(GOLDEN / "01_retainer_rush_rollover", home, ignore=shutil.ignore_patterns("expected.json",
-                                                                                                "CASE.md"))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BILLING_HOME", str(home))
-        mp.setenv("BILLING_DB", str(home / "billing.duckdb"))
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        for name in ("ANTHROPIC_API_KEY", "BILLING_CLASSIFIER", "BILLING_SOURCE", "BILLING_PUSH"):
-            mp.delenv(name, raising=False)
+        home = use_home(mp, tmp_path_factory.mktemp("whatif"), GOLDEN / "01_retainer_rush_rollover")
         assert main(["close", "--month", "2026-07..2026-09"]) == 0
         yield home
 
