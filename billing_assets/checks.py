@@ -281,10 +281,11 @@ def input_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> I
 def push_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> Iterable[AssetCheckResult]:
     """The run's verdict: the push gate's refusals of this run's client-months (outside the engagement passes)."""
     pairs = run_partitions(context.op_execution_context)
-    with warehouse.connect() as conn:
+    with warehouse.connect() as conn:  # one open for the states and the refusals
         states = status.recorded(conn, pairs)
+        refusals = push_refusals(conn, pairs)
     refused = blocking_failures(warehouse, pairs)
-    for pair, reason in push_refusals(warehouse, pairs).items():
+    for pair, reason in refusals.items():
         refused.setdefault(pair, []).append(reason)
     held = {pair: reasons for pair, reasons in refused.items() if states[pair].state != status.OUTSIDE}
     detailed = len(pairs) <= DETAILED_PARTITIONS

@@ -56,10 +56,9 @@ def last_pushes(conn: WarehouseConnection, sink: str, pairs: list[tuple[str, str
                                                  r["doc_number"]) for r in rows}
 
 
-def push_refusals(warehouse: Warehouse, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+def push_refusals(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """{(client, month): reason} for client-months whose newest push was refused (nothing written)."""
-    with warehouse.connect() as conn:
-        rows = query_keyed(conn, "push_refusals", pairs)
+    rows = query_keyed(conn, "push_refusals", pairs)
     return {(r["client"], r["month"]): r["reason"] for r in rows}
 
 
