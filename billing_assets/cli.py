@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from billing_assets.core.errors import WarehouseLocked
-from billing_assets.core.months import month_index, month_range
+from billing_assets.core.months import month_index, month_range, month_span
 from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home, warehouse_url
 
 DEMO_MONTHS = ("2026-08", "2026-10")
@@ -19,17 +19,14 @@ DEMO_MONTHS = ("2026-08", "2026-10")
 
 def parse_months(text: str) -> list[str]:
     """`YYYY-MM` or `YYYY-MM..YYYY-MM`; closed months only (the current month is still open)."""
-    first, _, last = text.partition("..")
-    last = last or first
-    for month in (first, last):
-        if len(month) != 7 or month[4] != "-" or not month.replace("-", "").isdigit() or not 1 <= int(month[5:]) <= 12:
-            raise SystemExit(f"billing: --month must be YYYY-MM or YYYY-MM..YYYY-MM, got {text!r}")
-    if month_index(last) < month_index(first):
-        raise SystemExit(f"billing: --month range {text!r} ends before it starts")
+    try:
+        months = month_span(text)
+    except ValueError as exc:
+        raise SystemExit(f"billing: --month {exc}") from None
     now = datetime.now(UTC)
-    if month_index(last) >= now.year * 12 + now.month - 1:
-        raise SystemExit(f"billing: {last} is not closed yet (the current month is excluded)")
-    return month_range(first, last)
+    if month_index(months[-1]) >= now.year * 12 + now.month - 1:
+        raise SystemExit(f"billing: {months[-1]} is not closed yet (the current month is excluded)")
+    return months
 
 
 def prepare_environment(home: Path | None = None, instance: bool = True) -> None:

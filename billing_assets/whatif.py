@@ -14,12 +14,12 @@ from dagster import Config as DagsterConfig
 from dagster import Failure, MetadataValue, Nothing, OpExecutionContext, Out, Output, job, op
 
 from billing_assets.core.adjustments import PeriodAdjustment
-from billing_assets.core.contract import CLIENT_SLUG, MONTH, ContractFile, contract_paths, load_yaml
+from billing_assets.core.contract import CLIENT_SLUG, ContractFile, contract_paths, load_yaml
 from billing_assets.core.engagement import engagement_window
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.model import InvoiceLine
 from billing_assets.core.money import ZERO
-from billing_assets.core.months import month_range
+from billing_assets.core.months import month_range, month_span
 from billing_assets.core.whatif import (
     MonthInputs,
     MonthReport,
@@ -158,12 +158,10 @@ class WhatIfConfig(DagsterConfig):
 
 
 def parse_span(text: str) -> list[str]:
-    first, _, last = text.strip().partition("..")
-    last = last or first
-    span = month_range(first, last) if MONTH.fullmatch(first) and MONTH.fullmatch(last) else []
-    if not span:
-        raise BillingInputError(f"months: must be YYYY-MM or YYYY-MM..YYYY-MM (first <= last), got {text!r}")
-    return span
+    try:
+        return month_span(text.strip())
+    except ValueError:
+        raise BillingInputError(f"months: must be YYYY-MM or YYYY-MM..YYYY-MM (first <= last), got {text!r}") from None
 
 
 def _scenario(config: WhatIfConfig, home_root: Path, scratch: Path) -> ScenarioContractFile:

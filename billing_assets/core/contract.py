@@ -25,10 +25,11 @@ from pydantic import (
 from billing_assets.core.errors import ContractError
 from billing_assets.core.ledes_terms import LedesTerms, utbms_task
 from billing_assets.core.model import NON_BILLABLE, RUSH, STANDARD
+from billing_assets.core.months import MONTH_KEY
 from billing_assets.core.qbo_settings import QuickBooksSettings
 
 CLIENT_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+MONTH = MONTH_KEY  # YYYY-MM
 NonNegative = Field(ge=0)
 
 

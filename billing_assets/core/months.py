@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+
+MONTH_KEY = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def month_index(month: str) -> int:
@@ -21,6 +24,17 @@ def add_months(month: str, n: int) -> str:
 def month_range(first: str, last: str) -> list[str]:
     """Inclusive list of months from first to last."""
     return [month_from_index(i) for i in range(month_index(first), month_index(last) + 1)]
+
+
+def month_span(text: str) -> list[str]:
+    """`YYYY-MM` or `YYYY-MM..YYYY-MM` as its months in order; ValueError saying what is wrong."""
+    first, _, last = text.partition("..")
+    last = last or first
+    if not (MONTH_KEY.fullmatch(first) and MONTH_KEY.fullmatch(last)):
+        raise ValueError(f"must be YYYY-MM or YYYY-MM..YYYY-MM, got {text!r}")
+    if month_index(last) < month_index(first):
+        raise ValueError(f"range {text!r} ends before it starts")
+    return month_range(first, last)
 
 
 def first_day(month: str) -> date:
