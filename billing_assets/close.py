@@ -135,6 +135,7 @@ def summarise(pairs: list[tuple[str, str]]) -> tuple[list[dict], list[tuple[str,
     """(firm_overview rows, one (client, month, problem) per problem) of the client-months, from the warehouse."""
     from billing_assets.environment import build_warehouse
     from billing_assets.overview import refresh
+    from billing_assets.push import push_refusals
     from resources.warehouse import query_keyed
 
     warehouse = build_warehouse()
@@ -143,6 +144,9 @@ def summarise(pairs: list[tuple[str, str]]) -> tuple[list[dict], list[tuple[str,
     with warehouse.connect() as conn:
         rows = refresh(conn)
         problems = query_keyed(conn, "close_problems", pairs)
+        refused = [{"client": client, "month": month, "problem": reason}
+                   for (client, month), reason in push_refusals(conn, pairs).items()]
+    problems = sorted(problems + refused, key=lambda r: (r["client"], r["month"]))  # stable: refusals last
     wanted = set(pairs)
     return ([r for r in rows if (r["client"], r["month"]) in wanted],
             [(r["client"], r["month"], line) for r in problems for line in r["problem"].split("\n") if line])
