@@ -1,4 +1,4 @@
-"""Bench of the offline classifier on a labelled billing home (default: shared/classify_dev).
+"""Bench of the offline classifier on a labelled billing home (default: classify_dev, the repo's copy).
 
     python bench/classify.py [path-to-classify_dev] [--history-fraction F] [--threshold T] [--no-write]
 
@@ -42,7 +42,7 @@ from billing_assets.core.model import Suggestion, TimeEntry  # noqa: E402
 from billing_assets.core.offline_classifier import OfflineClassifier  # noqa: E402
 from billing_assets.core.sources import read_folder  # noqa: E402
 
-DEFAULT_HOME = REPO.parent / "shared" / "classify_dev"
+DEFAULT_HOME = REPO / "tests" / "fixtures" / "classify_dev"  # the repo's copy of ../shared/classify_dev
 RESULTS = REPO / "bench" / "RESULTS.md"
 SECTION = "## Offline classifier (classify_dev)"
 THRESHOLD = max(0.8, OfflineClassifier().review_floor)  # review.min_confidence default, raised by the calibration
