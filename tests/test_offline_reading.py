@@ -50,6 +50,19 @@ def test_initials_of_phrases_in_two_items_are_left_alone():
     assert table.expand("SA memo") == "SA memo"
 
 
+def test_a_well_known_initialism_keeps_its_usual_meanings():
+    """"PR" is a pull request, a press release or public relations, never whatever two SOW words start with P
+    and R; the SOW still picks among its usual meanings."""
+    software = expansion_table(["App store release. Phased rollout to pilot riders and the store listing.",
+                                "Code review. Pull request reviews and merge rules."])
+    assert software.expand("PR reviews") == "pull request reviews"
+    rollout_only = expansion_table(["App store release. Phased rollout to pilot riders and the store listing.",
+                                    "Backend. Fare rules and the payment gateway."])
+    assert rollout_only.expand("PR reviews") == "PR reviews"
+    agency = expansion_table(["Media relations. Press release drafting and distribution."])
+    assert agency.expand("PR draft v2") == "press release draft v2"
+
+
 def test_shorthand_takes_the_meaning_the_sow_supports():
     assert expansion_table(ACCOUNTING).expand("bank rec opex") == "bank reconciliation opex"
     assert expansion_table(CONSULTING).expand("draft recs for board") == "draft recommendations for board"

@@ -18,7 +18,17 @@ from pathlib import Path
 SHIPPED = Path(__file__).with_name("calibration.json")
 FEATURES = ("post_logit", "skeptic_logit", "margin", "vague", "informative", "history_agree",
             "history_disagree", "rush_logit", "lexical_margin", "person_top", "knn_agree", "knn_other",
-            "person_share", "no_history", "soft_top", "soft_margin", "history_support")
+            "person_share", "no_history", "soft_top", "soft_margin", "history_support", "semantic_top",
+            "semantic_margin", "short_note")
+VAGUE_CAP = 0.55  # the highest confidence of a vague note
+# The direction each feature may move the confidence (+1 up, -1 down): the fit keeps every coefficient on its
+# side or at zero, so agreeing with a reviewed note, the person's history or the sentence embedding can never
+# lower the confidence, and a vague or short note never raises it (small labelled sets otherwise learn such
+# inversions from collinear features, e.g. "agrees with a similar reviewed note" at -0.5).
+SIGNS = {"post_logit": 1, "skeptic_logit": 1, "margin": 1, "vague": -1, "informative": 1, "history_agree": 1,
+         "history_disagree": -1, "rush_logit": 1, "lexical_margin": 1, "person_top": 1, "knn_agree": 1,
+         "knn_other": -1, "person_share": 1, "no_history": -1, "soft_top": 1, "soft_margin": 1,
+         "history_support": 1, "semantic_top": 1, "semantic_margin": 1, "short_note": -1}
 UNSURE_WORK_TYPE = 0.85  # a work-type confidence below this caps the calibrated confidence
 
 
@@ -42,6 +52,9 @@ class Evidence:
     knn: tuple[float, float, float] = (0.0, 0.0, 0.0)  # see `history_features`
     has_history: bool = False
     soft: Sequence[float] = ()  # character-n-gram soft match per item (offline_ngrams)
+    semantic: Sequence[float] = ()  # sentence-embedding cosine per item (semantic)
+    semantic_history: Sequence[float] = ()  # per item: best cosine of a reviewed note labelled with it
+    words: int = 0  # content words of the note
 
 
 def features(ev: Evidence) -> list[float]:
@@ -56,7 +69,18 @@ def features(ev: Evidence) -> list[float]:
             0.0 if ev.history_agrees else ev.history_sim, _logit(ev.rush_confidence),
             min(lex_margin, 5.0), float(max(range(len(ev.person)), key=ev.person.__getitem__) == top),
             *ev.knn, float(not ev.has_history), *_soft_features(ev.soft, top),
-            ev.knn[2] if ev.knn[0] > ev.knn[1] else 0.0]
+            ev.knn[2] if ev.knn[0] > ev.knn[1] else 0.0, *_semantic_features(ev.semantic, top),
+            float(ev.words <= 2)]
+
+
+def _semantic_features(semantic: Sequence[float], top: int) -> tuple[float, float]:
+    """(the sentence embedding's closest item is the chosen one, chosen minus best other cosine, x10 and clipped to
+    +-3); zeros without the model."""
+    if not semantic or not any(semantic):
+        return 0.0, 0.0
+    best = max(range(len(semantic)), key=semantic.__getitem__)
+    other = max((s for i, s in enumerate(semantic) if i != top), default=0.0)
+    return float(best == top), max(-3.0, min(3.0, 10.0 * (semantic[top] - other)))
 
 
 def _soft_features(soft: Sequence[float], top: int) -> tuple[float, float]:
@@ -141,8 +165,12 @@ class Calibrator:
 
     def confidence(self, ev: Evidence) -> float:
         """The probability, capped by a work-type assessment that is itself unsure (cues too weak for rush,
-        or disagreeing with a reviewed twin): the SOW evidence cannot vouch for the work type."""
+        or disagreeing with a reviewed twin): the SOW evidence cannot vouch for the work type; and capped below
+        any review threshold for a vague note (no specific word some item shares): whatever else points at an
+        item, a note that names no work is a reviewer's call."""
         p = self.probability(ev)
+        if ev.informative == 0:
+            p = min(p, VAGUE_CAP)
         return min(p, ev.rush_confidence) if ev.rush_confidence < UNSURE_WORK_TYPE else p
 
     def to_json(self) -> str:

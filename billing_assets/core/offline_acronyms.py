@@ -80,6 +80,15 @@ def _support(candidate: str, stems: set[str]) -> float:
     return sum(stem(w) in stems for w in words) / len(words) if words else 0.0
 
 
+def _known_meaning(phrase: str, meanings: Sequence[str]) -> bool:
+    """The SOW phrase is one of the lexicon's meanings of its initials (compared by stems, little words
+    ignored): "PR" may be the SOW's "press release" but not its "phased rollout"."""
+    def content(text: str) -> list[str]:
+        return [stem(w) for w in text.split() if w not in STOPWORDS]
+
+    return content(phrase) in [content(m) for m in meanings]
+
+
 def expansion_table(texts: Sequence[str]) -> ExpansionTable:
     """From the items' texts (one per item)."""
     words, stems = _sow_stems(texts)
@@ -92,9 +101,11 @@ def expansion_table(texts: Sequence[str]) -> ExpansionTable:
     for initials, phrases in by_initials.items():
         if initials in words or initials in STOPWORDS or initials in GENERIC_WORDS:
             continue
+        if initials in SHORTHAND:  # a well-known initialism means one of its usual meanings or nothing
+            phrases = {p: n for p, n in phrases.items() if _known_meaning(p, SHORTHAND[initials])}
         if len(phrases) == 1:
             acronyms[initials] = next(iter(phrases))
-        elif len({n for items in phrases.values() for n in items}) == 1:
+        elif phrases and len({n for items in phrases.values() for n in items}) == 1:
             acronyms[initials] = max(phrases, key=lambda p: (len(p), p))
     shorthand = {}
     for token, candidates in SHORTHAND.items():

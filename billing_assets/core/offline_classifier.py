@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from billing_assets.core import calibration as cal
+from billing_assets.core import semantic
 from billing_assets.core.classifier_api import (
     ClassifierUsage,
     ClassifyRequest,
@@ -51,9 +53,14 @@ from billing_assets.core.offline_ngrams import ItemWords, item_words, soft_infor
 from billing_assets.core.offline_rush import RushAssessment, assess_rush
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
-CACHE_ID = "offline-v3"
+CACHE_ID = "offline-v4"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
+SEMANTIC_WHOLE = 0.5  # share of the whole item text in the semantic score (the rest: its best phrase)
+SEMANTIC_KNN_WEIGHT = 6.0  # logit per unit of cosine (above SEMANTIC_KNN_FLOOR) to a reviewed note of an item
+SEMANTIC_KNN_FLOOR = 0.6
+SEMANTIC_KNN_OTHER = 0.9  # a reviewed note of another person counts at this share of its cosine
+SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
 TEMPERATURE = 1.0  # lexical score -> logit
 PERSON_WEIGHT = 0.5  # log person prior -> logit
 PERSON_ALPHA = 2.0  # smoothing of the person prior (pseudo-entries spread over all items)
@@ -237,8 +244,11 @@ class SowEvidence:
     base: list[float]  # logits before the person prior
     lexical: list[float]  # note-vs-item scores alone
     soft: list[float]  # character-n-gram soft match per item
+    semantic: list[float]  # sentence-embedding cosine of the note with each item (empty without the model)
+    semantic_history: list[float]  # per item: best cosine of a reviewed note labelled with it
     person: list[float]  # prior from the person's other entries
     informative: int  # specific note words that some item shares
+    words: int  # content words of the note
     match: HistoryMatch
 
     @property
@@ -254,6 +264,65 @@ class SowEvidence:
     def item_id(self) -> str:
         return self.ids[self.top]
 
+
+
+def semantic_scores(bags: ItemBags, texts: Sequence[str], requests: Sequence[ClassifyRequest]
+                    ) -> list[list[float]]:
+    """Per note: its sentence-embedding cosine with each SOW item: the best of the item's phrases (its name and
+    each clause of its description) blended with the whole item text. All zeros for a note whose item is given,
+    or without the model."""
+    zeros = [0.0] * len(bags.items)
+    out = [list(zeros) for _ in requests]
+    wanted = [j for j, r in enumerate(requests) if r.known_sow_item not in bags.ids]
+    if not wanted or not semantic.available():
+        return out
+    phrases = [item_phrases(item.name, item.description) for item in bags.items]
+    flat = [p for ps in phrases for p in ps]
+    vectors = semantic.embed(flat)
+    notes = semantic.embed([texts[j] for j in wanted])
+    assert vectors is not None and notes is not None
+    sims = notes @ vectors.T
+    for row, j in enumerate(wanted):
+        start = 0
+        for i, ps in enumerate(phrases):
+            block = sims[row, start:start + len(ps)]
+            # rounded: the last float32 digits may differ between BLAS builds; the decision must not
+            out[j][i] = round(float(SEMANTIC_WHOLE * block[0] + (1 - SEMANTIC_WHOLE) * block.max()), 3)
+            start += len(ps)
+    return out
+
+
+def semantic_history_votes(ids: Sequence[str], texts: Sequence[str], requests: Sequence[ClassifyRequest],
+                           history: Sequence[LabeledExample]) -> list[list[float]]:
+    """Per note and item: the best sentence-embedding cosine of a reviewed note labelled with that item (a
+    note of another person counts at SEMANTIC_KNN_OTHER of it). Zeros without history or the model."""
+    out = [[0.0] * len(ids) for _ in requests]
+    index = {item: i for i, item in enumerate(ids)}
+    labelled = [h for h in history if h.sow_item in index]
+    wanted = [j for j, r in enumerate(requests) if r.known_sow_item not in index]
+    if not labelled or not wanted or not semantic.available():
+        return out
+    past = semantic.embed([h.notes for h in labelled])
+    notes = semantic.embed([texts[j] for j in wanted])
+    assert past is not None and notes is not None
+    sims = (notes @ past.T).tolist()
+    for row, j in enumerate(wanted):
+        person = requests[j].entry.person
+        for sim, h in zip(sims[row], labelled, strict=True):
+            i = index[h.sow_item]
+            out[j][i] = max(out[j][i], round(sim * (1.0 if h.person == person else SEMANTIC_KNN_OTHER), 3))
+    return out
+
+
+def item_phrases(name: str, description: str) -> list[str]:
+    """The item's whole text first, then its name and each clause of its description."""
+    clauses = [c.strip() for c in re.split(r"[;,.:()]|\band\b", description) if len(c.strip()) > 3]
+    return [f"{name}. {description}", name, *clauses]
+
+
+def _centred(values: Sequence[float]) -> list[float]:
+    mean = sum(values) / len(values) if values else 0.0
+    return [v - mean for v in values]
 
 
 def _informative(text: str, bags: ItemBags, words: ItemWords) -> int:
@@ -312,7 +381,8 @@ class OfflineClassifier:
     @property
     def cache_id(self) -> str:
         digest = hashlib.sha256(self.calibrator.to_json().encode()).hexdigest()[:8]
-        return f"{CACHE_ID}-{digest}"
+        view = "" if semantic.available() else "-nosemantic"
+        return f"{CACHE_ID}-{digest}{view}"
 
     @property
     def review_floor(self) -> float:
@@ -358,9 +428,12 @@ class OfflineClassifier:
         knn = [cal.knn_votes(r.entry.notes, r.entry.person, ids, reviewed) for r in requests]
         words = item_words([f"{item.name} {item.description}" for item in bags.items])
         soft = [soft_scores(t, words) for t in texts]
+        sem = semantic_scores(bags, texts, requests)
+        sem_knn = semantic_history_votes(ids, texts, requests, history)
         base = [[TEMPERATURE * lexical[j][i] + CHAR_WEIGHT * soft[j][i] + ROLE_WEIGHT * roles[j][i]
-                 + DISCIPLINE_WEIGHT * disc[j][i]
+                 + DISCIPLINE_WEIGHT * disc[j][i] + SEMANTIC_WEIGHT * _centred(sem[j])[i]
                  + HISTORY_VOTE * votes[j][i] + KNN_WEIGHT * max(0.0, knn[j][i] - KNN_FLOOR)
+                 + SEMANTIC_KNN_WEIGHT * max(0.0, sem_knn[j][i] - SEMANTIC_KNN_FLOOR)
                  for i in range(len(ids))] for j in range(len(requests))]
         known = [_known_posterior(r, ids) for r in requests]
         first = [k or softmax(b) for k, b in zip(known, base, strict=True)]
@@ -372,8 +445,10 @@ class OfflineClassifier:
                 out.append(SowDecision(req.known_sow_item, 1.0, f"{req.known_sow_item} given"))
                 continue
             post = softmax([base[j][i] + PERSON_WEIGHT * math.log(person[j][i]) for i in range(len(ids))])
-            ev = SowEvidence(ids=ids, post=post, base=base[j], lexical=lexical[j], soft=soft[j], person=person[j],
-                             informative=_informative(texts[j], bags, words), match=matches[j])
+            ev = SowEvidence(ids=ids, post=post, base=base[j], lexical=lexical[j], soft=soft[j], semantic=sem[j],
+                             semantic_history=sem_knn[j], person=person[j],
+                             informative=_informative(texts[j], bags, words),
+                             words=sum(kind(f) == "stem" for f in feats[j].counts), match=matches[j])
             self.last_evidence.append(ev)
             out.append(SowDecision(ids[ev.top], sow_confidence(ev),
                                    self._why(bags, queries[j], feats[j], ev)))
@@ -425,7 +500,8 @@ class OfflineClassifier:
             knn = cal.history_features(req.entry.notes, req.entry.person, ev.item_id, reviewed)
             calibrated = cal.Evidence(ev.post, ev.skeptical(SKEPTIC_PERSON_WEIGHT), ev.informative,
                                       ev.match.similarity, ev.match.sow_item == ev.item_id, rush_conf, ev.lexical,
-                                      ev.person, knn, bool(reviewed), ev.soft)
+                                      ev.person, knn, bool(reviewed), ev.soft, ev.semantic,
+                                      ev.semantic_history, ev.words)
             confidence = round(self.calibrator.confidence(calibrated), 4)
             reasons.append(cal.closest_text(ev.ids, ev.post))
         self.last_features.append(calibrated)

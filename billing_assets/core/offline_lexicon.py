@@ -304,8 +304,8 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("pour demain", "deadline", 1.5), ("en urgence", "deadline", 2.0), ("urgente", "deadline", 2.0),
     ("avancé", "compress", 2.0), ("avancée", "compress", 2.0), ("veut", "demand", 1.0),
     ("besoin", "demand", 1.0), ("esta noche", "deadline", 2.0), ("para mañana", "deadline", 1.5),
-    ("adelantaron", "compress", 2.5), ("necesita", "demand", 1.0), ("quiere", "demand", 1.0),
-    ("pide", "demand", 1.0),
+    ("adelantaron", "compress", 2.5), ("adelantó", "compress", 2.5), ("necesita", "demand", 1.0),
+    ("quiere", "demand", 1.0), ("pide", "demand", 1.0),
 )
 
 # Concepts that name a kind of work (a discipline or activity) rather than the thing worked on: a page can
@@ -398,6 +398,9 @@ SHORTHAND: dict[str, tuple[str, ...]] = {
     "ia": ("information architecture",), "sem": ("search engine marketing",), "ppc": ("paid search",),
     "crm": ("customer relationship management",), "cta": ("call to action",), "mgr": ("manager",),
     "ops": ("operations",), "proj": ("project",), "req": ("requirement",),
+    "pr": ("pull request", "press release", "public relations"), "prs": ("pull requests", "press releases"),
+    "qa": ("quality assurance",), "qc": ("quality control",), "pm": ("project management", "project manager"),
+    "po": ("purchase order", "product owner"), "pos": ("purchase orders",),
     "reqs": ("requirements",), "rfi": ("request for information",), "rfis": ("requests for information",),
     "anlys": ("analysis",), "rvw": ("review",), "rvwd": ("reviewed",), "drft": ("draft",),
 }

@@ -20,6 +20,8 @@ CATEGORY_CAP = {"deadline": 3.0, "compress": 3.0, "incident": 3.0, "demand": 1.0
                 "rework": 1.0, "planned": -4.0}
 TIMING = ("deadline", "compress", "incident")
 RUSH_AT = 3.0  # score at or above which an entry is rush (with a timing cue); confident from there
+PAIRED_RUSH_AT = 2.0  # ... or from this score when two kinds of cue meet: a deadline within a day that someone
+# needs ("CFO needs it for board tmrw AM"); no standard note of the labelled sets scores above 1
 SURE_RUSH_AT = 4.0  # score from which rush is very confident
 SURE_STANDARD_BELOW = 1.5  # score below which standard is confident
 RUSH_CONFIDENCE, SURE_RUSH_CONFIDENCE = 0.88, 0.95
@@ -27,8 +29,10 @@ STANDARD_CONFIDENCE, UNSURE_CONFIDENCE = 0.97, 0.6  # unsure: some cues, not eno
 _EARLY_HOUR = re.compile(r"^([5-9]|1[0-2])(:\d\d)?am$")
 _LATE_HOUR = re.compile(r"^(9|1[01]|12)(:\d\d)?pm$")
 # "moved the board meeting up", "pulled the launch forward": a schedule compressed by someone else.
-_MOVED_UP = re.compile(r"\b(moved|bumped|pushed|brought|pulled|shifted)\b(?: [a-z0-9']+){0,4} "
+_MOVED_UP = re.compile(r"\b(moved|bumped|pushed|brought|pulled|shifted)\b(?: [^ ]+){0,4} "
                        r"(up|forward|earlier)\b")
+THIRD_PARTY_DEMAND = frozenset(("wants", "needs", "asked for", "insisted", "demanded", "braucht", "veut",
+                                "necesita", "quiere", "pide"))
 _DAYS = frozenset(("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs",
                    "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday"))
 
@@ -87,6 +91,13 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
     return out
 
 
+def _someone_needs_it_soon(cues: dict[str, tuple[float, list[str]]]) -> bool:
+    """A deadline within a day and somebody else's demand ("CFO needs it for board tmrw AM"), not the writer's own
+    plan ("need to finish tomorrow")."""
+    demand = cues.get("demand", (0.0, []))[1]
+    return "deadline" in cues and any(p in THIRD_PARTY_DEMAND for p in demand)
+
+
 def assess_rush(notes: str, twin: LabeledExample | None = None) -> RushAssessment:
     """Rush or standard, with a confidence, from cue phrases; `twin` is an approved history note that is
     nearly the same note: its work type wins, confidently only when the cues agree."""
@@ -94,7 +105,7 @@ def assess_rush(notes: str, twin: LabeledExample | None = None) -> RushAssessmen
     score = sum(w for w, _ in cues.values())
     phrases = tuple(p for _, ps in cues.values() for p in ps)
     timing = any(cat in cues for cat in TIMING)
-    is_rush = timing and score >= RUSH_AT
+    is_rush = timing and (score >= RUSH_AT or (score >= PAIRED_RUSH_AT and _someone_needs_it_soon(cues)))
     if is_rush:
         confidence = SURE_RUSH_CONFIDENCE if score >= SURE_RUSH_AT else RUSH_CONFIDENCE
     else:
