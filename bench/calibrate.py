@@ -2,12 +2,12 @@
 
     python bench/calibrate.py [--write-shipped] [--no-write]
 
-For each labelled home (shared/classify_dev and tests/fixtures/classify_heldout) and each client it measures
+For each labelled home (classify_dev and the three held-out sets in tests/fixtures) and each client it measures
 two conditions: cold (no history, both months) and after one fully reviewed month (the first month's labels
 written as an overrides CSV, read back with `read_overrides`, joined to the entries as history, then the next
-month classified). The logistic calibration used to measure a client is fitted on other clients only; a
-classify_dev client is measured with a calibration fitted on the held-out set alone. `--write-shipped` fits
-on every client and writes billing_assets/core/calibration.json.
+month classified). The logistic calibration used to measure a client is fitted on other clients only (its cutoff
+on their out-of-client probabilities, see `fit`); a classify_dev client is measured with a calibration fitted on
+the held-out sets alone. `--write-shipped` fits on every client and writes billing_assets/core/calibration.json.
 """
 
 from __future__ import annotations
@@ -298,12 +298,13 @@ def report(scored: Sequence[Scored], blind_scored: Sequence[Scored] = ()) -> str
                     and s.row.entry.month == "2026-10"]
             lines.append(_line(f"{home} 2026-10", condition, figures(part)))
     if blind_scored:
-        lines += ["", f"{BLIND} measured blind: each client with a calibration fitted on the three older sets "
-                  "only (classify_dev, classify_heldout, classify_heldout2: the sets the classifier was developed "
-                  "on):", "", HEAD]
+        lines += ["", f"{BLIND} with a calibration that never saw it: each client with a calibration fitted on "
+                  "the three older sets only (classify_dev, classify_heldout, classify_heldout2). The classifier "
+                  "itself was changed after reading the set's errors; its first, blind figures are in the third "
+                  "round's section:", "", HEAD]
         for condition in ("cold", "history"):
             part = [s for s in blind_scored if s.row.condition == condition]
-            lines.append(_line(f"**{BLIND}** blind", condition, figures(part)))
+            lines.append(_line(f"**{BLIND}** unseen calibration", condition, figures(part)))
             for client in sorted({s.row.client for s in part}):
                 lines.append(_line(client, condition, figures([s for s in part if s.row.client == client])))
     lines += ["", "Targets on unseen clients: cold <= 1% wrong, <= 40% to review, >= 80% ambiguous to review; "
@@ -328,7 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cutoffs = sorted({s.cutoff for s in scored})
     body = (f"Command: `python bench/calibrate.py {' '.join(argv or sys.argv[1:])}`. Each client is measured "
             "with a calibration fitted on the other clients (a classify_dev client: on the held-out sets only); "
-            f"its cutoff (review threshold) is chosen on those clients: {', '.join(f'{c:.2f}' for c in cutoffs)}. "
+            "its cutoff (review threshold) is chosen on those clients' out-of-client probabilities: "
+            f"{', '.join(f'{c:.2f}' for c in cutoffs)}. "
             "'history' = the second month after every entry of the first month was labelled through an "
             "overrides CSV. Shares of hours; wrong = SOW item or work type differs from the label.\n\n"
             + report(scored, blind_scored))
