@@ -16,7 +16,8 @@ import pytest
 
 from billing_assets.core import semantic
 from billing_assets.core.classifier_api import ClassifyRequest, ClientContext, SowItemInfo
-from billing_assets.core.offline_classifier import OfflineClassifier, item_phrases
+from billing_assets.core.offline_classifier import OfflineClassifier
+from billing_assets.core.offline_semantic import item_phrases
 from tests.test_offline_classifier import entry
 
 REFERENCE = Path(__file__).parent / "fixtures" / "semantic" / "reference_embeddings.json"

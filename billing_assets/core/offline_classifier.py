@@ -7,7 +7,8 @@ Pure Python, deterministic, no I/O. For one client-month it
 2. scores each note against the items, BM25-style with IDF over the items, typos corrected, and damps items
    that are not the home of the kind of work the note names (a page that is "embedded" is built, not
    designed) (`offline_items`); adds a soft match of the note's words to the items' words by character
-   n-grams, for inflections, compounds and typos the stems miss (`offline_ngrams`);
+   n-grams, for inflections, compounds and typos the stems miss (`offline_ngrams`); and a sentence-embedding
+   closeness in meaning to each item (`offline_semantic`, all-MiniLM-L6-v2 when installed);
 3. adds context: the kinds of work that recur in the person's notes (their role), the items of the
    person's other entries this month, and votes of similar notes in the client's approved history;
 4. reads rush from cue phrases (deadline within hours, schedule moved up, production incident, ...);
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,15 +51,14 @@ from billing_assets.core.offline_items import (
 )
 from billing_assets.core.offline_ngrams import ItemWords, item_words, soft_informative, soft_scores
 from billing_assets.core.offline_rush import RushAssessment, assess_rush
+from billing_assets.core.offline_semantic import semantic_history_votes, semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
 CACHE_ID = "offline-v4"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
-SEMANTIC_WHOLE = 0.5  # share of the whole item text in the semantic score (the rest: its best phrase)
 SEMANTIC_KNN_WEIGHT = 6.0  # logit per unit of cosine (above SEMANTIC_KNN_FLOOR) to a reviewed note of an item
 SEMANTIC_KNN_FLOOR = 0.6
-SEMANTIC_KNN_OTHER = 0.9  # a reviewed note of another person counts at this share of its cosine
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
 TEMPERATURE = 1.0  # lexical score -> logit
 PERSON_WEIGHT = 0.5  # log person prior -> logit
@@ -264,60 +263,6 @@ class SowEvidence:
     def item_id(self) -> str:
         return self.ids[self.top]
 
-
-
-def semantic_scores(bags: ItemBags, texts: Sequence[str], requests: Sequence[ClassifyRequest]
-                    ) -> list[list[float]]:
-    """Per note: its sentence-embedding cosine with each SOW item: the best of the item's phrases (its name and
-    each clause of its description) blended with the whole item text. All zeros for a note whose item is given,
-    or without the model."""
-    zeros = [0.0] * len(bags.items)
-    out = [list(zeros) for _ in requests]
-    wanted = [j for j, r in enumerate(requests) if r.known_sow_item not in bags.ids]
-    if not wanted or not semantic.available():
-        return out
-    phrases = [item_phrases(item.name, item.description) for item in bags.items]
-    flat = [p for ps in phrases for p in ps]
-    vectors = semantic.embed(flat)
-    notes = semantic.embed([texts[j] for j in wanted])
-    assert vectors is not None and notes is not None
-    sims = notes @ vectors.T
-    for row, j in enumerate(wanted):
-        start = 0
-        for i, ps in enumerate(phrases):
-            block = sims[row, start:start + len(ps)]
-            # rounded: the last float32 digits may differ between BLAS builds; the decision must not
-            out[j][i] = round(float(SEMANTIC_WHOLE * block[0] + (1 - SEMANTIC_WHOLE) * block.max()), 3)
-            start += len(ps)
-    return out
-
-
-def semantic_history_votes(ids: Sequence[str], texts: Sequence[str], requests: Sequence[ClassifyRequest],
-                           history: Sequence[LabeledExample]) -> list[list[float]]:
-    """Per note and item: the best sentence-embedding cosine of a reviewed note labelled with that item (a
-    note of another person counts at SEMANTIC_KNN_OTHER of it). Zeros without history or the model."""
-    out = [[0.0] * len(ids) for _ in requests]
-    index = {item: i for i, item in enumerate(ids)}
-    labelled = [h for h in history if h.sow_item in index]
-    wanted = [j for j, r in enumerate(requests) if r.known_sow_item not in index]
-    if not labelled or not wanted or not semantic.available():
-        return out
-    past = semantic.embed([h.notes for h in labelled])
-    notes = semantic.embed([texts[j] for j in wanted])
-    assert past is not None and notes is not None
-    sims = (notes @ past.T).tolist()
-    for row, j in enumerate(wanted):
-        person = requests[j].entry.person
-        for sim, h in zip(sims[row], labelled, strict=True):
-            i = index[h.sow_item]
-            out[j][i] = max(out[j][i], round(sim * (1.0 if h.person == person else SEMANTIC_KNN_OTHER), 3))
-    return out
-
-
-def item_phrases(name: str, description: str) -> list[str]:
-    """The item's whole text first, then its name and each clause of its description."""
-    clauses = [c.strip() for c in re.split(r"[;,.:()]|\band\b", description) if len(c.strip()) > 3]
-    return [f"{name}. {description}", name, *clauses]
 
 
 def _centred(values: Sequence[float]) -> list[float]:
