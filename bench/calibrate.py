@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -29,7 +30,15 @@ import numpy as np  # noqa: E402
 
 from bench.classify import DEFAULT_HOME, Label, load_contexts, load_labels  # noqa: E402
 from bench.results_md import write_section  # noqa: E402
-from billing_assets.core.calibration import FEATURES, SHIPPED, SIGNS, Calibrator, Evidence, features  # noqa: E402
+from billing_assets.core.calibration import (  # noqa: E402
+    FEATURES,
+    SHIPPED,
+    SHIPPED_WITHOUT_SEMANTIC,
+    SIGNS,
+    Calibrator,
+    Evidence,
+    features,
+)
 from billing_assets.core.classifier_api import ClassifyRequest, ClientContext, LabeledExample  # noqa: E402
 from billing_assets.core.model import Suggestion, TimeEntry  # noqa: E402
 from billing_assets.core.offline_classifier import OfflineClassifier  # noqa: E402
@@ -316,15 +325,42 @@ def report(scored: Sequence[Scored], blind_scored: Sequence[Scored] = ()) -> str
     return "\n".join(lines)
 
 
+def without_semantic(collect: Callable[[], list[Row]]) -> list[Row]:
+    """`collect()` with the sentence-embedding view off (BILLING_SEMANTIC=off), as when the model is not installed."""
+    before = os.environ.get("BILLING_SEMANTIC")
+    os.environ["BILLING_SEMANTIC"] = "off"
+    try:
+        return collect()
+    finally:
+        if before is None:
+            del os.environ["BILLING_SEMANTIC"]
+        else:
+            os.environ["BILLING_SEMANTIC"] = before
+
+
+def fallback_report(scored: Sequence[Scored]) -> str:
+    """The classifier without the sentence-embedding view (calibration_nosemantic.json), LOCO, per set."""
+    lines = ["Without the sentence-embedding view (the model not installed, or BILLING_SEMANTIC=off; its own "
+             "calibration, `calibration_nosemantic.json`), leave-one-client-out:", "", HEAD]
+    for home in HOMES:
+        for condition in ("cold", "history"):
+            part = [s for s in scored if s.row.home == home and s.row.condition == condition]
+            lines.append(_line(f"**{home}** no embeddings", condition, figures(part)))
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-shipped", action="store_true", help="fit on every client, write calibration.json")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
     rows = collect_all()
+    plain = without_semantic(collect_all)
     if args.write_shipped:
         SHIPPED.write_text(fit(rows, [r.client for r in rows]).to_json(), encoding="utf-8")
+        SHIPPED_WITHOUT_SEMANTIC.write_text(fit(plain, [r.client for r in plain]).to_json(), encoding="utf-8")
     scored = leave_one_client_out(rows)
+    plain_scored = leave_one_client_out(plain)
     blind_scored = [s for s in leave_one_client_out(rows, blind=True) if s.row.home == BLIND]
     cutoffs = sorted({s.cutoff for s in scored})
     body = (f"Command: `python bench/calibrate.py {' '.join(argv or sys.argv[1:])}`. Each client is measured "
@@ -333,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{', '.join(f'{c:.2f}' for c in cutoffs)}. "
             "'history' = the second month after every entry of the first month was labelled through an "
             "overrides CSV. Shares of hours; wrong = SOW item or work type differs from the label.\n\n"
-            + report(scored, blind_scored))
+            + report(scored, blind_scored) + "\n\n" + fallback_report(plain_scored))
     print(body)
     if not args.no_write:
         write_section(RESULTS, SECTION, body)

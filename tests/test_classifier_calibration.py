@@ -26,6 +26,7 @@ from bench.calibrate import (
     leave_one_client_out,
     reliability,
     training_rows,
+    without_semantic,
 )
 from billing_assets.core.calibration import FEATURES, SIGNS, shipped
 from billing_assets.core.classifier_api import ClassifierUsage, ClassifyRequest, ClientContext
@@ -151,6 +152,17 @@ def test_shipped_calibration_is_the_fit_on_every_client(rows):
     assert cal.cutoff == refit.cutoff
     assert cal.coefs == pytest.approx(refit.coefs, abs=1e-4)
     assert OfflineClassifier().review_floor == cal.cutoff
+
+
+def test_shipped_fallback_calibration_is_the_fit_without_embeddings():
+    """calibration_nosemantic.json: the same fit on the classifier's evidence with the embedding view off."""
+    plain = without_semantic(collect_all)
+    assert all(not any(r.evidence.semantic) for r in plain if r.evidence is not None)
+    refit = fit(plain, [r.client for r in plain])
+    fallback = shipped(False)
+    assert fallback.cutoff == refit.cutoff
+    assert fallback.coefs == pytest.approx(refit.coefs, abs=1e-4)
+    assert fallback.coefs[FEATURES.index("semantic_margin")] == 0.0
 
 
 def _entry(notes: str) -> TimeEntry:

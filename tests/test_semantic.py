@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from billing_assets.core import semantic
+from billing_assets.core.calibration import shipped
 from billing_assets.core.classifier_api import ClassifyRequest, ClientContext, SowItemInfo
 from billing_assets.core.offline_classifier import OfflineClassifier
 from billing_assets.core.offline_semantic import item_phrases
@@ -45,11 +46,19 @@ def test_meaning_beyond_shared_words():
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2]) + 0.2
 
 
-def test_embeddings_are_cached_by_text_and_batches_do_not_change_them():
-    alone = semantic.embed(["weekly status call with the PMO"])[0]
-    batch = semantic.embed(["a much longer note about the quarterly board reporting pack and minutes",
+def test_padding_in_a_longer_batch_does_not_change_a_vector():
+    encoder = semantic.model()
+    alone = encoder.encode(["weekly status call with the PMO"])[0]
+    batch = encoder.encode(["a much longer note about the quarterly board reporting pack and its minutes",
                             "weekly status call with the PMO", "x"])
-    assert np.array_equal(alone, batch[1])  # padded in a longer batch, same vector
+    assert np.abs(alone - batch[1]).max() < 1e-5  # masked padding, same vector
+
+
+def test_embeddings_are_cached_by_text():
+    first = semantic.embed(["cache me: site walk with the county"])
+    cached = semantic._cache["cache me: site walk with the county"]
+    assert np.array_equal(first[0], cached)
+    assert np.array_equal(semantic.embed(["cache me: site walk with the county"])[0], first[0])
     assert semantic.embed([]).shape == (0, 384)
 
 
@@ -83,12 +92,17 @@ def test_the_semantic_view_is_part_of_the_evidence():
 
 
 def test_without_the_model_the_classifier_still_answers_and_says_so(monkeypatch):
-    with_model = OfflineClassifier().cache_id
-    monkeypatch.setattr(semantic, "available", lambda: False)
+    """BILLING_SEMANTIC=off is what a machine without the wheel gets: no embeddings, the calibration fitted for
+    that classifier, and a cache id of its own."""
+    with_model = OfflineClassifier()
+    monkeypatch.setenv("BILLING_SEMANTIC", "off")
+    assert not semantic.available()
     clf, suggestions = _classify(["lease mod JE, 842"])
     assert suggestions[0].sow_item in ("C2", "C4")
     assert clf.last_evidence[0].semantic == [0.0, 0.0]
-    assert clf.cache_id == with_model + "-nosemantic"  # cached classifications are not reused across the two
+    assert clf.calibrator == shipped(False) != with_model.calibrator
+    assert clf.cache_id.endswith("-nosemantic") and not with_model.cache_id.endswith("-nosemantic")
+    assert clf.cache_id != with_model.cache_id  # answers cached by one are never reused by the other
 
 
 @pytest.mark.parametrize("known", ["C4"])

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 SHIPPED = Path(__file__).with_name("calibration.json")
+SHIPPED_WITHOUT_SEMANTIC = Path(__file__).with_name("calibration_nosemantic.json")  # fitted with the view off
 FEATURES = ("post_logit", "skeptic_logit", "margin", "vague", "informative", "history_agree",
             "history_disagree", "rush_logit", "lexical_margin", "person_top", "knn_agree", "knn_other",
             "person_share", "no_history", "soft_top", "soft_margin", "history_support", "semantic_top",
@@ -186,10 +187,12 @@ class Calibrator:
                    tuple(doc.get("fitted_on", ())))
 
 
-@lru_cache(maxsize=1)
-def shipped() -> Calibrator:
-    """The calibration shipped with the package."""
-    return Calibrator.from_mapping(json.loads(SHIPPED.read_text(encoding="utf-8")))
+@lru_cache(maxsize=2)
+def shipped(with_semantic: bool = True) -> Calibrator:
+    """The calibration shipped with the package, for the classifier with or without the sentence-embedding view
+    (each fitted on the evidence of that classifier, so confidence means the same in both)."""
+    path = SHIPPED if with_semantic else SHIPPED_WITHOUT_SEMANTIC
+    return Calibrator.from_mapping(json.loads(path.read_text(encoding="utf-8")))
 
 
 def closest_text(ids: Sequence[str], post: Sequence[float]) -> str:

@@ -319,14 +319,15 @@ class OfflineClassifier:
     """Lexical + contextual classifier with calibrated confidence; see the module docstring."""
 
     def __init__(self, calibrator: cal.Calibrator | None = None) -> None:
-        self.calibrator = calibrator or cal.shipped()
+        self.semantic = semantic.available()  # the sentence-embedding view, fixed for this classifier's life
+        self.calibrator = calibrator or cal.shipped(self.semantic)
         self.last_evidence: list[SowEvidence | None] = []  # per request of the last call (benches, tests)
         self.last_features: list[cal.Evidence | None] = []  # calibration inputs per request of the last call
 
     @property
     def cache_id(self) -> str:
         digest = hashlib.sha256(self.calibrator.to_json().encode()).hexdigest()[:8]
-        view = "" if semantic.available() else "-nosemantic"
+        view = "" if self.semantic else "-nosemantic"
         return f"{CACHE_ID}-{digest}{view}"
 
     @property
@@ -373,8 +374,8 @@ class OfflineClassifier:
         knn = [cal.knn_votes(r.entry.notes, r.entry.person, ids, reviewed) for r in requests]
         words = item_words([f"{item.name} {item.description}" for item in bags.items])
         soft = [soft_scores(t, words) for t in texts]
-        sem = semantic_scores(bags, texts, requests)
-        sem_knn = semantic_history_votes(ids, texts, requests, history)
+        sem = semantic_scores(bags, texts, requests, self.semantic)
+        sem_knn = semantic_history_votes(ids, texts, requests, history, self.semantic)
         base = [[TEMPERATURE * lexical[j][i] + CHAR_WEIGHT * soft[j][i] + ROLE_WEIGHT * roles[j][i]
                  + DISCIPLINE_WEIGHT * disc[j][i] + SEMANTIC_WEIGHT * _centred(sem[j])[i]
                  + HISTORY_VOTE * votes[j][i] + KNN_WEIGHT * max(0.0, knn[j][i] - KNN_FLOOR)

@@ -14,15 +14,15 @@ SEMANTIC_WHOLE = 0.5  # share of the whole item text in the semantic score (the 
 SEMANTIC_KNN_OTHER = 0.9  # a reviewed note of another person counts at this share of its cosine
 
 
-def semantic_scores(bags: ItemBags, texts: Sequence[str], requests: Sequence[ClassifyRequest]
+def semantic_scores(bags: ItemBags, texts: Sequence[str], requests: Sequence[ClassifyRequest], enabled: bool
                     ) -> list[list[float]]:
     """Per note: its sentence-embedding cosine with each SOW item: the best of the item's phrases (its name and
     each clause of its description) blended with the whole item text. All zeros for a note whose item is given,
-    or without the model."""
+    or when the view is not `enabled`."""
     zeros = [0.0] * len(bags.items)
     out = [list(zeros) for _ in requests]
     wanted = [j for j, r in enumerate(requests) if r.known_sow_item not in bags.ids]
-    if not wanted or not semantic.available():
+    if not wanted or not enabled:
         return out
     phrases = [item_phrases(item.name, item.description) for item in bags.items]
     flat = [p for ps in phrases for p in ps]
@@ -41,14 +41,14 @@ def semantic_scores(bags: ItemBags, texts: Sequence[str], requests: Sequence[Cla
 
 
 def semantic_history_votes(ids: Sequence[str], texts: Sequence[str], requests: Sequence[ClassifyRequest],
-                           history: Sequence[LabeledExample]) -> list[list[float]]:
+                           history: Sequence[LabeledExample], enabled: bool) -> list[list[float]]:
     """Per note and item: the best sentence-embedding cosine of a reviewed note labelled with that item (a
-    note of another person counts at SEMANTIC_KNN_OTHER of it). Zeros without history or the model."""
+    note of another person counts at SEMANTIC_KNN_OTHER of it). Zeros without history or when not `enabled`."""
     out = [[0.0] * len(ids) for _ in requests]
     index = {item: i for i, item in enumerate(ids)}
     labelled = [h for h in history if h.sow_item in index]
     wanted = [j for j, r in enumerate(requests) if r.known_sow_item not in index]
-    if not labelled or not wanted or not semantic.available():
+    if not labelled or not wanted or not enabled:
         return out
     past = semantic.embed([h.notes for h in labelled])
     notes = semantic.embed([texts[j] for j in wanted])

@@ -5,8 +5,9 @@ PyTorch dependency); this module runs the 6-layer BERT encoder itself (embedding
 feed-forward, mean pooling, L2 normalisation), so nothing is downloaded and no deep-learning framework is
 needed. The embedding of a text is cached by text: notes repeat month after month.
 
-`available()` is False when the package (or `tokenizers` / `safetensors`) is not installed; the classifier then
-works without the semantic view.
+`available()` is False when the package (or `tokenizers` / `safetensors`) is not installed, or when
+`BILLING_SEMANTIC=off`; the classifier then works without the semantic view, with the calibration fitted for that
+(`calibration_nosemantic.json`).
 """
 
 from __future__ import annotations
@@ -35,15 +36,10 @@ def _model_dir() -> Path | None:
 
 
 def available() -> bool:
-    """The bundled model and the libraries to run it are installed."""
-    if _model_dir() is None:
+    """The bundled model and the libraries to run it are installed, and BILLING_SEMANTIC is not "off"."""
+    if os.environ.get("BILLING_SEMANTIC", "on").strip().lower() == "off" or _model_dir() is None:
         return False
-    try:
-        import safetensors  # noqa: F401
-        import tokenizers  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return _libraries()
 
 
 class MiniLM:
@@ -135,14 +131,24 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 def model() -> MiniLM | None:
     """The encoder, loaded once per process (None when not installed)."""
     folder = _model_dir()
-    return MiniLM(folder) if folder is not None and available() else None
+    return MiniLM(folder) if folder is not None and _libraries() else None
+
+
+def _libraries() -> bool:
+    try:
+        import safetensors  # noqa: F401
+        import tokenizers  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 _cache: dict[str, np.ndarray] = {}
 
 
 def embed(texts: Sequence[str]) -> np.ndarray | None:
-    """Embeddings of `texts` (cached by text), or None without the model."""
+    """Embeddings of `texts` (cached by text), or None without the model (whether to use them at all is the
+    caller's choice, `available()`)."""
     encoder = model()
     if encoder is None:
         return None
