@@ -18,7 +18,8 @@ from billing_assets.core import semantic
 from billing_assets.core.calibration import shipped
 from billing_assets.core.classifier_api import ClassifyRequest, ClientContext, SowItemInfo
 from billing_assets.core.offline_classifier import OfflineClassifier
-from billing_assets.core.offline_semantic import item_phrases
+from billing_assets.core.offline_items import build_item_bags
+from billing_assets.core.offline_semantic import item_phrases, semantic_scores
 from tests.test_offline_classifier import entry
 
 REFERENCE = Path(__file__).parent / "fixtures" / "semantic" / "reference_embeddings.json"
@@ -88,7 +89,11 @@ def test_the_semantic_view_is_part_of_the_evidence():
     clf, _ = _classify(["equipment lease modification entry"])
     ev = clf.last_evidence[0]
     assert len(ev.semantic) == 2 and ev.semantic[1] > ev.semantic[0]
-    assert all(round(x, 3) == x for x in ev.semantic)  # rounded: BLAS builds differ in the last digits
+    assert sum(ev.semantic) == pytest.approx(0.0)  # centred on the items' mean
+    raw = semantic_scores(build_item_bags(ITEMS), ["equipment lease modification entry"],
+                          [ClassifyRequest(entry("x"), need_sow_item=True, need_work_type=False)], True)[0]
+    assert all(round(x, 3) == x for x in raw)  # rounded: BLAS builds differ in the last digits
+    assert raw[1] - raw[0] == pytest.approx(ev.semantic[1] - ev.semantic[0])
 
 
 def test_without_the_model_the_classifier_still_answers_and_says_so(monkeypatch):

@@ -53,8 +53,7 @@ class Evidence:
     knn: tuple[float, float, float] = (0.0, 0.0, 0.0)  # see `history_features`
     has_history: bool = False
     soft: Sequence[float] = ()  # character-n-gram soft match per item (offline_ngrams)
-    semantic: Sequence[float] = ()  # sentence-embedding cosine per item (semantic)
-    semantic_history: Sequence[float] = ()  # per item: best cosine of a reviewed note labelled with it
+    semantic: Sequence[float] = ()  # sentence-embedding cosine per item, minus their mean (offline_semantic)
     words: int = 0  # content words of the note
 
 

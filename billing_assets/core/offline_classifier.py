@@ -51,14 +51,12 @@ from billing_assets.core.offline_items import (
 )
 from billing_assets.core.offline_ngrams import ItemWords, item_words, soft_informative, soft_scores
 from billing_assets.core.offline_rush import RushAssessment, assess_rush
-from billing_assets.core.offline_semantic import semantic_history_votes, semantic_scores
+from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
 CACHE_ID = "offline-v4"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
-SEMANTIC_KNN_WEIGHT = 6.0  # logit per unit of cosine (above SEMANTIC_KNN_FLOOR) to a reviewed note of an item
-SEMANTIC_KNN_FLOOR = 0.6
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
 TEMPERATURE = 1.0  # lexical score -> logit
 PERSON_WEIGHT = 0.5  # log person prior -> logit
@@ -243,8 +241,7 @@ class SowEvidence:
     base: list[float]  # logits before the person prior
     lexical: list[float]  # note-vs-item scores alone
     soft: list[float]  # character-n-gram soft match per item
-    semantic: list[float]  # sentence-embedding cosine of the note with each item (empty without the model)
-    semantic_history: list[float]  # per item: best cosine of a reviewed note labelled with it
+    semantic: list[float]  # sentence-embedding cosine with each item minus their mean (zeros without the view)
     person: list[float]  # prior from the person's other entries
     informative: int  # specific note words that some item shares
     words: int  # content words of the note
@@ -374,12 +371,10 @@ class OfflineClassifier:
         knn = [cal.knn_votes(r.entry.notes, r.entry.person, ids, reviewed) for r in requests]
         words = item_words([f"{item.name} {item.description}" for item in bags.items])
         soft = [soft_scores(t, words) for t in texts]
-        sem = semantic_scores(bags, texts, requests, self.semantic)
-        sem_knn = semantic_history_votes(ids, texts, requests, history, self.semantic)
+        sem = [_centred(s) for s in semantic_scores(bags, texts, requests, self.semantic)]
         base = [[TEMPERATURE * lexical[j][i] + CHAR_WEIGHT * soft[j][i] + ROLE_WEIGHT * roles[j][i]
-                 + DISCIPLINE_WEIGHT * disc[j][i] + SEMANTIC_WEIGHT * _centred(sem[j])[i]
+                 + DISCIPLINE_WEIGHT * disc[j][i] + SEMANTIC_WEIGHT * sem[j][i]
                  + HISTORY_VOTE * votes[j][i] + KNN_WEIGHT * max(0.0, knn[j][i] - KNN_FLOOR)
-                 + SEMANTIC_KNN_WEIGHT * max(0.0, sem_knn[j][i] - SEMANTIC_KNN_FLOOR)
                  for i in range(len(ids))] for j in range(len(requests))]
         known = [_known_posterior(r, ids) for r in requests]
         first = [k or softmax(b) for k, b in zip(known, base, strict=True)]
@@ -392,7 +387,7 @@ class OfflineClassifier:
                 continue
             post = softmax([base[j][i] + PERSON_WEIGHT * math.log(person[j][i]) for i in range(len(ids))])
             ev = SowEvidence(ids=ids, post=post, base=base[j], lexical=lexical[j], soft=soft[j], semantic=sem[j],
-                             semantic_history=sem_knn[j], person=person[j],
+                             person=person[j],
                              informative=_informative(texts[j], bags, words),
                              words=sum(kind(f) == "stem" for f in feats[j].counts), match=matches[j])
             self.last_evidence.append(ev)
@@ -447,7 +442,7 @@ class OfflineClassifier:
             calibrated = cal.Evidence(ev.post, ev.skeptical(SKEPTIC_PERSON_WEIGHT), ev.informative,
                                       ev.match.similarity, ev.match.sow_item == ev.item_id, rush_conf, ev.lexical,
                                       ev.person, knn, bool(reviewed), ev.soft, ev.semantic,
-                                      ev.semantic_history, ev.words)
+                                      ev.words)
             confidence = round(self.calibrator.confidence(calibrated), 4)
             reasons.append(cal.closest_text(ev.ids, ev.post))
         self.last_features.append(calibrated)
