@@ -150,18 +150,18 @@ def _coefficients(rows: Sequence[Row]) -> Calibrator:
     free = np.ones(x.shape[1], dtype=bool)
     while True:
         w = np.zeros(x.shape[1])
-        w[free] = _newton(x[:, free], y, intercept=True)
+        w[free] = _newton(x[:, free], y)
         wrong_side = (w * signs < 0) & free
         if not wrong_side.any():
             return Calibrator(tuple(float(c) for c in w[1:]), float(w[0]), 1.0)
         free[int(np.argmin(np.where(wrong_side, w * signs, 0.0)))] = False
 
 
-def _newton(x: np.ndarray, y: np.ndarray, intercept: bool) -> np.ndarray:
+def _newton(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Newton's method for the L2-penalised logistic fit; column 0 is the (unpenalised) intercept."""
     w = np.zeros(x.shape[1])
     penalty = np.eye(x.shape[1]) * L2
-    if intercept:
-        penalty[0, 0] = 0.0
+    penalty[0, 0] = 0.0
     for _ in range(50):
         p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
         grad = x.T @ (p - y) + penalty @ w

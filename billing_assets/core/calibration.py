@@ -68,28 +68,19 @@ def features(ev: Evidence) -> list[float]:
             math.log1p(ev.informative), ev.history_sim if ev.history_agrees else 0.0,
             0.0 if ev.history_agrees else ev.history_sim, _logit(ev.rush_confidence),
             min(lex_margin, 5.0), float(max(range(len(ev.person)), key=ev.person.__getitem__) == top),
-            *ev.knn, float(not ev.has_history), *_soft_features(ev.soft, top),
-            ev.knn[2] if ev.knn[0] > ev.knn[1] else 0.0, *_semantic_features(ev.semantic, top),
+            *ev.knn, float(not ev.has_history), *_agreement(ev.soft, top),
+            ev.knn[2] if ev.knn[0] > ev.knn[1] else 0.0, *_agreement(ev.semantic, top, 10.0),
             float(ev.words <= 2)]
 
 
-def _semantic_features(semantic: Sequence[float], top: int) -> tuple[float, float]:
-    """(the sentence embedding's closest item is the chosen one, chosen minus best other cosine, x10 and clipped to
-    +-3); zeros without the model."""
-    if not semantic or not any(semantic):
+def _agreement(scores: Sequence[float], top: int, scale: float = 1.0) -> tuple[float, float]:
+    """For one view of the note against the items (character n-grams, sentence embeddings): (its best item is the
+    chosen one, chosen minus best other score times `scale`, clipped to +-3); zeros when the view scored nothing."""
+    if not scores or not any(scores):
         return 0.0, 0.0
-    best = max(range(len(semantic)), key=semantic.__getitem__)
-    other = max((s for i, s in enumerate(semantic) if i != top), default=0.0)
-    return float(best == top), max(-3.0, min(3.0, 10.0 * (semantic[top] - other)))
-
-
-def _soft_features(soft: Sequence[float], top: int) -> tuple[float, float]:
-    """(the soft match's best item is the chosen one, chosen minus best other soft score, clipped to +-3)."""
-    if not soft or max(soft) <= 0:
-        return 0.0, 0.0
-    best = max(range(len(soft)), key=soft.__getitem__)
-    other = max((s for i, s in enumerate(soft) if i != top), default=0.0)
-    return float(best == top), max(-3.0, min(3.0, soft[top] - other))
+    best = max(range(len(scores)), key=scores.__getitem__)
+    other = max((s for i, s in enumerate(scores) if i != top), default=0.0)
+    return float(best == top), max(-3.0, min(3.0, scale * (scores[top] - other)))
 
 
 def trigrams(text: str) -> frozenset[str]:
