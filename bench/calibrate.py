@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,10 +71,15 @@ class Row:
     suggestion: Suggestion
     evidence: Evidence | None
 
-    @property
+    @cached_property
     def ok(self) -> bool:
         return (self.suggestion.sow_item == self.label.sow_item
                 and self.suggestion.work_type == self.label.work_type)
+
+    @cached_property
+    def x(self) -> tuple[float, ...]:
+        """The calibration features of the evidence (computed once: every refit reads them)."""
+        return tuple(features(self.evidence)) if self.evidence is not None else ()
 
     @property
     def target(self) -> float:
@@ -144,7 +150,7 @@ def collect_all() -> list[Row]:
 def _coefficients(rows: Sequence[Row]) -> Calibrator:
     """L2-regularised logistic regression (Newton) of p(right) on the features, each coefficient held on the
     side `SIGNS` gives it (active set: the worst offender is fixed at zero and the rest refitted); no cutoff."""
-    x = np.array([[1.0] + features(r.evidence) for r in rows])
+    x = np.array([(1.0, *r.x) for r in rows])
     y = np.array([r.target for r in rows])
     signs = np.array([0.0] + [float(SIGNS[f]) for f in FEATURES])
     free = np.ones(x.shape[1], dtype=bool)
@@ -194,7 +200,7 @@ def fit(rows: Sequence[Row], fitted_on: Sequence[str] = ()) -> Calibrator:
     held_out: list[tuple[Row, float]] = []
     for client in sorted({r.client for r in usable}):
         others = _coefficients([r for r in usable if r.client != client])
-        held_out += [(r, others.confidence(r.evidence)) for r in usable if r.client == client]
+        held_out += [(r, others.confidence(r.evidence, r.x)) for r in usable if r.client == client]
     return Calibrator(draft.coefs, draft.intercept, _cutoff(held_out), tuple(sorted(set(fitted_on))))
 
 
@@ -228,7 +234,7 @@ def leave_one_client_out(rows: Sequence[Row], blind: bool = False) -> list[Score
         cal = fit(train, [r.client for r in train])
         for r in rows:
             if r.client == client:
-                p = cal.confidence(r.evidence) if r.evidence is not None else r.suggestion.confidence
+                p = cal.confidence(r.evidence, r.x) if r.evidence is not None else r.suggestion.confidence
                 out.append(Scored(r, p, cal.cutoff))
     return out
 

@@ -150,16 +150,17 @@ class Calibrator:
     cutoff: float
     fitted_on: tuple[str, ...] = ()
 
-    def probability(self, ev: Evidence) -> float:
-        z = self.intercept + sum(c * x for c, x in zip(self.coefs, features(ev), strict=True))
+    def probability(self, ev: Evidence, x: Sequence[float] | None = None) -> float:
+        """p(right) of `ev`; `x`: its `features` when the caller has them already (the bench's refits)."""
+        z = self.intercept + sum(c * v for c, v in zip(self.coefs, features(ev) if x is None else x, strict=True))
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
-    def confidence(self, ev: Evidence) -> float:
+    def confidence(self, ev: Evidence, x: Sequence[float] | None = None) -> float:
         """The probability, capped by a work-type assessment that is itself unsure (cues too weak for rush,
         or disagreeing with a reviewed twin): the SOW evidence cannot vouch for the work type; and capped below
         any review threshold for a vague note (no specific word some item shares): whatever else points at an
         item, a note that names no work is a reviewer's call."""
-        p = self.probability(ev)
+        p = self.probability(ev, x)
         if ev.informative == 0:
             p = min(p, VAGUE_CAP)
         return min(p, ev.rush_confidence) if ev.rush_confidence < UNSURE_WORK_TYPE else p

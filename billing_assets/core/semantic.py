@@ -122,9 +122,33 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float 
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    from scipy.special import erf
+    """Exact (erf) GELU in float32 (a float64 constant would turn every later layer into float64 arithmetic)."""
+    return np.float32(0.5) * x * (np.float32(1.0) + _erf(x * np.float32(1.0 / np.sqrt(2.0))))
 
-    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+
+# erf(x) ~ x P(x^2) / Q(x^2) on [-4, 4] (Eigen's float32 erf): within 5e-7 of the exact value, three times faster
+# than scipy.special.erf; the encoder's vectors stay 6e-7 from sentence-transformers' (tests/test_semantic.py).
+_ERF_P = tuple(np.float32(c) for c in (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
+                                       -5.69250639462346e-05, -7.34990630326855e-04, -2.95459980854025e-03,
+                                       -1.60960333262415e-02))
+_ERF_Q = tuple(np.float32(c) for c in (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
+                                       -7.37332916720468e-03, -1.42647390514189e-02))
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, np.float32(-4.0), np.float32(4.0))
+    x2 = x * x
+    p = x2 * _ERF_P[0] + _ERF_P[1]
+    for c in _ERF_P[2:]:
+        p *= x2
+        p += c
+    q = x2 * _ERF_Q[0] + _ERF_Q[1]
+    for c in _ERF_Q[2:]:
+        q *= x2
+        q += c
+    p *= x
+    p /= q
+    return p
 
 
 @lru_cache(maxsize=1)
