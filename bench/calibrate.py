@@ -292,7 +292,7 @@ HEAD = ("| set | condition | entries | hours | auto-assigned hours wrong | hours
         "|---|---|---|---|---|---|---|")
 
 
-def _line(label: str, condition: str, f: Figures) -> str:
+def table_line(label: str, condition: str, f: Figures) -> str:
     return (f"| {label} | {condition} | {f.entries} | {f.hours:.1f} | {_pct(f.wrong_share)} "
             f"({f.wrong_auto_entries} of {f.auto_entries} entries) | {_pct(f.review_share)} | "
             f"{f.ambiguous_review}/{f.ambiguous} ({_pct(f.ambiguous_share)}) |")
@@ -303,15 +303,15 @@ def report(scored: Sequence[Scored], blind_scored: Sequence[Scored] = ()) -> str
     for home in HOMES:
         for condition in ("cold", "history"):
             part = [s for s in scored if s.row.home == home and s.row.condition == condition]
-            lines.append(_line(f"**{home}**", condition, figures(part)))
+            lines.append(table_line(f"**{home}**", condition, figures(part)))
             for client in sorted({s.row.client for s in part}):
-                lines.append(_line(client, condition, figures([s for s in part if s.row.client == client])))
+                lines.append(table_line(client, condition, figures([s for s in part if s.row.client == client])))
     lines += ["", "The second month alone, cold vs after the reviewed first month (same entries):", "", HEAD]
     for home in HOMES:
         for condition in ("cold", "history"):
             part = [s for s in scored if s.row.home == home and s.row.condition == condition
                     and s.row.entry.month == "2026-10"]
-            lines.append(_line(f"{home} 2026-10", condition, figures(part)))
+            lines.append(table_line(f"{home} 2026-10", condition, figures(part)))
     if blind_scored:
         lines += ["", f"{BLIND} with a calibration that never saw it: each client with a calibration fitted on "
                   "the three older sets only (classify_dev, classify_heldout, classify_heldout2). The classifier "
@@ -319,9 +319,9 @@ def report(scored: Sequence[Scored], blind_scored: Sequence[Scored] = ()) -> str
                   "round's section:", "", HEAD]
         for condition in ("cold", "history"):
             part = [s for s in blind_scored if s.row.condition == condition]
-            lines.append(_line(f"**{BLIND}** unseen calibration", condition, figures(part)))
+            lines.append(table_line(f"**{BLIND}** unseen calibration", condition, figures(part)))
             for client in sorted({s.row.client for s in part}):
-                lines.append(_line(client, condition, figures([s for s in part if s.row.client == client])))
+                lines.append(table_line(client, condition, figures([s for s in part if s.row.client == client])))
     lines += ["", "Targets on unseen clients: cold <= 1% wrong, <= 40% to review, >= 80% ambiguous to review; "
               "after a reviewed month <= 1% wrong, <= 20% to review."]
     lines += ["", "Reliability (all sets, both conditions, leave-one-client-out confidence; right = both fields "
@@ -351,7 +351,7 @@ def fallback_report(scored: Sequence[Scored]) -> str:
     for home in HOMES:
         for condition in ("cold", "history"):
             part = [s for s in scored if s.row.home == home and s.row.condition == condition]
-            lines.append(_line(f"**{home}** no embeddings", condition, figures(part)))
+            lines.append(table_line(f"**{home}** no embeddings", condition, figures(part)))
     return "\n".join(lines)
 
 

@@ -1,0 +1,95 @@
+"""The shipped offline classifier on labelled billing homes it has never seen: issue #15's acceptance, in hours.
+
+    python bench/unseen.py HOME [HOME ...]
+
+A home is laid out like ../shared/classify_dev: `contracts/*.yaml`, `timesheets/*.csv` and `labels.csv` (`row` =
+1-based data row of the timesheets, then `client, sow_item, work_type, ambiguous`). Every client-month is classified
+cold (no history) and, for each month after the first, after the month before was fully reviewed (its labels
+written as an overrides CSV and read back, as the review loop does). An entry is auto-assigned when its confidence
+reaches the threshold the close applies: the higher of the contract's `review.min_confidence` and the classifier's
+calibrated floor. Prints the figures and the verdict against the targets; writes nothing (the labels are a firm's
+data, and RESULTS.md holds the repository's own sets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import yaml  # noqa: E402
+
+from bench.calibrate import HEAD, Figures, Row, Scored, collect, figures, table_line  # noqa: E402
+from billing_assets.core.offline_classifier import OfflineClassifier  # noqa: E402
+
+DEFAULT_MIN_CONFIDENCE = Decimal("0.8")  # the contract's review.min_confidence when it names none
+# condition -> (most wrong auto-assigned hours, most hours to review, fewest ambiguous entries to review)
+TARGETS = {"cold": (0.01, 0.40, 0.80), "history": (0.01, 0.20, 0.80)}
+
+
+def thresholds(home: Path, floor: float) -> dict[str, float]:
+    """Client id -> the review threshold of its close: max(contract review.min_confidence, classifier floor)."""
+    out = {}
+    for path in sorted((home / "contracts").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        minimum = Decimal(str((doc.get("review") or {}).get("min_confidence", DEFAULT_MIN_CONFIDENCE)))
+        out[str(doc["client"])] = max(float(minimum), floor)
+    return out
+
+
+def score(rows: Sequence[Row], limits: dict[str, float]) -> list[Scored]:
+    """Each row at the confidence the shipped classifier gave it and its client's threshold."""
+    return [Scored(r, r.suggestion.confidence, limits[r.client]) for r in rows]
+
+
+def verdict(condition: str, f: Figures) -> str:
+    wrong, review, ambiguous = TARGETS[condition]
+    met = f.wrong_share <= wrong and f.review_share <= review and f.ambiguous_share >= ambiguous
+    return (f"{condition}: {'met' if met else 'NOT met'} (targets <= {wrong:.0%} wrong, <= {review:.0%} to review, "
+            f">= {ambiguous:.0%} ambiguous to review)")
+
+
+def report(name: str, scored: Sequence[Scored]) -> str:
+    lines = [f"### {name}", "", HEAD]
+    for condition in ("cold", "history"):
+        part = [s for s in scored if s.row.condition == condition]
+        if not part:
+            continue
+        lines.append(table_line("**all clients**", condition, figures(part)))
+        for client in sorted({s.row.client for s in part}):
+            lines.append(table_line(client, condition, figures([s for s in part if s.row.client == client])))
+    later = {s.row.entry.month for s in scored if s.row.condition == "history"}
+    if later:
+        lines += ["", "The months after a reviewed month, cold and with that history (same entries):", "", HEAD]
+        for condition in ("cold", "history"):
+            part = [s for s in scored if s.row.condition == condition and s.row.entry.month in later]
+            lines.append(table_line(", ".join(sorted(later)), condition, figures(part)))
+    lines.append("")
+    for condition in ("cold", "history"):
+        part = [s for s in scored if s.row.condition == condition]
+        if part:
+            lines.append(f"- {verdict(condition, figures(part))}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("homes", nargs="+", type=Path, help="labelled billing homes (contracts, timesheets, labels)")
+    args = parser.parse_args(argv)
+    classifier = OfflineClassifier()
+    print(f"Classifier `{classifier.cache_id}`, calibrated review floor {classifier.review_floor}. Shares of hours; "
+          "wrong = SOW item or work type differs from the label.\n")
+    for home in args.homes:
+        rows = collect(home.name, home, classifier)
+        print(report(home.name, score(rows, thresholds(home, classifier.review_floor))) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
