@@ -10,7 +10,7 @@ from billing_assets.classification_store import WarehouseSuggestionCache, labell
 from billing_assets.common import client_chunks, hours_text, not_active_metadata, partition_metadata, run_partitions
 from billing_assets.core.classifier_api import ClassifierUsage
 from billing_assets.core.classify import classify_entries
-from billing_assets.ingest import ASSET_DEFAULTS, raw_time_entries
+from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND, raw_time_entries
 from billing_assets.tables import CLASSIFIED_COLUMNS, classification_row, markdown_table, time_entry_from_row
 from resources.home import BillingHome
 from resources.llm import ClassifierResource
@@ -20,7 +20,7 @@ USAGE_COLUMNS = ("client", "month", "classifier", "requests", "input_tokens", "o
                  "cache_creation_input_tokens", "cache_read_input_tokens", "cost_usd", "cached_answers")
 
 
-@asset(group_name="classify", kinds={"duckdb", "anthropic"}, deps=[raw_time_entries], **ASSET_DEFAULTS)
+@asset(group_name="classify", kinds={WAREHOUSE_KIND, "anthropic"}, deps=[raw_time_entries], **ASSET_DEFAULTS)
 def classified_time_entries(context: AssetExecutionContext, home: BillingHome, classifier: ClassifierResource,
                             warehouse: Warehouse) -> MaterializeResult:
     """Each entry's work type and SOW item: reviewer overrides, then rules (Billable?, task map, rush

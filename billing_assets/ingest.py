@@ -18,7 +18,7 @@ from billing_assets.common import (
 )
 from billing_assets.core.parsed import problems_for
 from billing_assets.partitions import client_month_partitions
-from billing_assets.settings import warehouse_pool
+from billing_assets.settings import warehouse_kind, warehouse_pool
 from billing_assets.tables import RAW_EXPENSE_COLUMNS, RAW_TIME_COLUMNS, expense_row, time_entry_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
@@ -26,11 +26,12 @@ from resources.warehouse import Warehouse, replace_partitions
 
 CONTRACT_COLUMNS = ("client", "month", "name", "aliases", "currency", "terms_days", "fingerprint", "sow_version",
                     "contract_json", "source_file")
+WAREHOUSE_KIND = warehouse_kind()  # the kind tag the UI shows for the warehouse (BILLING_DB at load)
 ASSET_DEFAULTS = dict(partitions_def=client_month_partitions, backfill_policy=BackfillPolicy.single_run(),
                       pool=warehouse_pool())
 
 
-@asset(group_name="ingest", kinds={"duckdb", "yaml"}, **ASSET_DEFAULTS)
+@asset(group_name="ingest", kinds={WAREHOUSE_KIND, "yaml"}, **ASSET_DEFAULTS)
 def contracts(context: AssetExecutionContext, home: BillingHome, time_source: TimeSource,
               warehouse: Warehouse) -> MaterializeResult:
     """The client's contract as it applies in the month: contracts/<client>.yaml validated (every error names
@@ -75,7 +76,7 @@ def _client_names(home: BillingHome, client: str, month: str) -> set[str]:
 TIME_ENTRIES_FRESHNESS = FreshnessPolicy.cron(deadline_cron="0 9 2 * *", lower_bound_delta=timedelta(days=2))
 
 
-@asset(group_name="ingest", kinds={"duckdb", "csv"}, deps=[contracts], freshness_policy=TIME_ENTRIES_FRESHNESS,
+@asset(group_name="ingest", kinds={WAREHOUSE_KIND, "csv"}, deps=[contracts], freshness_policy=TIME_ENTRIES_FRESHNESS,
        **ASSET_DEFAULTS)
 def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_source: TimeSource,
                      warehouse: Warehouse) -> MaterializeResult:
@@ -111,7 +112,7 @@ def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_sou
     return MaterializeResult()
 
 
-@asset(group_name="ingest", kinds={"duckdb", "csv"}, deps=[contracts], **ASSET_DEFAULTS)
+@asset(group_name="ingest", kinds={WAREHOUSE_KIND, "csv"}, deps=[contracts], **ASSET_DEFAULTS)
 def raw_expenses(context: AssetExecutionContext, home: BillingHome, time_source: TimeSource,
                  warehouse: Warehouse) -> MaterializeResult:
     """Expenses of the client-month (Harvest expense report), billable and not; markup is applied when

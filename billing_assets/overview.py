@@ -10,6 +10,7 @@ from collections import Counter
 from dagster import AssetKey, AssetMaterialization, AssetSpec, MetadataValue
 
 from billing_assets.common import hours_text, money
+from billing_assets.ingest import WAREHOUSE_KIND
 from billing_assets.tables import markdown_table
 from resources.warehouse import WarehouseConnection, query
 
@@ -17,7 +18,7 @@ OVERVIEW_KEY = AssetKey("firm_overview")
 OVERVIEW_MONTHS = 3  # months shown in the asset's metadata (the table holds every month)
 
 firm_overview = AssetSpec(
-    OVERVIEW_KEY, group_name="overview", kinds={"duckdb"},
+    OVERVIEW_KEY, group_name="overview", kinds={WAREHOUSE_KIND},
     deps=["quickbooks_draft_invoices"],
     description="Client x month: invoice total, status (ready, needs review, blocked by which check, pushed, "
                 "'pushed, needs review' while held hours wait off the draft, sent, refused, nothing to bill, "

@@ -39,7 +39,7 @@ from billing_assets.core.pricing import (
     price_month,
 )
 from billing_assets.core.qbo_settings import settings_hash_part
-from billing_assets.ingest import ASSET_DEFAULTS, raw_expenses
+from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND, raw_expenses
 from billing_assets.partitions import previous_month_mapping
 from billing_assets.tables import expense_from_row, markdown_table
 from resources.home import BillingHome
@@ -119,7 +119,7 @@ def _table_rows(client: str, month: str, contract: Contract, result: PricingResu
     }
 
 
-@asset(group_name="price", kinds={"duckdb"},
+@asset(group_name="price", kinds={WAREHOUSE_KIND},
        deps=[classified_time_entries, raw_expenses,
              AssetDep("priced_line_items", partition_mapping=previous_month_mapping)],
        **ASSET_DEFAULTS)

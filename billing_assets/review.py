@@ -11,7 +11,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from billing_assets.classify import classified_time_entries
 from billing_assets.common import hours_text, partition_metadata, run_partitions
 from billing_assets.core.safecsv import safe_cell
-from billing_assets.ingest import ASSET_DEFAULTS
+from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND
 from billing_assets.tables import markdown_table
 from resources.files import write_atomic
 from resources.home import BillingHome
@@ -46,7 +46,7 @@ def review_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
-@asset(group_name="classify", kinds={"duckdb", "csv"}, deps=[classified_time_entries], **ASSET_DEFAULTS)
+@asset(group_name="classify", kinds={WAREHOUSE_KIND, "csv"}, deps=[classified_time_entries], **ASSET_DEFAULTS)
 def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: Warehouse) -> MaterializeResult:
     """Entries held for review (and written-off ones, for the record) with reasons, the classifier's suggestion
     and confidence; rewrites $BILLING_HOME/review/<month>.csv with every client's rows of the month, with

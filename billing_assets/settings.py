@@ -19,6 +19,11 @@ def warehouse_url() -> str | None:
     return value if value.startswith(POSTGRES_SCHEMES) else None
 
 
+def warehouse_kind() -> str:
+    """The Dagster kind tag the UI shows for the warehouse the assets write: "postgres" or "duckdb"."""
+    return "postgres" if warehouse_url() else "duckdb"
+
+
 def billing_db() -> Path:
     """The DuckDB warehouse file: BILLING_DB (a path), default `<home>/billing.duckdb`. Not used with Postgres."""
     if warehouse_url():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -57,3 +58,27 @@ def test_the_instance_dequeues_runs_launched_from_the_ui_every_second(tmp_path: 
         assert type(coordinator).__name__ == "QueuedRunCoordinator"
         assert coordinator.dequeue_interval_seconds == 1
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 4
+
+
+
+KINDS = ("import json; from billing_assets.definitions import defs; "
+         "print(json.dumps({s.key.path[-1]: sorted(s.kinds) for s in defs.resolve_all_asset_specs()}))")
+
+
+def _kinds(billing_db: str, tmp_path: Path) -> dict[str, list[str]]:
+    env = {**os.environ, "BILLING_DB": billing_db, "BILLING_HOME": str(tmp_path / "home"), "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run([sys.executable, "-c", KINDS], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout)
+
+
+def test_the_ui_names_the_warehouse_the_assets_write(tmp_path: Path) -> None:
+    """Asset kinds (the badges of the asset graph) say postgres when BILLING_DB is a PostgreSQL URL, else duckdb."""
+    postgres = _kinds("postgresql://billing@127.0.0.1:5432/billing", tmp_path)
+    duckdb = _kinds(str(tmp_path / "billing.duckdb"), tmp_path)
+    assert postgres["priced_line_items"] == ["postgres"] and duckdb["priced_line_items"] == ["duckdb"]
+    assert postgres["raw_time_entries"] == ["csv", "postgres"]
+    assert not any("duckdb" in kinds for kinds in postgres.values())
+    assert {name for name, kinds in duckdb.items() if "duckdb" in kinds} == {
+        name for name, kinds in postgres.items() if "postgres" in kinds}
