@@ -13,6 +13,8 @@ Its "model" is deterministic: for each entry of the JSON array in the last user 
 SOW id (from the schema's `sow_item` enum) whose line in the system prompt shares most words with the
 entry's notes and task, and "rush" when the notes contain a rush phrase ("tonight", "moved up", ...).
 Tests can script labels, raw replies, faults (429 with retry-after, 529, 500) and batch outcomes.
+The model and its usage counters are tests/emulators/anthropic_model.py; the request checks are
+tests/emulators/anthropic_requests.py.
 
 Draft mode (`script_draft`): a request whose last user message contains a given document text is answered with a
 canned extraction `{"facts": [...]}` (the reading of `billing contract draft`), after checking that the request
@@ -21,92 +23,27 @@ asks for that shape (an output schema whose `facts` items require key, value and
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
-import re
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.emulators.anthropic_model import LabelScript, label_reply, last_user_text, usage_of
+from tests.emulators.anthropic_requests import (
+    ERROR_TYPES,
+    ApiError,
+    batch_requests,
+    check_draft_schema,
+    validate_message_body,
+)
 from tests.emulators.loopback import LoopbackServer
 
 DEFAULT_API_KEY = "sk-ant-emulator-key"
-ERROR_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    500: "api_error",
-    529: "overloaded_error",
-}
-RUSH_PHRASES = ("tonight", "moved up", "asap", "urgent", "same-day", "same day", "overnight", "by morning")
-STOPWORDS = frozenset(
-    {
-        "the",
-        "and",
-        "for",
-        "with",
-        "from",
-        "into",
-        "onto",
-        "that",
-        "this",
-        "was",
-        "were",
-        "are",
-        "our",
-        "their",
-        "per",
-        "via",
-        "phase",
-        "work",
-        "hourly",
-        "fixed",
-        "fee",
-        "billing",
-        "project",
-        "projects",
-        "task",
-        "tasks",
-        "notes",
-        "item",
-        "items",
-    }
-)
-UNSUPPORTED_KEYWORDS = (
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-    "minLength",
-    "maxLength",
-    "maxItems",
-    "uniqueItems",
-    "patternProperties",
-    "minProperties",
-    "maxProperties",
-)
-CUSTOM_ID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
-
-
-class ApiError(Exception):
-    """An error answer: HTTP status, error type and message (the public error shape)."""
-
-    def __init__(self, status: int, message: str, error_type: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_type = error_type or ERROR_TYPES.get(status, "api_error")
-        self.message = message
 
 
 @dataclass
@@ -151,21 +88,6 @@ class _CacheEntry:
     expires_at: float
     ttl: float
 
-
-@dataclass
-class LabelScript:
-    """Overrides the model's label for entries matching `key` and/or `notes_contains`."""
-
-    key: str | None = None
-    notes_contains: str | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
-    omit: bool = False
-
-    def matches(self, entry: dict[str, Any]) -> bool:
-        if self.key is not None and entry.get("key") != self.key:
-            return False
-        notes = str(entry.get("notes", "")).lower()
-        return self.notes_contains is None or self.notes_contains.lower() in notes
 
 
 class AnthropicEmulator(LoopbackServer):
@@ -345,10 +267,10 @@ class AnthropicEmulator(LoopbackServer):
     # -- messages ------------------------------------------------------------------------------------
 
     def _message(self, body: Any, *, batch: bool) -> dict[str, Any]:
-        _validate_message_body(body)
+        validate_message_body(body)
         schema = body.get("output_config", {}).get("format", {}).get("schema")
         text = self._next_reply(body, schema)
-        usage = self._usage(body, schema, text)
+        usage = usage_of(body, schema, text, min_cacheable_tokens=self.min_cacheable_tokens, cache_hit=self._cache_hit)
         stop_reason = "end_turn"
         if usage["output_tokens"] > body["max_tokens"]:
             text, stop_reason = text[: body["max_tokens"] * 4], "max_tokens"
@@ -370,55 +292,12 @@ class AnthropicEmulator(LoopbackServer):
             if self._replies:
                 return self._replies.pop(0)
             scripts, drafts = list(self._scripts), list(self._drafts)
-        user = [m for m in body["messages"] if isinstance(m, dict) and m.get("role") == "user"]
-        document = _content_text(user[-1].get("content")) if user else ""
+        document = last_user_text(body["messages"])
         for contains, facts in drafts:
             if contains in document:
-                _check_draft_schema(schema)
+                check_draft_schema(schema)
                 return json.dumps({"facts": facts})
-        entries = _entries_of(body["messages"])
-        system = _system_text(body.get("system"))
-        labels = []
-        for entry in entries:
-            label = _model_label(entry, system, schema)
-            omitted = False
-            for script in scripts:
-                if script.matches(entry):
-                    omitted = omitted or script.omit
-                    label = {**label, **script.fields}
-            if not omitted:
-                labels.append(label)
-        return json.dumps(_wrap_labels(labels, schema))
-
-    def _usage(self, body: dict[str, Any], schema: Any, text: str) -> dict[str, Any]:
-        """Token counts (~4 characters a token) and prompt-cache behaviour for one request."""
-        segments = _prompt_segments(body)
-        total = _tokens("".join(t for t, _ in segments) + json.dumps(schema or {}))
-        breakpoint_at = max((i for i, (_, cc) in enumerate(segments) if cc), default=-1)
-        created = read = created_1h = 0
-        if breakpoint_at >= 0:
-            prefix = "".join(t for t, _ in segments[: breakpoint_at + 1])
-            prefix_tokens = _tokens(prefix)
-            ttl = TTL_SECONDS.get(segments[breakpoint_at][1].get("ttl", "5m"), 300.0)
-            if prefix_tokens >= self.min_cacheable_tokens:
-                key = hashlib.sha256(
-                    json.dumps([body["model"], schema, prefix], sort_keys=True).encode()
-                ).hexdigest()
-                if self._cache_hit(key, ttl):
-                    read = prefix_tokens
-                else:
-                    created = prefix_tokens
-                    created_1h = prefix_tokens if ttl > 300 else 0
-        return {
-            "input_tokens": max(total - created - read, 1),
-            "output_tokens": _tokens(text),
-            "cache_creation_input_tokens": created,
-            "cache_read_input_tokens": read,
-            "cache_creation": {
-                "ephemeral_5m_input_tokens": created - created_1h,
-                "ephemeral_1h_input_tokens": created_1h,
-            },
-        }
+        return label_reply(body, schema, scripts)
 
     def _cache_hit(self, key: str, ttl: float) -> bool:
         """True when the prefix is cached and fresh; either way it is (re)written with a fresh TTL."""
@@ -432,15 +311,7 @@ class AnthropicEmulator(LoopbackServer):
     # -- batches -------------------------------------------------------------------------------------
 
     def _create_batch(self, body: Any) -> dict[str, Any]:
-        requests = body.get("requests") if isinstance(body, dict) else None
-        if not isinstance(requests, list) or not requests:
-            raise ApiError(400, "requests: must be a non-empty list")
-        ids = [r.get("custom_id") if isinstance(r, dict) else None for r in requests]
-        for custom_id in ids:
-            if not isinstance(custom_id, str) or not CUSTOM_ID_RE.match(custom_id):
-                raise ApiError(400, f"requests: custom_id {custom_id!r} must match {CUSTOM_ID_RE.pattern}")
-        if len(set(ids)) != len(ids):
-            raise ApiError(400, "requests: custom_id values must be unique within a batch")
+        requests = batch_requests(body)
         batch = _Batch(
             id="msgbatch_emu_" + uuid.uuid4().hex[:24],
             created_at=datetime.now(UTC),
@@ -534,182 +405,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-# -- pure helpers -------------------------------------------------------------------------------------
-
-
-def _validate_message_body(body: Any) -> None:
-    if not isinstance(body, dict):
-        raise ApiError(400, "request body must be a JSON object")
-    if not isinstance(body.get("model"), str) or not body["model"]:
-        raise ApiError(400, "model: Field required")
-    if not isinstance(body.get("max_tokens"), int) or body["max_tokens"] < 1:
-        raise ApiError(400, "max_tokens: must be an integer >= 1")
-    if not isinstance(body.get("messages"), list) or not body["messages"]:
-        raise ApiError(400, "messages: at least one message is required")
-    if "output_config" in body:
-        _validate_output_config(body["output_config"])
-
-
-def _validate_output_config(config: Any) -> None:
-    if not isinstance(config, dict):
-        raise ApiError(400, "output_config: must be an object")
-    fmt = config.get("format")
-    if fmt is None:
-        return
-    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
-        raise ApiError(400, "output_config.format.type: Input should be 'json_schema'")
-    if not isinstance(fmt.get("schema"), dict):
-        raise ApiError(400, "output_config.format.schema: Field required")
-    _validate_schema(fmt["schema"], "output_config.format.schema")
-
-
-def _validate_schema(schema: Any, where: str) -> None:
-    """The strict subset: closed objects, no numeric/length bounds, non-empty primitive enums."""
-    if not isinstance(schema, dict):
-        raise ApiError(400, f"{where}: must be an object")
-    kind = schema.get("type")
-    for keyword in UNSUPPORTED_KEYWORDS:
-        if keyword in schema:
-            raise ApiError(400, f"{where}: For '{kind}' type, property '{keyword}' is not supported")
-    if "enum" in schema:
-        enum = schema["enum"]
-        if not isinstance(enum, list) or not enum or not all(_is_primitive(v) for v in enum):
-            raise ApiError(
-                400, f"{where}.enum: must be a non-empty list of strings, numbers, booleans or null"
-            )
-    elif not any(k in schema for k in ("type", "anyOf", "allOf", "const", "$ref")):
-        raise ApiError(400, f"{where}: schema must have a 'type'")
-    if kind == "object":
-        if schema.get("additionalProperties") is not False:
-            raise ApiError(
-                400, f"{where}: For 'object' type, 'additionalProperties' must be explicitly set to false"
-            )
-        for name, sub in (schema.get("properties") or {}).items():
-            _validate_schema(sub, f"{where}.properties.{name}")
-    if kind == "array" and "items" in schema:
-        _validate_schema(schema["items"], f"{where}.items")
-    for key in ("anyOf", "allOf"):
-        for i, sub in enumerate(schema.get(key) or []):
-            _validate_schema(sub, f"{where}.{key}[{i}]")
-
-
-def _check_draft_schema(schema: Any) -> None:
-    """A draft request must ask for {"facts": [{key, value, quote}]}."""
-    facts = ((schema or {}).get("properties") or {}).get("facts") or {}
-    required = set((facts.get("items") or {}).get("required") or [])
-    if facts.get("type") != "array" or not {"key", "value", "quote"} <= required:
-        raise ApiError(400, "draft mode: output_config.format.schema must require facts[].key, value and quote")
-
-
-def _is_primitive(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
-
-
-def _label_schema(schema: Any) -> tuple[str | None, dict[str, Any]]:
-    """(name of the array property or None for a root array, the schema of one label)."""
-    if not isinstance(schema, dict):
-        return "labels", {}
-    if schema.get("type") == "array":
-        return None, schema.get("items") or {}
-    for name, sub in (schema.get("properties") or {}).items():
-        if isinstance(sub, dict) and sub.get("type") == "array":
-            return name, sub.get("items") or {}
-    return "labels", {}
-
-
-def _enum_of(label_schema: dict[str, Any], name: str) -> list[Any]:
-    prop = (label_schema.get("properties") or {}).get(name) or {}
-    return list(prop.get("enum") or [])
-
-
-def _wrap_labels(labels: list[dict[str, Any]], schema: Any) -> Any:
-    name, _ = _label_schema(schema)
-    return labels if name is None else {name: labels}
-
-
-def _model_label(entry: dict[str, Any], system: str, schema: Any) -> dict[str, Any]:
-    """The deterministic "model": word overlap for the SOW item, rush phrases for the work type."""
-    _, label_schema = _label_schema(schema)
-    sow_ids = [v for v in _enum_of(label_schema, "sow_item") if isinstance(v, str)]
-    work_types = _enum_of(label_schema, "work_type") or ["standard", "rush"]
-    text = f"{entry.get('notes', '')} {entry.get('task', '')}"
-    words = _words(text)
-    scored = [(len(words & (_words(_sow_line(system, sid)) - _words(sid))), sid) for sid in sow_ids]
-    best = max((score for score, _ in scored), default=0)
-    winners = [sid for score, sid in scored if score == best and best > 0]
-    sow_item = winners[0] if winners else None
-    confidence = 0.92 if len(winners) == 1 else (0.55 if winners else 0.3)
-    notes = str(entry.get("notes", "")).lower()
-    rush = any(phrase in notes for phrase in RUSH_PHRASES) and "rush" in work_types
-    work_type = "rush" if rush else ("standard" if "standard" in work_types else work_types[0])
-    overlap = sorted(words & _words(_sow_line(system, sow_item))) if sow_item else []
-    rationale = f"matched {', '.join(overlap)}" if overlap else "no SOW item matches the notes"
-    return {
-        "key": entry.get("key"),
-        "sow_item": sow_item,
-        "work_type": work_type,
-        "confidence": confidence,
-        "rationale": rationale,
-    }
-
-
-def _sow_line(system: str, sow_id: str | None) -> str:
-    if not sow_id:
-        return ""
-    match = re.search(rf"^\s*[-*]?\s*{re.escape(sow_id)}\b.*$", system, flags=re.MULTILINE)
-    if match:
-        return match.group(0)
-    return next((line for line in system.splitlines() if re.search(rf"\b{re.escape(sow_id)}\b", line)), "")
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) >= 3 and w not in STOPWORDS}
-
-
-def _entries_of(messages: list[Any]) -> list[dict[str, Any]]:
-    """The JSON array of entries in the last user message (empty when there is none)."""
-    user = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
-    text = _content_text(user[-1].get("content")) if user else ""
-    start = text.find("[")
-    if start < 0:
-        return []
-    try:
-        data, _ = json.JSONDecoder().raw_decode(text[start:])
-    except ValueError:
-        return []
-    return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
-
-
-def _content_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
-    return ""
-
-
-def _system_text(system: Any) -> str:
-    return _content_text(system)
-
-
-def _prompt_segments(body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Prompt text in cache order (tools, system, messages) with each block's cache_control ({} = none)."""
-    segments: list[tuple[str, dict[str, Any]]] = []
-    for tool in body.get("tools") or []:
-        segments.append((json.dumps(tool, sort_keys=True), tool.get("cache_control") or {}))
-    system = body.get("system")
-    blocks = [{"type": "text", "text": system}] if isinstance(system, str) else (system or [])
-    for message in [{"content": blocks}, *body["messages"]]:
-        content = message.get("content")
-        parts = [{"type": "text", "text": content}] if isinstance(content, str) else (content or [])
-        for block in parts:
-            if isinstance(block, dict):
-                segments.append((str(block.get("text", "")), block.get("cache_control") or {}))
-    return segments
-
-
-def _tokens(text: str) -> int:
-    return max(1, math.ceil(len(text) / 4))
+# -- helpers -----------------------------------------------------------------------------------------
 
 
 def _fault_response(fault: Fault, request_id: str) -> tuple[int, dict[str, str], dict[str, Any]]:
