@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.emulators.loopback import LoopbackServer, QuietHandler
+from tests.emulators.loopback import LoopbackServer, QuietHandler, dump_json
 
 DEFAULT_NOW = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 RESOURCES = ("time_entries", "expenses")
@@ -68,17 +68,6 @@ def stamp(moment: datetime) -> str:
 def parse_stamp(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def dump_json(value: Any) -> str:
-    """JSON with Decimal written as the exact number literal (never through a float)."""
-    if isinstance(value, Mapping):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{dump_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(dump_json(v) for v in value) + "]"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return json.dumps(value)
 
 
 class _Named:

@@ -3,9 +3,12 @@ thread, usable as a context manager."""
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Mapping
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
 
 
 class QuietHandler(BaseHTTPRequestHandler):
@@ -70,3 +73,14 @@ class LoopbackServer:
     def port(self) -> int:
         assert self._server is not None, "emulator not started"
         return self._server.server_address[1]
+
+
+def dump_json(value: Any) -> str:
+    """JSON with Decimal written as the exact number literal (never through a float)."""
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{dump_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(dump_json(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return json.dumps(value)

@@ -3,12 +3,12 @@ JSON with Decimals written exactly, the `Fault` error body and the company's tim
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from typing import Any
+
+from tests.emulators.loopback import dump_json
 
 COMPANY_TZ = timezone(timedelta(hours=-8))
 
@@ -24,17 +24,6 @@ class Answer:
 def now_stamp() -> str:
     """A QuickBooks timestamp: seconds, in the company's zone."""
     return datetime.now(COMPANY_TZ).isoformat(timespec="seconds")
-
-
-def dump_json(value: Any) -> str:
-    """JSON with Decimal written as the exact number literal."""
-    if isinstance(value, Mapping):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{dump_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(dump_json(v) for v in value) + "]"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return json.dumps(value)
 
 
 def fault_answer(status: int, code: int | str, message: str, detail: str = "",
