@@ -26,6 +26,7 @@ if str(REPO) not in sys.path:
 import yaml  # noqa: E402
 
 from bench.calibrate import HEAD, Figures, Row, Scored, collect, figures, table_line  # noqa: E402
+from bench.classify import load_labels  # noqa: E402
 from billing_assets.core.offline_classifier import OfflineClassifier  # noqa: E402
 
 DEFAULT_MIN_CONFIDENCE = Decimal("0.8")  # the contract's review.min_confidence when it names none
@@ -78,16 +79,39 @@ def report(name: str, scored: Sequence[Scored]) -> str:
     return "\n".join(lines)
 
 
+def layout_problem(home: Path) -> str | None:
+    """Why `home` cannot be measured (labels.csv numbers the rows of one timesheet file), or None."""
+    if not (home / "labels.csv").is_file() or not (home / "contracts").is_dir():
+        return f"{home}: needs contracts/ and labels.csv (the layout of ../shared/classify_dev)"
+    sheets = sorted(p.name for p in (home / "timesheets").glob("*") if p.is_file() and not p.name.startswith("."))
+    if len(sheets) != 1:
+        return (f"{home}/timesheets: labels.csv numbers the rows of one file; found {len(sheets)} "
+                f"({', '.join(sheets) or 'none'})")
+    return None
+
+
+def unmatched(rows: Sequence[Row], home: Path) -> int:
+    """Labelled rows the bench did not classify (their client has no contract, or the row was not read)."""
+    return len(load_labels(home)) - len({r.entry.source_row for r in rows if r.condition == "cold"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("homes", nargs="+", type=Path, help="labelled billing homes (contracts, timesheets, labels)")
     args = parser.parse_args(argv)
+    problems = [p for p in map(layout_problem, args.homes) if p]
+    if problems:
+        print("\n".join(f"bench/unseen.py: {p}" for p in problems), file=sys.stderr)
+        return 2
     classifier = OfflineClassifier()
     print(f"Classifier `{classifier.cache_id}`, calibrated review floor {classifier.review_floor}. Shares of hours; "
           "wrong = SOW item or work type differs from the label.\n")
     for home in args.homes:
         rows = collect(home.name, home, classifier)
-        print(report(home.name, score(rows, thresholds(home, classifier.review_floor))) + "\n")
+        missing = unmatched(rows, home)
+        note = f"\n\n{missing} labelled rows were not classified (no contract for their client, or not read)." \
+            if missing else ""
+        print(report(home.name, score(rows, thresholds(home, classifier.review_floor))) + note + "\n")
     return 0
 
 

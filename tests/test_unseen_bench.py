@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -59,3 +60,17 @@ def test_bench_figures_are_the_hours_the_close_holds(billing_env) -> None:
     text = unseen.report("classify_dev", scored)
     assert "| **all clients** | cold | 174 | 418.5 |" in text
     assert "- history: NOT met (targets <= 1% wrong, <= 20% to review" in text  # 27.7% of October's hours
+
+
+def test_a_home_the_labels_cannot_be_joined_to_is_refused_by_name(tmp_path: Path, capsys) -> None:
+    """labels.csv numbers the rows of one timesheet file: two files (or none) would join labels to the wrong rows."""
+    home = tmp_path / "two_exports"
+    shutil.copytree(CLASSIFY_DEV, home)
+    shutil.copy(home / "timesheets" / "time.csv", home / "timesheets" / "time_reexport.csv")
+    assert unseen.main([str(home), str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"bench/unseen.py: {home}/timesheets: labels.csv numbers the rows of one file; found 2 "
+                   "(time.csv, time_reexport.csv)",
+                   f"bench/unseen.py: {tmp_path / 'empty'}: needs contracts/ and labels.csv (the layout of "
+                   "../shared/classify_dev)"]
+    assert unseen.unmatched([], CLASSIFY_DEV) == 174
