@@ -16,37 +16,29 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import yaml  # noqa: E402
-
 from bench.calibrate import HEAD, Figures, Row, Scored, collect, figures, table_line  # noqa: E402
 from bench.classify import load_labels  # noqa: E402
+from billing_assets.core.contract import load_contracts  # noqa: E402
 from billing_assets.core.offline_classifier import OfflineClassifier  # noqa: E402
 
-DEFAULT_MIN_CONFIDENCE = Decimal("0.8")  # the contract's review.min_confidence when it names none
 # condition -> (most wrong auto-assigned hours, most hours to review, fewest ambiguous entries to review)
 TARGETS = {"cold": (0.01, 0.40, 0.80), "history": (0.01, 0.20, 0.80)}
 
 
-def thresholds(home: Path, floor: float) -> dict[str, float]:
-    """Client id -> the review threshold of its close: max(contract review.min_confidence, classifier floor)."""
-    out = {}
-    for path in sorted((home / "contracts").glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        minimum = Decimal(str((doc.get("review") or {}).get("min_confidence", DEFAULT_MIN_CONFIDENCE)))
-        out[str(doc["client"])] = max(float(minimum), floor)
-    return out
-
-
-def score(rows: Sequence[Row], limits: dict[str, float]) -> list[Scored]:
-    """Each row at the confidence the shipped classifier gave it and its client's threshold."""
-    return [Scored(r, r.suggestion.confidence, limits[r.client]) for r in rows]
+def score(rows: Sequence[Row], home: Path, floor: float) -> list[Scored]:
+    """Each row at the confidence the shipped classifier gave it, against the threshold the close applies to its
+    client-month: the higher of the contract's `review.min_confidence` in force that month and `floor`."""
+    files, _ = load_contracts(home / "contracts")
+    contracts = {f.client: f for f in files.values()}
+    return [Scored(r, r.suggestion.confidence,
+                   max(float(contracts[r.client].for_month(r.entry.month).review.min_confidence), floor))
+            for r in rows]
 
 
 def verdict(condition: str, f: Figures) -> str:
@@ -83,6 +75,9 @@ def layout_problem(home: Path) -> str | None:
     """Why `home` cannot be measured (labels.csv numbers the rows of one timesheet file), or None."""
     if not (home / "labels.csv").is_file() or not (home / "contracts").is_dir():
         return f"{home}: needs contracts/ and labels.csv (the layout of ../shared/classify_dev)"
+    _, problems = load_contracts(home / "contracts")
+    if problems:  # the close would not bill these clients either
+        return f"{home}: {next(p for ps in problems.values() for p in ps)}"
     sheets = sorted(p.name for p in (home / "timesheets").glob("*") if p.is_file() and not p.name.startswith("."))
     if len(sheets) != 1:
         return (f"{home}/timesheets: labels.csv numbers the rows of one file; found {len(sheets)} "
@@ -111,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         missing = unmatched(rows, home)
         note = f"\n\n{missing} labelled rows were not classified (no contract for their client, or not read)." \
             if missing else ""
-        print(report(home.name, score(rows, thresholds(home, classifier.review_floor))) + note + "\n")
+        print(report(home.name, score(rows, home, classifier.review_floor)) + note + "\n")
     return 0
 
 

@@ -37,8 +37,7 @@ def bench_held(scored, condition: str, month: str) -> dict[str, Decimal]:
 
 def test_bench_figures_are_the_hours_the_close_holds(billing_env) -> None:
     classifier = OfflineClassifier()
-    scored = unseen.score(collect("classify_dev", CLASSIFY_DEV, classifier),
-                          unseen.thresholds(CLASSIFY_DEV, classifier.review_floor))
+    scored = unseen.score(collect("classify_dev", CLASSIFY_DEV, classifier), CLASSIFY_DEV, classifier.review_floor)
     home = billing_env(CLASSIFY_DEV)
 
     assert main(["close", "--month", "2026-09"]) == 0

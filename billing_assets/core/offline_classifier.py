@@ -77,7 +77,6 @@ KNN_FLOOR = 0.3
 UNKNOWN_WORD_IDF = 2.0
 SKEPTIC_PERSON_WEIGHT = 1.0  # person prior weight of the skeptical posterior used for confidence
 CALIBRATION_POWER = 0.63  # posterior -> confidence: on classify_dev a posterior of 0.7 was right ~95%
-VAGUE_CAP = 0.55  # confidence ceiling of a vague note
 HISTORY_TWIN = 0.8  # similarity from which a history note counts as the same note
 HISTORY_TWIN_CONFIDENCE = 0.9  # confidence floor when such a twin agrees with the choice
 
@@ -293,7 +292,7 @@ def sow_confidence(ev: SowEvidence) -> float:
     """
     conf = min(ev.post[ev.top], ev.skeptical(SKEPTIC_PERSON_WEIGHT)) ** CALIBRATION_POWER
     if ev.informative == 0:
-        return min(conf, VAGUE_CAP)
+        return min(conf, cal.VAGUE_CAP)
     if ev.match.similarity >= HISTORY_TWIN and ev.match.sow_item is not None:
         conf = max(conf, HISTORY_TWIN_CONFIDENCE) if ev.match.sow_item == ev.item_id else min(conf, 0.5)
     return max(0.01, min(0.99, conf))
