@@ -135,7 +135,8 @@ def open_waiting(database: str, config: dict[str, Any], timeout: float,
                     f"tools should read {read_copy_path(database).name} instead.") from None
             if now >= next_note:
                 note(f"waiting for the warehouse lock held by {holder}: {waited:.0f} s of at most {timeout:g} s")
-                next_note = now + NOTE_EVERY_S
+                while next_note <= now:  # on the 2 s, 7 s, 12 s ... marks, however late this check ran
+                    next_note += NOTE_EVERY_S
             time.sleep(min(delay, max(0.0, timeout - waited)))
             delay = min(delay * 2, 0.25)
 

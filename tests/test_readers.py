@@ -65,17 +65,17 @@ def test_open_waits_for_a_brief_holder_and_gives_up_on_a_long_one(tmp_path) -> N
     try:
         start = time.monotonic()
         with pytest.raises(WarehouseLocked) as raised:
-            open_waiting(str(path), {}, timeout=7.5, note=notes.append)
+            open_waiting(str(path), {}, timeout=8.5, note=notes.append)
         waited = time.monotonic() - start
     finally:
         holder.kill()
         holder.wait()
-    assert 7.5 <= waited < 9
+    assert 8.5 <= waited < 10.5
     message = str(raised.value)
     assert f"{path}: the warehouse lock is held by PID {holder.pid} (" in message
-    assert "BILLING_LOCK_TIMEOUT=7.5" in message and "billing_read.duckdb" in message
+    assert "BILLING_LOCK_TIMEOUT=8.5" in message and "billing_read.duckdb" in message
     assert "\n" not in message
-    assert len(notes) == 2  # at 2 s and 7 s
+    assert len(notes) == 2  # at 2 s and 7 s (8.5 s: a loaded machine may check the 7 s mark late)
     assert all(n.startswith(f"waiting for the warehouse lock held by PID {holder.pid} (") for n in notes)
 
 
