@@ -62,12 +62,12 @@ def dev_results():
 
 
 # The review target is 20% of HOURS (the unit of the product's promise and of issue #15's targets). Measured
-# in-sample (the shipped calibration learned from these clients too): 21.9% of hours, 28.7% of entries without
-# history; with 30% of the rows as history 22.1% / 21.9% of hours (seeds 0 / 1), 28.7% of entries. Not met since
-# the third round: the review threshold (0.94) is chosen on out-of-client probabilities, which holds more so that
+# in-sample (the shipped calibration learned from these clients too): 19.0% of hours, 26.4% of entries without
+# history; with 30% of the rows as history 20.1% / 19.2% of hours (seeds 0 / 1), 26.2% of entries. The review
+# threshold (0.92 since the fifth round, fitted on 32 clients) is chosen on out-of-client probabilities, so that
 # unseen clients are not mis-billed (bench/RESULTS.md, docs/DECISIONS.md). The bounds are the measured levels.
-DEV_REVIEW_HOURS = 0.23
-DEV_REVIEW_BOUND = 0.30
+DEV_REVIEW_HOURS = 0.205
+DEV_REVIEW_BOUND = 0.27
 
 
 def review_hours_share(results, threshold: float) -> float:
@@ -186,12 +186,35 @@ def test_compressed_timing_is_rush(note):
 
 
 @pytest.mark.parametrize("note", ["need to finish the deck tomorrow",  # the writer's own plan
-                                  "brought up the budget issue with the CFO",  # an idiom, not a schedule
-                                  "pulled up last month's report for the call"])
-def test_own_plans_and_idioms_are_not_rush(note):
+                                  "moved the review meeting up",  # moved up, but not said to when
+                                  "the deadline moved to next week"])  # moved, but not up
+def test_own_plans_and_undated_moves_are_not_rush(note):
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
     assert s.work_type == "standard"
     assert s.confidence < WORK_TYPE_THRESHOLD  # unsure: the cues go to a reviewer, never silently rush
+
+
+@pytest.mark.parametrize("note", ["brought up the budget issue with the CFO on Monday",  # idioms, not a schedule
+                                  "pulled up last month's report for the call",
+                                  "moved forward with the design this week",
+                                  "moved the logo up 10px per Kev, Fri"])
+def test_idioms_of_moving_are_standard(note):
+    s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
+    assert s.work_type == "standard"
+
+
+@pytest.mark.parametrize("note", ["court moved the hearing up to Fri, reply brief finished",
+                                  "county moved the 60% submittal up a week",
+                                  "client bumped up the deadline to Thursday",
+                                  "ADM anticipa a venerdì il termine per le osservazioni",  # Italian
+                                  "ritiro anticipato dal cliente a domattina, documenti chiusi in serata",
+                                  "RH pediu a prévia da folha p/ amanhã cedo",  # Portuguese
+                                  "cliente quer o TRCT pronto p/ assinatura amanhã"])
+def test_a_schedule_moved_up_to_a_date_and_other_languages_are_rush(note):
+    """The labelled sets define rush to include "a deadline was moved up"; Italian and Portuguese cues are the
+    English ones translated (docs/DECISIONS.md)."""
+    s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
+    assert s.work_type == "rush" and s.confidence >= WORK_TYPE_THRESHOLD
 
 
 @pytest.mark.parametrize("note", ["Sat - DNS cutover as planned with the client's IT",

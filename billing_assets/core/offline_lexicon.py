@@ -306,7 +306,44 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("besoin", "demand", 1.0), ("esta noche", "deadline", 2.0), ("para mañana", "deadline", 1.5),
     ("adelantaron", "compress", 2.5), ("adelantó", "compress", 2.5), ("necesita", "demand", 1.0),
     ("quiere", "demand", 1.0), ("pide", "demand", 1.0),
+    # ... in Italian and Portuguese (longer phrases first: a phrase inside one already found is not counted twice).
+    ("stasera", "deadline", 2.0), ("stanotte", "deadline", 2.0), ("in nottata", "deadline", 2.0),
+    ("domattina", "deadline", 1.5), ("domani mattina", "deadline", 1.5), ("entro domani", "deadline", 1.5),
+    ("per domani", "deadline", 1.5), ("domani", "deadline", 1.0), ("in serata", "deadline", 1.5),
+    ("in giornata", "deadline", 1.0), ("fine giornata", "deadline", 1.0), ("al più presto", "deadline", 2.0),
+    ("urgenza", "deadline", 2.0), ("subito", "compress", 1.0), ("ultimo minuto", "compress", 2.0),
+    ("anticipato", "compress", 2.5), ("anticipata", "compress", 2.5), ("anticipati", "compress", 2.5),
+    ("anticipa", "compress", 2.5), ("vuole", "demand", 1.0), ("chiede", "demand", 1.0),
+    ("ha chiesto", "demand", 1.0), ("richiesto", "demand", 0.5),
+    ("hoje à noite", "deadline", 2.0), ("esta noite", "deadline", 2.0), ("de madrugada", "deadline", 2.0),
+    ("amanhã cedo", "deadline", 1.5), ("para amanhã", "deadline", 1.5), ("até amanhã", "deadline", 1.5),
+    ("amanhã", "deadline", 1.0), ("fim do dia", "deadline", 1.0), ("o quanto antes", "deadline", 2.0),
+    ("urgência", "deadline", 2.0), ("imediatamente", "compress", 1.0), ("última hora", "compress", 2.0),
+    ("antecipou", "compress", 2.5), ("antecipado", "compress", 2.5), ("antecipada", "compress", 2.5),
+    ("quer", "demand", 1.0), ("precisa", "demand", 1.0), ("pediu", "demand", 1.0), ("pede", "demand", 1.0),
+    ("solicitou", "demand", 0.5),
 )
+# A schedule moved up (the compress cues above and "moved the X up") counts as rush on its own when the note also
+# says to when or by how much ("moved deadline up to Fri", "brought the window forward to this week"): the
+# labelled sets' definition of rush includes "a deadline was moved up". Without a time ("moved the logo up") it
+# needs more evidence.
+MOVED_UP_CUES = frozenset(("moved up", "pulled forward", "brought forward", "vorgezogen", "adelantaron",
+                           "adelantó", "anticipato", "anticipata", "anticipati", "anticipa", "antecipou",
+                           "antecipado", "antecipada"))
+SCHEDULE_WORDS = frozenset((
+    "mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs", "thursday", "fri",
+    "friday", "sat", "saturday", "sun", "sunday", "today", "tomorrow", "tmrw", "week", "weeks", "day", "days",
+    "deadline", "due",
+    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "morgen", "woche", "frist",
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "demain", "semaine", "échéance",
+    "lunes", "martes", "miércoles", "jueves", "viernes", "mañana", "plazo",
+    "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "domani", "settimana", "giorni", "scadenza",
+    "termine", "segunda", "terça", "quarta", "quinta", "sexta", "amanhã", "semana", "dias", "prazo"))
+# Things with a date that "moved X up" may be about.
+SCHEDULE_NOUNS = frozenset(("deadline", "deadlines", "date", "due", "schedule", "timeline", "meeting", "call",
+                            "launch", "review", "screening", "window", "submittal", "submission", "filing",
+                            "hearing", "cutover", "golive", "delivery", "handover", "audit", "inspection",
+                            "presentation", "readout", "kickoff", "board"))
 
 # Concepts that name a kind of work (a discipline or activity) rather than the thing worked on: a page can
 # be designed, built or written, but "headline" is copywriting whatever page it is for.

@@ -13,7 +13,13 @@ from functools import lru_cache
 
 from billing_assets.core.classifier_api import LabeledExample
 from billing_assets.core.model import RUSH, STANDARD
-from billing_assets.core.offline_lexicon import FIX_WORDS, RUSH_CUES
+from billing_assets.core.offline_lexicon import (
+    FIX_WORDS,
+    MOVED_UP_CUES,
+    RUSH_CUES,
+    SCHEDULE_NOUNS,
+    SCHEDULE_WORDS,
+)
 from billing_assets.core.offline_text import raw_tokens
 
 CATEGORY_CAP = {"deadline": 3.0, "compress": 3.0, "incident": 3.0, "demand": 1.0, "offhours": 1.0,
@@ -32,7 +38,8 @@ _LATE_HOUR = re.compile(r"^(9|1[01]|12)(:\d\d)?pm$")
 _MOVED_UP = re.compile(r"\b(moved|bumped|pushed|brought|pulled|shifted)\b(?: [^ ]+){0,4} "
                        r"(up|forward|earlier)\b")
 THIRD_PARTY_DEMAND = frozenset(("wants", "needs", "asked for", "insisted", "demanded", "braucht", "veut",
-                                "necesita", "quiere", "pide"))
+                                "necesita", "quiere", "pide", "vuole", "chiede", "ha chiesto", "quer", "precisa",
+                                "pediu", "pede"))
 _DAYS = frozenset(("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs",
                    "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday"))
 
@@ -77,9 +84,12 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
                 any(b in ("for", "before", "by") for b in before)
                 or any(w in ("needs", "wants", "need", "want") for w in words[max(0, i - 5):i])):
             found.setdefault("deadline", []).append(("due " + word, 1.0))
-    if _MOVED_UP.search(text) and not any(p in ("moved up", "pulled forward", "brought forward", "pulled in")
-                                           for p, _ in found.get("compress", [])):
+    moved = _moved_up(text)
+    if moved and not any(p in ("moved up", "pulled forward", "brought forward", "pulled in")
+                         for p, _ in found.get("compress", [])):
         found.setdefault("compress", []).append(("moved up", 2.5))
+    if _moved_to_a_date(text, moved, words):
+        found["compress"].append(("to a date", 0.5))
     if "incident" in found and any(w in FIX_WORDS for w in words):
         found["incident"].append(("fixed at once", 1.0))
     out = {}
@@ -89,6 +99,30 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
         total = max(total, cap) if cap < 0 else min(total, cap)
         out[cat] = (total, [p for p, _ in items])
     return out
+
+
+def _moved_up(text: str) -> re.Match[str] | None:
+    """"moved the board meeting up", "bumped up the deadline": a schedule moved by someone; not the idioms
+    "brought up the budget issue", "pulled up last month's report", "moved forward with the design"."""
+    for match in _MOVED_UP.finditer(text):
+        if len(match.group(0).split()) > 2 or match.group(0) in ("moved up", "bumped up", "moved earlier"):
+            return match
+    return None
+
+
+def _moved_to_a_date(text: str, moved: re.Match[str] | None, words: list[str]) -> bool:
+    """A schedule moved up, with when or by how much: a note that names a day or a time span ("to Fri", "a week")
+    and either says a cue phrase ("moved up", "anticipa") or moves a dated thing ("moved the screening up",
+    "brought the test window forward"). Not the idioms "brought up the budget issue on Monday" or "moved forward
+    with the design this week", nor "moved the logo up"."""
+    if not any(w in SCHEDULE_WORDS for w in words):
+        return False
+    if any(f" {cue} " in text for cue in MOVED_UP_CUES):
+        return True
+    if moved is None:
+        return False
+    thing = moved.group(0).split()[1:-1] or moved.string[moved.end():].split()[:3]  # "bumped up the deadline"
+    return any(w in SCHEDULE_NOUNS for w in thing)
 
 
 def _someone_needs_it_soon(cues: dict[str, tuple[float, list[str]]]) -> bool:
