@@ -88,14 +88,14 @@ def test_no_calibration_learns_from_the_client_it_measures(rows):
 # Targets on unseen clients: cold <= 1% of auto-assigned hours wrong, <= 40% of hours to review, >= 80% of
 # ambiguous entries to review; after a reviewed month <= 1% wrong and <= 20% to review. (home, condition) ->
 # (wrong bound, review bound) at the measured level (bench/RESULTS.md) plus a little room.
-MEASURED = {("classify_heldout", "cold"): (0.01, 0.375),  # 0.0% wrong, 36.2% review: cold targets met
-            ("classify_heldout", "history"): (0.01, 0.36),  # 0.0%, 34.7%: error target met
-            ("classify_heldout2", "cold"): (0.03, 0.49),  # 2.3%, 47.5%
+MEASURED = {("classify_heldout", "cold"): (0.01, 0.37),  # 0.0% wrong, 35.6% review: cold targets met
+            ("classify_heldout", "history"): (0.01, 0.375),  # 0.0%, 36.0%: error target met
+            ("classify_heldout2", "cold"): (0.025, 0.50),  # 2.0%, 48.6%
             ("classify_heldout2", "history"): (0.01, 0.53),  # 0.7%, 51.9%
-            ("classify_heldout3", "cold"): (0.01, 0.415),  # 0.8%, 40.3%
-            ("classify_heldout3", "history"): (0.05, 0.445),  # 4.6%, 43.1%
-            ("classify_heldout4", "cold"): (0.02, 0.525),  # 1.3%, 51.1%
-            ("classify_heldout4", "history"): (0.015, 0.50)}  # 1.0%, 48.8%
+            ("classify_heldout3", "cold"): (0.02, 0.41),  # 1.5%, 39.6%
+            ("classify_heldout3", "history"): (0.05, 0.44),  # 4.6%, 42.6%
+            ("classify_heldout4", "cold"): (0.02, 0.53),  # 1.3%, 51.5%
+            ("classify_heldout4", "history"): (0.015, 0.485)}  # 0.9%, 47.0%
 
 
 @pytest.mark.parametrize(("home", "condition"), list(MEASURED))
@@ -113,23 +113,23 @@ def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
     warm = figures([s for s in blind if s.row.condition == "history"])
     assert cold.entries == 298 and warm.entries == 150
     assert cold.ambiguous_share >= 0.80 and warm.ambiguous_share >= 0.80
-    assert cold.wrong_share <= 0.01 and cold.review_share <= 0.545  # measured 0.5%, 53.1%
-    assert warm.wrong_share <= 0.015 and warm.review_share <= 0.53  # measured 1.0%, 51.5%
+    assert cold.wrong_share <= 0.01 and cold.review_share <= 0.54  # measured 0.5%, 52.5%
+    assert warm.wrong_share <= 0.015 and warm.review_share <= 0.50  # measured 1.0%, 48.7%
 
 
 # The same October entries, cold and after September was reviewed (bench/RESULTS.md): (home) -> (cold review,
 # reviewed review, cold wrong, reviewed wrong), measured.
-OCTOBER = {"classify_dev": (0.328, 0.373, 0.0, 0.0), "classify_heldout": (0.394, 0.347, 0.0, 0.0),
-           "classify_heldout2": (0.521, 0.519, 0.042, 0.007), "classify_heldout3": (0.464, 0.431, 0.009, 0.046),
-           "classify_heldout4": (0.546, 0.488, 0.011, 0.010)}
+OCTOBER = {"classify_dev": (0.335, 0.373, 0.0, 0.0), "classify_heldout": (0.380, 0.360, 0.0, 0.0),
+           "classify_heldout2": (0.527, 0.519, 0.043, 0.007), "classify_heldout3": (0.465, 0.426, 0.024, 0.046),
+           "classify_heldout4": (0.558, 0.470, 0.011, 0.009)}
 
 
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
-    """Fewer hours to review after a reviewed month on classify_heldout, heldout3 and heldout4, and fewer wrong on
-    heldout2; not yet "clearly better": heldout3's wrong hours rise (two notes whose reviewed neighbours point at
-    the other item) and classify_dev sends more to review (its October work is mostly new: reviewed notes labelled
-    with other items lower the confidence)."""
+    """Fewer hours to review after a reviewed month on classify_heldout, heldout3 and heldout4 (55.8% -> 47.0%),
+    and fewer wrong on heldout2; not yet "clearly better": heldout3's wrong hours rise (notes whose reviewed
+    neighbours point at the other item) and classify_dev sends more to review (its October work is mostly new:
+    reviewed notes labelled with other items lower the confidence)."""
     cold = figures(_part(scored, home, "cold", "2026-10"))
     warm = figures(_part(scored, home, "history", "2026-10"))
     assert warm.entries == cold.entries

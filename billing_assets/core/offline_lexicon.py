@@ -273,7 +273,8 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("late night", "compress", 2.0), ("worked til", "compress", 2.0), ("worked till", "compress", 2.0),
     ("worked until", "compress", 2.0), ("all nighter", "compress", 2.5), ("deadline moved", "compress", 2.5),
     ("at once", "compress", 1.0), ("right away", "compress", 1.0), ("immediately", "compress", 1.0),
-    ("wants", "demand", 1.0), ("needs", "demand", 1.0), ("asked for", "demand", 1.0),
+    ("within the hour", "deadline", 2.0),
+    ("wants", "demand", 1.0), ("needs", "demand", 1.0), ("asked for", "demand", 1.0), ("asked", "demand", 1.0),
     ("need", "demand", 1.0), ("want", "demand", 1.0),
     ("requested", "demand", 0.5), ("insisted", "demand", 1.0), ("demanded", "demand", 1.0),
     ("hotfix", "incident", 3.0), ("hot fix", "incident", 3.0), ("outage", "incident", 3.0),
@@ -306,7 +307,8 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("besoin", "demand", 1.0), ("esta noche", "deadline", 2.0), ("para mañana", "deadline", 1.5),
     ("adelantaron", "compress", 2.5), ("adelantó", "compress", 2.5), ("necesita", "demand", 1.0),
     ("quiere", "demand", 1.0), ("pide", "demand", 1.0),
-    # ... in Italian and Portuguese (longer phrases first: a phrase inside one already found is not counted twice).
+    # ... in Italian, Portuguese and Dutch (longer phrases first: a phrase inside one already found is not
+    # counted twice).
     ("stasera", "deadline", 2.0), ("stanotte", "deadline", 2.0), ("in nottata", "deadline", 2.0),
     ("domattina", "deadline", 1.5), ("domani mattina", "deadline", 1.5), ("entro domani", "deadline", 1.5),
     ("per domani", "deadline", 1.5), ("domani", "deadline", 1.0), ("in serata", "deadline", 1.5),
@@ -322,14 +324,20 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("antecipou", "compress", 2.5), ("antecipado", "compress", 2.5), ("antecipada", "compress", 2.5),
     ("quer", "demand", 1.0), ("precisa", "demand", 1.0), ("pediu", "demand", 1.0), ("pede", "demand", 1.0),
     ("solicitou", "demand", 0.5),
+    ("vanavond", "deadline", 2.0), ("vannacht", "deadline", 2.0), ("s avonds", "deadline", 1.5),
+    ("morgenvroeg", "deadline", 1.5), ("morgenochtend", "deadline", 1.5), ("voor morgen", "deadline", 1.5),
+    ("met spoed", "deadline", 2.0), ("spoed", "deadline", 2.0), ("zo snel mogelijk", "deadline", 2.0),
+    ("vervroegd", "compress", 2.5), ("naar voren gehaald", "compress", 2.5), ("moest", "demand", 0.5),
+    ("wil", "demand", 0.5),
 )
 # A schedule moved up (the compress cues above and "moved the X up") counts as rush on its own when the note also
 # says to when or by how much ("moved deadline up to Fri", "brought the window forward to this week"): the
 # labelled sets' definition of rush includes "a deadline was moved up". Without a time ("moved the logo up") it
 # needs more evidence.
-MOVED_UP_CUES = frozenset(("moved up", "pulled forward", "brought forward", "vorgezogen", "adelantaron",
-                           "adelantó", "anticipato", "anticipata", "anticipati", "anticipa", "antecipou",
-                           "antecipado", "antecipada"))
+MOVED_UP_CUES = frozenset((
+    "moved up", "pulled forward", "brought forward", "vorgezogen", "adelantaron", "adelantó", "vervroegd",
+    "naar voren gehaald", "anticipato", "anticipata", "anticipati", "anticipa", "antecipou", "antecipado",
+    "antecipada"))
 SCHEDULE_WORDS = frozenset((
     "mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs", "thursday", "fri",
     "friday", "sat", "saturday", "sun", "sunday", "today", "tomorrow", "tmrw", "week", "weeks", "day", "days",
@@ -338,7 +346,8 @@ SCHEDULE_WORDS = frozenset((
     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "demain", "semaine", "échéance",
     "lunes", "martes", "miércoles", "jueves", "viernes", "mañana", "plazo",
     "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "domani", "settimana", "giorni", "scadenza",
-    "termine", "segunda", "terça", "quarta", "quinta", "sexta", "amanhã", "semana", "dias", "prazo"))
+    "termine", "segunda", "terça", "quarta", "quinta", "sexta", "amanhã", "semana", "dias", "prazo",
+    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "dagen"))
 # Things with a date that "moved X up" may be about.
 SCHEDULE_NOUNS = frozenset(("deadline", "deadlines", "date", "due", "schedule", "timeline", "meeting", "call",
                             "launch", "review", "screening", "window", "submittal", "submission", "filing",
