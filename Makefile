@@ -28,9 +28,11 @@ postgres:
 # One pytest-xdist worker more than cores: many tests wait on a subprocess or a server part of the time (on 2 cores
 # -n 3 took 7m10s against 8m00s for -n 2). --dist loadfile: each test file runs on one worker, so a module fixture
 # (the labelled sets classified, a PostgreSQL cluster, a closed home) is built once, not once per worker.
+# One OpenBLAS thread per process: the workers already fill the cores, and OpenBLAS threads spin while they wait
+# (with its default of a thread per core the run took 8 min 00 s here, with one 7 min 04 s).
 test: $(STAMP) postgres
 	$(BIN)/ruff check .
-	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -n $$(( $$(nproc) + 1 )) --dist loadfile
+	GX_ANALYTICS_ENABLED=false OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -n $$(( $$(nproc) + 1 )) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -148,9 +148,24 @@ def collect_all() -> list[Row]:
     return [r for name, home in HOMES.items() for r in collect(name, home)]
 
 
-def _coefficients(rows: Sequence[Row]) -> Calibrator:
+Fits = dict[frozenset[tuple[str, str]], Calibrator]  # coefficients by the (home, client) pairs they were fitted on
+
+
+def _coefficients(rows: Sequence[Row], memo: Fits | None = None) -> Calibrator:
     """L2-regularised logistic regression (Newton) of p(right) on the features, each coefficient held on the
-    side `SIGNS` gives it (active set: the worst offender is fixed at zero and the rest refitted); no cutoff."""
+    side `SIGNS` gives it (active set: the worst offender is fixed at zero and the rest refitted); no cutoff.
+    `memo`: fits already made from the same collection of rows, by the clients they cover (leaving out A then B
+    fits the same rows as leaving out B then A)."""
+    key = frozenset((r.home, r.client) for r in rows)
+    if memo is not None and key in memo:
+        return memo[key]
+    fitted = _fit_coefficients(rows)
+    if memo is not None:
+        memo[key] = fitted
+    return fitted
+
+
+def _fit_coefficients(rows: Sequence[Row]) -> Calibrator:
     x = np.array([(1.0, *r.x) for r in rows])
     y = np.array([r.target for r in rows])
     signs = np.array([0.0] + [float(SIGNS[f]) for f in FEATURES])
@@ -192,15 +207,15 @@ def _cutoff(scored: Sequence[tuple[Row, float]]) -> float:
     return 1.0
 
 
-def fit(rows: Sequence[Row], fitted_on: Sequence[str] = ()) -> Calibrator:
+def fit(rows: Sequence[Row], fitted_on: Sequence[str] = (), memo: Fits | None = None) -> Calibrator:
     """Coefficients fitted on all `rows`; the cutoff chosen on out-of-client probabilities (each client of `rows`
     scored by coefficients fitted on the others), so it allows for how much worse the fit does on a client it
-    has not seen than on the clients it learned from."""
+    has not seen than on the clients it learned from. `memo`: see `_coefficients`."""
     usable = [r for r in rows if r.evidence is not None]
-    draft = _coefficients(usable)
+    draft = _coefficients(usable, memo)
     held_out: list[tuple[Row, float]] = []
     for client in sorted({r.client for r in usable}):
-        others = _coefficients([r for r in usable if r.client != client])
+        others = _coefficients([r for r in usable if r.client != client], memo)
         held_out += [(r, others.confidence(r.evidence, r.x)) for r in usable if r.client == client]
     return Calibrator(draft.coefs, draft.intercept, _cutoff(held_out), tuple(sorted(set(fitted_on))))
 
@@ -231,9 +246,10 @@ def leave_one_client_out(rows: Sequence[Row], blind: bool = False, only: str | N
     """Each row (of the home `only`, if given) scored by the calibration fitted without its client (see
     `training_rows`)."""
     out = []
+    memo: Fits = {}
     for home, client in sorted({(r.home, r.client) for r in rows if only in (None, r.home)}):
         train = training_rows(rows, home, client, blind)
-        cal = fit(train, [r.client for r in train])
+        cal = fit(train, [r.client for r in train], memo)
         for r in rows:
             if r.client == client:
                 p = cal.confidence(r.evidence, r.x) if r.evidence is not None else r.suggestion.confidence
