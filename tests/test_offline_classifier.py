@@ -221,7 +221,8 @@ def test_a_schedule_moved_up_to_a_date_and_other_languages_are_rush(note):
 
 @pytest.mark.parametrize("note", ["Sat - DNS cutover as planned with the client's IT",
                                   "weekly status call, timeline for next sprint",
-                                  "late session on the survey coding, no deadline"])
+                                  "late session on the survey coding, no deadline",
+                                  "client asked about the invoice, reply tomorrow"])  # a question, not a demand
 def test_planned_or_ordinary_work_is_standard(note):
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
     assert s.work_type == "standard"

@@ -37,7 +37,8 @@ _LATE_HOUR = re.compile(r"^(9|1[01]|12)(:\d\d)?pm$")
 # "moved the board meeting up", "pulled the launch forward": a schedule compressed by someone else.
 _MOVED_UP = re.compile(r"\b(moved|bumped|pushed|brought|pulled|shifted)\b(?: [^ ]+){0,4} "
                        r"(up|forward|earlier)\b")
-THIRD_PARTY_DEMAND = frozenset(("wants", "needs", "asked for", "asked", "insisted", "demanded", "braucht", "veut",
+THIRD_PARTY_DEMAND = frozenset(("wants", "needs", "asked for", "asked that", "asked us to", "as the client asked",
+                                "insisted", "demanded", "braucht", "veut",
                                 "necesita", "quiere", "pide", "vuole", "chiede", "ha chiesto", "quer", "precisa",
                                 "pediu", "pede"))
 _DAYS = frozenset(("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs",
