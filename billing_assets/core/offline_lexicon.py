@@ -339,10 +339,10 @@ MOVED_UP_CUES = frozenset((
     "moved up", "pulled forward", "brought forward", "vorgezogen", "adelantaron", "adelantó", "vervroegd",
     "naar voren gehaald", "anticipato", "anticipata", "anticipati", "anticipa", "antecipou", "antecipado",
     "antecipada"))
-SCHEDULE_WORDS = frozenset((
-    "mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs", "thursday", "fri",
-    "friday", "sat", "saturday", "sun", "sunday", "today", "tomorrow", "tmrw", "week", "weeks", "day", "days",
-    "deadline", "due",
+WEEKDAYS = frozenset(("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs",
+                      "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday"))
+SCHEDULE_WORDS = WEEKDAYS | frozenset((
+    "today", "tomorrow", "tmrw", "week", "weeks", "day", "days", "deadline", "due",
     "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "morgen", "woche", "frist",
     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "demain", "semaine", "échéance",
     "lunes", "martes", "miércoles", "jueves", "viernes", "mañana", "plazo",

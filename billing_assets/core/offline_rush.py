@@ -19,6 +19,7 @@ from billing_assets.core.offline_lexicon import (
     RUSH_CUES,
     SCHEDULE_NOUNS,
     SCHEDULE_WORDS,
+    WEEKDAYS,
 )
 from billing_assets.core.offline_text import raw_tokens
 
@@ -41,8 +42,6 @@ THIRD_PARTY_DEMAND = frozenset(("wants", "needs", "asked for", "asked that", "as
                                 "insisted", "demanded", "braucht", "veut",
                                 "necesita", "quiere", "pide", "vuole", "chiede", "ha chiesto", "quer", "precisa",
                                 "pediu", "pede"))
-_DAYS = frozenset(("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs",
-                   "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday"))
 
 
 @dataclass(frozen=True)
@@ -81,13 +80,12 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
             found.setdefault("deadline", []).append((word + " deadline", 1.0))
         elif _LATE_HOUR.match(word) and any(b in ("til", "till", "until") for b in before):
             found.setdefault("compress", []).append(("until " + word, 2.0))
-        elif word in _DAYS and "demand" in found and (
+        elif word in WEEKDAYS and "demand" in found and (
                 any(b in ("for", "before", "by") for b in before)
                 or any(w in ("needs", "wants", "need", "want") for w in words[max(0, i - 5):i])):
             found.setdefault("deadline", []).append(("due " + word, 1.0))
     moved = _moved_up(text)
-    if moved and not any(p in ("moved up", "pulled forward", "brought forward", "pulled in")
-                         for p, _ in found.get("compress", [])):
+    if moved and not any(p in MOVED_UP_CUES for p, _ in found.get("compress", [])):
         found.setdefault("compress", []).append(("moved up", 2.5))
     if _moved_to_a_date(text, moved, words):
         found["compress"].append(("to a date", 0.5))
