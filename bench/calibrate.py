@@ -29,7 +29,7 @@ if str(REPO) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from bench.classify import DEFAULT_HOME, Label, load_contexts, load_labels  # noqa: E402
+from bench.classify import DEFAULT_HOME, Label, LabelKey, label_key, load_contexts, load_labels  # noqa: E402
 from bench.results_md import write_section  # noqa: E402
 from billing_assets.core.calibration import (  # noqa: E402
     FEATURES,
@@ -91,7 +91,7 @@ class Row:
         return self.entry.hours
 
 
-def reviewed_history(entries: Sequence[TimeEntry], labels: dict[int, Label], context: ClientContext,
+def reviewed_history(entries: Sequence[TimeEntry], labels: dict[LabelKey, Label], context: ClientContext,
                      folder: Path) -> tuple[LabeledExample, ...]:
     """The review loop: a reviewer's overrides CSV for these entries, read back and joined to their text."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -99,7 +99,7 @@ def reviewed_history(entries: Sequence[TimeEntry], labels: dict[int, Label], con
         writer = csv.writer(handle)
         writer.writerow(["entry_id", "work_type", "sow_item", "action", "note"])
         for e in entries:
-            label = labels[e.source_row]
+            label = labels[label_key(e)]
             writer.writerow([e.entry_id, label.work_type, label.sow_item, "", ""])
     overrides, problems = read_overrides(folder)
     if problems:
@@ -123,7 +123,7 @@ def collect(name: str, home: Path, classifier: OfflineClassifier | None = None) 
     labels = load_labels(home)
     groups: dict[str, dict[str, list[TimeEntry]]] = {}
     for e in read_folder(home).entries:
-        if e.source_row in labels and e.client_name in contexts:
+        if label_key(e) in labels and e.client_name in contexts:
             groups.setdefault(e.client_name, {}).setdefault(e.month, []).append(e)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,14 +132,14 @@ def collect(name: str, home: Path, classifier: OfflineClassifier | None = None) 
             ordered = sorted(months)
             for month in ordered:
                 sugg, ev = _classify(classifier, context, months[month])
-                rows += [Row(name, context.client, "cold", e, labels[e.source_row], s, f)
+                rows += [Row(name, context.client, "cold", e, labels[label_key(e)], s, f)
                          for e, s, f in zip(months[month], sugg, ev, strict=True)]
             for before, month in zip(ordered, ordered[1:], strict=False):
                 history = reviewed_history(months[before], labels, context, Path(tmp) / context.client / before)
                 with_history = ClientContext(context.client, context.client_name, context.sow_items,
                                              context.work_types, context.sow_version, history)
                 sugg, ev = _classify(classifier, with_history, months[month])
-                rows += [Row(name, context.client, "history", e, labels[e.source_row], s, f)
+                rows += [Row(name, context.client, "history", e, labels[label_key(e)], s, f)
                          for e, s, f in zip(months[month], sugg, ev, strict=True)]
     return rows
 

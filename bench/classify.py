@@ -130,29 +130,63 @@ def load_contexts(home: Path) -> dict[str, ClientContext]:
     return out
 
 
-def load_labels(home: Path) -> dict[int, Label]:
-    """labels.csv by row number."""
-    with (home / "labels.csv").open(newline="", encoding="utf-8") as handle:
-        return {int(r["row"]): Label(int(r["row"]), r["client"], r["sow_item"], r["work_type"],
-                                     r["ambiguous"].strip().lower() == "yes")
-                for r in csv.DictReader(handle)}
+LabelKey = tuple[str, int]  # (timesheet file as the reader names it, e.g. "timesheets/time.csv"; 1-based data row)
+YES, NO = frozenset({"yes", "y", "true", "1"}), frozenset({"no", "n", "false", "0", ""})
 
 
-def split_history(labels: dict[int, Label], fraction: float, seed: int = 0) -> set[int]:
-    """Rows whose labels act as firm history: a deterministic pseudo-random fraction."""
+def label_key(entry: TimeEntry) -> LabelKey:
+    """The labels.csv key of an entry read from a home's timesheets."""
+    return (entry.source_file, entry.source_row)
+
+
+def timesheet_files(home: Path) -> list[str]:
+    """The home's timesheet files, named as the reader names them."""
+    return sorted(f"timesheets/{p.name}" for p in (home / "timesheets").glob("*")
+                  if p.is_file() and not p.name.startswith("."))
+
+
+def load_labels(home: Path) -> dict[LabelKey, Label]:
+    """labels.csv by (file, row). `row` numbers the data rows of one timesheet file: the home's only one, or the
+    one an optional `file` column names (required when the home has several). `ambiguous` is yes/no (or y/n,
+    true/false, 1/0); work types and items are compared trimmed, work types in lower case. Raises ValueError
+    naming the labels.csv row that cannot be read."""
+    sheets = timesheet_files(home)
+    out: dict[LabelKey, Label] = {}
+    with (home / "labels.csv").open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        has_file = "file" in (reader.fieldnames or ())
+        if not has_file and len(sheets) != 1:
+            raise ValueError(f"{home}/labels.csv: without a `file` column, `row` numbers the rows of one timesheet "
+                             f"file; found {len(sheets)} ({', '.join(sheets) or 'none'})")
+        for n, r in enumerate(reader, start=2):
+            try:
+                name = r["file"].strip() if has_file else sheets[0]
+                key = (name if "/" in name else f"timesheets/{name}", int(r["row"]))
+                flag = (r.get("ambiguous") or "").strip().lower()
+                if flag not in YES | NO:
+                    raise ValueError(f"ambiguous {flag!r} is not yes or no")
+                out[key] = Label(key[1], r["client"].strip(), r["sow_item"].strip(), r["work_type"].strip().lower(),
+                                 flag in YES)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"{home}/labels.csv line {n}: {exc}") from None
+    return out
+
+
+def split_history(labels: dict[LabelKey, Label], fraction: float, seed: int = 0) -> set[LabelKey]:
+    """Labels that act as firm history: a deterministic pseudo-random fraction."""
     if fraction <= 0:
         return set()
-    ranked = sorted(labels, key=lambda r: hashlib.sha256(f"{seed}:{r}".encode()).hexdigest())
+    ranked = sorted(labels, key=lambda k: (hashlib.sha256(f"{seed}:{k[1]}".encode()).hexdigest(), k[0]))
     return set(ranked[: round(fraction * len(ranked))])
 
 
-def history_examples(entries: Sequence[TimeEntry], labels: dict[int, Label], rows: set[int],
+def history_examples(entries: Sequence[TimeEntry], labels: dict[LabelKey, Label], keys: set[LabelKey],
                      contexts: dict[str, ClientContext]) -> tuple[LabeledExample, ...]:
-    """LabeledExamples of the history rows, in processing order."""
+    """LabeledExamples of the history entries, in processing order."""
     out = []
     for entry in entries:
-        if entry.source_row in rows and entry.client_name in contexts:
-            label = labels[entry.source_row]
+        if label_key(entry) in keys and entry.client_name in contexts:
+            label = labels[label_key(entry)]
             out.append(LabeledExample(client=contexts[entry.client_name].client, notes=entry.notes,
                                       person=entry.person, project=entry.project, task=entry.task,
                                       sow_item=label.sow_item, work_type=label.work_type))
@@ -165,12 +199,12 @@ def run(home: Path = DEFAULT_HOME, history_fraction: float = 0.0, seed: int = 0,
     classifier = classifier or OfflineClassifier()
     contexts = load_contexts(home)
     labels = load_labels(home)
-    entries = [e for e in read_folder(home).entries if e.source_row in labels]
-    hist_rows = split_history(labels, history_fraction, seed)
-    history = history_examples(entries, labels, hist_rows, contexts)
+    entries = [e for e in read_folder(home).entries if label_key(e) in labels]
+    hist_keys = split_history(labels, history_fraction, seed)
+    history = history_examples(entries, labels, hist_keys, contexts)
     groups: dict[tuple[str, str], list[TimeEntry]] = {}
     for entry in entries:
-        if entry.client_name in contexts and entry.source_row not in hist_rows:
+        if entry.client_name in contexts and label_key(entry) not in hist_keys:
             groups.setdefault((entry.client_name, entry.month), []).append(entry)
     results = []
     for (name, _month), group in sorted(groups.items()):
@@ -180,7 +214,7 @@ def run(home: Path = DEFAULT_HOME, history_fraction: float = 0.0, seed: int = 0,
                                     context.work_types, context.sow_version, history)
         requests = [ClassifyRequest(entry=e, need_sow_item=True, need_work_type=True) for e in group]
         suggestions, _usage = classifier.classify(context, requests)
-        results.extend(Result(e, labels[e.source_row], s) for e, s in zip(group, suggestions, strict=True))
+        results.extend(Result(e, labels[label_key(e)], s) for e, s in zip(group, suggestions, strict=True))
     return results
 
 

@@ -3,7 +3,8 @@
     python bench/unseen.py HOME [HOME ...]
 
 A home is laid out like ../shared/classify_dev: `contracts/*.yaml`, `timesheets/*.csv` and `labels.csv` (`row` =
-1-based data row of the timesheets, then `client, sow_item, work_type, ambiguous`). Every client-month is classified
+1-based data row of the timesheet file, then `client, sow_item, work_type, ambiguous`; with several timesheet files a
+`file` column names the row's file). Every client-month is classified
 cold (no history) and, for each month after the first, after the month before was fully reviewed (its labels
 written as an overrides CSV and read back, as the review loop does). An entry is auto-assigned when its confidence
 reaches the threshold the close applies: the higher of the contract's `review.min_confidence` and the classifier's
@@ -23,7 +24,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.calibrate import HEAD, Figures, Row, Scored, collect, figures, table_line  # noqa: E402
-from bench.classify import load_labels  # noqa: E402
+from bench.classify import label_key, load_labels, timesheet_files  # noqa: E402
 from billing_assets.core.contract import load_contracts  # noqa: E402
 from billing_assets.core.offline_classifier import OfflineClassifier  # noqa: E402
 
@@ -72,22 +73,26 @@ def report(name: str, scored: Sequence[Scored]) -> str:
 
 
 def layout_problem(home: Path) -> str | None:
-    """Why `home` cannot be measured (labels.csv numbers the rows of one timesheet file), or None."""
+    """Why `home` cannot be measured (no contracts or labels, a contract the close would refuse, a labels.csv
+    that cannot be read or joined to its timesheets), or None."""
     if not (home / "labels.csv").is_file() or not (home / "contracts").is_dir():
         return f"{home}: needs contracts/ and labels.csv (the layout of ../shared/classify_dev)"
     _, problems = load_contracts(home / "contracts")
     if problems:  # the close would not bill these clients either
         return f"{home}: {next(p for ps in problems.values() for p in ps)}"
-    sheets = sorted(p.name for p in (home / "timesheets").glob("*") if p.is_file() and not p.name.startswith("."))
-    if len(sheets) != 1:
-        return (f"{home}/timesheets: labels.csv numbers the rows of one file; found {len(sheets)} "
-                f"({', '.join(sheets) or 'none'})")
+    try:
+        labels = load_labels(home)
+    except (OSError, ValueError) as exc:
+        return str(exc)
+    unknown = sorted({file for file, _ in labels} - set(timesheet_files(home)))
+    if unknown:
+        return f"{home}/labels.csv: names timesheet files that are not in timesheets/: {', '.join(unknown)}"
     return None
 
 
 def unmatched(rows: Sequence[Row], home: Path) -> int:
     """Labelled rows the bench did not classify (their client has no contract, or the row was not read)."""
-    return len(load_labels(home)) - len({r.entry.source_row for r in rows if r.condition == "cold"})
+    return len(load_labels(home)) - len({label_key(r.entry) for r in rows if r.condition == "cold"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -62,14 +62,70 @@ def test_bench_figures_are_the_hours_the_close_holds(billing_env) -> None:
 
 
 def test_a_home_the_labels_cannot_be_joined_to_is_refused_by_name(tmp_path: Path, capsys) -> None:
-    """labels.csv numbers the rows of one timesheet file: two files (or none) would join labels to the wrong rows."""
+    """Without a `file` column, labels.csv numbers the rows of one timesheet file: two files (or none) would join
+    labels to the wrong rows."""
     home = tmp_path / "two_exports"
     shutil.copytree(CLASSIFY_DEV, home)
     shutil.copy(home / "timesheets" / "time.csv", home / "timesheets" / "time_reexport.csv")
     assert unseen.main([str(home), str(tmp_path / "empty")]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err == [f"bench/unseen.py: {home}/timesheets: labels.csv numbers the rows of one file; found 2 "
-                   "(time.csv, time_reexport.csv)",
+    assert err == [f"bench/unseen.py: {home}/labels.csv: without a `file` column, `row` numbers the rows of one "
+                   "timesheet file; found 2 (timesheets/time.csv, timesheets/time_reexport.csv)",
                    f"bench/unseen.py: {tmp_path / 'empty'}: needs contracts/ and labels.csv (the layout of "
                    "../shared/classify_dev)"]
     assert unseen.unmatched([], CLASSIFY_DEV) == 174
+
+
+def _split_by_month(source: Path, home: Path) -> None:
+    """`source`'s timesheet as one file per month, its labels with a `file` column and other spellings of the
+    same values (Yes/No, Rush, padded item ids)."""
+    shutil.copytree(source, home)
+    (home / "timesheets" / "time.csv").unlink()
+    with (source / "timesheets" / "time.csv").open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header, data = next(reader), list(reader)
+    with (source / "labels.csv").open(newline="", encoding="utf-8") as handle:
+        labels = {int(r["row"]): r for r in csv.DictReader(handle)}
+    files: dict[str, list[list[str]]] = defaultdict(list)
+    rows_out = []
+    for n, row in enumerate(data, start=1):
+        name = f"{row[0][:7]}.csv"
+        files[name].append(row)
+        label = labels[n]
+        rows_out.append([name, len(files[name]), label["client"], f" {label['sow_item']}",
+                         label["work_type"].title(), label["ambiguous"].title()])
+    for name, rows in files.items():
+        with (home / "timesheets" / name).open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([header, *rows])
+    with (home / "labels.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["file", "row", "client", "sow_item", "work_type", "ambiguous"], *rows_out])
+
+
+def test_a_home_with_a_file_per_month_is_measured_like_one_file(tmp_path: Path) -> None:
+    """A `file` column joins labels to several timesheet files; the figures are those of the one-file home."""
+    home = tmp_path / "monthly"
+    _split_by_month(CLASSIFY_DEV, home)
+    assert unseen.layout_problem(home) is None
+    assert sorted(p.name for p in (home / "timesheets").iterdir()) == ["2026-09.csv", "2026-10.csv"]
+    classifier = OfflineClassifier()
+    one = unseen.score(collect("set", CLASSIFY_DEV, classifier), CLASSIFY_DEV, classifier.review_floor)
+    monthly = unseen.score(collect("set", home, classifier), home, classifier.review_floor)
+    assert unseen.report("set", monthly) == unseen.report("set", one)
+    assert "| **all clients** | cold | 174 | 418.5 |" in unseen.report("set", monthly)
+    assert unseen.unmatched([s.row for s in monthly], home) == 0
+
+
+def test_a_labels_file_naming_a_missing_timesheet_or_a_bad_flag_is_refused_by_name(tmp_path: Path) -> None:
+    home = tmp_path / "monthly"
+    _split_by_month(CLASSIFY_DEV, home)
+    (home / "timesheets" / "2026-10.csv").rename(home / "timesheets" / "october.csv")
+    assert unseen.layout_problem(home) == (f"{home}/labels.csv: names timesheet files that are not in timesheets/: "
+                                           "timesheets/2026-10.csv")
+    (home / "timesheets" / "october.csv").rename(home / "timesheets" / "2026-10.csv")
+    text = (home / "labels.csv").read_text(encoding="utf-8")
+    assert ",Yes\n" in text
+    text = text.replace(",Yes\n", ",maybe\n", 1)
+    (home / "labels.csv").write_text(text, encoding="utf-8", newline="")
+    problem = unseen.layout_problem(home)
+    assert problem is not None and problem.startswith(f"{home}/labels.csv line ")
+    assert problem.endswith(": ambiguous 'maybe' is not yes or no")
