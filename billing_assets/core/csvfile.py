@@ -1,8 +1,9 @@
 """One export file as its tool wrote it: bytes -> text (encoding) -> header and rows (delimiter).
 
-Encoding: UTF-8 with or without BOM, UTF-16/32 with BOM, else a legacy code page found by charset-normalizer
-among the code pages spreadsheet programs save in. When the plausible code pages read the file differently
-the file is refused, naming the configured `encoding` that resolves it. A file that is not text (NUL bytes
+Encoding: UTF-8 with or without BOM, UTF-16/32 with BOM, else the legacy code page, among those spreadsheet programs
+save in, whose reading is text: no symbols against letters, letters some language writes together (`letters`).
+When two code pages read the file differently and neither is clearly likelier, the file is refused, naming the
+configured `encoding` that resolves it. A file that is not text (NUL bytes
 without a UTF-16 BOM, undecodable) is refused by name, never a traceback.
 
 Delimiter: comma, semicolon or tab, chosen as the one whose header row holds the most columns of a known
@@ -14,15 +15,20 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from billing_assets.core.letters import letters_used, log_likelihood, odd_characters
 
 DELIMITERS = (",", ";", "\t")
 MAX_CELL = 64 << 10  # one cell of 64 KiB at most: a larger one is not a time export (or a broken quote)
 csv.field_size_limit(1 << 30)  # parse anything; cells over MAX_CELL refuse the file by name below
 # Code pages Windows spreadsheet programs save a CSV in; cp1252 (Western European, the Americas) first.
 LEGACY_CODEPAGES = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp1258"]
-TIE_MARGIN = 0.03  # code pages scoring within this of the best (mess minus coherence) are equally plausible
+CP1252_PRIOR = 2.0  # nats in favour of cp1252, the code page of most legacy exports (US, UK, Western Europe)
+DECIDE_MARGIN = 4.0  # nats by which another code page's reading must be likelier than the next (about 50 times)
+_HIGH_WORDS = re.compile(rb'[^\s,;"]*[\x80-\xff][^\s,;"]*')  # the words a code page can read differently
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -73,40 +79,33 @@ def decode(data: bytes, configured: str | None = None) -> tuple[str, str]:
 
 
 def _legacy(data: bytes) -> tuple[str, str]:
-    """A non-UTF-8 file: charset-normalizer's plausible Windows code pages. When the equally plausible ones read
-    the file alike, that reading; else the one whose non-ASCII characters are letters, cp1252 first among
-    equals; else the file is refused naming the setting."""
-    from charset_normalizer import from_bytes
-
-    matches = sorted(from_bytes(data, cp_isolation=LEGACY_CODEPAGES),
-                     key=lambda m: (m.chaos - m.coherence, LEGACY_CODEPAGES.index(m.encoding)))
-    if not matches:
-        raise FileRefused("not text in UTF-8 or a Windows code page")
-    best_score = matches[0].chaos - matches[0].coherence
-    tier = [m for m in matches if m.chaos - m.coherence <= best_score + TIE_MARGIN]
-    texts = {m.encoding: str(m) for m in tier}
-    if "cp1252" not in texts:
+    """A non-UTF-8 file read in each Windows code page. Only its distinct words with a byte above 127 can read
+    differently, so those are compared. Readings that leave fewer symbols against letters win ("Wroc³aw" is
+    Wrocław misread); among those, the one whose letters some language writes together
+    (`letters.log_likelihood`): cp1252 (Western European) is preferred when it is at least as likely, another code
+    page is taken when it is clearly likelier; else the file is refused naming the setting."""
+    words = b"\n".join(sorted(set(_HIGH_WORDS.findall(data))))
+    readings: dict[str, list[str]] = {}  # the words as a code page reads them -> the code pages that read them so
+    for codepage in LEGACY_CODEPAGES:
         try:
-            cp1252 = data.decode("cp1252")
+            readings.setdefault(words.decode(codepage), []).append(codepage)
         except UnicodeDecodeError:
-            cp1252 = None
-        if cp1252 is not None and cp1252 == texts[tier[0].encoding]:
-            texts = {"cp1252": cp1252, **texts}  # the same reading: name the common code page
-    if len(set(texts.values())) == 1:
-        name = next(iter(texts))
-        return texts[name], f"{name} (detected)"
-    # Names and notes are words: a reading that turns non-ASCII bytes into symbols (Wroc³aw) is less likely.
-    symbols = {name: sum(1 for ch in text if ord(ch) > 127 and not ch.isalpha()) for name, text in texts.items()}
-    fewest = min(symbols.values())
-    best = [name for name in texts if symbols[name] == fewest]
-    if len({texts[name] for name in best}) == 1:
-        return texts[best[0]], f"{best[0]} (detected)"
-    if "cp1252" in best:
-        return texts["cp1252"], "cp1252 (detected; Western European, preferred among equally likely code pages)"
-    first, second = best[0], best[1]
-    a, b = _first_difference(texts[first], texts[second])
-    raise FileRefused(f"not UTF-8, and it reads differently as {first} ({a!r}) and as {second} ({b!r}); set "
-                      f"encoding: {first} (or {second}) for it in the billing home's settings.yaml, or export it "
+            continue
+    if not readings:
+        raise FileRefused("not text in UTF-8 or a Windows code page")
+    odd = {text: odd_characters(text) for text in readings}
+    plausible = [text for text in readings if odd[text] == min(odd.values())]
+    score = {text: log_likelihood(letters_used(text))[0] + (CP1252_PRIOR if "cp1252" in readings[text] else 0.0)
+             for text in plausible}
+    ranked = sorted(plausible, key=lambda text: -score[text])
+    best = ranked[0]
+    if len(ranked) == 1 or "cp1252" in readings[best] or score[best] - score[ranked[1]] >= DECIDE_MARGIN:
+        codepage = "cp1252" if "cp1252" in readings[best] else readings[best][0]
+        return data.decode(codepage), f"{codepage} (detected)"
+    first, other = readings[best][0], readings[ranked[1]][0]
+    a, b = _first_difference(best, ranked[1])
+    raise FileRefused(f"not UTF-8, and it reads differently as {first} ({a!r}) and as {other} ({b!r}); set "
+                      f"encoding: {first} (or {other}) for it in the billing home's settings.yaml, or export it "
                       "again as UTF-8")
 
 

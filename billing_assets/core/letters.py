@@ -1,0 +1,151 @@
+"""Which reading of a legacy-code-page file is text: how likely its non-ASCII letters are in some language.
+
+A file saved in one Windows code page and read in another mostly still reads as letters: Turkish "Şule Yılmaz"
+in cp1252 is "Þule Yýlmaz", Hungarian "főkönyvi" is "fõkönyvi". What gives it away is the mix: no language writes
+þ and ý beside ü, or õ beside ű. Each language below lists its letters outside ASCII with their frequency in running
+text (per cent of all letters; rounded from published letter-frequency tables). A reading scores the log-likelihood
+of its non-ASCII letters under the language that explains them best, a letter the language does not use counting as
+a rare one. Pure Python, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from functools import cache
+
+
+def _vietnamese() -> dict[str, float]:
+    """Vietnamese letters: the vowels with a tone mark (grave, acute, hook, tilde, dot below) on a plain or
+    modified vowel, and the modified letters without one (cp1258 writes the tone as a combining mark)."""
+    bases = "aeiouyăâêôơư"
+    marks = "\u0300\u0301\u0309\u0303\u0323"
+    toned = {unicodedata.normalize("NFC", b + mark): 1.0 for b in bases for mark in marks}
+    return {**toned, **dict.fromkeys("ăâêôơư", 3.0), "đ": 4.0}
+
+
+# language -> letters (lower case; Turkish keeps its capital dotted I) -> frequency in running text (per cent of
+# letters; only the ratios within a language matter)
+LATIN: dict[str, dict[str, float]] = {
+    "french": {"é": 1.5, "è": 0.27, "à": 0.49, "ê": 0.22, "ç": 0.085, "ù": 0.058, "û": 0.06, "â": 0.05, "î": 0.045,
+               "ô": 0.023, "œ": 0.018, "ë": 0.008, "ï": 0.005, "ü": 0.002, "ÿ": 0.001},
+    "german": {"ä": 0.58, "ö": 0.44, "ü": 1.0, "ß": 0.31, "é": 0.01},
+    "spanish": {"á": 0.5, "é": 0.43, "í": 0.73, "ñ": 0.31, "ó": 0.83, "ú": 0.17, "ü": 0.012},
+    "portuguese": {"á": 0.12, "â": 0.56, "ã": 0.73, "à": 0.07, "ç": 0.53, "é": 0.34, "ê": 0.45, "í": 0.13,
+                   "ó": 0.3, "ô": 0.64, "õ": 0.04, "ú": 0.21, "ü": 0.03},
+    "italian": {"à": 0.64, "è": 0.26, "é": 0.1, "ì": 0.03, "ò": 0.1, "ù": 0.17},
+    "dutch": {"é": 0.05, "ë": 0.05, "ï": 0.02, "ö": 0.01, "ü": 0.01, "è": 0.01},
+    "catalan": {"à": 0.5, "è": 0.3, "é": 0.3, "í": 0.2, "ï": 0.05, "ò": 0.2, "ó": 0.2, "ú": 0.1, "ü": 0.05,
+                "ç": 0.1},
+    "swedish": {"å": 1.34, "ä": 1.8, "ö": 1.31, "é": 0.01},
+    "danish_norwegian": {"æ": 0.87, "ø": 0.94, "å": 1.19, "é": 0.01},
+    "finnish": {"ä": 3.58, "ö": 0.44, "å": 0.01},
+    "icelandic": {"á": 1.8, "æ": 0.87, "é": 0.65, "í": 1.57, "ð": 4.39, "ó": 0.99, "ö": 0.78, "ú": 0.61,
+                  "ý": 0.23, "þ": 1.46},
+    "polish": {"ą": 0.7, "ć": 0.74, "ę": 1.04, "ł": 2.11, "ń": 0.36, "ó": 1.14, "ś": 0.81, "ź": 0.08, "ż": 0.71},
+    "czech": {"á": 0.87, "č": 0.46, "ď": 0.02, "é": 0.63, "ě": 1.22, "í": 1.64, "ň": 0.01, "ó": 0.02, "ř": 0.38,
+              "š": 0.69, "ť": 0.01, "ú": 0.05, "ů": 0.2, "ý": 1.0, "ž": 0.72},
+    "slovak": {"á": 2.1, "ä": 0.1, "č": 1.0, "ď": 0.2, "é": 0.7, "í": 1.4, "ĺ": 0.01, "ľ": 0.3, "ň": 0.1, "ó": 0.2,
+               "ô": 0.2, "ŕ": 0.01, "š": 0.7, "ť": 0.5, "ú": 0.7, "ý": 1.3, "ž": 0.7},
+    "hungarian": {"á": 3.5, "é": 2.6, "í": 0.6, "ó": 1.0, "ö": 1.0, "ő": 0.9, "ú": 0.3, "ü": 0.5, "ű": 0.2},
+    "romanian": {"ă": 2.6, "â": 0.6, "î": 1.2, "ş": 1.3, "ș": 1.3, "ţ": 1.1, "ț": 1.1},
+    "croatian_slovene": {"č": 1.0, "ć": 0.5, "đ": 0.2, "š": 0.9, "ž": 0.6},
+    "turkish": {"ç": 1.2, "ğ": 1.1, "ı": 5.1, "İ": 0.3, "ö": 0.8, "ş": 1.8, "ü": 1.9, "â": 0.05},
+    "estonian": {"ä": 0.8, "õ": 0.8, "ö": 0.2, "ü": 0.8, "š": 0.01, "ž": 0.01},
+    "latvian": {"ā": 3.8, "č": 0.3, "ē": 1.7, "ģ": 0.1, "ī": 1.6, "ķ": 0.3, "ļ": 0.4, "ņ": 0.5, "š": 1.4,
+                "ū": 0.5, "ž": 0.2},
+    "lithuanian": {"ą": 0.6, "č": 0.4, "ę": 0.2, "ė": 1.7, "į": 0.6, "š": 1.2, "ų": 1.0, "ū": 0.5, "ž": 0.8},
+
+    "vietnamese": _vietnamese(),
+}
+OTHER_SCRIPTS: dict[str, dict[str, float]] = {
+    "russian": {"о": 10.97, "е": 8.45, "а": 8.01, "и": 7.35, "н": 6.7, "т": 6.26, "с": 5.47, "р": 4.73, "в": 4.54,
+                "л": 4.4, "к": 3.49, "м": 3.21, "д": 2.98, "п": 2.81, "у": 2.62, "я": 2.01, "ы": 1.9, "ь": 1.74,
+                "г": 1.7, "з": 1.65, "б": 1.59, "ч": 1.44, "й": 1.21, "х": 0.97, "ж": 0.94, "ш": 0.73, "ю": 0.64,
+                "ц": 0.48, "щ": 0.36, "э": 0.32, "ф": 0.26, "ъ": 0.04, "ё": 0.04},
+    "ukrainian": {"о": 9.4, "а": 8.6, "н": 8.0, "и": 6.1, "і": 5.9, "в": 5.3, "т": 5.1, "е": 4.9, "р": 4.6, "с": 4.2,
+                  "к": 4.0, "л": 3.8, "у": 3.6, "д": 3.3, "м": 3.0, "п": 2.8, "я": 2.2, "з": 2.1, "ь": 1.9, "б": 1.7,
+                  "г": 1.6, "ч": 1.4, "х": 1.2, "й": 1.1, "ї": 0.8, "ц": 0.7, "ж": 0.8, "ш": 0.8, "ю": 0.8, "є": 0.4,
+                  "щ": 0.4, "ф": 0.2, "ґ": 0.01},
+    "bulgarian": {"о": 9.1, "а": 9.0, "е": 8.6, "и": 7.6, "н": 6.7, "т": 6.6, "р": 5.2, "с": 4.7, "в": 4.6,
+                  "л": 3.3, "к": 3.3, "д": 3.1, "п": 3.0, "м": 2.8, "ъ": 2.3, "з": 2.0, "я": 1.9, "г": 1.7, "б": 1.5,
+                  "у": 1.4, "ч": 1.3, "ц": 0.9, "ж": 0.8, "й": 0.8, "ш": 0.7, "х": 0.6, "щ": 0.5, "ю": 0.2, "ф": 0.2,
+                  "ь": 0.1},
+    "serbian_macedonian": {"а": 11.0, "о": 9.0, "и": 9.0, "е": 8.5, "н": 6.0, "т": 5.0, "с": 5.0, "р": 5.0,
+                           "ј": 5.0, "в": 4.0, "д": 3.5, "к": 3.5, "у": 3.5, "л": 3.0, "п": 3.0, "м": 3.0, "з": 1.5,
+                           "г": 1.5, "б": 1.5, "ч": 1.0, "ц": 1.0, "њ": 0.6, "х": 0.5, "ж": 0.5, "ш": 0.5, "ћ": 0.8,
+                           "љ": 0.5, "ђ": 0.2, "џ": 0.1, "ф": 0.2, "ѓ": 0.1, "ќ": 0.1, "ѕ": 0.05},
+    "greek": {"α": 12.0, "ο": 9.8, "ε": 8.0, "τ": 8.0, "ι": 7.9, "ν": 6.6, "η": 4.5, "ρ": 4.5, "σ": 4.0, "υ": 4.0,
+              "π": 4.0, "κ": 4.0, "μ": 3.5, "λ": 3.0, "ς": 2.5, "ά": 2.0, "γ": 1.8, "δ": 1.7, "ί": 1.6, "ό": 1.6,
+              "ω": 1.5, "έ": 1.5, "θ": 1.2, "ή": 1.2, "χ": 1.0, "φ": 0.8, "ύ": 0.8, "β": 0.6, "ώ": 0.6, "ξ": 0.4,
+              "ζ": 0.3, "ψ": 0.15, "ϊ": 0.05, "ϋ": 0.02, "ΐ": 0.01, "ΰ": 0.005},
+    "hebrew": {"י": 11.0, "ו": 10.0, "ה": 9.0, "ל": 7.0, "א": 6.0, "מ": 6.0, "ר": 5.5, "ב": 5.0, "ת": 5.0, "ש": 4.5,
+               "נ": 4.0, "ע": 3.0, "ם": 3.0, "ד": 3.0, "כ": 2.5, "ח": 2.5, "ק": 2.0, "פ": 2.0, "ן": 1.5, "ג": 1.3,
+               "צ": 1.0, "ס": 1.0, "ז": 0.8, "ט": 0.8, "ך": 0.6, "ף": 0.4, "ץ": 0.3},
+    "arabic": {"ا": 12.0, "ل": 11.0, "ي": 7.0, "م": 6.0, "و": 6.0, "ن": 6.0, "ه": 5.0, "ر": 4.5, "ت": 4.0, "ب": 3.5,
+               "ع": 3.0, "ك": 3.0, "ف": 3.0, "د": 3.0, "ق": 2.5, "س": 2.5, "ة": 2.5, "ح": 2.0, "أ": 2.0, "ج": 1.5,
+               "ى": 1.5, "إ": 1.0, "ش": 1.0, "ص": 1.0, "ط": 1.0, "خ": 0.8, "ض": 0.7, "ذ": 0.7, "ز": 0.5, "غ": 0.4,
+               "ث": 0.4, "ء": 0.4, "ئ": 0.4, "آ": 0.3, "ؤ": 0.2, "ظ": 0.2, "پ": 0.3, "چ": 0.2, "گ": 0.2, "ک": 0.3,
+               "ی": 0.5},
+}
+SCRIPTS = ("GREEK", "CYRILLIC", "HEBREW", "ARABIC")  # letters of these inside a Latin word are a misreading
+BACKGROUND = 0.002  # share of a language's non-ASCII letters that may be borrowed (names, loanwords), spread evenly
+BACKGROUND_LETTERS = 200  # ... over about this many letters
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _key(ch: str) -> str:
+    low = ch.lower()
+    return low if len(low) == 1 else ch  # "İ".lower() is two characters
+
+
+@cache
+def _tables() -> dict[str, dict[str, float]]:
+    """Language -> letter -> probability among the language's non-ASCII letters."""
+    return {name: {c: f / sum(freqs.values()) for c, f in freqs.items()}
+            for name, freqs in {**LATIN, **OTHER_SCRIPTS}.items()}
+
+
+def _script(ch: str) -> str | None:
+    name = unicodedata.name(ch, "")
+    return next((s for s in SCRIPTS if name.startswith(s)), None)
+
+
+def letters_used(text: str) -> frozenset[str]:
+    """The distinct non-ASCII letters of a text, in lower case. Distinct, not counted: a client's name on every
+    row is one piece of evidence, not five hundred."""
+    composed = unicodedata.normalize("NFC", text)  # a letter and a combining accent (cp1258) are one letter
+    return frozenset(_key(ch) for ch in set(_NON_ASCII.findall(composed)) if ch.isalpha())
+
+
+def log_likelihood(letters: frozenset[str]) -> tuple[float, str]:
+    """(log-likelihood of the letters under the language that explains them best, that language); (0, "") when
+    there are none."""
+    if not letters:
+        return 0.0, ""
+    floor = BACKGROUND / BACKGROUND_LETTERS
+    return max((sum(math.log((1 - BACKGROUND) * table.get(c, 0.0) + floor) for c in letters), name)
+               for name, table in _tables().items())
+
+
+def odd_characters(text: str) -> int:
+    """Characters a wrong code page leaves against a letter: non-ASCII symbols and digit signs ("Wroc³aw", "£ukasz",
+    "Âñòðå÷à"), letters of another script inside a Latin word ("prיparation") and accents that sit on no letter
+    they can combine with (an Arabic vowel sign on a Latin letter). A pound or euro sign before a number,
+    typographic quotes and dashes are not counted."""
+    count = 0
+    text = unicodedata.normalize("NFC", text)
+    for match in _NON_ASCII.finditer(text):
+        i, ch = match.start(), match.group()
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        latin_beside = (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
+        kind = unicodedata.category(ch)[0]
+        if ch.isalpha():
+            count += bool(_script(ch)) and latin_beside
+        elif kind == "M":
+            count += latin_beside
+        elif kind in "SN" and (before.isalpha() or after.isalpha()):
+            count += 1
+    return count

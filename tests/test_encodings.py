@@ -1,0 +1,109 @@
+"""Legacy code-page exports are read in the code page their letters belong to, or refused by name.
+
+Each sample is a note in one language, saved in the Windows code page a spreadsheet program of that language saves
+in (Excel's "CSV" on a Windows machine set to that locale). Read in the wrong code page most of them still read as
+letters ("Þule Yýlmaz", "fõkönyvi"), so a reader that only avoids symbols would bill them under garbled names."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from billing_assets.core.csvfile import FileRefused, decode
+from billing_assets.core.letters import letters_used, log_likelihood, odd_characters
+from billing_assets.core.sources import read_folder
+
+SAMPLES = {
+    "czech": ("cp1250", "Schůzka s klientem v Plzni, příprava účetní závěrky, Dvořák Jiří"),
+    "hungarian": ("cp1250", "Ügyfélmegbeszélés, főkönyvi egyeztetés, Kovács Gyöngyvér, űrlap"),
+    "polish": ("cp1250", "Spotkanie z klientem we Wrocławiu, przygotowanie sprawozdania, Łukasz Żółć"),
+    "romanian": ("cp1250", "Întâlnire cu clientul, pregătire situaţii financiare, Ştefan"),
+    "croatian": ("cp1250", "Sastanak s klijentom u Zagrebu, obračun plaća i izvješće, Đurđević"),
+    "slovak": ("cp1250", "Stretnutie s klientom, príprava účtovnej závierky, Ľubomír Ťažký"),
+    "french": ("cp1252", "Réunion client à Lyon, préparation des états financiers, François Lefèvre"),
+    "german": ("cp1252", "Kundengespräch in München, Jahresabschluss, Jürgen Weiß – Überarbeitung"),
+    "spanish": ("cp1252", "Reunión con el cliente, preparación del año fiscal, Peña"),
+    "portuguese": ("cp1252", "Reunião com o cliente, preparação das demonstrações, João"),
+    "italian": ("cp1252", "Riunione con il cliente, perché è già così, Niccolò"),
+    "danish": ("cp1252", "Møde med kunden i København, Søren Åberg, årsregnskab"),
+    "icelandic": ("cp1252", "Fundur með viðskiptavini í Reykjavík, þýðing á skýrslu"),
+    "english": ("cp1252", "Workshop fee £250 at 10°C, café – “quoted” don’t, €1.200"),
+    "turkish": ("cp1254", "müşteri toplantısı, ağ güvenliği raporu, Şule Yılmaz"),
+    "greek": ("cp1253", "Συνάντηση με πελάτη, Αθήνα, προετοιμασία"),
+    "russian": ("cp1251", "Встреча с клиентом, Москва, подготовка отчёта"),
+    "ukrainian": ("cp1251", "Зустріч з клієнтом, Київ, підготовка звіту"),
+    "latvian": ("cp1257", "Sanāksme ar klientu Rīgā, pārskata sagatavošana, Jānis Bērziņš"),
+    "lithuanian": ("cp1257", "Susitikimas su klientu Vilniuje, ataskaitos rengimas, Jonas Žemaitė"),
+    "hebrew": ("cp1255", "פגישה עם לקוח בתל אביב"),
+    "arabic": ("cp1256", "اجتماع مع العميل في دبي"),
+    "vietnamese": ("cp1258", "Họp với khách hàng, chuẩn bị báo cáo, Nguyễn Văn Đức"),
+}
+
+
+def _encode(text: str, codepage: str) -> bytes:
+    """`text` in `codepage`; cp1258 writes a Vietnamese tone as a combining mark after the vowel."""
+    out = b""
+    for ch in text:
+        try:
+            out += ch.encode(codepage)
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", ch)  # "ớ" is "ơ" and an acute; "ọ" is "o" and a dot below
+            try:
+                out += unicodedata.normalize("NFC", parts[:2]).encode(codepage) + parts[2:].encode(codepage)
+            except UnicodeEncodeError:
+                out += parts.encode(codepage)
+    return out
+
+
+def _export(note: str) -> str:
+    return "Date,Client,Notes,Hours\n" + "".join(f"2026-09-0{d},Acme,{note} {d},1.5\n" for d in range(1, 4))
+
+
+@pytest.mark.parametrize("language", sorted(SAMPLES))
+def test_a_legacy_export_is_read_in_its_own_code_page(language: str) -> None:
+    codepage, note = SAMPLES[language]
+    text, how = decode(_encode(_export(note), codepage))
+    assert unicodedata.normalize("NFC", text) == _export(note)
+    # the code page's name, or cp1252's when the two read these bytes alike (Estonian, German in cp1257)
+    assert how in (f"{codepage} (detected)", "cp1252 (detected)")
+
+
+def test_central_european_and_turkish_letters_are_not_taken_for_western_ones() -> None:
+    """The misreadings the old reader made: each is letters in cp1252 too."""
+    for language in ("hungarian", "turkish", "czech", "romanian"):
+        codepage, note = SAMPLES[language]
+        assert decode(_encode(_export(note), codepage))[1] == f"{codepage} (detected)", language
+
+
+def test_a_name_alone_that_two_code_pages_read_as_letters_is_refused_naming_the_setting() -> None:
+    """"Şule Yılmaz" in cp1254 is "Þule Yýlmaz" in cp1252: two letters are too little to tell Turkish from
+    Icelandic, so the file is refused with the setting that resolves it, never billed under either name."""
+    with pytest.raises(FileRefused) as refused:
+        decode(_export("Şule Yılmaz").encode("cp1254"))
+    message = str(refused.value)
+    assert "reads differently as cp1254 ('Yılmaz') and as cp1252 ('Yýlmaz')" in message
+    assert "set encoding: cp1254 (or cp1252)" in message
+
+
+def test_the_evidence_of_a_reading() -> None:
+    assert odd_characters("Wroc³aw, £ukasz") == 2  # digit sign and pound sign against letters
+    assert odd_characters("£250 at 10 °C, “quoted” don’t") == 1  # only the degree sign touches a letter
+    assert odd_characters("prיparation") == 1  # a Hebrew letter inside a Latin word
+    assert letters_used("Kovács KOVÁCS Ödön") == frozenset("áö")
+    assert log_likelihood(letters_used("főkönyvi űrlap"))[1] == "hungarian"
+    assert log_likelihood(letters_used("müşteri Yılmaz"))[1] == "turkish"
+    assert log_likelihood(frozenset())[0] == 0.0
+
+
+def test_a_turkish_harvest_export_bills_its_people_under_their_names(tmp_path: Path) -> None:
+    (tmp_path / "timesheets").mkdir()
+    header = "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name\r\n"
+    rows = "".join(f"2026-09-{d:02d},Anadolu Danışmanlık,Denetim,,Denetim,müşteri görüşmesi {d},1.5,Yes,Şule,Yılmaz\r\n"
+                   for d in range(1, 4))
+    (tmp_path / "timesheets" / "harvest.csv").write_bytes((header + rows).encode("cp1254"))
+    parsed = read_folder(tmp_path)
+    assert parsed.problems == []
+    assert {(e.client_name, e.person) for e in parsed.entries} == {("Anadolu Danışmanlık", "Şule Yılmaz")}
+    assert [f.decisions["encoding"] for f in parsed.files] == ["cp1254 (detected)"]
