@@ -1,7 +1,7 @@
 """Legacy code-page exports are read in the code page their letters belong to, or refused by name.
 
 Each sample is a note in one language, saved in the Windows code page a spreadsheet program of that language saves
-in (Excel's "CSV" on a Windows machine set to that locale). Read in the wrong code page most of them still read as
+in (Excel's "CSV" on a Windows machine set to that locale; Excel for Mac's "CSV" is Mac Roman). Read in the wrong code page most of them still read as
 letters ("Þule Yýlmaz", "fõkönyvi"), so a reader that only avoids symbols would bill them under garbled names."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from billing_assets.core.csvfile import FileRefused, decode
-from billing_assets.core.letters import letters_used, log_likelihood, odd_characters
+from billing_assets.core.letters import characters_used, log_likelihood, odd_characters
 from billing_assets.core.sources import read_folder
 
 SAMPLES = {
@@ -38,6 +38,9 @@ SAMPLES = {
     "lithuanian": ("cp1257", "Susitikimas su klientu Vilniuje, ataskaitos rengimas, Jonas Žemaitė"),
     "hebrew": ("cp1255", "פגישה עם לקוח בתל אביב"),
     "arabic": ("cp1256", "اجتماع مع العميل في دبي"),
+    "mac-french": ("mac_roman", "Réunion client à Lyon, préparation des états, François Lefèvre – “ok”"),
+    "mac-german": ("mac_roman", "Kundengespräch in München, Jürgen Weiß, Überarbeitung"),
+    "mac-spanish": ("mac_roman", "Reunión con el cliente, año fiscal, Peña"),
     "vietnamese": ("cp1258", "Họp với khách hàng, chuẩn bị báo cáo, Nguyễn Văn Đức"),
 }
 
@@ -91,9 +94,10 @@ def test_the_evidence_of_a_reading() -> None:
     assert odd_characters("Wroc³aw, £ukasz") == 2  # digit sign and pound sign against letters
     assert odd_characters("£250 at 10 °C, “quoted” don’t") == 1  # only the degree sign touches a letter
     assert odd_characters("prיparation") == 1  # a Hebrew letter inside a Latin word
-    assert letters_used("Kovács KOVÁCS Ödön") == frozenset("áö")
-    assert log_likelihood(letters_used("főkönyvi űrlap"))[1] == "hungarian"
-    assert log_likelihood(letters_used("müşteri Yılmaz"))[1] == "turkish"
+    assert odd_characters("Reuni—n, l·lusió, don’t, 9–5") == 1  # a dash inside a word; not · ’ or a range
+    assert characters_used("Kovács KOVÁCS Ödön") == frozenset("áö")
+    assert log_likelihood(characters_used("főkönyvi űrlap"))[1] == "hungarian"
+    assert log_likelihood(characters_used("müşteri Yılmaz"))[1] == "turkish"
     assert log_likelihood(frozenset())[0] == 0.0
 
 
@@ -107,3 +111,18 @@ def test_a_turkish_harvest_export_bills_its_people_under_their_names(tmp_path: P
     assert parsed.problems == []
     assert {(e.client_name, e.person) for e in parsed.entries} == {("Anadolu Danışmanlık", "Şule Yılmaz")}
     assert [f.decisions["encoding"] for f in parsed.files] == ["cp1254 (detected)"]
+
+
+def test_an_excel_for_mac_csv_is_read_in_mac_roman_with_its_carriage_returns(tmp_path: Path) -> None:
+    """Excel for Mac's "Comma Separated Values" is Mac Roman with CR line ends: in cp1252 "Müller" reads "MŸller"
+    and "Reunión" reads "Reuni—n"."""
+    (tmp_path / "timesheets").mkdir()
+    header = "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name\r"
+    rows = "".join(f"2026-09-{d:02d},Café Müller,Relaunch,,Design,Entwürfe für Geschäftsbericht – Teil {d},1.5,Yes,"
+                   "Jürgen,Weiß\r" for d in range(1, 4))
+    (tmp_path / "timesheets" / "mac.csv").write_bytes((header + rows).encode("mac_roman"))
+    parsed = read_folder(tmp_path)
+    assert parsed.problems == []
+    assert [(e.client_name, e.person, e.notes) for e in parsed.entries] == [
+        ("Café Müller", "Jürgen Weiß", f"Entwürfe für Geschäftsbericht – Teil {d}") for d in range(1, 4)]
+    assert [f.decisions["encoding"] for f in parsed.files] == ["mac_roman (detected)"]

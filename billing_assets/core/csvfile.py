@@ -19,13 +19,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from billing_assets.core.letters import letters_used, log_likelihood, odd_characters
+from billing_assets.core.letters import characters_used, log_likelihood, odd_characters
 
 DELIMITERS = (",", ";", "\t")
 MAX_CELL = 64 << 10  # one cell of 64 KiB at most: a larger one is not a time export (or a broken quote)
 csv.field_size_limit(1 << 30)  # parse anything; cells over MAX_CELL refuse the file by name below
 # Code pages Windows spreadsheet programs save a CSV in; cp1252 (Western European, the Americas) first.
-LEGACY_CODEPAGES = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp1258"]
+LEGACY_CODEPAGES = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp1258",
+                    "mac_roman"]
 CP1252_PRIOR = 2.0  # nats in favour of cp1252, the code page of most legacy exports (US, UK, Western Europe)
 DECIDE_MARGIN = 4.0  # nats by which another code page's reading must be likelier than the next (about 50 times)
 _HIGH_WORDS = re.compile(rb'[^\s,;"]*[\x80-\xff][^\s,;"]*')  # the words a code page can read differently
@@ -95,7 +96,7 @@ def _legacy(data: bytes) -> tuple[str, str]:
         raise FileRefused("not text in UTF-8 or a Windows code page")
     odd = {text: odd_characters(text) for text in readings}
     plausible = [text for text in readings if odd[text] == min(odd.values())]
-    score = {text: log_likelihood(letters_used(text))[0] + (CP1252_PRIOR if "cp1252" in readings[text] else 0.0)
+    score = {text: log_likelihood(characters_used(text))[0] + (CP1252_PRIOR if "cp1252" in readings[text] else 0.0)
              for text in plausible}
     ranked = sorted(plausible, key=lambda text: -score[text])
     best = ranked[0]

@@ -93,6 +93,10 @@ SCRIPTS = ("GREEK", "CYRILLIC", "HEBREW", "ARABIC")  # letters of these inside a
 BACKGROUND = 0.002  # share of a language's non-ASCII letters that may be borrowed (names, loanwords), spread evenly
 BACKGROUND_LETTERS = 200  # ... over about this many letters
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# signs a note or a name is typed with (Word and Excel turn quotes and dashes typographic): as likely as a letter
+TYPOGRAPHIC = frozenset("’‘“”„«»–—…•·€£¥¢°©®™§¶½¼¾×÷±µ¡¿\u00a0")
+TYPOGRAPHIC_SIGN = 0.1
+INNER_PUNCTUATION = frozenset("’‘·")  # may stand between two letters: don’t, Catalan l·l
 
 
 def _key(ch: str) -> str:
@@ -112,28 +116,33 @@ def _script(ch: str) -> str | None:
     return next((s for s in SCRIPTS if name.startswith(s)), None)
 
 
-def letters_used(text: str) -> frozenset[str]:
-    """The distinct non-ASCII letters of a text, in lower case. Distinct, not counted: a client's name on every
-    row is one piece of evidence, not five hundred."""
+def characters_used(text: str) -> frozenset[str]:
+    """The distinct non-ASCII characters of a text, letters in lower case. Distinct, not counted: a client's name
+    on every row is one piece of evidence, not five hundred."""
     composed = unicodedata.normalize("NFC", text)  # a letter and a combining accent (cp1258) are one letter
-    return frozenset(_key(ch) for ch in set(_NON_ASCII.findall(composed)) if ch.isalpha())
+    return frozenset(_key(ch) if ch.isalpha() else ch for ch in set(_NON_ASCII.findall(composed)))
 
 
-def log_likelihood(letters: frozenset[str]) -> tuple[float, str]:
-    """(log-likelihood of the letters under the language that explains them best, that language); (0, "") when
-    there are none."""
-    if not letters:
-        return 0.0, ""
+def log_likelihood(characters: frozenset[str]) -> tuple[float, str]:
+    """(log-likelihood of the characters, the language that explains their letters best); (0, "") when there are
+    none. A letter scores under that language; a typographic sign (quotes, dashes, currency, degree, no-break
+    space) as a common one; any other sign as a rare one: Arabic read in Mac Roman is signs ("„«⁄"), not text."""
     floor = BACKGROUND / BACKGROUND_LETTERS
-    return max((sum(math.log((1 - BACKGROUND) * table.get(c, 0.0) + floor) for c in letters), name)
-               for name, table in _tables().items())
+    letters = [c for c in characters if c.isalpha()]
+    signs = sum(math.log(TYPOGRAPHIC_SIGN if c in TYPOGRAPHIC else floor) for c in characters if not c.isalpha())
+    if not letters:
+        return signs, ""
+    best, language = max((sum(math.log((1 - BACKGROUND) * table.get(c, 0.0) + floor) for c in letters), name)
+                         for name, table in _tables().items())
+    return best + signs, language
 
 
 def odd_characters(text: str) -> int:
     """Characters a wrong code page leaves against a letter: non-ASCII symbols and digit signs ("Wroc³aw", "£ukasz",
-    "Âñòðå÷à"), letters of another script inside a Latin word ("prיparation") and accents that sit on no letter
-    they can combine with (an Arabic vowel sign on a Latin letter). A pound or euro sign before a number,
-    typographic quotes and dashes are not counted."""
+    "Âñòðå÷à", Mac Roman's Apple logo in "BÁrziÚ"), letters of another script inside a Latin word ("prיparation"),
+    accents that sit on no letter they can combine with (an Arabic vowel sign on a Latin letter), and dashes or
+    quotes between two letters ("Reuni—n" is Mac Roman's "Reunión" in cp1252). A pound or euro sign before a
+    number, a dash between words and an apostrophe in "don’t" are not counted."""
     count = 0
     text = unicodedata.normalize("NFC", text)
     for match in _NON_ASCII.finditer(text):
@@ -146,6 +155,8 @@ def odd_characters(text: str) -> int:
             count += bool(_script(ch)) and latin_beside
         elif kind == "M":
             count += latin_beside
-        elif kind in "SN" and (before.isalpha() or after.isalpha()):
-            count += 1
+        elif kind in "SN" or unicodedata.category(ch) == "Co":
+            count += before.isalpha() or after.isalpha()
+        elif kind == "P" and ch not in INNER_PUNCTUATION:
+            count += before.isalpha() and after.isalpha()
     return count
