@@ -38,6 +38,8 @@ SAMPLES = {
     "lithuanian": ("cp1257", "Susitikimas su klientu Vilniuje, ataskaitos rengimas, Jonas Žemaitė"),
     "hebrew": ("cp1255", "פגישה עם לקוח בתל אביב"),
     "arabic": ("cp1256", "اجتماع مع العميل في دبي"),
+    "western-mixed": ("cp1252", "Réunion à Genève; Kundengespräch in Basel; Peña & Søren; São Paulo; Åsa"),
+    "mac-western-mixed": ("mac_roman", "Réunion à Genève; Kundengespräch in Basel; Peña & Søren; São Paulo"),
     "mac-french": ("mac_roman", "Réunion client à Lyon, préparation des états, François Lefèvre – “ok”"),
     "mac-german": ("mac_roman", "Kundengespräch in München, Jürgen Weiß, Überarbeitung"),
     "mac-spanish": ("mac_roman", "Reunión con el cliente, año fiscal, Peña"),

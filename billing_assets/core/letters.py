@@ -104,11 +104,22 @@ def _key(ch: str) -> str:
     return low if len(low) == 1 else ch  # "İ".lower() is two characters
 
 
+# Languages a firm in Western Europe or the Americas mixes in one export (a Swiss firm's German and French notes,
+# a Spanish client's name): their pooled letters are one more table, each letter at its mean share.
+WESTERN = ("french", "german", "spanish", "portuguese", "italian", "dutch", "catalan", "swedish", "danish_norwegian",
+           "finnish")
+
+
 @cache
 def _tables() -> dict[str, dict[str, float]]:
     """Language -> letter -> probability among the language's non-ASCII letters."""
-    return {name: {c: f / sum(freqs.values()) for c, f in freqs.items()}
-            for name, freqs in {**LATIN, **OTHER_SCRIPTS}.items()}
+    tables = {name: {c: f / sum(freqs.values()) for c, f in freqs.items()}
+              for name, freqs in {**LATIN, **OTHER_SCRIPTS}.items()}
+    pooled: dict[str, float] = {}
+    for name in WESTERN:
+        for c, p in tables[name].items():
+            pooled[c] = pooled.get(c, 0.0) + p / len(WESTERN)
+    return {**tables, "western_mixed": pooled}
 
 
 def _script(ch: str) -> str | None:
