@@ -128,3 +128,14 @@ def test_an_excel_for_mac_csv_is_read_in_mac_roman_with_its_carriage_returns(tmp
     assert [(e.client_name, e.person, e.notes) for e in parsed.entries] == [
         ("Café Müller", "Jürgen Weiß", f"Entwürfe für Geschäftsbericht – Teil {d}") for d in range(1, 4)]
     assert [f.decisions["encoding"] for f in parsed.files] == ["mac_roman (detected)"]
+
+
+def test_bytes_that_are_not_text_are_refused_and_a_hostile_file_is_read_on_bounded_evidence() -> None:
+    noise = bytes((b * 37 + 11) % 255 + 1 for b in range(200_000))  # every byte value but NUL, control bytes too
+    with pytest.raises(FileRefused, match=r"not text in UTF-8 or a Windows code page \(\d+ control bytes\)"):
+        decode(noise)
+    # one endless "word" of high bytes: read (it is some code page's letters), on its first 100 kB of evidence
+    text, how = decode(bytes(0x80 + (b * 7) % 128 for b in range(3_000_000)))
+    assert len(text) == 3_000_000 and how.endswith("(detected)")
+    # a DOS end-of-file mark and a form feed are not control bytes a text file cannot hold
+    assert decode(_export("Réunion").encode("cp1252") + b"\x0c\x1a")[1] == "cp1252 (detected)"

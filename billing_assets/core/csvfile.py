@@ -29,7 +29,10 @@ LEGACY_CODEPAGES = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", 
                     "mac_roman"]
 CP1252_PRIOR = 2.0  # nats in favour of cp1252, the code page of most legacy exports (US, UK, Western Europe)
 DECIDE_MARGIN = 4.0  # nats by which another code page's reading must be likelier than the next (about 50 times)
-_HIGH_WORDS = re.compile(rb'[^\s,;"]*[\x80-\xff][^\s,;"]*')  # the words a code page can read differently
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x19\x1b-\x1f]")  # no text has them (tab, line ends, EOF do not count)
+MAX_CONTROL_SHARE = 0.001
+MAX_EVIDENCE_BYTES = 100_000  # the first distinct words with a high byte are evidence enough; bounds hostile input
+_HIGH_WORDS = re.compile(rb'[^\s,;"]{0,40}[\x80-\xff][^\s,;"]{0,40}')  # the words a code page can read differently
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -81,11 +84,23 @@ def decode(data: bytes, configured: str | None = None) -> tuple[str, str]:
 
 def _legacy(data: bytes) -> tuple[str, str]:
     """A non-UTF-8 file read in each Windows code page. Only its distinct words with a byte above 127 can read
-    differently, so those are compared. Readings that leave fewer symbols against letters win ("Wroc³aw" is
+    differently, so those are compared (the first MAX_EVIDENCE_BYTES of them). A file with control bytes is not
+    text. Readings that leave fewer symbols against letters win ("Wroc³aw" is
     Wrocław misread); among those, the one whose letters some language writes together
     (`letters.log_likelihood`): cp1252 (Western European) is preferred when it is at least as likely, another code
     page is taken when it is clearly likelier; else the file is refused naming the setting."""
-    words = b"\n".join(sorted(set(_HIGH_WORDS.findall(data))))
+    controls = len(_CONTROL_BYTES.findall(data))
+    if controls > len(data) * MAX_CONTROL_SHARE:
+        raise FileRefused(f"not text in UTF-8 or a Windows code page ({controls} control bytes)")
+    distinct: dict[bytes, None] = {}
+    size = 0
+    for match in _HIGH_WORDS.finditer(data):
+        if match.group() not in distinct:
+            distinct[match.group()] = None
+            size += len(match.group())
+            if size >= MAX_EVIDENCE_BYTES:
+                break
+    words = b"\n".join(sorted(distinct))
     readings: dict[str, list[str]] = {}  # the words as a code page reads them -> the code pages that read them so
     for codepage in LEGACY_CODEPAGES:
         try:
