@@ -1,8 +1,9 @@
 """Legacy code-page exports are read in the code page their letters belong to, or refused by name.
 
-Each sample is a note in one language, saved in the Windows code page a spreadsheet program of that language saves
-in (Excel's "CSV" on a Windows machine set to that locale; Excel for Mac's "CSV" is Mac Roman). Read in the wrong code page most of them still read as
-letters ("Þule Yýlmaz", "fõkönyvi"), so a reader that only avoids symbols would bill them under garbled names."""
+Each sample is a note in one language, saved in the code page a spreadsheet program of that language saves in
+(Excel's "CSV" on a Windows machine set to that locale; Excel for Mac's "CSV" is Mac Roman). Read in the wrong code
+page most of them still read as letters ("Þule Yýlmaz", "fõkönyvi"), so a reader that only avoids symbols would
+bill them under garbled names."""
 
 from __future__ import annotations
 
