@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from billing_assets.core.csvfile import FileRefused, decode
-from billing_assets.core.letters import characters_used, log_likelihood, odd_characters
+from billing_assets.core.letters import assess, characters_used, odd_characters
 from billing_assets.core.sources import read_folder
 
 SAMPLES = {
@@ -44,6 +44,10 @@ SAMPLES = {
     "mac-french": ("mac_roman", "Réunion client à Lyon, préparation des états, François Lefèvre – “ok”"),
     "mac-german": ("mac_roman", "Kundengespräch in München, Jürgen Weiß, Überarbeitung"),
     "mac-spanish": ("mac_roman", "Reunión con el cliente, año fiscal, Peña"),
+    "mac-russian": ("mac_cyrillic", "Встреча с клиентом в Москве, подготовка отчёта, Юлия"),
+    "polish-iso": ("iso-8859-2", "Spotkanie z klientem, sprawozdanie roczne, Świątek, Gąsiorowski, źródła"),
+    "greek-iso": ("iso-8859-7", "Συνάντηση με πελάτη στον Άγιο Νικόλαο, Αθήνα"),
+    "uk-amounts": ("cp1252", "Travel £825, hotel £310 and parking £12"),
     "vietnamese": ("cp1258", "Họp với khách hàng, chuẩn bị báo cáo, Nguyễn Văn Đức"),
 }
 
@@ -98,10 +102,12 @@ def test_the_evidence_of_a_reading() -> None:
     assert odd_characters("£250 at 10 °C, “quoted” don’t") == 1  # only the degree sign touches a letter
     assert odd_characters("prיparation") == 1  # a Hebrew letter inside a Latin word
     assert odd_characters("Reuni—n, l·lusió, don’t, 9–5") == 1  # a dash inside a word; not · ’ or a range
-    assert characters_used("Kovács KOVÁCS Ödön") == frozenset("áö")
-    assert log_likelihood(characters_used("főkönyvi űrlap"))[1] == "hungarian"
-    assert log_likelihood(characters_used("müşteri Yılmaz"))[1] == "turkish"
-    assert log_likelihood(frozenset())[0] == 0.0
+    assert odd_characters("BlanchardÕs версиЯ Ł825 Łódź") == 3  # capitals inside words, a letter alone before digits
+    assert characters_used("Kovács\nKOVÁCS\nÖdön") == {"á": 2, "ö": 2}  # one count per distinct word it is in
+    hungarian = assess(characters_used("főkönyv\nűrlap\nKovács"))
+    assert (hungarian.language, hungarian.letters) == ("hungarian", 4)
+    assert assess(characters_used("müşteri\nYılmaz")).language == "turkish"
+    assert assess(characters_used("")).score == 0.0
 
 
 def test_a_turkish_harvest_export_bills_its_people_under_their_names(tmp_path: Path) -> None:
@@ -135,8 +141,18 @@ def test_bytes_that_are_not_text_are_refused_and_a_hostile_file_is_read_on_bound
     noise = bytes((b * 37 + 11) % 255 + 1 for b in range(200_000))  # every byte value but NUL, control bytes too
     with pytest.raises(FileRefused, match=r"not text in UTF-8 or a Windows code page \(\d+ control bytes\)"):
         decode(noise)
-    # one endless "word" of high bytes: read (it is some code page's letters), on its first 100 kB of evidence
-    text, how = decode(bytes(0x80 + (b * 7) % 128 for b in range(3_000_000)))
-    assert len(text) == 3_000_000 and how.endswith("(detected)")
+    # one endless "word" of high bytes: judged on its first 100 kB of evidence, and no code page reads it as words
+    with pytest.raises(FileRefused, match="no supported code page reads it as text"):
+        decode(bytes(0x80 + (b * 7) % 128 for b in range(3_000_000)))
     # a DOS end-of-file mark and a form feed are not control bytes a text file cannot hold
     assert decode(_export("Réunion").encode("cp1252") + b"\x0c\x1a")[1] == "cp1252 (detected)"
+
+
+def test_an_export_in_a_code_page_we_do_not_read_is_refused_not_misread() -> None:
+    """KOI8-R Russian reads as Cyrillic in cp1251 too, but with the letters of a cipher: refused by how unlikely
+    its letters are, not billed under scrambled names."""
+    note = ("Встреча с клиентом в Москве, подготовка годового отчёта, согласование бюджета на следующий квартал, "
+            "Юлия Смирнова, Дмитрий Кузнецов")
+    with pytest.raises(FileRefused, match=r"no supported code page reads it as text .*; set encoding:"):
+        decode(_export(note).encode("koi8_r"))
+    assert decode(_export(note).encode("cp1251")) == (_export(note), "cp1251 (detected)")

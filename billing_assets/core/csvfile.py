@@ -19,15 +19,19 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from billing_assets.core.letters import characters_used, log_likelihood, odd_characters
+from billing_assets.core.letters import assess, characters_used, odd_characters
 
 DELIMITERS = (",", ";", "\t")
 MAX_CELL = 64 << 10  # one cell of 64 KiB at most: a larger one is not a time export (or a broken quote)
 csv.field_size_limit(1 << 30)  # parse anything; cells over MAX_CELL refuse the file by name below
-# Code pages Windows spreadsheet programs save a CSV in; cp1252 (Western European, the Americas) first.
+# Code pages spreadsheet programs save a CSV in (Windows; Excel for Mac: Mac Roman, Mac Cyrillic; ISO 8859-2 and -7
+# of older Central European and Greek systems); cp1252 (Western European, the Americas) first.
 LEGACY_CODEPAGES = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp1258",
-                    "mac_roman"]
+                    "mac_roman", "mac_cyrillic", "iso-8859-2", "iso-8859-7"]
 CP1252_PRIOR = 2.0  # nats in favour of cp1252, the code page of most legacy exports (US, UK, Western Europe)
+MAX_SURPRISE = 0.5  # nats a letter may cost beyond its language's entropy: more, and no code page reads it as text
+MAX_ODD_SHARE = 0.05  # ... or when every reading leaves signs inside more than this share of the distinct words
+MIN_LETTERS_TO_JUDGE = 30  # ... judged from this many letters (in distinct words) on
 DECIDE_MARGIN = 4.0  # nats by which another code page's reading must be likelier than the next (about 50 times)
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x19\x1b-\x1f]")  # no text has them (tab, line ends, EOF do not count)
 MAX_CONTROL_SHARE = 0.001
@@ -110,18 +114,28 @@ def _legacy(data: bytes) -> tuple[str, str]:
     if not readings:
         raise FileRefused("not text in UTF-8 or a Windows code page")
     odd = {text: odd_characters(text) for text in readings}
-    plausible = [text for text in readings if odd[text] == min(odd.values())]
-    score = {text: log_likelihood(characters_used(text))[0] + (CP1252_PRIOR if "cp1252" in readings[text] else 0.0)
-             for text in plausible}
+    fewest = min(odd.values())
+    if fewest >= 3 and fewest > MAX_ODD_SHARE * (words.count(b"\n") + 1):
+        raise FileRefused(f"not UTF-8, and no supported code page reads it as text (each leaves {fewest} or more "
+                          "signs inside words); set encoding: for it in the billing home's settings.yaml, or export "
+                          "it again as UTF-8")
+    plausible = [text for text in readings if odd[text] == fewest]
+    assessed = {text: assess(characters_used(text)) for text in plausible}
+    score = {text: assessed[text].score + (CP1252_PRIOR if "cp1252" in readings[text] else 0.0) for text in plausible}
     ranked = sorted(plausible, key=lambda text: -score[text])
     best = ranked[0]
-    if len(ranked) == 1 or "cp1252" in readings[best] or score[best] - score[ranked[1]] >= DECIDE_MARGIN:
-        codepage = "cp1252" if "cp1252" in readings[best] else readings[best][0]
-        return data.decode(codepage), f"{codepage} (detected)"
-    first, other = readings[best][0], readings[ranked[1]][0]
+    name = "cp1252" if "cp1252" in readings[best] else readings[best][0]
+    if assessed[best].letters >= MIN_LETTERS_TO_JUDGE and assessed[best].surprise > MAX_SURPRISE:
+        raise FileRefused(f"not UTF-8, and no supported code page reads it as text (best: {name}, read as "
+                          f"{assessed[best].language} at {assessed[best].surprise:.1f} nats a letter above that "
+                          "language); set encoding: for it in the billing home's settings.yaml, or export it "
+                          "again as UTF-8")
+    if len(ranked) == 1 or name == "cp1252" or score[best] - score[ranked[1]] >= DECIDE_MARGIN:
+        return data.decode(name), f"{name} (detected)"
+    other = readings[ranked[1]][0]
     a, b = _first_difference(best, ranked[1])
-    raise FileRefused(f"not UTF-8, and it reads differently as {first} ({a!r}) and as {other} ({b!r}); set "
-                      f"encoding: {first} (or {other}) for it in the billing home's settings.yaml, or export it "
+    raise FileRefused(f"not UTF-8, and it reads differently as {name} ({a!r}) and as {other} ({b!r}); set "
+                      f"encoding: {name} (or {other}) for it in the billing home's settings.yaml, or export it "
                       "again as UTF-8")
 
 

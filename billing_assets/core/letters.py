@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import Counter
+from dataclasses import dataclass
 from functools import cache
 
 
@@ -97,6 +99,7 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 TYPOGRAPHIC = frozenset("’‘“”„«»–—…•·€£¥¢°©®™§¶½¼¾×÷±µ¡¿\u00a0")
 TYPOGRAPHIC_SIGN = 0.1
 INNER_PUNCTUATION = frozenset("’‘·")  # may stand between two letters: don’t, Catalan l·l
+EDGE_PUNCTUATION = frozenset("¡¿…•‚")  # other punctuation that may touch a word ("¿Qué", "etc…"); not ¶ § † ‰
 
 
 def _key(ch: str) -> str:
@@ -127,32 +130,54 @@ def _script(ch: str) -> str | None:
     return next((s for s in SCRIPTS if name.startswith(s)), None)
 
 
-def characters_used(text: str) -> frozenset[str]:
-    """The distinct non-ASCII characters of a text, letters in lower case. Distinct, not counted: a client's name
-    on every row is one piece of evidence, not five hundred."""
-    composed = unicodedata.normalize("NFC", text)  # a letter and a combining accent (cp1258) are one letter
-    return frozenset(_key(ch) if ch.isalpha() else ch for ch in set(_NON_ASCII.findall(composed)))
+def characters_used(words: str) -> Counter[str]:
+    """The non-ASCII characters of a file's distinct words (one per line), letters in lower case. Counted over
+    distinct words: a client's name on every row is one word, not five hundred."""
+    composed = unicodedata.normalize("NFC", words)  # a letter and a combining accent (cp1258) are one letter
+    return Counter(_key(ch) if ch.isalpha() else ch for ch in _NON_ASCII.findall(composed))
 
 
-def log_likelihood(characters: frozenset[str]) -> tuple[float, str]:
-    """(log-likelihood of the characters, the language that explains their letters best); (0, "") when there are
-    none. A letter scores under that language; a typographic sign (quotes, dashes, currency, degree, no-break
-    space) as a common one; any other sign as a rare one: Arabic read in Mac Roman is signs ("„«⁄"), not text."""
+@dataclass(frozen=True)
+class Reading:
+    """How likely one reading's characters are: `score` in nats, under the language that explains its letters
+    best; `surprise`: how many nats a letter costs on average beyond that language's own entropy (a text in the
+    language costs about 0; a misread one several)."""
+
+    score: float
+    language: str
+    letters: int
+    surprise: float
+
+
+def assess(characters: Counter[str]) -> Reading:
+    """A letter scores under the language that explains the letters best; a typographic sign (quotes, dashes,
+    currency, degree, no-break space) as a common character; any other sign as a rare one: Arabic read in Mac
+    Roman is signs ("„«⁄"), not text."""
     floor = BACKGROUND / BACKGROUND_LETTERS
-    letters = [c for c in characters if c.isalpha()]
-    signs = sum(math.log(TYPOGRAPHIC_SIGN if c in TYPOGRAPHIC else floor) for c in characters if not c.isalpha())
+    letters = {c: n for c, n in characters.items() if c.isalpha()}
+    signs = sum(n * math.log(TYPOGRAPHIC_SIGN if c in TYPOGRAPHIC else floor)
+                for c, n in characters.items() if not c.isalpha())
     if not letters:
-        return signs, ""
-    best, language = max((sum(math.log((1 - BACKGROUND) * table.get(c, 0.0) + floor) for c in letters), name)
-                         for name, table in _tables().items())
-    return best + signs, language
+        return Reading(signs, "", 0, 0.0)
+    total = sum(letters.values())
+    best, language = max((sum(n * math.log((1 - BACKGROUND) * table.get(c, 0.0) + floor)
+                              for c, n in letters.items()), name) for name, table in _tables().items())
+    return Reading(best + signs, language, total, -best / total - _entropy(language))
+
+
+@cache
+def _entropy(language: str) -> float:
+    return -sum(p * math.log(p) for p in _tables()[language].values())
 
 
 def odd_characters(text: str) -> int:
     """Characters a wrong code page leaves against a letter: non-ASCII symbols and digit signs ("Wroc³aw", "£ukasz",
     "Âñòðå÷à", Mac Roman's Apple logo in "BÁrziÚ"), letters of another script inside a Latin word ("prיparation"),
     accents that sit on no letter they can combine with (an Arabic vowel sign on a Latin letter), and dashes or
-    quotes between two letters ("Reuni—n" is Mac Roman's "Reunión" in cp1252). A pound or euro sign before a
+    quotes between two letters ("Reuni—n" is Mac Roman's "Reunión" in cp1252), a pilcrow or dagger against a word
+    ("¶γιο" is ISO 8859-7's "Άγιο" in cp1253), a capital inside a lower-case word
+    ("BlanchardÕs" is Mac Roman's "Blanchard’s"), a letter alone before a number ("Ł825" is cp1250's "£825") and
+    C1 control characters. A pound or euro sign before a
     number, a dash between words and an apostrophe in "don’t" are not counted."""
     count = 0
     text = unicodedata.normalize("NFC", text)
@@ -164,10 +189,16 @@ def odd_characters(text: str) -> int:
         kind = unicodedata.category(ch)[0]
         if ch.isalpha():
             count += bool(_script(ch)) and latin_beside
+            count += ch.isupper() and before.islower()  # "BlanchardÕs", "GesprŠch", "версиЯ"
+            count += not before.isalpha() and after.isdigit()  # "Ł825" is "£825" in cp1250
         elif kind == "M":
             count += latin_beside
+        elif unicodedata.category(ch) == "Cc":  # a C1 control: ISO-8859 reading Windows quotes and dashes
+            count += 1
         elif kind in "SN" or unicodedata.category(ch) == "Co":
             count += before.isalpha() or after.isalpha()
         elif kind == "P" and ch not in INNER_PUNCTUATION:
-            count += before.isalpha() and after.isalpha()
+            touching = before.isalpha() + after.isalpha()
+            sign_like = unicodedata.category(ch) == "Po" and ch not in EDGE_PUNCTUATION
+            count += touching == 2 or (touching == 1 and sign_like)
     return count
