@@ -102,3 +102,17 @@ def test_clockify_breaks_are_never_billed(tmp_path: Path) -> None:
         '"12:00","01:00:00","1.00","0.00","0.00","Regular"\n')
     parsed = read_folder(tmp_path)
     assert [(e.notes, e.billable) for e in parsed.entries] == [("Lunch", False), ("Build", True)]
+
+
+@pytest.mark.parametrize("first_line", ["sep=;", "\ufeffsep=;", '"sep=;"', "SEP=;"])
+def test_excels_separator_line_declares_the_delimiter_and_is_not_a_header(tmp_path: Path, first_line: str) -> None:
+    """Excel writes (and honours) a first line "sep=;" naming the delimiter; the header follows it."""
+    (tmp_path / "timesheets").mkdir()
+    header = "Date;Client;Project;Project Code;Task;Notes;Hours;Billable?;First Name;Last Name\r\n"
+    rows = "".join(f"2026-09-{d:02d};Acme;Web;;Build;Note {d}, with a comma;1,5;Yes;Ana;Souza\r\n" for d in (1, 2))
+    (tmp_path / "timesheets" / "t.csv").write_text(f"{first_line}\r\n{header}{rows}", encoding="utf-8")
+    parsed = read_folder(tmp_path)
+    assert parsed.problems == []
+    assert [(e.source_row, e.notes, e.hours) for e in parsed.entries] == [
+        (1, "Note 1, with a comma", Decimal("1.5")), (2, "Note 2, with a comma", Decimal("1.5"))]
+    assert parsed.files[0].decisions["delimiter"] == "semicolon"

@@ -183,6 +183,16 @@ def choose_delimiter(text: str, known_columns: set[str]) -> str:
         return ","
 
 
+def _without_separator_line(text: str) -> tuple[str, str | None]:
+    """Excel's "sep=;" first line (written so that Excel opens the file with that delimiter): the text after it and
+    the delimiter it declares; else the text and None."""
+    first, _, rest = text.partition("\n")
+    line = first.replace("\ufeff", "").strip().strip('"')
+    if line.lower().startswith("sep=") and line[4:] in DELIMITERS + ("\\t",):
+        return rest, "\t" if line[4:] == "\\t" else line[4:]
+    return text, None
+
+
 def normal(name: str) -> str:
     """A header name for matching: trimmed, inner spaces folded, casefolded."""
     return " ".join(name.replace("\ufeff", "").split()).casefold()
@@ -195,7 +205,8 @@ def read_csv_file(path: Path, label: str, known_columns: set[str], encoding: str
         text, used = decode(data, encoding)
     except FileRefused as exc:
         raise FileRefused(str(exc), _clients_anyway(data)) from None
-    delimiter = choose_delimiter(text, known_columns)
+    text, declared = _without_separator_line(text)
+    delimiter = declared or choose_delimiter(text, known_columns)
     try:
         table = [row for row in _split(text, delimiter) if any(cell.strip() for cell in row)]
     except csv.Error as exc:
