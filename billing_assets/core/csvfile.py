@@ -2,8 +2,8 @@
 
 Encoding: UTF-8 with or without BOM, UTF-16/32 with BOM, else the legacy code page, among those spreadsheet programs
 save in, whose reading is text: no symbols against letters, letters some language writes together (`letters`).
-When two code pages read the file differently and neither is clearly likelier, the file is refused, naming the
-configured `encoding` that resolves it. A file that is not text (NUL bytes
+When two code pages read the file differently and neither is clearly likelier, or none reads it as text, the file
+is refused, naming the configured `encoding` that resolves it. A file that is not text (NUL or control bytes
 without a UTF-16 BOM, undecodable) is refused by name, never a traceback.
 
 Delimiter: comma, semicolon or tab, chosen as the one whose header row holds the most columns of a known
@@ -87,12 +87,14 @@ def decode(data: bytes, configured: str | None = None) -> tuple[str, str]:
 
 
 def _legacy(data: bytes) -> tuple[str, str]:
-    """A non-UTF-8 file read in each Windows code page. Only its distinct words with a byte above 127 can read
-    differently, so those are compared (the first MAX_EVIDENCE_BYTES of them). A file with control bytes is not
-    text. Readings that leave fewer symbols against letters win ("Wroc³aw" is
-    Wrocław misread); among those, the one whose letters some language writes together
-    (`letters.log_likelihood`): cp1252 (Western European) is preferred when it is at least as likely, another code
-    page is taken when it is clearly likelier; else the file is refused naming the setting."""
+    """A non-UTF-8 file read in each legacy code page (docs/DECISIONS.md, "Encodings").
+
+    A file with control bytes is not text. Only the distinct words with a byte above 127 can read differently, so
+    those are compared (the first MAX_EVIDENCE_BYTES of them). Readings that leave the fewest signs where letters
+    belong win (`letters.odd_characters`: "Wroc³aw" is Wrocław misread), and none wins when that is over
+    MAX_ODD_SHARE of the words; among the rest the likeliest text (`letters.assess`), unless its letters are a
+    cipher; cp1252 is preferred when at least as likely, another code page taken when clearly likelier, else the
+    file is refused naming the setting."""
     controls = len(_CONTROL_BYTES.findall(data))
     if controls > len(data) * MAX_CONTROL_SHARE:
         raise FileRefused(f"not text in UTF-8 or a Windows code page ({controls} control bytes)")
@@ -117,8 +119,8 @@ def _legacy(data: bytes) -> tuple[str, str]:
     fewest = min(odd.values())
     if fewest >= 3 and fewest > MAX_ODD_SHARE * (words.count(b"\n") + 1):
         raise FileRefused(f"not UTF-8, and no supported code page reads it as text (each leaves {fewest} or more "
-                          "signs inside words); set encoding: for it in the billing home's settings.yaml, or export "
-                          "it again as UTF-8")
+                          "signs inside words); set encoding: <its code page> for it in the billing home's "
+                          "settings.yaml, or export it again as UTF-8")
     plausible = [text for text in readings if odd[text] == fewest]
     assessed = {text: assess(characters_used(text)) for text in plausible}
     score = {text: assessed[text].score + (CP1252_PRIOR if "cp1252" in readings[text] else 0.0) for text in plausible}
@@ -128,8 +130,8 @@ def _legacy(data: bytes) -> tuple[str, str]:
     if assessed[best].letters >= MIN_LETTERS_TO_JUDGE and assessed[best].surprise > MAX_SURPRISE:
         raise FileRefused(f"not UTF-8, and no supported code page reads it as text (best: {name}, read as "
                           f"{assessed[best].language} at {assessed[best].surprise:.1f} nats a letter above that "
-                          "language); set encoding: for it in the billing home's settings.yaml, or export it "
-                          "again as UTF-8")
+                          "language); set encoding: <its code page> for it in the billing home's settings.yaml, or "
+                          "export it again as UTF-8")
     if len(ranked) == 1 or name == "cp1252" or score[best] - score[ranked[1]] >= DECIDE_MARGIN:
         return data.decode(name), f"{name} (detected)"
     other = readings[ranked[1]][0]

@@ -1,11 +1,14 @@
 """Which reading of a legacy-code-page file is text: how likely its non-ASCII letters are in some language.
 
-A file saved in one Windows code page and read in another mostly still reads as letters: Turkish "Şule Yılmaz"
-in cp1252 is "Þule Yýlmaz", Hungarian "főkönyvi" is "fõkönyvi". What gives it away is the mix: no language writes
-þ and ý beside ü, or õ beside ű. Each language below lists its letters outside ASCII with their frequency in running
-text (per cent of all letters; rounded from published letter-frequency tables). A reading scores the log-likelihood
-of its non-ASCII letters under the language that explains them best, a letter the language does not use counting as
-a rare one. Pure Python, no I/O.
+A file saved in one code page and read in another mostly still reads as letters: Turkish "Şule Yılmaz" in cp1252
+is "Þule Yýlmaz", Hungarian "főkönyvi" is "fõkönyvi". What gives it away:
+- signs where letters belong (`odd_characters`): "Wroc³aw", "Reuni—n", "BlanchardÕs";
+- the mix of letters (`assess`): no language writes þ and ý beside ü, or õ beside ű. Each language below lists its
+  letters outside ASCII with their frequency in running text (rounded from published letter-frequency tables); a
+  reading scores the log-likelihood of its non-ASCII characters, counted once per distinct word, under the language
+  that explains them best, a letter the language does not use counting as a rare borrowing. A reading whose letters
+  cost far more than the language's own entropy is a cipher (KOI8-R Russian read as cp1251), not text.
+Pure Python, no I/O; `csvfile.decode` decides with these.
 """
 
 from __future__ import annotations
@@ -171,14 +174,16 @@ def _entropy(language: str) -> float:
 
 
 def odd_characters(text: str) -> int:
-    """Characters a wrong code page leaves against a letter: non-ASCII symbols and digit signs ("Wroc³aw", "£ukasz",
-    "Âñòðå÷à", Mac Roman's Apple logo in "BÁrziÚ"), letters of another script inside a Latin word ("prיparation"),
-    accents that sit on no letter they can combine with (an Arabic vowel sign on a Latin letter), and dashes or
-    quotes between two letters ("Reuni—n" is Mac Roman's "Reunión" in cp1252), a pilcrow or dagger against a word
-    ("¶γιο" is ISO 8859-7's "Άγιο" in cp1253), a capital inside a lower-case word
-    ("BlanchardÕs" is Mac Roman's "Blanchard’s"), a letter alone before a number ("Ł825" is cp1250's "£825") and
-    C1 control characters. A pound or euro sign before a
-    number, a dash between words and an apostrophe in "don’t" are not counted."""
+    """Characters a wrong code page leaves where letters belong:
+    - non-ASCII symbols and digit signs against a letter ("Wroc³aw", "£ukasz", "Âñòðå÷à", Mac Roman's Apple logo in
+      "BÁrziÚ");
+    - letters of another script inside a Latin word ("prיparation"), and accents that sit on no letter they can
+      combine with (an Arabic vowel sign on a Latin letter);
+    - dashes or quotes between two letters ("Reuni—n" is Mac Roman's "Reunión" in cp1252), a pilcrow or dagger
+      against a word ("¶γιο" is ISO 8859-7's "Άγιο" in cp1253);
+    - a capital after a lower-case letter ("BlanchardÕs" is Mac Roman's "Blanchard’s"), a letter alone before a
+      number ("Ł825" is cp1250's "£825"), C1 control characters.
+    A pound or euro sign before a number, a dash between words and an apostrophe in "don’t" are not counted."""
     count = 0
     text = unicodedata.normalize("NFC", text)
     for match in _NON_ASCII.finditer(text):
