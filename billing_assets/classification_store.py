@@ -37,10 +37,11 @@ class WarehouseSuggestionCache(SuggestionCache):
 
 def labelled_history(conn: WarehouseConnection, overrides: dict[str, Override]) -> list[LabeledExample]:
     """The entries of approved invoices (as billed), then override rows that name a SOW item or work type,
-    joined to their entries' text (later examples win among equally similar notes)."""
+    joined to their entries' text and month (later examples win among equally similar notes); each month's
+    classification takes the part known for it (`client_context`)."""
     labelled = {k: o for k, o in overrides.items() if o.sow_item or o.work_type}
     approved = [LabeledExample(r["client"], r["notes"], r["person"], r["project"], r["task"], r["sow_item"],
-                               r["work_type"])
+                               r["work_type"], r["month"], approved=True)
                 for r in query(conn, "approved_history") if r["entry_id"] not in labelled]
     if not labelled:
         return approved
@@ -48,5 +49,5 @@ def labelled_history(conn: WarehouseConnection, overrides: dict[str, Override]) 
         rows = query(conn, "override_history")
     return approved + [LabeledExample(r["client"], r["notes"], r["person"], r["project"], r["task"],
                                       labelled[r["entry_id"]].sow_item or None,
-                                      labelled[r["entry_id"]].work_type or None)
+                                      labelled[r["entry_id"]].work_type or None, r["month"])
                        for r in rows]

@@ -61,6 +61,34 @@ def test_bench_figures_are_the_hours_the_close_holds(billing_env) -> None:
     assert "- history: NOT met (targets <= 1% wrong, <= 20% to review" in text  # 27.2% of October's hours (in-sample)
 
 
+def _review_september(home: Path) -> None:
+    """The reviewer labels every September entry: the overrides CSV the bench writes, in the home's overrides/."""
+    labels, contexts = load_labels(home), load_contexts(home)
+    september = [e for e in read_folder(home).entries if e.month == "2026-09"]
+    (home / "overrides").mkdir(exist_ok=True)
+    for name, context in contexts.items():
+        reviewed_history([e for e in september if e.client_name == name], labels, context,
+                         home / "reviews" / context.client)
+        (home / "reviews" / context.client / "review-labels.csv").rename(home / "overrides" / f"{context.client}.csv")
+
+
+def test_a_month_closed_before_the_review_is_reclassified_with_it_when_closed_again(billing_env) -> None:
+    """October closed cold, September reviewed, October closed again: the second close holds what the bench's
+    "after a reviewed month" holds, not the cached cold answers; September's own figures are unchanged by it."""
+    classifier = OfflineClassifier()
+    scored = unseen.score(collect("classify_dev", CLASSIFY_DEV, classifier), CLASSIFY_DEV, classifier.review_floor)
+    home = billing_env(CLASSIFY_DEV)
+    assert main(["close", "--month", "2026-09"]) == 0
+    assert main(["close", "--month", "2026-10"]) == 0
+    assert held_hours(home, "2026-10") == bench_held(scored, "cold", "2026-10")
+
+    _review_september(home)
+    assert main(["close", "--month", "2026-10"]) == 0
+    assert held_hours(home, "2026-10") == bench_held(scored, "history", "2026-10")
+    assert main(["close", "--month", "2026-09"]) == 0
+    assert held_hours(home, "2026-09") == {}  # every September entry is labelled
+
+
 def test_a_home_the_labels_cannot_be_joined_to_is_refused_by_name(tmp_path: Path, capsys) -> None:
     """Without a `file` column, labels.csv numbers the rows of one timesheet file: two files (or none) would join
     labels to the wrong rows."""

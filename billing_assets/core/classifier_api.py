@@ -35,6 +35,8 @@ class LabeledExample:
     task: str
     sow_item: str | None
     work_type: str | None
+    month: str = ""  # the labelled entry's month (YYYY-MM); "" when not known (always history)
+    approved: bool = False  # from an approved invoice as billed, not a reviewer's label
 
 
 @dataclass(frozen=True)

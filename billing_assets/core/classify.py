@@ -33,13 +33,36 @@ class _Partial:
     sow_method: str = ""
 
 
-def client_context(contract: Contract, history: Sequence[LabeledExample] = ()) -> ClientContext:
-    """What a classifier may know of a client: its SOW items, work types and the firm's history."""
+def client_context(contract: Contract, history: Sequence[LabeledExample] = (), month: str = "") -> ClientContext:
+    """What a classifier may know of a client in `month`: its SOW items, work types and the firm's history as it
+    stood for that month: approved invoices of earlier months and reviewers' labels up to this month's own (a
+    month is never classified with what later months taught, so re-closing an approved month reads it as before;
+    its own approved entries are its answers, not evidence about them)."""
     items = tuple(SowItemInfo(i.id, i.name, i.description, i.billing, tuple(i.project_codes))
                   for i in (contract.sow.items if contract.sow else []))
     work_types = tuple(sorted((contract.work_type_names - {NON_BILLABLE}) | {STANDARD, RUSH}))
     return ClientContext(contract.client, contract.name, items, work_types, contract.sow_version(),
-                         tuple(h for h in history if h.client == contract.client))
+                         tuple(h for h in history if h.client == contract.client and _known_in(h, month)))
+
+
+def _known_in(example: LabeledExample, month: str) -> bool:
+    if not month or not example.month:
+        return True
+    return example.month < month or (example.month == month and not example.approved)
+
+
+def history_digest(context: ClientContext) -> str:
+    """A fingerprint of the history a classifier sees for a client-month: part of every cache key, so a month
+    re-closed after a review is classified with what the review taught (an unchanged re-run asks nobody). ""
+    without history (the keys of a client with none are those of before history was keyed)."""
+    if not context.history:
+        return ""
+    digest = hashlib.sha256()
+    for h in context.history:
+        digest.update("\x1f".join((h.notes, h.person, h.project, h.task, h.sow_item or "", h.work_type or "",
+                                   h.month, str(h.approved))).encode())
+        digest.update(b"\x1e")
+    return digest.hexdigest()
 
 
 def rush_match(keywords: Sequence[str], notes: str) -> bool:
@@ -47,11 +70,13 @@ def rush_match(keywords: Sequence[str], notes: str) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(k)}(?!\w)", notes, re.IGNORECASE) for k in keywords if k.strip())
 
 
-def cache_key(entry: TimeEntry, request: ClassifyRequest, context: ClientContext, classifier_id: str) -> str:
-    """The entry's content, the client's SOW version and the classifier: same key, same answer."""
-    parts = [classifier_id, context.sow_version, entry.date.isoformat(), entry.person, entry.project, entry.task,
-             entry.notes, str(entry.hours), str(request.need_sow_item), str(request.need_work_type),
-             request.known_sow_item or "", request.known_work_type or ""]
+def cache_key(entry: TimeEntry, request: ClassifyRequest, context: ClientContext, classifier_id: str,
+              history: str = "") -> str:
+    """The entry's content, the client's SOW version, the history it was classified with (`history_digest`) and
+    the classifier: same key, same answer."""
+    parts = [classifier_id, context.sow_version, *([history] if history else []), entry.date.isoformat(),
+             entry.person, entry.project, entry.task, entry.notes, str(entry.hours), str(request.need_sow_item),
+             str(request.need_work_type), request.known_sow_item or "", request.known_work_type or ""]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -104,7 +129,7 @@ def classify_entries(contract: Contract, entries: Sequence[TimeEntry], overrides
 
     `review_floor` is the classifier's own calibrated review threshold: an entry whose SOW item the classifier
     chose is held below max(review.min_confidence, review_floor)."""
-    context = client_context(contract, history)
+    context = client_context(contract, history, entries[0].month if entries else "")
     partials = [_deterministic(contract, e, overrides.get(e.entry_id)) for e in entries]
     pending = [(i, ClassifyRequest(e, not p.sow_decided, p.work_type is None, p.sow_item, p.work_type))
                for i, (e, p) in enumerate(zip(entries, partials, strict=True))
@@ -123,7 +148,8 @@ def _ask(context: ClientContext, pending: list[tuple[int, ClassifyRequest]], cla
     if not pending or classify is None:
         return {}, usage
     cache = cache or SuggestionCache()
-    keys = {i: cache_key(req.entry, req, context, classifier_id) for i, req in pending}
+    seen = history_digest(context)
+    keys = {i: cache_key(req.entry, req, context, classifier_id, seen) for i, req in pending}
     known = cache.get_many(list(keys.values()))
     found = {i: known[keys[i]] for i, _ in pending if keys[i] in known}
     missing = [(i, req) for i, req in pending if i not in found]
