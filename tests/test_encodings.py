@@ -156,3 +156,15 @@ def test_an_export_in_a_code_page_we_do_not_read_is_refused_not_misread() -> Non
     with pytest.raises(FileRefused, match=r"no supported code page reads it as text .*; set encoding:"):
         decode(_export(note).encode("koi8_r"))
     assert decode(_export(note).encode("cp1251")) == (_export(note), "cp1251 (detected)")
+
+
+def test_a_utf8_file_with_a_row_from_a_legacy_file_is_refused_naming_the_line() -> None:
+    """Two exports joined, or a row pasted from a cp1252 file: reading the file either way garbles one part."""
+    utf8 = _export("Réunion à Genève, Müller").encode("utf-8")
+    joined = utf8 + "2026-09-09,Acme,café latin row,1\n".encode("cp1252")
+    with pytest.raises(FileRefused) as refused:
+        decode(joined)
+    assert str(refused.value) == ("mostly UTF-8, but 1 byte(s) are not (the first on line 5: 'caf\ufffd'); "
+                                  "save the file again as UTF-8 (or fix that line)")
+    # a legacy file with no UTF-8 in it is still read in its code page
+    assert decode(_export("Réunion à Genève, Müller").encode("cp1252"))[1] == "cp1252 (detected)"

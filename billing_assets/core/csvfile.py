@@ -79,11 +79,30 @@ def decode(data: bytes, configured: str | None = None) -> tuple[str, str]:
                 raise FileRefused(f"broken {name} text at byte {exc.start}") from None
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        stray = _stray_bytes_in_utf8(data, exc.start)
+        if stray:
+            raise FileRefused(stray) from None
     if b"\x00" in data:
         raise FileRefused("not a text file (it holds NUL bytes and no UTF-16 byte-order mark)")
     return _legacy(data)
+
+
+def _stray_bytes_in_utf8(data: bytes, first: int) -> str | None:
+    """Why a file that is UTF-8 but for a few bytes (a row pasted from a cp1252 file, two exports joined) is
+    refused, naming the line of the first stray byte; None when its non-ASCII text is mostly not UTF-8 (a legacy
+    code page, decided by `_legacy`). Reading it either way would garble one part."""
+    text = data.decode("utf-8", errors="replace")
+    stray = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+    valid = sum(1 for ch in set(text) if ord(ch) > 127 and ch != "\ufffd")
+    if valid < 2 or sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd") < stray:
+        return None
+    line = data.count(b"\n", 0, first) + 1
+    start = max(data.rfind(sep, 0, first) for sep in (b" ", b",", b";", b"\t", b"\n")) + 1
+    ends = [i for i in (data.find(sep, first) for sep in (b" ", b",", b";", b"\t", b"\n")) if i >= 0]
+    word = data[start:min(ends, default=len(data))].decode("utf-8", errors="replace")
+    return (f"mostly UTF-8, but {stray} byte(s) are not (the first on line {line}: {word!r}); save the file again "
+            "as UTF-8 (or fix that line)")
 
 
 def _legacy(data: bytes) -> tuple[str, str]:
