@@ -37,6 +37,8 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x19\x1b-\x1f]")  # no text has th
 MAX_CONTROL_SHARE = 0.001
 MAX_EVIDENCE_BYTES = 100_000  # the first distinct words with a high byte are evidence enough; bounds hostile input
 _HIGH_WORDS = re.compile(rb'[^\s,;"]{0,40}[\x80-\xff][^\s,;"]{0,40}')  # the words a code page can read differently
+_NON_ASCII_TEXT = re.compile(r"[^\x00-\x7f]")
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -92,10 +94,12 @@ def _stray_bytes_in_utf8(data: bytes, first: int) -> str | None:
     """Why a file that is UTF-8 but for a few bytes (a row pasted from a cp1252 file, two exports joined) is
     refused, naming the line of the first stray byte; None when its non-ASCII text is mostly not UTF-8 (a legacy
     code page, decided by `_legacy`). Reading it either way would garble one part."""
+    if len(_UTF8_SEQUENCE.findall(data, 0, first + 1_000_000)) < 2:  # no UTF-8 letters before or near the first
+        return None  # stray byte (a legacy file has none): skip the slow replacing decode of a large legacy file
     text = data.decode("utf-8", errors="replace")
     stray = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
-    valid = sum(1 for ch in set(text) if ord(ch) > 127 and ch != "\ufffd")
-    if valid < 2 or sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd") < stray:
+    valid = _NON_ASCII_TEXT.findall(text.replace("\ufffd", ""))
+    if len(set(valid)) < 2 or len(valid) < stray:
         return None
     line = data.count(b"\n", 0, first) + 1
     start = max(data.rfind(sep, 0, first) for sep in (b" ", b",", b";", b"\t", b"\n")) + 1
@@ -119,12 +123,15 @@ def _legacy(data: bytes) -> tuple[str, str]:
         raise FileRefused(f"not text in UTF-8 or a Windows code page ({controls} control bytes)")
     distinct: dict[bytes, None] = {}
     size = 0
-    for match in _HIGH_WORDS.finditer(data):
-        if match.group() not in distinct:
-            distinct[match.group()] = None
-            size += len(match.group())
-            if size >= MAX_EVIDENCE_BYTES:
-                break
+    for offset in range(0, len(data), 1 << 16):  # 64 kB at a time (a word cut at the edge is still evidence)
+        for word in dict.fromkeys(_HIGH_WORDS.findall(data, offset, offset + (1 << 16))):
+            if word not in distinct:
+                distinct[word] = None
+                size += len(word)
+                if size >= MAX_EVIDENCE_BYTES:
+                    break
+        if size >= MAX_EVIDENCE_BYTES:
+            break
     words = b"\n".join(sorted(distinct))
     readings: dict[str, list[str]] = {}  # the words as a code page reads them -> the code pages that read them so
     for codepage in LEGACY_CODEPAGES:
