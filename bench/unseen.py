@@ -4,9 +4,9 @@
 
 A home is laid out like ../shared/classify_dev: `contracts/*.yaml`, `timesheets/*.csv` and `labels.csv` (`row` =
 1-based data row of the timesheet file, then `client, sow_item, work_type, ambiguous`; with several timesheet files a
-`file` column names the row's file). Every client-month is classified
-cold (no history) and, for each month after the first, after the month before was fully reviewed (its labels
-written as an overrides CSV and read back, as the review loop does). An entry is auto-assigned when its confidence
+`file` column names the row's file). Every client-month is classified cold (no history) and, for each month after
+the first, after the month before was fully reviewed (its labels written as an overrides CSV and read back, as the
+review loop does). An entry is auto-assigned when its confidence
 reaches the threshold the close applies: the higher of the contract's `review.min_confidence` and the classifier's
 calibrated floor. Prints the figures and the verdict against the targets; writes nothing (the labels are a firm's
 data, and RESULTS.md holds the repository's own sets).

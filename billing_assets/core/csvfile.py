@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from billing_assets.core.letters import assess, characters_used, odd_characters
+from billing_assets.core.letters import NON_ASCII, assess, characters_used, odd_characters
 
 DELIMITERS = (",", ";", "\t")
 MAX_CELL = 64 << 10  # one cell of 64 KiB at most: a larger one is not a time export (or a broken quote)
@@ -37,7 +37,7 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x19\x1b-\x1f]")  # no text has th
 MAX_CONTROL_SHARE = 0.001
 MAX_EVIDENCE_BYTES = 100_000  # the first distinct words with a high byte are evidence enough; bounds hostile input
 _HIGH_WORDS = re.compile(rb'[^\s,;"]{0,40}[\x80-\xff][^\s,;"]{0,40}')  # the words a code page can read differently
-_NON_ASCII_TEXT = re.compile(r"[^\x00-\x7f]")
+_WORD_ENDS = (b" ", b",", b";", b"\t", b"\n")
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -98,12 +98,12 @@ def _stray_bytes_in_utf8(data: bytes, first: int) -> str | None:
         return None  # stray byte (a legacy file has none): skip the slow replacing decode of a large legacy file
     text = data.decode("utf-8", errors="replace")
     stray = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
-    valid = _NON_ASCII_TEXT.findall(text.replace("\ufffd", ""))
+    valid = NON_ASCII.findall(text.replace("\ufffd", ""))
     if len(set(valid)) < 2 or len(valid) < stray:
         return None
     line = data.count(b"\n", 0, first) + 1
-    start = max(data.rfind(sep, 0, first) for sep in (b" ", b",", b";", b"\t", b"\n")) + 1
-    ends = [i for i in (data.find(sep, first) for sep in (b" ", b",", b";", b"\t", b"\n")) if i >= 0]
+    start = max(data.rfind(sep, 0, first) for sep in _WORD_ENDS) + 1
+    ends = [i for i in (data.find(sep, first) for sep in _WORD_ENDS) if i >= 0]
     word = data[start:min(ends, default=len(data))].decode("utf-8", errors="replace")
     return (f"mostly UTF-8, but {stray} byte(s) are not (the first on line {line}: {word!r}); save the file again "
             "as UTF-8 (or fix that line)")
@@ -121,18 +121,7 @@ def _legacy(data: bytes) -> tuple[str, str]:
     controls = len(_CONTROL_BYTES.findall(data))
     if controls > len(data) * MAX_CONTROL_SHARE:
         raise FileRefused(f"not text in UTF-8 or a Windows code page ({controls} control bytes)")
-    distinct: dict[bytes, None] = {}
-    size = 0
-    for offset in range(0, len(data), 1 << 16):  # 64 kB at a time (a word cut at the edge is still evidence)
-        for word in dict.fromkeys(_HIGH_WORDS.findall(data, offset, offset + (1 << 16))):
-            if word not in distinct:
-                distinct[word] = None
-                size += len(word)
-                if size >= MAX_EVIDENCE_BYTES:
-                    break
-        if size >= MAX_EVIDENCE_BYTES:
-            break
-    words = b"\n".join(sorted(distinct))
+    words = _evidence_words(data)
     readings: dict[str, list[str]] = {}  # the words as a code page reads them -> the code pages that read them so
     for codepage in LEGACY_CODEPAGES:
         try:
@@ -165,6 +154,21 @@ def _legacy(data: bytes) -> tuple[str, str]:
     raise FileRefused(f"not UTF-8, and it reads differently as {name} ({a!r}) and as {other} ({b!r}); set "
                       f"encoding: {name} (or {other}) for it in the billing home's settings.yaml, or export it "
                       "again as UTF-8")
+
+
+def _evidence_words(data: bytes) -> bytes:
+    """The file's distinct words with a byte above 127, one per line, up to MAX_EVIDENCE_BYTES of them (read 64 kB
+    at a time; a word cut at a block's edge is still evidence)."""
+    distinct: dict[bytes, None] = {}
+    size = 0
+    for offset in range(0, len(data), 1 << 16):
+        for word in dict.fromkeys(_HIGH_WORDS.findall(data, offset, offset + (1 << 16))):
+            if word not in distinct:
+                distinct[word] = None
+                size += len(word)
+                if size >= MAX_EVIDENCE_BYTES:
+                    return b"\n".join(sorted(distinct))
+    return b"\n".join(sorted(distinct))
 
 
 def _first_difference(a: str, b: str) -> tuple[str, str]:

@@ -97,7 +97,7 @@ OTHER_SCRIPTS: dict[str, dict[str, float]] = {
 SCRIPTS = ("GREEK", "CYRILLIC", "HEBREW", "ARABIC")  # letters of these inside a Latin word are a misreading
 BACKGROUND = 0.002  # share of a language's non-ASCII letters that may be borrowed (names, loanwords), spread evenly
 BACKGROUND_LETTERS = 200  # ... over about this many letters
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # signs a note or a name is typed with (Word and Excel turn quotes and dashes typographic): as likely as a letter
 TYPOGRAPHIC = frozenset("’‘“”„«»–—…•·€£¥¢°©®™§¶½¼¾×÷±µ¡¿\u00a0")
 TYPOGRAPHIC_SIGN = 0.1
@@ -137,7 +137,7 @@ def characters_used(words: str) -> Counter[str]:
     """The non-ASCII characters of a file's distinct words (one per line), letters in lower case. Counted over
     distinct words: a client's name on every row is one word, not five hundred."""
     composed = unicodedata.normalize("NFC", words)  # a letter and a combining accent (cp1258) are one letter
-    return Counter(_key(ch) if ch.isalpha() else ch for ch in _NON_ASCII.findall(composed))
+    return Counter(_key(ch) if ch.isalpha() else ch for ch in NON_ASCII.findall(composed))
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def odd_characters(text: str) -> int:
     A pound or euro sign before a number, a dash between words and an apostrophe in "don’t" are not counted."""
     count = 0
     text = unicodedata.normalize("NFC", text)
-    for match in _NON_ASCII.finditer(text):
+    for match in NON_ASCII.finditer(text):
         i, ch = match.start(), match.group()
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
