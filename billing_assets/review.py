@@ -3,6 +3,7 @@
 
 import csv
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND
 from billing_assets.tables import markdown_table
 from resources.files import write_atomic
 from resources.home import BillingHome
-from resources.warehouse import Warehouse, query, replace_partitions, rows_by_partition
+from resources.warehouse import Warehouse, WarehouseConnection, query, replace_partitions, rows_by_partition
 
 REVIEW_COLUMNS = ("client", "month", "entry_id", "entry_date", "person", "project", "notes", "hours", "reasons",
                   "work_type", "suggestion", "confidence", "rationale", "action", "closest_items")
@@ -30,19 +31,43 @@ def closest_items(rationale: str) -> str:
     return found.group(1).strip() if found else ""
 
 
-def review_csv(rows: list[dict]) -> str:
+ItemNames = dict[str, dict[str, str]]  # client -> SOW item id -> name
+
+
+def item_names(conn: WarehouseConnection, month: str) -> ItemNames:
+    """The SOW item names of every client's contract for `month` (as this run read the contracts)."""
+    out: ItemNames = {}
+    for row in query(conn, "sow_contracts_month", {"month": month}):
+        sow = json.loads(row["contract_json"]).get("sow") or {}
+        out[row["client"]] = {item["id"]: item["name"] for item in sow.get("items", [])}
+    return out
+
+
+def closest_cells(closest: str, names: dict[str, str]) -> list[str]:
+    """The two closest items as a reviewer reads them: "S2 0.61 Website build" (id, score, name); "" when the
+    classifier named none."""
+    cells = []
+    for piece in (closest or "").split(", ")[:2]:
+        item_id = piece.rpartition(" ")[0]
+        name = names.get(item_id, "")
+        cells.append(f"{piece} {name}".strip() if item_id and name else piece)
+    return (cells + ["", ""])[:2]
+
+
+def review_csv(rows: list[dict], names: ItemNames | None = None) -> str:
     """review/<month>.csv: one row per held entry; work_type, sow_item, action, note are for the reviewer.
     Saved under overrides/, the filled rows apply on the next run. Text cells are spreadsheet-safe (core.safecsv);
-    hours and confidence stay numbers."""
+    hours and confidence stay numbers; the two closest SOW items carry their names (`names`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
+        closest = closest_cells(r["closest_items"], (names or {}).get(r["client"], {}))
         writer.writerow([safe_cell(r["entry_id"]), safe_cell(r["client"]), r["entry_date"].isoformat(),
                          safe_cell(r["person"]), safe_cell(r["project"]), safe_cell(r["notes"]),
                          f"{r['hours'].normalize():f}", safe_cell(r["reasons"]), safe_cell(r["suggestion"] or ""),
                          f"{r['confidence']:.2f}", safe_cell(r["rationale"]), "", "", "", ""]
-                        + [safe_cell(c) for c in ((r["closest_items"] or "").split(", ") + ["", ""])[:2]])
+                        + [safe_cell(c) for c in closest])
     return out.getvalue()
 
 
@@ -57,21 +82,24 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
         rows = [tuple(r[c] for c in REVIEW_COLUMNS[:-1]) + (closest_items(r["rationale"]),)
                 for pair in pairs for r in found.get(pair, [])]
         replace_partitions(conn, pairs, {"review_queue": (REVIEW_COLUMNS, rows)})
-        files = {}
+        files, names = {}, {}
         for month in sorted({m for _, m in pairs}):
+            names[month] = item_names(conn, month)
             path = home.review_dir() / f"{month}.csv"
-            write_atomic(path, review_csv(query(conn, "review_month", {"month": month})))
+            write_atomic(path, review_csv(query(conn, "review_month", {"month": month}), names[month]))
             files[month] = str(path)
     by_pair: dict[tuple[str, str], list[tuple]] = {pair: [] for pair in pairs}
     for r in rows:
         by_pair[(r[0], r[1])].append(r)
     for (client, month), held in by_pair.items():
+        sow = names[month].get(client, {})
         partition_metadata(context, client, month, {
             "held_entries": len(held),
             "held_hours": MetadataValue.text(hours_text(sum((r[7] for r in held), Decimal(0)))),
             "review_file": MetadataValue.path(files[month]),
             "held": MetadataValue.md(markdown_table(
                 ("date", "person", "hours", "reasons", "suggestion", "closest SOW items", "notes"),
-                [(r[3], r[4], r[7], r[8], r[10], r[14], r[6]) for r in held])),
+                [(r[3], r[4], r[7], r[8], r[10], "; ".join(filter(None, closest_cells(r[14], sow))), r[6])
+                 for r in held])),
         })
     return MaterializeResult()

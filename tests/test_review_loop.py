@@ -57,11 +57,16 @@ def test_review_loop_closest_items_and_a_better_next_month(billing_env, monkeypa
     with (home / "review" / "2026-09.csv").open(encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if "low_confidence" in r["reasons"]]
     assert len(rows) >= 8
-    pattern = re.compile(r"^[A-Z]\d (0|1)\.\d\d$")
-    for r in rows:  # a held entry names its two closest SOW items with their scores
-        assert pattern.match(r["closest_1"]) and pattern.match(r["closest_2"]), r
-        assert r["closest_1"].split()[0] == r["suggestion"]
-        assert float(r["closest_1"].split()[1]) >= float(r["closest_2"].split()[1])
+    names = {}  # SOW item id -> name, from the two kept contracts
+    for path in (home / "contracts").glob("*.yaml"):
+        names.update(re.findall(r"- id: (\w+)\n\s+name: (.+)", path.read_text(encoding="utf-8")))
+    assert len(names) >= 8
+    pattern = re.compile(r"^([A-Z]\d) ((?:0|1)\.\d\d) (.+)$")
+    for r in rows:  # a held entry names its two closest SOW items: id, score and the item's name
+        first, second = pattern.match(r["closest_1"]), pattern.match(r["closest_2"])
+        assert first and second, r
+        assert first[1] == r["suggestion"] and float(first[2]) >= float(second[2])
+        assert first[3] == names[first[1]].strip("'\"") and second[3] == names[second[1]].strip("'\""), r
 
     _review_everything(home, warm, "2026-09")
     main(["close", "--month", "2026-10"])

@@ -410,7 +410,7 @@ class OfflineClassifier:
         if person[usual] >= 0.4:
             parts.append(f"person's other work this month is mostly {bags.items[usual].id}")
         if ev.informative == 0:
-            parts.append("vague note: no specific work named")
+            parts.append("vague for this SOW: only general words match" if words else "vague for this SOW")
         return "; ".join(parts)
 
     def _suggest(self, context: ClientContext, req: ClassifyRequest, decision: SowDecision | None,
