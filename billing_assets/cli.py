@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sys
 import warnings
@@ -94,6 +95,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
+def _csv_records(path: Path) -> int:
+    """Data rows of a CSV file (a note with a line break is one row), 0 when there is no file."""
+    if not path.exists():
+        return 0
+    with path.open(encoding="utf-8", newline="") as handle:
+        return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     prepare_environment()
     from billing_assets.close import close_months, print_problems
@@ -103,7 +112,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     print_problems(outcome)
     for month in months:
         path = billing_home() / "review" / f"{month}.csv"
-        rows = max(0, len(path.read_text(encoding="utf-8").splitlines()) - 1) if path.exists() else 0
+        rows = _csv_records(path)
         print(f"{path}: {rows} entries to review")
     return 0 if outcome.ok else 1
 

@@ -21,7 +21,8 @@ from resources.warehouse import Warehouse, WarehouseConnection, query, replace_p
 REVIEW_COLUMNS = ("client", "month", "entry_id", "entry_date", "person", "project", "notes", "hours", "reasons",
                   "work_type", "suggestion", "confidence", "rationale", "action", "closest_items")
 CSV_COLUMNS = ("entry_id", "client", "date", "person", "project", "notes", "hours", "reasons", "suggestion",
-               "confidence", "rationale", "work_type", "sow_item", "action", "note", "closest_1", "closest_2")
+               "suggested_work_type", "confidence", "rationale", "work_type", "sow_item", "action", "note", "closest_1",
+               "closest_2")
 _CLOSEST = re.compile(r"closest: ([^|;]+)")
 
 
@@ -55,7 +56,8 @@ def closest_cells(closest: str, names: dict[str, str]) -> list[str]:
 
 
 def review_csv(rows: list[dict], names: ItemNames | None = None) -> str:
-    """review/<month>.csv: one row per held entry; work_type, sow_item, action, note are for the reviewer.
+    """review/<month>.csv: one row per held entry with the classifier's suggestion (SOW item, work type,
+    confidence); work_type, sow_item, action, note are for the reviewer.
     Saved under overrides/, the filled rows apply on the next run. Text cells are spreadsheet-safe (core.safecsv);
     hours and confidence stay numbers; the two closest SOW items carry their names (`names`)."""
     out = io.StringIO()
@@ -66,7 +68,8 @@ def review_csv(rows: list[dict], names: ItemNames | None = None) -> str:
         writer.writerow([safe_cell(r["entry_id"]), safe_cell(r["client"]), r["entry_date"].isoformat(),
                          safe_cell(r["person"]), safe_cell(r["project"]), safe_cell(r["notes"]),
                          f"{r['hours'].normalize():f}", safe_cell(r["reasons"]), safe_cell(r["suggestion"] or ""),
-                         f"{r['confidence']:.2f}", safe_cell(r["rationale"]), "", "", "", ""]
+                         safe_cell(r["work_type"] or ""), f"{r['confidence']:.2f}", safe_cell(r["rationale"]),
+                         "", "", "", ""]
                         + [safe_cell(c) for c in closest])
     return out.getvalue()
 
@@ -98,8 +101,9 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
             "held_hours": MetadataValue.text(hours_text(sum((r[7] for r in held), Decimal(0)))),
             "review_file": MetadataValue.path(files[month]),
             "held": MetadataValue.md(markdown_table(
-                ("date", "person", "hours", "reasons", "suggestion", "closest SOW items", "notes"),
-                [(r[3], r[4], r[7], r[8], r[10], "; ".join(filter(None, closest_cells(r[14], sow))), r[6])
-                 for r in held])),
+                ("date", "person", "hours", "reasons", "suggestion", "work type", "confidence", "closest SOW items",
+                 "notes"),
+                [(r[3], r[4], r[7], r[8], r[10], r[9], f"{r[11]:.2f}",
+                  "; ".join(filter(None, closest_cells(r[14], sow))), r[6]) for r in held])),
         })
     return MaterializeResult()

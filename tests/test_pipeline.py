@@ -3,6 +3,7 @@ bad input stopping only its own client."""
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 from decimal import Decimal
@@ -118,11 +119,29 @@ def test_pricing_out_of_order_names_the_missing_month(billing_env, capsys) -> No
     assert "billing close --month 2026-07..2026-09 --client northwind" in out
 
 
+def test_review_command_counts_entries_and_shows_the_suggestion(billing_env, capsys) -> None:
+    """`billing review` counts CSV records (a note with a line break is one entry) and the file shows the
+    suggested work type beside the suggested SOW item."""
+    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
+    sheet = home / "timesheets" / "harvest_time_a.csv"
+    text = sheet.read_text(encoding="utf-8")
+    assert text.count(",Forgot the code on this one,") == 1
+    sheet.write_text(text.replace(",Forgot the code on this one,", ',"Forgot the code on this one\nsee email",'),
+                     encoding="utf-8")
+    assert main(["review", "--month", "2026-08"]) == 0
+    assert f"{home / 'review' / '2026-08.csv'}: 1 entries to review" in capsys.readouterr().out
+    with (home / "review" / "2026-08.csv").open(encoding="utf-8", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["notes"] == "Forgot the code on this one\nsee email"
+    assert row["suggested_work_type"] == "standard" and "missing_project_code" in row["reasons"]
+
+
 def test_override_releases_a_held_entry_and_survives_reruns(billing_env, capsys) -> None:
     home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
     assert main(["close", "--month", "2026-08"]) == 0
     review = (home / "review" / "2026-08.csv").read_text().splitlines()
-    assert review[0].startswith("entry_id,client,date,person,project,notes,hours,reasons,suggestion,confidence")
+    assert review[0].startswith("entry_id,client,date,person,project,notes,hours,reasons,suggestion,"
+                                "suggested_work_type,confidence")
     assert len(review) == 2 and "missing_project_code" in review[1]
     entry_id = review[1].split(",")[0]
     (home / "overrides").mkdir(exist_ok=True)
