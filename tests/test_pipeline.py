@@ -4,6 +4,7 @@ bad input stopping only its own client."""
 from __future__ import annotations
 
 import csv
+import io
 import os
 import shutil
 from decimal import Decimal
@@ -134,6 +135,33 @@ def test_review_command_counts_entries_and_shows_the_suggestion(billing_env, cap
         (row,) = list(csv.DictReader(handle))
     assert row["notes"] == "Forgot the code on this one\nsee email"
     assert row["suggested_work_type"] == "standard" and "missing_project_code" in row["reasons"]
+
+
+def test_review_file_saved_by_a_german_excel_applies_as_overrides(billing_env, capsys) -> None:
+    """The review file as Excel with German settings saves it: Windows-1252, semicolons under a `sep=;` line,
+    decimal commas and day-first dates in the columns the reviewer did not touch. Put under overrides/, the
+    reviewer's choices apply and their note (with its umlaut and dash) is kept."""
+    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
+    assert main(["close", "--month", "2026-08"]) == 0
+    with (home / "review" / "2026-08.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1 and "missing_project_code" in rows[0]["reasons"]
+    row = dict(rows[0], sow_item="S1", action="bill", note="geprüft – Müller",
+               hours=rows[0]["hours"].replace(".", ","), date="10.08.2026")
+    text = io.StringIO()
+    text.write("sep=;\r\n")
+    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+    writer.writerows([list(row), list(row.values())])
+    (home / "overrides").mkdir(exist_ok=True)
+    (home / "overrides" / "review-2026-08.csv").write_bytes(text.getvalue().encode("cp1252"))
+    assert main(["close", "--month", "2026-08"]) == 0
+    capsys.readouterr()
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        held = conn.execute("SELECT hours_held FROM invoices WHERE month = '2026-08'").fetchone()[0]
+        decided = conn.execute("SELECT method, sow_item, rationale FROM classified_time_entries WHERE entry_id = ?",
+                               [row["entry_id"]]).fetchone()
+    assert held == 0
+    assert decided == ("override", "S1", "reviewer: geprüft – Müller")
 
 
 def test_override_releases_a_held_entry_and_survives_reruns(billing_env, capsys) -> None:
