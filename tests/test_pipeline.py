@@ -137,12 +137,15 @@ def test_review_command_counts_entries_and_shows_the_suggestion(billing_env, cap
     assert row["suggested_work_type"] == "standard" and "missing_project_code" in row["reasons"]
 
 
-def test_review_file_saved_by_a_german_excel_applies_as_overrides(billing_env, capsys) -> None:
-    """The review file as Excel with German settings saves it: Windows-1252, semicolons under a `sep=;` line,
-    decimal commas and day-first dates in the columns the reviewer did not touch. Put under overrides/, the
-    reviewer's choices apply and their note (with its umlaut and dash) is kept."""
+def test_override_releases_a_held_entry_and_survives_reruns(billing_env, capsys) -> None:
+    """The review file, filled in and saved as Excel with German settings saves it (Windows-1252, semicolons under
+    a `sep=;` line, decimal commas and day-first dates in the columns the reviewer did not touch), put under
+    overrides/: the reviewer's choice releases the entry, keeps their note, and survives re-runs."""
     home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
     assert main(["close", "--month", "2026-08"]) == 0
+    review = (home / "review" / "2026-08.csv").read_text().splitlines()
+    assert review[0].startswith("entry_id,client,date,person,project,notes,hours,reasons,suggestion,"
+                                "suggested_work_type,confidence")
     with (home / "review" / "2026-08.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1 and "missing_project_code" in rows[0]["reasons"]
@@ -150,39 +153,17 @@ def test_review_file_saved_by_a_german_excel_applies_as_overrides(billing_env, c
                hours=rows[0]["hours"].replace(".", ","), date="10.08.2026")
     text = io.StringIO()
     text.write("sep=;\r\n")
-    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-    writer.writerows([list(row), list(row.values())])
+    csv.writer(text, delimiter=";", lineterminator="\r\n").writerows([list(row), list(row.values())])
     (home / "overrides").mkdir(exist_ok=True)
     (home / "overrides" / "review-2026-08.csv").write_bytes(text.getvalue().encode("cp1252"))
-    assert main(["close", "--month", "2026-08"]) == 0
-    capsys.readouterr()
-    with duckdb.connect(str(home / "billing.duckdb")) as conn:
-        held = conn.execute("SELECT hours_held FROM invoices WHERE month = '2026-08'").fetchone()[0]
-        decided = conn.execute("SELECT method, sow_item, rationale FROM classified_time_entries WHERE entry_id = ?",
-                               [row["entry_id"]]).fetchone()
-    assert held == 0
-    assert decided == ("override", "S1", "reviewer: geprüft – Müller")
-
-
-def test_override_releases_a_held_entry_and_survives_reruns(billing_env, capsys) -> None:
-    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
-    assert main(["close", "--month", "2026-08"]) == 0
-    review = (home / "review" / "2026-08.csv").read_text().splitlines()
-    assert review[0].startswith("entry_id,client,date,person,project,notes,hours,reasons,suggestion,"
-                                "suggested_work_type,confidence")
-    assert len(review) == 2 and "missing_project_code" in review[1]
-    entry_id = review[1].split(",")[0]
-    (home / "overrides").mkdir(exist_ok=True)
-    (home / "overrides" / "decisions.csv").write_text(
-        f"entry_id,work_type,sow_item,action,note\n{entry_id},,S1,bill,confirmed with PM\n")
     for _ in range(2):
         assert main(["close", "--month", "2026-08"]) == 0
         with duckdb.connect(str(home / "billing.duckdb")) as conn:
             held, total = conn.execute("SELECT hours_held, total FROM invoices WHERE month = '2026-08'").fetchone()
-            method = conn.execute("SELECT method, sow_item FROM classified_time_entries WHERE entry_id = ?",
-                                  [entry_id]).fetchone()
+            decided = conn.execute("SELECT method, sow_item, rationale FROM classified_time_entries "
+                                   "WHERE entry_id = ?", [row["entry_id"]]).fetchone()
         assert held == 0 and total > 11631
-        assert method == ("override", "S1")
+        assert decided == ("override", "S1", "reviewer: geprüft – Müller")
 
 
 def test_unreadable_expense_row_names_file_and_row(billing_env, capsys) -> None:
