@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from billing_assets.core import calibration as cal
@@ -54,7 +54,7 @@ from billing_assets.core.offline_rush import RushAssessment, assess_rush
 from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
-CACHE_ID = "offline-v4"
+CACHE_ID = "offline-v5"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
@@ -153,7 +153,11 @@ def _smoothed(weights: Sequence[float], alpha: float) -> list[float]:
 
 def person_priors(requests: Sequence[ClassifyRequest], posteriors: Sequence[list[float]], ids: list[str],
                   history: Sequence[LabeledExample]) -> list[list[float]]:
-    """Per entry: the item mix of the same person's other entries (nearer dates weigh more) and history."""
+    """Per entry: the item mix of the same person's other entries (nearer dates weigh more) and history.
+
+    Another entry with the same note (and no item given by a project code) does not count: its posterior is this
+    note's own reading, not separate evidence of what the person works on, and counting it would let a note
+    written four times vouch for itself four times."""
     n = len(ids)
     index = {item_id: i for i, item_id in enumerate(ids)}
     past: dict[str, list[float]] = defaultdict(lambda: [0.0] * n)
@@ -161,17 +165,30 @@ def person_priors(requests: Sequence[ClassifyRequest], posteriors: Sequence[list
         if example.sow_item in index:
             past[example.person][index[example.sow_item]] += HISTORY_PERSON_WEIGHT
     same = _by_person(requests)
+    echoes = _echoes(requests, ids)
     out = []
     for j, req in enumerate(requests):
         weights = list(past[req.entry.person]) if req.entry.person in past else [0.0] * n
         for k in same[req.entry.person]:
-            if k != j:
+            if k != j and not echoes(j, k):
                 days = abs((requests[k].entry.date - req.entry.date).days)
                 closeness = 1.0 + math.exp(-days / PERSON_DAYS)
                 for i in range(n):
                     weights[i] += posteriors[k][i] * closeness
         out.append(_smoothed(weights, alpha=PERSON_ALPHA))
     return out
+
+
+def note_key(notes: str) -> str:
+    """A note as a repeat is recognised: case, punctuation and spacing aside."""
+    return " ".join("".join(c if c.isalnum() else " " for c in notes.casefold()).split())
+
+
+def _echoes(requests: Sequence[ClassifyRequest], ids: Sequence[str]) -> Callable[[int, int], bool]:
+    """(j, k) -> entry k repeats entry j's note and has no item of its own (no project code decided it)."""
+    keys = [note_key(r.entry.notes) for r in requests]
+    given = [r.known_sow_item in ids for r in requests]
+    return lambda j, k: keys[j] == keys[k] and bool(keys[j]) and not given[k]
 
 
 def _by_person(requests: Sequence[ClassifyRequest]) -> dict[str, list[int]]:
@@ -201,19 +218,24 @@ def role_boosts(requests: Sequence[ClassifyRequest], feats: Sequence[TextFeature
     for example in history:
         hist[example.person].append({k for k in featurize(example.notes).counts if kind(k) == "concept"})
     same = _by_person(requests)
+    echoes = _echoes(requests, bags.ids)
     out = []
-    for req in requests:
+    for j, req in enumerate(requests):
         share: Counter[str] = Counter()
         total = 0.0
+        notes = 0
         for k in same[req.entry.person]:
+            if k != j and echoes(j, k):  # a repeat of this note says nothing more about the person's role
+                continue
             w = math.exp(-abs((requests[k].entry.date - req.entry.date).days) / ROLE_DAYS)
             total += w
+            notes += 1
             share.update({c: w for c in concepts[k]})
         for past in hist.get(req.entry.person, ()):
             total += HISTORY_ROLE_WEIGHT
             share.update({c: HISTORY_ROLE_WEIGHT for c in past})
         boost = [0.0] * len(bags.bags)
-        notes = len(same[req.entry.person]) + len(hist[req.entry.person])
+        notes += len(hist[req.entry.person])
         if notes >= ROLE_MIN_NOTES and total > 0:
             for concept, weight in share.items():
                 frac = weight / total
