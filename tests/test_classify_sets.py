@@ -1,4 +1,4 @@
-"""Shape of the blind labelled classification sets classify_heldout3 and classify_heldout4: labels match the
+"""Shape of the blind labelled classification sets classify_heldout3, 4 and 5: labels match the
 timesheet, items exist, the contracts load, each client has its briefed shape, and build.py rebuilds the committed
 files byte for byte."""
 
@@ -34,7 +34,8 @@ class Shape:
         return FIXTURES / self.name
 
 
-SETS = [Shape("classify_heldout3", 240, (19, 21), 5), Shape("classify_heldout4", 298, (22, 26), 4)]
+SETS = [Shape("classify_heldout3", 240, (19, 21), 5), Shape("classify_heldout4", 298, (22, 26), 4),
+        Shape("classify_heldout5", 287, (22, 26), 4)]
 pytestmark = pytest.mark.parametrize("shape", SETS, ids=[s.name for s in SETS])
 
 
@@ -121,7 +122,7 @@ def _build(shape: Shape) -> ModuleType:
 
 def test_rebuild_is_byte_identical(shape: Shape, tmp_path: Path) -> None:
     module = _build(shape)
-    if hasattr(module, "build"):  # heldout4 places notes on the writer's dates and sets each client's currency
+    if hasattr(module, "build"):  # heldout4/5 place notes on the writer's dates and set each client's currency
         module.build(tmp_path)
     else:
         module._WRITER.build(tmp_path, module.CLIENTS)
