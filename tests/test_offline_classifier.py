@@ -211,7 +211,13 @@ def test_idioms_of_moving_are_standard(note):
                                   "RH pediu a prévia da folha p/ amanhã cedo",  # Portuguese
                                   "cliente quer o TRCT pronto p/ assinatura amanhã",
                                   "rapportage moest morgenvroeg bij de bestuurder liggen, 's avonds afgerond",  # Dutch
-                                  "drafted the response statement within the hour as the client asked"])
+                                  "drafted the response statement within the hour as the client asked",
+                                  "bank moved the covenant review fwd to Thurs, CF turned round today",  # UK shorthand
+                                  "sponsor brought the DSMB fwd to 10/20, data cut pulled",
+                                  "la empresa pidió adelantar la entrega al viernes",  # Spanish
+                                  "The HR director asked to have the pre-read a week earlier than planned, sent it "
+                                  "tonight",
+                                  "klient przyspieszył premierę na piątek, poprawki jeszcze dziś"])  # Polish
 def test_a_schedule_moved_up_to_a_date_and_other_languages_are_rush(note):
     """The labelled sets define rush to include "a deadline was moved up"; Italian, Portuguese and Dutch cues are
     the English ones translated (docs/DECISIONS.md)."""
@@ -222,7 +228,10 @@ def test_a_schedule_moved_up_to_a_date_and_other_languages_are_rush(note):
 @pytest.mark.parametrize("note", ["Sat - DNS cutover as planned with the client's IT",
                                   "weekly status call, timeline for next sprint",
                                   "late session on the survey coding, no deadline",
-                                  "client asked about the invoice, reply tomorrow"])  # a question, not a demand
+                                  "client asked about the invoice, reply tomorrow",  # a question, not a demand
+                                  "Dana asked to move the check-in call to tomorrow",  # a request, not a deadline
+                                  "fwd the signed SOW to finance",
+                                  "spotkanie z klientem, notatki jutro"])  # Polish: meeting, notes tomorrow
 def test_planned_or_ordinary_work_is_standard(note):
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
     assert s.work_type == "standard"

@@ -16,7 +16,8 @@ def _words(text: str) -> frozenset[str]:
 # Token -> expansion, applied case-insensitively before stemming.
 ABBREVIATIONS: dict[str, str] = {
     "w": "with", "wo": "without", "thru": "through", "tho": "though", "bc": "because", "b/c": "because",
-    "wk": "week", "wks": "weeks", "wkly": "weekly", "wkend": "weekend", "mo": "month", "mos": "months",
+    "fwd": "forward", "wk": "week", "wks": "weeks", "wkly": "weekly", "wkend": "weekend", "mo": "month",
+    "mos": "months",
     "yr": "year", "yrs": "years", "hr": "hour", "hrs": "hours", "min": "minutes", "mins": "minutes",
     "mtg": "meeting", "mtgs": "meetings", "mgr": "manager", "mgrs": "managers", "mgmt": "management",
     "ctr": "center", "ctrs": "centers", "cmte": "committee", "cttee": "committee", "comm": "committee",
@@ -259,7 +260,7 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("tonight", "deadline", 2.0), ("overnight", "deadline", 2.0), ("night before", "deadline", 2.0),
     ("first thing tomorrow", "deadline", 2.0), ("same day turnaround", "deadline", 2.0),
     ("turnaround", "deadline", 1.5),
-    ("turned around", "deadline", 1.5), ("turned it around", "deadline", 1.5),
+    ("turned around", "deadline", 1.5), ("turned it around", "deadline", 1.5), ("turned round", "deadline", 1.5),
     ("end of day", "deadline", 1.0), ("tomorrow", "deadline", 1.0), ("by morning", "deadline", 1.5),
     ("in the morning", "deadline", 1.0), ("before send", "deadline", 2.0),
     ("before it goes out", "deadline", 1.0),
@@ -273,9 +274,11 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("late night", "compress", 2.0), ("worked til", "compress", 2.0), ("worked till", "compress", 2.0),
     ("worked until", "compress", 2.0), ("all nighter", "compress", 2.5), ("deadline moved", "compress", 2.5),
     ("at once", "compress", 1.0), ("right away", "compress", 1.0), ("immediately", "compress", 1.0),
+    ("earlier than planned", "compress", 2.5), ("sooner than planned", "compress", 2.5),
     ("within the hour", "deadline", 2.0),
     ("wants", "demand", 1.0), ("needs", "demand", 1.0), ("asked for", "demand", 1.0),
-    ("asked that", "demand", 1.0), ("asked us to", "demand", 1.0), ("as the client asked", "demand", 1.0),
+    ("asked that", "demand", 1.0), ("asked us to", "demand", 1.0), ("asked to", "demand", 1.0),
+    ("as the client asked", "demand", 1.0),
     ("need", "demand", 1.0), ("want", "demand", 1.0),
     ("requested", "demand", 0.5), ("insisted", "demand", 1.0), ("demanded", "demand", 1.0),
     ("hotfix", "incident", 3.0), ("hot fix", "incident", 3.0), ("outage", "incident", 3.0),
@@ -306,8 +309,10 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("pour demain", "deadline", 1.5), ("en urgence", "deadline", 2.0), ("urgente", "deadline", 2.0),
     ("avancé", "compress", 2.0), ("avancée", "compress", 2.0), ("veut", "demand", 1.0),
     ("besoin", "demand", 1.0), ("esta noche", "deadline", 2.0), ("para mañana", "deadline", 1.5),
-    ("adelantaron", "compress", 2.5), ("adelantó", "compress", 2.5), ("necesita", "demand", 1.0),
-    ("quiere", "demand", 1.0), ("pide", "demand", 1.0),
+    ("adelantaron", "compress", 2.5), ("adelantó", "compress", 2.5), ("adelantar", "compress", 2.5),
+    ("adelantamos", "compress", 2.5), ("adelantado", "compress", 2.5), ("adelantada", "compress", 2.5),
+    ("necesita", "demand", 1.0), ("quiere", "demand", 1.0), ("pide", "demand", 1.0), ("pidió", "demand", 1.0),
+    ("pidieron", "demand", 1.0),
     # ... in Italian, Portuguese and Dutch (longer phrases first: a phrase inside one already found is not
     # counted twice).
     ("stasera", "deadline", 2.0), ("stanotte", "deadline", 2.0), ("in nottata", "deadline", 2.0),
@@ -330,6 +335,14 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("met spoed", "deadline", 2.0), ("spoed", "deadline", 2.0), ("zo snel mogelijk", "deadline", 2.0),
     ("vervroegd", "compress", 2.5), ("naar voren gehaald", "compress", 2.5), ("moest", "demand", 0.5),
     ("wil", "demand", 0.5),
+    # ... and in Polish.
+    ("dziś wieczorem", "deadline", 2.0), ("dzisiaj wieczorem", "deadline", 2.0), ("w nocy", "deadline", 2.0),
+    ("jeszcze dziś", "deadline", 1.5), ("jeszcze dzisiaj", "deadline", 1.5), ("na jutro", "deadline", 1.5),
+    ("do jutra", "deadline", 1.5), ("jutro rano", "deadline", 1.5), ("jutro", "deadline", 1.0),
+    ("pilnie", "deadline", 2.0), ("pilne", "deadline", 2.0), ("na wczoraj", "deadline", 2.0),
+    ("przyspieszył", "compress", 2.5), ("przyspieszyła", "compress", 2.5), ("przyspieszyli", "compress", 2.5),
+    ("na wcześniej", "compress", 2.5), ("chce", "demand", 1.0), ("potrzebuje", "demand", 1.0),
+    ("poprosił", "demand", 1.0), ("poprosiła", "demand", 1.0), ("prosi", "demand", 1.0),
 )
 # A schedule moved up (the compress cues above and "moved the X up") counts as rush on its own when the note also
 # says to when or by how much ("moved deadline up to Fri", "brought the window forward to this week"): the
@@ -338,7 +351,8 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
 MOVED_UP_CUES = frozenset((
     "moved up", "pulled forward", "brought forward", "vorgezogen", "adelantaron", "adelantó", "vervroegd",
     "naar voren gehaald", "anticipato", "anticipata", "anticipati", "anticipa", "antecipou", "antecipado",
-    "antecipada"))
+    "antecipada", "adelantar", "adelantamos", "adelantado", "adelantada", "earlier than planned",
+    "sooner than planned", "przyspieszył", "przyspieszyła", "przyspieszyli", "na wcześniej"))
 WEEKDAYS = frozenset(("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs",
                       "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday"))
 SCHEDULE_WORDS = WEEKDAYS | frozenset((
@@ -348,7 +362,9 @@ SCHEDULE_WORDS = WEEKDAYS | frozenset((
     "lunes", "martes", "miércoles", "jueves", "viernes", "mañana", "plazo",
     "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "domani", "settimana", "giorni", "scadenza",
     "termine", "segunda", "terça", "quarta", "quinta", "sexta", "amanhã", "semana", "dias", "prazo",
-    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "dagen"))
+    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "dagen",
+    "poniedziałek", "wtorek", "środa", "środę", "czwartek", "piątek", "jutro", "dziś", "dzisiaj", "tydzień",
+    "termin"))
 # Things with a date that "moved X up" may be about.
 SCHEDULE_NOUNS = frozenset(("deadline", "deadlines", "date", "due", "schedule", "timeline", "meeting", "call",
                             "launch", "review", "screening", "window", "submittal", "submission", "filing",

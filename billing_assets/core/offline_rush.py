@@ -39,9 +39,9 @@ _LATE_HOUR = re.compile(r"^(9|1[01]|12)(:\d\d)?pm$")
 _MOVED_UP = re.compile(r"\b(moved|bumped|pushed|brought|pulled|shifted)\b(?: [^ ]+){0,4} "
                        r"(up|forward|earlier)\b")
 THIRD_PARTY_DEMAND = frozenset(("wants", "needs", "asked for", "asked that", "asked us to", "as the client asked",
-                                "insisted", "demanded", "braucht", "veut",
-                                "necesita", "quiere", "pide", "vuole", "chiede", "ha chiesto", "quer", "precisa",
-                                "pediu", "pede"))
+                                "insisted", "demanded", "braucht", "veut", "necesita", "quiere", "pide", "pidió",
+                                "pidieron", "vuole", "chiede", "ha chiesto", "quer", "precisa", "pediu", "pede", "chce",
+                                "potrzebuje", "poprosił", "poprosiła", "prosi"))
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,8 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
                 any(b in ("for", "before", "by") for b in before)
                 or any(w in ("needs", "wants", "need", "want") for w in words[max(0, i - 5):i])):
             found.setdefault("deadline", []).append(("due " + word, 1.0))
+    if " than planned " in text:  # "a week earlier than planned" compresses a plan; it is not planned work
+        found.pop("planned", None)
     moved = _moved_up(text)
     if moved and not any(p in MOVED_UP_CUES for p, _ in found.get("compress", [])):
         found.setdefault("compress", []).append(("moved up", 2.5))
@@ -110,10 +112,15 @@ def _moved_up(text: str) -> re.Match[str] | None:
 
 
 def _moved_to_a_date(text: str, moved: re.Match[str] | None, words: list[str]) -> bool:
-    """A schedule moved up, with when or by how much: a note that names a day or a time span ("to Fri", "a week")
-    and either says a cue phrase ("moved up", "anticipa") or moves a dated thing ("moved the screening up",
-    "brought the test window forward"). Not the idioms "brought up the budget issue on Monday" or "moved forward
-    with the design this week", nor "moved the logo up"."""
+    """A schedule moved up, with when or by how much: a move straight "to" a day or date ("brought the DSMB fwd to
+    10/20"), or a note that names a day or a time span ("to Fri", "a week") and either says a cue phrase ("moved
+    up", "anticipa") or moves a dated thing ("moved the screening up", "brought the test window forward"). Not the
+    idioms "brought up the budget issue on Monday" or "moved forward with the design this week", nor "moved the
+    logo up"."""
+    after = moved.string[moved.end():].split()[:2] if moved else []
+    to_a_date = len(after) == 2 and after[0] == "to" and (after[1] in SCHEDULE_WORDS or after[1].isdigit())
+    if to_a_date:  # "brought the DSMB forward to 10/20", "moved the pitch up to Thu"
+        return True
     if not any(w in SCHEDULE_WORDS for w in words):
         return False
     if any(f" {cue} " in text for cue in MOVED_UP_CUES):
