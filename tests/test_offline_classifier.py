@@ -232,6 +232,7 @@ def test_a_schedule_moved_up_to_a_date_and_other_languages_are_rush(note):
                                   "client asked about the invoice, reply tomorrow",  # a question, not a demand
                                   "Dana asked to move the check-in call to tomorrow",  # a request, not a deadline
                                   "fwd the signed SOW to finance",
+                                  "moved the logo up to 10 px per Kev",  # a distance, not a date
                                   "spotkanie z klientem, notatki jutro"])  # Polish: meeting, notes tomorrow
 def test_planned_or_ordinary_work_is_standard(note):
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]

@@ -117,10 +117,9 @@ def _moved_to_a_date(text: str, moved: re.Match[str] | None, words: list[str]) -
     up", "anticipa") or moves a dated thing ("moved the screening up", "brought the test window forward"). Not the
     idioms "brought up the budget issue on Monday" or "moved forward with the design this week", nor "moved the
     logo up"."""
-    after = moved.string[moved.end():].split()[:2] if moved else []
-    to_a_date = len(after) == 2 and after[0] == "to" and (after[1] in SCHEDULE_WORDS or after[1].isdigit())
-    if to_a_date:  # "brought the DSMB forward to 10/20", "moved the pitch up to Thu"
-        return True
+    after = moved.string[moved.end():].split()[:3] if moved else []
+    if after[:1] == ["to"] and (after[1:2] and after[1] in SCHEDULE_WORDS or _day_and_month(after[1:3])):
+        return True  # "moved the pitch up to Thu", "brought the DSMB forward to 10/20" (not "up to 10 px")
     if not any(w in SCHEDULE_WORDS for w in words):
         return False
     if any(f" {cue} " in text for cue in MOVED_UP_CUES):
@@ -129,6 +128,14 @@ def _moved_to_a_date(text: str, moved: re.Match[str] | None, words: list[str]) -
         return False
     thing = moved.group(0).split()[1:-1] or moved.string[moved.end():].split()[:3]  # "bumped up the deadline"
     return any(w in SCHEDULE_NOUNS for w in thing)
+
+
+def _day_and_month(tokens: list[str]) -> bool:
+    """Two numbers that can be a day and a month in either order ("10/20" reads as "10 20")."""
+    if len(tokens) != 2 or not all(t.isdigit() for t in tokens):
+        return False
+    a, b = (int(t) for t in tokens)
+    return 1 <= min(a, b) <= 12 and 1 <= max(a, b) <= 31
 
 
 def _someone_needs_it_soon(cues: dict[str, tuple[float, list[str]]]) -> bool:
