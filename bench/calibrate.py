@@ -2,7 +2,7 @@
 
     python bench/calibrate.py [--write-shipped] [--no-write]
 
-For each labelled home (classify_dev and the four held-out sets in tests/fixtures) and each client it measures
+For each labelled home (classify_dev and the five held-out sets in tests/fixtures) and each client it measures
 two conditions: cold (no history, both months) and after one fully reviewed month (the first month's labels
 written as an overrides CSV, read back with `read_overrides`, joined to the entries as history, then the next
 month classified). The logistic calibration used to measure a client is fitted on other clients only (its cutoff
