@@ -313,8 +313,7 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("adelantamos", "compress", 2.5), ("adelantado", "compress", 2.5), ("adelantada", "compress", 2.5),
     ("necesita", "demand", 1.0), ("quiere", "demand", 1.0), ("pide", "demand", 1.0), ("pidió", "demand", 1.0),
     ("pidieron", "demand", 1.0),
-    # ... in Italian, Portuguese and Dutch (longer phrases first: a phrase inside one already found is not
-    # counted twice).
+    # ... in Italian, Portuguese and Dutch (a phrase inside a longer one found counts only as part of it).
     ("stasera", "deadline", 2.0), ("stanotte", "deadline", 2.0), ("in nottata", "deadline", 2.0),
     ("domattina", "deadline", 1.5), ("domani mattina", "deadline", 1.5), ("entro domani", "deadline", 1.5),
     ("per domani", "deadline", 1.5), ("domani", "deadline", 1.0), ("in serata", "deadline", 1.5),

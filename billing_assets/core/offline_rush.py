@@ -70,9 +70,14 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
     """Category -> (capped weight, phrases found) for one note."""
     words = raw_tokens(notes)
     text = " " + " ".join(words) + " "
-    found: dict[str, list[tuple[str, float]]] = {}
+    matched: dict[str, tuple[str, float]] = {}  # each phrase once, as its first row ("tmrw" reads as "tomorrow")
     for phrase, cat, weight in _cue_table():
-        if phrase in text and not any(phrase.strip() in p for p, _ in found.get(cat, [])):
+        if phrase in text:
+            matched.setdefault(phrase, (cat, weight))
+    found: dict[str, list[tuple[str, float]]] = {}
+    for phrase, (cat, weight) in matched.items():  # one inside a longer phrase found counts only as part of it:
+        # "rush" in "no rush", "planned" in "a week earlier than planned", "tomorrow" in "first thing tomorrow"
+        if not any(phrase != longer and phrase in longer for longer in matched):
             found.setdefault(cat, []).append((phrase.strip(), weight))
     for i, word in enumerate(words):
         before = words[max(0, i - 3):i]
@@ -84,8 +89,6 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
                 any(b in ("for", "before", "by") for b in before)
                 or any(w in ("needs", "wants", "need", "want") for w in words[max(0, i - 5):i])):
             found.setdefault("deadline", []).append(("due " + word, 1.0))
-    if " than planned " in text:  # "a week earlier than planned" compresses a plan; it is not planned work
-        found.pop("planned", None)
     moved = _moved_up(text)
     if moved and not any(p in MOVED_UP_CUES for p, _ in found.get("compress", [])):
         found.setdefault("compress", []).append(("moved up", 2.5))
