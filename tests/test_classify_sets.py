@@ -1,4 +1,4 @@
-"""Shape of the blind labelled classification sets classify_heldout3, 4 and 5: labels match the
+"""Shape of the blind labelled classification sets classify_heldout3, 4, 5 and 6: labels match the
 timesheet, items exist, the contracts load, each client has its briefed shape, and build.py rebuilds the committed
 files byte for byte."""
 
@@ -22,12 +22,13 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @dataclass(frozen=True)
 class Shape:
-    """What a set's brief asked for: entries in all, entries per client-month, ambiguous notes per client."""
+    """What a set's brief asked for: entries in all, entries per client-month, ambiguous notes per client, clients."""
 
     name: str
     entries: int
     per_month: tuple[int, int]
     ambiguous: int
+    clients: int = 6
 
     @property
     def home(self) -> Path:
@@ -35,7 +36,7 @@ class Shape:
 
 
 SETS = [Shape("classify_heldout3", 240, (19, 21), 5), Shape("classify_heldout4", 298, (22, 26), 4),
-        Shape("classify_heldout5", 287, (22, 26), 4)]
+        Shape("classify_heldout5", 287, (22, 26), 4), Shape("classify_heldout6", 247, (22, 26), 4, clients=5)]
 pytestmark = pytest.mark.parametrize("shape", SETS, ids=[s.name for s in SETS])
 
 
@@ -78,7 +79,7 @@ def test_labels_one_row_per_timesheet_row_and_items_exist(shape: Shape) -> None:
 
 def test_each_client_has_the_briefed_shape(shape: Shape) -> None:
     entries, labels, items = _rows(shape, "timesheets/time.csv"), _rows(shape, "labels.csv"), _items(shape)
-    assert len(items) == 6 and all(4 <= len(ids) <= 7 for ids in items.values())
+    assert len(items) == shape.clients and all(4 <= len(ids) <= 7 for ids in items.values())
     per_month = Counter((label["client"], entry["Date"][:7]) for entry, label in zip(entries, labels, strict=True))
     low, high = shape.per_month
     assert all(low <= per_month[(client, month)] <= high for client in items for month in ("2026-09", "2026-10"))
@@ -122,7 +123,7 @@ def _build(shape: Shape) -> ModuleType:
 
 def test_rebuild_is_byte_identical(shape: Shape, tmp_path: Path) -> None:
     module = _build(shape)
-    if hasattr(module, "build"):  # heldout4/5 place notes on the writer's dates and set each client's currency
+    if hasattr(module, "build"):  # heldout4/5/6 place notes on the writer's dates and set each client's currency
         module.build(tmp_path)
     else:
         module._WRITER.build(tmp_path, module.CLIENTS)
