@@ -1,7 +1,7 @@
 """Calibration of the offline classifier, measured leave-one-client-out on the labelled sets.
 
-tests/fixtures/classify_heldout and classify_heldout2 to classify_heldout5 hold six clients each that the classifier
-was not tuned on when each was written (heldout3, heldout4 and heldout5 were written blind and first measured with
+tests/fixtures/classify_heldout and classify_heldout2 to classify_heldout6 hold six clients each (heldout6: five) that
+the classifier was not tuned on when each was written (heldout3 to heldout6 were written blind and first measured with
 the classifier of their round, bench/RESULTS.md); classify_dev is measured with a calibration
 fitted on the held-out clients only. Figures are computed here, not copied; the bounds are the levels measured in
 bench/RESULTS.md with a little room, so a regression fails.
@@ -20,6 +20,7 @@ from bench.calibrate import (
     HELDOUT3_HOME,
     HELDOUT4_HOME,
     HELDOUT5_HOME,
+    HELDOUT6_HOME,
     HELDOUT_HOME,
     HOMES,
     Scored,
@@ -59,24 +60,26 @@ def _part(scored, home, condition, month=None):
             and (month is None or s.row.entry.month == month)]
 
 
-HELDOUT = ("classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4", "classify_heldout5")
+HELDOUT = ("classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4", "classify_heldout5",
+           "classify_heldout6")
 
 
-@pytest.mark.parametrize(("home", "ambiguous"), [("classify_heldout", 30), ("classify_heldout2", 30),
-                                                 ("classify_heldout3", 30), ("classify_heldout4", 24),
-                                                 ("classify_heldout5", 24)])
-def test_heldout_sets_are_six_clients_in_two_months(rows, home, ambiguous):
+@pytest.mark.parametrize(("home", "ambiguous", "clients"), [
+    ("classify_heldout", 30, 6), ("classify_heldout2", 30, 6), ("classify_heldout3", 30, 6),
+    ("classify_heldout4", 24, 6), ("classify_heldout5", 24, 6), ("classify_heldout6", 20, 5)])
+def test_heldout_sets_are_unseen_clients_in_two_months(rows, home, ambiguous, clients):
     heldout = [r for r in rows if r.home == home and r.condition == "cold"]
-    assert len({r.client for r in heldout}) == 6
+    assert len({r.client for r in heldout}) == clients
     assert {r.entry.month for r in heldout} == {"2026-09", "2026-10"}
     assert sum(r.label.ambiguous for r in heldout) == ambiguous
-    assert all(h.is_dir() for h in (HELDOUT_HOME, HELDOUT2_HOME, HELDOUT3_HOME, HELDOUT4_HOME, HELDOUT5_HOME))
+    assert all(h.is_dir() for h in (HELDOUT_HOME, HELDOUT2_HOME, HELDOUT3_HOME, HELDOUT4_HOME, HELDOUT5_HOME,
+                                     HELDOUT6_HOME))
     others = {r.client for r in rows if r.home != home}
     assert not others & {r.client for r in heldout}
 
 
 def test_no_calibration_learns_from_the_client_it_measures(rows):
-    assert tuple(HOMES) == ("classify_dev", *HELDOUT) and BLIND == "classify_heldout5"
+    assert tuple(HOMES) == ("classify_dev", *HELDOUT) and BLIND == "classify_heldout6"
     for home, client in {(r.home, r.client) for r in rows}:
         train = training_rows(rows, home, client)
         assert client not in {r.client for r in train}
@@ -84,22 +87,25 @@ def test_no_calibration_learns_from_the_client_it_measures(rows):
             assert {r.home for r in train} == set(HELDOUT)
         if home == BLIND:
             assert {r.home for r in training_rows(rows, home, client, blind=True)} == {
-                "classify_dev", "classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4"}
+                "classify_dev", "classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4",
+                "classify_heldout5"}
 
 
 # Targets on unseen clients: cold <= 1% of auto-assigned hours wrong, <= 40% of hours to review, >= 80% of
 # ambiguous entries to review; after a reviewed month <= 1% wrong and <= 20% to review. (home, condition) ->
 # (wrong bound, review bound) at the measured level (bench/RESULTS.md) plus a little room.
-MEASURED = {("classify_heldout", "cold"): (0.01, 0.375),  # 0.0% wrong, 36.4% review: cold targets met
-            ("classify_heldout", "history"): (0.01, 0.37),  # 0.0%, 35.7%: error target met
-            ("classify_heldout2", "cold"): (0.025, 0.51),  # 2.0%, 49.6%
-            ("classify_heldout2", "history"): (0.025, 0.51),  # 2.0%, 49.7%
+MEASURED = {("classify_heldout", "cold"): (0.01, 0.37),  # 0.0% wrong, 35.8% review: cold targets met
+            ("classify_heldout", "history"): (0.01, 0.375),  # 0.0%, 36.1%: error target met
+            ("classify_heldout2", "cold"): (0.025, 0.495),  # 2.0%, 48.3%
+            ("classify_heldout2", "history"): (0.025, 0.49),  # 1.9%, 47.6%
             ("classify_heldout3", "cold"): (0.015, 0.415),  # 0.8%, 40.4%
-            ("classify_heldout3", "history"): (0.05, 0.435),  # 4.5%, 42.4%
-            ("classify_heldout4", "cold"): (0.02, 0.53),  # 1.3%, 51.6%
-            ("classify_heldout4", "history"): (0.015, 0.47),  # 0.9%, 45.7%
+            ("classify_heldout3", "history"): (0.03, 0.435),  # 2.2%, 42.6%
+            ("classify_heldout4", "cold"): (0.015, 0.545),  # 0.9%, 53.3%
+            ("classify_heldout4", "history"): (0.01, 0.46),  # 0.0%, 45.0%: error target met
             ("classify_heldout5", "cold"): (0.01, 0.38),  # 0.7%, 37.0%: cold targets met
-            ("classify_heldout5", "history"): (0.015, 0.275)}  # 1.2%, 26.2%
+            ("classify_heldout5", "history"): (0.015, 0.285),  # 1.2%, 27.3%
+            ("classify_heldout6", "cold"): (0.025, 0.375),  # 1.8%, 36.5%
+            ("classify_heldout6", "history"): (0.04, 0.285)}  # 3.2%, 27.4%
 
 
 @pytest.mark.parametrize(("home", "condition"), list(MEASURED))
@@ -112,29 +118,30 @@ def test_heldout_auto_errors_review_and_ambiguous(scored, home, condition):
 
 
 def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
-    """classify_heldout5 with calibrations fitted on the five older sets only."""
+    """classify_heldout6 with calibrations fitted on the six older sets only (after its rush cues were read)."""
     cold = figures([s for s in blind if s.row.condition == "cold"])
     warm = figures([s for s in blind if s.row.condition == "history"])
-    assert cold.entries == 287 and warm.entries == 149
+    assert cold.entries == 247 and warm.entries == 128
     assert cold.ambiguous_share >= 0.80 and warm.ambiguous_share >= 0.80
-    assert cold.wrong_share <= 0.01 and cold.review_share <= 0.37  # measured 0.7%, 35.8%
-    assert warm.wrong_share <= 0.015 and warm.review_share <= 0.30  # measured 1.2%, 28.7%
+    assert cold.wrong_share <= 0.025 and cold.review_share <= 0.35  # measured 2.0%, 33.7%
+    assert warm.wrong_share <= 0.035 and warm.review_share <= 0.27  # measured 3.1%, 25.4%
 
 
 # The same October entries, cold and after September was reviewed (bench/RESULTS.md): (home) -> (cold review,
 # reviewed review, cold wrong, reviewed wrong), measured.
-OCTOBER = {"classify_dev": (0.328, 0.3733, 0.0, 0.0), "classify_heldout": (0.396, 0.3569, 0.0, 0.0),
-           "classify_heldout2": (0.5383, 0.4966, 0.0439, 0.0201), "classify_heldout3": (0.4797, 0.4236, 0.0093, 0.0453),
-           "classify_heldout4": (0.5584, 0.4566, 0.0113, 0.0092), "classify_heldout5": (0.3828, 0.2616, 0.0143, 0.012)}
+OCTOBER = {"classify_dev": (0.3452, 0.3733, 0.0, 0.0), "classify_heldout": (0.3844, 0.3611, 0.0, 0.0),
+           "classify_heldout2": (0.5349, 0.4764, 0.0436, 0.0194), "classify_heldout3": (0.4758, 0.4255, 0.0092, 0.0219),
+           "classify_heldout4": (0.5885, 0.4499, 0.0, 0.0), "classify_heldout5": (0.3828, 0.2729, 0.0143, 0.0121),
+           "classify_heldout6": (0.3463, 0.2743, 0.0357, 0.0322)}
 
 
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
-    """Fewer hours to review after a reviewed month on every held-out set (heldout4 55.8% -> 45.7%, heldout5, whose
-    people repeat their recurring notes, 38.3% -> 26.2%), and fewer wrong on heldout2; not yet "clearly better":
-    heldout3's wrong hours rise (notes whose reviewed neighbours point at the other item) and classify_dev sends
-    more to review (its October work is mostly new: reviewed notes labelled with other items lower the
-    confidence)."""
+    """Fewer hours to review after a reviewed month on every held-out set (heldout4 58.9% -> 45.0%, heldout5 and
+    heldout6, whose people repeat their recurring notes, 38.3% -> 27.3% and 34.6% -> 27.4%), and fewer wrong on
+    heldout2 and heldout6; not yet "clearly better": heldout3's wrong hours rise (notes whose reviewed neighbours
+    point at the other item) and classify_dev sends more to review (its October work is mostly new: reviewed notes
+    labelled with other items lower the confidence)."""
     cold = figures(_part(scored, home, "cold", "2026-10"))
     warm = figures(_part(scored, home, "history", "2026-10"))
     assert warm.entries == cold.entries

@@ -62,11 +62,11 @@ def dev_results():
 
 
 # The review target is 20% of HOURS (the unit of the product's promise and of issue #15's targets). Measured
-# in-sample (the shipped calibration learned from these clients too): 21.9% of hours, 30.5% of entries without
-# history; with 30% of the rows as history 22.9% / 22.4% of hours (seeds 0 / 1), 28.7% / 29.5% of entries (19.8%
-# of hours without history when the calibration was fitted on 32 clients: with 38 it is less fitted to these two).
-# The review threshold (0.93, fitted on 38 clients) is chosen on out-of-client probabilities, so that unseen
-# clients are not mis-billed (bench/RESULTS.md, docs/DECISIONS.md). The bounds are the measured levels.
+# in-sample (the shipped calibration learned from these clients too): 23.3% of hours, 30.5% of entries without
+# history, with the calibration fitted on 43 clients (21.9% on 38, 19.8% on 32: the more other clients, the less it
+# is fitted to these two); with 30% of the rows as history within the same bounds. The review threshold (0.92,
+# fitted on 43 clients) is chosen on out-of-client probabilities, so that unseen clients are not mis-billed
+# (bench/RESULTS.md, docs/DECISIONS.md). The bounds are the measured levels.
 DEV_REVIEW_HOURS = 0.235
 DEV_REVIEW_BOUND = 0.31
 
@@ -180,7 +180,13 @@ def test_clear_rush_note_is_rush_with_high_confidence():
                                   # two weak cues that meet, somebody's demand and a deadline within a day:
                                   "close pkg Sep, CFO needs it for board tmrw AM",
                                   "board deck, ED needs slides by tomorrow",
-                                  "Kunde braucht die Freigabe bis morgen"])
+                                  "Kunde braucht die Freigabe bis morgen",
+                                  # the same kinds of cue in other words (session 10):
+                                  "client needs the filing out today after the notice arrived this morning",
+                                  "Finance wants the filing done by 10/1 instead of 10/15, prepared it this week",
+                                  "client wants the findings report two days early for the investor meeting",
+                                  "paged 2am: prod site down, scaled the instance",
+                                  "Last-minute request from GC: memo by COB"])
 def test_compressed_timing_is_rush(note):
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
     assert s.work_type == "rush" and s.confidence >= WORK_TYPE_THRESHOLD
@@ -193,6 +199,27 @@ def test_own_plans_and_undated_moves_are_not_rush(note):
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
     assert s.work_type == "standard"
     assert s.confidence < WORK_TYPE_THRESHOLD  # unsure: the cues go to a reviewer, never silently rush
+
+
+@pytest.mark.parametrize("note", ["regulator gave us 48 hrs to respond to the deficiency letter",
+                                  "insurer gave 10 days from its letter for the proof of loss",
+                                  "supplier data deadline got pulled into this week",
+                                  "prepared the filing, due today"])
+def test_time_pressure_the_cues_do_not_fully_read_is_held_not_standard(note):
+    """A short window, a squeezed deadline or a same-day date without the rest of a rush reading: a reviewer's call
+    (held), never a confident standard that bills a rush job at the standard rate."""
+    s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
+    assert s.work_type == "standard" and s.confidence < WORK_TYPE_THRESHOLD
+
+
+@pytest.mark.parametrize(("note", "item"), [
+    ("steering committee meeting pulled forward to Wed - blog article finished tonight", "R3"),  # was R5 at 0.98
+    ("client moved the kickoff call up to Mon - survey questions drafted tonight", "R1"),  # was R6 at 0.88
+    ("Dana's weekly status call moved up to Thu", "R6")])  # nothing else: the call is the work
+def test_a_clause_about_the_moved_schedule_does_not_choose_the_item(note, item):
+    """"<meeting> moved up to <day> - <the work>": the first clause says when the work was due, the rest which work."""
+    s = classify_one(note)
+    assert (s.sow_item, s.work_type) == (item, "rush")
 
 
 @pytest.mark.parametrize("note", ["brought up the budget issue with the CFO on Monday",  # idioms, not a schedule
@@ -233,6 +260,7 @@ def test_a_schedule_moved_up_to_a_date_and_other_languages_are_rush(note):
                                   "Dana asked to move the check-in call to tomorrow",  # a request, not a deadline
                                   "fwd the signed SOW to finance",
                                   "moved the logo up to 10 px per Kev",  # a distance, not a date
+                                  "moved the review to Friday instead of Monday per the client",  # later, not up
                                   "spotkanie z klientem, notatki jutro"])  # Polish: meeting, notes tomorrow
 def test_planned_or_ordinary_work_is_standard(note):
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]

@@ -50,11 +50,11 @@ from billing_assets.core.offline_items import (
     lexical_scores,
 )
 from billing_assets.core.offline_ngrams import ItemWords, item_words, soft_informative, soft_scores
-from billing_assets.core.offline_rush import RushAssessment, assess_rush
+from billing_assets.core.offline_rush import RushAssessment, assess_rush, schedule_clause
 from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
-CACHE_ID = "offline-v5"
+CACHE_ID = "offline-v6"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
@@ -292,7 +292,8 @@ def _informative(text: str, bags: ItemBags, words: ItemWords) -> int:
     """Specific words of a note that the SOW shares (exactly or closely), not counting whom a call or meeting
     was with."""
     core = without_counterparts(text)
-    return max(len(informative_words(featurize(core, positional=True), bags)), soft_informative(core, words))
+    return max(len(informative_words(featurize(core, positional=True, context=schedule_clause), bags)),
+               soft_informative(core, words))
 
 
 @dataclass
@@ -363,7 +364,7 @@ class OfflineClassifier:
         bags = build_item_bags(context.sow_items)
         expansions = expansion_table([f"{item.name}. {item.description}" for item in context.sow_items])
         texts = [expansions.expand(r.entry.notes) for r in requests]
-        feats = [featurize(t, positional=True) for t in texts]
+        feats = [featurize(t, positional=True, context=schedule_clause) for t in texts]
         queries = [correct_typos(f, bags.vocab) for f in feats]
         matches = history_matches(queries, history, bags)
         if context.sow_items:

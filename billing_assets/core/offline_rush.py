@@ -31,15 +31,46 @@ PAIRED_RUSH_AT = 2.0  # ... or from this score when two kinds of cue meet: a dea
 # needs ("CFO needs it for board tmrw AM"); no standard note of the labelled sets scores above 1
 SURE_RUSH_AT = 4.0  # score from which rush is very confident
 SURE_STANDARD_BELOW = 1.5  # score below which standard is confident
+TIMING_UNSURE_AT = 1.0  # ... unless a timing cue scores this much: a deadline, squeeze or incident said in a way the
+# cues do not fully read ("needed by tomorrow morning") is a reviewer's call, not a confident standard
 RUSH_CONFIDENCE, SURE_RUSH_CONFIDENCE = 0.88, 0.95
 STANDARD_CONFIDENCE, UNSURE_CONFIDENCE = 0.97, 0.6  # unsure: some cues, not enough for rush
 _EARLY_HOUR = re.compile(r"^([5-9]|1[0-2])(:\d\d)?am$")
 _LATE_HOUR = re.compile(r"^(9|1[01]|12)(:\d\d)?pm$")
+_NIGHT_HOUR = re.compile(r"^(1|2|3|4)(:\d\d)?am$")  # "paged 2am": work in the small hours
+_AFTERNOON_HOUR = re.compile(r"^([1-8])(:\d\d)?pm$")  # "by 3pm": due later the same day
 # "moved the board meeting up", "pulled the launch forward": a schedule compressed by someone else.
 _MOVED_UP = re.compile(r"\b(moved|bumped|pushed|brought|pulled|shifted)\b(?: [^ ]+){0,4} "
                        r"(up|forward|earlier)\b")
+# "gave us 48 hrs to respond", "within 24h", "a 4-hour turnaround": a deadline within hours, said as a span.
+_HOURS_SPAN = re.compile(r"\b(?:within|gave us|given|only|just|in) (?:an? |\d{1,2} ?)(?:h|hr|hrs|hour|hours)\b"
+                         r"|\b(?:gave|gave us|given|only|just) (?:a |one |two |three |[1-9] |1[0-4] )"
+                         r"(?:business |working )?(?:day|days)\b"
+                         r"|\b\d{1,2} ?(?:h|hr|hrs|hour|hours) (?:to (?:respond|reply|turn|file|deliver|get|fix|"
+                         r"produce|submit)|turnaround|notice)\b")
+# "wants it a week early", "due two days earlier": a schedule moved up by a span.
+_SPAN_EARLY = re.compile(r"\b(?:a|one|two|three|four|five|\d{1,2}) (?:day|days|week|weeks) "
+                         r"(?:early|earlier|sooner|ahead of schedule)\b")
+# "deadline cut from two weeks to three days", "shortened the schedule": a schedule compressed.
+_SHORTENED = re.compile(r"\b(?:deadline|deadlines|timeline|schedule|window|due date|turnaround)"
+                        r" (?:was |got |has been |now )?(?:cut|shortened|compressed|halved|pulled in|pulled into)\b"
+                        r"|\b(?:cut|shortened|compressed|halved) (?:the |our |their )?(?:[^ ]+ )?(?:deadline|timeline|"
+                        r"schedule|window|turnaround)\b")
+# "filing due 10/1 instead of 10/15", "sign-off on 27 Oct (was 17 Nov)": a date moved earlier, both dates written.
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_WORDS = {w: i for i, d in enumerate(_DAYS) for w in (d, d[:3], d[:4])}  # "wed", "thur(sday)", "tues"
+_MONTH_RE = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
+_DATE = (rf"\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH_RE}"
+         rf"|{_MONTH_RE} \d{{1,2}}(?:st|nd|rd|th)?"
+         rf"|{'|'.join(sorted(_DAY_WORDS, key=len, reverse=True))}")
+_INSTEAD = re.compile(rf"\b({_DATE})\b\)?,? (?:instead of|rather than|\(was|\(originally|\(orig\.?) "
+                      rf"(?:the )?({_DATE})\b")
+# "turned the valuation around overnight" (the phrase with its object inside).
+_TURNED_AROUND = re.compile(r"\bturned(?: [^ ]+){1,3} (?:around|round)\b")
 THIRD_PARTY_DEMAND = frozenset(("wants", "needs", "asked for", "asked that", "asked us to", "as the client asked",
-                                "insisted", "demanded", "braucht", "veut", "necesita", "quiere", "pide", "pidió",
+                                "insisted", "demanded", "needed by", "required by", "needs it by", "escalated",
+                                "braucht", "veut", "necesita", "quiere", "pide", "pidió",
                                 "pidieron", "vuole", "chiede", "ha chiesto", "quer", "precisa", "pediu", "pede", "chce",
                                 "potrzebuje", "poprosił", "poprosiła", "prosi"))
 
@@ -59,6 +90,12 @@ class RushAssessment:
         if not self.cues:
             return f"{kind}: no time-pressure cues"
         return f"{kind}: cues {', '.join(self.cues)} (score {self.score:g})"
+
+
+_SCHEDULE_CHANGES = frozenset(("moved up", "to a date", "days early", "schedule shortened", "moved earlier",
+                               "deadline moved"))
+_SPAN_CUES = ((_HOURS_SPAN, "deadline", 2.0, "short window"), (_SPAN_EARLY, "compress", 2.5, "days early"),
+              (_SHORTENED, "compress", 2.5, "schedule shortened"), (_TURNED_AROUND, "deadline", 1.5, "turned around"))
 
 
 @lru_cache(maxsize=1)
@@ -83,12 +120,23 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
         before = words[max(0, i - 3):i]
         if _EARLY_HOUR.match(word) and any(b in ("for", "before", "by") for b in before):
             found.setdefault("deadline", []).append((word + " deadline", 1.0))
+        elif _NIGHT_HOUR.match(word):
+            found.setdefault("deadline", []).append((word, 2.0))
         elif _LATE_HOUR.match(word) and any(b in ("til", "till", "until") for b in before):
             found.setdefault("compress", []).append(("until " + word, 2.0))
+        elif _LATE_HOUR.match(word) and before[-1:] in (["by"], ["before"]):
+            found.setdefault("deadline", []).append(("by " + word, 2.0))
+        elif _AFTERNOON_HOUR.match(word) and before[-1:] in (["by"], ["before"]):
+            found.setdefault("deadline", []).append(("by " + word, 1.0))
         elif word in WEEKDAYS and "demand" in found and (
                 any(b in ("for", "before", "by") for b in before)
                 or any(w in ("needs", "wants", "need", "want") for w in words[max(0, i - 5):i])):
             found.setdefault("deadline", []).append(("due " + word, 1.0))
+    for pattern, cat, weight, name in _SPAN_CUES:
+        if pattern.search(text) and not any(name == p for p, _ in found.get(cat, [])):
+            found.setdefault(cat, []).append((name, weight))
+    if _moved_earlier(notes):
+        found.setdefault("compress", []).append(("moved earlier", 3.0))
     moved = _moved_up(text)
     if moved and not any(p in MOVED_UP_CUES for p, _ in found.get("compress", [])):
         found.setdefault("compress", []).append(("moved up", 2.5))
@@ -133,6 +181,42 @@ def _moved_to_a_date(text: str, moved: re.Match[str] | None, words: list[str]) -
     return any(w in SCHEDULE_NOUNS for w in thing)
 
 
+def _when(text: str, day_first: bool) -> tuple[int, ...] | None:
+    """(month, day) of a written date, (weekday,) of a day name; None when it is no valid date."""
+    text = text.rstrip(".")
+    if text in _DAY_WORDS:
+        return (_DAY_WORDS[text],)
+    if "/" in text:
+        a, b = (int(x) for x in text.split("/")[:2])
+        month, day = (b, a) if day_first else (a, b)
+    else:
+        parts = text.split()
+        number = next(p for p in parts if p[0].isdigit())
+        name = next(p for p in parts if not p[0].isdigit())
+        month, day = _MONTHS.index(name[:3]) + 1, int(re.sub(r"\D", "", number))
+    return (month, day) if 1 <= month <= 12 and 1 <= day <= 31 else None
+
+
+def _moved_earlier(notes: str) -> bool:
+    """Two dates (or two days) where the first replaces the second and comes before it: "by 10/1 instead of 10/15",
+    "to 27 Oct (was 17 Nov)", "Wed rather than Fri". Day-first is tried when month-first reads no valid date."""
+    for match in _INSTEAD.finditer(notes.lower()):
+        for day_first in (False, True):
+            new, old = _when(match.group(1), day_first), _when(match.group(2), day_first)
+            if new and old:
+                if len(new) == len(old) and new < old:
+                    return True
+                break
+    return False
+
+
+def schedule_clause(clause: str) -> bool:
+    """A clause that says the schedule was moved up or squeezed ("CFO's board mtg moved up to Thu", "Hartley moved
+    the deadline up a week"): it tells when the work was due, not which work it was."""
+    compress = rush_cues(clause).get("compress", (0.0, []))[1]
+    return any(p in MOVED_UP_CUES or p in _SCHEDULE_CHANGES for p in compress)
+
+
 def _day_and_month(tokens: list[str]) -> bool:
     """Two numbers that can be a day and a month in either order ("10/20" reads as "10 20")."""
     if len(tokens) != 2 or not all(t.isdigit() for t in tokens):
@@ -159,7 +243,8 @@ def assess_rush(notes: str, twin: LabeledExample | None = None) -> RushAssessmen
     if is_rush:
         confidence = SURE_RUSH_CONFIDENCE if score >= SURE_RUSH_AT else RUSH_CONFIDENCE
     else:
-        confidence = STANDARD_CONFIDENCE if score < SURE_STANDARD_BELOW else UNSURE_CONFIDENCE
+        sure = score < SURE_STANDARD_BELOW and not (timing and score >= TIMING_UNSURE_AT)
+        confidence = STANDARD_CONFIDENCE if sure else UNSURE_CONFIDENCE
     if twin is not None and twin.work_type in (RUSH, STANDARD):
         is_rush = twin.work_type == RUSH
         confidence = max(confidence, 0.9) if (twin.work_type == RUSH) == (score >= RUSH_AT) else 0.75

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -138,20 +139,27 @@ def _segment_features(text: str) -> tuple[Counter[str], list[str], list[str]]:
     return counts, content, words
 
 
-def featurize(text: str, positional: bool = False) -> TextFeatures:
+def featurize(text: str, positional: bool = False, context: Callable[[str], bool] | None = None) -> TextFeatures:
     """Stems of content words, bigrams of adjacent content stems, and lexicon concepts.
 
     With `positional`, features of the first clause of a note weigh 1 and later clauses less: staff
-    notes name the work first and its context ("sent w/ ...", "for Thurs meeting") after.
+    notes name the work first and its context ("sent w/ ...", "for Thurs meeting") after. A clause that
+    `context` says is context (the schedule moved up: "CFO's board mtg moved up to Thu - deck finished") weighs
+    as a later one, unless every clause is.
     """
     counts: Counter[str] = Counter()
     content: list[str] = []
     words: list[str] = []
     surface: dict[str, str] = {}
     segments = [s for s in SEGMENT_BREAK.split(text) if s.strip()] if positional else [text]
+    aside = [bool(context and len(segments) > 1 and context(s)) for s in segments]
+    if all(aside):
+        aside = [False] * len(segments)
+    main_done = False
     for i, segment in enumerate(segments):
         seg_counts, seg_content, seg_words = _segment_features(segment)
-        weight = 1.0 if i == 0 or not content else LATER_SEGMENT_WEIGHT
+        weight = LATER_SEGMENT_WEIGHT if main_done or aside[i] else 1.0
+        main_done = main_done or (not aside[i] and bool(seg_content))
         for feat, n in seg_counts.items():
             counts[feat] = max(counts[feat], n * weight) if feat in counts else n * weight
         content.extend(seg_content)
