@@ -151,3 +151,20 @@ def test_a_call_with_someone_the_sow_names_is_still_vague():
     out, _ = OfflineClassifier().classify(context, [ClassifyRequest(_entry("call with HR director", 1), True, True)])
     assert "vague" in out[0].rationale
     assert out[0].confidence < OfflineClassifier().review_floor
+
+
+@pytest.mark.parametrize("note", ["edits per HR comments", "revisions per the HR director's markup"])
+def test_whose_comments_a_revision_follows_does_not_make_it_specific(note):
+    """"edits per HR comments" says who asked for the edits, not which work they were (classify_heldout6: it was
+    auto-assigned at 0.98 to the item whose description names the HR director)."""
+    items = (SowItemInfo("A4", "Benefits benchmarking", "Benchmarking benefits against peers and the findings "
+                                                        "report."),
+             SowItemInfo("A6", "Client meetings", "Kickoff and the biweekly status calls with the CFO and the HR "
+                                                  "director, the work plan."))
+    context = ClientContext("bw", "Brightwater", items, ("standard", "rush"), "v1")
+    out, _ = OfflineClassifier().classify(context, [ClassifyRequest(_entry(note, 1), True, True)])
+    assert "vague" in out[0].rationale
+    assert out[0].confidence < OfflineClassifier().review_floor
+    kept, _ = OfflineClassifier().classify(context, [ClassifyRequest(_entry("findings report edits per HR comments",
+                                                                           1), True, True)])
+    assert kept[0].sow_item == "A4" and "vague" not in kept[0].rationale

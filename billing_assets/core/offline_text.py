@@ -189,7 +189,15 @@ _COUNTERPART = re.compile(
     re.IGNORECASE)
 
 
+# "edits per HR comments", "revisions per J. Hartmann's markup": whose comments the revision follows.
+_REQUESTER = re.compile(
+    r"\bper\s+(?P<who>(?:[\w.'’]+\s+){0,2}?[\w.'’]+?)(?:'s|’s)?\s+"
+    r"(?=(?:comments|feedback|email|emails|notes|markup|markups|redlines|request|input)\b)", re.IGNORECASE)
+
+
 def without_counterparts(text: str) -> str:
-    """The note without the people a call or meeting was with ("call with HR director" -> "call"): they say
-    who, not which work, and must not make a vague note look specific."""
-    return _COUNTERPART.sub(lambda m: m.group(0)[: m.start("who") - m.start(0)].rstrip(), text)
+    """The note without the people a call or meeting was with ("call with HR director" -> "call") and whose
+    comments a revision follows ("edits per HR comments" -> "edits per comments"): they say who, not which
+    work, and must not make a vague note look specific."""
+    text = _COUNTERPART.sub(lambda m: m.group(0)[: m.start("who") - m.start(0)].rstrip(), text)
+    return _REQUESTER.sub("per ", text)
