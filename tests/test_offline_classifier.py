@@ -210,6 +210,7 @@ def test_time_pressure_the_cues_do_not_fully_read_is_held_not_standard(note):
     (held), never a confident standard that bills a rush job at the standard rate."""
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
     assert s.work_type == "standard" and s.confidence < WORK_TYPE_THRESHOLD
+    assert "standard or rush?" in s.rationale  # the reviewer's question, not a verdict
 
 
 @pytest.mark.parametrize(("note", "item"), [

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from billing_assets.core.calibration import UNSURE_WORK_TYPE
 from billing_assets.core.classifier_api import LabeledExample
 from billing_assets.core.model import RUSH, STANDARD
 from billing_assets.core.offline_lexicon import (
@@ -89,6 +90,8 @@ class RushAssessment:
         kind = "rush" if self.is_rush else "standard"
         if not self.cues:
             return f"{kind}: no time-pressure cues"
+        if not self.is_rush and self.confidence < UNSURE_WORK_TYPE and self.score > 0:
+            kind = "standard or rush? (time pressure not clear enough to bill as rush)"
         return f"{kind}: cues {', '.join(self.cues)} (score {self.score:g})"
 
 
