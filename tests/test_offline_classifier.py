@@ -204,6 +204,7 @@ def test_own_plans_and_undated_moves_are_not_rush(note):
 @pytest.mark.parametrize("note", ["regulator gave us 48 hrs to respond to the deficiency letter",
                                   "insurer gave 10 days from its letter for the proof of loss",
                                   "supplier data deadline got pulled into this week",
+                                  "steering committee on Wed rather than Fri",  # earlier, but maybe not a deadline
                                   "prepared the filing, due today"])
 def test_time_pressure_the_cues_do_not_fully_read_is_held_not_standard(note):
     """A short window, a squeezed deadline or a same-day date without the rest of a rush reading: a reviewer's call
@@ -262,6 +263,9 @@ def test_a_schedule_moved_up_to_a_date_and_other_languages_are_rush(note):
                                   "fwd the signed SOW to finance",
                                   "moved the logo up to 10 px per Kev",  # a distance, not a date
                                   "moved the review to Friday instead of Monday per the client",  # later, not up
+                                  "prepared 2 decks instead of 3 decks",  # "dec" is not December here
+                                  "reviewed 3/4 instead of 2/4 pages",  # fractions, not dates
+                                  "drafted the memo in 3 hrs",  # how long it took, not a window
                                   "spotkanie z klientem, notatki jutro"])  # Polish: meeting, notes tomorrow
 def test_planned_or_ordinary_work_is_standard(note):
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]

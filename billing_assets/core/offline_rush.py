@@ -44,7 +44,7 @@ _AFTERNOON_HOUR = re.compile(r"^([1-8])(:\d\d)?pm$")  # "by 3pm": due later the 
 _MOVED_UP = re.compile(r"\b(moved|bumped|pushed|brought|pulled|shifted)\b(?: [^ ]+){0,4} "
                        r"(up|forward|earlier)\b")
 # "gave us 48 hrs to respond", "within 24h", "a 4-hour turnaround": a deadline within hours, said as a span.
-_HOURS_SPAN = re.compile(r"\b(?:within|gave us|given|only|just|in) (?:an? |\d{1,2} ?)(?:h|hr|hrs|hour|hours)\b"
+_HOURS_SPAN = re.compile(r"\b(?:within|gave us|given|only|just) (?:an? |\d{1,2} ?)(?:h|hr|hrs|hour|hours)\b"
                          r"|\b(?:gave|gave us|given|only|just) (?:a |one |two |three |[1-9] |1[0-4] )"
                          r"(?:business |working )?(?:day|days)\b"
                          r"|\b\d{1,2} ?(?:h|hr|hrs|hour|hours) (?:to (?:respond|reply|turn|file|deliver|get|fix|"
@@ -61,12 +61,14 @@ _SHORTENED = re.compile(r"\b(?:deadline|deadlines|timeline|schedule|window|due d
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_WORDS = {w: i for i, d in enumerate(_DAYS) for w in (d, d[:3], d[:4])}  # "wed", "thur(sday)", "tues"
-_MONTH_RE = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
+_MONTH_RE = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|"
+             r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?")  # not "2 decks instead of 3 decks"
 _DATE = (rf"\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH_RE}"
          rf"|{_MONTH_RE} \d{{1,2}}(?:st|nd|rd|th)?"
          rf"|{'|'.join(sorted(_DAY_WORDS, key=len, reverse=True))}")
 _INSTEAD = re.compile(rf"\b({_DATE})\b\)?,? (?:instead of|rather than|\(was|\(originally|\(orig\.?) "
                       rf"(?:the )?({_DATE})\b")
+_DUE_WORD = re.compile(r"\b(?:by|due|to|on|for|until|till|before|moved|deadline|date)\s+(?:[^ ]+\s+)?$")
 # "turned the valuation around overnight" (the phrase with its object inside).
 _TURNED_AROUND = re.compile(r"\bturned(?: [^ ]+){1,3} (?:around|round)\b")
 THIRD_PARTY_DEMAND = frozenset(("wants", "needs", "asked for", "asked that", "asked us to", "as the client asked",
@@ -138,8 +140,9 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
     for pattern, cat, weight, name in _SPAN_CUES:
         if pattern.search(text) and not any(name == p for p, _ in found.get(cat, [])):
             found.setdefault(cat, []).append((name, weight))
-    if _moved_earlier(notes):
-        found.setdefault("compress", []).append(("moved earlier", 3.0))
+    earlier = _moved_earlier(notes)
+    if earlier:
+        found.setdefault("compress", []).append(("moved earlier", earlier))
     moved = _moved_up(text)
     if moved and not any(p in MOVED_UP_CUES for p, _ in found.get("compress", [])):
         found.setdefault("compress", []).append(("moved up", 2.5))
@@ -200,17 +203,21 @@ def _when(text: str, day_first: bool) -> tuple[int, ...] | None:
     return (month, day) if 1 <= month <= 12 and 1 <= day <= 31 else None
 
 
-def _moved_earlier(notes: str) -> bool:
+def _moved_earlier(notes: str) -> float:
     """Two dates (or two days) where the first replaces the second and comes before it: "by 10/1 instead of 10/15",
-    "to 27 Oct (was 17 Nov)", "Wed rather than Fri". Day-first is tried when month-first reads no valid date."""
-    for match in _INSTEAD.finditer(notes.lower()):
+    "to 27 Oct (was 17 Nov)" weigh 3 (a date moved up); "Wed rather than Fri" 2.5 (it may be a meeting, not a
+    deadline); 0 when none. Day-first is tried when month-first reads no valid date."""
+    text = notes.lower()
+    for match in _INSTEAD.finditer(text):
+        if "/" in match.group(1) and not _DUE_WORD.search(text[max(0, match.start() - 30):match.start()]):
+            continue  # "3/4 instead of 2/4" is a fraction unless a date is being set ("done by 10/1 ...")
         for day_first in (False, True):
             new, old = _when(match.group(1), day_first), _when(match.group(2), day_first)
             if new and old:
                 if len(new) == len(old) and new < old:
-                    return True
+                    return 3.0 if len(new) == 2 else 2.5
                 break
-    return False
+    return 0.0
 
 
 def schedule_clause(clause: str) -> bool:
