@@ -194,7 +194,8 @@ def test_compressed_timing_is_rush(note):
 
 @pytest.mark.parametrize("note", ["need to finish the deck tomorrow",  # the writer's own plan
                                   "moved the review meeting up",  # moved up, but not said to when
-                                  "the deadline moved to next week"])  # moved, but not up
+                                  "the deadline moved to next week",  # moved, but not up
+                                  "turned it around for the client"])  # one cue, counted once (was twice: rush)
 def test_own_plans_and_undated_moves_are_not_rush(note):
     s = OfflineClassifier().classify(context(), requests(note, sow=False))[0][0]
     assert s.work_type == "standard"

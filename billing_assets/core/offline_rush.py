@@ -116,11 +116,13 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
     for phrase, cat, weight in _cue_table():
         if phrase in text:
             matched.setdefault(phrase, (cat, weight))
+    # one inside a longer phrase found counts only as part of it: "rush" in "no rush", "planned" in "a week
+    # earlier than planned", "tomorrow" in "first thing tomorrow"
+    counted = [p for p in matched if not any(p != longer and p in longer for longer in matched)]
     found: dict[str, list[tuple[str, float]]] = {}
-    for phrase, (cat, weight) in matched.items():  # one inside a longer phrase found counts only as part of it:
-        # "rush" in "no rush", "planned" in "a week earlier than planned", "tomorrow" in "first thing tomorrow"
-        if not any(phrase != longer and phrase in longer for longer in matched):
-            found.setdefault(cat, []).append((phrase.strip(), weight))
+    for phrase in counted:
+        cat, weight = matched[phrase]
+        found.setdefault(cat, []).append((phrase.strip(), weight))
     for i, word in enumerate(words):
         before = words[max(0, i - 3):i]
         if _EARLY_HOUR.match(word) and any(b in ("for", "before", "by") for b in before):
@@ -137,8 +139,10 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
                 any(b in ("for", "before", "by") for b in before)
                 or any(w in ("needs", "wants", "need", "want") for w in words[max(0, i - 5):i])):
             found.setdefault("deadline", []).append(("due " + word, 1.0))
-    for pattern, cat, weight, name in _SPAN_CUES:
-        if pattern.search(text) and not any(name == p for p, _ in found.get(cat, [])):
+    for pattern, cat, weight, name in _SPAN_CUES:  # ... and so do words a phrase already counted ("turned it
+        # around", "a week earlier than planned" count once, not again as "turned around", "days early")
+        m = pattern.search(text)
+        if m and not any(_overlap(text.find(p), len(p), m) for p in counted):
             found.setdefault(cat, []).append((name, weight))
     earlier = _moved_earlier(notes)
     if earlier:
@@ -157,6 +161,11 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
         total = max(total, cap) if cap < 0 else min(total, cap)
         out[cat] = (total, [p for p, _ in items])
     return out
+
+
+def _overlap(start: int, length: int, match: re.Match[str]) -> bool:
+    """Whether text[start:start + length] and the match share a character."""
+    return start < match.end() and match.start() < start + length
 
 
 def _moved_up(text: str) -> re.Match[str] | None:
