@@ -52,10 +52,11 @@ HELDOUT3_HOME = REPO / "tests" / "fixtures" / "classify_heldout3"
 HELDOUT4_HOME = REPO / "tests" / "fixtures" / "classify_heldout4"
 HELDOUT5_HOME = REPO / "tests" / "fixtures" / "classify_heldout5"
 HELDOUT6_HOME = REPO / "tests" / "fixtures" / "classify_heldout6"
+HELDOUT7_HOME = REPO / "tests" / "fixtures" / "classify_heldout7"
 HOMES = {"classify_dev": DEFAULT_HOME, "classify_heldout": HELDOUT_HOME, "classify_heldout2": HELDOUT2_HOME,
          "classify_heldout3": HELDOUT3_HOME, "classify_heldout4": HELDOUT4_HOME, "classify_heldout5": HELDOUT5_HOME,
-         "classify_heldout6": HELDOUT6_HOME}
-BLIND = "classify_heldout6"  # the newest set, written blind; see its README
+         "classify_heldout6": HELDOUT6_HOME, "classify_heldout7": HELDOUT7_HOME}
+BLIND = "classify_heldout7"  # the newest set, written blind; see its README
 RESULTS = REPO / "bench" / "RESULTS.md"
 SECTION = "## Offline classifier: calibration, leave-one-client-out"
 TRAIN_ERROR = 0.01  # the cutoff keeps the training clients' auto-assigned hours at most this wrong

@@ -1,7 +1,8 @@
 """Calibration of the offline classifier, measured leave-one-client-out on the labelled sets.
 
-tests/fixtures/classify_heldout and classify_heldout2 to classify_heldout6 hold six clients each (heldout6: five) that
-the classifier was not tuned on when each was written (heldout3 to heldout6 were written blind and first measured with
+tests/fixtures/classify_heldout and classify_heldout2 to classify_heldout7 hold six clients each (heldout6 and heldout7:
+five) that the classifier was not tuned on when each was written (heldout3 to heldout7 were written blind and first
+measured with
 the classifier of their round, bench/RESULTS.md); classify_dev is measured with a calibration
 fitted on the held-out clients only. Figures are computed here, not copied; the bounds are the levels measured in
 bench/RESULTS.md with a little room, so a regression fails.
@@ -21,6 +22,7 @@ from bench.calibrate import (
     HELDOUT4_HOME,
     HELDOUT5_HOME,
     HELDOUT6_HOME,
+    HELDOUT7_HOME,
     HELDOUT_HOME,
     HOMES,
     Scored,
@@ -61,25 +63,26 @@ def _part(scored, home, condition, month=None):
 
 
 HELDOUT = ("classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4", "classify_heldout5",
-           "classify_heldout6")
+           "classify_heldout6", "classify_heldout7")
 
 
 @pytest.mark.parametrize(("home", "ambiguous", "clients"), [
     ("classify_heldout", 30, 6), ("classify_heldout2", 30, 6), ("classify_heldout3", 30, 6),
-    ("classify_heldout4", 24, 6), ("classify_heldout5", 24, 6), ("classify_heldout6", 20, 5)])
+    ("classify_heldout4", 24, 6), ("classify_heldout5", 24, 6), ("classify_heldout6", 20, 5),
+    ("classify_heldout7", 20, 5)])
 def test_heldout_sets_are_unseen_clients_in_two_months(rows, home, ambiguous, clients):
     heldout = [r for r in rows if r.home == home and r.condition == "cold"]
     assert len({r.client for r in heldout}) == clients
     assert {r.entry.month for r in heldout} == {"2026-09", "2026-10"}
     assert sum(r.label.ambiguous for r in heldout) == ambiguous
     assert all(h.is_dir() for h in (HELDOUT_HOME, HELDOUT2_HOME, HELDOUT3_HOME, HELDOUT4_HOME, HELDOUT5_HOME,
-                                     HELDOUT6_HOME))
+                                     HELDOUT6_HOME, HELDOUT7_HOME))
     others = {r.client for r in rows if r.home != home}
     assert not others & {r.client for r in heldout}
 
 
 def test_no_calibration_learns_from_the_client_it_measures(rows):
-    assert tuple(HOMES) == ("classify_dev", *HELDOUT) and BLIND == "classify_heldout6"
+    assert tuple(HOMES) == ("classify_dev", *HELDOUT) and BLIND == "classify_heldout7"
     for home, client in {(r.home, r.client) for r in rows}:
         train = training_rows(rows, home, client)
         assert client not in {r.client for r in train}
@@ -88,24 +91,26 @@ def test_no_calibration_learns_from_the_client_it_measures(rows):
         if home == BLIND:
             assert {r.home for r in training_rows(rows, home, client, blind=True)} == {
                 "classify_dev", "classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4",
-                "classify_heldout5"}
+                "classify_heldout5", "classify_heldout6"}
 
 
 # Targets on unseen clients: cold <= 1% of auto-assigned hours wrong, <= 40% of hours to review, >= 80% of
 # ambiguous entries to review; after a reviewed month <= 1% wrong and <= 20% to review. (home, condition) ->
 # (wrong bound, review bound) at the measured level (bench/RESULTS.md) plus a little room.
-MEASURED = {("classify_heldout", "cold"): (0.01, 0.37),  # 0.0% wrong, 35.8% review: cold targets met
-            ("classify_heldout", "history"): (0.01, 0.355),  # 0.0%, 34.1%: error target met
-            ("classify_heldout2", "cold"): (0.025, 0.48),  # 1.9%, 46.8%
-            ("classify_heldout2", "history"): (0.025, 0.49),  # 1.9%, 47.6%
-            ("classify_heldout3", "cold"): (0.015, 0.415),  # 0.8%, 40.2%
-            ("classify_heldout3", "history"): (0.03, 0.415),  # 2.1%, 40.4%
-            ("classify_heldout4", "cold"): (0.015, 0.52),  # 0.8%, 50.6%
-            ("classify_heldout4", "history"): (0.01, 0.445),  # 0.0%, 43.5%: error target met
-            ("classify_heldout5", "cold"): (0.01, 0.37),  # 0.7%, 35.8%: cold targets met
-            ("classify_heldout5", "history"): (0.015, 0.275),  # 1.2%, 26.6%
-            ("classify_heldout6", "cold"): (0.015, 0.355),  # 1.0%, 34.3%
-            ("classify_heldout6", "history"): (0.02, 0.29)}  # 1.3%, 27.9%
+MEASURED = {("classify_heldout", "cold"): (0.01, 0.37),  # 0.0% wrong, 36.3% review: cold targets met
+            ("classify_heldout", "history"): (0.01, 0.37),  # 0.0%, 36.1%: error target met
+            ("classify_heldout2", "cold"): (0.025, 0.505),  # 2.0%, 49.8%
+            ("classify_heldout2", "history"): (0.015, 0.51),  # 0.7%, 50.0%: error target met
+            ("classify_heldout3", "cold"): (0.015, 0.405),  # 0.8%, 39.8%: cold targets met
+            ("classify_heldout3", "history"): (0.03, 0.45),  # 2.2%, 44.0%
+            ("classify_heldout4", "cold"): (0.01, 0.57),  # 0.0%, 56.4%
+            ("classify_heldout4", "history"): (0.01, 0.49),  # 0.0%, 48.0%: error target met
+            ("classify_heldout5", "cold"): (0.01, 0.375),  # 0.7%, 36.9%: cold targets met
+            ("classify_heldout5", "history"): (0.015, 0.28),  # 1.2%, 27.3%
+            ("classify_heldout6", "cold"): (0.01, 0.38),  # 0.8%, 37.4%: cold targets met
+            ("classify_heldout6", "history"): (0.02, 0.30),  # 1.4%, 29.3%
+            ("classify_heldout7", "cold"): (0.02, 0.405),  # 1.5%, 39.8%
+            ("classify_heldout7", "history"): (0.04, 0.29)}  # 3.2%, 28.6%
 
 
 @pytest.mark.parametrize(("home", "condition"), list(MEASURED))
@@ -118,29 +123,30 @@ def test_heldout_auto_errors_review_and_ambiguous(scored, home, condition):
 
 
 def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
-    """classify_heldout6 with calibrations fitted on the six older sets only (after its rush cues were read)."""
+    """classify_heldout7 with calibrations fitted on the seven older sets only (after its wrong entries were read)."""
     cold = figures([s for s in blind if s.row.condition == "cold"])
     warm = figures([s for s in blind if s.row.condition == "history"])
-    assert cold.entries == 247 and warm.entries == 128
+    assert cold.entries == 244 and warm.entries == 125
     assert cold.ambiguous_share >= 0.80 and warm.ambiguous_share >= 0.80
-    assert cold.wrong_share <= 0.015 and cold.review_share <= 0.355  # measured 1.0%, 34.4%
-    assert warm.wrong_share <= 0.02 and warm.review_share <= 0.28  # measured 1.3%, 26.8%
+    assert cold.wrong_share <= 0.02 and cold.review_share <= 0.39  # measured 1.4%, 38.6%
+    assert warm.wrong_share <= 0.035 and warm.review_share <= 0.275  # measured 3.1%, 27.1%
 
 
 # The same October entries, cold and after September was reviewed (bench/RESULTS.md): (home) -> (cold review,
 # reviewed review, cold wrong, reviewed wrong), measured.
-OCTOBER = {"classify_dev": (0.3158, 0.3513, 0.0, 0.0), "classify_heldout": (0.3844, 0.3411, 0.0, 0.0),
-           "classify_heldout2": (0.518, 0.4764, 0.0421, 0.0194), "classify_heldout3": (0.4758, 0.4043, 0.0092, 0.0211),
-           "classify_heldout4": (0.5543, 0.4349, 0.0, 0.0), "classify_heldout5": (0.3668, 0.2665, 0.0139, 0.012),
-           "classify_heldout6": (0.3288, 0.2792, 0.0203, 0.0135)}
+OCTOBER = {"classify_dev": (0.3317, 0.3709, 0.0, 0.0), "classify_heldout": (0.3939, 0.3611, 0.0, 0.0),
+           "classify_heldout2": (0.5349, 0.5, 0.0436, 0.0068), "classify_heldout3": (0.4758, 0.44, 0.0092, 0.0225),
+           "classify_heldout4": (0.6119, 0.48, 0.0, 0.0), "classify_heldout5": (0.3796, 0.2729, 0.0142, 0.0121),
+           "classify_heldout6": (0.3628, 0.2928, 0.0153, 0.0138), "classify_heldout7": (0.3684, 0.286, 0.0267, 0.032)}
 
 
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
-    """Fewer hours to review after a reviewed month on every held-out set (heldout4 55.4% -> 43.5%, heldout5 and
-    heldout6, whose people repeat their recurring notes, 36.7% -> 26.7% and 32.9% -> 27.9%), and fewer wrong on
-    heldout2 and heldout6; not yet "clearly better": heldout3's wrong hours rise (notes whose reviewed neighbours
-    point at the other item) and classify_dev sends more to review (its October work is mostly new: reviewed notes
+    """Fewer hours to review after a reviewed month on every held-out set (heldout4 61.2% -> 48.0%; heldout5,
+    heldout6 and heldout7, whose people repeat their recurring notes, 38.0% -> 27.3%, 36.3% -> 29.3% and
+    36.8% -> 28.6%), and fewer wrong on heldout2, heldout5 and heldout6; not yet "clearly better": heldout3's and
+    heldout7's wrong hours rise (notes whose reviewed neighbours point at the other item; hotel cities that one item
+    of heldout7 names) and classify_dev sends more to review (its October work is mostly new: reviewed notes
     labelled with other items lower the confidence)."""
     cold = figures(_part(scored, home, "cold", "2026-10"))
     warm = figures(_part(scored, home, "history", "2026-10"))

@@ -62,13 +62,14 @@ def dev_results():
 
 
 # The review target is 20% of HOURS (the unit of the product's promise and of issue #15's targets). Measured
-# in-sample (the shipped calibration learned from these clients too): 23.3% of hours, 30.5% of entries without
-# history, with the calibration fitted on 43 clients (21.9% on 38, 19.8% on 32: the more other clients, the less it
-# is fitted to these two); with 30% of the rows as history within the same bounds. The review threshold (0.92,
-# fitted on 43 clients) is chosen on out-of-client probabilities, so that unseen clients are not mis-billed
-# (bench/RESULTS.md, docs/DECISIONS.md). The bounds are the measured levels.
-DEV_REVIEW_HOURS = 0.235
-DEV_REVIEW_BOUND = 0.31
+# in-sample (the shipped calibration learned from these clients too): 24.7% of hours, 32.8% of entries without
+# history, with the calibration fitted on 48 clients (23.3% on 43, 21.9% on 38, 19.8% on 32: the more other clients,
+# and the more of them with confident errors such as classify_heldout7's hotel cities, the higher the threshold);
+# with 30% of the rows as history 26.1% of hours. The review threshold (0.93, fitted on 48 clients) is chosen on
+# out-of-client probabilities, so that unseen clients are not mis-billed (bench/RESULTS.md, docs/DECISIONS.md). The
+# bounds are the measured levels.
+DEV_REVIEW_HOURS = 0.262
+DEV_REVIEW_BOUND = 0.335
 
 
 def review_hours_share(results, threshold: float) -> float:

@@ -40,6 +40,7 @@ from billing_assets.core.offline_items import (
     ItemBags,
     build_item_bags,
     concept_home,
+    context_stems,
     contribution,
     correct_typos,
     discipline_boost,
@@ -48,6 +49,7 @@ from billing_assets.core.offline_items import (
     informative_words,
     kind,
     lexical_scores,
+    without_stems,
 )
 from billing_assets.core.offline_ngrams import ItemWords, item_words, soft_informative, soft_scores
 from billing_assets.core.offline_rush import RushAssessment, assess_rush, schedule_clause
@@ -366,6 +368,7 @@ class OfflineClassifier:
         texts = [expansions.expand(r.entry.notes) for r in requests]
         feats = [featurize(t, positional=True, context=schedule_clause) for t in texts]
         queries = [correct_typos(f, bags.vocab) for f in feats]
+        bags = without_stems(bags, context_stems(queries, bags))
         matches = history_matches(queries, history, bags)
         if context.sow_items:
             sow: list[SowDecision | None] = list(self._sow_decisions(bags, requests, texts, history, feats,
@@ -391,7 +394,7 @@ class OfflineClassifier:
         votes = [m.votes(ids) for m in matches]
         reviewed = cal.prepare_history(history)
         knn = [cal.knn_votes(r.entry.notes, r.entry.person, ids, reviewed) for r in requests]
-        words = item_words([f"{item.name} {item.description}" for item in bags.items])
+        words = item_words([f"{item.name} {item.description}" for item in bags.items], drop=bags.dropped)
         soft = [soft_scores(t, words) for t in texts]
         sem = [_centred(s) for s in semantic_scores(bags, texts, requests, self.semantic)]
         base = [[TEMPERATURE * lexical[j][i] + CHAR_WEIGHT * soft[j][i] + ROLE_WEIGHT * roles[j][i]

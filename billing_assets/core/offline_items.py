@@ -31,6 +31,9 @@ OFF_DISCIPLINE = 0.5  # lexical score factor of an item that is not the home of 
 DISTINCTIVE_SHARE = 0.6  # a discipline counts when one item holds this share of its mentions
 EXCLUSION_MARKERS = ("exclud", "out of scope", "not included", "not in scope", "written under", "see ",
                      "belongs to", "covered under", "handled under", "separate sow", "not part of")
+SPREAD_NOTES = 3  # a SOW word used by this many notes of the month ...
+SPREAD_ITEMS = 3  # ... whose other words point to this many items is context, not evidence (`context_stems`)
+OWN_SHARE = 1 / 3  # ... when at most this share of them point to the item whose text has the word
 
 
 @dataclass
@@ -42,6 +45,7 @@ class ItemBags:
     idf: dict[str, float]
     names: list[frozenset[str]] = field(default_factory=list)
     vocab: frozenset[str] = field(default_factory=frozenset)
+    dropped: frozenset[str] = frozenset()  # stems taken out as context (`context_stems`)
 
     @property
     def ids(self) -> list[str]:
@@ -96,14 +100,57 @@ def build_item_bags(items: Sequence[SowItemInfo]) -> ItemBags:
                 for feat, n in feats.items():
                     if feat not in name_feats:
                         bags[target][feat] += 0.5 * n
-    ordered = [bags[item.id] for item in items]
+    return _with_idf(tuple(items), [bags[item.id] for item in items], names)
+
+
+def _with_idf(items: tuple[SowItemInfo, ...], ordered: list[Counter[str]], names: list[frozenset[str]]) -> ItemBags:
     n_items = len(ordered)
     df: Counter[str] = Counter()
     for bag in ordered:
         df.update(bag.keys())
     idf = {f: math.log(1.0 + (n_items - d + 0.5) / (d + 0.5)) for f, d in df.items()}
     vocab = frozenset(f for f in df if kind(f) == "stem")
-    return ItemBags(items=tuple(items), bags=ordered, idf=idf, names=names, vocab=vocab)
+    return ItemBags(items=items, bags=ordered, idf=idf, names=names, vocab=vocab)
+
+
+def _has_stem(feature: str, stems: frozenset[str]) -> bool:
+    if feature.startswith(BIGRAM_PREFIX):
+        return any(part in stems for part in feature[len(BIGRAM_PREFIX):].split("_"))
+    return feature in stems
+
+
+def context_stems(queries: Sequence[Counter[str]], bags: ItemBags) -> frozenset[str]:
+    """SOW words that the notes use across work streams: a hotel, site or product that one item's description names
+    ("the four hotels (Linz, Salzburg, Innsbruck, Graz)") is where every kind of work happens, not which item it is.
+    A word of one item's description (not its name) is context when at least SPREAD_NOTES notes use it and, read
+    without it, those notes point to at least SPREAD_ITEMS different items, that item for at most OWN_SHARE of
+    them."""
+    out = set()
+    for word in bags.vocab:
+        own = [i for i, bag in enumerate(bags.bags) if word in bag]
+        holders = [q for q in queries if word in q]
+        if len(own) != 1 or word in bags.names[own[0]] or len(holders) < SPREAD_NOTES:
+            continue
+        homes = []
+        for query in holders:
+            rest = Counter({f: w for f, w in query.items() if not _has_stem(f, frozenset((word,)))})
+            scores = lexical_scores(rest, bags)
+            if max(scores) > 0:
+                homes.append(max(range(len(scores)), key=scores.__getitem__))
+        if len(set(homes)) >= SPREAD_ITEMS and homes.count(own[0]) <= OWN_SHARE * len(homes):
+            out.add(word)
+    return frozenset(out)
+
+
+def without_stems(bags: ItemBags, stems: frozenset[str]) -> ItemBags:
+    """The bags with these stems (and bigrams of them) taken out, IDF recomputed."""
+    if not stems:
+        return bags
+    ordered = [Counter({f: n for f, n in bag.items() if not _has_stem(f, stems)}) for bag in bags.bags]
+    names = [frozenset(f for f in name if not _has_stem(f, stems)) for name in bags.names]
+    out = _with_idf(bags.items, ordered, names)
+    out.dropped = bags.dropped | stems
+    return out
 
 
 def _edit1(a: str, b: str) -> bool:

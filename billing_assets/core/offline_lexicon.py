@@ -38,7 +38,8 @@ ABBREVIATIONS: dict[str, str] = {
     "appts": "appointments", "sched": "scheduling", "ig": "instagram", "fb": "facebook",
     "yt": "youtube", "ugc": "user generated content", "cd": "creative director",
     "approx": "approximately", "asap": "as soon as possible", "eod": "end of day", "eow": "end of week",
-    "fct": "fact", "fcts": "facts", "stg": "staging",
+    "fct": "fact", "fcts": "facts", "stg": "staging", "rego": "registration", "regos": "registrations",
+    "accom": "accommodation",
     "ooo": "out of office", "fyi": "for your information", "govt": "government", "intl": "international",
     "mktg": "marketing", "comms": "communications", "msg": "message", "msgs": "messages",
     "mgmnt": "management", "pm": "project management", "ppt": "presentation", "xls": "spreadsheet",
@@ -250,7 +251,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
 # Words saying a production problem was repaired; with an incident cue they mean "fixed at once".
 FIX_WORDS: frozenset[str] = frozenset({
     "fixed", "fix", "fixing", "patched", "patch", "hotfix", "resolved", "restored", "reprocessed",
-    "rolled", "rollback", "reverted", "redeployed", "pushed",
+    "rolled", "rollback", "reverted", "redeployed", "pushed", "sorted", "correctif", "behoben",
 })
 
 # Rush cues: (phrase, category, weight). Categories: deadline (a deadline within hours), compress (work
@@ -283,6 +284,16 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("tmrw am", "deadline", 1.5), ("by cob", "deadline", 1.5), ("cob", "deadline", 1.0),
     ("close of business", "deadline", 1.0), ("by eod", "deadline", 1.5), ("eob", "deadline", 1.0),
     ("by noon", "deadline", 1.5), ("this afternoon", "deadline", 1.0),
+    ("by lunch", "deadline", 1.5), ("by lunchtime", "deadline", 1.5), ("before lunch", "deadline", 1.5),
+    ("by the morning", "deadline", 1.5), ("short notice", "compress", 2.5), ("preponed", "compress", 3.0),
+    ("prepone", "compress", 3.0), ("through the night", "compress", 2.5), ("all night", "compress", 2.5),
+    ("sooner", "compress", 1.0), ("just found out", "compress", 1.0), ("reprioritised", "compress", 1.5),
+    ("reprioritized", "compress", 1.5), ("early start", "offhours", 1.0),
+    ("wanted it", "demand", 1.0), ("wanted them", "demand", 1.0), ("wanting", "demand", 1.0),
+    ("locked out", "incident", 2.0), ("still down", "incident", 2.0), ("back online", "incident", 1.5),
+    ("not syncing", "incident", 1.5), ("not loading", "incident", 1.5),
+    ("not responding", "incident", 1.5), ("not sending", "incident", 1.5), ("not connecting", "incident", 1.5),
+    ("reworked", "rework", 1.0),
     ("needed by", "demand", 1.0), ("required by", "demand", 1.0), ("needs it by", "demand", 1.0),
     ("escalated", "demand", 1.0), ("same afternoon", "deadline", 1.0), ("same morning", "deadline", 1.0),
     ("same evening", "deadline", 1.0), ("paged", "incident", 2.0), ("on call page", "incident", 2.0),
@@ -313,7 +324,8 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     # Shorthand and the same cues in German, French and Spanish notes (translations of the ones above).
     ("tmrw", "deadline", 1.0), ("tmw", "deadline", 1.0), ("2nite", "deadline", 2.0), ("eod", "deadline", 1.0),
     ("heute abend", "deadline", 2.0), ("heute nacht", "deadline", 2.0), ("bis morgen", "deadline", 1.5),
-    ("morgen früh", "deadline", 1.5), ("dringend", "deadline", 2.0), ("sofort", "compress", 1.0),
+    ("morgen früh", "deadline", 1.5), ("morgen", "deadline", 1.0), ("en panne", "incident", 2.5),
+    ("ridotto a", "compress", 2.0), ("dringend", "deadline", 2.0), ("sofort", "compress", 1.0),
     ("vorgezogen", "compress", 2.5), ("braucht", "demand", 1.0), ("will", "demand", 0.5),
     ("ce soir", "deadline", 2.0), ("cette nuit", "deadline", 2.0), ("demain matin", "deadline", 1.5),
     ("pour demain", "deadline", 1.5), ("en urgence", "deadline", 2.0), ("urgente", "deadline", 2.0),
@@ -374,6 +386,20 @@ SCHEDULE_WORDS = WEEKDAYS | frozenset((
     "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "dagen",
     "poniedziałek", "wtorek", "środa", "środę", "czwartek", "piątek", "jutro", "dziś", "dzisiaj", "tydzień",
     "termin"))
+# A note that says when (`TIME_WORDS`) and who outside the team (`OUTSIDE_PARTIES`) is telling how the work came
+# about; without a cue it reads, it is a reviewer's call whether the timing was squeezed (`offline_rush`).
+TIME_WORDS = SCHEDULE_WORDS | frozenset((
+    "tonight", "yesterday", "morning", "evening", "night", "overnight", "lunch", "lunchtime", "noon", "midnight",
+    "now", "hours", "hour", "hrs", "weekend", "earlier", "sooner", "early", "late", "eod", "cob",
+    "heute", "abend", "nacht", "wochenende", "demain", "soir", "soirée", "nuit", "aujourd'hui", "hoy", "noche",
+    "vandaag", "avond", "nacht", "oggi", "sera", "serata", "notte", "hoje", "noite", "wieczorem", "noc", "nocy"))
+OUTSIDE_PARTIES = frozenset((
+    "client", "clients", "customer", "customers", "regulator", "court", "judge", "tribunal", "bank", "lender",
+    "lenders", "board", "cfo", "ceo", "coo", "cto", "gc", "investor", "investors", "buyer", "seller", "acquirer",
+    "insurer", "auditor", "auditors", "inspector", "counsel", "opposing", "sponsor", "tenant", "landlord",
+    "embassy", "irs", "hmrc", "ato", "sec", "authority", "ministry", "council", "vendor", "supplier", "partner",
+    "mandant", "kunde", "kundin", "vorstand", "gericht", "behörde", "klient", "klienta", "klientka", "klant",
+    "opdrachtgever", "cliente", "tribunale", "giudice", "juez", "juzgado", "banca", "banco", "cliente"))
 # Things with a date that "moved X up" may be about.
 SCHEDULE_NOUNS = frozenset(("deadline", "deadlines", "date", "due", "schedule", "timeline", "meeting", "call",
                             "launch", "review", "screening", "window", "submittal", "submission", "filing",

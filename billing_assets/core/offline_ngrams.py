@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from billing_assets.core.offline_lexicon import GENERIC_WORDS, STOPWORDS
-from billing_assets.core.offline_text import raw_tokens
+from billing_assets.core.offline_text import raw_tokens, stem
 
 GRAM = 4
 MIN_WORD = 4  # shorter words are left to exact matching
@@ -67,8 +67,9 @@ class ItemWords:
     words: tuple[frozenset[str], ...]
 
 
-def item_words(texts: Sequence[str]) -> ItemWords:
-    return ItemWords(tuple(frozenset(content_words(t)) for t in texts))
+def item_words(texts: Sequence[str], drop: frozenset[str] = frozenset()) -> ItemWords:
+    """Each item's content words, without those whose stem is in `drop` (context words, `context_stems`)."""
+    return ItemWords(tuple(frozenset(w for w in content_words(t) if stem(w) not in drop) for t in texts))
 
 
 def soft_scores(note: str, items: ItemWords) -> list[float]:

@@ -17,9 +17,11 @@ from billing_assets.core.model import RUSH, STANDARD
 from billing_assets.core.offline_lexicon import (
     FIX_WORDS,
     MOVED_UP_CUES,
+    OUTSIDE_PARTIES,
     RUSH_CUES,
     SCHEDULE_NOUNS,
     SCHEDULE_WORDS,
+    TIME_WORDS,
     WEEKDAYS,
 )
 from billing_assets.core.offline_text import raw_tokens
@@ -53,10 +55,20 @@ _HOURS_SPAN = re.compile(r"\b(?:within|gave us|given|only|just) (?:an? |\d{1,2} 
 _SPAN_EARLY = re.compile(r"\b(?:a|one|two|three|four|five|\d{1,2}) (?:day|days|week|weeks) "
                          r"(?:early|earlier|sooner|ahead of schedule)\b")
 # "deadline cut from two weeks to three days", "shortened the schedule": a schedule compressed.
-_SHORTENED = re.compile(r"\b(?:deadline|deadlines|timeline|schedule|window|due date|turnaround)"
-                        r" (?:was |got |has been |now )?(?:cut|shortened|compressed|halved|pulled in|pulled into)\b"
-                        r"|\b(?:cut|shortened|compressed|halved) (?:the |our |their )?(?:[^ ]+ )?(?:deadline|timeline|"
-                        r"schedule|window|turnaround)\b")
+_PLANS = r"(?:deadline|deadlines|timeline|timetable|schedule|programme|window|due date|turnaround|exclusivity)"
+_SHORTENED = re.compile(rf"\b{_PLANS} (?:was |got |has been |now )?(?:cut|shortened|compressed|halved|pulled in|"
+                        rf"pulled into)\b"
+                        rf"|\b(?:cut|shortened|compressed|halved) (?:the |our |their )?(?:[^ ]+ )?{_PLANS}\b"
+                        r"|\bcompressed into (?:a|one|two|three|\d{1,2}) (?:day|days|hours|hrs)\b")
+# "pulled the launch in by a week": a schedule moved up by a span.
+_PULLED_IN = re.compile(r"\b(?:pulled|brought|moved)(?: [^ ]+){0,3} in by (?:a|one|two|three|\d{1,2}) "
+                        r"(?:day|days|week|weeks)\b")
+# "reply due Wed", "comments due tomorrow": somebody's deadline within days (a reviewer's call, not rush alone).
+_DUE_SOON = re.compile(r"\b(?:reply|replies|response|responses|answer|comments|submission|filing|return) "
+                       r"(?:is |was |now )?due (?:mon|monday|tue|tues|tuesday|wed|wednesday|thu|thur|thurs|thursday|"
+                       r"fri|friday|sat|saturday|sun|sunday|tomorrow|today|tonight)\b")
+# "per the deal timetable", "as per plan": the timing was the plan.
+_PER_PLAN = re.compile(r"\b(?:as )?per (?:the )?(?:[^ ]+ )?(?:timetable|plan|schedule|programme|calendar)\b")
 # "filing due 10/1 instead of 10/15", "sign-off on 27 Oct (was 17 Nov)": a date moved earlier, both dates written.
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -68,10 +80,24 @@ _DATE = (rf"\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH
          rf"|{'|'.join(sorted(_DAY_WORDS, key=len, reverse=True))}")
 _INSTEAD = re.compile(rf"\b({_DATE})\b\)?,? (?:instead of|rather than|\(was|\(originally|\(orig\.?) "
                       rf"(?:the )?({_DATE})\b")
+# "moved the workshop to next week", "Riunione spostata alla prossima settimana": the time moved later.
+_LATER = re.compile(r"\b(?:postponed|delayed|pushed back|deferred|extended|extension|verschoben|reporté|reportée|"
+                    r"aplazad[oa]|pospuest[oa]|uitgesteld|rinviat[oa]|adiad[oa]|to next (?:week|month)|"
+                    r"prossima settimana|nächste woche|semaine prochaine|próxima semana|volgende week)\b")
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)? ?(?:am|pm)\b")
 _DUE_WORD = re.compile(r"\b(?:by|due|to|on|for|until|till|before|moved|deadline|date)\s+(?:[^ ]+\s+)?$")
+# "announcing Monday rather than next month": a day set instead of a later week or month.
+_BEFORE_NEXT = re.compile(rf"\b(?:{'|'.join(sorted(_DAY_WORDS, key=len, reverse=True))}|today|tomorrow|this week)\b,? "
+                          r"(?:instead of|rather than|not) (?:next|the following) (?:week|month)\b")
+# "correctif déployé à 22h", "bis 23 Uhr": a late hour written the continental way.
+_LATE_24H = re.compile(r"\b2[1-3](?:h(?:\d\d)?| ?uhr)\b")
+# what a number after "by"/"before" counts when it is not an hour ("by 3 pages")
+_UNITS = frozenset(("hours", "hour", "hrs", "hr", "h", "days", "day", "weeks", "week", "months", "month", "people",
+                    "pages", "pp", "items", "points", "percent", "mins", "minutes", "slides", "documents", "files"))
 # "turned the valuation around overnight" (the phrase with its object inside).
 _TURNED_AROUND = re.compile(r"\bturned(?: [^ ]+){1,3} (?:around|round)\b")
-THIRD_PARTY_DEMAND = frozenset(("wants", "needs", "asked for", "asked that", "asked us to", "as the client asked",
+THIRD_PARTY_DEMAND = frozenset(("wants", "needs", "wanted it", "wanted them", "wanting",
+                                "asked for", "asked that", "asked us to", "as the client asked",
                                 "insisted", "demanded", "needed by", "required by", "needs it by", "escalated",
                                 "braucht", "veut", "necesita", "quiere", "pide", "pidió",
                                 "pidieron", "vuole", "chiede", "ha chiesto", "quer", "precisa", "pediu", "pede", "chce",
@@ -92,7 +118,7 @@ class RushAssessment:
         kind = "rush" if self.is_rush else "standard"
         if not self.cues:
             return f"{kind}: no time-pressure cues"
-        if not self.is_rush and self.confidence < UNSURE_WORK_TYPE and self.score > 0:
+        if not self.is_rush and self.confidence < UNSURE_WORK_TYPE:
             kind = "standard or rush? (time pressure not clear enough to bill as rush)"
         return f"{kind}: cues {', '.join(self.cues)} (score {self.score:g})"
 
@@ -100,7 +126,9 @@ class RushAssessment:
 _SCHEDULE_CHANGES = frozenset(("moved up", "to a date", "days early", "schedule shortened", "moved earlier",
                                "deadline moved"))
 _SPAN_CUES = ((_HOURS_SPAN, "deadline", 2.0, "short window"), (_SPAN_EARLY, "compress", 2.5, "days early"),
-              (_SHORTENED, "compress", 2.5, "schedule shortened"), (_TURNED_AROUND, "deadline", 1.5, "turned around"))
+              (_SHORTENED, "compress", 2.5, "schedule shortened"), (_TURNED_AROUND, "deadline", 1.5, "turned around"),
+              (_PULLED_IN, "compress", 2.5, "days early"), (_DUE_SOON, "deadline", 1.0, "due within days"),
+              (_PER_PLAN, "planned", -1.5, "per plan"))
 
 
 @lru_cache(maxsize=1)
@@ -119,6 +147,7 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
     # one inside a longer phrase found counts only as part of it: "rush" in "no rush", "planned" in "a week
     # earlier than planned", "tomorrow" in "first thing tomorrow"
     counted = [p for p in matched if not any(p != longer and p in longer for longer in matched)]
+    counted = [p for p in counted if not _only_possessive(p.strip(), notes)]
     found: dict[str, list[tuple[str, float]]] = {}
     for phrase in counted:
         cat, weight = matched[phrase]
@@ -135,6 +164,9 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
             found.setdefault("deadline", []).append(("by " + word, 2.0))
         elif _AFTERNOON_HOUR.match(word) and before[-1:] in (["by"], ["before"]):
             found.setdefault("deadline", []).append(("by " + word, 1.0))
+        elif (word.isdigit() and 1 <= int(word) <= 8 and before[-1:] in (["by"], ["before"])
+              and (i + 1 == len(words) or words[i + 1] not in _UNITS and not words[i + 1].isdigit())):
+            found.setdefault("deadline", []).append(("by " + word, 1.0))  # "needs our comments before 3"
         elif word in WEEKDAYS and "demand" in found and (
                 any(b in ("for", "before", "by") for b in before)
                 or any(w in ("needs", "wants", "need", "want") for w in words[max(0, i - 5):i])):
@@ -144,6 +176,8 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
         m = pattern.search(text)
         if m and not any(_overlap(text.find(p), len(p), m) for p in counted):
             found.setdefault(cat, []).append((name, weight))
+    if _LATE_24H.search(notes.lower()):
+        found.setdefault("offhours", []).append(("late hour", 1.0))
     earlier = _moved_earlier(notes)
     if earlier:
         found.setdefault("compress", []).append(("moved earlier", earlier))
@@ -163,6 +197,15 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
     return out
 
 
+def _only_possessive(phrase: str, notes: str) -> bool:
+    """"today"/"tomorrow" found only as "tomorrow's <event>", never after "by"/"before"."""
+    if phrase not in ("today", "tomorrow", "tmrw"):  # "for tonight's newsletter" is due within hours
+        return False
+    low = notes.lower()
+    said = re.findall(rf"\b{phrase}\b('s)?", low)
+    return bool(said) and all(said) and not re.search(rf"\b(?:by|before|until|till) {phrase}'s\b", low)
+
+
 def _overlap(start: int, length: int, match: re.Match[str]) -> bool:
     """Whether text[start:start + length] and the match share a character."""
     return start < match.end() and match.start() < start + length
@@ -172,7 +215,9 @@ def _moved_up(text: str) -> re.Match[str] | None:
     """"moved the board meeting up", "bumped up the deadline": a schedule moved by someone; not the idioms
     "brought up the budget issue", "pulled up last month's report", "moved forward with the design"."""
     for match in _MOVED_UP.finditer(text):
-        if len(match.group(0).split()) > 2 or match.group(0) in ("moved up", "bumped up", "moved earlier"):
+        after = text[match.end():].split()[:3]
+        to_a_date = after[:1] == ["to"] and (after[1:2] and after[1] in SCHEDULE_WORDS or _day_and_month(after[1:3]))
+        if len(match.group(0).split()) > 2 or match.group(0) in ("moved up", "bumped up", "moved earlier") or to_a_date:
             return match
     return None
 
@@ -226,7 +271,7 @@ def _moved_earlier(notes: str) -> float:
                 if len(new) == len(old) and new < old:
                     return 3.0 if len(new) == 2 else 2.5
                 break
-    return 0.0
+    return 2.5 if _BEFORE_NEXT.search(text) else 0.0
 
 
 def schedule_clause(clause: str) -> bool:
@@ -242,6 +287,19 @@ def _day_and_month(tokens: list[str]) -> bool:
         return False
     a, b = (int(t) for t in tokens)
     return 1 <= min(a, b) <= 12 and 1 <= max(a, b) <= 31
+
+
+def pressure_story(notes: str) -> tuple[str, str] | None:
+    """(who, when) when a note says both someone outside the team and a time ("Client now announcing Monday ...",
+    "Got the call at 11pm, ..."): it tells how the work came about, which is where compressed timing is said in
+    words no cue list has. None otherwise, and when the note says the time moved later."""
+    if _LATER.search(notes.lower()):
+        return None
+    words = raw_tokens(notes)
+    who = next((w for w in words if w in OUTSIDE_PARTIES), None)
+    clock = _CLOCK.search(notes.lower())
+    when = next((w for w in words if w in TIME_WORDS), clock.group(0) if clock else None)
+    return (who, when) if who and when else None
 
 
 def _someone_needs_it_soon(cues: dict[str, tuple[float, list[str]]]) -> bool:
@@ -262,8 +320,12 @@ def assess_rush(notes: str, twin: LabeledExample | None = None) -> RushAssessmen
     if is_rush:
         confidence = SURE_RUSH_CONFIDENCE if score >= SURE_RUSH_AT else RUSH_CONFIDENCE
     else:
-        sure = score < SURE_STANDARD_BELOW and not (timing and score >= TIMING_UNSURE_AT)
-        confidence = STANDARD_CONFIDENCE if sure else UNSURE_CONFIDENCE
+        planned = "planned" in cues  # "Sun: planned maintenance window, patched hypervisors"
+        sure = score < SURE_STANDARD_BELOW and not (timing and score >= TIMING_UNSURE_AT and not planned)
+        story = pressure_story(notes) if sure and not planned else None
+        if story:
+            phrases = phrases + (f"{story[0]} + {story[1]}",)
+        confidence = STANDARD_CONFIDENCE if sure and not story else UNSURE_CONFIDENCE
     if twin is not None and twin.work_type in (RUSH, STANDARD):
         is_rush = twin.work_type == RUSH
         confidence = max(confidence, 0.9) if (twin.work_type == RUSH) == (score >= RUSH_AT) else 0.75
