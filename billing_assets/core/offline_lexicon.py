@@ -293,7 +293,12 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("locked out", "incident", 2.0), ("still down", "incident", 2.0), ("back online", "incident", 1.5),
     ("not syncing", "incident", 1.5), ("not loading", "incident", 1.5),
     ("not responding", "incident", 1.5), ("not sending", "incident", 1.5), ("not connecting", "incident", 1.5),
-    ("reworked", "rework", 1.0),
+    ("reworked", "rework", 1.0), ("stayed on", "compress", 1.5), ("cancelled on us", "compress", 2.0),
+    ("couldn't", "incident", 1.0), ("could not", "incident", 1.0), ("as usual", "planned", -1.5),
+    ("ausgefallen", "incident", 2.5), ("stillstand", "incident", 2.0), ("stand still", "incident", 2.0),
+    ("bloccato", "incident", 2.0), ("bloccata", "incident", 2.0), ("bloccati", "incident", 2.0),
+    ("awaria", "incident", 2.5), ("caído", "incident", 2.0), ("caída", "incident", 2.0), ("storing", "incident", 2.0),
+    ("fora do ar", "incident", 2.5), ("po godzinach", "offhours", 1.0), ("fino a mezzanotte", "offhours", 1.0),
     ("needed by", "demand", 1.0), ("required by", "demand", 1.0), ("needs it by", "demand", 1.0),
     ("escalated", "demand", 1.0), ("same afternoon", "deadline", 1.0), ("same morning", "deadline", 1.0),
     ("same evening", "deadline", 1.0), ("paged", "incident", 2.0), ("on call page", "incident", 2.0),
@@ -388,18 +393,21 @@ SCHEDULE_WORDS = WEEKDAYS | frozenset((
     "termin"))
 # A note that says when (`TIME_WORDS`) and who outside the team (`OUTSIDE_PARTIES`) is telling how the work came
 # about; without a cue it reads, it is a reviewer's call whether the timing was squeezed (`offline_rush`).
-TIME_WORDS = SCHEDULE_WORDS | frozenset((
+TIME_WORDS = (SCHEDULE_WORDS - {"due", "deadline", "day", "days", "week", "weeks", "frist", "termin", "termine",
+                                 "plazo", "prazo", "scadenza", "échéance", "giorni", "dias", "dagen"}) | frozenset((
     "tonight", "yesterday", "morning", "evening", "night", "overnight", "lunch", "lunchtime", "noon", "midnight",
     "now", "hours", "hour", "hrs", "weekend", "earlier", "sooner", "early", "late", "eod", "cob",
-    "heute", "abend", "nacht", "wochenende", "demain", "soir", "soirée", "nuit", "aujourd'hui", "hoy", "noche",
-    "vandaag", "avond", "nacht", "oggi", "sera", "serata", "notte", "hoje", "noite", "wieczorem", "noc", "nocy"))
+    "heute", "abend", "nacht", "mitternacht", "wochenende", "demain", "soir", "soirée", "nuit", "minuit",
+    "aujourd'hui", "hoy", "noche", "medianoche", "vandaag", "avond", "middernacht", "oggi", "sera", "serata",
+    "notte", "mezzanotte", "hoje", "noite", "wieczorem", "noc", "nocy", "północ", "godzinach"))
 OUTSIDE_PARTIES = frozenset((
     "client", "clients", "customer", "customers", "regulator", "court", "judge", "tribunal", "bank", "lender",
     "lenders", "board", "cfo", "ceo", "coo", "cto", "gc", "investor", "investors", "buyer", "seller", "acquirer",
     "insurer", "auditor", "auditors", "inspector", "counsel", "opposing", "sponsor", "tenant", "landlord",
     "embassy", "irs", "hmrc", "ato", "sec", "authority", "ministry", "council", "vendor", "supplier", "partner",
     "mandant", "kunde", "kundin", "vorstand", "gericht", "behörde", "klient", "klienta", "klientka", "klant",
-    "opdrachtgever", "cliente", "tribunale", "giudice", "juez", "juzgado", "banca", "banco", "cliente"))
+    "opdrachtgever", "cliente", "tribunale", "giudice", "juez", "juzgado", "banca", "banco", "finanzamt",
+    "urząd", "hacienda", "fisco", "belastingdienst", "receita", "impots"))
 # Things with a date that "moved X up" may be about.
 SCHEDULE_NOUNS = frozenset(("deadline", "deadlines", "date", "due", "schedule", "timeline", "meeting", "call",
                             "launch", "review", "screening", "window", "submittal", "submission", "filing",

@@ -60,6 +60,13 @@ _SHORTENED = re.compile(rf"\b{_PLANS} (?:was |got |has been |now )?(?:cut|shorte
                         rf"pulled into)\b"
                         rf"|\b(?:cut|shortened|compressed|halved) (?:the |our |their )?(?:[^ ]+ )?{_PLANS}\b"
                         r"|\bcompressed into (?:a|one|two|three|\d{1,2}) (?:day|days|hours|hrs)\b")
+# "Urząd skarbowy dał 3 dni na odpowiedź", "Hacienda da 5 días hábiles para contestar", "3 days out": a short window
+# said in other languages or as the days left.
+_DAYS_TO_ANSWER = re.compile(r"\b(?:[1-9]|1[0-4]|zwei|drei|tres|trois|tre|trzy|dwa|dwóch|dos|deux|due|três) "
+                             r"(?:dni|días|dias|tage|tagen|jours|giorni|dagen)\b(?: [^ ]+){0,3} "
+                             r"(?:na odpowiedź|para contestar|para responder|zum antworten|pour répondre|"
+                             r"per rispondere|om te antwoorden|para responder)"
+                             r"|\b(?:[1-9]|a few|two|three|four|five) days out\b")
 # "pulled the launch in by a week": a schedule moved up by a span.
 _PULLED_IN = re.compile(r"\b(?:pulled|brought|moved)(?: [^ ]+){0,3} in by (?:a|one|two|three|\d{1,2}) "
                         r"(?:day|days|week|weeks)\b")
@@ -81,14 +88,24 @@ _DATE = (rf"\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH
 _INSTEAD = re.compile(rf"\b({_DATE})\b\)?,? (?:instead of|rather than|\(was|\(originally|\(orig\.?) "
                       rf"(?:the )?({_DATE})\b")
 # "moved the workshop to next week", "Riunione spostata alla prossima settimana": the time moved later.
-_LATER = re.compile(r"\b(?:postponed|delayed|pushed back|deferred|extended|extension|verschoben|reporté|reportée|"
+_LATER = re.compile(r"\b(?:postponed|delayed|pushed back|deferred|extended|extension|to after|verschoben|reporté|"
+                    r"reportée|"
                     r"aplazad[oa]|pospuest[oa]|uitgesteld|rinviat[oa]|adiad[oa]|to next (?:week|month)|"
                     r"prossima settimana|nächste woche|semaine prochaine|próxima semana|volgende week)\b")
-_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)? ?(?:am|pm)\b")
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)? ?(?:am|pm|uhr)\b|\b\d{1,2}h\d\d\b|\b(?:[01]?\d|2[0-3])h\b(?! ?[a-z])")
 _DUE_WORD = re.compile(r"\b(?:by|due|to|on|for|until|till|before|moved|deadline|date)\s+(?:[^ ]+\s+)?$")
-# "announcing Monday rather than next month": a day set instead of a later week or month.
-_BEFORE_NEXT = re.compile(rf"\b(?:{'|'.join(sorted(_DAY_WORDS, key=len, reverse=True))}|today|tomorrow|this week)\b,? "
-                          r"(?:instead of|rather than|not) (?:next|the following) (?:week|month)\b")
+# "announcing Monday rather than next month", "bis Freitag statt Monatsende": a day set instead of a later week,
+# month or month end.
+_DAY_NAMES = ("|".join(sorted(_DAY_WORDS, key=len, reverse=True)) + "|weds|montag|dienstag|mittwoch|donnerstag|freitag|"
+              "lundi|mardi|mercredi|jeudi|vendredi|lunes|martes|miércoles|jueves|viernes|lunedì|martedì|mercoledì|"
+              "giovedì|venerdì")
+_BEFORE_NEXT = re.compile(rf"\b(?:{_DAY_NAMES}|today|tomorrow|this week)\b,? "
+                          r"(?:instead of|rather than|not|statt|anstatt|au lieu de|en lugar de|en vez de|invece di|"
+                          r"in plaats van|em vez de|zamiast) "
+                          r"(?:(?:next|the following) (?:week|month)|(?:the )?month end|end of (?:the )?month|"
+                          r"monatsende|ende des monats|fin de mois|fin de mes|fine mese|einde van de maand)\b")
+# "checked the overnight batch logs": a nightly run, not work through the night.
+_ROUTINE_NIGHT = re.compile(r"\bovernight (?:batch|batches|run|runs|job|jobs|load|loads|backup|backups|process)\b")
 # "correctif déployé à 22h", "bis 23 Uhr": a late hour written the continental way.
 _LATE_24H = re.compile(r"\b2[1-3](?:h(?:\d\d)?| ?uhr)\b")
 # what a number after "by"/"before" counts when it is not an hour ("by 3 pages")
@@ -128,7 +145,7 @@ _SCHEDULE_CHANGES = frozenset(("moved up", "to a date", "days early", "schedule 
 _SPAN_CUES = ((_HOURS_SPAN, "deadline", 2.0, "short window"), (_SPAN_EARLY, "compress", 2.5, "days early"),
               (_SHORTENED, "compress", 2.5, "schedule shortened"), (_TURNED_AROUND, "deadline", 1.5, "turned around"),
               (_PULLED_IN, "compress", 2.5, "days early"), (_DUE_SOON, "deadline", 1.0, "due within days"),
-              (_PER_PLAN, "planned", -1.5, "per plan"))
+              (_PER_PLAN, "planned", -1.5, "per plan"), (_DAYS_TO_ANSWER, "deadline", 2.0, "short window"))
 
 
 @lru_cache(maxsize=1)
@@ -147,7 +164,8 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
     # one inside a longer phrase found counts only as part of it: "rush" in "no rush", "planned" in "a week
     # earlier than planned", "tomorrow" in "first thing tomorrow"
     counted = [p for p in matched if not any(p != longer and p in longer for longer in matched)]
-    counted = [p for p in counted if not _only_possessive(p.strip(), notes)]
+    counted = [p for p in counted if not _only_possessive(p.strip(), notes)
+               and not (p == " overnight " and _ROUTINE_NIGHT.search(text))]
     found: dict[str, list[tuple[str, float]]] = {}
     for phrase in counted:
         cat, weight = matched[phrase]
