@@ -129,15 +129,19 @@ class RushAssessment:
     confidence: float
     score: float
     cues: tuple[str, ...]
+    story: tuple[str, str] | None = None  # (who, when) of `pressure_story` when it made the reading unsure
 
     @property
     def rationale(self) -> str:
         kind = "rush" if self.is_rush else "standard"
+        if self.story and not self.cues:
+            return f"standard or rush? (the note says who and when: {self.story[0]}, {self.story[1]})"
         if not self.cues:
             return f"{kind}: no time-pressure cues"
         if not self.is_rush and self.confidence < UNSURE_WORK_TYPE:
             kind = "standard or rush? (time pressure not clear enough to bill as rush)"
-        return f"{kind}: cues {', '.join(self.cues)} (score {self.score:g})"
+        story = f"; who and when: {self.story[0]}, {self.story[1]}" if self.story else ""
+        return f"{kind}: cues {', '.join(self.cues)} (score {self.score:g}){story}"
 
 
 _SCHEDULE_CHANGES = frozenset(("moved up", "to a date", "days early", "schedule shortened", "moved earlier",
@@ -335,17 +339,16 @@ def assess_rush(notes: str, twin: LabeledExample | None = None) -> RushAssessmen
     phrases = tuple(p for _, ps in cues.values() for p in ps)
     timing = any(cat in cues for cat in TIMING)
     is_rush = timing and (score >= RUSH_AT or (score >= PAIRED_RUSH_AT and _someone_needs_it_soon(cues)))
+    story = None
     if is_rush:
         confidence = SURE_RUSH_CONFIDENCE if score >= SURE_RUSH_AT else RUSH_CONFIDENCE
     else:
         planned = "planned" in cues  # "Sun: planned maintenance window, patched hypervisors"
         sure = score < SURE_STANDARD_BELOW and not (timing and score >= TIMING_UNSURE_AT and not planned)
         story = pressure_story(notes) if sure and not planned else None
-        if story:
-            phrases = phrases + (f"{story[0]} + {story[1]}",)
         confidence = STANDARD_CONFIDENCE if sure and not story else UNSURE_CONFIDENCE
     if twin is not None and twin.work_type in (RUSH, STANDARD):
         is_rush = twin.work_type == RUSH
         confidence = max(confidence, 0.9) if (twin.work_type == RUSH) == (score >= RUSH_AT) else 0.75
         phrases = phrases + (f"history: {twin.work_type}",)
-    return RushAssessment(is_rush=is_rush, confidence=confidence, score=score, cues=phrases)
+    return RushAssessment(is_rush=is_rush, confidence=confidence, score=score, cues=phrases, story=story)
