@@ -393,20 +393,25 @@ SCHEDULE_WORDS = WEEKDAYS | frozenset((
     "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "dagen",
     "poniedziałek", "wtorek", "środa", "środę", "czwartek", "piątek", "jutro", "dziś", "dzisiaj", "tydzień",
     "termin"))
-# A note that says when (`TIME_WORDS`) and who outside the team (`OUTSIDE_PARTIES`) is telling how the work came
-# about; without a cue it reads, it is a reviewer's call whether the timing was squeezed (`offline_rush`).
-TIME_WORDS = (SCHEDULE_WORDS - {"due", "deadline", "day", "days", "week", "weeks", "frist", "termin", "termine",
-                                 "plazo", "prazo", "scadenza", "échéance", "giorni", "dias", "dagen"}) | frozenset((
-    "tonight", "yesterday", "morning", "evening", "night", "overnight", "lunch", "lunchtime", "noon", "midnight",
-    "now", "hours", "hour", "hrs", "weekend", "earlier", "sooner", "early", "late", "eod", "cob",
-    "heute", "abend", "nacht", "mitternacht", "wochenende", "demain", "soir", "soirée", "nuit", "minuit",
-    "aujourd'hui", "hoy", "noche", "medianoche", "vandaag", "avond", "middernacht", "oggi", "sera", "serata",
-    "notte", "mezzanotte", "hoje", "noite", "wieczorem", "noc", "nocy", "północ", "godzinach"))
+# A note that says when within the day (`TIME_WORDS`; not a weekday: "call w/ client Tues" names a meeting's day)
+# and who outside the team (`OUTSIDE_PARTIES`) is telling how the work came about; without a cue it reads, it is a
+# reviewer's call whether the timing was squeezed (`offline_rush`).
+TIME_WORDS = frozenset((
+    "today", "tonight", "tomorrow", "tmrw", "yesterday", "morning", "afternoon", "arvo", "evening", "night",
+    "overnight", "lunch", "lunchtime", "noon", "midnight", "now", "hours", "hour", "hrs", "weekend", "saturday",
+    "sunday", "earlier", "sooner", "early", "late", "eod", "cob",
+    "heute", "morgen", "nachmittag", "abend", "nacht", "mitternacht", "wochenende", "samstag", "sonntag",
+    "aujourd'hui", "demain", "après-midi", "soir", "soirée", "nuit", "minuit", "samedi", "dimanche",
+    "hoy", "mañana", "tarde", "noche", "medianoche", "sábado", "domingo",
+    "oggi", "domani", "pomeriggio", "sera", "serata", "notte", "mezzanotte", "sabato", "domenica",
+    "hoje", "amanhã", "noite", "vandaag", "middag", "avond", "middernacht", "zaterdag", "zondag",
+    "dziś", "dzisiaj", "jutro", "popołudniu", "wieczorem", "noc", "nocy", "północ", "godzinach", "sobota",
+    "niedziela"))
 OUTSIDE_PARTIES = frozenset((
     "client", "clients", "customer", "customers", "regulator", "court", "judge", "tribunal", "bank", "lender",
     "lenders", "board", "cfo", "ceo", "coo", "cto", "gc", "investor", "investors", "buyer", "seller", "acquirer",
-    "insurer", "auditor", "auditors", "inspector", "counsel", "opposing", "sponsor", "tenant", "landlord",
-    "embassy", "irs", "hmrc", "ato", "sec", "authority", "ministry", "council", "vendor", "supplier", "partner",
+    "insurer", "auditor", "auditors", "inspector", "opposing", "sponsor", "tenant", "landlord",
+    "embassy", "irs", "hmrc", "ato", "sec", "authority", "ministry", "council", "vendor", "supplier",
     "mandant", "kunde", "kundin", "vorstand", "gericht", "behörde", "klient", "klienta", "klientka", "klant",
     "opdrachtgever", "cliente", "tribunale", "giudice", "juez", "juzgado", "banca", "banco", "finanzamt",
     "urząd", "hacienda", "fisco", "belastingdienst", "receita", "impots"))

@@ -92,6 +92,9 @@ _LATER = re.compile(r"\b(?:postponed|delayed|pushed back|deferred|extended|exten
                     r"reportée|"
                     r"aplazad[oa]|pospuest[oa]|uitgesteld|rinviat[oa]|adiad[oa]|to next (?:week|month)|"
                     r"prossima settimana|nächste woche|semaine prochaine|próxima semana|volgende week)\b")
+# "weekly call with the client Tuesday": a recurring slot, not a squeeze.
+_ROUTINE = re.compile(r"\b(?:weekly|monthly|fortnightly|biweekly|bi weekly|daily|recurring|regular|usual|"
+                      r"wöchentlich|hebdo|hebdomadaire|semanal|settimanale|wekelijks|cotygodniowy)\b")
 _CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)? ?(?:am|pm|uhr)\b|\b\d{1,2}h\d\d\b|\b(?:[01]?\d|2[0-3])h\b(?! ?[a-z])")
 _DUE_WORD = re.compile(r"\b(?:by|due|to|on|for|until|till|before|moved|deadline|date)\s+(?:[^ ]+\s+)?$")
 # "announcing Monday rather than next month", "bis Freitag statt Monatsende": a day set instead of a later week,
@@ -314,8 +317,8 @@ def _day_and_month(tokens: list[str]) -> bool:
 def pressure_story(notes: str) -> tuple[str, str] | None:
     """(who, when) when a note says both someone outside the team and a time ("Client now announcing Monday ...",
     "Got the call at 11pm, ..."): it tells how the work came about, which is where compressed timing is said in
-    words no cue list has. None otherwise, and when the note says the time moved later."""
-    if _LATER.search(notes.lower()):
+    words no cue list has. None otherwise, and when the note says the time moved later or is a recurring slot."""
+    if _LATER.search(notes.lower()) or _ROUTINE.search(notes.lower().replace("-", " ")):
         return None
     words = raw_tokens(notes)
     who = next((w for w in words if w in OUTSIDE_PARTIES), None)
