@@ -20,6 +20,7 @@ from billing_assets.core.offline_text import featurize
 
 WORK_TYPE_THRESHOLD = 0.8  # review.min_confidence when only the work type is asked
 PROBE = Path(__file__).parent / "fixtures" / "rush_probe"
+PROBE2 = Path(__file__).parent / "fixtures" / "rush_probe2"
 
 
 def _work_type(note: str):
@@ -83,8 +84,8 @@ def test_part_of_a_squeeze_is_held(note):
     assert work_type == "standard" and confidence < WORK_TYPE_THRESHOLD
 
 
-def _probe(name: str) -> Counter[tuple[str, str]]:
-    with (PROBE / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+def _probe(name: str, folder: Path = PROBE) -> Counter[tuple[str, str]]:
+    with (folder / f"{name}.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     out: Counter[tuple[str, str]] = Counter()
     for row in rows:
@@ -102,6 +103,17 @@ def test_the_blind_rush_probe_as_measured():
                                  ("standard", "standard"): 49, ("standard", "held"): 1}
     assert _probe("probe_b") == {("rush", "rush"): 26, ("rush", "held"): 24,
                                  ("standard", "standard"): 49, ("standard", "held"): 1}
+
+
+def test_the_second_blind_rush_probe_as_measured():
+    """Another writer's 200 notes, measured once with the final rules of the session and not read (bench/RESULTS.md,
+    ninth session): 28 of the 100 rush notes a confident standard (38 with the rules of the session's start), one
+    standard note read as rush (as before)."""
+    assert _probe("probe_c", PROBE2) == {("rush", "rush"): 17, ("rush", "held"): 20, ("rush", "standard"): 13,
+                                         ("standard", "standard"): 49, ("standard", "held"): 1}
+    assert _probe("probe_d", PROBE2) == {("rush", "rush"): 23, ("rush", "held"): 12, ("rush", "standard"): 15,
+                                         ("standard", "standard"): 47, ("standard", "held"): 2,
+                                         ("standard", "rush"): 1}
 
 
 ITEMS = (
