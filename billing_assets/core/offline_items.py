@@ -103,14 +103,15 @@ def build_item_bags(items: Sequence[SowItemInfo]) -> ItemBags:
     return _with_idf(tuple(items), [bags[item.id] for item in items], names)
 
 
-def _with_idf(items: tuple[SowItemInfo, ...], ordered: list[Counter[str]], names: list[frozenset[str]]) -> ItemBags:
+def _with_idf(items: tuple[SowItemInfo, ...], ordered: list[Counter[str]], names: list[frozenset[str]],
+              dropped: frozenset[str] = frozenset()) -> ItemBags:
     n_items = len(ordered)
     df: Counter[str] = Counter()
     for bag in ordered:
         df.update(bag.keys())
     idf = {f: math.log(1.0 + (n_items - d + 0.5) / (d + 0.5)) for f, d in df.items()}
     vocab = frozenset(f for f in df if kind(f) == "stem")
-    return ItemBags(items=items, bags=ordered, idf=idf, names=names, vocab=vocab)
+    return ItemBags(items=items, bags=ordered, idf=idf, names=names, vocab=vocab, dropped=dropped)
 
 
 def _has_stem(feature: str, stems: frozenset[str]) -> bool:
@@ -132,8 +133,9 @@ def context_stems(queries: Sequence[Counter[str]], bags: ItemBags) -> frozenset[
         if len(own) != 1 or word in bags.names[own[0]] or len(holders) < SPREAD_NOTES:
             continue
         homes = []
+        alone = frozenset((word,))
         for query in holders:
-            rest = Counter({f: w for f, w in query.items() if not _has_stem(f, frozenset((word,)))})
+            rest = Counter({f: w for f, w in query.items() if not _has_stem(f, alone)})
             scores = lexical_scores(rest, bags)
             if max(scores) > 0:
                 homes.append(max(range(len(scores)), key=scores.__getitem__))
@@ -148,9 +150,7 @@ def without_stems(bags: ItemBags, stems: frozenset[str]) -> ItemBags:
         return bags
     ordered = [Counter({f: n for f, n in bag.items() if not _has_stem(f, stems)}) for bag in bags.bags]
     names = [frozenset(f for f in name if not _has_stem(f, stems)) for name in bags.names]
-    out = _with_idf(bags.items, ordered, names)
-    out.dropped = bags.dropped | stems
-    return out
+    return _with_idf(bags.items, ordered, names, bags.dropped | stems)
 
 
 def _edit1(a: str, b: str) -> bool:

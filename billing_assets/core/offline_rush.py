@@ -89,8 +89,7 @@ _INSTEAD = re.compile(rf"\b({_DATE})\b\)?,? (?:instead of|rather than|\(was|\(or
                       rf"(?:the )?({_DATE})\b")
 # "moved the workshop to next week", "Riunione spostata alla prossima settimana": the time moved later.
 _LATER = re.compile(r"\b(?:postponed|delayed|pushed back|deferred|extended|extension|to after|verschoben|reporté|"
-                    r"reportée|"
-                    r"aplazad[oa]|pospuest[oa]|uitgesteld|rinviat[oa]|adiad[oa]|to next (?:week|month)|"
+                    r"reportée|aplazad[oa]|pospuest[oa]|uitgesteld|rinviat[oa]|adiad[oa]|to next (?:week|month)|"
                     r"prossima settimana|nächste woche|semaine prochaine|próxima semana|volgende week)\b")
 # "weekly call with the client Tuesday": a recurring slot, not a squeeze.
 _ROUTINE = re.compile(r"\b(?:weekly|monthly|fortnightly|biweekly|bi weekly|daily|recurring|regular|usual|"
@@ -240,11 +239,16 @@ def _moved_up(text: str) -> re.Match[str] | None:
     """"moved the board meeting up", "bumped up the deadline": a schedule moved by someone; not the idioms
     "brought up the budget issue", "pulled up last month's report", "moved forward with the design"."""
     for match in _MOVED_UP.finditer(text):
-        after = text[match.end():].split()[:3]
-        to_a_date = after[:1] == ["to"] and (after[1:2] and after[1] in SCHEDULE_WORDS or _day_and_month(after[1:3]))
-        if len(match.group(0).split()) > 2 or match.group(0) in ("moved up", "bumped up", "moved earlier") or to_a_date:
+        if (len(match.group(0).split()) > 2 or match.group(0) in ("moved up", "bumped up", "moved earlier")
+                or _to_a_date(text[match.end():])):
             return match
     return None
+
+
+def _to_a_date(rest: str) -> bool:
+    """The words after a move say "to" a day or date ("to Thu", "to 10/20"; not "up to 10 px")."""
+    after = rest.split()[:3]
+    return after[:1] == ["to"] and (after[1:2] and after[1] in SCHEDULE_WORDS or _day_and_month(after[1:3]))
 
 
 def _moved_to_a_date(text: str, moved: re.Match[str] | None, words: list[str]) -> bool:
@@ -253,8 +257,7 @@ def _moved_to_a_date(text: str, moved: re.Match[str] | None, words: list[str]) -
     up", "anticipa") or moves a dated thing ("moved the screening up", "brought the test window forward"). Not the
     idioms "brought up the budget issue on Monday" or "moved forward with the design this week", nor "moved the
     logo up"."""
-    after = moved.string[moved.end():].split()[:3] if moved else []
-    if after[:1] == ["to"] and (after[1:2] and after[1] in SCHEDULE_WORDS or _day_and_month(after[1:3])):
+    if moved and _to_a_date(moved.string[moved.end():]):
         return True  # "moved the pitch up to Thu", "brought the DSMB forward to 10/20" (not "up to 10 px")
     if not any(w in SCHEDULE_WORDS for w in words):
         return False
@@ -318,11 +321,12 @@ def pressure_story(notes: str) -> tuple[str, str] | None:
     """(who, when) when a note says both someone outside the team and a time ("Client now announcing Monday ...",
     "Got the call at 11pm, ..."): it tells how the work came about, which is where compressed timing is said in
     words no cue list has. None otherwise, and when the note says the time moved later or is a recurring slot."""
-    if _LATER.search(notes.lower()) or _ROUTINE.search(notes.lower().replace("-", " ")):
+    low = notes.lower()
+    if _LATER.search(low) or _ROUTINE.search(low.replace("-", " ")):
         return None
     words = raw_tokens(notes)
     who = next((w for w in words if w in OUTSIDE_PARTIES), None)
-    clock = _CLOCK.search(notes.lower())
+    clock = _CLOCK.search(low)
     when = next((w for w in words if w in TIME_WORDS), clock.group(0) if clock else None)
     return (who, when) if who and when else None
 
