@@ -2,6 +2,7 @@
 
 
 from collections import Counter
+from decimal import Decimal
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
@@ -30,9 +31,8 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
     pairs, others = status.split_pairs(warehouse, run_partitions(context))
     overrides = home.overrides()
     model = classifier.build()
-    summary = []
+    pages: dict[tuple[str, str], dict] = {}
     total_usage = ClassifierUsage()
-    reasons, methods = Counter(), Counter()
     with warehouse.connect() as conn:
         replace_partitions(conn, status.clearable(others), {"classified_time_entries": (CLASSIFIED_COLUMNS, []),
                                                 "classifier_usage": (USAGE_COLUMNS, [])})
@@ -48,30 +48,42 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
                 results, usage = classify_entries(contract, entries, overrides, model.classify, model.cache_id,
                                                   history, cache, getattr(model, "review_floor", 0.0))
                 total_usage.add(usage)
-                rows += [classification_row(client, month, c) for c in results]
+                month_rows = [classification_row(client, month, c) for c in results]
+                rows += month_rows
                 usage_rows.append((client, month, model.cache_id, usage.requests, usage.input_tokens,
                                    usage.output_tokens, usage.cache_creation_input_tokens,
                                    usage.cache_read_input_tokens, round(usage.cost_usd, 6), cache.hits - hits_before))
-                summary.append((client, month, len(results), sum(1 for c in results if c.held),
-                                sum((e.hours for e, c in zip(entries, results, strict=True) if c.held), 0)))
+                held_hours = sum((e.hours for e, c in zip(entries, results, strict=True) if c.held), 0)
+                pages[(client, month)] = _page(model.cache_id, usage, cache.hits - hits_before, month_rows,
+                                               held_hours)
             replace_partitions(conn, chunk, {"classified_time_entries": (CLASSIFIED_COLUMNS, rows),
                                              "classifier_usage": (USAGE_COLUMNS, usage_rows)})
-            reasons.update(r for row in rows for r in row[7].split(",") if r)
-            methods.update(row[6] for row in rows)
-    for client, month, count, held, held_hours in summary:
-        partition_metadata(context, client, month, {"entries": count, "held_entries": held,
-                                                    "held_hours": MetadataValue.text(hours_text(held_hours))})
+    for (client, month), page in pages.items():
+        partition_metadata(context, client, month, page)
     not_active_metadata(context, others)
-    context.log.info(f"classified {sum(s[2] for s in summary)} entries of {len(summary)} client-month(s), "
-                     f"{sum(s[3] for s in summary)} held")
-    return MaterializeResult(metadata={  # the run's classifier usage (it is billed per run, not per client-month)
-        "classifier": model.cache_id,
-        "api_requests": total_usage.requests,
-        "cached_answers": cache.hits,
-        "input_tokens": total_usage.input_tokens,
-        "output_tokens": total_usage.output_tokens,
-        "cache_read_input_tokens": total_usage.cache_read_input_tokens,
-        "cost_usd": round(total_usage.cost_usd, 6),
+    context.log.info(f"classified {sum(p['entries'] for p in pages.values())} entries of {len(pages)} "
+                     f"client-month(s), {sum(p['held_entries'] for p in pages.values())} held; classifier "
+                     f"{model.cache_id}: {total_usage.requests} request(s), cost {round(total_usage.cost_usd, 6)} USD, "
+                     f"{cache.hits} cached answer(s)")
+    return MaterializeResult()
+
+
+def _page(classifier_id: str, usage: ClassifierUsage, cached: int, rows: list[tuple],
+          held_hours: Decimal | int) -> dict:
+    """One client-month's partition page: its entries, what is held and why, and what classifying it cost."""
+    reasons = Counter(r for row in rows for r in row[7].split(",") if r)
+    methods = Counter(row[6] for row in rows)
+    return {
+        "entries": len(rows),
+        "held_entries": sum(1 for row in rows if row[-1]),
+        "held_hours": MetadataValue.text(hours_text(held_hours)),
         "methods": MetadataValue.md(markdown_table(("method", "entries"), sorted(methods.items()))),
         "review_reasons": MetadataValue.md(markdown_table(("reason", "entries"), sorted(reasons.items()))),
-    })
+        "classifier": classifier_id,
+        "api_requests": usage.requests,
+        "cached_answers": cached,
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_read_input_tokens": usage.cache_read_input_tokens,
+        "cost_usd": round(usage.cost_usd, 6),
+    }

@@ -26,6 +26,12 @@ CSV_COLUMNS = ("entry_id", "client", "date", "person", "project", "notes", "hour
 _CLOSEST = re.compile(r"closest: ([^|;]+)")
 
 
+def why_held(rationale: str) -> str:
+    """The rationale as a reviewer reads it beside the closest items: what matched and what was unsure, without
+    the closest-items part the table shows in its own column."""
+    return " · ".join(p for p in (rationale or "").split(" | ") if not p.startswith("closest: "))
+
+
 def closest_items(rationale: str) -> str:
     """The classifier's two closest SOW items with their scores ("S2 0.61, S5 0.30"), or ""."""
     found = _CLOSEST.search(rationale or "")
@@ -102,8 +108,8 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
             "review_file": MetadataValue.path(files[month]),
             "held": MetadataValue.md(markdown_table(
                 ("date", "person", "hours", "reasons", "suggestion", "work type", "confidence", "closest SOW items",
-                 "notes"),
-                [(r[3], r[4], r[7], r[8], r[10], r[9], f"{r[11]:.2f}",
-                  "; ".join(filter(None, closest_cells(r[14], sow))), r[6]) for r in held])),
+                 "why", "notes"),
+                [(r[3], r[4], f"{r[7].normalize():f}", r[8], r[10], r[9], f"{r[11]:.2f}",
+                  "; ".join(filter(None, closest_cells(r[14], sow))), why_held(r[12]), r[6]) for r in held])),
         })
     return MaterializeResult()

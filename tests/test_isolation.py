@@ -18,6 +18,7 @@ from billing_assets.core.months import month_range
 from billing_assets.definitions import build_defs
 from billing_assets.jobs import close_previous_month, range_tags
 from billing_assets.partitions import client_month_key
+from billing_assets.tables import markdown_table
 from tests.conftest import GOLDEN
 
 NORTHWIND = GOLDEN / "01_retainer_rush_rollover"
@@ -178,6 +179,13 @@ def test_partition_metadata_names_only_its_own_client_month(billing_env) -> None
     overview = events[("firm_overview", None)]
     assert "| globex | 2026-08 | pushed | 13,879.48 USD |" in overview["overview"].value
     assert "| globex | 2026-07 | outside engagement |" in overview["overview"].value
+    classified = events[("classified_time_entries", "globex|2026-08")]  # its own entries, reasons and cost
+    own = _table(home, "SELECT method, count(*), count(*) FILTER (WHERE held) FROM classified_time_entries "
+                       "WHERE client = 'globex' AND month = '2026-08' GROUP BY method ORDER BY method")
+    assert classified["entries"].value == sum(n for _, n, _ in own) > 0
+    assert classified["held_entries"].value == sum(h for _, _, h in own)
+    assert classified["methods"].value == markdown_table(("method", "entries"), [(m, n) for m, n, _ in own])
+    assert classified["api_requests"].value == 0 and classified["cached_answers"].value == 0
     review = events[("review_queue", "northwind|2026-08")]
     held = _table(home, "SELECT count(*) FROM review_queue WHERE client = 'northwind' AND month = '2026-08'")
     assert review["held_entries"].value == held[0][0]

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import duckdb
+from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 from billing_assets.cli import main
 
@@ -46,10 +47,29 @@ def _review_everything(home: Path, db: Path, month: str) -> None:
             writer.writerow([entry_id, labels[row]["work_type"], labels[row]["sow_item"], "", ""])
 
 
+def _held_page_says_why(db: Path, client: str, month: str) -> None:
+    """The review queue's partition page lists the client-month's held entries: hours as written, the two
+    closest items, and why (the rationale without its closest-items part)."""
+    with duckdb.connect(str(db)) as conn:
+        held = conn.execute("SELECT hours, rationale, notes FROM review_queue WHERE client = ? AND month = ? "
+                            "ORDER BY entry_date, entry_id", [client, month]).fetchall()
+    with DagsterInstance.get() as instance:
+        record = instance.fetch_materializations(AssetRecordsFilter(
+            asset_key=AssetKey("review_queue"), asset_partitions=[f"{client}|{month}"]), limit=1).records[0]
+    table = record.asset_materialization.metadata["held"].value.splitlines()
+    assert table[0].endswith("| closest SOW items | why | notes |") and len(table) == 2 + len(held) >= 4
+    for line, (hours, rationale, notes) in zip(table[2:], held, strict=True):
+        cells = [c.strip() for c in line.strip("| ").split(" | ")]
+        assert cells[2] == f"{hours.normalize():f}" and cells[-1] == notes, line
+        assert cells[-2] == rationale.split(" | ")[0] + " · " + rationale.split(" | ")[1], line  # item, work type
+        assert "closest:" not in cells[-2] and cells[-3].startswith(rationale.split("closest: ")[1][:2]), line
+
+
 def test_review_loop_closest_items_and_a_better_next_month(billing_env, monkeypatch, capsys) -> None:
     home = _home(billing_env)
     main(["close", "--month", "2026-10"])  # October without any reviewed history
     cold_held, total = _held_hours(home / "billing.duckdb", "2026-10")
+    _held_page_says_why(home / "billing.duckdb", "kessler-winery", "2026-10")
 
     warm = home / "reviewed.duckdb"  # the same files from scratch: September first, then its review
     monkeypatch.setenv("BILLING_DB", str(warm))
