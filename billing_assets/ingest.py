@@ -2,6 +2,7 @@
 
 
 import json
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
@@ -98,10 +99,12 @@ def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_sou
                                   for e in entries_by_key.get((name, month), [])), key=lambda e: e.order_key)
                 rows += [time_entry_row(client, e) for e in entries]
                 summary.append((client, month, len(entries), sum((e.hours for e in entries), 0),
-                                sum((e.hours for e in entries if e.billable), 0)))
+                                sum((e.hours for e in entries if e.billable), 0),
+                                Counter(e.source_file for e in entries)))
             replace_partitions(conn, chunk, {"raw_time_entries": (RAW_TIME_COLUMNS, rows)})
-    for client, month, count, hours, billable in summary:
-        files = sorted(f.summary() for f in parsed.files_of(names[(client, month)], month))
+    for client, month, count, hours, billable, per_file in summary:
+        files = sorted(f.summary() + (f" ({per_file[f.file]} of them this client-month)" if per_file[f.file] else "")
+                       for f in parsed.files_of(names[(client, month)], month))
         skipped = [str(w) for w in problems_for(parsed.warnings, names[(client, month)], month)]
         partition_metadata(context, client, month, {
             "entries": count, "hours": MetadataValue.text(hours_text(hours)),

@@ -4,6 +4,7 @@ schedule's run, per-partition metadata, nothing to bill, the firm overview and t
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -179,6 +180,9 @@ def test_partition_metadata_names_only_its_own_client_month(billing_env) -> None
     overview = events[("firm_overview", None)]
     assert "| globex | 2026-08 | pushed | 13,879.48 USD |" in overview["overview"].value
     assert "| globex | 2026-07 | outside engagement |" in overview["overview"].value
+    raw = events[("raw_time_entries", "globex|2026-08")]  # each file's rows, and how many are this page's
+    took = [int(n) for n in re.findall(r"\((\d+) of them this client-month\)", raw["export_files"].value)]
+    assert took and sum(took) == raw["entries"].value, raw["export_files"].value
     classified = events[("classified_time_entries", "globex|2026-08")]  # its own entries, reasons and cost
     own = _table(home, "SELECT method, count(*), count(*) FILTER (WHERE held) FROM classified_time_entries "
                        "WHERE client = 'globex' AND month = '2026-08' GROUP BY method ORDER BY method")
