@@ -242,9 +242,9 @@ def _partition_metadata(result: PricingResult, currency: str) -> dict:
         "retainer_ledger": MetadataValue.md(markdown_table(
             ("origin", "available", "used", "expired", "carried"),
             [(r.origin_month, r.hours_available, r.hours_used, r.hours_expired, r.hours_carried)
-             for r in result.retainer_ledger])),
+             for r in result.retainer_ledger]) if result.retainer_ledger else "none: no retainer this month"),
         "cap_ledger": MetadataValue.md(markdown_table(
             ("cap", "charges", "adjustment", "billed to date"),
             [(r.cap_name, money(r.charges, currency), money(r.adjustment, currency), money(r.billed_to_date, currency))
-             for r in result.cap_ledger])),
+             for r in result.cap_ledger]) if result.cap_ledger else "none: no not-to-exceed cap this month"),
     }

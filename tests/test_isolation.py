@@ -173,6 +173,7 @@ def test_partition_metadata_names_only_its_own_client_month(billing_env) -> None
     assert "northwind" not in json.dumps({k: str(v.value) for k, v in page.items()})
     assert "client_months" not in page and "total_billed" not in page
     assert "13,879.48 USD" in page["invoice_lines"].value
+    assert page["cap_ledger"].value == "none: no not-to-exceed cap this month"  # not an empty table
     assert events[("priced_line_items", "northwind|2026-08")]["total"].value == "10,570.00 USD"
     assert events[("priced_line_items", "globex|2026-07")]["status"].value.startswith("outside the engagement")
     push = events[("quickbooks_draft_invoices", "globex|2026-08")]
