@@ -383,12 +383,17 @@ MOVED_UP_CUES = frozenset((
     "sooner than planned", "przyspieszył", "przyspieszyła", "przyspieszyli", "na wcześniej"))
 WEEKDAYS = frozenset(("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs",
                       "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday"))
-SCHEDULE_WORDS = WEEKDAYS | frozenset((
+# Working days in German, French, Spanish and Italian (the languages whose "a day instead of the month end" the
+# rush reader knows, `offline_rush._BEFORE_NEXT`).
+WORKDAYS_DE_FR_ES_IT = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "lundi", "mardi", "mercredi",
+                        "jeudi", "vendredi", "lunes", "martes", "miércoles", "jueves", "viernes", "lunedì", "martedì",
+                        "mercoledì", "giovedì", "venerdì")
+SCHEDULE_WORDS = WEEKDAYS | frozenset(WORKDAYS_DE_FR_ES_IT) | frozenset((
     "today", "tomorrow", "tmrw", "week", "weeks", "day", "days", "deadline", "due",
-    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "morgen", "woche", "frist",
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "demain", "semaine", "échéance",
-    "lunes", "martes", "miércoles", "jueves", "viernes", "mañana", "plazo",
-    "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "domani", "settimana", "giorni", "scadenza",
+    "morgen", "woche", "frist",
+    "demain", "semaine", "échéance",
+    "mañana", "plazo",
+    "domani", "settimana", "giorni", "scadenza",
     "termine", "segunda", "terça", "quarta", "quinta", "sexta", "amanhã", "semana", "dias", "prazo",
     "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "dagen",
     "poniedziałek", "wtorek", "środa", "środę", "czwartek", "piątek", "jutro", "dziś", "dzisiaj", "tydzień",

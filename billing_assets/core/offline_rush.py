@@ -23,6 +23,7 @@ from billing_assets.core.offline_lexicon import (
     SCHEDULE_WORDS,
     TIME_WORDS,
     WEEKDAYS,
+    WORKDAYS_DE_FR_ES_IT,
 )
 from billing_assets.core.offline_text import raw_tokens
 
@@ -98,9 +99,7 @@ _CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)? ?(?:am|pm|uhr)\b|\b\d{1,2}h\d\d\b|\b(?
 _DUE_WORD = re.compile(r"\b(?:by|due|to|on|for|until|till|before|moved|deadline|date)\s+(?:[^ ]+\s+)?$")
 # "announcing Monday rather than next month", "bis Freitag statt Monatsende": a day set instead of a later week,
 # month or month end.
-_DAY_NAMES = ("|".join(sorted(_DAY_WORDS, key=len, reverse=True)) + "|weds|montag|dienstag|mittwoch|donnerstag|freitag|"
-              "lundi|mardi|mercredi|jeudi|vendredi|lunes|martes|miércoles|jueves|viernes|lunedì|martedì|mercoledì|"
-              "giovedì|venerdì")
+_DAY_NAMES = "|".join((*sorted(_DAY_WORDS, key=len, reverse=True), "weds", *WORKDAYS_DE_FR_ES_IT))
 _BEFORE_NEXT = re.compile(rf"\b(?:{_DAY_NAMES}|today|tomorrow|this week)\b,? "
                           r"(?:instead of|rather than|not|statt|anstatt|au lieu de|en lugar de|en vez de|invece di|"
                           r"in plaats van|em vez de|zamiast) "
