@@ -1,4 +1,4 @@
-"""Shape of the blind labelled classification sets classify_heldout3 to 7: labels match the
+"""Shape of the blind labelled classification sets classify_heldout3 to 8: labels match the
 timesheet, items exist, the contracts load, each client has its briefed shape, and build.py rebuilds the committed
 files byte for byte."""
 
@@ -37,7 +37,8 @@ class Shape:
 
 SETS = [Shape("classify_heldout3", 240, (19, 21), 5), Shape("classify_heldout4", 298, (22, 26), 4),
         Shape("classify_heldout5", 287, (22, 26), 4), Shape("classify_heldout6", 247, (22, 26), 4, clients=5),
-        Shape("classify_heldout7", 244, (22, 26), 4, clients=5)]
+        Shape("classify_heldout7", 244, (22, 26), 4, clients=5),
+        Shape("classify_heldout8", 244, (22, 26), 4, clients=5)]
 pytestmark = pytest.mark.parametrize("shape", SETS, ids=[s.name for s in SETS])
 
 
@@ -124,7 +125,7 @@ def _build(shape: Shape) -> ModuleType:
 
 def test_rebuild_is_byte_identical(shape: Shape, tmp_path: Path) -> None:
     module = _build(shape)
-    if hasattr(module, "build"):  # heldout4 to 7 place notes on the writer's dates and set each client's currency
+    if hasattr(module, "build"):  # heldout4 to 8 place notes on the writer's dates and set each client's currency
         module.build(tmp_path)
     else:
         module._WRITER.build(tmp_path, module.CLIENTS)
