@@ -31,7 +31,7 @@ def _work_type(note: str):
 @pytest.mark.parametrize("note", ["Regulator called Tuesday afternoon, pulled the policy file together for the visit",
                                   "Bank came back at 4pm with new covenant terms, re-ran the model",
                                   "CFO phoned this morning about the board pack, revised the bridge",
-                                  "Kunde hat heute angerufen, Angebot überarbeitet"])
+                                  "Kunde hat am Nachmittag angerufen, Angebot überarbeitet"])
 def test_who_outside_and_when_without_a_cue_is_a_reviewers_call(note):
     """Someone outside the team and a time, with no cue that reads either way: how the work came about, which is where
     squeezed timing is said in words no cue list has. Held with the reviewer's question, never a confident standard."""
@@ -84,6 +84,26 @@ def test_part_of_a_squeeze_is_held(note):
     assert work_type == "standard" and confidence < WORK_TYPE_THRESHOLD
 
 
+@pytest.mark.parametrize(("english", "other"), [("final draft today", "Endfassung heute"),
+                                                 ("final draft today", "version finale aujourd'hui"),
+                                                 ("final draft today", "versión final hoy"),
+                                                 ("final draft today", "versione finale oggi"),
+                                                 ("final draft today", "versão final hoje"),
+                                                 ("final draft today", "definitieve versie vandaag"),
+                                                 ("final draft today", "wersja końcowa dziś"),
+                                                 ("final draft tomorrow", "version finale demain"),
+                                                 ("deployment overnight", "déploiement toute la nuit"),
+                                                 ("mockups, worked the weekend", "maquettes, travaillé le week-end"),
+                                                 ("mockups, worked the weekend", "Entwürfe, am Wochenende gearbeitet"),
+                                                 ("mockups, worked saturday", "Entwürfe, am Samstag gearbeitet"),
+                                                 ("mockups sent at midnight", "maquetas enviadas a medianoche")])
+def test_a_time_reads_the_same_in_every_language(english, other):
+    """"heute", "aujourd'hui", "hoy"... weigh as "today" does, and the weekend, Saturday and midnight as in English:
+    a German note was a confident standard where the same English note is held."""
+    assert assess_rush(other).score == assess_rush(english).score > 0
+    assert _work_type(other)[:2] == _work_type(english)[:2]
+
+
 def _probe(name: str, folder: Path = PROBE) -> Counter[tuple[str, str]]:
     with (folder / f"{name}.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -108,8 +128,9 @@ def test_the_blind_rush_probe_as_measured():
 def test_the_second_blind_rush_probe_as_measured():
     """Another writer's 200 notes, measured once with the final rules of the session and not read (bench/RESULTS.md,
     ninth session): 28 of the 100 rush notes a confident standard (38 with the rules of the session's start), one
-    standard note read as rush (as before)."""
-    assert _probe("probe_c", PROBE2) == {("rush", "rush"): 17, ("rush", "held"): 20, ("rush", "standard"): 13,
+    standard note read as rush (as before). Measured again, counts only, after "today" and the weekend were read in
+    every language (tenth session): one held rush note of probe_c is now rush, the 28 are unchanged."""
+    assert _probe("probe_c", PROBE2) == {("rush", "rush"): 18, ("rush", "held"): 19, ("rush", "standard"): 13,
                                          ("standard", "standard"): 49, ("standard", "held"): 1}
     assert _probe("probe_d", PROBE2) == {("rush", "rush"): 23, ("rush", "held"): 12, ("rush", "standard"): 15,
                                          ("standard", "standard"): 47, ("standard", "held"): 2,

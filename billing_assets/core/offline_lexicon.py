@@ -371,6 +371,24 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("przyspieszył", "compress", 2.5), ("przyspieszyła", "compress", 2.5), ("przyspieszyli", "compress", 2.5),
     ("na wcześniej", "compress", 2.5), ("chce", "demand", 1.0), ("potrzebuje", "demand", 1.0),
     ("poprosił", "demand", 1.0), ("poprosiła", "demand", 1.0), ("prosi", "demand", 1.0),
+    # "today", "tomorrow", "end of day", "overnight", the weekend and midnight in the languages above, where only
+    # longer phrases were listed: a German or French note saying "heute" or "aujourd'hui" reads as the English
+    # "today" does (Spanish "mañana" is also "morning", so only "para mañana" above counts).
+    ("heute", "deadline", 1.0), ("aujourd'hui", "deadline", 1.0), ("hoy", "deadline", 1.0),
+    ("oggi", "deadline", 1.0), ("hoje", "deadline", 1.0), ("vandaag", "deadline", 1.0), ("dziś", "deadline", 1.0),
+    ("dzisiaj", "deadline", 1.0), ("demain", "deadline", 1.0),
+    ("fin de journée", "deadline", 1.0), ("fin del día", "deadline", 1.0), ("einde van de dag", "deadline", 1.0),
+    ("koniec dnia", "deadline", 1.0), ("über nacht", "deadline", 2.0), ("toda la noche", "deadline", 2.0),
+    ("toute la nuit", "deadline", 2.0), ("tutta la notte", "deadline", 2.0), ("a noite toda", "deadline", 2.0),
+    ("de hele nacht", "deadline", 2.0), ("całą noc", "deadline", 2.0),
+    ("wochenende", "offhours", 1.0), ("week end", "offhours", 1.0), ("fin de semana", "offhours", 1.0),
+    ("fine settimana", "offhours", 1.0), ("fim de semana", "offhours", 1.0), ("samstag", "offhours", 1.0),
+    ("sonntag", "offhours", 1.0), ("samedi", "offhours", 1.0), ("dimanche", "offhours", 1.0),
+    ("sábado", "offhours", 1.0), ("sabato", "offhours", 1.0), ("domenica", "offhours", 1.0),
+    ("zaterdag", "offhours", 1.0), ("zondag", "offhours", 1.0), ("sobota", "offhours", 1.0),
+    ("niedziela", "offhours", 1.0), ("mitternacht", "offhours", 1.0), ("minuit", "offhours", 1.0),
+    ("medianoche", "offhours", 1.0), ("mezzanotte", "offhours", 1.0), ("meia noite", "offhours", 1.0),
+    ("middernacht", "offhours", 1.0), ("północ", "offhours", 1.0),
 )
 # A schedule moved up (the compress cues above and "moved the X up") counts as rush on its own when the note also
 # says to when or by how much ("moved deadline up to Fri", "brought the window forward to this week"): the
