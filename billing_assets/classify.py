@@ -11,6 +11,7 @@ from billing_assets.classification_store import WarehouseSuggestionCache, labell
 from billing_assets.common import client_chunks, hours_text, not_active_metadata, partition_metadata, run_partitions
 from billing_assets.core.classifier_api import ClassifierUsage
 from billing_assets.core.classify import classify_entries
+from billing_assets.core.model import Classification, TimeEntry
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND, raw_time_entries
 from billing_assets.tables import CLASSIFIED_COLUMNS, classification_row, markdown_table, time_entry_from_row
 from resources.home import BillingHome
@@ -48,14 +49,11 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
                 results, usage = classify_entries(contract, entries, overrides, model.classify, model.cache_id,
                                                   history, cache, getattr(model, "review_floor", 0.0))
                 total_usage.add(usage)
-                month_rows = [classification_row(client, month, c) for c in results]
-                rows += month_rows
+                rows += [classification_row(client, month, c) for c in results]
                 usage_rows.append((client, month, model.cache_id, usage.requests, usage.input_tokens,
                                    usage.output_tokens, usage.cache_creation_input_tokens,
                                    usage.cache_read_input_tokens, round(usage.cost_usd, 6), cache.hits - hits_before))
-                held_hours = sum((e.hours for e, c in zip(entries, results, strict=True) if c.held), 0)
-                pages[(client, month)] = _page(model.cache_id, usage, cache.hits - hits_before, month_rows,
-                                               held_hours)
+                pages[(client, month)] = _page(model.cache_id, usage, cache.hits - hits_before, entries, results)
             replace_partitions(conn, chunk, {"classified_time_entries": (CLASSIFIED_COLUMNS, rows),
                                              "classifier_usage": (USAGE_COLUMNS, usage_rows)})
     for (client, month), page in pages.items():
@@ -68,17 +66,18 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
     return MaterializeResult()
 
 
-def _page(classifier_id: str, usage: ClassifierUsage, cached: int, rows: list[tuple],
-          held_hours: Decimal | int) -> dict:
+def _page(classifier_id: str, usage: ClassifierUsage, cached: int, entries: list[TimeEntry],
+          results: list[Classification]) -> dict:
     """One client-month's partition page: its entries, what is held and why, and what classifying it cost."""
-    reasons = Counter(r for row in rows for r in row[7].split(",") if r)
-    methods = Counter(row[6] for row in rows)
+    held = [(e, c) for e, c in zip(entries, results, strict=True) if c.held]
     return {
-        "entries": len(rows),
-        "held_entries": sum(1 for row in rows if row[-1]),
-        "held_hours": MetadataValue.text(hours_text(held_hours)),
-        "methods": MetadataValue.md(markdown_table(("method", "entries"), sorted(methods.items()))),
-        "review_reasons": MetadataValue.md(markdown_table(("reason", "entries"), sorted(reasons.items()))),
+        "entries": len(results),
+        "held_entries": len(held),
+        "held_hours": MetadataValue.text(hours_text(sum((e.hours for e, _ in held), Decimal(0)))),
+        "methods": MetadataValue.md(markdown_table(("method", "entries"),
+                                                   sorted(Counter(c.method for c in results).items()))),
+        "review_reasons": MetadataValue.md(markdown_table(
+            ("reason", "entries"), sorted(Counter(r for c in results for r in c.review_reasons).items()))),
         "classifier": classifier_id,
         "api_requests": usage.requests,
         "cached_answers": cached,

@@ -57,3 +57,14 @@ def qbo_home(billing_env, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
                             "BILLING_PUSH": "qbo"}.items():
             monkeypatch.setenv(name, value)
         yield home, emulator
+
+
+def partition_page(asset: str, client: str, month: str) -> dict:
+    """The metadata of the latest materialization of one client-month of `asset`, as the UI's partition page shows
+    it (the instance of DAGSTER_HOME)."""
+    from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        record = instance.fetch_materializations(AssetRecordsFilter(
+            asset_key=AssetKey(asset), asset_partitions=[f"{client}|{month}"]), limit=1).records[0]
+    return {k: v.value for k, v in record.asset_materialization.metadata.items()}

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 from billing_assets.cli import main
+from tests.conftest import partition_page
 from tests.emulators.anthropic_server import AnthropicEmulator
 
 CLASSIFY_DEV = Path(__file__).parent / "fixtures" / "classify_dev"  # a copy of shared/classify_dev
@@ -39,14 +39,6 @@ def usage(home: Path) -> tuple:
                             "FROM classifier_usage").fetchone()
 
 
-def partition_page(client: str, month: str) -> dict:
-    """The latest classified_time_entries page of one client-month, as the UI shows it."""
-    with DagsterInstance.get() as instance:
-        record = instance.fetch_materializations(AssetRecordsFilter(
-            asset_key=AssetKey("classified_time_entries"), asset_partitions=[f"{client}|{month}"]), limit=1).records[0]
-    return {k: v.value for k, v in record.asset_materialization.metadata.items()}
-
-
 def test_claude_classifies_a_month_and_a_rerun_asks_nothing(billing_env, monkeypatch: pytest.MonkeyPatch,
                                                             capsys) -> None:
     home = classify_home(billing_env)
@@ -67,7 +59,8 @@ def test_claude_classifies_a_month_and_a_rerun_asks_nothing(billing_env, monkeyp
         name, requests, input_tokens, cached, cost = usage(home)
         assert name == "claude:claude-haiku-5-5:v1" and requests == first_requests  # incl. the 429
         assert input_tokens > 0 and cost > 0 and cached == 0
-        page = partition_page("bramble-oak-coffee", "2026-09")  # the client-month's own usage on its page
+        # the client-month's own usage on its page
+        page = partition_page("classified_time_entries", "bramble-oak-coffee", "2026-09")
         assert (page["classifier"], page["api_requests"], page["input_tokens"], page["cached_answers"]) == (
             name, requests, input_tokens, 0) and page["cost_usd"] == pytest.approx(float(cost))
         assert page["entries"] == len(rows) and page["held_entries"] == sum(1 for r in rows if r[4]) >= 1
@@ -79,5 +72,5 @@ def test_claude_classifies_a_month_and_a_rerun_asks_nothing(billing_env, monkeyp
         assert classified(home) == rows
         _, requests, _, cached, _ = usage(home)
         assert requests == 0 and cached == len(rows)  # a rejected label is remembered too: a person decides
-        page = partition_page("bramble-oak-coffee", "2026-09")
+        page = partition_page("classified_time_entries", "bramble-oak-coffee", "2026-09")
         assert (page["api_requests"], page["cached_answers"], page["cost_usd"]) == (0, len(rows), 0)

@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 import duckdb
-from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 from billing_assets.cli import main
+from tests.conftest import partition_page
 
 HELDOUT = Path(__file__).parent / "fixtures" / "classify_heldout"
 KEEP = ("kessler-winery.yaml", "nordlicht-logistik.yaml")  # two clients keep the closes short
@@ -53,10 +53,7 @@ def _held_page_says_why(db: Path, client: str, month: str) -> None:
     with duckdb.connect(str(db)) as conn:
         held = conn.execute("SELECT hours, rationale, notes FROM review_queue WHERE client = ? AND month = ? "
                             "ORDER BY entry_date, entry_id", [client, month]).fetchall()
-    with DagsterInstance.get() as instance:
-        record = instance.fetch_materializations(AssetRecordsFilter(
-            asset_key=AssetKey("review_queue"), asset_partitions=[f"{client}|{month}"]), limit=1).records[0]
-    table = record.asset_materialization.metadata["held"].value.splitlines()
+    table = partition_page("review_queue", client, month)["held"].splitlines()
     assert table[0].endswith("| closest SOW items | why | notes |") and len(table) == 2 + len(held) >= 4
     for line, (hours, rationale, notes) in zip(table[2:], held, strict=True):
         cells = [c.strip() for c in line.strip("| ").split(" | ")]

@@ -73,8 +73,7 @@ _PULLED_IN = re.compile(r"\b(?:pulled|brought|moved)(?: [^ ]+){0,3} in by (?:a|o
                         r"(?:day|days|week|weeks)\b")
 # "reply due Wed", "comments due tomorrow": somebody's deadline within days (a reviewer's call, not rush alone).
 _DUE_SOON = re.compile(r"\b(?:reply|replies|response|responses|answer|comments|submission|filing|return) "
-                       r"(?:is |was |now )?due (?:mon|monday|tue|tues|tuesday|wed|wednesday|thu|thur|thurs|thursday|"
-                       r"fri|friday|sat|saturday|sun|sunday|tomorrow|today|tonight)\b")
+                       rf"(?:is |was |now )?due (?:{'|'.join(sorted(WEEKDAYS))}|tomorrow|today|tonight)\b")
 # "per the deal timetable", "as per plan": the timing was the plan.
 _PER_PLAN = re.compile(r"\b(?:as )?per (?:the )?(?:[^ ]+ )?(?:timetable|plan|schedule|programme|calendar)\b")
 # "filing due 10/1 instead of 10/15", "sign-off on 27 Oct (was 17 Nov)": a date moved earlier, both dates written.
@@ -169,7 +168,8 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
     # one inside a longer phrase found counts only as part of it: "rush" in "no rush", "planned" in "a week
     # earlier than planned", "tomorrow" in "first thing tomorrow"
     counted = [p for p in matched if not any(p != longer and p in longer for longer in matched)]
-    counted = [p for p in counted if not _only_possessive(p.strip(), notes)
+    low = notes.lower()
+    counted = [p for p in counted if not _only_possessive(p.strip(), low)
                and not (p == " overnight " and _ROUTINE_NIGHT.search(text))]
     found: dict[str, list[tuple[str, float]]] = {}
     for phrase in counted:
@@ -199,7 +199,7 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
         m = pattern.search(text)
         if m and not any(_overlap(text.find(p), len(p), m) for p in counted):
             found.setdefault(cat, []).append((name, weight))
-    if _LATE_24H.search(notes.lower()):
+    if _LATE_24H.search(low):
         found.setdefault("offhours", []).append(("late hour", 1.0))
     earlier = _moved_earlier(notes)
     if earlier:
@@ -220,11 +220,10 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
     return out
 
 
-def _only_possessive(phrase: str, notes: str) -> bool:
-    """"today"/"tomorrow" found only as "tomorrow's <event>", never after "by"/"before"."""
+def _only_possessive(phrase: str, low: str) -> bool:
+    """"today"/"tomorrow" found only as "tomorrow's <event>" in the lower-cased note, never after "by"/"before"."""
     if phrase not in ("today", "tomorrow", "tmrw"):  # "for tonight's newsletter" is due within hours
         return False
-    low = notes.lower()
     said = re.findall(rf"\b{phrase}\b('s)?", low)
     return bool(said) and all(said) and not re.search(rf"\b(?:by|before|until|till) {phrase}'s\b", low)
 
