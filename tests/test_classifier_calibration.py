@@ -134,17 +134,17 @@ def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
 
 # The same October entries, cold and after September was reviewed (bench/RESULTS.md): (home) -> (cold review,
 # reviewed review, cold wrong, reviewed wrong), measured.
-OCTOBER = {"classify_dev": (0.3317, 0.3709, 0.0, 0.0), "classify_heldout": (0.3939, 0.3611, 0.0, 0.0),
+OCTOBER = {"classify_dev": (0.3488, 0.3709, 0.0, 0.0), "classify_heldout": (0.3939, 0.3611, 0.0, 0.0),
            "classify_heldout2": (0.5349, 0.5, 0.0436, 0.0068), "classify_heldout3": (0.4758, 0.44, 0.0092, 0.0225),
-           "classify_heldout4": (0.6119, 0.48, 0.0, 0.0), "classify_heldout5": (0.3796, 0.2729, 0.0142, 0.0121),
-           "classify_heldout6": (0.3628, 0.2928, 0.0153, 0.0138), "classify_heldout7": (0.3684, 0.286, 0.0267, 0.032)}
+           "classify_heldout4": (0.6119, 0.48, 0.0, 0.0), "classify_heldout5": (0.382, 0.2729, 0.0142, 0.0121),
+           "classify_heldout6": (0.3628, 0.2928, 0.0153, 0.0138), "classify_heldout7": (0.3744, 0.286, 0.0267, 0.032)}
 
 
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
     """Fewer hours to review after a reviewed month on every held-out set (heldout4 61.2% -> 48.0%; heldout5,
-    heldout6 and heldout7, whose people repeat their recurring notes, 38.0% -> 27.3%, 36.3% -> 29.3% and
-    36.8% -> 28.6%), and fewer wrong on heldout2, heldout5 and heldout6; not yet "clearly better": heldout3's and
+    heldout6 and heldout7, whose people repeat their recurring notes, 38.2% -> 27.3%, 36.3% -> 29.3% and
+    37.4% -> 28.6%), and fewer wrong on heldout2, heldout5 and heldout6; not yet "clearly better": heldout3's and
     heldout7's wrong hours rise (notes whose reviewed neighbours point at the other item; hotel cities that one item
     of heldout7 names) and classify_dev sends more to review (its October work is mostly new: reviewed notes
     labelled with other items lower the confidence)."""

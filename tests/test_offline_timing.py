@@ -21,6 +21,7 @@ from billing_assets.core.offline_text import featurize
 WORK_TYPE_THRESHOLD = 0.8  # review.min_confidence when only the work type is asked
 PROBE = Path(__file__).parent / "fixtures" / "rush_probe"
 PROBE2 = Path(__file__).parent / "fixtures" / "rush_probe2"
+PROBE3 = Path(__file__).parent / "fixtures" / "rush_probe3"
 
 
 def _work_type(note: str):
@@ -119,22 +120,77 @@ def test_the_blind_rush_probe_as_measured():
     """200 timesheet notes a helper wrote without seeing the classifier (bench/RESULTS.md, ninth session).
     probe_a was read to write the cues above; probe_b was measured blind before (15 of its 50 rush notes a confident
     standard) and after (9), then read too (0). No standard note of either is read as rush."""
-    assert _probe("probe_a") == {("rush", "rush"): 27, ("rush", "held"): 22, ("rush", "standard"): 1,
+    assert _probe("probe_a") == {("rush", "rush"): 27, ("rush", "held"): 23,
                                  ("standard", "standard"): 49, ("standard", "held"): 1}
-    assert _probe("probe_b") == {("rush", "rush"): 26, ("rush", "held"): 24,
+    assert _probe("probe_b") == {("rush", "rush"): 29, ("rush", "held"): 21,
                                  ("standard", "standard"): 49, ("standard", "held"): 1}
 
 
 def test_the_second_blind_rush_probe_as_measured():
-    """Another writer's 200 notes, measured once with the final rules of the session and not read (bench/RESULTS.md,
-    ninth session): 28 of the 100 rush notes a confident standard (38 with the rules of the session's start), one
-    standard note read as rush (as before). Measured again, counts only, after "today" and the weekend were read in
-    every language (tenth session): one held rush note of probe_c is now rush, the 28 are unchanged."""
-    assert _probe("probe_c", PROBE2) == {("rush", "rush"): 18, ("rush", "held"): 19, ("rush", "standard"): 13,
+    """Another writer's 200 notes (bench/RESULTS.md, ninth to eleventh sessions). At the start of the eleventh session
+    28 of its 100 rush notes were a confident standard (probe_c 13, probe_d 15). probe_c was then read to write the
+    short-window, moved-earlier and skipped-step cues; probe_d stayed unread and went from 15 to 8, most of it from
+    the story rules (a note that says why the work came up, or opens with what happened to someone else)."""
+    assert _probe("probe_c", PROBE2) == {("rush", "rush"): 21, ("rush", "held"): 29,
                                          ("standard", "standard"): 49, ("standard", "held"): 1}
-    assert _probe("probe_d", PROBE2) == {("rush", "rush"): 23, ("rush", "held"): 12, ("rush", "standard"): 15,
+    assert _probe("probe_d", PROBE2) == {("rush", "rush"): 24, ("rush", "held"): 18, ("rush", "standard"): 8,
                                          ("standard", "standard"): 47, ("standard", "held"): 2,
                                          ("standard", "rush"): 1}
+
+
+def test_the_third_blind_rush_probe_as_measured():
+    """A third writer's 200 notes, 83 of its 100 rush notes said without a deadline word, the standard notes written as
+    near pairs of them (bench/RESULTS.md, eleventh session). With the rules of the session's start 52 rush notes were
+    a confident standard (probe_e 26, probe_f 26). probe_e was read to write `what_happened`; probe_f is unread: 13."""
+    assert _probe("probe_e", PROBE3) == {("rush", "rush"): 13, ("rush", "held"): 24, ("rush", "standard"): 13,
+                                         ("standard", "standard"): 50}
+    assert _probe("probe_f", PROBE3) == {("rush", "rush"): 10, ("rush", "held"): 27, ("rush", "standard"): 13,
+                                         ("standard", "standard"): 49, ("standard", "held"): 1}
+
+
+@pytest.mark.parametrize(("note", "said"), [
+    ("Had to re-cut the deck after the numbers changed", 'why the work came up: "had to"'),
+    ("Re-ran the model because the bank sent new covenants", 'why the work came up: "because"'),
+    ("Board pack updated again with the new cash numbers", 'why the work came up: "again"'),
+    ("Musste die Präsentation komplett umbauen", 'why the work came up: "musste"'),
+    ("Vendor pulled the data feed, wrote a new import from the backup file", 'what happened first: "pulled"'),
+    ("Photographer fell ill, reshot the product set in house", 'what happened first: "fell"'),
+    ("Keynote venue cancelled, moved the session online", 'what happened first: "cancelled"')])
+def test_a_note_that_tells_a_story_is_a_reviewers_call(note, said):
+    """Rush said in words no cue has is said as a story: why the work came up, or what happened to someone else first
+    and what the writer did about it. Held with the reviewer's question, never a confident standard."""
+    work_type, confidence, rationale = _work_type(note)
+    assert work_type == "standard" and confidence < WORK_TYPE_THRESHOLD
+    assert rationale == f"standard or rush? (the note says {said})"
+    with_a_cue = assess_rush(f"{note}, reworked")
+    assert with_a_cue.rationale.endswith(f"cues reworked (score 1); the note says {said}")
+
+
+@pytest.mark.parametrize("note", ["Client asked to push the review to next week, parked for now",  # moved later
+                                  "Weekly status call, client sent the agenda",  # a recurring slot
+                                  "query log sent to distributors, 14 open",  # a headline, not an event
+                                  "music licence signed, cue sheet",
+                                  "Reviewed the lease, landlord comments logged",  # the writer's verb opens it
+                                  "Sprint planning so far: 12 stories estimated",  # "so far", not "so"
+                                  "Drafted the engagement letter"])
+def test_a_task_named_is_not_a_story(note):
+    """What the story rules leave alone: notes that name a task or a result, a time moved later, a recurring slot."""
+    assert _work_type(note)[:2] == ("standard", 0.97)
+
+
+@pytest.mark.parametrize("note", ["Tribunal deu prazo de 48h para contestação, minuta preparada",
+                                  "SEC comment letter w/ 5 business day response, drafted responses",
+                                  "Court only gave us till Monday for the bundle",
+                                  "Comunicato stampa da chiudere entro un'ora",
+                                  "Filing was this week not next, pulled together schedules",
+                                  "They moved it from next Thursday to this one, slides for the offsite",
+                                  "Frist bis Freitag statt in 3 Wochen, Schriftsatz entworfen",
+                                  "No time for the usual review cycle, sent finals",
+                                  "Skipped the cleaning pass and sent topline numbers"])
+def test_a_short_window_or_a_date_pulled_in_is_not_a_confident_standard(note):
+    """A window someone set, said as its length; a date earlier than the one it replaces; a usual step dropped."""
+    work_type, confidence, _ = _work_type(note)
+    assert work_type == "rush" or confidence < WORK_TYPE_THRESHOLD
 
 
 ITEMS = (

@@ -55,6 +55,8 @@ class Evidence:
     soft: Sequence[float] = ()  # character-n-gram soft match per item (offline_ngrams)
     semantic: Sequence[float] = ()  # sentence-embedding cosine per item, minus their mean (offline_semantic)
     words: int = 0  # content words of the note
+    rush_cue_confidence: float | None = None  # the work type's confidence from its cues alone (the model's input;
+    # `rush_confidence` also counts the rules that hold a note, such as who-and-when, and caps the result)
 
 
 def features(ev: Evidence) -> list[float]:
@@ -66,11 +68,15 @@ def features(ev: Evidence) -> list[float]:
     top = max(range(len(ev.post)), key=ev.post.__getitem__)
     return [_logit(ranked[0]), _logit(ev.skeptical), ranked[0] - second, float(ev.informative == 0),
             math.log1p(ev.informative), ev.history_sim if ev.history_agrees else 0.0,
-            0.0 if ev.history_agrees else ev.history_sim, _logit(ev.rush_confidence),
+            0.0 if ev.history_agrees else ev.history_sim, _logit(_cue_confidence(ev)),
             min(lex_margin, 5.0), float(max(range(len(ev.person)), key=ev.person.__getitem__) == top),
             *ev.knn, float(not ev.has_history), *_agreement(ev.soft, top),
             ev.knn[2] if ev.knn[0] > ev.knn[1] else 0.0, *_agreement(ev.semantic, top, 10.0),
             float(ev.words <= 2)]
+
+
+def _cue_confidence(ev: Evidence) -> float:
+    return ev.rush_confidence if ev.rush_cue_confidence is None else ev.rush_cue_confidence
 
 
 def _agreement(scores: Sequence[float], top: int, scale: float = 1.0) -> tuple[float, float]:

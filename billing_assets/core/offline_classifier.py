@@ -56,7 +56,7 @@ from billing_assets.core.offline_rush import RushAssessment, assess_rush, schedu
 from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
-CACHE_ID = "offline-v8"
+CACHE_ID = "offline-v9"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
@@ -463,11 +463,12 @@ class OfflineClassifier:
         calibrated = None
         if ev is not None and req.need_sow_item:
             rush_conf = rush.confidence if req.need_work_type else 0.99
+            cue_conf = rush.cue_confidence if req.need_work_type else 0.99
             knn = cal.history_features(req.entry.notes, req.entry.person, ev.item_id, reviewed)
             calibrated = cal.Evidence(ev.post, ev.skeptical(SKEPTIC_PERSON_WEIGHT), ev.informative,
                                       ev.match.similarity, ev.match.sow_item == ev.item_id, rush_conf, ev.lexical,
                                       ev.person, knn, bool(reviewed), ev.soft, ev.semantic,
-                                      ev.words)
+                                      ev.words, cue_conf)
             confidence = round(self.calibrator.confidence(calibrated), 4)
             reasons.append(cal.closest_text(ev.ids, ev.post))
         self.last_features.append(calibrated)

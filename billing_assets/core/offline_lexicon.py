@@ -389,6 +389,50 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("niedziela", "offhours", 1.0), ("mitternacht", "offhours", 1.0), ("minuit", "offhours", 1.0),
     ("medianoche", "offhours", 1.0), ("mezzanotte", "offhours", 1.0), ("meia noite", "offhours", 1.0),
     ("middernacht", "offhours", 1.0), ("północ", "offhours", 1.0),
+    ("wknd", "offhours", 1.0), ("wkend", "offhours", 1.0),
+    # a security incident or a service gone dark (not "breach of contract", not "phishing training")
+    ("ransomware", "incident", 2.0), ("malware", "incident", 2.0), ("hacked", "incident", 2.0),
+    ("ddos", "incident", 2.0), ("data breach", "incident", 2.0), ("security breach", "incident", 2.0),
+    ("cyberattack", "incident", 2.0), ("cyber attack", "incident", 2.0), ("went dark", "incident", 2.0),
+    ("went offline", "incident", 2.0),
+    ("was down", "incident", 2.0), ("were down", "incident", 2.0), ("are down", "incident", 2.0),
+    ("been down", "incident", 2.0), ("sev1", "incident", 2.0), ("sev 1", "incident", 2.0),
+    ("p1 incident", "incident", 2.0), ("p1 ticket", "incident", 2.0), ("p0", "incident", 2.0),
+    ("damage control", "compress", 2.0), ("dawn raid", "compress", 2.5),
+    # time pressure said without a deadline word
+    ("after hours", "offhours", 1.0), ("out of hours", "offhours", 1.0), ("turn round", "deadline", 1.5),
+    ("fast track", "compress", 2.0), ("fast tracked", "compress", 2.0), ("fast tracking", "compress", 2.0),
+    ("tight deadline", "compress", 2.0), ("tight turnaround", "compress", 2.0), ("tight timeline", "compress", 2.0),
+    ("crunch", "compress", 1.5), ("firefighting", "compress", 2.0), ("fire fighting", "compress", 2.0),
+    ("in a hurry", "deadline", 2.0), ("hurried", "deadline", 1.5), ("eleventh hour", "compress", 2.5),
+    ("11th hour", "compress", 2.5), ("late change", "compress", 1.5), ("late changes", "compress", 1.5),
+    ("late notice", "compress", 2.0), ("late request", "compress", 1.5), ("needed it yesterday", "deadline", 2.0),
+    ("wanted it yesterday", "deadline", 2.0), ("hours notice", "compress", 2.0), ("hours' notice", "compress", 2.0),
+    ("days notice", "compress", 1.5), ("out of the blue", "compress", 1.5), ("unplanned", "compress", 1.5),
+    ("before the market opens", "deadline", 2.0), ("before markets open", "deadline", 2.0),
+    ("had to drop", "compress", 2.0), ("chased", "demand", 1.0),
+    # a date moved earlier, in German, Swedish and Danish
+    ("vorverlegt", "compress", 2.5), ("tidigarelagt", "compress", 2.5), ("flyttade fram", "compress", 2.5),
+    ("rykket frem", "compress", 2.5), ("fremrykket", "compress", 2.5),
+    # ... in other languages: short notice, the last minute
+    ("kurzfristig", "compress", 2.0), ("kurzfristige", "compress", 2.0), ("kurzfristigen", "compress", 2.0),
+    ("schnellstmöglich", "deadline", 2.0), ("auf die schnelle", "deadline", 1.5),
+    ("in letzter minute", "compress", 2.0),
+    ("au dernier moment", "compress", 2.0), ("dernière minute", "compress", 2.0), ("en catastrophe", "compress", 2.0),
+    ("dans les plus brefs délais", "deadline", 2.0), ("de última hora", "compress", 2.0),
+    ("a última hora", "compress", 2.0), ("contrarreloj", "compress", 2.0), ("cuanto antes", "deadline", 2.0),
+    ("lo antes posible", "deadline", 2.0), ("all'ultimo", "compress", 2.0), ("in fretta", "deadline", 2.0),
+    ("di corsa", "deadline", 1.5), ("quanto prima", "deadline", 2.0), ("em cima da hora", "compress", 2.0),
+    ("às pressas", "deadline", 2.0), ("op het laatste moment", "compress", 2.0), ("op korte termijn", "compress", 1.5),
+    ("kort dag", "compress", 2.0),
+    # ... and in Swedish and Danish (today, tonight, tomorrow, the weekend, the last minute)
+    ("idag", "deadline", 1.0), ("i dag", "deadline", 1.0), ("ikväll", "deadline", 2.0), ("i kväll", "deadline", 2.0),
+    ("i natt", "deadline", 2.0), ("imorgon", "deadline", 1.0), ("i morgon", "deadline", 1.0),
+    ("i aften", "deadline", 2.0), ("i nat", "deadline", 2.0), ("helgen", "offhours", 1.0),
+    ("weekenden", "offhours", 1.0), ("lördag", "offhours", 1.0), ("söndag", "offhours", 1.0),
+    ("lørdag", "offhours", 1.0), ("søndag", "offhours", 1.0), ("sista minuten", "compress", 2.0),
+    ("sidste øjeblik", "compress", 2.0), ("med kort varsel", "compress", 2.0),
+    ("kort varsel", "compress", 2.0),
 )
 # A schedule moved up (the compress cues above and "moved the X up") counts as rush on its own when the note also
 # says to when or by how much ("moved deadline up to Fri", "brought the window forward to this week"): the
@@ -397,7 +441,8 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
 MOVED_UP_CUES = frozenset((
     "moved up", "pulled forward", "brought forward", "vorgezogen", "adelantaron", "adelantó", "vervroegd",
     "naar voren gehaald", "anticipato", "anticipata", "anticipati", "anticipa", "antecipou", "antecipado",
-    "antecipada", "adelantar", "adelantamos", "adelantado", "adelantada", "earlier than planned",
+    "antecipada", "adelantar", "adelantamos", "adelantado", "adelantada", "earlier than planned", "vorverlegt",
+    "tidigarelagt", "flyttade fram", "rykket frem", "fremrykket",
     "sooner than planned", "przyspieszył", "przyspieszyła", "przyspieszyli", "na wcześniej"))
 WEEKDAYS = frozenset(("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs",
                       "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday"))
@@ -422,14 +467,15 @@ SCHEDULE_WORDS = WEEKDAYS | frozenset(WORKDAYS_DE_FR_ES_IT) | frozenset((
 TIME_WORDS = frozenset((
     "today", "tonight", "tomorrow", "tmrw", "yesterday", "morning", "afternoon", "arvo", "evening", "night",
     "overnight", "lunch", "lunchtime", "noon", "midnight", "now", "hours", "hour", "hrs", "weekend", "saturday",
-    "sunday", "earlier", "sooner", "early", "late", "eod", "cob",
+    "sunday", "earlier", "sooner", "early", "late", "eod", "cob", "wknd", "wkend",
     "heute", "morgen", "nachmittag", "abend", "nacht", "mitternacht", "wochenende", "samstag", "sonntag",
     "aujourd'hui", "demain", "après-midi", "soir", "soirée", "nuit", "minuit", "samedi", "dimanche",
     "hoy", "mañana", "tarde", "noche", "medianoche", "sábado", "domingo",
     "oggi", "domani", "pomeriggio", "sera", "serata", "notte", "mezzanotte", "sabato", "domenica",
     "hoje", "amanhã", "noite", "vandaag", "middag", "avond", "middernacht", "zaterdag", "zondag",
     "dziś", "dzisiaj", "jutro", "popołudniu", "wieczorem", "noc", "nocy", "północ", "godzinach", "sobota",
-    "niedziela"))
+    "niedziela", "idag", "ikväll", "imorgon", "kväll", "eftermiddag", "eftermiddagen", "natt", "helgen", "aften",
+    "nat", "weekenden", "lördag", "söndag", "lørdag", "søndag"))
 OUTSIDE_PARTIES = frozenset((
     "client", "clients", "customer", "customers", "regulator", "court", "judge", "tribunal", "bank", "lender",
     "lenders", "board", "cfo", "ceo", "coo", "cto", "gc", "investor", "investors", "buyer", "seller", "acquirer",
@@ -437,7 +483,10 @@ OUTSIDE_PARTIES = frozenset((
     "embassy", "irs", "hmrc", "ato", "sec", "authority", "ministry", "council", "vendor", "supplier",
     "mandant", "kunde", "kundin", "vorstand", "gericht", "behörde", "klient", "klienta", "klientka", "klant",
     "opdrachtgever", "cliente", "tribunale", "giudice", "juez", "juzgado", "banca", "banco", "finanzamt",
-    "urząd", "hacienda", "fisco", "belastingdienst", "receita", "impots"))
+    "urząd", "hacienda", "fisco", "belastingdienst", "receita", "impots", "kund", "kunden", "klienten",
+    "myndighet", "myndigheten", "skatteverket", "skat", "styrelsen", "bestyrelsen",
+    "domstol", "domstolen",
+    "retten", "banken", "revisor", "revisorn", "revisoren"))
 # Things with a date that "moved X up" may be about.
 SCHEDULE_NOUNS = frozenset(("deadline", "deadlines", "date", "due", "schedule", "timeline", "meeting", "call",
                             "launch", "review", "screening", "window", "submittal", "submission", "filing",
