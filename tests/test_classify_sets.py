@@ -38,7 +38,8 @@ class Shape:
 SETS = [Shape("classify_heldout3", 240, (19, 21), 5), Shape("classify_heldout4", 298, (22, 26), 4),
         Shape("classify_heldout5", 287, (22, 26), 4), Shape("classify_heldout6", 247, (22, 26), 4, clients=5),
         Shape("classify_heldout7", 244, (22, 26), 4, clients=5),
-        Shape("classify_heldout8", 244, (22, 26), 4, clients=5)]
+        Shape("classify_heldout8", 244, (22, 26), 4, clients=5),
+        Shape("classify_heldout9", 240, (22, 26), 4, clients=5)]
 pytestmark = pytest.mark.parametrize("shape", SETS, ids=[s.name for s in SETS])
 
 

@@ -431,7 +431,12 @@ RUSH_CUES: tuple[tuple[str, str, float], ...] = (
     ("i aften", "deadline", 2.0), ("i nat", "deadline", 2.0), ("helgen", "offhours", 1.0),
     ("weekenden", "offhours", 1.0), ("lördag", "offhours", 1.0), ("söndag", "offhours", 1.0),
     ("lørdag", "offhours", 1.0), ("søndag", "offhours", 1.0), ("sista minuten", "compress", 2.0),
-    ("sidste øjeblik", "compress", 2.0), ("med kort varsel", "compress", 2.0),
+    ("sidste øjeblik", "compress", 2.0), ("med kort varsel", "compress", 2.0), ("s nachts", "deadline", 2.0),
+    # "same day" in the languages above
+    ("no mesmo dia", "deadline", 1.0), ("el mismo día", "deadline", 1.0), ("le jour même", "deadline", 1.0),
+    ("am selben tag", "deadline", 1.0), ("am gleichen tag", "deadline", 1.0), ("in giornata stessa", "deadline", 1.0),
+    ("lo stesso giorno", "deadline", 1.0), ("dezelfde dag", "deadline", 1.0), ("tego samego dnia", "deadline", 1.0),
+    ("samma dag", "deadline", 1.0), ("samme dag", "deadline", 1.0),
     ("kort varsel", "compress", 2.0),
 )
 # A schedule moved up (the compress cues above and "moved the X up") counts as rush on its own when the note also

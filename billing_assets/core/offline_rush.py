@@ -64,7 +64,8 @@ _SHORT_WINDOW = re.compile(rf"\b{_WINDOW_NOUNS} (?:of |de |di |van |von |do |od 
                            r"deadline|window|notice|reply)\b"
                            r"|\b(?:entro un'ora|entro l'ora|en una hora|en moins d'une heure|dans l'heure|"
                            r"innerhalb einer stunde|binnen een uur|binnen het uur|em uma hora|w ciągu godziny)\b"
-                           r"|\b(?:only|just) (?:gave|give|given|giving|allowed|allows) (?:us|me|them)\b")
+                           r"|\b(?:only|just) (?:gave|give|given|giving|allowed|allows) (?:us|me|them)\b"
+                           r"|\b(?:[1-9]|one|two|three|four|five) (?:day|days|hour|hours|hr|hrs|h) clock\b")
 # "wants it a week early", "due two days earlier": a schedule moved up by a span.
 _SPAN_EARLY = re.compile(r"\b(?:a|one|two|three|four|five|\d{1,2}) (?:day|days|week|weeks) "
                          r"(?:early|earlier|sooner|ahead of schedule)\b")
@@ -120,7 +121,9 @@ _BEFORE_NEXT = re.compile(rf"\b(?:{_DAY_NAMES}|today|tomorrow|this week)\b,? "
                           r"the \d{1,2}(?:st|nd|rd|th)?|"
                           r"in (?:[2-9]|two|three|four|zwei|drei|vier|deux|trois|quatre|dos|tres|cuatro|due|tre|"
                           r"quattro|twee|drie|vier) (?:weeks|wochen|semaines|semanas|settimane|weken))\b"
-                          rf"|\bfrom next (?:week|month|{_DAY_NAMES})\b(?: [^ ]+){{0,2}} to this\b")
+                          rf"|\bfrom next (?:week|month|{_DAY_NAMES})\b(?: [^ ]+){{0,2}} to this\b"
+                          rf"|\bto (?:{_DAY_NAMES}|today|tomorrow|this week) from (?:the )?(?:end of (?:the )?month|"
+                          r"month end|next week|next month)\b")
 # "no time for the usual review cycle", "skipped cleaning pass + sent topline": a usual step dropped to make a time.
 _SKIPPED_STEP = re.compile(r"\bno time (?:for|to)\b|\bdidn't have time\b"
                            r"|\bskip(?:ped|ping)? (?:the |our |a )?(?:usual |normal |full |standard |second |final )?"
