@@ -212,15 +212,18 @@ def _cutoff(scored: Sequence[tuple[Row, float]]) -> float:
 
 
 def fit(rows: Sequence[Row], fitted_on: Sequence[str] = (), memo: Fits | None = None) -> Calibrator:
-    """Coefficients fitted on all `rows`; the cutoff chosen on out-of-client probabilities (each client of `rows`
-    scored by coefficients fitted on the others), so it allows for how much worse the fit does on a client it
-    has not seen than on the clients it learned from. `memo`: see `_coefficients`."""
+    """Coefficients fitted on all `rows`; the cutoff chosen on out-of-set probabilities (each labelled set of `rows`
+    scored by coefficients fitted on the other sets; each client, when `rows` hold one set), so it allows for how much
+    worse the fit does on clients it has not seen, written by someone it has not read: the clients of one set share a
+    writer, and every blind first measurement was worse than leave-one-client-out said. `memo`: see `_coefficients`."""
     usable = [r for r in rows if r.evidence is not None]
     draft = _coefficients(usable, memo)
+    by_set = len({r.home for r in usable}) > 1
+    group = (lambda r: r.home) if by_set else (lambda r: r.client)
     held_out: list[tuple[Row, float]] = []
-    for client in sorted({r.client for r in usable}):
-        others = _coefficients([r for r in usable if r.client != client], memo)
-        held_out += [(r, others.confidence(r.evidence, r.x)) for r in usable if r.client == client]
+    for name in sorted({group(r) for r in usable}):
+        others = _coefficients([r for r in usable if group(r) != name], memo)
+        held_out += [(r, others.confidence(r.evidence, r.x)) for r in usable if group(r) == name]
     return Calibrator(draft.coefs, draft.intercept, _cutoff(held_out), tuple(sorted(set(fitted_on))))
 
 

@@ -238,3 +238,24 @@ def test_places_the_notes_use_across_work_streams_are_context_not_evidence():
                             sow_version="test")
     suggestions, _ = OfflineClassifier().classify(context, [_request(i, n) for i, n in enumerate(NOTES)])
     assert [s.sow_item for s in suggestions] == ["S2", "S3", "S4", "S1", "S3", "S4", "S2", "S1"]
+
+
+CUSTOMS_ITEMS = (
+    SowItemInfo("R1", "Entry preparation", "Entry summaries (7501) for each shipment: invoice and packing list "
+                "checks, quantities, values and filing."),
+    SowItemInfo("R2", "Tariff classification", "HTS classification rulings and the parts library."),
+    SowItemInfo("R3", "Post-entry corrections and CBP inquiries", "Post-summary corrections and answers to requests "
+                "for information and notices of action."),
+)
+
+
+@pytest.mark.parametrize(("note", "item"), [("7501 prep 3 cntrs, CI vs PL qty mismatch on SB-200, asked shipper", "R1"),
+                                             ("CI follow-up: answered the request for information on SB-200", "R3")])
+def test_an_initialism_the_sow_spells_out_weighs_as_one_word(note, item):
+    """"CI" is also the SOW's "CBP inquiries": two words and their bigram that only one item has. Spelled out at full
+    weight they outweighed "7501", "prep" and "qty" (classify_heldout9 put a commercial-invoice note on the inquiries
+    item at 0.96). The note wrote one token; its spelled-out words weigh as about one word."""
+    context = ClientContext(client="customs", client_name="Customs", sow_items=CUSTOMS_ITEMS, work_types=("standard",),
+                            sow_version="test")
+    suggestions, _ = OfflineClassifier().classify(context, [_request(0, note)])
+    assert suggestions[0].sow_item == item

@@ -56,7 +56,7 @@ from billing_assets.core.offline_rush import RushAssessment, assess_rush, schedu
 from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
-CACHE_ID = "offline-v9"
+CACHE_ID = "offline-v10"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
@@ -81,6 +81,21 @@ SKEPTIC_PERSON_WEIGHT = 1.0  # person prior weight of the skeptical posterior us
 CALIBRATION_POWER = 0.63  # posterior -> confidence: on classify_dev a posterior of 0.7 was right ~95%
 HISTORY_TWIN = 0.8  # similarity from which a history note counts as the same note
 HISTORY_TWIN_CONFIDENCE = 0.9  # confidence floor when such a twin agrees with the choice
+EXPANSION_WEIGHT = 0.5  # weight of the features an initialism's spelled-out SOW phrase brings (`_one_token_weight`)
+
+
+def _one_token_weight(feats: TextFeatures, notes: str, expanded: str) -> TextFeatures:
+    """`feats` of the note with its initialisms spelled out by the SOW ("CI" -> "CBP inquiries"), where the features
+    only the spelled-out words brought weigh EXPANSION_WEIGHT: the note wrote one token, and its words and their
+    bigram must not outweigh the rest of the note ("7501 prep, CI vs PL qty mismatch" is entry preparation, with CI a
+    commercial invoice). The character n-gram and embedding views still read the spelled-out text."""
+    if expanded == notes:
+        return feats
+    written = featurize(notes, positional=True, context=schedule_clause).counts
+    for feature in feats.counts:
+        if feature not in written:
+            feats.counts[feature] *= EXPANSION_WEIGHT
+    return feats
 
 
 def softmax(logits: Sequence[float]) -> list[float]:
@@ -366,7 +381,8 @@ class OfflineClassifier:
         bags = build_item_bags(context.sow_items)
         expansions = expansion_table([f"{item.name}. {item.description}" for item in context.sow_items])
         texts = [expansions.expand(r.entry.notes) for r in requests]
-        feats = [featurize(t, positional=True, context=schedule_clause) for t in texts]
+        feats = [_one_token_weight(featurize(t, positional=True, context=schedule_clause), r.entry.notes, t)
+                 for r, t in zip(requests, texts, strict=True)]
         queries = [correct_typos(f, bags.vocab) for f in feats]
         bags = without_stems(bags, context_stems(queries, bags))
         matches = history_matches(queries, history, bags)
