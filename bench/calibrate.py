@@ -2,11 +2,11 @@
 
     python bench/calibrate.py [--write-shipped] [--no-write]
 
-For each labelled home (classify_dev and the six held-out sets in tests/fixtures) and each client it measures
+For each labelled home (classify_dev and the seven held-out sets of HOMES) and each client it measures
 two conditions: cold (no history, both months) and after one fully reviewed month (the first month's labels
 written as an overrides CSV, read back with `read_overrides`, joined to the entries as history, then the next
 month classified). The logistic calibration used to measure a client is fitted on other clients only (its cutoff
-on their out-of-client probabilities, see `fit`); a classify_dev client is measured with a calibration fitted on
+on their out-of-set probabilities, see `fit`); a classify_dev client is measured with a calibration fitted on
 the held-out sets alone. `--write-shipped` fits on every client and writes billing_assets/core/calibration.json.
 """
 
@@ -394,9 +394,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     plain_scored = leave_one_client_out(plain)
     blind_scored = leave_one_client_out(rows, blind=True, only=BLIND)
     cutoffs = sorted({s.cutoff for s in scored})
-    body = (f"Command: `python bench/calibrate.py {' '.join(argv or sys.argv[1:])}`. Each client is measured "
+    body = (f"Command: `{' '.join(['python bench/calibrate.py', *(argv or sys.argv[1:])])}`. Each client is measured "
             "with a calibration fitted on the other clients (a classify_dev client: on the held-out sets only); "
-            "its cutoff (review threshold) is chosen on those clients' out-of-client probabilities: "
+            "its cutoff (review threshold) is chosen on those clients' out-of-set probabilities (each labelled set "
+            "scored by a calibration fitted on the other sets): "
             f"{', '.join(f'{c:.2f}' for c in cutoffs)}. "
             "'history' = the second month after every entry of the first month was labelled through an "
             "overrides CSV. Shares of hours; wrong = SOW item or work type differs from the label.\n\n"
