@@ -143,7 +143,7 @@ def test_the_third_blind_rush_probe_as_measured():
     """A third writer's 200 notes, 83 of its 100 rush notes said without a deadline word, the standard notes written as
     near pairs of them (bench/RESULTS.md, eleventh session). With the rules of the session's start 52 rush notes were
     a confident standard (probe_e 26, probe_f 26). probe_e was read to write `what_happened`; probe_f is unread."""
-    assert _probe("probe_e", PROBE3) == {("rush", "rush"): 13, ("rush", "held"): 25, ("rush", "standard"): 12,
+    assert _probe("probe_e", PROBE3) == {("rush", "rush"): 12, ("rush", "held"): 26, ("rush", "standard"): 12,
                                          ("standard", "standard"): 50}
     assert _probe("probe_f", PROBE3) == {("rush", "rush"): 10, ("rush", "held"): 27, ("rush", "standard"): 13,
                                          ("standard", "standard"): 49, ("standard", "held"): 1}
@@ -259,3 +259,11 @@ def test_an_initialism_the_sow_spells_out_weighs_as_one_word(note, item):
                             sow_version="test")
     suggestions, _ = OfflineClassifier().classify(context, [_request(0, note)])
     assert suggestions[0].sow_item == item
+
+
+def test_one_short_window_said_two_ways_counts_once():
+    """"only gave us 3 days" is one short window, though two patterns read it: a reviewer's call, not rush on a doubled
+    score; and "just gave us access" names no window."""
+    rush = assess_rush("Regulator only gave us 3 days, drafted response")
+    assert rush.cues == ("short window",) and not rush.is_rush and rush.confidence < WORK_TYPE_THRESHOLD
+    assert "short window" not in assess_rush("Client just gave us access to the portal, set up users").cues

@@ -64,7 +64,8 @@ _SHORT_WINDOW = re.compile(rf"\b{_WINDOW_NOUNS} (?:of |de |di |van |von |do |od 
                            r"deadline|window|notice|reply)\b"
                            r"|\b(?:entro un'ora|entro l'ora|en una hora|en moins d'une heure|dans l'heure|"
                            r"innerhalb einer stunde|binnen een uur|binnen het uur|em uma hora|w ciągu godziny)\b"
-                           r"|\b(?:only|just) (?:gave|give|given|giving|allowed|allows) (?:us|me|them)\b"
+                           r"|\b(?:only|just) (?:gave|give|given|giving|allowed|allows) (?:us|me|them) "
+                           r"(?:till|until|to|by|an?|one|two|three|\d)\b"
                            r"|\b(?:[1-9]|one|two|three|four|five) (?:day|days|hour|hours|hr|hrs|h) clock\b")
 # "wants it a week early", "due two days earlier": a schedule moved up by a span.
 _SPAN_EARLY = re.compile(r"\b(?:a|one|two|three|four|five|\d{1,2}) (?:day|days|week|weeks) "
@@ -233,7 +234,8 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
     for pattern, cat, weight, name in _SPAN_CUES:  # ... and so do words a phrase already counted ("turned it
         # around", "a week earlier than planned" count once, not again as "turned around", "days early")
         m = pattern.search(text)
-        if m and not any(_overlap(text.find(p), len(p), m) for p in counted):
+        if (m and not any(_overlap(text.find(p), len(p), m) for p in counted)
+                and name not in (p for p, _ in found.get(cat, []))):  # one short window, said two ways, counts once
             found.setdefault(cat, []).append((name, weight))
     if _LATE_24H.search(low):
         found.setdefault("offhours", []).append(("late hour", 1.0))
