@@ -81,14 +81,16 @@ SKEPTIC_PERSON_WEIGHT = 1.0  # person prior weight of the skeptical posterior us
 CALIBRATION_POWER = 0.63  # posterior -> confidence: on classify_dev a posterior of 0.7 was right ~95%
 HISTORY_TWIN = 0.8  # similarity from which a history note counts as the same note
 HISTORY_TWIN_CONFIDENCE = 0.9  # confidence floor when such a twin agrees with the choice
-EXPANSION_WEIGHT = 0.5  # weight of the features an initialism's spelled-out SOW phrase brings (`_one_token_weight`)
+EXPANSION_WEIGHT = 0.5  # weight of the features an initialism's or shorthand's spelled-out words bring
 
 
 def _one_token_weight(feats: TextFeatures, notes: str, expanded: str) -> TextFeatures:
-    """`feats` of the note with its initialisms spelled out by the SOW ("CI" -> "CBP inquiries"), where the features
-    only the spelled-out words brought weigh EXPANSION_WEIGHT: the note wrote one token, and its words and their
-    bigram must not outweigh the rest of the note ("7501 prep, CI vs PL qty mismatch" is entry preparation, with CI a
-    commercial invoice). The character n-gram and embedding views still read the spelled-out text."""
+    """`feats` of the note with its initialisms and shorthand spelled out through the SOW ("CI" -> "CBP inquiries",
+    "rec" -> "reconciliation"), where the features only the spelled-out words brought weigh EXPANSION_WEIGHT: the
+    note wrote one token, and its words and their bigram must not outweigh the rest of the note ("7501 prep, CI vs PL
+    qty mismatch" is entry preparation, with CI a commercial invoice). A one-word shorthand is halved too (measured
+    so; bench/RESULTS.md, eleventh session). The character n-gram and embedding views still read the spelled-out
+    text."""
     if expanded == notes:
         return feats
     written = featurize(notes, positional=True, context=schedule_clause).counts
