@@ -186,6 +186,10 @@ def test_a_note_that_tells_a_story_is_a_reviewers_call(note, said):
                                   "music licence signed, cue sheet",
                                   "Reviewed the lease, landlord comments logged",  # the writer's verb opens it
                                   "Sprint planning so far: 12 stories estimated",  # "so far", not "so"
+                                  # the demo firm's notes: a condition in a spec, the writer's own change, a date
+                                  "email notifications when a study phase completes",
+                                  "model review w/ Dale, changed the attrition assumption",
+                                  "about page copy, history of the press since 1987",
                                   "Drafted the engagement letter"])
 def test_a_task_named_is_not_a_story(note):
     """What the story rules leave alone: notes that name a task or a result, a time moved later, a recurring slot."""

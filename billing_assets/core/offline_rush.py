@@ -370,7 +370,7 @@ def pressure_story(notes: str) -> tuple[str, str] | None:
 # Words that tell why or how the work came up ("had to", "so", "because", "instead", "again", "just", "now"), in the
 # languages the cues know: a timesheet note that tells a story rather than naming a task is where squeezed timing is
 # said in words no cue list has (measured in bench/RESULTS.md, eleventh session).
-_WHY_WORDS = ("had to", "have to", "so", "because", "since", "when", "instead", "again", "just", "only", "now",
+_WHY_WORDS = ("had to", "have to", "so", "because", "since", "instead", "again", "just", "only", "now",
               "while", "came in", "came back", "changed", "dropped", "spotted", "suddenly", "unexpectedly", "turns out",
               "turned out", "forgot", "realised", "realized", "before the", "right before", "finally", "overdue",
               "behind", "catch up", "missed", "pressure", "squeezed", "tight", "quickly", "faster",
@@ -386,17 +386,26 @@ _WHY_WORDS = ("had to", "have to", "so", "because", "since", "when", "instead", 
               "musieliśmy", "musiałem", "musiałam", "bo", "ponieważ", "teraz", "znowu", "tylko", "zamiast",
               "var tvungen", "eftersom", "igen", "bara", "istället", "måtte", "fordi", "kun", "i stedet", "nu")
 _WHY = re.compile(rf"(?<![\w-])(?:{'|'.join(sorted(_WHY_WORDS, key=len, reverse=True))})(?![\w-])")
-_NOT_WHY = re.compile(r"\b(?:for now|so far|just in case|only if)\b")
+_NOT_WHY = re.compile(r"\b(?:for now|so far|just in case|only if)\b|\bsince (?:\d|the \d|jan|feb|mar|apr|may|jun|jul|"
+                      r"aug|sep|oct|nov|dec)")  # "history of the press since 1987" is a date, not a reason
+_WRITERS_OWN = frozenset(("changed",))  # "changed the attrition assumption": what the writer did (while "dropped
+# the Henderson file to ..." is the writer putting other work aside, which is the story)
 
 
 def why_word(notes: str) -> str | None:
     """The first word that tells why the work came up ("Had to re-cut the deck, CFO changed the numbers"), unless the
-    note says the time moved later, is a recurring slot, or is "for now"/"so far"; None otherwise."""
+    note says the time moved later, is a recurring slot, or is "for now"/"so far"/"since 1987"; "changed" only after
+    someone in its clause ("CFO changed the numbers", not "changed the attrition assumption"). None otherwise."""
     low = notes.lower()
     if _LATER.search(low) or _ROUTINE.search(low.replace("-", " ")):
         return None
-    match = _WHY.search(_NOT_WHY.sub(" ", low))
-    return match.group(0) if match else None
+    text = _NOT_WHY.sub(" ", low)
+    for match in _WHY.finditer(text):
+        clause = re.split(r"[,;:(+]| - ", text[:match.start()])[-1]
+        if match.group(0) in _WRITERS_OWN and not clause.strip():
+            continue
+        return match.group(0)
+    return None
 
 
 # "Hotel released our room block early, rehoused 60 delegates": a note that opens with something that happened to
