@@ -353,12 +353,18 @@ def _day_and_month(tokens: list[str]) -> bool:
     return 1 <= min(a, b) <= 12 and 1 <= max(a, b) <= 31
 
 
+def _later_or_routine(low: str) -> bool:
+    """The lower-cased note says the time moved later ("pushed to next week") or is a recurring slot ("weekly call"):
+    no story of squeezed timing, whoever and whatever it names."""
+    return bool(_LATER.search(low) or _ROUTINE.search(low.replace("-", " ")))
+
+
 def pressure_story(notes: str) -> tuple[str, str] | None:
     """(who, when) when a note says both someone outside the team and a time ("Client now announcing Monday ...",
     "Got the call at 11pm, ..."): it tells how the work came about, which is where compressed timing is said in
     words no cue list has. None otherwise, and when the note says the time moved later or is a recurring slot."""
     low = notes.lower()
-    if _LATER.search(low) or _ROUTINE.search(low.replace("-", " ")):
+    if _later_or_routine(low):
         return None
     words = raw_tokens(notes)
     who = next((w for w in words if w in OUTSIDE_PARTIES), None)
@@ -397,7 +403,7 @@ def why_word(notes: str) -> str | None:
     note says the time moved later, is a recurring slot, or is "for now"/"so far"/"since 1987"; "changed" only after
     someone in its clause ("CFO changed the numbers", not "changed the attrition assumption"). None otherwise."""
     low = notes.lower()
-    if _LATER.search(low) or _ROUTINE.search(low.replace("-", " ")):
+    if _later_or_routine(low):
         return None
     text = _NOT_WHY.sub(" ", low)
     for match in _WHY.finditer(text):
@@ -438,7 +444,7 @@ def what_happened(notes: str) -> str | None:
     ("Truck hit the bridge parapet, inspected and signed off ..."); None otherwise, and when the note says the time
     moved later or is a recurring slot."""
     low = notes.lower()
-    if _LATER.search(low) or _ROUTINE.search(low.replace("-", " ")):
+    if _later_or_routine(low):
         return None
     clauses = [c for c in re.split(r",|;|:| - | – |\. ", low) if c.strip()]
     if len(clauses) < 2:
