@@ -97,20 +97,20 @@ def test_no_calibration_learns_from_the_client_it_measures(rows):
 # Targets on unseen clients: cold <= 1% of auto-assigned hours wrong, <= 40% of hours to review, >= 80% of
 # ambiguous entries to review; after a reviewed month <= 1% wrong and <= 20% to review. (home, condition) ->
 # (wrong bound, review bound) at the measured level (bench/RESULTS.md) plus a little room.
-MEASURED = {("classify_heldout", "cold"): (0.01, 0.38),  # 0.0% wrong, 37.3% review: cold targets met
-            ("classify_heldout", "history"): (0.01, 0.36),  # 0.0%, 35.4%: error target met
-            ("classify_heldout2", "cold"): (0.01, 0.49),  # 0.3%, 48.6%: error target met
+MEASURED = {("classify_heldout", "cold"): (0.01, 0.365),  # 0.0% wrong, 35.7% review: cold targets met
+            ("classify_heldout", "history"): (0.01, 0.335),  # 0.0%, 32.6%: error target met
+            ("classify_heldout2", "cold"): (0.01, 0.495),  # 0.3%, 49.0%: error target met
             ("classify_heldout2", "history"): (0.025, 0.515),  # 2.1%, 51.2%
-            ("classify_heldout3", "cold"): (0.01, 0.405),  # 0.8%, 40.2%: error target met
-            ("classify_heldout3", "history"): (0.03, 0.445),  # 2.2%, 43.9%
-            ("classify_heldout4", "cold"): (0.01, 0.55),  # 0.9%, 54.5%: error target met
-            ("classify_heldout4", "history"): (0.01, 0.465),  # 0.0%, 46.1%: error target met
-            ("classify_heldout5", "cold"): (0.01, 0.375),  # 0.7%, 37.3%: cold targets met
-            ("classify_heldout5", "history"): (0.015, 0.29),  # 1.2%, 28.4%
-            ("classify_heldout6", "cold"): (0.01, 0.38),  # 0.8%, 37.4%: cold targets met
+            ("classify_heldout3", "cold"): (0.01, 0.395),  # 0.8%, 38.8%: cold targets met
+            ("classify_heldout3", "history"): (0.03, 0.42),  # 2.1%, 41.2%
+            ("classify_heldout4", "cold"): (0.01, 0.545),  # 0.9%, 53.9%: error target met
+            ("classify_heldout4", "history"): (0.01, 0.465),  # 0.0%, 45.7%: error target met
+            ("classify_heldout5", "cold"): (0.01, 0.37),  # 0.7%, 36.0%: cold targets met
+            ("classify_heldout5", "history"): (0.015, 0.285),  # 1.2%, 27.8%
+            ("classify_heldout6", "cold"): (0.01, 0.375),  # 0.8%, 36.8%: cold targets met
             ("classify_heldout6", "history"): (0.02, 0.30),  # 1.4%, 29.3%
-            ("classify_heldout7", "cold"): (0.03, 0.365),  # 2.5%, 35.9%
-            ("classify_heldout7", "history"): (0.04, 0.29)}  # 3.2%, 28.6%
+            ("classify_heldout7", "cold"): (0.03, 0.355),  # 2.5%, 34.8%
+            ("classify_heldout7", "history"): (0.04, 0.28)}  # 3.1%, 27.1%
 
 
 @pytest.mark.parametrize(("home", "condition"), list(MEASURED))
@@ -128,23 +128,23 @@ def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
     warm = figures([s for s in blind if s.row.condition == "history"])
     assert cold.entries == 244 and warm.entries == 125
     assert cold.ambiguous_share >= 0.80 and warm.ambiguous_share >= 0.80
-    assert cold.wrong_share <= 0.02 and cold.review_share <= 0.39  # measured 1.4%, 38.9%
-    assert warm.wrong_share <= 0.035 and warm.review_share <= 0.29  # measured 3.2%, 28.6%
+    assert cold.wrong_share <= 0.02 and cold.review_share <= 0.395  # measured 1.4%, 39.0%
+    assert warm.wrong_share <= 0.035 and warm.review_share <= 0.29  # measured 3.2%, 28.8%
 
 
 # The same October entries, cold and after September was reviewed (bench/RESULTS.md): (home) -> (cold review,
 # reviewed review, cold wrong, reviewed wrong), measured.
-OCTOBER = {"classify_dev": (0.2962, 0.3464, 0.0, 0.0), "classify_heldout": (0.4087, 0.3537, 0.0, 0.0),
-           "classify_heldout2": (0.536, 0.5124, 0.0073, 0.0208), "classify_heldout3": (0.4836, 0.4391, 0.0094, 0.0224),
-           "classify_heldout4": (0.6085, 0.4608, 0.0, 0.0), "classify_heldout5": (0.3917, 0.2841, 0.0145, 0.0123),
-           "classify_heldout6": (0.3599, 0.2928, 0.0152, 0.0138), "classify_heldout7": (0.3347, 0.286, 0.0254, 0.032)}
+OCTOBER = {"classify_dev": (0.284, 0.3023, 0.0, 0.0), "classify_heldout": (0.3833, 0.3263, 0.0, 0.0),
+           "classify_heldout2": (0.5529, 0.5124, 0.0076, 0.0208), "classify_heldout3": (0.4787, 0.412, 0.0093, 0.0214),
+           "classify_heldout4": (0.5851, 0.4574, 0.0, 0.0), "classify_heldout5": (0.378, 0.2785, 0.0142, 0.0122),
+           "classify_heldout6": (0.3599, 0.2928, 0.0152, 0.0138), "classify_heldout7": (0.3178, 0.2711, 0.0247, 0.0313)}
 
 
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
-    """Fewer hours to review after a reviewed month on every held-out set (heldout4 60.9% -> 46.1%; heldout5,
-    heldout6 and heldout7, whose people repeat their recurring notes, 39.2% -> 28.4%, 36.0% -> 29.3% and
-    33.5% -> 28.6%), and fewer wrong on heldout5 and heldout6; not yet "clearly better": heldout2's, heldout3's and
+    """Fewer hours to review after a reviewed month on every held-out set (heldout4 58.5% -> 45.7%; heldout5,
+    heldout6 and heldout7, whose people repeat their recurring notes, 37.8% -> 27.9%, 36.0% -> 29.3% and
+    31.8% -> 27.1%), and fewer wrong on heldout5 and heldout6; not yet "clearly better": heldout2's, heldout3's and
     heldout7's wrong hours rise (notes whose reviewed neighbours point at the other item; hotel cities that one item
     of heldout7 names) and classify_dev sends more to review (its October work is mostly new: reviewed notes
     labelled with other items lower the confidence)."""

@@ -36,6 +36,7 @@ from billing_assets.core.classifier_api import (
 )
 from billing_assets.core.model import RUSH, STANDARD, Suggestion
 from billing_assets.core.offline_acronyms import expansion_table
+from billing_assets.core.offline_compounds import compound_splitter
 from billing_assets.core.offline_items import (
     ItemBags,
     build_item_bags,
@@ -56,7 +57,7 @@ from billing_assets.core.offline_rush import RushAssessment, assess_rush, schedu
 from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
-CACHE_ID = "offline-v10"
+CACHE_ID = "offline-v11"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
@@ -140,10 +141,11 @@ class HistoryMatch:
 
 
 def history_matches(queries: Sequence[Counter[str]], history: Sequence[LabeledExample],
-                    bags: ItemBags) -> list[HistoryMatch]:
+                    bags: ItemBags, split: Callable[[str], str] = str) -> list[HistoryMatch]:
     """For each note, its nearest same-client history notes (similarity >= HISTORY_MIN_SIM, at most
-    HISTORY_K; among equals the later history note first, so the latest correction wins)."""
-    weights = [_stem_weights(featurize(h.notes).counts, bags.idf) for h in history]
+    HISTORY_K; among equals the later history note first, so the latest correction wins). `split` rewrites a
+    history note as the queries were (compound words followed by their parts)."""
+    weights = [_stem_weights(featurize(split(h.notes)).counts, bags.idf) for h in history]
     norms = [math.sqrt(sum(w * w for w in ws.values())) for ws in weights]
     index: dict[str, list[int]] = defaultdict(list)
     for n, ws in enumerate(weights):
@@ -380,14 +382,18 @@ class OfflineClassifier:
         if not requests:
             return [], ClassifierUsage()
         history = tuple(h for h in context.history if h.client == context.client)
-        bags = build_item_bags(context.sow_items)
-        expansions = expansion_table([f"{item.name}. {item.description}" for item in context.sow_items])
-        texts = [expansions.expand(r.entry.notes) for r in requests]
-        feats = [_one_token_weight(featurize(t, positional=True, context=schedule_clause), r.entry.notes, t)
-                 for r, t in zip(requests, texts, strict=True)]
+        sow_texts = [f"{item.name}. {item.description}" for item in context.sow_items]
+        splitter = compound_splitter(sow_texts, [*(r.entry.notes for r in requests), *(h.notes for h in history)])
+        split = splitter.expand if splitter else str
+        bags = build_item_bags(context.sow_items, split)
+        expansions = expansion_table(sow_texts)
+        written = [split(r.entry.notes) for r in requests]
+        texts = [expansions.expand(w) for w in written]
+        feats = [_one_token_weight(featurize(t, positional=True, context=schedule_clause), w, t)
+                 for w, t in zip(written, texts, strict=True)]
         queries = [correct_typos(f, bags.vocab) for f in feats]
         bags = without_stems(bags, context_stems(queries, bags))
-        matches = history_matches(queries, history, bags)
+        matches = history_matches(queries, history, bags, split)
         if context.sow_items:
             sow: list[SowDecision | None] = list(self._sow_decisions(bags, requests, texts, history, feats,
                                                                      queries, matches))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from billing_assets.core.classifier_api import SowItemInfo
@@ -79,16 +79,17 @@ def _referenced_item(clause: str, items: Sequence[SowItemInfo], own: str) -> str
     return best
 
 
-def build_item_bags(items: Sequence[SowItemInfo]) -> ItemBags:
-    """Feature bags per item: name and description, without the description's exclusion clauses."""
+def build_item_bags(items: Sequence[SowItemInfo], text: Callable[[str], str] = str) -> ItemBags:
+    """Feature bags per item: name and description, without the description's exclusion clauses; `text` rewrites
+    each before it is read (compound words followed by their parts)."""
     bags = {item.id: Counter[str]() for item in items}
-    names = [frozenset(featurize(item.name).counts) for item in items]
+    names = [frozenset(featurize(text(item.name)).counts) for item in items]
     for item in items:
-        bags[item.id].update(featurize(item.name).counts)
+        bags[item.id].update(featurize(text(item.name)).counts)
         positive: Counter[str] = Counter()
         excluded: list[tuple[Counter[str], str | None]] = []
         for clause in _clauses(item.description):
-            feats = featurize(clause).counts
+            feats = featurize(text(clause)).counts
             if _is_exclusion(clause):
                 excluded.append((feats, _referenced_item(clause, items, item.id)))
             else:

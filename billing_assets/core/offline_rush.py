@@ -133,6 +133,51 @@ _SKIPPED_STEP = re.compile(r"\bno time (?:for|to)\b|\bdidn't have time\b"
 # "got hosting back up", "site back up and running": a service restored.
 _BACK_UP = re.compile(r"\b(?:got|get|getting|brought|bring|bringing|is|was|were|are)(?: [^ ]+){0,3} back "
                       r"(?:up|online)\b|\bback up and running\b")
+# Things with a date that someone else can move: "the union meeting got moved forward", "pulled settlement in".
+_EVENTS = (r"(?:deadline|date|schedule|timeline|meeting|mtg|call|launch|review|screening|window|submission|filing|"
+           r"hearing|cutover|golive|live|delivery|handover|audit|inspection|presentation|readout|kickoff|board|"
+           r"committee|settlement|completion|closing|signing|pour|shoot|event|visit|vote|session|fieldwork|exam|"
+           r"walkthrough|workshop|interview|interviews|trial|opening|release)")
+# "union meeting got moved forward", "the closing was brought forward": a dated thing moved up (not "moved forward
+# with the design", a plan going ahead).
+_MOVED_FORWARD = re.compile(rf"\b{_EVENTS}\b(?: [^ ]+){{0,2}} (?:got |was |were |been |is |has been |had been )?"
+                            r"(?:moved|brought|pulled|pushed|shifted) (?:forward|fwd)\b(?! (?:with|on)\b)")
+# "tenant's lawyers pulled settlement in", "pulled the pour date in", "review pulled into this week".
+_PULLED_EVENT_IN = re.compile(rf"\bpulled (?:(?:the|our|their|its|his|her) )?(?:[^ ]+ ){{0,2}}{_EVENTS}(?: date)? "
+                              r"in\b(?! (?:by|the|our|their|data|numbers|figures)\b)"
+                              r"|\bpulled (?:[^ ]+ ){0,2}into this week\b")
+# "en vecka tidigare", "eine Woche früher", "une semaine plus tôt", "una semana antes", "een week eerder": a schedule
+# moved up by a span, in other languages.
+_SPAN_EARLY_ABROAD = re.compile(
+    r"\b(?:en|ett|ei|eine|einen|une|una|uma|een|én|et|jeden|[1-9]|zwei|drei|deux|trois|dos|tres|due|tre|duas|três|"
+    r"twee|drie|två|tre|to|dwa|trzy) (?:vecka|veckor|dag|dagar|uge|uger|uke|uker|dage|dager|woche|wochen|tag|tage|"
+    r"semaine|semaines|jour|jours|semana|semanas|día|días|dia|dias|settimana|settimane|giorno|giorni|week|weken|"
+    r"dagen|tydzień|tygodnie|dni) (?:tidigare|tidligere|früher|eher|plus tôt|antes|prima|mais cedo|eerder|"
+    r"wcześniej)\b")
+# "el ayuntamiento acortó el plazo", "Frist verkürzt", "a raccourci le délai": a deadline shortened, abroad.
+_SHORTENED_ABROAD = re.compile(
+    r"\b(?:acort\w+ (?:el |los )?plazos?|plazos? (?:se )?acortad[oa]s?|(?:frist|termin|zeitplan) (?:wurde |ist )?"
+    r"verkürzt|verkürzt\w* (?:die |den )?(?:frist|termin|zeitplan)|raccourci\w* (?:le |les )?(?:délai|délais|"
+    r"calendrier)|(?:délai|délais) raccourcis?|accorciat\w* (?:il |i )?(?:termine|termini|scadenza|tempi)|"
+    r"encurt\w* (?:o |os )?(?:prazo|prazos|cronograma)|(?:prazo|prazos) encurtad\w*|(?:termijn|deadline|planning) "
+    r"(?:is |werd )?ingekort|ingekort\w* (?:de )?(?:termijn|deadline|planning)|förkort\w* (?:tidsfristen|fristen|"
+    r"tidplanen)|(?:fristen|tidsfristen) (?:förkortades|forkortet|blev forkortet)|forkort\w* (?:fristen|tidsfristen)|"
+    r"skróci\w* (?:termin|harmonogram))\b")
+# "parked other files", "put everything else on hold", "andet lagt til side", "paramos lo demás": other work dropped
+# to make room.
+_OTHER_WORK_DROPPED = re.compile(
+    r"\bparked (?:the |all |my |our )?other (?:files|work|jobs|matters|tasks|projects|clients)\b"
+    r"|\b(?:put|left|set) (?:everything|all|the rest|other work|other jobs|other files) (?:else )?"
+    r"(?:on hold|aside|to one side)\b|\b(?:everything|all) else (?:on hold|aside|parked)\b"
+    r"|\b(?:alt )?andet (?:er )?lagt til side\b|\blagt alt andet til side\b"
+    r"|\b(?:la|lade|lagt|lagt undan) (?:allt )?annat åt sidan\b|\ballt annat åt sidan\b"
+    r"|\b(?:paramos|paré|dejamos|dejé|aparcamos) (?:todo )?lo demás\b|\btodo lo demás (?:en pausa|parado|aparcado)\b"
+    r"|\balles andere (?:liegen gelassen|liegen lassen|zurückgestellt|hintangestellt)\b|\balles stehen und liegen\b"
+    r"|\b(?:mis|laissé|mettre) (?:tout )?le reste de côté\b|\btout (?:le reste )?mis de côté\b"
+    r"|\b(?:messo|lasciato|mettere) (?:tutto )?(?:il resto )?da parte\b|\baccantonato (?:tutto|il resto)\b"
+    r"|\b(?:deixamos|deixei|paramos|parei) (?:o resto|tudo o resto|todo o resto)\b|\bo resto (?:em espera|de lado)\b"
+    r"|\b(?:de rest|ander werk|al het andere) (?:laten liggen|opzij gelegd|opzij gezet|geparkeerd)\b"
+    r"|\balles omgegooid\b")
 # "checked the overnight batch logs": a nightly run, not work through the night.
 _ROUTINE_NIGHT = re.compile(r"\bovernight (?:batch|batches|run|runs|job|jobs|load|loads|backup|backups|process)\b")
 # "correctif déployé à 22h", "bis 23 Uhr": a late hour written the continental way.
@@ -186,7 +231,18 @@ _SPAN_CUES = ((_HOURS_SPAN, "deadline", 2.0, "short window"), (_SPAN_EARLY, "com
               (_PULLED_IN, "compress", 2.5, "days early"), (_DUE_SOON, "deadline", 1.0, "due within days"),
               (_PER_PLAN, "planned", -1.5, "per plan"), (_DAYS_TO_ANSWER, "deadline", 2.0, "short window"),
               (_SHORT_WINDOW, "deadline", 2.0, "short window"), (_SKIPPED_STEP, "compress", 2.0, "skipped a step"),
-              (_BACK_UP, "incident", 1.5, "back up"))
+              (_BACK_UP, "incident", 1.5, "back up"), (_MOVED_FORWARD, "compress", 2.5, "moved up"),
+              (_PULLED_EVENT_IN, "compress", 2.5, "moved up"), (_SPAN_EARLY_ABROAD, "compress", 2.5, "days early"),
+              (_SHORTENED_ABROAD, "compress", 2.5, "schedule shortened"),
+              (_OTHER_WORK_DROPPED, "compress", 2.5, "other work dropped"))
+_WITHIN_A_CLAUSE = frozenset((_MOVED_FORWARD, _PULLED_EVENT_IN, _SPAN_EARLY_ABROAD, _SHORTENED_ABROAD,
+                              _OTHER_WORK_DROPPED))  # these cues must not read across a comma, bracket or dash
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]]|\s[-–]\s|\.\s")
+
+
+def _clause_text(notes: str) -> str:
+    """The note's words as `rush_cues` reads them, with " | " between its clauses."""
+    return " " + " | ".join(" ".join(raw_tokens(part)) for part in _CLAUSE_BREAK.split(notes)) + " "
 
 
 @lru_cache(maxsize=1)
@@ -231,12 +287,18 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
                 any(b in ("for", "before", "by") for b in before)
                 or any(w in ("needs", "wants", "need", "want") for w in words[max(0, i - 5):i])):
             found.setdefault("deadline", []).append(("due " + word, 1.0))
+    spans: list[re.Match[str]] = []
     for pattern, cat, weight, name in _SPAN_CUES:  # ... and so do words a phrase already counted ("turned it
         # around", "a week earlier than planned" count once, not again as "turned around", "days early")
         m = pattern.search(text)
+        if m and pattern in _WITHIN_A_CLAUSE and (
+                f" {m.group(0).strip()} " not in _clause_text(notes)  # "levy reports pulled, meeting in six weeks"
+                or any(_overlap(s.start(), len(s.group(0)), m) for s in spans)):  # "deadline pulled into this week"
+            m = None  # ... is read once, as the schedule shortened, not again as moved up
         if (m and not any(_overlap(text.find(p), len(p), m) for p in counted)
                 and name not in (p for p, _ in found.get(cat, []))):  # one short window, said two ways, counts once
             found.setdefault(cat, []).append((name, weight))
+            spans.append(m)
     if _LATE_24H.search(low):
         found.setdefault("offhours", []).append(("late hour", 1.0))
     earlier = _moved_earlier(notes)
