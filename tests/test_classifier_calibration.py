@@ -1,10 +1,10 @@
 """Calibration of the offline classifier, measured leave-one-client-out on the labelled sets.
 
-tests/fixtures/classify_heldout and classify_heldout2 to classify_heldout7 hold six clients each (heldout6 and heldout7:
-five) that the classifier was not tuned on when each was written (heldout3 to heldout7 were written blind and first
-measured with
-the classifier of their round, bench/RESULTS.md); classify_dev is measured with a calibration
-fitted on the held-out clients only. Figures are computed here, not copied; the bounds are the levels measured in
+tests/fixtures/classify_heldout, classify_heldout2 to classify_heldout7, classify_heldout10 and classify_heldout11 hold
+four to six clients each that the classifier was not tuned on when each was written (heldout3 to heldout11 were
+written blind and first measured with the classifier of their round, bench/RESULTS.md; heldout8 and heldout9 are
+measured apart, tests/test_unseen_bench.py); classify_dev is measured with a calibration fitted on the held-out
+clients only. Figures are computed here, not copied; the bounds are the levels measured in
 bench/RESULTS.md with a little room, so a regression fails.
 """
 
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from bench.calibrate import (
@@ -23,9 +25,13 @@ from bench.calibrate import (
     HELDOUT5_HOME,
     HELDOUT6_HOME,
     HELDOUT7_HOME,
+    HELDOUT10_HOME,
+    HELDOUT11_HOME,
     HELDOUT_HOME,
     HOMES,
     Scored,
+    _cutoff,
+    _lowest_cutoff,
     collect_all,
     figures,
     fit,
@@ -63,26 +69,26 @@ def _part(scored, home, condition, month=None):
 
 
 HELDOUT = ("classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4", "classify_heldout5",
-           "classify_heldout6", "classify_heldout7")
+           "classify_heldout6", "classify_heldout7", "classify_heldout10", "classify_heldout11")
 
 
 @pytest.mark.parametrize(("home", "ambiguous", "clients"), [
     ("classify_heldout", 30, 6), ("classify_heldout2", 30, 6), ("classify_heldout3", 30, 6),
     ("classify_heldout4", 24, 6), ("classify_heldout5", 24, 6), ("classify_heldout6", 20, 5),
-    ("classify_heldout7", 20, 5)])
+    ("classify_heldout7", 20, 5), ("classify_heldout10", 20, 5), ("classify_heldout11", 16, 4)])
 def test_heldout_sets_are_unseen_clients_in_two_months(rows, home, ambiguous, clients):
     heldout = [r for r in rows if r.home == home and r.condition == "cold"]
     assert len({r.client for r in heldout}) == clients
     assert {r.entry.month for r in heldout} == {"2026-09", "2026-10"}
     assert sum(r.label.ambiguous for r in heldout) == ambiguous
     assert all(h.is_dir() for h in (HELDOUT_HOME, HELDOUT2_HOME, HELDOUT3_HOME, HELDOUT4_HOME, HELDOUT5_HOME,
-                                     HELDOUT6_HOME, HELDOUT7_HOME))
+                                     HELDOUT6_HOME, HELDOUT7_HOME, HELDOUT10_HOME, HELDOUT11_HOME))
     others = {r.client for r in rows if r.home != home}
     assert not others & {r.client for r in heldout}
 
 
 def test_no_calibration_learns_from_the_client_it_measures(rows):
-    assert tuple(HOMES) == ("classify_dev", *HELDOUT) and BLIND == "classify_heldout7"
+    assert tuple(HOMES) == ("classify_dev", *HELDOUT) and BLIND == "classify_heldout11"
     for home, client in {(r.home, r.client) for r in rows}:
         train = training_rows(rows, home, client)
         assert client not in {r.client for r in train}
@@ -91,62 +97,70 @@ def test_no_calibration_learns_from_the_client_it_measures(rows):
         if home == BLIND:
             assert {r.home for r in training_rows(rows, home, client, blind=True)} == {
                 "classify_dev", "classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4",
-                "classify_heldout5", "classify_heldout6"}
+                "classify_heldout5", "classify_heldout6", "classify_heldout7", "classify_heldout10"}
 
 
 # Targets on unseen clients: cold <= 1% of auto-assigned hours wrong, <= 40% of hours to review, >= 80% of
 # ambiguous entries to review; after a reviewed month <= 1% wrong and <= 20% to review. (home, condition) ->
 # (wrong bound, review bound) at the measured level (bench/RESULTS.md) plus a little room.
-MEASURED = {("classify_heldout", "cold"): (0.01, 0.365),  # 0.0% wrong, 35.7% review: cold targets met
-            ("classify_heldout", "history"): (0.01, 0.335),  # 0.0%, 32.6%: error target met
-            ("classify_heldout2", "cold"): (0.01, 0.495),  # 0.3%, 49.0%: error target met
-            ("classify_heldout2", "history"): (0.025, 0.515),  # 2.1%, 51.2%
-            ("classify_heldout3", "cold"): (0.01, 0.395),  # 0.8%, 38.8%: cold targets met
-            ("classify_heldout3", "history"): (0.03, 0.42),  # 2.1%, 41.2%
-            ("classify_heldout4", "cold"): (0.01, 0.545),  # 0.9%, 53.9%: error target met
-            ("classify_heldout4", "history"): (0.01, 0.465),  # 0.0%, 45.7%: error target met
-            ("classify_heldout5", "cold"): (0.01, 0.37),  # 0.7%, 36.0%: cold targets met
-            ("classify_heldout5", "history"): (0.015, 0.285),  # 1.2%, 27.8%
-            ("classify_heldout6", "cold"): (0.01, 0.375),  # 0.8%, 36.8%: cold targets met
+MEASURED = {("classify_heldout", "cold"): (0.01, 0.365),  # 0.0% wrong, 35.6% review: cold targets met
+            ("classify_heldout", "history"): (0.01, 0.335),  # 0.0%, 32.5%: error target met
+            ("classify_heldout2", "cold"): (0.01, 0.525),  # 0.4%, 51.7%: error target met
+            ("classify_heldout2", "history"): (0.025, 0.52),  # 2.1%, 51.2%
+            ("classify_heldout3", "cold"): (0.01, 0.405),  # 0.8%, 39.9%: cold targets met
+            ("classify_heldout3", "history"): (0.01, 0.475),  # 0.9%, 46.7%: error target met
+            ("classify_heldout4", "cold"): (0.01, 0.555),  # 0.4%, 54.7%: error target met
+            ("classify_heldout4", "history"): (0.01, 0.515),  # 0.0%, 50.6%: error target met
+            ("classify_heldout5", "cold"): (0.01, 0.38),  # 0.7%, 37.1%: cold targets met
+            ("classify_heldout5", "history"): (0.02, 0.33),  # 1.3%, 32.2%
+            ("classify_heldout6", "cold"): (0.01, 0.39),  # 0.8%, 38.3%: cold targets met
             ("classify_heldout6", "history"): (0.02, 0.30),  # 1.4%, 29.3%
-            ("classify_heldout7", "cold"): (0.03, 0.355),  # 2.5%, 34.8%
-            ("classify_heldout7", "history"): (0.04, 0.28)}  # 3.1%, 27.1%
+            ("classify_heldout7", "cold"): (0.035, 0.355),  # 2.9%, 34.5%
+            ("classify_heldout7", "history"): (0.04, 0.305),  # 3.3%, 29.8%
+            ("classify_heldout10", "cold"): (0.01, 0.46),  # 0.2%, 45.2%: error target met
+            ("classify_heldout10", "history"): (0.01, 0.325),  # 0.0%, 31.8%: error target met
+            ("classify_heldout11", "cold"): (0.01, 0.505),  # 0.6%, 49.8%: error target met
+            ("classify_heldout11", "history"): (0.01, 0.295)}  # 0.9%, 28.7%: error target met
+# Ambiguous entries held, where the 80% target is not met: heldout11 after a reviewed month holds 6 of its 8 (two
+# notes that straddle two items were auto-assigned).
+AMBIGUOUS_HELD = {("classify_heldout11", "history"): 0.75}
 
 
 @pytest.mark.parametrize(("home", "condition"), list(MEASURED))
 def test_heldout_auto_errors_review_and_ambiguous(scored, home, condition):
     f = figures(_part(scored, home, condition))
     wrong, review = MEASURED[(home, condition)]
-    assert f.ambiguous_share >= 0.80  # target met
+    assert f.ambiguous_share >= AMBIGUOUS_HELD.get((home, condition), 0.80)  # the target, unless noted
     assert f.wrong_share <= wrong
     assert f.review_share <= review
 
 
 def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
-    """classify_heldout7 with calibrations fitted on the seven older sets only (after its wrong entries were read)."""
+    """classify_heldout11 with calibrations fitted on the other sets only (as when it was first measured, unread)."""
     cold = figures([s for s in blind if s.row.condition == "cold"])
     warm = figures([s for s in blind if s.row.condition == "history"])
-    assert cold.entries == 244 and warm.entries == 125
-    assert cold.ambiguous_share >= 0.80 and warm.ambiguous_share >= 0.80
-    assert cold.wrong_share <= 0.02 and cold.review_share <= 0.395  # measured 1.4%, 39.0%
-    assert warm.wrong_share <= 0.035 and warm.review_share <= 0.29  # measured 3.2%, 28.8%
+    assert cold.entries == 192 and warm.entries == 96
+    assert cold.ambiguous_share >= 0.80 and warm.ambiguous_share >= 0.75  # 14 of 16; 6 of 8 (target not met)
+    assert cold.wrong_share <= 0.01 and cold.review_share <= 0.50  # measured 0.6%, 49.2%
+    assert warm.wrong_share <= 0.01 and warm.review_share <= 0.285  # measured 0.9%, 27.7%
 
 
 # The same October entries, cold and after September was reviewed (bench/RESULTS.md): (home) -> (cold review,
 # reviewed review, cold wrong, reviewed wrong), measured.
-OCTOBER = {"classify_dev": (0.284, 0.3023, 0.0, 0.0), "classify_heldout": (0.3833, 0.3263, 0.0, 0.0),
-           "classify_heldout2": (0.5529, 0.5124, 0.0076, 0.0208), "classify_heldout3": (0.4787, 0.412, 0.0093, 0.0214),
-           "classify_heldout4": (0.5851, 0.4574, 0.0, 0.0), "classify_heldout5": (0.378, 0.2785, 0.0142, 0.0122),
-           "classify_heldout6": (0.3599, 0.2928, 0.0152, 0.0138), "classify_heldout7": (0.3178, 0.2711, 0.0247, 0.0313)}
+OCTOBER = {"classify_dev": (0.3158, 0.366, 0.0, 0.0), "classify_heldout": (0.3897, 0.3252, 0.0, 0.0),
+           "classify_heldout2": (0.5642, 0.5124, 0.0078, 0.0208), "classify_heldout3": (0.5, 0.4671, 0.0097, 0.0091),
+           "classify_heldout4": (0.5977, 0.5058, 0.0104, 0.0), "classify_heldout5": (0.3949, 0.3218, 0.0146, 0.013),
+           "classify_heldout6": (0.3784, 0.2928, 0.0156, 0.0138), "classify_heldout7": (0.3257, 0.2979, 0.0339, 0.0325),
+           "classify_heldout10": (0.442, 0.3179, 0.0, 0.0), "classify_heldout11": (0.4633, 0.2874, 0.0122, 0.0092)}
 
 
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
-    """Fewer hours to review after a reviewed month on every held-out set (heldout4 58.5% -> 45.7%; heldout5,
-    heldout6 and heldout7, whose people repeat their recurring notes, 37.8% -> 27.9%, 36.0% -> 29.3% and
-    31.8% -> 27.1%), and fewer wrong on heldout5 and heldout6; not yet "clearly better": heldout2's, heldout3's and
-    heldout7's wrong hours rise (notes whose reviewed neighbours point at the other item; hotel cities that one item
-    of heldout7 names) and classify_dev sends more to review (its October work is mostly new: reviewed notes
+    """Fewer hours to review after a reviewed month on every held-out set (heldout4 59.8% -> 50.6%; heldout5,
+    heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 39.5% -> 32.2%, 37.8% -> 29.3%,
+    44.2% -> 31.8% and 46.3% -> 28.7%), and fewer wrong on heldout3 to heldout7 and heldout11; not yet "clearly
+    better": heldout2's wrong hours rise (notes whose reviewed neighbours point at the other item) and classify_dev
+    sends more to review (its October work is mostly new: reviewed notes
     labelled with other items lower the confidence)."""
     cold = figures(_part(scored, home, "cold", "2026-10"))
     warm = figures(_part(scored, home, "history", "2026-10"))
@@ -237,3 +251,24 @@ def test_entries_of_approved_invoices_and_overrides_become_history(tmp_path):
         history = labelled_history(conn, {"e4": Override("e4", sow_item="A5")})
     # e1 billed in a sent month; e2 was held (not billed); e3's month is not sent; e4 comes from its override
     assert [(h.notes, h.sow_item) for h in history] == [("barrel count", "A2"), ("corrected note", "A5")]
+
+
+def test_the_cutoff_holds_for_most_resamplings_of_the_writers():
+    """`_cutoff`: the lowest probability whose auto-assigned hours are at most 1% wrong in 3 of 4 resamplings of the
+    sets. One writer's confident errors (set "d", wrong at 0.95) barely move the pooled hours under 1%, but most
+    resamplings that draw that set twice need a higher threshold; the plain rule would not see it."""
+    def row(home: str, hours: float, ok: bool) -> SimpleNamespace:
+        return SimpleNamespace(home=home, hours=Decimal(str(hours)), ok=ok)
+
+    scored = [(row(h, 10, True), 0.97) for h in "abcd" for _ in range(10)]
+    scored += [(row(h, 10, True), 0.90) for h in "abc" for _ in range(5)]
+    scored += [(row("d", 3.5, False), 0.95), (row("d", 10, False), 0.90)]
+    steps = [s / 100 for s in range(50, 100)]
+    pooled = np.zeros((2, len(steps)))
+    for r, p in scored:
+        reached = np.array([p >= t for t in steps])
+        pooled[0] += float(r.hours) * reached
+        pooled[1] += float(r.hours) * (not r.ok) * reached
+    assert _lowest_cutoff(steps, pooled) == 0.91  # 3.5 of 403.5 hours wrong from 0.91: 0.87%
+    assert _cutoff(scored, lambda r: r.home) == 0.96  # with set d drawn twice, 0.95 is over 1% wrong
+    assert _cutoff(scored, lambda r: r.home) == _cutoff(list(reversed(scored)), lambda r: r.home)  # fixed seed

@@ -1,5 +1,6 @@
-"""Compound words of clients that write in German, Dutch or a Scandinavian language: split into the parts the
-client's own texts use, so "Lohnabrechnung" in a note meets "Lohn- und Gehaltsabrechnung" in the SOW."""
+"""Clients whose SOW is not in English: compound words (German, Dutch, Scandinavian) split into the parts the client's
+own texts use, so "Lohnabrechnung" in a note meets "Lohn- und Gehaltsabrechnung" in the SOW; and a word's other
+ending ("Anforderungen" / "Anforderung") read as the same word."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from decimal import Decimal
 from billing_assets.core.classifier_api import ClassifyRequest, ClientContext, SowItemInfo
 from billing_assets.core.model import TimeEntry
 from billing_assets.core.offline_classifier import OfflineClassifier
-from billing_assets.core.offline_compounds import compound_splitter, compounding
+from billing_assets.core.offline_compounds import compound_splitter, compounding, sow_language
+from billing_assets.core.offline_items import correct_typos
+from billing_assets.core.offline_text import featurize
 
 PAYROLL_DE = ("Lohn- und Gehaltsabrechnung. Monatliche Entgeltabrechnung für alle Mitarbeiter, Meldungen zur "
               "Sozialversicherung und Bescheinigungen für die Mitarbeiter.")
@@ -86,3 +89,27 @@ def test_the_classifier_reads_a_note_compound_through_its_parts():
     assert [s.sow_item for s in suggestions] == ["L1", "P1"]
     assert "matched" in suggestions[0].rationale and "abrechnung" in suggestions[0].rationale
     assert "anforderung" in suggestions[1].rationale or "prüfer" in suggestions[1].rationale
+
+
+def test_the_sow_language_is_told_by_its_function_words():
+    assert sow_language([PAYROLL_DE, ACCOUNTS_DE]) == "de"
+    assert sow_language([PENSION_NL]) == "nl"
+    assert sow_language([FORESTRY_SV]) == "sv"
+    assert sow_language(["Nóminas. Cálculo de las nóminas de la empresa y los seguros sociales para la plantilla."]) \
+        == "es"
+    assert sow_language(["Paie. Calcul de la paie des salariés et les déclarations sociales pour la société."]) == "fr"
+    assert sow_language(["Payroll. Monthly payroll for the staff and the returns for the tax office."]) == "en"
+    assert sow_language(["Design"]) == "en"  # too few words to tell
+
+
+def test_another_ending_of_an_sow_word_is_read_as_that_word_when_the_sow_is_not_in_english():
+    vocab = frozenset({"anforderung", "bewertung", "wynagrodzenia"})
+    note = featurize("Anforderungen beantwortet, wynagrodzeń sprawdzone")
+    read = correct_typos(note, vocab, inflected=True)
+    assert read["anforderung"] > 0 and read["wynagrodzenia"] > 0
+    assert "anforderungen" not in read
+    plain = correct_typos(note, vocab)  # an English SOW: the English stemmer's reading only
+    assert plain["anforderung"] == 0 and "anforderungen" in plain
+    # two SOW words equally close: neither is chosen
+    assert "anforderungen" in correct_typos(featurize("Anforderungen"), frozenset({"anforderung", "anforderungs"}),
+                                            inflected=True)

@@ -36,7 +36,7 @@ from billing_assets.core.classifier_api import (
 )
 from billing_assets.core.model import RUSH, STANDARD, Suggestion
 from billing_assets.core.offline_acronyms import expansion_table
-from billing_assets.core.offline_compounds import compound_splitter
+from billing_assets.core.offline_compounds import compound_splitter, sow_language
 from billing_assets.core.offline_items import (
     ItemBags,
     build_item_bags,
@@ -57,7 +57,7 @@ from billing_assets.core.offline_rush import RushAssessment, assess_rush, schedu
 from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
-CACHE_ID = "offline-v11"
+CACHE_ID = "offline-v12"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
@@ -391,7 +391,7 @@ class OfflineClassifier:
         texts = [expansions.expand(w) for w in written]
         feats = [_one_token_weight(featurize(t, positional=True, context=schedule_clause), w, t)
                  for w, t in zip(written, texts, strict=True)]
-        queries = [correct_typos(f, bags.vocab) for f in feats]
+        queries = [correct_typos(f, bags.vocab, inflected=sow_language(sow_texts) != "en") for f in feats]
         bags = without_stems(bags, context_stems(queries, bags))
         matches = history_matches(queries, history, bags, split)
         if context.sow_items:

@@ -36,6 +36,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "es": _words("el la los las del de y para con por en una un es al"),
     "it": _words("il lo la gli le di del della e per con su una un al nel"),
     "pt": _words("o a os as do da dos das de e para com por em uma um no na"),
+    "pl": _words("i w z na do dla oraz od po przez we ze lub jest są"),
 }
 SPLIT_LANGUAGES = ("de", "nl", "sv", "da_no")
 MIN_PART = 4  # letters of the shortest part
@@ -47,6 +48,11 @@ TAILS = ("", "e", "n", "en", "s", "es", "er", "ern", "et", "ar", "or", "na", "er
 
 def compounding(texts: Iterable[str]) -> bool:
     """The texts (a client's SOW) are mostly in German, Dutch, Swedish, Danish or Norwegian."""
+    return sow_language(texts) in SPLIT_LANGUAGES
+
+
+def sow_language(texts: Iterable[str]) -> str:
+    """The language whose function words the texts use most ("en" when none reaches 3)."""
     counts: Counter[str] = Counter()
     for text in texts:
         for word in _WORD.findall(text.lower()):
@@ -54,9 +60,9 @@ def compounding(texts: Iterable[str]) -> bool:
                 if word in words:
                     counts[language] += 1
     if not counts:
-        return False
+        return "en"
     language, n = max(sorted(counts.items()), key=lambda kv: kv[1])
-    return language in SPLIT_LANGUAGES and n >= 3
+    return language if n >= 3 else "en"
 
 
 def _shared_ends(words: Sequence[str]) -> set[str]:

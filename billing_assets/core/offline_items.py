@@ -166,14 +166,41 @@ def _edit1(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
-def correct_typos(features: TextFeatures, vocab: frozenset[str]) -> Counter[str]:
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _inflected(s: str, vocab: frozenset[str]) -> list[str]:
+    """The SOW stems that share the longest start with `s`, at least five letters and all but the last three of
+    the shorter word: the same word in another case or number ("Anforderungen" / "Anforderung", "wynagrodzeń" /
+    "wynagrodzenia", "certificaciones" / "certificación")."""
+    best, found = 0, []
+    for v in vocab:
+        cp = _common_prefix(s, v)
+        if cp >= 5 and cp >= min(len(s), len(v)) - 3:
+            if cp > best:
+                best, found = cp, [v]
+            elif cp == best:
+                found.append(v)
+    return found
+
+
+def correct_typos(features: TextFeatures, vocab: frozenset[str], inflected: bool = False) -> Counter[str]:
     """Note features with unknown long stems replaced by the one SOW stem one edit away (typos such as
-    "subscrption"), with the concepts of the corrected word."""
+    "subscrption"), with the concepts of the corrected word; with `inflected` (an SOW not in English, whose words
+    the English stemmer does not join), else by the one SOW stem that differs only in its ending."""
     counts = Counter(features.counts)
     for s in set(features.content):
         if s in vocab or s in lexicon_stems() or len(s) < 6:
             continue
         near = sorted(v for v in vocab if _edit1(s, v))
+        if not near and inflected:
+            near = _inflected(s, vocab)
         if len(near) == 1:
             counts[near[0]] += counts.pop(s)
             for concept in concepts_in([near[0]]):
