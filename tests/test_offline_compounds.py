@@ -100,6 +100,7 @@ def test_the_sow_language_is_told_by_its_function_words():
     assert sow_language(["Paie. Calcul de la paie des salariés et les déclarations sociales pour la société."]) == "fr"
     assert sow_language(["Payroll. Monthly payroll for the staff and the returns for the tax office."]) == "en"
     assert sow_language(["Design"]) == "en"  # too few words to tell
+    assert sow_language(["Die Datei für den Kunden: the plan of the site"]) == "en"  # 3 and 3: a tie is English
 
 
 def test_another_ending_of_an_sow_word_is_read_as_that_word_when_the_sow_is_not_in_english():

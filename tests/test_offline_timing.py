@@ -296,6 +296,7 @@ def test_the_fifth_blind_rush_probe_as_measured():
     ("Disclosure schedules, buyer's counsel pulled the closing in, reworked the annex", "moved up"),
     ("Covenant review pulled into this week, reran the model", "moved up"),
     ("Die Bank will den Bericht eine Woche früher, Anhang überarbeitet", "days early"),
+    ("El cliente quiere el informe una semana antes, rehicimos el anexo", "days early"),
     ("Le client a raccourci le délai, deuxième version des plans", "schedule shortened"),
     ("Informe de auditoría, el regulador acortó el plazo", "schedule shortened"),
     ("Parked other files to finish the disclosure letter", "other work dropped"),
@@ -312,10 +313,11 @@ def test_a_schedule_someone_else_compressed_is_read_in_its_other_forms(note, cue
     "Moved forward with the design concept after the workshop",
     "Levy reports pulled, meeting in six weeks",
     "Pulled the invoices in for the September close",
-    "Tender documents, deadline extended by a week"])
+    "Tender documents, deadline extended by a week",
+    "Revisión del borrador una semana antes de la entrega"])  # a week before the delivery, as planned
 def test_progress_and_ordinary_timing_are_not_a_compressed_schedule(note):
     """"moved forward with" is a plan going ahead; words across a comma are two clauses; pulling documents in is
-    work; a deadline extended is the opposite of a squeeze."""
+    work; a deadline extended is the opposite of a squeeze; "una semana antes de" is a week before something."""
     rush = assess_rush(note)
     assert not {"moved up", "days early", "schedule shortened", "other work dropped"} & set(rush.cues)
     assert not rush.is_rush

@@ -391,7 +391,8 @@ class OfflineClassifier:
         texts = [expansions.expand(w) for w in written]
         feats = [_one_token_weight(featurize(t, positional=True, context=schedule_clause), w, t)
                  for w, t in zip(written, texts, strict=True)]
-        queries = [correct_typos(f, bags.vocab, inflected=sow_language(sow_texts) != "en") for f in feats]
+        inflected = sow_language(sow_texts) != "en"  # the English stemmer does not join other languages' endings
+        queries = [correct_typos(f, bags.vocab, inflected=inflected) for f in feats]
         bags = without_stems(bags, context_stems(queries, bags))
         matches = history_matches(queries, history, bags, split)
         if context.sow_items:

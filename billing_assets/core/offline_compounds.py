@@ -52,7 +52,7 @@ def compounding(texts: Iterable[str]) -> bool:
 
 
 def sow_language(texts: Iterable[str]) -> str:
-    """The language whose function words the texts use most ("en" when none reaches 3)."""
+    """The language whose function words the texts use most ("en" when none reaches 3, or on a tie with English)."""
     counts: Counter[str] = Counter()
     for text in texts:
         for word in _WORD.findall(text.lower()):
@@ -62,7 +62,7 @@ def sow_language(texts: Iterable[str]) -> str:
     if not counts:
         return "en"
     language, n = max(sorted(counts.items()), key=lambda kv: kv[1])
-    return language if n >= 3 else "en"
+    return language if n >= 3 and n > counts["en"] else "en"  # a tie with English is English
 
 
 def _shared_ends(words: Sequence[str]) -> set[str]:

@@ -152,8 +152,9 @@ _SPAN_EARLY_ABROAD = re.compile(
     r"\b(?:en|ett|ei|eine|einen|une|una|uma|een|én|et|jeden|[1-9]|zwei|drei|deux|trois|dos|tres|due|tre|duas|três|"
     r"twee|drie|två|tre|to|dwa|trzy) (?:vecka|veckor|dag|dagar|uge|uger|uke|uker|dage|dager|woche|wochen|tag|tage|"
     r"semaine|semaines|jour|jours|semana|semanas|día|días|dia|dias|settimana|settimane|giorno|giorni|week|weken|"
-    r"dagen|tydzień|tygodnie|dni) (?:tidigare|tidligere|früher|eher|plus tôt|antes|prima|mais cedo|eerder|"
-    r"wcześniej)\b")
+    r"dagen|tydzień|tygodnie|dni) (?:tidigare|tidligere|früher|eher|plus tôt|antes(?! (?:de|del|da|do|que)\b)|"
+    r"prima(?! (?:di|del|della|dello|dei|delle|che)\b)|mais cedo|eerder|wcześniej)\b")  # not "una semana antes de
+# la entrega", a week before the delivery
 # "el ayuntamiento acortó el plazo", "Frist verkürzt", "a raccourci le délai": a deadline shortened, abroad.
 _SHORTENED_ABROAD = re.compile(
     r"\b(?:acort\w+ (?:el |los )?plazos?|plazos? (?:se )?acortad[oa]s?|(?:frist|termin|zeitplan) (?:wurde |ist )?"
