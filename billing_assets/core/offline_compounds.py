@@ -5,8 +5,9 @@ client's own texts use.
 "Prüferanforderung" is the SOW's "Anforderungen des Prüfers". Word-level matching misses every such pair, so a
 client whose SOW is written in a compounding language gets each long word followed by its parts ("Lohnabrechnung"
 -> "Lohnabrechnung lohn abrechnung"), in the SOW and in the notes alike. No dictionary ships: a part is known when
-the client's own texts (the SOW and the month's notes) use it as a word, or as the shared head or modifier of two
-different compounds ("abrechnung" of "Gehaltsabrechnung" and "Entgeltabrechnung"). English SOWs are left alone.
+the client's own texts (the SOW, the month's notes, the reviewed notes) use it as a word, or as the shared head or
+modifier of two different compounds ("abrechnung" of "Gehaltsabrechnung" and "Entgeltabrechnung"). English SOWs
+are left alone.
 Pure, deterministic, no I/O.
 """
 
