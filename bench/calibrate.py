@@ -209,10 +209,11 @@ def _cutoff(scored: Sequence[tuple[Row, float]], group: Callable[[Row], str]) ->
     clients) the probabilities come from. A handful of confident errors of one writer moves the plain threshold by
     several hundredths; resampling the writers asks for one that holds for most of them."""
     steps = [step / 100 for step in range(50, 100)]
+    grid = np.array(steps)
     curves: dict[str, np.ndarray] = {}
     for row, p in scored:
         curve = curves.setdefault(group(row), np.zeros((2, len(steps))))
-        reached = np.array([p >= t for t in steps])
+        reached = p >= grid  # the steps this probability auto-assigns at
         curve[0] += float(row.hours) * reached
         curve[1] += float(row.hours) * (not row.ok) * reached
     if not curves:

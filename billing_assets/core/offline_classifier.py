@@ -383,7 +383,9 @@ class OfflineClassifier:
             return [], ClassifierUsage()
         history = tuple(h for h in context.history if h.client == context.client)
         sow_texts = [f"{item.name}. {item.description}" for item in context.sow_items]
-        splitter = compound_splitter(sow_texts, [*(r.entry.notes for r in requests), *(h.notes for h in history)])
+        language = sow_language(sow_texts)
+        splitter = compound_splitter(sow_texts, [*(r.entry.notes for r in requests), *(h.notes for h in history)],
+                                     language)
         split = splitter.expand if splitter else str
         bags = build_item_bags(context.sow_items, split)
         expansions = expansion_table(sow_texts)
@@ -391,8 +393,8 @@ class OfflineClassifier:
         texts = [expansions.expand(w) for w in written]
         feats = [_one_token_weight(featurize(t, positional=True, context=schedule_clause), w, t)
                  for w, t in zip(written, texts, strict=True)]
-        inflected = sow_language(sow_texts) != "en"  # the English stemmer does not join other languages' endings
-        queries = [correct_typos(f, bags.vocab, inflected=inflected) for f in feats]
+        queries = [correct_typos(f, bags.vocab, inflected=language != "en") for f in feats]  # the English stemmer
+        # does not join other languages' endings
         bags = without_stems(bags, context_stems(queries, bags))
         matches = history_matches(queries, history, bags, split)
         if context.sow_items:

@@ -18,26 +18,24 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from billing_assets.core.offline_lexicon import word_set
+
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 # Function words by language: a SOW that uses more of one compounding language's than of English is split.
 FUNCTION_WORDS: dict[str, frozenset[str]] = {
-    "en": _words("the and of for with to in on by from a an is are this that"),
-    "de": _words("der die das des dem den und für mit von zur zum im auf aus bei nach sowie einschließlich "
-                 "inklusive gemäß über"),
-    "nl": _words("de het een van voor met en bij naar op in aan om tot inclusief volgens"),
-    "sv": _words("och för med av till på enligt inklusive samt den det ett en"),
-    "da_no": _words("og for med af av til på ifølge inklusive samt den det et en"),
-    "fr": _words("le la les des du de et pour avec sur dans au aux une un est"),
-    "es": _words("el la los las del de y para con por en una un es al"),
-    "it": _words("il lo la gli le di del della e per con su una un al nel"),
-    "pt": _words("o a os as do da dos das de e para com por em uma um no na"),
-    "pl": _words("i w z na do dla oraz od po przez we ze lub jest są"),
+    "en": word_set("the and of for with to in on by from a an is are this that"),
+    "de": word_set("der die das des dem den und für mit von zur zum im auf aus bei nach sowie einschließlich "
+                   "inklusive gemäß über"),
+    "nl": word_set("de het een van voor met en bij naar op in aan om tot inclusief volgens"),
+    "sv": word_set("och för med av till på enligt inklusive samt den det ett en"),
+    "da_no": word_set("og for med af av til på ifølge inklusive samt den det et en"),
+    "fr": word_set("le la les des du de et pour avec sur dans au aux une un est"),
+    "es": word_set("el la los las del de y para con por en una un es al"),
+    "it": word_set("il lo la gli le di del della e per con su una un al nel"),
+    "pt": word_set("o a os as do da dos das de e para com por em uma um no na"),
+    "pl": word_set("i w z na do dla oraz od po przez we ze lub jest są"),
 }
 SPLIT_LANGUAGES = ("de", "nl", "sv", "da_no")
 MIN_PART = 4  # letters of the shortest part
@@ -126,9 +124,11 @@ class CompoundSplitter:
         return _WORD.sub(repl, text)
 
 
-def compound_splitter(sow_texts: Sequence[str], notes: Sequence[str]) -> CompoundSplitter | None:
-    """The splitter of a client whose SOW is written in a compounding language, else None."""
-    if not compounding(sow_texts):
+def compound_splitter(sow_texts: Sequence[str], notes: Sequence[str], language: str | None = None
+                      ) -> CompoundSplitter | None:
+    """The splitter of a client whose SOW is written in a compounding language, else None; `language`: the SOW's
+    (`sow_language`), when the caller has it already."""
+    if (language or sow_language(sow_texts)) not in SPLIT_LANGUAGES:
         return None
     words = sorted({w.lower() for text in (*sow_texts, *notes) for w in _WORD.findall(text)})
     return CompoundSplitter(frozenset(words), frozenset(_shared_ends(words)))

@@ -7,6 +7,7 @@ Pure, deterministic, no I/O; used by `offline_classifier`.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -166,22 +167,13 @@ def _edit1(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def _inflected(s: str, vocab: frozenset[str]) -> list[str]:
     """The SOW stems that share the longest start with `s`, at least five letters and all but the last three of
     the shorter word: the same word in another case or number ("Anforderungen" / "Anforderung", "wynagrodzeń" /
     "wynagrodzenia", "certificaciones" / "certificación")."""
     best, found = 0, []
     for v in vocab:
-        cp = _common_prefix(s, v)
+        cp = len(os.path.commonprefix((s, v)))
         if cp >= 5 and cp >= min(len(s), len(v)) - 3:
             if cp > best:
                 best, found = cp, [v]

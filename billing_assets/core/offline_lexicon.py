@@ -9,7 +9,8 @@ a concept only matters for a client whose SOW text mentions one of its words.
 from __future__ import annotations
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of `text`."""
     return frozenset(text.split())
 
 
@@ -62,7 +63,7 @@ CASED_ABBREVIATIONS: dict[str, str] = {
     "UX": "user experience", "OR": "oregon", "IN": "indiana", "ME": "maine", "OK": "oklahoma",
 }
 
-STOPWORDS: frozenset[str] = _words("""
+STOPWORDS: frozenset[str] = word_set("""
 a about above after again against all am an and any are as at be because been before being below between
 both but by can could did do does doing down during each few for from further had has have having he her
 here hers herself him himself his how i if in into is it its itself just me more most my myself no nor
@@ -71,7 +72,7 @@ their theirs them then there these they this those through to too under until up
 when where which while who whom why will with would you your yours also etc via per re vs got get gets
 getting still went go going goes made make makes making did done put let lets ok okay new one two three
 four five six seven eight nine ten x e.g i.e ie eg its it's i'm we're they're that's there's
-""") | _words("""
+""") | word_set("""
 der die das den dem des ein eine einen einem einer und oder mit für fuer von vom zum zur im am auf aus bei
 nach über ueber unter zu ist sind wird wurde werden nicht noch auch als wie bis durch gegen ohne
 le la les un une des du de d l et ou avec pour par sur dans au aux en est sont pas ne que qui ce cette ces
@@ -81,7 +82,7 @@ o os um uma do da dos das com para por em no na nos nas ao
 """)
 
 # Words that say that work happened but not which work: a note made only of these is vague.
-GENERIC_WORDS: frozenset[str] = _words("""
+GENERIC_WORDS: frozenset[str] = word_set("""
 call calls called calling meeting meetings meet met sync synced syncs catch catchup touch base follow
 followup followups misc miscellaneous admin administrative edit edits edited editing tweak tweaks
 tweaked change changes changed notes note review reviewed reviewing went back last week weeks weekly

@@ -289,13 +289,15 @@ def rush_cues(notes: str) -> dict[str, tuple[float, list[str]]]:
                 or any(w in ("needs", "wants", "need", "want") for w in words[max(0, i - 5):i])):
             found.setdefault("deadline", []).append(("due " + word, 1.0))
     spans: list[re.Match[str]] = []
+    clauses: str | None = None  # the note's clauses, read once if a within-a-clause cue matches
     for pattern, cat, weight, name in _SPAN_CUES:  # ... and so do words a phrase already counted ("turned it
         # around", "a week earlier than planned" count once, not again as "turned around", "days early")
         m = pattern.search(text)
-        if m and pattern in _WITHIN_A_CLAUSE and (
-                f" {m.group(0).strip()} " not in _clause_text(notes)  # "levy reports pulled, meeting in six weeks"
-                or any(_overlap(s.start(), len(s.group(0)), m) for s in spans)):  # "deadline pulled into this week"
-            m = None  # ... is read once, as the schedule shortened, not again as moved up
+        if m and pattern in _WITHIN_A_CLAUSE:
+            clauses = clauses if clauses is not None else _clause_text(notes)
+            if (f" {m.group(0).strip()} " not in clauses  # "levy reports pulled, meeting in six weeks"
+                    or any(_overlap(s.start(), len(s.group(0)), m) for s in spans)):  # "deadline pulled into this
+                m = None  # week" is read once, as the schedule shortened, not again as moved up
         if (m and not any(_overlap(text.find(p), len(p), m) for p in counted)
                 and name not in (p for p, _ in found.get(cat, []))):  # one short window, said two ways, counts once
             found.setdefault(cat, []).append((name, weight))
