@@ -10,7 +10,7 @@ from decimal import Decimal
 from billing_assets.core.classifier_api import ClassifyRequest, ClientContext, SowItemInfo
 from billing_assets.core.model import TimeEntry
 from billing_assets.core.offline_classifier import OfflineClassifier
-from billing_assets.core.offline_compounds import compound_splitter, compounding, sow_language
+from billing_assets.core.offline_compounds import compound_splitter, sow_language
 from billing_assets.core.offline_items import correct_typos
 from billing_assets.core.offline_text import featurize
 
@@ -27,13 +27,13 @@ PENSION_NL = ("Pensioenregeling. Advies over de regeling en de premie voor de we
 
 
 def test_only_a_sow_written_in_a_compounding_language_is_split():
-    assert compounding([PAYROLL_DE, ACCOUNTS_DE])
-    assert compounding([FORESTRY_SV])
-    assert compounding([PENSION_NL])
-    assert not compounding(["Payroll. Monthly payroll for all staff and the returns for the tax office."])
-    assert not compounding(["Nóminas. Cálculo de las nóminas de la empresa y los seguros sociales para la "
-                            "plantilla, con el resumen para la dirección."])
-    assert not compounding(["Paie. Calcul de la paie des salariés et les déclarations sociales pour la société."])
+    assert sow_language([PAYROLL_DE, ACCOUNTS_DE]) == "de"
+    assert sow_language([FORESTRY_SV]) == "sv"
+    assert sow_language([PENSION_NL]) == "nl"
+    assert sow_language(["Payroll. Monthly payroll for all staff and the returns for the tax office."]) == "en"
+    assert sow_language(["Nóminas. Cálculo de las nóminas de la empresa y los seguros sociales para la "
+                         "plantilla, con el resumen para la dirección."]) == "es"
+    assert sow_language(["Paie. Calcul de la paie des salariés et les déclarations sociales pour la société."]) == "fr"
     assert compound_splitter(["Payroll. Monthly payroll for the staff of the company."], ["payroll run"]) is None
 
 

@@ -45,11 +45,6 @@ LINKS = ("s", "es", "n", "en", "e", "er")  # linking elements between the parts 
 TAILS = ("", "e", "n", "en", "s", "es", "er", "ern", "et", "ar", "or", "na", "erne", "ene", "ne")  # inflection
 
 
-def compounding(texts: Iterable[str]) -> bool:
-    """The texts (a client's SOW) are mostly in German, Dutch, Swedish, Danish or Norwegian."""
-    return sow_language(texts) in SPLIT_LANGUAGES
-
-
 def sow_language(texts: Iterable[str]) -> str:
     """The language whose function words the texts use most ("en" when none reaches 3, or on a tie with English)."""
     counts: Counter[str] = Counter()
