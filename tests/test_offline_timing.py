@@ -193,7 +193,10 @@ def test_a_note_that_tells_a_story_is_a_reviewers_call(note, said):
                                   "email notifications when a study phase completes",
                                   "model review w/ Dale, changed the attrition assumption",
                                   "about page copy, history of the press since 1987",
-                                  "Drafted the engagement letter"])
+                                  "Drafted the engagement letter",
+                                  # an aside in brackets is not a second thing the writer did
+                                  "VO script v5 signed off by Anna (comms)",
+                                  "wkly update + refreshed timeline (site visits slipping 3 days)"])
 def test_a_task_named_is_not_a_story(note):
     """What the story rules leave alone: notes that name a task or a result, a time moved later, a recurring slot."""
     assert _work_type(note)[:2] == ("standard", 0.97)

@@ -25,7 +25,7 @@ from billing_assets.core.offline_lexicon import (
     WEEKDAYS,
     WORKDAYS_DE_FR_ES_IT,
 )
-from billing_assets.core.offline_text import raw_tokens
+from billing_assets.core.offline_text import CLAUSE_BREAK, raw_tokens
 
 CATEGORY_CAP = {"deadline": 3.0, "compress": 3.0, "incident": 3.0, "demand": 1.0, "offhours": 1.0,
                 "rework": 1.0, "planned": -4.0}
@@ -238,12 +238,11 @@ _SPAN_CUES = ((_HOURS_SPAN, "deadline", 2.0, "short window"), (_SPAN_EARLY, "com
               (_OTHER_WORK_DROPPED, "compress", 2.5, "other work dropped"))
 _WITHIN_A_CLAUSE = frozenset((_MOVED_FORWARD, _PULLED_EVENT_IN, _SPAN_EARLY_ABROAD, _SHORTENED_ABROAD,
                               _OTHER_WORK_DROPPED))  # these cues must not read across a comma, bracket or dash
-_CLAUSE_BREAK = re.compile(r"[,;:()\[\]]|\s[-–]\s|\.\s")
 
 
 def _clause_text(notes: str) -> str:
     """The note's words as `rush_cues` reads them, with " | " between its clauses."""
-    return " " + " | ".join(" ".join(raw_tokens(part)) for part in _CLAUSE_BREAK.split(notes)) + " "
+    return " " + " | ".join(" ".join(raw_tokens(part)) for part in CLAUSE_BREAK.split(notes)) + " "
 
 
 @lru_cache(maxsize=1)
@@ -472,7 +471,7 @@ def why_word(notes: str) -> str | None:
         return None
     text = _NOT_WHY.sub(" ", low)
     for match in _WHY.finditer(text):
-        clause = re.split(r"[,;:(+]| - ", text[:match.start()])[-1]
+        clause = CLAUSE_BREAK.split(text[:match.start()].replace("+", ","))[-1]  # "+" joins two tasks
         if match.group(0) in _WRITERS_OWN and not clause.strip():
             continue
         return match.group(0)
@@ -511,7 +510,8 @@ def what_happened(notes: str) -> str | None:
     low = notes.lower()
     if _later_or_routine(low):
         return None
-    clauses = [c for c in re.split(r",|;|:| - | – |\. ", low) if c.strip()]
+    told = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", low)  # an aside in brackets is not what the writer did next
+    clauses = [c for c in CLAUSE_BREAK.split(told) if c.strip()]
     if len(clauses) < 2:
         return None
     first = [re.sub(r"^re-", "", w) for w in re.findall(r"[\w'/+&-]+", clauses[0])]
