@@ -1,10 +1,10 @@
 """Calibration of the offline classifier, measured leave-one-client-out on the labelled sets.
 
-tests/fixtures/classify_heldout, classify_heldout2 to classify_heldout7, classify_heldout10 and classify_heldout11 hold
-four to six clients each that the classifier was not tuned on when each was written (heldout3 to heldout11 were
-written blind and first measured with the classifier of their round, bench/RESULTS.md; heldout8 and heldout9 are
-measured apart, tests/test_unseen_bench.py); classify_dev is measured with a calibration fitted on the held-out
-clients only. Figures are computed here, not copied; the bounds are the levels measured in
+tests/fixtures/classify_heldout, classify_heldout2 to classify_heldout7 and classify_heldout10 to classify_heldout12
+hold four to six clients each that the classifier was not tuned on when each was written (heldout3 to heldout12 were
+written blind and first measured with the classifier of their round, bench/RESULTS.md; heldout8, heldout9 and
+heldout13 are measured apart, tests/test_unseen_bench.py); classify_dev is measured with a calibration fitted on the
+held-out clients only. Figures are computed here, not copied; the bounds are the levels measured in
 bench/RESULTS.md with a little room, so a regression fails.
 """
 
@@ -27,6 +27,7 @@ from bench.calibrate import (
     HELDOUT7_HOME,
     HELDOUT10_HOME,
     HELDOUT11_HOME,
+    HELDOUT12_HOME,
     HELDOUT_HOME,
     HOMES,
     Scored,
@@ -69,26 +70,28 @@ def _part(scored, home, condition, month=None):
 
 
 HELDOUT = ("classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4", "classify_heldout5",
-           "classify_heldout6", "classify_heldout7", "classify_heldout10", "classify_heldout11")
+           "classify_heldout6", "classify_heldout7", "classify_heldout10", "classify_heldout11", "classify_heldout12")
 
 
 @pytest.mark.parametrize(("home", "ambiguous", "clients"), [
     ("classify_heldout", 30, 6), ("classify_heldout2", 30, 6), ("classify_heldout3", 30, 6),
     ("classify_heldout4", 24, 6), ("classify_heldout5", 24, 6), ("classify_heldout6", 20, 5),
-    ("classify_heldout7", 20, 5), ("classify_heldout10", 20, 5), ("classify_heldout11", 16, 4)])
+    ("classify_heldout7", 20, 5), ("classify_heldout10", 20, 5), ("classify_heldout11", 16, 4),
+    ("classify_heldout12", 20, 5)])
 def test_heldout_sets_are_unseen_clients_in_two_months(rows, home, ambiguous, clients):
     heldout = [r for r in rows if r.home == home and r.condition == "cold"]
     assert len({r.client for r in heldout}) == clients
     assert {r.entry.month for r in heldout} == {"2026-09", "2026-10"}
     assert sum(r.label.ambiguous for r in heldout) == ambiguous
     assert all(h.is_dir() for h in (HELDOUT_HOME, HELDOUT2_HOME, HELDOUT3_HOME, HELDOUT4_HOME, HELDOUT5_HOME,
-                                     HELDOUT6_HOME, HELDOUT7_HOME, HELDOUT10_HOME, HELDOUT11_HOME))
+                                     HELDOUT6_HOME, HELDOUT7_HOME, HELDOUT10_HOME, HELDOUT11_HOME,
+                                     HELDOUT12_HOME))
     others = {r.client for r in rows if r.home != home}
     assert not others & {r.client for r in heldout}
 
 
 def test_no_calibration_learns_from_the_client_it_measures(rows):
-    assert tuple(HOMES) == ("classify_dev", *HELDOUT) and BLIND == "classify_heldout11"
+    assert tuple(HOMES) == ("classify_dev", *HELDOUT) and BLIND == "classify_heldout12"
     for home, client in {(r.home, r.client) for r in rows}:
         train = training_rows(rows, home, client)
         assert client not in {r.client for r in train}
@@ -97,33 +100,36 @@ def test_no_calibration_learns_from_the_client_it_measures(rows):
         if home == BLIND:
             assert {r.home for r in training_rows(rows, home, client, blind=True)} == {
                 "classify_dev", "classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4",
-                "classify_heldout5", "classify_heldout6", "classify_heldout7", "classify_heldout10"}
+                "classify_heldout5", "classify_heldout6", "classify_heldout7", "classify_heldout10",
+                "classify_heldout11"}
 
 
 # Targets on unseen clients: cold <= 1% of auto-assigned hours wrong, <= 40% of hours to review, >= 80% of
 # ambiguous entries to review; after a reviewed month <= 1% wrong and <= 20% to review. (home, condition) ->
 # (wrong bound, review bound) at the measured level (bench/RESULTS.md) plus a little room.
-MEASURED = {("classify_heldout", "cold"): (0.01, 0.365),  # 0.0% wrong, 35.6% review: cold targets met
-            ("classify_heldout", "history"): (0.01, 0.335),  # 0.0%, 32.5%: error target met
-            ("classify_heldout2", "cold"): (0.01, 0.525),  # 0.4%, 51.7%: error target met
-            ("classify_heldout2", "history"): (0.025, 0.52),  # 2.1%, 51.2%
-            ("classify_heldout3", "cold"): (0.01, 0.405),  # 0.8%, 39.9%: cold targets met
-            ("classify_heldout3", "history"): (0.01, 0.475),  # 0.9%, 46.7%: error target met
-            ("classify_heldout4", "cold"): (0.01, 0.555),  # 0.4%, 54.7%: error target met
-            ("classify_heldout4", "history"): (0.01, 0.515),  # 0.0%, 50.6%: error target met
-            ("classify_heldout5", "cold"): (0.01, 0.38),  # 0.7%, 37.1%: cold targets met
-            ("classify_heldout5", "history"): (0.02, 0.33),  # 1.3%, 32.2%
-            ("classify_heldout6", "cold"): (0.01, 0.39),  # 0.8%, 38.3%: cold targets met
-            ("classify_heldout6", "history"): (0.02, 0.30),  # 1.4%, 29.3%
-            ("classify_heldout7", "cold"): (0.035, 0.355),  # 2.9%, 34.5%
-            ("classify_heldout7", "history"): (0.04, 0.305),  # 3.3%, 29.8%
-            ("classify_heldout10", "cold"): (0.01, 0.46),  # 0.2%, 45.2%: error target met
-            ("classify_heldout10", "history"): (0.01, 0.325),  # 0.0%, 31.8%: error target met
-            ("classify_heldout11", "cold"): (0.01, 0.505),  # 0.6%, 49.8%: error target met
-            ("classify_heldout11", "history"): (0.01, 0.295)}  # 0.9%, 28.7%: error target met
-# Ambiguous entries held, where the 80% target is not met: heldout11 after a reviewed month holds 6 of its 8 (two
-# notes that straddle two items were auto-assigned).
-AMBIGUOUS_HELD = {("classify_heldout11", "history"): 0.75}
+MEASURED = {("classify_heldout", "cold"): (0.01, 0.40),  # 0.0% wrong, 39.3% review: cold targets met
+            ("classify_heldout", "history"): (0.01, 0.375),  # 0.0%, 36.7%: error target met
+            ("classify_heldout2", "cold"): (0.01, 0.58),  # 0.4%, 57.1%: error target met
+            ("classify_heldout2", "history"): (0.01, 0.59),  # 0.0%, 58.1%: error target met
+            ("classify_heldout3", "cold"): (0.01, 0.445),  # 0.9%, 43.7%: error target met
+            ("classify_heldout3", "history"): (0.01, 0.48),  # 0.9%, 47.3%: error target met
+            ("classify_heldout4", "cold"): (0.01, 0.635),  # 0.0%, 62.9%: error target met
+            ("classify_heldout4", "history"): (0.01, 0.515),  # 0.0%, 50.7%: error target met
+            ("classify_heldout5", "cold"): (0.01, 0.44),  # 0.8%, 43.2%: error target met
+            ("classify_heldout5", "history"): (0.02, 0.34),  # 1.3%, 33.5%
+            ("classify_heldout6", "cold"): (0.01, 0.425),  # 0.8%, 41.7%: error target met
+            ("classify_heldout6", "history"): (0.02, 0.35),  # 1.5%, 34.4%
+            ("classify_heldout7", "cold"): (0.02, 0.45),  # 1.6%, 44.6%
+            ("classify_heldout7", "history"): (0.04, 0.365),  # 3.6%, 35.7%
+            ("classify_heldout10", "cold"): (0.01, 0.50),  # 0.2%, 49.4%: error target met
+            ("classify_heldout10", "history"): (0.01, 0.335),  # 0.0%, 32.6%: error target met
+            ("classify_heldout11", "cold"): (0.01, 0.60),  # 0.8%, 59.3%: error target met
+            ("classify_heldout11", "history"): (0.015, 0.37),  # 1.03%, 36.5%
+            ("classify_heldout12", "cold"): (0.05, 0.655),  # 4.6%, 64.9%
+            ("classify_heldout12", "history"): (0.02, 0.635)}  # 1.7%, 62.8%
+# Ambiguous entries held, where the 80% target is not met: after a reviewed month heldout11 holds 6 of its 8 and
+# heldout12 7 of its 10 (notes that straddle two items were auto-assigned).
+AMBIGUOUS_HELD = {("classify_heldout11", "history"): 0.75, ("classify_heldout12", "history"): 0.70}
 
 
 @pytest.mark.parametrize(("home", "condition"), list(MEASURED))
@@ -136,32 +142,34 @@ def test_heldout_auto_errors_review_and_ambiguous(scored, home, condition):
 
 
 def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
-    """classify_heldout11 with calibrations fitted on the other sets only (as when it was first measured, unread)."""
+    """classify_heldout12 with calibrations fitted on the other sets only: its first, blind measurement (thirteenth
+    session), since the classifier was not changed after its errors were read."""
     cold = figures([s for s in blind if s.row.condition == "cold"])
     warm = figures([s for s in blind if s.row.condition == "history"])
-    assert cold.entries == 192 and warm.entries == 96
-    assert cold.ambiguous_share >= 0.80 and warm.ambiguous_share >= 0.75  # 14 of 16; 6 of 8 (target not met)
-    assert cold.wrong_share <= 0.01 and cold.review_share <= 0.50  # measured 0.6%, 49.2%
-    assert warm.wrong_share <= 0.01 and warm.review_share <= 0.285  # measured 0.9%, 27.7%
+    assert cold.entries == 240 and warm.entries == 120
+    assert (cold.ambiguous_review, warm.ambiguous_review) == (15, 7)  # of 20 and 10: below the 80% target
+    assert (cold.wrong_auto_entries, cold.auto_entries) == (4, 86) and round(cold.review_share, 3) == 0.628
+    assert (warm.wrong_auto_entries, warm.auto_entries) == (2, 49) and round(warm.review_share, 3) == 0.604
 
 
 # The same October entries, cold and after September was reviewed (bench/RESULTS.md): (home) -> (cold review,
 # reviewed review, cold wrong, reviewed wrong), measured.
-OCTOBER = {"classify_dev": (0.3158, 0.366, 0.0, 0.0), "classify_heldout": (0.3897, 0.3252, 0.0, 0.0),
-           "classify_heldout2": (0.5642, 0.5124, 0.0078, 0.0208), "classify_heldout3": (0.5, 0.4671, 0.0097, 0.0091),
-           "classify_heldout4": (0.5977, 0.5058, 0.0104, 0.0), "classify_heldout5": (0.3949, 0.3218, 0.0146, 0.013),
-           "classify_heldout6": (0.3784, 0.2928, 0.0156, 0.0138), "classify_heldout7": (0.3257, 0.2979, 0.0339, 0.0325),
-           "classify_heldout10": (0.442, 0.3179, 0.0, 0.0), "classify_heldout11": (0.4633, 0.2874, 0.0122, 0.0092)}
+OCTOBER = {"classify_dev": (0.388, 0.4639, 0.0, 0.0), "classify_heldout": (0.4076, 0.3675, 0.0, 0.0),
+           "classify_heldout2": (0.6002, 0.5811, 0.0085, 0.0), "classify_heldout3": (0.529, 0.4729, 0.0103, 0.0092),
+           "classify_heldout4": (0.6811, 0.5067, 0.0, 0.0), "classify_heldout5": (0.4286, 0.3355, 0.0154, 0.0133),
+           "classify_heldout6": (0.4125, 0.3444, 0.0166, 0.0148), "classify_heldout7": (0.432, 0.3575, 0.0297, 0.0355),
+           "classify_heldout10": (0.4928, 0.3261, 0.0, 0.0), "classify_heldout11": (0.5486, 0.3648, 0.0145, 0.0103),
+           "classify_heldout12": (0.7149, 0.6281, 0.029, 0.0167)}
 
 
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
-    """Fewer hours to review after a reviewed month on every held-out set (heldout4 59.8% -> 50.6%; heldout5,
-    heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 39.5% -> 32.2%, 37.8% -> 29.3%,
-    44.2% -> 31.8% and 46.3% -> 28.7%), and fewer wrong on heldout3 to heldout7 and heldout11; not yet "clearly
-    better": heldout2's wrong hours rise (notes whose reviewed neighbours point at the other item) and classify_dev
-    sends more to review (its October work is mostly new: reviewed notes
-    labelled with other items lower the confidence)."""
+    """Fewer hours to review after a reviewed month on every held-out set (heldout4 68.1% -> 50.7%; heldout5,
+    heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 42.9% -> 33.6%, 41.3% -> 34.4%,
+    49.3% -> 32.6% and 54.9% -> 36.5%; heldout12 71.5% -> 62.8%), and fewer wrong on heldout2, heldout3, heldout5,
+    heldout6, heldout11 and heldout12; not yet "clearly better": heldout7's wrong hours rise (notes whose reviewed
+    neighbours point at the other item) and classify_dev sends more to review (its October work is mostly new:
+    reviewed notes labelled with other items lower the confidence)."""
     cold = figures(_part(scored, home, "cold", "2026-10"))
     warm = figures(_part(scored, home, "history", "2026-10"))
     assert warm.entries == cold.entries
