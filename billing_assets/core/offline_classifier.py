@@ -397,13 +397,13 @@ class OfflineClassifier:
         # does not join other languages' endings
         bags = without_stems(bags, context_stems(queries, bags))
         matches = history_matches(queries, history, bags, split)
+        reviewed = cal.prepare_history(history)
         if context.sow_items:
-            sow: list[SowDecision | None] = list(self._sow_decisions(bags, requests, texts, history, feats,
-                                                                     queries, matches))
+            sow: list[SowDecision | None] = list(self._sow_decisions(bags, requests, texts, history, reviewed,
+                                                                     feats, queries, matches))
         else:
             sow = [None] * len(requests)
         evidence = self.last_evidence or [None] * len(requests)
-        reviewed = cal.prepare_history(history)
         out = []
         for req, decision, match, ev in zip(requests, sow, matches, evidence, strict=True):
             twin = match.neighbours[0][1] if match.similarity >= HISTORY_TWIN else None
@@ -411,15 +411,15 @@ class OfflineClassifier:
         return out, ClassifierUsage()
 
     def _sow_decisions(self, bags: ItemBags, requests: Sequence[ClassifyRequest], texts: Sequence[str],
-                       history: Sequence[LabeledExample], feats: Sequence[TextFeatures],
-                       queries: Sequence[Counter[str]], matches: Sequence[HistoryMatch]) -> list[SowDecision]:
+                       history: Sequence[LabeledExample], reviewed: Sequence[cal.ReviewedNote],
+                       feats: Sequence[TextFeatures], queries: Sequence[Counter[str]],
+                       matches: Sequence[HistoryMatch]) -> list[SowDecision]:
         ids = bags.ids
         lexical = [[s * f for s, f in zip(lexical_scores(q, bags), discipline_fit(q, bags), strict=True)]
                    for q in queries]
         roles = role_boosts(requests, feats, bags, history)
         disc = [discipline_boost(q, bags) for q in queries]
         votes = [m.votes(ids) for m in matches]
-        reviewed = cal.prepare_history(history)
         knn = [cal.knn_votes(r.entry.notes, r.entry.person, ids, reviewed) for r in requests]
         words = item_words([f"{item.name} {item.description}" for item in bags.items], drop=bags.dropped)
         soft = [soft_scores(t, words) for t in texts]

@@ -499,6 +499,9 @@ _OPENING_VERBS = frozenset(("review", "reviewed", "rev", "test", "collect", "pre
                             "meeting", "discuss"))
 
 
+_ASIDE = re.compile(r"\([^)]*\)|\[[^\]]*\]")  # an aside in brackets is not what the writer did next
+
+
 def _past(word: str) -> bool:
     return (word.endswith("ed") and len(word) > 4 and not word.endswith("eed")) or word in _PAST_IRREGULAR
 
@@ -510,8 +513,7 @@ def what_happened(notes: str) -> str | None:
     low = notes.lower()
     if _later_or_routine(low):
         return None
-    told = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", low)  # an aside in brackets is not what the writer did next
-    clauses = [c for c in CLAUSE_BREAK.split(told) if c.strip()]
+    clauses = [c for c in CLAUSE_BREAK.split(_ASIDE.sub(" ", low)) if c.strip()]
     if len(clauses) < 2:
         return None
     first = [re.sub(r"^re-", "", w) for w in re.findall(r"[\w'/+&-]+", clauses[0])]
