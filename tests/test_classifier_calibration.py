@@ -108,25 +108,25 @@ def test_no_calibration_learns_from_the_client_it_measures(rows):
 # ambiguous entries to review; after a reviewed month <= 1% wrong and <= 20% to review. (home, condition) ->
 # (wrong bound, review bound) at the measured level (bench/RESULTS.md) plus a little room.
 MEASURED = {("classify_heldout", "cold"): (0.01, 0.40),  # 0.0% wrong, 39.3% review: cold targets met
-            ("classify_heldout", "history"): (0.01, 0.375),  # 0.0%, 36.7%: error target met
-            ("classify_heldout2", "cold"): (0.01, 0.58),  # 0.4%, 57.1%: error target met
+            ("classify_heldout", "history"): (0.01, 0.38),  # 0.0%, 37.3%: error target met
+            ("classify_heldout2", "cold"): (0.01, 0.585),  # 0.4%, 58.0%: error target met
             ("classify_heldout2", "history"): (0.01, 0.59),  # 0.0%, 58.1%: error target met
-            ("classify_heldout3", "cold"): (0.01, 0.445),  # 0.9%, 43.7%: error target met
+            ("classify_heldout3", "cold"): (0.01, 0.445),  # 0.9%, 44.0%: error target met
             ("classify_heldout3", "history"): (0.01, 0.48),  # 0.9%, 47.3%: error target met
-            ("classify_heldout4", "cold"): (0.01, 0.635),  # 0.0%, 62.9%: error target met
-            ("classify_heldout4", "history"): (0.01, 0.515),  # 0.0%, 50.7%: error target met
+            ("classify_heldout4", "cold"): (0.01, 0.635),  # 0.0%, 62.8%: error target met
+            ("classify_heldout4", "history"): (0.01, 0.53),  # 0.0%, 52.4%: error target met
             ("classify_heldout5", "cold"): (0.01, 0.44),  # 0.8%, 43.2%: error target met
             ("classify_heldout5", "history"): (0.02, 0.34),  # 1.3%, 33.5%
-            ("classify_heldout6", "cold"): (0.01, 0.425),  # 0.8%, 41.7%: error target met
+            ("classify_heldout6", "cold"): (0.01, 0.43),  # 0.8%, 42.4%: error target met
             ("classify_heldout6", "history"): (0.02, 0.35),  # 1.5%, 34.4%
-            ("classify_heldout7", "cold"): (0.02, 0.45),  # 1.6%, 44.6%
-            ("classify_heldout7", "history"): (0.04, 0.365),  # 3.6%, 35.7%
+            ("classify_heldout7", "cold"): (0.02, 0.455),  # 1.6%, 44.7%
+            ("classify_heldout7", "history"): (0.03, 0.35),  # 2.6%, 34.4%
             ("classify_heldout10", "cold"): (0.01, 0.50),  # 0.2%, 49.4%: error target met
-            ("classify_heldout10", "history"): (0.01, 0.335),  # 0.0%, 32.6%: error target met
+            ("classify_heldout10", "history"): (0.01, 0.34),  # 0.0%, 33.5%: error target met
             ("classify_heldout11", "cold"): (0.01, 0.60),  # 0.8%, 59.3%: error target met
-            ("classify_heldout11", "history"): (0.015, 0.37),  # 1.03%, 36.5%
+            ("classify_heldout11", "history"): (0.015, 0.385),  # 1.1%, 38.1%
             ("classify_heldout12", "cold"): (0.05, 0.655),  # 4.6%, 64.9%
-            ("classify_heldout12", "history"): (0.02, 0.635)}  # 1.7%, 62.8%
+            ("classify_heldout12", "history"): (0.02, 0.63)}  # 1.7%, 62.5%
 # Ambiguous entries held, where the 80% target is not met: after a reviewed month heldout11 holds 6 of its 8 and
 # heldout12 7 of its 10 (notes that straddle two items were auto-assigned).
 AMBIGUOUS_HELD = {("classify_heldout11", "history"): 0.75, ("classify_heldout12", "history"): 0.70}
@@ -142,34 +142,36 @@ def test_heldout_auto_errors_review_and_ambiguous(scored, home, condition):
 
 
 def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
-    """classify_heldout12 with calibrations fitted on the other sets only: its first, blind measurement (thirteenth
-    session), since the classifier was not changed after its errors were read."""
+    """classify_heldout12 with calibrations fitted on the other sets only: cold, its first, blind measurement
+    (thirteenth session), since the classifier's reading of a note was not changed after its errors were read; after
+    a reviewed month 2 of 49 auto-assigned entries wrong and 60.4% to review when first measured, and below since
+    `offline-v14` reads the reviewed notes as it reads the month's (initialisms spelled out, typos corrected)."""
     cold = figures([s for s in blind if s.row.condition == "cold"])
     warm = figures([s for s in blind if s.row.condition == "history"])
     assert cold.entries == 240 and warm.entries == 120
     assert (cold.ambiguous_review, warm.ambiguous_review) == (15, 7)  # of 20 and 10: below the 80% target
     assert (cold.wrong_auto_entries, cold.auto_entries) == (4, 86) and round(cold.review_share, 3) == 0.628
-    assert (warm.wrong_auto_entries, warm.auto_entries) == (2, 49) and round(warm.review_share, 3) == 0.604
+    assert (warm.wrong_auto_entries, warm.auto_entries) == (2, 48) and round(warm.review_share, 3) == 0.616
 
 
 # The same October entries, cold and after September was reviewed (bench/RESULTS.md): (home) -> (cold review,
 # reviewed review, cold wrong, reviewed wrong), measured.
-OCTOBER = {"classify_dev": (0.388, 0.4639, 0.0, 0.0), "classify_heldout": (0.4076, 0.3675, 0.0, 0.0),
-           "classify_heldout2": (0.6002, 0.5811, 0.0085, 0.0), "classify_heldout3": (0.529, 0.4729, 0.0103, 0.0092),
-           "classify_heldout4": (0.6811, 0.5067, 0.0, 0.0), "classify_heldout5": (0.4286, 0.3355, 0.0154, 0.0133),
-           "classify_heldout6": (0.4125, 0.3444, 0.0166, 0.0148), "classify_heldout7": (0.432, 0.3575, 0.0297, 0.0355),
-           "classify_heldout10": (0.4928, 0.3261, 0.0, 0.0), "classify_heldout11": (0.5486, 0.3648, 0.0145, 0.0103),
-           "classify_heldout12": (0.7149, 0.6281, 0.029, 0.0167)}
+OCTOBER = {"classify_dev": (0.388, 0.4639, 0.0, 0.0), "classify_heldout": (0.4076, 0.3728, 0.0, 0.0),
+           "classify_heldout2": (0.6081, 0.5811, 0.0086, 0.0), "classify_heldout3": (0.5358, 0.4729, 0.0104, 0.0092),
+           "classify_heldout4": (0.6711, 0.5242, 0.0, 0.0), "classify_heldout5": (0.4286, 0.3355, 0.0154, 0.0133),
+           "classify_heldout6": (0.4125, 0.3444, 0.0166, 0.0148), "classify_heldout7": (0.432, 0.3436, 0.0297, 0.0257),
+           "classify_heldout10": (0.4928, 0.3351, 0.0, 0.0), "classify_heldout11": (0.5486, 0.3806, 0.0145, 0.0106),
+           "classify_heldout12": (0.7149, 0.625, 0.029, 0.0165)}
 
 
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
-    """Fewer hours to review after a reviewed month on every held-out set (heldout4 68.1% -> 50.7%; heldout5,
+    """Fewer hours to review after a reviewed month on every held-out set (heldout4 67.1% -> 52.4%; heldout5,
     heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 42.9% -> 33.6%, 41.3% -> 34.4%,
-    49.3% -> 32.6% and 54.9% -> 36.5%; heldout12 71.5% -> 62.8%), and fewer wrong on heldout2, heldout3, heldout5,
-    heldout6, heldout11 and heldout12; not yet "clearly better": heldout7's wrong hours rise (notes whose reviewed
-    neighbours point at the other item) and classify_dev sends more to review (its October work is mostly new:
-    reviewed notes labelled with other items lower the confidence)."""
+    49.3% -> 33.5% and 54.9% -> 38.1%; heldout12 71.5% -> 62.5%), and fewer wrong on heldout2, heldout3, heldout5,
+    heldout6, heldout7, heldout11 and heldout12; not yet "clearly better": heldout7 is still 2.6% wrong (notes whose
+    reviewed neighbours point at the other item) and classify_dev sends more to review (its October work is mostly
+    new: reviewed notes labelled with other items lower the confidence)."""
     cold = figures(_part(scored, home, "cold", "2026-10"))
     warm = figures(_part(scored, home, "history", "2026-10"))
     assert warm.entries == cold.entries

@@ -57,7 +57,7 @@ from billing_assets.core.offline_rush import RushAssessment, assess_rush, schedu
 from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
-CACHE_ID = "offline-v13"
+CACHE_ID = "offline-v14"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
@@ -141,11 +141,12 @@ class HistoryMatch:
 
 
 def history_matches(queries: Sequence[Counter[str]], history: Sequence[LabeledExample],
-                    bags: ItemBags, split: Callable[[str], str] = str) -> list[HistoryMatch]:
+                    bags: ItemBags, read: Callable[[str], Counter[str]]) -> list[HistoryMatch]:
     """For each note, its nearest same-client history notes (similarity >= HISTORY_MIN_SIM, at most
-    HISTORY_K; among equals the later history note first, so the latest correction wins). `split` rewrites a
-    history note as the queries were (compound words followed by their parts)."""
-    weights = [_stem_weights(featurize(split(h.notes)).counts, bags.idf) for h in history]
+    HISTORY_K; among equals the later history note first, so the latest correction wins). `read` turns a history
+    note into features as the queries were (compounds split, initialisms spelled out, typos corrected), so a note
+    written again reads the same."""
+    weights = [_stem_weights(read(h.notes), bags.idf) for h in history]
     norms = [math.sqrt(sum(w * w for w in ws.values())) for ws in weights]
     index: dict[str, list[int]] = defaultdict(list)
     for n, ws in enumerate(weights):
@@ -226,8 +227,9 @@ def _concepts_of(req: ClassifyRequest, f: TextFeatures) -> set[str]:
 
 
 def role_boosts(requests: Sequence[ClassifyRequest], feats: Sequence[TextFeatures], bags: ItemBags,
-                history: Sequence[LabeledExample]) -> list[list[float]]:
-    """Per entry: a per-item bonus from the concepts that recur across the person's nearby notes.
+                history: Sequence[LabeledExample], read: Callable[[str], Counter[str]]) -> list[list[float]]:
+    """Per entry: a per-item bonus from the concepts that recur across the person's nearby notes (`read`: a
+    history note's features, its compounds and initialisms spelled out as the month's notes were).
 
     A copywriter's notes keep saying "copy", "headline", "words" whatever page or product they are about;
     a developer's say "build", "theme", "bug". The recurring concepts stand for the person's role (which
@@ -237,7 +239,7 @@ def role_boosts(requests: Sequence[ClassifyRequest], feats: Sequence[TextFeature
     concepts = [_concepts_of(r, f) for r, f in zip(requests, feats, strict=True)]
     hist: dict[str, list[set[str]]] = defaultdict(list)
     for example in history:
-        hist[example.person].append({k for k in featurize(example.notes).counts if kind(k) == "concept"})
+        hist[example.person].append({k for k in read(example.notes) if kind(k) == "concept"})
     same = _by_person(requests)
     echoes = _echoes(requests, bags.ids)
     out = []
@@ -393,14 +395,25 @@ class OfflineClassifier:
         texts = [expansions.expand(w) for w in written]
         feats = [_one_token_weight(featurize(t, positional=True, context=schedule_clause), w, t)
                  for w, t in zip(written, texts, strict=True)]
-        queries = [correct_typos(f, bags.vocab, inflected=language != "en") for f in feats]  # the English stemmer
-        # does not join other languages' endings
+        inflected = language != "en"  # the English stemmer does not join other languages' endings
+        vocab = bags.vocab
+
+        # A reviewed note is read as the month's notes are (compounds split, initialisms spelled out): `spelled`,
+        # as `feats` for the person's recurring concepts; `read`, with typos corrected as `queries`, for the
+        # nearest reviewed notes. A note written again then reads the same.
+        def spelled(note: str) -> Counter[str]:
+            return featurize(expansions.expand(split(note))).counts
+
+        def read(note: str) -> Counter[str]:
+            return correct_typos(featurize(expansions.expand(split(note))), vocab, inflected=inflected)
+
+        queries = [correct_typos(f, vocab, inflected=inflected) for f in feats]
         bags = without_stems(bags, context_stems(queries, bags))
-        matches = history_matches(queries, history, bags, split)
+        matches = history_matches(queries, history, bags, read)
         reviewed = cal.prepare_history(history)
         if context.sow_items:
             sow: list[SowDecision | None] = list(self._sow_decisions(bags, requests, texts, history, reviewed,
-                                                                     feats, queries, matches))
+                                                                     feats, queries, matches, spelled))
         else:
             sow = [None] * len(requests)
         evidence = self.last_evidence or [None] * len(requests)
@@ -413,11 +426,12 @@ class OfflineClassifier:
     def _sow_decisions(self, bags: ItemBags, requests: Sequence[ClassifyRequest], texts: Sequence[str],
                        history: Sequence[LabeledExample], reviewed: Sequence[cal.ReviewedNote],
                        feats: Sequence[TextFeatures], queries: Sequence[Counter[str]],
-                       matches: Sequence[HistoryMatch]) -> list[SowDecision]:
+                       matches: Sequence[HistoryMatch], spelled: Callable[[str], Counter[str]]
+                       ) -> list[SowDecision]:
         ids = bags.ids
         lexical = [[s * f for s, f in zip(lexical_scores(q, bags), discipline_fit(q, bags), strict=True)]
                    for q in queries]
-        roles = role_boosts(requests, feats, bags, history)
+        roles = role_boosts(requests, feats, bags, history, spelled)
         disc = [discipline_boost(q, bags) for q in queries]
         votes = [m.votes(ids) for m in matches]
         knn = [cal.knn_votes(r.entry.notes, r.entry.person, ids, reviewed) for r in requests]
