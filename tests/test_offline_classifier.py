@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from bench.classify import metrics, run
+from billing_assets.core.calibration import UNSURE_WORK_TYPE
 from billing_assets.core.classifier_api import ClassifyRequest, ClientContext, LabeledExample, SowItemInfo
 from billing_assets.core.model import TimeEntry
 from billing_assets.core.offline_classifier import OfflineClassifier
+from billing_assets.core.offline_rush import assess_rush, storytellers
 
 THRESHOLD = max(0.8, OfflineClassifier().review_floor)  # the calibrated review threshold (SOW chosen)
 WORK_TYPE_THRESHOLD = 0.8  # review.min_confidence: the threshold when only the work type is asked
@@ -300,6 +302,49 @@ def test_history_twin_sets_the_work_type():
     after = classify_one(note, history=history)
     assert after.work_type == "rush"
     assert after.confidence < THRESHOLD  # the cues alone say standard: a reviewer confirms
+
+
+def _reviewed(notes: str, person: str, sow_item: str, work_type: str = "standard") -> LabeledExample:
+    return LabeledExample(client="acme", notes=notes, person=person, project="P", task="", sow_item=sow_item,
+                          work_type=work_type)
+
+
+def test_a_person_whose_reviewed_stories_were_standard_is_not_held_for_telling_another():
+    """A note that tells how the work came up ("again", "so ...") is held as possibly rush; after a reviewed month
+    in which two or more of the person's story notes were billed standard (and none rush), their stories are their
+    habit and a story without cues reads as standard; another person, or one whose story was rush, is still held."""
+    note = "Called the buyers again about the survey invites, a third of the panel has replied"
+    story = (_reviewed("Chased the buyers again on the survey, half have answered", "Pat Lee", "R1"),
+             _reviewed("Reworked the competitor audit so it covers the two new entrants", "Pat Lee", "R1"))
+    assert storytellers(story) == frozenset({"Pat Lee"})
+    assert storytellers(story[:1]) == frozenset()  # one story is not yet a habit
+    rushed = (*story, _reviewed("Reran the survey tables because the panel vendor changed the sample", "Pat Lee", "R1",
+                                "rush"))
+    assert storytellers(rushed) == frozenset()
+    before = classify_one(note)
+    assert before.work_type == "standard"
+    assert 'standard or rush? (the note says why the work came up: "again")' in before.rationale
+    assert before.confidence <= UNSURE_WORK_TYPE
+    after = classify_one(note, history=story)
+    assert ('standard: no time-pressure cues (the note says why the work came up: "again", as this person\'s '
+            "reviewed standard notes do)") in after.rationale
+    assert after.confidence > UNSURE_WORK_TYPE
+    other = tuple(_reviewed(h.notes, "Sam Roe", "R1") for h in story)
+    assert "standard or rush?" in classify_one(note, history=other).rationale
+    assert "standard or rush?" in classify_one(note, history=rushed).rationale
+    cue = assess_rush("Client needs the survey tables by 9am tomorrow, worked late again", storyteller=True)
+    assert cue.is_rush  # cues still decide
+
+
+def test_a_reviewed_note_written_again_reads_as_itself():
+    """Initialisms are spelled out through the SOW in the reviewed notes as in the month's ("BD" is the board deck
+    of R5): the same note reviewed before is its own nearest neighbour, at similarity 1."""
+    note = "BD pre-read edits, MM cleanup"
+    classifier = OfflineClassifier()
+    suggestions, _ = classifier.classify(context((_reviewed(note, "Pat Lee", "R5"),)), requests(note))
+    evidence = classifier.last_evidence[0]
+    assert evidence is not None and evidence.match.similarity == pytest.approx(1.0)
+    assert suggestions[0].sow_item == "R5"
 
 
 def test_history_of_another_client_is_ignored():

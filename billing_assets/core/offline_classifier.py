@@ -53,11 +53,11 @@ from billing_assets.core.offline_items import (
     without_stems,
 )
 from billing_assets.core.offline_ngrams import ItemWords, item_words, soft_informative, soft_scores
-from billing_assets.core.offline_rush import RushAssessment, assess_rush, schedule_clause
+from billing_assets.core.offline_rush import RushAssessment, assess_rush, schedule_clause, storytellers
 from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
-CACHE_ID = "offline-v14"
+CACHE_ID = "offline-v15"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
@@ -417,10 +417,11 @@ class OfflineClassifier:
         else:
             sow = [None] * len(requests)
         evidence = self.last_evidence or [None] * len(requests)
+        habit = storytellers(history)
         out = []
         for req, decision, match, ev in zip(requests, sow, matches, evidence, strict=True):
             twin = match.neighbours[0][1] if match.similarity >= HISTORY_TWIN else None
-            out.append(self._suggest(context, req, decision, twin, ev, reviewed))
+            out.append(self._suggest(context, req, decision, twin, ev, reviewed, req.entry.person in habit))
         return out, ClassifierUsage()
 
     def _sow_decisions(self, bags: ItemBags, requests: Sequence[ClassifyRequest], texts: Sequence[str],
@@ -481,8 +482,8 @@ class OfflineClassifier:
         return "; ".join(parts)
 
     def _suggest(self, context: ClientContext, req: ClassifyRequest, decision: SowDecision | None,
-                 twin: LabeledExample | None, ev: SowEvidence | None, reviewed: Sequence[cal.ReviewedNote]
-                 ) -> Suggestion:
+                 twin: LabeledExample | None, ev: SowEvidence | None, reviewed: Sequence[cal.ReviewedNote],
+                 storyteller: bool = False) -> Suggestion:
         confs: list[float] = []
         reasons: list[str] = []
         sow_item = None
@@ -495,7 +496,7 @@ class OfflineClassifier:
             reasons.append("no SOW items")
         work_type = None
         if req.need_work_type:
-            rush: RushAssessment = assess_rush(req.entry.notes, twin)
+            rush: RushAssessment = assess_rush(req.entry.notes, twin, storyteller)
             allowed = set(context.work_types)
             work_type = RUSH if rush.is_rush and RUSH in allowed else STANDARD
             confs.append(rush.confidence)

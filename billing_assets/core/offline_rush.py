@@ -8,6 +8,8 @@ such pressure stays standard.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,6 +41,7 @@ TIMING_UNSURE_AT = 1.0  # ... unless a timing cue scores this much: a deadline, 
 # cues do not fully read ("needed by tomorrow morning") is a reviewer's call, not a confident standard
 RUSH_CONFIDENCE, SURE_RUSH_CONFIDENCE = 0.88, 0.95
 STANDARD_CONFIDENCE, UNSURE_CONFIDENCE = 0.97, 0.6  # unsure: some cues, not enough for rush
+STORYTELLER_MIN = 2  # reviewed story-telling notes, all standard, that make a person's stories their habit
 _EARLY_HOUR = re.compile(r"^([5-9]|1[0-2])(:\d\d)?am$")
 _LATE_HOUR = re.compile(r"^(9|1[01]|12)(:\d\d)?pm$")
 _NIGHT_HOUR = re.compile(r"^(1|2|3|4)(:\d\d)?am$")  # "paged 2am": work in the small hours
@@ -208,12 +211,17 @@ class RushAssessment:
     why: str | None = None  # what made the reading unsure when the note tells a story (`why_word`, `what_happened`)
     cue_confidence: float | None = None  # the confidence the cues alone give, before `story` or `why` held the note
     # (the calibration's evidence: a rule that holds more notes must not re-weigh everything else)
+    storyteller: bool = False  # `story` or `why` did not hold the note: the person's reviewed stories were standard
 
     @property
     def rationale(self) -> str:
         kind = "rush" if self.is_rush else "standard"
         if self.story and not self.cues:
             return f"standard or rush? (the note says who and when: {self.story[0]}, {self.story[1]})"
+        if self.storyteller and (self.story or self.why) and not self.cues:
+            told = f"who and when: {self.story[0]}, {self.story[1]}" if self.story else self.why
+            return (f"standard: no time-pressure cues (the note says {told}, as this person's reviewed standard "
+                    "notes do)")
         if self.why and not self.cues:
             return f"standard or rush? (the note says {self.why})"
         if not self.cues:
@@ -544,9 +552,22 @@ def _someone_needs_it_soon(cues: dict[str, tuple[float, list[str]]]) -> bool:
     return "deadline" in cues and any(p in THIRD_PARTY_DEMAND for p in demand)
 
 
-def assess_rush(notes: str, twin: LabeledExample | None = None) -> RushAssessment:
+def storytellers(history: Sequence[LabeledExample]) -> frozenset[str]:
+    """People who tell stories in their notes as a habit: at least STORYTELLER_MIN of their reviewed notes were held
+    for telling how the work came up (`pressure_story`, `why_word`, `what_happened`) and none of those was rush."""
+    told: dict[str, list[str]] = defaultdict(list)
+    for example in history:
+        if example.work_type in (RUSH, STANDARD):
+            reading = assess_rush(example.notes)
+            if (reading.story or reading.why) and not reading.is_rush:
+                told[example.person].append(example.work_type)
+    return frozenset(p for p, types in told.items() if len(types) >= STORYTELLER_MIN and RUSH not in types)
+
+
+def assess_rush(notes: str, twin: LabeledExample | None = None, storyteller: bool = False) -> RushAssessment:
     """Rush or standard, with a confidence, from cue phrases; `twin` is an approved history note that is
-    nearly the same note: its work type wins, confidently only when the cues agree."""
+    nearly the same note: its work type wins, confidently only when the cues agree. `storyteller`: the writer is one
+    of `storytellers`, so a story without cues does not hold the note."""
     cues = rush_cues(notes)
     score = sum(w for w, _ in cues.values())
     phrases = tuple(p for _, ps in cues.values() for p in ps)
@@ -562,7 +583,7 @@ def assess_rush(notes: str, twin: LabeledExample | None = None) -> RushAssessmen
         why = _why(notes) if sure and not planned and not story else None
         confidence = STANDARD_CONFIDENCE if sure else UNSURE_CONFIDENCE
     cue_confidence = confidence
-    if story or why:
+    if (story or why) and not storyteller:
         confidence = UNSURE_CONFIDENCE
     if twin is not None and twin.work_type in (RUSH, STANDARD):
         is_rush = twin.work_type == RUSH
@@ -571,4 +592,4 @@ def assess_rush(notes: str, twin: LabeledExample | None = None) -> RushAssessmen
         phrases = phrases + (f"history: {twin.work_type}",)
         why = None
     return RushAssessment(is_rush=is_rush, confidence=confidence, score=score, cues=phrases, story=story, why=why,
-                          cue_confidence=cue_confidence)
+                          cue_confidence=cue_confidence, storyteller=storyteller and bool(story or why))
