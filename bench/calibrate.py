@@ -2,7 +2,7 @@
 
     python bench/calibrate.py [--write-shipped] [--no-write]
 
-For each labelled home (classify_dev and the ten held-out sets of HOMES) and each client it measures
+For each labelled home (classify_dev and the eleven held-out sets of HOMES) and each client it measures
 two conditions: cold (no history, both months) and after one fully reviewed month (the first month's labels
 written as an overrides CSV, read back with `read_overrides`, joined to the entries as history, then the next
 month classified). The logistic calibration used to measure a client is fitted on other clients only (its cutoff
@@ -56,11 +56,13 @@ HELDOUT7_HOME = REPO / "tests" / "fixtures" / "classify_heldout7"
 HELDOUT10_HOME = REPO / "tests" / "fixtures" / "classify_heldout10"
 HELDOUT11_HOME = REPO / "tests" / "fixtures" / "classify_heldout11"
 HELDOUT12_HOME = REPO / "tests" / "fixtures" / "classify_heldout12"
+HELDOUT14_HOME = REPO / "tests" / "fixtures" / "classify_heldout14"
 HOMES = {"classify_dev": DEFAULT_HOME, "classify_heldout": HELDOUT_HOME, "classify_heldout2": HELDOUT2_HOME,
          "classify_heldout3": HELDOUT3_HOME, "classify_heldout4": HELDOUT4_HOME, "classify_heldout5": HELDOUT5_HOME,
          "classify_heldout6": HELDOUT6_HOME, "classify_heldout7": HELDOUT7_HOME, "classify_heldout10": HELDOUT10_HOME,
-         "classify_heldout11": HELDOUT11_HOME, "classify_heldout12": HELDOUT12_HOME}
-BLIND = "classify_heldout12"  # the newest set, written blind; see its README
+         "classify_heldout11": HELDOUT11_HOME, "classify_heldout12": HELDOUT12_HOME,
+         "classify_heldout14": HELDOUT14_HOME}
+BLIND = "classify_heldout14"  # the newest set, written blind; see its README
 RESULTS = REPO / "bench" / "RESULTS.md"
 SECTION = "## Offline classifier: calibration, leave-one-client-out"
 TRAIN_ERROR = 0.01  # the cutoff keeps the training clients' auto-assigned hours at most this wrong ...

@@ -1,11 +1,11 @@
 """Calibration of the offline classifier, measured leave-one-client-out on the labelled sets.
 
-tests/fixtures/classify_heldout, classify_heldout2 to classify_heldout7 and classify_heldout10 to classify_heldout12
-hold four to six clients each that the classifier was not tuned on when each was written (heldout3 to heldout12 were
-written blind and first measured with the classifier of their round, bench/RESULTS.md; heldout8, heldout9 and
-heldout13 are measured apart, tests/test_unseen_bench.py); classify_dev is measured with a calibration fitted on the
-held-out clients only. Figures are computed here, not copied; the bounds are the levels measured in
-bench/RESULTS.md with a little room, so a regression fails.
+tests/fixtures/classify_heldout, classify_heldout2 to classify_heldout7, classify_heldout10 to classify_heldout12
+and classify_heldout14 hold four to six clients each that the classifier was not tuned on when each was written
+(heldout3 to heldout14 were written blind and first measured with the classifier of their round,
+bench/RESULTS.md; heldout8, heldout9 and heldout13 are measured apart, tests/test_unseen_bench.py); classify_dev
+is measured with a calibration fitted on the held-out clients only. Figures are computed here, not copied; the
+bounds are the levels measured in bench/RESULTS.md with a little room, so a regression fails.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from bench.calibrate import (
     HELDOUT10_HOME,
     HELDOUT11_HOME,
     HELDOUT12_HOME,
+    HELDOUT14_HOME,
     HELDOUT_HOME,
     HOMES,
     Scored,
@@ -70,14 +71,15 @@ def _part(scored, home, condition, month=None):
 
 
 HELDOUT = ("classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4", "classify_heldout5",
-           "classify_heldout6", "classify_heldout7", "classify_heldout10", "classify_heldout11", "classify_heldout12")
+           "classify_heldout6", "classify_heldout7", "classify_heldout10", "classify_heldout11", "classify_heldout12",
+           "classify_heldout14")
 
 
 @pytest.mark.parametrize(("home", "ambiguous", "clients"), [
     ("classify_heldout", 30, 6), ("classify_heldout2", 30, 6), ("classify_heldout3", 30, 6),
     ("classify_heldout4", 24, 6), ("classify_heldout5", 24, 6), ("classify_heldout6", 20, 5),
     ("classify_heldout7", 20, 5), ("classify_heldout10", 20, 5), ("classify_heldout11", 16, 4),
-    ("classify_heldout12", 20, 5)])
+    ("classify_heldout12", 20, 5), ("classify_heldout14", 20, 5)])
 def test_heldout_sets_are_unseen_clients_in_two_months(rows, home, ambiguous, clients):
     heldout = [r for r in rows if r.home == home and r.condition == "cold"]
     assert len({r.client for r in heldout}) == clients
@@ -85,13 +87,13 @@ def test_heldout_sets_are_unseen_clients_in_two_months(rows, home, ambiguous, cl
     assert sum(r.label.ambiguous for r in heldout) == ambiguous
     assert all(h.is_dir() for h in (HELDOUT_HOME, HELDOUT2_HOME, HELDOUT3_HOME, HELDOUT4_HOME, HELDOUT5_HOME,
                                      HELDOUT6_HOME, HELDOUT7_HOME, HELDOUT10_HOME, HELDOUT11_HOME,
-                                     HELDOUT12_HOME))
+                                     HELDOUT12_HOME, HELDOUT14_HOME))
     others = {r.client for r in rows if r.home != home}
     assert not others & {r.client for r in heldout}
 
 
 def test_no_calibration_learns_from_the_client_it_measures(rows):
-    assert tuple(HOMES) == ("classify_dev", *HELDOUT) and BLIND == "classify_heldout12"
+    assert tuple(HOMES) == ("classify_dev", *HELDOUT) and BLIND == "classify_heldout14"
     for home, client in {(r.home, r.client) for r in rows}:
         train = training_rows(rows, home, client)
         assert client not in {r.client for r in train}
@@ -101,77 +103,80 @@ def test_no_calibration_learns_from_the_client_it_measures(rows):
             assert {r.home for r in training_rows(rows, home, client, blind=True)} == {
                 "classify_dev", "classify_heldout", "classify_heldout2", "classify_heldout3", "classify_heldout4",
                 "classify_heldout5", "classify_heldout6", "classify_heldout7", "classify_heldout10",
-                "classify_heldout11"}
+                "classify_heldout11", "classify_heldout12"}
 
 
 # Targets on unseen clients: cold <= 1% of auto-assigned hours wrong, <= 40% of hours to review, >= 80% of
 # ambiguous entries to review; after a reviewed month <= 1% wrong and <= 20% to review. (home, condition) ->
 # (wrong bound, review bound) at the measured level (bench/RESULTS.md) plus a little room.
-MEASURED = {("classify_heldout", "cold"): (0.01, 0.40),  # 0.0% wrong, 39.3% review: cold targets met
-            ("classify_heldout", "history"): (0.01, 0.38),  # 0.0%, 37.3%: error target met
-            ("classify_heldout2", "cold"): (0.01, 0.585),  # 0.4%, 58.0%: error target met
-            ("classify_heldout2", "history"): (0.01, 0.59),  # 0.0%, 58.1%: error target met
-            ("classify_heldout3", "cold"): (0.01, 0.445),  # 0.9%, 44.0%: error target met
-            ("classify_heldout3", "history"): (0.01, 0.48),  # 0.9%, 47.3%: error target met
-            ("classify_heldout4", "cold"): (0.01, 0.635),  # 0.0%, 62.8%: error target met
-            ("classify_heldout4", "history"): (0.01, 0.53),  # 0.0%, 52.4%: error target met
-            ("classify_heldout5", "cold"): (0.01, 0.44),  # 0.8%, 43.2%: error target met
-            ("classify_heldout5", "history"): (0.02, 0.34),  # 1.3%, 33.5%
-            ("classify_heldout6", "cold"): (0.01, 0.43),  # 0.8%, 42.4%: error target met
-            ("classify_heldout6", "history"): (0.02, 0.35),  # 1.5%, 34.4%
-            ("classify_heldout7", "cold"): (0.02, 0.455),  # 1.6%, 44.7%
-            ("classify_heldout7", "history"): (0.03, 0.35),  # 2.6%, 34.4%
-            ("classify_heldout10", "cold"): (0.01, 0.50),  # 0.2%, 49.4%: error target met
-            ("classify_heldout10", "history"): (0.01, 0.34),  # 0.0%, 33.5%: error target met
-            ("classify_heldout11", "cold"): (0.01, 0.60),  # 0.8%, 59.3%: error target met
-            ("classify_heldout11", "history"): (0.015, 0.385),  # 1.1%, 38.1%
-            ("classify_heldout12", "cold"): (0.05, 0.655),  # 4.6%, 64.9%
-            ("classify_heldout12", "history"): (0.02, 0.63)}  # 1.7%, 62.5%
-# Ambiguous entries held, where the 80% target is not met: after a reviewed month heldout11 holds 6 of its 8 and
-# heldout12 7 of its 10 (notes that straddle two items were auto-assigned).
-AMBIGUOUS_HELD = {("classify_heldout11", "history"): 0.75, ("classify_heldout12", "history"): 0.70}
+MEASURED = {("classify_heldout", "cold"): (0.01, 0.51),  # 0.0% wrong, 50.7% review: error target met
+            ("classify_heldout", "history"): (0.01, 0.44),  # 0.0%, 43.3%: error target met
+            ("classify_heldout2", "cold"): (0.01, 0.685),  # 0.0%, 68.2%: error target met
+            ("classify_heldout2", "history"): (0.01, 0.655),  # 0.0%, 65.3%: error target met
+            ("classify_heldout3", "cold"): (0.015, 0.555),  # 1.1%, 55.0%
+            ("classify_heldout3", "history"): (0.015, 0.545),  # 1.1%, 54.2%
+            ("classify_heldout4", "cold"): (0.01, 0.725),  # 0.0%, 72.3%: error target met
+            ("classify_heldout4", "history"): (0.01, 0.60),  # 0.0%, 59.6%: error target met
+            ("classify_heldout5", "cold"): (0.01, 0.52),  # 0.6%, 51.8%: error target met
+            ("classify_heldout5", "history"): (0.02, 0.385),  # 1.4%, 38.0%
+            ("classify_heldout6", "cold"): (0.01, 0.53),  # 0.0%, 52.8%: error target met
+            ("classify_heldout6", "history"): (0.01, 0.425),  # 0.0%, 42.4%: error target met
+            ("classify_heldout7", "cold"): (0.025, 0.55),  # 1.9%, 54.5%
+            ("classify_heldout7", "history"): (0.035, 0.445),  # 3.0%, 44.4%
+            ("classify_heldout10", "cold"): (0.01, 0.60),  # 0.0%, 59.6%: error target met
+            ("classify_heldout10", "history"): (0.01, 0.41),  # 0.0%, 40.6%: error target met
+            ("classify_heldout11", "cold"): (0.01, 0.675),  # 0.9%, 67.1%: error target met
+            ("classify_heldout11", "history"): (0.015, 0.41),  # 1.1%, 40.8%
+            ("classify_heldout12", "cold"): (0.01, 0.775),  # 0.0%, 77.2%: error target met
+            ("classify_heldout12", "history"): (0.01, 0.695),  # 0.0%, 69.1%: error target met
+            ("classify_heldout14", "cold"): (0.05, 0.61),  # 4.8%, 60.6% (confident errors no cutoff holds)
+            ("classify_heldout14", "history"): (0.04, 0.54)}  # 3.8%, 53.3%
+# Every set holds at least 80% of its ambiguous entries at the 0.96 cutoff (heldout11 7 of 8 after a reviewed month,
+# heldout12 8 of 10, heldout14 9 of 10).
 
 
 @pytest.mark.parametrize(("home", "condition"), list(MEASURED))
 def test_heldout_auto_errors_review_and_ambiguous(scored, home, condition):
     f = figures(_part(scored, home, condition))
     wrong, review = MEASURED[(home, condition)]
-    assert f.ambiguous_share >= AMBIGUOUS_HELD.get((home, condition), 0.80)  # the target, unless noted
+    assert f.ambiguous_share >= 0.80  # the target
     assert f.wrong_share <= wrong
     assert f.review_share <= review
 
 
 def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
-    """classify_heldout12 with calibrations fitted on the other sets only: cold, its first, blind measurement
-    (thirteenth session), since the classifier's reading of a note was not changed after its errors were read; after
-    a reviewed month 2 of 49 auto-assigned entries wrong and 60.4% to review when first measured, and below since
-    `offline-v14` reads the reviewed notes as it reads the month's (initialisms spelled out, typos corrected)."""
+    """classify_heldout14 with calibrations fitted on the other sets only (cutoff 0.94): cold, its first, blind
+    measurement (fourteenth session, `offline-v14`); after a reviewed month 3 of 58 auto-assigned entries wrong and
+    49.4% to review when first measured, and below with `offline-v15` (a person whose reviewed stories were
+    standard is not held for the next). The three cedarline-dental errors name the integration item's practice for
+    claims and eligibility work, at 0.95-0.99."""
     cold = figures([s for s in blind if s.row.condition == "cold"])
     warm = figures([s for s in blind if s.row.condition == "history"])
     assert cold.entries == 240 and warm.entries == 120
-    assert (cold.ambiguous_review, warm.ambiguous_review) == (15, 7)  # of 20 and 10: below the 80% target
-    assert (cold.wrong_auto_entries, cold.auto_entries) == (4, 86) and round(cold.review_share, 3) == 0.628
-    assert (warm.wrong_auto_entries, warm.auto_entries) == (2, 48) and round(warm.review_share, 3) == 0.616
+    assert (cold.ambiguous_review, warm.ambiguous_review) == (15, 9)  # of 20 and 10: cold below the 80% target
+    assert (cold.wrong_auto_entries, cold.auto_entries) == (4, 119) and round(cold.review_share, 3) == 0.5
+    assert (warm.wrong_auto_entries, warm.auto_entries) == (3, 60) and round(warm.review_share, 3) == 0.47
 
 
 # The same October entries, cold and after September was reviewed (bench/RESULTS.md): (home) -> (cold review,
 # reviewed review, cold wrong, reviewed wrong), measured.
-OCTOBER = {"classify_dev": (0.388, 0.4639, 0.0, 0.0), "classify_heldout": (0.4076, 0.3728, 0.0, 0.0),
-           "classify_heldout2": (0.6081, 0.5811, 0.0086, 0.0), "classify_heldout3": (0.5358, 0.4729, 0.0104, 0.0092),
-           "classify_heldout4": (0.6711, 0.5242, 0.0, 0.0), "classify_heldout5": (0.4286, 0.3355, 0.0154, 0.0133),
-           "classify_heldout6": (0.4125, 0.3444, 0.0166, 0.0148), "classify_heldout7": (0.432, 0.3436, 0.0297, 0.0257),
-           "classify_heldout10": (0.4928, 0.3351, 0.0, 0.0), "classify_heldout11": (0.5486, 0.3806, 0.0145, 0.0106),
-           "classify_heldout12": (0.7149, 0.625, 0.029, 0.0165)}
+OCTOBER = {"classify_dev": (0.552, 0.6977, 0.0, 0.0), "classify_heldout": (0.4921, 0.4329, 0.0, 0.0),
+           "classify_heldout2": (0.6959, 0.6532, 0.0, 0.0), "classify_heldout3": (0.647, 0.5416, 0.0137, 0.0105),
+           "classify_heldout4": (0.7746, 0.596, 0.0, 0.0), "classify_heldout5": (0.5201, 0.3804, 0.0117, 0.0142),
+           "classify_heldout6": (0.5214, 0.4241, 0.0, 0.0), "classify_heldout7": (0.5392, 0.4439, 0.0366, 0.0304),
+           "classify_heldout10": (0.6014, 0.4058, 0.0, 0.0), "classify_heldout11": (0.6483, 0.4081, 0.0187, 0.0111),
+           "classify_heldout12": (0.8017, 0.6911, 0.0, 0.0), "classify_heldout14": (0.6869, 0.5334, 0.0796, 0.0385)}
 
 
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
-    """Fewer hours to review after a reviewed month on every held-out set (heldout4 67.1% -> 52.4%; heldout5,
-    heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 42.9% -> 33.6%, 41.3% -> 34.4%,
-    49.3% -> 33.5% and 54.9% -> 38.1%; heldout12 71.5% -> 62.5%), and fewer wrong on heldout2, heldout3, heldout5,
-    heldout6, heldout7, heldout11 and heldout12; not yet "clearly better": heldout7 is still 2.6% wrong (notes whose
-    reviewed neighbours point at the other item) and classify_dev sends more to review (its October work is mostly
-    new: reviewed notes labelled with other items lower the confidence)."""
+    """Fewer hours to review after a reviewed month on every held-out set (heldout4 77.5% -> 59.6%; heldout5,
+    heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 52.0% -> 38.0%, 52.1% -> 42.4%,
+    60.1% -> 40.6% and 64.8% -> 40.8%; heldout12 80.2% -> 69.1%; heldout14, written for recurring work, 68.7% ->
+    53.3%), and fewer wrong on heldout3, heldout7, heldout11 and heldout14; not yet "clearly better": heldout5's
+    wrong hours rise (1.2% -> 1.4%), heldout7 is still 3.0% wrong and heldout14 3.9% (notes whose words name another
+    item), and classify_dev sends more to review (its October work is mostly new: reviewed notes labelled with other
+    items lower the confidence)."""
     cold = figures(_part(scored, home, "cold", "2026-10"))
     warm = figures(_part(scored, home, "history", "2026-10"))
     assert warm.entries == cold.entries
