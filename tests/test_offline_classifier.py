@@ -334,6 +334,11 @@ def test_a_person_whose_reviewed_stories_were_standard_is_not_held_for_telling_a
     assert "standard or rush?" in classify_one(note, history=rushed).rationale
     cue = assess_rush("Client needs the survey tables by 9am tomorrow, worked late again", storyteller=True)
     assert cue.is_rush  # cues still decide
+    who = "Auditor asked this morning for the survey numbers, pulled the tables"  # who and when, no cue
+    assert assess_rush(who).rationale == "standard or rush? (the note says who and when: auditor, morning)"
+    assert assess_rush(who, storyteller=True).rationale == (
+        "standard: no time-pressure cues (the note says who and when: auditor, morning, as this person's reviewed "
+        "standard notes do)")
 
 
 def test_a_reviewed_note_written_again_reads_as_itself():
