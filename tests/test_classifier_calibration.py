@@ -109,28 +109,28 @@ def test_no_calibration_learns_from_the_client_it_measures(rows):
 # Targets on unseen clients: cold <= 1% of auto-assigned hours wrong, <= 40% of hours to review, >= 80% of
 # ambiguous entries to review; after a reviewed month <= 1% wrong and <= 20% to review. (home, condition) ->
 # (wrong bound, review bound) at the measured level (bench/RESULTS.md) plus a little room.
-MEASURED = {("classify_heldout", "cold"): (0.01, 0.51),  # 0.0% wrong, 50.7% review: error target met
+MEASURED = {("classify_heldout", "cold"): (0.01, 0.505),  # 0.0% wrong, 50.4% review: error target met
             ("classify_heldout", "history"): (0.01, 0.44),  # 0.0%, 43.3%: error target met
             ("classify_heldout2", "cold"): (0.01, 0.685),  # 0.0%, 68.2%: error target met
-            ("classify_heldout2", "history"): (0.01, 0.655),  # 0.0%, 65.3%: error target met
+            ("classify_heldout2", "history"): (0.01, 0.665),  # 0.0%, 66.4%: error target met
             ("classify_heldout3", "cold"): (0.015, 0.555),  # 1.1%, 55.0%
-            ("classify_heldout3", "history"): (0.015, 0.545),  # 1.1%, 54.2%
-            ("classify_heldout4", "cold"): (0.01, 0.725),  # 0.0%, 72.3%: error target met
-            ("classify_heldout4", "history"): (0.01, 0.60),  # 0.0%, 59.6%: error target met
+            ("classify_heldout3", "history"): (0.015, 0.545),  # 1.1%, 54.1%
+            ("classify_heldout4", "cold"): (0.01, 0.72),  # 0.0%, 71.9%: error target met
+            ("classify_heldout4", "history"): (0.01, 0.61),  # 0.0%, 60.7%: error target met
             ("classify_heldout5", "cold"): (0.01, 0.52),  # 0.6%, 51.8%: error target met
-            ("classify_heldout5", "history"): (0.02, 0.385),  # 1.4%, 38.0%
-            ("classify_heldout6", "cold"): (0.01, 0.53),  # 0.0%, 52.8%: error target met
-            ("classify_heldout6", "history"): (0.01, 0.425),  # 0.0%, 42.4%: error target met
-            ("classify_heldout7", "cold"): (0.025, 0.55),  # 1.9%, 54.5%
-            ("classify_heldout7", "history"): (0.035, 0.445),  # 3.0%, 44.4%
+            ("classify_heldout5", "history"): (0.02, 0.385),  # 1.4%, 37.9%
+            ("classify_heldout6", "cold"): (0.01, 0.525),  # 0.0%, 52.0%: error target met
+            ("classify_heldout6", "history"): (0.01, 0.43),  # 0.0%, 42.6%: error target met
+            ("classify_heldout7", "cold"): (0.01, 0.56),  # 0.5%, 55.9%: error target met
+            ("classify_heldout7", "history"): (0.01, 0.47),  # 0.0%, 46.6%: error target met
             ("classify_heldout10", "cold"): (0.01, 0.60),  # 0.0%, 59.6%: error target met
-            ("classify_heldout10", "history"): (0.01, 0.41),  # 0.0%, 40.6%: error target met
-            ("classify_heldout11", "cold"): (0.01, 0.675),  # 0.9%, 67.1%: error target met
+            ("classify_heldout10", "history"): (0.01, 0.42),  # 0.0%, 41.8%: error target met
+            ("classify_heldout11", "cold"): (0.01, 0.68),  # 1.0%, 67.6%: error target met
             ("classify_heldout11", "history"): (0.015, 0.41),  # 1.1%, 40.8%
             ("classify_heldout12", "cold"): (0.01, 0.775),  # 0.0%, 77.2%: error target met
             ("classify_heldout12", "history"): (0.01, 0.695),  # 0.0%, 69.1%: error target met
-            ("classify_heldout14", "cold"): (0.05, 0.61),  # 4.8%, 60.6% (confident errors no cutoff holds)
-            ("classify_heldout14", "history"): (0.04, 0.54)}  # 3.8%, 53.3%
+            ("classify_heldout14", "cold"): (0.05, 0.615),  # 4.8%, 61.1% (confident errors no cutoff holds)
+            ("classify_heldout14", "history"): (0.03, 0.57)}  # 2.5%, 56.7%
 # Every set holds at least 80% of its ambiguous entries at the 0.96 cutoff (heldout11 7 of 8 after a reviewed month,
 # heldout12 8 of 10, heldout14 9 of 10).
 
@@ -161,22 +161,22 @@ def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
 # The same October entries, cold and after September was reviewed (bench/RESULTS.md): (home) -> (cold review,
 # reviewed review, cold wrong, reviewed wrong), measured.
 OCTOBER = {"classify_dev": (0.552, 0.6977, 0.0, 0.0), "classify_heldout": (0.4921, 0.4329, 0.0, 0.0),
-           "classify_heldout2": (0.6959, 0.6532, 0.0, 0.0), "classify_heldout3": (0.647, 0.5416, 0.0137, 0.0105),
-           "classify_heldout4": (0.7746, 0.596, 0.0, 0.0), "classify_heldout5": (0.5201, 0.3804, 0.0117, 0.0142),
-           "classify_heldout6": (0.5214, 0.4241, 0.0, 0.0), "classify_heldout7": (0.5392, 0.4439, 0.0366, 0.0304),
-           "classify_heldout10": (0.6014, 0.4058, 0.0, 0.0), "classify_heldout11": (0.6483, 0.4081, 0.0187, 0.0111),
-           "classify_heldout12": (0.8017, 0.6911, 0.0, 0.0), "classify_heldout14": (0.6869, 0.5334, 0.0796, 0.0385)}
+           "classify_heldout2": (0.6959, 0.6644, 0.0, 0.0), "classify_heldout3": (0.647, 0.5406, 0.0137, 0.0105),
+           "classify_heldout4": (0.7746, 0.6068, 0.0, 0.0), "classify_heldout5": (0.5201, 0.3788, 0.0117, 0.0142),
+           "classify_heldout6": (0.5175, 0.4261, 0.0, 0.0), "classify_heldout7": (0.569, 0.4657, 0.0092, 0.0),
+           "classify_heldout10": (0.6014, 0.4176, 0.0, 0.0), "classify_heldout11": (0.6483, 0.4081, 0.0187, 0.0111),
+           "classify_heldout12": (0.8017, 0.6911, 0.0, 0.0), "classify_heldout14": (0.6869, 0.5673, 0.0796, 0.0253)}
 
 
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
-    """Fewer hours to review after a reviewed month on every held-out set (heldout4 77.5% -> 59.6%; heldout5,
-    heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 52.0% -> 38.0%, 52.1% -> 42.4%,
-    60.1% -> 40.6% and 64.8% -> 40.8%; heldout12 80.2% -> 69.1%; heldout14, written for recurring work, 68.7% ->
-    53.3%), and fewer wrong on heldout3, heldout7, heldout11 and heldout14; not yet "clearly better": heldout5's
-    wrong hours rise (1.2% -> 1.4%), heldout7 is still 3.0% wrong and heldout14 3.9% (notes whose words name another
-    item), and classify_dev sends more to review (its October work is mostly new: reviewed notes labelled with other
-    items lower the confidence)."""
+    """Fewer hours to review after a reviewed month on every held-out set (heldout4 77.5% -> 60.7%; heldout5,
+    heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 52.0% -> 37.9%, 51.8% -> 42.6%,
+    60.1% -> 41.8% and 64.8% -> 40.8%; heldout12 80.2% -> 69.1%; heldout14, written for recurring work, 68.7% ->
+    56.7%), and fewer wrong on heldout3, heldout7, heldout11 and heldout14; not yet "clearly better": heldout5's
+    wrong hours rise (1.2% -> 1.4%), heldout14 is still 2.5% wrong (notes whose words name another item), and
+    classify_dev sends more to review (its October work is mostly new: reviewed notes labelled with other items
+    lower the confidence)."""
     cold = figures(_part(scored, home, "cold", "2026-10"))
     warm = figures(_part(scored, home, "history", "2026-10"))
     assert warm.entries == cold.entries

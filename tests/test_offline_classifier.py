@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.classify import metrics, run
+from billing_assets.core import calibration as cal
 from billing_assets.core.calibration import UNSURE_WORK_TYPE
 from billing_assets.core.classifier_api import ClassifyRequest, ClientContext, LabeledExample, SowItemInfo
 from billing_assets.core.model import TimeEntry
@@ -64,14 +65,14 @@ def dev_results():
 
 
 # The review target is 20% of HOURS (the unit of the product's promise and of issue #15's targets). Measured
-# in-sample (the shipped calibration learned from these clients too): 36.2% of hours, 46.0% and 38.7% with 30% of the
+# in-sample (the shipped calibration learned from these clients too): 36.2% of hours, 46.0% and 38.4% with 30% of the
 # rows as history (two draws), with the calibration fitted on 67 clients (27.9% on 62, 24.9% on 57, 24.7% on 48,
 # 23.3% on 43, 21.9% on 38, 19.8% on 32: the more other clients, and the more of them with confident errors such as
 # classify_heldout7's hotel cities or classify_heldout12's and classify_heldout14's, the higher the threshold). The
 # review threshold (0.96, fitted on 67 clients) is chosen on out-of-set probabilities, so that unseen clients are
 # not mis-billed (bench/RESULTS.md, docs/DECISIONS.md). The bounds are the measured levels.
 DEV_REVIEW_HOURS = 0.461
-DEV_REVIEW_BOUND = 0.525  # of entries: 44.3% without history, 52.5% and 49.2% with it
+DEV_REVIEW_BOUND = 0.525  # of entries: 44.3% without history, 52.5% and 48.4% with it
 
 
 def review_hours_share(results, threshold: float) -> float:
@@ -350,6 +351,16 @@ def test_a_reviewed_note_written_again_reads_as_itself():
     evidence = classifier.last_evidence[0]
     assert evidence is not None and evidence.match.similarity == pytest.approx(1.0)
     assert suggestions[0].sow_item == "R5"
+
+
+def test_a_recurring_note_with_new_numbers_is_as_near_as_its_reviewed_twin():
+    """Counts, week numbers and ticket numbers change from month to month while the work does not: the nearest
+    reviewed note is compared with every number written alike."""
+    reviewed = cal.prepare_history([_reviewed("Survey batch wk 37, 212 invites sent, ticket RS-201", "Pat Lee", "R1")])
+    agree, other, share = cal.history_features("Survey batch wk 41, 198 invites sent, ticket RS-215", "Pat Lee", "R1",
+                                               reviewed)
+    assert (agree, other, share) == (1.0, 0.0, 1.0)
+    assert cal.trigrams("form 7501 filed") == cal.trigrams("form 3461 filed")  # the price: numbers tell nothing apart
 
 
 def test_history_of_another_client_is_ignored():

@@ -84,13 +84,14 @@ def test_the_standing_blind_set_as_first_measured() -> None:
     cutoff chosen over resampled sets and classify_heldout10 and 11 added to the calibration (`offline-v12`: 1.1% /
     54.7%, 0.0% / 44.7%); in the thirteenth, with classify_heldout12 added to the calibration (cutoff 0.94,
     `offline-v13`); in the fourteenth, with the reviewed notes read as the month's notes are (`offline-v14`, no
-    figure moved), and with classify_heldout14 added to the calibration (cutoff 0.96, `offline-v15`): below. A
-    change that moves these figures re-measures and records them."""
+    figure moved), with classify_heldout14 added to the calibration (cutoff 0.96, `offline-v15`: 0.0% / 68.0%,
+    0.0% / 49.8%) and with every number alike in the reviewed notes' trigrams (`offline-v16`): below. A change that
+    moves these figures re-measures and records them."""
     classifier = OfflineClassifier()
     scored = unseen.score(collect("classify_heldout8", HELDOUT8, classifier), HELDOUT8, classifier.review_floor)
     text = unseen.report("classify_heldout8", scored)
-    assert "| **all clients** | cold | 244 | 543.0 | 0.0% (0 of 80 entries) | 68.0% | 20/20 (100.0%) |" in text
-    assert "| **all clients** | history | 127 | 285.8 | 0.0% (0 of 67 entries) | 49.8% | 10/10 (100.0%) |" in text
+    assert "| **all clients** | cold | 244 | 543.0 | 0.0% (0 of 81 entries) | 67.5% | 20/20 (100.0%) |" in text
+    assert "| **all clients** | history | 127 | 285.8 | 0.0% (0 of 67 entries) | 49.5% | 10/10 (100.0%) |" in text
 
 
 HELDOUT13 = Path(__file__).parent / "fixtures" / "classify_heldout13"  # blind, not read
@@ -101,13 +102,14 @@ def test_the_second_standing_blind_set() -> None:
     2.2% wrong, 4 of 95 entries, 60.0% to review; after a reviewed month 1.2%, 2 of 58, 54.1%); below, with
     classify_heldout12 added to the calibration (cutoff 0.94; unchanged with `offline-v14`), 2.1% / 64.8% and 1.3%
     / 54.9%; with `offline-v15` (a person whose reviewed story-telling notes were standard is not held for the
-    next) 2.1% / 64.8% and 1.3% / 54.3%; below, with classify_heldout14 added to the calibration (cutoff 0.96).
+    next) 2.1% / 64.8% and 1.3% / 54.3%; with classify_heldout14 added to the calibration (cutoff 0.96) 0.7% /
+    72.3% and 0.0% / 63.4%; below, with every number alike in the reviewed notes' trigrams (`offline-v16`).
     Unread and outside the calibration, like heldout8."""
     classifier = OfflineClassifier()
     scored = unseen.score(collect("classify_heldout13", HELDOUT13, classifier), HELDOUT13, classifier.review_floor)
     text = unseen.report("classify_heldout13", scored)
     assert "| **all clients** | cold | 240 | 531.8 | 0.7% (1 of 64 entries) | 72.3% | 19/20 (95.0%) |" in text
-    assert "| **all clients** | history | 120 | 262.0 | 0.0% (0 of 43 entries) | 63.4% | 10/10 (100.0%) |" in text
+    assert "| **all clients** | history | 120 | 262.0 | 0.0% (0 of 45 entries) | 61.4% | 10/10 (100.0%) |" in text
 
 
 HELDOUT9 = Path(__file__).parent / "fixtures" / "classify_heldout9"  # blind when first measured, then read
@@ -123,11 +125,12 @@ def test_the_ninth_set_as_measured() -> None:
     (twelfth session: the calibration fitted on ten sets, its cutoff over resampled sets) 1.8% / 46.5% and 3.2% /
     40.0%; with classify_heldout12 added to the calibration (thirteenth session, cutoff 0.94) 0.9% / 53.1% and 1.1%
     / 41.3%; with the reviewed notes read as the month's notes are (`offline-v14`) 0.9% / 53.1% and 0.0% / 43.4%;
-    below, with classify_heldout14 added to the calibration (cutoff 0.96)."""
+    with classify_heldout14 added to the calibration (cutoff 0.96) 0.0% / 64.9% and 0.0% / 52.9%; below, with every
+    number alike in the reviewed notes' trigrams (`offline-v16`)."""
     classifier = OfflineClassifier()
     scored = unseen.score(collect("classify_heldout9", HELDOUT9, classifier), HELDOUT9, classifier.review_floor)
     text = unseen.report("classify_heldout9", scored)
-    assert "| **all clients** | cold | 240 | 537.5 | 0.0% (0 of 78 entries) | 64.9% | 20/20 (100.0%) |" in text
+    assert "| **all clients** | cold | 240 | 537.5 | 0.0% (0 of 79 entries) | 64.2% | 20/20 (100.0%) |" in text
     assert "| **all clients** | history | 120 | 272.8 | 0.0% (0 of 52 entries) | 52.9% | 10/10 (100.0%) |" in text
 
 
