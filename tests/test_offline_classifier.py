@@ -10,7 +10,6 @@ import pytest
 
 from bench.classify import metrics, run
 from billing_assets.core import calibration as cal
-from billing_assets.core.calibration import UNSURE_WORK_TYPE
 from billing_assets.core.classifier_api import ClassifyRequest, ClientContext, LabeledExample, SowItemInfo
 from billing_assets.core.model import TimeEntry
 from billing_assets.core.offline_classifier import OfflineClassifier
@@ -325,11 +324,11 @@ def test_a_person_whose_reviewed_stories_were_standard_is_not_held_for_telling_a
     before = classify_one(note)
     assert before.work_type == "standard"
     assert 'standard or rush? (the note says why the work came up: "again")' in before.rationale
-    assert before.confidence <= UNSURE_WORK_TYPE
+    assert before.confidence <= cal.UNSURE_WORK_TYPE
     after = classify_one(note, history=story)
     assert ('standard: no time-pressure cues (the note says why the work came up: "again", as this person\'s '
             "reviewed standard notes do)") in after.rationale
-    assert after.confidence > UNSURE_WORK_TYPE
+    assert after.confidence > cal.UNSURE_WORK_TYPE
     other = tuple(_reviewed(h.notes, "Sam Roe", "R1") for h in story)
     assert "standard or rush?" in classify_one(note, history=other).rationale
     assert "standard or rush?" in classify_one(note, history=rushed).rationale
