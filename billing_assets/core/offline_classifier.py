@@ -398,14 +398,16 @@ class OfflineClassifier:
         inflected = language != "en"  # the English stemmer does not join other languages' endings
         vocab = bags.vocab
 
-        # A reviewed note is read as the month's notes are (compounds split, initialisms spelled out): `spelled`,
-        # as `feats` for the person's recurring concepts; `read`, with typos corrected as `queries`, for the
-        # nearest reviewed notes. A note written again then reads the same.
+        # A reviewed note is read as the month's notes are (compounds split, initialisms spelled out), once:
+        # `spelled`, as `feats` for the person's recurring concepts; `read`, with typos corrected as `queries`, for
+        # the nearest reviewed notes. A note written again then reads the same.
+        reviewed_feats = {h.notes: featurize(expansions.expand(split(h.notes))) for h in history}
+
         def spelled(note: str) -> Counter[str]:
-            return featurize(expansions.expand(split(note))).counts
+            return reviewed_feats[note].counts
 
         def read(note: str) -> Counter[str]:
-            return correct_typos(featurize(expansions.expand(split(note))), vocab, inflected=inflected)
+            return correct_typos(reviewed_feats[note], vocab, inflected=inflected)
 
         queries = [correct_typos(f, vocab, inflected=inflected) for f in feats]
         bags = without_stems(bags, context_stems(queries, bags))

@@ -216,14 +216,12 @@ class RushAssessment:
     @property
     def rationale(self) -> str:
         kind = "rush" if self.is_rush else "standard"
-        if self.storyteller and (self.story or self.why) and not self.cues:
-            told = f"who and when: {self.story[0]}, {self.story[1]}" if self.story else self.why
-            return (f"standard: no time-pressure cues (the note says {told}, as this person's reviewed standard "
-                    "notes do)")
-        if self.story and not self.cues:
-            return f"standard or rush? (the note says who and when: {self.story[0]}, {self.story[1]})"
-        if self.why and not self.cues:
-            return f"standard or rush? (the note says {self.why})"
+        told = f"who and when: {self.story[0]}, {self.story[1]}" if self.story else self.why
+        if told and not self.cues:
+            if self.storyteller:
+                return (f"standard: no time-pressure cues (the note says {told}, as this person's reviewed standard "
+                        "notes do)")
+            return f"standard or rush? (the note says {told})"
         if not self.cues:
             return f"{kind}: no time-pressure cues"
         if not self.is_rush and self.confidence < UNSURE_WORK_TYPE:
