@@ -1,4 +1,4 @@
-"""Shape of the blind labelled classification sets classify_heldout3 to 14: labels match the
+"""Shape of the blind labelled classification sets classify_heldout3 to 15: labels match the
 timesheet, items exist, the contracts load, each client has its briefed shape, and build.py rebuilds the committed
 files byte for byte."""
 
@@ -44,7 +44,8 @@ SETS = [Shape("classify_heldout3", 240, (19, 21), 5), Shape("classify_heldout4",
         Shape("classify_heldout11", 192, (24, 24), 4, clients=4),
         Shape("classify_heldout12", 240, (24, 24), 4, clients=5),
         Shape("classify_heldout13", 240, (24, 24), 4, clients=5),
-        Shape("classify_heldout14", 240, (24, 24), 4, clients=5)]
+        Shape("classify_heldout14", 240, (24, 24), 4, clients=5),
+        Shape("classify_heldout15", 240, (24, 24), 4, clients=5)]
 pytestmark = pytest.mark.parametrize("shape", SETS, ids=[s.name for s in SETS])
 
 
