@@ -2,10 +2,10 @@
 
 tests/fixtures/classify_heldout, classify_heldout2 to classify_heldout7, classify_heldout10 to classify_heldout12
 and classify_heldout14 hold four to six clients each that the classifier was not tuned on when each was written
-(heldout3 to heldout14 were written blind and first measured with the classifier of their round,
-bench/RESULTS.md; heldout8, heldout9 and heldout13 are measured apart, tests/test_unseen_bench.py); classify_dev
-is measured with a calibration fitted on the held-out clients only. Figures are computed here, not copied; the
-bounds are the levels measured in bench/RESULTS.md with a little room, so a regression fails.
+(heldout3 to heldout15 were written blind and first measured with the classifier of their round,
+bench/RESULTS.md; heldout8, heldout9, heldout13 and heldout15 are measured apart, tests/test_unseen_bench.py);
+classify_dev is measured with a calibration fitted on the held-out clients only. Figures are computed here, not
+copied; the bounds are the levels measured in bench/RESULTS.md with a little room, so a regression fails.
 """
 
 from __future__ import annotations
