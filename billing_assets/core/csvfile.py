@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from billing_assets.core.letters import NON_ASCII, assess, characters_used, odd_characters
+from billing_assets.core.mojibake import PartlyDoubleEncoded, undo_double_encoding
 
 DELIMITERS = (",", ";", "\t")
 MAX_CELL = 64 << 10  # one cell of 64 KiB at most: a larger one is not a time export (or a broken quote)
@@ -76,11 +77,11 @@ def decode(data: bytes, configured: str | None = None) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(name), name.replace("-sig", "") + " with BOM"
+                return _once_encoded(data.decode(name), name.replace("-sig", "") + " with BOM")
             except UnicodeDecodeError as exc:
                 raise FileRefused(f"broken {name} text at byte {exc.start}") from None
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _once_encoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:
         stray = _stray_bytes_in_utf8(data, exc.start)
         if stray:
@@ -88,6 +89,20 @@ def decode(data: bytes, configured: str | None = None) -> tuple[str, str]:
     if b"\x00" in data:
         raise FileRefused("not a text file (it holds NUL bytes and no UTF-16 byte-order mark)")
     return _legacy(data)
+
+
+def _once_encoded(text: str, name: str) -> tuple[str, str]:
+    """Unicode text as its tool wrote it: repaired when a spreadsheet read it in a legacy code page and saved it as
+    UTF-8 again (`mojibake`), refused by name when only part of it was."""
+    try:
+        repaired, codepage = undo_double_encoding(text, LEGACY_CODEPAGES)
+    except PartlyDoubleEncoded as part:
+        raise FileRefused(f"line {part.line}: {part.word!r} is UTF-8 text once read as {part.codepage} and saved "
+                          f"again ({part.repaired!r}), and other lines are not; fix those lines, or export the file "
+                          "again") from None
+    if codepage is None:
+        return text, name
+    return repaired, f"{name}, repaired: UTF-8 once read as {codepage} and saved again"
 
 
 def _stray_bytes_in_utf8(data: bytes, first: int) -> str | None:
