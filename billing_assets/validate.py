@@ -59,8 +59,37 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     problems.extend(str(p) for p in override_problems)
     unknown_ids, bad_overrides = _override_findings(overrides, parsed, good, names)
     problems.extend(bad_overrides)
-    warnings = [str(w) for w in parsed.warnings] + unknown_ids
+    warnings = [str(w) for w in parsed.warnings] + unknown_ids + _unlisted_project_codes(parsed, good, names)
     return problems, warnings, [f.summary() for f in parsed.files]
+
+
+def _unlisted_project_codes(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str]
+                            ) -> list[str]:
+    """Entries whose Project Code no SOW item of their contract lists, when some item lists codes: they are
+    classified from their notes instead (spec section 3), which a typo or a spreadsheet that dropped a code's
+    leading zeros would otherwise do unseen. A warning, one per file, client and code."""
+    rows: dict[tuple[str, str, str], list[int]] = {}
+    listed: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    for e in parsed.entries:
+        client = names.get(e.client_name)
+        if client is None or not e.project_code:
+            continue
+        sow = good[client].for_month(e.month).sow
+        items = sow.items if sow else []
+        codes = tuple(sorted({code for item in items for code in item.project_codes}))
+        if codes and e.project_code not in codes:
+            key = (e.source_file, client, e.project_code)
+            rows.setdefault(key, []).append(e.source_row)
+            listed[key] = codes
+    out = []
+    for (source_file, client, code), numbers in sorted(rows.items()):
+        codes = listed[(source_file, client, code)]
+        near = [c for c in codes if c.casefold().strip().lstrip("0") == code.casefold().strip().lstrip("0")]
+        hint = f" (meant {near[0]!r}? codes match exactly)" if near else ""
+        out.append(f"{source_file}: rows {_ranges(numbers)}: project code {code!r} is listed by no SOW item of "
+                   f"contracts/{client}.yaml (its codes: {', '.join(codes)}){hint}; these entries are classified "
+                   "from their notes")
+    return out
 
 
 def _override_findings(overrides: dict[str, Override], parsed: ParsedSource, good: dict[str, ContractFile],

@@ -1,0 +1,28 @@
+"""A Project Code that no SOW item lists is classified from the note (spec section 3); `billing validate` says so,
+so that a typo or a spreadsheet that dropped a code's leading zeros is seen before the close."""
+
+from __future__ import annotations
+
+from billing_assets.cli import main
+from tests.conftest import GOLDEN
+
+
+def test_a_project_code_no_sow_item_lists_is_a_warning_naming_file_rows_and_the_listed_codes(billing_env,
+                                                                                             capsys) -> None:
+    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
+    sheet = home / "timesheets" / "harvest_time_a.csv"
+    lines = sheet.read_text().splitlines(keepends=True)
+    lines[1] = lines[1].replace(",INI-TPS,", ",INI-TSP,")  # a typo on data row 1
+    lines[2] = lines[2].replace(",INI-TPS,", ",ini-tps ,")  # case and a space on data row 2
+    sheet.write_text("".join(lines))
+
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    codes = "(its codes: INI-HST, INI-SEC, INI-TPS)"
+    assert [line for line in out if "is listed by no SOW item" in line] == [
+        f"warning: timesheets/harvest_time_a.csv: rows 1: project code 'INI-TSP' is listed by no SOW item of "
+        f"contracts/initech.yaml {codes}; these entries are classified from their notes",
+        f"warning: timesheets/harvest_time_a.csv: rows 2: project code 'ini-tps' is listed by no SOW item of "
+        f"contracts/initech.yaml {codes} (meant 'INI-TPS'? codes match exactly); these entries are classified "
+        "from their notes"]
+    assert out[-1].endswith("0 problem(s), 2 warning(s) in " + str(home))
