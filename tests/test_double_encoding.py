@@ -56,6 +56,7 @@ def test_an_export_saved_again_as_utf8_from_excel_is_read_under_the_real_names(t
     ("cp1250", "Spotkanie we Wrocławiu, Łukasz Żółć, sprawozdanie"),
     ("cp1251", "Встреча с клиентом в Москве, подготовка отчёта"),
     ("cp1253", "Συνάντηση με πελάτη στην Αθήνα"),
+    ("latin-1", "Réunion – “Genève” à 10 h, Müller"),  # an older program's ISO 8859-1: C1 controls for “–”
 ])
 def test_text_misread_in_another_code_page_is_repaired_through_that_code_page(codepage: str, note: str) -> None:
     text = _toggl([("Ana", "Acme", note)])

@@ -29,6 +29,9 @@ csv.field_size_limit(1 << 30)  # parse anything; cells over MAX_CELL refuse the 
 # of older Central European and Greek systems); cp1252 (Western European, the Americas) first.
 LEGACY_CODEPAGES = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp1258",
                     "mac_roman", "mac_cyrillic", "iso-8859-2", "iso-8859-7"]
+# ... and the ones a program may have misread UTF-8 in before saving it again (`mojibake`): ISO 8859-1 too, the
+# default of many older programs, which keeps C1 control characters where cp1252 has letters and signs
+MISREAD_IN = [*LEGACY_CODEPAGES, "latin-1"]
 CP1252_PRIOR = 2.0  # nats in favour of cp1252, the code page of most legacy exports (US, UK, Western Europe)
 MAX_SURPRISE = 0.5  # nats a letter may cost beyond its language's entropy: more, and no code page reads it as text
 MAX_ODD_SHARE = 0.05  # ... or when every reading leaves signs inside more than this share of the distinct words
@@ -95,7 +98,7 @@ def _once_encoded(text: str, name: str) -> tuple[str, str]:
     """Unicode text as its tool wrote it: repaired when a spreadsheet read it in a legacy code page and saved it as
     UTF-8 again (`mojibake`), refused by name when only part of it was."""
     try:
-        repaired, codepage = undo_double_encoding(text, LEGACY_CODEPAGES)
+        repaired, codepage = undo_double_encoding(text, MISREAD_IN)
     except PartlyDoubleEncoded as part:
         raise FileRefused(f"line {part.line}: {part.word!r} is UTF-8 text once read as {part.codepage} and saved "
                           f"again ({part.repaired!r}), and other lines are not; fix those lines, or export the file "
