@@ -18,6 +18,13 @@ from billing_assets.core.sources import read_folder
 CLASSIFY_DEV = Path(__file__).parent / "fixtures" / "classify_dev"  # a copy of shared/classify_dev
 
 
+def measured(home: Path) -> list[unseen.Scored]:
+    """Every labelled entry of `home` (named as its folder), cold and after a reviewed month, at the confidence and
+    threshold the close gives it."""
+    classifier = OfflineClassifier()
+    return unseen.score(collect(home.name, home, classifier), home, classifier.review_floor)
+
+
 def held_hours(home: Path, month: str) -> dict[str, Decimal]:
     """Client -> hours of the close's review CSV for `month`."""
     out: dict[str, Decimal] = defaultdict(Decimal)
@@ -49,8 +56,7 @@ def _review_september(home: Path) -> None:
 def test_bench_figures_are_the_hours_the_close_holds_in_whatever_order_the_closes_run(billing_env) -> None:
     """September and October closed cold, September reviewed, October closed again: each close holds what the
     bench's figures hold; the second October close uses the review (not the cached cold answers)."""
-    classifier = OfflineClassifier()
-    scored = unseen.score(collect("classify_dev", CLASSIFY_DEV, classifier), CLASSIFY_DEV, classifier.review_floor)
+    scored = measured(CLASSIFY_DEV)
     home = billing_env(CLASSIFY_DEV)
     assert main(["close", "--month", "2026-09"]) == 0
     assert held_hours(home, "2026-09") == bench_held(scored, "cold", "2026-09")
@@ -87,9 +93,7 @@ def test_the_standing_blind_set_as_first_measured() -> None:
     figure moved), with classify_heldout14 added to the calibration (cutoff 0.96, `offline-v15`: 0.0% / 68.0%,
     0.0% / 49.8%) and with every number alike in the reviewed notes' trigrams (`offline-v16`): below. A change that
     moves these figures re-measures and records them."""
-    classifier = OfflineClassifier()
-    scored = unseen.score(collect("classify_heldout8", HELDOUT8, classifier), HELDOUT8, classifier.review_floor)
-    text = unseen.report("classify_heldout8", scored)
+    text = unseen.report("classify_heldout8", measured(HELDOUT8))
     assert "| **all clients** | cold | 244 | 543.0 | 0.0% (0 of 81 entries) | 67.5% | 20/20 (100.0%) |" in text
     assert "| **all clients** | history | 127 | 285.8 | 0.0% (0 of 67 entries) | 49.5% | 10/10 (100.0%) |" in text
 
@@ -105,9 +109,7 @@ def test_the_second_standing_blind_set() -> None:
     next) 2.1% / 64.8% and 1.3% / 54.3%; with classify_heldout14 added to the calibration (cutoff 0.96) 0.7% /
     72.3% and 0.0% / 63.4%; below, with every number alike in the reviewed notes' trigrams (`offline-v16`).
     Unread and outside the calibration, like heldout8."""
-    classifier = OfflineClassifier()
-    scored = unseen.score(collect("classify_heldout13", HELDOUT13, classifier), HELDOUT13, classifier.review_floor)
-    text = unseen.report("classify_heldout13", scored)
+    text = unseen.report("classify_heldout13", measured(HELDOUT13))
     assert "| **all clients** | cold | 240 | 531.8 | 0.7% (1 of 64 entries) | 72.3% | 19/20 (95.0%) |" in text
     assert "| **all clients** | history | 120 | 262.0 | 0.0% (0 of 45 entries) | 61.4% | 10/10 (100.0%) |" in text
 
@@ -127,9 +129,7 @@ def test_the_ninth_set_as_measured() -> None:
     / 41.3%; with the reviewed notes read as the month's notes are (`offline-v14`) 0.9% / 53.1% and 0.0% / 43.4%;
     with classify_heldout14 added to the calibration (cutoff 0.96) 0.0% / 64.9% and 0.0% / 52.9%; below, with every
     number alike in the reviewed notes' trigrams (`offline-v16`)."""
-    classifier = OfflineClassifier()
-    scored = unseen.score(collect("classify_heldout9", HELDOUT9, classifier), HELDOUT9, classifier.review_floor)
-    text = unseen.report("classify_heldout9", scored)
+    text = unseen.report("classify_heldout9", measured(HELDOUT9))
     assert "| **all clients** | cold | 240 | 537.5 | 0.0% (0 of 79 entries) | 64.2% | 20/20 (100.0%) |" in text
     assert "| **all clients** | history | 120 | 272.8 | 0.0% (0 of 52 entries) | 52.9% | 10/10 (100.0%) |" in text
 
@@ -145,9 +145,7 @@ def test_the_fifteenth_set_as_first_measured() -> None:
     confident errors are a prospect profile read as campaign management at 0.98 and a note straddling reporting and
     engagement at 0.97. It is not in the calibration: added, the resampled rule keeps 0.96 (bench/RESULTS.md,
     fifteenth session)."""
-    classifier = OfflineClassifier()
-    scored = unseen.score(collect("classify_heldout15", HELDOUT15, classifier), HELDOUT15, classifier.review_floor)
-    text = unseen.report("classify_heldout15", scored)
+    text = unseen.report("classify_heldout15", measured(HELDOUT15))
     assert "| **all clients** | cold | 240 | 501.5 | 2.2% (2 of 59 entries) | 77.0% | 19/20 (95.0%) |" in text
     assert "| **all clients** | history | 120 | 252.5 | 0.0% (0 of 35 entries) | 74.1% | 9/10 (90.0%) |" in text
     assert "| 2026-10 | cold | 120 | 252.5 | 3.4% (1 of 27 entries) | 79.4% | 9/10 (90.0%) |" in text
@@ -199,9 +197,7 @@ def test_a_home_with_a_file_per_month_is_measured_like_one_file(tmp_path: Path) 
     _split_by_month(CLASSIFY_DEV, home)
     assert unseen.layout_problem(home) is None
     assert sorted(p.name for p in (home / "timesheets").iterdir()) == ["2026-09.csv", "2026-10.csv"]
-    classifier = OfflineClassifier()
-    one = unseen.score(collect("set", CLASSIFY_DEV, classifier), CLASSIFY_DEV, classifier.review_floor)
-    monthly = unseen.score(collect("set", home, classifier), home, classifier.review_floor)
+    one, monthly = measured(CLASSIFY_DEV), measured(home)
     assert unseen.report("set", monthly) == unseen.report("set", one)
     assert "| **all clients** | cold | 174 | 418.5 |" in unseen.report("set", monthly)
     assert unseen.unmatched([s.row for s in monthly], home) == 0
