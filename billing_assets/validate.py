@@ -68,27 +68,25 @@ def _unlisted_project_codes(parsed: ParsedSource, good: dict[str, ContractFile],
     """Entries whose Project Code no SOW item of their contract lists, when some item lists codes: they are
     classified from their notes instead (spec section 3), which a typo or a spreadsheet that dropped a code's
     leading zeros would otherwise do unseen. A warning, one per file, client and code."""
-    rows: dict[tuple[str, str, str], list[int]] = {}
-    listed: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    found: dict[tuple[str, str, str], tuple[set[str], list[int]]] = {}  # (file, client, code) -> (listed, rows)
     for e in parsed.entries:
         client = names.get(e.client_name)
         if client is None or not e.project_code:
             continue
-        sow = good[client].for_month(e.month).sow
-        items = sow.items if sow else []
-        codes = tuple(sorted({code for item in items for code in item.project_codes}))
+        codes = good[client].for_month(e.month).project_codes
         if codes and e.project_code not in codes:
-            key = (e.source_file, client, e.project_code)
-            rows.setdefault(key, []).append(e.source_row)
-            listed[key] = codes
+            found.setdefault((e.source_file, client, e.project_code), (codes, []))[1].append(e.source_row)
+
+    def loose(code: str) -> str:  # what a spreadsheet or a typist changes: case, spaces, leading zeros
+        return code.casefold().strip().lstrip("0")
+
     out = []
-    for (source_file, client, code), numbers in sorted(rows.items()):
-        codes = listed[(source_file, client, code)]
-        near = [c for c in codes if c.casefold().strip().lstrip("0") == code.casefold().strip().lstrip("0")]
+    for (source_file, client, code), (codes, numbers) in sorted(found.items()):
+        near = sorted(c for c in codes if loose(c) == loose(code))
         hint = f" (meant {near[0]!r}? codes match exactly)" if near else ""
         out.append(f"{source_file}: rows {_ranges(numbers)}: project code {code!r} is listed by no SOW item of "
-                   f"contracts/{client}.yaml (its codes: {', '.join(codes)}){hint}; these entries are classified "
-                   "from their notes")
+                   f"contracts/{client}.yaml (its codes: {', '.join(sorted(codes))}){hint}; these entries are "
+                   "classified from their notes")
     return out
 
 

@@ -365,6 +365,11 @@ class Contract(_Strict):
     def sow_item_ids(self) -> set[str]:
         return {item.id for item in self.sow.items} if self.sow else set()
 
+    @property
+    def project_codes(self) -> set[str]:
+        """Every Project Code a SOW item lists (an entry with one of them is that item's, spec section 3)."""
+        return {code for item in self.sow.items for code in item.project_codes} if self.sow else set()
+
     def work_type(self, name: str) -> WorkType:
         """Pricing parameters of a work type; standard and an undeclared rush price like standard."""
         return self.work_types.get(name, WorkType())

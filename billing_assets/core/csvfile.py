@@ -100,9 +100,7 @@ def _once_encoded(text: str, name: str) -> tuple[str, str]:
     try:
         repaired, codepage = undo_double_encoding(text, MISREAD_IN)
     except PartlyDoubleEncoded as part:
-        raise FileRefused(f"line {part.line}: {part.word!r} is UTF-8 text once read as {part.codepage} and saved "
-                          f"again ({part.repaired!r}), and other lines are not; fix those lines, or export the file "
-                          "again") from None
+        raise FileRefused(str(part)) from None
     if codepage is None:
         return text, name
     return repaired, f"{name}, repaired: UTF-8 once read as {codepage} and saved again"

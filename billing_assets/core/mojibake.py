@@ -58,14 +58,7 @@ def _errors(codepage: str) -> str:
 
 
 class PartlyDoubleEncoded(ValueError):
-    """Some words of the file are double-encoded through `codepage` and others are not."""
-
-    def __init__(self, line: int, word: str, repaired: str, codepage: str) -> None:
-        super().__init__(f"line {line}: {word!r} is UTF-8 once read as {codepage} ({repaired!r})")
-        self.line = line  # 1-based line of the first double-encoded word
-        self.word = word
-        self.repaired = repaired
-        self.codepage = codepage
+    """Some words of the file are double-encoded and others are not; the message names the first such word."""
 
 
 def _undone(text: str, codepage: str) -> str | None:
@@ -120,5 +113,8 @@ def undo_double_encoding(text: str, codepages: Sequence[str]) -> tuple[str, str 
         _, codepage, undone = max(partial, key=lambda found: found[0])  # the first of the likeliest
         first = next(i for i, word in enumerate(undone) if word is not None)
         word, start = words[first]
-        raise PartlyDoubleEncoded(text.count("\n", 0, start) + 1, word, undone[first] or "", codepage)
+        line = text.count("\n", 0, start) + 1
+        raise PartlyDoubleEncoded(f"line {line}: {word!r} is UTF-8 text once read as {codepage} and saved again "
+                                  f"({undone[first]!r}), and other lines are not; fix those lines, or export the file "
+                                  "again")
     return text, None
