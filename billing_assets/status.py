@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from billing_assets.core.contract import ContractFile
 from billing_assets.core.engagement import Window, client_names, engagement_window
 from billing_assets.core.errors import BillingInputError, ContractError, RowProblem
-from billing_assets.core.parsed import ParsedSource, problems_for
+from billing_assets.core.parsed import ParsedSource, foreign_expenses, near_client_rows, problems_for, unclaimed_names
 from resources.home import BillingHome
 from resources.warehouse import Warehouse, WarehouseConnection, rows_by_partition
 
@@ -72,6 +72,7 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
     overrides = home.override_problems()
     owners = _override_owners(parsed, overrides)
     months_by_name = _data_months(parsed)
+    unclaimed = unclaimed_names(parsed, home.known_client_names())
     files: dict[str, ContractFile | list[str]] = {}
     windows: dict[str, Window] = {}
     states = {}
@@ -93,7 +94,10 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
                 contract_file, {m for n in names for m in months_by_name.get(n, ())})
         window = windows[client]
         contract = contract_file.for_month(month)
-        found = input_problems(parsed, overrides, {contract.name, *contract.aliases}, month, owners)
+        names_now = {contract.name, *contract.aliases}
+        found = input_problems(parsed, overrides, names_now, month, owners)
+        found += foreign_expenses(parsed, names_now, month, contract.currency)
+        found += near_client_rows(parsed, names_now, month, unclaimed)
         # no start and no readable data, but a refused file names the client: its window is unknown, so blocked
         if not window.contains(month) and not (window.start is None and found):
             states[(client, month)] = PartitionState(OUTSIDE, "", (window.outside_message(month),), window.label)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.overrides import Override, read_overrides
-from billing_assets.core.parsed import ParsedSource
+from billing_assets.core.parsed import ParsedSource, currency_code, foreign_expenses, name_key, row_ranges
 from billing_assets.core.sources import read_folder
 from billing_assets.partitions import CLIENT_ID
 
@@ -43,17 +43,23 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     stopped = {n for paths in contract_paths(home / "contracts").values() for p in paths for n in names_in(p, None)}
     unknown = sorted({(e.source_file, e.client_name) for e in parsed.entries
                       if e.client_name not in names and e.client_name not in stopped})
+    near = {name_key(n): n for n in names}
     for source_file, client_name in unknown:
         rows = [e.source_row for e in parsed.entries if e.source_file == source_file and e.client_name == client_name]
-        problems.append(f"{source_file}: rows {_ranges(rows)}: unknown client {client_name!r} "
-                        "(no contract name or alias matches; unknown_client)")
+        meant = near.get(name_key(client_name))
+        problems.append(f"{source_file}: rows {row_ranges(rows)}: " + (
+            f"client {client_name!r} differs from contracts/{names[meant]}.yaml's {meant!r} only in case or spaces; "
+            f"add it to the contract's aliases to bill these rows (inputs_readable stops its months)" if meant else
+            f"unknown client {client_name!r} (no contract name or alias matches; unknown_client)"))
     # the code is the last three letters, as the currency_matches check reads it ("United States Dollar - USD")
-    currencies = {(e.source_file, names[e.client_name], e.currency.strip()[-3:],
+    currencies = {(e.source_file, names[e.client_name], currency_code(e.currency),
                    good[names[e.client_name]].for_month(e.month).currency)
                   for e in parsed.entries if e.client_name in names and e.currency.strip()}
     for source_file, client, found, expected in sorted(c for c in currencies if c[2] != c[3]):
         problems.append(f"{source_file}: amounts in {found}, but contracts/{client}.yaml bills in {expected} "
                         "(currency_matches will stop its months)")
+    for name, month in sorted(k for k in parsed.grouped()[1] if k[0] in names):
+        problems.extend(foreign_expenses(parsed, {name}, month, good[names[name]].for_month(month).currency))
     problems.extend(_entry_problems(parsed, good, names))
     overrides, override_problems = read_overrides(home / "overrides")
     problems.extend(str(p) for p in override_problems)
@@ -84,7 +90,7 @@ def _unlisted_project_codes(parsed: ParsedSource, good: dict[str, ContractFile],
     for (source_file, client, code), (codes, numbers) in sorted(found.items()):
         near = sorted(c for c in codes if loose(c) == loose(code))
         hint = f" (meant {near[0]!r}? codes match exactly)" if near else ""
-        out.append(f"{source_file}: rows {_ranges(numbers)}: project code {code!r} is listed by no SOW item of "
+        out.append(f"{source_file}: rows {row_ranges(numbers)}: project code {code!r} is listed by no SOW item of "
                    f"contracts/{client}.yaml (its codes: {', '.join(sorted(codes))}){hint}; these entries are "
                    "classified from their notes")
     return out
@@ -148,11 +154,3 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
     return problems
 
 
-def _ranges(rows: list[int]) -> str:
-    rows = sorted(rows)
-    parts, start = [], rows[0]
-    for prev, cur in zip(rows, rows[1:] + [None], strict=True):
-        if cur != prev + 1 if cur is not None else True:
-            parts.append(f"{start}" if start == prev else f"{start}-{prev}")
-            start = cur
-    return ", ".join(parts)

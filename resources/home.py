@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from billing_assets.core.contract import ContractFile, contract_paths, name_clashes, same_client_files
+from billing_assets.core.contract import ContractFile, contract_paths, name_clashes, names_in, same_client_files
 from billing_assets.core.errors import BillingInputError, ContractError, RowProblem
 from billing_assets.core.overrides import Override, read_overrides
 
@@ -81,6 +81,20 @@ def _set_problems(folder: Path, stamp: tuple) -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=8)
+def _known_names(folder: Path, stamp: tuple) -> frozenset[str]:
+    """Every name and alias any contract of the folder gives its client (invalid files best effort)."""
+    names: set[str] = set()
+    for paths in contract_paths(folder).values():
+        for path in paths:
+            try:
+                contract_file = _contract_file(path, _stamp(path))
+            except ContractError:
+                contract_file = None
+            names |= names_in(path, contract_file)
+    return frozenset(names)
+
+
+@lru_cache(maxsize=8)
 def _overrides(folder: Path, stamp: tuple) -> tuple[dict[str, Override], tuple[RowProblem, ...]]:
     overrides, problems = read_overrides(folder)
     return overrides, tuple(problems)
@@ -116,6 +130,11 @@ class BillingHome(ConfigurableResource):
         if clashes:
             raise ContractError(clashes)
         return contract_file
+
+    def known_client_names(self) -> frozenset[str]:
+        """The Client values some contract claims (by name or alias): rows under any other name bill nobody."""
+        folder = self.root / "contracts"
+        return _known_names(folder, _recent_stamp(folder)) if folder.is_dir() else frozenset()
 
     def client_ids(self) -> list[str]:
         return sorted(contract_paths(self.root / "contracts"))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from dagster import ConfigurableResource
 
 from billing_assets.core.months import first_day, last_day
-from billing_assets.core.sources import ParsedSource, read_folder
+from billing_assets.core.sources import SETTINGS_FILE, ParsedSource, read_folder
 from resources.home import _stamp
 
 if TYPE_CHECKING:
@@ -46,8 +46,10 @@ class CsvTimeSource(TimeSource):
 
     def load(self, months: list[str]) -> ParsedSource:
         root = Path(self.home).resolve()
+        settings = root / SETTINGS_FILE  # how files are read: a changed setting must be read again at once
         stamp = (_stamp(root / "timesheets") if (root / "timesheets").is_dir() else (),
-                 _stamp(root / "expenses") if (root / "expenses").is_dir() else ())
+                 _stamp(root / "expenses") if (root / "expenses").is_dir() else (),
+                 _stamp(settings) if settings.is_file() else ())
         return _read_folder(root, stamp)
 
 

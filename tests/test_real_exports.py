@@ -79,10 +79,12 @@ FILES: dict[str, tuple[str, str, str, bytes, str]] = {
     "clockify-ambiguous": ("Clockify AMB", "GBP", "clockify_amb.csv", (CLOCKIFY.format(cur="GBP") + "".join(
         clockify_row("Clockify AMB", d, "1:00", "1.00") for d in ("04/09/2026", "08/09/2026"))).encode(), "2.00"),
     "qbt": ("QBT Co", "USD", "timesheet_report_2026-09-01_thru_2026-09-30.csv", (QBT + "".join(
-        f"Ana,Souza,ana@example.com,Consultants,2026-09-{d:02d},Tue,2026-09-{d:02d}T09:00:00-04:00,{end},"
+        f"Ana,Souza,ana@example.com,Consultants,2026-09-{d:02d},Tue,{start},{end},"
         f"America/New_York,{h},QBT Co,Implementation,,Configured module {d},approved,yes,Consulting\n"
-        for d, h, end in [(1, "1.5", "2026-09-01T10:30:00-04:00"), (2, "2.25", "2026-09-02T11:15:00-04:00"),
-                          (30, "0.75", "")])).encode(), "3.75"),
+        for d, h, start, end in [(1, "1.5", "2026-09-01T09:00:00-04:00", "2026-09-01T10:30:00-04:00"),
+                                 (2, "2.25", "2026-09-02T09:00:00-04:00", "2026-09-02T11:15:00-04:00"),
+                                 (15, "2.0", "", ""),  # a manual timesheet: hours, no clock times
+                                 (30, "0.75", "2026-09-30T09:00:00-04:00", "")])).encode(), "5.75"),
     "no-billable": ("NoBill Co", "USD", "toggl_no_billable.csv", (
         b"User,Email,Client,Project,Task,Description,Start date,Start time,End date,End time,Duration\r\n"
         b"Ana Souza,a@x.com,NoBill Co,Web,,One,2026-09-02,09:00:00,2026-09-02,10:00:00,01:00:00\r\n"
@@ -136,9 +138,10 @@ def test_each_files_reading_is_decided_and_reported(real_home: Path) -> None:
     assert reports["clockify_uk.csv"].running_rows == [4]
     assert reports["toggl.csv"].zero_rows == 1 and reports["toggl.csv"].read == 3
     assert reports["timesheet_report_2026-09-01_thru_2026-09-30.csv"].layout == "QuickBooks Time timesheets"
+    assert reports["timesheet_report_2026-09-01_thru_2026-09-30.csv"].read == 3  # the manual timesheet too
     assert [str(w) for w in parsed.warnings] == [
         "timesheets/clockify_uk.csv: row 4: running timer (no end yet): skipped until it is stopped",
-        "timesheets/timesheet_report_2026-09-01_thru_2026-09-30.csv: row 3: running timer (no end yet): skipped "
+        "timesheets/timesheet_report_2026-09-01_thru_2026-09-30.csv: row 4: running timer (no end yet): skipped "
         "until it is stopped"]
     problems = {p.file: p for p in parsed.problems}
     assert set(problems) == {"timesheets/clockify_amb.csv", "timesheets/odd_tool.csv"}

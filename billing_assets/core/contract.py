@@ -24,6 +24,7 @@ from pydantic import (
 
 from billing_assets.core.errors import ContractError
 from billing_assets.core.ledes_terms import LedesTerms, utbms_task
+from billing_assets.core.letters import composed
 from billing_assets.core.model import NON_BILLABLE, RUSH, STANDARD
 from billing_assets.core.months import MONTH_KEY
 from billing_assets.core.qbo_settings import QuickBooksSettings
@@ -145,7 +146,7 @@ def load_yaml(path: Path, label: str) -> Any:
     except UnicodeDecodeError as exc:
         raise ContractError([f"{label}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
                              "save it as UTF-8"]) from exc
-    loader = DecimalLoader(text)
+    loader = DecimalLoader(composed(text))
     try:
         node = loader.get_single_node()
         if node is None:

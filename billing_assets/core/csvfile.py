@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from billing_assets.core.letters import NON_ASCII, assess, characters_used, odd_characters
+from billing_assets.core.letters import NON_ASCII, assess, characters_used, composed, odd_characters
 from billing_assets.core.mojibake import PartlyDoubleEncoded, undo_double_encoding
 
 DELIMITERS = (",", ";", "\t")
@@ -71,12 +71,37 @@ class CsvFile:
 
 
 def decode(data: bytes, configured: str | None = None) -> tuple[str, str]:
-    """(text, encoding) of a file's bytes; FileRefused when it is not text or reads two ways."""
-    if configured:
+    """(text, encoding) of a file's bytes; FileRefused when it is not text or reads two ways. A configured code
+    page (settings.yaml) decides a legacy file; Unicode text is read as Unicode whatever it says."""
+    if configured and not (_is_legacy(configured) and _is_unicode(data)):
         try:
             return data.decode(configured), f"{configured} (settings.yaml)"
         except (UnicodeDecodeError, LookupError) as exc:
             raise FileRefused(f"not readable as the configured encoding {configured}: {exc}") from None
+    text, name = _unicode_or_legacy(data)
+    if configured:
+        name += f" (settings.yaml's {configured} is for files that are not Unicode)"
+    return text, name
+
+
+def _is_legacy(codec: str) -> bool:
+    """A single- or multi-byte code page, not one of the Unicode forms (utf-8, utf-16, ...)."""
+    return not codecs.lookup(codec).name.startswith("utf")
+
+
+def _is_unicode(data: bytes) -> bool:
+    """The file has a byte-order mark, or is UTF-8 holding non-ASCII text: a code page from settings.yaml
+    (written for a legacy file, or for the whole home) would garble it ("José" read in cp1250 is "JosĂ©"), and
+    no legacy file reads as such UTF-8."""
+    if any(data.startswith(bom) for bom, _ in _BOMS):
+        return True
+    try:
+        return not data.decode("utf-8").isascii()
+    except UnicodeDecodeError:
+        return False
+
+
+def _unicode_or_legacy(data: bytes) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:
@@ -253,7 +278,7 @@ def read_csv_file(path: Path, label: str, known_columns: set[str], encoding: str
         text, used = decode(data, encoding)
     except FileRefused as exc:
         raise FileRefused(str(exc), _clients_anyway(data)) from None
-    text, declared = _without_separator_line(text)
+    text, declared = _without_separator_line(composed(text))
     delimiter = declared or choose_delimiter(text, known_columns)
     try:
         table = [row for row in _split(text, delimiter) if any(cell.strip() for cell in row)]

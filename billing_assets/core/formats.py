@@ -45,17 +45,22 @@ NO = {"no", "n", "false", "0", "nein", "non", "não", "nao", "ei", "nej", "nee",
 
 
 class FormatError(ValueError):
-    """A value that fits no reading, or a file whose values fit several: the message says which and why."""
+    """A value that fits no reading, or a file whose values fit several: the message says which and why;
+    `value`, when given, is the cell that shows it (so the file's reader can name its column)."""
+
+    def __init__(self, message: str, value: str = "") -> None:
+        super().__init__(message)
+        self.value = value
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
     return text.strip().strip(_SPACES)
 
 
 # ---------------------------------------------------------------------------------------------------- numbers
 def _parse_number(text: str, fmt: str) -> Decimal:
     pattern, groups, mark = NUMBER_FORMATS[fmt]
-    value = _clean(text)
+    value = clean(text)
     if not pattern.match(value):
         raise FormatError(f"not a number in the {fmt} format: {text!r}")
     for sep in groups:
@@ -67,7 +72,7 @@ def _parse_number(text: str, fmt: str) -> Decimal:
 
 
 def fitting_number_formats(text: str) -> set[str]:
-    value = _clean(text)
+    value = clean(text)
     return {name for name, (pattern, _, _) in NUMBER_FORMATS.items() if pattern.match(value)}
 
 
@@ -88,7 +93,7 @@ def decide_number_format(values: Iterable[str], configured: str | None = None) -
     Values that fit no format do not vote (their row is refused when read). Several formats that read some
     value differently (`1.500`: 1.5 or 1500) need `number_format` in settings.yaml, else FormatError.
     """
-    seen = [v for v in {_clean(v) for v in values} if v]
+    seen = sorted({clean(v) for v in values} - {""})  # sorted: the example a refusal quotes is always the same
     if not seen:
         return Decision("1,234.50", "no numbers")
     candidates = set(NUMBER_FORMATS)
@@ -121,7 +126,7 @@ def decide_number_format(values: Iterable[str], configured: str | None = None) -
             readings.setdefault(_parse_number(example, name), name)
     raise FormatError(f"numbers fit more than one format ({example!r} reads as " + " or ".join(
         f"{value.normalize():f} in {name}" for value, name in readings.items()) + "); set number_format: "
-        + " or ".join(f'"{name}"' for name in readings.values()) + " in the billing home's settings.yaml")
+        + " or ".join(f'"{name}"' for name in readings.values()) + " in the billing home's settings.yaml", example)
 
 
 def parse_number(text: str, fmt: str) -> Decimal:
@@ -135,7 +140,7 @@ def parse_number(text: str, fmt: str) -> Decimal:
 # ------------------------------------------------------------------------------------------------------ dates
 def _date_part(text: str) -> str:
     """The date of a cell that may carry a time (`2026-09-04 09:00`, `2026-09-04T09:00:00Z`)."""
-    return _TIME_SUFFIX.sub("", _clean(text))
+    return _TIME_SUFFIX.sub("", clean(text))
 
 
 def _order_votes(text: str) -> set[str] | None:
@@ -165,7 +170,7 @@ def decide_date_order(values: Iterable[str], configured: str | None = None) -> D
     candidates = set(DATE_ORDERS)
     styles = set()
     for text in values:
-        if not _clean(text):
+        if not clean(text):
             continue
         fits = _order_votes(text)
         if fits is None:
@@ -218,7 +223,7 @@ def seconds_to_hours(seconds: int) -> Decimal:
 
 def duration_kind(text: str) -> str:
     """`H:MM:SS`, `H:MM` or `decimal` (blank counts as decimal)."""
-    value = _clean(text)
+    value = clean(text)
     if _HMS.match(value):
         return "H:MM:SS"
     if _HM.match(value):
@@ -228,7 +233,7 @@ def duration_kind(text: str) -> str:
 
 def parse_duration(text: str, number_format: str) -> Decimal:
     """Hours of a duration cell: `H:MM:SS`, `H:MM` (minutes exact to 0.0001 h) or decimal hours."""
-    value = _clean(text)
+    value = clean(text)
     if match := _HMS.match(value):
         h, m, s = (int(part) for part in match.groups())
         return seconds_to_hours(h * 3600 + m * 60 + s)
@@ -243,7 +248,7 @@ def parse_duration(text: str, number_format: str) -> Decimal:
 # ---------------------------------------------------------------------------------------------------- yes / no
 def parse_yes_no(text: str) -> bool:
     """Yes/No as the tools write it, in the languages their exports come in."""
-    value = _clean(text).casefold()
+    value = clean(text).casefold()
     if value in YES:
         return True
     if value in NO:

@@ -207,3 +207,9 @@ def odd_characters(text: str) -> int:
             sign_like = unicodedata.category(ch) == "Po" and ch not in EDGE_PUNCTUATION
             count += touching == 2 or (touching == 1 and sign_like)
     return count
+
+
+def composed(text: str) -> str:
+    """Text in Unicode's composed form (NFC): "José" written as "e" + a combining accent (as some Mac tools
+    write it) is the same name as the rate card's "José", and must match it."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)

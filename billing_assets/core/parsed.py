@@ -5,6 +5,7 @@ earlier identical rows, so re-exporting the same rows in any order gives the sam
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -102,6 +103,68 @@ def problems_for(problems: Iterable[RowProblem], client_names: set[str], month: 
     return [p for p in problems if p.file.startswith(folder) and (
         (p.row == 0 and ("*" in p.clients or bool(client_names & set(p.clients))))
         or (p.row > 0 and p.client_name in client_names and p.month in (month, "")))]
+
+
+def currency_code(cell: str) -> str:
+    """The ISO code of an export's currency cell: its last three letters ("United States Dollar - USD", "EUR")."""
+    return cell.strip()[-3:]
+
+
+def foreign_expenses(parsed: ParsedSource, client_names: set[str], month: str, currency: str) -> list[str]:
+    """The expense rows of one client-month whose export names a currency other than the contract's: billed as
+    written they would be a wrong number (150 EUR invoiced as 150 USD), so they stop the client-month. Time
+    entries are held to the same rule by the `currency_matches` check."""
+    _, expenses = parsed.grouped()
+    return [f"{x.source_file}: row {x.source_row}: amount in {code}, but the contract bills in {currency}"
+            for name in sorted(client_names) for x in expenses.get((name, month), [])
+            if (code := currency_code(x.currency)) and code != currency]
+
+
+def name_key(name: str) -> str:
+    """A client name as a person reads it: case, spacing and Unicode form set aside."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def unclaimed_names(parsed: ParsedSource, known: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """(Client, month) of the rows no contract claims as written, by `name_key` (computed once per run)."""
+    claimed = set(known)
+    entries, expenses = parsed.grouped()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name, month in sorted({*entries, *expenses}):
+        if name not in claimed:
+            out.setdefault(name_key(name), []).append((name, month))
+    return out
+
+
+def near_client_rows(parsed: ParsedSource, client_names: set[str], month: str,
+                     unclaimed: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """Rows of the month whose Client is one of `client_names` but for case or spaces ("ACME CORP", "Acme  Corp")
+    and that no contract claims as written (`unclaimed_names`): the spec matches names exactly, so they would bill
+    nobody while the client's invoice went out short. They stop the client-month until the name is an alias."""
+    entries, expenses = parsed.grouped()
+    out = []
+    for wanted in sorted(client_names):
+        for name, m in unclaimed.get(name_key(wanted), []):
+            if m != month:
+                continue
+            rows: dict[str, list[int]] = {}
+            for item in [*entries.get((name, m), []), *expenses.get((name, m), [])]:
+                rows.setdefault(item.source_file, []).append(item.source_row)
+            out += [f"{file}: rows {row_ranges(numbers)}: client {name!r} differs from the contract's {wanted!r} "
+                    "only in case or spaces; add it to the contract's aliases to bill these rows"
+                    for file, numbers in sorted(rows.items())]
+    return out
+
+
+def row_ranges(rows: list[int]) -> str:
+    """1, 3-5, 9."""
+    rows = sorted(rows)
+    parts, start = [], rows[0]
+    for prev, cur in zip(rows, rows[1:] + [None], strict=True):
+        if cur != prev + 1 if cur is not None else True:
+            parts.append(f"{start}" if start == prev else f"{start}-{prev}")
+            start = cur
+    return ", ".join(parts)
 
 
 def csv_entry_ids(identities: Iterable[tuple[str, ...]]) -> list[str]:

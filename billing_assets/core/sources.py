@@ -8,7 +8,7 @@ that read two ways:
     date_order: day_first          # or month_first: for NN/NN/YYYY files whose days are all <= 12
     number_format: "1.234,50"      # or "1,234.50", "1 234,50", "1'234.50": for numbers such as 1.500
     encoding: cp1250               # a legacy code page, for non-UTF-8 files that read two ways
-    files:                         # the same keys for one file, by its path in the home
+    files:                         # the same keys for one file, by its path in the home (or its name)
       timesheets/clockify-uk.csv: {date_order: day_first}
 """
 
@@ -36,6 +36,7 @@ ALIASES = {
                       "1 234,50": ("fr", "space"), "1'234.50": ("ch", "swiss", "apostrophe")},
 }
 FOLDERS = (("timesheets", "time"), ("expenses", "expense"))
+EXPORT_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
 def read_settings(home: Path) -> tuple[ReadSettings, dict[str, dict[str, str]]]:
@@ -90,19 +91,57 @@ def read_folder(home: Path) -> ParsedSource:
     except BillingInputError as exc:
         out.problems.append(RowProblem(SETTINGS_FILE, 0, str(exc).split(": ", 1)[1], clients=("*",)))
         settings, per_file = ReadSettings(), {}
-    for folder, kind in FOLDERS:
-        for path in sorted((home / folder).glob("*")) if (home / folder).is_dir() else []:
-            if not path.is_file() or path.name.startswith("."):
-                continue
-            label = f"{folder}/{path.name}"
-            if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
-                out.problems.append(RowProblem(label, 0, "not a CSV export (only .csv, .tsv or .txt files are "
-                                                         "read); move it out of the folder"))
-                out.files.append(FileReport(label, refused="not a CSV export"))
-                continue
-            read_one(path, label, kind, settings.for_file(per_file.get(label)), out)
+    files = _export_files(home, out)
+    per_label = _per_file_settings(per_file, [label for label, _, _ in files], out)
+    for label, path, kind in files:
+        if path.suffix.lower() not in EXPORT_SUFFIXES:
+            out.problems.append(RowProblem(label, 0, "not a CSV export (only .csv, .tsv or .txt files are "
+                                                     "read); move it out of the folder"))
+            out.files.append(FileReport(label, refused="not a CSV export"))
+            continue
+        read_one(path, label, kind, settings.for_file(per_label.get(label)), out)
     out.assign_ids()
     return out
+
+
+def _export_files(home: Path, out: ParsedSource) -> list[tuple[str, Path, str]]:
+    """(label, path, kind) of every file in timesheets/ and expenses/, in name order; a sub-folder holding
+    exports is a warning, since its files are not read (an archive folder is allowed, but unbilled exports are
+    never silent)."""
+    found = []
+    for folder, kind in FOLDERS:
+        for path in sorted((home / folder).glob("*")) if (home / folder).is_dir() else []:
+            if path.name.startswith("."):
+                continue
+            if path.is_dir():
+                inside = sum(1 for f in path.rglob("*") if f.is_file() and f.suffix.lower() in EXPORT_SUFFIXES)
+                if inside:
+                    out.warnings.append(RowProblem(f"{folder}/{path.name}/", 0, f"a folder holding {inside} "
+                                                   f"export file(s), which are not read: only files directly in "
+                                                   f"{folder}/ are (move them up to bill them)"))
+                continue
+            if path.is_file():
+                found.append((f"{folder}/{path.name}", path, kind))
+    return found
+
+
+def _per_file_settings(per_file: dict[str, dict[str, str]], labels: list[str], out: ParsedSource
+                       ) -> dict[str, dict[str, str]]:
+    """settings.yaml's `files:` by the label each applies to. A key is the file's path in the home; a key that
+    differs only in case, or names the file without its folder, applies to the one file it can mean (a setting
+    written for a file must never be silently skipped, leaving its dates or numbers read the home's way). A key
+    that can mean no file, or several, is a warning and applies to none."""
+    out_map: dict[str, dict[str, str]] = {}
+    for key, values in per_file.items():
+        folded = key.strip().replace("\\", "/").casefold()
+        matches = [lb for lb in labels if lb == key] or [
+            lb for lb in labels if folded in (lb.casefold(), lb.split("/", 1)[1].casefold())]
+        if len(matches) == 1:
+            out_map[matches[0]] = {**out_map.get(matches[0], {}), **values}
+        else:
+            what = f"could mean {', '.join(matches)}" if matches else "names no file in timesheets/ or expenses/"
+            out.warnings.append(RowProblem(SETTINGS_FILE, 0, f"files.{key}: {what}; not applied"))
+    return out_map
 
 
 def read_one(path: Path, label: str, kind: str, settings: ReadSettings, out: ParsedSource) -> None:

@@ -27,6 +27,10 @@ def layout_for(header: list[str], kind: str) -> Layout:
     fits = [layout for layout in LAYOUTS[kind] if not layout.missing(header)]
     if fits:
         return max(fits, key=lambda layout: len(layout.resolve(header)))
+    other = next((layout for kinds in LAYOUTS.values() for layout in kinds if not layout.missing(header)), None)
+    if other is not None:  # an expense report in timesheets/, or a time export in expenses/
+        folder = "expenses/" if other.kind == "expense" else "timesheets/"
+        raise FileRefused(f"a {other.name} in the wrong folder: move it to {folder}")
     closest = min(LAYOUTS[kind], key=lambda layout: (len(layout.missing(header)), -len(layout.resolve(header))))
     tried = ", ".join(layout.name for layout in LAYOUTS[kind])
     raise FileRefused(f"header matches no known export (tried {tried}); the closest, {closest.name}, lacks "

@@ -25,7 +25,7 @@ NOT_WORK = {"break", "holiday", "time off", "timeoff"}  # Clockify's `Type` of e
 
 def is_break(row: Row) -> bool:
     """A break or time-off entry (Clockify's `Type` column): never billed, whatever `Billable` says."""
-    return row["type"].casefold() in NOT_WORK
+    return row["type"].casefold().replace("_", " ") in NOT_WORK  # "TIME_OFF" as the API writes it
 
 
 CLOCKIFY = Layout(

@@ -3,12 +3,14 @@ format, date order and durations from all its values, then read each row into a 
 a problem naming the file, the row and the cell.
 
 A layout says which columns it needs and how its cells map onto the spec's fields; it holds no parsing of its
-own. Rows of zero duration are skipped and counted; a running timer (an end column left empty and no duration)
-is skipped with a warning naming the row, and is read once it has stopped.
+own. Rows of zero duration are skipped and counted; a running timer (an end column left empty and no duration,
+or in QuickBooks Time a start without an end) is skipped with a warning naming the row, and is read once it has
+stopped.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,7 +40,7 @@ class Row(dict):
     """One data row as {logical key: trimmed cell} for the layout's columns present in the file; a missing
     key reads as "" (`key in row` says whether the file has the column). `number` is the 1-based data row."""
 
-    __slots__ = ("number", "width")
+    __slots__ = ("number", "width", "spill")
 
     def __missing__(self, key: str) -> str:
         return ""
@@ -47,8 +49,10 @@ class Row(dict):
         return key in self
 
 
-def _rows(table: list[list[str]], index: dict[str, int]) -> list[Row]:
-    """Rows of a file as Row dicts (the hot loop of reading: one itemgetter and one strip per cell)."""
+def _rows(table: list[list[str]], index: dict[str, int], header_width: int) -> list[Row]:
+    """Rows of a file as Row dicts (the hot loop of reading: one itemgetter and one strip per cell). `spill`: the
+    row has text in cells past the header's last column (a row longer than the file's other rows is refused too:
+    an unquoted delimiter in a note shifts the cells after it, "Call, 2" putting 2 in Hours)."""
     keys = list(index)
     width = max(index.values(), default=-1) + 1
     getter = itemgetter(*index.values()) if len(index) > 1 else (lambda values: (values[index[keys[0]]],))
@@ -58,6 +62,7 @@ def _rows(table: list[list[str]], index: dict[str, int]) -> list[Row]:
         cells = getter(values if len(values) >= width else values + pad[len(values):])
         row = Row(zip(keys, map(str.strip, cells), strict=True))
         row.number, row.width = number, len(values)
+        row.spill = len(values) > header_width and any(cell.strip() for cell in values[header_width:])
         rows.append(row)
     return rows
 
@@ -95,6 +100,7 @@ class Layout:
     billable: str = ""  # key of the Yes/No column; absent column = billable
     running_end: str = ""  # key of the end column whose emptiness marks a running timer
     running_has_duration: bool = False  # True: a running row shows the time so far (QuickBooks Time)
+    running_start: str = ""  # key of the start column: with running_has_duration, a row without a start is manual
     not_billable: Callable[[Row], bool] = lambda row: False  # rows the tool marks as never billable (breaks)
     currency: Callable[[list[str]], str] = lambda header: ""
     notes: str = ""  # one line for the README
@@ -144,6 +150,7 @@ class _FileState:
     date_order: str = "iso"
     report: FileReport = field(default_factory=lambda: FileReport(""))
     min_width: int = 0  # a row with fewer cells lacks a required column (truncated)
+    usual_width: int = 0  # the most common number of cells (a tool writing a trailing delimiter on every row)
     dates: dict[str, object] = field(default_factory=dict)  # per-file parse caches by cell text
     values: dict[str, object] = field(default_factory=dict)
     flags: dict[str, object] = field(default_factory=dict)
@@ -153,7 +160,7 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     """Read every row of one file with its layout into `out`; FileRefused when the file as a whole cannot be
     read one way (its numbers or dates fit several readings and no setting decides)."""
     index = layout.resolve(csv_file.header)
-    rows = _rows(csv_file.rows, index)
+    rows = _rows(csv_file.rows, index, len(csv_file.header))
     fields = [layout.fields(r) for r in rows]
     state = _FileState(csv_file, layout, index, report=FileReport(csv_file.label, layout.name,
                                                                    csv_file.decisions(), rows=len(rows)))
@@ -164,7 +171,7 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
         order = formats.decide_date_order({r[k] for r in rows for k in (layout.date, *layout.other_dates)},
                                           settings.date_order)
     except formats.FormatError as exc:
-        raise FileRefused(str(exc), clients) from None
+        raise FileRefused(_in_column(str(exc), exc.value, layout, rows, quantities), clients) from None
     state.number_format, state.date_order = number.value, order.value
     state.report.decisions.update({"numbers": str(number), "dates": _date_label(order)})
     if layout.kind == "time":
@@ -174,9 +181,21 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     needed = [index[k] for need in layout.required for k in (need if isinstance(need, tuple) else (need,))
               if k in index]
     state.min_width = max(needed) + 1 if needed else 0
+    state.usual_width = Counter(r.width for r in rows).most_common(1)[0][0] if rows else 0
     for row, row_fields, column in zip(rows, fields, quantities, strict=True):
         _read_row(state, row, row_fields, column, out)
     return state.report
+
+
+def _in_column(message: str, value: str, layout: Layout, rows: list[Row], quantities: list[str]) -> str:
+    """The refusal with the column of the cell it quotes first ("Billable Amount: numbers fit ...")."""
+    if not value:
+        return message
+    for row, quantity in zip(rows, quantities, strict=True):
+        for key in (quantity, *layout.numbers):
+            if formats.clean(row[key]) == value:
+                return f"{layout.columns[key][0]}: {message}"
+    return message
 
 
 def _number_cells(layout: Layout, rows: list[Row], quantities: list[str]) -> set[str]:
@@ -210,9 +229,9 @@ def _cached(cache: dict[str, object], text: str, parse: Callable[[str], object])
 
 def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: ParsedSource) -> None:
     layout, label = state.layout, state.file.label
-    if row.width < state.min_width:
-        _problem(state, out, row, f"only {row.width} of {len(state.file.header)} cells (a truncated row?)",
-                 fields.client, "")
+    shape = _shape_problem(state, row)
+    if shape:
+        _problem(state, out, row, shape, fields.client, "")
         return
     try:
         day = _cached(state.dates, row[layout.date], lambda t: formats.parse_date(t, state.date_order))
@@ -222,8 +241,7 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
     month = f"{day.year:04d}-{day.month:02d}"
     text = row[column]
     parse = formats.parse_duration if layout.kind == "time" else formats.parse_number
-    if layout.running_end and not row[layout.running_end] and (
-            layout.running_has_duration or not text or _is_zero(text, state, parse)):
+    if _is_running(layout, row, text, state, parse):
         state.report.running_rows.append(row.number)
         out.warnings.append(RowProblem(label, row.number, "running timer (no end yet): skipped until it is "
                                                           "stopped", fields.client, month))
@@ -255,6 +273,35 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
             category=fields.category, notes=fields.notes, amount=value, billable=billable,
             person=f"{fields.first} {fields.last}".strip(),
             currency=fields.currency or layout.currency(state.file.header)))
+
+
+def _shape_problem(state: _FileState, row: Row) -> str:
+    """Why a row's cells cannot be taken by their header's names: too few (truncated, or a quote left open that
+    swallowed the lines after it) or too many (an unquoted delimiter in a note shifts the cells after it)."""
+    header = len(state.file.header)
+    short = row.width < state.min_width
+    if not short and not (row.width > header and (row.spill or row.width != state.usual_width)):
+        return ""
+    swallowed = max((v.count("\n") for v in row.values()), default=0)
+    if swallowed:
+        return (f"{row.width} cells where the header has {header}: a quote opened in this row is not closed on its "
+                f"line, so the {swallowed} line(s) after it were read into this row")
+    if short:
+        return f"only {row.width} of {header} cells (a truncated row?)"
+    return f"{row.width} cells where the header has {header} (a delimiter inside an unquoted note shifts the cells " \
+           "after it)"
+
+
+def _is_running(layout: Layout, row: Row, text: str, state: _FileState,
+                parse: Callable[[str, str], Decimal]) -> bool:
+    """A timer still running: the file has the end column and this row's is empty, and either no duration so far
+    or (QuickBooks Time, whose running rows show the time so far) a start time. A row with neither start nor end
+    is a manual (duration-only) timesheet: it is read."""
+    if not layout.running_end or not row.has(layout.running_end) or row[layout.running_end]:
+        return False
+    if layout.running_has_duration:
+        return bool(row[layout.running_start]) if layout.running_start else True
+    return not text or _is_zero(text, state, parse)
 
 
 def _problem(state: _FileState, out: ParsedSource, row: Row, message: str, client: str, month: str) -> None:

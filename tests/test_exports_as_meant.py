@@ -1,0 +1,135 @@
+"""Exports a firm really produces, read as meant or refused by name: each case here was once read with a wrong
+value and no word (a manual QuickBooks Time timesheet dropped as a running timer, a EUR expense billed as USD, a
+per-file setting keyed by the bare file name skipped, a home-wide code page garbling a UTF-8 file, "ACME CORP"
+billing nobody, a decomposed "José" missing the rate card, an unquoted comma shifting cells)."""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from billing_assets.cli import main
+from billing_assets.core.sources import read_folder
+from billing_assets.validate import validate_report
+
+MONTH = "2026-10"
+HARVEST = "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name,Roles,Currency\n"
+EXPENSES = "Date,Client,Project,Project Code,Category,Notes,Amount,Billable?,First Name,Last Name,Currency\n"
+QBT = "fname,lname,local_date,local_start_time,local_end_time,hours,jobcode_1,jobcode_2,notes,billable\n"
+
+
+def contract(slug: str, name: str, currency: str = "USD", extra: str = "") -> str:
+    return (f'client: {slug}\nname: "{name}"\ncurrency: {currency}\nterms_days: 30\ndefault_rate: 100\n'
+            f"{extra}")
+
+
+def invoices(home: Path) -> dict[str, tuple[Decimal, Decimal]]:
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        rows = conn.execute("SELECT client, total, hours_billed FROM invoices WHERE month = ?", [MONTH]).fetchall()
+    return {client: (total, billed) for client, total, billed in rows}
+
+
+def test_the_close_bills_what_the_exports_mean_and_stops_only_what_cannot_be_billed_right(billing_env,
+                                                                                          capsys) -> None:
+    home = billing_env()
+    contracts = home / "contracts"
+    contracts.joinpath("acme.yaml").write_text(contract(
+        "acme", "Acme Corp", extra='roles: {senior: 200}\npeople: {"José Núñez": senior}\n'), encoding="utf-8")
+    contracts.joinpath("beta.yaml").write_text(contract("beta", "Beta Ltd"))
+    contracts.joinpath("gamma.yaml").write_text(contract("gamma", "Gamma GmbH", "EUR"))
+    contracts.joinpath("delta.yaml").write_text(contract("delta", "Delta Co"))
+    # A Mac tool's decomposed accents, read under a home-wide code page meant for legacy files.
+    (home / "timesheets" / "acme.csv").write_text(unicodedata.normalize("NFD", HARVEST + (
+        "2026-10-05,Acme Corp,Web,,Design,Homepage,2.00,Yes,José,Núñez,,United States Dollar - USD\n")),
+        encoding="utf-8")
+    (home / "timesheets" / "beta.csv").write_text(HARVEST + (
+        "2026-10-06,Beta Ltd,Web,,Build,One,1.00,Yes,Ana,Souza,,\n"
+        "2026-10-07,BETA LTD,Web,,Build,Two,2.00,Yes,Ana,Souza,,\n"
+        "2026-10-08,Beta  Ltd,Web,,Build,Three,3.00,Yes,Ana,Souza,,\n"))
+    (home / "timesheets" / "gamma.csv").write_text(HARVEST + (
+        "2026-10-06,Gamma GmbH,Web,,Build,One,1.00,Yes,Ana,Souza,,Euro - EUR\n"))
+    (home / "expenses" / "gamma.csv").write_text(EXPENSES + (
+        "2026-10-09,Gamma GmbH,Web,,Travel,Train,150.00,Yes,Ana,Souza,United States Dollar - USD\n"))
+    (home / "timesheets" / "delta_uk.csv").write_text(HARVEST + (  # every day <= 12: the setting decides
+        "05/10/2026,Delta Co,Web,,Build,One,1.00,Yes,Ana,Souza,,\n"
+        "12/10/2026,Delta Co,Web,,Build,Two,2.00,Yes,Ana,Souza,,\n"))
+    (home / "settings.yaml").write_text("encoding: cp1250\ndate_order: month_first\n"
+                                        "files:\n  delta_uk.csv: {date_order: day_first}\n")
+
+    assert main(["close", "--month", MONTH]) == 1
+    out = capsys.readouterr().out
+    assert ("timesheets/beta.csv: rows 2: client 'BETA LTD' differs from the contract's 'Beta Ltd' only in case or "
+            "spaces; add it to the contract's aliases to bill these rows") in out
+    assert "timesheets/beta.csv: rows 3: client 'Beta  Ltd' differs" in out
+    assert "expenses/gamma.csv: row 1: amount in USD, but the contract bills in EUR" in out
+    assert invoices(home) == {"acme": (Decimal("400.00"), Decimal("2.00")),  # José at the senior rate
+                              "delta": (Decimal("300.00"), Decimal("3.00"))}  # 5 and 12 October, not May/December
+    assert not (home / "outbox" / MONTH / "beta.json").exists()
+
+
+def test_quickbooks_time_manual_timesheets_are_read_and_running_ones_skipped(billing_env) -> None:
+    home = billing_env()
+    (home / "timesheets" / "qbt.csv").write_text(QBT + (
+        "Ana,Souza,2026-10-05,2026-10-05T09:00:00-04:00,2026-10-05T11:30:00-04:00,2.5,Acme Corp,Web,Clocked,yes\n"
+        "Ana,Souza,2026-10-06,,,3.25,Acme Corp,Web,Manual entry,yes\n"
+        "Ana,Souza,2026-10-07,2026-10-07T09:00:00-04:00,,1.5,Acme Corp,Web,On the clock,yes\n"))
+    (home / "timesheets" / "qbt_no_clock.csv").write_text(  # an export without the clock columns
+        "fname,lname,local_date,hours,jobcode_1,notes\nAna,Souza,2026-10-08,4.0,Acme Corp,Workshop\n")
+    parsed = read_folder(home)
+    assert sorted((e.notes, e.hours) for e in parsed.entries) == [
+        ("Clocked", Decimal("2.5")), ("Manual entry", Decimal("3.25")), ("Workshop", Decimal("4.0"))]
+    assert [str(w) for w in parsed.warnings] == [
+        "timesheets/qbt.csv: row 3: running timer (no end yet): skipped until it is stopped"]
+
+
+def test_what_would_be_read_wrong_is_named_before_anything_runs(billing_env) -> None:
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text(contract("acme", "Acme Corp"))
+    (home / "timesheets" / "archive").mkdir()
+    (home / "timesheets" / "archive" / "september.csv").write_text(HARVEST)
+    (home / "timesheets" / "october.csv").write_text(HARVEST + (
+        "2026-10-05,Acme Corp,Web,,Build,Homepage,1.00,Yes,Ana,Souza,,\n"
+        "2026-10-06,Acme Corp,Web,,Build,Call with Ana, 2,1.00,Yes,Ana,Souza,,\n"  # unquoted comma: Hours 2
+        "2026-10-07,Acme Corp,Web,,Build,Checkout,1.00,Yes,Ana,Souza,,\n"
+        "2026-10-08,Acme Corp,Web,,Build,Cart,1.00,Yes,Ana,Souza,,,Note\n"))  # text past the header
+    (home / "timesheets" / "amounts.csv").write_text(
+        "Date,Client,Project,Task,Notes,Hours,Billable?,First Name,Last Name,Billable Amount\n"
+        "2026-10-05,Acme Corp,Web,Build,A,2,Yes,Ana,Souza,1.200\n")
+    (home / "timesheets" / "expenses_october.csv").write_text(EXPENSES + (
+        "2026-10-09,Acme Corp,Web,,Travel,Train,150.00,Yes,Ana,Souza,United States Dollar - USD\n"))
+    (home / "settings.yaml").write_text("files:\n  timesheets/septembr.csv: {date_order: day_first}\n")
+    problems, warnings, _ = validate_report(home)
+    assert problems == [
+        "timesheets/amounts.csv: Billable Amount: numbers fit more than one format ('1.200' reads as 1.2 in "
+        "1,234.50 or 1200 in 1.234,50); set number_format: \"1,234.50\" or \"1.234,50\" in the billing home's "
+        "settings.yaml",
+        "timesheets/expenses_october.csv: a Harvest expense report in the wrong folder: move it to expenses/",
+        "timesheets/october.csv: row 2: 13 cells where the header has 12 (a delimiter inside an unquoted note "
+        "shifts the cells after it)",
+        "timesheets/october.csv: row 4: 13 cells where the header has 12 (a delimiter inside an unquoted note "
+        "shifts the cells after it)"]
+    assert warnings == [
+        "timesheets/archive/: a folder holding 1 export file(s), which are not read: only files directly in "
+        "timesheets/ are (move them up to bill them)",
+        "settings.yaml: files.timesheets/septembr.csv: names no file in timesheets/ or expenses/; not applied"]
+
+
+def test_a_trailing_delimiter_on_every_row_is_read(billing_env) -> None:
+    home = billing_env()
+    (home / "timesheets" / "trailing.csv").write_text(HARVEST + (
+        "2026-10-05,Acme Corp,Web,,Build,Homepage,1.00,Yes,Ana,Souza,,,\n"
+        "2026-10-06,Acme Corp,Web,,Build,Checkout,2.00,Yes,Ana,Souza,,,\n"))
+    parsed = read_folder(home)
+    assert (parsed.problems, [e.hours for e in parsed.entries]) == ([], [Decimal("1.00"), Decimal("2.00")])
+
+
+def test_clockify_time_off_as_the_api_spells_it_is_never_billed(billing_env) -> None:
+    home = billing_env()
+    (home / "timesheets" / "clockify.csv").write_text(
+        "Project,Client,Description,User,Billable,Start Date,Start Time,End Date,End Time,Duration (h),Type\n"
+        "Web,Acme Corp,Build,Ana Souza,Yes,2026-10-05,09:00,2026-10-05,10:00,1:00,REGULAR\n"
+        "Web,Acme Corp,Leave,Ana Souza,Yes,2026-10-06,09:00,2026-10-06,17:00,8:00,TIME_OFF\n")
+    assert [(e.notes, e.billable) for e in read_folder(home).entries] == [("Build", True), ("Leave", False)]
