@@ -100,6 +100,25 @@ def _pricing_entries(rows: list[dict]) -> list[PricingEntry]:
                          reasons=r["review_reasons"]) for r in rows]
 
 
+WAREHOUSE_LIMIT = Decimal(10) ** 14  # DECIMAL(18, 4) holds less; an insert beyond it aborts the whole chunk
+
+
+class TooLarge(ArithmeticError):
+    """A priced amount the warehouse's DECIMAL(18, 4) cannot hold (the message names the contract file)."""
+
+
+def _fits_the_warehouse(rows_of: dict[str, list], contract_label: str) -> None:
+    """TooLarge when an invoice or line amount is beyond DECIMAL(18, 4): a contract rate of 10^13 passes every
+    check of its own, then a month's hours make the total overflow, and the insert would fail every client of the
+    chunk with a database error naming nobody."""
+    for table in ("invoices", "invoice_lines"):
+        for row in rows_of[table]:
+            big = next((v for v in row if isinstance(v, Decimal) and abs(v) >= WAREHOUSE_LIMIT), None)
+            if big is not None:
+                raise TooLarge(f"contracts/{contract_label}: an amount of {big:.2E} on the invoice is beyond what "
+                               f"the warehouse holds ({WAREHOUSE_LIMIT:.0E}); check the contract's rates and amounts")
+
+
 def _table_rows(client: str, month: str, contract: Contract, result: PricingResult) -> dict[str, list]:
     t = result.totals
     content_hash = invoice_content_hash(result.lines, t.total, settings_hash_part(contract.quickbooks))
@@ -159,13 +178,21 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                     continue
                 adjustments = carried_adjustments(
                     month, _with_current(adjustment_rows.get((client, month), []), client, details))
-                result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
-                                     [expense_from_row(r) for r in expenses.get((client, month), [])], prior,
-                                     adjustments)
+                try:
+                    result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
+                                         [expense_from_row(r) for r in expenses.get((client, month), [])], prior,
+                                         adjustments)
+                    rows_of = _table_rows(client, month, contract, result)
+                    _fits_the_warehouse(rows_of, home.contract_path(client).name)
+                except ArithmeticError as exc:  # one client's absurd amount stops its month, not the chunk
+                    problems[(client, month)] = str(exc) if isinstance(exc, TooLarge) else (
+                        f"contracts/{home.contract_path(client).name}: pricing failed on an amount out of range "
+                        f"({type(exc).__name__}); check the contract's rates and amounts")
+                    continue
                 tables["period_adjustments"] += [(client, month, a.origin_month, a.amount, a.hours)
                                                  for a in adjustments]
                 carried[client] = (month, result.carried())
-                for table, rows in _table_rows(client, month, contract, result).items():
+                for table, rows in rows_of.items():
                     tables[table] += rows
                 details[(client, month)] = (result.totals, contract.currency, result)
             tables["pricing_problems"] = [(c, m, problems[(c, m)]) for c, m in chunk if (c, m) in problems]

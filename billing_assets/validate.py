@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
-from billing_assets.core.overrides import Override, read_overrides
+from billing_assets.core.overrides import Override, override_conflicts, read_overrides
 from billing_assets.core.parsed import ParsedSource, currency_code, foreign_expenses, name_key, row_ranges
 from billing_assets.core.sources import read_folder
 from billing_assets.partitions import CLIENT_ID
@@ -66,6 +66,7 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     unknown_ids, bad_overrides = _override_findings(overrides, parsed, good, names)
     problems.extend(bad_overrides)
     warnings = [str(w) for w in parsed.warnings] + unknown_ids + _unlisted_project_codes(parsed, good, names)
+    warnings += override_conflicts(home / "overrides")
     return problems, warnings, [f.summary() for f in parsed.files]
 
 

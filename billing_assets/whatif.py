@@ -14,7 +14,8 @@ from dagster import Config as DagsterConfig
 from dagster import Failure, MetadataValue, Nothing, OpExecutionContext, Out, Output, job, op
 
 from billing_assets.core.adjustments import PeriodAdjustment
-from billing_assets.core.contract import CLIENT_SLUG, ContractFile, contract_paths, load_yaml
+from billing_assets.core.contract import CLIENT_SLUG, ContractFile, contract_paths
+from billing_assets.core.contract_checks import load_yaml
 from billing_assets.core.engagement import engagement_window
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.model import InvoiceLine

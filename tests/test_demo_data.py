@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 import demo_firm as demo
-from billing_assets.core.contract import DecimalLoader, load_contracts
+from billing_assets.core.contract import load_contracts
+from billing_assets.core.contract_checks import DecimalLoader
 from billing_assets.core.rates import base_rate, resolve_role
 from billing_assets.core.sources import read_folder
 

@@ -65,6 +65,8 @@ def test_the_close_bills_what_the_exports_mean_and_stops_only_what_cannot_be_bil
             "spaces; add it to the contract's aliases to bill these rows") in out
     assert "timesheets/beta.csv: rows 3: client 'Beta  Ltd' differs" in out
     assert "expenses/gamma.csv: row 1: amount in USD, but the contract bills in EUR" in out
+    assert ("warning: 2026-10: 1 row(s), 2 h billable, under client 'BETA LTD' (timesheets/beta.csv): no "
+            "contract's name or alias, so they bill nobody") in out
     assert invoices(home) == {"acme": (Decimal("400.00"), Decimal("2.00")),  # José at the senior rate
                               "delta": (Decimal("300.00"), Decimal("3.00"))}  # 5 and 12 October, not May/December
     assert not (home / "outbox" / MONTH / "beta.json").exists()
@@ -101,6 +103,7 @@ def test_what_would_be_read_wrong_is_named_before_anything_runs(billing_env) -> 
     (home / "timesheets" / "expenses_october.csv").write_text(EXPENSES + (
         "2026-10-09,Acme Corp,Web,,Travel,Train,150.00,Yes,Ana,Souza,United States Dollar - USD\n"))
     (home / "settings.yaml").write_text("files:\n  timesheets/septembr.csv: {date_order: day_first}\n")
+    (home / "timesheets" / "november.csv").symlink_to(home / "exports" / "november.csv")  # moved away
     problems, warnings, _ = validate_report(home)
     assert problems == [
         "timesheets/amounts.csv: Billable Amount: numbers fit more than one format ('1.200' reads as 1.2 in "
@@ -114,6 +117,7 @@ def test_what_would_be_read_wrong_is_named_before_anything_runs(billing_env) -> 
     assert warnings == [
         "timesheets/archive/: a folder holding 1 export file(s), which are not read: only files directly in "
         "timesheets/ are (move them up to bill them)",
+        "timesheets/november.csv: a link to a file that does not exist; nothing is read from it",
         "settings.yaml: files.timesheets/septembr.csv: names no file in timesheets/ or expenses/; not applied"]
 
 

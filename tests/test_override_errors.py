@@ -39,3 +39,39 @@ def test_bad_overrides_are_named_in_validate_and_in_the_failing_check(billing_en
     assert set(messages) == {"work_types_present", "sow_items_exist"}
     assert f"overrides/review.csv: row 1: {ids[0]}=turbo" in messages["work_types_present"]
     assert f"overrides/review.csv: row 3: {ids[1]}=S9" in messages["sow_items_exist"]
+
+
+def test_every_decision_file_is_read_or_named(tmp_path) -> None:
+    from billing_assets.core.overrides import override_conflicts, read_overrides
+
+    folder = tmp_path / "overrides"
+    folder.mkdir()
+    (folder / "a.csv").write_text("entry_id,action\nh1,write_off\nh2,bill\n")
+    (folder / "B.CSV").write_text("entry_id,action,sow_item\nh1,bill,\nh3,,P1\n")  # Excel on Windows: upper case
+    (folder / "empty.csv").write_text("")  # decides nothing
+    (folder / "twice.csv").write_text("entry_id,action,action\nh4,write_off,bill\n")
+    (folder / "review.xlsx").write_bytes(b"PK\x03\x04")
+    (folder / "~$review.xlsx").write_bytes(b"lock")  # Excel's lock file while the workbook is open
+    overrides, problems = read_overrides(folder)
+    assert {k: (o.action, o.sow_item) for k, o in overrides.items()} == {
+        "h1": ("write_off", ""), "h2": ("bill", ""), "h3": ("", "P1")}  # name order: B.CSV, then a.csv
+    assert [str(p) for p in problems] == [
+        "overrides/review.xlsx: a spreadsheet, not CSV: its decisions are not read; save it as CSV (UTF-8)",
+        "overrides/twice.csv: column action appears twice"]
+    assert override_conflicts(folder) == [
+        "overrides/a.csv: row 1: entry h1 action 'write_off' replaces 'bill' of overrides/B.CSV row 1 (the later "
+        "row wins)"]
+
+
+def test_a_bill_override_naming_an_item_the_contract_lacks_is_held_and_named(billing_env) -> None:
+    from billing_assets.core.classify import classify_entries
+    from billing_assets.core.contract import ContractFile
+    from billing_assets.core.overrides import Override
+
+    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
+    entry = next(e for e in read_folder(home).entries if e.month == "2026-08")
+    contract = ContractFile(home / "contracts" / "initech.yaml").for_month("2026-08")
+    override = Override(entry.entry_id, sow_item="S9", action="bill", source="overrides/review.csv:1")
+    [decided], _ = classify_entries(contract, [entry], {entry.entry_id: override}, None)
+    # kept as written, so that the blocking sow_items_exist check names it; held whatever the action says
+    assert (decided.sow_item, decided.review_reasons, decided.held) == ("S9", ["unknown_sow_item"], True)

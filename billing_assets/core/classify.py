@@ -185,10 +185,13 @@ def _decide(contract: Contract, entry: TimeEntry, p: _Partial, s: Suggestion | N
     elif work_type not in contract.work_type_names:
         reasons.append("low_confidence")
     valid_items = contract.sow_item_ids
+    # A reviewer's override naming an item the contract lacks keeps that id (held, whatever its action), so that
+    # the blocking sow_items_exist check names the override row and stops the month, as `billing validate` says.
+    reviewer_unknown_item = p.sow_method == "override" and sow_item is not None and sow_item not in valid_items
     if valid_items and (sow_item is None or sow_item not in valid_items):
         reasons.append("unknown_sow_item")
         suggested = suggested or sow_item
-        sow_item = None
+        sow_item = sow_item if reviewer_unknown_item else None
     if contract.require_project_code and not entry.project_code:
         reasons.append("missing_project_code")
     threshold = float(contract.review.min_confidence)
@@ -204,7 +207,7 @@ def _decide(contract: Contract, entry: TimeEntry, p: _Partial, s: Suggestion | N
         if base_rate(contract, entry.person, entry.project, role) is None:
             reasons.append("no_rate")
     if action == "bill":
-        reasons = [r for r in reasons if r == "no_rate"]
+        reasons = [r for r in reasons if r == "no_rate" or (r == "unknown_sow_item" and reviewer_unknown_item)]
     elif action == "hold":
         reasons.append("held_by_reviewer")
     elif action == "write_off":

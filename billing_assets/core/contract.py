@@ -1,5 +1,6 @@
 """The contract file (spec section 2): Decimal-exact YAML, typed validation naming file and key path,
-amendments deep-merged by effective month."""
+amendments deep-merged by effective month. The YAML reader, numeric limits and per-key rules are in
+`contract_checks`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,9 +22,25 @@ from pydantic import (
     model_validator,
 )
 
+from billing_assets.core.contract_checks import (
+    MAX_TERMS_DAYS,
+    Count,
+    MarkupPct,
+    Money,
+    Multiplier,
+    Name,
+    Number,
+    Rate,
+    currency_code,
+    exact_number,
+    load_yaml,
+    people_role_problems,
+    same_roles,
+    shown,
+    work_type_problems,
+)
 from billing_assets.core.errors import ContractError
 from billing_assets.core.ledes_terms import LedesTerms, utbms_task
-from billing_assets.core.letters import composed
 from billing_assets.core.model import NON_BILLABLE, RUSH, STANDARD
 from billing_assets.core.months import MONTH_KEY
 from billing_assets.core.qbo_settings import QuickBooksSettings
@@ -34,151 +50,18 @@ MONTH = MONTH_KEY  # YYYY-MM
 NonNegative = Field(ge=0)
 
 
-class DecimalLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """SafeLoader (libyaml's when available) that reads every YAML number through its text as a Decimal, never
-    a binary float."""
-
-
-def _decimal_from_scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-    text = loader.construct_scalar(node).replace("_", "")
-    try:
-        return Decimal(text)
-    except ArithmeticError as exc:  # e.g. .inf / .nan
-        raise yaml.constructor.ConstructorError(None, None, f"not a decimal number: {text}",
-                                                node.start_mark) from exc
-
-
-DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_from_scalar)
-DecimalLoader.add_constructor("tag:yaml.org,2002:int", _decimal_from_scalar)
-# Dates stay text: month keys are YYYY-MM strings and a full date is a mistake we report, not convert.
-DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
-
-
-def _key_text(node: yaml.Node) -> str:
-    return str(node.value) if isinstance(node, yaml.ScalarNode) else f"<{node.id} at line {node.start_mark.line + 1}>"
-
-
-def duplicated_keys(node: yaml.Node, path: str = "") -> list[str]:
-    """`key.path: duplicated key (lines A and B)` for every mapping key given twice, at any depth."""
-    problems: list[str] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[tuple[str, str], int] = {}
-        for key_node, value_node in node.value:
-            key = _key_text(key_node)
-            where = f"{path}.{key}" if path else key
-            ident = (key_node.tag, key) if key_node.tag != "tag:yaml.org,2002:merge" else ("<<", "<<")
-            line = key_node.start_mark.line + 1
-            if ident in seen:
-                problems.append(f"{where}: duplicated key (lines {seen[ident]} and {line})")
-            else:
-                seen[ident] = line
-            problems += duplicated_keys(value_node, where)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            problems += duplicated_keys(item, f"{path}[{i}]")
-    return problems
-
-
-MAX_DEPTH = 32  # a contract nests a few levels; deeper is a mistake or an attack on the parser
-MAX_NODES = 100_000  # values once anchors/aliases are expanded: refuses "billion laughs" alias bombs
-MAX_NUMBER = 10**14  # DECIMAL(18,4) holds 14 digits before the point
-
-
-def _too_large(text: str) -> bool:
-    """A plain scalar that reads as a number (`1e308` is text to YAML but a Decimal to the model) of 10^14 or
-    more."""
-    if not text[:1].isdigit() and text[:1] not in "+-.":
-        return False
-    try:
-        value = Decimal(text.replace("_", ""))
-    except ArithmeticError:
-        return False  # .inf/.nan: the constructor names it
-    return value.is_finite() and abs(value) >= MAX_NUMBER
-
-
-def size_problems(root: yaml.Node) -> list[str]:
-    """Nesting deeper than MAX_DEPTH, numbers beyond the warehouse, and more than MAX_NODES values once aliases
-    are expanded. Each node is walked once (aliases share nodes), so an alias bomb is refused in linear time."""
-    problems: list[str] = []
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, str, int, bool]] = [(root, "", 0, False)]
-    while stack:
-        node, path, depth, done = stack.pop()
-        if id(node) in sizes and not done:
-            continue
-        if isinstance(node, yaml.MappingNode):
-            children = [(value, path if _key_text(key) == "<<" else
-                         (f"{path}.{_key_text(key)}" if path else _key_text(key))) for key, value in node.value]
-        elif isinstance(node, yaml.SequenceNode):
-            children = [(value, f"{path}[{i}]") for i, value in enumerate(node.value)]
-        else:
-            children = []
-            if not done and isinstance(node, yaml.ScalarNode) and not node.style and _too_large(node.value):
-                problems.append(f"{path or '(top level)'}: {node.value} is beyond the amounts the warehouse holds "
-                                f"(below {MAX_NUMBER:,})")
-        if done:
-            sizes[id(node)] = 1 + sum(sizes.get(id(child), 1) for child, _ in children)
-            continue
-        if depth > MAX_DEPTH:
-            problems.append(f"{path or '(top level)'}: nested deeper than {MAX_DEPTH} levels")
-            sizes[id(node)] = 1
-            continue
-        sizes[id(node)] = 0  # on the stack: a recursive alias counts once
-        stack.append((node, path, depth, True))
-        stack.extend((child, where, depth + 1, False) for child, where in children if id(child) not in sizes)
-    if not problems and sizes.get(id(root), 0) > MAX_NODES:
-        problems.append(f"(top level): more than {MAX_NODES:,} values once anchors and aliases are expanded "
-                        "(an alias bomb?)")
-    return problems
-
-
-def load_yaml(path: Path, label: str) -> Any:
-    """The file's YAML read Decimal-exact; undecodable, binary, malformed or duplicated-key files raise one
-    ContractError whose lines each name the file."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ContractError([f"{label}: cannot be read: {exc.strerror or exc}"]) from exc
-    if b"\0" in data:
-        raise ContractError([f"{label}: not a text file (binary content); a contract is UTF-8 YAML"])
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContractError([f"{label}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                             "save it as UTF-8"]) from exc
-    loader = DecimalLoader(composed(text))
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        problems = size_problems(node)
-        problems = problems or duplicated_keys(node)  # a bomb or a deep nest is not walked again
-        if problems:
-            raise ContractError([f"{label}: {problem}" for problem in problems])
-        return loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
-        what = " ".join(str(getattr(exc, "problem", None) or exc).split())
-        raise ContractError([f"{label}: not valid YAML: {what}{at}"]) from exc
-    except RecursionError as exc:
-        raise ContractError([f"{label}: (top level): nested too deeply to read"]) from exc
-    finally:
-        loader.dispose()
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _month(value: str) -> str:
     if not isinstance(value, str) or not MONTH.fullmatch(value):
-        raise ValueError(f"must be a YYYY-MM month, got {value!r}")
+        raise ValueError(f"must be a YYYY-MM month, got {shown(value)}")
     return value
 
 
 class Rounding(_Strict):
-    increment_hours: Decimal = Field(default=Decimal("0"), ge=0)
+    increment_hours: Number = Field(default=Decimal("0"), ge=0)
     mode: Literal["up", "nearest", "none"] = "none"
 
     @model_validator(mode="after")
@@ -191,23 +74,23 @@ class Rounding(_Strict):
 class RateOverride(_Strict):
     person: str
     project: str | None = None
-    rate: Decimal = NonNegative
+    rate: Rate = NonNegative
 
 
 class WorkType(_Strict):
-    multiplier: Decimal = Field(default=Decimal("1"), ge=0)
+    multiplier: Multiplier = Field(default=Decimal("1"), ge=0)
     counts_against_retainer: StrictBool = True
 
 
 class Rollover(_Strict):
-    max_hours: Decimal = NonNegative
-    expires_after_months: int = Field(ge=1)
+    max_hours: Number = NonNegative
+    expires_after_months: Count = Field(ge=1)
 
 
 class Retainer(_Strict):
-    monthly_fee: Decimal = NonNegative
-    included_hours: Decimal = NonNegative
-    overage_multiplier: Decimal = Field(default=Decimal("1"), ge=0)
+    monthly_fee: Money = NonNegative
+    included_hours: Number = NonNegative
+    overage_multiplier: Multiplier = Field(default=Decimal("1"), ge=0)
     rollover: Rollover | None = None
 
 
@@ -216,7 +99,7 @@ class Cap(_Strict):
     project: str | None = None
     sow_item: str | None = None
     period: Literal["month", "lifetime"]
-    amount: Decimal = NonNegative
+    amount: Money = NonNegative
     since: str | None = None
 
     _check_since = field_validator("since")(lambda v: v if v is None else _month(v))
@@ -237,16 +120,16 @@ class Cap(_Strict):
 
 
 class Tier(_Strict):
-    from_hours: Decimal = NonNegative
-    factor: Decimal = NonNegative
+    from_hours: Number = NonNegative
+    factor: Multiplier = NonNegative
 
 
 class Expenses(_Strict):
-    markup_pct: Decimal = Field(default=Decimal("0"), ge=0)
+    markup_pct: MarkupPct = Field(default=Decimal("0"), ge=0)
 
 
 class Review(_Strict):
-    min_confidence: Decimal = Field(default=Decimal("0.8"), ge=0, le=1)
+    min_confidence: Number = Field(default=Decimal("0.8"), ge=0, le=1)
 
 
 class SowItem(_Strict):
@@ -255,7 +138,7 @@ class SowItem(_Strict):
     description: str = ""
     billing: Literal["hourly", "fixed_fee"] = "hourly"
     project_codes: list[str] = []
-    schedule: dict[str, Decimal] = {}
+    schedule: dict[str, Money] = {}
     utbms_task: str | None = None  # LEDES task code of the item's fee lines (e.g. L110)
 
     _utbms = field_validator("utbms_task")(lambda v: v if v is None else utbms_task(v))
@@ -283,17 +166,17 @@ class Contract(_Strict):
     """One client's contract as it applies in one month (amendments already merged)."""
 
     client: str
-    name: str
-    aliases: list[str] = []
+    name: Name
+    aliases: list[Name] = []
     currency: str = "USD"
     quickbooks: QuickBooksSettings | None = None  # tax codes, GlobalTaxCalculation, exchange rate (qbo_settings)
     start: str | None = None  # first month of the engagement (None: the first month with source data)
     end: str | None = None  # last month of the engagement
-    terms_days: int = Field(default=30, ge=0)
+    terms_days: Count = Field(default=30, ge=0, le=MAX_TERMS_DAYS)
     require_project_code: StrictBool = False
     rounding: Rounding = Rounding()
-    default_rate: Decimal | None = Field(default=None, ge=0)
-    roles: dict[str, Decimal] = {}
+    default_rate: Rate | None = Field(default=None, ge=0)
+    roles: dict[str, Rate] = {}
     people: dict[str, str] = {}
     rate_overrides: list[RateOverride] = []
     work_types: dict[str, WorkType] = {}
@@ -302,8 +185,8 @@ class Contract(_Strict):
     retainer: Retainer | None = None
     caps: list[Cap] = []
     tiers: list[Tier] = []
-    discount_pct: Decimal = Field(default=Decimal("0"), ge=0, le=100)
-    minimum_monthly_fee: Decimal = Field(default=Decimal("0"), ge=0)
+    discount_pct: Number = Field(default=Decimal("0"), ge=0, le=100)
+    minimum_monthly_fee: Money = Field(default=Decimal("0"), ge=0)
     expenses: Expenses = Expenses()
     review: Review = Review()
     sow: Sow | None = None
@@ -311,12 +194,33 @@ class Contract(_Strict):
 
     _start_end = field_validator("start", "end")(lambda v: None if v is None else _month(v))
 
+    _currency = field_validator("currency", mode="before")(currency_code)
+
     @field_validator("roles")
     @classmethod
     def _rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
-        bad = [role for role, rate in value.items() if rate < 0]
-        if bad:
-            raise ValueError("; ".join(f"@{role}: must be >= 0" for role in bad))
+        problems = [f"@{role}: must be >= 0" for role, rate in value.items() if rate < 0] + same_roles(list(value))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("work_types")
+    @classmethod
+    def _fixed_work_types(cls, value: dict[str, WorkType]) -> dict[str, WorkType]:
+        problems = work_type_problems(list(value))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("quickbooks", mode="before")
+    @classmethod
+    def _exchange_rate(cls, value: Any) -> Any:
+        """qbo_settings reads a quoted exchange rate itself: give it the checks of an unquoted number first."""
+        if isinstance(value, dict) and "exchange_rate" in value:
+            try:
+                exact_number(value["exchange_rate"])
+            except ValueError as exc:
+                raise ValueError(f"@exchange_rate: {exc}") from exc
         return value
 
     @model_validator(mode="after")
@@ -449,9 +353,11 @@ class ContractFile:
         data = load_yaml(self.path, self.label)
         if not isinstance(data, dict):
             raise ContractError([f"{self.label}: (top level): must be a mapping"])
-        if data.get("client") != self.path.stem:
+        client = data.get("client")
+        if client != self.path.stem:
+            quote = f" (quote it: client: \"{client}\")" if str(client) == self.path.stem else ""
             raise ContractError([f"{self.label}: client: must equal the file name stem {self.path.stem!r}, "
-                                 f"got {data.get('client')!r}"])
+                                 f"got {shown(client)}{quote}"])
         return data
 
     def _amendments(self) -> list[tuple[str, dict[str, Any]]]:
@@ -488,7 +394,8 @@ class ContractFile:
         return self._cache[applied]
 
     def validate_all(self) -> None:
-        """Validate the base and every amended version, reporting each problem once."""
+        """Validate the base and every amended version, reporting each problem once, then every person's role
+        against the roles of all versions."""
         problems: list[str] = []
         bare: set[str] = set()
         for month in [None, *sorted({m for m, _ in self.amendments})]:
@@ -501,6 +408,8 @@ class ContractFile:
                     if key not in bare:
                         bare.add(key)
                         problems.append(problem)
+        changes = [change for _, change in self.amendments]
+        problems += [f"{self.label}: {problem}" for problem in people_role_problems(self.raw, changes)]
         if problems:
             raise ContractError(problems)
 
@@ -526,7 +435,7 @@ def contract_paths(folder: Path) -> dict[str, list[Path]]:
     a problem (`same_client_files`)."""
     found: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if path.suffix in CONTRACT_SUFFIXES and not path.name.startswith(".") and not is_draft(path) \
+        if path.suffix.lower() in CONTRACT_SUFFIXES and not path.name.startswith(".") and not is_draft(path) \
                 and path.is_file():
             found.setdefault(path.stem, []).append(path)
     return found

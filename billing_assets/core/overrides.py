@@ -29,18 +29,65 @@ class Override:
         return f"{label}: row {row}" if label else self.source
 
 
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+
+
 def read_overrides(folder: Path) -> tuple[dict[str, Override], list[RowProblem]]:
     """All override files in name order; a later row for the same entry refines the earlier one
     (its non-empty cells win)."""
     result: dict[str, Override] = {}
     problems: list[RowProblem] = []
-    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+    for label, number, values in _rows(folder, problems):
+        earlier = result.get(values["entry_id"])
+        if earlier is not None:
+            values = {col: values[col] or getattr(earlier, col) for col in OVERRIDE_COLUMNS}
+        result[values["entry_id"]] = Override(**values, source=f"{label}:{number}")
+    return result, problems
+
+
+def override_conflicts(folder: Path) -> list[str]:
+    """Entries two override rows decide differently (a `write_off` then a `bill`, two SOW items): the later row
+    wins, as documented, but a reviewer should see that two decisions disagree (a `billing validate` warning)."""
+    seen: dict[str, dict[str, tuple[str, str]]] = {}  # entry id -> column -> (value, where)
+    out = []
+    for label, number, values in _rows(folder, []):
+        earlier = seen.setdefault(values["entry_id"], {})
+        for col in ("work_type", "sow_item", "action"):
+            if not values[col]:
+                continue
+            before = earlier.get(col)
+            if before and before[0] != values[col]:
+                out.append(f"{label}: row {number}: entry {values['entry_id']} {col} {values[col]!r} replaces "
+                           f"{before[0]!r} of {before[1]} (the later row wins)")
+            earlier[col] = (values[col], f"{label} row {number}")
+    return out
+
+
+def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict[str, str]]]:
+    """(file label, row number, cells) of every readable decision row, files in name order. A spreadsheet saved in
+    the folder is a problem (its decisions would be lost in silence); hidden and lock files are skipped."""
+    out = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.name.startswith((".", "~$")) or not path.is_file():
+            continue
         label = f"overrides/{path.name}"
+        if path.suffix.lower() in SPREADSHEETS:
+            problems.append(RowProblem(label, 0, "a spreadsheet, not CSV: its decisions are not read; save it as "
+                                                 "CSV (UTF-8)"))
+            continue
+        if path.suffix.lower() != ".csv":
+            continue
         try:
             header, rows = read_csv(path, OVERRIDE_COLUMNS)
         except FileRefused as exc:
             problems.append(RowProblem(label, 0, str(exc)))
             continue
+        twice = sorted({c for c in header if c in OVERRIDE_COLUMNS and header.count(c) > 1})
+        if twice:
+            problems.append(RowProblem(label, 0, f"column {', '.join(twice)} appears twice"))
+            continue
+        if not header:
+            continue  # an empty file decides nothing
         if "entry_id" not in header:
             problems.append(RowProblem(label, 0, "missing column entry_id"))
             continue
@@ -52,8 +99,5 @@ def read_overrides(folder: Path) -> tuple[dict[str, Override], list[RowProblem]]
                 problems.append(RowProblem(label, number, f"action: must be bill, hold or write_off, got "
                                                           f"{values['action']!r}", entry_id=values["entry_id"]))
                 continue
-            earlier = result.get(values["entry_id"])
-            if earlier is not None:
-                values = {col: values[col] or getattr(earlier, col) for col in OVERRIDE_COLUMNS}
-            result[values["entry_id"]] = Override(**values, source=f"{label}:{number}")
-    return result, problems
+            out.append((label, number, values))
+    return out

@@ -122,6 +122,9 @@ def _export_files(home: Path, out: ParsedSource) -> list[tuple[str, Path, str]]:
                 continue
             if path.is_file():
                 found.append((f"{folder}/{path.name}", path, kind))
+            elif path.is_symlink():
+                out.warnings.append(RowProblem(f"{folder}/{path.name}", 0, "a link to a file that does not exist; "
+                                                                           "nothing is read from it"))
     return found
 
 
