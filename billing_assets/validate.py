@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
@@ -66,6 +67,7 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     unknown_ids, bad_overrides = _override_findings(overrides, parsed, good, names)
     problems.extend(bad_overrides)
     warnings = [str(w) for w in parsed.warnings] + unknown_ids + _unlisted_project_codes(parsed, good, names)
+    warnings += _misspelt_contract_names(parsed, good, names)
     warnings += override_conflicts(home / "overrides")
     return problems, warnings, [f.summary() for f in parsed.files]
 
@@ -123,6 +125,36 @@ def _override_findings(overrides: dict[str, Override], parsed: ParsedSource, goo
             problems.append(f"{override.where}: sow_item {override.sow_item!r} is not a SOW item of "
                             f"{good[client].label} (known: {known}); sow_items_exist will stop its month")
     return warnings, problems
+
+
+def _misspelt_contract_names(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str]
+                             ) -> list[str]:
+    """A `people` or `rate_overrides` person, or a rate override's project, that no entry of the client has but
+    that is close to one that does ("Raj Patl" beside "Raj Patel"): names match exactly (spec section 2), so
+    the rate silently applies to nobody. A warning, and only when a close spelling worked: people listed who
+    did not work this period are not typos."""
+    worked: dict[str, tuple[set[str], set[str], set[str]]] = {}  # client -> (persons, projects, months)
+    for e in parsed.entries:
+        if e.client_name in names:
+            persons, projects, months = worked.setdefault(names[e.client_name], (set(), set(), set()))
+            persons.add(e.person)
+            projects.add(e.project)
+            months.add(e.month)
+    found: dict[tuple[str, str], str] = {}
+    for client, (persons, projects, months) in sorted(worked.items()):
+        for month in sorted(months):
+            contract = good[client].for_month(month)
+            named = [(f"people.{p}", p, persons) for p in contract.people]
+            for i, o in enumerate(contract.rate_overrides):
+                named.append((f"rate_overrides[{i}].person", o.person, persons))
+                if o.project:
+                    named.append((f"rate_overrides[{i}].project", o.project, projects))
+            for key, value, seen in named:
+                close = difflib.get_close_matches(value, sorted(seen - {value}), n=1, cutoff=0.8)
+                if value not in seen and close:
+                    found[(client, key)] = (f"{good[client].label}: {key}: {value!r} has no time in the exports, but "
+                                            f"{close[0]!r} has (names match exactly); the setting applies to nobody")
+    return [found[k] for k in sorted(found)]
 
 
 def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str]) -> list[str]:

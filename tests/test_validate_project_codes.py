@@ -1,5 +1,6 @@
 """A Project Code that no SOW item lists is classified from the note (spec section 3); `billing validate` says so,
-so that a typo or a spreadsheet that dropped a code's leading zeros is seen before the close."""
+so that a typo or a spreadsheet that dropped a code's leading zeros is seen before the close. The same for a rate
+setting whose person or project is spelled unlike the exports."""
 
 from __future__ import annotations
 
@@ -26,3 +27,18 @@ def test_a_project_code_no_sow_item_lists_is_a_warning_naming_file_rows_and_the_
         f"contracts/initech.yaml {codes} (meant 'INI-TPS'? codes match exactly); these entries are classified "
         "from their notes"]
     assert out[-1].endswith("0 problem(s), 2 warning(s) in " + str(home))
+
+
+def test_a_rate_setting_naming_a_person_or_project_close_to_one_that_worked_is_a_warning(billing_env,
+                                                                                         capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    contract = home / "contracts" / "globex.yaml"
+    contract.write_text(contract.read_text().replace("person: Raj Patel", "person: Raj Patl")
+                        .replace("project: Data Migration", "project: Data Migraton"))
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line for line in out if "has no time in the exports" in line] == [
+        "warning: contracts/globex.yaml: rate_overrides[0].person: 'Raj Patl' has no time in the exports, but "
+        "'Raj Patel' has (names match exactly); the setting applies to nobody",
+        "warning: contracts/globex.yaml: rate_overrides[0].project: 'Data Migraton' has no time in the exports, but "
+        "'Data Migration' has (names match exactly); the setting applies to nobody"]
