@@ -67,7 +67,7 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     unknown_ids, bad_overrides = _override_findings(overrides, parsed, good, names)
     problems.extend(bad_overrides)
     warnings = [str(w) for w in parsed.warnings] + unknown_ids + _unlisted_project_codes(parsed, good, names)
-    warnings += _misspelt_contract_names(parsed, good, names)
+    warnings += _misspelt_contract_names(parsed, good, names) + _repeated_rows(parsed)
     warnings += override_conflicts(home / "overrides")
     return problems, warnings, [f.summary() for f in parsed.files]
 
@@ -155,6 +155,37 @@ def _misspelt_contract_names(parsed: ParsedSource, good: dict[str, ContractFile]
                     found[(client, key)] = (f"{good[client].label}: {key}: {value!r} has no time in the exports, but "
                                             f"{close[0]!r} has (names match exactly); the setting applies to nobody")
     return [found[k] for k in sorted(found)]
+
+
+PASTED_RUN = 3  # consecutive rows repeating consecutive earlier rows: a block pasted twice, not two equal calls
+
+
+def _repeated_rows(parsed: ParsedSource) -> list[str]:
+    """Runs of PASTED_RUN or more consecutive rows of one file, each identical to the row after the previous one's
+    earlier twin: a block pasted twice, which the spec bills twice (single equal rows are real, two equal calls on
+    one day, and are not reported). A warning naming the rows, never a refusal."""
+    first: dict[tuple, int] = {}
+    twins: dict[str, dict[int, int]] = {}  # file -> row -> its earlier twin's row
+    for identity, entry in zip(parsed.identities, parsed.entries, strict=True):
+        key = (entry.source_file, identity)
+        if key in first:
+            twins.setdefault(entry.source_file, {})[entry.source_row] = first[key]
+        else:
+            first[key] = entry.source_row
+    out = []
+    for file, twin in sorted(twins.items()):
+        pasted: list[int] = []
+        run: list[int] = []
+        for row in sorted(twin) + [0]:
+            if run and (row != run[-1] + 1 or twin.get(row) != twin[run[-1]] + 1):
+                pasted += run if len(run) >= PASTED_RUN else []
+                run = []
+            if row:
+                run.append(row)
+        if pasted:
+            out.append(f"{file}: rows {row_ranges(pasted)}: repeat earlier rows of the file one for one (each is "
+                       "billed: check that the export was not pasted twice)")
+    return out
 
 
 def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str]) -> list[str]:

@@ -137,3 +137,16 @@ def test_clockify_time_off_as_the_api_spells_it_is_never_billed(billing_env) -> 
         "Web,Acme Corp,Build,Ana Souza,Yes,2026-10-05,09:00,2026-10-05,10:00,1:00,REGULAR\n"
         "Web,Acme Corp,Leave,Ana Souza,Yes,2026-10-06,09:00,2026-10-06,17:00,8:00,TIME_OFF\n")
     assert [(e.notes, e.billable) for e in read_folder(home).entries] == [("Build", True), ("Leave", False)]
+
+
+def test_a_block_of_rows_pasted_twice_is_a_warning_and_single_equal_rows_are_not(billing_env) -> None:
+    from tests.conftest import GOLDEN
+
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    sheet = home / "timesheets" / "harvest_time_a.csv"
+    lines = sheet.read_text().splitlines(keepends=True)
+    data = len(lines) - 1
+    sheet.write_text("".join(lines + lines[4:9] + lines[20:21]))  # data rows 4-8 pasted again, and row 20 once
+    _, warnings, _ = validate_report(home)
+    assert warnings == [f"timesheets/harvest_time_a.csv: rows {data + 1}-{data + 5}: repeat earlier rows of the file "
+                        "one for one (each is billed: check that the export was not pasted twice)"]
