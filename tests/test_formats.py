@@ -48,11 +48,18 @@ def test_numbers_beyond_the_warehouse_and_exponents_are_unreadable() -> None:
     (["04.09.2026", "08.09.2026"], "iso", date(2026, 9, 4)),
     (["2026-09-04", "2026-09-08 09:00"], "iso", date(2026, 9, 4)),
     (["9/4/26", "9/15/26"], "month_first", date(2026, 9, 4)),  # an Excel re-save in a US locale
+    (["30/12/25", "02/01/26"], "day_first", date(2025, 12, 30)),  # two years in a row: across New Year
 ])
 def test_date_order_is_decided_from_all_dates(values: list[str], order: str, first: date) -> None:
     decided = formats.decide_date_order(values)
     assert decided.value == order
     assert formats.parse_date(values[0], decided.value) == first
+
+
+@pytest.mark.parametrize("values", [["26/10/05", "26/10/13"], ["26/10/01", "26/10/02", "26/10/03"]])
+def test_two_digit_years_that_vary_like_days_are_refused(values: list[str]) -> None:
+    with pytest.raises(formats.FormatError, match="the dates look like YY/MM/DD"):  # else read as 2005, 2013
+        formats.decide_date_order(values)
 
 
 def test_dates_that_fit_both_orders_need_the_setting() -> None:

@@ -169,6 +169,7 @@ def decide_date_order(values: Iterable[str], configured: str | None = None) -> D
     slashed = False
     candidates = set(DATE_ORDERS)
     styles = set()
+    short_years: set[str] = set()
     for text in values:
         if not clean(text):
             continue
@@ -176,11 +177,17 @@ def decide_date_order(values: Iterable[str], configured: str | None = None) -> D
         if fits is None:
             continue
         value = _date_part(text)
-        if _NN_NN_YYYY.match(value):
+        if match := _NN_NN_YYYY.match(value):
             slashed = True
             candidates &= fits or set(DATE_ORDERS)
+            if len(match.group(4)) == 2:
+                short_years.add(match.group(4))
         else:
             styles.add("DD.MM.YYYY" if _DOTTED_DMY.match(value) else "YYYY-MM-DD")
+    years = sorted(int(y) for y in short_years)
+    if len(years) > 2 or (len(years) == 2 and years[1] - years[0] != 1):  # "26/10/05", "26/10/13": YY/MM/DD
+        raise FormatError(f"the two-digit years ({', '.join(sorted(short_years)[:4])}) are not one year or two in "
+                          "a row: the dates look like YY/MM/DD; export them with four-digit years")
     if not slashed:
         return Decision("iso", " and ".join(sorted(styles)) or "no dates")
     if not candidates:
