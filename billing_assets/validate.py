@@ -68,6 +68,7 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     problems.extend(bad_overrides)
     warnings = [str(w) for w in parsed.warnings] + unknown_ids + _unlisted_project_codes(parsed, good, names)
     warnings += _misspelt_contract_names(parsed, good, names) + _repeated_rows(parsed)
+    warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.undefined_people_roles()]
     warnings += override_conflicts(home / "overrides")
     return problems, warnings, [f.summary() for f in parsed.files]
 

@@ -40,10 +40,13 @@ def problems(tmp_path: Path, client: str, text: str) -> list[str]:
     return caught.value.problems
 
 
-def test_person_with_an_undefined_role_is_an_error(tmp_path: Path) -> None:
+def test_person_with_an_undefined_role_loads_and_is_named_for_validate(tmp_path: Path) -> None:
     text = changed(GLOBEX, "Ana Souza: partner", "Ana Souza: partnr")
-    assert problems(tmp_path, "globex", text) == [
-        "contracts/globex.yaml: people.Ana Souza: role 'partnr' is not in roles (partner, manager, consultant)"]
+    contract_file = ContractFile(write(tmp_path, "globex", text))  # the spec prices Ana at default_rate
+    assert contract_file.for_month("2026-08").default_rate == 140
+    assert contract_file.undefined_people_roles() == [
+        "contracts/globex.yaml: people.Ana Souza: role 'partnr' is not in roles (partner, manager, consultant); "
+        "Ana Souza bills at default_rate"]
 
 
 def test_person_role_matches_case_insensitively_and_amendment_roles_count(tmp_path: Path) -> None:
@@ -53,11 +56,11 @@ def test_person_role_matches_case_insensitively_and_amendment_roles_count(tmp_pa
     assert ContractFile(write(tmp_path, "globex", text)).for_month("2026-09").role_rate("counsel")
 
 
-def test_amendment_person_with_an_undefined_role_is_an_error(tmp_path: Path) -> None:
+def test_amendment_person_with_an_undefined_role_is_named_for_validate(tmp_path: Path) -> None:
     text = changed(GLOBEX, "    consultant: 205\n", "    consultant: 205\n  people:\n    Kim Lee: associate\n")
-    assert problems(tmp_path, "globex", text) == [
+    assert ContractFile(write(tmp_path, "globex", text)).undefined_people_roles() == [
         "contracts/globex.yaml: amendments[0].people.Kim Lee: role 'associate' is not in roles "
-        "(partner, manager, consultant)"]
+        "(partner, manager, consultant); Kim Lee bills at default_rate"]
 
 
 def test_two_roles_equal_case_insensitively(tmp_path: Path) -> None:
@@ -67,15 +70,19 @@ def test_two_roles_equal_case_insensitively(tmp_path: Path) -> None:
         "keep one"]
 
 
-@pytest.mark.parametrize("work_types, expected", [
-    ("  standard:\n    multiplier: 2\n", ["work_types.standard: standard is implicit (multiplier 1, counts against "
-                                           "the retainer) and may not be configured"]),
-    ("  non_billable: {multiplier: 0}\n", ["work_types.non_billable: non_billable time is never charged and may not "
-                                           "be configured"]),
-])
-def test_the_fixed_work_types_may_not_be_configured(tmp_path: Path, work_types: str, expected: list[str]) -> None:
+@pytest.mark.parametrize("work_types", ["  standard:\n    multiplier: 2\n",
+                                        "  standard: {counts_against_retainer: false}\n"])
+def test_standard_may_not_be_set_otherwise_than_the_spec_fixes_it(tmp_path: Path, work_types: str) -> None:
     text = changed(NORTHWIND, "work_types:\n", "work_types:\n" + work_types)
-    assert problems(tmp_path, "northwind", text) == [f"contracts/northwind.yaml: {p}" for p in expected]
+    assert problems(tmp_path, "northwind", text) == [
+        "contracts/northwind.yaml: work_types.standard: standard is implicit (multiplier 1, counts against the "
+        "retainer) and may not be set otherwise"]
+
+
+def test_standard_as_the_spec_fixes_it_and_non_billable_are_accepted(tmp_path: Path) -> None:
+    text = changed(NORTHWIND, "work_types:\n", "work_types:\n  standard: {multiplier: 1}\n"
+                                                "  non_billable: {multiplier: 0}\n")
+    assert ContractFile(write(tmp_path, "northwind", text)).for_month("2026-08").work_type("standard").multiplier == 1
 
 
 def test_a_work_type_of_the_firms_own_is_configured(tmp_path: Path) -> None:
@@ -159,8 +166,7 @@ def test_several_problems_are_all_listed(tmp_path: Path) -> None:
                            "Ana Souza: partnr"), "name: Globex Corporation", 'name: "Globex Corporation "')
     assert problems(tmp_path, "globex", text) == [
         "contracts/globex.yaml: name: has leading or trailing spaces",
-        f"contracts/globex.yaml: {CURRENCY} 'usd' (did you mean USD?)",
-        "contracts/globex.yaml: people.Ana Souza: role 'partnr' is not in roles (partner, manager, consultant)"]
+        f"contracts/globex.yaml: {CURRENCY} 'usd' (did you mean USD?)"]
 
 
 def test_every_golden_and_demo_contract_still_loads() -> None:

@@ -34,7 +34,8 @@ def test_a_rate_setting_naming_a_person_or_project_close_to_one_that_worked_is_a
     home = billing_env(GOLDEN / "02_rate_cards_rounding")
     contract = home / "contracts" / "globex.yaml"
     contract.write_text(contract.read_text().replace("person: Raj Patel", "person: Raj Patl")
-                        .replace("project: Data Migration", "project: Data Migraton"))
+                        .replace("project: Data Migration", "project: Data Migraton")
+                        .replace("Ana Souza: partner", "Ana Souza: partnr"))
     assert main(["validate"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert [line for line in out if "has no time in the exports" in line] == [
@@ -42,3 +43,6 @@ def test_a_rate_setting_naming_a_person_or_project_close_to_one_that_worked_is_a
         "'Raj Patel' has (names match exactly); the setting applies to nobody",
         "warning: contracts/globex.yaml: rate_overrides[0].project: 'Data Migraton' has no time in the exports, but "
         "'Data Migration' has (names match exactly); the setting applies to nobody"]
+    assert [line for line in out if "bills at default_rate" in line] == [
+        "warning: contracts/globex.yaml: people.Ana Souza: role 'partnr' is not in roles (partner, manager, "
+        "consultant); Ana Souza bills at default_rate"]

@@ -207,7 +207,7 @@ class Contract(_Strict):
     @field_validator("work_types")
     @classmethod
     def _fixed_work_types(cls, value: dict[str, WorkType]) -> dict[str, WorkType]:
-        problems = work_type_problems(list(value))
+        problems = work_type_problems({name: (w.multiplier, w.counts_against_retainer) for name, w in value.items()})
         if problems:
             raise ValueError("; ".join(problems))
         return value
@@ -408,10 +408,14 @@ class ContractFile:
                     if key not in bare:
                         bare.add(key)
                         problems.append(problem)
-        changes = [change for _, change in self.amendments]
-        problems += [f"{self.label}: {problem}" for problem in people_role_problems(self.raw, changes)]
         if problems:
             raise ContractError(problems)
+
+    def undefined_people_roles(self) -> list[str]:
+        """`people` entries mapped to a role no version's `roles` defines: they price at `default_rate` (spec
+        section 4), which a typo makes silent; `billing validate` warns of them."""
+        changes = [change for _, change in self.amendments]
+        return [f"{self.label}: {problem}" for problem in people_role_problems(self.raw, changes)]
 
     def for_month(self, month: str) -> Contract:
         """The base, then every amendment with effective_from <= month, in file order."""

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator
 
 from billing_assets.core.errors import ContractError
 from billing_assets.core.letters import composed
-from billing_assets.core.model import NON_BILLABLE, STANDARD
+from billing_assets.core.model import STANDARD
 
 
 class DecimalLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -248,18 +248,15 @@ def currency_code(value: Any) -> Any:
     raise ValueError(f"must be a three-letter upper-case ISO 4217 code such as USD or EUR, got {shown(value)}{hint}")
 
 
-def work_type_problems(names: list[str]) -> list[str]:
-    """`@name: message` for a configured `standard` or `non_billable`: the spec fixes both (standard is multiplier 1
-    and counts against the retainer; non_billable is never charged), so a multiplier there would silently change
-    every invoice. Rush and a firm's own work types (spec section 3: "any key of work_types") are configured."""
-    problems = []
-    for name in names:
-        if name == STANDARD:
-            problems.append(f"@{name}: standard is implicit (multiplier 1, counts against the retainer) and may not "
-                            "be configured")
-        elif name == NON_BILLABLE:
-            problems.append(f"@{name}: non_billable time is never charged and may not be configured")
-    return problems
+def work_type_problems(configured: dict[str, tuple[Decimal, bool]]) -> list[str]:
+    """`@standard: message` when `standard` is configured other than the spec fixes it (multiplier 1, counts
+    against the retainer): `standard: {multiplier: 2}` would silently double every invoice. Rush, `non_billable`
+    (never charged, whatever it says) and a firm's own work types ("any key of work_types") are configured."""
+    multiplier, counts = configured.get(STANDARD, (Decimal(1), True))
+    if multiplier == 1 and counts:
+        return []
+    return [f"@{STANDARD}: standard is implicit (multiplier 1, counts against the retainer) and may not be set "
+            "otherwise"]
 
 
 def same_roles(roles: list[str]) -> list[str]:
@@ -276,8 +273,9 @@ def same_roles(roles: list[str]) -> list[str]:
 
 def people_role_problems(base: dict[str, Any], changes: list[dict[str, Any]]) -> list[str]:
     """`people.<person>: role 'x' is not in roles (...)` for each person (base, then each amendment's change)
-    mapped to a role that no version's `roles` defines: that person would silently bill at default_rate. Role names
-    match case-insensitively, as in pricing; a role that only an amendment defines is fine."""
+    mapped to a role that no version's `roles` defines: the spec prices that person at default_rate, so a typo
+    bills them there in silence (a `billing validate` warning). Role names match case-insensitively, as in
+    pricing; a role that only an amendment defines is fine."""
     parts = [("", base), *((f"amendments[{i}].", change) for i, change in enumerate(changes))]
     roles: dict[str, str] = {}
     for _, part in parts:
@@ -291,5 +289,6 @@ def people_role_problems(base: dict[str, Any], changes: list[dict[str, Any]]) ->
         people = part.get("people")
         for person, role in people.items() if isinstance(people, dict) else []:
             if isinstance(role, str) and role.strip().lower() not in roles:
-                problems.append(f"{prefix}people.{person}: role {role!r} is not in roles ({known})")
+                problems.append(f"{prefix}people.{person}: role {role!r} is not in roles ({known}); {person} "
+                                "bills at default_rate")
     return problems
