@@ -394,8 +394,7 @@ class ContractFile:
         return self._cache[applied]
 
     def validate_all(self) -> None:
-        """Validate the base and every amended version, reporting each problem once, then every person's role
-        against the roles of all versions."""
+        """Validate the base and every amended version, reporting each problem once."""
         problems: list[str] = []
         bare: set[str] = set()
         for month in [None, *sorted({m for m, _ in self.amendments})]:
