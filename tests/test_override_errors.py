@@ -75,3 +75,18 @@ def test_a_bill_override_naming_an_item_the_contract_lacks_is_held_and_named(bil
     [decided], _ = classify_entries(contract, [entry], {entry.entry_id: override}, None)
     # kept as written, so that the blocking sow_items_exist check names it; held whatever the action says
     assert (decided.sow_item, decided.review_reasons, decided.held) == ("S9", ["unknown_sow_item"], True)
+
+
+def test_headers_and_actions_as_people_type_them_are_read(tmp_path) -> None:
+    from billing_assets.core.overrides import read_overrides
+
+    folder = tmp_path / "overrides"
+    folder.mkdir()
+    (folder / "round1.csv").write_text("Entry ID,Work Type,SOW Item,Action,Note\n"
+                                       "h1,,S2,Bill,as agreed\nh2,,,Write off,goodwill\nh3,,,WRITEOFF,\n")
+    (folder / "decisions.txt").write_text("entry_id\taction\nh4\tHold\n", encoding="utf-16")  # Excel's Unicode Text
+    overrides, problems = read_overrides(folder)
+    assert problems == []
+    assert {k: (o.sow_item, o.action, o.note) for k, o in overrides.items()} == {
+        "h1": ("S2", "bill", "as agreed"), "h2": ("", "write_off", "goodwill"), "h3": ("", "write_off", ""),
+        "h4": ("", "hold", "")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,13 @@ class Override:
 
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+DECISION_FILES = (".csv", ".txt", ".tsv")  # Excel's "Unicode Text" is a .txt; Windows may hide a ".csv.txt"
+ACTION_SPELLINGS = {"bill": "bill", "hold": "hold", "write_off": "write_off", "writeoff": "write_off"}
+
+
+def column_key(name: str) -> str:
+    """A header or action as a person may type it: `Work Type`, `work-type` and `WORK_TYPE` are `work_type`."""
+    return re.sub(r"[\s\-]+", "_", name.strip().casefold())
 
 
 def read_overrides(folder: Path) -> tuple[dict[str, Override], list[RowProblem]]:
@@ -75,13 +83,15 @@ def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict
             problems.append(RowProblem(label, 0, "a spreadsheet, not CSV: its decisions are not read; save it as "
                                                  "CSV (UTF-8)"))
             continue
-        if path.suffix.lower() != ".csv":
+        if path.suffix.lower() not in DECISION_FILES:
             continue
         try:
             header, rows = read_csv(path, OVERRIDE_COLUMNS)
         except FileRefused as exc:
             problems.append(RowProblem(label, 0, str(exc)))
             continue
+        header = [column_key(h) for h in header]
+        rows = [{column_key(h): v for h, v in row.items()} for row in rows]
         twice = sorted({c for c in header if c in OVERRIDE_COLUMNS and header.count(c) > 1})
         if twice:
             problems.append(RowProblem(label, 0, f"column {', '.join(twice)} appears twice"))
@@ -93,6 +103,7 @@ def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict
             continue
         for number, row in enumerate(rows, start=1):
             values = {col: read_cell(row.get(col, "").strip()) for col in OVERRIDE_COLUMNS}
+            values["action"] = ACTION_SPELLINGS.get(column_key(values["action"]), values["action"])
             if not values["entry_id"]:
                 continue
             if values["action"] not in ACTIONS:
