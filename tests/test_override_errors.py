@@ -85,6 +85,7 @@ def test_headers_and_actions_as_people_type_them_are_read(tmp_path) -> None:
     (folder / "round1.csv").write_text("Entry ID,Work Type,SOW Item,Action,Note\n"
                                        "h1,,S2,Bill,as agreed\nh2,,,Write off,goodwill\nh3,,,WRITEOFF,\n")
     (folder / "decisions.txt").write_text("entry_id\taction\nh4\tHold\n", encoding="utf-16")  # Excel's Unicode Text
+    (folder / "README.txt").write_text("Round 1 decided by Dana, round 2 by Lee.\n")  # a note, not decisions
     overrides, problems = read_overrides(folder)
     assert problems == []
     assert {k: (o.sow_item, o.action, o.note) for k, o in overrides.items()} == {

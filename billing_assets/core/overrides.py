@@ -99,7 +99,8 @@ def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict
         if not header:
             continue  # an empty file decides nothing
         if "entry_id" not in header:
-            problems.append(RowProblem(label, 0, "missing column entry_id"))
+            if path.suffix.lower() == ".csv":  # a .txt without entry ids is a note, not a decisions file
+                problems.append(RowProblem(label, 0, "missing column entry_id"))
             continue
         for number, row in enumerate(rows, start=1):
             values = {col: read_cell(row.get(col, "").strip()) for col in OVERRIDE_COLUMNS}
