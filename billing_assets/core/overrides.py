@@ -1,4 +1,4 @@
-"""Reviewer decisions (spec section 6): `overrides/*.csv` rows keyed by entry id."""
+"""Reviewer decisions (spec section 6): `overrides/*.csv` rows keyed by entry id (also `.txt` and `.tsv` saves)."""
 
 from __future__ import annotations
 
