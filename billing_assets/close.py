@@ -33,6 +33,7 @@ class CloseOutcome:
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (client, month, problem)
     setup: list[str] = field(default_factory=list)  # clients that could not be launched (no contract file...)
     unclaimed: list[str] = field(default_factory=list)  # rows of the months that no contract's name claims
+    undecided: list[str] = field(default_factory=list)  # reviewer decisions of the last close that are gone
     progress: CloseProgress | None = None
 
     @property
@@ -112,14 +113,48 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     runnable = {c for c in selected if c in known and CLIENT_ID.fullmatch(c)}
     assets = len(selection) if selection else sum(s.partitions_def is not None for s in defs.resolve_all_asset_specs())
     outcome.progress = CloseProgress(len(runnable) * len(months), assets)
+    pairs = [(c, m) for c in sorted(runnable) for m in months]
+    decided_before = reviewer_decisions(pairs)
     for block in contiguous_blocks(list(instance.get_dynamic_partitions("client")), runnable):
         outcome.runs.append(_launch(job, instance, block, months, selection, outcome.progress))
     outcome.progress.finish()
-    pairs = [(c, m) for c in sorted(runnable) for m in months]
     outcome.rows, outcome.problems = summarise(pairs)
     outcome.setup += unattributed_files(defs)
     outcome.unclaimed = unclaimed_rows(defs, months)
+    outcome.undecided = dropped_decisions(defs, months, decided_before, reviewer_decisions(pairs))
     return outcome
+
+
+def reviewer_decisions(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+    """Entry ids a reviewer's override decided, per client-month, as the warehouse holds them now."""
+    from billing_assets.environment import build_warehouse
+    from resources.warehouse import rows_by_partition
+
+    warehouse = build_warehouse()
+    if not warehouse.exists() or not pairs:
+        return {}
+    with warehouse.connect() as conn:
+        found = rows_by_partition(conn, "reviewer_decisions", pairs)
+    return {pair: {r["entry_id"] for r in rows} for pair, rows in found.items()}
+
+
+def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set[str]],
+                      after: dict[tuple[str, str], set[str]]) -> list[str]:
+    """Entries still in the exports that a reviewer had decided at the last close and that no override decides
+    now: an overrides file saved over or deleted (the next review round's file saved over the first's) drops
+    write-offs and bills without a word, so the close names them (a warning: a reviewer may mean it)."""
+    if not before:
+        return []
+    present = {e.entry_id for e in defs.resources["time_source"].load(months).entries}
+    out = []
+    for (client, month), ids in sorted(before.items()):
+        gone = sorted((ids - after.get((client, month), set())) & present)
+        if gone:
+            one = len(gone) == 1
+            out.append(f"{client} {month}: {len(gone)} entr{'y' if one else 'ies'} decided by a reviewer at the last "
+                       f"close {'has' if one else 'have'} no override now ({', '.join(gone[:3])}"
+                       f"{', ...' if len(gone) > 3 else ''}): was an overrides file replaced or deleted?")
+    return out
 
 
 def unclaimed_rows(defs, months: list[str]) -> list[str]:
@@ -199,7 +234,7 @@ def print_problems(outcome: CloseOutcome) -> None:
     failed = sorted({(c, m) for c, m, _ in outcome.problems})
     for line in outcome.setup:
         print(f"FAILED {line}")
-    for line in outcome.unclaimed:
+    for line in outcome.unclaimed + outcome.undecided:
         print(f"warning: {line}")
     for client, month in failed:
         print(f"\nFAILED {client} {month}:")

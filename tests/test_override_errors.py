@@ -91,3 +91,17 @@ def test_headers_and_actions_as_people_type_them_are_read(tmp_path) -> None:
     assert {k: (o.sow_item, o.action, o.note) for k, o in overrides.items()} == {
         "h1": ("S2", "bill", "as agreed"), "h2": ("", "write_off", "goodwill"), "h3": ("", "write_off", ""),
         "h4": ("", "hold", "")}
+
+
+def test_the_close_names_reviewer_decisions_that_vanished_since_the_last_close(billing_env, capsys) -> None:
+    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
+    entry = sorted(e.entry_id for e in read_folder(home).entries if e.month == "2026-08")[0]
+    (home / "overrides").mkdir(exist_ok=True)
+    decisions = home / "overrides" / "round1.csv"
+    decisions.write_text(f"entry_id,action,note\n{entry},write_off,goodwill\n")
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert "no override now" not in capsys.readouterr().out
+    decisions.write_text("entry_id,action,note\n")  # round 2's file saved over round 1's
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert (f"warning: initech 2026-08: 1 entry decided by a reviewer at the last close has no override now ({entry}): "
+            "was an overrides file replaced or deleted?") in capsys.readouterr().out
