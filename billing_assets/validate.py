@@ -6,7 +6,7 @@ import difflib
 from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
-from billing_assets.core.overrides import Override, override_conflicts, read_overrides
+from billing_assets.core.overrides import Override, read_decisions
 from billing_assets.core.parsed import ParsedSource, currency_code, foreign_expenses, name_key, row_ranges
 from billing_assets.core.sources import read_folder
 from billing_assets.partitions import CLIENT_ID
@@ -62,14 +62,14 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     for name, month in sorted(k for k in parsed.grouped()[1] if k[0] in names):
         problems.extend(foreign_expenses(parsed, {name}, month, good[names[name]].for_month(month).currency))
     problems.extend(_entry_problems(parsed, good, names))
-    overrides, override_problems = read_overrides(home / "overrides")
+    overrides, override_problems, override_conflicts = read_decisions(home / "overrides")
     problems.extend(str(p) for p in override_problems)
     unknown_ids, bad_overrides = _override_findings(overrides, parsed, good, names)
     problems.extend(bad_overrides)
     warnings = [str(w) for w in parsed.warnings] + unknown_ids + _unlisted_project_codes(parsed, good, names)
     warnings += _misspelt_contract_names(parsed, good, names) + _repeated_rows(parsed)
     warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.undefined_people_roles()]
-    warnings += override_conflicts(home / "overrides")
+    warnings += override_conflicts
     return problems, warnings, [f.summary() for f in parsed.files]
 
 

@@ -62,19 +62,31 @@ def _contract_paths(folder: Path, stamp: tuple) -> dict[str, list[Path]]:
 
 
 @lru_cache(maxsize=8)
+def _contract_set(folder: Path, stamp: tuple) -> dict[str, list[tuple[Path, ContractFile | None]]]:
+    """Every contract file of the folder by client, parsed (None when invalid); read again only when a file of
+    the folder changes."""
+    loaded: dict[str, list[tuple[Path, ContractFile | None]]] = {}
+    for client, paths in contract_paths(folder).items():
+        for path in paths:
+            try:
+                contract_file = _contract_file(path, _stamp(path))
+            except ContractError:
+                contract_file = None
+            loaded.setdefault(client, []).append((path, contract_file))
+    return loaded
+
+
+@lru_cache(maxsize=8)
 def _set_problems(folder: Path, stamp: tuple) -> dict[str, list[str]]:
     """Problems of the contract set as a whole, by client: two files for one client, a name or alias shared
     by two contracts (both clients stopped). Re-computed only when a file of the folder changes."""
     problems: dict[str, list[str]] = {}
     files: dict[str, tuple[Path, ContractFile | None]] = {}
-    for client, paths in contract_paths(folder).items():
-        if len(paths) > 1:
-            problems[client] = [same_client_files(client, paths)]
-            continue
-        try:
-            files[client] = (paths[0], _contract_file(paths[0], _stamp(paths[0])))
-        except ContractError:
-            files[client] = (paths[0], None)
+    for client, loaded in _contract_set(folder, stamp).items():
+        if len(loaded) > 1:
+            problems[client] = [same_client_files(client, [path for path, _ in loaded])]
+        else:
+            files[client] = loaded[0]
     for client, clashes in name_clashes(files).items():
         problems.setdefault(client, []).extend(clashes)
     return problems
@@ -83,15 +95,8 @@ def _set_problems(folder: Path, stamp: tuple) -> dict[str, list[str]]:
 @lru_cache(maxsize=8)
 def _known_names(folder: Path, stamp: tuple) -> frozenset[str]:
     """Every name and alias any contract of the folder gives its client (invalid files best effort)."""
-    names: set[str] = set()
-    for paths in contract_paths(folder).values():
-        for path in paths:
-            try:
-                contract_file = _contract_file(path, _stamp(path))
-            except ContractError:
-                contract_file = None
-            names |= names_in(path, contract_file)
-    return frozenset(names)
+    return frozenset(name for loaded in _contract_set(folder, stamp).values() for path, contract_file in loaded
+                     for name in names_in(path, contract_file))
 
 
 @lru_cache(maxsize=8)

@@ -42,7 +42,7 @@ def test_bad_overrides_are_named_in_validate_and_in_the_failing_check(billing_en
 
 
 def test_every_decision_file_is_read_or_named(tmp_path) -> None:
-    from billing_assets.core.overrides import override_conflicts, read_overrides
+    from billing_assets.core.overrides import read_decisions, read_overrides
 
     folder = tmp_path / "overrides"
     folder.mkdir()
@@ -58,7 +58,7 @@ def test_every_decision_file_is_read_or_named(tmp_path) -> None:
     assert [str(p) for p in problems] == [
         "overrides/review.xlsx: a spreadsheet, not CSV: its decisions are not read; save it as CSV (UTF-8)",
         "overrides/twice.csv: column action appears twice"]
-    assert override_conflicts(folder) == [
+    assert read_decisions(folder)[2] == [
         "overrides/a.csv: row 1: entry h1 action 'write_off' replaces 'bill' of overrides/B.CSV row 1 (the later "
         "row wins)"]
 

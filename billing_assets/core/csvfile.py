@@ -23,6 +23,7 @@ from billing_assets.core.letters import NON_ASCII, assess, characters_used, comp
 from billing_assets.core.mojibake import PartlyDoubleEncoded, undo_double_encoding
 
 DELIMITERS = (",", ";", "\t")
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv")  # what a spreadsheet saves as delimited text
 MAX_CELL = 64 << 10  # one cell of 64 KiB at most: a larger one is not a time export (or a broken quote)
 csv.field_size_limit(1 << 30)  # parse anything; cells over MAX_CELL refuse the file by name below
 # Code pages spreadsheet programs save a CSV in (Windows; Excel for Mac: Mac Roman, Mac Cyrillic; ISO 8859-2 and -7

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from billing_assets.core.csvfile import FileRefused, read_csv
+from billing_assets.core.csvfile import TABLE_SUFFIXES, FileRefused, normal, read_csv
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.safecsv import read_cell
 
@@ -31,44 +31,43 @@ class Override:
 
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
-DECISION_FILES = (".csv", ".txt", ".tsv")  # Excel's "Unicode Text" is a .txt; Windows may hide a ".csv.txt"
 ACTION_SPELLINGS = {"bill": "bill", "hold": "hold", "write_off": "write_off", "writeoff": "write_off"}
 
 
 def column_key(name: str) -> str:
     """A header or action as a person may type it: `Work Type`, `work-type` and `WORK_TYPE` are `work_type`."""
-    return re.sub(r"[\s\-]+", "_", name.strip().casefold())
+    return re.sub(r"[ \-]+", "_", normal(name))
 
 
 def read_overrides(folder: Path) -> tuple[dict[str, Override], list[RowProblem]]:
     """All override files in name order; a later row for the same entry refines the earlier one
     (its non-empty cells win)."""
+    overrides, problems, _ = read_decisions(folder)
+    return overrides, problems
+
+
+def read_decisions(folder: Path) -> tuple[dict[str, Override], list[RowProblem], list[str]]:
+    """`read_overrides`, and the entries two rows decide differently (a `write_off` then a `bill`, two SOW items):
+    the later row wins, as documented, but a reviewer should see that two decisions disagree (a `billing validate`
+    warning naming both rows)."""
     result: dict[str, Override] = {}
     problems: list[RowProblem] = []
+    conflicts: list[str] = []
+    decided: dict[tuple[str, str], tuple[str, str]] = {}  # (entry id, column) -> (value, the row that set it)
     for label, number, values in _rows(folder, problems):
-        earlier = result.get(values["entry_id"])
+        entry = values["entry_id"]
+        for col in ("work_type", "sow_item", "action"):
+            before = decided.get((entry, col))
+            if values[col] and before and before[0] != values[col]:
+                conflicts.append(f"{label}: row {number}: entry {entry} {col} {values[col]!r} replaces "
+                                 f"{before[0]!r} of {before[1]} (the later row wins)")
+            if values[col]:
+                decided[(entry, col)] = (values[col], f"{label} row {number}")
+        earlier = result.get(entry)
         if earlier is not None:
             values = {col: values[col] or getattr(earlier, col) for col in OVERRIDE_COLUMNS}
-        result[values["entry_id"]] = Override(**values, source=f"{label}:{number}")
-    return result, problems
-
-
-def override_conflicts(folder: Path) -> list[str]:
-    """Entries two override rows decide differently (a `write_off` then a `bill`, two SOW items): the later row
-    wins, as documented, but a reviewer should see that two decisions disagree (a `billing validate` warning)."""
-    seen: dict[str, dict[str, tuple[str, str]]] = {}  # entry id -> column -> (value, where)
-    out = []
-    for label, number, values in _rows(folder, []):
-        earlier = seen.setdefault(values["entry_id"], {})
-        for col in ("work_type", "sow_item", "action"):
-            if not values[col]:
-                continue
-            before = earlier.get(col)
-            if before and before[0] != values[col]:
-                out.append(f"{label}: row {number}: entry {values['entry_id']} {col} {values[col]!r} replaces "
-                           f"{before[0]!r} of {before[1]} (the later row wins)")
-            earlier[col] = (values[col], f"{label} row {number}")
-    return out
+        result[entry] = Override(**values, source=f"{label}:{number}")
+    return result, problems, conflicts
 
 
 def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict[str, str]]]:
@@ -83,7 +82,7 @@ def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict
             problems.append(RowProblem(label, 0, "a spreadsheet, not CSV: its decisions are not read; save it as "
                                                  "CSV (UTF-8)"))
             continue
-        if path.suffix.lower() not in DECISION_FILES:
+        if path.suffix.lower() not in TABLE_SUFFIXES:  # Excel's Unicode Text is a .txt
             continue
         try:
             header, rows = read_csv(path, OVERRIDE_COLUMNS)

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from billing_assets.core import formats
-from billing_assets.core.csvfile import CsvFile, FileRefused, read_csv_file
+from billing_assets.core.csvfile import TABLE_SUFFIXES, CsvFile, FileRefused, read_csv_file
 from billing_assets.core.errors import BillingInputError, RowProblem
 from billing_assets.core.exports import ReadSettings, known_columns, read_export
 from billing_assets.core.parsed import FileReport, ParsedSource
@@ -36,7 +36,6 @@ ALIASES = {
                       "1 234,50": ("fr", "space"), "1'234.50": ("ch", "swiss", "apostrophe")},
 }
 FOLDERS = (("timesheets", "time"), ("expenses", "expense"))
-EXPORT_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
 def read_settings(home: Path) -> tuple[ReadSettings, dict[str, dict[str, str]]]:
@@ -94,7 +93,7 @@ def read_folder(home: Path) -> ParsedSource:
     files = _export_files(home, out)
     per_label = _per_file_settings(per_file, [label for label, _, _ in files], out)
     for label, path, kind in files:
-        if path.suffix.lower() not in EXPORT_SUFFIXES:
+        if path.suffix.lower() not in TABLE_SUFFIXES:
             out.problems.append(RowProblem(label, 0, "not a CSV export (only .csv, .tsv or .txt files are "
                                                      "read); move it out of the folder"))
             out.files.append(FileReport(label, refused="not a CSV export"))
@@ -114,7 +113,7 @@ def _export_files(home: Path, out: ParsedSource) -> list[tuple[str, Path, str]]:
             if path.name.startswith("."):
                 continue
             if path.is_dir():
-                inside = sum(1 for f in path.rglob("*") if f.is_file() and f.suffix.lower() in EXPORT_SUFFIXES)
+                inside = sum(1 for f in path.rglob("*") if f.is_file() and f.suffix.lower() in TABLE_SUFFIXES)
                 if inside:
                     out.warnings.append(RowProblem(f"{folder}/{path.name}/", 0, f"a folder holding {inside} "
                                                    f"export file(s), which are not read: only files directly in "
