@@ -105,3 +105,22 @@ def test_the_close_names_reviewer_decisions_that_vanished_since_the_last_close(b
     assert main(["close", "--month", "2026-08"]) == 0
     assert (f"warning: initech 2026-08: 1 entry decided by a reviewer at the last close has no override now ({entry}): "
             "was an overrides file replaced or deleted?") in capsys.readouterr().out
+
+
+def test_a_bare_bill_takes_the_shown_suggestion_only_if_the_contract_has_it(tmp_path) -> None:
+    from billing_assets.core.overrides import read_overrides
+
+    folder = tmp_path / "overrides"
+    folder.mkdir()
+    (folder / "2026-10.csv").write_text(
+        "entry_id,suggestion,suggested_work_type,work_type,sow_item,action\n"
+        "h1,S2,rush,,,bill\n"      # bills S2 rush, as shown
+        "h2,S2,rush,standard,S1,bill\n"  # what the reviewer filled wins
+        "h3,S2,rush,,,hold\n"      # not released: nothing pinned
+        "h4,S9,turbo,,,bill\n"     # shown values the contract no longer has: the classifier decides
+        "h5,S2,standard,,,\n")
+    overrides, problems = read_overrides(folder)
+    assert problems == []
+    items, work_types = {"S1", "S2"}, {"standard", "rush", "non_billable"}
+    assert {k: o.released_as(items, work_types) for k, o in overrides.items()} == {
+        "h1": ("S2", "rush"), "h2": ("S1", "standard"), "h3": ("", ""), "h4": ("", ""), "h5": ("", "")}

@@ -90,3 +90,38 @@ def test_review_loop_closest_items_and_a_better_next_month(billing_env, monkeypa
     warm_held, warm_total = _held_hours(warm, "2026-10")
     assert warm_total == total
     assert warm_held / total < cold_held / total - 0.03, (warm_held, cold_held, total)
+
+
+def test_a_bare_bill_bills_what_the_review_file_showed(billing_env) -> None:
+    """A reviewer labels every other held row of review/<month>.csv and writes a bare `bill` on the rest. Those
+    labels change the history the next close classifies with, so the classifier's answer for a bare-billed entry
+    can change (kessler-winery's "workpaper review" went from A1 to A5); a bare `bill` bills the suggestion the
+    reviewer saw, not the later answer."""
+    home = _home(billing_env)
+    db = home / "billing.duckdb"
+    main(["close", "--month", "2026-10"])
+    with (HELDOUT / "labels.csv").open(encoding="utf-8") as handle:
+        labels = {int(r["row"]): r for r in csv.DictReader(handle)}
+    with duckdb.connect(str(db)) as conn:
+        source_row = dict(conn.execute("SELECT entry_id, source_row FROM raw_time_entries").fetchall())
+    with (home / "review" / "2026-10.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    shown = {}
+    for i, r in enumerate(rows):
+        if i % 2:
+            shown[r["entry_id"]] = (r["suggestion"], r["suggested_work_type"])
+        else:
+            label = labels[source_row[r["entry_id"]]]
+            r["sow_item"], r["work_type"] = label["sow_item"], label["work_type"]
+        r["action"] = "bill"
+    (home / "overrides").mkdir(exist_ok=True)
+    with (home / "overrides" / "2026-10-round1.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    main(["close", "--month", "2026-10"])
+    with duckdb.connect(str(db)) as conn:
+        billed = {e: (s, w) for e, s, w, held in conn.execute(
+            "SELECT entry_id, sow_item, work_type, held FROM classified_time_entries WHERE month = '2026-10'"
+        ).fetchall() if e in shown and not held}
+    assert len(shown) >= 10 and billed == shown

@@ -94,20 +94,23 @@ ClassifyFn = Callable[[ClientContext, Sequence[ClassifyRequest]], tuple[list[Sug
 
 
 def _deterministic(contract: Contract, entry: TimeEntry, override: Override | None) -> _Partial:
-    """Steps 1-3 of spec section 3, each field separately."""
+    """Steps 1-3 of spec section 3, each field separately; a reviewer's bare `bill` decides what its review row
+    showed (`Override.released_as`)."""
     p = _Partial()
-    if override and override.work_type:
-        p.work_type, p.work_type_method = override.work_type, "override"
+    items = contract.sow.items if contract.sow else []
+    decided_item, decided_type = (override.released_as({i.id for i in items}, contract.work_type_names)
+                                  if override else ("", ""))
+    if decided_type:
+        p.work_type, p.work_type_method = decided_type, "override"
     elif not entry.billable:
         p.work_type, p.work_type_method = NON_BILLABLE, "rule"
     elif entry.task in contract.task_map:
         p.work_type, p.work_type_method = contract.task_map[entry.task], "rule"
     elif rush_match(contract.rush_keywords, entry.notes):
         p.work_type, p.work_type_method = RUSH, "rule"
-    items = contract.sow.items if contract.sow else []
     hourly = [i for i in items if i.billing == "hourly"]
-    if override and override.sow_item:
-        p.sow_item, p.sow_decided, p.sow_method = override.sow_item, True, "override"
+    if decided_item:
+        p.sow_item, p.sow_decided, p.sow_method = decided_item, True, "override"
     elif not items:
         p.sow_decided, p.sow_method = True, "no_sow"
     else:

@@ -12,6 +12,8 @@ from billing_assets.core.safecsv import read_cell
 
 OVERRIDE_COLUMNS = ("entry_id", "work_type", "sow_item", "action", "note")
 ACTIONS = ("", "bill", "hold", "write_off")
+# review/<month>.csv's columns of what the reviewer was shown: a bare `bill` bills that, not a later answer
+SHOWN_COLUMNS = {"suggestion": "shown_sow_item", "suggested_work_type": "shown_work_type"}
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,17 @@ class Override:
     action: str = ""
     note: str = ""
     source: str = ""  # file:row, for the review report
+    shown_sow_item: str = ""  # the suggestion the review file showed beside the decision
+    shown_work_type: str = ""
+
+    def released_as(self, known_items: set[str], known_work_types: set[str]) -> tuple[str, str]:
+        """(SOW item, work type) this row decides: what the reviewer filled in; for a `bill` with a cell left
+        empty, what the review file showed them, if the contract still has it (else "": the classifier decides)."""
+        shown = self.action == "bill"
+        item = self.sow_item or (self.shown_sow_item if shown and self.shown_sow_item in known_items else "")
+        work_type = self.work_type or (self.shown_work_type if shown and self.shown_work_type in known_work_types
+                                       else "")
+        return item, work_type
 
     @property
     def where(self) -> str:
@@ -65,7 +78,7 @@ def read_decisions(folder: Path) -> tuple[dict[str, Override], list[RowProblem],
                 decided[(entry, col)] = (values[col], f"{label} row {number}")
         earlier = result.get(entry)
         if earlier is not None:
-            values = {col: values[col] or getattr(earlier, col) for col in OVERRIDE_COLUMNS}
+            values = {col: values[col] or getattr(earlier, col) for col in (*OVERRIDE_COLUMNS, *SHOWN_COLUMNS.values())}
         result[entry] = Override(**values, source=f"{label}:{number}")
     return result, problems, conflicts
 
@@ -103,6 +116,7 @@ def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict
             continue
         for number, row in enumerate(rows, start=1):
             values = {col: read_cell(row.get(col, "").strip()) for col in OVERRIDE_COLUMNS}
+            values |= {field: read_cell(row.get(col, "").strip()) for col, field in SHOWN_COLUMNS.items()}
             values["action"] = ACTION_SPELLINGS.get(column_key(values["action"]), values["action"])
             if not values["entry_id"]:
                 continue
