@@ -62,10 +62,17 @@ def harvest_rows() -> list[dict[str, str]]:
             for d, c, p, t, n, h, _, b, f, last in WORK]
 
 
+def _nine_plus(hms: str) -> str:
+    """The end time of an entry started at 09:00:00 lasting `hms` (H:MM:SS), as Toggl writes it."""
+    h, m, s = (int(p) for p in hms.split(":"))
+    seconds = 9 * 3600 + h * 3600 + m * 60 + s
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
 def toggl_rows() -> list[dict[str, str]]:
     return [{"User": f"{f} {last}".strip(), "Email": "x@example.com", "Client": c, "Project": p, "Task": t,
              "Description": n, "Billable": yes_no(b), "Start date": d.isoformat(), "Start time": "09:00:00",
-             "End date": d.isoformat(), "End time": "10:00:00", "Duration": hms, "Tags": "",
+             "End date": d.isoformat(), "End time": _nine_plus(hms), "Duration": hms, "Tags": "",
              "Amount (USD)": "0.00"}
             for d, c, p, t, n, _, hms, b, f, last in WORK]
 

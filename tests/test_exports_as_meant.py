@@ -150,3 +150,44 @@ def test_a_block_of_rows_pasted_twice_is_a_warning_and_single_equal_rows_are_not
     _, warnings, _ = validate_report(home)
     assert warnings == [f"timesheets/harvest_time_a.csv: rows {data + 1}-{data + 5}: repeat earlier rows of the file "
                         "one for one (each is billed: check that the export was not pasted twice)"]
+
+
+def test_a_duration_its_clock_times_contradict_is_refused_by_row(billing_env) -> None:
+    """Minutes written as hours ("20" for 09:00-09:20) or Excel's minutes:seconds ("47:06") were billed as 20 h and
+    47.1 h. A duration more than an hour from its clock times is refused naming the row; a report rounding up to
+    the hour, a time past midnight and 12-hour clocks are read."""
+    home = billing_env()
+    (home / "timesheets" / "toggl.csv").write_text(
+        "User,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Amount (USD)\n"
+        "Ana Souza,Acme Corp,Web,,Minutes,Yes,2026-10-05,09:00:00,2026-10-05,09:20:00,20,\n"
+        "Ana Souza,Acme Corp,Web,,Excel,Yes,2026-10-05,10:00:00,2026-10-05,10:47:06,47:06,\n"
+        "Ana Souza,Acme Corp,Web,,Rounded up,Yes,2026-10-06,09:00:00,2026-10-06,09:05:00,1:00:00,\n"
+        "Ana Souza,Acme Corp,Web,,Late,Yes,2026-10-06,23:30:00,2026-10-07,00:45:00,1:15:00,\n")
+    (home / "timesheets" / "clockify.csv").write_text(
+        "Project,Client,Description,User,Billable,Start Date,Start Time,End Date,End Time,Duration (h),"
+        "Duration (decimal)\n"
+        "Web,Acme Corp,Evening,Ana Souza,Yes,10/28/2026,09:30 PM,10/28/2026,11:00 PM,1:30,1.50\n"
+        "Web,Acme Corp,Typo,Ana Souza,Yes,10/29/2026,09:00 AM,10/29/2026,11:00 AM,12:00,12.00\n")
+    parsed = read_folder(home)
+    assert [(e.notes, e.hours) for e in parsed.entries] == [
+        ("Rounded up", Decimal("1.0000")), ("Late", Decimal("1.2500")), ("Evening", Decimal("1.5000"))]
+    assert [str(p) for p in parsed.problems] == [
+        "timesheets/clockify.csv: row 2: Duration (h) '12:00' is 12 h, but Start Time 09:00 AM to End Time 11:00 AM "
+        "is 2.00 h (a duration written in other units?)",
+        "timesheets/toggl.csv: row 1: Duration '20' is 20 h, but Start time 09:00:00 to End time 09:20:00 is 0.33 h "
+        "(a duration written in other units?)",
+        "timesheets/toggl.csv: row 2: Duration '47:06' is 47.1 h, but Start time 10:00:00 to End time 10:47:06 is "
+        "0.78 h (a duration written in other units?)"]
+
+
+def test_the_currency_of_money_columns_is_read_as_the_tools_spell_it(tmp_path) -> None:
+    """Clockify's `Billable Rate (EURO)` (a workspace's own spelling) and Toggl's `Billable amount (EUR)` were read
+    as no currency, so euro time went out in the contract's dollars with every check passing."""
+    from billing_assets.core.exports.clockify import CLOCKIFY
+    from billing_assets.core.exports.toggl import TOGGL
+
+    assert CLOCKIFY.currency(["Project", "Billable Rate (EURO)", "Billable Amount (EURO)"]) == "EUR"
+    assert CLOCKIFY.currency(["Billable Rate (usd)"]) == "USD"
+    assert TOGGL.currency(["Duration", "Billable amount (EUR)"]) == "EUR"
+    assert TOGGL.currency(["Amount (£)"]) == "GBP"
+    assert TOGGL.currency(["Amount ()", "Duration (h)"]) == ""  # no currency named: the contract's is assumed

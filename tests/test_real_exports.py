@@ -30,10 +30,15 @@ QBT = ("fname,lname,username,group,local_date,local_day,local_start_time,local_e
        "jobcode_2,location,notes,approved_status,billable,service item\n")
 
 
-def clockify_row(client: str, day: str, h: str, dec: str, end: str = "10:00", rate: str = "100.00",
-                 amount: str = "0.00") -> str:
+def clockify_row(client: str, day: str, h: str, dec: str, end: str | None = None, rate: str = "100.00",
+                 amount: str = "0.00", end_day: str = "") -> str:
+    """A row started at 09:00 and ended `end` (by default 09:00 plus `dec` hours, as Clockify writes it; "" for a
+    running timer) on `end_day` (by default `day`)."""
+    if end is None:
+        minutes = 9 * 60 + round(float(dec.replace(",", ".")) * 60)
+        end = f"{minutes // 60:02d}:{minutes % 60:02d}"
     return (f'"Web","{client}","Work","","Ana Souza","","ana@example.com","","Yes","{day}","09:00",'
-            f'"{day if end else ""}","{end}","{h}","{dec}","{rate}","{amount}","{day}"\r\n')
+            f'"{(end_day or day) if end else ""}","{end}","{h}","{dec}","{rate}","{amount}","{day}"\r\n')
 
 
 # client slug -> (contract name, currency, file name, bytes of the file, expected billed hours)
@@ -61,8 +66,9 @@ FILES: dict[str, tuple[str, str, str, bytes, str]] = {
             for d in (3, 17))).encode("utf-16-le"), "2.50"),
     "toggl": ("Toggl Co", "USD", "toggl.csv", codecs.BOM_UTF8 + (TOGGL + "".join(
         f"Ana Souza,ana@example.com,Toggl Co,Web,,Task {i},Yes,2026-09-{d:02d},09:00:00,2026-09-{d:02d},"
-        f"10:00:00,{dur},,0.00\r\n"
-        for i, (d, dur) in enumerate([(1, "01:30:00"), (2, "00:45:00"), (3, "00:00:00"), (30, "02:15:00")]))
+        f"{end},{dur},,0.00\r\n"
+        for i, (d, end, dur) in enumerate([(1, "10:30:00", "01:30:00"), (2, "09:45:00", "00:45:00"),
+                                           (3, "09:00:00", "00:00:00"), (30, "11:15:00", "02:15:00")]))
         ).encode(), "4.50"),
     "clockify-us": ("Clockify US", "USD", "clockify_us.csv", (CLOCKIFY.format(cur="USD") + "".join(
         clockify_row("Clockify US", d, h, dec).replace('"09:00"', '"09:00:00 AM"')
@@ -90,9 +96,9 @@ FILES: dict[str, tuple[str, str, str, bytes, str]] = {
         b"Ana Souza,a@x.com,NoBill Co,Web,,One,2026-09-02,09:00:00,2026-09-02,10:00:00,01:00:00\r\n"
         b"Ana Souza,a@x.com,NoBill Co,Web,,Two,2026-09-03,09:00:00,2026-09-03,09:30:00,00:30:00\r\n"),
         "1.50"),
-    "long-timer": ("Long Timer Co", "USD", "clockify_long.csv", (CLOCKIFY.format(cur="USD") + "".join(
-        clockify_row("Long Timer Co", d, h, dec) for d, h, dec in [("09/14/2026", "26:10:00", "26.17"),
-                                                                   ("09/15/2026", "01:00:00", "1.00")])).encode(),
+    "long-timer": ("Long Timer Co", "USD", "clockify_long.csv", (CLOCKIFY.format(cur="USD")
+        + clockify_row("Long Timer Co", "09/14/2026", "26:10:00", "26.17", "11:10", end_day="09/15/2026")
+        + clockify_row("Long Timer Co", "09/15/2026", "01:00:00", "1.00")).encode(),
         "1.00"),
     "broken": ("Broken Co", "USD", "odd_tool.csv", b"When,Client,Who,How long\n2026-09-01,Broken Co,Ana,1\n", ""),
     "quiet": ("Quiet Co", "USD", "", b"", "0"),

@@ -252,6 +252,24 @@ def parse_duration(text: str, number_format: str) -> Decimal:
     return parse_number(value, number_format)
 
 
+_CLOCK = re.compile(r"(?:^|[T ])(\d{1,2}):([0-5]\d)(?::([0-5]\d))?(?:\.\d+)?\s*([AaPp])?\.?[Mm]?\.?"
+                    r"(?:Z|[+-]\d{2}:?\d{2})?$")
+
+
+def clock_seconds(text: str) -> int | None:
+    """Seconds after midnight of a time-of-day cell (`09:20`, `9:20:00 PM`, `2026-10-05T09:20:00+01:00`), or None
+    when the cell is no time of day."""
+    match = _CLOCK.search(clean(text))
+    if not match:
+        return None
+    hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+    if meridiem := (match.group(4) or "").lower():
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem == "p" else 0)
+    return hour * 3600 + minute * 60 + second if hour < 24 else None
+
+
 # ---------------------------------------------------------------------------------------------------- yes / no
 def parse_yes_no(text: str) -> bool:
     """Yes/No as the tools write it, in the languages their exports come in."""

@@ -263,6 +263,9 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
     if layout.kind == "time" and value == 0:
         state.report.zero_rows += 1
         return
+    if layout.kind == "time" and (clash := _clock_clash(state, row, day, value, column)):
+        _problem(state, out, row, clash, fields.client, month)
+        return
     state.report.read += 1
     if layout.kind == "time":
         _add_entry(state, row, fields, day, value, billable, column, out)
@@ -290,6 +293,32 @@ def _shape_problem(state: _FileState, row: Row) -> str:
         return f"only {row.width} of {header} cells (a truncated row?)"
     return f"{row.width} cells where the header has {header} (a delimiter inside an unquoted note shifts the cells " \
            "after it)"
+
+
+CLOCK_TOLERANCE = Decimal(1)  # hours a duration may differ from its clock times (a report rounding up to the hour)
+
+
+def _clock_clash(state: _FileState, row: Row, day: date, hours: Decimal, column: str) -> str:
+    """Why a row's duration cannot be its start and end times (`start_time`, `end_time`, `end_date` keys): more
+    than an hour apart, as when minutes were written as hours ("20" for 09:00 to 09:20) or Excel turned a
+    duration into minutes:seconds; "" when they agree or the clock times are absent or unreadable."""
+    start, end = formats.clock_seconds(row["start_time"]), formats.clock_seconds(row["end_time"])
+    if start is None or end is None:
+        return ""
+    days = 1 if end < start else 0
+    if row["end_date"]:
+        try:
+            days = (_cached(state.dates, row["end_date"],
+                            lambda t: formats.parse_date(t, state.date_order)) - day).days
+        except formats.FormatError:
+            return ""
+    span = Decimal(days * 86400 + end - start) / 3600
+    if span < 0 or abs(hours - span) <= CLOCK_TOLERANCE:
+        return ""
+    names = state.layout.columns
+    return (f"{names[column][0]} {row[column]!r} is {hours.normalize():f} h, but {names['start_time'][0]} "
+            f"{row['start_time']} to {names['end_time'][0]} {row['end_time']} is {span:.2f} h (a duration "
+            "written in other units?)")
 
 
 def _is_running(layout: Layout, row: Row, text: str, state: _FileState,

@@ -7,7 +7,9 @@ import re
 
 from billing_assets.core.exports.layout import Fields, Layout, Row
 
-CURRENCY_IN_HEADER = re.compile(r"\(([A-Z]{3})\)$")
+CURRENCY_IN_HEADER = re.compile(r"\(\s*([^()]+?)\s*\)$")
+# what tools write for a currency besides its code: a workspace's own "EURO", a symbol
+CURRENCY_NAMES = {"EURO": "EUR", "EUROS": "EUR", "€": "EUR", "£": "GBP", "US$": "USD"}
 
 
 def split_name(user: str) -> tuple[str, str]:
@@ -16,12 +18,18 @@ def split_name(user: str) -> tuple[str, str]:
     return first, last.strip()
 
 
-def currency_in_header(prefix: str):
-    """The ISO code in a column such as `Amount (USD)`, or ""."""
+def currency_in_header(*prefixes: str):
+    """The currency of money columns such as `Amount (USD)`, `Billable amount (EUR)` or Clockify's
+    `Billable Rate (EURO)` (a workspace's own spelling), as an ISO code; "" when none names one the reader knows
+    (the contract's currency is then assumed, as for a file without such a column)."""
+    starts = tuple(p.casefold() for p in prefixes)
+
     def find(header: list[str]) -> str:
         for name in header:
-            if name.strip().startswith(prefix) and (match := CURRENCY_IN_HEADER.search(name.strip())):
-                return match.group(1)
+            if name.strip().casefold().startswith(starts) and (match := CURRENCY_IN_HEADER.search(name.strip())):
+                token = match.group(1).upper()
+                if code := CURRENCY_NAMES.get(token, token if re.fullmatch(r"[A-Z]{3}", token) else ""):
+                    return code
         return ""
     return find
 
@@ -37,11 +45,12 @@ TOGGL = Layout(
     name="Toggl detailed", source="toggl_csv", kind="time",
     columns={"user": ("User", "Member"), "client": ("Client",), "project": ("Project",), "task": ("Task",),
              "description": ("Description",), "billable": ("Billable",), "date": ("Start date",),
-             "end_date": ("End date", "Stop date"), "end_time": ("End time", "Stop time"),
-             "duration": ("Duration",), "amount": ("Amount (*)",)},
+             "start_time": ("Start time",), "end_date": ("End date", "Stop date"),
+             "end_time": ("End time", "Stop time"),
+             "duration": ("Duration",), "amount": ("Amount (*)", "Billable amount (*)")},
     required=("user", "client", "project", "description", "date", "duration"),
     date="date", quantity=lambda row: "duration", fields=person_fields, billable="billable",
     other_dates=("end_date",), numbers=("amount",), running_end="end_time",
-    currency=currency_in_header("Amount"),
+    currency=currency_in_header("Amount", "Billable amount"),
     notes="Duration H:MM:SS; no `Billable` column: billable.",
 )
