@@ -23,7 +23,7 @@ from billing_assets.settings import warehouse_kind, warehouse_pool
 from billing_assets.tables import RAW_EXPENSE_COLUMNS, RAW_TIME_COLUMNS, expense_row, time_entry_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
-from resources.warehouse import Warehouse, replace_partitions
+from resources.warehouse import Warehouse, query, replace_partitions
 
 CONTRACT_COLUMNS = ("client", "month", "name", "aliases", "currency", "terms_days", "fingerprint", "sow_version",
                     "contract_json", "source_file")
@@ -40,7 +40,12 @@ def contracts(context: AssetExecutionContext, home: BillingHome, time_source: Ti
     state for the run: outside the engagement (start..end) is never priced; a bad contract, export row or
     override blocks that client-month alone (checks contract_valid, inputs_readable); the rest is active."""
     pairs = run_partitions(context)
-    states = status.evaluate(home, time_source.load(sorted({m for _, m in pairs})), pairs)
+    known = {}
+    if not time_source.full_history:  # an API loads the run's months only: earlier closes know the rest
+        with warehouse.connect() as conn:
+            known = {c: {r["month"] for r in query(conn, "client_data_months", {"client": c})}
+                     for c in sorted({c for c, _ in pairs})}
+    states = status.evaluate(home, time_source.load(sorted({m for _, m in pairs})), pairs, known)
     rows = []
     for client, month in pairs:
         if states[(client, month)].state != status.ACTIVE:

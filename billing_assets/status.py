@@ -66,9 +66,11 @@ def _data_months(parsed: ParsedSource) -> dict[str, set[str]]:
     return months
 
 
-def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str, str]]
-             ) -> dict[tuple[str, str], PartitionState]:
-    """The state of each (client, month): contract problems first, then the engagement window, then the rows."""
+def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str, str]],
+             known_months: dict[str, set[str]] | None = None) -> dict[tuple[str, str], PartitionState]:
+    """The state of each (client, month): contract problems first, then the engagement window, then the rows.
+    `known_months` (client -> months the warehouse holds source rows or invoices of) widens the months seen for
+    a window without `start` when the source loads only the run's months (an API)."""
     overrides = home.override_problems()
     owners = _override_owners(parsed, overrides)
     months_by_name = _data_months(parsed)
@@ -91,7 +93,8 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
         names = client_names(contract_file)
         if client not in windows:
             windows[client] = engagement_window(
-                contract_file, {m for n in names for m in months_by_name.get(n, ())})
+                contract_file, {m for n in names for m in months_by_name.get(n, ())}
+                | (known_months or {}).get(client, set()))
         window = windows[client]
         contract = contract_file.for_month(month)
         names_now = {contract.name, *contract.aliases}
