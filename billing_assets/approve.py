@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from billing_assets.overview import refresh
 from billing_assets.push import PUSH_COLUMNS
 from resources.invoice_sink import InvoiceSink, KnownPush
 from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query, query_keyed
@@ -28,6 +29,7 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
         raise ValueError("approval needs the approver's name (--by)")
     with warehouse.connect() as conn:
         known = recorded_pushes(conn, pairs)
+        stale = {(r["client"], r["month"]): r["prior_month"] for r in query_keyed(conn, "stale_months", pairs)}
     results, records = [], []
     built: dict[str, InvoiceSink] = {}
     for pair in pairs:
@@ -40,6 +42,10 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
             results.append(Approval(*pair, "already_sent", "sent earlier"))
         elif record.status not in SENDABLE:
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
+        elif pair in stale:
+            results.append(Approval(*pair, "skipped", f"priced from the ledgers of {stale[pair]} before it was "
+                                                      f"priced again (retainer lots, lifetime cap totals): close "
+                                                      f"{pair[1]} again, review the new draft, then approve"))
         elif _current_hash(warehouse, *pair) != record.content_hash:
             results.append(Approval(*pair, "skipped", "re-priced since the push: close the month again, review "
                                                       "the new draft, then approve"))
@@ -61,6 +67,8 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
             params = {"client": client, "month": month, "content_hash": rest[2], "approved_by": approved_by}
             conn.run("queries/snapshot_sent_invoice.sql", params)
             conn.run("queries/snapshot_sent_adjustments.sql", {"client": client, "month": month})
+        if records:
+            refresh(conn)  # the overview says `sent` at once, not at the next close's push step
     return results
 
 

@@ -1,7 +1,8 @@
 """The firm overview: client x month with total, status and held hours; the first page a finance person opens.
 
-`firm_overview` is a warehouse table rebuilt by every push step (sql/firm_overview/select.sql) and an asset in
-the UI (group overview) whose materialization, reported by that step, carries the table as markdown."""
+`firm_overview` is a warehouse table rebuilt by every pricing and push step and every approval
+(sql/firm_overview/select.sql) and an asset in the UI (group overview) whose materialization, reported by those
+steps, carries the table as markdown."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ firm_overview = AssetSpec(
     deps=["quickbooks_draft_invoices"],
     description="Client x month: invoice total, status (ready, needs review, blocked by which check, pushed, "
                 "'pushed, needs review' while held hours wait off the draft, sent, refused, nothing to bill, "
-                "outside engagement) and held hours. Rebuilt by every close's push step; the warehouse table "
+                "outside engagement, stale when priced before its previous month changed) and held hours. "
+                "Rebuilt by every pricing and push step and every approval; the warehouse table "
                 "`firm_overview` holds every month.")
 
 

@@ -35,11 +35,13 @@ from billing_assets.core.pricing import (
     Lot,
     PricingEntry,
     PricingResult,
+    ledger_text,
     needs_prior_month,
     price_month,
 )
 from billing_assets.core.qbo_settings import settings_hash_part
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND, raw_expenses
+from billing_assets.overview import overview_materialization
 from billing_assets.partitions import previous_month_mapping
 from billing_assets.tables import expense_from_row, markdown_table
 from resources.home import BillingHome
@@ -56,7 +58,7 @@ from resources.warehouse import (
 LINE_COLUMNS = ("client", "month", "line_no", "kind", "description", "sow_item", "project", "role", "work_type",
                 "quantity", "unit_price", "amount")
 INVOICE_COLUMNS = ("client", "month", "currency", "fees", "discount", "minimum_adjustment", "expenses", "total",
-                   "hours_billed", "hours_covered", "hours_held", "status", "content_hash")
+                   "hours_billed", "hours_covered", "hours_held", "status", "content_hash", "priced_from", "leaves")
 LINE_ENTRY_COLUMNS = ("client", "month", "line_no", "entry_id", "hours")
 RETAINER_COLUMNS = ("client", "month", "origin_month", "hours_available", "hours_used", "hours_expired",
                     "hours_carried")
@@ -119,7 +121,16 @@ def _fits_the_warehouse(rows_of: dict[str, list], contract_label: str) -> None:
                                f"the warehouse holds ({WAREHOUSE_LIMIT:.0E}); check the contract's rates and amounts")
 
 
-def _table_rows(client: str, month: str, contract: Contract, result: PricingResult) -> dict[str, list]:
+def priced_from(contract: Contract, month: str, start: str, prior: LedgerState | None) -> str:
+    """`<month-1>|<ledger_text>` of the ledgers the month was priced from; "" when its price does not depend on
+    month-1 (no rollover, no lifetime cap, or the engagement's first month)."""
+    if (start and month <= start) or not needs_prior_month(contract, month):
+        return ""
+    return f"{add_months(month, -1)}|{ledger_text(prior)}"
+
+
+def _table_rows(client: str, month: str, contract: Contract, result: PricingResult, source: str
+                ) -> dict[str, list]:
     t = result.totals
     content_hash = invoice_content_hash(result.lines, t.total, settings_hash_part(contract.quickbooks))
     status = "needs_review" if t.hours_held > 0 else "ready"
@@ -127,7 +138,8 @@ def _table_rows(client: str, month: str, contract: Contract, result: PricingResu
         "invoice_lines": [(client, month, ln.line_no, ln.kind, ln.description, ln.sow_item, ln.project, ln.role,
                            ln.work_type, ln.quantity, ln.unit_price, ln.amount) for ln in result.lines],
         "invoices": [(client, month, contract.currency, t.fees, t.discount, t.minimum_adjustment, t.expenses, t.total,
-                      t.hours_billed, t.hours_covered, t.hours_held, status, content_hash)],
+                      t.hours_billed, t.hours_covered, t.hours_held, status, content_hash, source,
+                      ledger_text(result.carried()))],
         "line_entries": [(client, month, line_no, entry_id, hours) for line_no, entry_id, hours in result.line_entries],
         "retainer_ledger": [(client, month, r.origin_month, r.hours_available, r.hours_used, r.hours_expired,
                              r.hours_carried) for r in result.retainer_ledger],
@@ -182,7 +194,7 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                     result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
                                          [expense_from_row(r) for r in expenses.get((client, month), [])], prior,
                                          adjustments)
-                    rows_of = _table_rows(client, month, contract, result)
+                    rows_of = _table_rows(client, month, contract, result, priced_from(contract, month, start, prior))
                     _fits_the_warehouse(rows_of, home.contract_path(client).name)
                 except ArithmeticError as exc:  # one client's absurd amount stops its month, not the chunk
                     problems[(client, month)] = str(exc) if isinstance(exc, TooLarge) else (
@@ -205,9 +217,25 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
     for (client, month), (_, currency, result) in details.items():
         partition_metadata(context, client, month, _partition_metadata(result, currency))
     not_active_metadata(context, others)
+    with warehouse.connect() as conn:
+        stale = query_keyed(conn, "stale_months", later_months(conn, sorted(details)))
+        context.log_event(overview_materialization(conn))  # the overview shows the new totals before any push
+    for r in stale:
+        context.log.warning(f"{r['client']}|{r['month']} was priced from the ledgers of {r['prior_month']}, priced "
+                            f"again now: close {r['month']} again (approval refuses it until then)")
     context.log.info(f"priced {len(details)} client-month(s); {len(problems)} could not be priced; "
                      f"{len(others)} blocked or outside the engagement")
     return MaterializeResult()
+
+
+def later_months(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The priced months of the pairs' clients after the earliest pair of each: those a re-priced month's ledgers
+    may have changed."""
+    first: dict[str, str] = {}
+    for client, month in pairs:
+        first[client] = min(month, first.get(client, month))
+    return [(r["client"], r["month"]) for r in query(conn, "priced_months")
+            if r["client"] in first and r["month"] > first[r["client"]]]
 
 
 _COLUMNS = {"invoice_lines": LINE_COLUMNS, "invoices": INVOICE_COLUMNS, "line_entries": LINE_ENTRY_COLUMNS,

@@ -55,6 +55,16 @@ class LedgerState:
     cap_billed: dict[str, Decimal] = field(default_factory=dict)
 
 
+def ledger_text(state: LedgerState | None) -> str:
+    """A ledger state as one comparable line (lots by origin month, lifetime totals by cap name; no state and an
+    empty one read alike): what a month was priced from, and what it leaves for the next."""
+    state = state or LedgerState()
+    lots = ", ".join(f"{lot.origin_month} {lot.hours.normalize():f}"
+                     for lot in sorted(state.lots, key=lambda lot: lot.origin_month))
+    caps = ", ".join(f"{name} {total.normalize():f}" for name, total in sorted(state.cap_billed.items()))
+    return f"lots: {lots}; caps: {caps}"
+
+
 @dataclass(frozen=True)
 class RetainerLedgerRow:
     origin_month: str

@@ -1,8 +1,9 @@
 -- The firm overview: one row per client-month the closes have seen, with what a finance person needs first.
--- status: outside engagement | blocked: <check> | sent | pushed, needs review (a draft is out while held hours
---         wait: they are not on it) | pushed | conflict: <status> | refused | nothing to bill | needs review | ready.
---         The SELECT of the table, rebuilt at the end of every push step by refresh.sql (refresh.postgres.sql on
---         PostgreSQL).
+-- status: outside engagement | blocked: <check> | sent | stale: <month-1> priced again since (priced from ledgers
+--         month-1 no longer leaves) | pushed, needs review (a draft is out while held hours wait: they are not on
+--         it) | pushed | conflict: <status> | refused | nothing to bill | needs review | ready.
+--         The SELECT of the table, rebuilt at the end of every pricing and push step and every approval by
+--         refresh.sql (refresh.postgres.sql on PostgreSQL).
 WITH ranked_pushes AS (
     SELECT client, month, sink, status, doc_number, content_hash, location,
            row_number() OVER (PARTITION BY client, month ORDER BY pushed_at DESC) AS newest
@@ -14,6 +15,15 @@ WITH ranked_pushes AS (
     FROM check_results WHERE blocking AND NOT passed GROUP BY client, month
 ), pricing AS (
     SELECT client, month, string_agg(problem, '; ') AS problem FROM pricing_problems GROUP BY client, month
+), stale AS (  -- priced from ledgers month-1 no longer leaves (as sql/queries/stale_months.sql)
+    SELECT i.client, i.month, split_part(i.priced_from, '|', 1) AS prior_month
+    FROM invoices AS i
+    LEFT JOIN invoices AS p ON p.client = i.client AND p.month = split_part(i.priced_from, '|', 1)
+    WHERE coalesce(i.priced_from, '') <> ''
+      AND ((p.client IS NULL
+            AND substr(i.priced_from, length(split_part(i.priced_from, '|', 1)) + 2) <> 'lots: ; caps: ')
+           OR (p.leaves IS NOT NULL
+               AND substr(i.priced_from, length(split_part(i.priced_from, '|', 1)) + 2) <> p.leaves))
 ), line_counts AS (
     SELECT client, month, count(*) FILTER (WHERE amount <> 0) AS lines FROM invoice_lines GROUP BY client, month
 )
@@ -25,6 +35,7 @@ SELECT s.client, s.month,
            WHEN i.client IS NULL THEN 'not priced'
            WHEN f.checks IS NOT NULL THEN 'blocked: ' || f.checks
            WHEN p.status = 'sent' THEN 'sent'
+           WHEN st.client IS NOT NULL THEN 'stale: ' || st.prior_month || ' priced again since'
            WHEN p.status LIKE 'conflict%' THEN p.status
            WHEN p.status = 'refused' THEN 'refused'
            WHEN coalesce(l.lines, 0) = 0 AND i.total = 0 THEN 'nothing to bill'
@@ -34,7 +45,10 @@ SELECT s.client, s.month,
            ELSE 'ready'
        END AS status,
        i.total, i.currency, i.hours_billed, i.hours_held, p.sink, p.doc_number,
-       coalesce(nullif(s.problems, ''), pr.problem, f.checks, '') AS detail,
+       coalesce(nullif(s.problems, ''), pr.problem, f.checks,
+                CASE WHEN st.client IS NOT NULL AND coalesce(p.status, '') <> 'sent'
+                     THEN 'priced from the ledgers of ' || st.prior_month || ' before it was priced again: close '
+                          || s.month || ' again' END, '') AS detail,
        s.engagement
 FROM partition_status AS s
 LEFT JOIN invoices AS i ON i.client = s.client AND i.month = s.month AND s.state = 'active'
@@ -42,4 +56,5 @@ LEFT JOIN latest_push AS p ON p.client = s.client AND p.month = s.month
 LEFT JOIN failed_checks AS f ON f.client = s.client AND f.month = s.month
 LEFT JOIN pricing AS pr ON pr.client = s.client AND pr.month = s.month
 LEFT JOIN line_counts AS l ON l.client = s.client AND l.month = s.month
+LEFT JOIN stale AS st ON st.client = s.client AND st.month = s.month
 ORDER BY s.month DESC, s.client;

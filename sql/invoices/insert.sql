@@ -1,5 +1,5 @@
 -- Insert the staged rows (decimals arrive as exact text) into invoices.
-INSERT INTO invoices (client, month, currency, fees, discount, minimum_adjustment, expenses, total, hours_billed, hours_covered, hours_held, status, content_hash)
+INSERT INTO invoices (client, month, currency, fees, discount, minimum_adjustment, expenses, total, hours_billed, hours_covered, hours_held, status, content_hash, priced_from, leaves)
 SELECT
     client,
     month,
@@ -13,5 +13,7 @@ SELECT
     CAST(hours_covered AS DECIMAL(18, 4)) AS hours_covered,
     CAST(hours_held AS DECIMAL(18, 4)) AS hours_held,
     status,
-    content_hash
+    content_hash,
+    priced_from,
+    leaves
 FROM staged;

@@ -46,8 +46,14 @@ CREATE TABLE IF NOT EXISTS invoices (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, currency VARCHAR NOT NULL, fees DECIMAL(18, 4) NOT NULL,
     discount DECIMAL(18, 4) NOT NULL, minimum_adjustment DECIMAL(18, 4) NOT NULL, expenses DECIMAL(18, 4) NOT NULL,
     total DECIMAL(18, 4) NOT NULL, hours_billed DECIMAL(18, 4) NOT NULL, hours_covered DECIMAL(18, 4) NOT NULL,
-    hours_held DECIMAL(18, 4) NOT NULL, status VARCHAR NOT NULL, content_hash VARCHAR NOT NULL
+    hours_held DECIMAL(18, 4) NOT NULL, status VARCHAR NOT NULL, content_hash VARCHAR NOT NULL,
+    priced_from VARCHAR, leaves VARCHAR
 );
+-- The ledgers a month was priced from ("<month-1>|<lots and lifetime cap totals>", "" when its price does not
+-- depend on month-1) and those it leaves for month+1 (added after the first release): a month whose
+-- `priced_from` differs from what month-1 now leaves was priced before month-1 changed, and is stale.
+ALTER TABLE invoices ADD COLUMN IF NOT EXISTS priced_from VARCHAR;
+ALTER TABLE invoices ADD COLUMN IF NOT EXISTS leaves VARCHAR;
 CREATE TABLE IF NOT EXISTS line_entries (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, line_no INTEGER NOT NULL, entry_id VARCHAR NOT NULL,
     hours DECIMAL(18, 4) NOT NULL

@@ -1,0 +1,2 @@
+-- Every priced client-month.
+SELECT client, month FROM invoices ORDER BY client, month;

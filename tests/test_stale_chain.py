@@ -1,0 +1,61 @@
+"""A month priced from ledgers that month-1 no longer leaves is stale: re-pricing August alone (a contract
+amendment, a UI Materialize of one partition) left September priced from August's old rollover lots, shown as
+`pushed` everywhere and approvable, 3,560.70 under-billed in the probe. The overview now says `stale`, approval
+refuses it, and closing September again prices it as a close of the whole range would."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from billing_assets.cli import main
+
+CONTRACT = """client: rcx
+name: "RCX Ltd"
+currency: USD
+terms_days: 30
+default_rate: 100
+retainer:
+  monthly_fee: 1000
+  included_hours: 10
+  overage_multiplier: 1.0
+  rollover: {max_hours: 20, expires_after_months: 3}
+"""
+HARVEST = "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name\n"
+ROWS = [("2026-08-05", "4"), ("2026-09-07", "14"), ("2026-10-06", "9")]
+
+
+def _overview(db: Path) -> dict[str, tuple[str, Decimal]]:
+    with duckdb.connect(str(db), read_only=True) as conn:
+        return {m: (s, t) for m, s, t in conn.execute("SELECT month, status, total FROM firm_overview").fetchall()}
+
+
+def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_again(billing_env, monkeypatch,
+                                                                                        capsys) -> None:
+    home = billing_env()
+    contract = home / "contracts" / "rcx.yaml"
+    contract.write_text(CONTRACT)
+    (home / "timesheets" / "time.csv").write_text(HARVEST + "".join(
+        f"{day},RCX Ltd,Ops,,Support,Work {day},{hours},Yes,Ann,Lee\n" for day, hours in ROWS))
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    before = _overview(home / "billing.duckdb")
+    assert before["2026-09"] == ("pushed", Decimal("1000.0000"))  # 14 h: 6 rolled over from August + 8 of 10
+
+    contract.write_text(CONTRACT + "amendments:\n  - {effective_from: 2026-08, retainer: {included_hours: 5}}\n"
+                                   "  - {effective_from: 2026-09, retainer: {included_hours: 10}}\n")
+    assert main(["close", "--month", "2026-08"]) == 0  # August alone: it now carries 1 h, not 6
+    capsys.readouterr()
+    stale = _overview(home / "billing.duckdb")
+    assert stale["2026-09"] == ("stale: 2026-08 priced again since", Decimal("1000.0000"))
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
+    assert ("priced from the ledgers of 2026-08 before it was priced again (retainer lots, lifetime cap totals): "
+            "close 2026-09 again") in capsys.readouterr().out
+
+    assert main(["close", "--month", "2026-09..2026-10"]) == 0
+    fixed = _overview(home / "billing.duckdb")
+    monkeypatch.setenv("BILLING_DB", str(home / "whole.duckdb"))  # the truth: every month closed in one go
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    whole = _overview(home / "whole.duckdb")
+    assert fixed == whole and whole["2026-09"] == ("pushed", Decimal("1300.0000"))  # 1 rolled over, 3 h overage
