@@ -33,7 +33,15 @@ from billing_assets.push import push_refusals, quickbooks_draft_invoices
 from billing_assets.tables import line_from_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
-from resources.warehouse import Warehouse, WarehouseConnection, append_rows, partition_frame, rows_by_partition
+from resources.warehouse import (
+    Warehouse,
+    WarehouseConnection,
+    append_rows,
+    partition_frame,
+    query,
+    query_keyed,
+    rows_by_partition,
+)
 
 ANOMALY_FACTOR = Decimal("1.5")  # invoice total or hours beyond the trailing 3 months' range x this factor
 MAX_HELD_SHARE = 0.2  # warn when more than this share of hours waits for review
@@ -68,16 +76,21 @@ def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_nam
             outcomes: dict[tuple[str, str], dict[str, q.CheckOutcome]],
             subjects: dict[tuple[str, str], str] | None = None,
             run_pairs: list[tuple[str, str]] | None = None) -> Iterable[AssetCheckResult]:
-    """Log one evaluation per partition and check, store them for the push gate, yield one result per check."""
+    """Log one evaluation per partition and check, store them for the push gate, yield one result per check: it
+    fails while any active client-month's latest evaluation fails, whichever run made it (the Checks tab shows
+    the latest result, so a run of another client must not turn a check that still blocks one green)."""
     asset_key = AssetKey(asset_name)
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = []
     detailed = len(outcomes) <= DETAILED_PARTITIONS
+    with warehouse.connect() as conn:  # a partition's pass after a failure is logged even in a large run
+        failed_before = {(r["client"], r["month"], r["check_name"])
+                         for r in query_keyed(conn, "failed_before", list(outcomes), {"asset": asset_name})}
     for (client, month), by_check in sorted(outcomes.items()):
         for name, outcome in by_check.items():
             blocking = checks[name]
             severity = AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN
-            if detailed or not outcome.passed:
+            if detailed or not outcome.passed or (client, month, name) in failed_before:
                 context.op_execution_context.log_event(AssetCheckEvaluation(
                     asset_key=asset_key, check_name=name, passed=outcome.passed, severity=severity,
                     blocking=blocking, partition=str(client_month_key(client, month)), description=outcome.message,
@@ -87,15 +100,22 @@ def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_nam
                          (subjects or {}).get((client, month), "")))
     with warehouse.connect() as conn:
         _store(conn, run_pairs if run_pairs is not None else list(outcomes), asset_name, rows)
+        firm: dict[str, list[str]] = {}
+        for r in query(conn, "check_failures", {"asset": asset_name}):
+            firm.setdefault(r["check_name"], []).append(f"{r['client']}|{r['month']}: {r['message']}")
     for name, blocking in checks.items():
         failed = sorted(f"{c}|{m}: {by[name].message}" for (c, m), by in outcomes.items() if not by[name].passed)
         if failed and blocking:
             context.log.error(f"{asset_name}.{name} failed for {len(failed)} client-month(s), not pushed:\n  "
                               + "\n  ".join(failed[:50]))
+        failing = sorted(set(failed) | set(firm.get(name, [])))
         yield AssetCheckResult(
-            asset_key=asset_key, check_name=name, passed=not failed,
+            asset_key=asset_key, check_name=name, passed=not failing,
             severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
-            metadata={"partitions": len(outcomes), "failed": len(failed), "failures": "\n".join(failed[:50])})
+            description=(f"{len(failing)} client-month(s) fail: {failing[0]}" + (" ..." if len(failing) > 1 else "")
+                         if failing else "every client-month passes"),
+            metadata={"partitions": len(outcomes), "failed": len(failed), "failing_client_months": len(failing),
+                      "failures": "\n".join(failing[:50])})
 
 
 def _store(conn: WarehouseConnection, pairs: list[tuple[str, str]], asset_name: str,
