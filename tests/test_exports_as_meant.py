@@ -191,3 +191,20 @@ def test_the_currency_of_money_columns_is_read_as_the_tools_spell_it(tmp_path) -
     assert TOGGL.currency(["Duration", "Billable amount (EUR)"]) == "EUR"
     assert TOGGL.currency(["Amount (£)"]) == "GBP"
     assert TOGGL.currency(["Amount ()", "Duration (h)"]) == ""  # no currency named: the contract's is assumed
+
+
+def test_an_export_in_another_language_is_refused_saying_so(billing_env) -> None:
+    """A German Toggl export was refused as "the closest, QuickBooks Time timesheets, lacks fname, ...": no column in
+    common, so naming a closest layout pointed the wrong way."""
+    home = billing_env()
+    (home / "timesheets" / "toggl_de.csv").write_text(
+        "Benutzer,E-Mail,Kunde,Projekt,Aufgabe,Beschreibung,Abrechenbar,Startdatum,Dauer\n"
+        "Ana Souza,a@x.com,Acme Corp,Web,,Kickoff,Ja,05.10.2026,01:30:00\n")
+    (home / "timesheets" / "jira.csv").write_text("Issue Key,Summary,Author,Started,Time Spent (seconds)\n"
+                                                  "WEB-12,Fix,Ana Souza,2026-10-05 09:00,5400\n")
+    tried = ("header matches no known export (tried Harvest detailed time, Toggl detailed, Clockify detailed, "
+             "QuickBooks Time timesheets): none of its columns")
+    assert [str(p) for p in read_folder(home).problems] == [
+        f"timesheets/jira.csv: {tried} (Issue Key, Summary, Author, Started, Time Spent (seconds)) is one they write",
+        f"timesheets/toggl_de.csv: {tried} (Benutzer, E-Mail, Kunde, Projekt, Aufgabe, Beschreibung, ...) is one "
+        "they write; its headers are in another language: export it again with the tool's language set to English"]

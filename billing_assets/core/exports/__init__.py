@@ -3,7 +3,9 @@ the layout its header matches, or refuses it once, naming the layouts tried and 
 
 from __future__ import annotations
 
-from billing_assets.core.csvfile import CsvFile, FileRefused
+import re
+
+from billing_assets.core.csvfile import CsvFile, FileRefused, normal
 from billing_assets.core.exports.clockify import CLOCKIFY
 from billing_assets.core.exports.harvest import HARVEST_EXPENSES, HARVEST_TIME
 from billing_assets.core.exports.layout import Layout, ReadSettings, read_file
@@ -11,6 +13,14 @@ from billing_assets.core.exports.quickbooks_time import QUICKBOOKS_TIME
 from billing_assets.core.exports.toggl import TOGGL
 from billing_assets.core.parsed import FileReport, ParsedSource
 
+# column names the supported tools write in their other languages (the readers know the English ones)
+LOCALIZED_HEADERS = {
+    "benutzer", "kunde", "projekt", "beschreibung", "aufgabe", "dauer", "startdatum", "abrechenbar", "stunden",
+    "utilisateur", "projet", "tâche", "durée", "date de début", "facturable", "heures",
+    "usuario", "proyecto", "descripción", "tarea", "duración", "fecha de inicio", "horas",
+    "gebruiker", "klant", "omschrijving", "taak", "duur", "uren",
+    "usuário", "projeto", "descrição", "tarefa", "duração", "utente", "progetto", "descrizione", "durata", "ore",
+}
 TIME_LAYOUTS: tuple[Layout, ...] = (HARVEST_TIME, TOGGL, CLOCKIFY, QUICKBOOKS_TIME)
 EXPENSE_LAYOUTS: tuple[Layout, ...] = (HARVEST_EXPENSES,)
 LAYOUTS = {"time": TIME_LAYOUTS, "expense": EXPENSE_LAYOUTS}
@@ -33,6 +43,12 @@ def layout_for(header: list[str], kind: str) -> Layout:
         raise FileRefused(f"a {other.name} in the wrong folder: move it to {folder}")
     closest = min(LAYOUTS[kind], key=lambda layout: (len(layout.missing(header)), -len(layout.resolve(header))))
     tried = ", ".join(layout.name for layout in LAYOUTS[kind])
+    if not any(layout.resolve(header) for layout in LAYOUTS[kind]):  # no column in common: naming one misleads
+        shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
+        foreign = [h for h in header if re.sub(r"\s*\(.*\)$", "", normal(h)) in LOCALIZED_HEADERS]
+        raise FileRefused(f"header matches no known export (tried {tried}): none of its columns ({shown}) is one "
+                          "they write" + ("; its headers are in another language: export it again with the "
+                                          "tool's language set to English" if len(foreign) >= 2 else ""))
     raise FileRefused(f"header matches no known export (tried {tried}); the closest, {closest.name}, lacks "
                       + ", ".join(closest.missing(header)))
 
