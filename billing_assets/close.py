@@ -34,6 +34,7 @@ class CloseOutcome:
     setup: list[str] = field(default_factory=list)  # clients that could not be launched (no contract file...)
     unclaimed: list[str] = field(default_factory=list)  # rows of the months that no contract's name claims
     undecided: list[str] = field(default_factory=list)  # reviewer decisions of the last close that are gone
+    stale: list[str] = field(default_factory=list)  # later months priced from ledgers this close changed
     progress: CloseProgress | None = None
 
     @property
@@ -122,7 +123,32 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     outcome.setup += unattributed_files(defs)
     outcome.unclaimed = unclaimed_rows(defs, months)
     outcome.undecided = dropped_decisions(defs, months, decided_before, reviewer_decisions(pairs))
+    outcome.stale = stale_later_months(pairs)
     return outcome
+
+
+def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
+    """The clients' months after the close's that were priced from ledgers it changed (firm_overview `stale`):
+    close them again before approving them."""
+    from billing_assets.environment import build_warehouse
+    from billing_assets.price import later_months
+    from resources.warehouse import query_keyed
+
+    warehouse = build_warehouse()
+    if not warehouse.exists() or not pairs:
+        return []
+    with warehouse.connect() as conn:
+        later = later_months(conn, pairs)
+        stale = query_keyed(conn, "stale_months", later)
+    last = {client: month for client, month in sorted(later)}
+    return [f"{r['client']} {r['month']}: priced from the ledgers of {r['prior_month']} before it was priced again: "
+            f"close it and the months after it again (`billing close --month {r['month']}..{last[r['client']]} "
+            f"--client {r['client']}`) before approving it" for r in stale]
+
+
+def _loaded(defs, months: list[str]):
+    """The time source's rows of the months, read outside a run (its EnvVar secrets resolved first)."""
+    return defs.resources["time_source"].process_config_and_initialize().load(months)
 
 
 def reviewer_decisions(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
@@ -145,7 +171,14 @@ def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set
     write-offs and bills without a word, so the close names them (a warning: a reviewer may mean it)."""
     if not before:
         return []
-    present = {e.entry_id for e in defs.resources["time_source"].load(months).entries}
+    from dagster import DagsterError
+
+    from resources.harvest_api import HarvestError
+
+    try:
+        present = {e.entry_id for e in _loaded(defs, months).entries}
+    except (HarvestError, DagsterError):  # the source is down: the run failed on it and says so
+        return []
     out = []
     for (client, month), ids in sorted(before.items()):
         gone = sorted((ids - after.get((client, month), set())) & present)
@@ -160,17 +193,26 @@ def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set
 def unclaimed_rows(defs, months: list[str]) -> list[str]:
     """Time under a Client no contract names (by name or alias), per month and name: it bills nobody. A warning,
     not a failure (firms keep internal or unbilled clients in their time tool), but never left unsaid: a
-    contract file the close cannot see, or a name spelled another way, leaves that client's invoice short."""
+    contract file the close cannot see, or a name spelled another way (a client renamed in Harvest), leaves that
+    client's invoice short. Rows are named by their files; API entries (no file) by their source ("Harvest API")."""
     source = defs.resources.get("time_source")
-    if getattr(source, "kind", "") != "csv":
+    if source is None or not months:
         return []
+    from dagster import DagsterError
+
+    from resources.harvest_api import HarvestError
+
     known = defs.resources["home"].known_client_names()
-    entries, _ = source.load(months).grouped()
+    try:  # outside a run: resolve its EnvVar secrets (Harvest) first
+        entries, _ = _loaded(defs, months).grouped()
+    except (HarvestError, DagsterError) as exc:  # the run failed on it too and says so; the summary still prints
+        return [f"time under client names no contract knows was not checked: {str(exc).splitlines()[0]}"]
+    named = {"harvest": "Harvest API"}
     out = []
     for (name, month), found in sorted(entries.items()):
         if month in months and name not in known:
             billable = sum((e.hours for e in found if e.billable), Decimal(0))
-            files = ", ".join(sorted({e.source_file for e in found}))
+            files = ", ".join(sorted({e.source_file or named.get(e.source, e.source) for e in found}))
             out.append(f"{month}: {len(found)} row(s), {billable.normalize():f} h billable, under client {name!r} "
                        f"({files}): no contract's name or alias, so they bill nobody")
     return out
@@ -234,7 +276,7 @@ def print_problems(outcome: CloseOutcome) -> None:
     failed = sorted({(c, m) for c, m, _ in outcome.problems})
     for line in outcome.setup:
         print(f"FAILED {line}")
-    for line in outcome.unclaimed + outcome.undecided:
+    for line in outcome.unclaimed + outcome.undecided + outcome.stale:
         print(f"warning: {line}")
     for client, month in failed:
         print(f"\nFAILED {client} {month}:")

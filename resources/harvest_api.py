@@ -2,12 +2,15 @@
 
 - Headers: `Authorization: Bearer <token>`, `Harvest-Account-Id`, `User-Agent` (Harvest answers 400 without).
 - Pages: `per_page=2000`, following `links.next` (cursor or page links) on the same origin only, so the
-  token never leaves for another host.
+  token never leaves for another host. A listing whose objects disagree with the first page's `total_entries`,
+  or repeat an id (page links shift when an entry is added or deleted meanwhile), is read again, up to
+  `LISTING_ATTEMPTS` times, then HarvestError: a partial listing is never returned.
 - Limits: a client-side sliding window (100 requests / 15 s by default); 429 -> sleep `Retry-After`, retry;
   5xx, timeouts and connection errors -> exponential backoff, retry; explicit timeouts on every request.
 - Numbers: responses are decoded with `parse_float=Decimal`, so hours and money never pass through a float.
-- Running timers (`is_running`) are skipped: their hours are not final. Stopping a timer bumps `updated_at`,
-  so `changed_since` picks the finished entry up.
+- Running timers (`is_running`) and 0-hour entries are skipped by `time_entries` (`read_time_entries` keeps
+  them apart, for the time source to count and name). Stopping a timer bumps `updated_at`, so `changed_since`
+  picks the finished entry up.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -33,6 +37,7 @@ DEFAULT_USER_AGENT = "billing-automation/0.1 (Harvest time sync)"
 PER_PAGE = 2000
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
+LISTING_ATTEMPTS = 3
 
 
 class HarvestError(RuntimeError):
@@ -143,6 +148,26 @@ def to_expense(raw: Mapping[str, Any]) -> Expense:
     )
 
 
+@dataclass
+class TimeRead:
+    """Time entries of a listing: the ones to bill, and those skipped (running timers, 0 hours)."""
+
+    entries: list[TimeEntry] = field(default_factory=list)
+    running: list[TimeEntry] = field(default_factory=list)
+    zero: list[TimeEntry] = field(default_factory=list)
+
+
+def split_time_entries(raws: Iterable[Mapping[str, Any]]) -> TimeRead:
+    """Raw `/v2/time_entries` objects -> TimeRead, each list in (date, id) order."""
+    read = TimeRead()
+    for raw in raws:
+        entry = to_time_entry(raw)
+        (read.running if raw.get("is_running") else read.zero if entry.hours == 0 else read.entries).append(entry)
+    for entries in (read.entries, read.running, read.zero):
+        entries.sort(key=lambda e: e.order_key)
+    return read
+
+
 class HarvestClient:
     """Read-only Harvest v2 client. Use as a context manager or call `close()`."""
 
@@ -180,10 +205,14 @@ class HarvestClient:
 
     def time_entries(self, from_date: date | str | None, to_date: date | str | None,
                      updated_since: datetime | str | None = None) -> list[TimeEntry]:
-        """Finished time entries with spent_date in [from_date, to_date], in (date, id) order."""
-        raws = self._collect("time_entries", _filters(from_date, to_date, updated_since))
-        entries = [to_time_entry(raw) for raw in raws if not raw.get("is_running")]
-        return sorted(entries, key=lambda e: e.order_key)
+        """Finished time entries of more than 0 hours with spent_date in [from_date, to_date], in (date, id)
+        order."""
+        return self.read_time_entries(from_date, to_date, updated_since).entries
+
+    def read_time_entries(self, from_date: date | str | None, to_date: date | str | None,
+                          updated_since: datetime | str | None = None) -> TimeRead:
+        """Every time entry with spent_date in [from_date, to_date], split into billable, running and 0-hour."""
+        return split_time_entries(self._collect("time_entries", _filters(from_date, to_date, updated_since)))
 
     def expenses(self, from_date: date | str | None, to_date: date | str | None,
                  updated_since: datetime | str | None = None) -> list[Expense]:
@@ -203,20 +232,39 @@ class HarvestClient:
     # --- paging and HTTP ----------------------------------------------------------------------------
 
     def _collect(self, resource: str, params: dict[str, str]) -> list[dict[str, Any]]:
-        """Every object of every page, following `links.next` (or `next_page`)."""
+        """Every object of the listing, read again while it disagrees with its first page's `total_entries` or
+        repeats an id (it changed while it was paged through); HarvestError after LISTING_ATTEMPTS readings."""
+        problem = ""
+        for attempt in range(1, LISTING_ATTEMPTS + 1):
+            items, total = self._read_listing(resource, params)
+            problem = listing_problem(items, total)
+            if not problem:
+                return items
+            if attempt < LISTING_ATTEMPTS:
+                self._sleep(self._backoff_delay(attempt))
+        raise HarvestError(f"Harvest /v2/{resource} changed while it was read, {LISTING_ATTEMPTS} times in a row "
+                           f"(last: {problem}); not using a partial listing, try again later")
+
+    def _read_listing(self, resource: str, params: dict[str, str]) -> tuple[list[dict[str, Any]], Any]:
+        """Every object of every page, following `links.next` (or `next_page`), and the first page's
+        `total_entries` (None when absent)."""
         url: str | None = f"{self.base_url}/{resource}"
         query: dict[str, str] | None = {**params, "per_page": str(PER_PAGE)}
         items: list[dict[str, Any]] = []
-        seen: set[str] = set()
+        seen: set[str] = set()  # pages asked for: a link plus its query (`next_page` keeps the URL)
+        total: Any = None
         while url:
             page = self._get(url, query)
+            if not seen:  # the first page
+                total = page.get("total_entries")
             items.extend(page.get(resource) or [])
             url, query = self._next(page, resource, params)
-            if url and url in seen:
+            where = f"{url}?{sorted((query or {}).items())}"
+            if url and where in seen:
                 raise HarvestError(f"Harvest pagination loops at {url}")
             if url:
-                seen.add(url)
-        return items
+                seen.add(where)
+        return items, total
 
     def _next(self, page: Mapping[str, Any], resource: str,
               params: dict[str, str]) -> tuple[str | None, dict[str, str] | None]:
@@ -289,6 +337,18 @@ class HarvestClient:
             except (TypeError, ValueError):
                 seconds = 1.0
         return min(max(seconds, 0.0), self.max_retry_after)
+
+
+def listing_problem(items: list[dict[str, Any]], total: Any) -> str:
+    """Why a paged listing cannot be trusted ("" when it can): ids repeated, or a count other than
+    `total` (the first page's total_entries; not checked when None)."""
+    ids = [item.get("id") for item in items]
+    repeated = len(ids) - len(set(ids))
+    if repeated:
+        return f"{repeated} id(s) on two pages, {len(items)} objects read"
+    if total is not None and int(total) != len(items):
+        return f"{len(items)} objects read, the first page said total_entries {total}"
+    return ""
 
 
 def _filters(from_date: date | str | None, to_date: date | str | None,

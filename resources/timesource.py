@@ -11,12 +11,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 from dagster import ConfigurableResource
 
+from billing_assets.core.errors import RowProblem
 from billing_assets.core.months import first_day, last_day
+from billing_assets.core.parsed import FileReport
 from billing_assets.core.sources import SETTINGS_FILE, ParsedSource, read_folder
 from resources.home import _stamp
 
 if TYPE_CHECKING:
-    from resources.harvest_api import HarvestClient
+    from billing_assets.core.model import Expense
+    from resources.harvest_api import HarvestClient, TimeRead
+
+HARVEST_SOURCE = "Harvest API"  # how warnings and reports name the API (its entries have no source file)
 
 
 @lru_cache(maxsize=4)
@@ -55,7 +60,8 @@ class CsvTimeSource(TimeSource):
 
 class HarvestTimeSource(TimeSource):
     """The Harvest API v2 (time entries and expenses of the months asked). Secrets come as `EnvVar`s:
-    HARVEST_ACCESS_TOKEN, HARVEST_ACCOUNT_ID."""
+    HARVEST_ACCESS_TOKEN, HARVEST_ACCOUNT_ID. As with exports (spec section 1), 0-hour entries are skipped and
+    counted (`files`), running timers skipped with a warning naming `harvest:<id>`, client and month."""
 
     kind: ClassVar[str] = "harvest"
     full_history: ClassVar[bool] = False
@@ -71,11 +77,25 @@ class HarvestTimeSource(TimeSource):
                              user_agent=self.user_agent or DEFAULT_USER_AGENT)
 
     def load(self, months: list[str]) -> ParsedSource:
+        if not months:
+            return ParsedSource()
         return self._load(min(first_day(m) for m in months), max(last_day(m) for m in months))
 
     def _load(self, start: date, end: date) -> ParsedSource:
         with self.client() as client:
-            out = ParsedSource(entries=client.time_entries(start, end), expenses=client.expenses(start, end))
-        out.entries.sort(key=lambda e: e.order_key)
-        out.expenses.sort(key=lambda e: e.order_key)
-        return out
+            time, expenses = client.read_time_entries(start, end), client.expenses(start, end)
+        return harvest_parsed(time, expenses, start, end)
+
+
+def harvest_parsed(time: TimeRead, expenses: list[Expense], start: date, end: date) -> ParsedSource:
+    """A Harvest listing as a ParsedSource: billable entries, a warning per running timer, one report counting
+    what was read and skipped."""
+    warnings = [RowProblem(HARVEST_SOURCE, e.source_row, f"{e.entry_id} ({e.person}, {e.date}): running timer "
+                           "(no end yet): skipped until it is stopped", e.client_name, e.month)
+                for e in time.running]
+    report = FileReport(HARVEST_SOURCE, layout="Harvest API v2 time entries",
+                        decisions={"from": str(start), "to": str(end)},
+                        rows=len(time.entries) + len(time.running) + len(time.zero), read=len(time.entries),
+                        zero_rows=len(time.zero), running_rows=[e.source_row for e in time.running])
+    return ParsedSource(entries=list(time.entries), expenses=sorted(expenses, key=lambda x: x.order_key),
+                        warnings=warnings, files=[report])

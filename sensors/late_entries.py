@@ -11,8 +11,11 @@ has one-second resolution (an edit in the same second as the last poll is neithe
 ISO timestamp is accepted too (e.g. set by hand in the UI to rescan): everything up to and including it
 counts as seen. Without a cursor the first tick looks back `lookback_days`.
 
-Limits: Harvest's `updated_since` does not report deleted entries, nor where a moved entry (other client or
-month) used to be, so the month it left is not re-closed.
+Moved entries: Harvest reports where an entry is now, not where it was. For each changed entry the warehouse's
+`raw_time_entries` says which client-months hold it since the last close; those are re-closed too when they
+differ from its new one (a closed month), so an entry moved to another client or month is billed once.
+
+Limits: Harvest's `updated_since` does not report deleted entries, so a deletion alone re-closes nothing.
 """
 
 from __future__ import annotations
@@ -156,15 +159,24 @@ def is_closed(month: str, current_month: str) -> bool:
     return month_index(FIRST_MONTH) <= month_index(month) < month_index(current_month)
 
 
-def plan_late_closes(changes: Iterable[Change], cursor: Cursor, current_month: str, resolve: Resolver) -> LatePlan:
-    """The client-months whose finished entries changed after `cursor`, and the next cursor."""
+def plan_late_closes(changes: Iterable[Change], cursor: Cursor, current_month: str, resolve: Resolver,
+                     held: Mapping[str, Iterable[tuple[str, str]]] | None = None) -> LatePlan:
+    """The client-months whose finished entries changed after `cursor`, and the next cursor. `held`: entry id ->
+    the (client, month)s the warehouse holds it in; a closed one it has left (moved entry) is re-closed too."""
     changes = list(changes)
     client_months: dict[tuple[str, str], datetime] = {}
     unknown: dict[tuple[str, str], int] = {}
     open_months = 0
+
+    def request(key: tuple[str, str], change: Change) -> None:
+        client_months[key] = max(client_months.get(key, change.updated_at), change.updated_at)
+
     for change in changes:
         if change.running or not cursor.is_new(change):
             continue
+        for key in (held or {}).get(change.entry_id, ()):
+            if is_closed(key[1], current_month):
+                request(key, change)  # where it was billed; harmless when it is still there
         if not is_closed(change.month, current_month):
             open_months += 1
             continue
@@ -173,8 +185,7 @@ def plan_late_closes(changes: Iterable[Change], cursor: Cursor, current_month: s
             key = (change.client_name, change.month)
             unknown[key] = unknown.get(key, 0) + 1
         for client in clients:
-            key = (client, change.month)
-            client_months[key] = max(client_months.get(key, change.updated_at), change.updated_at)
+            request((client, change.month), change)
     return LatePlan(client_months, cursor.advance(changes), unknown, open_months)
 
 
@@ -243,6 +254,18 @@ def _log_plan(context: SensorEvaluationContext, plan: LatePlan, resolver: Contra
         context.log.info(f"late entries: re-closing {client} {month} (changed up to {iso(newest)})")
 
 
+def held_client_months(warehouse: Warehouse, entry_ids: Iterable[str]) -> dict[str, set[tuple[str, str]]]:
+    """Entry id -> the (client, month)s whose raw_time_entries hold it (none before the first close)."""
+    ids = sorted(set(entry_ids))
+    if not ids or not warehouse.exists():
+        return {}
+    held: dict[str, set[tuple[str, str]]] = {}
+    with warehouse.connect() as conn, conn.staged("changed_entries", ["entry_id"], [(i,) for i in ids]):
+        for row in query(conn, "entries_held"):
+            held.setdefault(row["entry_id"], set()).add((row["client"], row["month"]))
+    return held
+
+
 def last_priced_months(warehouse: Warehouse) -> dict[str, str]:
     with warehouse.connect() as conn:
         return {r["client"]: r["last_month"] for r in query(conn, "last_priced_months")}
@@ -256,7 +279,9 @@ def evaluate(context: SensorEvaluationContext, time_source: TimeSource, home: Bi
     now = datetime.now(UTC)
     cursor = Cursor.parse(context.cursor, now - timedelta(days=lookback_days))
     resolver = ContractNames(home)
-    plan = plan_late_closes(fetch_changes(time_source, cursor.since), cursor, month_of(now), resolver)
+    changes = fetch_changes(time_source, cursor.since)
+    held = held_client_months(warehouse, (c.entry_id for c in changes if cursor.is_new(c) and not c.running))
+    plan = plan_late_closes(changes, cursor, month_of(now), resolver, held)
     _log_plan(context, plan, resolver)
     next_cursor = plan.cursor.serialize()
     if not plan.client_months:

@@ -117,6 +117,7 @@ def _stage_inputs(conn: WarehouseConnection) -> None:
                [(c, m, "2026-09" if m == "2026-10" else "2026-08", "2026-07") for c, m in PAIRS])
     conn.stage("wanted_keys", ("cache_key",), [("k0",), ("k2",), ("missing",)])
     conn.stage("override_ids", ("entry_id",), [("e1",)])
+    conn.stage("changed_entries", ("entry_id",), [("e1",), ("e2",)])
 
 
 QUERIES = sorted(p.name.removesuffix(".sql") for p in (REPO / "sql" / "queries").glob("*.sql")
@@ -127,13 +128,13 @@ QUERIES = sorted(p.name.removesuffix(".sql") for p in (REPO / "sql" / "queries")
 def test_every_query_returns_the_same_rows_in_duckdb_and_postgres(warehouses, name: str) -> None:
     duck, pg = warehouses
     text = sql_text(f"queries/{name}.sql")
-    params = {p: {"sink": "outbox", "client": "acme", "month": "2026-10"}.get(p, "x")
+    params = {p: {"sink": "outbox", "client": "acme", "month": "2026-10", "asset": "priced_line_items"}.get(p, "x")
               for p in set(re.findall(r"\$([a-z_]+)", text))}
     results = []
     for conn in (duck, pg):
         _stage_inputs(conn)
         results.append(conn.rows(conn.sql(f"queries/{name}.sql"), params or None))
-        for staged in ("partition_keys", "wanted_keys", "override_ids"):
+        for staged in ("partition_keys", "wanted_keys", "override_ids", "changed_entries"):
             conn.unstage(staged)
     assert results[0], f"{name}: the test data selects nothing; the comparison would prove nothing"
     _same(*results)

@@ -5,9 +5,11 @@
         client = HarvestClient(harvest.token, harvest.account_id, base_url=harvest.base_url)
 
 Serves GET /v2/time_entries and /v2/expenses with from/to/updated_since/page/per_page filters and cursor
-`links.next`; 400 without User-Agent, 401 for a wrong token, 403 for a wrong account id, 429 with
-`Retry-After` past `rate_limit` requests in any `rate_window` seconds. Numbers are written from Decimal
-exactly. `clock` drives created_at/updated_at; `fail_next` / `delay_next` inject 5xx and slow answers.
+`links.next` (`links="page"`: page-number links, as Harvest answers some listings); 400 without User-Agent,
+401 for a wrong token, 403 for a wrong account id, 429 with `Retry-After` past `rate_limit` requests in any
+`rate_window` seconds. Numbers are written from Decimal exactly. `clock` drives created_at/updated_at;
+`fail_next` / `delay_next` inject 5xx and slow answers;
+`after_page(resource, page)` runs after each page is built (to change the data while a client pages through it).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -90,8 +92,12 @@ class HarvestEmulator(LoopbackServer):
 
     def __init__(self, token: str = "test-token", account_id: str = "123456", *, rate_limit: int = 100,
                  rate_window: float = 15.0, max_per_page: int = 2000, clock: Clock | None = None,
-                 currency: str = "USD"):
+                 currency: str = "USD", links: str = "cursor",
+                 after_page: Callable[[str, dict[str, Any]], None] | None = None):
+        if links not in ("cursor", "page"):
+            raise ValueError(f"links must be 'cursor' or 'page', not {links!r}")
         self.token, self.account_id = token, account_id
+        self.links, self.after_page = links, after_page
         self.rate_limit, self.rate_window, self.max_per_page = rate_limit, rate_window, max_per_page
         self.clock = clock or Clock()
         self.currency = currency
@@ -132,6 +138,11 @@ class HarvestEmulator(LoopbackServer):
             entry.update(self._time_entry({**self._flat(entry), **fields}, keep=entry))
             entry["updated_at"] = stamp(self.clock.now())
             return entry
+
+    def delete_entry(self, entry_id: int) -> None:
+        """Delete a time entry (Harvest's `updated_since` never reports it again)."""
+        with self._lock:
+            del self.data["time_entries"][entry_id]
 
     def fail_next(self, status: int = 500, times: int = 1) -> None:
         """Answer the next `times` API requests with `status`."""
@@ -279,17 +290,22 @@ class HarvestEmulator(LoopbackServer):
             return f"{base}?{urlencode({**filters, 'page': n, 'per_page': per_page})}"
 
         next_link = None
-        if has_next and chunk:
+        if has_next and self.links == "page":
+            next_link = page_link(page + 1)
+        elif has_next and chunk:
             cursor = _encode_cursor(_sort_key(chunk[-1]))
             params = {**filters, "cursor": cursor, "per_page": per_page, "ref": "next"}
             next_link = f"{base}?{urlencode(params)}"
-        return {
+        out = {
             resource: chunk, "per_page": per_page, "total_pages": total_pages, "total_entries": len(records),
             "next_page": page + 1 if has_next else None, "previous_page": page - 1 if page > 1 else None,
             "page": page,
             "links": {"first": page_link(1), "next": next_link,
                       "previous": page_link(page - 1) if page > 1 else None, "last": page_link(total_pages)},
         }
+        if self.after_page:
+            self.after_page(resource, out)
+        return out
 
 
 def _sort_key(record: Mapping[str, Any]) -> tuple[int, int]:

@@ -1,0 +1,131 @@
+"""Harvest listings read whole or not at all, and what the Harvest time source skips (zero hours, running
+timers) is counted and said, against the loopback emulator."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from billing_assets.close import unclaimed_rows
+from billing_assets.core.parsed import problems_for
+from resources.harvest_api import HarvestClient, HarvestError
+from resources.home import BillingHome
+from resources.timesource import HarvestTimeSource
+from tests.emulators.harvest_server import HarvestEmulator
+
+ACME = "client: acme\nname: Acme Corp\ncurrency: USD\nterms_days: 30\nroles: {senior: 250}\n" \
+       "people: {\"Alice Ng\": senior}\n"
+
+
+def client_for(harvest: HarvestEmulator) -> HarvestClient:
+    return HarvestClient(harvest.token, harvest.account_id, base_url=harvest.base_url, backoff=0.01)
+
+
+def source_for(harvest: HarvestEmulator, home: str = ".") -> HarvestTimeSource:
+    return HarvestTimeSource(home=home, access_token=harvest.token, account_id=harvest.account_id,
+                             base_url=harvest.base_url)
+
+
+def september(harvest: HarvestEmulator, days: int = 25) -> list[int]:
+    return harvest.add_entries({"spent_date": f"2026-09-{d:02d}", "hours": "1", "notes": f"work {d}"}
+                               for d in range(1, days + 1))
+
+
+def first_pages(harvest: HarvestEmulator) -> int:
+    return sum(1 for r in harvest.requests if r.path == "/v2/time_entries" and "page" not in r.query
+               and "cursor" not in r.query and r.status == 200)
+
+
+class OnFirstPage:
+    """`after_page` hook: on the first page of listings number `listings`, run `change(page)`."""
+
+    def __init__(self, harvest_ref: list[HarvestEmulator], listings: set[int], change: str):
+        self.ref, self.listings, self.change, self.count = harvest_ref, listings, change, 0
+
+    def __call__(self, resource: str, page: dict[str, Any]) -> None:
+        if resource != "time_entries" or page["page"] != 1:
+            return
+        self.count += 1
+        if self.count in self.listings and page["next_page"]:
+            harvest = self.ref[0]
+            if self.change == "delete":  # someone deletes an entry of page 1 while page 2 is not read yet
+                harvest.delete_entry(page["time_entries"][0]["id"])
+            else:  # someone adds an entry that sorts first: page 2 starts with page 1's last entry again
+                harvest.add_entries([{"spent_date": "2026-09-30", "hours": "2", "notes": "late"}])
+
+
+def emulator(listings: set[int], change: str) -> HarvestEmulator:
+    ref: list[HarvestEmulator] = []
+    harvest = HarvestEmulator(max_per_page=10, links="page", after_page=OnFirstPage(ref, listings, change))
+    ref.append(harvest)
+    return harvest
+
+
+@pytest.mark.parametrize("change", ["delete", "insert"])
+def test_page_links_listing_changed_midway_is_read_again(change: str) -> None:
+    with emulator({1}, change) as harvest:
+        september(harvest)
+        with client_for(harvest) as client:
+            entries = client.time_entries("2026-09-01", "2026-09-30")
+        assert sorted(e.source_row for e in entries) == sorted(harvest.data["time_entries"])
+        assert first_pages(harvest) == 2  # the first listing disagreed with its total_entries / repeated an id
+
+
+def test_listing_that_never_settles_raises_naming_the_counts() -> None:
+    with emulator({1, 2, 3}, "delete") as harvest:
+        september(harvest)
+        with client_for(harvest) as client, pytest.raises(HarvestError, match=r"time_entries.*3 times.*22.*23"):
+            client.time_entries("2026-09-01", "2026-09-30")
+        assert first_pages(harvest) == 3
+
+
+def test_zero_hour_entries_are_skipped_and_counted() -> None:
+    with HarvestEmulator() as harvest:
+        september(harvest, 3)
+        [zero] = harvest.add_entries([{"spent_date": "2026-09-26", "hours": "0", "notes": "forgot to track"}])
+        parsed = source_for(harvest).load(["2026-09"])
+    assert [e.hours for e in parsed.entries] == [Decimal(1)] * 3
+    assert f"harvest:{zero}" not in {e.entry_id for e in parsed.entries} and not parsed.problems
+    [report] = parsed.files
+    assert (report.rows, report.read, report.zero_rows) == (4, 3, 1)
+    assert "1 zero-duration skipped" in report.summary()
+
+
+def test_running_timer_is_skipped_with_a_warning_naming_it() -> None:
+    with HarvestEmulator() as harvest:
+        september(harvest, 2)
+        [running] = harvest.add_entries([{"spent_date": "2026-09-26", "hours": "3.5", "is_running": True,
+                                          "user": "Bob Ray"}])
+        parsed = source_for(harvest).load(["2026-09"])
+    assert len(parsed.entries) == 2
+    [warning] = parsed.warnings
+    assert (warning.client_name, warning.month, warning.row) == ("Acme Corp", "2026-09", running)
+    assert f"harvest:{running}" in str(warning) and "running timer (no end yet): skipped until it is stopped" \
+        in str(warning)
+    assert problems_for(parsed.warnings, {"Acme Corp"}, "2026-09") == [warning]  # shown on the client-month
+    assert parsed.files[0].running_rows == [running]
+
+
+def test_load_of_no_months_is_empty_and_asks_nothing() -> None:
+    with HarvestEmulator() as harvest:
+        september(harvest, 1)
+        parsed = source_for(harvest).load([])
+        assert harvest.requests == []
+    assert (parsed.entries, parsed.expenses, parsed.problems, parsed.warnings) == ([], [], [], [])
+
+
+def test_unclaimed_harvest_client_is_named_by_the_close(tmp_path) -> None:
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "acme.yaml").write_text(ACME)
+    with HarvestEmulator() as harvest:
+        harvest.add_entries({"spent_date": f"2026-09-{d:02d}", "client": "Acme Corporation", "hours": "2"}
+                            for d in range(1, 4))
+        harvest.add_entries([{"spent_date": "2026-09-05", "client": "Acme Corp", "hours": "1"}])
+        defs = SimpleNamespace(resources={"time_source": source_for(harvest, str(tmp_path)),
+                                          "home": BillingHome(path=str(tmp_path))})
+        lines = unclaimed_rows(defs, ["2026-09"])
+    assert lines == ["2026-09: 3 row(s), 6 h billable, under client 'Acme Corporation' (Harvest API): "
+                     "no contract's name or alias, so they bill nobody"]
