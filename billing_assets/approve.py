@@ -36,7 +36,7 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
         kind, record = known.get(pair, ("", None))
         if pair in blocked:
             results.append(Approval(*pair, "skipped", "blocking checks failed: " + "; ".join(blocked[pair])))
-        elif record is None:
+        elif record is None or record.status == "withdrawn":  # withdrawn: the month now has nothing to bill
             results.append(Approval(*pair, "skipped", "no pushed draft"))
         elif record.status == "sent":
             results.append(Approval(*pair, "already_sent", "sent earlier"))

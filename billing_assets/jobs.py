@@ -24,12 +24,17 @@ USER_TAG = "dagster/user"
 
 PARTITION_RANGE_START = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END = "dagster/asset_partition_range_end"
+# Run retries (dagster.yaml run_retries) are for runs whose process died; a run an asset, op or blocking check failed
+# on purpose (a blocked client-month) would fail again and alert twice. On the jobs too, for instances whose
+# dagster.yaml predates the setting.
+NO_RETRY_ON_STEP_FAILURE = {"dagster/retry_on_asset_or_op_failure": "false"}
 
 month_close_job = define_asset_job(
     "month_close",
     selection=AssetSelection.groups("ingest", "classify", "price", "push"),
     partitions_def=client_month_partitions,
     executor_def=in_process_executor,
+    tags=NO_RETRY_ON_STEP_FAILURE,
     description="Close client-months: ingest, classify, price, review queue, checks and the gated push.",
 )
 
@@ -70,9 +75,19 @@ def send_approved_invoices(context: OpExecutionContext, config: ApprovalConfig) 
                       blocking_failures(context.resources.warehouse, pairs))
     for r in results:
         context.log.info(f"{r.client}|{r.month}: {r.status}: {r.detail}")
+    _report_overview(context)
 
 
-@job(description="Send approved invoice drafts (QuickBooks send endpoint) and record the approver.")
+def _report_overview(context: OpExecutionContext) -> None:
+    """The firm overview's new state (`sent`) as a materialization, so the UI's overview page shows it at once."""
+    from billing_assets.overview import overview_materialization
+
+    with context.resources.warehouse.connect() as conn:
+        context.log_event(overview_materialization(conn))
+
+
+@job(tags=NO_RETRY_ON_STEP_FAILURE,
+     description="Send approved invoice drafts (QuickBooks send endpoint) and record the approver.")
 def approve_invoices() -> None:
     send_approved_invoices()
 
@@ -97,11 +112,12 @@ def approve_partition(context: OpExecutionContext, config: PartitionApproval) ->
     [result] = approve(context.resources.warehouse, context.resources.sink, pairs, approved_by,
                        blocking_failures(context.resources.warehouse, pairs))
     context.log.info(f"{client}|{month}: {result.status}: {result.detail}")
+    _report_overview(context)
     if result.status not in ("sent", "already_sent"):
         raise Failure(f"{client}|{month} not sent: {result.status}: {result.detail}")
 
 
-@job(partitions_def=client_month_partitions,
+@job(partitions_def=client_month_partitions, tags=NO_RETRY_ON_STEP_FAILURE,
      description="Approve one client-month: launch it on the partition (Launchpad or the partition's page); sends "
                  "the pushed draft where it was pushed and records who approved it.")
 def approve_client_month() -> None:

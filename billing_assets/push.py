@@ -19,7 +19,7 @@ from billing_assets.price import priced_line_items
 from billing_assets.review import review_queue
 from billing_assets.tables import line_from_row
 from resources.home import BillingHome
-from resources.invoice_sink import InvoiceSink, KnownPush
+from resources.invoice_sink import InvoiceSink, KnownPush, SinkResult
 from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query_keyed
 
 PUSH_COLUMNS = ("client", "month", "sink", "doc_number", "content_hash", "status", "external_id", "sync_token",
@@ -62,13 +62,32 @@ def push_refusals(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> di
     return {(r["client"], r["month"]): r["reason"] for r in rows}
 
 
+def withdraw(sink: InvoiceSink, draft: InvoiceDraft, before: KnownPush | None) -> SinkResult | None:
+    """For a client-month that now prices to nothing: remove the draft we pushed earlier (a sent or edited one stays,
+    a conflict). None when there is nothing to remove (never pushed, already withdrawn, or not in the sink)."""
+    if before is None or before.status == "withdrawn":
+        return None
+    result = sink.withdraw(draft, before)
+    return None if result.status == "unchanged" else result
+
+
+def _record(draft: InvoiceDraft, kind: str, result: SinkResult, status: str = "") -> tuple:
+    """One `invoice_pushes` row. A withdrawn draft's row names no DocNumber (none is in the sink any more; its
+    diff names the one removed)."""
+    status = status or result.status
+    doc = "" if status == "withdrawn" else result.doc_number
+    return (draft.client, draft.month, kind, doc, draft.content_hash, status, result.external_id,
+            result.sync_token, result.location, result.diff, datetime.now(UTC).replace(tzinfo=None))
+
+
 @asset(group_name="push", kinds={"quickbooks"}, deps=[priced_line_items, review_queue], **ASSET_DEFAULTS)
 def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome, sink: InvoiceSink,
                               warehouse: Warehouse) -> MaterializeResult:
     """Invoice drafts as QuickBooks Online Invoice payloads (EmailStatus NotSet: nothing is sent without
     approval) with an HTML preview each. Pushes only partitions whose blocking data-quality checks passed in
     their latest evaluation, in this run or an earlier one. Idempotent: an unchanged invoice is not pushed
-    again; an invoice someone sent or edited in QuickBooks is never modified."""
+    again; an invoice someone sent or edited in QuickBooks is never modified. A pushed draft whose month now prices
+    to nothing is withdrawn (deleted; recorded `withdrawn`), unless it was sent or edited (a conflict)."""
     pairs = run_partitions(context)
     blocked = blocking_failures(warehouse, pairs)
     with warehouse.connect() as conn:
@@ -86,7 +105,12 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         elif draft is None:
             results[pair] = ("not priced", None, "pricing could not run (see priced_line_items)")
         elif nothing_to_bill(draft.total, [ln.amount for ln in draft.lines]):
-            results[pair] = ("nothing to bill", draft, "no lines to charge: total 0, not pushed (spec section 4)")
+            withdrawal = withdraw(sink, draft, known.get(pair))
+            if withdrawal is None:
+                results[pair] = ("nothing to bill", draft, "no lines to charge: total 0, not pushed (spec section 4)")
+            else:
+                results[pair] = (f"{withdrawal.status}, nothing to bill", draft, withdrawal.diff)
+                records.append(_record(draft, sink.kind, withdrawal))
         else:
             preview = sink.preview(draft)
             before = known.get(pair)
@@ -102,9 +126,7 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
             after_refusal = before is not None and before.status == "refused"  # a push went through again
             if result.status != "unchanged" or result.recovered or after_refusal:  # recovered: never recorded
                 recorded_as = "recovered" if result.status == "unchanged" and result.recovered else result.status
-                records.append((draft.client, draft.month, sink.kind, result.doc_number, draft.content_hash,
-                                recorded_as, result.external_id, result.sync_token, result.location, result.diff,
-                                datetime.now(UTC).replace(tzinfo=None)))
+                records.append(_record(draft, sink.kind, result, recorded_as))
                 if result.recovered:
                     context.log.warning(f"{draft.client}|{draft.month}: {result.doc_number} was found in "
                                         f"{sink.kind} without a record of its push (an earlier run stopped after "
@@ -120,8 +142,7 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         metadata = {"push": outcome, "sink": sink.kind, "doc_number": doc_number(client, month)}
         if draft is not None:
             metadata["total"] = MetadataValue.text(money(draft.total, draft.currency))
-        if outcome not in ("blocked", "not priced", "nothing to bill", "refused") \
-                and not outcome.startswith(("blocked by", "outside")):
+        if outcome in ("created", "updated", "unchanged", "conflict_sent", "conflict_edited"):
             metadata["preview"] = MetadataValue.path(detail)
         else:
             metadata["why_not_pushed"] = MetadataValue.text(detail)
@@ -135,6 +156,6 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         context.log_event(overview_materialization(conn))
     context.log.info(f"{sink.kind}: {len(records)} pushed, "
                      f"{sum(1 for r in results.values() if r[0] == 'unchanged')} unchanged, "
-                     f"{sum(1 for r in results.values() if r[0] == 'nothing to bill')} with nothing to bill, "
+                     f"{sum(1 for r in results.values() if r[0].endswith('nothing to bill'))} with nothing to bill, "
                      f"{sum(1 for r in results.values() if r[1] is None)} not pushed")
     return MaterializeResult()

@@ -5,8 +5,10 @@ prompt (the client's SOW items, allowed work types, the rush rules and the firm'
 marked `cache_control: ephemeral`, so the first request writes the prompt cache and the others read it.
 The answer is constrained by `output_config={"format": {"type": "json_schema", ...}}` and then parsed
 strictly: a label the schema or the contract does not allow becomes a Suggestion with that field None
-and confidence 0, which the pipeline sends to review. A request that keeps failing after the SDK's
-retries raises ClaudeClassifierError: the partition fails rather than mis-bills.
+and confidence 0, which the pipeline sends to review (and remembers: a person decides). A reply that
+cannot be read (cut off, not JSON) or a label missing or given twice is held too, with a note ending in
+ASKED_AGAIN, which the pipeline never remembers: the next close asks again. A request that keeps failing
+after the SDK's retries raises ClaudeClassifierError: the partition fails rather than mis-bills.
 
 Retries (verified in anthropic 2.12, `_base_client.py`): `SyncAPIClient._request` retries up to
 `max_retries` times when `_should_retry` says so: status 408, 409, 429 and every status >= 500 (so 500,
@@ -34,6 +36,7 @@ from typing import Any
 import anthropic
 
 from billing_assets.core.classifier_api import ClassifierUsage, ClassifyRequest, ClientContext
+from billing_assets.core.classify import ASKED_AGAIN
 from billing_assets.core.model import Suggestion
 
 PROMPT_VERSION = "v1"
@@ -384,8 +387,8 @@ def parse_reply(context: ClientContext, chunk: Sequence[ClassifyRequest], messag
     text = "".join(getattr(block, "text", "") for block in message.content if block.type == "text")
     labels, problem = _decode_labels(text)
     if problem is not None:
-        why = f"unusable model output ({problem}; stop_reason {message.stop_reason})"
-        return [_rejected(why) for _ in chunk]
+        why = f"Claude's reply could not be read ({problem}; stop_reason {message.stop_reason})"
+        return [_unread(why) for _ in chunk]
     by_key: dict[str, dict[str, Any]] = {}
     duplicates: set[str] = set()
     for label in labels:
@@ -398,9 +401,9 @@ def parse_reply(context: ClientContext, chunk: Sequence[ClassifyRequest], messag
     for i, request in enumerate(chunk):
         key = entry_key(i)
         if key in duplicates:
-            suggestions.append(_rejected(f"more than one label returned for {key}"))
+            suggestions.append(_unread(f"more than one label returned for {key}"))
         elif key not in by_key:
-            suggestions.append(_rejected(f"no label returned for {key}"))
+            suggestions.append(_unread(f"no label returned for {key}"))
         else:
             suggestions.append(to_suggestion(context, request, by_key[key]))
     return suggestions
@@ -456,6 +459,11 @@ def _confidence(value: Any) -> float | None:
 
 def _rejected(why: str) -> Suggestion:
     return Suggestion(sow_item=None, work_type=None, confidence=0.0, rationale="rejected: " + why)
+
+
+def _unread(why: str) -> Suggestion:
+    """A label Claude's reply did not give in a usable form: held, and asked again at the next close."""
+    return _rejected(f"{why}; {ASKED_AGAIN}")
 
 
 def _note_rejections(usage: ClassifierUsage, suggestions: list[Suggestion]) -> None:

@@ -30,6 +30,7 @@ class KnownPush:
 @dataclass(frozen=True)
 class SinkResult:
     status: str  # created | updated | unchanged | conflict_sent | conflict_edited | refused (nothing written)
+    #              | withdrawn (the draft of a month now pricing to nothing was removed)
     doc_number: str
     external_id: str | None
     sync_token: str | None
@@ -52,7 +53,13 @@ class InvoiceSink(ConfigurableResource):
 
     @abstractmethod
     def push(self, draft: InvoiceDraft, known: KnownPush | None) -> SinkResult:
-        """Create or update the client-month's draft; never modify one that was sent (a conflict)."""
+        """Create or update the client-month's draft; never modify one that was sent (a conflict). After a
+        withdrawal (`known.status` withdrawn) the draft is created anew."""
+
+    @abstractmethod
+    def withdraw(self, draft: InvoiceDraft, known: KnownPush) -> SinkResult:
+        """Remove the draft recorded in `known`: its client-month now prices to nothing (`draft`). Never one that
+        was sent or edited (a conflict); "unchanged" when nothing of ours is there."""
 
     @abstractmethod
     def send(self, known: KnownPush, approved_by: str) -> tuple[str, str]:
@@ -66,6 +73,7 @@ class OutboxSink(InvoiceSink):
 
     def push(self, draft: InvoiceDraft, known: KnownPush | None) -> SinkResult:
         path = Path(self.home).resolve() / "outbox" / draft.month / f"{draft.client}.json"
+        known = None if known is not None and known.status == "withdrawn" else known  # pushed anew
         if known is not None and known.status == "sent" and known.content_hash != draft.content_hash:
             return SinkResult("conflict_sent", doc_number(draft.client, draft.month), None, None, str(path),
                               "the approved invoice was sent; the re-priced invoice differs and was not written")
@@ -74,6 +82,21 @@ class OutboxSink(InvoiceSink):
             write_atomic(path, dumps_payload(outbox_payload(draft), indent=2) + "\n")
         status = "unchanged" if unchanged else ("updated" if known else "created")
         return SinkResult(status, doc_number(draft.client, draft.month), None, None, str(path))
+
+    def withdraw(self, draft: InvoiceDraft, known: KnownPush) -> SinkResult:
+        """Delete the payload and its preview; an approved (sent) invoice stays, a conflict."""
+        path = Path(self.home).resolve() / "outbox" / draft.month / f"{draft.client}.json"
+        doc = known.doc_number or doc_number(draft.client, draft.month)
+        if known.status == "sent":
+            return SinkResult("conflict_sent", doc, None, None, str(path),
+                              "the approved invoice was sent; the month now has nothing to bill and the sent "
+                              "invoice was not withdrawn")
+        if not path.exists():
+            return SinkResult("unchanged", doc, None, None, str(path))
+        path.unlink()
+        path.with_suffix(".html").unlink(missing_ok=True)
+        return SinkResult("withdrawn", doc, None, None, str(path),
+                          f"{doc} removed from the outbox: the month now has nothing to bill")
 
     def send(self, known: KnownPush, approved_by: str) -> tuple[str, str]:
         """The outbox has nothing to send to: the approval is recorded."""

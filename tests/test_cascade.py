@@ -100,3 +100,33 @@ def test_classifier_resource_is_chosen_by_environment():
         classifier_from_env({"BILLING_CLASSIFIER": "cascade"})
     with pytest.raises(ValueError, match="must be auto, offline, cascade or claude"):
         classifier_from_env({"BILLING_CLASSIFIER": "gpt"})
+
+
+def test_a_missing_label_is_asked_again_and_an_unsure_answer_is_remembered(emu):
+    """A label Claude did not return is held saying so and not remembered; a deliberate answer, even unsure, is."""
+    contract, entries = _winery()
+    offline = OfflineClassifier()
+    alone, _ = classify_entries(contract, entries, {}, offline.classify, offline.cache_id, (), None,
+                                offline.review_floor)
+    unsure = [e for e, c in zip(entries, alone, strict=True) if "low_confidence" in c.review_reasons]
+    unique = [e for e in unsure if e.notes and sum(e.notes.lower() in x.notes.lower() for x in entries) == 1]
+    missing, doubtful = unique[0], unique[1]
+    emu.script_label(notes_contains=missing.notes, omit=True)
+    emu.script_label(notes_contains=doubtful.notes, confidence=0.3)
+    cascade = CascadeClassifier(OfflineClassifier(), ClaudeClassifier(api_key=emu.api_key, base_url=emu.base_url))
+    cache = DictCache()
+    first, _ = classify_entries(contract, entries, {}, cascade.classify, cascade.cache_id, (), cache,
+                                cascade.review_floor)
+    by_id = {c.entry_id: c for c in first}
+    held = by_id[missing.entry_id]
+    assert held.review_reasons and held.rationale.startswith("rejected: no label returned for e")
+    assert held.rationale.split("; ")[1] == "asked again at the next close" and "disagree" not in held.rationale
+    assert by_id[doubtful.entry_id].review_reasons and "asked again" not in by_id[doubtful.entry_id].rationale
+    assert cache.items and not [s for s in cache.items.values() if "no label" in s.rationale]
+    sent = _entries_sent(emu)
+
+    again, usage = classify_entries(contract, entries, {}, cascade.classify, cascade.cache_id, (), cache,
+                                    cascade.review_floor)
+    assert _entries_sent(emu) - sent == 1 and usage.requests == 1, "only the entry without a label is asked again"
+    assert [(c.entry_id, c.rationale) for c in again if c.entry_id != missing.entry_id] == [
+        (c.entry_id, c.rationale) for c in first if c.entry_id != missing.entry_id]

@@ -74,3 +74,39 @@ def test_claude_classifies_a_month_and_a_rerun_asks_nothing(billing_env, monkeyp
         assert requests == 0 and cached == len(rows)  # a rejected label is remembered too: a person decides
         page = partition_page("classified_time_entries", "bramble-oak-coffee", "2026-09")
         assert (page["api_requests"], page["cached_answers"], page["cost_usd"]) == (0, len(rows), 0)
+
+
+def rationales(home: Path) -> list[tuple[str, str]]:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        return conn.execute("SELECT entry_id, rationale FROM classified_time_entries ORDER BY entry_id").fetchall()
+
+
+def test_a_reply_cut_off_is_held_saying_so_and_asked_again_at_the_next_close(billing_env, capsys,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cascade's Claude reply ends mid-JSON (as at max_tokens): its entries are held saying what happened, not
+    remembered, so the next unchanged close asks again; once answered, a further close asks nobody."""
+    home = classify_home(billing_env)
+    with AnthropicEmulator() as emulator:
+        monkeypatch.setenv("BILLING_CLASSIFIER", "cascade")
+        monkeypatch.setenv("ANTHROPIC_API_KEY", emulator.api_key)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", emulator.base_url)
+        emulator.script_reply('{"labels": [{"key": "e1", "sow_item": "B1", "work_type": "standard", "confidence": 0.9')
+        main(["close", "--month", "2026-09"])
+        first = len(emulator.message_requests())
+        unread = [(e, r) for e, r in rationales(home) if "Claude's reply could not be read" in r]
+        assert first == 1 and unread, capsys.readouterr().out
+        assert all(r.startswith("rejected: Claude's reply could not be read") and
+                   "asked again at the next close" in r and "disagree" not in r for _, r in unread)
+        held = {r[0] for r in classified(home) if r[4]}
+        assert {e for e, _ in unread} <= held
+        assert "Claude's reply could not be read" in (home / "review" / "2026-09.csv").read_text()
+
+        main(["close", "--month", "2026-09"])  # nothing changed: the unread entries are asked again
+        second = len(emulator.message_requests())
+        assert second > first
+        assert not [r for _, r in rationales(home) if "could not be read" in r]
+        answered = classified(home)
+
+        assert main(["close", "--month", "2026-09"]) in (0, 1)
+        assert len(emulator.message_requests()) == second, "answered entries are remembered: 0 requests"
+        assert classified(home) == answered

@@ -226,6 +226,13 @@ def test_approval_sends_where_it_was_pushed_and_one_launch_approves_a_partition(
     assert result.success
     assert _table(home, "SELECT month, approved_by FROM sent_invoices ORDER BY month") == [
         ("2026-08", "Dana"), ("2026-09", "lee@firm.example")]
+    # the overview (table and the UI's materialization) says sent at once, not at the next close
+    assert _table(home, "SELECT month, status FROM firm_overview ORDER BY month") == [
+        ("2026-08", "sent"), ("2026-09", "sent")]
+    overview = [e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
+                and e.asset_key.path == ["firm_overview"]]
+    assert len(overview) == 1 and "| globex | 2026-09 | sent |" in overview[0].materialization.metadata[
+        "overview"].value
     again = job.execute_in_process(instance=DagsterInstance.get(), raise_on_error=False,
                                    partition_key=client_month_key("globex", "2026-10"))
     assert not again.success  # nobody named, nothing pushed: refused, naming why

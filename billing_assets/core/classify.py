@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from billing_assets.core.classifier_api import (
     ClassifierUsage,
@@ -22,6 +22,9 @@ from billing_assets.core.rates import base_rate, resolve_role
 REVIEW_REASONS = ("unknown_client", "missing_project_code", "low_confidence", "unknown_sow_item", "no_rate",
                   "implausible_hours", "held_by_reviewer")
 IMPLAUSIBLE_HOURS = 24  # one entry over this many hours is held (a forgotten timer, a typo): spec section 3
+# The end of a classifier's note for an answer it could not read (a reply cut off or not JSON, a label missing or
+# given twice): such an answer is held and never remembered, so the next close asks again (`settled`).
+ASKED_AGAIN = "asked again at the next close"
 
 
 @dataclass
@@ -78,6 +81,22 @@ def cache_key(entry: TimeEntry, request: ClassifyRequest, context: ClientContext
              entry.person, entry.project, entry.task, entry.notes, str(entry.hours), str(request.need_sow_item),
              str(request.need_work_type), request.known_sow_item or "", request.known_work_type or ""]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def settled(suggestion: Suggestion) -> bool:
+    """Whether an answer may be remembered: a deliberate one may (sure, unsure, or a label the contract rejects);
+    one the classifier could not read (its note ends in ASKED_AGAIN) is asked again at the next close."""
+    return ASKED_AGAIN not in suggestion.rationale
+
+
+def _unread(suggestion: Suggestion) -> Suggestion:
+    """An unread answer, held, its rationale opening with what happened (a cascade wraps the note in its own
+    words, "remote and offline disagree"; what the offline classifier said is kept after it)."""
+    text = suggestion.rationale
+    end = text.index(ASKED_AGAIN) + len(ASKED_AGAIN)
+    note = text[max(text.rfind("rejected: ", 0, end), 0):end]
+    rest = text[end:].lstrip("; ")
+    return replace(suggestion, confidence=0.0, rationale=f"{note}; {rest}" if rest else note)
 
 
 class SuggestionCache:
@@ -161,8 +180,8 @@ def _ask(context: ClientContext, pending: list[tuple[int, ClassifyRequest]], cla
         if len(answers) != len(missing):
             raise RuntimeError(f"classifier {classifier_id} returned {len(answers)} answers for {len(missing)} entries")
         fresh = {i: answer for (i, _), answer in zip(missing, answers, strict=True)}
-        cache.put_many({keys[i]: s for i, s in fresh.items()})
-        found.update(fresh)
+        cache.put_many({keys[i]: s for i, s in fresh.items() if settled(s)})
+        found.update({i: s if settled(s) else _unread(s) for i, s in fresh.items()})
     return found, usage
 
 

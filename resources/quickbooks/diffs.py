@@ -89,3 +89,11 @@ def invoice_diff(current: Mapping[str, Any], draft: InvoiceDraft) -> str:
     diff = difflib.unified_diff(theirs, ours, "quickbooks", "draft", lineterm="", n=1)
     return "\n".join(diff) or "(no difference in lines, dates or customer)"
 
+
+
+def withdrawal_diff(current: Mapping[str, Any], draft: InvoiceDraft) -> str:
+    """Unified diff from what QuickBooks holds to nothing: what withdrawing the draft of a month that now prices to
+    nothing (`draft`) would remove."""
+    theirs = invoice_lines(current, names_taxes(draft))
+    diff = difflib.unified_diff(theirs, [], "quickbooks", "draft (nothing to bill)", lineterm="", n=1)
+    return "\n".join(diff) or "(no lines in QuickBooks)"

@@ -1,8 +1,10 @@
 """Invoices in QuickBooks: create, update in place, or leave alone (conflict + diff) one draft per
-client-month, find the one a lost call or a crash left unrecorded, and send an approved one."""
+client-month, find the one a lost call or a crash left unrecorded, withdraw (delete) a draft whose month now
+prices to nothing, and send an approved one."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +19,15 @@ from billing_assets.core.invoice import doc_number, item_names, outbox_payload, 
 from billing_assets.core.model import InvoiceDraft
 from resources.quickbooks.client import QboClient, quote, request_id
 from resources.quickbooks.company import Company, check_draft, with_tax_ids
-from resources.quickbooks.diffs import invoice_diff, invoice_lines, names_taxes, note_hash, note_key, sent_reason
+from resources.quickbooks.diffs import (
+    invoice_diff,
+    invoice_lines,
+    names_taxes,
+    note_hash,
+    note_key,
+    sent_reason,
+    withdrawal_diff,
+)
 from resources.quickbooks.errors import (
     DUPLICATE_DOC_NUMBER,
     NOT_FOUND,
@@ -29,7 +39,7 @@ from resources.quickbooks.errors import (
 
 log = logging.getLogger(__name__)
 
-Status = Literal["created", "updated", "unchanged", "conflict_sent", "conflict_edited"]
+Status = Literal["created", "updated", "unchanged", "conflict_sent", "conflict_edited", "withdrawn"]
 
 
 @dataclass(frozen=True)
@@ -137,9 +147,10 @@ class QuickBooksPusher(QboClient):
 
     # --- upsert -----------------------------------------------------------------------------------------
 
-    def upsert(self, draft: InvoiceDraft, known: PushRecord | None = None) -> PushResult:
+    def upsert(self, draft: InvoiceDraft, known: PushRecord | None = None, replaces: str = "") -> PushResult:
         """Create, update in place, or leave alone the client-month's invoice; never touch one that was
-        sent, paid or edited in QuickBooks since our push (the result is a conflict with a diff)."""
+        sent, paid or edited in QuickBooks since our push (the result is a conflict with a diff). `replaces`: the
+        Id of a withdrawn (deleted) invoice of this client-month, part of a new create's requestid."""
         doc = doc_number(draft.client, draft.month)
         try:
             draft = self.check(draft)
@@ -157,12 +168,13 @@ class QuickBooksPusher(QboClient):
             return self._reconcile(draft, doc, current, known)
         current = self.find_invoice(doc, draft.key)
         if current is None:
-            return self._create(draft, doc)
+            return self._create(draft, doc, replaces)
         return self._reconcile(draft, doc, current, None)
 
-    def _create(self, draft: InvoiceDraft, doc: str) -> PushResult:
+    def _create(self, draft: InvoiceDraft, doc: str, replaces: str = "") -> PushResult:
         payload = self._payload(draft)
-        rid = request_id(self.realm_id, "Invoice", doc, "create", draft.content_hash)
+        rid = request_id(self.realm_id, "Invoice", doc, "create", draft.content_hash,
+                         *([f"after {replaces}"] if replaces else []))
         try:
             invoice = self._write("Invoice", payload, rid, lambda: self.find_invoice(doc, draft.key))
         except QboError as exc:
@@ -231,6 +243,44 @@ class QuickBooksPusher(QboClient):
             return _conflict("conflict_edited", draft, doc, latest,
                              "edited in QuickBooks while we updated it")
         return _result("updated", draft, doc, invoice, request_id=rid, recovered=recovered)
+
+    # --- withdraw ---------------------------------------------------------------------------------------
+
+    def withdraw(self, draft: InvoiceDraft, known: PushRecord) -> PushResult:
+        """Delete the draft we pushed for a client-month that now prices to nothing (`draft`), by its Id and the
+        SyncToken of our push: one a person sent, paid or edited since is left alone (a conflict with a diff).
+        Idempotent: an invoice already gone is withdrawn without a write."""
+        doc, qbo_id = doc_number(draft.client, draft.month), known.qbo_id
+        current = self.get_invoice(qbo_id)
+        if current is None:
+            return _withdrawn(draft, doc, qbo_id, "was already gone from QuickBooks")
+        sent = sent_reason(current)
+        if sent:
+            return _kept("conflict_sent", draft, doc, current, f"{sent}; not deleted")
+        note = parse_private_note(current.get("PrivateNote"))
+        if note is None or note[0] != draft.key or _changed_since(current, known):
+            return _kept("conflict_edited", draft, doc, current,
+                         f"edited in QuickBooks since our push (SyncToken {known.sync_token} -> "
+                         f"{current.get('SyncToken')}); not deleted")
+        base = str(current["SyncToken"])
+        body = json.dumps({"Id": qbo_id, "SyncToken": base})
+        rid = request_id(self.realm_id, "Invoice", qbo_id, "delete", base)
+
+        def gone() -> dict[str, Any] | None:
+            return {"Id": qbo_id, "status": "Deleted"} if self.get_invoice(qbo_id) is None else None
+
+        try:
+            self._call("delete Invoice", lambda qb: qb.delete_object("Invoice", body, request_id=rid)["Invoice"],
+                       gone)
+        except QboError as exc:
+            if exc.code == NOT_FOUND:
+                return _withdrawn(draft, doc, qbo_id, "was already gone from QuickBooks")
+            if exc.code != STALE_OBJECT:
+                raise
+            latest = self.get_invoice(qbo_id) or current
+            return _kept("conflict_edited", draft, doc, latest, "edited in QuickBooks while we deleted it")
+        log.info("QuickBooks invoice %s (%s) deleted: the month has nothing to bill", qbo_id, doc)
+        return _withdrawn(draft, doc, qbo_id, "deleted in QuickBooks", rid)
 
     # --- send -------------------------------------------------------------------------------------------
 
@@ -312,6 +362,17 @@ def _result(status: Status, draft: InvoiceDraft, doc: str, invoice: Mapping[str,
         doc_number=doc, content_hash=draft.content_hash, diff=diff, request_id=request_id,
         last_updated_time=(invoice.get("MetaData") or {}).get("LastUpdatedTime"), recovered=recovered,
         reason=reason)
+
+
+def _withdrawn(draft: InvoiceDraft, doc: str, qbo_id: str, what: str, rid: str | None = None) -> PushResult:
+    reason = f"invoice {qbo_id} ({doc}) {what}: the month now has nothing to bill"
+    return _result("withdrawn", draft, doc, {"Id": qbo_id}, request_id=rid, reason=reason)
+
+
+def _kept(status: Status, draft: InvoiceDraft, doc: str, current: Mapping[str, Any], reason: str) -> PushResult:
+    """A draft left in QuickBooks although its month now prices to nothing (sent or edited by a person)."""
+    log.warning("QuickBooks invoice %s (%s) not deleted: %s", current.get("Id"), doc, reason)
+    return _result(status, draft, doc, current, diff=f"# {reason}\n{withdrawal_diff(current, draft)}", reason=reason)
 
 
 def _conflict(status: Status, draft: InvoiceDraft, doc: str, current: Mapping[str, Any],

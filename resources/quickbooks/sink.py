@@ -69,19 +69,34 @@ class QuickBooksSink(InvoiceSink):
         from resources.quickbooks.invoices import PushRecord
 
         record = None
-        if known is not None and known.external_id and known.sync_token is not None:
+        if known is not None and known.external_id and known.sync_token is not None and known.status != "withdrawn":
             record = PushRecord(qbo_id=known.external_id, sync_token=known.sync_token,
                                 content_hash=known.content_hash)
+        # a draft created again after a withdrawal: its create must not replay the first one's requestid
+        replaces = known.external_id if record is None and known is not None and known.external_id else ""
         from resources.quickbooks.errors import QboRefused
 
         try:
-            result = self.pusher().upsert(draft, record)
+            result = self.pusher().upsert(draft, record, replaces=replaces)
         except QboRefused as exc:  # nothing was written: this client-month only is recorded as refused
             return SinkResult(status="refused", doc_number=doc_number(draft.client, draft.month),
                               external_id=None, sync_token=None, location="qbo:not pushed", diff=str(exc))
         return SinkResult(status=result.status, doc_number=result.doc_number, external_id=result.qbo_id,
                           sync_token=result.sync_token, location=f"qbo:invoice/{result.qbo_id}",
                           diff=result.diff or result.reason, recovered=result.recovered)
+
+    def withdraw(self, draft: InvoiceDraft, known: KnownPush) -> SinkResult:
+        """Delete the draft we pushed (by Id and our SyncToken); a sent or edited one stays (conflict + diff)."""
+        from resources.quickbooks.invoices import PushRecord
+
+        doc = known.doc_number or doc_number(draft.client, draft.month)
+        if not known.external_id or known.sync_token is None:  # nothing of ours in QuickBooks
+            return SinkResult("unchanged", doc, None, None, "qbo:not pushed")
+        record = PushRecord(qbo_id=known.external_id, sync_token=known.sync_token, content_hash=known.content_hash)
+        result = self.pusher().withdraw(draft, record)
+        return SinkResult(status=result.status, doc_number=result.doc_number, external_id=result.qbo_id,
+                          sync_token=result.sync_token, location=f"qbo:invoice/{result.qbo_id}",
+                          diff=result.diff or result.reason)
 
     def send(self, known: KnownPush, approved_by: str) -> tuple[str, str]:
         """Send the approved invoice (the version the reviewer saw: its SyncToken must still be current)."""

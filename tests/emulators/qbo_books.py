@@ -9,6 +9,9 @@ stores and what QuickBooks does with them.
   [ASC|DESC]] [STARTPOSITION n] [MAXRESULTS n]; \\' escapes; OR is a parse error (the parser is
   tests/emulators/qbo_query.py); Customer/Item/Account/TaxCode return active rows unless Active is filtered.
 - send: sets EmailStatus EmailSent, DeliveryInfo, BillEmail.
+- delete (POST invoice?operation=delete, body Id and SyncToken, as Intuit documents for transactions): answers
+  {"Invoice": {"status": "Deleted", "domain": "QBO", "Id": ...}}; 610 Object Not Found when it is gone, 5010 at a
+  stale SyncToken, 6000 while a payment is linked to it (unlink first; the wording is ours).
 - Humans in QuickBooks: `edit_invoice`, `send_invoice`, `pay_invoice`, `delete_invoice`.
 - The company (set per test, or by attribute between runs): `country` (CompanyInfo.Country), `home_currency` and
   `multicurrency` (Preferences.CurrencyPrefs), `tax_codes` {Id: (Name, rate %)} (TaxCode, queryable). GET
@@ -366,6 +369,24 @@ class QboBooks:
             elif mode != "NotApplicable":
                 tax += amount * rate / 100
         return tax.quantize(CENT, ROUND_HALF_EVEN) if coded else None
+
+    def delete(self, entity: str, payload: dict[str, Any]) -> Answer:
+        """POST <entity>?operation=delete: the record of that Id at its current SyncToken is deleted."""
+        object_id, token = payload.get("Id"), payload.get("SyncToken")
+        if object_id is None or token is None:
+            return fault_answer(400, 2020, REQUIRED, "Required parameter Id and SyncToken are missing in the request")
+        current = self.store(entity).get(str(object_id))
+        if current is None:
+            return self.read(entity, str(object_id))
+        if str(token) != current["SyncToken"]:
+            return fault_answer(400, 5010, "Stale Object Error",
+                                "Stale Object Error : You and root were working on this at the same time. "
+                                "root finished before you did, so your work was not saved.")
+        if any(t.get("TxnType") == "Payment" for t in current.get("LinkedTxn") or []):
+            return fault_answer(400, 6000, BUSINESS, "A payment is linked to this transaction: unlink it before "
+                                                     "deleting the transaction.")
+        del self.store(entity)[str(object_id)]
+        return json_answer({entity: {"status": "Deleted", "domain": "QBO", "Id": str(object_id)}})
 
     # --- send -------------------------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ What it reproduces:
   refresh; the previous refresh token is rejected with `invalid_grant` (or, with `rotate_grace=True`,
   answered with the latest tokens, as Intuit does for ~24 h). Access tokens expire after `access_ttl`
   or on `expire_access_tokens()`; an expired/unknown token gets 401 with the lowercase `fault` body.
-- /v3/company/{realm}/customer|item|invoice (create, read, full and sparse update), /query (POST text body or GET
+- /v3/company/{realm}/customer|item|invoice (create, read, full and sparse update; an invoice's delete with
+  ?operation=delete), /query (POST text body or GET
   ?query=), /invoice/{id}/send, /companyinfo/{realm} and /preferences: routed to the company's books
   (tests/emulators/qbo_books.py, which documents what QuickBooks checks and computes there). The books' entity
   stores, company settings and people (`invoices`, `customers`, `multicurrency`, `edit_invoice`, ...) are
@@ -363,13 +364,15 @@ class QboEmulator(LoopbackServer):
         if one and method == "GET" and one.group(1) in ENTITIES:
             return self.books.read(ENTITIES[one.group(1)], one.group(2))
         if rest in ENTITIES and method == "POST":
-            if request.query.get("operation"):
-                return fault_answer(400, 4001, "Unsupported operation", request.query["operation"])
+            operation, entity = request.query.get("operation"), ENTITIES[rest]
+            if operation and not (operation == "delete" and entity == "Invoice"):  # name lists are made inactive
+                return fault_answer(400, 4001, "Unsupported operation", operation)
             try:
                 payload = json.loads(request.body or "{}", parse_float=Decimal)
             except json.JSONDecodeError as exc:
                 return fault_answer(400, 2500, "Invalid Request", f"Request has invalid JSON: {exc}")
-            entity = ENTITIES[rest]
+            if operation == "delete":
+                return self.books.delete(entity, payload)
             return self.books.update(entity, payload) if payload.get("Id") else self.books.create(entity, payload)
         return fault_answer(400, 4001, "Unsupported operation", f"{method} {rest}")
 
