@@ -106,7 +106,7 @@ def test_what_would_be_read_wrong_is_named_before_anything_runs(billing_env) -> 
     (home / "timesheets" / "november.csv").symlink_to(home / "exports" / "november.csv")  # moved away
     problems, warnings, _ = validate_report(home)
     assert problems == [
-        "timesheets/amounts.csv: Billable Amount: numbers fit more than one format ('1.200' reads as 1.2 in "
+        "timesheets/amounts.csv: row 1: Billable Amount: numbers fit more than one format ('1.200' reads as 1.2 in "
         "1,234.50 or 1200 in 1.234,50); set number_format: \"1,234.50\" or \"1.234,50\" in the billing home's "
         "settings.yaml",
         "timesheets/expenses_october.csv: a Harvest expense report in the wrong folder: move it to expenses/",
@@ -208,3 +208,39 @@ def test_an_export_in_another_language_is_refused_saying_so(billing_env) -> None
         f"timesheets/jira.csv: {tried} (Issue Key, Summary, Author, Started, Time Spent (seconds)) is one they write",
         f"timesheets/toggl_de.csv: {tried} (Benutzer, E-Mail, Kunde, Projekt, Aufgabe, Beschreibung, ...) is one "
         "they write; its headers are in another language: export it again with the tool's language set to English"]
+
+
+def test_rows_the_tool_marks_invoiced_are_billed_and_warned_of(billing_env) -> None:
+    """Harvest's `Invoiced? = Yes` (Clockify's `Invoiced`) rows were billed again without a word: a firm moving its
+    invoicing here may have charged them from the tool. The spec bills every billable row, so they are billed, and
+    `billing validate` and the partition page say which."""
+    home = billing_env()
+    (home / "timesheets" / "harvest.csv").write_text(
+        "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,Invoiced?,First Name,Last Name\n"
+        "2026-10-05,Acme Corp,Web,,Build,One,1.00,Yes,Yes,Ana,Souza\n"
+        "2026-10-06,Acme Corp,Web,,Build,Two,2.50,Yes,Yes,Ana,Souza\n"
+        "2026-10-07,Acme Corp,Web,,Build,Three,4.00,Yes,No,Ana,Souza\n"
+        "2026-10-08,Acme Corp,Web,,Build,Internal,3.00,No,Yes,Ana,Souza\n")  # not billable: nothing to warn of
+    (home / "timesheets" / "clockify.csv").write_text(
+        "Project,Client,Description,User,Billable,Start Date,Duration (decimal),Invoiced\n"
+        "Web,Acme Corp,Four,Ana Souza,Yes,2026-10-09,1.25,Yes\n")
+    parsed = read_folder(home)
+    assert sum(e.hours for e in parsed.entries if e.billable) == Decimal("8.75")
+    assert [str(w) for w in parsed.warnings] == [
+        "timesheets/clockify.csv: row 1: billable row (1.25 h) marked invoiced already (Invoiced = Yes) is billed "
+        "here too: write them off in overrides/ if that invoice charged them",
+        "timesheets/harvest.csv: row 1: 2 billable rows (1-2; 3.5 h) marked invoiced already (Invoiced? = Yes) are "
+        "billed here too: write them off in overrides/ if that invoice charged them"]
+
+
+def test_hours_in_two_number_formats_are_refused_naming_a_cell_of_each(billing_env) -> None:
+    """A hand-edited file with `1.5` and `1,5` was refused with a count per format, naming no cell to fix."""
+    home = billing_env()
+    (home / "timesheets" / "edited.csv").write_text(
+        "Date,Client,Project,Task,Notes,Hours,Billable?,First Name,Last Name\n"
+        "2026-10-05,Acme Corp,Web,Design,a,1:30,Yes,Ana,Souza\n"
+        "2026-10-06,Acme Corp,Web,Design,b,1.5,Yes,Ana,Souza\n"
+        '2026-10-07,Acme Corp,Web,Design,c,"1,5",Yes,Ana,Souza\n')
+    assert [str(p) for p in read_folder(home).problems] == [
+        "timesheets/edited.csv: row 3: Hours: numbers in more than one format ('1,5' reads only as 1.234,50 or "
+        "1 234,50, '1.5' only as 1,234.50 or 1'234.50); export the file again with one format"]

@@ -72,11 +72,21 @@ def harvest_rows() -> list[dict[str, str]]:
     return rows
 
 
+def end_after_nine(hms: str, twelve_hour: bool = False) -> str:
+    """The end of an entry started at 09:00 lasting `hms`, as the tool writes it (24-hour, or 12-hour with AM/PM)."""
+    h, m, s = (int(part) for part in hms.split(":"))
+    if not twelve_hour:
+        return f"{9 + h + (m // 60):02d}:{m % 60:02d}:{s:02d}"
+    minutes = 9 * 60 + h * 60 + m + (1 if s >= 30 else 0)
+    hour = minutes // 60
+    return f"{(hour - 1) % 12 + 1:02d}:{minutes % 60:02d} {'PM' if hour >= 12 else 'AM'}"
+
+
 def toggl_rows() -> list[dict[str, str]]:
     """Toggl detailed export: H:MM:SS durations, ISO dates."""
     return [{"User": user, "Email": "team@example.com", "Client": client, "Project": project, "Task": task,
              "Description": notes, "Billable": yes_no(billable), "Start date": date(2026, 9, day).isoformat(),
-             "Start time": "09:00:00", "End date": date(2026, 9, day).isoformat(), "End time": "10:00:00",
+             "Start time": "09:00:00", "End date": date(2026, 9, day).isoformat(), "End time": end_after_nine(hms),
              "Duration": hms, "Tags": "", "Amount (USD)": "0.00"}
             for day, client, project, task, notes, _, hms, billable, user in WORK]
 
@@ -86,7 +96,8 @@ def clockify_rows() -> list[dict[str, str]]:
     return [{"Project": project, "Client": client, "Description": notes, "Task": task, "User": user,
              "Group": "", "Email": "team@example.com", "Tags": "", "Billable": yes_no(billable),
              "Start Date": date(2026, 9, day).strftime("%m/%d/%Y"), "Start Time": "09:00 AM",
-             "End Date": date(2026, 9, day).strftime("%m/%d/%Y"), "End Time": "10:00 AM", "Duration (h)": hms,
+             "End Date": date(2026, 9, day).strftime("%m/%d/%Y"), "End Time": end_after_nine(hms, True),
+             "Duration (h)": hms,
              "Duration (decimal)": hours, "Billable Rate (USD)": "0.00", "Billable Amount (USD)": "0.00"}
             for day, client, project, task, notes, hours, hms, billable, user in WORK]
 

@@ -106,9 +106,7 @@ def decide_number_format(values: Iterable[str], configured: str | None = None) -
     if votes == 0:
         return Decision("1,234.50", "no readable numbers")
     if not candidates:
-        counts = {name: sum(1 for v in seen if name in fitting_number_formats(v)) for name in NUMBER_FORMATS}
-        raise FormatError("numbers in more than one format (" + ", ".join(
-            f"{n}: {c} values" for n, c in counts.items() if c) + "); export the file again with one format")
+        raise _mixed_formats(seen)
     if len(candidates) == 1:
         return Decision(next(iter(candidates)), "from its values")
     readings = {name: [_parse_number(v, name) for v in seen if name in fitting_number_formats(v)]
@@ -127,6 +125,22 @@ def decide_number_format(values: Iterable[str], configured: str | None = None) -
     raise FormatError(f"numbers fit more than one format ({example!r} reads as " + " or ".join(
         f"{value.normalize():f} in {name}" for value, name in readings.items()) + "); set number_format: "
         + " or ".join(f'"{name}"' for name in readings.values()) + " in the billing home's settings.yaml", example)
+
+
+def _mixed_formats(seen: list[str]) -> FormatError:
+    """The refusal of a file whose numbers no one format reads: two values no format shares (`'1.5'` only in
+    1,234.50 or 1'234.50, `'1,5'` only in 1.234,50 or 1 234,50), the first the cell the reader names."""
+    fitting = [(v, fitting_number_formats(v)) for v in seen if fitting_number_formats(v)]
+    pair = next(((a, fa, b, fb) for a, fa in fitting for b, fb in fitting if not fa & fb), None)
+    if pair is None:
+        counts = {name: sum(1 for _, fits in fitting if name in fits) for name in NUMBER_FORMATS}
+        return FormatError("numbers in more than one format (" + ", ".join(
+            f"{n}: {c} values" for n, c in counts.items() if c) + "); export the file again with one format")
+    a, fits_a, b, fits_b = pair
+    order = list(NUMBER_FORMATS)
+    return FormatError(f"numbers in more than one format ({a!r} reads only as "
+                       + " or ".join(sorted(fits_a, key=order.index)) + f", {b!r} only as "
+                       + " or ".join(sorted(fits_b, key=order.index)) + "); export the file again with one format", a)
 
 
 def parse_number(text: str, fmt: str) -> Decimal:

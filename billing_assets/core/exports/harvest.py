@@ -14,7 +14,7 @@ def _fields(row: Row) -> Fields:
 
 _COMMON = {"date": ("Date",), "client": ("Client",), "project": ("Project",), "project_code": ("Project Code",),
            "notes": ("Notes",), "billable": ("Billable?", "Billable"), "first": ("First Name",),
-           "last": ("Last Name",), "currency": ("Currency",)}
+           "last": ("Last Name",), "currency": ("Currency",), "invoiced": ("Invoiced?",)}
 
 HARVEST_TIME = Layout(
     name="Harvest detailed time", source="harvest_csv", kind="time",
@@ -23,7 +23,7 @@ HARVEST_TIME = Layout(
              "amount": ("Billable Amount",), "cost_rate": ("Cost Rate",), "cost": ("Cost Amount",)},
     required=("date", "client", "project", "task", "hours", "first", "last"),
     date="date", quantity=lambda row: "hours", fields=_fields, billable="billable",
-    numbers=("rate", "amount", "cost_rate", "cost"),
+    numbers=("rate", "amount", "cost_rate", "cost"), invoiced="invoiced",
     notes="Hours as decimal or hh:mm; billable from `Billable?` (absent: billable).",
 )
 
@@ -31,6 +31,6 @@ HARVEST_EXPENSES = Layout(
     name="Harvest expense report", source="harvest_csv", kind="expense",
     columns={**_COMMON, "category": ("Category",), "amount": ("Amount",)},
     required=("date", "client", "project", "category", "amount"),
-    date="date", quantity=lambda row: "amount", fields=_fields, billable="billable",
+    date="date", quantity=lambda row: "amount", fields=_fields, billable="billable", invoiced="invoiced",
     notes="A negative amount is a credit.",
 )

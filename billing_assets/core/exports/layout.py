@@ -21,7 +21,7 @@ from billing_assets.core import formats
 from billing_assets.core.csvfile import CsvFile, FileRefused, normal
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.model import Expense, TimeEntry
-from billing_assets.core.parsed import FileReport, ParsedSource, expense_id
+from billing_assets.core.parsed import FileReport, ParsedSource, expense_id, row_ranges
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,7 @@ class Layout:
     running_has_duration: bool = False  # True: a running row shows the time so far (QuickBooks Time)
     running_start: str = ""  # key of the start column: with running_has_duration, a row without a start is manual
     not_billable: Callable[[Row], bool] = lambda row: False  # rows the tool marks as never billable (breaks)
+    invoiced: str = ""  # key of the tool's own "invoiced" Yes/No column: such billable rows are warned of
     currency: Callable[[list[str]], str] = lambda header: ""
     notes: str = ""  # one line for the README
 
@@ -154,6 +155,7 @@ class _FileState:
     dates: dict[str, object] = field(default_factory=dict)  # per-file parse caches by cell text
     values: dict[str, object] = field(default_factory=dict)
     flags: dict[str, object] = field(default_factory=dict)
+    invoiced: dict[tuple[str, str], list[tuple[int, Decimal]]] = field(default_factory=dict)  # (client, month)
 
 
 def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: ParsedSource) -> FileReport:
@@ -184,17 +186,35 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     state.usual_width = Counter(r.width for r in rows).most_common(1)[0][0] if rows else 0
     for row, row_fields, column in zip(rows, fields, quantities, strict=True):
         _read_row(state, row, row_fields, column, out)
+    _warn_invoiced(state, out)
     return state.report
 
 
+def _warn_invoiced(state: _FileState, out: ParsedSource) -> None:
+    """One warning per client-month of the billable rows the tool marks as invoiced already (Harvest's
+    `Invoiced?`, Clockify's `Invoiced`): billed here as the spec says, but an invoice the tool sent may have
+    charged them (a firm moving its invoicing here), and billing them twice is what a person must decide."""
+    column = state.layout.columns.get(state.layout.invoiced, ("",))[0]
+    for (client, month), found in sorted(state.invoiced.items()):
+        rows = [number for number, _ in found]
+        hours = sum((value for _, value in found), Decimal(0))
+        unit = "" if state.layout.kind == "expense" else " h"
+        what = (f"billable row ({hours.normalize():f}{unit}) marked invoiced already ({column} = Yes) is"
+                if len(rows) == 1 else f"{len(rows)} billable rows ({row_ranges(rows)}; {hours.normalize():f}{unit}) "
+                f"marked invoiced already ({column} = Yes) are")
+        out.warnings.append(RowProblem(state.file.label, rows[0], f"{what} billed here too: write them off in "
+                                       "overrides/ if that invoice charged them", client, month))
+
+
 def _in_column(message: str, value: str, layout: Layout, rows: list[Row], quantities: list[str]) -> str:
-    """The refusal with the column of the cell it quotes first ("Billable Amount: numbers fit ...")."""
+    """The refusal with the row and column of the cell it quotes first ("row 3: Billable Amount: numbers fit
+    ...")."""
     if not value:
         return message
     for row, quantity in zip(rows, quantities, strict=True):
         for key in (quantity, *layout.numbers):
             if formats.clean(row[key]) == value:
-                return f"{layout.columns[key][0]}: {message}"
+                return f"row {row.number}: {layout.columns[key][0]}: {message}"
     return message
 
 
@@ -260,6 +280,8 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
         _problem(state, out, row, f"{layout.columns[layout.billable][0]}: {exc}", fields.client, month)
         return
     billable = billable and not layout.not_billable(row)
+    if billable and layout.invoiced and row[layout.invoiced] and value != 0 and _is_yes(state, row[layout.invoiced]):
+        state.invoiced.setdefault((fields.client, month), []).append((row.number, value))
     if layout.kind == "time" and value == 0:
         state.report.zero_rows += 1
         return
@@ -336,6 +358,13 @@ def _is_running(layout: Layout, row: Row, text: str, state: _FileState,
 def _problem(state: _FileState, out: ParsedSource, row: Row, message: str, client: str, month: str) -> None:
     out.problems.append(RowProblem(state.file.label, row.number, message, client, month))
     state.report.problems += 1
+
+
+def _is_yes(state: _FileState, text: str) -> bool:
+    try:
+        return bool(_cached(state.flags, text, formats.parse_yes_no))
+    except formats.FormatError:
+        return False
 
 
 def _is_zero(text: str, state: _FileState, parse: Callable[[str, str], Decimal]) -> bool:
