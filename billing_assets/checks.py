@@ -76,46 +76,64 @@ def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_nam
             outcomes: dict[tuple[str, str], dict[str, q.CheckOutcome]],
             subjects: dict[tuple[str, str], str] | None = None,
             run_pairs: list[tuple[str, str]] | None = None) -> Iterable[AssetCheckResult]:
-    """Log one evaluation per partition and check, store them for the push gate, yield one result per check: it
-    fails while any active client-month's latest evaluation fails, whichever run made it (the Checks tab shows
-    the latest result, so a run of another client must not turn a check that still blocks one green)."""
+    """Store each partition's results for the push gate, log them as evaluations, yield one result per check.
+
+    The Checks tab shows a check's newest evaluation, so it must be the firm's state, not the last client the
+    latest run closed: per check, passes are logged first and failures last, and when this run failed nowhere but
+    a client-month closed earlier still fails, its failure is logged again (`carried`, not alerted twice). The
+    run-level result fails while any active client-month's latest result fails. In runs over DETAILED_PARTITIONS
+    client-months only failures and passes after a failure are logged one by one."""
     asset_key = AssetKey(asset_name)
+    run_id = context.op_execution_context.run_id
     now = datetime.now(UTC).replace(tzinfo=None)
-    rows = []
     detailed = len(outcomes) <= DETAILED_PARTITIONS
-    with warehouse.connect() as conn:  # a partition's pass after a failure is logged even in a large run
+    rows = [(client, month, asset_name, name, outcome.passed, checks[name], _severity(checks[name]).value,
+             outcome.message, json.dumps(outcome.metadata, default=str), run_id, now,
+             (subjects or {}).get((client, month), ""))
+            for (client, month), by_check in sorted(outcomes.items()) for name, outcome in by_check.items()]
+    with warehouse.connect() as conn:
         failed_before = {(r["client"], r["month"], r["check_name"])
                          for r in query_keyed(conn, "failed_before", list(outcomes), {"asset": asset_name})}
-    for (client, month), by_check in sorted(outcomes.items()):
-        for name, outcome in by_check.items():
-            blocking = checks[name]
-            severity = AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN
-            if detailed or not outcome.passed or (client, month, name) in failed_before:
-                context.op_execution_context.log_event(AssetCheckEvaluation(
-                    asset_key=asset_key, check_name=name, passed=outcome.passed, severity=severity,
-                    blocking=blocking, partition=str(client_month_key(client, month)), description=outcome.message,
-                    metadata={"message": outcome.message, **outcome.metadata}))
-            rows.append((client, month, asset_name, name, outcome.passed, blocking, severity.value, outcome.message,
-                         json.dumps(outcome.metadata, default=str), context.op_execution_context.run_id, now,
-                         (subjects or {}).get((client, month), "")))
-    with warehouse.connect() as conn:
         _store(conn, run_pairs if run_pairs is not None else list(outcomes), asset_name, rows)
-        firm: dict[str, list[str]] = {}
+        firm: dict[str, list[dict]] = {}
         for r in query(conn, "check_failures", {"asset": asset_name}):
-            firm.setdefault(r["check_name"], []).append(f"{r['client']}|{r['month']}: {r['message']}")
+            firm.setdefault(r["check_name"], []).append(r)
     for name, blocking in checks.items():
-        failed = sorted(f"{c}|{m}: {by[name].message}" for (c, m), by in outcomes.items() if not by[name].passed)
+        results = sorted(((pair, by[name]) for pair, by in outcomes.items() if name in by),
+                         key=lambda item: (not item[1].passed, item[0]))  # failures last: the newest
+        for (client, month), outcome in results:
+            if detailed or not outcome.passed or (client, month, name) in failed_before:
+                context.op_execution_context.log_event(_evaluation(asset_key, name, blocking, client, month,
+                                                                   outcome.passed, outcome.message, outcome.metadata))
+        earlier = [r for r in firm.get(name, []) if r["run_id"] != run_id]
+        if earlier and all(o.passed for _, o in results):
+            r = earlier[0]
+            context.op_execution_context.log_event(_evaluation(
+                asset_key, name, blocking, r["client"], r["month"], False, r["message"],
+                {"carried": True, "evaluated_in_run": r["run_id"]}))
+        failed = [f"{c}|{m}: {o.message}" for (c, m), o in results if not o.passed]
+        failing = sorted(set(failed) | {f"{r['client']}|{r['month']}: {r['message']}" for r in firm.get(name, [])})
         if failed and blocking:
             context.log.error(f"{asset_name}.{name} failed for {len(failed)} client-month(s), not pushed:\n  "
                               + "\n  ".join(failed[:50]))
-        failing = sorted(set(failed) | set(firm.get(name, [])))
         yield AssetCheckResult(
-            asset_key=asset_key, check_name=name, passed=not failing,
-            severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
+            asset_key=asset_key, check_name=name, passed=not failing, severity=_severity(blocking),
             description=(f"{len(failing)} client-month(s) fail: {failing[0]}" + (" ..." if len(failing) > 1 else "")
                          if failing else "every client-month passes"),
             metadata={"partitions": len(outcomes), "failed": len(failed), "failing_client_months": len(failing),
                       "failures": "\n".join(failing[:50])})
+
+
+def _severity(blocking: bool) -> AssetCheckSeverity:
+    return AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN
+
+
+def _evaluation(asset_key: AssetKey, name: str, blocking: bool, client: str, month: str, passed: bool,
+                message: str, metadata: dict) -> AssetCheckEvaluation:
+    """One client-month's evaluation as the Checks tab and the alert sensor read it."""
+    return AssetCheckEvaluation(asset_key=asset_key, check_name=name, passed=passed, severity=_severity(blocking),
+                                blocking=blocking, partition=str(client_month_key(client, month)),
+                                description=message, metadata={"message": message, **metadata})
 
 
 def _store(conn: WarehouseConnection, pairs: list[tuple[str, str]], asset_name: str,

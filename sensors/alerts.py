@@ -21,11 +21,14 @@ BATCH = 500
 
 
 def check_alert(record, notifier: Notifier) -> dict | None:
-    """The alert for one evaluation record, or None when it passed or is a per-run summary."""
+    """The alert for one evaluation record, or None when it passed, is a per-run summary, or repeats a failure an
+    earlier run evaluated (`carried`: logged so the Checks tab shows the firm's state; alerted when it happened)."""
     evaluation = record.event_log_entry.dagster_event.event_specific_data
     if evaluation.passed or evaluation.partition is None:
         return None
     metadata = {k: getattr(v, "value", v) for k, v in (evaluation.metadata or {}).items()}
+    if metadata.get("carried"):
+        return None
     return {
         "kind": "check",
         "severity": evaluation.severity.value,

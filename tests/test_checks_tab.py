@@ -1,17 +1,21 @@
-"""The Checks tab shows a check's latest evaluation: it must stay failed while any client-month is still blocked
+"""The Checks tab shows a check's newest evaluation: it must stay failed while any client-month is still blocked
 by it, whichever client the latest run closed (a run of another client turned `no_cross_file_duplicates` green
-while globex stayed blocked); and a partition that passes after a failure logs its pass even in a run too large
-to log every passing partition (its newest event was the old failure)."""
+while globex stayed blocked), without alerting twice; and a partition that passes after a failure logs its pass
+even in a run too large to log every passing partition (its newest event was the old failure)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from billing_assets import checks
 from billing_assets.cli import main
+from resources.notify import LogNotifier
+from sensors.alerts import check_alert
 from tests.conftest import GOLDEN
 
 DUPLICATES = AssetCheckKey(AssetKey("raw_time_entries"), "no_cross_file_duplicates")
@@ -26,14 +30,10 @@ def _home(billing_env) -> Path:
     return home
 
 
-def _latest(instance: DagsterInstance, partition: str | None = None):
-    """The newest evaluation of the check (for one partition, or the run-level one the Checks tab shows)."""
+def _newest(instance: DagsterInstance, partition: str | None = None):
+    """The newest execution record of the check (of one partition): what the Checks tab shows as its status."""
     records = instance.event_log_storage.get_asset_check_execution_history(DUPLICATES, limit=50)
-    for record in records:
-        evaluation = record.event.dagster_event.event_specific_data if record.event else None
-        if evaluation is not None and evaluation.partition == partition:
-            return evaluation
-    return None
+    return next(r for r in records if partition is None or r.partition == partition)
 
 
 def test_the_checks_tab_stays_failed_while_a_client_month_is_blocked(billing_env, monkeypatch, capsys) -> None:
@@ -44,12 +44,15 @@ def test_the_checks_tab_stays_failed_while_a_client_month_is_blocked(billing_env
     assert main(["close", "--month", "2026-08", "--client", "globex"]) == 1
     assert main(["close", "--month", "2026-08", "--client", "initech"]) == 0
     instance = DagsterInstance.get()
-    tab = _latest(instance)
-    assert tab is not None and not tab.passed  # initech's run passed; globex is still blocked by the check
-    assert tab.description.startswith("1 client-month(s) fail: globex|2026-08: ")
+    tab = _newest(instance)  # initech's run passed; globex is still blocked by the check
+    assert (tab.status, tab.partition) == (AssetCheckExecutionRecordStatus.FAILED, "globex|2026-08")
+    evaluation = tab.event.dagster_event.event_specific_data
+    assert evaluation.metadata["carried"].value is True  # the failure of globex's own run, shown again
+    assert check_alert(SimpleNamespace(event_log_entry=tab.event, storage_id=1), LogNotifier()) is None
 
     (home / "timesheets" / "gx_reexport.csv").unlink()
-    monkeypatch.setattr(checks, "DETAILED_PARTITIONS", 0)  # a run too large to log passing partitions
+    monkeypatch.setattr(checks, "DETAILED_PARTITIONS", 0)  # a run too large to log every passing partition
     assert main(["close", "--month", "2026-08"]) == 0
-    assert _latest(instance, "globex|2026-08").passed and _latest(instance).passed
+    assert _newest(instance, "globex|2026-08").status == AssetCheckExecutionRecordStatus.SUCCEEDED
+    assert _newest(instance).status == AssetCheckExecutionRecordStatus.SUCCEEDED
     capsys.readouterr()
