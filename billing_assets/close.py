@@ -219,14 +219,14 @@ def unclaimed_rows(defs, months: list[str]) -> list[str]:
 
 
 def unattributed_files(defs) -> list[str]:
-    """Export files refused as a whole in which no client name could be found: they stop no client-month, so
-    the close names them and fails, rather than leaving their hours unbilled without a word. The exports are
-    the ones the run just read (the time source's per-process cache)."""
+    """Export files refused as a whole in which no client name could be found: they stop every client-month
+    (core.parsed.problems_for), and the close names each once, apart from the client-months it stopped. The
+    exports are the ones the run just read (the time source's per-process cache)."""
     source = defs.resources.get("time_source")
     if getattr(source, "kind", "") != "csv":  # API sources name no files
         return []
     parsed = source.load([])
-    return [f"{p} (no client named in it: its time is not billed to anyone until it is fixed)"
+    return [f"{p} (no client named in it: every client-month waits until it is fixed or removed)"
             for p in parsed.problems if p.row == 0 and not p.clients]
 
 

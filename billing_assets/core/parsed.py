@@ -98,10 +98,11 @@ def problems_for(problems: Iterable[RowProblem], client_names: set[str], month: 
                  folder: str = "") -> list[RowProblem]:
     """The problems that stop one client-month: its own unreadable rows (a row whose date is unreadable
     concerns every month of its client) and whole files refused that hold any of its client names. A refused
-    file in which no client name could be found stops nobody; `billing validate` and the close report it.
-    A problem with the clients `("*",)` (settings.yaml unreadable) stops everyone."""
+    file in which no client name could be found (a header deleted or in another language, an emptied export)
+    stops everyone: its time could be anyone's, and pricing without it pushed an invoice short by the whole
+    file. A problem with the clients `("*",)` (settings.yaml unreadable) stops everyone too."""
     return [p for p in problems if p.file.startswith(folder) and (
-        (p.row == 0 and ("*" in p.clients or bool(client_names & set(p.clients))))
+        (p.row == 0 and ("*" in p.clients or not p.clients or bool(client_names & set(p.clients))))
         or (p.row > 0 and p.client_name in client_names and p.month in (month, "")))]
 
 
