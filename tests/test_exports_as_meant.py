@@ -244,3 +244,23 @@ def test_hours_in_two_number_formats_are_refused_naming_a_cell_of_each(billing_e
     assert [str(p) for p in read_folder(home).problems] == [
         "timesheets/edited.csv: row 3: Hours: numbers in more than one format ('1,5' reads only as 1.234,50 or "
         "1 234,50, '1.5' only as 1,234.50 or 1'234.50); export the file again with one format"]
+
+
+def test_names_with_invisible_characters_are_the_names_a_person_sees(billing_env) -> None:
+    """A zero-width space or a direction mark pasted into a name ("Raj\\u200b Patel", "Acme Corp\\u200f") missed the
+    rate override and billed at the default rate, or billed nobody, with no word; a no-break space likewise.
+    Entry ids stay those of the values as written (spec section 1)."""
+    from billing_assets.core.parsed import csv_entry_ids
+
+    home = billing_env()
+    row = "2026-10-05,{client},Web,,Build,Homepage,2.00,Yes,{first},{last}\n"
+    written = [("Acme Corp\u200f", "Raj\u200b", "Patel"), ("Acme\u200bCorp", "Raj", "Patel"),
+               ("Acme Corp", "Raj\u00a0Patel", "")]
+    (home / "timesheets" / "pasted.csv").write_text(
+        "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name\n"
+        + "".join(row.format(client=c, first=f, last=last) for c, f, last in written), encoding="utf-8")
+    parsed = read_folder(home)
+    assert [(e.client_name, e.person) for e in parsed.entries] == [
+        ("Acme Corp", "Raj Patel"), ("AcmeCorp", "Raj Patel"), ("Acme Corp", "Raj Patel")]
+    assert [e.entry_id for e in parsed.entries] == csv_entry_ids(
+        ("2026-10-05", c, "Web", "", "Build", "Homepage", "2.00", f, last) for c, f, last in written)

@@ -15,7 +15,7 @@ import yaml
 from pydantic import AfterValidator, BeforeValidator
 
 from billing_assets.core.errors import ContractError
-from billing_assets.core.letters import composed
+from billing_assets.core.letters import composed, visible
 from billing_assets.core.model import STANDARD
 
 
@@ -131,7 +131,7 @@ def load_yaml(path: Path, label: str) -> Any:
     except UnicodeDecodeError as exc:
         raise ContractError([f"{label}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
                              "save it as UTF-8"]) from exc
-    loader = DecimalLoader(composed(text))
+    loader = DecimalLoader(visible(composed(text)))  # a name pasted with a zero-width space is the name
     try:
         node = loader.get_single_node()
         if node is None:

@@ -209,6 +209,20 @@ def odd_characters(text: str) -> int:
     return count
 
 
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_ODD_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+
+
+def visible(name: str) -> str:
+    """A name as a person sees it: zero-width spaces, joiners, direction marks and soft hyphens removed (a name
+    pasted from a web page or chat, "Raj\u200b Patel", billed at the default rate instead of his override), and
+    no-break or other typographic spaces read as a plain space. Spaces are not collapsed: names still match
+    exactly, as the spec says."""
+    if name.isascii():
+        return name
+    return _ODD_SPACES.sub(" ", _INVISIBLE.sub("", name))
+
+
 def composed(text: str) -> str:
     """Text in Unicode's composed form (NFC): "José" written as "e" + a combining accent (as some Mac tools
     write it) is the same name as the rate card's "José", and must match it."""

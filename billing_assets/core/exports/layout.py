@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
@@ -20,6 +20,7 @@ from operator import itemgetter
 from billing_assets.core import formats
 from billing_assets.core.csvfile import CsvFile, FileRefused, normal
 from billing_assets.core.errors import RowProblem
+from billing_assets.core.letters import visible
 from billing_assets.core.model import Expense, TimeEntry
 from billing_assets.core.parsed import FileReport, ParsedSource, expense_id, row_ranges
 
@@ -156,6 +157,7 @@ class _FileState:
     values: dict[str, object] = field(default_factory=dict)
     flags: dict[str, object] = field(default_factory=dict)
     invoiced: dict[tuple[str, str], list[tuple[int, Decimal]]] = field(default_factory=dict)  # (client, month)
+    as_written: dict[int, Fields] = field(default_factory=dict)  # rows whose names held invisible characters
 
 
 def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: ParsedSource) -> FileReport:
@@ -163,9 +165,9 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     read one way (its numbers or dates fit several readings and no setting decides)."""
     index = layout.resolve(csv_file.header)
     rows = _rows(csv_file.rows, index, len(csv_file.header))
-    fields = [layout.fields(r) for r in rows]
     state = _FileState(csv_file, layout, index, report=FileReport(csv_file.label, layout.name,
                                                                    csv_file.decisions(), rows=len(rows)))
+    fields = [_visible_fields(state, r, layout.fields(r)) for r in rows]
     clients = tuple(sorted({f.client for f in fields} - {""}))
     quantities = [layout.quantity(r) for r in rows]
     try:
@@ -204,6 +206,20 @@ def _warn_invoiced(state: _FileState, out: ParsedSource) -> None:
                 f"marked invoiced already ({column} = Yes) are")
         out.warnings.append(RowProblem(state.file.label, rows[0], f"{what} billed here too: write them off in "
                                        "overrides/ if that invoice charged them", client, month))
+
+
+NAME_FIELDS = ("client", "project", "project_code", "task", "first", "last")
+
+
+def _visible_fields(state: _FileState, row: Row, fields: Fields) -> Fields:
+    """The row's names as a person sees them (letters.visible: no zero-width spaces or direction marks); the
+    fields as written are kept for the entry id (spec section 1: its values as written in the file)."""
+    names = {name: getattr(fields, name) for name in NAME_FIELDS}
+    seen = {name: visible(value) for name, value in names.items()}
+    if seen == names:
+        return fields
+    state.as_written[row.number] = fields
+    return replace(fields, **seen)
 
 
 def _in_column(message: str, value: str, layout: Layout, rows: list[Row], quantities: list[str]) -> str:
@@ -377,8 +393,9 @@ def _is_zero(text: str, state: _FileState, parse: Callable[[str, str], Decimal])
 def _add_entry(state: _FileState, row: Row, f: Fields, day: date, hours: Decimal, billable: bool, column: str,
                out: ParsedSource) -> None:
     layout = state.layout
-    identity = (row[layout.date], f.client, f.project, f.project_code, f.task, f.notes, row[column], f.first,
-                f.last)
+    w = state.as_written.get(row.number, f)
+    identity = (row[layout.date], w.client, w.project, w.project_code, w.task, w.notes, row[column], w.first,
+                w.last)
     out.add_entry(identity, TimeEntry(
         entry_id="", source=layout.source, source_file=state.file.label, source_row=row.number, date=day,
         client_name=f.client, project=f.project, project_code=f.project_code, task=f.task, notes=f.notes,
