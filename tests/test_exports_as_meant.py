@@ -264,3 +264,19 @@ def test_names_with_invisible_characters_are_the_names_a_person_sees(billing_env
         ("Acme Corp", "Raj Patel"), ("AcmeCorp", "Raj Patel"), ("Acme Corp", "Raj Patel")]
     assert [e.entry_id for e in parsed.entries] == csv_entry_ids(
         ("2026-10-05", c, "Web", "", "Build", "Homepage", "2.00", f, last) for c, f, last in written)
+
+
+def test_a_last_row_cut_off_by_the_end_of_the_file_is_refused(billing_env) -> None:
+    """A download cut off after the person's first name ("...,Yes,Sam,Or") had every column the layout needs and
+    billed "Sam Or" at the default rate with exit 0. A last row shorter than the file's rows, with the file
+    ending inside it, is refused; the same row ending in a line break, as an export writes it, is read."""
+    home = billing_env()
+    header = "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name,Roles,Currency\n"
+    full = "2026-10-05,Acme Corp,Web,,Build,One,1.00,Yes,Ana,Souza,,USD\n"
+    (home / "timesheets" / "cut.csv").write_text(header + full + "2026-10-06,Acme Corp,Web,,Build,Two,12.5,Yes,Sam,Or")
+    (home / "timesheets" / "whole.csv").write_text(header + full.replace("One", "Three")
+                                                   + "2026-10-07,Acme Corp,Web,,Build,Four,2,Yes,Sam,Ortiz\n")
+    parsed = read_folder(home)
+    assert [str(p) for p in parsed.problems] == [
+        "timesheets/cut.csv: row 2: only 10 of 12 cells and the file ends inside it: a download or copy cut off?"]
+    assert [e.notes for e in parsed.entries] == ["One", "Three", "Four"]

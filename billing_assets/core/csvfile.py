@@ -65,6 +65,7 @@ class CsvFile:
     delimiter: str
     header: list[str]
     rows: list[list[str]] = field(default_factory=list)
+    cut_short: bool = False  # the text ends inside its last row, with no line break (a download cut off)
 
     def decisions(self) -> dict[str, str]:
         return {"encoding": self.encoding, "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -292,7 +293,7 @@ def read_csv_file(path: Path, label: str, known_columns: set[str], encoding: str
     if not table:
         return CsvFile(label, used, delimiter, [])
     header = [cell.replace("\ufeff", "").strip() for cell in table[0]]
-    return CsvFile(label, used, delimiter, header, table[1:])
+    return CsvFile(label, used, delimiter, header, table[1:], cut_short=not text.endswith(("\n", "\r")))
 
 
 CLIENT_COLUMNS = ("client", "customer", "jobcode_1", "jobcode")

@@ -320,7 +320,8 @@ def _shape_problem(state: _FileState, row: Row) -> str:
     """Why a row's cells cannot be taken by their header's names: too few (truncated, or a quote left open that
     swallowed the lines after it) or too many (an unquoted delimiter in a note shifts the cells after it)."""
     header = len(state.file.header)
-    short = row.width < state.min_width
+    last = row.number == len(state.file.rows)
+    short = row.width < state.min_width or (last and state.file.cut_short and row.width < state.usual_width)
     if not short and not (row.width > header and (row.spill or row.width != state.usual_width)):
         return ""
     swallowed = max((v.count("\n") for v in row.values()), default=0)
@@ -328,7 +329,9 @@ def _shape_problem(state: _FileState, row: Row) -> str:
         return (f"{row.width} cells where the header has {header}: a quote opened in this row is not closed on its "
                 f"line, so the {swallowed} line(s) after it were read into this row")
     if short:
-        return f"only {row.width} of {header} cells (a truncated row?)"
+        cut = " and the file ends inside it: a download or copy cut off?" if last and state.file.cut_short else \
+            " (a truncated row?)"
+        return f"only {row.width} of {header} cells{cut}"
     return f"{row.width} cells where the header has {header} (a delimiter inside an unquoted note shifts the cells " \
            "after it)"
 
