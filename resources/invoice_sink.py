@@ -66,6 +66,14 @@ class InvoiceSink(ConfigurableResource):
         """Send an approved draft. Returns (external id, when it was sent)."""
 
 
+def _holds(path: Path, text: str) -> bool:
+    """Whether the file exists and holds exactly `text`."""
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 class OutboxSink(InvoiceSink):
     """Writes $BILLING_HOME/outbox/<month>/<client>.json (+ .html preview): the local twin of QuickBooks."""
 
@@ -77,9 +85,12 @@ class OutboxSink(InvoiceSink):
         if known is not None and known.status == "sent" and known.content_hash != draft.content_hash:
             return SinkResult("conflict_sent", doc_number(draft.client, draft.month), None, None, str(path),
                               "the approved invoice was sent; the re-priced invoice differs and was not written")
-        unchanged = known is not None and known.content_hash == draft.content_hash and path.exists()
+        payload = dumps_payload(outbox_payload(draft), indent=2) + "\n"
+        # the file itself is compared, not only the recorded hash: a close killed after writing a re-priced payload
+        # and before recording it left that payload under the old record, and the next close called it unchanged
+        unchanged = known is not None and known.content_hash == draft.content_hash and _holds(path, payload)
         if not unchanged:
-            write_atomic(path, dumps_payload(outbox_payload(draft), indent=2) + "\n")
+            write_atomic(path, payload)
         status = "unchanged" if unchanged else ("updated" if known else "created")
         return SinkResult(status, doc_number(draft.client, draft.month), None, None, str(path))
 
