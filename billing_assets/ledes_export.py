@@ -11,12 +11,13 @@ from pathlib import Path
 
 from billing_assets.core.contract import contract_paths
 from billing_assets.core.errors import BillingInputError, ContractError
+from billing_assets.core.invoice import doc_number
 from billing_assets.core.ledes import FeePiece, LedesFile, build_ledes
 from billing_assets.core.safecsv import safe_cell
 from billing_assets.tables import expense_from_row
 from billing_assets.whatif import line_from_row
 from resources.home import BillingHome
-from resources.warehouse import WarehouseConnection, rows_by_partition
+from resources.warehouse import WarehouseConnection, query_keyed, rows_by_partition
 
 REVIEW_SHOWN = 5  # unsure codes listed in the command's output; all of them are in the review CSV
 REVIEW_COLUMNS = ("line_item_number", "entry_id", "date", "timekeeper", "hours", "narrative", "activity_code",
@@ -44,7 +45,12 @@ def review_csv(ledes: LedesFile) -> str:
 def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clients: list[str] | None,
                  out: Path) -> ExportResult:
     """One `<client>_<month>.ledes` per closed client-month whose contract has `ledes:` (and a `.review.csv` beside
-    it listing unsure activity codes); a message for every client-month skipped and why."""
+    it listing unsure activity codes); a message for every client-month skipped and why.
+
+    A sent month is written only while its invoice is the one sent (same content hash): re-priced since, the
+    client received the sent total and a later month carries the difference, so a file of the re-priced total
+    under the sent invoice number would bill the change twice. A stale month (priced from ledgers its previous
+    month no longer leaves) is not written and fails the export: its total is out of date."""
     result = ExportResult()
     clients = clients or sorted(contract_paths(home / "contracts"))
     pairs = [(c, m) for c in clients for m in months]
@@ -52,6 +58,8 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
     lines = rows_by_partition(conn, "line_rows", pairs)
     pieces = rows_by_partition(conn, "ledes_fee_pieces", pairs)
     expenses = rows_by_partition(conn, "raw_expenses", pairs)
+    sent = {k: v[0] for k, v in rows_by_partition(conn, "sent_invoice_rows", pairs).items()}
+    stale = {(r["client"], r["month"]): r["prior_month"] for r in query_keyed(conn, "stale_months", pairs)}
     out.mkdir(parents=True, exist_ok=True)
     billing_home = BillingHome(path=str(home))  # the contract folder listed once, not once per client
     for client in clients:
@@ -72,8 +80,19 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
                                        "ledes: block (not an e-billing client)")
                 continue
             invoice = invoices.get((client, month))
+            was_sent = sent.get((client, month))
+            if was_sent and (not invoice or invoice[0]["content_hash"] != was_sent["content_hash"]):
+                result.messages.append(_sent_and_changed(client, month, was_sent, invoice[0] if invoice else None))
+                continue
             if not invoice:
                 result.messages.append(f"{client} {month}: skipped: no priced invoice; close the month first")
+                continue
+            if not was_sent and (client, month) in stale:
+                result.messages.append(
+                    f"{client} {month}: not exported: priced from the ledgers of {stale[(client, month)]} before it "
+                    f"was priced again (retainer lots, lifetime cap totals): close {month} again "
+                    f"(`billing close --month {month} --client {client}`)")
+                result.failed = True
                 continue
             ledes = build_ledes(
                 contract, client, month, Decimal(invoice[0]["total"]),
@@ -101,3 +120,18 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
             else:
                 review_path.unlink(missing_ok=True)
     return result
+
+
+def _sent_and_changed(client: str, month: str, sent: dict, current: dict | None) -> str:
+    """Why a sent client-month re-priced since (or no longer priced) gets no file: the client received the sent
+    invoice, and the difference goes on a later month's invoice as a prior-period adjustment."""
+    number = sent["doc_number"] or doc_number(client, month)
+    sent_total = Decimal(sent["total"])
+    head = f"{client} {month}: skipped: sent as {number} for {sent_total:,.2f}"
+    if current is None:
+        return (f"{head} and has no priced invoice now; the LEDES file of this month is the one exported when it "
+                "was sent")
+    now = Decimal(current["total"])
+    return (f"{head} and re-priced since (now {now:,.2f}); the difference of {now - sent_total:+,.2f} is billed on "
+            "later months' invoices as a prior-period adjustment, so the LEDES file of this month is the one "
+            "exported when it was sent")
