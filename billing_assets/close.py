@@ -123,8 +123,67 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     outcome.setup += unattributed_files(defs)
     outcome.unclaimed = unclaimed_rows(defs, months)
     outcome.undecided = dropped_decisions(defs, months, decided_before, reviewer_decisions(pairs))
-    outcome.stale = stale_later_months(pairs)
+    outcome.stale = stale_later_months(pairs) + changed_closed_months(defs, pairs) + uncarried_changes(defs, pairs)
     return outcome
+
+
+def uncarried_changes(defs, pairs: list[tuple[str, str]]) -> list[str]:
+    """Sent months of the run that now price otherwise, in the engagement's last month: the next unsent month
+    carries such a difference, and after `end` there is none, so it would be lost without a word."""
+    from billing_assets.environment import build_warehouse
+    from resources.warehouse import query_keyed
+
+    warehouse = build_warehouse()
+    if not pairs or not warehouse.exists():
+        return []
+    with warehouse.connect() as conn:
+        changed = query_keyed(conn, "sent_and_now", pairs)
+    out = []
+    for r in changed:
+        end = defs.resources["home"].contract_file(r["client"]).for_month(r["month"]).end
+        if end and r["month"] >= end:
+            out.append(f"{r['client']} {r['month']}: sent at {r['sent_total']:,.2f}, now prices "
+                       f"{r['current_total']:,.2f} ({r['current_total'] - r['sent_total']:+,.2f}): the engagement "
+                       f"ends {end}, so no later invoice carries the difference; bill or credit it by hand, or move "
+                       "the contract's `end`")
+    return out
+
+
+def changed_closed_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
+    """The run's clients' other priced months whose exports changed since they were closed (a late row dated
+    August inside September's export, an August row edited): their invoice does not have it until that month
+    is closed again (a sent month's change is then carried by the next unsent month). Exports only: an API
+    source loads just the run's months, and its late-entries sensor re-closes changed months."""
+    from billing_assets.environment import build_warehouse
+    from resources.warehouse import query, rows_by_partition
+
+    source = defs.resources.get("time_source")
+    warehouse = build_warehouse()
+    if not pairs or getattr(source, "kind", "") != "csv" or not warehouse.exists():
+        return []
+    home = defs.resources["home"]
+    clients, run = {c for c, _ in pairs}, set(pairs)
+    with warehouse.connect() as conn:
+        others = [(r["client"], r["month"]) for r in query(conn, "priced_months")
+                  if r["client"] in clients and (r["client"], r["month"]) not in run]
+        closed = rows_by_partition(conn, "closed_entry_ids", others)
+    entries, _ = _loaded(defs, sorted({m for _, m in others})).grouped() if others else ({}, {})
+    out = []
+    for client, month in others:
+        contract = home.contract_file(client).for_month(month)
+        names = {contract.name, *contract.aliases}
+        now = {e.entry_id: e for n in names for e in entries.get((n, month), [])}
+        then = {r["entry_id"] for r in closed.get((client, month), [])}
+        added, gone = sorted(set(now) - then), sorted(then - set(now))
+        if added or gone:
+            where = ", ".join(sorted({f"{now[e].source_file} row {now[e].source_row}" for e in added})[:3])
+            last = max([m for c, m in pairs if c == client] + [month])
+            months = month if last == month else f"{month}..{last}"
+            out.append(f"{client} {month}: its exports changed since it was closed ({len(added)} row(s) new or "
+                       f"edited{f': {where}' if where else ''}; {len(gone)} gone or edited): close it again "
+                       f"(`billing close --month {months} --client {client}`); if it was sent, the next unsent "
+                       "month carries the difference")
+    return out
 
 
 def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
