@@ -1,7 +1,19 @@
-"""Approval: a person's go-ahead sends pushed drafts (QuickBooks' send endpoint) and records who and when."""
+"""Approval: a person's go-ahead sends pushed drafts (QuickBooks' send endpoint) and records who and when.
+
+What was sent is frozen with its record: for each client-month the re-check (the invoice still has the pushed
+draft's content hash), the send, the `sent` record and the snapshot in `sent_invoices` / `sent_adjustments` happen
+in one transaction holding that client-month's partition lock (DuckDB: the file, one writer; PostgreSQL: the
+advisory lock of sql/lock_partitions.postgres.sql that every close's replace takes). A close that re-prices the month
+meanwhile waits, then finds it sent (`conflict_sent`) and the next unsent month carries the difference. A process
+that stops before the commit leaves nothing recorded (a retry sends again: QuickBooks answers `already sent`); a
+month recorded `sent` without its snapshot (by a version that wrote them apart) is repaired by the next approval of
+it from the invoice of the recorded content hash."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,6 +23,8 @@ from resources.invoice_sink import InvoiceSink, KnownPush
 from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query, query_keyed
 
 SENDABLE = ("created", "updated", "unchanged", "recovered")
+REPRICED = "re-priced since the push: close the month again, review the new draft, then approve"
+_NOTE = re.compile(r"approved by (?P<by>.+) at \S+")
 
 
 @dataclass(frozen=True)
@@ -30,8 +44,9 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
     with warehouse.connect() as conn:
         known = recorded_pushes(conn, pairs)
         stale = {(r["client"], r["month"]): r["prior_month"] for r in query_keyed(conn, "stale_months", pairs)}
-    results, records = [], []
+    results: list[Approval] = []
     built: dict[str, InvoiceSink] = {}
+    changed = False
     for pair in pairs:
         kind, record = known.get(pair, ("", None))
         if pair in blocked:
@@ -39,43 +54,93 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
         elif record is None or record.status == "withdrawn":  # withdrawn: the month now has nothing to bill
             results.append(Approval(*pair, "skipped", "no pushed draft"))
         elif record.status == "sent":
-            results.append(Approval(*pair, "already_sent", "sent earlier"))
+            detail, repaired = repair_snapshot(warehouse, pair, approved_by)
+            results.append(Approval(*pair, "already_sent", detail))
+            changed |= repaired
         elif record.status not in SENDABLE:
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
         elif pair in stale:
             results.append(Approval(*pair, "skipped", f"priced from the ledgers of {stale[pair]} before it was "
                                                       f"priced again (retainer lots, lifetime cap totals): close "
                                                       f"{pair[1]} again, review the new draft, then approve"))
-        elif _current_hash(warehouse, *pair) != record.content_hash:
-            results.append(Approval(*pair, "skipped", "re-priced since the push: close the month again, review "
-                                                      "the new draft, then approve"))
         else:
             try:
                 pair_sink = sink_for(sink, kind, home or (sink.home if sink is not None else ""), built)
-                external_id, sent_at = pair_sink.send(record, approved_by)
-            except Exception as exc:  # one client's refusal (no email, edited since) must not stop the others
+            except Exception as exc:
                 results.append(Approval(*pair, "failed", f"{type(exc).__name__}: {exc}"))
                 continue
-            note = f"approved by {approved_by} at {sent_at}"
-            records.append((*pair, kind, record.doc_number, record.content_hash, "sent",
-                            external_id or record.external_id, record.sync_token, "", note,
-                            datetime.now(UTC).replace(tzinfo=None)))
-            results.append(Approval(*pair, "sent", note))
-    with warehouse.connect() as conn:
-        append_rows(conn, "invoice_pushes", PUSH_COLUMNS, records)
-        for client, month, *rest in records:
-            params = {"client": client, "month": month, "content_hash": rest[2], "approved_by": approved_by}
-            conn.run("queries/snapshot_sent_invoice.sql", params)
-            conn.run("queries/snapshot_sent_adjustments.sql", {"client": client, "month": month})
-        if records:
+            result = send_and_record(warehouse, pair_sink, pair, kind, record, approved_by)
+            results.append(result)
+            changed |= result.status == "sent"
+    if changed:
+        with warehouse.connect() as conn:
             refresh(conn)  # the overview says `sent` at once, not at the next close's push step
     return results
 
 
-def _current_hash(warehouse: Warehouse, client: str, month: str) -> str | None:
-    with warehouse.connect() as conn:
-        rows = query(conn, "current_invoice_hash", {"client": client, "month": month})
-    return rows[0]["content_hash"] if rows else None
+def send_and_record(warehouse: Warehouse, sink: InvoiceSink, pair: tuple[str, str], kind: str, record: KnownPush,
+                    approved_by: str) -> Approval:
+    """Re-check, send, record `sent` and freeze what was sent, in one transaction under the client-month's lock:
+    no close re-prices the month between the re-check and the snapshot, so the snapshot is the sent draft's."""
+    client, month = pair
+    with _locked(warehouse, pair) as conn:
+        newest = query(conn, "recorded_pushes")
+        if newest and newest[0]["status"] == "sent":  # another approval sent it meanwhile
+            return Approval(*pair, "already_sent", "sent earlier")
+        if not newest or newest[0]["content_hash"] != record.content_hash or newest[0]["status"] not in SENDABLE:
+            return Approval(*pair, "skipped", "pushed again since the approval started: review, then approve")
+        current = query(conn, "current_invoice_hash", {"client": client, "month": month})
+        if not current or current[0]["content_hash"] != record.content_hash:
+            return Approval(*pair, "skipped", REPRICED)
+        latest = KnownPush(record.content_hash, newest[0]["external_id"], newest[0]["sync_token"],
+                           newest[0]["status"], newest[0]["doc_number"])
+        try:
+            external_id, sent_at = sink.send(latest, approved_by)
+        except Exception as exc:  # one client's refusal (no email, edited since) must not stop the others
+            return Approval(*pair, "failed", f"{type(exc).__name__}: {exc}")
+        note = f"approved by {approved_by} at {sent_at}"
+        append_rows(conn, "invoice_pushes", PUSH_COLUMNS, [(
+            client, month, kind, latest.doc_number, latest.content_hash, "sent", external_id or latest.external_id,
+            latest.sync_token, "", note, datetime.now(UTC).replace(tzinfo=None))])
+        _freeze(conn, client, month, latest.content_hash, approved_by)
+    return Approval(*pair, "sent", note)
+
+
+def repair_snapshot(warehouse: Warehouse, pair: tuple[str, str], approved_by: str) -> tuple[str, bool]:
+    """A sent client-month with nothing frozen (its approval stopped between the record and the snapshot, before
+    they were one transaction): freeze it from the invoice of the recorded content hash, once. (detail, repaired)"""
+    client, month = pair
+    with _locked(warehouse, pair) as conn:
+        state = query(conn, "sent_snapshot_state")[0]
+        if state["frozen_hash"] is not None or state["sent_hash"] is None:
+            return "sent earlier", False
+        current = query(conn, "current_invoice_hash", {"client": client, "month": month})
+        if not current or current[0]["content_hash"] != state["sent_hash"]:
+            return ("sent earlier, but what was sent was never frozen (sent_invoices) and the invoice was re-priced "
+                    "since: late changes to it are not carried until it is frozen by hand"), False
+        noted = _NOTE.fullmatch(state["sent_note"] or "")
+        _freeze(conn, client, month, state["sent_hash"], noted["by"] if noted else approved_by)
+    return "sent earlier; what was sent is frozen now (its snapshot was missing)", True
+
+
+@contextmanager
+def _locked(warehouse: Warehouse, pair: tuple[str, str]) -> Iterator[WarehouseConnection]:
+    """A connection in a transaction holding the client-month's partition lock (`partition_keys` staged), as a
+    close's replace takes it: what the block reads stays what it writes against until the commit."""
+    with warehouse.connect() as conn, conn.transaction():
+        conn.stage("partition_keys", ("client", "month"), [pair])
+        try:
+            conn.lock_partitions()
+            yield conn
+        finally:
+            conn.unstage("partition_keys")
+
+
+def _freeze(conn: WarehouseConnection, client: str, month: str, content_hash: str, approved_by: str) -> None:
+    """Snapshot the invoice of `content_hash` and the adjustments it carried (in the caller's transaction)."""
+    conn.run("queries/snapshot_sent_invoice.sql", {"client": client, "month": month, "content_hash": content_hash,
+                                                   "approved_by": approved_by})
+    conn.run("queries/snapshot_sent_adjustments.sql", {"client": client, "month": month})
 
 
 def recorded_pushes(conn: WarehouseConnection, pairs: list[tuple[str, str]]

@@ -1,0 +1,189 @@
+"""Approval freezes what was sent, whatever stops or races it: the `sent` record and the `sent_invoices` /
+`sent_adjustments` snapshot are written together, a sent month found without its snapshot is repaired, and a
+close that re-prices a month while its draft is being sent cannot leave the sent month unfrozen (late time is
+then carried by the next unsent month, docs/DECISIONS.md "Time that changes after an invoice was sent")."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import billing_assets.approve as approve_module
+from billing_assets.cli import main
+from resources.invoice_sink import OutboxSink
+from tests.conftest import GOLDEN
+
+LATE_ROW = ("2026-08-20,Globex Corporation,Strategy Review,GX-STR,Consulting,Extra workshop,10.00,10.00,Yes,No,"
+            "Yes,Raj,Patel,,Consultant,Yes,,,,,United States Dollar - USD,\n")
+LATE_AMOUNT = Decimal("1805.00")  # 10 h x August's 190, less the 5% discount
+
+
+def add_late_august_time(home: Path) -> None:
+    header = (home / "timesheets" / "harvest_time_a.csv").read_text().splitlines()[0]
+    (home / "timesheets" / "late_august.csv").write_text(header + "\n" + LATE_ROW)
+
+
+def rows(home: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        return conn.execute(sql, params or []).fetchall()
+
+
+def invoice(home: Path, month: str) -> tuple[Decimal, str]:
+    return rows(home, "SELECT total, content_hash FROM invoices WHERE client = 'globex' AND month = ?", [month])[0]
+
+
+def carried(home: Path, month: str) -> list[tuple]:
+    return rows(home, "SELECT origin_month, amount, hours FROM period_adjustments WHERE client = 'globex' "
+                      "AND month = ? ORDER BY origin_month", [month])
+
+
+def sent(home: Path, month: str) -> list[tuple]:
+    return rows(home, "SELECT total, content_hash FROM sent_invoices WHERE client = 'globex' AND month = ?", [month])
+
+
+def latest_push(home: Path, month: str) -> tuple[str, str]:
+    return rows(home, "SELECT status, content_hash FROM invoice_pushes WHERE client = 'globex' AND month = ? "
+                      "ORDER BY pushed_at DESC LIMIT 1", [month])[0]
+
+
+class Crash(Exception):
+    """The process stopping between two writes."""
+
+
+def test_approve_stopped_after_the_sent_record_still_freezes_the_month(billing_env, monkeypatch, capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    august, august_hash = invoice(home, "2026-08")
+    september, _ = invoice(home, "2026-09")
+    original = approve_module.append_rows
+
+    def crash_after_record(conn, table, columns, records):
+        original(conn, table, columns, records)
+        if table == "invoice_pushes" and any(r[5] == "sent" for r in records):
+            raise Crash("stopped after the `sent` record")
+
+    monkeypatch.setattr(approve_module, "append_rows", crash_after_record)
+    with pytest.raises(Crash):
+        main(["approve", "--month", "2026-08", "--by", "Dana"])
+    monkeypatch.setattr(approve_module, "append_rows", original)
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0  # retried by the person
+    assert latest_push(home, "2026-08") == ("sent", august_hash)
+    assert sent(home, "2026-08") == [(august, august_hash)], "what was sent is frozen"
+
+    add_late_august_time(home)
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0, capsys.readouterr().out
+    assert invoice(home, "2026-08")[0] == august + LATE_AMOUNT
+    assert carried(home, "2026-09") == [("2026-08", LATE_AMOUNT, Decimal("10.0000"))]
+    assert invoice(home, "2026-09")[0] == september + LATE_AMOUNT
+
+
+def test_sent_month_without_its_snapshot_is_repaired_once(billing_env, capsys) -> None:
+    """A month recorded `sent` by an approval that stopped before its snapshot (as before the two were one
+    transaction): the next approval of it says already_sent and freezes it from the recorded content hash."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    august, august_hash = invoice(home, "2026-08")
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:  # the snapshot lost, the record kept
+        conn.execute("DELETE FROM sent_invoices")
+        conn.execute("DELETE FROM sent_adjustments")
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    assert "already_sent" in capsys.readouterr().out
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0  # idempotent: one snapshot, not two
+    assert sent(home, "2026-08") == [(august, august_hash)]
+    assert [r[0] for r in rows(home, "SELECT status FROM invoice_pushes WHERE month = '2026-08' AND status = "
+                                     "'sent'")] == ["sent"], "no second `sent` record"
+
+    add_late_august_time(home)
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0, capsys.readouterr().out
+    assert carried(home, "2026-09") == [("2026-08", LATE_AMOUNT, Decimal("10.0000"))]
+
+
+def test_close_repricing_while_the_draft_is_sent_cannot_lose_what_was_sent(billing_env, monkeypatch,
+                                                                           capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    august, august_hash = invoice(home, "2026-08")
+    september, _ = invoice(home, "2026-09")
+    original = OutboxSink.send
+    raced = []
+
+    def slow_send(self, known, approved_by):
+        result = original(self, known, approved_by)
+        if not raced:  # while QuickBooks answers: late time arrives and August is closed again
+            raced.append(True)
+            add_late_august_time(home)
+            assert main(["close", "--month", "2026-08"]) == 0
+        return result
+
+    monkeypatch.setattr(OutboxSink, "send", slow_send)
+    assert main(["approve", "--month", "2026-08", "--client", "globex", "--by", "Dana"]) == 0
+    monkeypatch.setattr(OutboxSink, "send", original)
+    assert raced
+    repriced, repriced_hash = invoice(home, "2026-08")
+    assert repriced == august + LATE_AMOUNT and repriced_hash != august_hash
+    assert latest_push(home, "2026-08") == ("sent", august_hash), "the record names the draft that was sent"
+    assert sent(home, "2026-08") == [(august, august_hash)], "what was sent is frozen, not the re-priced invoice"
+
+    assert main(["close", "--month", "2026-09"]) == 0, capsys.readouterr().out
+    assert carried(home, "2026-09") == [("2026-08", LATE_AMOUNT, Decimal("10.0000"))]
+    assert invoice(home, "2026-09")[0] == september + LATE_AMOUNT
+    overview = rows(home, "SELECT status FROM firm_overview WHERE client = 'globex' AND month = '2026-08'")
+    assert overview == [("sent",)]
+
+
+def test_on_postgres_a_close_waits_for_the_send_to_be_recorded_and_frozen(billing_env, monkeypatch, tmp_path,
+                                                                         capsys) -> None:
+    """PostgreSQL has concurrent writers: a close started while the draft is being sent waits on the month's
+    partition lock until the `sent` record and its snapshot are committed, then finds the month sent."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import psycopg
+
+    from tests.servers import create_database, postgres_cluster
+
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    with postgres_cluster() as server:
+        url = create_database(server, "approve_race")
+        monkeypatch.setenv("BILLING_DB", url)
+        monkeypatch.chdir(tmp_path)
+        assert main(["close", "--month", "2026-08..2026-09"]) == 0, capsys.readouterr().out
+        with psycopg.connect(url, autocommit=True) as db:
+            def one(sql: str) -> list[tuple]:
+                return db.execute(sql).fetchall()
+
+            august, august_hash = one("SELECT total, content_hash FROM invoices WHERE month = '2026-08'")[0]
+            original = OutboxSink.send
+            closes: list[subprocess.Popen] = []
+
+            def slow_send(self, known, approved_by):
+                result = original(self, known, approved_by)
+                add_late_august_time(home)
+                closes.append(subprocess.Popen([sys.executable, "-m", "billing_assets.cli", "close", "--month",
+                                                "2026-08"], env=dict(os.environ), stdout=subprocess.PIPE,
+                                               stderr=subprocess.STDOUT, text=True))
+                deadline = time.monotonic() + 60  # the close blocks on the month's lock (or, starting, on
+                while not one("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"):  # its schema check)
+                    assert closes[0].poll() is None and time.monotonic() < deadline, "the close did not wait"
+                    time.sleep(0.2)
+                return result
+
+            monkeypatch.setattr(OutboxSink, "send", slow_send)
+            assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+            monkeypatch.setattr(OutboxSink, "send", original)
+            output, _ = closes[0].communicate(timeout=300)
+            assert closes[0].returncode == 0, output
+            assert one("SELECT total, content_hash FROM sent_invoices WHERE month = '2026-08'") == [
+                (august, august_hash)]
+            pushes = one("SELECT status, content_hash FROM invoice_pushes WHERE month = '2026-08' ORDER BY pushed_at")
+            assert pushes[-2:] == [("sent", august_hash), ("conflict_sent", pushes[-1][1])]
+            assert main(["close", "--month", "2026-09"]) == 0, capsys.readouterr().out
+            assert one("SELECT origin_month, amount, hours FROM period_adjustments WHERE month = '2026-09'") == [
+                ("2026-08", LATE_AMOUNT, Decimal("10.0000"))]
