@@ -158,6 +158,8 @@ class _FileState:
     flags: dict[str, object] = field(default_factory=dict)
     invoiced: dict[tuple[str, str], list[tuple[int, Decimal]]] = field(default_factory=dict)  # (client, month)
     as_written: dict[int, Fields] = field(default_factory=dict)  # rows whose names held invisible characters
+    clocks: dict[str, object] = field(default_factory=dict)  # times of day by cell text
+    currency: str = ""  # the one the header names (`Amount (USD)`), read once per file
 
 
 def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: ParsedSource) -> FileReport:
@@ -167,6 +169,7 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     rows = _rows(csv_file.rows, index, len(csv_file.header))
     state = _FileState(csv_file, layout, index, report=FileReport(csv_file.label, layout.name,
                                                                    csv_file.decisions(), rows=len(rows)))
+    state.currency = layout.currency(csv_file.header)
     fields = [_visible_fields(state, r, layout.fields(r)) for r in rows]
     clients = tuple(sorted({f.client for f in fields} - {""}))
     quantities = [layout.quantity(r) for r in rows]
@@ -214,6 +217,8 @@ NAME_FIELDS = ("client", "project", "project_code", "task", "first", "last")
 def _visible_fields(state: _FileState, row: Row, fields: Fields) -> Fields:
     """The row's names as a person sees them (letters.visible: no zero-width spaces or direction marks); the
     fields as written are kept for the entry id (spec section 1: its values as written in the file)."""
+    if (fields.client + fields.project + fields.project_code + fields.task + fields.first + fields.last).isascii():
+        return fields  # the hot path: nothing to clean
     names = {name: getattr(fields, name) for name in NAME_FIELDS}
     seen = {name: visible(value) for name, value in names.items()}
     if seen == names:
@@ -313,7 +318,7 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
             client_name=fields.client, project=fields.project, project_code=fields.project_code,
             category=fields.category, notes=fields.notes, amount=value, billable=billable,
             person=f"{fields.first} {fields.last}".strip(),
-            currency=fields.currency or layout.currency(state.file.header)))
+            currency=fields.currency or state.currency))
 
 
 def _shape_problem(state: _FileState, row: Row) -> str:
@@ -343,7 +348,10 @@ def _clock_clash(state: _FileState, row: Row, day: date, hours: Decimal, column:
     """Why a row's duration cannot be its start and end times (`start_time`, `end_time`, `end_date` keys): more
     than an hour apart, as when minutes were written as hours ("20" for 09:00 to 09:20) or Excel turned a
     duration into minutes:seconds; "" when they agree or the clock times are absent or unreadable."""
-    start, end = formats.clock_seconds(row["start_time"]), formats.clock_seconds(row["end_time"])
+    if not row["start_time"] or not row["end_time"]:
+        return ""
+    start = _cached(state.clocks, row["start_time"], formats.clock_seconds)
+    end = _cached(state.clocks, row["end_time"], formats.clock_seconds)
     if start is None or end is None:
         return ""
     days = 1 if end < start else 0
@@ -353,9 +361,10 @@ def _clock_clash(state: _FileState, row: Row, day: date, hours: Decimal, column:
                             lambda t: formats.parse_date(t, state.date_order)) - day).days
         except formats.FormatError:
             return ""
-    span = Decimal(days * 86400 + end - start) / 3600
-    if span < 0 or abs(hours - span) <= CLOCK_TOLERANCE:
+    seconds = days * 86400 + end - start
+    if seconds < 0 or abs(hours * 3600 - seconds) <= CLOCK_TOLERANCE * 3600:
         return ""
+    span = Decimal(seconds) / 3600
     names = state.layout.columns
     return (f"{names[column][0]} {row[column]!r} is {hours.normalize():f} h, but {names['start_time'][0]} "
             f"{row['start_time']} to {names['end_time'][0]} {row['end_time']} is {span:.2f} h (a duration "
@@ -403,4 +412,4 @@ def _add_entry(state: _FileState, row: Row, f: Fields, day: date, hours: Decimal
         entry_id="", source=layout.source, source_file=state.file.label, source_row=row.number, date=day,
         client_name=f.client, project=f.project, project_code=f.project_code, task=f.task, notes=f.notes,
         hours=hours, billable=billable, person=f"{f.first} {f.last}".strip(), roles=f.roles,
-        currency=f.currency or layout.currency(state.file.header)))
+        currency=f.currency or state.currency))
