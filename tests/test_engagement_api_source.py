@@ -13,20 +13,9 @@ import pytest
 
 from billing_assets.cli import main
 from tests.emulators.harvest_server import HarvestEmulator
+from tests.test_stale_chain import CONTRACT as RETAINER
 
-CONTRACT = """client: rcx
-name: "RCX Ltd"
-currency: USD
-terms_days: 30
-default_rate: 100
-retainer:
-  monthly_fee: 1000
-  included_hours: 10
-  overage_multiplier: 1.0
-  rollover: {max_hours: 20, expires_after_months: 3}
-caps:
-  - {name: "Lifetime NTE", period: lifetime, amount: 2500}
-"""
+CONTRACT = RETAINER + 'caps:\n  - {name: "Lifetime NTE", period: lifetime, amount: 2500}\n'
 
 
 def _invoices(home: Path) -> dict[str, tuple[Decimal, str]]:

@@ -13,22 +13,11 @@ from billing_assets.cli import main
 from billing_assets.core.invoice import doc_number
 from tests.conftest import GOLDEN
 from tests.test_ledes import LEDES_BLOCK, check_ledes_1998b
+from tests.test_stale_chain import CONTRACT as RCX_CONTRACT
+from tests.test_stale_chain import HARVEST, ROWS
 
 LATE_ROW = ("2026-08-28,Globex Corporation,Strategy Review,GX-STR,Consulting,Late entry: workshop follow-up,"
             "{hours},{hours},Yes,No,Yes,Raj,Patel,,Consultant,Yes,,,,,United States Dollar - USD,\n")
-RCX_CONTRACT = """client: rcx
-name: "RCX Ltd"
-currency: USD
-terms_days: 30
-default_rate: 100
-retainer:
-  monthly_fee: 1000
-  included_hours: 10
-  overage_multiplier: 1.0
-  rollover: {max_hours: 20, expires_after_months: 3}
-"""
-HARVEST = "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name\n"
-ROWS = [("2026-08-05", "4"), ("2026-09-07", "14"), ("2026-10-06", "9")]
 RCX_LEDES = """ledes:
   law_firm_id: 12-3456789
   client_id: RCX
