@@ -140,7 +140,8 @@ def uncarried_changes(defs, pairs: list[tuple[str, str]]) -> list[str]:
         changed = query_keyed(conn, "sent_and_now", pairs)
     out = []
     for r in changed:
-        end = defs.resources["home"].contract_file(r["client"]).for_month(r["month"]).end
+        contract = _contract(defs, r["client"], r["month"])
+        end = contract.end if contract is not None else None
         if end and r["month"] >= end:
             out.append(f"{r['client']} {r['month']}: sent at {r['sent_total']:,.2f}, now prices "
                        f"{r['current_total']:,.2f} ({r['current_total'] - r['sent_total']:+,.2f}): the engagement "
@@ -161,7 +162,6 @@ def changed_closed_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     warehouse = build_warehouse()
     if not pairs or getattr(source, "kind", "") != "csv" or not warehouse.exists():
         return []
-    home = defs.resources["home"]
     clients, run = {c for c, _ in pairs}, set(pairs)
     with warehouse.connect() as conn:
         others = [(r["client"], r["month"]) for r in query(conn, "priced_months")
@@ -170,7 +170,9 @@ def changed_closed_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     entries, _ = _loaded(defs, sorted({m for _, m in others})).grouped() if others else ({}, {})
     out = []
     for client, month in others:
-        contract = home.contract_file(client).for_month(month)
+        contract = _contract(defs, client, month)
+        if contract is None:  # a contract that cannot be read stops its client, and the summary says so
+            continue
         names = {contract.name, *contract.aliases}
         now = {e.entry_id: e for n in names for e in entries.get((n, month), [])}
         then = {r["entry_id"] for r in closed.get((client, month), [])}
@@ -203,6 +205,16 @@ def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
     return [f"{r['client']} {r['month']}: priced from the ledgers of {r['prior_month']} before it was priced again: "
             f"close it and the months after it again (`billing close --month {r['month']}..{last[r['client']]} "
             f"--client {r['client']}`) before approving it" for r in stale]
+
+
+def _contract(defs, client: str, month: str):
+    """The client's contract for the month, or None when its file cannot be read (the run reported why)."""
+    from billing_assets.core.errors import BillingInputError, ContractError
+
+    try:
+        return defs.resources["home"].contract_file(client).for_month(month)
+    except (ContractError, BillingInputError):
+        return None
 
 
 def _loaded(defs, months: list[str]):

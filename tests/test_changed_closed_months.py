@@ -44,3 +44,12 @@ def test_a_late_change_to_the_engagements_last_sent_month_is_named(billing_env, 
     assert len(warnings) == 1 and warnings[0].startswith("warning: globex 2026-08: sent at 13,879.48, now prices ")
     assert warnings[0].endswith("the engagement ends 2026-08, so no later invoice carries the difference; bill or "
                                 "credit it by hand, or move the contract's `end`")
+
+
+def test_the_warnings_pass_over_a_contract_broken_since_its_months_were_closed(billing_env, capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    (home / "contracts" / "globex.yaml").write_text("client: globex\nname: Globex Corp\nterms_dayz: 30\n")
+    assert main(["close", "--month", "2026-09"]) == 1
+    out = capsys.readouterr().out
+    assert "Traceback" not in out and "contracts/globex.yaml: terms_dayz: Extra inputs are not permitted" in out
