@@ -124,3 +124,28 @@ def test_a_bare_bill_takes_the_shown_suggestion_only_if_the_contract_has_it(tmp_
     items, work_types = {"S1", "S2"}, {"standard", "rush", "non_billable"}
     assert {k: o.released_as(items, work_types) for k, o in overrides.items()} == {
         "h1": ("S2", "rush"), "h2": ("S1", "standard"), "h3": ("", ""), "h4": ("", ""), "h5": ("", "")}
+
+
+def test_a_second_round_saved_under_a_longer_name_is_read_after_the_first(tmp_path) -> None:
+    """README: save round 2 as `overrides/2026-10-round2.csv`. In plain name order it came before `2026-10.csv`
+    ('-' sorts before '.'), so round 1's hold won over round 2's bill: 2,244.00 under-billed in the probe."""
+    from billing_assets.core.overrides import read_overrides
+
+    folder = tmp_path / "overrides"
+    folder.mkdir()
+    (folder / "2026-10.csv").write_text("entry_id,action\nh1,hold\nh2,write_off\n")
+    (folder / "2026-10-round2.txt").write_text("entry_id\taction\nh1\tbill\n", encoding="utf-16")
+    (folder / "2026-10-round3.csv").write_text("entry_id,action\nh2,bill\n")
+    overrides, problems = read_overrides(folder)
+    assert problems == [] and {k: o.action for k, o in overrides.items()} == {"h1": "bill", "h2": "bill"}
+
+
+def test_the_close_names_two_rounds_deciding_one_entry_otherwise(billing_env, capsys) -> None:
+    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
+    entry = sorted(e.entry_id for e in read_folder(home).entries if e.month == "2026-08")[0]
+    (home / "overrides").mkdir(exist_ok=True)
+    (home / "overrides" / "2026-08.csv").write_text(f"entry_id,action\n{entry},hold\n")
+    (home / "overrides" / "2026-08-round2.csv").write_text(f"entry_id,action\n{entry},write_off\n")
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert (f"warning: overrides/2026-08-round2.csv: row 1: entry {entry} action 'write_off' replaces 'hold' of "
+            "overrides/2026-08.csv row 1 (the later row wins)") in capsys.readouterr().out

@@ -52,6 +52,12 @@ def column_key(name: str) -> str:
     return re.sub(r"[ \-]+", "_", normal(name))
 
 
+def file_order(path: Path) -> tuple[str, str]:
+    """Decision files in name order, a name before its own extensions: `2026-10.csv` before
+    `2026-10-round2.csv` (plain name order put the round-2 file first, '-' sorting before '.', so round 1 won)."""
+    return path.stem, path.name
+
+
 def read_overrides(folder: Path) -> tuple[dict[str, Override], list[RowProblem]]:
     """All override files in name order; a later row for the same entry refines the earlier one
     (its non-empty cells win)."""
@@ -87,7 +93,7 @@ def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict
     """(file label, row number, cells) of every readable decision row, files in name order. A spreadsheet saved in
     the folder is a problem (its decisions would be lost in silence); hidden and lock files are skipped."""
     out = []
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+    for path in sorted(folder.iterdir(), key=file_order) if folder.is_dir() else []:
         if path.name.startswith((".", "~$")) or not path.is_file():
             continue
         label = f"overrides/{path.name}"
