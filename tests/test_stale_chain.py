@@ -51,6 +51,7 @@ def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_
             ) in capsys.readouterr().out
     stale = _overview(home / "billing.duckdb")
     assert stale["2026-09"] == ("stale: 2026-08 priced again since", Decimal("1000.0000"))
+    assert stale["2026-10"][0] == "stale: 2026-08 priced again since"  # priced from September, itself stale
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
     assert ("priced from the ledgers of 2026-08 before it was priced again (retainer lots, lifetime cap totals): "
             "close 2026-09 again") in capsys.readouterr().out
