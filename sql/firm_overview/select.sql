@@ -1,5 +1,7 @@
 -- The firm overview: one row per client-month the closes have seen, with what a finance person needs first.
--- status: outside engagement | blocked: <check> | sent | stale: <month-1> priced again since (priced from ledgers
+-- status: outside engagement | blocked: <check> (either "sent; now ..." when an invoice was sent for the month, or
+--         "...; its pushed draft <doc> stays" when one was pushed: the month's invoice rows are gone, the client's
+--         invoice is not) | sent | stale: <month-1> priced again since (priced from ledgers
 --         month-1 no longer leaves) | pushed, needs review (a draft is out while held hours wait: they are not on
 --         it) | pushed | conflict: <status> | refused | nothing to bill | needs review | ready.
 --         The SELECT of the table, rebuilt at the end of every pricing and push step and every approval by
@@ -37,6 +39,12 @@ WITH RECURSIVE ranked_pushes AS (
 )
 SELECT s.client, s.month,
        CASE
+           WHEN s.state IN ('outside', 'blocked') AND (si.client IS NOT NULL OR p.status = 'sent')
+               THEN 'sent; now ' || CASE WHEN s.state = 'outside' THEN 'outside engagement'
+                                        ELSE 'blocked: ' || s.check_name END
+           WHEN s.state IN ('outside', 'blocked') AND p.status IN ('created', 'updated', 'unchanged', 'recovered')
+               THEN CASE WHEN s.state = 'outside' THEN 'outside engagement' ELSE 'blocked: ' || s.check_name END
+                    || '; its pushed draft ' || p.doc_number || ' stays'
            WHEN s.state = 'outside' THEN 'outside engagement'
            WHEN s.state = 'blocked' THEN 'blocked: ' || s.check_name
            WHEN pr.problem IS NOT NULL THEN 'blocked: pricing'
@@ -52,7 +60,7 @@ SELECT s.client, s.month,
            WHEN i.hours_held > 0 THEN 'needs review'
            ELSE 'ready'
        END AS status,
-       i.total, i.currency, i.hours_billed, i.hours_held, p.sink, p.doc_number,
+       i.total, i.currency, i.hours_billed, i.hours_held, p.sink, p.doc_number, si.total AS sent_total,
        coalesce(nullif(s.problems, ''), pr.problem, f.checks,
                 CASE WHEN st.client IS NOT NULL AND coalesce(p.status, '') <> 'sent'
                      THEN 'priced from the ledgers of ' || st.prior_month || ' before it was priced again: close '
@@ -65,4 +73,5 @@ LEFT JOIN failed_checks AS f ON f.client = s.client AND f.month = s.month
 LEFT JOIN pricing AS pr ON pr.client = s.client AND pr.month = s.month
 LEFT JOIN line_counts AS l ON l.client = s.client AND l.month = s.month
 LEFT JOIN stale AS st ON st.client = s.client AND st.month = s.month
+LEFT JOIN sent_invoices AS si ON si.client = s.client AND si.month = s.month
 ORDER BY s.month DESC, s.client;

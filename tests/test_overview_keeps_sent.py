@@ -1,0 +1,33 @@
+"""A client-month whose rows leave the warehouse (its contract's `end` moved before it, or a re-close blocked by
+an unreadable export) still had a sent invoice or a pushed draft, but the overview showed only "outside
+engagement" or "blocked" with no total: a 25,175.34 invoice the client received looked never billed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+
+from billing_assets.cli import main
+from tests.conftest import GOLDEN
+
+
+def _overview(home) -> dict[str, tuple]:
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        return {m: (s, t) for m, s, t in conn.execute(
+            "SELECT month, status, sent_total FROM firm_overview WHERE client = 'globex'").fetchall()}
+
+
+def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_longer_priced(billing_env,
+                                                                                          capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    contract = home / "contracts" / "globex.yaml"
+    contract.write_text(contract.read_text() + "end: 2026-07\n")  # an engagement found to end earlier
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    overview = _overview(home)
+    assert overview["2026-08"] == ("sent; now outside engagement", Decimal("13879.4800"))
+    assert overview["2026-09"][0].startswith("outside engagement; its pushed draft GLOBEX-202609-")
+    assert overview["2026-09"][0].endswith(" stays") and overview["2026-09"][1] is None
+    capsys.readouterr()
