@@ -6,7 +6,7 @@
 --         it) | pushed | conflict: <status> | refused | nothing to bill | needs review | ready.
 --         The SELECT of the table, rebuilt at the end of every pricing and push step and every approval by
 --         refresh.sql (refresh.postgres.sql on PostgreSQL).
-WITH RECURSIVE ranked_pushes AS (
+WITH ranked_pushes AS (
     SELECT client, month, sink, status, doc_number, content_hash, location,
            row_number() OVER (PARTITION BY client, month ORDER BY pushed_at DESC) AS newest
     FROM invoice_pushes
@@ -17,23 +17,6 @@ WITH RECURSIVE ranked_pushes AS (
     FROM check_results WHERE blocking AND NOT passed GROUP BY client, month
 ), pricing AS (
     SELECT client, month, string_agg(problem, '; ') AS problem FROM pricing_problems GROUP BY client, month
-), stale_direct AS (  -- priced from ledgers month-1 no longer leaves (as sql/queries/stale_months.sql)
-    SELECT i.client, i.month, split_part(i.priced_from, '|', 1) AS prior_month
-    FROM invoices AS i
-    LEFT JOIN invoices AS p ON p.client = i.client AND p.month = split_part(i.priced_from, '|', 1)
-    WHERE coalesce(i.priced_from, '') <> ''
-      AND ((p.client IS NULL
-            AND substr(i.priced_from, length(split_part(i.priced_from, '|', 1)) + 2) <> 'lots: ; caps: ')
-           OR (p.leaves IS NOT NULL
-               AND substr(i.priced_from, length(split_part(i.priced_from, '|', 1)) + 2) <> p.leaves))
-), stale_chain (client, month, prior_month) AS (  -- and the months priced from a stale one
-    SELECT client, month, prior_month FROM stale_direct
-    UNION
-    SELECT i.client, i.month, c.prior_month
-    FROM stale_chain AS c
-    JOIN invoices AS i ON i.client = c.client AND split_part(i.priced_from, '|', 1) = c.month
-), stale AS (
-    SELECT client, month, min(prior_month) AS prior_month FROM stale_chain GROUP BY client, month
 ), line_counts AS (
     SELECT client, month, count(*) FILTER (WHERE amount <> 0) AS lines FROM invoice_lines GROUP BY client, month
 )
@@ -72,6 +55,6 @@ LEFT JOIN latest_push AS p ON p.client = s.client AND p.month = s.month
 LEFT JOIN failed_checks AS f ON f.client = s.client AND f.month = s.month
 LEFT JOIN pricing AS pr ON pr.client = s.client AND pr.month = s.month
 LEFT JOIN line_counts AS l ON l.client = s.client AND l.month = s.month
-LEFT JOIN stale AS st ON st.client = s.client AND st.month = s.month
+LEFT JOIN stale_invoices AS st ON st.client = s.client AND st.month = s.month
 LEFT JOIN sent_invoices AS si ON si.client = s.client AND si.month = s.month
 ORDER BY s.month DESC, s.client;
