@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from billing_assets.core.errors import WarehouseLocked
+from billing_assets.core.errors import WarehouseLocked, WarehouseUnreachable
 from billing_assets.core.months import month_index, month_range, month_span
 from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home, warehouse_url
 
@@ -246,9 +246,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=r".*(is currently in (beta|preview)|PreviewWarning|BetaWarning).*")
     warnings.filterwarnings("ignore", module=r"dagster.*")
     args = build_parser().parse_args(argv)
+    from billing_assets.environment import environment_problems
+
+    if problems := environment_problems():
+        for problem in problems:
+            print(f"billing: {problem}", file=sys.stderr)
+        return 2
     try:
         return args.func(args)
-    except WarehouseLocked as exc:  # another process held the warehouse past BILLING_LOCK_TIMEOUT: one line
+    except (WarehouseLocked, WarehouseUnreachable) as exc:  # held past BILLING_LOCK_TIMEOUT, or not there: one line
         print(f"billing: {exc}", file=sys.stderr)
         return 1
 

@@ -122,8 +122,9 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     outcome.progress.finish()
     outcome.rows, outcome.problems = summarise(pairs)
     outcome.setup += unattributed_files(defs)
-    outcome.unclaimed = unclaimed_rows(defs, months)
-    outcome.undecided = dropped_decisions(defs, months, decided_before, reviewer_decisions(pairs))
+    rows = SourceRows(defs, months)  # one read of the source for both warnings (an API listing is not cached)
+    outcome.unclaimed = unclaimed_rows(defs, months, rows)
+    outcome.undecided = dropped_decisions(defs, months, decided_before, reviewer_decisions(pairs), rows)
     outcome.undecided += read_decisions(home / "overrides")[2]  # two rounds deciding one entry otherwise
     outcome.stale = stale_later_months(pairs) + changed_closed_months(defs, pairs) + uncarried_changes(defs, pairs)
     return outcome
@@ -224,6 +225,31 @@ def _loaded(defs, months: list[str]):
     return defs.resources["time_source"].process_config_and_initialize().load(months)
 
 
+class SourceRows:
+    """The time source's rows of the close's months, read at most once outside the run for all its warnings:
+    the Harvest listing of a month is read once more per close, not once per warning. A failed read is kept and
+    raised again to each caller (the run failed on it too)."""
+
+    def __init__(self, defs, months: list[str]) -> None:
+        self.defs, self.months = defs, months
+        self._read: tuple[object, Exception | None] | None = None
+
+    def get(self):
+        from dagster import DagsterError
+
+        from resources.harvest_api import HarvestError
+
+        if self._read is None:
+            try:
+                self._read = (_loaded(self.defs, self.months), None)
+            except (HarvestError, DagsterError) as exc:
+                self._read = (None, exc)
+        parsed, error = self._read
+        if error is not None:
+            raise error
+        return parsed
+
+
 def reviewer_decisions(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
     """Entry ids a reviewer's override decided, per client-month, as the warehouse holds them now."""
     from billing_assets.environment import build_warehouse
@@ -238,7 +264,7 @@ def reviewer_decisions(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], se
 
 
 def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set[str]],
-                      after: dict[tuple[str, str], set[str]]) -> list[str]:
+                      after: dict[tuple[str, str], set[str]], rows: SourceRows | None = None) -> list[str]:
     """Entries still in the exports that a reviewer had decided at the last close and that no override decides
     now: an overrides file saved over or deleted (the next review round's file saved over the first's) drops
     write-offs and bills without a word, so the close names them (a warning: a reviewer may mean it)."""
@@ -249,7 +275,7 @@ def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set
     from resources.harvest_api import HarvestError
 
     try:
-        present = {e.entry_id for e in _loaded(defs, months).entries}
+        present = {e.entry_id for e in (rows or SourceRows(defs, months)).get().entries}
     except (HarvestError, DagsterError):  # the source is down: the run failed on it and says so
         return []
     out = []
@@ -263,7 +289,7 @@ def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set
     return out
 
 
-def unclaimed_rows(defs, months: list[str]) -> list[str]:
+def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> list[str]:
     """Time under a Client no contract names (by name or alias), per month and name: it bills nobody. A warning,
     not a failure (firms keep internal or unbilled clients in their time tool), but never left unsaid: a
     contract file the close cannot see, or a name spelled another way (a client renamed in Harvest), leaves that
@@ -277,7 +303,7 @@ def unclaimed_rows(defs, months: list[str]) -> list[str]:
 
     known = defs.resources["home"].known_client_names()
     try:  # outside a run: resolve its EnvVar secrets (Harvest) first
-        entries, _ = _loaded(defs, months).grouped()
+        entries, _ = (rows or SourceRows(defs, months)).get().grouped()
     except (HarvestError, DagsterError) as exc:  # the run failed on it too and says so; the summary still prints
         return [f"time under client names no contract knows was not checked: {str(exc).splitlines()[0]}"]
     named = {"harvest": "Harvest API"}

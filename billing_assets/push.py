@@ -49,6 +49,19 @@ def load_drafts(conn: WarehouseConnection, home: BillingHome, pairs: list[tuple[
     return drafts
 
 
+DRAFT_STATUSES = ("created", "updated", "unchanged", "recovered")  # a draft of ours is in the sink, unsent
+
+
+def empty_draft(home: BillingHome, client: str, month: str) -> InvoiceDraft:
+    """The draft of a client-month with nothing on it (no lines, total 0): what withdrawing our pushed draft of a
+    month the engagement no longer covers compares against."""
+    contract = home.contract_file(client).for_month(month)
+    invoice_date = first_day_after(month)
+    return InvoiceDraft(client=client, month=month, customer_name=contract.name, currency=contract.currency,
+                        invoice_date=invoice_date, due_date=invoice_date + timedelta(days=contract.terms_days),
+                        lines=(), total=Decimal(0), content_hash="", quickbooks=contract.quickbooks)
+
+
 def last_pushes(conn: WarehouseConnection, sink: str, pairs: list[tuple[str, str]]
                 ) -> dict[tuple[str, str], KnownPush]:
     rows = query_keyed(conn, "last_pushes", pairs, {"sink": sink})
@@ -97,7 +110,13 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
     results, records = {}, []
     for pair in pairs:
         state, draft = states[pair], drafts.get(pair)
-        if state.state != status.ACTIVE:
+        if state.state == status.OUTSIDE and pair in known and known[pair].status in DRAFT_STATUSES and \
+                (withdrawal := withdraw(sink, empty_draft(home, *pair), known[pair])) is not None:
+            # the engagement no longer covers the month (its `start` or `end` moved): our draft goes, as for a month
+            # that prices to nothing. A sent one stays and the overview says "sent; now outside engagement"
+            results[pair] = (f"{withdrawal.status}, outside the engagement", None, withdrawal.diff)
+            records.append(_record(empty_draft(home, *pair), sink.kind, withdrawal))
+        elif state.state != status.ACTIVE:
             results[pair] = ("outside the engagement" if state.state == status.OUTSIDE
                              else f"blocked by {state.check_name}", None, state.message)
         elif pair in blocked:

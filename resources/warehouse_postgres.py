@@ -16,6 +16,7 @@ import pandas as pd
 import psycopg
 from dagster import EnvVar
 
+from billing_assets.core.errors import WarehouseUnreachable
 from resources.warehouse import Warehouse, WarehouseConnection, checked_name, sql_text
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -114,7 +115,13 @@ class PostgresWarehouse(Warehouse):
 
     def _open(self) -> psycopg.Connection:
         url, extra = self._connect_args()
-        raw = psycopg.connect(url, autocommit=True, **extra)
+        shown = re.sub(r"://([^:@/]*):[^@/]*@", r"://\1:***@", url)
+        try:
+            raw = psycopg.connect(url, autocommit=True, **extra)
+        except psycopg.OperationalError as exc:  # no server, no such database, refused login: one line, no trace
+            reason = " ".join(str(exc).split()).split("FATAL:  ")[-1][:300]
+            hint = "; create it (CREATE DATABASE ... OWNER <the URL's user>)" if "does not exist" in reason else ""
+            raise WarehouseUnreachable(f"BILLING_DB {shown}: {reason}{hint}") from None
         try:
             if url not in _SCHEMA_READY:
                 with raw.transaction():  # one process creates or upgrades the schema at a time
@@ -122,6 +129,10 @@ class PostgresWarehouse(Warehouse):
                     raw.execute(sql_text("schema/tables.sql", "postgres").encode())
                     raw.execute(sql_text("schema/indexes.sql", "postgres").encode())
                 _SCHEMA_READY.add(url)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raw.close()
+            raise WarehouseUnreachable(f"BILLING_DB {shown}: {str(exc).splitlines()[0]}: the URL's user must own the "
+                                       "database (ALTER DATABASE ... OWNER TO <user>) to create its tables") from None
         except BaseException:
             raw.close()
             raise

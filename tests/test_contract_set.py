@@ -114,6 +114,28 @@ def test_name_or_alias_clash_stops_both_clients_naming_both_files(tmp_path: Path
     assert home.contract_file("gamma").client == "gamma"
 
 
+def test_names_of_two_contracts_equal_but_for_case_clash(tmp_path: Path) -> None:
+    """"Acme Corp" and "ACME  Corp" are one QuickBooks customer (its DisplayName match ignores case) and the same
+    row to a person: both invoices landed on one customer. One contract may still list its own name's variants."""
+    folder = _contracts(tmp_path, {
+        "acme.yaml": BASE.replace("name: Acme Corp\n", "name: Acme Corp\naliases: [ACME CORP]\n"),
+        "acmeup.yaml": "client: acmeup\nname: ACME  Corp\nroles: {senior: 1}\n",
+        "gamma.yaml": "client: gamma\nname: Gamma\nroles: {senior: 1}\n",
+    })
+    good, bad = load_contracts(folder)
+    assert sorted(good) == ["gamma"]
+    assert bad == {
+        "acme": ["contracts/acme.yaml: name or alias 'ACME CORP' differs from contracts/acmeup.yaml's 'ACME  Corp' "
+                 "only in case or spaces (exports and QuickBooks customers cannot tell them apart); neither client is "
+                 "billed until one of them drops it"],
+        "acmeup": ["contracts/acmeup.yaml: name or alias 'ACME  Corp' differs from contracts/acme.yaml's 'ACME CORP' "
+                   "only in case or spaces (exports and QuickBooks customers cannot tell them apart); neither client "
+                   "is billed until one of them drops it"],
+    }
+    (folder / "acmeup.yaml").unlink()
+    assert sorted(load_contracts(folder)[0]) == ["acme", "gamma"]  # its own alias in other letters is no clash
+
+
 def test_close_bills_neither_client_of_an_alias_clash_and_the_others_exactly(billing_env, capsys) -> None:
     """Client B (globex) lists client A's name (Northwind Traders) as an alias: the same time could be billed to
     both. Neither is invoiced, both errors name both files; initech (golden 03, saved as .yml) is priced to the

@@ -148,3 +148,16 @@ def test_quickbooks_tokens_rotate_in_secrets_manager_across_closes(servers, qbo_
     assert rotated["refresh_token"] == emulator.refresh_token != stored["refresh_token"]
     assert len(emulator.invoices) == 2
     assert stored["refresh_token"] in emulator.retired_refresh_tokens  # the second close refreshed from it
+
+
+def test_the_image_copies_every_package_the_install_needs() -> None:
+    """`pip install ".[deploy]"` in deploy/Dockerfile installs the packages pyproject.toml lists from the folders
+    copied before it: demo_firm was listed and not copied, so the image did not build."""
+    import tomllib
+
+    setup = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {setup["package-dir"].get(p, p.replace(".", "/")).split("/")[0] for p in setup["packages"]}
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
+    before_install = dockerfile[:dockerfile.index('pip install --no-cache-dir ".[deploy]"')]
+    copied = {line.split()[1] for line in before_install.splitlines() if line.startswith("COPY ")}
+    assert folders <= copied, f"not copied before the install: {sorted(folders - copied)}"

@@ -280,3 +280,79 @@ def test_a_last_row_cut_off_by_the_end_of_the_file_is_refused(billing_env) -> No
     assert [str(p) for p in parsed.problems] == [
         "timesheets/cut.csv: row 2: only 10 of 12 cells and the file ends inside it: a download or copy cut off?"]
     assert [e.notes for e in parsed.entries] == ["One", "Three", "Four"]
+
+
+def test_a_home_wide_date_order_that_scatters_a_files_dates_is_refused(billing_env) -> None:
+    """settings.yaml `date_order: day_first` for the home's UK files read a US Harvest export's 09/01 and 09/11 as
+    9 January and 9 November: September billed nothing with exit 0. A home-wide order that spreads a file over
+    more than two months while the other keeps it in one is refused; the file's own setting is trusted."""
+    home = billing_env()
+    (home / "settings.yaml").write_text("date_order: day_first\n")
+    (home / "timesheets" / "us.csv").write_text(
+        HARVEST + "09/01/2026,Acme Corp,Web,,Build,A,1.50,Yes,Ana,Souza,,USD\n"
+                  "09/11/2026,Acme Corp,Web,,Build,B,2.00,Yes,Ana,Souza,,USD\n")
+    (home / "timesheets" / "uk.csv").write_text(  # the home's own day-first file: two months in a row either way
+        HARVEST + "01/09/2026,Acme Corp,Web,,Build,C,1.00,Yes,Ana,Souza,,USD\n"
+                  "02/10/2026,Acme Corp,Web,,Build,D,1.00,Yes,Ana,Souza,,USD\n")
+    parsed = read_folder(home)
+    assert [(str(e.date), e.notes) for e in parsed.entries] == [("2026-09-01", "C"), ("2026-10-02", "D")]
+    assert [str(p) for p in parsed.problems] == [
+        "timesheets/us.csv: the home's date_order day_first reads these dates from 2026-01 to 2026-11, month_first "
+        "within 2026-09: the file looks written month_first; set its own order in settings.yaml (files: {<this "
+        "file>: {date_order: ...}})"]
+    (home / "settings.yaml").write_text("date_order: day_first\nfiles:\n  us.csv: {date_order: day_first}\n")
+    assert sorted(str(e.date) for e in read_folder(home).entries) == [
+        "2026-01-09", "2026-09-01", "2026-10-02", "2026-11-09"]  # said for the file itself: as the person says
+
+
+def test_clockify_compact_durations_defer_to_the_decimal_hours_they_cut(billing_env) -> None:
+    """Clockify's Compact format (H:MM) drops the seconds: "0:13" for 0.23 h, "0:00" for 0.01 h (skipped as zero).
+    An H:MM the decimal column contradicts beyond its rounding takes the decimal; a whole-minute entry keeps its
+    exact minutes; a Decimal-format `Duration (h)` in German numbers is read with the file's money columns."""
+    home = billing_env()
+    head = ('"Project","Client","Description","Task","User","Billable","Start Date","Start Time","End Date",'
+            '"End Time","Duration (h)","Duration (decimal)","Billable Rate ({c})","Billable Amount ({c})"\n')
+    (home / "timesheets" / "compact.csv").write_text(head.format(c="USD") + "".join(
+        f'"Web","Acme Corp","{note}","","Ana Souza","Yes","09/{day}/2026","10:00","09/{day}/2026","{end}","{hm}",'
+        f'"{dec}","100.00","{amount}"\n'
+        for note, day, end, hm, dec, amount in [("Seconds cut", 15, "10:13", "0:13", "0.23", "22.50"),
+                                                ("Under a minute", 16, "10:00", "0:00", "0.01", "0.83"),
+                                                ("Whole minutes", 17, "10:20", "0:20", "0.33", "33.33")]))
+    (home / "timesheets" / "decimal_de.csv").write_text(head.format(c="EUR") + "".join(
+        f'"Web","Beta GmbH","Arbeit {d}","","Ana Souza","Yes","{d:02d}.09.2026","09:00","{d:02d}.09.2026","{end}",'
+        f'"{h}","{dec}","60,00","{amount}"\n'
+        for d, end, h, dec, amount in [(4, "10:30", "1,50", "1.50", "90,00"), (8, "11:15", "2,25", "2.25", "135,00")]))
+    parsed = read_folder(home)
+    assert parsed.problems == []
+    assert [(e.notes, e.hours) for e in parsed.entries] == [
+        ("Arbeit 4", Decimal("1.50")), ("Arbeit 8", Decimal("2.25")), ("Seconds cut", Decimal("0.23")),
+        ("Under a minute", Decimal("0.01")), ("Whole minutes", Decimal("0.3333"))]
+
+
+def test_a_duration_without_seconds_among_durations_with_them_is_refused(billing_env) -> None:
+    """A Toggl row "0:45" from 09:00:00 to 09:00:45 (minutes:seconds) was billed 0.75 h: the clock check allows an
+    hour. Beside H:MM:SS durations an H:MM cell may be either, so its row is refused; the rest are read."""
+    home = billing_env()
+    (home / "timesheets" / "toggl.csv").write_text(
+        "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,"
+        "Amount (USD)\n"
+        "Ana Souza,a@x.com,Acme Corp,Web,,Ping,Yes,2026-09-01,09:00:00,2026-09-01,09:00:45,0:45,\n"
+        "Ana Souza,a@x.com,Acme Corp,Web,,Work,Yes,2026-09-02,09:00:00,2026-09-02,10:30:00,1:30:00,\n")
+    parsed = read_folder(home)
+    assert [(e.notes, e.hours) for e in parsed.entries] == [("Work", Decimal("1.5000"))]
+    assert [str(p) for p in parsed.problems] == [
+        "timesheets/toggl.csv: row 1: Duration: '0:45' has no seconds while the file's other durations do "
+        "('1:30:00' in row 2): hours:minutes or minutes:seconds? Export the file again with one duration format"]
+
+
+def test_a_nul_character_in_a_cell_refuses_its_row(billing_env) -> None:
+    """A NUL byte inside a UTF-8 note was stored by DuckDB and failed the whole load on PostgreSQL (naming no file
+    or row, every client stopped): its row is refused on every warehouse, naming the row and column."""
+    home = billing_env()
+    (home / "timesheets" / "harvest.csv").write_bytes(
+        (HARVEST + "2026-10-01,Acme Corp,Web,,Build,Design\x00 pass,1.50,Yes,Ana,Souza,,USD\n"
+                   "2026-10-02,Acme Corp,Web,,Build,Review,2.00,Yes,Ana,Souza,,USD\n").encode())
+    parsed = read_folder(home)
+    assert [(e.notes, e.hours) for e in parsed.entries] == [("Review", Decimal("2.00"))]
+    assert [str(p) for p in parsed.problems] == [
+        "timesheets/harvest.csv: row 1: Notes: a NUL character inside the cell: the export is damaged; export it again"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from billing_assets.close import unclaimed_rows
+from billing_assets.close import SourceRows, dropped_decisions, unclaimed_rows
 from billing_assets.core.parsed import problems_for
 from resources.harvest_api import HarvestClient, HarvestError
 from resources.home import BillingHome
@@ -129,3 +129,24 @@ def test_unclaimed_harvest_client_is_named_by_the_close(tmp_path) -> None:
         lines = unclaimed_rows(defs, ["2026-09"])
     assert lines == ["2026-09: 3 row(s), 6 h billable, under client 'Acme Corporation' (Harvest API): "
                      "no contract's name or alias, so they bill nobody"]
+
+
+def test_close_warnings_share_one_read_of_the_listing(tmp_path) -> None:
+    """Both warnings of the close summary that need the month's rows (time under unknown clients, reviewer
+    decisions gone) read the Harvest listing once between them, not once each."""
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "acme.yaml").write_text(ACME)
+    with HarvestEmulator() as harvest:
+        [kept, decided] = harvest.add_entries([{"spent_date": "2026-09-02", "client": "Acme Corp", "hours": "2"},
+                                               {"spent_date": "2026-09-03", "client": "Acme Corp", "hours": "1"}])
+        defs = SimpleNamespace(resources={"time_source": source_for(harvest, str(tmp_path)),
+                                          "home": BillingHome(path=str(tmp_path))})
+        rows = SourceRows(defs, ["2026-09"])
+        assert unclaimed_rows(defs, ["2026-09"], rows) == []
+        gone = dropped_decisions(defs, ["2026-09"], {("acme", "2026-09"): {f"harvest:{decided}"}},
+                                 {("acme", "2026-09"): set()}, rows)
+        listings = [r for r in harvest.requests if r.path == "/v2/time_entries"]
+    assert gone == [f"acme 2026-09: 1 entry decided by a reviewer at the last close has no override now "
+                    f"(harvest:{decided}): was an overrides file replaced or deleted?"]
+    assert len(listings) == 1, listings
+    assert kept != decided

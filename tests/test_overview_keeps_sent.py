@@ -28,6 +28,6 @@ def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_long
     assert main(["close", "--month", "2026-08..2026-09"]) == 0
     overview = _overview(home)
     assert overview["2026-08"] == ("sent; now outside engagement", Decimal("13879.4800"))
-    assert overview["2026-09"][0].startswith("outside engagement; its pushed draft GLOBEX-202609-")
-    assert overview["2026-09"][0].endswith(" stays") and overview["2026-09"][1] is None
+    assert overview["2026-09"] == ("outside engagement", None)  # its draft was withdrawn (tests/test_withdraw.py)
+    assert not (home / "outbox" / "2026-09" / "globex.json").exists()
     capsys.readouterr()

@@ -26,28 +26,33 @@ NOT_SELECTS = {"cache_store", "snapshot_sent_invoice", "snapshot_sent_adjustment
 
 
 @pytest.fixture(scope="module")
-def warehouses(tmp_path_factory):
+def server():
+    with postgres_cluster() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def warehouses(tmp_path_factory, server: str):
     """(DuckDB connection, Postgres connection) holding the same rows, written through replace_partitions."""
-    with postgres_cluster() as server:
-        duck = DuckDBWarehouse(database=str(tmp_path_factory.mktemp("duck") / "billing.duckdb"))
-        pg = PostgresWarehouse(url=create_database(server, "dialect"))
-        with duck.connect() as d, pg.connect() as p:
-            tables = _table_rows(d)
-            for conn in (d, p):
-                replace_partitions(conn, PAIRS, {t: cols_rows for t, cols_rows in tables.items()
-                                                 if t not in ("invoice_pushes", "check_results")})
-                append_rows(conn, "invoice_pushes", *tables["invoice_pushes"])
-                append_rows(conn, "check_results", *tables["check_results"])
-                with conn.staged("staged", ("cache_key", "sow_item", "work_type", "confidence", "rationale"),
-                                 [("k0", "A1", "standard", 0.5, "r"), ("k2", None, "rush", 0.875, "")]):
-                    conn.run("queries/cache_store.sql")
-                with conn.transaction():
-                    rebuild(conn)
-                for client, month in PAIRS[:2]:
-                    conn.run("queries/snapshot_sent_invoice.sql", {"client": client, "month": month,
-                                                                   "content_hash": "hash-0", "approved_by": "pat"})
-                    conn.run("queries/snapshot_sent_adjustments.sql", {"client": client, "month": month})
-            yield d, p
+    duck = DuckDBWarehouse(database=str(tmp_path_factory.mktemp("duck") / "billing.duckdb"))
+    pg = PostgresWarehouse(url=create_database(server, "dialect"))
+    with duck.connect() as d, pg.connect() as p:
+        tables = _table_rows(d)
+        for conn in (d, p):
+            replace_partitions(conn, PAIRS, {t: cols_rows for t, cols_rows in tables.items()
+                                             if t not in ("invoice_pushes", "check_results")})
+            append_rows(conn, "invoice_pushes", *tables["invoice_pushes"])
+            append_rows(conn, "check_results", *tables["check_results"])
+            with conn.staged("staged", ("cache_key", "sow_item", "work_type", "confidence", "rationale"),
+                             [("k0", "A1", "standard", 0.5, "r"), ("k2", None, "rush", 0.875, "")]):
+                conn.run("queries/cache_store.sql")
+            with conn.transaction():
+                rebuild(conn)
+            for client, month in PAIRS[:2]:
+                conn.run("queries/snapshot_sent_invoice.sql", {"client": client, "month": month,
+                                                               "content_hash": "hash-0", "approved_by": "pat"})
+                conn.run("queries/snapshot_sent_adjustments.sql", {"client": client, "month": month})
+        yield d, p
 
 
 def _columns(conn: WarehouseConnection, table: str) -> list[tuple[str, str]]:
@@ -259,3 +264,41 @@ def test_the_postgres_url_and_password_come_from_the_environment(monkeypatch: py
     assert warehouse_pool() is None
     monkeypatch.setenv("BILLING_DB", str(Path("/tmp/x/billing.duckdb")))
     assert isinstance(build_warehouse(), DuckDBWarehouse) and warehouse_pool() == "duckdb"
+
+
+def test_entries_come_in_the_same_order_under_a_linguistic_collation(server: str, tmp_path: Path) -> None:
+    """Pricing takes entries by date, file and row: the order retainer hours are used up in. A database created
+    with a linguistic collation (RDS's en_US.UTF-8; here ICU en-US) sorted `B_developer.csv` after `a_designer.csv`
+    where DuckDB puts it first, and the same home billed 10,160.00 there against 9,920.00. File names now sort by
+    code point on both."""
+    import psycopg2
+
+    admin = psycopg2.connect(server + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("CREATE DATABASE icu_en TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' "
+                       "LOCALE 'C.UTF-8'")
+    admin.close()
+    duck = DuckDBWarehouse(database=str(tmp_path / "billing.duckdb"))
+    pg = PostgresWarehouse(url=server + "/icu_en")
+    files = ["a_designer.csv", "B_developer.csv", "time_a.csv", "time-b.csv"]
+    orders = []
+    with duck.connect() as d, pg.connect() as p:
+        assert p.rows("SELECT 'B' < 'a' AS c_order")[0]["c_order"] is False, "the database sorts linguistically"
+        tables = {t: _table_rows(d)[t] for t in ("raw_time_entries", "classified_time_entries")}
+        names, rows = tables["raw_time_entries"]
+        at = {c: names.index(c) for c in ("entry_id", "entry_date", "source_file", "source_row")}
+        raw = [tuple(f if i == at["source_file"] else date(2026, 10, 5) if i == at["entry_date"] else
+                     f"x{n}" if i == at["entry_id"] else 1 if i == at["source_row"] else v
+                     for i, v in enumerate(rows[0])) for n, f in enumerate(files)]
+        c_names, c_rows = tables["classified_time_entries"]
+        classified = [tuple(f"x{n}" if c == "entry_id" else v for c, v in zip(c_names, c_rows[0], strict=True))
+                      for n in range(len(files))]
+        for conn in (d, p):
+            replace_partitions(conn, [PAIRS[0]], {"raw_time_entries": (names, raw),
+                                                  "classified_time_entries": (c_names, classified)})
+            conn.stage("partition_keys", ("client", "month", "prev_month", "trailing_start"),
+                       [(*PAIRS[0], "2026-08", "2026-07")])
+            orders.append([r["entry_id"] for r in conn.rows(conn.sql("queries/pricing_entries.sql"))])
+            conn.unstage("partition_keys")
+    assert orders[0] == orders[1] == ["x1", "x0", "x3", "x2"]  # B_, a_, time-b, time_a: by code point

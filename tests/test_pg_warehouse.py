@@ -142,3 +142,29 @@ def _started(run):
     from dagster import DagsterEvent, DagsterEventType
 
     return DagsterEvent(DagsterEventType.RUN_START.value, job_name=run.job_name)
+
+
+def test_a_warehouse_database_not_created_yet_is_one_line(server: str, billing_env, monkeypatch, capsys) -> None:
+    """Deploy step 1 creates the Dagster database only; `BILLING_DB=postgresql://.../billing` then ended the close
+    in a traceback. It is one line naming the database and what to create; a user who may not create tables in
+    it is told to own it."""
+    import psycopg2
+
+    billing_env(GOLDEN / "01_retainer_rush_rollover")
+    monkeypatch.setenv("BILLING_DB", server.replace("postgres@", "postgres:s3cret@") + "/billing_missing")
+    assert main(["close", "--month", "2026-07"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("billing: BILLING_DB postgresql://postgres:***@127.0.0.1:") and "s3cret" not in err
+    assert err.endswith('database "billing_missing" does not exist; create it (CREATE DATABASE ... OWNER <the URL\'s '
+                        "user>)") and "\n" not in err
+
+    url = create_database(server, "billing_not_owned")
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:  # PostgreSQL 15+: only the owner may create in schema public
+        cursor.execute("CREATE ROLE clerk LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    admin.close()
+    monkeypatch.setenv("BILLING_DB", url.replace("postgres@", "clerk@"))
+    assert main(["close", "--month", "2026-07"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "permission denied for schema public: the URL's user must own the database" in err and "\n" not in err

@@ -160,6 +160,24 @@ def test_us_company_codes_go_as_tax_and_non_with_the_rate_in_txn_tax_detail(stor
             make_pusher(emu, store).upsert(draft_with({"tax": {"codes": {"hourly": "VAT"}}}, name="Other"))
 
 
+def test_an_uncoded_discount_is_taxed_as_the_fees_it_reduces(store: Path) -> None:
+    """US sales tax on fees, no code for the discount line: QuickBooks took it as untaxed, so tax was computed on the
+    fees before the discount (and a minimum-fee line added no tax). It takes the fee lines' code when they share one;
+    when they do not and nothing names its code, the draft is refused before anything is written."""
+    with QboEmulator(tax_codes={"12": ("California", "7.25")}) as emu:
+        coded = {"tax": {"codes": {"retainer_fee": "TAX", "retainer_covered": "TAX", "hourly": "TAX",
+                                   "expense": "NON"}, "txn_code": "California"}}
+        invoice = emu.invoices[make_pusher(emu, store).upsert(draft_with(coded)).qbo_id]
+        codes = [(ln["Description"], ln["SalesItemLineDetail"]["TaxCodeRef"]["value"]) for ln in invoice["Line"]
+                 if ln.get("DetailType") == "SalesItemLineDetail"]
+        assert ("Loyalty discount", "TAX") in codes and ("Travel", "NON") in codes
+        assert invoice["TxnTaxDetail"]["TotalTax"] == D("273.69")  # 7.25% of 2000 + 1875 - 100, to the cent
+        mixed = {"tax": {"codes": {"hourly": "TAX", "expense": "NON"}, "txn_code": "California"}}
+        with pytest.raises(QboRefused, match=r"the fee lines are taxed with different codes, so contracts/acme.yaml "
+                                             r"must name the code of quickbooks.tax.codes.discount"):
+            make_pusher(emu, store).upsert(draft_with(mixed, name="Other"))
+
+
 # --- currencies ---------------------------------------------------------------------------------------------
 
 def test_foreign_currency_goes_with_currency_ref_and_exchange_rate_when_multicurrency_is_on(store: Path) -> None:

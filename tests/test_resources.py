@@ -146,3 +146,24 @@ def test_resources_are_small_and_have_no_import_cycle() -> None:
         return None
 
     assert {name: cycle_from(name) for name in graph if cycle_from(name)} == {}
+
+
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("BILLING_SOURCE", "s3", "billing: BILLING_SOURCE must be csv or harvest, got 's3'"),
+    ("BILLING_PUSH", "xero", "billing: BILLING_PUSH must be outbox or qbo, got 'xero'"),
+    ("BILLING_HOME", "s3://billing-exports/firm", "billing: BILLING_HOME must be a folder on this machine, got the "
+     "URL 's3://billing-exports/firm' (exports are read from its timesheets/ and expenses/ folders, or from Harvest)"),
+    ("BILLING_DB", "mysql://u@h/db", "billing: BILLING_DB must be a DuckDB file path or a postgresql:// URL, got "
+     "mysql://..."),
+])
+def test_a_setting_no_resource_can_be_built_from_is_one_line_before_anything_runs(
+        billing_env, monkeypatch, capsys, name: str, value: str, said: str) -> None:
+    """`BILLING_SOURCE=s3` passed `validate` and ended the close in a traceback; `BILLING_HOME=s3://...` was read as
+    an empty local folder: "0 problems" and an exit-0 close that priced nothing."""
+    from billing_assets.cli import main
+
+    billing_env()
+    monkeypatch.setenv(name, value)
+    for command in (["validate"], ["close", "--month", "2026-09"]):
+        assert main(command) == 2
+        assert capsys.readouterr().err.strip() == said

@@ -111,3 +111,29 @@ def test_the_outbox_draft_that_prices_to_nothing_is_removed_once(billing_env, ca
     assert table(home, "SELECT status FROM invoice_pushes ORDER BY pushed_at") == [("created",), ("withdrawn",)]
     assert main(["close", "--month", "2026-09"]) == 0
     assert table(home, "SELECT count(*) FROM invoice_pushes") == [(2,)]
+
+
+def test_a_pushed_draft_of_a_month_the_engagement_no_longer_covers_is_deleted(billing_env, qbo: QboEmulator,
+                                                                              monkeypatch, capsys) -> None:
+    """The contract's `end` moved before a pushed month: the month is not priced any more, so its draft goes from
+    QuickBooks (it stayed, one approval away from being sent); a sent month's invoice stays, and a second close
+    writes nothing."""
+    home = acme_home(billing_env, {"2026-08": True, "2026-09": True, "2026-10": True})
+    monkeypatch.setenv("BILLING_PUSH", "qbo")
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0, capsys.readouterr().out
+    for customer in qbo.customers.values():  # the bookkeeper sets the customer's billing email in QuickBooks
+        customer["PrimaryEmailAddr"] = {"Address": "ap@acme.example"}
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0, capsys.readouterr().out
+    by_month = {inv["DocNumber"].split("-")[1]: qbo_id for qbo_id, inv in qbo.invoices.items()}
+    contract = home / "contracts" / "acme.yaml"
+    contract.write_text(contract.read_text() + "end: 2026-08\n")
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0, capsys.readouterr().out
+    assert sorted(qbo.invoices) == sorted([by_month["202608"], by_month["202609"]]), "October's draft is deleted"
+    latest = dict(table(home, "SELECT month, arg_max(status, pushed_at) FROM invoice_pushes GROUP BY month"))
+    assert latest == {"2026-08": "created", "2026-09": "sent", "2026-10": "withdrawn"}
+    overview = dict(table(home, "SELECT month, status FROM firm_overview"))
+    assert overview == {"2026-08": "pushed", "2026-09": "sent; now outside engagement",
+                        "2026-10": "outside engagement"}
+    writes = len(qbo.calls("POST", "/invoice"))
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    assert len(qbo.calls("POST", "/invoice")) == writes, "a second close writes nothing"

@@ -43,6 +43,7 @@ from billing_assets.core.errors import ContractError
 from billing_assets.core.ledes_terms import LedesTerms, utbms_task
 from billing_assets.core.model import NON_BILLABLE, RUSH, STANDARD
 from billing_assets.core.months import MONTH_KEY
+from billing_assets.core.parsed import name_key
 from billing_assets.core.qbo_settings import QuickBooksSettings
 
 CLIENT_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
@@ -470,19 +471,22 @@ def names_in(path: Path, contract_file: ContractFile | None) -> set[str]:
 def name_clashes(files: dict[str, tuple[Path, ContractFile | None]]) -> dict[str, list[str]]:
     """Client -> problems for every name or alias two contracts share (each problem names both files): time
     under that name could belong to either, so neither client may bill."""
-    owners: dict[str, list[str]] = {}
+    owners: dict[str, dict[str, str]] = {}  # name key -> {client: its spelling}
     for client, (path, contract_file) in sorted(files.items()):
-        for name in names_in(path, contract_file):
-            owners.setdefault(name, []).append(client)
+        for name in sorted(names_in(path, contract_file)):
+            owners.setdefault(name_key(name), {}).setdefault(client, name)
     clashes: dict[str, list[str]] = {}
-    for name, clients in sorted(owners.items()):
-        for client in clients if len(clients) > 1 else []:
-            for other in clients:
+    for spellings in (owners[key] for key in sorted(owners)):
+        for client, name in spellings.items() if len(spellings) > 1 else []:
+            for other, theirs_spelled in spellings.items():
                 if other != client:
                     mine, theirs = files[client][0].name, files[other][0].name
+                    shared = f"is also used by contracts/{theirs}" if theirs_spelled == name else \
+                        f"differs from contracts/{theirs}'s {theirs_spelled!r} only in case or spaces (exports and " \
+                        "QuickBooks customers cannot tell them apart)"
                     clashes.setdefault(client, []).append(
-                        f"contracts/{mine}: name or alias {name!r} is also used by contracts/{theirs}; "
-                        "neither client is billed until one of them drops it")
+                        f"contracts/{mine}: name or alias {name!r} {shared}; neither client is billed until one of "
+                        "them drops it")
     return clashes
 
 

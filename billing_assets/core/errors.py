@@ -35,3 +35,8 @@ class RowProblem:
 
 class WarehouseLocked(RuntimeError):
     """Another process held the DuckDB warehouse for longer than the lock timeout; the message names it."""
+
+
+class WarehouseUnreachable(RuntimeError):
+    """The PostgreSQL warehouse cannot be opened or set up (no such database, no server, no right to create the
+    tables); the message says which and what to do, in one line."""

@@ -174,12 +174,16 @@ def _order_votes(text: str) -> set[str] | None:
     return fits
 
 
-def decide_date_order(values: Iterable[str], configured: str | None = None) -> Decision:
+def decide_date_order(values: Iterable[str], configured: str | None = None, *, for_this_file: bool = False
+                      ) -> Decision:
     """Month first or day first for `NN/NN/YYYY` dates, from all dates of a file.
 
     ISO and dotted dates carry their own order. When every slashed date fits both orders (all parts <= 12),
-    the billing home's `date_order` decides; without it the file is refused (FormatError names the fix).
+    the billing home's `date_order` decides; without it the file is refused (FormatError names the fix). A
+    home-wide order (not one set `for_this_file`) that spreads the dates over more than two months while the other
+    order keeps them within two is refused too: a US export in a home set for UK files.
     """
+    values = list(values)
     slashed = False
     candidates = set(DATE_ORDERS)
     styles = set()
@@ -210,9 +214,42 @@ def decide_date_order(values: Iterable[str], configured: str | None = None) -> D
     if len(candidates) == 1:
         return Decision(next(iter(candidates)), "from its values")
     if configured in DATE_ORDERS:
+        if not for_this_file:
+            _refuse_spread(values, configured)
         return Decision(configured, "settings.yaml date_order")
     raise FormatError("every date fits both MM/DD/YYYY and DD/MM/YYYY (no day above 12); set date_order: "
                       "day_first or month_first in the billing home's settings.yaml")
+
+
+def _months_read(values: list[str], order: str) -> tuple[str, str, int]:
+    """The first and last month the file's slashed dates fall in under `order`, and how many months apart."""
+    months = sorted({(d.year, d.month) for text in values if clean(text) and _NN_NN_YYYY.match(_date_part(text))
+                     for d in (_parsed_or_none(text, order),) if d is not None})
+    if not months:
+        return "", "", 0
+    (y0, m0), (y1, m1) = months[0], months[-1]
+    return f"{y0}-{m0:02d}", f"{y1}-{m1:02d}", (y1 - y0) * 12 + m1 - m0
+
+
+def _parsed_or_none(text: str, order: str) -> date | None:
+    """The date, or None for a cell that is no date in that order (its row is refused when it is read)."""
+    try:
+        return parse_date(text, order)
+    except FormatError:
+        return None
+
+
+def _refuse_spread(values: list[str], configured: str) -> None:
+    """FormatError when the home's `date_order` puts the file's dates more than two months apart and the other
+    order keeps them in one month or two in a row: the file was written the other way."""
+    other = next(o for o in DATE_ORDERS if o != configured)
+    first, last, apart = _months_read(values, configured)
+    other_first, other_last, other_apart = _months_read(values, other)
+    if apart > 1 and other_apart <= 1:
+        within = other_first if other_first == other_last else f"{other_first}..{other_last}"
+        raise FormatError(f"the home's date_order {configured} reads these dates from {first} to {last}, "
+                          f"{other} within {within}: the file looks written {other}; set its own order in "
+                          f"settings.yaml (files: {{<this file>: {{date_order: ...}}}})")
 
 
 def _year(text: str) -> int:

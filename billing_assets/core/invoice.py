@@ -113,9 +113,38 @@ def _trim(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
+FEE_KINDS = ("retainer_fee", "fixed_fee", "retainer_covered", "hourly", "overage")
+FEE_ADJUSTMENTS = ("cap_adjustment", "discount", "minimum_adjustment", "prior_period_adjustment")
+
+
 def line_tax_code(draft: InvoiceDraft, line: InvoiceLine) -> str | None:
-    """The contract's QuickBooks tax code for a line (its kind's, else `default`), or None."""
-    return draft.quickbooks.code_for(line.kind) if draft.quickbooks else None
+    """The contract's QuickBooks tax code for a line (its kind's, else `default`), or None. A line that adjusts the
+    fees (cap, discount, minimum, a late change) without a code of its own is taxed as the invoice's fee lines when
+    they share one code, before `default`: an uncoded minimum left 500.00 of fees taxed as 250.00
+    (`fee_codes_differ` refuses the draft when they do not share one and nothing else names its code)."""
+    tax = draft.quickbooks.tax if draft.quickbooks else None
+    if tax is None:
+        return None
+    if line.kind in FEE_ADJUSTMENTS and line.kind not in tax.codes:
+        fees = fee_codes(draft)
+        if len(fees) == 1 and None not in fees:
+            return next(iter(fees))
+    return tax.code_for(line.kind)
+
+
+def fee_codes(draft: InvoiceDraft) -> set[str | None]:
+    """The tax codes of the draft's fee lines (None for an uncoded one)."""
+    settings = draft.quickbooks
+    return {settings.code_for(ln.kind) if settings else None for ln in draft.lines if ln.kind in FEE_KINDS}
+
+
+def fee_codes_differ(draft: InvoiceDraft) -> list[str]:
+    """Kinds of the draft's uncoded fee adjustment lines when its fee lines are taxed differently: which tax the
+    discount or minimum takes off or adds cannot be told, so the contract must name it."""
+    fees = fee_codes(draft)
+    if len(fees) < 2 or fees == {None}:
+        return []
+    return sorted({ln.kind for ln in draft.lines if ln.kind in FEE_ADJUSTMENTS and line_tax_code(draft, ln) is None})
 
 
 def _line_payload(line: InvoiceLine, item_ref: dict[str, str], tax_ref: dict[str, str] | None) -> dict[str, Any]:

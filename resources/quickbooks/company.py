@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from billing_assets.core.invoice import line_tax_code
+from billing_assets.core.invoice import fee_codes_differ, line_tax_code
 from billing_assets.core.model import InvoiceDraft
 from billing_assets.core.qbo_settings import DEFAULT_CODE
 from resources.quickbooks.errors import QboRefused
@@ -67,6 +67,9 @@ def check_draft(draft: InvoiceDraft, company: Company, customer_currency: str | 
             refs[code] = code
         else:
             refs[code] = _known(company, code, f"{where} {contract} quickbooks.tax.codes.{kind}")
+    if differ := fee_codes_differ(draft):
+        raise QboRefused(f"{where} the fee lines are taxed with different codes, so {contract} must name the code of "
+                         f"quickbooks.tax.codes.{differ[0]} (line kind(s) {', '.join(differ)} adjust those fees)")
     if tax is not None and tax.txn_code:
         refs[tax.txn_code] = _known(company, tax.txn_code, f"{where} {contract} quickbooks.tax.txn_code")
     return refs

@@ -57,6 +57,9 @@ def names_taxes(draft: InvoiceDraft) -> bool:
                                                               draft.quickbooks.tax.txn_code))
 
 
+HEADER_LINES = 5  # invoice_lines' first lines: customer, DocNumber, TxnDate, DueDate, currency
+
+
 def invoice_lines(invoice: Mapping[str, Any], taxes: bool = False) -> list[str]:
     """A text rendering of the fields we manage, for comparison and diffs (QuickBooks JSON or our payload).
     `taxes`: with each line's tax code and the invoice's tax settings (only when our contract names codes:

@@ -17,9 +17,11 @@ from quickbooks.objects.preferences import Preferences
 
 from billing_assets.core.invoice import doc_number, item_names, outbox_payload, parse_private_note, qbo_invoice_payload
 from billing_assets.core.model import InvoiceDraft
+from billing_assets.core.parsed import name_key
 from resources.quickbooks.client import QboClient, quote, request_id
 from resources.quickbooks.company import Company, check_draft, with_tax_ids
 from resources.quickbooks.diffs import (
+    HEADER_LINES,
     invoice_diff,
     invoice_lines,
     names_taxes,
@@ -209,8 +211,9 @@ class QuickBooksPusher(QboClient):
                 return _conflict("conflict_edited", draft, doc, current,
                                  f"edited in QuickBooks since our push (SyncToken {known.sync_token} -> "
                                  f"{current.get('SyncToken')})")
-            if known.content_hash == draft.content_hash:
+            if known.content_hash == draft.content_hash and _same_header(current, draft):
                 return _result("unchanged", draft, doc, current)
+            # new lines, or the contract's customer name, terms (DueDate) or currency changed alone: the draft follows
             return self._update(draft, doc, current, recovered=False)
         # No record of our push (e.g. we crashed after the create committed).
         if note[1] == draft.content_hash:
@@ -349,7 +352,19 @@ def _holds_draft(current: Mapping[str, Any], draft: InvoiceDraft) -> bool:
 
 def _same_lines(current: Mapping[str, Any], draft: InvoiceDraft) -> bool:
     taxes = names_taxes(draft)
-    return invoice_lines(current, taxes) == invoice_lines(outbox_payload(draft), taxes)
+    return _comparable(invoice_lines(current, taxes)) == _comparable(invoice_lines(outbox_payload(draft), taxes))
+
+
+def _same_header(current: Mapping[str, Any], draft: InvoiceDraft) -> bool:
+    """The invoice's customer, dates and currency are the draft's (its lines are compared by our content hash)."""
+    return _comparable(invoice_lines(current)[:HEADER_LINES]) == \
+        _comparable(invoice_lines(outbox_payload(draft))[:HEADER_LINES])
+
+
+def _comparable(rendered: list[str]) -> list[str]:
+    """`invoice_lines` with the customer's name compared as QuickBooks matches DisplayNames (case and spaces aside):
+    a customer the bookkeeper named "ACME CORP" holds the draft of contract name "Acme Corp"."""
+    return [name_key(text) if text.startswith("Customer: ") else text for text in rendered]
 
 
 def _result(status: Status, draft: InvoiceDraft, doc: str, invoice: Mapping[str, Any] | None, *,

@@ -2,4 +2,4 @@
 SELECT r.client, r.month, r.notes, r.person, r.project, r.task, r.entry_id
 FROM raw_time_entries AS r
 WHERE r.entry_id IN (SELECT entry_id FROM override_ids)
-ORDER BY r.client, r.month, r.entry_date, r.source_file, r.source_row;
+ORDER BY r.client, r.month, r.entry_date, r.source_file COLLATE "C", r.source_row;

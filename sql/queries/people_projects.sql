@@ -4,7 +4,7 @@ SELECT client, month, person, project, roles, bool_or(billable) AS billable
 FROM (
     SELECT r.client, r.month, r.person, r.project, r.roles, r.billable,
            row_number() OVER (PARTITION BY r.client, r.month
-                              ORDER BY r.entry_date, r.source_file, r.source_row) AS position
+                              ORDER BY r.entry_date, r.source_file COLLATE "C", r.source_row) AS position
     FROM raw_time_entries AS r
     JOIN partition_keys AS k ON k.client = r.client AND k.month = r.month
 ) AS entries

@@ -2,4 +2,4 @@
 SELECT x.*
 FROM raw_expenses AS x
 JOIN partition_keys AS k ON k.client = x.client AND k.month = x.month
-ORDER BY x.client, x.month, x.expense_date, x.source_file, x.source_row;
+ORDER BY x.client, x.month, x.expense_date, x.source_file COLLATE "C", x.source_row;

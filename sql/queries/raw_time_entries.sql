@@ -2,4 +2,4 @@
 SELECT r.*
 FROM raw_time_entries AS r
 JOIN partition_keys AS k ON k.client = r.client AND k.month = r.month
-ORDER BY r.client, r.month, r.entry_date, r.source_file, r.source_row;
+ORDER BY r.client, r.month, r.entry_date, r.source_file COLLATE "C", r.source_row;

@@ -6,4 +6,4 @@ FROM raw_time_entries AS r
 JOIN partition_keys AS k ON k.client = r.client AND k.month = r.month
 JOIN classified_time_entries AS c ON c.client = r.client AND c.month = r.month AND c.entry_id = r.entry_id
 WHERE c.held OR c.action = 'write_off'
-ORDER BY r.client, r.month, r.entry_date, r.source_file, r.source_row;
+ORDER BY r.client, r.month, r.entry_date, r.source_file COLLATE "C", r.source_row;

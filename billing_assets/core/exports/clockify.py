@@ -4,20 +4,36 @@ Decimal) beside `Duration (decimal)` (two decimals)."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from billing_assets.core import formats
 from billing_assets.core.exports.layout import Layout, Row
 from billing_assets.core.exports.toggl import currency_in_header, person_fields
 
 
 def duration_column(row: Row) -> str:
-    """The most exact duration of the row: `Duration (h)` when it is H:MM:SS or H:MM (seconds or minutes, as
-    Clockify's own amounts use), else `Duration (decimal)` (rounded to 0.01 h), else `Duration (h)`."""
+    """The most exact duration of the row: `Duration (h)` when it is H:MM:SS (Clockify's "Full" format, exact as
+    its own amounts), decimal ("Decimal": in the user's number format, as the money columns; `Duration (decimal)`
+    may be written with a point beside them), or H:MM ("Compact") that `Duration (decimal)` agrees with to its
+    rounding (0.005 h); else `Duration (decimal)` (rounded to 0.01 h: Compact drops the seconds, "0:13" for 0.23 h
+    and "0:00" for 0.01 h)."""
     clock = row["duration_h"]
-    if clock and formats.duration_kind(clock) != "decimal":
+    kind = formats.duration_kind(clock) if clock else ""
+    if kind in ("H:MM:SS", "decimal") or (kind == "H:MM" and _agrees(clock, row["duration_decimal"])):
         return "duration_h"
     if row["duration_decimal"] or not row.has("duration_h"):
         return "duration_decimal"
     return "duration_h"
+
+
+def _agrees(clock: str, decimal_text: str) -> bool:
+    """Whether an H:MM cell is the decimal hours beside it to their rounding (true when there is no decimal)."""
+    try:
+        decimal = Decimal(formats.clean(decimal_text).replace(",", "."))
+    except InvalidOperation:
+        return True  # no decimal to compare with (or one the number checks refuse): the clock is what there is
+    hours, minutes = (int(part) for part in formats.clean(clock).split(":"))
+    return abs(Decimal(hours) + Decimal(minutes) / 60 - decimal) <= Decimal("0.005")
 
 
 NOT_WORK = {"break", "holiday", "time off", "timeoff"}  # Clockify's `Type` of entries that are not client work
@@ -40,5 +56,6 @@ CLOCKIFY = Layout(
     date="date", quantity=duration_column, fields=person_fields, billable="billable",
     other_dates=("end_date", "created"), numbers=("rate", "amount"), running_end="end_time",
     currency=currency_in_header("Billable Rate"), not_billable=is_break, invoiced="invoiced",
-    notes="`Duration (h)` when H:MM:SS or H:MM, else `Duration (decimal)`.",
+    notes="`Duration (h)` when H:MM:SS or decimal, or H:MM that `Duration (decimal)` agrees with; else "
+          "`Duration (decimal)`.",
 )

@@ -32,9 +32,10 @@ class ReadSettings:
     date_order: str | None = None  # month_first | day_first, for files whose dates fit both
     number_format: str | None = None  # one of formats.NUMBER_FORMATS, for files whose numbers fit several
     encoding: str | None = None  # a Python codec name, for legacy files that read two ways
+    for_this_file: frozenset[str] = frozenset()  # the settings set for the file itself (`files:`), not the home
 
     def for_file(self, overrides: dict[str, str] | None) -> ReadSettings:
-        return ReadSettings(**{**self.__dict__, **(overrides or {})})
+        return ReadSettings(**{**self.__dict__, **(overrides or {}), "for_this_file": frozenset(overrides or ())})
 
 
 class Row(dict):
@@ -160,6 +161,7 @@ class _FileState:
     as_written: dict[int, Fields] = field(default_factory=dict)  # rows whose names held invisible characters
     clocks: dict[str, object] = field(default_factory=dict)  # times of day by cell text
     currency: str = ""  # the one the header names (`Amount (USD)`), read once per file
+    with_seconds: str = ""  # the first H:MM:SS duration of a file that has H:MM ones too, and its row
 
 
 def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: ParsedSource) -> FileReport:
@@ -176,7 +178,7 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     try:
         number = formats.decide_number_format(_number_cells(layout, rows, quantities), settings.number_format)
         order = formats.decide_date_order({r[k] for r in rows for k in (layout.date, *layout.other_dates)},
-                                          settings.date_order)
+                                          settings.date_order, for_this_file="date_order" in settings.for_this_file)
     except formats.FormatError as exc:
         raise FileRefused(_in_column(str(exc), exc.value, layout, rows, quantities), clients) from None
     state.number_format, state.date_order = number.value, order.value
@@ -185,6 +187,8 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
         kinds = sorted({formats.duration_kind(t) for t in {r[q] for r, q in zip(rows, quantities, strict=True)}
                         if t})
         state.report.decisions["durations"] = " and ".join(kinds) or "none"
+        if "H:MM" in kinds and "H:MM:SS" in kinds:
+            state.with_seconds = _with_seconds(rows, quantities)
     needed = [index[k] for need in layout.required for k in (need if isinstance(need, tuple) else (need,))
               if k in index]
     state.min_width = max(needed) + 1 if needed else 0
@@ -237,6 +241,12 @@ def _in_column(message: str, value: str, layout: Layout, rows: list[Row], quanti
             if formats.clean(row[key]) == value:
                 return f"row {row.number}: {layout.columns[key][0]}: {message}"
     return message
+
+
+def _with_seconds(rows: list[Row], quantities: list[str]) -> str:
+    """The file's first H:MM:SS duration and its row, quoted where an H:MM beside it is refused."""
+    return next(f"{formats.clean(row[q])!r} in row {row.number}" for row, q in zip(rows, quantities, strict=True)
+                if row[q] and formats.duration_kind(row[q]) == "H:MM:SS")
 
 
 def _number_cells(layout: Layout, rows: list[Row], quantities: list[str]) -> set[str]:
@@ -309,6 +319,12 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
     if layout.kind == "time" and (clash := _clock_clash(state, row, day, value, column)):
         _problem(state, out, row, clash, fields.client, month)
         return
+    if state.with_seconds and formats.duration_kind(text) == "H:MM":
+        # "0:45" beside "1:30:00" may be 45 minutes or 45 seconds (a minutes:seconds cell): neither is safe
+        _problem(state, out, row, f"{layout.columns[column][0]}: {formats.clean(text)!r} has no seconds while the "
+                 f"file's other durations do ({state.with_seconds}): hours:minutes or minutes:seconds? Export the "
+                 "file again with one duration format", fields.client, month)
+        return
     state.report.read += 1
     if layout.kind == "time":
         _add_entry(state, row, fields, day, value, billable, column, out)
@@ -322,8 +338,13 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
 
 
 def _shape_problem(state: _FileState, row: Row) -> str:
-    """Why a row's cells cannot be taken by their header's names: too few (truncated, or a quote left open that
-    swallowed the lines after it) or too many (an unquoted delimiter in a note shifts the cells after it)."""
+    """Why a row's cells cannot be taken by their header's names: a NUL character, too few (truncated, or a quote
+    left open that swallowed the lines after it) or too many (an unquoted delimiter in a note shifts the cells
+    after it)."""
+    if nul := next((key for key, value in row.items() if "\x00" in value), None):
+        # a damaged export (text cannot hold it; PostgreSQL refused the whole load)
+        return f"{state.layout.columns[nul][0]}: a NUL character inside the cell: the export is damaged; export it " \
+            "again"
     header = len(state.file.header)
     last = row.number == len(state.file.rows)
     short = row.width < state.min_width or (last and state.file.cut_short and row.width < state.usual_width)
