@@ -123,7 +123,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     outcome.rows, outcome.problems = summarise(pairs)
     outcome.setup += unattributed_files(defs)
     rows = SourceRows(defs, months)  # one read of the source for both warnings (an API listing is not cached)
-    outcome.unclaimed = unclaimed_rows(defs, months, rows)
+    outcome.unclaimed = unclaimed_rows(defs, months, rows) + stray_months(defs, sorted(runnable), rows)
     outcome.undecided = dropped_decisions(defs, months, decided_before, reviewer_decisions(pairs), rows)
     outcome.undecided += read_decisions(home / "overrides")[2]  # two rounds deciding one entry otherwise
     outcome.stale = stale_later_months(pairs) + changed_closed_months(defs, pairs) + uncarried_changes(defs, pairs)
@@ -290,7 +290,8 @@ def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set
 
 
 def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> list[str]:
-    """Time under a Client no contract names (by name or alias), per month and name: it bills nobody. A warning,
+    """Time under a Client no contract names (by name or alias) in its month, per month and name: it bills nobody
+    (a name an amendment replaced names nobody after it). A warning,
     not a failure (firms keep internal or unbilled clients in their time tool), but never left unsaid: a
     contract file the close cannot see, or a name spelled another way (a client renamed in Harvest), leaves that
     client's invoice short. Rows are named by their files; API entries (no file) by their source ("Harvest API")."""
@@ -301,7 +302,7 @@ def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> l
 
     from resources.harvest_api import HarvestError
 
-    known = defs.resources["home"].known_client_names()
+    home = defs.resources["home"]
     try:  # outside a run: resolve its EnvVar secrets (Harvest) first
         entries, _ = (rows or SourceRows(defs, months)).get().grouped()
     except (HarvestError, DagsterError) as exc:  # the run failed on it too and says so; the summary still prints
@@ -309,12 +310,30 @@ def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> l
     named = {"harvest": "Harvest API"}
     out = []
     for (name, month), found in sorted(entries.items()):
-        if month in months and name not in known:
+        if month in months and name not in home.claimed_names(month):
             billable = sum((e.hours for e in found if e.billable), Decimal(0))
             files = ", ".join(sorted({e.source_file or named.get(e.source, e.source) for e in found}))
             out.append(f"{month}: {len(found)} row(s), {billable.normalize():f} h billable, under client {name!r} "
                        f"({files}): no contract's name or alias, so they bill nobody")
     return out
+
+
+def stray_months(defs, clients: list[str], rows: SourceRows) -> list[str]:
+    """The clients' few rows months away from all their other time (a mistyped year), from exports (which hold
+    every month; an API source loads only the close's months)."""
+    from billing_assets.core.engagement import client_names
+    from billing_assets.core.errors import BillingInputError, ContractError
+    from billing_assets.core.parsed import stray_rows
+
+    if getattr(defs.resources.get("time_source"), "kind", "") != "csv" or not clients:
+        return []
+    client_of = {}
+    for client in clients:
+        try:
+            client_of.update(dict.fromkeys(client_names(defs.resources["home"].contract_file(client)), client))
+        except (ContractError, BillingInputError):  # its own failure says why
+            continue
+    return stray_rows(rows.get(), client_of)
 
 
 def unattributed_files(defs) -> list[str]:

@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from billing_assets.core.contract import ContractFile
 from billing_assets.core.engagement import Window, client_names, engagement_window
 from billing_assets.core.errors import BillingInputError, ContractError, RowProblem
-from billing_assets.core.parsed import ParsedSource, foreign_expenses, near_client_rows, problems_for, unclaimed_names
+from billing_assets.core.parsed import (
+    ParsedSource,
+    foreign_expenses,
+    near_client_rows,
+    problems_for,
+    renamed_rows,
+    unclaimed_names,
+)
 from resources.home import BillingHome
 from resources.warehouse import Warehouse, WarehouseConnection, rows_by_partition
 
@@ -101,6 +108,7 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
         found = input_problems(parsed, overrides, names_now, month, owners)
         found += foreign_expenses(parsed, names_now, month, contract.currency)
         found += near_client_rows(parsed, names_now, month, unclaimed)
+        found += renamed_rows(parsed, client_names(contract_file) - names_now, month, home.claimed_names(month))
         # no start and no readable data, but a refused file names the client: its window is unknown, so blocked
         if not window.contains(month) and not (window.start is None and found):
             states[(client, month)] = PartitionState(OUTSIDE, "", (window.outside_message(month),), window.label)

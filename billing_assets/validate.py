@@ -7,7 +7,15 @@ from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.overrides import Override, read_decisions
-from billing_assets.core.parsed import ParsedSource, currency_code, foreign_expenses, name_key, row_ranges
+from billing_assets.core.parsed import (
+    ParsedSource,
+    currency_code,
+    foreign_expenses,
+    name_key,
+    renamed_rows,
+    row_ranges,
+    stray_rows,
+)
 from billing_assets.core.sources import read_folder
 from billing_assets.partitions import CLIENT_ID
 
@@ -52,6 +60,8 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
             f"client {client_name!r} differs from contracts/{names[meant]}.yaml's {meant!r} only in case or spaces; "
             f"add it to the contract's aliases to bill these rows (inputs_readable stops its months)" if meant else
             f"unknown client {client_name!r} (no contract name or alias matches; unknown_client)"))
+    problems.extend(_renamed_rows(parsed, good, {n for client, paths in contract_paths(home / "contracts").items()
+                                                 if client in bad for p in paths for n in names_in(p, None)}))
     # the code is the last three letters, as the currency_matches check reads it ("United States Dollar - USD")
     currencies = {(e.source_file, names[e.client_name], currency_code(e.currency),
                    good[names[e.client_name]].for_month(e.month).currency)
@@ -67,8 +77,9 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     unknown_ids, bad_overrides = _override_findings(overrides, parsed, good, names)
     problems.extend(bad_overrides)
     warnings = [str(w) for w in parsed.warnings] + unknown_ids + _unlisted_project_codes(parsed, good, names)
-    warnings += _misspelt_contract_names(parsed, good, names) + _repeated_rows(parsed)
+    warnings += _misspelt_contract_names(parsed, good, names) + _repeated_rows(parsed) + stray_rows(parsed, names)
     warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.undefined_people_roles()]
+    warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.unordered_amendments()]
     warnings += override_conflicts
     return problems, warnings, [f.summary() for f in parsed.files]
 
@@ -126,6 +137,22 @@ def _override_findings(overrides: dict[str, Override], parsed: ParsedSource, goo
             problems.append(f"{override.where}: sow_item {override.sow_item!r} is not a SOW item of "
                             f"{good[client].label} (known: {known}); sow_items_exist will stop its month")
     return warnings, problems
+
+
+def _renamed_rows(parsed: ParsedSource, good: dict[str, ContractFile], stopped: set[str]) -> list[str]:
+    """Rows under a name a client's contract gives it only in other months (an amendment renamed the client), in a
+    month no contract claims that name: inputs_readable stops those months (billing_assets.status)."""
+    entries, expenses = parsed.grouped()
+    months = sorted({m for _, m in [*entries, *expenses]})
+    out = []
+    for month in months:
+        now = {client: contract_file.for_month(month) for client, contract_file in good.items()}
+        claimed = frozenset({n for c in now.values() for n in (c.name, *c.aliases)} | stopped)
+        for client, contract_file in sorted(good.items()):
+            other = names_in(contract_file.path, contract_file) - {now[client].name, *now[client].aliases}
+            out += [f"{line} (inputs_readable stops {client} {month})"
+                    for line in renamed_rows(parsed, other, month, claimed)]
+    return out
 
 
 def _misspelt_contract_names(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str]

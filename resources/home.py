@@ -105,6 +105,15 @@ def _overrides(folder: Path, stamp: tuple) -> tuple[dict[str, Override], tuple[R
     return overrides, tuple(problems)
 
 
+@lru_cache(maxsize=64)
+def _claimed_in(folder: Path, stamp: tuple, month: str) -> frozenset[str]:
+    """The names and aliases the folder's contracts give their clients in `month` (an invalid file: all its names,
+    best effort)."""
+    return frozenset(name for loaded in _contract_set(folder, stamp).values() for path, contract_file in loaded
+                     for name in (names_in(path, None) if contract_file is None else
+                                  (lambda c: {c.name, *c.aliases})(contract_file.for_month(month))))
+
+
 class BillingHome(ConfigurableResource):
     """The folder with contracts/, timesheets/, expenses/, overrides/ (in) and review/, outbox/ (out)."""
 
@@ -140,6 +149,11 @@ class BillingHome(ConfigurableResource):
         """The Client values some contract claims (by name or alias): rows under any other name bill nobody."""
         folder = self.root / "contracts"
         return _known_names(folder, _recent_stamp(folder)) if folder.is_dir() else frozenset()
+
+    def claimed_names(self, month: str) -> frozenset[str]:
+        """The Client values some contract claims in `month`: a name an amendment replaced claims nothing after it."""
+        folder = self.root / "contracts"
+        return _claimed_in(folder, _recent_stamp(folder), month) if folder.is_dir() else frozenset()
 
     def client_ids(self) -> list[str]:
         return sorted(contract_paths(self.root / "contracts"))

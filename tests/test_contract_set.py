@@ -177,3 +177,62 @@ def test_an_invalid_contract_still_stops_the_client_whose_name_it_claims(tmp_pat
                            "neither client is billed until one of them drops it"]
     assert bad["beta"][-1].startswith("contracts/beta.yaml: name or alias 'Acme Corp' is also used by contracts/acme")
     assert not [p for p in bad["gamma"] if "also used by" in p]  # aliases must be a list: not read as letters
+
+
+def test_rows_under_a_name_an_amendment_replaced_stop_the_month_and_are_named(tmp_path: Path) -> None:
+    """An amendment from 2026-09 renames Globex "Globex Two" while the time tool keeps "Globex Corporation":
+    September's rows under the old name billed nobody (2,194.50 for 11 h instead of 66.25 h), `validate` and the
+    close silent, because the names any version ever had counted as claimed. They stop September, naming the
+    rows; August under the old name is billed."""
+    from types import SimpleNamespace
+
+    from billing_assets import status
+    from billing_assets.close import unclaimed_rows
+    from billing_assets.core.sources import read_folder
+    from resources.timesource import CsvTimeSource
+
+    home = tmp_path / "home"
+    shutil.copytree(GOLDEN / "02_rate_cards_rounding", home)
+    contract = home / "contracts" / "globex.yaml"
+    contract.write_text(contract.read_text() + "  name: Globex Two\n")  # into the 2026-09 amendment
+    billing_home = BillingHome(path=str(home))
+    assert billing_home.claimed_names("2026-08") == {"Globex Corporation", "Globex Corp"}
+    assert billing_home.claimed_names("2026-09") == {"Globex Two", "Globex Corp"}
+    states = status.evaluate(billing_home, read_folder(home), [("globex", "2026-08"), ("globex", "2026-09")])
+    assert states[("globex", "2026-08")].state == status.ACTIVE
+    september = states[("globex", "2026-09")]
+    assert (september.state, september.check_name) == (status.BLOCKED, "inputs_readable")
+    assert september.problems[-1].startswith(
+        "timesheets/harvest_time_b.csv: rows 1, 3-4, 6-7, 9-13, 15-16, 18-22, 24-25, 27-28, 30-34, 36-37, 39-43: "
+        "client 'Globex Corporation' is the contract's name or alias in other months but not in 2026-09")
+    defs = SimpleNamespace(resources={"time_source": CsvTimeSource(home=str(home)), "home": billing_home})
+    assert unclaimed_rows(defs, ["2026-08", "2026-09"]) == [
+        "2026-09: 33 row(s), 52.8 h billable, under client 'Globex Corporation' (timesheets/harvest_time_b.csv): no "
+        "contract's name or alias, so they bill nobody"]
+    from billing_assets.validate import validate_home
+
+    assert [p for p in validate_home(home) if "other months" in p] == [
+        "expenses/harvest_expenses.csv: rows 3-4: client 'Globex Corporation' is the contract's name or alias in other "
+        "months but not in 2026-09; add it to the aliases that apply in 2026-09 to bill these rows (inputs_readable "
+        "stops globex 2026-09)",
+        "timesheets/harvest_time_b.csv: rows 1, 3-4, 6-7, 9-13, 15-16, 18-22, 24-25, 27-28, 30-34, 36-37, 39-43: "
+        "client 'Globex Corporation' is the contract's name or alias in other months but not in 2026-09; add it to "
+        "the aliases that apply in 2026-09 to bill these rows (inputs_readable stops globex 2026-09)"]
+
+
+def test_amendments_listed_out_of_date_order_are_a_warning(tmp_path: Path) -> None:
+    """Amendments apply in file order (spec section 2): [2026-09: consultant 205, 2026-08: consultant 300] bills
+    September at 300, silently. `validate` warns when a later-listed, earlier-dated amendment changes a key an
+    earlier-listed one also sets; amendments touching other keys are no concern."""
+    from billing_assets.validate import validate_report
+
+    home = tmp_path / "home"
+    shutil.copytree(GOLDEN / "02_rate_cards_rounding", home)
+    contract = home / "contracts" / "globex.yaml"
+    contract.write_text(contract.read_text() + "- effective_from: 2026-08\n  roles:\n    consultant: 300\n"
+                        "- effective_from: 2026-07\n  terms_days: 45\n")
+    assert ContractFile(contract).for_month("2026-09").roles["consultant"] == Decimal(300)
+    assert [w for w in validate_report(home)[1] if "amendments[" in w] == [
+        "contracts/globex.yaml: amendments[1] (2026-08) comes after amendments[0] (2026-09) in the file and also "
+        "sets roles: amendments apply in file order, so from 2026-09 on amendments[1]'s value wins; list them by "
+        "date if that is not meant"]

@@ -356,3 +356,21 @@ def test_a_nul_character_in_a_cell_refuses_its_row(billing_env) -> None:
     assert [(e.notes, e.hours) for e in parsed.entries] == [("Review", Decimal("2.00"))]
     assert [str(p) for p in parsed.problems] == [
         "timesheets/harvest.csv: row 1: Notes: a NUL character inside the cell: the export is damaged; export it again"]
+
+
+def test_a_row_months_away_from_its_clients_other_time_is_a_warning(billing_env, capsys) -> None:
+    """One row typed 2025-08-01 among 2026 rows: August 2026 lost 1.5 h (270.75) with `validate` and the close
+    silent, and the row sits in a month no close bills. Both name it; a month of real work is no warning."""
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text(contract("acme", "Acme Corp"))
+    (home / "timesheets" / "harvest.csv").write_text(HARVEST + "".join(
+        f"2026-{m:02d}-{d:02d},Acme Corp,Web,,Build,Work {m} {d},2.00,Yes,Ana,Souza,,USD\n"
+        for m in (8, 9, 10) for d in (3, 10, 17, 24))
+        + "2025-08-01,Acme Corp,Web,,Build,Typo,1.50,Yes,Ana,Souza,,USD\n")
+    said = ("acme: 1 row(s) dated 2025-08 (timesheets/harvest.csv row 13), 12 months from its other time "
+            "(2026-08..2026-10): a mistyped date? Only a close of 2025-08 bills them, and without a contract `start` "
+            "they make it the engagement's first month")
+    assert validate_report(home)[1] == [said]
+    assert main(["close", "--month", "2026-10"]) == 0
+    assert f"warning: {said}" in capsys.readouterr().out
+    assert invoices(home)["acme"] == (Decimal("800.00"), Decimal(8))

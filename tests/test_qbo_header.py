@@ -48,3 +48,23 @@ def test_a_customer_spelled_in_other_capitals_is_the_same_customer(qbo_home, cap
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0, capsys.readouterr().out
     assert main(["close", "--month", "2026-08"]) == 0, capsys.readouterr().out
     assert _pushes(home) == [("2026-08", "created"), ("2026-08", "sent")], "a sent invoice it holds is no conflict"
+
+
+def test_an_inactive_customer_refuses_its_client_month_alone(qbo_home, capsys) -> None:
+    """The customer a contract names is inactive in QuickBooks: the push step failed as a whole (every client-month
+    not pushed, invoices already created left unrecorded). That client-month is refused, naming the customer; the
+    other clients' drafts are pushed and recorded."""
+    home, qbo = qbo_home
+    (home / "contracts" / "dormant.yaml").write_text(
+        "client: dormant\nname: Dormant LLC\ncurrency: USD\nterms_days: 30\ndefault_rate: 100\n")
+    sheet = (home / "timesheets" / "harvest_time_a.csv").read_text().splitlines()
+    (home / "timesheets" / "dormant.csv").write_text(sheet[0] + "\n" + sheet[1].replace("Globex Corporation",
+                                                                                        "Dormant LLC") + "\n")
+    qbo.add_customer("Dormant LLC", Active=False)
+    assert main(["close", "--month", "2026-08"]) == 1
+    out = capsys.readouterr().out
+    assert "QuickBooks Customer name 'Dormant LLC' is inactive; make it active (or rename it) in QuickBooks" in out
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        assert conn.execute("SELECT client, status FROM invoice_pushes ORDER BY client").fetchall() == [
+            ("dormant", "refused"), ("globex", "created")]
+    assert [inv["CustomerRef"]["name"] for inv in qbo.invoices.values()] == ["Globex Corporation"]

@@ -417,6 +417,21 @@ class ContractFile:
         changes = [change for _, change in self.amendments]
         return [f"{self.label}: {problem}" for problem in people_role_problems(self.raw, changes)]
 
+    def unordered_amendments(self) -> list[str]:
+        """Amendments listed after a later-dated one that changes the same key: they apply in file order (spec
+        section 2), so from the later date on the earlier-dated one's value wins, which a person reading dates
+        does not expect; `billing validate` warns."""
+        out = []
+        for j, (later_in_file, change) in enumerate(self.amendments):
+            for i, (earlier_in_file, before) in enumerate(self.amendments[:j]):
+                shared = sorted(set(before) & set(change) - {"effective_from"})
+                if earlier_in_file > later_in_file and shared:
+                    out.append(f"{self.label}: amendments[{j}] ({later_in_file}) comes after amendments[{i}] "
+                               f"({earlier_in_file}) in the file and also sets {', '.join(shared)}: amendments "
+                               f"apply in file order, so from {earlier_in_file} on amendments[{j}]'s value wins; "
+                               "list them by date if that is not meant")
+        return out
+
     def for_month(self, month: str) -> Contract:
         """The base, then every amendment with effective_from <= month, in file order."""
         return self._build(tuple(i for i, (m, _) in enumerate(self.amendments) if m <= month))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.model import Expense, TimeEntry
+from billing_assets.core.months import month_index
 
 
 @dataclass
@@ -154,6 +155,48 @@ def near_client_rows(parsed: ParsedSource, client_names: set[str], month: str,
             out += [f"{file}: rows {row_ranges(numbers)}: client {name!r} differs from the contract's {wanted!r} "
                     "only in case or spaces; add it to the contract's aliases to bill these rows"
                     for file, numbers in sorted(rows.items())]
+    return out
+
+
+def renamed_rows(parsed: ParsedSource, other_names: set[str], month: str, claimed: frozenset[str]) -> list[str]:
+    """Rows of the month under a name the client's contract gives it only in other months (an amendment renamed
+    the client while the time tool kept the old name) that no contract claims in this month: they would bill
+    nobody while the client's invoice went out short. They stop the client-month until a name claims them."""
+    entries, expenses = parsed.grouped()
+    out = []
+    for name in sorted(other_names - claimed):
+        rows: dict[str, list[int]] = {}
+        for item in [*entries.get((name, month), []), *expenses.get((name, month), [])]:
+            rows.setdefault(item.source_file or "Harvest API", []).append(item.source_row)
+        out += [f"{file}: rows {row_ranges(numbers)}: client {name!r} is the contract's name or alias in other "
+                f"months but not in {month}; add it to the aliases that apply in {month} to bill these rows"
+                for file, numbers in sorted(rows.items())]
+    return out
+
+
+STRAY_GAP = 3  # months between a client's rows and its other time that make them look mistyped
+STRAY_ROWS = 3  # at most this many rows: a month of real work has more
+
+
+def stray_rows(parsed: ParsedSource, client_of: dict[str, str]) -> list[str]:
+    """A client's few rows in a month at least STRAY_GAP months from all its other time ("2025-08-01" among a year
+    of 2026 rows): a mistyped year that no close of the other months bills, and that moves the first month of an
+    engagement without `start`. `client_of`: Client value -> client id. A warning per client and month."""
+    entries, expenses = parsed.grouped()
+    months: dict[str, dict[str, list]] = {}
+    for (name, month), found in [*entries.items(), *expenses.items()]:
+        if name in client_of:
+            months.setdefault(client_of[name], {}).setdefault(month, []).extend(found)
+    out = []
+    for client, by_month in sorted(months.items()):
+        for month, found in sorted(by_month.items()):
+            others = [m for m in by_month if m != month]
+            gap = min((abs(month_index(m) - month_index(month)) for m in others), default=0)
+            if gap >= STRAY_GAP and len(found) <= STRAY_ROWS:
+                where = ", ".join(sorted({f"{x.source_file or 'Harvest API'} row {x.source_row}" for x in found}))
+                out.append(f"{client}: {len(found)} row(s) dated {month} ({where}), {gap} months from its other time "
+                           f"({min(others)}..{max(others)}): a mistyped date? Only a close of {month} bills them, and "
+                           "without a contract `start` they make it the engagement's first month")
     return out
 
 

@@ -23,6 +23,7 @@ from resources.quickbooks.errors import (
     UNCERTAIN_ERRORS,
     QboAuthError,
     QboError,
+    QboRefused,
     QboUnavailable,
 )
 from resources.quickbooks.limits import RateLimiter, RetryPolicy, realm_limiter
@@ -226,8 +227,9 @@ class QboClient:
                     raise
                 found = next(iter(self._query(entity, f"{where} AND Active = false")), None)
                 state = "inactive" if found else "used by another record type (vendor, employee?)"
-                raise QboError(f"QuickBooks {entity} name {name!r} is {state}; fix it in QuickBooks",
-                               exc.code) from exc
+                # refused for the invoices that need it (nothing written for them); every other client-month goes on
+                raise QboRefused(f"QuickBooks {entity} name {name!r} is {state}; make it active (or rename it) in "
+                                 "QuickBooks", exc.code) from exc
         cache[name] = str(found["Id"])
         return cache[name]
 
