@@ -8,11 +8,10 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from billing_assets.core.errors import WarehouseLocked, WarehouseUnreachable
-from billing_assets.core.months import month_index, month_range, month_span
+from billing_assets.core.months import month_range, month_span
 from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home, warehouse_url
 
 DEMO_MONTHS = ("2026-08", "2026-10")
@@ -24,9 +23,10 @@ def parse_months(text: str) -> list[str]:
         months = month_span(text)
     except ValueError as exc:
         raise SystemExit(f"billing: --month {exc}") from None
-    now = datetime.now(UTC)
-    if month_index(months[-1]) >= now.year * 12 + now.month - 1:
-        raise SystemExit(f"billing: {months[-1]} is not closed yet (the current month is excluded)")
+    from billing_assets.core.whatif import not_closed_yet  # the one rule, shared with the `whatif` job
+
+    if problem := not_closed_yet(months):
+        raise SystemExit(f"billing: {problem}")
     return months
 
 

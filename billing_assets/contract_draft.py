@@ -10,7 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from billing_assets.core.contract import CLIENT_SLUG
-from billing_assets.core.contract_draft import SYSTEM_PROMPT, Draft, Fact, draft_contract, output_schema, parse_facts
+from billing_assets.core.contract_draft import (
+    SYSTEM_PROMPT,
+    Draft,
+    Fact,
+    draft_contract,
+    output_schema,
+    parse_facts,
+    printable,
+)
 from billing_assets.core.documents import DocumentError, document_text
 from resources.files import write_atomic
 from resources.llm import claude_connection
@@ -76,7 +84,7 @@ def cmd_contract_draft(sow: Path, client: str, home: Path, force: bool) -> int:
           "it came from")
     print(f"dropped {len(draft.dropped)}" + (":" if draft.dropped else ""))
     for fact, why in draft.dropped:
-        print(f"  {fact.key} = {fact.value!r}: {why}")
+        print(f"  {printable(fact.key)} = {fact.value!r}: {why}")
     print(f"contract model: {len(draft.problems)} problem(s)" + (":" if draft.problems else ""))
     for problem in draft.problems:
         print(f"  {problem}")

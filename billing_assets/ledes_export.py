@@ -19,6 +19,7 @@ from billing_assets.whatif import line_from_row
 from resources.home import BillingHome
 from resources.warehouse import WarehouseConnection, query_keyed, rows_by_partition
 
+OUTSIDE = "outside the engagement"  # how `blocking_failures` words a month outside the engagement
 REVIEW_SHOWN = 5  # unsure codes listed in the command's output; all of them are in the review CSV
 REVIEW_COLUMNS = ("line_item_number", "entry_id", "date", "timekeeper", "hours", "narrative", "activity_code",
                   "confidence", "evidence")
@@ -50,7 +51,10 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
     A sent month is written only while its invoice is the one sent (same content hash): re-priced since, the
     client received the sent total and a later month carries the difference, so a file of the re-priced total
     under the sent invoice number would bill the change twice. A stale month (priced from ledgers its previous
-    month no longer leaves) is not written and fails the export: its total is out of date."""
+    month no longer leaves) is not written and fails the export: its total is out of date. A blocked month (a
+    blocking check whose latest evaluation failed, its recorded state blocked, a pricing problem, or priced checks
+    that have not seen the current invoice: the push gate's `blocking_failures`) is not written and fails the
+    export, one line per reason; a month outside the engagement with no priced invoice is only skipped."""
     result = ExportResult()
     clients = clients or sorted(contract_paths(home / "contracts"))
     pairs = [(c, m) for c in clients for m in months]
@@ -60,6 +64,7 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
     expenses = rows_by_partition(conn, "raw_expenses", pairs)
     sent = {k: v[0] for k, v in rows_by_partition(conn, "sent_invoice_rows", pairs).items()}
     stale = {(r["client"], r["month"]): r["prior_month"] for r in query_keyed(conn, "stale_months", pairs)}
+    blocked = rows_by_partition(conn, "blocking_failures", pairs)  # the push gate's reasons (billing_assets.gate)
     out.mkdir(parents=True, exist_ok=True)
     billing_home = BillingHome(path=str(home))  # the contract folder listed once, not once per client
     for client in clients:
@@ -83,6 +88,14 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
             was_sent = sent.get((client, month))
             if was_sent and (not invoice or invoice[0]["content_hash"] != was_sent["content_hash"]):
                 result.messages.append(_sent_and_changed(client, month, was_sent, invoice[0] if invoice else None))
+                continue
+            reasons = [_one_line(r["reason"]) for r in blocked.get((client, month), [])]
+            if not invoice and reasons and all(r.startswith(OUTSIDE) for r in reasons):
+                result.messages.append(f"{client} {month}: skipped: {reasons[0]}")
+                continue
+            if reasons:
+                result.messages += [f"{client} {month}: not exported: blocked: {r}" for r in reasons]
+                result.failed = True
                 continue
             if not invoice:
                 result.messages.append(f"{client} {month}: skipped: no priced invoice; close the month first")
@@ -120,6 +133,11 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
             else:
                 review_path.unlink(missing_ok=True)
     return result
+
+
+def _one_line(text: str) -> str:
+    """A reason as one line of output (a check's message may span lines)."""
+    return "; ".join(part.strip() for part in str(text).splitlines() if part.strip())
 
 
 def _sent_and_changed(client: str, month: str, sent: dict, current: dict | None) -> str:

@@ -26,6 +26,8 @@ from billing_assets.core.whatif import (
     MonthReport,
     backtest,
     classification_notes,
+    matching_notes,
+    not_closed_yet,
     outside_report,
     report_json,
 )
@@ -77,7 +79,8 @@ def _month_inputs(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> di
             adjustments=[PeriodAdjustment(r["origin_month"], Decimal(r["amount"]), Decimal(r["hours"]))
                          for r in sorted(adjustments.get(pair, []), key=lambda r: r["origin_month"])],
             current_total=Decimal(invoice[0]["total"]) if invoice else None,
-            current_lines=[line_from_row(r) for r in lines.get(pair, [])])
+            current_lines=[line_from_row(r) for r in lines.get(pair, [])],
+            current_currency=invoice[0]["currency"] if invoice else None)
     return result
 
 
@@ -106,7 +109,8 @@ def whatif_reports(conn: WarehouseConnection, scenario: ContractFile, months: li
 
 
 def scenario_notes(home: Path, scenario: ContractFile, month: str) -> list[str]:
-    """Notes on what the what-if cannot show: classification-only changes against the client's real contract."""
+    """Notes on what the what-if cannot show, against the client's real contract: classification-only changes,
+    and changes of the names that match export rows or of the currency."""
     paths = contract_paths(home / "contracts").get(scenario.client, [])
     if len(paths) != 1:
         return [f"no single contracts/{scenario.client}.yaml in {home} to compare with"]
@@ -114,7 +118,8 @@ def scenario_notes(home: Path, scenario: ContractFile, month: str) -> list[str]:
         real = ContractFile(paths[0])
     except ContractError:
         return [f"contracts/{paths[0].name} does not validate; classification changes not compared"]
-    return classification_notes(real.for_month(month), scenario.for_month(month))
+    real_terms, changed_terms = real.for_month(month), scenario.for_month(month)
+    return classification_notes(real_terms, changed_terms) + matching_notes(real_terms, changed_terms)
 
 
 def _money(value: Decimal | None) -> str:
@@ -126,11 +131,20 @@ def _qty(value: Decimal) -> str:
 
 
 def print_reports(reports: list[MonthReport]) -> None:
-    """The text report: per month the totals, the moved lines and any problem."""
+    """The text report: per month the totals, the moved lines and any problem. When a month's invoice and what-if
+    are in different currencies every month shows its currencies, and those months show no difference."""
+    mixed = any(r.currencies_differ for r in reports)
+
+    def code(currency: str | None) -> str:
+        return f" {currency}" if mixed and currency else ""
+
     for r in reports:
-        current = "no invoice priced" if r.current_total is None else f"current {_money(r.current_total)}"
+        current = "no invoice priced" if r.current_total is None else \
+            f"current {_money(r.current_total)}{code(r.current_currency)}"
         diff = "" if r.difference is None else f"  difference {r.difference:+,.2f}"
-        print(f"{r.client} {r.month}: {current}  what-if {_money(r.whatif_total)}{diff}")
+        if r.currencies_differ:
+            diff = f"  not compared: {r.current_currency} invoice, {r.whatif_currency} what-if"
+        print(f"{r.client} {r.month}: {current}  what-if {_money(r.whatif_total)}{code(r.whatif_currency)}{diff}")
         for c in r.lines:
             print(f"  {c.kind:<18} {c.description[:48]:<48} qty {_qty(c.current_quantity):>6} -> "
                   f"{_qty(c.whatif_quantity):<6} amount {_money(c.current_amount):>10} -> {_money(c.whatif_amount)}")
@@ -159,10 +173,14 @@ class WhatIfConfig(DagsterConfig):
 
 
 def parse_span(text: str) -> list[str]:
+    """The job's `months`, read as `billing --month` reads it: as written (no spaces), closed months only."""
     try:
-        return month_span(text.strip())
+        months = month_span(text)
     except ValueError:
         raise BillingInputError(f"months: must be YYYY-MM or YYYY-MM..YYYY-MM (first <= last), got {text!r}") from None
+    if problem := not_closed_yet(months):
+        raise BillingInputError(f"months: {problem}")
+    return months
 
 
 def _scenario(config: WhatIfConfig, home_root: Path, scratch: Path) -> ScenarioContractFile:

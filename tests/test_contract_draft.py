@@ -245,3 +245,52 @@ def test_unreadable_documents_are_named(tmp_path: Path) -> None:
     empty = write_pdf(tmp_path / "scan.pdf", [])
     with pytest.raises(DocumentError, match=r"^scan\.pdf: no text in it"):
         document_text(empty)
+
+
+def test_a_key_with_a_line_break_is_dropped_and_no_model_text_leaves_its_line(draft_home, tmp_path, capsys) -> None:
+    home, claude = draft_home
+    doc = tmp_path / "inj.txt"
+    doc.write_text("INJ CORP engagement. Invoices are issued in US dollars.\nClient: Inj Corp x: 1.\n")
+    claude.script_draft("INJ CORP", [
+        {"key": "currency", "value": "USD", "quote": "Invoices are issued in US dollars"},
+        {"key": "name", "value": "Inj Corp\u2028x: 1", "quote": "Client: Inj Corp x: 1."},  # kept, escaped
+        {"key": "people.Eve\ndefault_rate: 999\n#", "value": "partner", "quote": "not in the doc"},
+        {"key": "people.Mal\u2029terms_days: 1", "value": "partner", "quote": "Client: Inj Corp x: 1."},
+        {"key": "roles.yes", "value": "1", "quote": "Client: Inj Corp x: 1."}])
+    assert main(["contract", "draft", str(doc), "--client", "inj"]) == 0
+    text = (home / "contracts" / "inj.draft.yaml").read_text()
+    header, body = text.split("\n\n", 1)
+    assert all(line.startswith("# ") for line in header.split("\n"))
+    assert ("#   - 'people.Eve\\ndefault_rate: 999\\n#' = 'partner': the key holds a line break or control "
+            "character\n") in text
+    assert "#   - 'people.Mal\\u2029terms_days: 1' = 'partner': the key holds a line break or control character\n" \
+        in text
+    assert "#   - 'currency'" not in text  # kept
+    # every line of the body is a comment or a line of the YAML the kept facts make (no line break of model text)
+    assert [line for line in body.splitlines() if not line.lstrip().startswith("# ")] == [
+        'client: "inj"', 'currency: "USD"', 'name: "Inj Corp\\u2028x: 1"', "roles:", '  "yes": 1']
+    assert contract_of(home / "contracts" / "inj.draft.yaml") == {
+        "client": "inj", "currency": "USD", "name": "Inj Corp\u2028x: 1", "roles": {"yes": 1}}
+    assert check_fact(Fact("roles.partner\r", "650", "x"), "x") == "the key holds a line break or control character"
+
+
+def test_a_cp1252_text_is_read_with_a_note_and_neither_is_one_line(draft_home, tmp_path, capsys) -> None:
+    home, claude = draft_home
+    letter = (SOWS / "hargrove_engagement_letter.txt").read_text(encoding="utf-8")
+    sow = tmp_path / "letter_cp1252.txt"
+    sow.write_bytes((letter + "\nFees are quoted in pounds (\u00a3) for the caf\u00e9 team.\n").encode("cp1252"))
+    claude.script_draft("HARGROVE & PIKE LLP", LETTER)
+    assert main(["contract", "draft", str(sow), "--client", "brightwater"]) == 0
+    assert "14 value(s)" in capsys.readouterr().out
+    text = (home / "contracts" / "brightwater.draft.yaml").read_text()
+    assert ("# letter_cp1252.txt is not UTF-8 (byte 0xa3 at offset " in text
+            and "): read as Windows-1252 (cp1252); check its accented letters and currency signs\n" in text)
+    assert "pounds (\u00a3) for the caf\u00e9 team" in claude.message_requests()[-1].body["messages"][0]["content"]
+    assert contract_of(home / "contracts" / "brightwater.draft.yaml")["retainer"]["monthly_fee"] == 12500
+
+    neither = tmp_path / "neither.txt"
+    neither.write_bytes(b"Fees \x81\x90 in neither")
+    assert main(["contract", "draft", str(neither), "--client", "other"]) == 1
+    assert capsys.readouterr().err == ("billing contract draft: neither.txt: neither UTF-8 nor Windows-1252 (cp1252) "
+                                       "text (byte 0x81 at offset 5 is in neither); save it as UTF-8 text\n")
+    assert not (home / "contracts" / "other.draft.yaml").exists()

@@ -253,3 +253,82 @@ def test_whatif_job_reads_a_contract_path_in_the_home_and_fails_clearly(closed_h
         result = run(config)
         [failure] = [e for e in result.all_node_events if e.event_type_value == "STEP_FAILURE"]
         assert not result.success and failure.event_specific_data.error.message.strip().endswith(message), message
+
+
+def test_name_alias_and_currency_changes_are_named_not_priced_as_comparable(closed_home: Path, capsys) -> None:
+    """Which export rows are the client's (name, aliases) and whether they can be billed (currency) are decided
+    before classification: the what-if prices the rows the current contract matched, so such a change is said, and
+    a total in another currency is never shown as a difference."""
+    data = yaml.safe_load((closed_home / "contracts" / "northwind.yaml").read_text())
+    renamed = closed_home.parent / "renamed-terms.yaml"
+    renamed.write_text(yaml.safe_dump(data | {"name": "Northwind Holdings", "aliases": ["NW Holdings"]}))
+    capsys.readouterr()
+    assert main(["whatif", "--contract", str(renamed), "--month", "2026-08"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "note: the changed contract's name or aliases differ from contracts/northwind.yaml (only in the changed "
+        "contract: 'NW Holdings', 'Northwind Holdings'; only in contracts/northwind.yaml: 'Northwind Traders'): the "
+        "what-if prices the rows the current contract matched; a close under the changed contract matches export "
+        "rows by its own names",
+        "northwind 2026-08: current 10,570.00  what-if 10,570.00  difference +0.00",
+        "total difference over 1 invoiced month(s): +0.00"]
+
+    euro = closed_home.parent / "euro-terms.yaml"
+    euro.write_text(yaml.safe_dump(data | {"currency": "EUR"}))
+    note = ("note: the changed contract bills in EUR, contracts/northwind.yaml in USD: the what-if totals are in EUR "
+            "and not compared with the invoices; a close under the changed contract stops months whose export amounts "
+            "are in USD (currency_matches)")
+    assert main(["whatif", "--contract", str(euro), "--month", "2026-08..2026-10"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        note,
+        "northwind 2026-08: current 10,570.00 USD  what-if 10,570.00 EUR  not compared: USD invoice, EUR what-if",
+        "northwind 2026-09: current 10,220.00 USD  what-if 10,220.00 EUR  not compared: USD invoice, EUR what-if",
+        "northwind 2026-10: no invoice priced  what-if 8,000.00 EUR",
+        "  retainer_fee       Monthly retainer 2026-10                         qty      0 -> 1      amount       "
+        "0.00 -> 8,000.00"]  # and no total line: no month is comparable
+    assert main(["whatif", "--contract", str(euro), "--month", "2026-09", "--json"]) == 0
+    printed = capsys.readouterr()
+    assert printed.err.strip() == note
+    [report] = json.loads(printed.out)
+    assert (report["current_total"], report["current_currency"], report["whatif_total"], report["whatif_currency"],
+            report["difference"]) == ("10220.00", "USD", "10220.00", "EUR", None)
+    # the same currency on both sides: the difference as before, the currency said in the JSON
+    assert main(["whatif", "--contract", str(closed_home / "contracts" / "northwind.yaml"), "--month", "2026-09",
+                 "--json"]) == 0
+    [same] = json.loads(capsys.readouterr().out)
+    assert (same["current_currency"], same["whatif_currency"], same["difference"]) == ("USD", "USD", "0.00")
+
+
+def test_whatif_job_refuses_months_not_closed_as_the_cli_does(closed_home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys) -> None:
+    """The job applies `billing --month`'s rule with its message: closed months only, written without spaces."""
+    from datetime import UTC, datetime
+
+    from billing_assets.core.months import add_months
+    from billing_assets.definitions import build_defs
+
+    now = datetime.now(UTC)
+    current = f"{now.year:04d}-{now.month:02d}"
+    monkeypatch.setenv("BILLING_HOME", str(closed_home))
+    monkeypatch.setenv("BILLING_DB", str(closed_home / "billing.duckdb"))
+    contract_yaml = (closed_home / "contracts" / "northwind.yaml").read_text()
+    job = build_defs().get_job_def("whatif")
+    failures = {
+        current: f"months: {current} is not closed yet (the current month is excluded)",
+        f"2026-09..{add_months(current, 4)}":
+            f"months: {add_months(current, 4)} is not closed yet (the current month is excluded)",
+        " 2026-08 ": "months: must be YYYY-MM or YYYY-MM..YYYY-MM (first <= last), got ' 2026-08 '",
+    }
+    for months, message in failures.items():
+        result = job.execute_in_process(run_config={"ops": {"whatif_backtest": {"config": {
+            "months": months, "contract_yaml": contract_yaml}}}}, raise_on_error=False)
+        [failure] = [e for e in result.all_node_events if e.event_type_value == "STEP_FAILURE"]
+        assert not result.success and failure.event_specific_data.error.message.strip().endswith(message), months
+    with pytest.raises(SystemExit) as refused:
+        main(["whatif", "--contract", str(closed_home / "contracts" / "northwind.yaml"), "--month", current])
+    assert str(refused.value) == f"billing: {current} is not closed yet (the current month is excluded)"
+    # the one rule both apply (cli.parse_months and the job), with the date given
+    from billing_assets.core.whatif import not_closed_yet
+
+    assert not_closed_yet(["2026-10"], datetime(2026, 11, 27, tzinfo=UTC)) is None
+    assert not_closed_yet(["2026-10", "2026-11"], datetime(2026, 11, 27, tzinfo=UTC)) == \
+        "2026-11 is not closed yet (the current month is excluded)"

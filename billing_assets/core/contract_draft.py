@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -27,6 +28,8 @@ KEY_PATTERNS = (
     r"sow\.items\.\d+\.schedule\.\d{4}-\d{2}", r"sow\.items\.\d+\.project_codes\.\d+",
 )
 _KEY = re.compile("|".join(f"(?:{p})" for p in KEY_PATTERNS))
+_BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_YAML_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}  # a bare key YAML would not read as text
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _NUMBERS_IN = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -107,7 +110,10 @@ def _month_in(month: str, quote: str) -> bool:
 
 def check_fact(fact: Fact, document: str) -> str | None:
     """Why the fact must be dropped, or None when it stands: an unknown key, a quote not in the document, a
-    number (or month) of the value that its quote does not contain."""
+    number (or month) of the value that its quote does not contain. A key holding a line break or another control
+    character is refused before anything else: the model's text must not become a line of the draft."""
+    if _unsafe(fact.key):
+        return "the key holds a line break or control character"
     if not _KEY.fullmatch(fact.key):
         return f"{fact.key!r} is not a contract key this command writes"
     if not fact.value:
@@ -128,6 +134,18 @@ def check_fact(fact: Fact, document: str) -> str | None:
         if missing:
             return f"the number {missing[0]} is not in its quote"
     return None
+
+
+def _unsafe(text: str) -> bool:
+    """Whether the text holds a control, format or unassigned character or a line or paragraph separator (YAML
+    and editors break lines at \\x85, \\u2028 and \\u2029 too)."""
+    return any(unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp") for c in text)
+
+
+def printable(text: str) -> str:
+    """The text with every character that is not printable (line breaks, controls, separators other than the
+    space) written as a repr-style escape, so it stays on its one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _typed(value: str) -> Any:
@@ -177,7 +195,10 @@ def problems_of(data: dict[str, Any]) -> list[str]:
 
 
 def draft_contract(client: str, source: str, document: str, facts: list[Fact], today: date) -> Draft:
-    """Check every fact against the document, build and validate the contract, render the commented YAML."""
+    """Check every fact against the document, build and validate the contract, render the commented YAML. Every
+    line outside the YAML is a comment: keys and values the model returned are written escaped (repr), and no
+    header line can hold a line break of the model's text. A note the document reader attached to the text
+    (`document.notes`, e.g. read as cp1252) heads the draft."""
     kept, dropped = [], []
     for fact in facts:
         why = check_fact(fact, document)
@@ -192,16 +213,26 @@ def draft_contract(client: str, source: str, document: str, facts: list[Fact], t
               f"NOT USED BY THE CLOSE: only contracts/{client}.yaml is loaded, never *.draft.yaml. Check each value",
               "against the clause quoted above it, complete what the document does not say, then save the file as",
               f"contracts/{client}.yaml."]
+    header += list(getattr(document, "notes", ()))
     header.append(f"Contract model problems ({len(problems)}):" if problems else "Contract model problems: none.")
     header += [f"  - {p}" for p in problems]
     header.append(f"Dropped ({len(dropped)}):" if dropped else "Dropped: nothing.")
-    header += [f"  - {f.key} = {f.value!r}: {why}" for f, why in dropped]
-    lines = [f"# {line}" for line in header] + [""] + _emit(data, 0, "", quotes)
+    header += [f"  - {f.key!r} = {f.value!r}: {why}" for f, why in dropped]
+    lines = [f"# {printable(line)}" for line in header] + [""] + _emit(data, 0, "", quotes)
     return Draft("\n".join(lines) + "\n", kept, dropped, problems)
 
 
 def _key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z_][\w-]*", key) else json.dumps(key)
+    """A mapping key: bare when plain ASCII YAML reads as this text, else double-quoted."""
+    bare = _BARE_KEY.fullmatch(key) and key.lower() not in _YAML_WORDS
+    return key if bare else _quoted(key)
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar (JSON's escapes, and \\u / \\U escapes for every other character that is not
+    printable, which JSON leaves as they are: U+0085, U+2028, U+2029, C1 controls)."""
+    return "".join(c if c.isprintable() else (f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
+                   for c in json.dumps(text, ensure_ascii=False))
 
 
 def _scalar(value: Any) -> str:
@@ -209,7 +240,7 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, Decimal):
         return format(value, "f")
-    return json.dumps(str(value), ensure_ascii=False)
+    return _quoted(str(value))
 
 
 def _comment(path: str, quotes: dict[str, str], indent: int) -> list[str]:
@@ -217,7 +248,7 @@ def _comment(path: str, quotes: dict[str, str], indent: int) -> list[str]:
     if not quote:
         return []
     width = max(40, 116 - indent)
-    return [" " * indent + "# " + line for line in textwrap.wrap(f'"{quote}"', width)]
+    return [" " * indent + "# " + line for line in textwrap.wrap(f'"{printable(quote)}"', width)]
 
 
 def _emit(node: dict[str, Any], indent: int, path: str, quotes: dict[str, str]) -> list[str]:

@@ -1,9 +1,11 @@
-"""The text of an engagement letter or SOW: .txt / .md as text, .docx from its XML (zipfile, no dependency),
-.pdf through pypdf. Pure apart from reading the one file; errors are one line naming the file."""
+"""The text of an engagement letter or SOW: .txt / .md as text (UTF-8, else Windows-1252 with a note), .docx from its
+XML (zipfile, no dependency), .pdf through pypdf. Pure apart from reading the one file; errors are one line naming
+the file."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -14,6 +16,20 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 class DocumentError(ValueError):
     """The document cannot be read as text (one line naming the file)."""
+
+
+class DocumentText(str):
+    """A document's text with the reader's notes about it (one line each, e.g. read as cp1252)."""
+
+    notes: tuple[str, ...] = ()
+
+
+def _with_notes(text: str, *notes: str) -> str:
+    if not notes:
+        return text
+    noted = DocumentText(text)
+    noted.notes = notes
+    return noted
 
 
 def document_text(path: Path) -> str:
@@ -29,8 +45,7 @@ def document_text(path: Path) -> str:
         elif suffix == ".pdf":
             text = _pdf_text(path)
         else:
-            raw = path.read_bytes()
-            text = raw.decode("utf-8-sig") if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) else raw.decode("utf-16")
+            text = _plain_text(path)
     except DocumentError:
         raise
     except (OSError, UnicodeDecodeError, zipfile.BadZipFile, ElementTree.ParseError, ValueError) as exc:
@@ -38,6 +53,30 @@ def document_text(path: Path) -> str:
     if not text.strip():
         raise DocumentError(f"{path.name}: no text in it (a scanned PDF needs OCR first)")
     return text
+
+
+def _plain_text(path: Path) -> str:
+    """A .txt / .md file: UTF-16 with its byte-order mark, else UTF-8, else Windows-1252 (cp1252, the code page of
+    most older Windows editors) with a one-line note; neither is one line."""
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8 = exc
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"{path.name}: neither UTF-8 nor Windows-1252 (cp1252) text (byte 0x{raw[exc.start]:02x} "
+                            f"at offset {exc.start} is in neither); save it as UTF-8 text") from exc
+    control = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v"), None)
+    if control is not None:
+        raise DocumentError(f"{path.name}: neither UTF-8 nor Windows-1252 (cp1252) text (byte "
+                            f"0x{raw[utf8.start]:02x} at offset {utf8.start} is not UTF-8, and it holds the control "
+                            f"character {control!r}); save it as UTF-8 text")
+    return _with_notes(text, f"{path.name} is not UTF-8 (byte 0x{raw[utf8.start]:02x} at offset {utf8.start}): "
+                             "read as Windows-1252 (cp1252); check its accented letters and currency signs")
 
 
 def _docx_text(path: Path) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from billing_assets.core.adjustments import PeriodAdjustment
 from billing_assets.core.contract import Contract
 from billing_assets.core.model import Expense, InvoiceLine
 from billing_assets.core.money import ZERO, normalize
+from billing_assets.core.months import month_index
 from billing_assets.core.pricing import LedgerState, PricingEntry, PricingResult, price_month
 
 UNKNOWN_SOW_ITEM = "unknown_sow_item"
@@ -46,10 +48,18 @@ class MonthReport:
     whatif_total: Decimal | None  # None: not priced under the changed contract (outside its engagement)
     lines: list[LineChange] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    current_currency: str | None = None  # the real invoice's currency (None: no invoice)
+    whatif_currency: str | None = None  # the changed contract's currency (None: not priced)
+
+    @property
+    def currencies_differ(self) -> bool:
+        """The invoice and the what-if are in different currencies: their totals are not comparable."""
+        return None not in (self.current_currency, self.whatif_currency) and \
+            self.current_currency != self.whatif_currency
 
     @property
     def difference(self) -> Decimal | None:
-        if self.current_total is None or self.whatif_total is None:
+        if self.current_total is None or self.whatif_total is None or self.currencies_differ:
             return None
         return self.whatif_total - self.current_total
 
@@ -64,6 +74,7 @@ class MonthInputs:
     adjustments: Sequence[PeriodAdjustment] = ()
     current_total: Decimal | None = None
     current_lines: Sequence[InvoiceLine] = ()
+    current_currency: str | None = None
 
 
 def backtest(client: str, contract_for: Callable[[str], Contract], months: Sequence[str],
@@ -82,14 +93,25 @@ def backtest(client: str, contract_for: Callable[[str], Contract], months: Seque
             continue
         problems += _held_by_contract(result, data.entries)
         reports.append(MonthReport(client, month, data.current_total, result.totals.total,
-                                   moved_lines(data.current_lines, result.lines), problems))
+                                   moved_lines(data.current_lines, result.lines), problems,
+                                   data.current_currency, contract.currency))
     return reports
 
 
 def outside_report(client: str, month: str, data: MonthInputs, why: str) -> MonthReport:
     """A month the changed contract does not price (outside its engagement)."""
     return MonthReport(client, month, data.current_total, None,
-                       moved_lines(data.current_lines, []), [f"not priced under the changed contract: {why}"])
+                       moved_lines(data.current_lines, []), [f"not priced under the changed contract: {why}"],
+                       data.current_currency, None)
+
+
+def not_closed_yet(months: Sequence[str], now: datetime | None = None) -> str | None:
+    """Why `months` cannot be asked for: the last one is the current month (UTC) or later, so not closed yet.
+    The one rule for `billing --month` (cli.parse_months) and the `whatif` job's `months`."""
+    now = now or datetime.now(UTC)
+    if month_index(months[-1]) >= now.year * 12 + now.month - 1:
+        return f"{months[-1]} is not closed yet (the current month is excluded)"
+    return None
 
 
 CLASSIFYING = ("task_map", "rush_keywords", "require_project_code", "review")
@@ -109,6 +131,27 @@ def classification_notes(real: Contract, changed: Contract) -> list[str]:
         return []
     return [f"the changed contract's {', '.join(keys)} differ from contracts/{real.client}.yaml: the what-if prices "
             "the stored classification, so those changes are not reflected until the months are re-classified"]
+
+
+def matching_notes(real: Contract, changed: Contract) -> list[str]:
+    """What the changed contract changes that decides which export rows are the client's (`name`, `aliases`,
+    matched as written) or whether they can be billed (`currency`, the `currency_matches` check): the what-if
+    prices the rows the current contract matched and was priced in, so such a change is said, never ignored."""
+    notes = []
+    before, after = {real.name, *real.aliases}, {changed.name, *changed.aliases}
+    if before != after:
+        parts = [f"{label}: {', '.join(repr(n) for n in sorted(names))}"
+                 for label, names in (("only in the changed contract", after - before),
+                                      (f"only in contracts/{real.client}.yaml", before - after)) if names]
+        notes.append(f"the changed contract's name or aliases differ from contracts/{real.client}.yaml "
+                     f"({'; '.join(parts)}): the what-if prices the rows the current contract matched; a close under "
+                     "the changed contract matches export rows by its own names")
+    if real.currency != changed.currency:
+        notes.append(f"the changed contract bills in {changed.currency}, contracts/{real.client}.yaml in "
+                     f"{real.currency}: the what-if totals are in {changed.currency} and not compared with the "
+                     f"invoices; a close under the changed contract stops months whose export amounts are in "
+                     f"{real.currency} (currency_matches)")
+    return notes
 
 
 def _priceable(contract: Contract, entries: Sequence[PricingEntry]) -> tuple[list[PricingEntry], list[str]]:
@@ -171,6 +214,7 @@ def report_json(report: MonthReport) -> dict:
     return {
         "client": report.client, "month": report.month, "current_total": money(report.current_total),
         "whatif_total": money(report.whatif_total), "difference": money(report.difference),
+        "current_currency": report.current_currency, "whatif_currency": report.whatif_currency,
         "lines": [{"kind": c.kind, "sow_item": c.sow_item, "description": c.description,
                    "current_quantity": qty(c.current_quantity), "current_amount": money(c.current_amount),
                    "whatif_quantity": qty(c.whatif_quantity), "whatif_amount": money(c.whatif_amount),
