@@ -672,3 +672,21 @@ def test_token_store_files_are_private_whatever_the_umask(emu, tmp_path):
     assert mode(tmp_path / "new_home") == 0o700 and mode(tmp_path / "new_home" / "secrets") == 0o700
     assert mode(fresh.path) == 0o600
     assert mode(seeded) == 0o600 and mode(seeded.parent) == 0o777, "an explicit path's existing folder is kept"
+
+
+def test_our_unrecorded_update_followed_by_another_change_is_updated_not_a_conflict(emu, store):
+    """A close killed right after QuickBooks accepted our update (1 h -> 2 h), then the hours changed to 3 before
+    the next close: QuickBooks held our 2 h version under the record of the 1 h push, and every close called it
+    "edited in QuickBooks" forever. The one write since the record is ours (our note, SyncToken + 1): updated to
+    3 h. A person's edit on top of it is still a conflict."""
+    first = make_pusher(emu, store).upsert(make_draft(hours="1"))
+    make_pusher(emu, store).upsert(make_draft(hours="2"), first.record())  # the run dies before recording
+    rerun = make_pusher(emu, store).upsert(make_draft(hours="3"), first.record())
+    assert (rerun.status, rerun.recovered) == ("updated", True)
+    held = emu.invoices[first.qbo_id]
+    assert held["SyncToken"] == "2" and Decimal(str(held["Line"][2]["SalesItemLineDetail"]["Qty"])) == Decimal(3)
+
+    lost = make_pusher(emu, store).upsert(make_draft(hours="4"), rerun.record())  # lost again, then a person edits
+    emu.edit_invoice(first.qbo_id, {"DueDate": "2027-01-15"})
+    assert lost.sync_token == "3"
+    assert make_pusher(emu, store).upsert(make_draft(hours="5"), rerun.record()).status == "conflict_edited"

@@ -208,6 +208,8 @@ class QuickBooksPusher(QboClient):
             if _changed_since(current, known):
                 if _our_lost_update(current, known, draft):
                     return _result("updated", draft, doc, current, recovered=True)
+                if _only_our_unrecorded_write(current, known, draft):  # and the draft changed again since
+                    return self._update(draft, doc, current, recovered=True)
                 return _conflict("conflict_edited", draft, doc, current,
                                  f"edited in QuickBooks since our push (SyncToken {known.sync_token} -> "
                                  f"{current.get('SyncToken')})")
@@ -342,6 +344,17 @@ def _our_lost_update(current: Mapping[str, Any], known: PushRecord, draft: Invoi
     after QuickBooks accepted it): its note carries the current draft's hash, not the recorded one, and its
     lines are exactly the draft's."""
     return known.content_hash != draft.content_hash and _holds_draft(current, draft)
+
+
+def _only_our_unrecorded_write(current: Mapping[str, Any], known: PushRecord, draft: InvoiceDraft) -> bool:
+    """Whether the one change since our record is an update of ours whose record was lost, for a draft that has
+    changed again since (a close killed after QuickBooks accepted 1 h -> 2 h, then 3 h): our note carries another
+    hash of ours than the recorded one (a person's edit leaves the note as it was), and the SyncToken moved by
+    exactly that one write. Anything more is a person's edit too: a conflict."""
+    note = parse_private_note(current.get("PrivateNote"))
+    moved = str(current.get("SyncToken")) == str(int(known.sync_token) + 1) if str(known.sync_token).isdigit() \
+        else False
+    return note is not None and note[0] == draft.key and note[1] != known.content_hash and moved
 
 
 def _holds_draft(current: Mapping[str, Any], draft: InvoiceDraft) -> bool:
