@@ -37,29 +37,24 @@ def load_drafts(conn: WarehouseConnection, home: BillingHome, pairs: list[tuple[
             heads[key] = r
         else:
             lines[key].append(line_from_row(r))
-    drafts = {}
-    for (client, month), head in heads.items():
-        contract = home.contract_file(client).for_month(month)
-        invoice_date = first_day_after(month)
-        drafts[(client, month)] = InvoiceDraft(
-            client=client, month=month, customer_name=contract.name, currency=contract.currency,
-            invoice_date=invoice_date, due_date=invoice_date + timedelta(days=contract.terms_days),
-            lines=tuple(sorted(lines[(client, month)], key=lambda ln: ln.line_no)), total=Decimal(head["amount"]),
-            content_hash=head["content_hash"], quickbooks=contract.quickbooks)
-    return drafts
+    return {(client, month): draft_of(home, client, month, tuple(sorted(lines[(client, month)],
+                                                                      key=lambda ln: ln.line_no)),
+                                      Decimal(head["amount"]), head["content_hash"])
+            for (client, month), head in heads.items()}
 
 
 DRAFT_STATUSES = ("created", "updated", "unchanged", "recovered")  # a draft of ours is in the sink, unsent
 
 
-def empty_draft(home: BillingHome, client: str, month: str) -> InvoiceDraft:
-    """The draft of a client-month with nothing on it (no lines, total 0): what withdrawing our pushed draft of a
-    month the engagement no longer covers compares against."""
+def draft_of(home: BillingHome, client: str, month: str, lines: tuple = (), total: Decimal = Decimal(0),
+             content_hash: str = "") -> InvoiceDraft:
+    """The client-month's draft with the header its contract gives it; with no lines, the draft of a month with
+    nothing on it (what withdrawing our pushed draft of a month the engagement no longer covers compares against)."""
     contract = home.contract_file(client).for_month(month)
     invoice_date = first_day_after(month)
     return InvoiceDraft(client=client, month=month, customer_name=contract.name, currency=contract.currency,
                         invoice_date=invoice_date, due_date=invoice_date + timedelta(days=contract.terms_days),
-                        lines=(), total=Decimal(0), content_hash="", quickbooks=contract.quickbooks)
+                        lines=lines, total=total, content_hash=content_hash, quickbooks=contract.quickbooks)
 
 
 def last_pushes(conn: WarehouseConnection, sink: str, pairs: list[tuple[str, str]]
@@ -100,7 +95,8 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
     approval) with an HTML preview each. Pushes only partitions whose blocking data-quality checks passed in
     their latest evaluation, in this run or an earlier one. Idempotent: an unchanged invoice is not pushed
     again; an invoice someone sent or edited in QuickBooks is never modified. A pushed draft whose month now prices
-    to nothing is withdrawn (deleted; recorded `withdrawn`), unless it was sent or edited (a conflict)."""
+    to nothing, or falls outside the engagement, is withdrawn (deleted; recorded `withdrawn`), unless it was sent or
+    edited (a conflict)."""
     pairs = run_partitions(context)
     blocked = blocking_failures(warehouse, pairs)
     with warehouse.connect() as conn:
@@ -111,11 +107,11 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
     for pair in pairs:
         state, draft = states[pair], drafts.get(pair)
         if state.state == status.OUTSIDE and pair in known and known[pair].status in DRAFT_STATUSES and \
-                (withdrawal := withdraw(sink, empty_draft(home, *pair), known[pair])) is not None:
+                (withdrawal := withdraw(sink, empty := draft_of(home, *pair), known[pair])) is not None:
             # the engagement no longer covers the month (its `start` or `end` moved): our draft goes, as for a month
             # that prices to nothing. A sent one stays and the overview says "sent; now outside engagement"
             results[pair] = (f"{withdrawal.status}, outside the engagement", None, withdrawal.diff)
-            records.append(_record(empty_draft(home, *pair), sink.kind, withdrawal))
+            records.append(_record(empty, sink.kind, withdrawal))
         elif state.state != status.ACTIVE:
             results[pair] = ("outside the engagement" if state.state == status.OUTSIDE
                              else f"blocked by {state.check_name}", None, state.message)
