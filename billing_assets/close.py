@@ -319,21 +319,23 @@ def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> l
 
 
 def stray_months(defs, clients: list[str], rows: SourceRows) -> list[str]:
-    """The clients' few rows months away from all their other time (a mistyped year), from exports (which hold
-    every month; an API source loads only the close's months)."""
-    from billing_assets.core.engagement import client_names
+    """The clients' few rows months away from all their other time (a mistyped year), and billable rows outside
+    their engagement, from exports (which hold every month; an API source loads only the close's months)."""
+    from billing_assets.core.engagement import client_names, rows_outside
     from billing_assets.core.errors import BillingInputError, ContractError
     from billing_assets.core.parsed import stray_rows
 
     if getattr(defs.resources.get("time_source"), "kind", "") != "csv" or not clients:
         return []
-    client_of = {}
+    client_of, outside = {}, []
     for client in clients:
         try:
-            client_of.update(dict.fromkeys(client_names(defs.resources["home"].contract_file(client)), client))
+            contract_file = defs.resources["home"].contract_file(client)
         except (ContractError, BillingInputError):  # its own failure says why
             continue
-    return stray_rows(rows.get(), client_of)
+        client_of.update(dict.fromkeys(client_names(contract_file), client))
+        outside += rows_outside(client, contract_file, rows.get())
+    return stray_rows(rows.get(), client_of) + outside
 
 
 def unattributed_files(defs) -> list[str]:

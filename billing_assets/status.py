@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from billing_assets.core.contract import ContractFile
 from billing_assets.core.engagement import Window, client_names, engagement_window
 from billing_assets.core.errors import BillingInputError, ContractError, RowProblem
+from billing_assets.core.overrides import contradicted
 from billing_assets.core.parsed import (
     ParsedSource,
     foreign_expenses,
@@ -79,6 +80,8 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
     `known_months` (client -> months the warehouse holds source rows or invoices of) widens the months seen for
     a window without `start` when the source loads only the run's months (an API)."""
     overrides = home.override_problems()
+    decisions = home.overrides()
+    entries_by_key = parsed.grouped()[0]
     owners = _override_owners(parsed, overrides)
     months_by_name = _data_months(parsed)
     unclaimed = unclaimed_names(parsed, home.known_client_names())
@@ -109,6 +112,8 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
         found += foreign_expenses(parsed, names_now, month, contract.currency)
         found += near_client_rows(parsed, names_now, month, unclaimed)
         found += renamed_rows(parsed, client_names(contract_file) - names_now, month, home.claimed_names(month))
+        found += contradicted(decisions, [e for n in names_now for e in entries_by_key.get((n, month), [])], client,
+                              names_now)
         # no start and no readable data, but a refused file names the client: its window is unknown, so blocked
         if not window.contains(month) and not (window.start is None and found):
             states[(client, month)] = PartitionState(OUTSIDE, "", (window.outside_message(month),), window.label)

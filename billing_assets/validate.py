@@ -6,7 +6,8 @@ import difflib
 from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
-from billing_assets.core.overrides import Override, read_decisions
+from billing_assets.core.engagement import rows_outside
+from billing_assets.core.overrides import Override, contradicted, read_decisions
 from billing_assets.core.parsed import (
     ParsedSource,
     currency_code,
@@ -80,6 +81,8 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     warnings += _misspelt_contract_names(parsed, good, names) + _repeated_rows(parsed) + stray_rows(parsed, names)
     warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.undefined_people_roles()]
     warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.unordered_amendments()]
+    warnings += [w for client, contract_file in sorted(good.items())
+                 for w in rows_outside(client, contract_file, parsed)]
     warnings += override_conflicts
     return problems, warnings, [f.summary() for f in parsed.files]
 
@@ -128,6 +131,7 @@ def _override_findings(overrides: dict[str, Override], parsed: ParsedSource, goo
         if client is None:
             continue
         contract = good[client].for_month(entry.month)
+        problems += contradicted(overrides, [entry], client, {contract.name, *contract.aliases})
         if override.work_type and override.work_type not in contract.work_type_names:
             problems.append(f"{override.where}: work_type {override.work_type!r} is not a work type of "
                             f"{good[client].label} (known: {', '.join(sorted(contract.work_type_names))}); "

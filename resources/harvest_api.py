@@ -148,6 +148,19 @@ def to_expense(raw: Mapping[str, Any]) -> Expense:
     )
 
 
+def invoice_number(raw: Mapping[str, Any]) -> str:
+    """The number of the Harvest invoice a billed time entry or expense is on ("" when not given)."""
+    return str((raw.get("invoice") or {}).get("number") or "")
+
+
+@dataclass
+class ExpenseRead:
+    """Expenses of a listing in (date, id) order, and those Harvest marks billed (id -> invoice number)."""
+
+    expenses: list[Expense] = field(default_factory=list)
+    invoiced: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class TimeRead:
     """Time entries of a listing: the ones to bill, and those skipped (running timers, 0 hours)."""
@@ -155,6 +168,7 @@ class TimeRead:
     entries: list[TimeEntry] = field(default_factory=list)
     running: list[TimeEntry] = field(default_factory=list)
     zero: list[TimeEntry] = field(default_factory=list)
+    invoiced: dict[str, str] = field(default_factory=dict)  # entry id -> Harvest invoice number ("" if none given)
 
 
 def split_time_entries(raws: Iterable[Mapping[str, Any]]) -> TimeRead:
@@ -163,6 +177,8 @@ def split_time_entries(raws: Iterable[Mapping[str, Any]]) -> TimeRead:
     for raw in raws:
         entry = to_time_entry(raw)
         (read.running if raw.get("is_running") else read.zero if entry.hours == 0 else read.entries).append(entry)
+        if raw.get("is_billed"):
+            read.invoiced[entry.entry_id] = invoice_number(raw)
     for entries in (read.entries, read.running, read.zero):
         entries.sort(key=lambda e: e.order_key)
     return read
@@ -217,13 +233,23 @@ class HarvestClient:
     def expenses(self, from_date: date | str | None, to_date: date | str | None,
                  updated_since: datetime | str | None = None) -> list[Expense]:
         """Expenses with spent_date in [from_date, to_date], in (date, id) order."""
+        return self.read_expenses(from_date, to_date, updated_since).expenses
+
+    def read_expenses(self, from_date: date | str | None, to_date: date | str | None,
+                      updated_since: datetime | str | None = None) -> ExpenseRead:
+        """`expenses`, and which of them Harvest marks billed (on one of its invoices)."""
         raws = self._collect("expenses", _filters(from_date, to_date, updated_since))
-        return sorted((to_expense(raw) for raw in raws), key=lambda e: e.order_key)
+        return ExpenseRead(sorted((to_expense(raw) for raw in raws), key=lambda e: e.order_key),
+                           {f"harvest:{raw['id']}": invoice_number(raw) for raw in raws if raw.get("is_billed")})
 
     def time_entry_changes(self, updated_since: datetime | str) -> list[dict[str, Any]]:
         """Raw /v2/time_entries objects (running ones included, with updated_at) updated at or after
         `updated_since`: what the late-entries sensor needs to move its cursor."""
         return self._collect("time_entries", _filters(None, None, updated_since))
+
+    def expense_changes(self, updated_since: datetime | str) -> list[dict[str, Any]]:
+        """Raw /v2/expenses objects (with updated_at) updated at or after `updated_since`, for the sensor."""
+        return self._collect("expenses", _filters(None, None, updated_since))
 
     def changed_since(self, updated_since: datetime | str) -> list[TimeEntry]:
         """Every finished time entry updated at or after `updated_since` (incremental sync)."""

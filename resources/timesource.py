@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -83,19 +84,46 @@ class HarvestTimeSource(TimeSource):
 
     def _load(self, start: date, end: date) -> ParsedSource:
         with self.client() as client:
-            time, expenses = client.read_time_entries(start, end), client.expenses(start, end)
-        return harvest_parsed(time, expenses, start, end)
+            time, spent = client.read_time_entries(start, end), client.read_expenses(start, end)
+        return harvest_parsed(time, spent.expenses, start, end, spent.invoiced)
 
 
-def harvest_parsed(time: TimeRead, expenses: list[Expense], start: date, end: date) -> ParsedSource:
-    """A Harvest listing as a ParsedSource: billable entries, a warning per running timer, one report counting
-    what was read and skipped."""
+def harvest_parsed(time: TimeRead, expenses: list[Expense], start: date, end: date,
+                   invoiced_expenses: dict[str, str] | None = None) -> ParsedSource:
+    """A Harvest listing as a ParsedSource: billable entries, a warning per running timer, a warning per
+    client-month of billable entries and expenses Harvest marks billed, one report counting what was read and
+    skipped."""
     warnings = [RowProblem(HARVEST_SOURCE, e.source_row, f"{e.entry_id} ({e.person}, {e.date}): running timer "
                            "(no end yet): skipped until it is stopped", e.client_name, e.month)
                 for e in time.running]
+    warnings += _invoiced_warnings([e for e in time.entries if e.billable and e.entry_id in time.invoiced],
+                                   time.invoiced, " h")
+    spent = invoiced_expenses or {}
+    warnings += _invoiced_warnings([x for x in expenses if x.billable and x.expense_id in spent], spent, "")
     report = FileReport(HARVEST_SOURCE, layout="Harvest API v2 time entries",
                         decisions={"from": str(start), "to": str(end)},
                         rows=len(time.entries) + len(time.running) + len(time.zero), read=len(time.entries),
                         zero_rows=len(time.zero), running_rows=[e.source_row for e in time.running])
     return ParsedSource(entries=list(time.entries), expenses=sorted(expenses, key=lambda x: x.order_key),
                         warnings=warnings, files=[report])
+
+
+def _invoiced_warnings(rows: list, invoices: dict[str, str], unit: str) -> list[RowProblem]:
+    """Per client-month, the billable rows Harvest marks billed on one of its invoices: billed here as the spec
+    says (as exports' `Invoiced? = Yes`), but the client may have been charged already (a firm moving its
+    invoicing here), and charging twice is for a person to decide."""
+    by_month: dict[tuple[str, str], list] = {}
+    for row in rows:
+        by_month.setdefault((row.client_name, row.month), []).append(row)
+    out = []
+    for (client, month), found in sorted(by_month.items()):
+        ids = [getattr(r, "entry_id", None) or r.expense_id for r in found]
+        total = sum((getattr(r, "hours", None) if unit else r.amount for r in found), Decimal(0))
+        numbers = sorted({invoices[i] for i in ids if invoices[i]})
+        kind = "time entr(ies)" if unit else "expense(s)"
+        out.append(RowProblem(HARVEST_SOURCE, found[0].source_row,
+                              f"{len(found)} billable {kind} ({total.normalize():f}{unit}; {', '.join(ids[:3])}"
+                              f"{', ...' if len(ids) > 3 else ''}) marked billed in Harvest already"
+                              f"{' (invoice ' + ', '.join(numbers) + ')' if numbers else ''} are billed here too: "
+                              "write them off in overrides/ if that invoice charged them", client, month))
+    return out

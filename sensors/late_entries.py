@@ -1,6 +1,7 @@
 """Late time entries: re-close closed client-months whose Harvest entries changed after the close.
 
-Every tick polls Harvest `/v2/time_entries?updated_since=<cursor>`, maps each changed entry to its client
+Every tick polls Harvest `/v2/time_entries?updated_since=<cursor>` (and `/v2/expenses`, the same way: an
+expense added or edited in a closed month is a late change too), maps each changed entry to its client
 (contract `name` or `aliases` for the entry's month) and requests one `month_close` run per changed
 client-month of a closed month (before the current month, UTC). Entries of the open month are left to the
 month close; entries of unknown clients are logged, never requested.
@@ -189,9 +190,13 @@ def plan_late_closes(changes: Iterable[Change], cursor: Cursor, current_month: s
     return LatePlan(client_months, cursor.advance(changes), unknown, open_months)
 
 
-def change_from_api(raw: Mapping[str, Any]) -> Change:
-    """One `/v2/time_entries` object -> Change."""
-    return Change(entry_id=f"harvest:{raw['id']}", client_name=str((raw.get("client") or {}).get("name") or ""),
+EXPENSE = "expense:"  # a Change of an expense: its id is "expense:harvest:<id>" (Harvest numbers them apart)
+
+
+def change_from_api(raw: Mapping[str, Any], prefix: str = "") -> Change:
+    """One `/v2/time_entries` (or, with `prefix` EXPENSE, `/v2/expenses`) object -> Change."""
+    return Change(entry_id=f"{prefix}harvest:{raw['id']}",
+                  client_name=str((raw.get("client") or {}).get("name") or ""),
                   month=month_of(date.fromisoformat(raw["spent_date"])), updated_at=parse_utc(raw["updated_at"]),
                   running=bool(raw.get("is_running")))
 
@@ -230,13 +235,14 @@ class ContractNames:
 
 
 def fetch_changes(time_source: HarvestTimeSource, since: datetime) -> list[Change]:
-    """Every time entry (running or not) updated at or after `since`, with its updated_at.
+    """Every time entry (running or not) and expense updated at or after `since`, with its updated_at (an
+    expense added or edited in a closed month was never re-closed, so its change was never billed).
 
     `HarvestClient.changed_since` drops `updated_at`, so this reads the raw objects through the client's
     paging (same headers, rate limit, retries, same-origin `links.next`)."""
     with time_source.client() as client:
-        raws = client.time_entry_changes(since)
-    return [change_from_api(raw) for raw in raws]
+        raws, spent = client.time_entry_changes(since), client.expense_changes(since)
+    return [change_from_api(raw) for raw in raws] + [change_from_api(raw, EXPENSE) for raw in spent]
 
 
 # --- the sensor ---------------------------------------------------------------------------------------------
@@ -255,14 +261,18 @@ def _log_plan(context: SensorEvaluationContext, plan: LatePlan, resolver: Contra
 
 
 def held_client_months(warehouse: Warehouse, entry_ids: Iterable[str]) -> dict[str, set[tuple[str, str]]]:
-    """Entry id -> the (client, month)s whose raw_time_entries hold it (none before the first close)."""
+    """Entry id -> the (client, month)s whose raw_time_entries (raw_expenses for an EXPENSE id) hold it (none
+    before the first close)."""
     ids = sorted(set(entry_ids))
     if not ids or not warehouse.exists():
         return {}
     held: dict[str, set[tuple[str, str]]] = {}
-    with warehouse.connect() as conn, conn.staged("changed_entries", ["entry_id"], [(i,) for i in ids]):
+    with warehouse.connect() as conn, conn.staged("changed_entries", ["entry_id"],
+                                                  [(i.removeprefix(EXPENSE),) for i in ids]):
         for row in query(conn, "entries_held"):
             held.setdefault(row["entry_id"], set()).add((row["client"], row["month"]))
+        for row in query(conn, "expenses_held"):
+            held.setdefault(EXPENSE + row["entry_id"], set()).add((row["client"], row["month"]))
     return held
 
 

@@ -374,3 +374,35 @@ def test_a_row_months_away_from_its_clients_other_time_is_a_warning(billing_env,
     assert main(["close", "--month", "2026-10"]) == 0
     assert f"warning: {said}" in capsys.readouterr().out
     assert invoices(home)["acme"] == (Decimal("800.00"), Decimal(8))
+
+
+def test_an_expense_in_two_export_files_stops_its_month(billing_env) -> None:
+    """A re-exported expense report beside the first billed the 412.37 flight twice (+453.61 with markup), every
+    check passing: time rows had a cross-file check, expenses none. The later file's row is refused naming the
+    first; two equal rows of one file are two expenses."""
+    home = billing_env()
+    row = "2026-10-12,Acme Corp,Web,,Travel,Flight,412.37,Yes,Ana,Souza,USD\n"
+    (home / "expenses" / "expenses.csv").write_text(EXPENSES + row + "2026-10-13,Acme Corp,Web,,Taxi,Ride,20.00,Yes,"
+                                                    "Ana,Souza,USD\n2026-10-13,Acme Corp,Web,,Taxi,Ride,20.00,Yes,"
+                                                    "Ana,Souza,USD\n")
+    (home / "expenses" / "expenses_again.csv").write_text(EXPENSES + row)
+    parsed = read_folder(home)
+    assert [str(p) for p in parsed.problems] == [
+        "expenses/expenses_again.csv: row 1: the same expense as expenses/expenses.csv row 1 (2026-10-12, Travel, "
+        "412.37): a re-exported file would bill it twice; remove one copy"]
+    assert [(p.client_name, p.month) for p in parsed.problems] == [("Acme Corp", "2026-10")]
+
+
+def test_billable_rows_outside_the_engagement_are_said(billing_env) -> None:
+    """`end: 2026-09` and a billable expense of 2026-10-02, or a month of time after an `end` moved earlier: never
+    priced, as the spec says, and the close said only "outside the engagement (nothing priced)"."""
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text(contract("acme", "Acme Corp", extra="end: 2026-09\n"))
+    (home / "timesheets" / "harvest.csv").write_text(HARVEST + "".join(
+        f"2026-{m:02d}-03,Acme Corp,Web,,Build,Work,2.00,Yes,Ana,Souza,,USD\n" for m in (8, 9, 10, 10)))
+    (home / "expenses" / "expenses.csv").write_text(EXPENSES + "2026-10-02,Acme Corp,Web,,Travel,Train,99.00,Yes,"
+                                                               "Ana,Souza,USD\n")
+    assert validate_report(home)[1] == [
+        "acme 2026-10: 2 billable time row(s) (4 h) and 1 billable expense(s) (99) in expenses/expenses.csv, "
+        "timesheets/harvest.csv fall outside the engagement (2026-08..2026-09): never billed; move the contract's "
+        "start or end if they belong to it"]

@@ -150,3 +150,24 @@ def test_close_warnings_share_one_read_of_the_listing(tmp_path) -> None:
                     f"(harvest:{decided}): was an overrides file replaced or deleted?"]
     assert len(listings) == 1, listings
     assert kept != decided
+
+
+def test_entries_and_expenses_harvest_marks_billed_are_billed_and_warned_of() -> None:
+    """A 4 h entry and a 75.00 expense on Harvest invoice 1001 were billed again with no word (the CSV path warns
+    of `Invoiced? = Yes`). Billed as the spec says, with one warning per client-month naming the invoice."""
+    with HarvestEmulator() as harvest:
+        harvest.add_entries([{"spent_date": "2026-09-02", "hours": "2"}])
+        [billed] = harvest.add_entries([{"spent_date": "2026-09-03", "hours": "4", "is_billed": True,
+                                         "invoice": 1001}])
+        [spent] = harvest.add_expenses([{"spent_date": "2026-09-04", "total_cost": "75.00", "is_billed": True,
+                                         "invoice": 1001}])
+        parsed = source_for(harvest).load(["2026-09"])
+    assert sum(e.hours for e in parsed.entries) == Decimal(6) and [x.amount for x in parsed.expenses] == [
+        Decimal("75.00")]
+    assert [(w.client_name, w.month, w.message) for w in parsed.warnings] == [
+        ("Acme Corp", "2026-09", f"1 billable time entr(ies) (4 h; harvest:{billed}) marked billed in Harvest "
+                                 "already (invoice 1001) are billed here too: write them off in overrides/ if that "
+                                 "invoice charged them"),
+        ("Acme Corp", "2026-09", f"1 billable expense(s) (75; harvest:{spent}) marked billed in Harvest already "
+                                 "(invoice 1001) are billed here too: write them off in overrides/ if that invoice "
+                                 "charged them")]

@@ -298,3 +298,10 @@ def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: 
             assert outcome_hours == raw_totals(home)["globex"][1] == raw_before["globex"][1] + 9
             assert tick(instance, result.cursor).run_requests == []
 
+            harvest.clock.advance(3600)  # an expense added to the closed month: it was never billed
+            [spent] = harvest.add_expenses([{"spent_date": "2026-09-20", "client": "Globex Corp",
+                                             "total_cost": "300.00"}])
+            later = tick(instance, result.cursor)
+            assert [split_key(r.partition_key) for r in later.run_requests] == [("globex", MONTH)]
+            assert json.loads(later.cursor)["seen"] == [f"expense:harvest:{spent}"]
+

@@ -122,7 +122,7 @@ def _stage_inputs(conn: WarehouseConnection) -> None:
                [(c, m, "2026-09" if m == "2026-10" else "2026-08", "2026-07") for c, m in PAIRS])
     conn.stage("wanted_keys", ("cache_key",), [("k0",), ("k2",), ("missing",)])
     conn.stage("override_ids", ("entry_id",), [("e1",)])
-    conn.stage("changed_entries", ("entry_id",), [("e1",), ("e2",)])
+    conn.stage("changed_entries", ("entry_id",), [("e1",), ("e2",), ("expense_id 1",)])  # entries, an expense
 
 
 QUERIES = sorted(p.name.removesuffix(".sql") for p in (REPO / "sql" / "queries").glob("*.sql")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from billing_assets.core.contract import ContractFile, names_in
+from billing_assets.core.parsed import ParsedSource
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,28 @@ def engagement_window(contract_file: ContractFile, data_months: Iterable[str]) -
         return Window(base.start, base.end, "contract")
     months = set(data_months) | schedule_months(contract_file)
     return Window(min(months) if months else None, base.end, "first source data")
+
+
+def rows_outside(client: str, contract_file: ContractFile, parsed: ParsedSource) -> list[str]:
+    """Billable time and expenses of the client dated outside its engagement: never priced (spec section 2), and
+    said, per month, so that a wrong `start`/`end` or a mistyped date does not leave them unbilled in silence."""
+    names = client_names(contract_file)
+    entries, expenses = parsed.grouped()
+    data_months = {m for n, m in [*entries, *expenses] if n in names}
+    window = engagement_window(contract_file, data_months)
+    out = []
+    for month in sorted(data_months):
+        if window.contains(month):
+            continue
+        time = [e for n in names for e in entries.get((n, month), []) if e.billable]
+        spent = [x for n in names for x in expenses.get((n, month), []) if x.billable]
+        if not time and not spent:
+            continue
+        hours = sum((e.hours for e in time), Decimal(0))
+        amount = sum((x.amount for x in spent), Decimal(0))
+        files = ", ".join(sorted({r.source_file or "Harvest API" for r in [*time, *spent]})[:3])
+        what = " and ".join([*([f"{len(time)} billable time row(s) ({hours.normalize():f} h)"] if time else []),
+                             *([f"{len(spent)} billable expense(s) ({amount.normalize():f})"] if spent else [])])
+        out.append(f"{client} {month}: {what} in {files} fall outside the engagement ({window.label}): never "
+                   "billed; move the contract's start or end if they belong to it")
+    return out

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from billing_assets.core.csvfile import TABLE_SUFFIXES, FileRefused, normal, read_csv
 from billing_assets.core.errors import RowProblem
+from billing_assets.core.model import TimeEntry
+from billing_assets.core.parsed import name_key
 from billing_assets.core.safecsv import read_cell
 
 OVERRIDE_COLUMNS = ("entry_id", "work_type", "sow_item", "action", "note")
 ACTIONS = ("", "bill", "hold", "write_off")
 # review/<month>.csv's columns of what the reviewer was shown: a bare `bill` bills that, not a later answer
-SHOWN_COLUMNS = {"suggestion": "shown_sow_item", "suggested_work_type": "shown_work_type"}
+SHOWN_COLUMNS = {"suggestion": "shown_sow_item", "suggested_work_type": "shown_work_type",
+                 # and the entry the row describes: checked against the entry its id names (`contradicted`)
+                 "client": "shown_client", "person": "shown_person", "hours": "shown_hours"}
+DECIDING = ("work_type", "sow_item", "action")
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,9 @@ class Override:
     source: str = ""  # file:row, for the review report
     shown_sow_item: str = ""  # the suggestion the review file showed beside the decision
     shown_work_type: str = ""
+    shown_client: str = ""  # the row's client, person and hours cells as the review file wrote them
+    shown_person: str = ""
+    shown_hours: str = ""
 
     def released_as(self, known_items: set[str], known_work_types: set[str]) -> tuple[str, str]:
         """(SOW item, work type) this row decides: what the reviewer filled in; for a `bill` with a cell left
@@ -120,6 +130,11 @@ def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict
             if path.suffix.lower() == ".csv":  # a .txt without entry ids is a note, not a decisions file
                 problems.append(RowProblem(label, 0, "missing column entry_id"))
             continue
+        if not any(c in header for c in DECIDING):  # headers translated or renamed: every decision would be lost
+            problems.append(RowProblem(label, 0, f"no {', '.join(DECIDING)} column (its columns: "
+                                                 f"{', '.join(header[:8])}): it decides nothing; name the columns as "
+                                                 "review/<month>.csv does"))
+            continue
         for number, row in enumerate(rows, start=1):
             values = {col: read_cell(row.get(col, "").strip()) for col in OVERRIDE_COLUMNS}
             values |= {field: read_cell(row.get(col, "").strip()) for col, field in SHOWN_COLUMNS.items()}
@@ -132,3 +147,39 @@ def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict
                 continue
             out.append((label, number, values))
     return out
+
+
+def contradicted(overrides: dict[str, Override], entries: Iterable[TimeEntry], client: str,
+                 names: set[str]) -> list[str]:
+    """Decision rows whose own client, person or hours cells (as review/<month>.csv wrote them) contradict the
+    entry their id names: the id column sorted or pasted apart from its row, or another client's id, applied a
+    decision to an entry nobody decided on. Each stops the entry's client-month, naming the row."""
+    clients = {name_key(n) for n in (client, *names)}
+    out = []
+    for entry in entries:
+        row = overrides.get(entry.entry_id)
+        if row is None:
+            continue
+        said = []
+        if row.shown_client and name_key(row.shown_client) not in clients:
+            said.append(f"client {row.shown_client!r}")
+        if row.shown_person and name_key(row.shown_person) != name_key(entry.person):
+            said.append(f"person {row.shown_person!r}")
+        hours = _hours(row.shown_hours)
+        if hours is not None and abs(hours - entry.hours) > HOURS_SLACK:
+            said.append(f"hours {row.shown_hours}")
+        if said:
+            out.append(f"{row.where}: entry {entry.entry_id} is {entry.person}'s {entry.hours.normalize():f} h of "
+                       f"{entry.date} for {client}, but the row says {', '.join(said)}: was the id column sorted or "
+                       "pasted apart from its rows? Fix the row to decide this entry")
+    return out
+
+
+HOURS_SLACK = Decimal("0.005")  # a spreadsheet may show 1.4 for 1.40 or round 0.3333 to 0.33
+
+
+def _hours(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.strip().replace(",", ".")) if text.strip() else None
+    except InvalidOperation:
+        return None

@@ -174,6 +174,24 @@ def renamed_rows(parsed: ParsedSource, other_names: set[str], month: str, claime
     return out
 
 
+def repeated_expenses(expenses: Iterable[Expense]) -> list[RowProblem]:
+    """An expense row identical to one of another file (a re-exported or overlapping expense report): billed
+    twice before, with every check passing. A problem on the later file's row, naming the first: it stops the
+    client-month until one copy goes. Identical rows of one file are two expenses (two equal taxi fares)."""
+    first: dict[tuple, Expense] = {}
+    out = []
+    for x in expenses:
+        key = (x.date, x.client_name, x.project, x.project_code, x.category, x.notes, x.amount, x.person,
+               x.currency, x.billable)
+        seen = first.setdefault(key, x)
+        if seen.source_file != x.source_file:
+            out.append(RowProblem(x.source_file, x.source_row, f"the same expense as {seen.source_file} row "
+                                  f"{seen.source_row} ({x.date}, {x.category or 'no category'}, "
+                                  f"{x.amount.normalize():f}): a re-exported file would bill it twice; remove one "
+                                  "copy", x.client_name, x.month))
+    return out
+
+
 STRAY_GAP = 3  # months between a client's rows and its other time that make them look mistyped
 STRAY_ROWS = 3  # at most this many rows: a month of real work has more
 

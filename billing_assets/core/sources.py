@@ -22,7 +22,7 @@ from billing_assets.core import formats
 from billing_assets.core.csvfile import TABLE_SUFFIXES, CsvFile, FileRefused, read_csv_file
 from billing_assets.core.errors import BillingInputError, RowProblem
 from billing_assets.core.exports import ReadSettings, known_columns, read_export
-from billing_assets.core.parsed import FileReport, ParsedSource
+from billing_assets.core.parsed import FileReport, ParsedSource, repeated_expenses
 
 SETTINGS_FILE = "settings.yaml"
 SETTING_KEYS = {"date_order": formats.DATE_ORDERS, "number_format": tuple(formats.NUMBER_FORMATS),
@@ -99,6 +99,7 @@ def read_folder(home: Path) -> ParsedSource:
             out.files.append(FileReport(label, refused="not a CSV export"))
             continue
         read_one(path, label, kind, settings.for_file(per_label.get(label)), out)
+    out.problems += repeated_expenses(out.expenses)
     out.assign_ids()
     return out
 
