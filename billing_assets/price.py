@@ -23,6 +23,7 @@ from billing_assets.common import (
     run_partitions,
 )
 from billing_assets.core.adjustments import carried_adjustments
+from billing_assets.core.cap_history import cap_history_problem
 from billing_assets.core.contract import Contract
 from billing_assets.core.errors import BillingInputError
 from billing_assets.core.invoice_hash import invoice_content_hash
@@ -182,6 +183,9 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                 if (client, add_months(month, -1)) in problems:
                     problems[(client, month)] = (f"{client} {month}: not priced: {add_months(month, -1)} could not "
                                                  "be priced, and this month's ledgers start from it")
+                    continue
+                if unknown_history := cap_history_problem(home.contract_file(client), month, start):
+                    problems[(client, month)] = unknown_history
                     continue
                 try:
                     prior = _resolve_prior(conn, time_source, home, contract, client, month, start, priors, carried)
