@@ -12,7 +12,14 @@ from pathlib import Path
 
 from billing_assets.core.errors import WarehouseLocked, WarehouseUnreachable
 from billing_assets.core.months import month_range, month_span
-from billing_assets.settings import REPO_ROOT, billing_db, billing_home, dagster_home, warehouse_url
+from billing_assets.settings import (
+    REPO_ROOT,
+    billing_db,
+    billing_home,
+    dagster_home,
+    environment_problems,
+    warehouse_url,
+)
 
 DEMO_MONTHS = ("2026-08", "2026-10")
 
@@ -246,8 +253,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=r".*(is currently in (beta|preview)|PreviewWarning|BetaWarning).*")
     warnings.filterwarnings("ignore", module=r"dagster.*")
     args = build_parser().parse_args(argv)
-    from billing_assets.environment import environment_problems
-
     if problems := environment_problems():
         for problem in problems:
             print(f"billing: {problem}", file=sys.stderr)

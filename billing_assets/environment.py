@@ -28,28 +28,6 @@ def _secret(name: str) -> EnvVar | None:
     return EnvVar(name) if os.environ.get(name) else None
 
 
-SOURCES, SINKS = ("csv", "harvest"), ("outbox", "qbo")
-
-
-def environment_problems() -> list[str]:
-    """One line per setting no resource can be built from (an unknown BILLING_SOURCE or BILLING_PUSH, a URL as
-    BILLING_HOME or a BILLING_DB that is neither a file nor PostgreSQL): said before anything runs, not as a
-    traceback halfway or as an empty close."""
-    env = os.environ.get
-    problems = []
-    if (env("BILLING_SOURCE") or "csv") not in SOURCES:
-        problems.append(f"BILLING_SOURCE must be {' or '.join(SOURCES)}, got {env('BILLING_SOURCE')!r}")
-    if (env("BILLING_PUSH") or "outbox") not in SINKS:
-        problems.append(f"BILLING_PUSH must be {' or '.join(SINKS)}, got {env('BILLING_PUSH')!r}")
-    if "://" in (env("BILLING_HOME") or ""):
-        problems.append(f"BILLING_HOME must be a folder on this machine, got the URL {env('BILLING_HOME')!r} "
-                        "(exports are read from its timesheets/ and expenses/ folders, or from Harvest)")
-    db = (env("BILLING_DB") or "").strip()
-    if "://" in db and not warehouse_url():
-        problems.append(f"BILLING_DB must be a DuckDB file path or a postgresql:// URL, got {db.split('://')[0]}://...")
-    return problems
-
-
 def build_time_source(home: str) -> TimeSource:
     """BILLING_SOURCE: csv (default, the billing home's folders) | harvest (the API; secrets as EnvVar)."""
     source = os.environ.get("BILLING_SOURCE", "csv") or "csv"
