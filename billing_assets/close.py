@@ -321,11 +321,17 @@ def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> l
 def stray_months(defs, clients: list[str], rows: SourceRows) -> list[str]:
     """The clients' few rows months away from all their other time (a mistyped year), and billable rows outside
     their engagement, from exports (which hold every month; an API source loads only the close's months)."""
+    from dagster import DagsterError
+
     from billing_assets.core.engagement import client_names, rows_outside
     from billing_assets.core.errors import BillingInputError, ContractError
     from billing_assets.core.parsed import stray_rows
 
     if getattr(defs.resources.get("time_source"), "kind", "") != "csv" or not clients:
+        return []
+    try:
+        parsed = rows.get()
+    except DagsterError:  # the run failed on the same read and says why
         return []
     client_of, outside = {}, []
     for client in clients:
@@ -334,8 +340,8 @@ def stray_months(defs, clients: list[str], rows: SourceRows) -> list[str]:
         except (ContractError, BillingInputError):  # its own failure says why
             continue
         client_of.update(dict.fromkeys(client_names(contract_file), client))
-        outside += rows_outside(client, contract_file, rows.get())
-    return stray_rows(rows.get(), client_of) + outside
+        outside += rows_outside(client, contract_file, parsed)
+    return stray_rows(parsed, client_of) + outside
 
 
 def unattributed_files(defs) -> list[str]:
