@@ -19,6 +19,7 @@ from billing_assets.core.parsed import (
 )
 from billing_assets.core.sources import read_folder
 from billing_assets.partitions import CLIENT_ID
+from resources.home import BillingHome
 
 
 def _client_names(contract_file: ContractFile, months: list[str]) -> set[str]:
@@ -61,8 +62,7 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
             f"client {client_name!r} differs from contracts/{names[meant]}.yaml's {meant!r} only in case or spaces; "
             f"add it to the contract's aliases to bill these rows (inputs_readable stops its months)" if meant else
             f"unknown client {client_name!r} (no contract name or alias matches; unknown_client)"))
-    problems.extend(_renamed_rows(parsed, good, {n for client, paths in contract_paths(home / "contracts").items()
-                                                 if client in bad for p in paths for n in names_in(p, None)}))
+    problems.extend(_renamed_rows(parsed, good, BillingHome(path=str(home))))
     # the code is the last three letters, as the currency_matches check reads it ("United States Dollar - USD")
     currencies = {(e.source_file, names[e.client_name], currency_code(e.currency),
                    good[names[e.client_name]].for_month(e.month).currency)
@@ -143,19 +143,18 @@ def _override_findings(overrides: dict[str, Override], parsed: ParsedSource, goo
     return warnings, problems
 
 
-def _renamed_rows(parsed: ParsedSource, good: dict[str, ContractFile], stopped: set[str]) -> list[str]:
+def _renamed_rows(parsed: ParsedSource, good: dict[str, ContractFile], home: BillingHome) -> list[str]:
     """Rows under a name a client's contract gives it only in other months (an amendment renamed the client), in a
-    month no contract claims that name: inputs_readable stops those months (billing_assets.status)."""
+    month no contract claims that name (the names the close reads, `BillingHome.claimed_names`): inputs_readable
+    stops those months (billing_assets.status)."""
     entries, expenses = parsed.grouped()
-    months = sorted({m for _, m in [*entries, *expenses]})
     out = []
-    for month in months:
-        now = {client: contract_file.for_month(month) for client, contract_file in good.items()}
-        claimed = frozenset({n for c in now.values() for n in (c.name, *c.aliases)} | stopped)
+    for month in sorted({m for _, m in [*entries, *expenses]}):
         for client, contract_file in sorted(good.items()):
-            other = names_in(contract_file.path, contract_file) - {now[client].name, *now[client].aliases}
+            now = contract_file.for_month(month)
+            other = names_in(contract_file.path, contract_file) - {now.name, *now.aliases}
             out += [f"{line} (inputs_readable stops {client} {month})"
-                    for line in renamed_rows(parsed, other, month, claimed)]
+                    for line in renamed_rows(parsed, other, month, home.claimed_names(month))]
     return out
 
 

@@ -109,9 +109,12 @@ def _overrides(folder: Path, stamp: tuple) -> tuple[dict[str, Override], tuple[R
 def _claimed_in(folder: Path, stamp: tuple, month: str) -> frozenset[str]:
     """The names and aliases the folder's contracts give their clients in `month` (an invalid file: all its names,
     best effort)."""
-    return frozenset(name for loaded in _contract_set(folder, stamp).values() for path, contract_file in loaded
-                     for name in (names_in(path, None) if contract_file is None else
-                                  (lambda c: {c.name, *c.aliases})(contract_file.for_month(month))))
+    names: set[str] = set()
+    for loaded in _contract_set(folder, stamp).values():
+        for path, contract_file in loaded:
+            contract = contract_file.for_month(month) if contract_file is not None else None
+            names |= {contract.name, *contract.aliases} if contract is not None else names_in(path, None)
+    return frozenset(names)
 
 
 class BillingHome(ConfigurableResource):

@@ -149,13 +149,19 @@ def near_client_rows(parsed: ParsedSource, client_names: set[str], month: str,
         for name, m in unclaimed.get(name_key(wanted), []):
             if m != month:
                 continue
-            rows: dict[str, list[int]] = {}
-            for item in [*entries.get((name, m), []), *expenses.get((name, m), [])]:
-                rows.setdefault(item.source_file, []).append(item.source_row)
             out += [f"{file}: rows {row_ranges(numbers)}: client {name!r} differs from the contract's {wanted!r} "
                     "only in case or spaces; add it to the contract's aliases to bill these rows"
-                    for file, numbers in sorted(rows.items())]
+                    for file, numbers in _rows_by_file(entries, expenses, name, m)]
     return out
+
+
+def _rows_by_file(entries: dict, expenses: dict, name: str, month: str) -> list[tuple[str, list[int]]]:
+    """(file, row numbers) of the time and expense rows under Client `name` in `month`, files in name order (API
+    rows, which have no file, under "Harvest API")."""
+    rows: dict[str, list[int]] = {}
+    for item in [*entries.get((name, month), []), *expenses.get((name, month), [])]:
+        rows.setdefault(item.source_file or "Harvest API", []).append(item.source_row)
+    return sorted(rows.items())
 
 
 def renamed_rows(parsed: ParsedSource, other_names: set[str], month: str, claimed: frozenset[str]) -> list[str]:
@@ -165,12 +171,9 @@ def renamed_rows(parsed: ParsedSource, other_names: set[str], month: str, claime
     entries, expenses = parsed.grouped()
     out = []
     for name in sorted(other_names - claimed):
-        rows: dict[str, list[int]] = {}
-        for item in [*entries.get((name, month), []), *expenses.get((name, month), [])]:
-            rows.setdefault(item.source_file or "Harvest API", []).append(item.source_row)
         out += [f"{file}: rows {row_ranges(numbers)}: client {name!r} is the contract's name or alias in other "
                 f"months but not in {month}; add it to the aliases that apply in {month} to bill these rows"
-                for file, numbers in sorted(rows.items())]
+                for file, numbers in _rows_by_file(entries, expenses, name, month)]
     return out
 
 
