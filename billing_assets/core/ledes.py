@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from billing_assets.core.activity_codes import OTHER, classify_activity
 from billing_assets.core.contract import Contract
-from billing_assets.core.invoice import doc_number
+from billing_assets.core.invoice import FEE_ADJUSTMENTS, doc_number
 from billing_assets.core.ledes_terms import LedesTerms
 from billing_assets.core.model import Expense, InvoiceLine
 from billing_assets.core.money import ZERO, normalize, round2
@@ -36,7 +36,6 @@ RECORD_END = "[]"
 NEWLINE = "\r\n"
 DESCRIPTION_MAX = 1000
 TIME_KINDS = ("retainer_covered", "hourly", "overage")
-ADJUSTMENT_KINDS = ("cap_adjustment", "discount", "minimum_adjustment", "prior_period_adjustment")
 
 # UTBMS expense codes by words of the expense's category (then its notes); first match wins
 EXPENSE_CODES = (
@@ -223,7 +222,7 @@ def build_ledes(contract: Contract, client: str, month: str, total: Decimal, lin
         elif line.kind in ("retainer_fee", "fixed_fee"):
             record("F", Decimal(1), ZERO, line.amount, end, task_of(line), "", OTHER, None, line.description,
                    line.amount, None)
-        elif line.kind in ADJUSTMENT_KINDS:
+        elif line.kind in FEE_ADJUSTMENTS:
             record("IF", ZERO, line.amount, line.amount, end, "", "", "", None, line.description, ZERO, None)
         elif line.kind == "expense":
             expense = billable[expense_lines.index(line)] if billable else None
