@@ -93,6 +93,11 @@ class Row:
         """The calibration features of the evidence (computed once: every refit reads them)."""
         return tuple(features(self.evidence)) if self.evidence is not None else ()
 
+    @cached_property
+    def design(self) -> np.ndarray:
+        """The row of the fit's design matrix: 1 (the intercept) and the features."""
+        return np.array((1.0, *self.x))
+
     @property
     def target(self) -> float:
         return float(self.ok and not self.label.ambiguous)
@@ -177,8 +182,8 @@ def _coefficients(rows: Sequence[Row], memo: Fits | None = None) -> Calibrator:
 
 
 def _fit_coefficients(rows: Sequence[Row]) -> Calibrator:
-    x = np.array([(1.0, *r.x) for r in rows])
-    y = np.array([r.target for r in rows])
+    x = np.stack([r.design for r in rows])
+    y = np.fromiter((r.target for r in rows), dtype=float, count=len(rows))
     signs = np.array([0.0] + [float(SIGNS[f]) for f in FEATURES])
     free = np.ones(x.shape[1], dtype=bool)
     while True:

@@ -157,7 +157,7 @@ def sink_for(configured: InvoiceSink | None, kind: str, home: str, built: dict[s
     if configured is not None and configured.kind == kind:
         return configured
     if kind not in built:
-        from billing_assets.environment import build_sink
+        from billing_assets.environment import build_sink, initialized
 
-        built[kind] = build_sink(home, kind).process_config_and_initialize()
+        built[kind] = initialized(build_sink(home, kind))
     return built[kind]

@@ -204,16 +204,18 @@ def classified_entry_checks(context: AssetCheckExecutionContext, home: BillingHo
                             warehouse: Warehouse) -> Iterable[AssetCheckResult]:
     """Every entry has a known work type; SOW ids exist in the contract; share of hours held (warning)."""
     run_pairs = run_partitions(context.op_execution_context)
-    pairs, _ = status.split_pairs(warehouse, run_pairs)
-    outcomes = {}
-    decided = {o.entry_id: o.where for o in home.overrides().values() if o.work_type or o.sow_item}
-    for (client, month), found in _chunked_rows(warehouse, pairs, "classified_groups"):
-        contract = home.contract_file(client).for_month(month)
-        groups = found["classified_groups"]
-        outcomes[(client, month)] = {"work_types_present": q.work_types_present(groups, contract, decided),
-                                     "sow_items_exist": q.sow_items_exist(groups, contract, decided),
-                                     "held_share": q.held_share(groups, MAX_HELD_SHARE)}
-    yield from _report(context, warehouse, "classified_time_entries", CLASSIFIED_CHECKS, outcomes, run_pairs=run_pairs)
+    with warehouse.held_open():  # one opening of the file for the check's reads and writes
+        pairs, _ = status.split_pairs(warehouse, run_pairs)
+        outcomes = {}
+        decided = {o.entry_id: o.where for o in home.overrides().values() if o.work_type or o.sow_item}
+        for (client, month), found in _chunked_rows(warehouse, pairs, "classified_groups"):
+            contract = home.contract_file(client).for_month(month)
+            groups = found["classified_groups"]
+            outcomes[(client, month)] = {"work_types_present": q.work_types_present(groups, contract, decided),
+                                         "sow_items_exist": q.sow_items_exist(groups, contract, decided),
+                                         "held_share": q.held_share(groups, MAX_HELD_SHARE)}
+        yield from _report(context, warehouse, "classified_time_entries", CLASSIFIED_CHECKS, outcomes,
+                           run_pairs=run_pairs)
 
 
 @multi_asset_check(specs=_specs(priced_line_items.key, PRICED_CHECKS), can_subset=False)
@@ -223,41 +225,42 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
     negative total. Warnings: total or hours outside the trailing 3-month range, new people, rate changes
     since last month, more than 90% of the retainer used before the 20th."""
     run_pairs = run_partitions(context.op_execution_context)
-    pairs, _ = status.split_pairs(warehouse, run_pairs)
-    with warehouse.connect() as conn:
-        unpriced = rows_by_partition(conn, "pricing_problems", pairs)
-    outcomes, subjects = {}, {}
-    for pair, rows in unpriced.items():
-        outcomes[pair] = {name: q.ok("not priced") for name in PRICED_CHECKS}
-        outcomes[pair]["priceable"] = q.CheckOutcome(False, "; ".join(r["problem"] for r in rows))
-    pairs = [pair for pair in pairs if pair not in unpriced]
-    for (client, month), found in _chunked_rows(warehouse, pairs, "priced_check_inputs", "line_rows", "cap_rows",
-                                                "outcome_totals", "no_rate_outcomes", "trailing_invoices",
-                                                "earlier_people", "people_projects", "adjustment_rows"):
-        head = found["priced_check_inputs"][0]
-        subjects[(client, month)] = head["content_hash"]
-        contract = home.contract_file(client).for_month(month)
-        history, earlier = found["trailing_invoices"], found["earlier_people"]
-        outcomes[(client, month)] = {
-            "hours_reconcile": q.hours_reconcile(Decimal(head["source_hours"]), found["outcome_totals"]),
-            "total_equals_lines": q.total_equals_lines(Decimal(head["total"]),
-                                                       [line_from_row(r) for r in found["line_rows"]]),
-            "caps_respected": q.caps_respected(contract, found["cap_rows"]),
-            "rates_present": q.rates_present(found["no_rate_outcomes"]),
-            "total_not_negative": q.total_not_negative(Decimal(head["total"])),
-            "total_in_trailing_range": q.outside_trailing_range(
-                "invoice total", Decimal(head["total"]), [Decimal(h["total"]) for h in history], ANOMALY_FACTOR),
-            "hours_in_trailing_range": q.outside_trailing_range(
-                "hours billed", Decimal(head["hours_billed"]), [Decimal(h["hours_billed"]) for h in history],
-                ANOMALY_FACTOR),
-            "new_people": _new_people(earlier, found["people_projects"]),
-            "rate_changes": _rate_changes(home, client, month, found["people_projects"], earlier),
-            "retainer_burn_before_20th": q.retainer_burn(contract, Decimal(head["covered_before_20th"]),
-                                                         first_day(month)),
-            "late_changes_carried": q.late_changes(found["adjustment_rows"]),
-            "priceable": q.ok("priced"),
-        }
-    yield from _report(context, warehouse, "priced_line_items", PRICED_CHECKS, outcomes, subjects, run_pairs)
+    with warehouse.held_open():  # one opening of the file for the check's reads and writes
+        pairs, _ = status.split_pairs(warehouse, run_pairs)
+        with warehouse.connect() as conn:
+            unpriced = rows_by_partition(conn, "pricing_problems", pairs)
+        outcomes, subjects = {}, {}
+        for pair, rows in unpriced.items():
+            outcomes[pair] = {name: q.ok("not priced") for name in PRICED_CHECKS}
+            outcomes[pair]["priceable"] = q.CheckOutcome(False, "; ".join(r["problem"] for r in rows))
+        pairs = [pair for pair in pairs if pair not in unpriced]
+        for (client, month), found in _chunked_rows(warehouse, pairs, "priced_check_inputs", "line_rows", "cap_rows",
+                                                    "outcome_totals", "no_rate_outcomes", "trailing_invoices",
+                                                    "earlier_people", "people_projects", "adjustment_rows"):
+            head = found["priced_check_inputs"][0]
+            subjects[(client, month)] = head["content_hash"]
+            contract = home.contract_file(client).for_month(month)
+            history, earlier = found["trailing_invoices"], found["earlier_people"]
+            outcomes[(client, month)] = {
+                "hours_reconcile": q.hours_reconcile(Decimal(head["source_hours"]), found["outcome_totals"]),
+                "total_equals_lines": q.total_equals_lines(Decimal(head["total"]),
+                                                           [line_from_row(r) for r in found["line_rows"]]),
+                "caps_respected": q.caps_respected(contract, found["cap_rows"]),
+                "rates_present": q.rates_present(found["no_rate_outcomes"]),
+                "total_not_negative": q.total_not_negative(Decimal(head["total"])),
+                "total_in_trailing_range": q.outside_trailing_range(
+                    "invoice total", Decimal(head["total"]), [Decimal(h["total"]) for h in history], ANOMALY_FACTOR),
+                "hours_in_trailing_range": q.outside_trailing_range(
+                    "hours billed", Decimal(head["hours_billed"]), [Decimal(h["hours_billed"]) for h in history],
+                    ANOMALY_FACTOR),
+                "new_people": _new_people(earlier, found["people_projects"]),
+                "rate_changes": _rate_changes(home, client, month, found["people_projects"], earlier),
+                "retainer_burn_before_20th": q.retainer_burn(contract, Decimal(head["covered_before_20th"]),
+                                                             first_day(month)),
+                "late_changes_carried": q.late_changes(found["adjustment_rows"]),
+                "priceable": q.ok("priced"),
+            }
+        yield from _report(context, warehouse, "priced_line_items", PRICED_CHECKS, outcomes, subjects, run_pairs)
 
 
 def _new_people(earlier: list[dict], worked: list[dict]) -> q.CheckOutcome:
@@ -298,15 +301,16 @@ def input_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> I
     export rows and override rows can all be read (each problem names the file and row). A client-month outside
     the engagement has nothing to check and passes."""
     pairs = run_partitions(context.op_execution_context)
-    with warehouse.connect() as conn:
-        states = status.recorded(conn, pairs)
-    outcomes = {}
-    for pair, state in states.items():
-        outcomes[pair] = {name: (q.CheckOutcome(False, state.message, {"problems": len(state.problems)})
-                                 if state.check_name == name and state.state == status.BLOCKED
-                                 else q.ok(state.problems[0] if state.state == status.OUTSIDE else "readable"))
-                          for name in INPUT_CHECKS}
-    yield from _report(context, warehouse, "contracts", INPUT_CHECKS, outcomes)
+    with warehouse.held_open():  # one opening of the file for the check's reads and writes
+        with warehouse.connect() as conn:
+            states = status.recorded(conn, pairs)
+        outcomes = {}
+        for pair, state in states.items():
+            outcomes[pair] = {name: (q.CheckOutcome(False, state.message, {"problems": len(state.problems)})
+                                     if state.check_name == name and state.state == status.BLOCKED
+                                     else q.ok(state.problems[0] if state.state == status.OUTSIDE else "readable"))
+                              for name in INPUT_CHECKS}
+        yield from _report(context, warehouse, "contracts", INPUT_CHECKS, outcomes)
 
 
 
@@ -319,10 +323,10 @@ def input_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> I
 def push_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> Iterable[AssetCheckResult]:
     """The run's verdict: the push gate's refusals of this run's client-months (outside the engagement passes)."""
     pairs = run_partitions(context.op_execution_context)
-    with warehouse.connect() as conn:  # one open for the states and the refusals
+    with warehouse.held_open(), warehouse.connect() as conn:  # one opening for the states and the refusals
         states = status.recorded(conn, pairs)
         refusals = push_refusals(conn, pairs)
-    refused = blocking_failures(warehouse, pairs)
+        refused = blocking_failures(warehouse, pairs)
     for pair, reason in refusals.items():
         refused.setdefault(pair, []).append(reason)
     held = {pair: reasons for pair, reasons in refused.items() if states[pair].state != status.OUTSIDE}

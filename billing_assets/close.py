@@ -7,6 +7,7 @@ run, a UI backfill or a sensor's run."""
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -94,9 +95,12 @@ def _launch(job, instance: DagsterInstance, block: list[str], months: list[str],
     return what, not error, error
 
 
-def close_months(months: list[str], clients: list[str] | None, stages: str = "all") -> CloseOutcome:
-    """Materialise (clients x months) in one run (one per contiguous block of a --client selection)."""
+def close_months(months: list[str], clients: list[str] | None, stages: str = "all",
+                 instance: DagsterInstance | None = None) -> CloseOutcome:
+    """Materialise (clients x months) in one run (one per contiguous block of a --client selection); `instance`:
+    the one the command set up, else it is opened here."""
     from billing_assets.definitions import build_defs
+    from billing_assets.environment import build_warehouse
 
     defs = build_defs()
     home = billing_home()
@@ -108,7 +112,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
             outcome.setup.append(f"contracts/{client}.yaml: not found")
         elif not CLIENT_ID.fullmatch(client):
             outcome.setup.append(f"contracts/{client}.yaml: file name is not a client id [a-z0-9][a-z0-9_-]{{0,62}}")
-    instance = open_instance(dagster_home())
+    instance = instance or open_instance(dagster_home())
     register_clients(instance, known, dagster_home())
     job = defs.resolve_job_def("month_close")
     selection = [AssetKey(a) for a in REVIEW_ASSETS] if stages == "review" else None
@@ -120,13 +124,16 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     for block in contiguous_blocks(list(instance.get_dynamic_partitions("client")), runnable):
         outcome.runs.append(_launch(job, instance, block, months, selection, outcome.progress))
     outcome.progress.finish()
-    outcome.rows, outcome.problems = summarise(pairs)
+    warehouse = build_warehouse()
+    with warehouse.held_open() if warehouse.exists() else nullcontext():  # the summary's reads: one opening
+        outcome.rows, outcome.problems = summarise(pairs)
+        decided_after = reviewer_decisions(pairs)
+        outcome.stale = stale_later_months(pairs) + changed_closed_months(defs, pairs) + uncarried_changes(defs, pairs)
     outcome.setup += unattributed_files(defs)
     rows = SourceRows(defs, months)  # one read of the source for both warnings (an API listing is not cached)
     outcome.unclaimed = unclaimed_rows(defs, months, rows) + stray_months(defs, sorted(runnable), rows)
-    outcome.undecided = dropped_decisions(defs, months, decided_before, reviewer_decisions(pairs), rows)
+    outcome.undecided = dropped_decisions(defs, months, decided_before, decided_after, rows)
     outcome.undecided += read_decisions(home / "overrides")[2]  # two rounds deciding one entry otherwise
-    outcome.stale = stale_later_months(pairs) + changed_closed_months(defs, pairs) + uncarried_changes(defs, pairs)
     return outcome
 
 
@@ -222,7 +229,9 @@ def _contract(defs, client: str, month: str):
 
 def _loaded(defs, months: list[str]):
     """The time source's rows of the months, read outside a run (its EnvVar secrets resolved first)."""
-    return defs.resources["time_source"].process_config_and_initialize().load(months)
+    from billing_assets.environment import initialized
+
+    return initialized(defs.resources["time_source"]).load(months)
 
 
 class SourceRows:

@@ -90,12 +90,12 @@ def raw_time_entries(context: AssetExecutionContext, home: BillingHome, time_sou
     header name, or the Harvest API), each with its stable entry_id. A row that cannot be read stops its
     client-month with an error naming the file and row; nothing is dropped silently."""
     all_pairs = run_partitions(context)
-    pairs, others = status.split_pairs(warehouse, all_pairs)
-    parsed = time_source.load(sorted({m for _, m in all_pairs}))
+    parsed = time_source.load(sorted({m for _, m in all_pairs}))  # before the file is held: an API is slow
     entries_by_key, _ = parsed.grouped()
-    names = {pair: _client_names(home, *pair) for pair in pairs}
     summary = []
-    with warehouse.connect() as conn:
+    with warehouse.held_open(), warehouse.connect() as conn:  # one opening for the states and the writes
+        pairs, others = status.split_pairs(warehouse, all_pairs)
+        names = {pair: _client_names(home, *pair) for pair in pairs}
         replace_partitions(conn, status.clearable(others), {"raw_time_entries": (RAW_TIME_COLUMNS, [])})
         for chunk in client_chunks(pairs):
             rows = []
@@ -126,21 +126,22 @@ def raw_expenses(context: AssetExecutionContext, home: BillingHome, time_source:
     """Expenses of the client-month (Harvest expense report), billable and not; markup is applied when
     pricing. An unreadable row stops its client-month with an error naming the file and row."""
     all_pairs = run_partitions(context)
-    pairs, others = status.split_pairs(warehouse, all_pairs)
-    parsed = time_source.load(sorted({m for _, m in all_pairs}))
+    parsed = time_source.load(sorted({m for _, m in all_pairs}))  # before the file is held: an API is slow
     _, expenses_by_key = parsed.grouped()
     rows = []
-    for client, month in pairs:
-        names = _client_names(home, client, month)
-        expenses = sorted((x for name in sorted(names) for x in expenses_by_key.get((name, month), [])),
-                          key=lambda x: x.order_key)
-        rows += [expense_row(client, x) for x in expenses]
-        currency = home.contract_file(client).for_month(month).currency
-        partition_metadata(context, client, month, {
-            "expenses": len(expenses),
-            "billable_amount": MetadataValue.text(money(sum((x.amount for x in expenses if x.billable), Decimal(0)),
-                                                        currency))})
-    with warehouse.connect() as conn:
-        replace_partitions(conn, pairs + status.clearable(others), {"raw_expenses": (RAW_EXPENSE_COLUMNS, rows)})
+    with warehouse.held_open():  # one opening of the file for the states and the writes
+        pairs, others = status.split_pairs(warehouse, all_pairs)
+        for client, month in pairs:
+            names = _client_names(home, client, month)
+            expenses = sorted((x for name in sorted(names) for x in expenses_by_key.get((name, month), [])),
+                              key=lambda x: x.order_key)
+            rows += [expense_row(client, x) for x in expenses]
+            currency = home.contract_file(client).for_month(month).currency
+            partition_metadata(context, client, month, {
+                "expenses": len(expenses),
+                "billable_amount": MetadataValue.text(money(sum((x.amount for x in expenses if x.billable),
+                                                                Decimal(0)), currency))})
+        with warehouse.connect() as conn:
+            replace_partitions(conn, pairs + status.clearable(others), {"raw_expenses": (RAW_EXPENSE_COLUMNS, rows)})
     not_active_metadata(context, others)
     return MaterializeResult()

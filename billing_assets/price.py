@@ -160,70 +160,72 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
     """Invoice lines, invoice totals, line provenance and the retainer and cap ledgers of the client-month:
     hours rounded, fixed fees, base rates, retainer lots (rollover from month M-1), tiers, caps, discount,
     minimum and marked-up expenses, exactly as BILLING_SPEC section 4 says, in Decimal."""
-    all_pairs = run_partitions(context)
-    with warehouse.connect() as conn:
-        states = status.recorded(conn, all_pairs)
-    pairs = [p for p in all_pairs if states[p].state == status.ACTIVE]
-    others = {p: s for p, s in states.items() if s.state != status.ACTIVE}
-    details: dict[tuple[str, str], tuple[InvoiceTotals, str, PricingResult]] = {}
-    problems: dict[tuple[str, str], str] = {}
-    with warehouse.connect() as conn:
-        replace_partitions(conn, status.clearable(others), {t: (cols, []) for t, cols in _COLUMNS.items()}
-                           | {"pricing_problems": (("client", "month", "problem"), [])})
-        for chunk in client_chunks(pairs):
-            tables: dict[str, list] = defaultdict(list)
-            entries = rows_by_partition(conn, "pricing_entries", chunk)
-            expenses = rows_by_partition(conn, "raw_expenses", chunk)
-            priors = _prior_states(conn, chunk)
-            adjustment_rows = rows_by_partition(conn, "adjustment_inputs", chunk)
-            carried: dict[str, tuple[str, LedgerState]] = {}
-            for client, month in chunk:
-                contract = home.contract_file(client).for_month(month)
-                start = states[(client, month)].engagement.split("..")[0]
-                if (client, add_months(month, -1)) in problems:
-                    problems[(client, month)] = (f"{client} {month}: not priced: {add_months(month, -1)} could not "
-                                                 "be priced, and this month's ledgers start from it")
-                    continue
-                if unknown_history := cap_history_problem(home.contract_file(client), month, start):
-                    problems[(client, month)] = unknown_history
-                    continue
-                try:
-                    prior = _resolve_prior(conn, time_source, home, contract, client, month, start, priors, carried)
-                except BillingInputError as exc:
-                    problems[(client, month)] = str(exc)
-                    continue
-                adjustments = carried_adjustments(
-                    month, _with_current(adjustment_rows.get((client, month), []), client, details))
-                try:
-                    result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
-                                         [expense_from_row(r) for r in expenses.get((client, month), [])], prior,
-                                         adjustments)
-                    rows_of = _table_rows(client, month, contract, result, priced_from(contract, month, start, prior))
-                    _fits_the_warehouse(rows_of, home.contract_path(client).name)
-                except ArithmeticError as exc:  # one client's absurd amount stops its month, not the chunk
-                    problems[(client, month)] = str(exc) if isinstance(exc, TooLarge) else (
-                        f"contracts/{home.contract_path(client).name}: pricing failed on an amount out of range "
-                        f"({type(exc).__name__}); check the contract's rates and amounts")
-                    continue
-                tables["period_adjustments"] += [(client, month, a.origin_month, a.amount, a.hours)
-                                                 for a in adjustments]
-                carried[client] = (month, result.carried())
-                for table, rows in rows_of.items():
-                    tables[table] += rows
-                details[(client, month)] = (result.totals, contract.currency, result)
-            tables["pricing_problems"] = [(c, m, problems[(c, m)]) for c, m in chunk if (c, m) in problems]
-            replace_partitions(conn, chunk, {t: (cols, tables.get(t, [])) for t, cols in _COLUMNS.items()}
-                               | {"pricing_problems": (("client", "month", "problem"), tables["pricing_problems"])})
-    for (client, month), problem in sorted(problems.items()):
-        context.log.error(f"{client}|{month} not priced: {problem}")
-        partition_metadata(context, client, month, {"status": "blocked by pricing",
-                                                    "problems": MetadataValue.md(f"- {problem}")})
-    for (client, month), (_, currency, result) in details.items():
-        partition_metadata(context, client, month, _partition_metadata(result, currency))
-    not_active_metadata(context, others)
-    with warehouse.connect() as conn:
-        stale = query_keyed(conn, "stale_months", later_months(conn, sorted(details)))
-        context.log_event(overview_materialization(conn))  # the overview shows the new totals before any push
+    with warehouse.held_open():  # one opening of the file for the step's reads and writes
+        all_pairs = run_partitions(context)
+        with warehouse.connect() as conn:
+            states = status.recorded(conn, all_pairs)
+        pairs = [p for p in all_pairs if states[p].state == status.ACTIVE]
+        others = {p: s for p, s in states.items() if s.state != status.ACTIVE}
+        details: dict[tuple[str, str], tuple[InvoiceTotals, str, PricingResult]] = {}
+        problems: dict[tuple[str, str], str] = {}
+        with warehouse.connect() as conn:
+            replace_partitions(conn, status.clearable(others), {t: (cols, []) for t, cols in _COLUMNS.items()}
+                               | {"pricing_problems": (("client", "month", "problem"), [])})
+            for chunk in client_chunks(pairs):
+                tables: dict[str, list] = defaultdict(list)
+                entries = rows_by_partition(conn, "pricing_entries", chunk)
+                expenses = rows_by_partition(conn, "raw_expenses", chunk)
+                priors = _prior_states(conn, chunk)
+                adjustment_rows = rows_by_partition(conn, "adjustment_inputs", chunk)
+                carried: dict[str, tuple[str, LedgerState]] = {}
+                for client, month in chunk:
+                    contract = home.contract_file(client).for_month(month)
+                    start = states[(client, month)].engagement.split("..")[0]
+                    if (client, add_months(month, -1)) in problems:
+                        problems[(client, month)] = (f"{client} {month}: not priced: {add_months(month, -1)} could not "
+                                                     "be priced, and this month's ledgers start from it")
+                        continue
+                    if unknown_history := cap_history_problem(home.contract_file(client), month, start):
+                        problems[(client, month)] = unknown_history
+                        continue
+                    try:
+                        prior = _resolve_prior(conn, time_source, home, contract, client, month, start, priors, carried)
+                    except BillingInputError as exc:
+                        problems[(client, month)] = str(exc)
+                        continue
+                    adjustments = carried_adjustments(
+                        month, _with_current(adjustment_rows.get((client, month), []), client, details))
+                    try:
+                        result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
+                                             [expense_from_row(r) for r in expenses.get((client, month), [])], prior,
+                                             adjustments)
+                        source = priced_from(contract, month, start, prior)
+                        rows_of = _table_rows(client, month, contract, result, source)
+                        _fits_the_warehouse(rows_of, home.contract_path(client).name)
+                    except ArithmeticError as exc:  # one client's absurd amount stops its month, not the chunk
+                        problems[(client, month)] = str(exc) if isinstance(exc, TooLarge) else (
+                            f"contracts/{home.contract_path(client).name}: pricing failed on an amount out of range "
+                            f"({type(exc).__name__}); check the contract's rates and amounts")
+                        continue
+                    tables["period_adjustments"] += [(client, month, a.origin_month, a.amount, a.hours)
+                                                     for a in adjustments]
+                    carried[client] = (month, result.carried())
+                    for table, rows in rows_of.items():
+                        tables[table] += rows
+                    details[(client, month)] = (result.totals, contract.currency, result)
+                tables["pricing_problems"] = [(c, m, problems[(c, m)]) for c, m in chunk if (c, m) in problems]
+                replace_partitions(conn, chunk, {t: (cols, tables.get(t, [])) for t, cols in _COLUMNS.items()}
+                                   | {"pricing_problems": (("client", "month", "problem"), tables["pricing_problems"])})
+        for (client, month), problem in sorted(problems.items()):
+            context.log.error(f"{client}|{month} not priced: {problem}")
+            partition_metadata(context, client, month, {"status": "blocked by pricing",
+                                                        "problems": MetadataValue.md(f"- {problem}")})
+        for (client, month), (_, currency, result) in details.items():
+            partition_metadata(context, client, month, _partition_metadata(result, currency))
+        not_active_metadata(context, others)
+        with warehouse.connect() as conn:
+            stale = query_keyed(conn, "stale_months", later_months(conn, sorted(details)))
+            context.log_event(overview_materialization(conn))  # the overview shows the new totals before any push
     for r in stale:
         context.log.warning(f"{r['client']}|{r['month']} was priced from the ledgers of {r['prior_month']}, priced "
                             f"again now: close {r['month']} again (approval refuses it until then)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from decimal import Decimal
 from functools import cache
 from importlib import resources as importlib_resources
@@ -132,6 +132,11 @@ class Warehouse(ConfigurableResource, ABC):
     @abstractmethod
     def connect(self) -> AbstractContextManager[WarehouseConnection]:
         """A connection with the schema in place, open for the block only."""
+
+    def held_open(self) -> AbstractContextManager[None]:
+        """A block whose `connect()` calls share one opening of the warehouse (see DuckDBWarehouse.held_open;
+        nothing to share for a server)."""
+        return nullcontext()
 
     def exists(self) -> bool:
         """Whether anything was ever written (a DuckDB file that is not there has nothing to read)."""

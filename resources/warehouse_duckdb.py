@@ -144,8 +144,10 @@ def open_waiting(database: str, config: dict[str, Any], timeout: float,
 class DuckDBWarehouse(Warehouse):
     """The billing DuckDB file (the embedded default). Every write replaces whole client-months in one transaction.
 
-    Each `connect()` opens the file and closes it at the end of the block (about 40 ms under load), so a run holds the
-    lock only while a step reads or writes: between those, and after the run, other processes can open it.
+    Each `connect()` opens the file and closes it at the end of the block (20-40 ms), unless a `held_open()` block
+    keeps it open across a step's reads and writes; so a run holds the lock only while a step reads, prices or
+    writes: between steps, while a step waits on Harvest, Claude or QuickBooks, and after the run, other processes
+    can open it.
     A lock held by another process is waited for up to `lock_timeout_s` (BILLING_LOCK_TIMEOUT, default 120 s),
     with a note in the run's log every few seconds. At the end of each run that opened the file, the read copy
     `billing_read.duckdb` is replaced atomically with a snapshot of it, for readers that must never wait."""
@@ -200,6 +202,19 @@ class DuckDBWarehouse(Warehouse):
         conn = self._open()
         try:
             yield DuckDBConnection(conn)
+        finally:
+            conn.close()
+
+    @contextmanager
+    def held_open(self) -> Iterator[None]:
+        """Keep the file open for the block: each `connect()` inside is still a connection of its own, to the
+        database opened here (a process's connections to one file share its open database), so a step that reads
+        and writes several times opens the file once, not once per block (20-40 ms each). Other processes wait
+        while the block runs: hold it around a step's own reads, pricing and writes, never around calls to
+        Harvest, Claude or QuickBooks."""
+        conn = self._open()
+        try:
+            yield
         finally:
             conn.close()
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -16,9 +18,30 @@ warnings.filterwarnings("ignore", module=r"dagster.*")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+@functools.cache
+def _set_up_dagster_home() -> Path:
+    """A DAGSTER_HOME as the CLI sets one up on first use (this repo's dagster.yaml, every storage created by
+    `open_instance`), made once per test process: creating the storages takes half a second per home."""
+    from billing_assets.instance_setup import install_dagster_yaml, open_instance
+
+    template = Path(tempfile.mkdtemp(prefix="dagster_home_set_up_"))
+    install_dagster_yaml(template, REPO / "dagster.yaml")
+    before = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(template)
+    try:
+        open_instance(template).dispose()
+    finally:
+        if before is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = before
+    return template
+
+
 def use_home(monkeypatch: pytest.MonkeyPatch, root: Path, source: Path | None = None) -> Path:
-    """`root/home` (a copy of `source`, else empty folders) as BILLING_HOME, its DuckDB file and `root/dagster_home`,
-    with no API key, classifier, source or push choice from the outside environment."""
+    """`root/home` (a copy of `source`, else empty folders) as BILLING_HOME, its DuckDB file and `root/dagster_home`
+    (a copy of one already set up: tests/test_instance_race.py sets up new ones), with no API key, classifier,
+    source or push choice from the outside environment."""
     home = root / "home"
     if source is not None:
         shutil.copytree(source, home, ignore=shutil.ignore_patterns("expected.json", "CASE.md"))
@@ -27,6 +50,7 @@ def use_home(monkeypatch: pytest.MonkeyPatch, root: Path, source: Path | None = 
             (home / sub).mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("BILLING_HOME", str(home))
     monkeypatch.setenv("BILLING_DB", str(home / "billing.duckdb"))
+    shutil.copytree(_set_up_dagster_home(), root / "dagster_home")
     monkeypatch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
     for name in ("ANTHROPIC_API_KEY", "BILLING_CLASSIFIER", "BILLING_SOURCE", "BILLING_PUSH"):
         monkeypatch.delenv(name, raising=False)
