@@ -166,7 +166,7 @@ def _unknown_rows_by_month(home: BillingHome, time_source: TimeSource, months: l
             continue
         for month in months:
             contract = contract_file.for_month(month)
-            known |= {contract.name, *contract.aliases}
+            known |= contract.names
     entries_by_key, _ = time_source.load(months).grouped()
     counts: dict[str, int] = defaultdict(int)
     for (name, month), entries in entries_by_key.items():

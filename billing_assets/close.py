@@ -183,7 +183,7 @@ def changed_closed_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
         contract = _contract(defs, client, month)
         if contract is None:  # a contract that cannot be read stops its client, and the summary says so
             continue
-        names = {contract.name, *contract.aliases}
+        names = contract.names
         now = {e.entry_id: e for n in names for e in entries.get((n, month), [])}
         then = {r["entry_id"] for r in closed.get((client, month), [])}
         added, gone = sorted(set(now) - then), sorted(then - set(now))

@@ -74,7 +74,7 @@ def contracts(context: AssetExecutionContext, home: BillingHome, time_source: Ti
 
 def _client_names(home: BillingHome, client: str, month: str) -> set[str]:
     c = home.contract_file(client).for_month(month)
-    return {c.name, *c.aliases}
+    return c.names
 
 
 # The month's time must be in by 09:00 UTC on the 2nd (the close runs on the 1st): a month whose entries were

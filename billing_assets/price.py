@@ -90,7 +90,7 @@ def _history_start(conn: WarehouseConnection, time_source: TimeSource, home: Bil
     candidates = [firsts[client]] if client in firsts else []
     if time_source.full_history:
         contract = home.contract_file(client).for_month(month)
-        names = {contract.name, *contract.aliases}
+        names = contract.names
         entries_by_key, _ = time_source.load([month]).grouped()
         candidates += [m for (name, m) in entries_by_key if name in names]
     earlier = [m for m in candidates if month_index(m) < month_index(month) and (not start or m >= start)]

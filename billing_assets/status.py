@@ -107,7 +107,7 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
                 | (known_months or {}).get(client, set()))
         window = windows[client]
         contract = contract_file.for_month(month)
-        names_now = {contract.name, *contract.aliases}
+        names_now = contract.names
         found = input_problems(parsed, overrides, names_now, month, owners)
         found += foreign_expenses(parsed, names_now, month, contract.currency)
         found += near_client_rows(parsed, names_now, month, unclaimed)

@@ -26,7 +26,7 @@ def _client_names(contract_file: ContractFile, months: list[str]) -> set[str]:
     names: set[str] = set()
     for month in months or ["9999-12"]:
         contract = contract_file.for_month(month)
-        names |= {contract.name, *contract.aliases}
+        names |= contract.names
     return names
 
 
@@ -131,7 +131,7 @@ def _override_findings(overrides: dict[str, Override], parsed: ParsedSource, goo
         if client is None:
             continue
         contract = good[client].for_month(entry.month)
-        problems += contradicted(overrides, [entry], client, {contract.name, *contract.aliases})
+        problems += contradicted(overrides, [entry], client, contract.names)
         if override.work_type and override.work_type not in contract.work_type_names:
             problems.append(f"{override.where}: work_type {override.work_type!r} is not a work type of "
                             f"{good[client].label} (known: {', '.join(sorted(contract.work_type_names))}); "
@@ -152,7 +152,7 @@ def _renamed_rows(parsed: ParsedSource, good: dict[str, ContractFile], home: Bil
     for month in sorted({m for _, m in [*entries, *expenses]}):
         for client, contract_file in sorted(good.items()):
             now = contract_file.for_month(month)
-            other = names_in(contract_file.path, contract_file) - {now.name, *now.aliases}
+            other = names_in(contract_file.path, contract_file) - now.names
             out += [f"{line} (inputs_readable stops {client} {month})"
                     for line in renamed_rows(parsed, other, month, home.claimed_names(month))]
     return out

@@ -113,7 +113,7 @@ def _claimed_in(folder: Path, stamp: tuple, month: str) -> frozenset[str]:
     for loaded in _contract_set(folder, stamp).values():
         for path, contract_file in loaded:
             contract = contract_file.for_month(month) if contract_file is not None else None
-            names |= {contract.name, *contract.aliases} if contract is not None else names_in(path, None)
+            names |= contract.names if contract is not None else names_in(path, None)
     return frozenset(names)
 
 

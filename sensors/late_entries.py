@@ -226,7 +226,7 @@ class ContractNames:
             except BillingInputError as exc:
                 self.problems[client] = str(exc).splitlines()[0]
                 continue
-            for name in {contract.name, *contract.aliases}:
+            for name in contract.names:
                 names.setdefault(name, []).append(client)
         return names
 

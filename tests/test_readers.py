@@ -162,3 +162,30 @@ def test_a_sensor_that_reads_the_warehouse_leaves_the_read_copy_alone(tmp_path) 
         with opened as conn:
             assert conn.rows("SELECT count(*) AS n FROM invoices") == [{"n": 0}]
     assert db.exists() and not read_copy_path(db).exists()
+
+
+def _other_process_opens(path: Path) -> bool:
+    """Whether another process can open the file read-only right now."""
+    probe = subprocess.run([sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True)",
+                            str(path)], capture_output=True, text=True)
+    return probe.returncode == 0
+
+
+def test_held_open_keeps_the_file_for_its_block_and_each_block_inside_is_its_own_connection(tmp_path) -> None:
+    db = tmp_path / "billing.duckdb"
+    warehouse = DuckDBWarehouse(database=str(db))
+    with warehouse.connect() as conn:
+        conn.execute("CREATE TABLE notes (n INTEGER)")
+    assert _other_process_opens(db)
+    with warehouse.held_open():
+        assert not _other_process_opens(db), "the file is held for the whole block"
+        with warehouse.connect() as conn:
+            conn.execute("INSERT INTO notes VALUES (1)")
+        with pytest.raises(RuntimeError), warehouse.connect() as conn, conn.transaction():
+            conn.execute("INSERT INTO notes VALUES (2)")
+            raise RuntimeError("a step fails half-way")
+        with warehouse.connect() as conn:
+            assert conn.rows("SELECT n FROM notes") == [{"n": 1}], "the failed block's write is rolled back alone"
+    assert _other_process_opens(db), "released when the block ends"
+    with duckdb.connect(str(db), read_only=True) as conn:
+        assert conn.execute("SELECT n FROM notes").fetchall() == [(1,)]

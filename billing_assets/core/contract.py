@@ -195,6 +195,11 @@ class Contract(_Strict):
 
     _start_end = field_validator("start", "end")(lambda v: None if v is None else _month(v))
 
+    @property
+    def names(self) -> set[str]:
+        """The names a time tool may file the client's rows under: its name and its aliases."""
+        return {self.name, *self.aliases}
+
     _currency = field_validator("currency", mode="before")(currency_code)
 
     @field_validator("roles")
@@ -470,7 +475,7 @@ def names_in(path: Path, contract_file: ContractFile | None) -> set[str]:
     file is invalid, so that a broken contract still shows its clashes."""
     if contract_file is not None:
         versions = [contract_file.for_month(m) for m in ["0000-01", *sorted({m for m, _ in contract_file.amendments})]]
-        return {n for c in versions for n in (c.name, *c.aliases)}
+        return {n for c in versions for n in c.names}
     try:
         raw = load_yaml(path, str(path))
     except ContractError:

@@ -138,7 +138,7 @@ def matching_notes(real: Contract, changed: Contract) -> list[str]:
     matched as written) or whether they can be billed (`currency`, the `currency_matches` check): the what-if
     prices the rows the current contract matched and was priced in, so such a change is said, never ignored."""
     notes = []
-    before, after = {real.name, *real.aliases}, {changed.name, *changed.aliases}
+    before, after = real.names, changed.names
     if before != after:
         parts = [f"{label}: {', '.join(repr(n) for n in sorted(names))}"
                  for label, names in (("only in the changed contract", after - before),
