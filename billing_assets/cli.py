@@ -70,9 +70,11 @@ def cmd_close(args: argparse.Namespace) -> int:
         os.environ["BILLING_PUSH"] = args.push
     instance = prepare_environment()
     from billing_assets.close import close_months, print_summary
+    from billing_assets.push import RECREATE_DELETED_TAG
 
     months = parse_months(args.month)
-    outcome = close_months(months, args.client or None, instance=instance)
+    tags = {RECREATE_DELETED_TAG: "true"} if args.recreate_deleted else None
+    outcome = close_months(months, args.client or None, instance=instance, tags=tags)
     print_summary(outcome)
     return 0 if outcome.ok else 1
 
@@ -215,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     close.add_argument("--month", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
     close.add_argument("--client", action="append", help="only these clients (repeatable)")
     close.add_argument("--push", choices=("outbox", "qbo"), help="where drafts go (default $BILLING_PUSH or outbox)")
+    close.add_argument("--recreate-deleted", action="store_true",
+                       help="draft again our QuickBooks drafts a person deleted (otherwise reported, not pushed)")
     close.set_defaults(func=cmd_close)
     validate = sub.add_parser("validate", help="check every contract and export; list all problems")
     validate.set_defaults(func=cmd_validate)

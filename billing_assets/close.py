@@ -79,13 +79,14 @@ def _failure_message(result: ExecuteInProcessResult) -> str:
 
 
 def _launch(job, instance: DagsterInstance, block: list[str], months: list[str], selection,
-            progress: CloseProgress | None = None) -> tuple[str, bool, str]:
+            progress: CloseProgress | None = None, extra_tags: dict[str, str] | None = None) -> tuple[str, bool, str]:
     what = f"{block[0]}..{block[-1]} {months[0]}..{months[-1]}" if len(block) > 1 else \
         f"{block[0]} {months[0]}..{months[-1]}"
     one = len(block) == 1 and len(months) == 1
     kwargs = {"partition_key": client_month_key(block[0], months[0])} if one else {}
     tags = {**({} if one else range_tags(block[0], block[-1], months[0], months[-1])),
-            **process_tags()}  # so a later command can tell whether this process died (billing_assets.recovery)
+            **process_tags(),  # so a later command can tell whether this process died (billing_assets.recovery)
+            **(extra_tags or {})}
     run_id = str(uuid.uuid4())
     if progress:
         progress.watch(instance, run_id)
@@ -96,9 +97,9 @@ def _launch(job, instance: DagsterInstance, block: list[str], months: list[str],
 
 
 def close_months(months: list[str], clients: list[str] | None, stages: str = "all",
-                 instance: DagsterInstance | None = None) -> CloseOutcome:
+                 instance: DagsterInstance | None = None, tags: dict[str, str] | None = None) -> CloseOutcome:
     """Materialise (clients x months) in one run (one per contiguous block of a --client selection); `instance`:
-    the one the command set up, else it is opened here."""
+    the one the command set up, else it is opened here; `tags`: added to each run's tags."""
     from billing_assets.definitions import build_defs
     from billing_assets.environment import build_warehouse
 
@@ -122,7 +123,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     pairs = [(c, m) for c in sorted(runnable) for m in months]
     decided_before = reviewer_decisions(pairs)
     for block in contiguous_blocks(list(instance.get_dynamic_partitions("client")), runnable):
-        outcome.runs.append(_launch(job, instance, block, months, selection, outcome.progress))
+        outcome.runs.append(_launch(job, instance, block, months, selection, outcome.progress, tags))
     outcome.progress.finish()
     warehouse = build_warehouse()
     with warehouse.held_open() if warehouse.exists() else nullcontext():  # the summary's reads: one opening
@@ -403,6 +404,9 @@ def print_summary(outcome: CloseOutcome) -> None:
     priced = sum(1 for r in outcome.rows if r["total"] is not None)
     print(f"\n{priced} client-month(s) priced, {len(failed)} failed, {len(outside)} outside the engagement "
           "(nothing priced)")
+    for r in sorted(outcome.rows, key=lambda r: (r["client"], r["month"])):
+        if r["status"] == "conflict_deleted":  # nothing is pushed until a person says so: say how
+            print(f"warning: {r['client']} {r['month']}: {r['detail']}")
     print_problems(outcome)
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from billing_assets import status
-from billing_assets.common import money, partition_metadata, run_partitions
+from billing_assets.common import hours_text, money, partition_metadata, run_partitions
 from billing_assets.core.invoice import doc_number
 from billing_assets.core.model import InvoiceDraft, nothing_to_bill
 from billing_assets.core.months import first_day_after
@@ -22,13 +22,14 @@ from resources.home import BillingHome
 from resources.invoice_sink import InvoiceSink, KnownPush, SinkResult
 from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query_keyed
 
+RECREATE_DELETED_TAG = "billing/recreate_deleted"  # "true": draft again what a person deleted in QuickBooks
 PUSH_COLUMNS = ("client", "month", "sink", "doc_number", "content_hash", "status", "external_id", "sync_token",
                 "location", "diff", "pushed_at")
 
 
 def load_drafts(conn: WarehouseConnection, home: BillingHome, pairs: list[tuple[str, str]]
-                ) -> dict[tuple[str, str], InvoiceDraft]:
-    """InvoiceDrafts of the priced client-months among `pairs`."""
+                ) -> tuple[dict[tuple[str, str], InvoiceDraft], dict[tuple[str, str], Decimal]]:
+    """InvoiceDrafts of the priced client-months among `pairs`, and the hours each holds off its draft for review."""
     rows = query_keyed(conn, "draft_inputs", pairs)
     heads, lines = {}, defaultdict(list)
     for r in rows:
@@ -37,10 +38,17 @@ def load_drafts(conn: WarehouseConnection, home: BillingHome, pairs: list[tuple[
             heads[key] = r
         else:
             lines[key].append(line_from_row(r))
-    return {(client, month): draft_of(home, client, month, tuple(sorted(lines[(client, month)],
-                                                                      key=lambda ln: ln.line_no)),
-                                      Decimal(head["amount"]), head["content_hash"])
-            for (client, month), head in heads.items()}
+    drafts = {(client, month): draft_of(home, client, month, tuple(sorted(lines[(client, month)],
+                                                                        key=lambda ln: ln.line_no)),
+                                        Decimal(head["amount"]), head["content_hash"])
+              for (client, month), head in heads.items()}
+    return drafts, {key: Decimal(head["hours_held"]) for key, head in heads.items()}
+
+
+def held_off_draft(hours: Decimal, month: str) -> str:
+    """What a finance person reads on a pushed draft whose month still holds entries for review."""
+    return (f"{hours_text(hours)} held for review are not on this draft: fill in review/{month}.csv, save it under "
+            "overrides/ and close the month again (approving now would leave them unbilled)")
 
 
 DRAFT_STATUSES = ("created", "updated", "unchanged", "recovered")  # a draft of ours is in the sink, unsent
@@ -96,12 +104,15 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
     their latest evaluation, in this run or an earlier one. Idempotent: an unchanged invoice is not pushed
     again; an invoice someone sent or edited in QuickBooks is never modified. A pushed draft whose month now prices
     to nothing, or falls outside the engagement, is withdrawn (deleted; recorded `withdrawn`), unless it was sent or
-    edited (a conflict)."""
+    edited (a conflict). Our draft a person deleted in QuickBooks is not drafted again unless the run carries the tag
+    `billing/recreate_deleted=true` (`conflict_deleted` until then). A page whose month holds hours for review says
+    so (`held_for_review`): they are not on the draft."""
     pairs = run_partitions(context)
+    recreate = context.run.tags.get(RECREATE_DELETED_TAG, "").strip().lower() == "true"
     blocked = blocking_failures(warehouse, pairs)
     with warehouse.connect() as conn:
         states = status.recorded(conn, pairs)
-        drafts = load_drafts(conn, home, pairs)
+        drafts, held = load_drafts(conn, home, pairs)
         known = last_pushes(conn, sink.kind, pairs)
     results, records = {}, []
     for pair in pairs:
@@ -129,7 +140,7 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         else:
             preview = sink.preview(draft)
             before = known.get(pair)
-            result = sink.push(draft, before)
+            result = sink.push(draft, before, recreate_deleted=recreate)
             if result.status == "refused":  # nothing written; the record keeps what the sink still holds
                 results[pair] = ("refused", draft, result.diff)
                 records.append((draft.client, draft.month, sink.kind, result.doc_number,
@@ -150,15 +161,18 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         append_rows(conn, "invoice_pushes", PUSH_COLUMNS, records)
     conflicts = [r for r in records if r[5].startswith("conflict")]
     for r in conflicts:
-        context.log.warning(f"{r[0]}|{r[1]}: {r[5]}: the invoice in {r[2]} was sent or edited by a person and was "
+        context.log.warning(f"{r[0]}|{r[1]}: {r[5]}: {r[9]}" if r[5] == "conflict_deleted" else
+                            f"{r[0]}|{r[1]}: {r[5]}: the invoice in {r[2]} was sent or edited by a person and was "
                             f"not modified; what changed:\n{r[9]}")
     diffs = {(r[0], r[1]): r[9] for r in conflicts}
     for (client, month), (outcome, draft, detail) in results.items():
         metadata = {"push": outcome, "sink": sink.kind, "doc_number": doc_number(client, month)}
         if draft is not None:
             metadata["total"] = MetadataValue.text(money(draft.total, draft.currency))
-        if outcome in ("created", "updated", "unchanged", "conflict_sent", "conflict_edited"):
+        if outcome in ("created", "updated", "unchanged", "conflict_sent", "conflict_edited", "conflict_deleted"):
             metadata["preview"] = MetadataValue.path(detail)
+            if held.get((client, month), Decimal(0)) > 0:
+                metadata["held_for_review"] = MetadataValue.text(held_off_draft(held[(client, month)], month))
         else:
             metadata["why_not_pushed"] = MetadataValue.text(detail)
         if (client, month) in diffs:

@@ -29,7 +29,7 @@ class KnownPush:
 
 @dataclass(frozen=True)
 class SinkResult:
-    status: str  # created | updated | unchanged | conflict_sent | conflict_edited | refused (nothing written)
+    status: str  # created | updated | unchanged | conflict_sent | conflict_edited | conflict_deleted | refused
     #              | withdrawn (the draft of a month now pricing to nothing was removed)
     doc_number: str
     external_id: str | None
@@ -52,9 +52,10 @@ class InvoiceSink(ConfigurableResource):
         return path
 
     @abstractmethod
-    def push(self, draft: InvoiceDraft, known: KnownPush | None) -> SinkResult:
+    def push(self, draft: InvoiceDraft, known: KnownPush | None, recreate_deleted: bool = False) -> SinkResult:
         """Create or update the client-month's draft; never modify one that was sent (a conflict). After a
-        withdrawal (`known.status` withdrawn) the draft is created anew."""
+        withdrawal (`known.status` withdrawn) the draft is created anew. `recreate_deleted`: a person asked to
+        draft again what a person deleted in the sink (otherwise a conflict)."""
 
     @abstractmethod
     def withdraw(self, draft: InvoiceDraft, known: KnownPush) -> SinkResult:
@@ -79,7 +80,8 @@ class OutboxSink(InvoiceSink):
 
     kind: ClassVar[str] = "outbox"
 
-    def push(self, draft: InvoiceDraft, known: KnownPush | None) -> SinkResult:
+    def push(self, draft: InvoiceDraft, known: KnownPush | None, recreate_deleted: bool = False) -> SinkResult:
+        """Write the payload; a payload deleted from the outbox is written again (the folder is ours)."""
         path = Path(self.home).resolve() / "outbox" / draft.month / f"{draft.client}.json"
         known = None if known is not None and known.status == "withdrawn" else known  # pushed anew
         if known is not None and known.status == "sent" and known.content_hash != draft.content_hash:

@@ -16,7 +16,7 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance
 from billing_assets.cli import main
 from billing_assets.definitions import build_defs
 from billing_assets.partitions import client_month_key
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, partition_page
 
 TABLES = ("raw_time_entries", "classified_time_entries", "invoice_lines", "invoices", "line_entries",
           "retainer_ledger", "cap_ledger", "entry_outcomes", "review_queue")
@@ -149,6 +149,10 @@ def test_override_releases_a_held_entry_and_survives_reruns(billing_env, capsys)
     with (home / "review" / "2026-08.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1 and "missing_project_code" in rows[0]["reasons"]
+    client = rows[0]["client"]
+    assert partition_page("quickbooks_draft_invoices", client, "2026-08")["held_for_review"] == (
+        f"{rows[0]['hours']} h held for review are not on this draft: fill in review/2026-08.csv, save it under "
+        "overrides/ and close the month again (approving now would leave them unbilled)")
     row = dict(rows[0], sow_item="S1", action="bill", note="geprüft – Müller",
                hours=rows[0]["hours"].replace(".", ","), date="10.08.2026")
     text = io.StringIO()
@@ -164,6 +168,7 @@ def test_override_releases_a_held_entry_and_survives_reruns(billing_env, capsys)
                                    "WHERE entry_id = ?", [row["entry_id"]]).fetchone()
         assert held == 0 and total > 11631
         assert decided == ("override", "S1", "reviewer: geprüft – Müller")
+        assert "held_for_review" not in partition_page("quickbooks_draft_invoices", client, "2026-08")
 
 
 def test_unreadable_expense_row_names_file_and_row(billing_env, capsys) -> None:

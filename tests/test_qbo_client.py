@@ -278,7 +278,24 @@ def test_deleted_invoice_is_reported_not_recreated(emu, store):
     first = pusher.upsert(make_draft())
     emu.delete_invoice(first.qbo_id)
     result = pusher.upsert(make_draft(hours="5"), first.record())
-    assert result.status == "conflict_edited" and result.reason == "deleted" and not emu.invoices
+    assert result.status == "conflict_deleted" and result.reason == "deleted" and not emu.invoices
+    assert result.diff == (f"invoice {first.qbo_id} ({first.doc_number}) was deleted in QuickBooks; nothing was "
+                           "pushed. To draft it again: billing close --month 2026-10 --client acme --recreate-deleted "
+                           "(in the UI, launch the run with the tag billing/recreate_deleted=true)")
+
+
+def test_a_deleted_draft_is_created_again_when_asked_and_only_once(emu, store):
+    """`recreate_deleted`: a new invoice under the same DocNumber; a rerun that never recorded it finds it by its
+    DocNumber (as it would one a person drafted again under it) instead of creating a second."""
+    pusher = make_pusher(emu, store)
+    first = pusher.upsert(make_draft())
+    emu.delete_invoice(first.qbo_id)
+    again = pusher.upsert(make_draft(hours="5"), first.record(), recreate_deleted=True)
+    assert again.status == "created" and again.qbo_id != first.qbo_id and again.doc_number == first.doc_number
+    assert list(emu.invoices) == [again.qbo_id]
+    assert emu.invoices[again.qbo_id]["TotalAmt"] == make_draft(hours="5").total
+    rerun = pusher.upsert(make_draft(hours="5"), first.record(), recreate_deleted=True)  # the record was lost
+    assert rerun.status == "unchanged" and rerun.recovered and list(emu.invoices) == [again.qbo_id]
 
 
 def test_crash_after_commit_then_rerun_makes_no_duplicate(emu, store):

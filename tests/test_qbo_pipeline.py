@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from billing_assets.cli import main
+from tests.conftest import partition_page
 
 
 def statuses(home: Path) -> list[tuple]:
@@ -51,3 +52,42 @@ def test_close_pushes_updates_and_never_touches_a_sent_invoice(qbo_home, capsys)
         diff = conn.execute("SELECT diff FROM invoice_pushes WHERE status = 'conflict_sent'").fetchone()[0]
     assert diff, "the conflict carries a diff of what changed"
     assert len(emulator.invoices) == 2
+
+
+def test_a_draft_a_person_deleted_is_reported_until_a_close_is_asked_to_draft_it_again(qbo_home, capsys) -> None:
+    """Deleting our draft in QuickBooks is a person's decision: each close reports it (on the partition page too) and
+    pushes nothing, until `billing close --recreate-deleted` drafts it again, once."""
+    home, emulator = qbo_home
+    assert main(["close", "--month", "2026-08", "--push", "qbo"]) == 0, capsys.readouterr().out
+    ((deleted, invoice),) = emulator.invoices.items()
+    emulator.delete_invoice(deleted)
+    for _ in range(2):
+        capsys.readouterr()
+        assert main(["close", "--month", "2026-08"]) == 0
+        assert (f"\nwarning: globex 2026-08: our draft {invoice['DocNumber']} was deleted in QuickBooks by a person; "
+                "billing close --month 2026-08 --client globex --recreate-deleted drafts it again\n"
+                ) in capsys.readouterr().out
+        assert not emulator.invoices
+        page = partition_page("quickbooks_draft_invoices", "globex", "2026-08")
+        assert page["push"] == "conflict_deleted"
+        assert (f"invoice {deleted} ({invoice['DocNumber']}) was deleted in QuickBooks; nothing was pushed. To draft "
+                "it again: billing close --month 2026-08 --client globex --recreate-deleted") in page["conflict_diff"]
+    assert statuses(home) == [("2026-08", "created"), ("2026-08", "conflict_deleted"), ("2026-08", "conflict_deleted")]
+    with duckdb.connect(str(home / "billing_read.duckdb")) as conn:
+        overview = conn.execute("SELECT status, detail FROM firm_overview WHERE month = '2026-08'").fetchall()
+    assert overview == [("conflict_deleted", f"our draft {invoice['DocNumber']} was deleted in QuickBooks by a person; "
+                                             "billing close --month 2026-08 --client globex --recreate-deleted drafts "
+                                             "it again")]
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana Finance"]) == 1
+    assert capsys.readouterr().out.split() == ["globex", "2026-08", "failed", "QboError:", *(
+        f"invoice {deleted} no longer exists in QuickBooks (a person deleted it); nothing was sent. To draft it "
+        "again: billing close --recreate-deleted for its month and client").split()]
+
+    assert main(["close", "--month", "2026-08", "--recreate-deleted"]) == 0
+    ((created, again),) = emulator.invoices.items()
+    assert created != deleted
+    assert (again["DocNumber"], again["TotalAmt"]) == (invoice["DocNumber"], invoice["TotalAmt"])
+    assert statuses(home)[-1] == ("2026-08", "created")
+    assert main(["close", "--month", "2026-08", "--recreate-deleted"]) == 0
+    assert list(emulator.invoices) == [created] and statuses(home)[-1] == ("2026-08", "created"), "drafted once"

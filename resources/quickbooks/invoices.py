@@ -41,7 +41,8 @@ from resources.quickbooks.errors import (
 
 log = logging.getLogger(__name__)
 
-Status = Literal["created", "updated", "unchanged", "conflict_sent", "conflict_edited", "withdrawn"]
+Status = Literal["created", "updated", "unchanged", "conflict_sent", "conflict_edited", "conflict_deleted",
+                 "withdrawn"]
 
 
 @dataclass(frozen=True)
@@ -149,10 +150,13 @@ class QuickBooksPusher(QboClient):
 
     # --- upsert -----------------------------------------------------------------------------------------
 
-    def upsert(self, draft: InvoiceDraft, known: PushRecord | None = None, replaces: str = "") -> PushResult:
+    def upsert(self, draft: InvoiceDraft, known: PushRecord | None = None, replaces: str = "",
+               recreate_deleted: bool = False) -> PushResult:
         """Create, update in place, or leave alone the client-month's invoice; never touch one that was
         sent, paid or edited in QuickBooks since our push (the result is a conflict with a diff). `replaces`: the
-        Id of a withdrawn (deleted) invoice of this client-month, part of a new create's requestid."""
+        Id of a withdrawn (deleted) invoice of this client-month, part of a new create's requestid. Our draft
+        deleted in QuickBooks by a person is reported, not created again, unless `recreate_deleted` (a person
+        asked for it: `billing close --recreate-deleted`)."""
         doc = doc_number(draft.client, draft.month)
         try:
             draft = self.check(draft)
@@ -163,10 +167,16 @@ class QuickBooksPusher(QboClient):
             raise
         if known is not None:
             current = self.get_invoice(known.qbo_id)
+            if current is None and recreate_deleted:  # unless someone drafted it again under our DocNumber
+                current = self.find_invoice(doc, draft.key)
+                return self._create(draft, doc, known.qbo_id) if current is None else \
+                    self._reconcile(draft, doc, current, None)
             if current is None:
-                return _result("conflict_edited", draft, doc, None, reason="deleted",
-                               diff=f"invoice {known.qbo_id} ({doc}) no longer exists in QuickBooks; "
-                                    "nothing was pushed")
+                return _result("conflict_deleted", draft, doc, None, reason="deleted",
+                               diff=f"invoice {known.qbo_id} ({doc}) was deleted in QuickBooks; nothing was pushed. "
+                                    f"To draft it again: billing close --month {draft.month} --client "
+                                    f"{draft.client} --recreate-deleted (in the UI, launch the run with the tag "
+                                    "billing/recreate_deleted=true)")
             return self._reconcile(draft, doc, current, known)
         current = self.find_invoice(doc, draft.key)
         if current is None:
@@ -298,7 +308,8 @@ class QuickBooksPusher(QboClient):
             raise ValueError("send() needs the approver's name: drafts are never sent without approval")
         current = self.get_invoice(qbo_id)
         if current is None:
-            raise QboError(f"invoice {qbo_id} not found in QuickBooks", NOT_FOUND)
+            raise QboError(f"invoice {qbo_id} no longer exists in QuickBooks (a person deleted it); nothing was sent. "
+                           "To draft it again: billing close --recreate-deleted for its month and client", NOT_FOUND)
         if current.get("EmailStatus") == "EmailSent":
             delivered = (current.get("DeliveryInfo") or {}).get("DeliveryTime")
             return _send_result(current, approved_by, delivered or _now(), already_sent=True)

@@ -64,8 +64,9 @@ class QuickBooksSink(InvoiceSink):
             token_store=token_store_for(self.token_store, self.home), minor_version=self.minor_version,
             timeout=self.timeout, income_account=self.income_account)
 
-    def push(self, draft: InvoiceDraft, known: KnownPush | None) -> SinkResult:
-        """Create or update the draft invoice; never touch one a person sent or edited (conflict + diff)."""
+    def push(self, draft: InvoiceDraft, known: KnownPush | None, recreate_deleted: bool = False) -> SinkResult:
+        """Create or update the draft invoice; never touch one a person sent or edited (conflict + diff). Our draft
+        a person deleted is created again only with `recreate_deleted`."""
         from resources.quickbooks.invoices import PushRecord
 
         record = None
@@ -77,7 +78,7 @@ class QuickBooksSink(InvoiceSink):
         from resources.quickbooks.errors import QboRefused
 
         try:
-            result = self.pusher().upsert(draft, record, replaces=replaces)
+            result = self.pusher().upsert(draft, record, replaces=replaces, recreate_deleted=recreate_deleted)
         except QboRefused as exc:  # nothing was written: this client-month only is recorded as refused
             return SinkResult(status="refused", doc_number=doc_number(draft.client, draft.month),
                               external_id=None, sync_token=None, location="qbo:not pushed", diff=str(exc))

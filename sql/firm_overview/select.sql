@@ -3,7 +3,8 @@
 --         "...; its pushed draft <doc> stays" when one was pushed: the month's invoice rows are gone, the client's
 --         invoice is not) | sent | stale: <month-1> priced again since (priced from ledgers
 --         month-1 no longer leaves) | pushed, needs review (a draft is out while held hours wait: they are not on
---         it) | pushed | conflict: <status> | refused | nothing to bill | needs review | ready.
+--         it) | pushed | conflict_sent | conflict_edited | conflict_deleted (our draft deleted in QuickBooks: the
+--         detail says how to draft it again) | refused | nothing to bill | needs review | ready.
 --         The SELECT of the table, rebuilt at the end of every pricing and push step and every approval by
 --         refresh.sql (refresh.postgres.sql on PostgreSQL).
 WITH ranked_pushes AS (
@@ -47,7 +48,11 @@ SELECT s.client, s.month,
        coalesce(nullif(s.problems, ''), pr.problem, f.checks,
                 CASE WHEN st.client IS NOT NULL AND coalesce(p.status, '') <> 'sent'
                      THEN 'priced from the ledgers of ' || st.prior_month || ' before it was priced again: close '
-                          || s.month || ' again' END, '') AS detail,
+                          || s.month || ' again' END,
+                CASE WHEN p.status = 'conflict_deleted'
+                     THEN 'our draft ' || p.doc_number || ' was deleted in QuickBooks by a person; billing close --month '
+                          || s.month || ' --client ' || s.client || ' --recreate-deleted drafts it again' END,
+                '') AS detail,
        s.engagement
 FROM partition_status AS s
 LEFT JOIN invoices AS i ON i.client = s.client AND i.month = s.month AND s.state = 'active'
