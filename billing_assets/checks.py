@@ -67,9 +67,14 @@ def _specs(asset_key: AssetKey, checks: dict[str, bool]) -> list[AssetCheckSpec]
     own `blocking` would skip the next step for every client-month of the run, so it stays off: one client's
     failure stops that client-month alone."""
     return [AssetCheckSpec(name, asset=asset_key, blocking=False,
-                           description=("Blocking (push gate): " if blocking else "Warning: ")
-                           + name.replace("_", " "))
+                           description=f"{name.replace('_', ' ').capitalize()}. {PUSH_GATE if blocking else WARNING}")
             for name, blocking in checks.items()]
+
+
+# What a check's page says beside Dagster's "This is a non-blocking asset check" (Dagster's flag is off: _specs).
+PUSH_GATE = ("Blocking (push gate): a failure keeps this client-month's invoice from being pushed or approved; the "
+             "run's other client-months go on.")
+WARNING = "Warning: a failure is alerted and shown on the client-month; nothing is stopped."
 
 
 def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_name: str, checks: dict[str, bool],

@@ -98,6 +98,14 @@ def test_blocking_check_stops_push_until_fixed(billing_env, capsys, breakage: st
     break_data(home, breakage)
     assert main(["close", "--month", "2026-08"]) == 1
     assert ("2026-08", check) in failed_checks(home)
+    if breakage == "unknown_person":  # named by its export row and person, not by an id alone
+        lines = (home / "timesheets" / "harvest_time_a.csv").read_text().splitlines()
+        row = next(n for n, line in enumerate(lines[1:], start=1) if ",Zed,Nobody," in line)
+        with duckdb.connect(str(home / "billing.duckdb")) as conn:
+            (message,) = conn.execute("SELECT message FROM check_results WHERE check_name = 'rates_present'").fetchone()
+        assert message.startswith("2 entries have no rate (person/role missing from the contract): "
+                                  f"timesheets/harvest_time_a.csv:{row} Zed Nobody [h"), message
+        assert ", timesheets/harvest_time_a.csv:43 Tom Baker [h" in message  # no default_rate left for him either
     assert pushes(home) == []
     assert not (home / "outbox" / "2026-08" / "globex.json").exists()
     assert not push_alone("2026-08"), "a later push-only run must be gated too"

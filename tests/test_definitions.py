@@ -37,6 +37,19 @@ def test_definitions_hold_the_graph_checks_jobs_and_sensors() -> None:
     assert {s.name for s in defs.sensors} >= {"clients_from_contracts", "check_failure_alerts", "run_failure_alerts"}
 
 
+def test_a_check_page_says_whether_a_failure_stops_the_push() -> None:
+    """Dagster's own `blocking` flag is off for every per-client-month check (it would stop the whole run), so its
+    page reads "non-blocking asset check": the description beside it says what a failure does."""
+    graph = build_defs().resolve_asset_graph()
+    specs = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    assert specs["rates_present"].description == (
+        "Rates present. Blocking (push gate): a failure keeps this client-month's invoice from being pushed or "
+        "approved; the run's other client-months go on.")
+    assert specs["hours_in_trailing_range"].description == (
+        "Hours in trailing range. Warning: a failure is alerted and shown on the client-month; nothing is stopped.")
+    assert not specs["rates_present"].blocking and not specs["hours_in_trailing_range"].blocking
+
+
 def test_every_job_including_the_uis_implicit_asset_job_runs_in_process() -> None:
     """"Materialize" in the UI launches the implicit asset job; its steps must not each start a process."""
     repository = build_defs().get_repository_def()

@@ -124,7 +124,11 @@ def caps_respected(contract: Contract, cap_rows: Sequence[dict]) -> CheckOutcome
 
 
 def rates_present(outcomes: Sequence[dict]) -> CheckOutcome:
-    bad = [o["entry_id"] for o in outcomes if "no_rate" in o["reason"].split(",")]
+    """Entries priced without a rate, each named by its export row, person and roles (and its entry id, which an
+    override names)."""
+    bad = [f"{o['source_file']}:{o['source_row']} {o['person']}" + (f" ({o['roles']})" if o.get("roles") else "")
+           + f" [{o['entry_id']}]" if o.get("source_file") else o["entry_id"]
+           for o in outcomes if "no_rate" in o["reason"].split(",")]
     return fail(f"{len(bad)} entries have no rate (person/role missing from the contract): {listing(bad)}") \
         if bad else ok("every billed person has a rate")
 
