@@ -87,6 +87,14 @@ def withdraw(sink: InvoiceSink, draft: InvoiceDraft, before: KnownPush | None) -
     return None if result.status == "unchanged" else result
 
 
+def _stays(before: KnownPush | None) -> str:
+    """For a client-month not pushed now: the draft an earlier close pushed, which stays as it was."""
+    if before is None or before.status not in DRAFT_STATUSES:
+        return ""
+    return (f"; the draft {before.doc_number} pushed earlier stays as it was, not updated while this is unresolved: "
+            "do not send it by hand")
+
+
 def _record(draft: InvoiceDraft, kind: str, result: SinkResult, status: str = "") -> tuple:
     """One `invoice_pushes` row. A withdrawn draft's row names no DocNumber (none is in the sink any more; its
     diff names the one removed)."""
@@ -123,11 +131,12 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
             # that prices to nothing. A sent one stays and the overview says "sent; now outside engagement"
             results[pair] = (f"{withdrawal.status}, outside the engagement", None, withdrawal.diff)
             records.append(_record(empty, sink.kind, withdrawal))
+        elif state.state == status.OUTSIDE:  # no draft of ours to withdraw (a sent one stays: the overview says so)
+            results[pair] = ("outside the engagement", None, state.message)
         elif state.state != status.ACTIVE:
-            results[pair] = ("outside the engagement" if state.state == status.OUTSIDE
-                             else f"blocked by {state.check_name}", None, state.message)
+            results[pair] = (f"blocked by {state.check_name}", None, state.message + _stays(known.get(pair)))
         elif pair in blocked:
-            results[pair] = ("blocked", None, "; ".join(blocked[pair]))
+            results[pair] = ("blocked", None, "; ".join(blocked[pair]) + _stays(known.get(pair)))
         elif draft is None:
             results[pair] = ("not priced", None, "pricing could not run (see priced_line_items)")
         elif nothing_to_bill(draft.total, [ln.amount for ln in draft.lines]):

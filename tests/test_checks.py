@@ -26,7 +26,7 @@ from billing_assets.definitions import build_defs
 from billing_assets.partitions import client_month_key
 from resources.notify import LogNotifier
 from sensors.alerts import check_failure_alerts
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, partition_page
 
 D = Decimal
 GLOBEX = GOLDEN / "02_rate_cards_rounding"
@@ -123,6 +123,17 @@ def test_blocking_check_stops_push_until_fixed(billing_env, capsys, breakage: st
     assert pushes(home) == [("globex", "2026-08", "created")]
     assert push_alone("2026-08")
     assert pushes(home) == [("globex", "2026-08", "created")], "an unchanged invoice is not pushed again"
+    if breakage == "unknown_person":  # broken again after its draft was pushed: the pages say the draft stays
+        break_data(home, breakage)
+        assert main(["close", "--month", "2026-08"]) == 1
+        doc = json.loads((home / "outbox" / "2026-08" / "globex.json").read_text())["DocNumber"]
+        why = partition_page("quickbooks_draft_invoices", "globex", "2026-08")["why_not_pushed"]
+        assert why.startswith("priced_line_items.rates_present: 2 entries have no rate"), why
+        assert why.endswith(f"; the draft {doc} pushed earlier stays as it was, not updated while this is "
+                            "unresolved: do not send it by hand")
+        with duckdb.connect(str(home / "billing_read.duckdb")) as conn:
+            status = conn.execute("SELECT status FROM firm_overview WHERE month = '2026-08'").fetchone()[0]
+        assert status == f"blocked: priced_line_items.rates_present; its pushed draft {doc} stays"
 
 
 def _defective_row(defect: str, original: Callable) -> Callable:

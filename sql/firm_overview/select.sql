@@ -33,6 +33,8 @@ SELECT s.client, s.month,
            WHEN s.state = 'blocked' THEN 'blocked: ' || s.check_name
            WHEN pr.problem IS NOT NULL THEN 'blocked: pricing'
            WHEN i.client IS NULL THEN 'not priced'
+           WHEN f.checks IS NOT NULL AND p.status IN ('created', 'updated', 'unchanged', 'recovered')
+               THEN 'blocked: ' || f.checks || '; its pushed draft ' || p.doc_number || ' stays'
            WHEN f.checks IS NOT NULL THEN 'blocked: ' || f.checks
            WHEN p.status = 'sent' THEN 'sent'
            WHEN st.client IS NOT NULL THEN 'stale: ' || st.prior_month || ' priced again since'
