@@ -180,7 +180,7 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
             metadata["total"] = MetadataValue.text(money(draft.total, draft.currency))
         if outcome in ("created", "updated", "unchanged", "conflict_sent", "conflict_edited", "conflict_deleted"):
             metadata["preview"] = MetadataValue.path(detail)
-            if held.get((client, month), Decimal(0)) > 0:
+            if outcome not in ("conflict_sent", "conflict_deleted") and held.get((client, month), Decimal(0)) > 0:
                 metadata["held_for_review"] = MetadataValue.text(held_off_draft(held[(client, month)], month))
         else:
             metadata["why_not_pushed"] = MetadataValue.text(detail)
