@@ -128,7 +128,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     for month in months:
         path = billing_home() / "review" / f"{month}.csv"
         rows = _csv_records(path)
-        print(f"{path}: {rows} entries to review")
+        print(f"{path}: {rows} {'entry' if rows == 1 else 'entries'} to review")
     return 0 if outcome.ok else 1
 
 

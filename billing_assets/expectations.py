@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from billing_assets.core.quality import CheckOutcome, fail, listing, ok
+from billing_assets.core.quality import CheckOutcome, counted, fail, listing, ok
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,24 +33,24 @@ class RawExpectation:
     kind: str  # the GX expectation class name
     kwargs: dict[str, Any]
     row_text: str  # format of one failing row: fields of the unexpected index entry
-    failure: str  # format of the message: {count}, {month}, {rows}
+    failure: str  # format of the message: {count}, {entries} ("1 entry", "3 entries"), {month}, {rows}
     passing: str
 
 
 RAW_EXPECTATIONS = (
     RawExpectation("required_fields", "ExpectColumnValuesToNotBeNull", {"column": "person"},
-                   "{source_file}:{source_row}", "{count} entries without a person: {rows}",
+                   "{source_file}:{source_row}", "{entries} without a person: {rows}",
                    "every entry has a date, client, person and hours"),
     RawExpectation("required_fields", "ExpectColumnValuesToNotBeNull", {"column": "client_name"},
-                   "{source_file}:{source_row}", "{count} entries without a client: {rows}",
+                   "{source_file}:{source_row}", "{entries} without a client: {rows}",
                    "every entry has a date, client, person and hours"),
     RawExpectation("dates_in_month", "ExpectColumnPairValuesToBeEqual",
                    {"column_A": "entry_month", "column_B": "month"},
-                   "{source_file}:{source_row} ({entry_month})", "{count} entries dated outside {month}: {rows}",
+                   "{source_file}:{source_row} ({entry_month})", "{entries} dated outside {month}: {rows}",
                    "all entries dated in {month}"),
     RawExpectation("hours_in_range", "ExpectColumnValuesToBeBetween",
                    {"column": "hours", "min_value": 0, "max_value": MAX_HOURS, "strict_min": True},
-                   "{source_file}:{source_row} ({hours} h)", "{count} entries without positive hours: {rows}",
+                   "{source_file}:{source_row} ({hours} h)", "{entries} without positive hours: {rows}",
                    "all entries have positive hours (over 24 h are held for review)"),
     RawExpectation("unique_entry_ids", "ExpectCompoundColumnsToBeUnique",
                    {"column_list": ["client", "month", "entry_id"]},
@@ -59,7 +59,7 @@ RAW_EXPECTATIONS = (
                    {"column_A": "currency_code", "column_B": "contract_currency",
                     "ignore_row_if": "either_value_is_missing"},
                    "{source_file}:{source_row} ({currency_code})",
-                   "{count} entries in a currency other than the contract's {contract_currency}: {rows}",
+                   "{entries} in a currency other than the contract's {contract_currency}: {rows}",
                    "currency as the contract says"),
 )
 RAW_EXPECTATION_CHECKS = tuple(dict.fromkeys(e.check for e in RAW_EXPECTATIONS))
@@ -139,7 +139,8 @@ def _outcomes(pair: tuple[str, str], failing: dict[RawExpectation, list[dict]],
         fields = {"month": pair[1], "contract_currency": contract_currency}
         if rows:
             texts = sorted({spec.row_text.format(**{**row, **fields}) for row in rows})
-            message = spec.failure.format(count=len(rows), rows=listing(texts), **fields)
+            message = spec.failure.format(count=len(rows), entries=counted(len(rows), "entry", "entries"),
+                                          rows=listing(texts), **fields)
             previous = outcomes.get(spec.check)
             if previous is not None and not previous.passed:
                 message = f"{previous.message}; {message}"

@@ -229,6 +229,15 @@ def test_pure_blocking_checks_catch_what_the_engine_should_never_produce() -> No
     outcome = q.sow_items_exist([turbo | {"work_type": "standard", "sow_item": "S9"}], contract)
     assert (outcome.passed, outcome.message) == (False, "3 entries name a SOW item the contract lacks: h1=S9, "
                                                         "h2=S9, h3=S9")
+    one = turbo | {"work_type": "standard", "sow_item": "S9", "entries": 1, "entry_ids": ["h1"]}
+    assert q.sow_items_exist([one], contract).message == "1 entry names a SOW item the contract lacks: h1=S9"
+    assert q.work_types_present([one | {"work_type": "turbo"}], contract).message == (
+        "1 entry without a known work type: h1=turbo")
+    assert q.rates_present([{"entry_id": "h1", "reason": "no_rate", "source_file": "t.csv", "source_row": 4,
+                             "person": "Zed Nobody", "roles": "Intern"}]).message == (
+        "1 entry has no rate (person/role missing from the contract): t.csv:4 Zed Nobody (Intern) [h1]")
+    assert q.known_clients(1, "2026-08").message == (
+        "1 row of 2026-08 names a client no contract knows (see `billing validate`)")
     assert q.work_types_present([turbo | {"work_type": "standard"}], contract).passed
     outcome = q.held_share([turbo | {"work_type": "standard", "hours": D("1")},
                             turbo | {"work_type": "standard", "held": True, "hours": D("3")}], 0.2)

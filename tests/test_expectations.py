@@ -42,14 +42,14 @@ def test_clean_rows_pass_every_expectation() -> None:
 
 
 @pytest.mark.parametrize("broken, check, message", [
-    ({"person": None}, "required_fields", "1 entries without a person: time.csv:10"),
-    ({"client_name": None}, "required_fields", "1 entries without a client: time.csv:10"),
-    ({"entry_month": "2026-09"}, "dates_in_month", "1 entries dated outside 2026-08: time.csv:10 (2026-09)"),
-    ({"hours": Decimal("-0.25")}, "hours_in_range", "1 entries without positive hours: time.csv:10 (-0.25 h)"),
-    ({"hours": Decimal("0")}, "hours_in_range", "1 entries without positive hours: time.csv:10 (0 h)"),
+    ({"person": None}, "required_fields", "1 entry without a person: time.csv:10"),
+    ({"client_name": None}, "required_fields", "1 entry without a client: time.csv:10"),
+    ({"entry_month": "2026-09"}, "dates_in_month", "1 entry dated outside 2026-08: time.csv:10 (2026-09)"),
+    ({"hours": Decimal("-0.25")}, "hours_in_range", "1 entry without positive hours: time.csv:10 (-0.25 h)"),
+    ({"hours": Decimal("0")}, "hours_in_range", "1 entry without positive hours: time.csv:10 (0 h)"),
     ({"entry_id": "h3"}, "unique_entry_ids", "2 rows share an entry id: h3"),
     ({"currency_code": "EUR"}, "currency_matches",
-     "1 entries in a currency other than the contract's USD: time.csv:10 (EUR)"),
+     "1 entry in a currency other than the contract's USD: time.csv:10 (EUR)"),
 ])
 def test_each_expectation_fails_only_the_client_month_it_finds(broken: dict, check: str, message: str) -> None:
     outcomes = validate_in_process(frame(broken), PAIRS, CURRENCY)
@@ -69,7 +69,7 @@ def test_both_required_fields_missing_reads_as_one_failure_with_both_reasons() -
     outcome = validate_in_process(frame({"person": None}, {"client_name": None}), PAIRS, CURRENCY)[
         ("globex", "2026-08")]["required_fields"]
     assert not outcome.passed
-    assert outcome.message == ("1 entries without a person: time.csv:10; 1 entries without a client: time.csv:11")
+    assert outcome.message == ("1 entry without a person: time.csv:10; 1 entry without a client: time.csv:11")
 
 
 def test_a_missing_column_is_an_error_not_a_pass() -> None:

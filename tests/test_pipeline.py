@@ -130,7 +130,7 @@ def test_review_command_counts_entries_and_shows_the_suggestion(billing_env, cap
     sheet.write_text(text.replace(",Forgot the code on this one,", ',"Forgot the code on this one\nsee email",'),
                      encoding="utf-8")
     assert main(["review", "--month", "2026-08"]) == 0
-    assert f"{home / 'review' / '2026-08.csv'}: 1 entries to review" in capsys.readouterr().out
+    assert f"{home / 'review' / '2026-08.csv'}: 1 entry to review" in capsys.readouterr().out
     with (home / "review" / "2026-08.csv").open(encoding="utf-8", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["notes"] == "Forgot the code on this one\nsee email"

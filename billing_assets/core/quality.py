@@ -32,6 +32,11 @@ def fail(message: str, **metadata) -> CheckOutcome:
     return CheckOutcome(False, message, metadata)
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """`1 entry has`, `3 entries have`: a count with its noun (and verb) as English writes it."""
+    return f"{count} {one if count == 1 else many}"
+
+
 def listing(items: Sequence[str], limit: int = 5) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
@@ -44,12 +49,14 @@ def cross_file_duplicates(rows: Sequence[dict]) -> CheckOutcome:
     twice; `rows` are the duplicated groups of one client-month (sql/queries/cross_file_duplicates.sql)."""
     dupes = [f"{r['entry_date']} {r['person']} {Decimal(r['hours']).normalize():f} h in {list(r['files'])}"
              for r in rows]
-    return fail(f"{len(dupes)} rows appear in more than one export file: {listing(dupes, 3)}",
+    return fail(f"{counted(len(dupes), 'row appears', 'rows appear')} in more than one export file: "
+                f"{listing(dupes, 3)}",
                 duplicates=len(dupes)) if dupes else ok("no row is duplicated across export files")
 
 
 def known_clients(unknown_rows: int, month: str) -> CheckOutcome:
-    return fail(f"{unknown_rows} rows of {month} name a client no contract knows (see `billing validate`)",
+    return fail(f"{counted(unknown_rows, 'row', 'rows')} of {month} "
+                f"{'names' if unknown_rows == 1 else 'name'} a client no contract knows (see `billing validate`)",
                 rows=unknown_rows) if unknown_rows else ok("every row of the month matches a contract")
 
 
@@ -69,7 +76,8 @@ def work_types_present(groups: Sequence[dict], contract: Contract,
     bad = [g for g in groups if g["work_type"] not in contract.work_type_names]
     count = sum(g["entries"] for g in bad)
     names = [_named(i, g["work_type"], sources) for g in bad for i in g["entry_ids"]]
-    return fail(f"{count} entries without a known work type: {listing(names)}", entries=count) if bad \
+    return fail(f"{counted(count, 'entry', 'entries')} without a known work type: {listing(names)}",
+                entries=count) if bad \
         else ok("every entry has a work type")
 
 
@@ -79,7 +87,8 @@ def sow_items_exist(groups: Sequence[dict], contract: Contract,
     bad = [g for g in groups if g["sow_item"] is not None and g["sow_item"] not in ids]
     count = sum(g["entries"] for g in bad)
     names = [_named(i, g["sow_item"], sources) for g in bad for i in g["entry_ids"]]
-    return fail(f"{count} entries name a SOW item the contract lacks: {listing(names)}", entries=count) if bad \
+    return fail(f"{counted(count, 'entry names', 'entries name')} a SOW item the contract lacks: {listing(names)}",
+                entries=count) if bad \
         else ok("every SOW item exists in the contract")
 
 
@@ -129,7 +138,8 @@ def rates_present(outcomes: Sequence[dict]) -> CheckOutcome:
     bad = [f"{o['source_file']}:{o['source_row']} {o['person']}" + (f" ({o['roles']})" if o.get("roles") else "")
            + f" [{o['entry_id']}]" if o.get("source_file") else o["entry_id"]
            for o in outcomes if "no_rate" in o["reason"].split(",")]
-    return fail(f"{len(bad)} entries have no rate (person/role missing from the contract): {listing(bad)}") \
+    return fail(f"{counted(len(bad), 'entry has', 'entries have')} no rate (person/role missing from the contract): "
+                f"{listing(bad)}") \
         if bad else ok("every billed person has a rate")
 
 
