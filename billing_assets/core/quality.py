@@ -132,12 +132,18 @@ def caps_respected(contract: Contract, cap_rows: Sequence[dict]) -> CheckOutcome
     return fail("; ".join(bad)) if bad else ok(f"{len(cap_rows)} caps respected")
 
 
+def _unrated(outcome: Mapping[str, object]) -> str:
+    """`file:row person (roles) [entry id]`; the entry id alone when its raw row is not known."""
+    if not outcome.get("source_file"):
+        return str(outcome["entry_id"])
+    roles = f" ({outcome['roles']})" if outcome.get("roles") else ""
+    return f"{outcome['source_file']}:{outcome['source_row']} {outcome['person']}{roles} [{outcome['entry_id']}]"
+
+
 def rates_present(outcomes: Sequence[dict]) -> CheckOutcome:
     """Entries priced without a rate, each named by its export row, person and roles (and its entry id, which an
     override names)."""
-    bad = [f"{o['source_file']}:{o['source_row']} {o['person']}" + (f" ({o['roles']})" if o.get("roles") else "")
-           + f" [{o['entry_id']}]" if o.get("source_file") else o["entry_id"]
-           for o in outcomes if "no_rate" in o["reason"].split(",")]
+    bad = [_unrated(o) for o in outcomes if "no_rate" in o["reason"].split(",")]
     return fail(f"{counted(len(bad), 'entry has', 'entries have')} no rate (person/role missing from the contract): "
                 f"{listing(bad)}") \
         if bad else ok("every billed person has a rate")
