@@ -57,6 +57,21 @@ def use_home(monkeypatch: pytest.MonkeyPatch, root: Path, source: Path | None = 
     return home
 
 
+@pytest.fixture(autouse=True)
+def _no_definitions_state_left_by_another_test():
+    """Each test starts, as a fresh process does, with no "current" Dagster definitions-state storage.
+
+    `with instance:` sets that storage in a context variable and resets it on exit. A resource context Dagster
+    builds without an instance enters an ephemeral one and exits it only when the context is garbage-collected,
+    which resets the variable out of order: to the storage of an instance a test closed since, whose next
+    definitions load then fails with "Attempted to resolve undefined DagsterInstance weakref" (36 tests of one
+    worker failed so once, depending on when the collector ran)."""
+    from dagster._core.storage.defs_state.base import _current_storage
+
+    _current_storage.set(None)
+    yield
+
+
 @pytest.fixture
 def billing_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A function that copies a billing home into tmp and points BILLING_HOME / DAGSTER_HOME at it."""

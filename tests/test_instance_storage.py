@@ -46,3 +46,39 @@ def test_events_written_one_by_one_and_in_a_batch_read_back(tmp_path) -> None:
             assert materialize([one], instance=instance).success
         records = instance.fetch_materializations(one.key, limit=10).records
     assert len(records) == 2
+
+
+def test_an_instance_exited_out_of_order_leaves_its_definitions_state_storage_behind(tmp_path) -> None:
+    """Dagster's behaviour the autouse fixture in conftest.py guards against: a resource context built without an
+    instance enters an ephemeral one and exits it when the context is garbage-collected, after the instance around
+    it has closed, which puts that closed instance's storage back as the "current" one."""
+    import gc
+
+    from dagster import DagsterInstance, build_init_resource_context
+    from dagster._core.errors import DagsterInvariantViolationError
+    from dagster._core.storage.defs_state.base import DefsStateStorage
+
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        context = build_init_resource_context()
+    assert DefsStateStorage.get() is None
+    del context, instance
+    gc.collect()
+    left = DefsStateStorage.get()
+    assert left is not None
+    try:
+        left.get_latest_defs_state_info()
+    except DagsterInvariantViolationError as exc:
+        assert "undefined DagsterInstance weakref" in str(exc)
+    else:
+        raise AssertionError("the storage left behind still resolves its instance")
+
+
+def test_the_next_test_starts_without_it() -> None:
+    """Runs after the test above (a file's tests run in order on one worker): the definitions load."""
+    from dagster._core.storage.defs_state.base import DefsStateStorage
+
+    from billing_assets.definitions import build_defs
+
+    assert DefsStateStorage.get() is None
+    assert build_defs().resolve_job_def("month_close").name == "month_close"
