@@ -121,6 +121,7 @@ def _csv_records(path: Path) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     instance = prepare_environment()
     from billing_assets.close import close_months, print_problems
+    from billing_assets.core.quality import counted
 
     months = parse_months(args.month)
     outcome = close_months(months, args.client or None, stages="review", instance=instance)
@@ -128,7 +129,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     for month in months:
         path = billing_home() / "review" / f"{month}.csv"
         rows = _csv_records(path)
-        print(f"{path}: {rows} {'entry' if rows == 1 else 'entries'} to review")
+        print(f"{path}: {counted(rows, 'entry', 'entries')} to review")
     return 0 if outcome.ok else 1
 
 

@@ -12,7 +12,9 @@ WITH ranked_pushes AS (
            row_number() OVER (PARTITION BY client, month ORDER BY pushed_at DESC) AS newest
     FROM invoice_pushes
 ), latest_push AS (
-    SELECT client, month, sink, status, doc_number, content_hash, location FROM ranked_pushes WHERE newest = 1
+    SELECT client, month, sink, status, doc_number, content_hash, location,
+           status IN ('created', 'updated', 'unchanged', 'recovered') AS draft_out  -- push.DRAFT_STATUSES
+    FROM ranked_pushes WHERE newest = 1
 ), failed_checks AS (
     SELECT client, month, string_agg(asset || '.' || check_name, ', ' ORDER BY asset, check_name) AS checks
     FROM check_results WHERE blocking AND NOT passed GROUP BY client, month
@@ -26,14 +28,14 @@ SELECT s.client, s.month,
            WHEN s.state IN ('outside', 'blocked') AND (si.client IS NOT NULL OR p.status = 'sent')
                THEN 'sent; now ' || CASE WHEN s.state = 'outside' THEN 'outside engagement'
                                         ELSE 'blocked: ' || s.check_name END
-           WHEN s.state IN ('outside', 'blocked') AND p.status IN ('created', 'updated', 'unchanged', 'recovered')
+           WHEN s.state IN ('outside', 'blocked') AND p.draft_out
                THEN CASE WHEN s.state = 'outside' THEN 'outside engagement' ELSE 'blocked: ' || s.check_name END
                     || '; its pushed draft ' || p.doc_number || ' stays'
            WHEN s.state = 'outside' THEN 'outside engagement'
            WHEN s.state = 'blocked' THEN 'blocked: ' || s.check_name
            WHEN pr.problem IS NOT NULL THEN 'blocked: pricing'
            WHEN i.client IS NULL THEN 'not priced'
-           WHEN f.checks IS NOT NULL AND p.status IN ('created', 'updated', 'unchanged', 'recovered')
+           WHEN f.checks IS NOT NULL AND p.draft_out
                THEN 'blocked: ' || f.checks || '; its pushed draft ' || p.doc_number || ' stays'
            WHEN f.checks IS NOT NULL THEN 'blocked: ' || f.checks
            WHEN p.status = 'sent' THEN 'sent'
