@@ -14,6 +14,7 @@ from decimal import Decimal
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
 from billing_assets.core.contract import contract_paths
+from billing_assets.core.money import shown_hours
 from billing_assets.core.overrides import read_decisions
 from billing_assets.instance_setup import open_instance, register_clients
 from billing_assets.jobs import range_tags
@@ -395,8 +396,8 @@ def print_summary(outcome: CloseOutcome) -> None:
         if r["status"] == "outside engagement":
             continue
         total = f"{r['total']:>14,.2f}" if r["total"] is not None else f"{'-':>14}"
-        billed = f"{r['hours_billed'].normalize():>9f}" if r["hours_billed"] is not None else f"{'-':>9}"
-        held = f"{r['hours_held'].normalize():>7f}" if r["hours_held"] is not None else f"{'-':>7}"
+        billed = f"{shown_hours(r['hours_billed']):>9f}" if r["hours_billed"] is not None else f"{'-':>9}"
+        held = f"{shown_hours(r['hours_held']):>7f}" if r["hours_held"] is not None else f"{'-':>7}"
         print(f"{r['client']:<28} {r['month']:<8} {total} {r['currency'] or '':<4} {billed} {held} "
               f"{r['status']:<20}")
     outside = [r for r in outcome.rows if r["status"] == "outside engagement"]

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from dagster import AssetExecutionContext, MetadataValue
 
-from billing_assets.core.money import normalize, round2
+from billing_assets.core.money import round2, shown_hours
 from billing_assets.partitions import client_month_key, split_key
 
 
@@ -44,8 +44,7 @@ def money(amount: Decimal, currency: str) -> str:
 
 def hours_text(value: Decimal) -> str:
     """Hours as written, with thousands separators (`1,234.5 h`)."""
-    value = normalize(Decimal(value))
-    return f"{value:,f} h"
+    return f"{shown_hours(value):,f} h"
 
 
 def partition_metadata(context: AssetExecutionContext, client: str, month: str, metadata: dict) -> None:

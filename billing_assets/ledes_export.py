@@ -13,6 +13,7 @@ from billing_assets.core.contract import contract_paths
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.invoice import doc_number
 from billing_assets.core.ledes import FeePiece, LedesFile, build_ledes
+from billing_assets.core.money import shown_hours
 from billing_assets.core.safecsv import safe_cell
 from billing_assets.tables import expense_from_row
 from billing_assets.whatif import line_from_row
@@ -38,7 +39,7 @@ def review_csv(ledes: LedesFile) -> str:
     writer.writerow(REVIEW_COLUMNS)
     for r in ledes.review:
         writer.writerow([r.line_item, safe_cell(r.entry_id), r.entry_date, safe_cell(r.timekeeper),
-                         format(r.hours.normalize(), "f"), safe_cell(r.narrative), r.activity_code,
+                         format(shown_hours(r.hours), "f"), safe_cell(r.narrative), r.activity_code,
                          f"{r.confidence:.2f}", safe_cell(r.evidence)])
     return out.getvalue()
 

@@ -28,7 +28,7 @@ from billing_assets.core.contract import Contract
 from billing_assets.core.errors import BillingInputError
 from billing_assets.core.invoice_hash import invoice_content_hash
 from billing_assets.core.model import nothing_to_bill
-from billing_assets.core.money import normalize
+from billing_assets.core.money import shown_hours
 from billing_assets.core.months import add_months, month_index
 from billing_assets.core.pricing import (
     InvoiceTotals,
@@ -294,7 +294,7 @@ def _partition_metadata(result: PricingResult, currency: str) -> dict:
         "hours_held": MetadataValue.text(hours_text(t.hours_held)),
         "invoice_lines": MetadataValue.md(markdown_table(
             ("#", "kind", "description", "quantity", "unit price", "amount"),
-            [(ln.line_no, ln.kind, ln.description, f"{normalize(ln.quantity):,f}", money(ln.unit_price, currency),
+            [(ln.line_no, ln.kind, ln.description, f"{shown_hours(ln.quantity):,f}", money(ln.unit_price, currency),
               money(ln.amount, currency)) for ln in result.lines]
             + [("", "", "**total**", "", "", f"**{money(t.total, currency)}**")])),
         "held_entries": MetadataValue.md(markdown_table(

@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from billing_assets.classify import classified_time_entries
 from billing_assets.common import hours_text, partition_metadata, run_partitions
+from billing_assets.core.money import shown_hours
 from billing_assets.core.safecsv import safe_cell
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND
 from billing_assets.tables import markdown_table
@@ -73,7 +74,7 @@ def review_csv(rows: list[dict], names: ItemNames | None = None) -> str:
         closest = closest_cells(r["closest_items"], (names or {}).get(r["client"], {}))
         writer.writerow([safe_cell(r["entry_id"]), safe_cell(r["client"]), r["entry_date"].isoformat(),
                          safe_cell(r["person"]), safe_cell(r["project"]), safe_cell(r["notes"]),
-                         f"{r['hours'].normalize():f}", safe_cell(r["reasons"]), safe_cell(r["suggestion"] or ""),
+                         f"{shown_hours(r['hours']):f}", safe_cell(r["reasons"]), safe_cell(r["suggestion"] or ""),
                          safe_cell(r["work_type"] or ""), f"{r['confidence']:.2f}", safe_cell(r["rationale"]),
                          "", "", "", ""]
                         + [safe_cell(c) for c in closest])

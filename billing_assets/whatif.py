@@ -19,7 +19,7 @@ from billing_assets.core.contract_checks import load_yaml
 from billing_assets.core.engagement import engagement_window
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.model import InvoiceLine
-from billing_assets.core.money import ZERO
+from billing_assets.core.money import ZERO, shown_hours
 from billing_assets.core.months import month_range, month_span
 from billing_assets.core.whatif import (
     MonthInputs,
@@ -127,7 +127,7 @@ def _money(value: Decimal | None) -> str:
 
 
 def _qty(value: Decimal) -> str:
-    return f"{value.normalize():f}" if value else "0"
+    return f"{shown_hours(value):f}"
 
 
 def print_reports(reports: list[MonthReport]) -> None:

@@ -38,6 +38,7 @@ import anthropic
 from billing_assets.core.classifier_api import ClassifierUsage, ClassifyRequest, ClientContext
 from billing_assets.core.classify import ASKED_AGAIN
 from billing_assets.core.model import Suggestion
+from billing_assets.core.money import shown_hours
 
 PROMPT_VERSION = "v1"
 DEFAULT_MODEL = "claude-haiku-5-5"
@@ -327,7 +328,7 @@ def _entry_payload(key: str, request: ClassifyRequest) -> dict[str, Any]:
         "project_code": entry.project_code,
         "task": entry.task,
         "notes": entry.notes,
-        "hours": str(entry.hours),
+        "hours": f"{shown_hours(entry.hours):f}",
         "need": [
             name
             for name, needed in (("sow_item", request.need_sow_item), ("work_type", request.need_work_type))

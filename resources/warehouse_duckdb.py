@@ -194,6 +194,14 @@ class DuckDBWarehouse(Warehouse):
     def _ensure_schema(self, conn: duckdb.DuckDBPyConnection) -> None:
         if self.database not in _SCHEMA_READY:
             conn.execute(sql_text("schema/tables.sql"))
+            if conn.execute(sql_text("schema/hours_to_widen.sql")).fetchall():  # a file of an earlier release
+                conn.execute("BEGIN TRANSACTION")
+                try:
+                    conn.execute(sql_text("schema/widen_hours.sql"))
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
             _SCHEMA_READY.add(self.database)
 
     @contextmanager

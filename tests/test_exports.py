@@ -157,7 +157,7 @@ def test_clockify_prefers_the_exact_clock_duration_and_reads_us_dates(tmp_path: 
     rows[0]["Duration (h)"], rows[0]["Duration (decimal)"] = "0:13:00", "0.22"  # Clockify rounds decimal
     out = read_rows(tmp_path, CLOCKIFY_HEADER, rows)
     assert out.problems == []
-    assert [e.hours for e in out.entries] == [Decimal("0.2167")] + [Decimal(w[5]) for w in WORK[1:]]
+    assert [e.hours for e in out.entries] == [Decimal("0.2166666667")] + [Decimal(w[5]) for w in WORK[1:]]
     assert out.entries[-1].date == date(2026, 12, 1) and out.entries[0].source == "clockify_csv"
 
 
@@ -180,10 +180,11 @@ def test_clockify_falls_back_to_hms_and_iso_dates(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("hms", "hours"), [
-    ("0:00:01", "0.0003"), ("0:00:02", "0.0006"), ("0:00:09", "0.0025"), ("0:20:00", "0.3333"),
-    ("0:40:00", "0.6667"), ("123:00:00", "123.0000"), ("00:00:00", "0.0000"), ("0:13", "0.2167"),
+    ("0:00:01", "0.0002777778"), ("0:00:02", "0.0005555556"), ("0:00:09", "0.0025"), ("0:20:00", "0.3333333333"),
+    ("0:40:00", "0.6666666667"), ("123:00:00", "123"), ("00:00:00", "0"), ("0:13", "0.2166666667"),
 ])
-def test_duration_rounds_half_up_to_four_places(hms: str, hours: str) -> None:
+def test_duration_rounds_half_up_to_ten_places(hms: str, hours: str) -> None:
+    """Seconds / 3600 kept to 1e-10 h (the warehouse's DECIMAL(28, 10)), half up."""
     assert formats.parse_duration(hms, "1,234.50") == Decimal(hours)
 
 

@@ -5,6 +5,7 @@ billing nobody, a decomposed "José" missing the rate card, an unquoted comma sh
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
@@ -326,7 +327,7 @@ def test_clockify_compact_durations_defer_to_the_decimal_hours_they_cut(billing_
     assert parsed.problems == []
     assert [(e.notes, e.hours) for e in parsed.entries] == [
         ("Arbeit 4", Decimal("1.50")), ("Arbeit 8", Decimal("2.25")), ("Seconds cut", Decimal("0.23")),
-        ("Under a minute", Decimal("0.01")), ("Whole minutes", Decimal("0.3333"))]
+        ("Under a minute", Decimal("0.01")), ("Whole minutes", Decimal("0.3333333333"))]
 
 
 def test_a_duration_without_seconds_among_durations_with_them_is_refused(billing_env) -> None:
@@ -406,3 +407,37 @@ def test_billable_rows_outside_the_engagement_are_said(billing_env) -> None:
         "acme 2026-10: 2 billable time row(s) (4 h) and 1 billable expense(s) (99) in expenses/expenses.csv, "
         "timesheets/harvest.csv fall outside the engagement (2026-08..2026-09): never billed; move the contract's "
         "start or end if they belong to it"]
+
+
+def test_durations_bill_their_exact_hours_and_show_them_to_the_ten_thousandth(billing_env) -> None:
+    """Ten Toggl entries of 1:20:00 at 150/h are 13 1/3 h: 2,000.00, as Toggl's own amounts say (kept to 0.0001 h
+    they billed 1,999.95), and 1:20:09 is 200.375 -> 200.38 (its 1.3358333333 h give 200.37). QuickBooks gets the 7
+    decimals of Qty it keeps; fifteen 1:20:00 use a 20 h retainer to 1e-10 h (0.0005 h was left to carry)."""
+    home = billing_env()
+    contracts = home / "contracts"
+    contracts.joinpath("acme.yaml").write_text(contract("acme", "Acme Corp", extra="roles: {senior: 150}\n"
+                                                        'people: {"Ana Souza": senior}\n'), encoding="utf-8")
+    contracts.joinpath("beta.yaml").write_text(contract("beta", "Beta Ltd", extra=(
+        "retainer: {monthly_fee: 1000, included_hours: 20, overage_multiplier: 1,\n"
+        "           rollover: {max_hours: 40, expires_after_months: 2}}\n")), encoding="utf-8")
+    contracts.joinpath("gamma.yaml").write_text(contract("gamma", "Gamma Inc", extra="roles: {senior: 150}\n"
+                                                         'people: {"Ana Souza": senior}\n'), encoding="utf-8")
+    head = ("User,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,"
+            "Amount (USD)\n")
+    (home / "timesheets" / "toggl.csv").write_text(head + "".join(
+        f"Ana Souza,{client},Web,,Entry {n},Yes,2026-10-{n + 1:02d},09:00:00,2026-10-{n + 1:02d},10:20:00,1:20:00,"
+        f"200.00\n" for client, count in (("Acme Corp", 10), ("Beta Ltd", 15)) for n in range(count))
+        + "Ana Souza,Gamma Inc,Web,,Long,Yes,2026-10-05,09:00:00,2026-10-05,10:20:09,1:20:09,200.38\n")
+
+    assert main(["close", "--month", MONTH]) == 0
+    assert invoices(home) == {"acme": (Decimal("2000.00"), Decimal("13.333333333")),
+                              "beta": (Decimal("1000.00"), Decimal("0")),
+                              "gamma": (Decimal("200.38"), Decimal("1.3358333333"))}  # 200.375 exactly, half up
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        lots = conn.execute("SELECT hours_used, hours_carried FROM retainer_ledger WHERE client = 'beta' "
+                            "AND month = ?", [MONTH]).fetchall()
+    assert lots == [(Decimal("19.9999999995"), Decimal("0.0000000005"))]  # 15 x 1.3333333333 of 20 h
+    payload = json.loads((home / "outbox" / MONTH / "acme.json").read_text())
+    [line] = [ln for ln in payload["Line"] if ln.get("DetailType") == "SalesItemLineDetail"]
+    assert (line["Amount"], line["SalesItemLineDetail"]["Qty"], line["SalesItemLineDetail"]["UnitPrice"]) == (
+        2000.0, 13.3333333, 150.0)

@@ -70,8 +70,8 @@ def test_dates_that_fit_both_orders_need_the_setting() -> None:
         formats.decide_date_order(["13/01/2026", "01/13/2026"])
 
 
-@pytest.mark.parametrize(("text", "hours"), [("1:30:00", "1.5000"), ("0:13", "0.2167"), ("26:10:00", "26.1667"),
-                                             ("1,5", "1.5"), ("0", "0")])
+@pytest.mark.parametrize(("text", "hours"), [("1:30:00", "1.5000"), ("0:13", "0.2166666667"),
+                                             ("26:10:00", "26.1666666667"), ("1,5", "1.5"), ("0", "0")])
 def test_durations(text: str, hours: str) -> None:
     fmt = "1.234,50" if "," in text else "1,234.50"
     assert formats.parse_duration(text, fmt) == Decimal(hours)

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from billing_assets.core.classifier_api import (
     ClassifierUsage,
@@ -16,6 +17,7 @@ from billing_assets.core.classifier_api import (
 )
 from billing_assets.core.contract import Contract
 from billing_assets.core.model import NON_BILLABLE, RUSH, STANDARD, Classification, Suggestion, TimeEntry
+from billing_assets.core.money import HOURS_SHOWN
 from billing_assets.core.overrides import Override
 from billing_assets.core.rates import base_rate, resolve_role
 
@@ -73,12 +75,19 @@ def rush_match(keywords: Sequence[str], notes: str) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(k)}(?!\w)", notes, re.IGNORECASE) for k in keywords if k.strip())
 
 
+def _hours_key(hours: Decimal) -> str:
+    """Hours as the keys of the first release wrote them (its warehouse kept 0.0001 h: "1.5000"), so an upgraded
+    warehouse keeps every cached answer; hours finer than that (a 1:20:00 is 1.3333333333 h) in full."""
+    four = hours.quantize(HOURS_SHOWN)
+    return f"{four:f}" if four == hours else f"{hours.normalize():f}"
+
+
 def cache_key(entry: TimeEntry, request: ClassifyRequest, context: ClientContext, classifier_id: str,
               history: str = "") -> str:
     """The entry's content, the client's SOW version, the history it was classified with (`history_digest`) and
     the classifier: same key, same answer."""
     parts = [classifier_id, context.sow_version, *([history] if history else []), entry.date.isoformat(),
-             entry.person, entry.project, entry.task, entry.notes, str(entry.hours), str(request.need_sow_item),
+             entry.person, entry.project, entry.task, entry.notes, _hours_key(entry.hours), str(request.need_sow_item),
              str(request.need_work_type), request.known_sow_item or "", request.known_work_type or ""]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 

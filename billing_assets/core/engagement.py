@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from billing_assets.core.contract import ContractFile, names_in
+from billing_assets.core.money import shown_hours
 from billing_assets.core.parsed import ParsedSource
 
 
@@ -70,7 +71,7 @@ def rows_outside(client: str, contract_file: ContractFile, parsed: ParsedSource)
         hours = sum((e.hours for e in time), Decimal(0))
         amount = sum((x.amount for x in spent), Decimal(0))
         files = ", ".join(sorted({r.source_file or "Harvest API" for r in [*time, *spent]})[:3])
-        what = " and ".join([*([f"{len(time)} billable time row(s) ({hours.normalize():f} h)"] if time else []),
+        what = " and ".join([*([f"{len(time)} billable time row(s) ({shown_hours(hours):f} h)"] if time else []),
                              *([f"{len(spent)} billable expense(s) ({amount.normalize():f})"] if spent else [])])
         out.append(f"{client} {month}: {what} in {files} fall outside the engagement ({window.label}): never "
                    "billed; move the contract's start or end if they belong to it")

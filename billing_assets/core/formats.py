@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-HOURS_QUANTUM = Decimal("0.0001")
+HOURS_QUANTUM = Decimal("1E-10")  # the warehouse's hours are DECIMAL(28, 10): 1:20:00 is 1.3333333333 h
 MAX_MAGNITUDE = Decimal("1e14")  # DECIMAL(18, 4) holds 14 integer digits
 
 # name -> (pattern, group separators to drop, decimal mark)
@@ -275,7 +275,8 @@ def parse_date(text: str, order: str) -> date:
 
 # -------------------------------------------------------------------------------------------------- durations
 def seconds_to_hours(seconds: int) -> Decimal:
-    """Whole seconds -> hours, quantized to 0.0001 h with ROUND_HALF_UP (1 s = 0.0003 h)."""
+    """Whole seconds -> hours, quantized to 1e-10 h half-up (1 s = 0.0002777778 h): ten 1:20:00 at 150/h bill
+    2,000.00, as the exact hours do (to 0.0001 h they billed 1,999.95)."""
     return (Decimal(seconds) / Decimal(3600)).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
 
 
@@ -290,7 +291,7 @@ def duration_kind(text: str) -> str:
 
 
 def parse_duration(text: str, number_format: str) -> Decimal:
-    """Hours of a duration cell: `H:MM:SS`, `H:MM` (minutes exact to 0.0001 h) or decimal hours."""
+    """Hours of a duration cell: `H:MM:SS`, `H:MM` (to 1e-10 h) or decimal hours."""
     value = clean(text)
     if match := _HMS.match(value):
         h, m, s = (int(part) for part in match.groups())

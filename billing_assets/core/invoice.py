@@ -34,6 +34,7 @@ ITEM_NAME_MAX = 100
 CENT = Decimal("0.01")
 HALF_CENT = Decimal("0.005")
 UNIT_PRICE_STEP = Decimal("0.00001")
+QTY_STEP = Decimal("0.0000001")  # QuickBooks Online keeps 7 decimals of Qty and UnitPrice
 NOTE_PREFIX = "billing:"
 
 KIND_ITEM_NAMES = {
@@ -96,8 +97,9 @@ def round2(value: Decimal) -> Decimal:
 
 
 def line_qty_price(line: InvoiceLine) -> tuple[Decimal, Decimal]:
-    """(Qty, UnitPrice) to send so that Qty x UnitPrice rounds to Amount under any rounding rule."""
-    qty, price, amount = line.quantity, line.unit_price, line.amount
+    """(Qty, UnitPrice) to send so that Qty x UnitPrice rounds to Amount under any rounding rule. Qty is cut to the
+    7 decimals QuickBooks keeps (hours are kept to 1e-10: a 1:20:00 is sent as 1.3333333)."""
+    qty, price, amount = _trim(line.quantity.quantize(QTY_STEP, rounding=ROUND_HALF_UP)), line.unit_price, line.amount
     if qty == 0:
         return (Decimal(0), price) if amount == 0 else (Decimal(1), amount)
     if abs(qty * price - amount) < HALF_CENT:

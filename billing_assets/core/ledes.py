@@ -22,7 +22,7 @@ from billing_assets.core.contract import Contract
 from billing_assets.core.invoice import FEE_ADJUSTMENTS, doc_number
 from billing_assets.core.ledes_terms import LedesTerms
 from billing_assets.core.model import Expense, InvoiceLine
-from billing_assets.core.money import ZERO, normalize, round2
+from billing_assets.core.money import ZERO, normalize, round2, shown_hours
 from billing_assets.core.months import first_day, first_day_after, last_day
 
 FORMAT_LINE = "LEDES1998B[]"
@@ -202,17 +202,20 @@ def build_ledes(contract: Contract, client: str, month: str, total: Decimal, lin
             behind = by_line.get(line.line_no) or []
             if not behind:
                 warnings.append(f"{client} {month}: line {line.line_no}: no entries behind the line; one fee record")
-                adjustment = line.amount - round2(line.quantity * line.unit_price)
-                record("F", line.quantity, adjustment, line.amount, end, task_of(line), "", OTHER, None,
+                adjustment = line.amount - round2(shown_hours(line.quantity) * line.unit_price)
+                record("F", shown_hours(line.quantity), adjustment, line.amount, end, task_of(line), "", OTHER, None,
                        line.description, line.unit_price, line.role)
                 continue
-            rounded = [round2(p.hours * line.unit_price) for p in behind]
+            # units to 0.0001 h (a 1:20:00 entry is 1.3333), each record's total from its own units x cost; the
+            # line's amount, priced from the hours as kept, is what the records add up to
+            shown = [shown_hours(p.hours) for p in behind]
+            rounded = [round2(units * line.unit_price) for units in shown]
             residual = line.amount - sum(rounded, ZERO)  # cents the per-entry rounding moved; on the last record
             suffix = " (covered by the retainer)" if line.kind == "retainer_covered" else ""
             for i, piece in enumerate(behind):
                 adjustment = residual if i == len(behind) - 1 else ZERO
                 activity = classify_activity(piece.notes)
-                number = record("F", piece.hours, adjustment, rounded[i] + adjustment, piece.entry_date or end,
+                number = record("F", shown[i], adjustment, rounded[i] + adjustment, piece.entry_date or end,
                                 task_of(line), "", activity.code, piece.person, (piece.notes or line.description)
                                 + suffix, line.unit_price, line.role)
                 if activity.unsure:

@@ -11,6 +11,7 @@ from pathlib import Path
 from billing_assets.core.csvfile import TABLE_SUFFIXES, FileRefused, normal, read_csv
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.model import TimeEntry
+from billing_assets.core.money import shown_hours
 from billing_assets.core.parsed import name_key
 from billing_assets.core.safecsv import read_cell
 
@@ -169,7 +170,7 @@ def contradicted(overrides: dict[str, Override], entries: Iterable[TimeEntry], c
         if hours is not None and abs(hours - entry.hours) > HOURS_SLACK:
             said.append(f"hours {row.shown_hours}")
         if said:
-            out.append(f"{row.where}: entry {entry.entry_id} is {entry.person}'s {entry.hours.normalize():f} h of "
+            out.append(f"{row.where}: entry {entry.entry_id} is {entry.person}'s {shown_hours(entry.hours):f} h of "
                        f"{entry.date} for {client}, but the row says {', '.join(said)}: was the id column sorted or "
                        "pasted apart from its rows? Fix the row to decide this entry")
     return out

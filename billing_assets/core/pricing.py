@@ -16,7 +16,7 @@ from billing_assets.core.model import (
     Expense,
     InvoiceLine,
 )
-from billing_assets.core.money import ZERO, round2, round_hours
+from billing_assets.core.money import ZERO, round2, round_hours, shown_hours, time_amount
 from billing_assets.core.months import add_months, month_index
 from billing_assets.core.rates import base_rate, resolve_role
 
@@ -179,7 +179,7 @@ def price_month(contract: Contract, month: str, entries: list[PricingEntry], exp
     lines += cap_lines
     lines += _discount_and_minimum(contract, lines)
     lines += [_fee_line("prior_period_adjustment", f"Adjustment for {a.origin_month}: time changed after that "
-                        f"invoice was sent ({a.hours.normalize():+f} h)", a.amount) for a in adjustments]
+                        f"invoice was sent ({shown_hours(a.hours):+f} h)", a.amount) for a in adjustments]
     lines += _expense_lines(contract, expenses)
     lines, line_entries = _number(lines, line_entries)
     return PricingResult(lines, line_entries, retainer_rows, cap_rows, outcomes, _totals(lines, outcomes))
@@ -323,7 +323,7 @@ def _time_lines(contract: Contract, pieces: list[_Piece]) -> tuple[list[InvoiceL
     for (kind, sow_item, project, role, work_type, unit_price), members in groups.items():
         quantity = sum((p.hours for p in members), ZERO)
         line = InvoiceLine(0, kind, _describe(kind, project, role, work_type, sow_item, contract), sow_item,
-                           project, role, work_type, quantity, unit_price, round2(quantity * unit_price))
+                           project, role, work_type, quantity, unit_price, time_amount(quantity, unit_price))
         hours_by_entry: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for p in members:
             hours_by_entry[p.entry_id] += p.hours

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from billing_assets.core.contract import Contract
 from billing_assets.core.model import InvoiceLine
+from billing_assets.core.money import shown_hours
 
 ZERO = Decimal(0)
 
@@ -47,7 +48,7 @@ def listing(items: Sequence[str], limit: int = 5) -> str:
 def cross_file_duplicates(rows: Sequence[dict]) -> CheckOutcome:
     """Rows (date, client, project, task, notes, hours, person) found in two or more export files would bill
     twice; `rows` are the duplicated groups of one client-month (sql/queries/cross_file_duplicates.sql)."""
-    dupes = [f"{r['entry_date']} {r['person']} {Decimal(r['hours']).normalize():f} h in {list(r['files'])}"
+    dupes = [f"{r['entry_date']} {r['person']} {shown_hours(r['hours']):f} h in {list(r['files'])}"
              for r in rows]
     return fail(f"{counted(len(dupes), 'row appears', 'rows appear')} in more than one export file: "
                 f"{listing(dupes, 3)}",
@@ -96,7 +97,7 @@ def held_share(groups: Sequence[dict], max_share: float) -> CheckOutcome:
     hours = sum((Decimal(g["hours"]) for g in groups), ZERO)
     held = sum((Decimal(g["hours"]) for g in groups if g["held"]), ZERO)
     share = float(held / hours) if hours else 0.0
-    message = f"{share:.1%} of hours held for review ({held.normalize():f} of {hours.normalize():f} h)"
+    message = f"{share:.1%} of hours held for review ({shown_hours(held):f} of {shown_hours(hours):f} h)"
     return (ok if share <= max_share else fail)(message, held_hours=float(held), share=round(share, 4))
 
 
@@ -110,8 +111,9 @@ def hours_reconcile(source_hours: Decimal, outcomes: Sequence[dict]) -> CheckOut
     accounted = sum(by.values(), ZERO)
     detail = {k: float(v) for k, v in sorted(by.items())}
     if accounted != source_hours:
-        return fail(f"source hours {source_hours} != accounted {accounted} ({detail})", **detail)
-    return ok(f"{source_hours} h = priced + fixed fee + non-billable + written off + held", **detail)
+        return fail(f"source hours {source_hours.normalize():f} != accounted {accounted.normalize():f} ({detail})",
+                    **detail)
+    return ok(f"{shown_hours(source_hours):f} h = priced + fixed fee + non-billable + written off + held", **detail)
 
 
 def total_equals_lines(total: Decimal, lines: Sequence[InvoiceLine]) -> CheckOutcome:
@@ -193,6 +195,6 @@ def late_changes(adjustments: Sequence[dict]) -> CheckOutcome:
     """An invoice that carries changes to months already sent needs a person's eye before it goes out."""
     if not adjustments:
         return ok("no late changes to sent months")
-    parts = [f"{a['origin_month']}: {Decimal(a['amount']):+f} ({Decimal(a['hours']).normalize():+f} h)"
+    parts = [f"{a['origin_month']}: {Decimal(a['amount']):+f} ({shown_hours(a['hours']):+f} h)"
              for a in adjustments]
     return fail("carries changes to invoices already sent: " + "; ".join(parts), adjustments=len(adjustments))

@@ -5,7 +5,7 @@ SELECT
     month,
     entry_id,
     outcome,
-    CAST(source_hours AS DECIMAL(18, 4)) AS source_hours,
-    CAST(billed_hours AS DECIMAL(18, 4)) AS billed_hours,
+    CAST(source_hours AS DECIMAL(28, 10)) AS source_hours,
+    CAST(billed_hours AS DECIMAL(28, 10)) AS billed_hours,
     reason
 FROM staged;

@@ -10,7 +10,7 @@ SELECT
     project,
     role,
     work_type,
-    CAST(quantity AS DECIMAL(18, 4)) AS quantity,
+    CAST(quantity AS DECIMAL(28, 10)) AS quantity,
     CAST(unit_price AS DECIMAL(18, 4)) AS unit_price,
     CAST(amount AS DECIMAL(18, 4)) AS amount
 FROM staged;

@@ -5,5 +5,5 @@ SELECT
     month,
     CAST(line_no AS INTEGER) AS line_no,
     entry_id,
-    CAST(hours AS DECIMAL(18, 4)) AS hours
+    CAST(hours AS DECIMAL(28, 10)) AS hours
 FROM staged;

@@ -13,7 +13,7 @@ SELECT
     project_code,
     task,
     notes,
-    CAST(hours AS DECIMAL(18, 4)) AS hours,
+    CAST(hours AS DECIMAL(28, 10)) AS hours,
     CAST(billable AS BOOLEAN) AS billable,
     person,
     roles,

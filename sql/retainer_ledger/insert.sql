@@ -4,8 +4,8 @@ SELECT
     client,
     month,
     origin_month,
-    CAST(hours_available AS DECIMAL(18, 4)) AS hours_available,
-    CAST(hours_used AS DECIMAL(18, 4)) AS hours_used,
-    CAST(hours_expired AS DECIMAL(18, 4)) AS hours_expired,
-    CAST(hours_carried AS DECIMAL(18, 4)) AS hours_carried
+    CAST(hours_available AS DECIMAL(28, 10)) AS hours_available,
+    CAST(hours_used AS DECIMAL(28, 10)) AS hours_used,
+    CAST(hours_expired AS DECIMAL(28, 10)) AS hours_expired,
+    CAST(hours_carried AS DECIMAL(28, 10)) AS hours_carried
 FROM staged;

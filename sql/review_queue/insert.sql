@@ -8,7 +8,7 @@ SELECT
     person,
     project,
     notes,
-    CAST(hours AS DECIMAL(18, 4)) AS hours,
+    CAST(hours AS DECIMAL(28, 10)) AS hours,
     reasons,
     work_type,
     suggestion,

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS raw_time_entries (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, source VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL, source_row BIGINT NOT NULL, entry_date DATE NOT NULL, client_name VARCHAR NOT NULL,
     project VARCHAR NOT NULL, project_code VARCHAR NOT NULL, task VARCHAR NOT NULL, notes VARCHAR NOT NULL,
-    hours DECIMAL(18, 4) NOT NULL, billable BOOLEAN NOT NULL, person VARCHAR NOT NULL, roles VARCHAR NOT NULL,
+    hours DECIMAL(28, 10) NOT NULL, billable BOOLEAN NOT NULL, person VARCHAR NOT NULL, roles VARCHAR NOT NULL,
     currency VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS raw_expenses (
@@ -33,20 +33,20 @@ CREATE TABLE IF NOT EXISTS classifier_usage (
 );
 CREATE TABLE IF NOT EXISTS review_queue (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, entry_date DATE NOT NULL,
-    person VARCHAR NOT NULL, project VARCHAR NOT NULL, notes VARCHAR NOT NULL, hours DECIMAL(18, 4) NOT NULL,
+    person VARCHAR NOT NULL, project VARCHAR NOT NULL, notes VARCHAR NOT NULL, hours DECIMAL(28, 10) NOT NULL,
     reasons VARCHAR NOT NULL, work_type VARCHAR NOT NULL, suggestion VARCHAR, confidence DECIMAL(6, 4) NOT NULL,
     rationale VARCHAR NOT NULL, action VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS invoice_lines (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, line_no INTEGER NOT NULL, kind VARCHAR NOT NULL,
     description VARCHAR NOT NULL, sow_item VARCHAR, project VARCHAR, role VARCHAR, work_type VARCHAR,
-    quantity DECIMAL(18, 4) NOT NULL, unit_price DECIMAL(18, 4) NOT NULL, amount DECIMAL(18, 4) NOT NULL
+    quantity DECIMAL(28, 10) NOT NULL, unit_price DECIMAL(18, 4) NOT NULL, amount DECIMAL(18, 4) NOT NULL
 );
 CREATE TABLE IF NOT EXISTS invoices (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, currency VARCHAR NOT NULL, fees DECIMAL(18, 4) NOT NULL,
     discount DECIMAL(18, 4) NOT NULL, minimum_adjustment DECIMAL(18, 4) NOT NULL, expenses DECIMAL(18, 4) NOT NULL,
-    total DECIMAL(18, 4) NOT NULL, hours_billed DECIMAL(18, 4) NOT NULL, hours_covered DECIMAL(18, 4) NOT NULL,
-    hours_held DECIMAL(18, 4) NOT NULL, status VARCHAR NOT NULL, content_hash VARCHAR NOT NULL,
+    total DECIMAL(18, 4) NOT NULL, hours_billed DECIMAL(28, 10) NOT NULL, hours_covered DECIMAL(28, 10) NOT NULL,
+    hours_held DECIMAL(28, 10) NOT NULL, status VARCHAR NOT NULL, content_hash VARCHAR NOT NULL,
     priced_from VARCHAR, leaves VARCHAR
 );
 -- The ledgers a month was priced from ("<month-1>|<lots and lifetime cap totals>", "" when its price does not
@@ -56,12 +56,12 @@ ALTER TABLE invoices ADD COLUMN IF NOT EXISTS priced_from VARCHAR;
 ALTER TABLE invoices ADD COLUMN IF NOT EXISTS leaves VARCHAR;
 CREATE TABLE IF NOT EXISTS line_entries (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, line_no INTEGER NOT NULL, entry_id VARCHAR NOT NULL,
-    hours DECIMAL(18, 4) NOT NULL
+    hours DECIMAL(28, 10) NOT NULL
 );
 CREATE TABLE IF NOT EXISTS retainer_ledger (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, origin_month VARCHAR NOT NULL,
-    hours_available DECIMAL(18, 4) NOT NULL, hours_used DECIMAL(18, 4) NOT NULL,
-    hours_expired DECIMAL(18, 4) NOT NULL, hours_carried DECIMAL(18, 4) NOT NULL
+    hours_available DECIMAL(28, 10) NOT NULL, hours_used DECIMAL(28, 10) NOT NULL,
+    hours_expired DECIMAL(28, 10) NOT NULL, hours_carried DECIMAL(28, 10) NOT NULL
 );
 CREATE TABLE IF NOT EXISTS cap_ledger (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, cap_name VARCHAR NOT NULL, charges DECIMAL(18, 4) NOT NULL,
@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS cap_ledger (
 );
 CREATE TABLE IF NOT EXISTS entry_outcomes (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, outcome VARCHAR NOT NULL,
-    source_hours DECIMAL(18, 4) NOT NULL, billed_hours DECIMAL(18, 4) NOT NULL, reason VARCHAR NOT NULL
+    source_hours DECIMAL(28, 10) NOT NULL, billed_hours DECIMAL(28, 10) NOT NULL, reason VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS invoice_pushes (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, sink VARCHAR NOT NULL, doc_number VARCHAR NOT NULL,
@@ -84,16 +84,16 @@ CREATE TABLE IF NOT EXISTS check_results (
 );
 CREATE TABLE IF NOT EXISTS period_adjustments (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, origin_month VARCHAR NOT NULL,
-    amount DECIMAL(18, 4) NOT NULL, hours DECIMAL(18, 4) NOT NULL
+    amount DECIMAL(18, 4) NOT NULL, hours DECIMAL(28, 10) NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sent_invoices (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, total DECIMAL(18, 4) NOT NULL,
-    hours_billed DECIMAL(18, 4) NOT NULL, content_hash VARCHAR NOT NULL, approved_by VARCHAR NOT NULL,
+    hours_billed DECIMAL(28, 10) NOT NULL, content_hash VARCHAR NOT NULL, approved_by VARCHAR NOT NULL,
     sent_at TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sent_adjustments (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, origin_month VARCHAR NOT NULL,
-    amount DECIMAL(18, 4) NOT NULL, hours DECIMAL(18, 4) NOT NULL
+    amount DECIMAL(18, 4) NOT NULL, hours DECIMAL(28, 10) NOT NULL
 );
 -- The two closest SOW items with their scores, when the classifier named them (added after the first release).
 ALTER TABLE review_queue ADD COLUMN IF NOT EXISTS closest_items VARCHAR;

@@ -22,6 +22,7 @@ from billing_assets.core.csvfile import CsvFile, FileRefused, normal
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.letters import visible
 from billing_assets.core.model import Expense, TimeEntry
+from billing_assets.core.money import shown_hours
 from billing_assets.core.parsed import FileReport, ParsedSource, expense_id, row_ranges
 
 
@@ -208,8 +209,8 @@ def _warn_invoiced(state: _FileState, out: ParsedSource) -> None:
         rows = [number for number, _ in found]
         hours = sum((value for _, value in found), Decimal(0))
         unit = "" if state.layout.kind == "expense" else " h"
-        what = (f"billable row ({hours.normalize():f}{unit}) marked invoiced already ({column} = Yes) is"
-                if len(rows) == 1 else f"{len(rows)} billable rows ({row_ranges(rows)}; {hours.normalize():f}{unit}) "
+        what = (f"billable row ({shown_hours(hours):f}{unit}) marked invoiced already ({column} = Yes) is"
+                if len(rows) == 1 else f"{len(rows)} billable rows ({row_ranges(rows)}; {shown_hours(hours):f}{unit}) "
                 f"marked invoiced already ({column} = Yes) are")
         out.warnings.append(RowProblem(state.file.label, rows[0], f"{what} billed here too: write them off in "
                                        "overrides/ if that invoice charged them", client, month))
@@ -387,7 +388,7 @@ def _clock_clash(state: _FileState, row: Row, day: date, hours: Decimal, column:
         return ""
     span = Decimal(seconds) / 3600
     names = state.layout.columns
-    return (f"{names[column][0]} {row[column]!r} is {hours.normalize():f} h, but {names['start_time'][0]} "
+    return (f"{names[column][0]} {row[column]!r} is {shown_hours(hours):f} h, but {names['start_time'][0]} "
             f"{row['start_time']} to {names['end_time'][0]} {row['end_time']} is {span:.2f} h (a duration "
             "written in other units?)")
 
