@@ -54,6 +54,21 @@ def held_off_draft(hours: Decimal, month: str) -> str:
 DRAFT_STATUSES = ("created", "updated", "unchanged", "recovered")  # a draft of ours is in the sink, unsent
 
 
+def sink_total_text(draft: InvoiceDraft, total: Decimal, tax: Decimal | None) -> tuple[str, bool]:
+    """What QuickBooks totals our draft at, against what we priced: (the page's text, whether they disagree beyond
+    the tax QuickBooks adds). Its own tax (a company's tax codes or automated sales tax) is on its total, not ours."""
+    tax = tax or Decimal(0)
+    ours = money(draft.total, draft.currency)
+    if total == draft.total:
+        inside = f" ({money(tax, draft.currency)} tax inside it, computed by QuickBooks)" if tax else ""
+        return f"{money(total, draft.currency)}, as priced{inside}", False
+    if total - tax == draft.total:
+        return (f"{money(total, draft.currency)}: {ours} as priced + {money(tax, draft.currency)} tax computed by "
+                "QuickBooks"), False
+    return (f"{money(total, draft.currency)} (tax {money(tax, draft.currency)}) where we priced {ours}: QuickBooks "
+            "totals the lines we pushed otherwise; open the draft in QuickBooks before approving it"), True
+
+
 def draft_of(home: BillingHome, client: str, month: str, lines: tuple = (), total: Decimal = Decimal(0),
              content_hash: str = "") -> InvoiceDraft:
     """The client-month's draft with the header its contract gives it; with no lines, the draft of a month with
@@ -122,7 +137,7 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         states = status.recorded(conn, pairs)
         drafts, held = load_drafts(conn, home, pairs)
         known = last_pushes(conn, sink.kind, pairs)
-    results, records = {}, []
+    results, records, in_sink = {}, [], {}
     for pair in pairs:
         state, draft = states[pair], drafts.get(pair)
         if state.state == status.OUTSIDE and pair in known and known[pair].status in DRAFT_STATUSES and \
@@ -158,6 +173,8 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                                 result.location, result.diff, datetime.now(UTC).replace(tzinfo=None)))
                 continue
             results[pair] = (result.status, draft, str(preview))
+            if result.sink_total is not None and result.status in DRAFT_STATUSES:
+                in_sink[pair] = sink_total_text(draft, result.sink_total, result.sink_tax)
             after_refusal = before is not None and before.status == "refused"  # a push went through again
             if result.status != "unchanged" or result.recovered or after_refusal:  # recovered: never recorded
                 recorded_as = "recovered" if result.status == "unchanged" and result.recovered else result.status
@@ -184,6 +201,11 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                 metadata["held_for_review"] = MetadataValue.text(held_off_draft(held[(client, month)], month))
         else:
             metadata["why_not_pushed"] = MetadataValue.text(detail)
+        if (client, month) in in_sink:
+            text, differs = in_sink[(client, month)]
+            metadata["quickbooks_total"] = MetadataValue.text(text)
+            if differs:
+                context.log.warning(f"{client}|{month}: QuickBooks totals {doc_number(client, month)} at {text}")
         if (client, month) in diffs:
             metadata["conflict_diff"] = MetadataValue.md(f"```\n{diffs[(client, month)]}\n```")
         partition_metadata(context, client, month, metadata)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import ClassVar
 
@@ -37,6 +38,8 @@ class SinkResult:
     location: str
     diff: str = ""
     recovered: bool = False  # found in the target without a record of ours (a push lost by a crash)
+    sink_total: Decimal | None = None  # what the target totals the invoice at, tax included (QuickBooks' TotalAmt)
+    sink_tax: Decimal | None = None  # the tax the target computed on it (QuickBooks' TxnTaxDetail.TotalTax)
 
 
 class InvoiceSink(ConfigurableResource):

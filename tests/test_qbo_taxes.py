@@ -9,13 +9,17 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from billing_assets.cli import main
 from billing_assets.core.invoice import dumps_payload, outbox_payload, qbo_invoice_payload
 from billing_assets.core.invoice_hash import invoice_content_hash
 from billing_assets.core.qbo_settings import QuickBooksSettings, settings_hash_part
+from billing_assets.push import sink_total_text
 from resources.quickbooks.errors import QboError, QboRefused
 from resources.quickbooks.invoices import PushRecord
+from tests.conftest import partition_page
 from tests.emulators.qbo_server import QboEmulator
 from tests.test_qbo_client import line, make_draft, make_pusher
 
@@ -258,3 +262,45 @@ def test_a_sent_invoice_is_reported_as_sent_not_refused(store: Path) -> None:
         assert len(writes(emu)) == count
         with pytest.raises(QboRefused, match="every line needs a tax code"):
             pusher.upsert(replace(draft_with(None, currency="GBP"), month="2026-09"))
+
+
+# --- what QuickBooks totals a pushed draft at, on its partition page ----------------------------------------
+
+def test_the_push_page_shows_what_quickbooks_totals_the_draft_at_with_its_tax(qbo_home) -> None:
+    """Our total is before the tax QuickBooks computes; the finance person approving from the partition page sees
+    the invoice's total in QuickBooks and where the difference comes from."""
+    home, emulator = qbo_home
+    emulator.books.add_tax_code("12", "California", "7.25")
+    contract = home / "contracts" / "globex.yaml"
+    untaxed = contract.read_text()
+    contract.write_text(untaxed + "quickbooks: {tax: {codes: {hourly: TAX, default: NON}, txn_code: California}}\n")
+    assert main(["close", "--month", "2026-08"]) == 0
+    [invoice] = emulator.invoices.values()
+    tax = D(str(invoice["TxnTaxDetail"]["TotalTax"]))
+    total = D(str(invoice["TotalAmt"]))
+    assert tax > 0 and total == tax + priced_total(home, "globex", "2026-08")
+    page = partition_page("quickbooks_draft_invoices", "globex", "2026-08")
+    assert page["quickbooks_total"] == (f"{total:,.2f} USD: {total - tax:,.2f} USD as priced + {tax:,.2f} USD tax "
+                                        "computed by QuickBooks")
+
+    contract.write_text(untaxed)
+    assert main(["close", "--month", "2026-08"]) == 0  # no tax codes any more: the draft is updated, untaxed
+    page = partition_page("quickbooks_draft_invoices", "globex", "2026-08")
+    assert page["push"] == "updated"
+    assert page["quickbooks_total"] == f"{priced_total(home, 'globex', '2026-08'):,.2f} USD, as priced"
+
+
+def test_a_quickbooks_total_that_is_not_ours_plus_its_tax_is_said() -> None:
+    draft = make_draft()
+    assert sink_total_text(draft, draft.total, None) == (f"{draft.total:,.2f} USD, as priced", False)
+    assert sink_total_text(draft, draft.total, D("12.50")) == (
+        f"{draft.total:,.2f} USD, as priced (12.50 USD tax inside it, computed by QuickBooks)", False)
+    text, differs = sink_total_text(draft, draft.total + D("0.01"), D("0"))
+    assert differs and text == (f"{draft.total + D('0.01'):,.2f} USD (tax 0.00 USD) where we priced "
+                                f"{draft.total:,.2f} USD: QuickBooks totals the lines we pushed otherwise; open the "
+                                "draft in QuickBooks before approving it")
+
+
+def priced_total(home: Path, client: str, month: str) -> Decimal:
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        return conn.execute("SELECT total FROM invoices WHERE client = ? AND month = ?", [client, month]).fetchone()[0]

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from quickbooks.objects.company_info import CompanyInfo
@@ -69,6 +70,8 @@ class PushResult:
     last_updated_time: str | None = None
     recovered: bool = False  # found in QuickBooks without a record (e.g. after a crash)
     reason: str = ""
+    total_amt: Decimal | None = None  # what QuickBooks totals the invoice at (TotalAmt), tax included
+    total_tax: Decimal | None = None  # the tax QuickBooks computed (TxnTaxDetail.TotalTax), when it did
 
     @property
     def conflict(self) -> bool:
@@ -400,7 +403,13 @@ def _result(status: Status, draft: InvoiceDraft, doc: str, invoice: Mapping[str,
         sync_token=str(invoice["SyncToken"]) if invoice.get("SyncToken") is not None else None,
         doc_number=doc, content_hash=draft.content_hash, diff=diff, request_id=request_id,
         last_updated_time=(invoice.get("MetaData") or {}).get("LastUpdatedTime"), recovered=recovered,
-        reason=reason)
+        reason=reason, total_amt=_amount(invoice.get("TotalAmt")),
+        total_tax=_amount((invoice.get("TxnTaxDetail") or {}).get("TotalTax")))
+
+
+def _amount(value: Any) -> Decimal | None:
+    """A QuickBooks amount (a JSON number) as the Decimal it was written as; None when absent."""
+    return None if value is None else Decimal(str(value))
 
 
 def _withdrawn(draft: InvoiceDraft, doc: str, qbo_id: str, what: str, rid: str | None = None) -> PushResult:

@@ -84,7 +84,8 @@ class QuickBooksSink(InvoiceSink):
                               external_id=None, sync_token=None, location="qbo:not pushed", diff=str(exc))
         return SinkResult(status=result.status, doc_number=result.doc_number, external_id=result.qbo_id,
                           sync_token=result.sync_token, location=f"qbo:invoice/{result.qbo_id}",
-                          diff=result.diff or result.reason, recovered=result.recovered)
+                          diff=result.diff or result.reason, recovered=result.recovered,
+                          sink_total=result.total_amt, sink_tax=result.total_tax)
 
     def withdraw(self, draft: InvoiceDraft, known: KnownPush) -> SinkResult:
         """Delete the draft we pushed (by Id and our SyncToken); a sent or edited one stays (conflict + diff)."""

@@ -334,8 +334,8 @@ class QboBooks:
         invoice["CustomerRef"] = {"value": str(invoice["CustomerRef"]["value"]),
                                   "name": customer["DisplayName"] if customer else ""}
         tax = self._tax(invoice, lines)
-        if tax is not None:
-            invoice["TxnTaxDetail"] = {**(invoice.get("TxnTaxDetail") or {}), "TotalTax": tax}
+        if tax is not None or invoice.get("TxnTaxDetail"):  # no taxed line left: the tax is 0, not the old one
+            invoice["TxnTaxDetail"] = {**(invoice.get("TxnTaxDetail") or {}), "TotalTax": tax or Decimal(0)}
         if tax is not None and invoice.get("GlobalTaxCalculation") != "TaxInclusive":
             total += tax
         invoice["TotalAmt"] = total
