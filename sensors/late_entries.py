@@ -16,7 +16,9 @@ Moved entries: Harvest reports where an entry is now, not where it was. For each
 `raw_time_entries` says which client-months hold it since the last close; those are re-closed too when they
 differ from its new one (a closed month), so an entry moved to another client or month is billed once.
 
-Limits: Harvest's `updated_since` does not report deleted entries, so a deletion alone re-closes nothing.
+Deletions: Harvest's `updated_since` does not report deleted entries; once an hour the sensor lists the closed months
+it may still bill from and re-closes each client-month holding an id Harvest no longer has (sensors/deletions.py).
+The cursor keeps when that last ran (`swept`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -45,6 +47,7 @@ from billing_assets.partitions import CLIENT_ID, FIRST_MONTH, client_month_key
 from resources.home import BillingHome
 from resources.timesource import HarvestTimeSource, TimeSource
 from resources.warehouse import Warehouse, query
+from sensors.deletions import EXPENSE, deletion_marker, find_deletions, sweep_due
 
 DEFAULT_INTERVAL_SECONDS = 300
 DEFAULT_LOOKBACK_DAYS = 35
@@ -85,10 +88,12 @@ class Change:
 
 @dataclass(frozen=True)
 class Cursor:
-    """High-water mark: `since` and the ids handled at exactly `since` (None: all of them)."""
+    """High-water mark: `since` and the ids handled at exactly `since` (None: all of them); `swept`: when the last
+    sweep for deleted entries ran (None: never, or a cursor set by hand)."""
 
     since: datetime
     seen: frozenset[str] | None = None
+    swept: datetime | None = None
 
     @classmethod
     def parse(cls, text: str | None, default_since: datetime) -> Cursor:
@@ -97,13 +102,16 @@ class Cursor:
             return cls(default_since, frozenset())
         if text.lstrip().startswith("{"):
             data = json.loads(text)
-            return cls(parse_utc(data["since"]), frozenset(data.get("seen") or ()))
+            swept = parse_utc(data["swept"]) if data.get("swept") else None
+            seen = None if "seen" in data and data["seen"] is None else frozenset(data.get("seen") or ())
+            return cls(parse_utc(data["since"]), seen, swept)
         return cls(parse_utc(text))
 
     def serialize(self) -> str:
-        if self.seen is None:
+        if self.seen is None and self.swept is None:
             return iso(self.since)
-        return json.dumps({"since": iso(self.since), "seen": sorted(self.seen)})
+        return json.dumps({"since": iso(self.since), "seen": sorted(self.seen) if self.seen is not None else None,
+                           **({"swept": iso(self.swept)} if self.swept else {})})
 
     def is_new(self, change: Change) -> bool:
         if change.updated_at != self.since:
@@ -116,8 +124,8 @@ class Cursor:
         newest = max([c.updated_at for c in changes] + [self.since])
         at_mark = frozenset(c.entry_id for c in changes if c.updated_at == newest)
         if newest > self.since:
-            return Cursor(newest, at_mark)
-        return self if self.seen is None else Cursor(newest, self.seen | at_mark)
+            return Cursor(newest, at_mark, self.swept)
+        return self if self.seen is None else Cursor(newest, self.seen | at_mark, self.swept)
 
 
 @dataclass(frozen=True)
@@ -130,29 +138,32 @@ class LatePlan:
     open_months: int = 0  # changed entries of months not closed yet (current month or later)
 
     def run_requests(self, last_priced: dict[str, str] | None = None) -> list[RunRequest]:
-        """One run per client: its earliest changed month through the last month already priced for it (later
-        months carry its retainer lots, cap totals and late-change adjustments), in month order; a single
-        client-month when nothing after it was priced. The run_key makes a repeated evaluation launch nothing."""
+        """One run per client (`reclose_requests`); the run_key makes a repeated evaluation launch nothing."""
         by_client: dict[str, list[tuple[str, datetime]]] = {}
         for (client, month), newest in sorted(self.client_months.items()):
             by_client.setdefault(client, []).append((month, newest))
-        requests = []
-        for client, changed in by_client.items():
-            first, last = changed[0][0], max(m for m, _ in changed)
-            last = max(last, (last_priced or {}).get(client, last))
-            newest = max(n for _, n in changed)
-            tags = {TRIGGER_TAG: "late_entries"}
-            if first == last:
-                requests.append(RunRequest(run_key=late_run_key(client, first, newest),
-                                           partition_key=client_month_key(client, first), tags=tags))
-            else:
-                requests.append(RunRequest(run_key=late_run_key(client, f"{first}..{last}", newest),
-                                           tags={**tags, **range_tags(client, client, first, last)}))
-        return requests
+        return reclose_requests({client: [m for m, _ in changed] for client, changed in by_client.items()},
+                                {client: iso(max(n for _, n in changed)) for client, changed in by_client.items()},
+                                last_priced, "late")
 
 
-def late_run_key(client: str, month: str, newest: datetime) -> str:
-    return f"late:{client}|{month}:{iso(newest)}"
+def reclose_requests(months: Mapping[str, list[str]], markers: Mapping[str, str], last_priced: dict[str, str] | None,
+                     trigger: str) -> list[RunRequest]:
+    """One run per client: its earliest changed month through the last month already priced for it (later months
+    carry its retainer lots, cap totals and late-change adjustments), in month order; a single client-month when
+    nothing after it was priced. Run key `<trigger>:<client>|<months>:<marker>`."""
+    requests = []
+    for client, changed in sorted(months.items()):
+        first, last = min(changed), max(changed)
+        last = max(last, (last_priced or {}).get(client, last))
+        tags = {TRIGGER_TAG: "late_entries" if trigger == "late" else f"late_entries_{trigger}"}
+        span = first if first == last else f"{first}..{last}"
+        key = f"{trigger}:{client}|{span}:{markers[client]}"
+        if first == last:
+            requests.append(RunRequest(run_key=key, partition_key=client_month_key(client, first), tags=tags))
+        else:
+            requests.append(RunRequest(run_key=key, tags={**tags, **range_tags(client, client, first, last)}))
+    return requests
 
 
 def is_closed(month: str, current_month: str) -> bool:
@@ -188,9 +199,6 @@ def plan_late_closes(changes: Iterable[Change], cursor: Cursor, current_month: s
         for client in clients:
             request((client, change.month), change)
     return LatePlan(client_months, cursor.advance(changes), unknown, open_months)
-
-
-EXPENSE = "expense:"  # a Change of an expense: its id is "expense:harvest:<id>" (Harvest numbers them apart)
 
 
 def change_from_api(raw: Mapping[str, Any], prefix: str = "") -> Change:
@@ -293,13 +301,31 @@ def evaluate(context: SensorEvaluationContext, time_source: TimeSource, home: Bi
     held = held_client_months(warehouse, (c.entry_id for c in changes if cursor.is_new(c) and not c.running))
     plan = plan_late_closes(changes, cursor, month_of(now), resolver, held)
     _log_plan(context, plan, resolver)
-    next_cursor = plan.cursor.serialize()
-    if not plan.client_months:
+    deleted: dict[tuple[str, str], list[str]] = {}
+    next_cursor = plan.cursor
+    if sweep_due(cursor.swept, now):
+        deleted = find_deletions(time_source, warehouse, month_of(now - timedelta(days=lookback_days)),
+                                 month_of(now))
+        next_cursor = replace(next_cursor, swept=now.replace(microsecond=0))
+    late_clients = {client for client, _ in plan.client_months}
+    deleted = {pair: ids for pair, ids in deleted.items() if pair[0] not in late_clients}  # next sweep, if left
+    for (client, month), ids in sorted(deleted.items()):
+        context.log.info(f"deleted in Harvest: re-closing {client} {month}: it bills {len(ids)} entr"
+                         f"{'y' if len(ids) == 1 else 'ies'} Harvest no longer has ({', '.join(ids[:5])}"
+                         f"{', ...' if len(ids) > 5 else ''})")
+    if not plan.client_months and not deleted:
         return SensorResult(skip_reason=f"no late entries in closed months since {iso(cursor.since)}",
-                            cursor=next_cursor)
+                            cursor=next_cursor.serialize())
     registered = set(context.instance.get_dynamic_partitions("client"))
     missing = sorted({client for client, _ in plan.client_months} - registered)
-    return SensorResult(run_requests=plan.run_requests(last_priced_months(warehouse)), cursor=next_cursor,
+    last_priced = last_priced_months(warehouse)
+    gone_months: dict[str, list[str]] = {}
+    for client, month in deleted:
+        gone_months.setdefault(client, []).append(month)
+    markers = {client: deletion_marker([i for (c, _), ids in deleted.items() if c == client for i in ids])
+               for client in gone_months}
+    requests = plan.run_requests(last_priced) + reclose_requests(gone_months, markers, last_priced, "deleted")
+    return SensorResult(run_requests=requests, cursor=next_cursor.serialize(),
                         dynamic_partitions_requests=[AddDynamicPartitionsRequest("client", missing)] if missing else [])
 
 
@@ -314,8 +340,9 @@ def build_late_entries_sensor(minimum_interval_seconds: int | None = None,
     @sensor(name="late_time_entries", job=month_close_job, minimum_interval_seconds=interval, default_status=status)
     def late_time_entries(context: SensorEvaluationContext, time_source: TimeSource,
                           home: BillingHome, warehouse: Warehouse) -> SensorResult:
-        """Re-closes closed client-months whose Harvest time entries changed after they were closed (one
-        month_close run per changed client-month); entries of unknown clients are logged."""
+        """Re-closes closed client-months whose Harvest time entries or expenses changed after they were closed
+        (one month_close run per changed client), and, once an hour, those still billing an entry or expense
+        deleted in Harvest since; entries of unknown clients are logged."""
         return evaluate(context, time_source, home, warehouse, lookback_days)
 
     return late_time_entries

@@ -280,10 +280,13 @@ def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: 
         edited = harvest.edit_entry(ids[2], hours="9.75")  # a "Globex Corp" (alias) entry, was 0.75 h
         with DagsterInstance.get() as instance:
             result = tick(instance, "2026-11-01T12:00:00Z")  # the mark after the close
-            assert harvest.requests[-1].query["updated_since"] == "2026-11-01T12:00:00Z"
+            polls = [r for r in harvest.requests if "updated_since" in r.query]
+            assert polls[-1].query["updated_since"] == "2026-11-01T12:00:00Z"
             assert [(r.run_key, split_key(r.partition_key)) for r in result.run_requests] == [
                 ("late:globex|2026-09:2026-11-01T13:00:00Z", ("globex", MONTH))]
-            assert json.loads(result.cursor) == {"since": edited["updated_at"], "seen": [f"harvest:{ids[2]}"]}
+            cursor = json.loads(result.cursor)
+            assert (cursor["since"], cursor["seen"]) == (edited["updated_at"], [f"harvest:{ids[2]}"])
+            assert "swept" in cursor  # a first sweep for deletions ran: nothing was deleted
 
             run = build_defs().resolve_job_def("month_close").execute_in_process(
                 instance=instance, partition_key=result.run_requests[0].partition_key)
@@ -305,3 +308,19 @@ def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: 
             assert [split_key(r.partition_key) for r in later.run_requests] == [("globex", MONTH)]
             assert json.loads(later.cursor)["seen"] == [f"expense:harvest:{spent}"]
 
+            # An entry deleted in Harvest: `updated_since` never says so. The hourly sweep finds the closed month
+            # that still bills it and re-closes that client-month alone.
+            harvest.delete_entry(ids[0])  # Northwind Traders, 2026-09-01
+            assert tick(instance, later.cursor).run_requests == []  # swept less than an hour ago
+            hour_ago = {**json.loads(later.cursor), "swept": "2026-01-01T00:00:00Z"}
+            swept = tick(instance, json.dumps(hour_ago))
+            [request] = swept.run_requests
+            assert split_key(request.partition_key) == ("northwind", MONTH)
+            assert request.run_key.startswith("deleted:northwind|2026-09:")
+            assert request.tags["billing/trigger"] == "late_entries_deleted"
+            assert tick(instance, json.dumps(hour_ago)).run_requests[0].run_key == request.run_key  # one run
+            run = build_defs().resolve_job_def("month_close").execute_in_process(
+                instance=instance, partition_key=request.partition_key)
+            assert run.success
+            assert raw_totals(home)["northwind"] == emulator_totals(harvest)["northwind"]
+            assert tick(instance, json.dumps(hour_ago)).run_requests == []  # nothing of it is billed any more

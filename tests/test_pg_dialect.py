@@ -133,7 +133,8 @@ QUERIES = sorted(p.name.removesuffix(".sql") for p in (REPO / "sql" / "queries")
 def test_every_query_returns_the_same_rows_in_duckdb_and_postgres(warehouses, name: str) -> None:
     duck, pg = warehouses
     text = sql_text(f"queries/{name}.sql")
-    params = {p: {"sink": "outbox", "client": "acme", "month": "2026-10", "asset": "priced_line_items"}.get(p, "x")
+    params = {p: {"sink": "outbox", "client": "acme", "month": "2026-10", "asset": "priced_line_items",
+                  "since_month": "2026-11", "oldest_month": "2026-01"}.get(p, "x")
               for p in set(re.findall(r"\$([a-z_]+)", text))}
     results = []
     for conn in (duck, pg):
