@@ -128,3 +128,25 @@ def test_a_time_line_of_durations_bills_its_exact_seconds() -> None:
     assert time_amount(Decimal("1.3333"), Decimal("150")) == Decimal("200.00")  # 199.995, half up
     assert time_amount(Decimal("1.3358333333"), Decimal("150")) == Decimal("200.38")  # 4,809 s: 200.375
     assert round2(Decimal("1.3358333333") * 150) == Decimal("200.37")  # what the kept hours alone give
+
+
+def test_a_draft_of_durations_in_quickbooks_is_left_alone_by_the_next_close(qbo_home) -> None:
+    """QuickBooks keeps 7 decimals of Qty; what it holds must read as our draft again, not as a person's edit."""
+    home, emulator = qbo_home
+    contract = home / "contracts" / "globex.yaml"
+    contract.write_text(contract.read_text().replace("rounding:\n  increment_hours: 0.25\n  mode: up\n", ""))
+    (home / "timesheets" / "toggl.csv").write_text(
+        "User,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration\n" + "".join(
+            f"Ana Souza,Globex Corporation,Web,,Entry {n},Yes,2026-08-{n + 3:02d},09:00:00,2026-08-{n + 3:02d},"
+            "10:20:09,1:20:09\n" for n in range(7)))
+    assert main(["close", "--month", "2026-08"]) == 0
+    [invoice] = emulator.invoices.values()
+    token = invoice["SyncToken"]
+    qtys = [str(ln["SalesItemLineDetail"]["Qty"]) for ln in invoice["Line"] if "SalesItemLineDetail" in ln]
+    assert "9.3508333" in qtys  # 7 x 4,809 s, to the 7 decimals QuickBooks keeps
+    assert main(["close", "--month", "2026-08"]) == 0
+    [again] = emulator.invoices.values()
+    assert again["SyncToken"] == token
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        assert [s for (s,) in conn.execute("SELECT status FROM invoice_pushes ORDER BY pushed_at").fetchall()] == [
+            "created"]
