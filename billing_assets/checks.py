@@ -163,19 +163,13 @@ def _chunked_rows(warehouse: Warehouse, pairs: list[tuple[str, str]], *queries: 
 
 
 def _unknown_rows_by_month(home: BillingHome, time_source: TimeSource, months: list[str]) -> dict[str, int]:
-    known: set[str] = set()
-    for client in home.client_ids():
-        try:
-            contract_file = home.contract_file(client)
-        except ValueError:
-            continue
-        for month in months:
-            contract = contract_file.for_month(month)
-            known |= contract.names
+    """Per month, the source rows whose Client no contract claims in that month (`BillingHome.claimed_names`, as
+    the close decides whom a row bills)."""
+    claimed = {month: home.claimed_names(month) for month in months}
     entries_by_key, _ = time_source.load(months).grouped()
     counts: dict[str, int] = defaultdict(int)
     for (name, month), entries in entries_by_key.items():
-        if month in months and name not in known:
+        if month in claimed and name not in claimed[month]:
             counts[month] += len(entries)
     return counts
 

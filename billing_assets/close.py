@@ -324,7 +324,7 @@ def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> l
         if month in months and name not in home.claimed_names(month):
             billable = sum((e.hours for e in found if e.billable), Decimal(0))
             files = ", ".join(sorted({e.source_file or named.get(e.source, e.source) for e in found}))
-            out.append(f"{month}: {len(found)} row(s), {billable.normalize():f} h billable, under client {name!r} "
+            out.append(f"{month}: {len(found)} row(s), {shown_hours(billable):f} h billable, under client {name!r} "
                        f"({files}): no contract's name or alias, so they bill nobody")
     return out
 

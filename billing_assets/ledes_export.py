@@ -118,7 +118,7 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
             path.write_bytes(ledes.text.encode("ascii"))
             result.written.append(path)
             held = Decimal(invoice[0]["hours_held"])
-            note = f"; {held.normalize():f} h still held for review" if held else ""
+            note = f"; {shown_hours(held):f} h still held for review" if held else ""
             result.messages.append(f"{client} {month}: {path} ({len(ledes.records)} line items, total "
                                    f"{Decimal(invoice[0]['total']):,.2f}{note})")
             result.messages += [f"  warning: {w}" for w in ledes.warnings]

@@ -110,7 +110,7 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
             "held": MetadataValue.md(markdown_table(
                 ("date", "person", "hours", "reasons", "suggestion", "work type", "confidence", "closest SOW items",
                  "why", "notes"),
-                [(r[3], r[4], f"{r[7].normalize():f}", r[8], r[10], r[9], f"{r[11]:.2f}",
+                [(r[3], r[4], f"{shown_hours(r[7]):f}", r[8], r[10], r[9], f"{r[11]:.2f}",
                   "; ".join(filter(None, closest_cells(r[14], sow))), why_held(r[12]), r[6]) for r in held])),
         })
     return MaterializeResult()

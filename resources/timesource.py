@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 from dagster import ConfigurableResource
 
 from billing_assets.core.errors import RowProblem
+from billing_assets.core.money import shown_hours
 from billing_assets.core.months import first_day, last_day
 from billing_assets.core.parsed import FileReport
 from billing_assets.core.sources import SETTINGS_FILE, ParsedSource, read_folder
@@ -119,10 +120,11 @@ def _invoiced_warnings(rows: list, invoices: dict[str, str], unit: str) -> list[
     for (client, month), found in sorted(by_month.items()):
         ids = [getattr(r, "entry_id", None) or r.expense_id for r in found]
         total = sum((getattr(r, "hours", None) if unit else r.amount for r in found), Decimal(0))
+        shown = shown_hours(total) if unit else total.normalize()
         numbers = sorted({invoices[i] for i in ids if invoices[i]})
         kind = "time entr(ies)" if unit else "expense(s)"
         out.append(RowProblem(HARVEST_SOURCE, found[0].source_row,
-                              f"{len(found)} billable {kind} ({total.normalize():f}{unit}; {', '.join(ids[:3])}"
+                              f"{len(found)} billable {kind} ({shown:f}{unit}; {', '.join(ids[:3])}"
                               f"{', ...' if len(ids) > 3 else ''}) marked billed in Harvest already"
                               f"{' (invoice ' + ', '.join(numbers) + ')' if numbers else ''} are billed here too: "
                               "write them off in overrides/ if that invoice charged them", client, month))
