@@ -302,7 +302,8 @@ def _partition_metadata(result: PricingResult, currency: str) -> dict:
             if held else "none"),
         "retainer_ledger": MetadataValue.md(markdown_table(
             ("origin", "available", "used", "expired", "carried"),
-            [(r.origin_month, r.hours_available, r.hours_used, r.hours_expired, r.hours_carried)
+            [(r.origin_month, *(f"{shown_hours(h):,f}" for h in (r.hours_available, r.hours_used, r.hours_expired,
+                                                                   r.hours_carried)))
              for r in result.retainer_ledger]) if result.retainer_ledger else "none: no retainer this month"),
         "cap_ledger": MetadataValue.md(markdown_table(
             ("cap", "charges", "adjustment", "billed to date"),
