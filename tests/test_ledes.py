@@ -213,6 +213,22 @@ def test_cents_moved_by_per_entry_rounding_go_to_the_last_record_and_text_is_esc
     assert [(r.line_item, r.activity_code) for r in ledes.review] == [(3, "A111")]  # no activity cue: for review
 
 
+def test_durations_go_as_units_to_the_ten_thousandth_and_a_split_sliver_makes_no_record(tmp_path: Path) -> None:
+    """Three 1:20:00 entries (kept as 1.3333333333 h) of one line at 150/h: units 1.3333 and 200.00 each, adding up
+    to the line's 600.00; the 0.0000000001 h a tier or retainer split left on this line has no record."""
+    contract = _contract(tmp_path, LEDES_BLOCK).for_month("2026-08")
+    kept = Decimal("1.3333333333")
+    line = InvoiceLine(1, "hourly", "Hourly: Strategy review", "S1", "Strategy Review", "partner", "standard",
+                       3 * kept + Decimal("1E-10"), Decimal("150"), Decimal("600.00"))
+    pieces = [FeePiece(1, "a", Decimal("1E-10"), date(2026, 8, 2), "Ana Souza", "Sliver of a split entry"),
+              *(FeePiece(1, n, kept, date(2026, 8, 3 + i), "Ana Souza", f"Draft memo {i}")
+                for i, n in enumerate("bcd"))]
+    records = check_ledes_1998b(build_ledes(contract, "globex", "2026-08", Decimal("600.00"), [line], pieces,
+                                            []).text)
+    assert [(r["LINE_ITEM_NUMBER_OF_UNITS"], r["LINE_ITEM_ADJUSTMENT_AMOUNT"], r["LINE_ITEM_TOTAL"]) for r in records] \
+        == [("1.3333", "0.00", "200.00")] * 3
+
+
 def test_ledes_and_utbms_task_are_validated(tmp_path: Path) -> None:
     with pytest.raises(ContractError) as bad_task:
         _contract(tmp_path, LEDES_BLOCK.replace("utbms_task: L120", "utbms_task: X1"))

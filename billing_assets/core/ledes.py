@@ -200,6 +200,9 @@ def build_ledes(contract: Contract, client: str, month: str, total: Decimal, lin
     for line in lines:
         if line.kind in TIME_KINDS:
             behind = by_line.get(line.line_no) or []
+            # a split at a retainer or tier boundary can leave a piece of under 0.00005 h (durations kept to 1e-10
+            # h): 0 units for 0.00, no record of its own
+            behind = [p for p in behind if shown_hours(p.hours) != 0] or behind[-1:]
             if not behind:
                 warnings.append(f"{client} {month}: line {line.line_no}: no entries behind the line; one fee record")
                 adjustment = line.amount - round2(shown_hours(line.quantity) * line.unit_price)
