@@ -324,3 +324,26 @@ def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: 
             assert run.success
             assert raw_totals(home)["northwind"] == emulator_totals(harvest)["northwind"]
             assert tick(instance, json.dumps(hour_ago)).run_requests == []  # nothing of it is billed any more
+
+
+def test_a_sweep_harvest_refuses_leaves_the_late_changes_and_is_tried_again(tmp_path: Path, monkeypatch) -> None:
+    from resources.harvest_api import HarvestError
+    from sensors import late_entries
+
+    def refused(*_args, **_kwargs):
+        raise HarvestError("GET /v2/time_entries: 503 Service Unavailable\ndetails")
+
+    monkeypatch.setattr(late_entries, "find_deletions", refused)
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "globex.yaml").write_text(GLOBEX)
+    now = datetime.now(UTC).replace(microsecond=0)
+    with HarvestEmulator(clock=Clock(now - timedelta(days=2))) as harvest, DagsterInstance.ephemeral() as instance:
+        harvest.add_entries([{"spent_date": "2026-09-03", "client": "Globex Corp"}])
+        resources = {"time_source": HarvestTimeSource(home=str(tmp_path), access_token=harvest.token,
+                                                      account_id=harvest.account_id, base_url=harvest.base_url),
+                     "home": BillingHome(path=str(tmp_path)),
+                     "warehouse": DuckDBWarehouse(database=str(tmp_path / "billing.duckdb"))}
+        with build_sensor_context(instance=instance, resources=resources) as context:
+            result = late_time_entries(context)
+    assert [split_key(r.partition_key) for r in result.run_requests] == [("globex", MONTH)]
+    assert "swept" not in json.loads(result.cursor)  # the next tick sweeps again
