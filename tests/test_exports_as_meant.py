@@ -441,3 +441,25 @@ def test_durations_bill_their_exact_hours_and_show_them_to_the_ten_thousandth(bi
     [line] = [ln for ln in payload["Line"] if ln.get("DetailType") == "SalesItemLineDetail"]
     assert (line["Amount"], line["SalesItemLineDetail"]["Qty"], line["SalesItemLineDetail"]["UnitPrice"]) == (
         2000.0, 13.3333333, 150.0)
+
+
+def test_a_decimal_duration_its_clock_times_round_to_is_read_as_the_clock_span(billing_env) -> None:
+    """Toggl's "decimal" duration format writes 1:20:00 as 1.33 (Toggl's Amount, 200.00 at 150/h, is from the
+    exact time; 1.33 h bills 199.50). With both clock times to the second and the decimal their span to its two
+    decimals, the span is the hours. A report rounded to 15 minutes, and clock times to the minute, keep the
+    decimal as written."""
+    home = billing_env()
+    (home / "timesheets" / "toggl.csv").write_text(
+        "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Tags,"
+        "Amount (USD)\n"
+        "Ana Souza,a@x.com,Acme Corp,Web,,Exact,Yes,2026-10-05,09:00:00,2026-10-05,10:20:00,1.33,,200.00\n"
+        "Ana Souza,a@x.com,Acme Corp,Web,,Past midnight,Yes,2026-10-05,23:50:00,2026-10-06,00:10:01,0.33,,50.04\n"
+        "Ana Souza,a@x.com,Acme Corp,Web,,Rounded report,Yes,2026-10-06,09:00:00,2026-10-06,10:20:00,1.50,,225.00\n")
+    (home / "timesheets" / "clockify.csv").write_text(
+        "Project,Client,Description,User,Billable,Start Date,Start Time,End Date,End Time,Duration (h)\n"
+        "Web,Acme Corp,Minutes only,Ana Souza,Yes,10/27/2026,09:00 AM,10/27/2026,10:20 AM,1.33\n")
+    parsed = read_folder(home)
+    assert parsed.problems == []
+    assert [(e.notes, e.hours) for e in parsed.entries] == [
+        ("Exact", Decimal("1.3333333333")), ("Past midnight", Decimal("0.3336111111")),
+        ("Rounded report", Decimal("1.50")), ("Minutes only", Decimal("1.33"))]

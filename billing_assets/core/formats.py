@@ -322,6 +322,18 @@ def clock_seconds(text: str) -> int | None:
     return hour * 3600 + minute * 60 + second if hour < 24 else None
 
 
+def clock_has_seconds(text: str) -> bool:
+    """A time-of-day cell written to the second (`09:20:05`, `9:20:00 PM`, an ISO time), not to the minute."""
+    match = _CLOCK.search(clean(text))
+    return bool(match and match.group(3) is not None)
+
+
+def written_decimals(text: str) -> int:
+    """How many decimals a number cell was written with (`1.33` and `1,33`: 2; `2`: 0)."""
+    match = re.search(r"[.,](\d+)$", clean(text))
+    return len(match.group(1)) if match else 0
+
+
 # ---------------------------------------------------------------------------------------------------- yes / no
 def parse_yes_no(text: str) -> bool:
     """Yes/No as the tools write it, in the languages their exports come in."""

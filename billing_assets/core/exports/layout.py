@@ -320,6 +320,8 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
     if layout.kind == "time" and (clash := _clock_clash(state, row, day, value, column)):
         _problem(state, out, row, clash, fields.client, month)
         return
+    if layout.kind == "time" and formats.duration_kind(text) == "decimal":
+        value = _exact_from_clock(state, row, day, text, value)
     if state.with_seconds and formats.duration_kind(text) == "H:MM":
         # "0:45" beside "1:30:00" may be 45 minutes or 45 seconds (a minutes:seconds cell): neither is safe
         _problem(state, out, row, f"{layout.columns[column][0]}: {formats.clean(text)!r} has no seconds while the "
@@ -366,25 +368,46 @@ def _shape_problem(state: _FileState, row: Row) -> str:
 CLOCK_TOLERANCE = Decimal(1)  # hours a duration may differ from its clock times (a report rounding up to the hour)
 
 
-def _clock_clash(state: _FileState, row: Row, day: date, hours: Decimal, column: str) -> str:
-    """Why a row's duration cannot be its start and end times (`start_time`, `end_time`, `end_date` keys): more
-    than an hour apart, as when minutes were written as hours ("20" for 09:00 to 09:20) or Excel turned a
-    duration into minutes:seconds; "" when they agree or the clock times are absent or unreadable."""
+def _clock_span(state: _FileState, row: Row, day: date) -> int | None:
+    """Seconds from the row's start to its end time (`start_time`, `end_time`, `end_date` keys; past midnight
+    without an end date: the next day), or None when the clock times are absent or unreadable."""
     if not row["start_time"] or not row["end_time"]:
-        return ""
+        return None
     start = _cached(state.clocks, row["start_time"], formats.clock_seconds)
     end = _cached(state.clocks, row["end_time"], formats.clock_seconds)
     if start is None or end is None:
-        return ""
+        return None
     days = 1 if end < start else 0
     if row["end_date"]:
         try:
             days = (_cached(state.dates, row["end_date"],
                             lambda t: formats.parse_date(t, state.date_order)) - day).days
         except formats.FormatError:
-            return ""
-    seconds = days * 86400 + end - start
-    if seconds < 0 or abs(hours * 3600 - seconds) <= CLOCK_TOLERANCE * 3600:
+            return None
+    return days * 86400 + end - start
+
+
+def _exact_from_clock(state: _FileState, row: Row, day: date, text: str, hours: Decimal) -> Decimal:
+    """A decimal duration that is its clock span rounded (Toggl's "decimal" format writes 1:20:00 as 1.33, as
+    QuickBooks Time writes hours) is that span: to the second, when both clock times are written to the second
+    and the decimal, written with 2 or more decimals, is the span to those decimals. Otherwise (a report rounding
+    to 15 minutes, clock times to the minute) the decimal as written."""
+    places = formats.written_decimals(text)
+    if places < 2 or not (formats.clock_has_seconds(row["start_time"]) and
+                          formats.clock_has_seconds(row["end_time"])):
+        return hours
+    seconds = _clock_span(state, row, day)
+    if not seconds or seconds < 0 or abs(hours * 3600 - seconds) > Decimal(1800) / 10 ** places:
+        return hours
+    return formats.seconds_to_hours(seconds)
+
+
+def _clock_clash(state: _FileState, row: Row, day: date, hours: Decimal, column: str) -> str:
+    """Why a row's duration cannot be its start and end times: more than an hour apart, as when minutes were
+    written as hours ("20" for 09:00 to 09:20) or Excel turned a duration into minutes:seconds; "" when they agree
+    or the clock times are absent or unreadable."""
+    seconds = _clock_span(state, row, day)
+    if seconds is None or seconds < 0 or abs(hours * 3600 - seconds) <= CLOCK_TOLERANCE * 3600:
         return ""
     span = Decimal(seconds) / 3600
     names = state.layout.columns
