@@ -15,7 +15,7 @@ from dagster import ConfigurableResource
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.money import shown_hours
 from billing_assets.core.months import first_day, last_day
-from billing_assets.core.parsed import FileReport
+from billing_assets.core.parsed import FileReport, invoiced_already
 from billing_assets.core.sources import SETTINGS_FILE, ParsedSource, read_folder
 from resources.home import _stamp
 
@@ -110,9 +110,8 @@ def harvest_parsed(time: TimeRead, expenses: list[Expense], start: date, end: da
 
 
 def _invoiced_warnings(rows: list, invoices: dict[str, str], unit: str) -> list[RowProblem]:
-    """Per client-month, the billable rows Harvest marks billed on one of its invoices: billed here as the spec
-    says (as exports' `Invoiced? = Yes`), but the client may have been charged already (a firm moving its
-    invoicing here), and charging twice is for a person to decide."""
+    """Per client-month, the billable rows Harvest marks billed on one of its invoices (`parsed.invoiced_already`,
+    as exports' `Invoiced? = Yes`)."""
     by_month: dict[tuple[str, str], list] = {}
     for row in rows:
         by_month.setdefault((row.client_name, row.month), []).append(row)
@@ -123,9 +122,9 @@ def _invoiced_warnings(rows: list, invoices: dict[str, str], unit: str) -> list[
         shown = shown_hours(total) if unit else total.normalize()
         numbers = sorted({invoices[i] for i in ids if invoices[i]})
         kind = "time entr(ies)" if unit else "expense(s)"
-        out.append(RowProblem(HARVEST_SOURCE, found[0].source_row,
-                              f"{len(found)} billable {kind} ({shown:f}{unit}; {', '.join(ids[:3])}"
-                              f"{', ...' if len(ids) > 3 else ''}) marked billed in Harvest already"
-                              f"{' (invoice ' + ', '.join(numbers) + ')' if numbers else ''} are billed here too: "
-                              "write them off in overrides/ if that invoice charged them", client, month))
+        out.append(invoiced_already(HARVEST_SOURCE, found[0].source_row,
+                                    f"{len(found)} billable {kind} ({shown:f}{unit}; {', '.join(ids[:3])}"
+                                    f"{', ...' if len(ids) > 3 else ''}) marked billed in Harvest already"
+                                    f"{' (invoice ' + ', '.join(numbers) + ')' if numbers else ''} are", client,
+                                    month))
     return out

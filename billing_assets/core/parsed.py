@@ -221,6 +221,14 @@ def stray_rows(parsed: ParsedSource, client_of: dict[str, str]) -> list[str]:
     return out
 
 
+def invoiced_already(file: str, row: int, what: str, client: str, month: str) -> RowProblem:
+    """The warning for billable rows the time tool marks as invoiced already (an export's `Invoiced? = Yes`,
+    Harvest's API `is_billed`): billed here as the spec says, but an invoice the tool sent may have charged them (a
+    firm moving its invoicing here), and charging twice is for a person to decide. `what` names the rows."""
+    return RowProblem(file, row, f"{what} billed here too: write them off in overrides/ if that invoice charged "
+                      "them", client, month)
+
+
 def row_ranges(rows: list[int]) -> str:
     """1, 3-5, 9."""
     rows = sorted(rows)

@@ -23,7 +23,7 @@ from billing_assets.core.errors import RowProblem
 from billing_assets.core.letters import visible
 from billing_assets.core.model import Expense, TimeEntry
 from billing_assets.core.money import shown_hours
-from billing_assets.core.parsed import FileReport, ParsedSource, expense_id, row_ranges
+from billing_assets.core.parsed import FileReport, ParsedSource, expense_id, invoiced_already, row_ranges
 
 
 @dataclass(frozen=True)
@@ -202,8 +202,7 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
 
 def _warn_invoiced(state: _FileState, out: ParsedSource) -> None:
     """One warning per client-month of the billable rows the tool marks as invoiced already (Harvest's
-    `Invoiced?`, Clockify's `Invoiced`): billed here as the spec says, but an invoice the tool sent may have
-    charged them (a firm moving its invoicing here), and billing them twice is what a person must decide."""
+    `Invoiced?`, Clockify's `Invoiced`; `parsed.invoiced_already`)."""
     column = state.layout.columns.get(state.layout.invoiced, ("",))[0]
     for (client, month), found in sorted(state.invoiced.items()):
         rows = [number for number, _ in found]
@@ -212,8 +211,7 @@ def _warn_invoiced(state: _FileState, out: ParsedSource) -> None:
         what = (f"billable row ({shown_hours(hours):f}{unit}) marked invoiced already ({column} = Yes) is"
                 if len(rows) == 1 else f"{len(rows)} billable rows ({row_ranges(rows)}; {shown_hours(hours):f}{unit}) "
                 f"marked invoiced already ({column} = Yes) are")
-        out.warnings.append(RowProblem(state.file.label, rows[0], f"{what} billed here too: write them off in "
-                                       "overrides/ if that invoice charged them", client, month))
+        out.warnings.append(invoiced_already(state.file.label, rows[0], what, client, month))
 
 
 NAME_FIELDS = ("client", "project", "project_code", "task", "first", "last")
