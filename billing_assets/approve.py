@@ -101,7 +101,7 @@ def send_and_record(warehouse: Warehouse, sink: InvoiceSink, pair: tuple[str, st
         note = f"approved by {approved_by} at {sent_at}"
         append_rows(conn, "invoice_pushes", PUSH_COLUMNS, [(
             client, month, kind, latest.doc_number, latest.content_hash, "sent", external_id or latest.external_id,
-            latest.sync_token, "", note, datetime.now(UTC).replace(tzinfo=None))])
+            latest.sync_token, "", note, datetime.now(UTC).replace(tzinfo=None), None, None)])
         _freeze(conn, client, month, latest.content_hash, approved_by)
     return Approval(*pair, "sent", note)
 

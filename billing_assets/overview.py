@@ -23,7 +23,8 @@ firm_overview = AssetSpec(
     deps=["quickbooks_draft_invoices"],
     description="Client x month: invoice total, status (ready, needs review, blocked by which check, pushed, "
                 "'pushed, needs review' while held hours wait off the draft, sent, refused, nothing to bill, "
-                "outside engagement, stale when priced before its previous month changed) and held hours. "
+                "outside engagement, stale when priced before its previous month changed), what QuickBooks "
+                "totals a pushed draft at with its tax, and held hours. "
                 "Rebuilt by every pricing and push step and every approval; the warehouse table "
                 "`firm_overview` holds every month.")
 
@@ -39,14 +40,24 @@ def refresh(conn: WarehouseConnection) -> list[dict]:
     return query(conn, "firm_overview")
 
 
+def in_quickbooks(row: dict) -> str:
+    """What QuickBooks totals the client-month's draft at, with its tax ("" when nothing of ours is there)."""
+    if row["sink_total"] is None:
+        return ""
+    tax = f" incl. {money(row['sink_tax'], row['currency'])} tax" if row["sink_tax"] else ""
+    return money(row["sink_total"], row["currency"]) + tax
+
+
 def overview_materialization(conn: WarehouseConnection) -> AssetMaterialization:
     """Rebuild the table and describe its latest months."""
     rows = refresh(conn)
     months = sorted({r["month"] for r in rows}, reverse=True)[:OVERVIEW_MONTHS]
     shown = [r for r in rows if r["month"] in months]
+    in_sink = any(r["sink_total"] is not None for r in shown)  # a column only for a firm pushing to QuickBooks
     table = markdown_table(
-        ("client", "month", "status", "total", "hours billed", "held hours"),
+        ("client", "month", "status", "total", *(("in QuickBooks",) if in_sink else ()), "hours billed", "held hours"),
         [(r["client"], r["month"], r["status"], money(r["total"], r["currency"]) if r["total"] is not None else "",
+          *((in_quickbooks(r),) if in_sink else ()),
           hours_text(r["hours_billed"]) if r["hours_billed"] is not None else "",
           hours_text(r["hours_held"]) if r["hours_held"] is not None else "") for r in shown], limit=500)
     counts = Counter(r["status"].split(":")[0] for r in shown)

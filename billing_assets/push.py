@@ -24,7 +24,7 @@ from resources.warehouse import Warehouse, WarehouseConnection, append_rows, que
 
 RECREATE_DELETED_TAG = "billing/recreate_deleted"  # "true": draft again what a person deleted in QuickBooks
 PUSH_COLUMNS = ("client", "month", "sink", "doc_number", "content_hash", "status", "external_id", "sync_token",
-                "location", "diff", "pushed_at")
+                "location", "diff", "pushed_at", "sink_total", "sink_tax")
 
 
 def load_drafts(conn: WarehouseConnection, home: BillingHome, pairs: list[tuple[str, str]]
@@ -116,7 +116,8 @@ def _record(draft: InvoiceDraft, kind: str, result: SinkResult, status: str = ""
     status = status or result.status
     doc = "" if status == "withdrawn" else result.doc_number
     return (draft.client, draft.month, kind, doc, draft.content_hash, status, result.external_id,
-            result.sync_token, result.location, result.diff, datetime.now(UTC).replace(tzinfo=None))
+            result.sync_token, result.location, result.diff, datetime.now(UTC).replace(tzinfo=None),
+            result.sink_total, result.sink_tax)
 
 
 @asset(group_name="push", kinds={"quickbooks"}, deps=[priced_line_items, review_queue], **ASSET_DEFAULTS)
@@ -170,7 +171,7 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                 records.append((draft.client, draft.month, sink.kind, result.doc_number,
                                 before.content_hash if before else draft.content_hash, "refused",
                                 before.external_id if before else None, before.sync_token if before else None,
-                                result.location, result.diff, datetime.now(UTC).replace(tzinfo=None)))
+                                result.location, result.diff, datetime.now(UTC).replace(tzinfo=None), None, None))
                 continue
             results[pair] = (result.status, draft, str(preview))
             if result.sink_total is not None and result.status in DRAFT_STATUSES:

@@ -282,6 +282,10 @@ def test_the_push_page_shows_what_quickbooks_totals_the_draft_at_with_its_tax(qb
     page = partition_page("quickbooks_draft_invoices", "globex", "2026-08")
     assert page["quickbooks_total"] == (f"{total:,.2f} USD: {total - tax:,.2f} USD as priced + {tax:,.2f} USD tax "
                                         "computed by QuickBooks")
+    overview = latest_metadata("firm_overview")["overview"]  # the finance first page says it too
+    assert "| client | month | status | total | in QuickBooks | hours billed | held hours |" in overview
+    assert (f"| globex | 2026-08 | pushed | {total - tax:,.2f} USD | {total:,.2f} USD incl. {tax:,.2f} USD tax |"
+            in overview), overview
 
     contract.write_text(untaxed)
     assert main(["close", "--month", "2026-08"]) == 0  # no tax codes any more: the draft is updated, untaxed
@@ -304,3 +308,12 @@ def test_a_quickbooks_total_that_is_not_ours_plus_its_tax_is_said() -> None:
 def priced_total(home: Path, client: str, month: str) -> Decimal:
     with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
         return conn.execute("SELECT total FROM invoices WHERE client = ? AND month = ?", [client, month]).fetchone()[0]
+
+
+def latest_metadata(asset: str) -> dict:
+    """The metadata of the asset's latest materialization (DAGSTER_HOME's instance), as text."""
+    from dagster import AssetKey, DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        event = instance.get_latest_materialization_event(AssetKey(asset))
+        return {k: str(v.value) for k, v in event.asset_materialization.metadata.items()}

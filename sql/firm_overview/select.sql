@@ -5,6 +5,7 @@
 --         month-1 no longer leaves) | pushed, needs review (a draft is out while held hours wait: they are not on
 --         it) | pushed | conflict_sent | conflict_edited | conflict_deleted (our draft deleted in QuickBooks: the
 --         detail says how to draft it again) | refused | nothing to bill | needs review | ready.
+--         sink_total / sink_tax: what QuickBooks totals the draft out (or sent) at, tax included, and its tax.
 --         The SELECT of the table, rebuilt at the end of every pricing and push step and every approval by
 --         refresh.sql (refresh.postgres.sql on PostgreSQL).
 WITH ranked_pushes AS (
@@ -15,6 +16,10 @@ WITH ranked_pushes AS (
     SELECT client, month, sink, status, doc_number, content_hash, location,
            status IN ('created', 'updated', 'unchanged', 'recovered') AS draft_out  -- push.DRAFT_STATUSES
     FROM ranked_pushes WHERE newest = 1
+), sink_totals AS (  -- what the sink totals our latest pushed draft at, tax included (QuickBooks' TotalAmt)
+    SELECT client, month, sink_total, sink_tax,
+           row_number() OVER (PARTITION BY client, month ORDER BY pushed_at DESC) AS newest
+    FROM invoice_pushes WHERE sink_total IS NOT NULL
 ), failed_checks AS (
     SELECT client, month, string_agg(asset || '.' || check_name, ', ' ORDER BY asset, check_name) AS checks
     FROM check_results WHERE blocking AND NOT passed GROUP BY client, month
@@ -49,6 +54,8 @@ SELECT s.client, s.month,
            ELSE 'ready'
        END AS status,
        i.total, i.currency, i.hours_billed, i.hours_held, p.sink, p.doc_number, si.total AS sent_total,
+       CASE WHEN p.draft_out OR p.status = 'sent' THEN tt.sink_total END AS sink_total,
+       CASE WHEN p.draft_out OR p.status = 'sent' THEN tt.sink_tax END AS sink_tax,
        coalesce(nullif(s.problems, ''), pr.problem, f.checks,
                 CASE WHEN st.client IS NOT NULL AND coalesce(p.status, '') <> 'sent'
                      THEN 'priced from the ledgers of ' || st.prior_month || ' before it was priced again: close '
@@ -61,6 +68,7 @@ SELECT s.client, s.month,
 FROM partition_status AS s
 LEFT JOIN invoices AS i ON i.client = s.client AND i.month = s.month AND s.state = 'active'
 LEFT JOIN latest_push AS p ON p.client = s.client AND p.month = s.month
+LEFT JOIN sink_totals AS tt ON tt.client = s.client AND tt.month = s.month AND tt.newest = 1
 LEFT JOIN failed_checks AS f ON f.client = s.client AND f.month = s.month
 LEFT JOIN pricing AS pr ON pr.client = s.client AND pr.month = s.month
 LEFT JOIN line_counts AS l ON l.client = s.client AND l.month = s.month

@@ -76,6 +76,10 @@ CREATE TABLE IF NOT EXISTS invoice_pushes (
     content_hash VARCHAR NOT NULL, status VARCHAR NOT NULL, external_id VARCHAR, sync_token VARCHAR,
     location VARCHAR NOT NULL, diff VARCHAR NOT NULL, pushed_at TIMESTAMP NOT NULL
 );
+-- What the sink totals a pushed draft at, tax included, and the tax it computed (QuickBooks' TotalAmt and
+-- TxnTaxDetail.TotalTax; NULL for the outbox and for rows that are not a push; added after the first release).
+ALTER TABLE invoice_pushes ADD COLUMN IF NOT EXISTS sink_total DECIMAL(18, 4);
+ALTER TABLE invoice_pushes ADD COLUMN IF NOT EXISTS sink_tax DECIMAL(18, 4);
 CREATE TABLE IF NOT EXISTS check_results (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, asset VARCHAR NOT NULL, check_name VARCHAR NOT NULL,
     passed BOOLEAN NOT NULL, blocking BOOLEAN NOT NULL, severity VARCHAR NOT NULL, message VARCHAR NOT NULL,
