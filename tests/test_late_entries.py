@@ -180,6 +180,16 @@ def test_sensor_loads_into_the_project_definitions() -> None:
     assert sensor_def.required_resource_keys == {"time_source", "home", "warehouse"}
 
 
+def evaluate_once(home: Path, harvest: HarvestEmulator, instance: DagsterInstance) -> SensorResult:
+    """One evaluation of the sensor on `home` against the emulator, without a cursor."""
+    resources = {"time_source": HarvestTimeSource(home=str(home), access_token=harvest.token,
+                                                  account_id=harvest.account_id, base_url=harvest.base_url),
+                 "home": BillingHome(path=str(home)),
+                 "warehouse": DuckDBWarehouse(database=str(home / "billing.duckdb"))}
+    with build_sensor_context(instance=instance, resources=resources) as context:
+        return late_time_entries(context)
+
+
 def test_first_evaluation_looks_back_registers_clients_and_skips_unknown_and_open(tmp_path: Path) -> None:
     (tmp_path / "contracts").mkdir()
     (tmp_path / "contracts" / "northwind.yaml").write_text(NORTHWIND)
@@ -190,12 +200,7 @@ def test_first_evaluation_looks_back_registers_clients_and_skips_unknown_and_ope
                                    {"spent_date": "2026-09-04", "client": "Initech"},
                                    {"spent_date": now.date().isoformat(), "client": "Northwind Traders"}])
         harvest.add_entries([{"spent_date": "2026-09-05", "client": "Northwind Traders", "is_running": True}])
-        resources = {"time_source": HarvestTimeSource(home=str(tmp_path), access_token=harvest.token,
-                                                      account_id=harvest.account_id, base_url=harvest.base_url),
-                     "home": BillingHome(path=str(tmp_path)),
-                     "warehouse": DuckDBWarehouse(database=str(tmp_path / "billing.duckdb"))}
-        with build_sensor_context(instance=instance, resources=resources) as context:
-            result = late_time_entries(context)
+        result = evaluate_once(tmp_path, harvest, instance)
         since = parse_stamp(harvest.requests[-1].query["updated_since"])
     assert timedelta(days=34) < now - since <= timedelta(days=36)
     assert [split_key(r.partition_key) for r in result.run_requests] == [("globex", MONTH)]
@@ -339,11 +344,6 @@ def test_a_sweep_harvest_refuses_leaves_the_late_changes_and_is_tried_again(tmp_
     now = datetime.now(UTC).replace(microsecond=0)
     with HarvestEmulator(clock=Clock(now - timedelta(days=2))) as harvest, DagsterInstance.ephemeral() as instance:
         harvest.add_entries([{"spent_date": "2026-09-03", "client": "Globex Corp"}])
-        resources = {"time_source": HarvestTimeSource(home=str(tmp_path), access_token=harvest.token,
-                                                      account_id=harvest.account_id, base_url=harvest.base_url),
-                     "home": BillingHome(path=str(tmp_path)),
-                     "warehouse": DuckDBWarehouse(database=str(tmp_path / "billing.duckdb"))}
-        with build_sensor_context(instance=instance, resources=resources) as context:
-            result = late_time_entries(context)
+        result = evaluate_once(tmp_path, harvest, instance)
     assert [split_key(r.partition_key) for r in result.run_requests] == [("globex", MONTH)]
     assert "swept" not in json.loads(result.cursor)  # the next tick sweeps again
