@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from billing_assets.overview import refresh
+from billing_assets.overview import in_quickbooks, refresh
 from billing_assets.push import PUSH_COLUMNS
 from resources.invoice_sink import InvoiceSink, KnownPush
 from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query, query_keyed
@@ -99,6 +99,8 @@ def send_and_record(warehouse: Warehouse, sink: InvoiceSink, pair: tuple[str, st
         except Exception as exc:  # one client's refusal (no email, edited since) must not stop the others
             return Approval(*pair, "failed", f"{type(exc).__name__}: {exc}")
         note = f"approved by {approved_by} at {sent_at}"
+        if newest[0]["sink_total"] is not None:  # what the client is charged, tax included
+            note += f"; QuickBooks total {in_quickbooks({**newest[0], 'currency': current[0]['currency']})}"
         append_rows(conn, "invoice_pushes", PUSH_COLUMNS, [(
             client, month, kind, latest.doc_number, latest.content_hash, "sent", external_id or latest.external_id,
             latest.sync_token, "", note, datetime.now(UTC).replace(tzinfo=None), None, None)])

@@ -294,6 +294,24 @@ def test_the_push_page_shows_what_quickbooks_totals_the_draft_at_with_its_tax(qb
     assert page["quickbooks_total"] == f"{priced_total(home, 'globex', '2026-08'):,.2f} USD, as priced"
 
 
+def test_approval_says_what_the_client_is_charged_with_quickbooks_tax(qbo_home, capsys) -> None:
+    home, emulator = qbo_home
+    emulator.books.add_tax_code("12", "California", "7.25")
+    contract = home / "contracts" / "globex.yaml"
+    contract.write_text(contract.read_text() + "quickbooks: {tax: {codes: {hourly: TAX, default: NON}, "
+                                               "txn_code: California}}\n")
+    assert main(["close", "--month", "2026-08"]) == 0
+    for customer in emulator.customers.values():
+        customer["PrimaryEmailAddr"] = {"Address": "ap@globex.example"}
+    [invoice] = emulator.invoices.values()
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana Finance"]) == 0
+    out = capsys.readouterr().out
+    tax = D(str(invoice["TxnTaxDetail"]["TotalTax"]))
+    assert invoice["EmailStatus"] == "EmailSent" and tax > 0
+    assert f"; QuickBooks total {D(str(invoice['TotalAmt'])):,.2f} USD incl. {tax:,.2f} USD tax" in out, out
+
+
 def test_a_quickbooks_total_that_is_not_ours_plus_its_tax_is_said() -> None:
     draft = make_draft()
     assert sink_total_text(draft, draft.total, None) == (f"{draft.total:,.2f} USD, as priced", False)

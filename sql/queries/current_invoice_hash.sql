@@ -1,2 +1,2 @@
--- The content hash of the client-month's current priced invoice.
-SELECT content_hash FROM invoices WHERE client = $client AND month = $month;
+-- The content hash of the client-month's current priced invoice, and its currency.
+SELECT content_hash, currency FROM invoices WHERE client = $client AND month = $month;
