@@ -412,7 +412,7 @@ def test_billable_rows_outside_the_engagement_are_said(billing_env) -> None:
 def test_durations_bill_their_exact_hours_and_show_them_to_the_ten_thousandth(billing_env) -> None:
     """Ten Toggl entries of 1:20:00 at 150/h are 13 1/3 h: 2,000.00, as Toggl's own amounts say (kept to 0.0001 h
     they billed 1,999.95), and 1:20:09 is 200.375 -> 200.38 (its 1.3358333333 h give 200.37). QuickBooks gets the 7
-    decimals of Qty it keeps; fifteen 1:20:00 use a 20 h retainer to 1e-10 h (0.0005 h was left to carry)."""
+    decimals of Qty it keeps; fifteen 1:20:00 use a 20 h retainer up, with nothing left to carry."""
     home = billing_env()
     contracts = home / "contracts"
     contracts.joinpath("acme.yaml").write_text(contract("acme", "Acme Corp", extra="roles: {senior: 150}\n"
@@ -434,9 +434,10 @@ def test_durations_bill_their_exact_hours_and_show_them_to_the_ten_thousandth(bi
                               "beta": (Decimal("1000.00"), Decimal("0")),
                               "gamma": (Decimal("200.38"), Decimal("1.3358333333"))}  # 200.375 exactly, half up
     with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
-        lots = conn.execute("SELECT hours_used, hours_carried FROM retainer_ledger WHERE client = 'beta' "
-                            "AND month = ?", [MONTH]).fetchall()
-    assert lots == [(Decimal("19.9999999995"), Decimal("0.0000000005"))]  # 15 x 1.3333333333 of 20 h
+        lots = conn.execute("SELECT hours_used, hours_expired, hours_carried FROM retainer_ledger WHERE client = "
+                            "'beta' AND month = ?", [MONTH]).fetchall()
+    # 15 x 1.3333333333 of 20 h: the 0.0000000005 h left is no lot to carry (the first release carried 0.0005 h)
+    assert lots == [(Decimal("19.9999999995"), Decimal("0.0000000005"), Decimal(0))]
     payload = json.loads((home / "outbox" / MONTH / "acme.json").read_text())
     [line] = [ln for ln in payload["Line"] if ln.get("DetailType") == "SalesItemLineDetail"]
     assert (line["Amount"], line["SalesItemLineDetail"]["Qty"], line["SalesItemLineDetail"]["UnitPrice"]) == (

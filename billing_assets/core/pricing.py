@@ -16,7 +16,7 @@ from billing_assets.core.model import (
     Expense,
     InvoiceLine,
 )
-from billing_assets.core.money import ZERO, round2, round_hours, shown_hours, time_amount
+from billing_assets.core.money import WHOLE_SECONDS_WITHIN, ZERO, round2, round_hours, shown_hours, time_amount
 from billing_assets.core.months import add_months, month_index
 from billing_assets.core.rates import base_rate, resolve_role
 
@@ -258,7 +258,9 @@ def _close_lots(contract: Contract, month: str, lots: list[list]) -> list[Retain
     remaining = []
     for origin, available, used, expired in lots:
         left = available - used - expired
-        alive = rollover is not None and month_index(month) + 1 <= month_index(origin) + rollover.expires_after_months
+        dust = left < WHOLE_SECONDS_WITHIN  # what durations kept to 1e-10 h leave of a lot they used up: not a lot
+        alive = not dust and rollover is not None and \
+            month_index(month) + 1 <= month_index(origin) + rollover.expires_after_months
         remaining.append([origin, available, used, expired + (ZERO if alive else left), left if alive else ZERO])
     excess = sum((lot[4] for lot in remaining), ZERO) - (rollover.max_hours if rollover else ZERO)
     for lot in remaining:
