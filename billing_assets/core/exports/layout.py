@@ -161,6 +161,8 @@ class _FileState:
     invoiced: dict[tuple[str, str], list[tuple[int, Decimal]]] = field(default_factory=dict)  # (client, month)
     as_written: dict[int, Fields] = field(default_factory=dict)  # rows whose names held invisible characters
     clocks: dict[str, object] = field(default_factory=dict)  # times of day by cell text
+    to_second: dict[str, object] = field(default_factory=dict)  # whether a time of day is written to the second
+    places: dict[str, object] = field(default_factory=dict)  # decimals of a decimal duration (None: not decimal)
     currency: str = ""  # the one the header names (`Amount (USD)`), read once per file
     with_seconds: str = ""  # the first H:MM:SS duration of a file that has H:MM ones too, and its row
 
@@ -315,11 +317,12 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
     if layout.kind == "time" and value == 0:
         state.report.zero_rows += 1
         return
-    if layout.kind == "time" and (clash := _clock_clash(state, row, day, value, column)):
+    span = _clock_span(state, row, day) if layout.kind == "time" else None
+    if layout.kind == "time" and (clash := _clock_clash(state, row, value, column, span)):
         _problem(state, out, row, clash, fields.client, month)
         return
-    if layout.kind == "time" and formats.duration_kind(text) == "decimal":
-        value = _exact_from_clock(state, row, day, text, value)
+    if layout.kind == "time" and _cached(state.places, text, _decimal_places) is not None:
+        value = _exact_from_clock(state, row, text, value, span)
     if state.with_seconds and formats.duration_kind(text) == "H:MM":
         # "0:45" beside "1:30:00" may be 45 minutes or 45 seconds (a minutes:seconds cell): neither is safe
         _problem(state, out, row, f"{layout.columns[column][0]}: {formats.clean(text)!r} has no seconds while the "
@@ -385,26 +388,29 @@ def _clock_span(state: _FileState, row: Row, day: date) -> int | None:
     return days * 86400 + end - start
 
 
-def _exact_from_clock(state: _FileState, row: Row, day: date, text: str, hours: Decimal) -> Decimal:
+def _exact_from_clock(state: _FileState, row: Row, text: str, hours: Decimal, seconds: int | None) -> Decimal:
     """A decimal duration that is its clock span rounded (Toggl's "decimal" format writes 1:20:00 as 1.33, as
     QuickBooks Time writes hours) is that span: to the second, when both clock times are written to the second
     and the decimal, written with 2 or more decimals, is the span to those decimals. Otherwise (a report rounding
     to 15 minutes, clock times to the minute) the decimal as written."""
-    places = formats.written_decimals(text)
-    if places < 2 or not (formats.clock_has_seconds(row["start_time"]) and
-                          formats.clock_has_seconds(row["end_time"])):
+    places = _cached(state.places, text, _decimal_places)
+    if places < 2 or not (_cached(state.to_second, row["start_time"], formats.clock_has_seconds) and
+                          _cached(state.to_second, row["end_time"], formats.clock_has_seconds)):
         return hours
-    seconds = _clock_span(state, row, day)
     if not seconds or seconds < 0 or abs(hours * 3600 - seconds) > Decimal(1800) / 10 ** places:
         return hours
     return formats.seconds_to_hours(seconds)
 
 
-def _clock_clash(state: _FileState, row: Row, day: date, hours: Decimal, column: str) -> str:
+def _decimal_places(text: str) -> int | None:
+    """How many decimals a decimal duration cell was written with; None for an H:MM(:SS) one."""
+    return formats.written_decimals(text) if formats.duration_kind(text) == "decimal" else None
+
+
+def _clock_clash(state: _FileState, row: Row, hours: Decimal, column: str, seconds: int | None) -> str:
     """Why a row's duration cannot be its start and end times: more than an hour apart, as when minutes were
     written as hours ("20" for 09:00 to 09:20) or Excel turned a duration into minutes:seconds; "" when they agree
-    or the clock times are absent or unreadable."""
-    seconds = _clock_span(state, row, day)
+    or the clock times are absent or unreadable. `seconds`: the row's `_clock_span`."""
     if seconds is None or seconds < 0 or abs(hours * 3600 - seconds) <= CLOCK_TOLERANCE * 3600:
         return ""
     span = Decimal(seconds) / 3600
