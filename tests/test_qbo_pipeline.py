@@ -64,20 +64,18 @@ def test_a_draft_a_person_deleted_is_reported_until_a_close_is_asked_to_draft_it
     for _ in range(2):
         capsys.readouterr()
         assert main(["close", "--month", "2026-08"]) == 0
-        assert (f"\nwarning: globex 2026-08: our draft {invoice['DocNumber']} was deleted in QuickBooks by a person; "
-                "billing close --month 2026-08 --client globex --recreate-deleted drafts it again\n"
-                ) in capsys.readouterr().out
+        said = (f"invoice {deleted} ({invoice['DocNumber']}) was deleted in QuickBooks; nothing was pushed. To draft "
+                "it again: billing close --month 2026-08 --client globex --recreate-deleted (in the UI, launch the run "
+                "with the tag billing/recreate_deleted=true)")
+        assert f"\nwarning: globex 2026-08: {said}\n" in capsys.readouterr().out
         assert not emulator.invoices
         page = partition_page("quickbooks_draft_invoices", "globex", "2026-08")
         assert page["push"] == "conflict_deleted"
-        assert (f"invoice {deleted} ({invoice['DocNumber']}) was deleted in QuickBooks; nothing was pushed. To draft "
-                "it again: billing close --month 2026-08 --client globex --recreate-deleted") in page["conflict_diff"]
+        assert said in page["conflict_diff"]
     assert statuses(home) == [("2026-08", "created"), ("2026-08", "conflict_deleted"), ("2026-08", "conflict_deleted")]
     with duckdb.connect(str(home / "billing_read.duckdb")) as conn:
         overview = conn.execute("SELECT status, detail FROM firm_overview WHERE month = '2026-08'").fetchall()
-    assert overview == [("conflict_deleted", f"our draft {invoice['DocNumber']} was deleted in QuickBooks by a person; "
-                                             "billing close --month 2026-08 --client globex --recreate-deleted drafts "
-                                             "it again")]
+    assert overview == [("conflict_deleted", said)]  # one wording: the push's, on the page, the overview, the close
     capsys.readouterr()
     assert main(["approve", "--month", "2026-08", "--by", "Dana Finance"]) == 1
     assert capsys.readouterr().out.split() == ["globex", "2026-08", "failed", "QboError:", *(

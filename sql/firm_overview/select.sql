@@ -9,11 +9,11 @@
 --         The SELECT of the table, rebuilt at the end of every pricing and push step and every approval by
 --         refresh.sql (refresh.postgres.sql on PostgreSQL).
 WITH ranked_pushes AS (
-    SELECT client, month, sink, status, doc_number, content_hash, location,
+    SELECT client, month, sink, status, doc_number, content_hash, location, diff,
            row_number() OVER (PARTITION BY client, month ORDER BY pushed_at DESC) AS newest
     FROM invoice_pushes
 ), latest_push AS (
-    SELECT client, month, sink, status, doc_number, content_hash, location,
+    SELECT client, month, sink, status, doc_number, content_hash, location, diff,
            status IN ('created', 'updated', 'unchanged', 'recovered') AS draft_out  -- push.DRAFT_STATUSES
     FROM ranked_pushes WHERE newest = 1
 ), sink_totals AS (  -- what the sink totals our latest pushed draft at, tax included (QuickBooks' TotalAmt)
@@ -60,9 +60,7 @@ SELECT s.client, s.month,
                 CASE WHEN st.client IS NOT NULL AND coalesce(p.status, '') <> 'sent'
                      THEN 'priced from the ledgers of ' || st.prior_month || ' before it was priced again: close '
                           || s.month || ' again' END,
-                CASE WHEN p.status = 'conflict_deleted'
-                     THEN 'our draft ' || p.doc_number || ' was deleted in QuickBooks by a person; billing close --month '
-                          || s.month || ' --client ' || s.client || ' --recreate-deleted drafts it again' END,
+                CASE WHEN p.status = 'conflict_deleted' THEN p.diff END,  -- the push's own words: how to draft it again
                 '') AS detail,
        s.engagement
 FROM partition_status AS s
