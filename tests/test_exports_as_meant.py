@@ -464,3 +464,6 @@ def test_a_decimal_duration_its_clock_times_round_to_is_read_as_the_clock_span(b
     assert [(e.notes, e.hours) for e in parsed.entries] == [
         ("Exact", Decimal("1.3333333333")), ("Past midnight", Decimal("0.3336111111")),
         ("Rounded report", Decimal("1.50")), ("Minutes only", Decimal("1.33"))]
+    decided = {f.file: f.decisions["durations"] for f in parsed.files}  # what `billing validate` says of each file
+    assert decided == {"timesheets/toggl.csv": "decimal (2 of them read to the second from their clock times, which "
+                                               "they round)", "timesheets/clockify.csv": "decimal"}

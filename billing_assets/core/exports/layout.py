@@ -163,6 +163,7 @@ class _FileState:
     clocks: dict[str, object] = field(default_factory=dict)  # times of day by cell text
     to_second: dict[str, object] = field(default_factory=dict)  # whether a time of day is written to the second
     places: dict[str, object] = field(default_factory=dict)  # decimals of a decimal duration (None: not decimal)
+    to_the_second: int = 0  # decimal durations read as their clock span, where that differs from the decimal
     currency: str = ""  # the one the header names (`Amount (USD)`), read once per file
     with_seconds: str = ""  # the first H:MM:SS duration of a file that has H:MM ones too, and its row
 
@@ -198,6 +199,9 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     state.usual_width = Counter(r.width for r in rows).most_common(1)[0][0] if rows else 0
     for row, row_fields, column in zip(rows, fields, quantities, strict=True):
         _read_row(state, row, row_fields, column, out)
+    if state.to_the_second:
+        state.report.decisions["durations"] += (f" ({state.to_the_second} of them read to the second from their "
+                                                "clock times, which they round)")
     _warn_invoiced(state, out)
     return state.report
 
@@ -399,7 +403,9 @@ def _exact_from_clock(state: _FileState, row: Row, text: str, hours: Decimal, se
         return hours
     if not seconds or seconds < 0 or abs(hours * 3600 - seconds) > Decimal(1800) / 10 ** places:
         return hours
-    return formats.seconds_to_hours(seconds)
+    exact = formats.seconds_to_hours(seconds)
+    state.to_the_second += exact != hours
+    return exact
 
 
 def _decimal_places(text: str) -> int | None:
