@@ -15,10 +15,9 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from billing_assets.overview import in_quickbooks, refresh
-from billing_assets.push import PUSH_COLUMNS
+from billing_assets.push import PUSH_COLUMNS, push_row
 from resources.invoice_sink import InvoiceSink, KnownPush
 from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query, query_keyed
 
@@ -101,9 +100,9 @@ def send_and_record(warehouse: Warehouse, sink: InvoiceSink, pair: tuple[str, st
         note = f"approved by {approved_by} at {sent_at}"
         if newest[0]["sink_total"] is not None:  # what the client is charged, tax included
             note += f"; QuickBooks total {in_quickbooks({**newest[0], 'currency': current[0]['currency']})}"
-        append_rows(conn, "invoice_pushes", PUSH_COLUMNS, [(
+        append_rows(conn, "invoice_pushes", PUSH_COLUMNS, [push_row(
             client, month, kind, latest.doc_number, latest.content_hash, "sent", external_id or latest.external_id,
-            latest.sync_token, "", note, datetime.now(UTC).replace(tzinfo=None), None, None)])
+            latest.sync_token, "", note)])
         _freeze(conn, client, month, latest.content_hash, approved_by)
     return Approval(*pair, "sent", note)
 

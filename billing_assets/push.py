@@ -110,14 +110,21 @@ def _stays(before: KnownPush | None) -> str:
             "do not send it by hand")
 
 
+def push_row(client: str, month: str, sink: str, doc: str, content_hash: str, status: str, external_id: str | None,
+             sync_token: str | None, location: str, diff: str, sink_total: Decimal | None = None,
+             sink_tax: Decimal | None = None) -> tuple:
+    """One `invoice_pushes` row in PUSH_COLUMNS order, stamped now (UTC)."""
+    return (client, month, sink, doc, content_hash, status, external_id, sync_token, location, diff,
+            datetime.now(UTC).replace(tzinfo=None), sink_total, sink_tax)
+
+
 def _record(draft: InvoiceDraft, kind: str, result: SinkResult, status: str = "") -> tuple:
     """One `invoice_pushes` row. A withdrawn draft's row names no DocNumber (none is in the sink any more; its
     diff names the one removed)."""
     status = status or result.status
     doc = "" if status == "withdrawn" else result.doc_number
-    return (draft.client, draft.month, kind, doc, draft.content_hash, status, result.external_id,
-            result.sync_token, result.location, result.diff, datetime.now(UTC).replace(tzinfo=None),
-            result.sink_total, result.sink_tax)
+    return push_row(draft.client, draft.month, kind, doc, draft.content_hash, status, result.external_id,
+                    result.sync_token, result.location, result.diff, result.sink_total, result.sink_tax)
 
 
 @asset(group_name="push", kinds={"quickbooks"}, deps=[priced_line_items, review_queue], **ASSET_DEFAULTS)
@@ -168,10 +175,10 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
             result = sink.push(draft, before, recreate_deleted=recreate)
             if result.status == "refused":  # nothing written; the record keeps what the sink still holds
                 results[pair] = ("refused", draft, result.diff)
-                records.append((draft.client, draft.month, sink.kind, result.doc_number,
-                                before.content_hash if before else draft.content_hash, "refused",
-                                before.external_id if before else None, before.sync_token if before else None,
-                                result.location, result.diff, datetime.now(UTC).replace(tzinfo=None), None, None))
+                records.append(push_row(draft.client, draft.month, sink.kind, result.doc_number,
+                                        before.content_hash if before else draft.content_hash, "refused",
+                                        before.external_id if before else None,
+                                        before.sync_token if before else None, result.location, result.diff))
                 continue
             results[pair] = (result.status, draft, str(preview))
             if result.sink_total is not None and result.status in DRAFT_STATUSES:
