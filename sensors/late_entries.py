@@ -324,10 +324,11 @@ def evaluate(context: SensorEvaluationContext, time_source: TimeSource, home: Bi
     missing = sorted({client for client, _ in plan.client_months} - registered)
     last_priced = last_priced_months(warehouse)
     gone_months: dict[str, list[str]] = {}
-    for client, month in deleted:
+    gone_ids: dict[str, list[str]] = {}
+    for (client, month), ids in deleted.items():
         gone_months.setdefault(client, []).append(month)
-    markers = {client: deletion_marker([i for (c, _), ids in deleted.items() if c == client for i in ids])
-               for client in gone_months}
+        gone_ids.setdefault(client, []).extend(ids)
+    markers = {client: deletion_marker(ids) for client, ids in gone_ids.items()}
     requests = plan.run_requests(last_priced) + reclose_requests(gone_months, markers, last_priced, "deleted")
     return SensorResult(run_requests=requests, cursor=next_cursor.serialize(),
                         dynamic_partitions_requests=[AddDynamicPartitionsRequest("client", missing)] if missing else [])

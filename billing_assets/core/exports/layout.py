@@ -325,8 +325,8 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
     if layout.kind == "time" and (clash := _clock_clash(state, row, value, column, span)):
         _problem(state, out, row, clash, fields.client, month)
         return
-    if layout.kind == "time" and _cached(state.places, text, _decimal_places) is not None:
-        value = _exact_from_clock(state, row, text, value, span)
+    if layout.kind == "time" and (places := _cached(state.places, text, _decimal_places)) is not None:
+        value = _exact_from_clock(state, row, places, value, span)
     if state.with_seconds and formats.duration_kind(text) == "H:MM":
         # "0:45" beside "1:30:00" may be 45 minutes or 45 seconds (a minutes:seconds cell): neither is safe
         _problem(state, out, row, f"{layout.columns[column][0]}: {formats.clean(text)!r} has no seconds while the "
@@ -392,12 +392,11 @@ def _clock_span(state: _FileState, row: Row, day: date) -> int | None:
     return days * 86400 + end - start
 
 
-def _exact_from_clock(state: _FileState, row: Row, text: str, hours: Decimal, seconds: int | None) -> Decimal:
+def _exact_from_clock(state: _FileState, row: Row, places: int, hours: Decimal, seconds: int | None) -> Decimal:
     """A decimal duration that is its clock span rounded (Toggl's "decimal" format writes 1:20:00 as 1.33, as
     QuickBooks Time writes hours) is that span: to the second, when both clock times are written to the second
     and the decimal, written with 2 or more decimals, is the span to those decimals. Otherwise (a report rounding
-    to 15 minutes, clock times to the minute) the decimal as written."""
-    places = _cached(state.places, text, _decimal_places)
+    to 15 minutes, clock times to the minute) the decimal as written. `places`: the decimals it was written with."""
     if places < 2 or not (_cached(state.to_second, row["start_time"], formats.clock_has_seconds) and
                           _cached(state.to_second, row["end_time"], formats.clock_has_seconds)):
         return hours
