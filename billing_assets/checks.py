@@ -72,8 +72,8 @@ def _specs(asset_key: AssetKey, checks: dict[str, bool]) -> list[AssetCheckSpec]
 
 
 # What a check's page says beside Dagster's "This is a non-blocking asset check" (Dagster's flag is off: _specs).
-PUSH_GATE = ("Blocking (push gate): a failure keeps this client-month's invoice from being pushed or approved; the "
-             "run's other client-months go on.")
+PUSH_GATE = ("Push gate: a failure keeps this client-month's invoice from being pushed or approved. Dagster's "
+             "\"non-blocking\" above is about the run: its other client-months go on.")
 WARNING = "Warning: a failure is alerted and shown on the client-month; nothing is stopped."
 
 

@@ -168,6 +168,7 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
         others = {p: s for p, s in states.items() if s.state != status.ACTIVE}
         details: dict[tuple[str, str], tuple[InvoiceTotals, str, PricingResult]] = {}
         problems: dict[tuple[str, str], str] = {}
+        held_rows: dict[tuple[str, str], dict[str, dict]] = {}  # the export rows of held entries, for the page
         with warehouse.connect() as conn:
             replace_partitions(conn, status.clearable(others), {t: (cols, []) for t, cols in _COLUMNS.items()}
                                | {"pricing_problems": (("client", "month", "problem"), [])})
@@ -213,6 +214,8 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                     for table, rows in rows_of.items():
                         tables[table] += rows
                     details[(client, month)] = (result.totals, contract.currency, result)
+                    held_rows[(client, month)] = {r["entry_id"]: r for r in entries.get((client, month), [])
+                                                  if r["held"]}
                 tables["pricing_problems"] = [(c, m, problems[(c, m)]) for c, m in chunk if (c, m) in problems]
                 replace_partitions(conn, chunk, {t: (cols, tables.get(t, [])) for t, cols in _COLUMNS.items()}
                                    | {"pricing_problems": (("client", "month", "problem"), tables["pricing_problems"])})
@@ -221,7 +224,8 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
             partition_metadata(context, client, month, {"status": "blocked by pricing",
                                                         "problems": MetadataValue.md(f"- {problem}")})
         for (client, month), (_, currency, result) in details.items():
-            partition_metadata(context, client, month, _partition_metadata(result, currency))
+            partition_metadata(context, client, month,
+                               _partition_metadata(result, currency, held_rows[(client, month)]))
         not_active_metadata(context, others)
         with warehouse.connect() as conn:
             stale = query_keyed(conn, "stale_months", later_months(conn, sorted(details)))
@@ -282,8 +286,24 @@ def _resolve_prior(conn: WarehouseConnection, time_source: TimeSource, home: Bil
         f"`billing close --month {first}..{month} --client {client}`.")
 
 
-def _partition_metadata(result: PricingResult, currency: str) -> dict:
-    """What a finance person reads for one client-month: totals, hours, lines, held entries, ledgers."""
+def _held_person(row: dict | None) -> str:
+    """`Sofia Alvarez (Intern)`: the person and the export's roles, which a `no_rate` hold is about."""
+    if row is None:
+        return ""
+    return f"{row['person']} ({row['roles']})" if row.get("roles") else str(row["person"])
+
+
+def _export_row(row: dict | None) -> str:
+    """`timesheets/harvest_time_2026-10.csv:23` (data row, the header being row 0); "" for an API entry, whose id
+    says where it is."""
+    if row is None or not row.get("source_file"):
+        return ""
+    return f"{row['source_file']}:{row['source_row']}"
+
+
+def _partition_metadata(result: PricingResult, currency: str, held_rows: dict[str, dict]) -> dict:
+    """What a finance person reads for one client-month: totals, hours, lines, held entries (each with its person
+    and export row, `held_rows` by entry id), ledgers."""
     t = result.totals
     held = [o for o in result.outcomes if o.outcome == "held"]
     return {
@@ -298,8 +318,9 @@ def _partition_metadata(result: PricingResult, currency: str) -> dict:
               money(ln.amount, currency)) for ln in result.lines]
             + [("", "", "**total**", "", "", f"**{money(t.total, currency)}**")])),
         "held_entries": MetadataValue.md(markdown_table(
-            ("entry", "hours", "reasons"), [(o.entry_id, hours_text(o.source_hours), o.reason) for o in held])
-            if held else "none"),
+            ("person", "export row", "hours", "reasons", "entry"),
+            [(_held_person(held_rows.get(o.entry_id)), _export_row(held_rows.get(o.entry_id)),
+              hours_text(o.source_hours), o.reason, o.entry_id) for o in held]) if held else "none"),
         "retainer_ledger": MetadataValue.md(markdown_table(
             ("origin", "available", "used", "expired", "carried"),
             [(r.origin_month, *(f"{shown_hours(h):,f}" for h in (r.hours_available, r.hours_used, r.hours_expired,

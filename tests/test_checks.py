@@ -106,6 +106,9 @@ def test_blocking_check_stops_push_until_fixed(billing_env, capsys, breakage: st
         assert message.startswith("2 entries have no rate (person/role missing from the contract): "
                                   f"timesheets/harvest_time_a.csv:{row} Zed Nobody [h"), message
         assert ", timesheets/harvest_time_a.csv:43 Tom Baker [h" in message  # no default_rate left for him either
+        held = partition_page("priced_line_items", "globex", "2026-08")["held_entries"]
+        assert f"| Zed Nobody | timesheets/harvest_time_a.csv:{row} |" in held, held  # the priced page says it too
+        assert "| Tom Baker | timesheets/harvest_time_a.csv:43 |" in held, held
     assert pushes(home) == []
     assert not (home / "outbox" / "2026-08" / "globex.json").exists()
     assert not push_alone("2026-08"), "a later push-only run must be gated too"

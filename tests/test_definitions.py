@@ -43,8 +43,8 @@ def test_a_check_page_says_whether_a_failure_stops_the_push() -> None:
     graph = build_defs().resolve_asset_graph()
     specs = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
     assert specs["rates_present"].description == (
-        "Rates present. Blocking (push gate): a failure keeps this client-month's invoice from being pushed or "
-        "approved; the run's other client-months go on.")
+        "Rates present. Push gate: a failure keeps this client-month's invoice from being pushed or approved. "
+        "Dagster's \"non-blocking\" above is about the run: its other client-months go on.")
     assert specs["hours_in_trailing_range"].description == (
         "Hours in trailing range. Warning: a failure is alerted and shown on the client-month; nothing is stopped.")
     assert not specs["rates_present"].blocking and not specs["hours_in_trailing_range"].blocking

@@ -72,3 +72,18 @@ def test_late_time_after_sending_is_carried_once(billing_env, capsys) -> None:
     assert october == Decimal("180.50")
     total_sent_and_owed = august_sent + september + october
     assert total_sent_and_owed == invoice(home, "2026-08")[0] + september_before
+
+
+def test_an_adjustment_says_whether_hours_or_only_prices_changed() -> None:
+    """A sent month repriced with the same hours (a contract's rate edited after sending) is not "time changed"."""
+    from billing_assets.core.adjustments import PeriodAdjustment
+    from billing_assets.core.contract import Contract
+    from billing_assets.core.pricing import price_month
+
+    contract = Contract.model_validate({"client": "acme", "name": "Acme", "default_rate": Decimal("100")})
+    result = price_month(contract, "2026-10", [], [], None, [
+        PeriodAdjustment("2026-08", Decimal("12.50"), Decimal("0")),
+        PeriodAdjustment("2026-09", Decimal("-150.00"), Decimal("-1.5"))])
+    assert [(line.description, line.amount) for line in result.lines] == [
+        ("Adjustment for 2026-08: repriced after that invoice was sent, same hours", Decimal("12.50")),
+        ("Adjustment for 2026-09: time changed after that invoice was sent (-1.5 h)", Decimal("-150.00"))]

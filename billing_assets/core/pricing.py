@@ -178,11 +178,19 @@ def price_month(contract: Contract, month: str, entries: list[PricingEntry], exp
     cap_lines, cap_rows = _apply_caps(contract, month, lines, prior)
     lines += cap_lines
     lines += _discount_and_minimum(contract, lines)
-    lines += [_fee_line("prior_period_adjustment", f"Adjustment for {a.origin_month}: time changed after that "
-                        f"invoice was sent ({shown_hours(a.hours):+f} h)", a.amount) for a in adjustments]
+    lines += [_fee_line("prior_period_adjustment", _adjustment_text(a), a.amount) for a in adjustments]
     lines += _expense_lines(contract, expenses)
     lines, line_entries = _number(lines, line_entries)
     return PricingResult(lines, line_entries, retainer_rows, cap_rows, outcomes, _totals(lines, outcomes))
+
+
+def _adjustment_text(adjustment: PeriodAdjustment) -> str:
+    """What a late change to a sent month is, said as it is: its hours changed, or only its prices did (a
+    contract or a work type changed after the invoice was sent)."""
+    shown = shown_hours(adjustment.hours)
+    cause = f"time changed after that invoice was sent ({shown:+f} h)" if shown else \
+        "repriced after that invoice was sent, same hours"
+    return f"Adjustment for {adjustment.origin_month}: {cause}"
 
 
 def _route(contract: Contract, entry: PricingEntry) -> str | None:
