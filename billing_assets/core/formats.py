@@ -62,13 +62,27 @@ def _parse_number(text: str, fmt: str) -> Decimal:
     pattern, groups, mark = NUMBER_FORMATS[fmt]
     value = clean(text)
     if not pattern.match(value):
-        raise FormatError(f"not a number in the {fmt} format: {text!r}")
+        raise FormatError(f"not a number in the {fmt} format: {quoted(text)}")
     for sep in groups:
         value = value.replace(sep, "")
     result = Decimal(value.replace(mark, "."))
     if abs(result) >= MAX_MAGNITUDE:
-        raise FormatError(f"{text!r} is beyond the range the warehouse holds")
+        raise FormatError(f"{quoted(text)} is beyond the range the warehouse holds")
     return result
+
+
+QUOTED_MAX = 60  # characters of a cell a message quotes (a broken quote can make a cell of 64 KiB)
+
+
+def quoted(text: str) -> str:
+    """A cell as a one-line message quotes it: its repr, cut to QUOTED_MAX characters."""
+    return repr(text if len(text) <= QUOTED_MAX else text[:QUOTED_MAX] + "...")
+
+
+def grouped(text: str, fmt: str) -> bool:
+    """Whether a number is written with its format's thousands separator (`1,500` in 1,234.50, `1.500` in 1.234,50)."""
+    match = NUMBER_FORMATS[fmt][0].match(clean(text))
+    return bool(match and match.group(2))
 
 
 def fitting_number_formats(text: str) -> set[str]:
@@ -148,7 +162,7 @@ def parse_number(text: str, fmt: str) -> Decimal:
     try:
         return _parse_number(text, fmt)
     except InvalidOperation:  # pragma: no cover - the patterns admit only digits
-        raise FormatError(f"not a number: {text!r}") from None
+        raise FormatError(f"not a number: {quoted(text)}") from None
 
 
 # ------------------------------------------------------------------------------------------------------ dates
@@ -165,13 +179,23 @@ def _order_votes(text: str) -> set[str] | None:
     match = _NN_NN_YYYY.match(value)
     if not match:
         return None
-    first, second = int(match.group(1)), int(match.group(3))
+    first, second, year = int(match.group(1)), int(match.group(3)), _year(match.group(4))
     fits = set()
-    if 1 <= first <= 12 and 1 <= second <= 31:
+    if _is_date(year, first, second):
         fits.add("month_first")
-    if 1 <= second <= 12 and 1 <= first <= 31:
+    if _is_date(year, second, first):
         fits.add("day_first")
     return fits
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    """Whether the day exists: "31/04/2026" and "29/02/2026" are no date in either order, so they do not vote (one
+    of them turned a month-first file day-first, moving its other rows to other months)."""
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def decide_date_order(values: Iterable[str], configured: str | None = None, *, for_this_file: bool = False
@@ -270,7 +294,7 @@ def parse_date(text: str, order: str) -> date:
             return date(year, a, b) if order == "month_first" else date(year, b, a)
     except ValueError:
         pass
-    raise FormatError(f"not a date: {text!r}")
+    raise FormatError(f"not a date: {quoted(text)}")
 
 
 # -------------------------------------------------------------------------------------------------- durations
@@ -293,6 +317,9 @@ def duration_kind(text: str) -> str:
 def parse_duration(text: str, number_format: str) -> Decimal:
     """Hours of a duration cell: `H:MM:SS`, `H:MM` (to 1e-10 h) or decimal hours."""
     value = clean(text)
+    match = _HMS.match(value) or _HM.match(value)
+    if match and int(match.group(1)) >= MAX_MAGNITUDE:  # beyond DECIMAL(18, 4); quantizing it raised
+        raise FormatError(f"{quoted(text)} is beyond the range the warehouse holds")
     if match := _HMS.match(value):
         h, m, s = (int(part) for part in match.groups())
         return seconds_to_hours(h * 3600 + m * 60 + s)
@@ -300,7 +327,7 @@ def parse_duration(text: str, number_format: str) -> Decimal:
         h, m = (int(part) for part in match.groups())
         return seconds_to_hours(h * 3600 + m * 60)
     if ":" in value:
-        raise FormatError(f"not an H:MM:SS or H:MM duration: {text!r}")
+        raise FormatError(f"not an H:MM:SS or H:MM duration: {quoted(text)}")
     return parse_number(value, number_format)
 
 
@@ -342,4 +369,4 @@ def parse_yes_no(text: str) -> bool:
         return True
     if value in NO:
         return False
-    raise FormatError(f"expected Yes or No, got {text!r}")
+    raise FormatError(f"expected Yes or No, got {quoted(text)}")

@@ -44,13 +44,18 @@ def layout_for(header: list[str], kind: str) -> Layout:
     closest = min(LAYOUTS[kind], key=lambda layout: (len(layout.missing(header)), -len(layout.resolve(header))))
     tried = ", ".join(layout.name for layout in LAYOUTS[kind])
     if not any(layout.resolve(header) for layout in LAYOUTS[kind]):  # no column in common: naming one misleads
-        shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
+        shown = ", ".join(_shown(name) for name in header[:6]) + (", ..." if len(header) > 6 else "")
         foreign = [h for h in header if re.sub(r"\s*\(.*\)$", "", normal(h)) in LOCALIZED_HEADERS]
         raise FileRefused(f"header matches no known export (tried {tried}): none of its columns ({shown}) is one "
                           "they write" + ("; its headers are in another language: export it again with the "
                                           "tool's language set to English" if len(foreign) >= 2 else ""))
     raise FileRefused(f"header matches no known export (tried {tried}); the closest, {closest.name}, lacks "
                       + ", ".join(closest.missing(header)))
+
+
+def _shown(name: str) -> str:
+    """A header cell in a one-line message: line breaks and control characters escaped, at most 40 characters."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(name.split()))[:40]
 
 
 def read_export(csv_file: CsvFile, kind: str, settings: ReadSettings, out: ParsedSource) -> FileReport:

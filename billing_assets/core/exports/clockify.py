@@ -4,7 +4,7 @@ Decimal) beside `Duration (decimal)` (two decimals)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from billing_assets.core import formats
 from billing_assets.core.exports.layout import Layout, Row
@@ -28,12 +28,12 @@ def duration_column(row: Row) -> str:
 
 def _agrees(clock: str, decimal_text: str) -> bool:
     """Whether an H:MM cell is the decimal hours beside it to their rounding (true when there is no decimal)."""
-    try:
-        decimal = Decimal(formats.clean(decimal_text).replace(",", "."))
-    except InvalidOperation:
-        return True  # no decimal to compare with (or one the number checks refuse): the clock is what there is
     hours, minutes = (int(part) for part in formats.clean(clock).split(":"))
-    return abs(Decimal(hours) + Decimal(minutes) / 60 - decimal) <= Decimal("0.005")
+    try:
+        return abs(Decimal(hours) + Decimal(minutes) / 60 - Decimal(formats.clean(decimal_text).replace(",", "."))
+                   ) <= Decimal("0.005")
+    except ArithmeticError:  # no decimal to compare with ("", "NaN" and "1e999999" raised), or one the number
+        return True  # checks refuse: the clock is what there is
 
 
 NOT_WORK = {"break", "holiday", "time off", "timeoff"}  # Clockify's `Type` of entries that are not client work

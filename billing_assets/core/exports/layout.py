@@ -10,6 +10,7 @@ stopped.
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from decimal import Decimal
 from operator import itemgetter
 
 from billing_assets.core import formats
-from billing_assets.core.csvfile import CsvFile, FileRefused, normal
+from billing_assets.core.csvfile import DELIMITERS, CsvFile, FileRefused, normal
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.letters import visible
 from billing_assets.core.model import Expense, TimeEntry
@@ -43,7 +44,7 @@ class Row(dict):
     """One data row as {logical key: trimmed cell} for the layout's columns present in the file; a missing
     key reads as "" (`key in row` says whether the file has the column). `number` is the 1-based data row."""
 
-    __slots__ = ("number", "width", "spill")
+    __slots__ = ("number", "width", "spill", "cells", "lines")
 
     def __missing__(self, key: str) -> str:
         return ""
@@ -64,7 +65,8 @@ def _rows(table: list[list[str]], index: dict[str, int], header_width: int) -> l
     for number, values in enumerate(table, start=1):
         cells = getter(values if len(values) >= width else values + pad[len(values):])
         row = Row(zip(keys, map(str.strip, cells), strict=True))
-        row.number, row.width = number, len(values)
+        row.number, row.width, row.cells = number, len(values), values
+        row.lines = "\n" in "".join(values)  # a cell holds a line break (a note, or a quote left open)
         row.spill = len(values) > header_width and any(cell.strip() for cell in values[header_width:])
         rows.append(row)
     return rows
@@ -166,6 +168,8 @@ class _FileState:
     to_the_second: int = 0  # decimal durations read as their clock span, where that differs from the decimal
     currency: str = ""  # the one the header names (`Amount (USD)`), read once per file
     with_seconds: str = ""  # the first H:MM:SS duration of a file that has H:MM ones too, and its row
+    clients: tuple[str, ...] = ()  # every Client of the file: a row whose cells shifted may be any one's
+    whole_clients: frozenset[str] = frozenset()  # the Clients of rows as wide as the file's rows
 
 
 def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: ParsedSource) -> FileReport:
@@ -178,6 +182,8 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     state.currency = layout.currency(csv_file.header)
     fields = [_visible_fields(state, r, layout.fields(r)) for r in rows]
     clients = tuple(sorted({f.client for f in fields} - {""}))
+    state.clients = clients
+    _refuse_second_header(layout, csv_file, rows, clients)
     quantities = [layout.quantity(r) for r in rows]
     try:
         number = formats.decide_number_format(_number_cells(layout, rows, quantities), settings.number_format)
@@ -196,7 +202,10 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     needed = [index[k] for need in layout.required for k in (need if isinstance(need, tuple) else (need,))
               if k in index]
     state.min_width = max(needed) + 1 if needed else 0
-    state.usual_width = Counter(r.width for r in rows).most_common(1)[0][0] if rows else 0
+    widths = Counter(r.width for r in rows)  # a tie (two rows, one with a cell deleted) goes to the header's width
+    state.usual_width = max(widths, key=lambda width: (widths[width], width == len(csv_file.header))) if rows else 0
+    state.whole_clients = frozenset(f.client for r, f in zip(rows, fields, strict=True)
+                                    if r.width == state.usual_width) - {""}
     for row, row_fields, column in zip(rows, fields, quantities, strict=True):
         _read_row(state, row, row_fields, column, out)
     if state.to_the_second:
@@ -204,6 +213,23 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
                                                 "clock times, which they round)")
     _warn_invoiced(state, out)
     return state.report
+
+
+def _refuse_second_header(layout: Layout, csv_file: CsvFile, rows: list[Row], clients: tuple[str, ...]) -> None:
+    """FileRefused naming a row that is the layout's header in another column order (two exports joined): the rows
+    after it would be read under the first header's names (First Name as Last Name, a rate as Hours). A header
+    repeated as it is leaves the rows in place; its own row is refused (its Date is "Date")."""
+    first = [normal(name) for name in csv_file.header]
+    for row in rows:
+        if row[layout.date][:1].isalpha() and not layout.missing(row.cells) and \
+                [normal(cell) for cell in row.cells] != first:
+            found = layout.resolve(row.cells)
+            column = next((found[k] for k in ("client", "customer") if k in found), None)
+            theirs = {r.cells[column].strip() for r in rows[row.number:]
+                      if column is not None and len(r.cells) > column}
+            raise FileRefused(f"row {row.number} is a header in another column order (two exports joined?): the rows "
+                              "after it would be read under the first header's names; save them as two files",
+                              tuple(sorted({*clients, *theirs} - {""})))
 
 
 def _warn_invoiced(state: _FileState, out: ParsedSource) -> None:
@@ -285,9 +311,9 @@ def _cached(cache: dict[str, object], text: str, parse: Callable[[str], object])
 
 def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: ParsedSource) -> None:
     layout, label = state.layout, state.file.label
-    shape = _shape_problem(state, row)
+    shape, clients = _shape_problem(state, row, fields.client)
     if shape:
-        _problem(state, out, row, shape, fields.client, "")
+        _problem(state, out, row, shape, fields.client, "", clients)
         return
     try:
         day = _cached(state.dates, row[layout.date], lambda t: formats.parse_date(t, state.date_order))
@@ -306,6 +332,10 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
         value = _cached(state.values, text, lambda t: parse(t, state.number_format))
         if value < 0 and layout.kind == "time":
             raise formats.FormatError(f"negative: {text!r}")
+        if layout.kind == "time" and ":" not in text and formats.grouped(text, state.number_format):
+            raise formats.FormatError(f"{formats.clean(text)!r} has a thousands separator ({value.normalize():f} h in "
+                                      f"the file's {state.number_format} format): no entry is that long; a decimal "
+                                      "of the other convention? Correct the cell")
     except formats.FormatError as exc:
         _problem(state, out, row, f"{layout.columns[column][0]}: {exc}", fields.client, month)
         return
@@ -345,29 +375,69 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
             currency=fields.currency or state.currency))
 
 
-def _shape_problem(state: _FileState, row: Row) -> str:
+def _shape_problem(state: _FileState, row: Row, client: str) -> tuple[str, tuple[str, ...]]:
     """Why a row's cells cannot be taken by their header's names: a NUL character, too few (truncated, or a quote
     left open that swallowed the lines after it) or too many (an unquoted delimiter in a note shifts the cells
-    after it)."""
+    after it); and, for a row whose cells shifted, the clients its problem stops (`_whose`, and the clients of the
+    lines a quote swallowed)."""
     if nul := next((key for key, value in row.items() if "\x00" in value), None):
         # a damaged export (text cannot hold it; PostgreSQL refused the whole load)
-        return f"{state.layout.columns[nul][0]}: a NUL character inside the cell: the export is damaged; export it " \
-            "again"
+        return (f"{state.layout.columns[nul][0]}: a NUL character inside the cell: the export is damaged; export it "
+                "again"), _whose(state, row, "") if nul in ("client", "customer") else ()  # whose row is it?
     header = len(state.file.header)
     last = row.number == len(state.file.rows)
-    short = row.width < state.min_width or (last and state.file.cut_short and row.width < state.usual_width)
+    narrow = row.width < state.usual_width
+    swallowed = max((v.count("\n") for v in row.cells), default=0) if row.lines else 0
+    # a quote left open: the lines after it are in one of its cells (a note's own line breaks hold no rows)
+    short = row.width < state.min_width or (last and state.file.cut_short and (narrow or row.width < header)) or \
+        (swallowed > 0 and (row.width < header or _holds_rows(state, row)))
     if not short and not (row.width > header and (row.spill or row.width != state.usual_width)):
-        return ""
-    swallowed = max((v.count("\n") for v in row.values()), default=0)
+        return "", ()
+    clients = tuple(sorted({*_whose(state, row, client), *_swallowed_clients(state, row)}))
     if swallowed:
-        return (f"{row.width} cells where the header has {header}: a quote opened in this row is not closed on its "
-                f"line, so the {swallowed} line(s) after it were read into this row")
+        cells = f"{row.width} cells where the header has {header}: " if row.width != header else ""
+        return (f"{cells}a quote opened in this row is not closed on its line, so the {swallowed} line(s) after it "
+                "were read into this row"), clients
     if short:
         cut = " and the file ends inside it: a download or copy cut off?" if last and state.file.cut_short else \
             " (a truncated row?)"
-        return f"only {row.width} of {header} cells{cut}"
-    return f"{row.width} cells where the header has {header} (a delimiter inside an unquoted note shifts the cells " \
-           "after it)"
+        return f"only {row.width} of {header} cells{cut}", clients
+    return (f"{row.width} cells where the header has {header} (a delimiter inside an unquoted note shifts the cells "
+            "after it)"), clients
+
+
+def _whose(state: _FileState, row: Row, client: str) -> tuple[str, ...]:
+    """Whose a row whose cells cannot be taken by their names is. Its Client cell's, when rows as wide as the file's
+    carry that name: the shift came after it (a delimiter in a note), and one bad row of a firm-wide export stops
+    its own client only. Else anyone's it may be: every client of the file and every cell of the row (a cut left
+    the Client empty; a cell deleted moved it one column over; the row may be its client's only one)."""
+    if client in state.whole_clients:
+        return (client,)
+    cells = {visible(cell.replace("\x00", "").strip()) for cell in row.cells if len(cell) <= 200}
+    return tuple(sorted({*state.clients, *cells} - {""}))
+
+
+def _holds_rows(state: _FileState, row: Row) -> bool:
+    """Whether a line inside a cell splits into the cells a row of the file needs: rows a quote swallowed."""
+    return any(len(next(csv.reader([text], delimiter=state.file.delimiter), [])) >= max(state.min_width, 2)
+               for cell in row.cells for text in cell.splitlines()[1:])
+
+
+def _swallowed_clients(state: _FileState, row: Row) -> set[str]:
+    """The Client cells of the lines a quote left open read into this row (each line split on its own), and of a
+    row too short for its cells (written with another delimiter, split on each)."""
+    column = next((state.index[k] for k in ("client", "customer") if k in state.index), None)
+    if column is None:
+        return set()
+    pairs = [(text, state.file.delimiter) for cell in row.cells for text in cell.splitlines()[1:]]
+    if row.width < state.min_width:
+        pairs += [(state.file.delimiter.join(row.cells), delimiter) for delimiter in DELIMITERS]
+    found = set()
+    for text, delimiter in pairs:
+        cells = next(csv.reader([" ".join(text.splitlines())], delimiter=delimiter), [])
+        if len(cells) > column and cells[column].strip():
+            found.add(visible(cells[column].strip()))
+    return found
 
 
 CLOCK_TOLERANCE = Decimal(1)  # hours a duration may differ from its clock times (a report rounding up to the hour)
@@ -437,8 +507,12 @@ def _is_running(layout: Layout, row: Row, text: str, state: _FileState,
     return not text or _is_zero(text, state, parse)
 
 
-def _problem(state: _FileState, out: ParsedSource, row: Row, message: str, client: str, month: str) -> None:
-    out.problems.append(RowProblem(state.file.label, row.number, message, client, month))
+def _problem(state: _FileState, out: ParsedSource, row: Row, message: str, client: str, month: str,
+             clients: tuple[str, ...] = ()) -> None:
+    """A row that is not read. Its cells shifted when it is narrower than the file's rows (a cell deleted): its Client
+    may be another cell's (`_whose`)."""
+    clients = clients or (_whose(state, row, client) if row.width < state.usual_width else ())
+    out.problems.append(RowProblem(state.file.label, row.number, message, client, month, clients=clients))
     state.report.problems += 1
 
 
