@@ -1,12 +1,12 @@
 """The export reader under mutation, longer than its test: hand-written and random (seeded) mutations of the reader
-tests' realistic exports, judged by three oracles (tests/test_reader_fuzz.py): no crash and one-line messages naming
+tests' realistic exports, judged by three oracles (tests/reader_oracles.py): no crash and one-line messages naming
 the file; mutations that keep the meaning read the same entries; damage is refused or flagged, never a silent change.
 
     python bench/reader_fuzz.py --cases 200000            # about 2 minutes per 70,000 cases
     python bench/reader_fuzz.py --cases 20000 --seed 7 --validate-every 50
 
 Prints every finding (its oracle, the seed export, the mutation, what happened and the input bytes) as it is found,
-then a summary by oracle and mutation; findings of judgement (tests/test_reader_fuzz.py JUDGEMENT) are counted
+then a summary by oracle and mutation; findings of judgement (tests/reader_oracles.py JUDGEMENT) are counted
 apart. Writes nothing; bench/RESULTS.md records a run. Exit 1 when a finding is not one of judgement.
 """
 
@@ -23,7 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.test_reader_fuzz import JUDGEMENT, Finding, run, seeds  # noqa: E402
+from tests.reader_mutations import seeds  # noqa: E402
+from tests.reader_oracles import JUDGEMENT, Finding, run  # noqa: E402
 
 HAND_CASES_PER_ROUND = 40  # about: the hand mutations of one seed in one round
 
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\n{count} mutated files read in {elapsed:.0f} s ({len(seeds())} seed exports, {rounds} rounds, "
           f"seed {args.seed}); {len(findings)} finding(s), {sum(serious.values())} not of judgement")
     for (oracle, name), n in sorted(kinds.items(), key=lambda item: -item[1]):
-        note = "" if (oracle, name) in serious else " (judgement, see tests/test_reader_fuzz.py JUDGEMENT)"
+        note = "" if (oracle, name) in serious else " (judgement, see tests/reader_oracles.py JUDGEMENT)"
         print(f"  {n:6d}  {oracle:12s}  {name}{note}")
     return 1 if serious else 0
 
