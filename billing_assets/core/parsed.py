@@ -102,8 +102,8 @@ def problems_for(problems: Iterable[RowProblem], client_names: set[str], month: 
     file in which no client name could be found (a header deleted or in another language, an emptied export)
     stops everyone: its time could be anyone's, and pricing without it pushed an invoice short by the whole
     file. A problem with the clients `("*",)` (settings.yaml unreadable) stops everyone too. A row whose cells
-    shifted (cut, a quote left open, a delimiter in a note) names the file's clients too: its Client cell may be
-    empty or another cell's value, and the row was dropped from its client's invoice with no word."""
+    shifted (cut, a quote left open, a delimiter in a note) also stops the clients it names (`clients`: those it
+    may belong to when its Client cell is not sure), or it was dropped from its client's invoice with no word."""
     return [p for p in problems if p.file.startswith(folder) and (
         (p.row == 0 and ("*" in p.clients or not p.clients or bool(client_names & set(p.clients))))
         or (p.row > 0 and (p.client_name in client_names or bool(client_names & set(p.clients)))
