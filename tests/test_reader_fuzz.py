@@ -25,8 +25,8 @@ from tests.reader_oracles import run, unexpected
 
 
 def test_the_seeds_read_and_their_hand_and_random_mutations_keep_the_oracles() -> None:
-    count, findings = run(rounds=6, random_cases=60, validate_every=25)
-    assert count > 9_000
+    count, findings = run(rounds=4, random_cases=60, validate_every=25)
+    assert count > 6_000
     assert not unexpected(findings), "\n".join(str(f) for f in unexpected(findings)[:10])
 
 
