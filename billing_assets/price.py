@@ -41,6 +41,7 @@ from billing_assets.core.pricing import (
     price_month,
 )
 from billing_assets.core.qbo_settings import settings_hash_part
+from billing_assets.core.quality import export_row, person_and_roles
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND, raw_expenses
 from billing_assets.overview import overview_materialization
 from billing_assets.partitions import previous_month_mapping
@@ -214,8 +215,9 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                     for table, rows in rows_of.items():
                         tables[table] += rows
                     details[(client, month)] = (result.totals, contract.currency, result)
+                    held = {o.entry_id for o in result.outcomes if o.outcome == "held"}  # no_rate too
                     held_rows[(client, month)] = {r["entry_id"]: r for r in entries.get((client, month), [])
-                                                  if r["held"]}
+                                                  if r["entry_id"] in held}
                 tables["pricing_problems"] = [(c, m, problems[(c, m)]) for c, m in chunk if (c, m) in problems]
                 replace_partitions(conn, chunk, {t: (cols, tables.get(t, [])) for t, cols in _COLUMNS.items()}
                                    | {"pricing_problems": (("client", "month", "problem"), tables["pricing_problems"])})
@@ -286,21 +288,6 @@ def _resolve_prior(conn: WarehouseConnection, time_source: TimeSource, home: Bil
         f"`billing close --month {first}..{month} --client {client}`.")
 
 
-def _held_person(row: dict | None) -> str:
-    """`Sofia Alvarez (Intern)`: the person and the export's roles, which a `no_rate` hold is about."""
-    if row is None:
-        return ""
-    return f"{row['person']} ({row['roles']})" if row.get("roles") else str(row["person"])
-
-
-def _export_row(row: dict | None) -> str:
-    """`timesheets/harvest_time_2026-10.csv:23` (data row, the header being row 0); "" for an API entry, whose id
-    says where it is."""
-    if row is None or not row.get("source_file"):
-        return ""
-    return f"{row['source_file']}:{row['source_row']}"
-
-
 def _partition_metadata(result: PricingResult, currency: str, held_rows: dict[str, dict]) -> dict:
     """What a finance person reads for one client-month: totals, hours, lines, held entries (each with its person
     and export row, `held_rows` by entry id), ledgers."""
@@ -319,8 +306,8 @@ def _partition_metadata(result: PricingResult, currency: str, held_rows: dict[st
             + [("", "", "**total**", "", "", f"**{money(t.total, currency)}**")])),
         "held_entries": MetadataValue.md(markdown_table(
             ("person", "export row", "hours", "reasons", "entry"),
-            [(_held_person(held_rows.get(o.entry_id)), _export_row(held_rows.get(o.entry_id)),
-              hours_text(o.source_hours), o.reason, o.entry_id) for o in held]) if held else "none"),
+            [(person_and_roles(held_rows[o.entry_id]), export_row(held_rows[o.entry_id]), hours_text(o.source_hours),
+              o.reason, o.entry_id) for o in held]) if held else "none"),
         "retainer_ledger": MetadataValue.md(markdown_table(
             ("origin", "available", "used", "expired", "carried"),
             [(r.origin_month, *(f"{shown_hours(h):,f}" for h in (r.hours_available, r.hours_used, r.hours_expired,

@@ -317,15 +317,11 @@ def duration_kind(text: str) -> str:
 def parse_duration(text: str, number_format: str) -> Decimal:
     """Hours of a duration cell: `H:MM:SS`, `H:MM` (to 1e-10 h) or decimal hours."""
     value = clean(text)
-    match = _HMS.match(value) or _HM.match(value)
-    if match and int(match.group(1)) >= MAX_MAGNITUDE:  # beyond DECIMAL(18, 4); quantizing it raised
-        raise FormatError(f"{quoted(text)} is beyond the range the warehouse holds")
-    if match := _HMS.match(value):
-        h, m, s = (int(part) for part in match.groups())
+    if match := _HMS.match(value) or _HM.match(value):
+        h, m, s = (int(part) for part in (*match.groups(), 0)[:3])  # H:MM has no seconds
+        if h >= MAX_MAGNITUDE:  # beyond DECIMAL(18, 4); quantizing it raised
+            raise FormatError(f"{quoted(text)} is beyond the range the warehouse holds")
         return seconds_to_hours(h * 3600 + m * 60 + s)
-    if match := _HM.match(value):
-        h, m = (int(part) for part in match.groups())
-        return seconds_to_hours(h * 3600 + m * 60)
     if ":" in value:
         raise FormatError(f"not an H:MM:SS or H:MM duration: {quoted(text)}")
     return parse_number(value, number_format)

@@ -134,12 +134,22 @@ def caps_respected(contract: Contract, cap_rows: Sequence[dict]) -> CheckOutcome
     return fail("; ".join(bad)) if bad else ok(f"{len(cap_rows)} caps respected")
 
 
+def person_and_roles(row: Mapping[str, object]) -> str:
+    """`Sofia Alvarez (Intern)`: an entry's person and the export's Roles cell, which a `no_rate` hold is about."""
+    return f"{row['person']} ({row['roles']})" if row.get("roles") else str(row["person"])
+
+
+def export_row(row: Mapping[str, object]) -> str:
+    """`timesheets/harvest_time_2026-10.csv:23` (data row, the header being row 0); "" for an API entry, whose id
+    says where it is."""
+    return f"{row['source_file']}:{row['source_row']}" if row.get("source_file") else ""
+
+
 def _unrated(outcome: Mapping[str, object]) -> str:
     """`file:row person (roles) [entry id]`; the entry id alone when its raw row is not known."""
     if not outcome.get("source_file"):
         return str(outcome["entry_id"])
-    roles = f" ({outcome['roles']})" if outcome.get("roles") else ""
-    return f"{outcome['source_file']}:{outcome['source_row']} {outcome['person']}{roles} [{outcome['entry_id']}]"
+    return f"{export_row(outcome)} {person_and_roles(outcome)} [{outcome['entry_id']}]"
 
 
 def rates_present(outcomes: Sequence[dict]) -> CheckOutcome:

@@ -44,7 +44,7 @@ class Row(dict):
     """One data row as {logical key: trimmed cell} for the layout's columns present in the file; a missing
     key reads as "" (`key in row` says whether the file has the column). `number` is the 1-based data row."""
 
-    __slots__ = ("number", "width", "spill", "cells", "lines")
+    __slots__ = ("number", "width", "spill", "cells")
 
     def __missing__(self, key: str) -> str:
         return ""
@@ -66,7 +66,6 @@ def _rows(table: list[list[str]], index: dict[str, int], header_width: int) -> l
         cells = getter(values if len(values) >= width else values + pad[len(values):])
         row = Row(zip(keys, map(str.strip, cells), strict=True))
         row.number, row.width, row.cells = number, len(values), values
-        row.lines = "\n" in "".join(values)  # a cell holds a line break (a note, or a quote left open)
         row.spill = len(values) > header_width and any(cell.strip() for cell in values[header_width:])
         rows.append(row)
     return rows
@@ -224,7 +223,7 @@ def _refuse_second_header(layout: Layout, csv_file: CsvFile, rows: list[Row], cl
         if row[layout.date][:1].isalpha() and not layout.missing(row.cells) and \
                 [normal(cell) for cell in row.cells] != first:
             found = layout.resolve(row.cells)
-            column = next((found[k] for k in ("client", "customer") if k in found), None)
+            column = _client_column(found)
             theirs = {r.cells[column].strip() for r in rows[row.number:]
                       if column is not None and len(r.cells) > column}
             raise FileRefused(f"row {row.number} is a header in another column order (two exports joined?): the rows "
@@ -383,11 +382,11 @@ def _shape_problem(state: _FileState, row: Row, client: str) -> tuple[str, tuple
     if nul := next((key for key, value in row.items() if "\x00" in value), None):
         # a damaged export (text cannot hold it; PostgreSQL refused the whole load)
         return (f"{state.layout.columns[nul][0]}: a NUL character inside the cell: the export is damaged; export it "
-                "again"), _whose(state, row, "") if nul in ("client", "customer") else ()  # whose row is it?
+                "again"), _whose(state, row, "") if nul in CLIENT_KEYS else ()  # whose row is it?
     header = len(state.file.header)
     last = row.number == len(state.file.rows)
     narrow = row.width < state.usual_width
-    swallowed = max((v.count("\n") for v in row.cells), default=0) if row.lines else 0
+    swallowed = max((v.count("\n") for v in row.cells), default=0)
     # a quote left open: the lines after it are in one of its cells (a note's own line breaks hold no rows)
     short = row.width < state.min_width or (last and state.file.cut_short and (narrow or row.width < header)) or \
         (swallowed > 0 and (row.width < header or _holds_rows(state, row)))
@@ -404,6 +403,14 @@ def _shape_problem(state: _FileState, row: Row, client: str) -> tuple[str, tuple
         return f"only {row.width} of {header} cells{cut}", clients
     return (f"{row.width} cells where the header has {header} (a delimiter inside an unquoted note shifts the cells "
             "after it)"), clients
+
+
+CLIENT_KEYS = ("client", "customer")  # the logical key of a layout's Client column (QuickBooks Time: customer)
+
+
+def _client_column(index: dict[str, int]) -> int | None:
+    """The position of the Client column in a resolved header (`Layout.resolve`), if it has one."""
+    return next((index[k] for k in CLIENT_KEYS if k in index), None)
 
 
 def _whose(state: _FileState, row: Row, client: str) -> tuple[str, ...]:
@@ -426,7 +433,7 @@ def _holds_rows(state: _FileState, row: Row) -> bool:
 def _swallowed_clients(state: _FileState, row: Row) -> set[str]:
     """The Client cells of the lines a quote left open read into this row (each line split on its own), and of a
     row too short for its cells (written with another delimiter, split on each)."""
-    column = next((state.index[k] for k in ("client", "customer") if k in state.index), None)
+    column = _client_column(state.index)
     if column is None:
         return set()
     pairs = [(text, state.file.delimiter) for cell in row.cells for text in cell.splitlines()[1:]]
