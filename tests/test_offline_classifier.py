@@ -421,3 +421,28 @@ def test_known_sow_item_is_kept_and_unneeded_fields_are_none():
     req = ClassifyRequest(entry("newsletter copy"), need_sow_item=True, need_work_type=False)
     s = OfflineClassifier().classify(context(), [req])[0][0]
     assert s.sow_item == "R3" and s.work_type is None
+
+
+def test_a_note_its_writer_wrote_before_follows_the_review_of_it():
+    """A note written again word for word (case and punctuation aside) by the person whose earlier one a reviewer
+    put on an item is that reviewer's call: the same item, auto-assigned, even when the note is vague. One-word
+    notes, reviews that disagree, and another writer's note stay with the classifier (held when vague)."""
+    filler = ["competitor audit findings report", "buyer survey analysis", "interview guide"]
+    note = "Call w/ Dana re next steps"
+
+    def last(*history: LabeledExample, notes: str = note, person: str = "Pat Lee"):
+        suggestions, _ = OfflineClassifier().classify(context(history=history),
+                                                      requests(*filler, notes, person=person))
+        return suggestions[-1]
+
+    cold = last()
+    assert cold.confidence < THRESHOLD and "vague" in cold.rationale
+    reviewed = _reviewed("call w/ Dana - re next steps.", "Pat Lee", "R4")
+    after = last(reviewed)
+    assert (after.sow_item, after.work_type) == ("R4", "standard")
+    assert after.confidence == cal.REVIEWED_REPEAT >= THRESHOLD
+    assert after.rationale.startswith("Pat Lee wrote this note before and a reviewer put it on R4 (standard)")
+    assert last(reviewed, person="Sam Roe").confidence < THRESHOLD  # another writer's note
+    assert last(reviewed, _reviewed(note, "Pat Lee", "R6")).confidence < THRESHOLD  # the reviews disagree
+    assert last(_reviewed("emails", "Pat Lee", "R6"), notes="Emails").confidence < THRESHOLD  # one word
+    assert last(_reviewed(note, "Pat Lee", "R9")).confidence < THRESHOLD  # an item the SOW no longer has

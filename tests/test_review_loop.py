@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -125,3 +126,44 @@ def test_a_bare_bill_bills_what_the_review_file_showed(billing_env) -> None:
             "SELECT entry_id, sow_item, work_type, held FROM classified_time_entries WHERE month = '2026-10'"
         ).fetchall() if e in shown and not held}
     assert len(shown) >= 10 and billed == shown
+
+
+HARVEST = ("Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,Invoiced?,First Name,Last Name,Roles,"
+           "Billable Rate,Billable Amount,Currency\n")
+
+
+def test_a_vague_note_written_again_follows_its_review_through_the_close(billing_env) -> None:
+    """September's "Weekly call w/ counsel" is vague and held; a reviewer puts it on A3 (overrides CSV). October's
+    same note by the same person is auto-assigned to A3 and billed, saying why; the same words by another person
+    are still held."""
+    home = billing_env(None)
+    shutil.copy(HELDOUT / "contracts" / "kessler-winery.yaml", home / "contracts")
+    rows = [("2026-09-03", "Weekly call w/ counsel", "Ana Ruiz"),
+            ("2026-09-04", "Tested tasting room and wine club revenue cutoff", "Ana Ruiz"),
+            ("2026-10-01", "weekly call w/ counsel.", "Ana Ruiz"),
+            ("2026-10-02", "Weekly call w/ counsel", "Ben Cho"),
+            ("2026-10-05", "Barrel test counts at the Napa cellar", "Ben Cho")]
+    (home / "timesheets" / "time.csv").write_text(HARVEST + "".join(
+        f"{day},Kessler Family Winery,Audit,,Audit,{note},1.00,Yes,No,{person.split()[0]},{person.split()[1]},,"
+        f"200.00,200.00,USD\n" for day, note, person in rows), encoding="utf-8")
+    db = home / "billing.duckdb"
+
+    def entries(month: str) -> dict[str, tuple]:
+        with duckdb.connect(str(db)) as conn:
+            return {f"{notes}|{person}": (sow, held, rationale) for notes, person, sow, held, rationale in conn.execute(
+                "SELECT r.notes, r.person, c.sow_item, c.held, c.rationale FROM classified_time_entries c "
+                "JOIN raw_time_entries r USING (client, month, entry_id) WHERE c.month = ?", [month]).fetchall()}
+
+    assert main(["close", "--month", "2026-09"]) == 0
+    assert entries("2026-09")["Weekly call w/ counsel|Ana Ruiz"][1] is True
+    with duckdb.connect(str(db)) as conn:
+        (entry_id,) = conn.execute("SELECT entry_id FROM raw_time_entries WHERE notes = 'Weekly call w/ counsel' "
+                                   "AND month = '2026-09'").fetchone()
+    (home / "overrides" / "2026-09-review.csv").write_text(
+        f"entry_id,work_type,sow_item,action,note\n{entry_id},standard,A3,,\n", encoding="utf-8")
+    assert main(["close", "--month", "2026-10"]) == 0
+    october = entries("2026-10")
+    sow, held, rationale = october["weekly call w/ counsel.|Ana Ruiz"]
+    assert (sow, held) == ("A3", False)
+    assert rationale.startswith("Ana Ruiz wrote this note before and a reviewer put it on A3 (standard)")
+    assert october["Weekly call w/ counsel|Ben Cho"][1] is True

@@ -33,6 +33,9 @@ SIGNS = {"post_logit": 1, "skeptic_logit": 1, "margin": 1, "vague": -1, "informa
          "knn_other": -1, "person_share": 1, "no_history": -1, "soft_top": 1, "soft_margin": 1,
          "history_support": 1, "semantic_top": 1, "semantic_margin": 1, "short_note": -1}
 UNSURE_WORK_TYPE = 0.85  # a work-type confidence below this caps the calibrated confidence
+# The confidence of a note its writer wrote word for word before and a person reviewed (every time with the same
+# item and work type): 61 of 61 such October notes of the sixteen labelled sets carry their September label.
+REVIEWED_REPEAT = 0.98
 
 
 def _logit(p: float) -> float:
@@ -59,6 +62,7 @@ class Evidence:
     words: int = 0  # content words of the note
     rush_cue_confidence: float | None = None  # the work type's confidence from its cues alone (the model's input;
     # `rush_confidence` also counts the rules that hold a note, such as who-and-when, and caps the result)
+    reviewed_repeat: bool = False  # the choice is a person's review of this very note by the same writer
 
 
 def features(ev: Evidence) -> list[float]:
@@ -171,8 +175,11 @@ class Calibrator:
         """The probability, capped by a work-type assessment that is itself unsure (cues too weak for rush,
         or disagreeing with a reviewed twin): the SOW evidence cannot vouch for the work type; and capped below
         any review threshold for a vague note (no specific word some item shares): whatever else points at an
-        item, a note that names no work is a reviewer's call."""
+        item, a note that names no work is a reviewer's call. A reviewed repeat (`ev.reviewed_repeat`) is that
+        reviewer's call already: at least REVIEWED_REPEAT, whatever the note's words."""
         p = self.probability(ev, x)
+        if ev.reviewed_repeat:
+            return max(p, REVIEWED_REPEAT)
         if ev.informative == 0:
             p = min(p, VAGUE_CAP)
         return min(p, ev.rush_confidence) if ev.rush_confidence < UNSURE_WORK_TYPE else p

@@ -20,6 +20,7 @@ Pure Python, deterministic, no I/O. For one client-month it
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from collections import Counter, defaultdict
@@ -57,7 +58,7 @@ from billing_assets.core.offline_rush import RushAssessment, assess_rush, schedu
 from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
-CACHE_ID = "offline-v16"
+CACHE_ID = "offline-v17"
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
@@ -199,6 +200,21 @@ def person_priors(requests: Sequence[ClassifyRequest], posteriors: Sequence[list
                     weights[i] += posteriors[k][i] * closeness
         out.append(_smoothed(weights, alpha=PERSON_ALPHA))
     return out
+
+
+def reviewed_repeats(history: Sequence[LabeledExample], context: ClientContext
+                     ) -> dict[tuple[str, str], tuple[str, str]]:
+    """(person, note_key) -> the SOW item and work type a person gave every reviewed occurrence of that note by
+    that writer, for notes of at least two words whose reviews all agree and name an item and a work type of the
+    contract. A one-word note ("emails") stays a reviewer's call each month."""
+    seen: dict[tuple[str, str], set[tuple[str | None, str | None]]] = defaultdict(set)
+    for h in history:
+        key = note_key(h.notes)
+        if len(key.split()) >= 2:
+            seen[(h.person, key)].add((h.sow_item, h.work_type))
+    items = {item.id for item in context.sow_items}
+    return {k: next(iter(v)) for k, v in seen.items()
+            if len(v) == 1 and next(iter(v))[0] in items and next(iter(v))[1] in context.work_types}
 
 
 def note_key(notes: str) -> str:
@@ -420,10 +436,12 @@ class OfflineClassifier:
             sow = [None] * len(requests)
         evidence = self.last_evidence or [None] * len(requests)
         habit = storytellers(history)
+        repeats = reviewed_repeats(history, context)
         out = []
         for req, decision, match, ev in zip(requests, sow, matches, evidence, strict=True):
             twin = match.neighbours[0][1] if match.similarity >= HISTORY_TWIN else None
-            out.append(self._suggest(context, req, decision, twin, ev, reviewed, req.entry.person in habit))
+            repeat = repeats.get((req.entry.person, note_key(req.entry.notes)))
+            out.append(self._suggest(context, req, decision, twin, ev, reviewed, req.entry.person in habit, repeat))
         return out, ClassifierUsage()
 
     def _sow_decisions(self, bags: ItemBags, requests: Sequence[ClassifyRequest], texts: Sequence[str],
@@ -485,7 +503,7 @@ class OfflineClassifier:
 
     def _suggest(self, context: ClientContext, req: ClassifyRequest, decision: SowDecision | None,
                  twin: LabeledExample | None, ev: SowEvidence | None, reviewed: Sequence[cal.ReviewedNote],
-                 storyteller: bool = False) -> Suggestion:
+                 storyteller: bool = False, repeat: tuple[str, str] | None = None) -> Suggestion:
         confs: list[float] = []
         reasons: list[str] = []
         sow_item = None
@@ -515,6 +533,16 @@ class OfflineClassifier:
                                       ev.words, cue_conf)
             confidence = round(self.calibrator.confidence(calibrated), 4)
             reasons.append(cal.closest_text(ev.ids, ev.post))
+        # A reviewed repeat takes the reviewer's item. Its work type must read as the reviewer's: a rush the note's
+        # own words do not carry (a weekend, a deadline of that month) is confirmed by a person each time.
+        sure_type = not req.need_work_type or (work_type == repeat[1] and rush.confidence >= cal.UNSURE_WORK_TYPE
+                                               if repeat else False)
+        if repeat is not None and calibrated is not None and sure_type:
+            sow_item = repeat[0]
+            calibrated = dataclasses.replace(calibrated, reviewed_repeat=True)
+            confidence = round(self.calibrator.confidence(calibrated), 4)
+            reasons.insert(0, f"{req.entry.person} wrote this note before and a reviewer put it on {repeat[0]} "
+                              f"({repeat[1]})")
         self.last_features.append(calibrated)
         return Suggestion(sow_item=sow_item, work_type=work_type, confidence=confidence,
                           rationale=" | ".join(r for r in reasons if r))
