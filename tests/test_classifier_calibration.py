@@ -118,17 +118,17 @@ MEASURED = {("classify_heldout", "cold"): (0.01, 0.505),  # 0.0% wrong, 50.4% re
             ("classify_heldout4", "cold"): (0.01, 0.72),  # 0.0%, 71.9%: error target met
             ("classify_heldout4", "history"): (0.01, 0.61),  # 0.0%, 60.7%: error target met
             ("classify_heldout5", "cold"): (0.01, 0.52),  # 0.6%, 51.8%: error target met
-            ("classify_heldout5", "history"): (0.02, 0.375),  # 1.4%, 36.8%
+            ("classify_heldout5", "history"): (0.02, 0.36),  # 1.4%, 35.6%
             ("classify_heldout6", "cold"): (0.01, 0.525),  # 0.0%, 52.0%: error target met
             ("classify_heldout6", "history"): (0.01, 0.41),  # 0.0%, 40.3%: error target met
             ("classify_heldout7", "cold"): (0.01, 0.56),  # 0.5%, 55.9%: error target met
             ("classify_heldout7", "history"): (0.01, 0.455),  # 0.0%, 45.0%: error target met
             ("classify_heldout10", "cold"): (0.01, 0.60),  # 0.0%, 59.6%: error target met
-            ("classify_heldout10", "history"): (0.01, 0.405),  # 0.0%, 40.0%: error target met
+            ("classify_heldout10", "history"): (0.01, 0.395),  # 0.0%, 39.1%: error target met
             ("classify_heldout11", "cold"): (0.01, 0.68),  # 1.0%, 67.6%: error target met
             ("classify_heldout11", "history"): (0.015, 0.41),  # 1.1%, 40.8%
             ("classify_heldout12", "cold"): (0.01, 0.775),  # 0.0%, 77.2%: error target met
-            ("classify_heldout12", "history"): (0.01, 0.695),  # 0.0%, 69.1%: error target met
+            ("classify_heldout12", "history"): (0.01, 0.685),  # 0.0%, 68.2%: error target met
             ("classify_heldout14", "cold"): (0.05, 0.615),  # 4.8%, 61.1% (confident errors no cutoff holds)
             ("classify_heldout14", "history"): (0.03, 0.57)}  # 2.5%, 56.7%
 # Every set holds at least 80% of its ambiguous entries at the 0.96 cutoff (heldout11 7 of 8 after a reviewed month,
@@ -162,17 +162,17 @@ def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
 # reviewed review, cold wrong, reviewed wrong), measured.
 OCTOBER = {"classify_dev": (0.552, 0.6977, 0.0, 0.0), "classify_heldout": (0.4921, 0.4329, 0.0, 0.0),
            "classify_heldout2": (0.6959, 0.6644, 0.0, 0.0), "classify_heldout3": (0.647, 0.5406, 0.0137, 0.0105),
-           "classify_heldout4": (0.7746, 0.6068, 0.0, 0.0), "classify_heldout5": (0.5201, 0.3676, 0.0117, 0.0142),
+           "classify_heldout4": (0.7746, 0.6068, 0.0, 0.0), "classify_heldout5": (0.5201, 0.3555, 0.0117, 0.0142),
            "classify_heldout6": (0.5175, 0.4027, 0.0, 0.0), "classify_heldout7": (0.569, 0.4499, 0.0092, 0.0),
-           "classify_heldout10": (0.6014, 0.4004, 0.0, 0.0), "classify_heldout11": (0.6483, 0.4081, 0.0187, 0.0111),
-           "classify_heldout12": (0.8017, 0.6911, 0.0, 0.0), "classify_heldout14": (0.6869, 0.5673, 0.0796, 0.0253)}
+           "classify_heldout10": (0.6014, 0.3913, 0.0, 0.0), "classify_heldout11": (0.6483, 0.4081, 0.0187, 0.0111),
+           "classify_heldout12": (0.8017, 0.6818, 0.0, 0.0), "classify_heldout14": (0.6869, 0.5673, 0.0796, 0.0253)}
 
 
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
     """Fewer hours to review after a reviewed month on every held-out set (heldout4 77.5% -> 60.7%; heldout5,
-    heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 52.0% -> 36.8%, 51.8% -> 40.3%,
-    60.1% -> 40.0% and 64.8% -> 40.8%; heldout12 80.2% -> 69.1%; heldout14, written for recurring work, 68.7% ->
+    heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 52.0% -> 35.6%, 51.8% -> 40.3%,
+    60.1% -> 39.1% and 64.8% -> 40.8%; heldout12 80.2% -> 68.2%; heldout14, written for recurring work, 68.7% ->
     56.7%), and fewer wrong on heldout3, heldout7, heldout11 and heldout14; not yet "clearly better": heldout5's
     wrong hours rise (1.2% -> 1.4%), heldout14 is still 2.5% wrong (notes whose words name another item), and
     classify_dev sends more to review (its October work is mostly new: reviewed notes labelled with other items

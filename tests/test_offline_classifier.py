@@ -442,7 +442,11 @@ def test_a_note_its_writer_wrote_before_follows_the_review_of_it():
     assert (after.sow_item, after.work_type) == ("R4", "standard")
     assert after.confidence == cal.REVIEWED_REPEAT >= THRESHOLD
     assert after.rationale.startswith("Pat Lee wrote this note before and a reviewer put it on R4 (standard)")
+    dated = last(_reviewed("Call w/ Dana 10/14 re next steps", "Pat Lee", "R6"),
+                 notes="call w/ Dana 10/21 re next steps")  # its numbers aside, the same note (else 0.55: vague)
+    assert dated.sow_item == "R6" and dated.confidence >= cal.REVIEWED_REPEAT
     assert last(reviewed, person="Sam Roe").confidence < THRESHOLD  # another writer's note
     assert last(reviewed, _reviewed(note, "Pat Lee", "R6")).confidence < THRESHOLD  # the reviews disagree
     assert last(_reviewed("emails", "Pat Lee", "R6"), notes="Emails").confidence < THRESHOLD  # one word
+    assert last(_reviewed("call 2", "Pat Lee", "R6"), notes="Call 3").confidence < THRESHOLD  # one word, a number
     assert last(_reviewed(note, "Pat Lee", "R9")).confidence < THRESHOLD  # an item the SOW no longer has

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
 CACHE_ID = "offline-v17"
+_NUMBER = re.compile(r"\d+")
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
@@ -204,17 +206,23 @@ def person_priors(requests: Sequence[ClassifyRequest], posteriors: Sequence[list
 
 def reviewed_repeats(history: Sequence[LabeledExample], context: ClientContext
                      ) -> dict[tuple[str, str], tuple[str, str]]:
-    """(person, note_key) -> the SOW item and work type a person gave every reviewed occurrence of that note by
+    """(person, repeat_key) -> the SOW item and work type a person gave every reviewed occurrence of that note by
     that writer, for notes of at least two words whose reviews all agree and name an item and a work type of the
     contract. A one-word note ("emails") stays a reviewer's call each month."""
     seen: dict[tuple[str, str], set[tuple[str | None, str | None]]] = defaultdict(set)
     for h in history:
-        key = note_key(h.notes)
-        if len(key.split()) >= 2:
+        key = repeat_key(h.notes)
+        if sum(any(c.isalpha() for c in word) for word in key.split()) >= 2:
             seen[(h.person, key)].add((h.sow_item, h.work_type))
     items = {item.id for item in context.sow_items}
     return {k: next(iter(v)) for k, v in seen.items()
             if len(v) == 1 and next(iter(v))[0] in items and next(iter(v))[1] in context.work_types}
+
+
+def repeat_key(notes: str) -> str:
+    """A note as a reviewed repeat is recognised: `note_key` with every number as 0 ("weekly status 10/14" is
+    "weekly status 10/21": 25 of 25 such October notes of the labelled sets carry their September label)."""
+    return _NUMBER.sub("0", note_key(notes))
 
 
 def note_key(notes: str) -> str:
@@ -440,7 +448,7 @@ class OfflineClassifier:
         out = []
         for req, decision, match, ev in zip(requests, sow, matches, evidence, strict=True):
             twin = match.neighbours[0][1] if match.similarity >= HISTORY_TWIN else None
-            repeat = repeats.get((req.entry.person, note_key(req.entry.notes)))
+            repeat = repeats.get((req.entry.person, repeat_key(req.entry.notes)))
             out.append(self._suggest(context, req, decision, twin, ev, reviewed, req.entry.person in habit, repeat))
         return out, ClassifierUsage()
 
