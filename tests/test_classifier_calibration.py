@@ -120,7 +120,7 @@ MEASURED = {("classify_heldout", "cold"): (0.01, 0.505),  # 0.0% wrong, 50.4% re
             ("classify_heldout5", "cold"): (0.01, 0.52),  # 0.6%, 51.8%: error target met
             ("classify_heldout5", "history"): (0.02, 0.36),  # 1.4%, 35.6%
             ("classify_heldout6", "cold"): (0.01, 0.525),  # 0.0%, 52.0%: error target met
-            ("classify_heldout6", "history"): (0.01, 0.41),  # 0.0%, 40.3%: error target met
+            ("classify_heldout6", "history"): (0.01, 0.43),  # 0.0%, 42.6%: error target met
             ("classify_heldout7", "cold"): (0.01, 0.56),  # 0.5%, 55.9%: error target met
             ("classify_heldout7", "history"): (0.01, 0.455),  # 0.0%, 45.0%: error target met
             ("classify_heldout10", "cold"): (0.01, 0.60),  # 0.0%, 59.6%: error target met
@@ -163,7 +163,7 @@ def test_blind_set_measured_with_a_calibration_that_never_saw_it(blind):
 OCTOBER = {"classify_dev": (0.552, 0.6977, 0.0, 0.0), "classify_heldout": (0.4921, 0.4329, 0.0, 0.0),
            "classify_heldout2": (0.6959, 0.6644, 0.0, 0.0), "classify_heldout3": (0.647, 0.5406, 0.0137, 0.0105),
            "classify_heldout4": (0.7746, 0.6068, 0.0, 0.0), "classify_heldout5": (0.5201, 0.3555, 0.0117, 0.0142),
-           "classify_heldout6": (0.5175, 0.4027, 0.0, 0.0), "classify_heldout7": (0.569, 0.4499, 0.0092, 0.0),
+           "classify_heldout6": (0.5175, 0.4261, 0.0, 0.0), "classify_heldout7": (0.569, 0.4499, 0.0092, 0.0),
            "classify_heldout10": (0.6014, 0.3913, 0.0, 0.0), "classify_heldout11": (0.6483, 0.4081, 0.0187, 0.0111),
            "classify_heldout12": (0.8017, 0.6818, 0.0, 0.0), "classify_heldout14": (0.6869, 0.5673, 0.0796, 0.0253)}
 
@@ -171,7 +171,7 @@ OCTOBER = {"classify_dev": (0.552, 0.6977, 0.0, 0.0), "classify_heldout": (0.492
 @pytest.mark.parametrize("home", list(OCTOBER))
 def test_what_a_reviewed_month_changes_in_the_next(scored, home):
     """Fewer hours to review after a reviewed month on every held-out set (heldout4 77.5% -> 60.7%; heldout5,
-    heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 52.0% -> 35.6%, 51.8% -> 40.3%,
+    heldout6, heldout10 and heldout11, whose people repeat their recurring notes, 52.0% -> 35.6%, 51.8% -> 42.6%,
     60.1% -> 39.1% and 64.8% -> 40.8%; heldout12 80.2% -> 68.2%; heldout14, written for recurring work, 68.7% ->
     56.7%), and fewer wrong on heldout3, heldout7, heldout11 and heldout14; not yet "clearly better": heldout5's
     wrong hours rise (1.2% -> 1.4%), heldout14 is still 2.5% wrong (notes whose words name another item), and

@@ -424,9 +424,9 @@ def test_known_sow_item_is_kept_and_unneeded_fields_are_none():
 
 
 def test_a_note_its_writer_wrote_before_follows_the_review_of_it():
-    """A note written again word for word (case and punctuation aside) by the person whose earlier one a reviewer
-    put on an item is that reviewer's call: the same item, auto-assigned, even when the note is vague. One-word
-    notes, reviews that disagree, and another writer's note stay with the classifier (held when vague)."""
+    """A note written again (case, punctuation and numbers aside) by the person whose earlier ones a reviewer put
+    on an item is that reviewer's call: the same item, auto-assigned. A vague note needs two such reviews (a habit,
+    like a weekly call); one-word notes, reviews that disagree, and another writer's note stay held."""
     filler = ["competitor audit findings report", "buyer survey analysis", "interview guide"]
     note = "Call w/ Dana re next steps"
 
@@ -437,16 +437,22 @@ def test_a_note_its_writer_wrote_before_follows_the_review_of_it():
 
     cold = last()
     assert cold.confidence < THRESHOLD and "vague" in cold.rationale
-    reviewed = _reviewed("call w/ Dana - re next steps.", "Pat Lee", "R4")
-    after = last(reviewed)
+    once = _reviewed("call w/ Dana - re next steps.", "Pat Lee", "R4")
+    assert last(once).confidence < THRESHOLD  # one call with Dana says little about the next
+    twice = (once, _reviewed("Call w/ Dana re next steps", "Pat Lee", "R4"))
+    after = last(*twice)
     assert (after.sow_item, after.work_type) == ("R4", "standard")
     assert after.confidence == cal.REVIEWED_REPEAT >= THRESHOLD
     assert after.rationale.startswith("Pat Lee wrote this note before and a reviewer put it on R4 (standard)")
     dated = last(_reviewed("Call w/ Dana 10/14 re next steps", "Pat Lee", "R6"),
+                 _reviewed("Call w/ Dana 10/7 re next steps", "Pat Lee", "R6"),
                  notes="call w/ Dana 10/21 re next steps")  # its numbers aside, the same note (else 0.55: vague)
     assert dated.sow_item == "R6" and dated.confidence >= cal.REVIEWED_REPEAT
-    assert last(reviewed, person="Sam Roe").confidence < THRESHOLD  # another writer's note
-    assert last(reviewed, _reviewed(note, "Pat Lee", "R6")).confidence < THRESHOLD  # the reviews disagree
-    assert last(_reviewed("emails", "Pat Lee", "R6"), notes="Emails").confidence < THRESHOLD  # one word
-    assert last(_reviewed("call 2", "Pat Lee", "R6"), notes="Call 3").confidence < THRESHOLD  # one word, a number
-    assert last(_reviewed(note, "Pat Lee", "R9")).confidence < THRESHOLD  # an item the SOW no longer has
+    assert last(*twice, person="Sam Roe").confidence < THRESHOLD  # another writer's note
+    assert last(*twice, _reviewed(note, "Pat Lee", "R6")).confidence < THRESHOLD  # the reviews disagree
+    emails = _reviewed("emails", "Pat Lee", "R6")
+    assert last(emails, emails, notes="Emails").confidence < THRESHOLD  # one word
+    call = _reviewed("call 2", "Pat Lee", "R6")
+    assert last(call, call, notes="Call 3").confidence < THRESHOLD  # one word and a number
+    gone = _reviewed(note, "Pat Lee", "R9")
+    assert last(gone, gone).confidence < THRESHOLD  # an item the SOW no longer has

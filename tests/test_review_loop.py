@@ -133,12 +133,12 @@ HARVEST = ("Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,Invoiced
 
 
 def test_a_vague_note_written_again_follows_its_review_through_the_close(billing_env) -> None:
-    """September's "Weekly call w/ counsel" is vague and held; a reviewer puts it on A3 (overrides CSV). October's
-    same note by the same person is auto-assigned to A3 and billed, saying why; the same words by another person
-    are still held."""
+    """September's two "Weekly call w/ counsel" are vague and held; a reviewer puts them on A3 (overrides CSV).
+    October's same note by the same person is auto-assigned to A3 and billed, saying why; the same words by another
+    person are still held."""
     home = billing_env(None)
     shutil.copy(HELDOUT / "contracts" / "kessler-winery.yaml", home / "contracts")
-    rows = [("2026-09-03", "Weekly call w/ counsel", "Ana Ruiz"),
+    rows = [("2026-09-03", "Weekly call w/ counsel", "Ana Ruiz"), ("2026-09-10", "Weekly call w/ counsel", "Ana Ruiz"),
             ("2026-09-04", "Tested tasting room and wine club revenue cutoff", "Ana Ruiz"),
             ("2026-10-01", "weekly call w/ counsel.", "Ana Ruiz"),
             ("2026-10-02", "Weekly call w/ counsel", "Ben Cho"),
@@ -157,10 +157,10 @@ def test_a_vague_note_written_again_follows_its_review_through_the_close(billing
     assert main(["close", "--month", "2026-09"]) == 0
     assert entries("2026-09")["Weekly call w/ counsel|Ana Ruiz"][1] is True
     with duckdb.connect(str(db)) as conn:
-        (entry_id,) = conn.execute("SELECT entry_id FROM raw_time_entries WHERE notes = 'Weekly call w/ counsel' "
-                                   "AND month = '2026-09'").fetchone()
+        ids = [i for (i,) in conn.execute("SELECT entry_id FROM raw_time_entries WHERE notes = "
+                                          "'Weekly call w/ counsel' AND month = '2026-09'").fetchall()]
     (home / "overrides" / "2026-09-review.csv").write_text(
-        f"entry_id,work_type,sow_item,action,note\n{entry_id},standard,A3,,\n", encoding="utf-8")
+        "entry_id,work_type,sow_item,action,note\n" + "".join(f"{i},standard,A3,,\n" for i in ids), encoding="utf-8")
     assert main(["close", "--month", "2026-10"]) == 0
     october = entries("2026-10")
     sow, held, rationale = october["weekly call w/ counsel.|Ana Ruiz"]

@@ -61,6 +61,7 @@ from billing_assets.core.offline_text import TextFeatures, featurize, without_co
 
 CACHE_ID = "offline-v17"
 _NUMBER = re.compile(r"\d+")
+REPEAT_HABIT = 2  # reviewed occurrences after which a vague note of the same writer follows its review
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
 SEMANTIC_WEIGHT = 5.0  # logit per unit of sentence-embedding cosine above the item mean (semantic)
@@ -204,19 +205,37 @@ def person_priors(requests: Sequence[ClassifyRequest], posteriors: Sequence[list
     return out
 
 
+@dataclass(frozen=True)
+class ReviewedRepeat:
+    """What a person gave every reviewed occurrence of one note of one writer."""
+
+    sow_item: str
+    work_type: str
+    times: int  # reviewed occurrences
+
+    def vouches(self, vague: bool) -> bool:
+        """A specific note follows one review; a vague one ("call w/ Dana") only a habit of two or more, since
+        one call with Dana says little about the next."""
+        return self.times >= (REPEAT_HABIT if vague else 1)
+
+
 def reviewed_repeats(history: Sequence[LabeledExample], context: ClientContext
-                     ) -> dict[tuple[str, str], tuple[str, str]]:
+                     ) -> dict[tuple[str, str], ReviewedRepeat]:
     """(person, repeat_key) -> the SOW item and work type a person gave every reviewed occurrence of that note by
     that writer, for notes of at least two words whose reviews all agree and name an item and a work type of the
     contract. A one-word note ("emails") stays a reviewer's call each month."""
-    seen: dict[tuple[str, str], set[tuple[str | None, str | None]]] = defaultdict(set)
+    seen: dict[tuple[str, str], list[tuple[str | None, str | None]]] = defaultdict(list)
     for h in history:
         key = repeat_key(h.notes)
         if sum(any(c.isalpha() for c in word) for word in key.split()) >= 2:
-            seen[(h.person, key)].add((h.sow_item, h.work_type))
+            seen[(h.person, key)].append((h.sow_item, h.work_type))
     items = {item.id for item in context.sow_items}
-    return {k: next(iter(v)) for k, v in seen.items()
-            if len(v) == 1 and next(iter(v))[0] in items and next(iter(v))[1] in context.work_types}
+    out = {}
+    for k, labels in seen.items():
+        item, work_type = labels[0]
+        if set(labels) == {(item, work_type)} and item in items and work_type in context.work_types:
+            out[k] = ReviewedRepeat(item, work_type, len(labels))
+    return out
 
 
 def repeat_key(notes: str) -> str:
@@ -511,7 +530,7 @@ class OfflineClassifier:
 
     def _suggest(self, context: ClientContext, req: ClassifyRequest, decision: SowDecision | None,
                  twin: LabeledExample | None, ev: SowEvidence | None, reviewed: Sequence[cal.ReviewedNote],
-                 storyteller: bool = False, repeat: tuple[str, str] | None = None) -> Suggestion:
+                 storyteller: bool = False, repeat: ReviewedRepeat | None = None) -> Suggestion:
         confs: list[float] = []
         reasons: list[str] = []
         sow_item = None
@@ -543,14 +562,14 @@ class OfflineClassifier:
             reasons.append(cal.closest_text(ev.ids, ev.post))
         # A reviewed repeat takes the reviewer's item. Its work type must read as the reviewer's: a rush the note's
         # own words do not carry (a weekend, a deadline of that month) is confirmed by a person each time.
-        sure_type = not req.need_work_type or (work_type == repeat[1] and rush.confidence >= cal.UNSURE_WORK_TYPE
-                                               if repeat else False)
-        if repeat is not None and calibrated is not None and sure_type:
-            sow_item = repeat[0]
+        if (repeat is not None and ev is not None and calibrated is not None and repeat.vouches(ev.informative == 0)
+                and (not req.need_work_type
+                     or (work_type == repeat.work_type and rush.confidence >= cal.UNSURE_WORK_TYPE))):
+            sow_item = repeat.sow_item
             calibrated = dataclasses.replace(calibrated, reviewed_repeat=True)
             confidence = round(self.calibrator.confidence(calibrated), 4)
-            reasons.insert(0, f"{req.entry.person} wrote this note before and a reviewer put it on {repeat[0]} "
-                              f"({repeat[1]})")
+            reasons.insert(0, f"{req.entry.person} wrote this note before and a reviewer put it on {repeat.sow_item} "
+                              f"({repeat.work_type})")
         self.last_features.append(calibrated)
         return Suggestion(sow_item=sow_item, work_type=work_type, confidence=confidence,
                           rationale=" | ".join(r for r in reasons if r))
