@@ -33,8 +33,9 @@ SIGNS = {"post_logit": 1, "skeptic_logit": 1, "margin": 1, "vague": -1, "informa
          "knn_other": -1, "person_share": 1, "no_history": -1, "soft_top": 1, "soft_margin": 1,
          "history_support": 1, "semantic_top": 1, "semantic_margin": 1, "short_note": -1}
 UNSURE_WORK_TYPE = 0.85  # a work-type confidence below this caps the calibrated confidence
-# The confidence of a note its writer wrote word for word before and a person reviewed (every time with the same
-# item and work type): 61 of 61 such October notes of the sixteen labelled sets carry their September label.
+# The confidence of a note its writer wrote before (its numbers aside) and a person reviewed, every time with the
+# same item and work type (`offline_classifier.reviewed_repeats`): of such October notes of the sixteen labelled
+# sets, 61 of 61 written word for word carry their September label, 25 of 25 with other numbers its item.
 REVIEWED_REPEAT = 0.98
 
 
