@@ -19,6 +19,7 @@ from billing_assets.settings import (
     billing_home,
     dagster_home,
     environment_problems,
+    first_month,
     warehouse_url,
 )
 
@@ -38,6 +39,25 @@ def parse_months(text: str) -> list[str]:
 
     if problem := not_closed_yet(months):
         raise SystemExit(f"billing: {problem}")
+    return months
+
+
+def partitions_from(months: list[str]) -> list[str]:
+    """`months`, with this process's month partitions starting at the first of them when that is before the firm's
+    first month partition (BILLING_FIRST_MONTH, else January two years back): a home whose exports are older is
+    closed, not stopped by a traceback. Says so once, with what makes the UI show those months too."""
+    built = sys.modules.get("billing_assets.partitions")
+    if built is not None:  # this process made its partitions already (the command called in-process)
+        if months[0] < built.FIRST_MONTH:
+            raise SystemExit(f"billing: {months[0]} is before the first month partition {built.FIRST_MONTH}: "
+                             f"run the command with BILLING_FIRST_MONTH={months[0]}")
+        return months
+    start = first_month()
+    if months[0] < start:
+        os.environ["BILLING_FIRST_MONTH"] = months[0]
+        print(f"note: {months[0]} is before the first month partition, {start} (BILLING_FIRST_MONTH, else January two "
+              f"years back): this command's partitions start at {months[0]}; set BILLING_FIRST_MONTH={months[0]} "
+              "where `dagster dev` runs for the UI to show them", file=sys.stderr)
     return months
 
 
@@ -68,11 +88,11 @@ def prepare_environment(home: Path | None = None, instance: bool = True) -> Dags
 def cmd_close(args: argparse.Namespace) -> int:
     if args.push:
         os.environ["BILLING_PUSH"] = args.push
+    months = partitions_from(parse_months(args.month))
     instance = prepare_environment()
     from billing_assets.close import close_months, print_summary
     from billing_assets.push import RECREATE_DELETED_TAG
 
-    months = parse_months(args.month)
     tags = {RECREATE_DELETED_TAG: "true"} if args.recreate_deleted else None
     outcome = close_months(months, args.client or None, instance=instance, tags=tags)
     print_summary(outcome)
@@ -119,11 +139,11 @@ def _csv_records(path: Path) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
+    months = partitions_from(parse_months(args.month))
     instance = prepare_environment()
     from billing_assets.close import close_months, print_problems
     from billing_assets.core.quality import counted
 
-    months = parse_months(args.month)
     outcome = close_months(months, args.client or None, stages="review", instance=instance)
     print_problems(outcome)
     for month in months:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-from datetime import UTC, datetime
 
 from dagster import (
     DimensionPartitionMapping,
@@ -17,21 +15,9 @@ from dagster import (
     TimeWindowPartitionMapping,
 )
 
+from billing_assets.settings import first_month
+
 CLIENT_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
-
-def first_month() -> str:
-    """The firm's first month partition: BILLING_FIRST_MONTH (YYYY-MM), else January two years before this year
-    (a backfill from the UI then offers 2-3 years, not every month since 2020)."""
-    configured = os.environ.get("BILLING_FIRST_MONTH", "").strip()
-    if configured:
-        if not MONTH.fullmatch(configured):
-            raise ValueError(f"BILLING_FIRST_MONTH must be a YYYY-MM month, got {configured!r}")
-        return configured
-    return f"{datetime.now(UTC).year - 2:04d}-01"
-
-
 FIRST_MONTH = first_month()
 
 clients_partitions = DynamicPartitionsDefinition(name="client")

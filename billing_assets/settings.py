@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +45,19 @@ def dagster_home() -> Path:
 
 
 SOURCES, SINKS = ("csv", "harvest"), ("outbox", "qbo")
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def first_month() -> str:
+    """The firm's first month partition: BILLING_FIRST_MONTH (YYYY-MM), else January two years before this year
+    (a backfill from the UI then offers 2-3 years, not every month since 2020). A `billing` command asked for an
+    earlier month starts its own partitions there (`cli.months_from`)."""
+    configured = os.environ.get("BILLING_FIRST_MONTH", "").strip()
+    if configured:
+        if not MONTH.fullmatch(configured):
+            raise ValueError(f"BILLING_FIRST_MONTH must be a YYYY-MM month, got {configured!r}")
+        return configured
+    return f"{datetime.now(UTC).year - 2:04d}-01"
 
 
 def environment_problems() -> list[str]:
