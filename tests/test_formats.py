@@ -71,10 +71,18 @@ def test_dates_that_fit_both_orders_need_the_setting() -> None:
 
 
 @pytest.mark.parametrize(("text", "hours"), [("1:30:00", "1.5000"), ("0:13", "0.2166666667"),
-                                             ("26:10:00", "26.1666666667"), ("1,5", "1.5"), ("0", "0")])
+                                             ("26:10:00", "26.1666666667"), ("1,5", "1.5"), ("0", "0"),
+                                             ("12:20:00 AM", "0.3333333333"), ("02:00:00 AM", "2"),
+                                             ("12:05 PM", "12.0833333333"), ("01:00:00 p.m.", "13")])
 def test_durations(text: str, hours: str) -> None:
     fmt = "1.234,50" if "," in text else "1,234.50"
     assert formats.parse_duration(text, fmt) == Decimal(hours)
+
+
+@pytest.mark.parametrize("text", ["13:00:00 PM", "00:20:00 AM"])
+def test_a_twelve_hour_duration_off_the_clock_is_refused(text: str) -> None:
+    with pytest.raises(formats.FormatError, match="not a duration on a 12-hour clock"):
+        formats.parse_duration(text, "1,234.50")
 
 
 def test_encodings_utf16_legacy_and_binary() -> None:

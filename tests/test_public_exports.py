@@ -118,24 +118,27 @@ def test_toggl_two_months_split_by_each_rows_own_start_date(billing_env) -> None
         Decimal("7150.00"), Decimal("13175.00")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Toggl's 12-hour time format also writes Duration on a 12-hour clock ('12:20:00 AM' = 0:20, '02:00:00 AM' = "
-    "2:00); every row is refused as 'not an H:MM:SS or H:MM duration' although its clock times confirm the reading"))
 def test_toggl_twelve_hour_clock_durations_are_read(billing_env) -> None:
-    """tuttle-dev/tuttle: Start/End time and Duration all on a 12-hour clock; Billable set Yes."""
+    """tuttle-dev/tuttle: Start/End time and Duration all on a 12-hour clock ('12:20:00 AM' = 0:20, '02:00:00 AM'
+    = 2:00, as Toggl's 12-hour time format writes them); Billable set Yes. They were refused, every row."""
     home = home_with(billing_env, ["toggl_tuttle_12h.csv"], {"heating": ("HeatingEngineering", "EUR")})
     assert problems(home) == []
+    assert read_folder(home).files[0].decisions["durations"] == "H:MM:SS AM/PM"
     assert read_hours(home) == {("HeatingEngineering", "2022-01"): {
         "dev": Decimal("28.25"), "orga": Decimal("14.0833333333")}}
 
 
 def test_toggl_twelve_hour_clock_durations_never_bill_a_wrong_number(billing_env) -> None:
-    """Until they are read, each such row stops its client-month by name: 12:20:00 AM is not billed as 12.33 h."""
-    home = home_with(billing_env, ["toggl_tuttle_12h.csv"], {"heating": ("HeatingEngineering", "EUR")})
+    """A 12-hour duration its own clock times contradict (20 minutes from 06:15:49 PM to 06:35:49 PM written
+    `12:20:00 PM`) stops its client-month by name: it is not billed as 12.33 h."""
+    home = home_with(billing_env, [], {"heating": ("HeatingEngineering", "EUR")})
+    text = (FIXTURES / "toggl_tuttle_12h.csv").read_text(encoding="utf-8")
+    (home / "timesheets" / "toggl_tuttle_12h.csv").write_text(
+        text.replace("06:35:49 PM,12:20:00 AM,", "06:35:49 PM,12:20:00 PM,"), encoding="utf-8")
     found = problems(home)
-    assert len(found) == 29 and read_folder(home).entries == []
-    assert found[10] == ("timesheets/toggl_tuttle_12h.csv: row 11: Duration: not an H:MM:SS or H:MM duration: "
-                         "'12:20:00 AM'")
+    assert len(found) == 1 and found[0].startswith("timesheets/toggl_tuttle_12h.csv: row 11: ")
+    assert "12:20:00 PM" in found[0]
+    assert sum(e.hours for e in read_folder(home).entries) == Decimal("42.3333333333") - Decimal("0.3333333333")
 
 
 def test_toggl_every_cell_quoted_with_bom_and_no_final_line_break_closes_exactly(billing_env) -> None:

@@ -38,6 +38,8 @@ _NN_NN_YYYY = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})$")  # Excel 
 _TIME_SUFFIX = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?( ?[AaPp][Mm])?(Z|[+-]\d{2}:?\d{2})?$")
 _HMS = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
 _HM = re.compile(r"^(\d+):([0-5]\d)$")
+# Toggl's 12-hour time format writes a duration as a time of day: 20 minutes is `12:20:00 AM`, 13 h `01:00:00 PM`
+_HMS_12 = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?\s*([AaPp])\.?[Mm]\.?$")
 
 YES = {"yes", "y", "true", "1", "ja", "j", "oui", "si", "sí", "sim", "kyllä", "tak", "da", "evet", "はい", "是"}
 NO = {"no", "n", "false", "0", "nein", "non", "não", "nao", "ei", "nej", "nee", "nie", "ne", "hayır", "いいえ",
@@ -305,23 +307,31 @@ def seconds_to_hours(seconds: int) -> Decimal:
 
 
 def duration_kind(text: str) -> str:
-    """`H:MM:SS`, `H:MM` or `decimal` (blank counts as decimal)."""
+    """`H:MM:SS`, `H:MM`, `H:MM:SS AM/PM` or `decimal` (blank counts as decimal)."""
     value = clean(text)
     if _HMS.match(value):
         return "H:MM:SS"
     if _HM.match(value):
         return "H:MM"
+    if _HMS_12.match(value):
+        return "H:MM:SS AM/PM"
     return "decimal"
 
 
 def parse_duration(text: str, number_format: str) -> Decimal:
-    """Hours of a duration cell: `H:MM:SS`, `H:MM` (to 1e-10 h) or decimal hours."""
+    """Hours of a duration cell: `H:MM:SS`, `H:MM` (to 1e-10 h), the same on a 12-hour clock (`12:20:00 AM`, as
+    Toggl's 12-hour time format writes it; its start and end times vouch for each row) or decimal hours."""
     value = clean(text)
     if match := _HMS.match(value) or _HM.match(value):
         h, m, s = (int(part) for part in (*match.groups(), 0)[:3])  # H:MM has no seconds
         if h >= MAX_MAGNITUDE:  # beyond DECIMAL(18, 4); quantizing it raised
             raise FormatError(f"{quoted(text)} is beyond the range the warehouse holds")
         return seconds_to_hours(h * 3600 + m * 60 + s)
+    if match := _HMS_12.match(value):  # a 12-hour clock: 12 AM is hour 0, 12 PM hour 12
+        h, m, s = int(match[1]), int(match[2]), int(match[3] or 0)
+        if not 1 <= h <= 12:
+            raise FormatError(f"not a duration on a 12-hour clock: {quoted(text)}")
+        return seconds_to_hours((h % 12 + (12 if match[4] in "Pp" else 0)) * 3600 + m * 60 + s)
     if ":" in value:
         raise FormatError(f"not an H:MM:SS or H:MM duration: {quoted(text)}")
     return parse_number(value, number_format)
