@@ -73,6 +73,8 @@ def environment_problems() -> list[str]:
     if "://" in (env("BILLING_HOME") or ""):
         problems.append(f"BILLING_HOME must be a folder on this machine, got the URL {env('BILLING_HOME')!r} "
                         "(exports are read from its timesheets/ and expenses/ folders, or from Harvest)")
+    if (first := (env("BILLING_FIRST_MONTH") or "").strip()) and not MONTH.fullmatch(first):
+        problems.append(f"BILLING_FIRST_MONTH must be a YYYY-MM month, got {first!r}")
     db = (env("BILLING_DB") or "").strip()
     if "://" in db and not warehouse_url():
         problems.append(f"BILLING_DB must be a DuckDB file path or a postgresql:// URL, got {db.split('://')[0]}://...")

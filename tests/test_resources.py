@@ -155,6 +155,7 @@ def test_resources_are_small_and_have_no_import_cycle() -> None:
      "URL 's3://billing-exports/firm' (exports are read from its timesheets/ and expenses/ folders, or from Harvest)"),
     ("BILLING_DB", "mysql://u@h/db", "billing: BILLING_DB must be a DuckDB file path or a postgresql:// URL, got "
      "mysql://..."),
+    ("BILLING_FIRST_MONTH", "2018/10", "billing: BILLING_FIRST_MONTH must be a YYYY-MM month, got '2018/10'"),
 ])
 def test_a_setting_no_resource_can_be_built_from_is_one_line_before_anything_runs(
         billing_env, monkeypatch, capsys, name: str, value: str, said: str) -> None:
