@@ -51,7 +51,7 @@ MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 def first_month() -> str:
     """The firm's first month partition: BILLING_FIRST_MONTH (YYYY-MM), else January two years before this year
     (a backfill from the UI then offers 2-3 years, not every month since 2020). A `billing` command asked for an
-    earlier month starts its own partitions there (`cli.months_from`)."""
+    earlier month starts its own partitions there (`cli.partitions_from`)."""
     configured = os.environ.get("BILLING_FIRST_MONTH", "").strip()
     if configured:
         if not MONTH.fullmatch(configured):

@@ -96,14 +96,14 @@ def _agreement(scores: Sequence[float], top: int, scale: float = 1.0) -> tuple[f
     return float(best == top), max(-3.0, min(3.0, scale * (scores[top] - other)))
 
 
-_NUMBER = re.compile(r"\d+")
+NUMBER = re.compile(r"\d+")  # a recurring note's counts, dates and ticket numbers: read as 0
 
 
 def trigrams(text: str) -> frozenset[str]:
     """Character trigrams of the lower-cased words (robust to compounds, typos and inflection), every number written
     as "0": a recurring note's counts, dates and ticket numbers change from month to month, its work does not."""
     out: set[str] = set()
-    for word in "".join(c if c.isalnum() else " " for c in _NUMBER.sub("0", text.lower())).split():
+    for word in "".join(c if c.isalnum() else " " for c in NUMBER.sub("0", text.lower())).split():
         padded = f" {word} "
         out.update(padded[i:i + 3] for i in range(len(padded) - 2))
     return frozenset(out)

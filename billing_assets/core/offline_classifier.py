@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -60,7 +59,6 @@ from billing_assets.core.offline_semantic import semantic_scores
 from billing_assets.core.offline_text import TextFeatures, featurize, without_counterparts
 
 CACHE_ID = "offline-v17"
-_NUMBER = re.compile(r"\d+")
 REPEAT_HABIT = 2  # reviewed occurrences after which a vague note of the same writer follows its review
 
 CHAR_WEIGHT = 0.5  # logit per unit of character-n-gram soft match (offline_ngrams)
@@ -241,7 +239,7 @@ def reviewed_repeats(history: Sequence[LabeledExample], context: ClientContext
 def repeat_key(notes: str) -> str:
     """A note as a reviewed repeat is recognised: `note_key` with every number as 0 ("weekly status 10/14" is
     "weekly status 10/21": 25 of 25 such October notes of the labelled sets carry their September label)."""
-    return _NUMBER.sub("0", note_key(notes))
+    return cal.NUMBER.sub("0", note_key(notes))
 
 
 def note_key(notes: str) -> str:
