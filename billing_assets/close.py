@@ -319,13 +319,17 @@ def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> l
     except (HarvestError, DagsterError) as exc:  # the run failed on it too and says so; the summary still prints
         return [f"time under client names no contract knows was not checked: {str(exc).splitlines()[0]}"]
     named = {"harvest": "Harvest API"}
+    nameless = home.nameless_contracts()
+    unread = (f" ({', '.join(nameless)} could not be read: {'it' if len(nameless) == 1 else 'one'} may be theirs)"
+              if nameless else "")
     out = []
     for (name, month), found in sorted(entries.items()):
         if month in months and name not in home.claimed_names(month):
             billable = sum((e.hours for e in found if e.billable), Decimal(0))
             files = ", ".join(sorted({e.source_file or named.get(e.source, e.source) for e in found}))
             out.append(f"{month}: {len(found)} row(s), {shown_hours(billable):f} h billable, under client {name!r} "
-                       f"({files}): no contract's name or alias, so they bill nobody")
+                       f"({files}): no {'readable ' if nameless else ''}contract's name or alias, so they bill "
+                       f"nobody{unread}")
     return out
 
 

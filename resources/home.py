@@ -158,6 +158,16 @@ class BillingHome(ConfigurableResource):
         folder = self.root / "contracts"
         return _claimed_in(folder, _recent_stamp(folder), month) if folder.is_dir() else frozenset()
 
+    def nameless_contracts(self) -> list[str]:
+        """Contract files (home-relative) whose names cannot be read at all (not YAML): time under their client's
+        name looks unclaimed, so a warning about it says the contract may be theirs."""
+        folder = self.root / "contracts"
+        if not folder.is_dir():
+            return []
+        return sorted(path.relative_to(self.root).as_posix()
+                      for loaded in _contract_set(folder, _recent_stamp(folder)).values()
+                      for path, contract_file in loaded if contract_file is None and not names_in(path, None))
+
     def client_ids(self) -> list[str]:
         return sorted(contract_paths(self.root / "contracts"))
 

@@ -179,6 +179,35 @@ def test_an_invalid_contract_still_stops_the_client_whose_name_it_claims(tmp_pat
     assert not [p for p in bad["gamma"] if "also used by" in p]  # aliases must be a list: not read as letters
 
 
+def test_time_of_a_contract_that_is_not_yaml_says_the_contract_may_be_theirs(tmp_path: Path, monkeypatch) -> None:
+    """A contract that is not YAML at all gives no names, so its client's time looked like an unknown client's:
+    "no contract's name or alias", and a person would add an alias to the wrong file. The warning names the
+    unreadable file; a contract that is YAML but invalid still claims its names (no warning at all)."""
+    from types import SimpleNamespace
+
+    from billing_assets.close import unclaimed_rows
+    from resources import home as home_module
+    from resources.timesource import CsvTimeSource
+
+    home = tmp_path / "home"
+    shutil.copytree(GOLDEN / "02_rate_cards_rounding", home)
+    contract = home / "contracts" / "globex.yaml"
+    good = contract.read_text()
+    contract.write_text(good + 'evil: !!python/object/apply:os.system ["true"]\n')
+    billing_home = BillingHome(path=str(home))
+    defs = SimpleNamespace(resources={"time_source": CsvTimeSource(home=str(home)), "home": billing_home})
+    assert billing_home.nameless_contracts() == ["contracts/globex.yaml"]
+    assert unclaimed_rows(defs, ["2026-08"]) == [
+        f"2026-08: {rows} row(s), {hours} h billable, under client {name!r} (timesheets/harvest_time_a.csv): no "
+        "readable contract's name or alias, so they bill nobody (contracts/globex.yaml could not be read: it may be "
+        "theirs)"
+        for rows, hours, name in ((10, "9.9", "Globex Corp"), (33, "52.8", "Globex Corporation"))]
+    contract.write_text(good.replace("currency: USD", "currency: 12"))  # invalid, but YAML: its names are read
+    monkeypatch.setattr(home_module, "FOLDER_STAMP_SECONDS", 0.0)  # the folder's stamp is taken again at once
+    assert billing_home.nameless_contracts() == []
+    assert unclaimed_rows(defs, ["2026-08"]) == []
+
+
 def test_rows_under_a_name_an_amendment_replaced_stop_the_month_and_are_named(tmp_path: Path) -> None:
     """An amendment from 2026-09 renames Globex "Globex Two" while the time tool keeps "Globex Corporation":
     September's rows under the old name billed nobody (2,194.50 for 11 h instead of 66.25 h), `validate` and the
