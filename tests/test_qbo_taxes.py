@@ -21,7 +21,7 @@ from resources.quickbooks.errors import QboError, QboRefused
 from resources.quickbooks.invoices import PushRecord
 from tests.conftest import partition_page
 from tests.emulators.qbo_server import QboEmulator
-from tests.test_qbo_client import line, make_draft, make_pusher
+from tests.qbo_helpers import line, make_draft, make_pusher
 
 D = Decimal
 UK_CODES = {"3": ("20.0% S", "20"), "7": ("Exempt", "0")}
