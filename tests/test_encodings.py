@@ -110,6 +110,59 @@ def test_the_evidence_of_a_reading() -> None:
     assert assess(characters_used("")).score == 0.0
 
 
+@pytest.mark.parametrize(("note", "codepage", "read_as"), [
+    ("Jan–Mar review", "cp1252", "cp1252"),  # was Mac Roman's "JanñMar"
+    ("Paris–London trip", "cp1252", "cp1252"),  # was "ParisñLondon"
+    ("Drafted the memo—then revised it", "cp1252", "cp1252"),  # was "memoóthen"
+    ("Kickoff—agenda and notes", "cp1252", "cp1252"),
+    ("Workshop – don’t forget", "cp1252", "cp1252"),  # not Mac Roman's "donít"
+    ("Met w/ José—reviewed budget", "mac_roman", "mac_roman"),  # was cp1257's "JosˇŃreviewed"
+    ("Reunión con el cliente, año fiscal, Peña", "mac_roman", "mac_roman"),  # a dash beside one letter: ó, ñ
+    ("Raphaël and Zoë", "mac_roman", None),  # cp1252's "Rapha‘l", "Zo‘": refused, not guessed
+    ("Noël Martin", "mac_roman", None),
+    ("Björn Berg", "mac_roman", None),  # cp1252's "Bjšrn" wins by its prior alone
+    ("Sébastien", "mac_roman", None),  # cp1252's "SŽbastien"
+    ("pre–approval call", "cp1252", None),  # Mac Roman's "preñapproval": a dash between short runs decides nothing
+    ("Call re: Hawai‘i office", "cp1252", None),  # Hawaii's okina, or Mac Roman's "Hawaiëi"
+])
+def test_western_code_pages_are_told_apart_by_letters_not_by_dashes_and_quotes(note: str, codepage: str,
+                                                                                 read_as: str | None) -> None:
+    """Excel for Mac's Mac Roman and Windows' cp1252 put letters where the other puts dashes and quotes: Mac Roman
+    names (Noël, Björn, Sébastien) were read as cp1252 ("No‘l", "Bjšrn", "SŽbastien"), and cp1252's dashes
+    joining words as Mac Roman letters ("JanñMar", "memoóthen"), each with no problem. A dash joining two runs of
+    four letters or more is a dash; where only a dash between shorter runs or an opening quote after a letter, or
+    cp1252's prior against likelier Mac Roman letters, tells two readings apart, the file is refused naming the
+    setting. (The note is on each of three rows, with a number: no other word of it stands alone in the file.)"""
+    data = _export(note).encode(codepage)
+    if read_as is None:
+        with pytest.raises(FileRefused, match="set encoding: "):
+            decode(data)
+    else:
+        assert decode(data) == (_export(note), f"{read_as} (detected)")
+
+
+def test_a_dash_between_two_words_the_file_holds_alone_is_a_dash() -> None:
+    """"pre–approval" alone is refused (above); where the file holds "pre" and "approval" as words of their own,
+    the byte between them is a dash, not Mac Roman's ñ."""
+    text = "Date,Client,Notes,Hours\n2026-09-01,Acme,pre–approval call,1.5\n2026-09-02,Acme,pre approval,1\n"
+    assert decode(text.encode("cp1252")) == (text, "cp1252 (detected)")
+
+
+def test_a_legacy_file_that_is_utf8_by_chance_is_refused_and_read_in_its_setting() -> None:
+    """cp1252's "CAFÉ’S" is the bytes C9 92, valid UTF-8 for "ɒ": the file was read as UTF-8, client "CAFɒS
+    BAKERY", with no problem (and a setting for it was ignored, UTF-8 winning). A UTF-8 reading with signs where
+    letters belong that a code page reads without them is refused naming both; `encoding: cp1252` reads it."""
+    text = "Date,Client,Notes,Hours\n2026-09-01,CAFÉ’S BAKERY,Menu review,1.5\n"
+    with pytest.raises(FileRefused) as refused:
+        decode(text.encode("cp1252"))
+    assert str(refused.value) == ("reads as UTF-8 ('CAFɒS') or as cp1252 ('CAFÉ’S'); set encoding: cp1252 for it in "
+                                  "the billing home's settings.yaml if that is its code page, or export it again "
+                                  "as UTF-8")
+    assert decode(text.encode("cp1252"), "cp1252") == (text, "cp1252 (settings.yaml)")
+    assert decode(text.encode("utf-8")) == (text, "utf-8")  # the same text in UTF-8 is UTF-8
+    assert decode("x\nAcme™ launch, José\n".encode())[1] == "utf-8"  # a sign against a letter, no better reading
+
+
 def test_a_turkish_harvest_export_bills_its_people_under_their_names(tmp_path: Path) -> None:
     (tmp_path / "timesheets").mkdir()
     header = "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name\r\n"

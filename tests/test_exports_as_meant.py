@@ -11,8 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from billing_assets.cli import main
+from billing_assets.core.exports.layout import clock_agrees
 from billing_assets.core.sources import read_folder
 from billing_assets.validate import validate_report
 
@@ -181,6 +183,24 @@ def test_a_duration_its_clock_times_contradict_is_refused_by_row(billing_env) ->
         "0.78 h (a duration written in other units?)"]
 
 
+@pytest.mark.parametrize(("duration", "span", "agrees"), [
+    (3600, 300, True),  # a 5-minute entry rounded up to the hour
+    (5400, 4800, True),  # 1:20:00 rounded up to a quarter hour: 1:30:00
+    (4680, 4800, True),  # 1:20:00 rounded down to 6 minutes (one decimal): 1.3 h
+    (14400, 600, True),  # Toggl's 4-hour rounding of a 10-minute entry
+    (7200, 3600, True),  # an hour apart: a daylight-saving change
+    (Decimal("1188"), 1200, True),  # 0.33 h for 20 minutes (two decimals)
+    (2700, 45, False),  # "00:45" (45 seconds) read as 45 minutes
+    (6300, 4800, False),  # 1:45:00 for 1:20:00: no rounding step gives it
+    (72000, 1200, False),  # "20" (hours) for 20 minutes
+])
+def test_a_duration_agrees_with_its_clock_times_only_as_a_report_rounds_it(duration, span, agrees) -> None:
+    """The clock check allowed any duration within an hour of its span: "00:45" for a 45-second entry (an Excel
+    minutes:seconds re-save) was billed 45 minutes. A duration now agrees to the minute, as one of the tools'
+    report roundings of its span, or an hour apart."""
+    assert clock_agrees(Decimal(duration), span) is agrees
+
+
 def test_the_currency_of_money_columns_is_read_as_the_tools_spell_it(tmp_path) -> None:
     """Clockify's `Billable Rate (EURO)` (a workspace's own spelling) and Toggl's `Billable amount (EUR)` were read
     as no currency, so euro time went out in the contract's dollars with every check passing."""
@@ -331,18 +351,22 @@ def test_clockify_compact_durations_defer_to_the_decimal_hours_they_cut(billing_
 
 
 def test_a_duration_without_seconds_among_durations_with_them_is_refused(billing_env) -> None:
-    """A Toggl row "0:45" from 09:00:00 to 09:00:45 (minutes:seconds) was billed 0.75 h: the clock check allows an
-    hour. Beside H:MM:SS durations an H:MM cell may be either, so its row is refused; the rest are read."""
+    """A Toggl row "0:45" from 09:00:00 to 09:00:45 (minutes:seconds) was billed 0.75 h: the clock check allowed
+    an hour; its clock times now refuse it (45 minutes is no report rounding of 45 seconds). Without clock times,
+    beside H:MM:SS durations an H:MM cell may be either, so its row is refused; the rest are read."""
     home = billing_env()
     (home / "timesheets" / "toggl.csv").write_text(
         "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,"
         "Amount (USD)\n"
         "Ana Souza,a@x.com,Acme Corp,Web,,Ping,Yes,2026-09-01,09:00:00,2026-09-01,09:00:45,0:45,\n"
-        "Ana Souza,a@x.com,Acme Corp,Web,,Work,Yes,2026-09-02,09:00:00,2026-09-02,10:30:00,1:30:00,\n")
+        "Ana Souza,a@x.com,Acme Corp,Web,,Work,Yes,2026-09-02,09:00:00,2026-09-02,10:30:00,1:30:00,\n"
+        "Ana Souza,a@x.com,Acme Corp,Web,,Pong,Yes,2026-09-03,,2026-09-03,,0:45,\n")
     parsed = read_folder(home)
     assert [(e.notes, e.hours) for e in parsed.entries] == [("Work", Decimal("1.5000"))]
     assert [str(p) for p in parsed.problems] == [
-        "timesheets/toggl.csv: row 1: Duration: '0:45' has no seconds while the file's other durations do "
+        "timesheets/toggl.csv: row 1: Duration '0:45' is 0.75 h, but Start time 09:00:00 to End time 09:00:45 is "
+        "0.01 h (a duration written in other units?)",
+        "timesheets/toggl.csv: row 3: Duration: '0:45' has no seconds while the file's other durations do "
         "('1:30:00' in row 2): hours:minutes or minutes:seconds? Export the file again with one duration format"]
 
 

@@ -93,14 +93,15 @@ def _is_legacy(codec: str) -> bool:
 
 def _is_unicode(data: bytes) -> bool:
     """The file has a byte-order mark, or is UTF-8 holding non-ASCII text: a code page from settings.yaml
-    (written for a legacy file, or for the whole home) would garble it ("José" read in cp1250 is "JosĂ©"), and
-    no legacy file reads as such UTF-8."""
+    (written for a legacy file, or for the whole home) would garble it ("José" read in cp1250 is "JosĂ©"). A
+    legacy file that is UTF-8 only by chance (`_by_chance`) takes its setting."""
     if any(data.startswith(bom) for bom, _ in _BOMS):
         return True
     try:
-        return not data.decode("utf-8").isascii()
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
+    return not text.isascii() and _by_chance(data, text) is None
 
 
 def _unicode_or_legacy(data: bytes) -> tuple[str, str]:
@@ -111,14 +112,54 @@ def _unicode_or_legacy(data: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as exc:
                 raise FileRefused(f"broken {name} text at byte {exc.start}") from None
     try:
-        return _once_encoded(data.decode("utf-8"), "utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         stray = _stray_bytes_in_utf8(data, exc.start)
         if stray:
             raise FileRefused(stray) from None
+    else:
+        _not_utf8_by_chance(data, text)
+        return _once_encoded(text, "utf-8")
     if b"\x00" in data:
         raise FileRefused("not a text file (it holds NUL bytes and no UTF-16 byte-order mark)")
     return _legacy(data)
+
+
+_TOKEN_BREAK = re.compile(r'[\s,;"]+')
+
+
+def _odd_words(text: str, vocabulary: frozenset[str]) -> int:
+    """Signs where letters belong (`letters.odd_characters`) in the text's first distinct words with a non-ASCII
+    character."""
+    words = dict.fromkeys(w for w in _TOKEN_BREAK.split(text[:MAX_EVIDENCE_BYTES * 4]) if not w.isascii())
+    return odd_characters("\n".join(list(words)[:2_000]), vocabulary)
+
+
+def _by_chance(data: bytes, text: str) -> tuple[str, str] | None:
+    """(legacy text, code page) when a file is valid UTF-8 by chance: cp1252's "CAFÉ’S" is C9 92, UTF-8 for "ɒ"
+    ("CAFɒS"). So when the UTF-8 reading has signs where letters belong and a code page reads the bytes with
+    fewer (a UTF-8 file's "Acme™" reads worse in any code page: "Acmeâ„¢"); else None."""
+    if text.isascii():
+        return None
+    vocabulary = _ascii_words(data)
+    odd = _odd_words(text, vocabulary)
+    if not odd:
+        return None
+    try:
+        legacy, name = _legacy(data)
+    except FileRefused:
+        return None
+    return (legacy, name.split()[0]) if _odd_words(legacy, vocabulary) < odd else None
+
+
+def _not_utf8_by_chance(data: bytes, text: str) -> None:
+    """Refuses a file that is valid UTF-8 by chance (`_by_chance`), naming both readings and the setting that
+    decides it."""
+    if found := _by_chance(data, text):
+        legacy, name = found
+        a, b = _first_difference(text, legacy)
+        raise FileRefused(f"reads as UTF-8 ({a!r}) or as {name} ({b!r}); set encoding: {name} for it in the billing "
+                          "home's settings.yaml if that is its code page, or export it again as UTF-8")
 
 
 def _once_encoded(text: str, name: str) -> tuple[str, str]:
@@ -173,13 +214,22 @@ def _legacy(data: bytes) -> tuple[str, str]:
             continue
     if not readings:
         raise FileRefused("not text in UTF-8 or a Windows code page")
-    odd = {text: odd_characters(text) for text in readings}
+    vocabulary = _ascii_words(data)
+    odd = {text: odd_characters(text, vocabulary) for text in readings}
     fewest = min(odd.values())
     if fewest >= 3 and fewest > MAX_ODD_SHARE * (words.count(b"\n") + 1):
         raise FileRefused(f"not UTF-8, and no supported code page reads it as text (each leaves {fewest} or more "
                           "signs inside words); set encoding: <its code page> for it in the billing home's "
                           "settings.yaml, or export it again as UTF-8")
-    plausible = [text for text in readings if odd[text] == fewest]
+    fewest_odd = [text for text in readings if odd[text] == fewest]
+    lenient = {text: odd_characters(text, vocabulary, between=False) for text in readings}
+    plausible = [text for text in fewest_odd if lenient[text] == min(lenient[p] for p in fewest_odd)]
+    joined = [text for text in readings if text not in fewest_odd and lenient[text] <= lenient[plausible[0]]]
+    if joined:  # only a dash or quote between two letters tells them apart: "memo—then" or Mac Roman's "Reuni—n"
+        a, b = _first_difference(plausible[0], joined[0])
+        raise FileRefused(f"not UTF-8, and it reads differently as {readings[plausible[0]][0]} ({a!r}) and as "
+                          f"{readings[joined[0]][0]} ({b!r}); set encoding: <its code page> for it in the billing "
+                          "home's settings.yaml, or export it again as UTF-8")
     assessed = {text: assess(characters_used(text)) for text in plausible}
     score = {text: assessed[text].score + (CP1252_PRIOR if "cp1252" in readings[text] else 0.0) for text in plausible}
     ranked = sorted(plausible, key=lambda text: -score[text])
@@ -190,6 +240,13 @@ def _legacy(data: bytes) -> tuple[str, str]:
                           f"{assessed[best].language} at {assessed[best].surprise:.1f} nats a letter above that "
                           "language); set encoding: <its code page> for it in the billing home's settings.yaml, or "
                           "export it again as UTF-8")
+    mac = next((text for text in plausible if "mac_roman" in readings[text]), None)
+    if (name == "cp1252" and mac not in (None, best) and assessed[mac].score > assessed[best].score
+            and any(x != y and x.isalpha() and y.isalpha() for x, y in zip(best, mac, strict=True))):
+        a, b = _first_difference(best, mac)  # letters against letters, both Western: the prior does not choose
+        raise FileRefused(f"not UTF-8, and it reads differently as cp1252 ({a!r}) and as mac_roman ({b!r}); set "
+                          "encoding: cp1252 (or mac_roman) for it in the billing home's settings.yaml, or export "
+                          "it again as UTF-8")
     if len(ranked) == 1 or name == "cp1252" or score[best] - score[ranked[1]] >= DECIDE_MARGIN:
         return data.decode(name), f"{name} (detected)"
     other = readings[ranked[1]][0]
@@ -197,6 +254,16 @@ def _legacy(data: bytes) -> tuple[str, str]:
     raise FileRefused(f"not UTF-8, and it reads differently as {name} ({a!r}) and as {other} ({b!r}); set "
                       f"encoding: {name} (or {other}) for it in the billing home's settings.yaml, or export it "
                       "again as UTF-8")
+
+
+_ASCII_WORDS = re.compile(rb"(?<![A-Za-z\x80-\xff])[A-Za-z]{2,40}(?![A-Za-z\x80-\xff])")
+VOCABULARY_BYTES = 1 << 20  # the words of the first megabyte are the file's vocabulary
+
+
+def _ascii_words(data: bytes) -> frozenset[str]:
+    """The file's lower-case ASCII words that stand alone (no high byte against them): "memo" and "then" beside
+    "memo\x97then" tell that the byte between them is a dash, not a letter."""
+    return frozenset(w.decode().lower() for w in set(_ASCII_WORDS.findall(data, 0, VOCABULARY_BYTES)))
 
 
 def _evidence_words(data: bytes) -> bytes:

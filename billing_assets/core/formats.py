@@ -267,11 +267,12 @@ def _parsed_or_none(text: str, order: str) -> date | None:
 
 def _refuse_spread(values: list[str], configured: str) -> None:
     """FormatError when the home's `date_order` puts the file's dates more than two months apart and the other
-    order keeps them in one month or two in a row: the file was written the other way."""
+    order keeps them in one month or two in a row, or over more than four months while the other keeps them in a
+    quarter (a US export of June-August read as January to December): the file was written the other way."""
     other = next(o for o in DATE_ORDERS if o != configured)
     first, last, apart = _months_read(values, configured)
     other_first, other_last, other_apart = _months_read(values, other)
-    if apart > 1 and other_apart <= 1:
+    if (apart > 1 and other_apart <= 1) or (apart > 3 and other_apart <= 2):
         within = other_first if other_first == other_last else f"{other_first}..{other_last}"
         raise FormatError(f"the home's date_order {configured} reads these dates from {first} to {last}, "
                           f"{other} within {within}: the file looks written {other}; set its own order in "

@@ -101,7 +101,7 @@ NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # signs a note or a name is typed with (Word and Excel turn quotes and dashes typographic): as likely as a letter
 TYPOGRAPHIC = frozenset("’‘“”„«»–—…•·€£¥¢°©®™§¶½¼¾×÷±µ¡¿\u00a0")
 TYPOGRAPHIC_SIGN = 0.1
-INNER_PUNCTUATION = frozenset("’‘·")  # may stand between two letters: don’t, Catalan l·l
+LONE_CAPITALS = frozenset("ÀÁÂÄÅÈÉÊÍÌÓÒÔÖØÚÙÜ")  # Latin capitals that are a word alone ("À faire", Danish "Ø")
 EDGE_PUNCTUATION = frozenset("¡¿…•‚")  # other punctuation that may touch a word ("¿Qué", "etc…"); not ¶ § † ‰
 
 
@@ -173,7 +173,22 @@ def _entropy(language: str) -> float:
     return -sum(p * math.log(p) for p in _tables()[language].values())
 
 
-def odd_characters(text: str) -> int:
+def _ascii_letters(text: str, i: int, step: int) -> str:
+    """The run of ASCII letters beside position i, going left (step -1) or right (step 1)."""
+    j = i
+    while 0 <= j < len(text) and text[j].isascii() and text[j].isalpha():
+        j += step
+    return text[j + 1:i + 1] if step < 0 else text[i:j]
+
+
+def _joins_words(text: str, i: int, vocabulary: frozenset[str]) -> bool:
+    """Whether the character at i stands between two of the file's own words ("memo—then", "Jan–Mar"): a dash or
+    a quote joining them, not a letter inside one word."""
+    left, right = _ascii_letters(text, i - 1, -1), _ascii_letters(text, i + 1, 1)
+    return min(len(left), len(right)) >= 2 and left.lower() in vocabulary and right.lower() in vocabulary
+
+
+def odd_characters(text: str, vocabulary: frozenset[str] = frozenset(), between: bool = True) -> int:
     """Characters a wrong code page leaves where letters belong:
     - non-ASCII symbols and digit signs against a letter ("Wroc³aw", "£ukasz", "Âñòðå÷à", Mac Roman's Apple logo in
       "BÁrziÚ");
@@ -183,7 +198,13 @@ def odd_characters(text: str) -> int:
       against a word ("¶γιο" is ISO 8859-7's "Άγιο" in cp1253);
     - a capital after a lower-case letter ("BlanchardÕs" is Mac Roman's "Blanchard’s"), a letter alone before a
       number ("Ł825" is cp1250's "£825"), C1 control characters.
-    A pound or euro sign before a number, a dash between words and an apostrophe in "don’t" are not counted."""
+    - between two words of the file's `vocabulary` (lower-case ASCII words it holds alone), a letter rather than a
+      sign ("memoóthen" is cp1252's "memo—then" in Mac Roman); a capital before an ASCII one ("JanñMar"); a Latin
+      capital alone that is no word ("Status call Ð weekly" is Mac Roman's en dash in cp1252); a spacing accent
+      against a letter ("Josˇ" is Mac Roman's "José" in cp1257), but for the okina and the modifier apostrophe.
+    A pound or euro sign before a number, a dash between words and an apostrophe in "don’t" are not counted; with
+    `between` False, neither is a dash or quote between two letters (a joint of two words the file does not hold
+    alone, "memo—then", reads like "Reuni—n": the caller refuses rather than choose on it)."""
     count = 0
     text = unicodedata.normalize("NFC", text)
     for match in NON_ASCII.finditer(text):
@@ -192,20 +213,33 @@ def odd_characters(text: str) -> int:
         after = text[i + 1] if i + 1 < len(text) else " "
         latin_beside = (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
         kind = unicodedata.category(ch)[0]
+        if vocabulary and latin_beside and _joins_words(text, i, vocabulary):
+            count += ch.isalpha() or kind == "M"
+            continue
         if ch.isalpha():
             count += bool(_script(ch)) and latin_beside
             count += ch.isupper() and before.islower()  # "BlanchardÕs", "GesprŠch", "версиЯ"
             count += not before.isalpha() and after.isdigit()  # "Ł825" is "£825" in cp1250
+            count += ch.islower() and after.isascii() and after.isupper()  # "JanñMar" is Mac Roman's "Jan–Mar"
+            count += "\u02b0" <= ch <= "\u02ff" and ch not in "ʻʼ" and (before.isalpha() or after.isalpha())  # "Josˇ"
+            count += (ch.isupper() and before.isspace() and after.isspace() and ch not in LONE_CAPITALS
+                      and unicodedata.name(ch, "").startswith("LATIN"))
         elif kind == "M":
             count += latin_beside
         elif unicodedata.category(ch) == "Cc":  # a C1 control: ISO-8859 reading Windows quotes and dashes
             count += 1
         elif kind in "SN" or unicodedata.category(ch) == "Co":
             count += before.isalpha() or after.isalpha()
-        elif kind == "P" and ch not in INNER_PUNCTUATION:
+        elif kind == "P" and not (ch == "’" or (ch == "·" and before in "lL" and after in "lL")):
             touching = before.isalpha() + after.isalpha()
             sign_like = unicodedata.category(ch) == "Po" and ch not in EDGE_PUNCTUATION
-            count += touching == 2 or (touching == 1 and sign_like)
+            if ch in "–—" and touching == 2:
+                shortest = min(len(_ascii_letters(text, i - 1, -1)), len(_ascii_letters(text, i + 1, 1)))
+                if shortest >= 4 or (shortest >= 2 and not between):
+                    continue  # "memo—then" joins two words; "pre–approval" or Mac Roman's "Casta–eda": refused
+            if ch == "‘" and before.isalpha() and not between:
+                continue  # "No‘l", "Zo‘" (Mac Roman's ë) or Hawaii's okina: the caller refuses rather than choose
+            count += touching == 2 or (touching == 1 and sign_like) or (ch == "‘" and before.isalpha())
     return count
 
 

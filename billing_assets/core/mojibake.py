@@ -6,8 +6,9 @@ page (Excel on Windows: cp1252 in the Americas and Western Europe) and is then s
 nothing fails; people would be billed under names the rate card does not know (or at a default rate) and notes would
 read garbled. Written back in that code page such text is UTF-8 again, which text never is by chance: a word of
 real text in any language, written in a single-byte code page, has a byte above 127 that is no part of a UTF-8
-sequence. So a file whose every word with a non-ASCII character turns back into UTF-8 in one code page is repaired;
-a file where only some do (a double-encoded row pasted into a good file) cannot be read either way and is refused.
+sequence. So a file whose every word with a non-ASCII character turns back into UTF-8 in one code page, and reads
+more like text for it, is repaired; a file where only some do (a double-encoded row pasted into a good file) cannot be
+read either way and is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import codecs
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+
+from billing_assets.core.letters import assess, characters_used, odd_characters
 
 MAX_WORDS = 2_000  # distinct words with a non-ASCII character judged (the first ones): enough evidence, bounded
 MAX_MATCHES = 50_000  # ... found among at most this many runs of non-ASCII characters (a long file repeats names)
@@ -70,6 +73,21 @@ def _undone(text: str, codepage: str) -> str | None:
     return undone if undone != text else None
 
 
+def _mended(word: str, codepage: str) -> str | None:
+    """The word undone (`_undone`) when that reads more like text than the word as written: fewer signs where
+    letters belong (`letters.odd_characters`: "JosÃ©", "donâ€™t"), or as few and likelier letters ("FÃŠTE" is
+    "FÊTE"). Genuine text can also be valid UTF-8 in a code page: "CAFÉ’S" (C9 92 in cp1252) would become
+    "CAFɒS" and "Call—Émile" (D1 83 in Mac Roman) "Callуmile"; such a word is not double-encoded."""
+    undone = _undone(word, codepage)
+    if undone is None:
+        return None
+    before, after = odd_characters(word, between=False), odd_characters(undone, between=False)
+    if after < before or (after == before and assess(characters_used(undone)).score >
+                          assess(characters_used(word)).score):
+        return undone
+    return None
+
+
 def _words(text: str) -> list[tuple[str, int]]:
     """The first MAX_WORDS distinct words holding a non-ASCII character, with where each starts (a word: what lies
     between separators, at most WORD_REACH characters either side of its non-ASCII run)."""
@@ -101,7 +119,7 @@ def undo_double_encoding(text: str, codepages: Sequence[str]) -> tuple[str, str 
     words = _words(text)
     partial: list[tuple[int, str, list[str | None]]] = []  # (words undone, code page, each word undone)
     for codepage in codepages:
-        undone = [_undone(word, codepage) for word, _ in words]
+        undone = [_mended(word, codepage) for word, _ in words]
         count = sum(word is not None for word in undone)
         if count == len(words):
             whole = _undone(text, codepage)

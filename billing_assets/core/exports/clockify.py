@@ -53,7 +53,7 @@ CLOCKIFY = Layout(
              "duration_h": ("Duration (h)",), "duration_decimal": ("Duration (decimal)",),
              "rate": ("Billable Rate (*)",), "amount": ("Billable Amount (*)",), "type": ("Type",)},
     required=("user", "client", "project", "description", "date", ("duration_h", "duration_decimal")),
-    date="date", quantity=duration_column, fields=person_fields, billable="billable",
+    date="date", quantity=duration_column, fields=person_fields, billable="billable", own_numbers=("duration_decimal",),
     other_dates=("end_date", "created"), numbers=("rate", "amount"), running_end="end_time",
     currency=currency_in_header("Billable Rate"), not_billable=is_break, invoiced="invoiced",
     notes="`Duration (h)` when H:MM:SS or decimal, or H:MM that `Duration (decimal)` agrees with; else "

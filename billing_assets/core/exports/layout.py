@@ -101,6 +101,7 @@ class Layout:
     fields: Callable[[Row], Fields]
     other_dates: tuple[str, ...] = ()  # more date columns: evidence for the file's date order
     numbers: tuple[str, ...] = ()  # more numeric columns: evidence for the file's number format
+    own_numbers: tuple[str, ...] = ()  # quantity columns written in a number format of their own (decided apart)
     billable: str = ""  # key of the Yes/No column; absent column = billable
     running_end: str = ""  # key of the end column whose emptiness marks a running timer
     running_has_duration: bool = False  # True: a running row shows the time so far (QuickBooks Time)
@@ -152,12 +153,14 @@ class _FileState:
     layout: Layout
     index: dict[str, int]
     number_format: str = "1,234.50"
+    own_format: str = "1,234.50"  # of the layout's `own_numbers` columns
     date_order: str = "iso"
     report: FileReport = field(default_factory=lambda: FileReport(""))
     min_width: int = 0  # a row with fewer cells lacks a required column (truncated)
     usual_width: int = 0  # the most common number of cells (a tool writing a trailing delimiter on every row)
     dates: dict[str, object] = field(default_factory=dict)  # per-file parse caches by cell text
     values: dict[str, object] = field(default_factory=dict)
+    own_values: dict[str, object] = field(default_factory=dict)  # the same, for the `own_numbers` columns
     flags: dict[str, object] = field(default_factory=dict)
     invoiced: dict[tuple[str, str], list[tuple[int, Decimal]]] = field(default_factory=dict)  # (client, month)
     as_written: dict[int, Fields] = field(default_factory=dict)  # rows whose names held invisible characters
@@ -186,12 +189,18 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     quantities = [layout.quantity(r) for r in rows]
     try:
         number = formats.decide_number_format(_number_cells(layout, rows, quantities), settings.number_format)
+        own_cells = _number_cells(layout, rows, quantities, own=True)
+        own = number if all(number.value in formats.fitting_number_formats(formats.clean(v)) for v in own_cells) \
+            else formats.decide_number_format(own_cells, number.value)
         order = formats.decide_date_order({r[k] for r in rows for k in (layout.date, *layout.other_dates)},
                                           settings.date_order, for_this_file="date_order" in settings.for_this_file)
     except formats.FormatError as exc:
         raise FileRefused(_in_column(str(exc), exc.value, layout, rows, quantities), clients) from None
-    state.number_format, state.date_order = number.value, order.value
+    state.number_format, state.own_format, state.date_order = number.value, own.value, order.value
     state.report.decisions.update({"numbers": str(number), "dates": _date_label(order)})
+    if own is not number:
+        state.report.decisions["numbers"] += "; " + ", ".join(layout.columns[k][0] for k in layout.own_numbers) + \
+            f" {own.value} ({own.how})"
     if layout.kind == "time":
         kinds = sorted({formats.duration_kind(t) for t in {r[q] for r, q in zip(rows, quantities, strict=True)}
                         if t})
@@ -279,9 +288,12 @@ def _with_seconds(rows: list[Row], quantities: list[str]) -> str:
                 if row[q] and formats.duration_kind(row[q]) == "H:MM:SS")
 
 
-def _number_cells(layout: Layout, rows: list[Row], quantities: list[str]) -> set[str]:
-    cells = {r[k] for r in rows for k in layout.numbers}
-    cells |= {v for r, q in zip(rows, quantities, strict=True) if (v := r[q]) and ":" not in v}
+def _number_cells(layout: Layout, rows: list[Row], quantities: list[str], own: bool = False) -> set[str]:
+    """The decimal cells that decide the file's number format (`own`: those of its `own_numbers` columns, which
+    Clockify writes with a point beside money columns in the user's comma format)."""
+    cells = set() if own else {r[k] for r in rows for k in layout.numbers}
+    cells |= {v for r, q in zip(rows, quantities, strict=True)
+              if (q in layout.own_numbers) == own and (v := r[q]) and ":" not in v}
     return cells
 
 
@@ -321,19 +333,25 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
         return
     month = f"{day.year:04d}-{day.month:02d}"
     text = row[column]
-    parse = formats.parse_duration if layout.kind == "time" else formats.parse_number
+    kind = formats.parse_duration if layout.kind == "time" else formats.parse_number
+    own = column in layout.own_numbers
+    number_format, values = (state.own_format, state.own_values) if own else (state.number_format, state.values)
+
+    def parse(t: str, _: str) -> Decimal:
+        return kind(t, number_format)
+
     if _is_running(layout, row, text, state, parse):
         state.report.running_rows.append(row.number)
         out.warnings.append(RowProblem(label, row.number, "running timer (no end yet): skipped until it is "
                                                           "stopped", fields.client, month))
         return
     try:
-        value = _cached(state.values, text, lambda t: parse(t, state.number_format))
+        value = _cached(values, text, lambda t: parse(t, number_format))
         if value < 0 and layout.kind == "time":
             raise formats.FormatError(f"negative: {text!r}")
-        if layout.kind == "time" and ":" not in text and formats.grouped(text, state.number_format):
+        if layout.kind == "time" and ":" not in text and formats.grouped(text, number_format):
             raise formats.FormatError(f"{formats.clean(text)!r} has a thousands separator ({value.normalize():f} h in "
-                                      f"the file's {state.number_format} format): no entry is that long; a decimal "
+                                      f"the file's {number_format} format): no entry is that long; a decimal "
                                       "of the other convention? Correct the cell")
     except formats.FormatError as exc:
         _problem(state, out, row, f"{layout.columns[column][0]}: {exc}", fields.client, month)
@@ -447,7 +465,19 @@ def _swallowed_clients(state: _FileState, row: Row) -> set[str]:
     return found
 
 
-CLOCK_TOLERANCE = Decimal(1)  # hours a duration may differ from its clock times (a report rounding up to the hour)
+CLOCK_SLACK = 120  # seconds a duration may differ from clock times written to the minute
+REPORT_ROUNDINGS = (300, 360, 600, 720, 900, 1800, 3600, 14400)  # seconds Toggl and Clockify reports round to
+
+
+def clock_agrees(duration: Decimal, span: int) -> bool:
+    """Whether a duration (seconds) can be its clock span (seconds): the same to the minute; the span rounded up,
+    down or to the nearest of a report's rounding steps (5, 6, 10, 12, 15 or 30 minutes, 1 or 4 hours, a whole
+    number of which the duration is); or an hour apart (a daylight-saving change read as clock times)."""
+    apart = abs(duration - span)
+    if apart <= CLOCK_SLACK or abs(apart - 3600) <= CLOCK_SLACK:
+        return True
+    return any(apart <= step + CLOCK_SLACK and abs(duration - step * round(duration / step)) <= 1
+               for step in REPORT_ROUNDINGS)
 
 
 def _clock_span(state: _FileState, row: Row, day: date) -> int | None:
@@ -490,10 +520,11 @@ def _decimal_places(text: str) -> int | None:
 
 
 def _clock_clash(state: _FileState, row: Row, hours: Decimal, column: str, seconds: int | None) -> str:
-    """Why a row's duration cannot be its start and end times: more than an hour apart, as when minutes were
-    written as hours ("20" for 09:00 to 09:20) or Excel turned a duration into minutes:seconds; "" when they agree
-    or the clock times are absent or unreadable. `seconds`: the row's `_clock_span`."""
-    if seconds is None or seconds < 0 or abs(hours * 3600 - seconds) <= CLOCK_TOLERANCE * 3600:
+    """Why a row's duration cannot be its start and end times (`clock_agrees`), as when minutes were written as
+    hours ("20" for 09:00 to 09:20) or Excel turned a duration into minutes:seconds ("00:45" for 45 seconds read
+    as 45 minutes); "" when they agree or the clock times are absent or unreadable. `seconds`: the row's
+    `_clock_span`."""
+    if seconds is None or seconds < 0 or clock_agrees(hours * 3600, seconds):
         return ""
     span = Decimal(seconds) / 3600
     names = state.layout.columns
@@ -532,7 +563,7 @@ def _is_yes(state: _FileState, text: str) -> bool:
 
 def _is_zero(text: str, state: _FileState, parse: Callable[[str, str], Decimal]) -> bool:
     try:
-        return _cached(state.values, text, lambda t: parse(t, state.number_format)) == 0
+        return parse(text, state.number_format) == 0  # `parse` of _read_row: in its column's number format
     except formats.FormatError:
         return False
 
