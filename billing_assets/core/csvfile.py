@@ -136,9 +136,9 @@ def _odd_words(text: str, vocabulary: frozenset[str]) -> int:
 
 
 def _by_chance(data: bytes, text: str) -> tuple[str, str] | None:
-    """(legacy text, code page) when a file is valid UTF-8 by chance: cp1252's "CAFÉ’S" is C9 92, UTF-8 for "ɒ"
-    ("CAFɒS"). So when the UTF-8 reading has signs where letters belong and a code page reads the bytes with
-    fewer (a UTF-8 file's "Acme™" reads worse in any code page: "Acmeâ„¢"); else None."""
+    """(legacy text, code page) when a file is valid UTF-8 by chance (cp1252's "CAFÉ’S" is C9 92, UTF-8 for "ɒ":
+    "CAFɒS"): its UTF-8 reading has signs where letters belong and a code page reads the bytes with fewer (a
+    UTF-8 file's "Acme™" reads worse in any code page: "Acmeâ„¢"). Else None."""
     if text.isascii():
         return None
     vocabulary = _ascii_words(data)
@@ -227,9 +227,10 @@ def _legacy(data: bytes) -> tuple[str, str]:
     joined = [text for text in readings if text not in fewest_odd and lenient[text] <= lenient[plausible[0]]]
     if joined:  # only a dash or quote between two letters tells them apart: "memo—then" or Mac Roman's "Reuni—n"
         a, b = _first_difference(plausible[0], joined[0])
-        raise FileRefused(f"not UTF-8, and it reads differently as {readings[plausible[0]][0]} ({a!r}) and as "
-                          f"{readings[joined[0]][0]} ({b!r}); set encoding: <its code page> for it in the billing "
-                          "home's settings.yaml, or export it again as UTF-8")
+        one, other = readings[plausible[0]][0], readings[joined[0]][0]
+        raise FileRefused(f"not UTF-8, and it reads differently as {one} ({a!r}) and as {other} ({b!r}); set "
+                          f"encoding: {one} (or {other}) for it in the billing home's settings.yaml, or export it "
+                          "again as UTF-8")
     assessed = {text: assess(characters_used(text)) for text in plausible}
     score = {text: assessed[text].score + (CP1252_PRIOR if "cp1252" in readings[text] else 0.0) for text in plausible}
     ranked = sorted(plausible, key=lambda text: -score[text])

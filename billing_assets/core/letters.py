@@ -199,12 +199,13 @@ def odd_characters(text: str, vocabulary: frozenset[str] = frozenset(), between:
     - a capital after a lower-case letter ("BlanchardÕs" is Mac Roman's "Blanchard’s"), a letter alone before a
       number ("Ł825" is cp1250's "£825"), C1 control characters.
     - between two words of the file's `vocabulary` (lower-case ASCII words it holds alone), a letter rather than a
-      sign ("memoóthen" is cp1252's "memo—then" in Mac Roman); a capital before an ASCII one ("JanñMar"); a Latin
-      capital alone that is no word ("Status call Ð weekly" is Mac Roman's en dash in cp1252); a spacing accent
-      against a letter ("Josˇ" is Mac Roman's "José" in cp1257), but for the okina and the modifier apostrophe.
-    A pound or euro sign before a number, a dash between words and an apostrophe in "don’t" are not counted; with
-    `between` False, neither is a dash or quote between two letters (a joint of two words the file does not hold
-    alone, "memo—then", reads like "Reuni—n": the caller refuses rather than choose on it)."""
+      sign ("memoóthen" is cp1252's "memo—then" in Mac Roman); a lower-case letter before an ASCII capital
+      ("JanñMar"); a Latin capital alone that is no word ("Status call Ð weekly" is Mac Roman's en dash in
+      cp1252); a spacing accent against a letter ("Josˇ" is Mac Roman's "José" in cp1257), but for the okina and
+      the modifier apostrophe.
+    A pound or euro sign before a number, a dash joining runs of four letters or more ("memo—then") and an
+    apostrophe in "don’t" are not counted; with `between` False, neither is a dash between shorter runs nor an
+    opening quote after a letter ("pre–approval", "No‘l"): the caller refuses rather than choose on them."""
     count = 0
     text = unicodedata.normalize("NFC", text)
     for match in NON_ASCII.finditer(text):
