@@ -160,7 +160,9 @@ def test_a_legacy_file_that_is_utf8_by_chance_is_refused_and_read_in_its_setting
                                   "as UTF-8")
     assert decode(text.encode("cp1252"), "cp1252") == (text, "cp1252 (settings.yaml)")
     assert decode(text.encode("utf-8")) == (text, "utf-8")  # the same text in UTF-8 is UTF-8
-    assert decode("x\nAcme™ launch, José\n".encode())[1] == "utf-8"  # a sign against a letter, no better reading
+    for genuine in ("Acme™ launch", "Done✅ today", "Nordic™ Ltd, Zürich", "Widget® rollout", "Temp 20°C check",
+                    "Acme™ launch, José"):  # signs against letters, in UTF-8 files that are nothing else
+        assert decode(f"x\n{genuine}\n".encode()) == (f"x\n{genuine}\n", "utf-8"), genuine
 
 
 def test_a_turkish_harvest_export_bills_its_people_under_their_names(tmp_path: Path) -> None:

@@ -126,6 +126,7 @@ def _unicode_or_legacy(data: bytes) -> tuple[str, str]:
 
 
 _TOKEN_BREAK = re.compile(r'[\s,;"]+')
+_BEYOND_TWO_BYTES = re.compile("[^\x00-\u07ff]")  # a character UTF-8 writes in three bytes or more
 
 
 def _odd_words(text: str, vocabulary: frozenset[str]) -> int:
@@ -137,10 +138,11 @@ def _odd_words(text: str, vocabulary: frozenset[str]) -> int:
 
 def _by_chance(data: bytes, text: str) -> tuple[str, str] | None:
     """(legacy text, code page) when a file is valid UTF-8 by chance (cp1252's "CAFÉ’S" is C9 92, UTF-8 for "ɒ":
-    "CAFɒS"): its UTF-8 reading has signs where letters belong and a code page reads the bytes with fewer (a
-    UTF-8 file's "Acme™" reads worse in any code page: "Acmeâ„¢"). Else None."""
-    if text.isascii():
-        return None
+    "CAFɒS"): every character of it is one UTF-8 writes in two bytes (an accented capital and a sign after it
+    can be one by chance; three bytes in a row hardly), its UTF-8 reading has signs where letters belong, and a
+    code page reads the bytes with fewer. Else None."""
+    if text.isascii() or _BEYOND_TWO_BYTES.search(text):
+        return None  # "™", "—", "€" or an emoji: no legacy text is three-byte UTF-8 by chance
     vocabulary = _ascii_words(data)
     odd = _odd_words(text, vocabulary)
     if not odd:
