@@ -181,6 +181,14 @@ def _ascii_letters(text: str, i: int, step: int) -> str:
     return text[j + 1:i + 1] if step < 0 else text[i:j]
 
 
+def _lone_letter_after(text: str, i: int) -> bool:
+    """Whether the apostrophe at i ends a word of three letters or more with one letter that no contraction ends
+    with ("Garc’a" is Mac Roman's "García" in cp1252; not "it’s", "don’t", "we’d", "I’m", "dell’anno")."""
+    right = _ascii_letters(text, i + 1, 1)
+    return len(_ascii_letters(text, i - 1, -1)) >= 3 and len(right) == 1 and right.lower() not in "stdm" and not (
+        i + 2 < len(text) and text[i + 2].isalpha())
+
+
 def _joins_words(text: str, i: int, vocabulary: frozenset[str]) -> bool:
     """Whether the character at i stands between two of the file's own words ("memo—then", "Jan–Mar"): a dash or
     a quote joining them, not a letter inside one word."""
@@ -205,7 +213,8 @@ def odd_characters(text: str, vocabulary: frozenset[str] = frozenset(), between:
       the modifier apostrophe.
     A pound or euro sign before a number, a dash joining runs of four letters or more ("memo—then") and an
     apostrophe in "don’t" are not counted; with `between` False, neither is a dash between shorter runs nor an
-    opening quote after a letter ("pre–approval", "No‘l"): the caller refuses rather than choose on them."""
+    opening quote after a letter, nor an apostrophe before a last lone letter ("pre–approval", "No‘l", "Garc’a"):
+    the caller refuses rather than choose on them."""
     count = 0
     text = unicodedata.normalize("NFC", text)
     for match in NON_ASCII.finditer(text):
@@ -220,6 +229,7 @@ def odd_characters(text: str, vocabulary: frozenset[str] = frozenset(), between:
         if ch.isalpha():
             count += bool(_script(ch)) and latin_beside
             count += ch.isupper() and before.islower()  # "BlanchardÕs", "GesprŠch", "версиЯ"
+            count += ch.isupper() and before.isupper() and after.isascii() and after.islower()  # "IÕm" (Mac "I’m")
             count += not before.isalpha() and after.isdigit()  # "Ł825" is "£825" in cp1250
             count += ch.islower() and after.isascii() and after.isupper()  # "JanñMar" is Mac Roman's "Jan–Mar"
             count += "\u02b0" <= ch <= "\u02ff" and ch not in "ʻʼ" and (before.isalpha() or after.isalpha())  # "Josˇ"
@@ -231,7 +241,9 @@ def odd_characters(text: str, vocabulary: frozenset[str] = frozenset(), between:
             count += 1
         elif kind in "SN" or unicodedata.category(ch) == "Co":
             count += before.isalpha() or after.isalpha()
-        elif kind == "P" and not (ch == "’" or (ch == "·" and before in "lL" and after in "lL")):
+        elif ch == "’":  # an apostrophe ("don’t", "dell’anno"), or Mac Roman's í in "Garc’a", "Mart’n"
+            count += between and _lone_letter_after(text, i)
+        elif kind == "P" and not (ch == "·" and before in "lL" and after in "lL"):
             touching = before.isalpha() + after.isalpha()
             sign_like = unicodedata.category(ch) == "Po" and ch not in EDGE_PUNCTUATION
             if ch in "–—" and touching == 2:
