@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 from datetime import UTC, datetime
 from pathlib import Path
+
+from billing_assets.core.months import MONTH_KEY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -45,7 +46,6 @@ def dagster_home() -> Path:
 
 
 SOURCES, SINKS = ("csv", "harvest"), ("outbox", "qbo")
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def first_month() -> str:
@@ -54,7 +54,7 @@ def first_month() -> str:
     earlier month starts its own partitions there (`cli.partitions_from`)."""
     configured = os.environ.get("BILLING_FIRST_MONTH", "").strip()
     if configured:
-        if not MONTH.fullmatch(configured):
+        if not MONTH_KEY.fullmatch(configured):
             raise ValueError(f"BILLING_FIRST_MONTH must be a YYYY-MM month, got {configured!r}")
         return configured
     return f"{datetime.now(UTC).year - 2:04d}-01"
@@ -73,8 +73,10 @@ def environment_problems() -> list[str]:
     if "://" in (env("BILLING_HOME") or ""):
         problems.append(f"BILLING_HOME must be a folder on this machine, got the URL {env('BILLING_HOME')!r} "
                         "(exports are read from its timesheets/ and expenses/ folders, or from Harvest)")
-    if (first := (env("BILLING_FIRST_MONTH") or "").strip()) and not MONTH.fullmatch(first):
-        problems.append(f"BILLING_FIRST_MONTH must be a YYYY-MM month, got {first!r}")
+    try:
+        first_month()
+    except ValueError as exc:
+        problems.append(str(exc))
     db = (env("BILLING_DB") or "").strip()
     if "://" in db and not warehouse_url():
         problems.append(f"BILLING_DB must be a DuckDB file path or a postgresql:// URL, got {db.split('://')[0]}://...")

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from billing_assets.core.letters import NON_ASCII, assess, characters_used, composed, odd_characters
+from billing_assets.core.letters import NON_ASCII, assess, characters_used, composed, odd_characters, odd_signs
 from billing_assets.core.mojibake import PartlyDoubleEncoded, undo_double_encoding
 
 DELIMITERS = (",", ";", "\t")
@@ -217,14 +217,15 @@ def _legacy(data: bytes) -> tuple[str, str]:
     if not readings:
         raise FileRefused("not text in UTF-8 or a Windows code page")
     vocabulary = _ascii_words(data)
-    odd = {text: odd_characters(text, vocabulary) for text in readings}
+    signs = {text: odd_signs(text, vocabulary) for text in readings}
+    odd = {text: hard + soft for text, (hard, soft) in signs.items()}
     fewest = min(odd.values())
     if fewest >= 3 and fewest > MAX_ODD_SHARE * (words.count(b"\n") + 1):
         raise FileRefused(f"not UTF-8, and no supported code page reads it as text (each leaves {fewest} or more "
                           "signs inside words); set encoding: <its code page> for it in the billing home's "
                           "settings.yaml, or export it again as UTF-8")
     fewest_odd = [text for text in readings if odd[text] == fewest]
-    lenient = {text: odd_characters(text, vocabulary, between=False) for text in readings}
+    lenient = {text: hard for text, (hard, _) in signs.items()}
     plausible = [text for text in fewest_odd if lenient[text] == min(lenient[p] for p in fewest_odd)]
     joined = [text for text in readings if text not in fewest_odd and lenient[text] <= lenient[plausible[0]]]
     if joined:  # only a dash or quote between two letters tells them apart: "memo—then" or Mac Roman's "Reuni—n"

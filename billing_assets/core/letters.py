@@ -197,6 +197,12 @@ def _joins_words(text: str, i: int, vocabulary: frozenset[str]) -> bool:
 
 
 def odd_characters(text: str, vocabulary: frozenset[str] = frozenset(), between: bool = True) -> int:
+    """The signs where letters belong of `odd_signs`, the soft ones too unless `between` is False."""
+    hard, soft = odd_signs(text, vocabulary)
+    return hard + soft if between else hard
+
+
+def odd_signs(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[int, int]:
     """Characters a wrong code page leaves where letters belong:
     - non-ASCII symbols and digit signs against a letter ("Wroc³aw", "£ukasz", "Âñòðå÷à", Mac Roman's Apple logo in
       "BÁrziÚ");
@@ -212,10 +218,10 @@ def odd_characters(text: str, vocabulary: frozenset[str] = frozenset(), between:
       cp1252); a spacing accent against a letter ("Josˇ" is Mac Roman's "José" in cp1257), but for the okina and
       the modifier apostrophe.
     A pound or euro sign before a number, a dash joining runs of four letters or more ("memo—then") and an
-    apostrophe in "don’t" are not counted; with `between` False, neither is a dash between shorter runs nor an
-    opening quote after a letter, nor an apostrophe before a last lone letter ("pre–approval", "No‘l", "Garc’a"):
-    the caller refuses rather than choose on them."""
-    count = 0
+    apostrophe in "don’t" are not counted. (hard, soft): soft are a dash between shorter runs, an opening quote
+    after a letter and an apostrophe before a last lone letter ("pre–approval", "No‘l", "Garc’a"), on which a
+    caller refuses rather than choose."""
+    hard = soft = 0
     text = unicodedata.normalize("NFC", text)
     for match in NON_ASCII.finditer(text):
         i, ch = match.start(), match.group()
@@ -224,36 +230,37 @@ def odd_characters(text: str, vocabulary: frozenset[str] = frozenset(), between:
         latin_beside = (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
         kind = unicodedata.category(ch)[0]
         if vocabulary and latin_beside and _joins_words(text, i, vocabulary):
-            count += ch.isalpha() or kind == "M"
+            hard += ch.isalpha() or kind == "M"
             continue
         if ch.isalpha():
-            count += bool(_script(ch)) and latin_beside
-            count += ch.isupper() and before.islower()  # "BlanchardÕs", "GesprŠch", "версиЯ"
-            count += ch.isupper() and before.isupper() and after.isascii() and after.islower()  # "IÕm" (Mac "I’m")
-            count += not before.isalpha() and after.isdigit()  # "Ł825" is "£825" in cp1250
-            count += ch.islower() and after.isascii() and after.isupper()  # "JanñMar" is Mac Roman's "Jan–Mar"
-            count += "\u02b0" <= ch <= "\u02ff" and ch not in "ʻʼ" and (before.isalpha() or after.isalpha())  # "Josˇ"
-            count += (ch.isupper() and before.isspace() and after.isspace() and ch not in LONE_CAPITALS
-                      and unicodedata.name(ch, "").startswith("LATIN"))
+            hard += bool(_script(ch)) and latin_beside
+            hard += ch.isupper() and before.islower()  # "BlanchardÕs", "GesprŠch", "версиЯ"
+            hard += ch.isupper() and before.isupper() and after.isascii() and after.islower()  # "IÕm" (Mac "I’m")
+            hard += not before.isalpha() and after.isdigit()  # "Ł825" is "£825" in cp1250
+            hard += ch.islower() and after.isascii() and after.isupper()  # "JanñMar" is Mac Roman's "Jan–Mar"
+            hard += "\u02b0" <= ch <= "\u02ff" and ch not in "ʻʼ" and (before.isalpha() or after.isalpha())  # "Josˇ"
+            hard += (ch.isupper() and before.isspace() and after.isspace() and ch not in LONE_CAPITALS
+                     and unicodedata.name(ch, "").startswith("LATIN"))
         elif kind == "M":
-            count += latin_beside
+            hard += latin_beside
         elif unicodedata.category(ch) == "Cc":  # a C1 control: ISO-8859 reading Windows quotes and dashes
-            count += 1
+            hard += 1
         elif kind in "SN" or unicodedata.category(ch) == "Co":
-            count += before.isalpha() or after.isalpha()
+            hard += before.isalpha() or after.isalpha()
         elif ch == "’":  # an apostrophe ("don’t", "dell’anno"), or Mac Roman's í in "Garc’a", "Mart’n"
-            count += between and _lone_letter_after(text, i)
+            soft += _lone_letter_after(text, i)
         elif kind == "P" and not (ch == "·" and before in "lL" and after in "lL"):
             touching = before.isalpha() + after.isalpha()
-            sign_like = unicodedata.category(ch) == "Po" and ch not in EDGE_PUNCTUATION
-            if ch in "–—" and touching == 2:
-                shortest = min(len(_ascii_letters(text, i - 1, -1)), len(_ascii_letters(text, i + 1, 1)))
-                if shortest >= 4 or (shortest >= 2 and not between):
-                    continue  # "memo—then" joins two words; "pre–approval" or Mac Roman's "Casta–eda": refused
-            if ch == "‘" and before.isalpha() and not between:
-                continue  # "No‘l", "Zo‘" (Mac Roman's ë) or Hawaii's okina: the caller refuses rather than choose
-            count += touching == 2 or (touching == 1 and sign_like) or (ch == "‘" and before.isalpha())
-    return count
+            shortest = (min(len(_ascii_letters(text, i - 1, -1)), len(_ascii_letters(text, i + 1, 1)))
+                        if ch in "–—" and touching == 2 else 0)
+            if shortest >= 4:
+                continue  # "memo—then" joins two words (Mac Roman's ó and ñ seldom stand between such runs)
+            if shortest >= 2 or (ch == "‘" and before.isalpha()):
+                soft += 1  # "pre–approval" or Mac Roman's "Casta–eda"; "No‘l", "Zo‘" (Mac Roman's ë) or an okina
+            else:
+                sign_like = unicodedata.category(ch) == "Po" and ch not in EDGE_PUNCTUATION
+                hard += touching == 2 or (touching == 1 and sign_like)
+    return hard, soft
 
 
 _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")

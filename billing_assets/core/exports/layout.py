@@ -337,16 +337,16 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
     own = column in layout.own_numbers
     number_format, values = (state.own_format, state.own_values) if own else (state.number_format, state.values)
 
-    def parse(t: str, _: str) -> Decimal:
+    def parse(t: str) -> Decimal:  # in this column's number format
         return kind(t, number_format)
 
-    if _is_running(layout, row, text, state, parse):
+    if _is_running(layout, row, text, parse):
         state.report.running_rows.append(row.number)
         out.warnings.append(RowProblem(label, row.number, "running timer (no end yet): skipped until it is "
                                                           "stopped", fields.client, month))
         return
     try:
-        value = _cached(values, text, lambda t: parse(t, number_format))
+        value = _cached(values, text, parse)
         if value < 0 and layout.kind == "time":
             raise formats.FormatError(f"negative: {text!r}")
         if layout.kind == "time" and ":" not in text and formats.grouped(text, number_format):
@@ -533,8 +533,7 @@ def _clock_clash(state: _FileState, row: Row, hours: Decimal, column: str, secon
             "written in other units?)")
 
 
-def _is_running(layout: Layout, row: Row, text: str, state: _FileState,
-                parse: Callable[[str, str], Decimal]) -> bool:
+def _is_running(layout: Layout, row: Row, text: str, parse: Callable[[str], Decimal]) -> bool:
     """A timer still running: the file has the end column and this row's is empty, and either no duration so far
     or (QuickBooks Time, whose running rows show the time so far) a start time. A row with neither start nor end
     is a manual (duration-only) timesheet: it is read."""
@@ -542,7 +541,7 @@ def _is_running(layout: Layout, row: Row, text: str, state: _FileState,
         return False
     if layout.running_has_duration:
         return bool(row[layout.running_start]) if layout.running_start else True
-    return not text or _is_zero(text, state, parse)
+    return not text or _is_zero(text, parse)
 
 
 def _problem(state: _FileState, out: ParsedSource, row: Row, message: str, client: str, month: str,
@@ -561,9 +560,9 @@ def _is_yes(state: _FileState, text: str) -> bool:
         return False
 
 
-def _is_zero(text: str, state: _FileState, parse: Callable[[str, str], Decimal]) -> bool:
+def _is_zero(text: str, parse: Callable[[str], Decimal]) -> bool:
     try:
-        return parse(text, state.number_format) == 0  # `parse` of _read_row: in its column's number format
+        return parse(text) == 0
     except formats.FormatError:
         return False
 
