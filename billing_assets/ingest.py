@@ -18,7 +18,7 @@ from billing_assets.common import (
     run_partitions,
 )
 from billing_assets.core.parsed import problems_for
-from billing_assets.partitions import client_month_partitions
+from billing_assets.partitions import FIRM_TIMEZONE, client_month_partitions
 from billing_assets.settings import warehouse_kind, warehouse_pool
 from billing_assets.tables import RAW_EXPENSE_COLUMNS, RAW_TIME_COLUMNS, expense_row, time_entry_row
 from resources.home import BillingHome
@@ -77,9 +77,10 @@ def _client_names(home: BillingHome, client: str, month: str) -> set[str]:
     return c.names
 
 
-# The month's time must be in by 09:00 UTC on the 2nd (the close runs on the 1st): a month whose entries were
-# not ingested within the two days before that deadline shows as stale in the UI.
-TIME_ENTRIES_FRESHNESS = FreshnessPolicy.cron(deadline_cron="0 9 2 * *", lower_bound_delta=timedelta(days=2))
+# The month's time must be in by 09:00 on the 2nd in the firm's time zone (the close runs on the 1st): a month
+# whose entries were not ingested within the two days before that deadline shows as stale in the UI.
+TIME_ENTRIES_FRESHNESS = FreshnessPolicy.cron(deadline_cron="0 9 2 * *", lower_bound_delta=timedelta(days=2),
+                                              timezone=FIRM_TIMEZONE)
 
 
 @asset(group_name="ingest", kinds={WAREHOUSE_KIND, "csv"}, deps=[contracts], freshness_policy=TIME_ENTRIES_FRESHNESS,

@@ -18,7 +18,7 @@ from dagster import (
 )
 
 from billing_assets.core.months import add_months
-from billing_assets.partitions import client_month_partitions, split_key
+from billing_assets.partitions import FIRM_TIMEZONE, client_month_partitions, split_key
 
 USER_TAG = "dagster/user"
 
@@ -45,10 +45,13 @@ def range_tags(first_client: str, last_client: str, first_month: str, last_month
             PARTITION_RANGE_END: f"{last_client}|{last_month}"}
 
 
-@schedule(job=month_close_job, cron_schedule="0 6 1 * *", execution_timezone="UTC",
-          default_status=DefaultScheduleStatus.STOPPED)
+@schedule(job=month_close_job, cron_schedule="0 6 1 * *", execution_timezone=FIRM_TIMEZONE,
+          default_status=DefaultScheduleStatus.STOPPED,
+          description=f"On the 1st at 06:00 ({FIRM_TIMEZONE}, BILLING_TIMEZONE), close the previous month for every "
+                      "registered client in one run.")
 def close_previous_month(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
-    """On the 1st at 06:00 UTC, close the previous month for every registered client in one run."""
+    """On the 1st at 06:00 in the firm's time zone, close the previous month for every registered client in one
+    run (the month is the one before the 1st of the scheduled time, in that zone)."""
     scheduled = context.scheduled_execution_time
     month = add_months(f"{scheduled.year:04d}-{scheduled.month:02d}", -1)
     clients = context.instance.get_dynamic_partitions("client")

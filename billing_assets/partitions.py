@@ -15,13 +15,15 @@ from dagster import (
     TimeWindowPartitionMapping,
 )
 
-from billing_assets.settings import first_month
+from billing_assets.settings import firm_timezone, first_month
 
 CLIENT_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 FIRST_MONTH = first_month()
+FIRM_TIMEZONE = firm_timezone()  # a month's partition appears once the month has ended in the firm's time zone
 
 clients_partitions = DynamicPartitionsDefinition(name="client")
-months_partitions = MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=0)
+months_partitions = MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=0,
+                                                timezone=FIRM_TIMEZONE)
 client_month_partitions = MultiPartitionsDefinition({"client": clients_partitions, "month": months_partitions})
 
 previous_month_mapping = MultiPartitionMapping({

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from billing_assets.core.months import MONTH_KEY
 
@@ -60,6 +61,22 @@ def first_month() -> str:
     return f"{datetime.now(UTC).year - 2:04d}-01"
 
 
+def firm_timezone() -> str:
+    """BILLING_TIMEZONE, the firm's IANA time zone (`Europe/London`, `America/Los_Angeles`), default UTC: the
+    schedule closes the previous month on the 1st at 06:00 there, a month's partition appears once the month has
+    ended there, and its time is due by 09:00 on the 2nd there. Hours are billed by each entry's own date
+    whatever this is."""
+    configured = os.environ.get("BILLING_TIMEZONE", "").strip()
+    if not configured:
+        return "UTC"
+    try:
+        ZoneInfo(configured)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, a path, a folder such as "America"
+        raise ValueError(f"BILLING_TIMEZONE must be an IANA time zone such as Europe/London or America/New_York, "
+                         f"got {configured!r}") from None
+    return configured
+
+
 def environment_problems() -> list[str]:
     """One line per setting no resource can be built from (an unknown BILLING_SOURCE or BILLING_PUSH, a URL as
     BILLING_HOME or a BILLING_DB that is neither a file nor PostgreSQL): said before anything runs, not as a
@@ -73,10 +90,11 @@ def environment_problems() -> list[str]:
     if "://" in (env("BILLING_HOME") or ""):
         problems.append(f"BILLING_HOME must be a folder on this machine, got the URL {env('BILLING_HOME')!r} "
                         "(exports are read from its timesheets/ and expenses/ folders, or from Harvest)")
-    try:
-        first_month()
-    except ValueError as exc:
-        problems.append(str(exc))
+    for setting in (first_month, firm_timezone):
+        try:
+            setting()
+        except ValueError as exc:
+            problems.append(str(exc))
     db = (env("BILLING_DB") or "").strip()
     if "://" in db and not warehouse_url():
         problems.append(f"BILLING_DB must be a DuckDB file path or a postgresql:// URL, got {db.split('://')[0]}://...")
