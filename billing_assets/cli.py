@@ -19,6 +19,7 @@ from billing_assets.settings import (
     billing_home,
     dagster_home,
     environment_problems,
+    firm_now,
     first_month,
     warehouse_url,
 )
@@ -37,7 +38,7 @@ def parse_months(text: str) -> list[str]:
         raise SystemExit(f"billing: --month {exc}") from None
     from billing_assets.core.whatif import not_closed_yet  # the one rule, shared with the `whatif` job
 
-    if problem := not_closed_yet(months):
+    if problem := not_closed_yet(months, firm_now()):
         raise SystemExit(f"billing: {problem}")
     return months
 

@@ -77,6 +77,12 @@ def firm_timezone() -> str:
     return configured
 
 
+def firm_now(at: datetime | None = None) -> datetime:
+    """The time (now, or the moment `at`) in the firm's zone (`firm_timezone`): what "the current month" is for
+    `billing --month`, the what-if job and the late-entries sensor, as for the schedule and the month partitions."""
+    return (at or datetime.now(UTC)).astimezone(ZoneInfo(firm_timezone()))
+
+
 def environment_problems() -> list[str]:
     """One line per setting no resource can be built from (an unknown BILLING_SOURCE or BILLING_PUSH, a URL as
     BILLING_HOME or a BILLING_DB that is neither a file nor PostgreSQL): said before anything runs, not as a

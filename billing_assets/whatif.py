@@ -33,7 +33,7 @@ from billing_assets.core.whatif import (
 )
 from billing_assets.environment import build_warehouse
 from billing_assets.price import _pricing_entries
-from billing_assets.settings import billing_db
+from billing_assets.settings import billing_db, firm_now
 from billing_assets.tables import expense_from_row, markdown_table
 from resources.warehouse import WarehouseConnection, query, rows_by_partition
 
@@ -178,7 +178,7 @@ def parse_span(text: str) -> list[str]:
         months = month_span(text)
     except ValueError:
         raise BillingInputError(f"months: must be YYYY-MM or YYYY-MM..YYYY-MM (first <= last), got {text!r}") from None
-    if problem := not_closed_yet(months):
+    if problem := not_closed_yet(months, firm_now()):
         raise BillingInputError(f"months: {problem}")
     return months
 

@@ -44,6 +44,7 @@ from billing_assets.core.errors import BillingInputError
 from billing_assets.core.months import month_index
 from billing_assets.jobs import month_close_job, range_tags
 from billing_assets.partitions import CLIENT_ID, FIRST_MONTH, client_month_key
+from billing_assets.settings import firm_now
 from resources.harvest_api import HarvestError
 from resources.home import BillingHome
 from resources.timesource import HarvestTimeSource, TimeSource
@@ -300,14 +301,15 @@ def evaluate(context: SensorEvaluationContext, time_source: TimeSource, home: Bi
     resolver = ContractNames(home)
     changes = fetch_changes(time_source, cursor.since)
     held = held_client_months(warehouse, (c.entry_id for c in changes if cursor.is_new(c) and not c.running))
-    plan = plan_late_closes(changes, cursor, month_of(now), resolver, held)
+    current_month = month_of(firm_now())  # a month is closed once it has ended in the firm's zone
+    plan = plan_late_closes(changes, cursor, current_month, resolver, held)
     _log_plan(context, plan, resolver)
     deleted: dict[tuple[str, str], list[str]] = {}
     next_cursor = plan.cursor
     if sweep_due(cursor.swept, now):
         try:
             deleted = find_deletions(time_source, warehouse, month_of(now - timedelta(days=lookback_days)),
-                                     month_of(now))
+                                     current_month)
             next_cursor = replace(next_cursor, swept=now.replace(microsecond=0))
         except HarvestError as exc:  # the late changes above still go; the sweep is tried again at the next tick
             context.log.warning(f"deleted entries not checked: {str(exc).splitlines()[0]}")

@@ -73,3 +73,18 @@ def test_a_zone_that_names_none_is_one_line_before_anything_runs(billing_env, mo
     said = capsys.readouterr().err.strip().splitlines()[-1]  # after any warning Dagster printed on import
     assert said == f"billing: BILLING_TIMEZONE must be an IANA time zone such as Europe/London or America/New_York, " \
                    f"got {zone!r}"
+
+
+@pytest.mark.parametrize(("zone", "refused"), [("Pacific/Auckland", False), ("UTC", True),
+                                               ("America/Los_Angeles", True)])
+def test_a_month_is_closed_once_it_has_ended_in_the_firms_zone(monkeypatch, zone: str, refused: bool) -> None:
+    """20:00 UTC on October 31st is 09:00 on November 1st in Auckland: October is closed there, not in UTC or in
+    Los Angeles (the rule `billing --month`, the what-if job and the late-entries sensor share)."""
+    from datetime import UTC, datetime
+
+    from billing_assets.core.whatif import not_closed_yet
+    from billing_assets.settings import firm_now
+
+    monkeypatch.setenv("BILLING_TIMEZONE", zone)
+    said = not_closed_yet(["2026-10"], firm_now(datetime(2026, 10, 31, 20, tzinfo=UTC)))
+    assert said == ("2026-10 is not closed yet (the current month is excluded)" if refused else None)

@@ -106,8 +106,9 @@ def outside_report(client: str, month: str, data: MonthInputs, why: str) -> Mont
 
 
 def not_closed_yet(months: Sequence[str], now: datetime | None = None) -> str | None:
-    """Why `months` cannot be asked for: the last one is the current month (UTC) or later, so not closed yet.
-    The one rule for `billing --month` (cli.parse_months) and the `whatif` job's `months`."""
+    """Why `months` cannot be asked for: the last one is the current month (of `now`, the firm's time; UTC when not
+    given) or later, so not closed yet. The one rule for `billing --month` (cli.parse_months) and the `whatif` job's
+    `months`."""
     now = now or datetime.now(UTC)
     if month_index(months[-1]) >= now.year * 12 + now.month - 1:
         return f"{months[-1]} is not closed yet (the current month is excluded)"
