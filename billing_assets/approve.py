@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from billing_assets.overview import in_quickbooks, refresh
+from billing_assets.common import hours_text
+from billing_assets.overview import in_quickbooks, refresh, stale_reason
 from billing_assets.push import PUSH_COLUMNS, push_row
 from resources.invoice_sink import InvoiceSink, KnownPush
 from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query, query_keyed
@@ -42,7 +43,8 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
         raise ValueError("approval needs the approver's name (--by)")
     with warehouse.connect() as conn:
         known = recorded_pushes(conn, pairs)
-        stale = {(r["client"], r["month"]): r["prior_month"] for r in query_keyed(conn, "stale_months", pairs)}
+        stale = {(r["client"], r["month"]): stale_reason(r["why"], r["prior_month"])
+                 for r in query_keyed(conn, "stale_months", pairs)}
     results: list[Approval] = []
     built: dict[str, InvoiceSink] = {}
     changed = False
@@ -59,9 +61,8 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
         elif record.status not in SENDABLE:
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
         elif pair in stale:
-            results.append(Approval(*pair, "skipped", f"priced from the ledgers of {stale[pair]} before it was "
-                                                      f"priced again (retainer lots, lifetime cap totals): close "
-                                                      f"{pair[1]} again, review the new draft, then approve"))
+            results.append(Approval(*pair, "skipped", f"{stale[pair]}: close {pair[1]} again, review the new "
+                                                      "draft, then approve"))
         else:
             try:
                 pair_sink = sink_for(sink, kind, home or (sink.home if sink is not None else ""), built)
@@ -100,6 +101,9 @@ def send_and_record(warehouse: Warehouse, sink: InvoiceSink, pair: tuple[str, st
         note = f"approved by {approved_by} at {sent_at}"
         if newest[0]["sink_total"] is not None:  # what the client is charged, tax included
             note += f"; QuickBooks total {in_quickbooks({**newest[0], 'currency': current[0]['currency']})}"
+        if current[0]["hours_held"]:
+            note += (f"; {hours_text(current[0]['hours_held'])} held for review are not on it: once reviewed and "
+                     f"{month} closed again, the next unsent month carries them")
         append_rows(conn, "invoice_pushes", PUSH_COLUMNS, [push_row(
             client, month, kind, latest.doc_number, latest.content_hash, "sent", external_id or latest.external_id,
             latest.sync_token, "", note)])

@@ -15,6 +15,7 @@ from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
 from billing_assets.core.contract import contract_paths
 from billing_assets.core.money import shown_hours
+from billing_assets.core.months import add_months, month_range
 from billing_assets.core.overrides import read_decisions
 from billing_assets.instance_setup import open_instance, register_clients
 from billing_assets.jobs import range_tags
@@ -140,8 +141,9 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
 
 
 def uncarried_changes(defs, pairs: list[tuple[str, str]]) -> list[str]:
-    """Sent months of the run that now price otherwise, in the engagement's last month: the next unsent month
-    carries such a difference, and after `end` there is none, so it would be lost without a word."""
+    """Sent months of the run that now price otherwise, with a difference no later sent month carried and no month
+    left to carry it: the first unsent month after a sent one carries its difference, and when every month up to
+    the engagement's `end` was sent there is none, so it would be lost without a word."""
     from billing_assets.environment import build_warehouse
     from resources.warehouse import query_keyed
 
@@ -154,11 +156,15 @@ def uncarried_changes(defs, pairs: list[tuple[str, str]]) -> list[str]:
     for r in changed:
         contract = _contract(defs, r["client"], r["month"])
         end = contract.end if contract is not None else None
-        if end and r["month"] >= end:
+        owed = r["current_total"] - r["sent_total"] - r["carried_amount"]
+        owed_hours = r["current_hours"] - r["sent_hours"] - r["carried_hours"]
+        later = month_range(add_months(r["month"], 1), end) if end and end > r["month"] else []
+        if end and (owed or owed_hours) and set(later) <= set(r["sent_after"] or []):
+            sent_since = f" and every month after it up to {end} was sent" if later else ""
             out.append(f"{r['client']} {r['month']}: sent at {r['sent_total']:,.2f}, now prices "
-                       f"{r['current_total']:,.2f} ({r['current_total'] - r['sent_total']:+,.2f}): the engagement "
-                       f"ends {end}, so no later invoice carries the difference; bill or credit it by hand, or move "
-                       "the contract's `end`")
+                       f"{r['current_total']:,.2f} ({owed:+,.2f} not carried): the engagement ends {end}"
+                       f"{sent_since}, so no later invoice carries the difference; bill or credit it by hand, or "
+                       "move the contract's `end`")
     return out
 
 
@@ -204,6 +210,7 @@ def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
     """The clients' months after the close's that were priced from ledgers it changed (firm_overview `stale`):
     close them again before approving them."""
     from billing_assets.environment import build_warehouse
+    from billing_assets.overview import stale_reason
     from billing_assets.price import later_months
     from resources.warehouse import query_keyed
 
@@ -214,7 +221,7 @@ def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
         later = later_months(conn, pairs)
         stale = query_keyed(conn, "stale_months", later)
     last = {client: month for client, month in sorted(later)}
-    return [f"{r['client']} {r['month']}: priced from the ledgers of {r['prior_month']} before it was priced again: "
+    return [f"{r['client']} {r['month']}: {stale_reason(r['why'], r['prior_month'])}: "
             f"close it and the months after it again (`billing close --month {r['month']}..{last[r['client']]} "
             f"--client {r['client']}`) before approving it" for r in stale]
 

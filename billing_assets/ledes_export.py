@@ -15,6 +15,7 @@ from billing_assets.core.invoice import doc_number
 from billing_assets.core.ledes import FeePiece, LedesFile, build_ledes
 from billing_assets.core.money import shown_hours
 from billing_assets.core.safecsv import safe_cell
+from billing_assets.overview import stale_reason
 from billing_assets.tables import expense_from_row
 from billing_assets.whatif import line_from_row
 from resources.home import BillingHome
@@ -64,7 +65,8 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
     pieces = rows_by_partition(conn, "ledes_fee_pieces", pairs)
     expenses = rows_by_partition(conn, "raw_expenses", pairs)
     sent = {k: v[0] for k, v in rows_by_partition(conn, "sent_invoice_rows", pairs).items()}
-    stale = {(r["client"], r["month"]): r["prior_month"] for r in query_keyed(conn, "stale_months", pairs)}
+    stale = {(r["client"], r["month"]): stale_reason(r["why"], r["prior_month"])
+             for r in query_keyed(conn, "stale_months", pairs)}
     blocked = rows_by_partition(conn, "blocking_failures", pairs)  # the push gate's reasons (billing_assets.gate)
     out.mkdir(parents=True, exist_ok=True)
     billing_home = BillingHome(path=str(home))  # the contract folder listed once, not once per client
@@ -103,8 +105,7 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
                 continue
             if not was_sent and (client, month) in stale:
                 result.messages.append(
-                    f"{client} {month}: not exported: priced from the ledgers of {stale[(client, month)]} before it "
-                    f"was priced again (retainer lots, lifetime cap totals): close {month} again "
+                    f"{client} {month}: not exported: {stale[(client, month)]}: close {month} again "
                     f"(`billing close --month {month} --client {client}`)")
                 result.failed = True
                 continue

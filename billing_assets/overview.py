@@ -40,6 +40,15 @@ def refresh(conn: WarehouseConnection) -> list[dict]:
     return query(conn, "firm_overview")
 
 
+def stale_reason(why: str, prior_month: str) -> str:
+    """Why a priced invoice is out of date (the view `stale_invoices`), as approval, the close's summary, the pricing
+    log and the LEDES export say it."""
+    if why == "carry":
+        return (f"priced before the sent {prior_month} was priced again, so it does not carry {prior_month}'s "
+                "late change as it is now")
+    return f"priced from the ledgers of {prior_month} before it was priced again (retainer lots, lifetime cap totals)"
+
+
 def in_quickbooks(row: dict) -> str:
     """What QuickBooks totals the client-month's draft at, with its tax ("" when nothing of ours is there)."""
     if row["sink_total"] is None:

@@ -43,7 +43,7 @@ from billing_assets.core.pricing import (
 from billing_assets.core.qbo_settings import settings_hash_part
 from billing_assets.core.quality import export_row, person_and_roles
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND, raw_expenses
-from billing_assets.overview import overview_materialization
+from billing_assets.overview import overview_materialization, stale_reason
 from billing_assets.partitions import previous_month_mapping
 from billing_assets.tables import expense_from_row, markdown_table
 from resources.home import BillingHome
@@ -233,8 +233,8 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
             stale = query_keyed(conn, "stale_months", later_months(conn, sorted(details)))
             context.log_event(overview_materialization(conn))  # the overview shows the new totals before any push
     for r in stale:
-        context.log.warning(f"{r['client']}|{r['month']} was priced from the ledgers of {r['prior_month']}, priced "
-                            f"again now: close {r['month']} again (approval refuses it until then)")
+        context.log.warning(f"{r['client']}|{r['month']} was {stale_reason(r['why'], r['prior_month'])}: close "
+                            f"{r['month']} again (approval refuses it until then)")
     context.log.info(f"priced {len(details)} client-month(s); {len(problems)} could not be priced; "
                      f"{len(others)} blocked or outside the engagement")
     return MaterializeResult()

@@ -48,7 +48,8 @@ def load_drafts(conn: WarehouseConnection, home: BillingHome, pairs: list[tuple[
 def held_off_draft(hours: Decimal, month: str) -> str:
     """What a finance person reads on a pushed draft whose month still holds entries for review."""
     return (f"{hours_text(hours)} held for review are not on this draft: fill in review/{month}.csv, save it under "
-            "overrides/ and close the month again (approving now would leave them unbilled)")
+            "overrides/ and close the month again (approving now sends the draft without them; reviewed "
+            "later, they are carried by the next unsent month as a late change)")
 
 
 DRAFT_STATUSES = ("created", "updated", "unchanged", "recovered")  # a draft of ours is in the sink, unsent

@@ -90,27 +90,32 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
 def _unlisted_project_codes(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str]
                             ) -> list[str]:
     """Entries whose Project Code no SOW item of their contract lists, when some item lists codes: they are
-    classified from their notes instead (spec section 3), which a typo or a spreadsheet that dropped a code's
-    leading zeros would otherwise do unseen. A warning, one per file, client and code."""
-    found: dict[tuple[str, str, str], tuple[set[str], list[int]]] = {}  # (file, client, code) -> (listed, rows)
+    classified from their notes instead, or go to the contract's only hourly item (spec section 3), which a typo
+    or a spreadsheet that dropped a code's leading zeros would otherwise do unseen. A warning, one per file, client
+    and code."""
+    # (file, client, code) -> (codes listed, where the entries go, rows)
+    found: dict[tuple[str, str, str], tuple[set[str], str, list[int]]] = {}
     for e in parsed.entries:
         client = names.get(e.client_name)
         if client is None or not e.project_code:
             continue
-        codes = good[client].for_month(e.month).project_codes
+        contract = good[client].for_month(e.month)
+        codes = contract.project_codes
         if codes and e.project_code not in codes:
-            found.setdefault((e.source_file, client, e.project_code), (codes, []))[1].append(e.source_row)
+            hourly = [i.id for i in (contract.sow.items if contract.sow else []) if i.billing == "hourly"]
+            fate = (f"go to {hourly[0]}, the contract's only hourly SOW item" if len(hourly) == 1
+                    else "are classified from their notes")
+            found.setdefault((e.source_file, client, e.project_code), (codes, fate, []))[2].append(e.source_row)
 
     def loose(code: str) -> str:  # what a spreadsheet or a typist changes: case, spaces, leading zeros
         return code.casefold().strip().lstrip("0")
 
     out = []
-    for (source_file, client, code), (codes, numbers) in sorted(found.items()):
+    for (source_file, client, code), (codes, fate, numbers) in sorted(found.items()):
         near = sorted(c for c in codes if loose(c) == loose(code))
         hint = f" (meant {near[0]!r}? codes match exactly)" if near else ""
         out.append(f"{source_file}: rows {row_ranges(numbers)}: project code {code!r} is listed by no SOW item of "
-                   f"contracts/{client}.yaml (its codes: {', '.join(sorted(codes))}){hint}; these entries are "
-                   "classified from their notes")
+                   f"contracts/{client}.yaml (its codes: {', '.join(sorted(codes))}){hint}; these entries {fate}")
     return out
 
 

@@ -87,3 +87,79 @@ def test_an_adjustment_says_whether_hours_or_only_prices_changed() -> None:
     assert [(line.description, line.amount) for line in result.lines] == [
         ("Adjustment for 2026-08: repriced after that invoice was sent, same hours", Decimal("12.50")),
         ("Adjustment for 2026-09: time changed after that invoice was sent (-1.5 h)", Decimal("-150.00"))]
+
+
+def overview_status(home: Path, month: str) -> str:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        return conn.execute("SELECT status FROM firm_overview WHERE client = 'globex' AND month = ?",
+                            [month]).fetchone()[0]
+
+
+def test_a_draft_priced_before_a_sent_month_changed_is_not_sent_without_the_change(billing_env, capsys) -> None:
+    """August sent, September's draft pushed; then late August time and only August closed again. September's
+    draft did not carry the +361.00, approval sent it as it was, and closing September again found it sent: the
+    difference was lost with exit 0 (a client without retainer lots or lifetime caps was never stale)."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    september_before, _ = invoice(home, "2026-09")
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    add_late_august_time(home, "2.00", "late_1.csv")
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-08"]) == 0
+    out = capsys.readouterr().out
+    assert ("globex 2026-09: priced before the sent 2026-08 was priced again, so it does not carry 2026-08's late "
+            "change as it is now: close it and the months after it again (`billing close --month 2026-09..2026-09 "
+            "--client globex`) before approving it") in out
+    assert overview_status(home, "2026-09") == "stale: 2026-08 priced again since (its late change to carry)"
+
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
+    said = capsys.readouterr().out.split()
+    assert said[:3] == ["globex", "2026-09", "skipped"]
+    assert " ".join(said[3:]) == ("priced before the sent 2026-08 was priced again, so it does not carry 2026-08's "
+                                  "late change as it is now: close 2026-09 again, review the new draft, then approve")
+    assert main(["close", "--month", "2026-09"]) == 0
+    september, carried = invoice(home, "2026-09")
+    assert carried == [("2026-08", Decimal("361.00"), Decimal("2.00"))]
+    assert september == september_before + Decimal("361.00")
+    assert overview_status(home, "2026-09") == "pushed"
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
+
+
+def test_a_late_change_no_unsent_month_of_the_engagement_can_carry_is_named(billing_env, capsys) -> None:
+    """Every month up to the engagement's `end` sent, then late time in an earlier one: no invoice can carry it."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    contract = home / "contracts" / "globex.yaml"
+    contract.write_text(contract.read_text() + "end: 2026-09\n")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
+    add_late_august_time(home, "2.00", "late_1.csv")
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-08"]) == 0
+    warnings = [line for line in capsys.readouterr().out.splitlines() if "no later invoice" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: globex 2026-08: sent at ")
+    assert warnings[0].endswith("(+361.00 not carried): the engagement ends 2026-09 and every month after it up to "
+                                "2026-09 was sent, so no later invoice carries the difference; bill or credit it by "
+                                "hand, or move the contract's `end`")
+
+
+def test_approving_a_draft_with_held_hours_says_so_and_the_next_month_carries_them_once_reviewed(
+        billing_env, capsys) -> None:
+    """Approval sent a "pushed, needs review" draft without a word about the hours held off it."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    add_late_august_time(home, "25.00", "long.csv")  # one entry over 24 h: held (implausible_hours)
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    september_before, _ = invoice(home, "2026-09")
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "; 25 h held for review are not on it: once reviewed and 2026-08 closed again, the next unsent month " \
+           "carries them" in said
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        entry = conn.execute("SELECT entry_id FROM review_queue WHERE month = '2026-08'").fetchone()[0]
+    (home / "overrides").mkdir(exist_ok=True)
+    (home / "overrides" / "2026-08.csv").write_text(f"entry_id,action\n{entry},bill\n")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    september, carried = invoice(home, "2026-09")
+    assert carried == [("2026-08", Decimal("4512.50"), Decimal("25.00"))]  # 25 h x 190, less the 5% discount
+    assert september == september_before + Decimal("4512.50")

@@ -152,7 +152,8 @@ def test_override_releases_a_held_entry_and_survives_reruns(billing_env, capsys)
     client = rows[0]["client"]
     assert partition_page("quickbooks_draft_invoices", client, "2026-08")["held_for_review"] == (
         f"{rows[0]['hours']} h held for review are not on this draft: fill in review/2026-08.csv, save it under "
-        "overrides/ and close the month again (approving now would leave them unbilled)")
+        "overrides/ and close the month again (approving now sends the draft without them; reviewed later, "
+        "they are carried by the next unsent month as a late change)")
     row = dict(rows[0], sow_item="S1", action="bill", note="geprüft – Müller",
                hours=rows[0]["hours"].replace(".", ","), date="10.08.2026")
     text = io.StringIO()

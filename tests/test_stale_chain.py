@@ -45,9 +45,9 @@ def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_
     contract.write_text(CONTRACT + "amendments:\n  - {effective_from: 2026-08, retainer: {included_hours: 5}}\n"
                                    "  - {effective_from: 2026-09, retainer: {included_hours: 10}}\n")
     assert main(["close", "--month", "2026-08"]) == 0  # August alone: it now carries 1 h, not 6
-    assert ("warning: rcx 2026-09: priced from the ledgers of 2026-08 before it was priced again: close it and the "
-            "months after it again (`billing close --month 2026-09..2026-10 --client rcx`) before approving it"
-            ) in capsys.readouterr().out
+    assert ("warning: rcx 2026-09: priced from the ledgers of 2026-08 before it was priced again (retainer lots, "
+            "lifetime cap totals): close it and the months after it again (`billing close --month 2026-09..2026-10 "
+            "--client rcx`) before approving it") in capsys.readouterr().out
     stale = _overview(home / "billing.duckdb")
     assert stale["2026-09"] == ("stale: 2026-08 priced again since", Decimal("1000.0000"))
     assert stale["2026-10"][0] == "stale: 2026-08 priced again since"  # priced from September, itself stale

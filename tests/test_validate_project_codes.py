@@ -46,3 +46,21 @@ def test_a_rate_setting_naming_a_person_or_project_close_to_one_that_worked_is_a
     assert [line for line in out if "bills at default_rate" in line] == [
         "warning: contracts/globex.yaml: people.Ana Souza: role 'partnr' is not in roles (partner, manager, "
         "consultant); Ana Souza bills at default_rate"]
+
+
+def test_an_unlisted_code_of_a_contract_with_one_hourly_item_is_said_to_go_to_that_item(billing_env, capsys) -> None:
+    """Spec section 3: with no listed code, the only hourly item takes the entry; the warning said "classified from
+    their notes", which the classifier never saw."""
+    home = billing_env()
+    (home / "contracts" / "dfx.yaml").write_text(
+        "client: dfx\nname: DF Ltd\ncurrency: USD\ndefault_rate: 100\nsow:\n  items:\n"
+        "    - {id: S1, name: Support, billing: hourly, project_codes: [DF-SUP]}\n"
+        "    - {id: F1, name: Launch, billing: fixed_fee, project_codes: [DF-FIX], schedule: {2026-09: 500}}\n")
+    (home / "timesheets" / "t.csv").write_text(
+        "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name\n"
+        "2026-09-02,DF Ltd,Ops,DF-SUP,Support,Fix,1.5,Yes,Ann,Lee\n"
+        "2026-09-03,DF Ltd,Ops,DF-SPU,Support,Fix again,2,Yes,Ann,Lee\n")
+    assert main(["validate"]) == 0
+    assert [line for line in capsys.readouterr().out.splitlines() if "is listed by no SOW item" in line] == [
+        "warning: timesheets/t.csv: rows 2: project code 'DF-SPU' is listed by no SOW item of contracts/dfx.yaml "
+        "(its codes: DF-FIX, DF-SUP); these entries go to S1, the contract's only hourly SOW item"]

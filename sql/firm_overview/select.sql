@@ -1,8 +1,8 @@
 -- The firm overview: one row per client-month the closes have seen, with what a finance person needs first.
 -- status: outside engagement | blocked: <check> (either "sent; now ..." when an invoice was sent for the month, or
 --         "...; its pushed draft <doc> stays" when one was pushed: the month's invoice rows are gone, the client's
---         invoice is not) | sent | stale: <month-1> priced again since (priced from ledgers
---         month-1 no longer leaves) | pushed, needs review (a draft is out while held hours wait: they are not on
+--         invoice is not) | sent | stale: <month> priced again since (priced from ledgers
+--         month-1 no longer leaves; "(its late change to carry)": a sent month it carries changed) | pushed, needs review (a draft is out while held hours wait: they are not on
 --         it) | pushed | conflict_sent | conflict_edited | conflict_deleted (our draft deleted in QuickBooks: the
 --         detail says how to draft it again) | refused | nothing to bill | needs review | ready.
 --         sink_total / sink_tax: what QuickBooks totals the draft out (or sent) at, tax included, and its tax.
@@ -45,6 +45,7 @@ SELECT s.client, s.month,
            WHEN f.checks IS NOT NULL THEN 'blocked: ' || f.checks
            WHEN p.status = 'sent' THEN 'sent'
            WHEN st.client IS NOT NULL THEN 'stale: ' || st.prior_month || ' priced again since'
+                || CASE WHEN st.why = 'carry' THEN ' (its late change to carry)' ELSE '' END
            WHEN p.status LIKE 'conflict%' THEN p.status
            WHEN p.status = 'refused' THEN 'refused'
            WHEN coalesce(l.lines, 0) = 0 AND i.total = 0 THEN 'nothing to bill'

@@ -1,5 +1,5 @@
 -- The client-months of `partition_keys` that are stale (the view stale_invoices, sql/schema/tables.sql).
-SELECT s.client, s.month, s.prior_month
+SELECT s.client, s.month, s.prior_month, s.why
 FROM stale_invoices AS s
 JOIN partition_keys AS k ON k.client = s.client AND k.month = s.month
 ORDER BY s.client, s.month;

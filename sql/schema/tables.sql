@@ -112,10 +112,16 @@ CREATE TABLE IF NOT EXISTS partition_status (
 CREATE TABLE IF NOT EXISTS pricing_problems (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, problem VARCHAR NOT NULL
 );
--- Priced client-months whose ledgers month-1 no longer leaves: month-1 was priced again (or removed) after them,
--- or is itself stale (the chain runs down), so their retainer lots or lifetime cap totals, and their invoice, are
--- out of date until they are closed again. `prior_month` is the month whose re-pricing began the chain. A month-1
--- priced before `leaves` was recorded is taken as unchanged. Read by queries/stale_months.sql and the overview.
+-- Priced client-months whose invoice is out of date until they are closed again (`why`):
+-- - 'ledgers': month-1 no longer leaves the ledgers they were priced from: it was priced again (or removed) after
+--   them, or is itself stale (the chain runs down), so their retainer lots or lifetime cap totals are out of date.
+--   `prior_month` is the month whose re-pricing began the chain. A month-1 priced before `leaves` was recorded is
+--   taken as unchanged.
+-- - 'carry': an unsent month that carries a sent month's late change (core/adjustments.py: the first unsent month
+--   after a sent one carries what it now prices at, less what was sent, less what later sent months carried) and
+--   whose `period_adjustments` no longer say what is owed: that sent month (`prior_month`) was priced again after
+--   it. Its draft would go out without the change (or with an old one).
+-- Read by queries/stale_months.sql and the overview.
 CREATE OR REPLACE VIEW stale_invoices AS
 WITH RECURSIVE direct AS (
     SELECT i.client, i.month, split_part(i.priced_from, '|', 1) AS prior_month
@@ -132,5 +138,41 @@ WITH RECURSIVE direct AS (
     SELECT i.client, i.month, c.prior_month
     FROM chain AS c
     JOIN invoices AS i ON i.client = c.client AND split_part(i.priced_from, '|', 1) = c.month
+), owed AS (
+    SELECT m.client, m.month, s.month AS origin_month,
+           i.total - s.total - (SELECT coalesce(sum(a.amount), 0) FROM sent_adjustments AS a
+                                WHERE a.client = m.client AND a.origin_month = s.month AND a.month < m.month)
+               AS amount,
+           i.hours_billed - s.hours_billed - (SELECT coalesce(sum(a.hours), 0) FROM sent_adjustments AS a
+                                              WHERE a.client = m.client AND a.origin_month = s.month
+                                                AND a.month < m.month) AS hours
+    FROM invoices AS m
+    JOIN sent_invoices AS s ON s.client = m.client AND s.month < m.month
+    JOIN invoices AS i ON i.client = s.client AND i.month = s.month
+    WHERE NOT EXISTS (SELECT 1 FROM sent_invoices AS u WHERE u.client = m.client AND u.month = m.month)
+      AND (SELECT count(DISTINCT x.month) FROM sent_invoices AS x
+           WHERE x.client = m.client AND x.month > s.month AND x.month < m.month)
+          = (CAST(substr(m.month, 1, 4) AS INTEGER) * 12 + CAST(substr(m.month, 6, 2) AS INTEGER))
+            - (CAST(substr(s.month, 1, 4) AS INTEGER) * 12 + CAST(substr(s.month, 6, 2) AS INTEGER)) - 1
+), carries AS (
+    SELECT o.client, o.month, o.origin_month AS prior_month
+    FROM owed AS o
+    LEFT JOIN period_adjustments AS p
+        ON p.client = o.client AND p.month = o.month AND p.origin_month = o.origin_month
+    WHERE coalesce(p.amount, 0) <> o.amount OR abs(coalesce(p.hours, 0) - o.hours) > 0.000001
+    UNION
+    SELECT p.client, p.month, p.origin_month
+    FROM period_adjustments AS p
+    WHERE NOT EXISTS (SELECT 1 FROM sent_invoices AS u WHERE u.client = p.client AND u.month = p.month)
+      AND NOT EXISTS (SELECT 1 FROM owed AS o
+                      WHERE o.client = p.client AND o.month = p.month AND o.origin_month = p.origin_month)
+), ledgers AS (
+    SELECT client, month, min(prior_month) AS prior_month FROM chain GROUP BY client, month
 )
-SELECT client, month, min(prior_month) AS prior_month FROM chain GROUP BY client, month;
+-- one row per client-month: stale ledgers are named before a late change
+SELECT client, month, prior_month, 'ledgers' AS why FROM ledgers
+UNION ALL
+SELECT c.client, c.month, min(c.prior_month), 'carry'
+FROM carries AS c
+WHERE NOT EXISTS (SELECT 1 FROM ledgers AS l WHERE l.client = c.client AND l.month = c.month)
+GROUP BY c.client, c.month;
