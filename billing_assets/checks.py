@@ -330,7 +330,9 @@ def push_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> It
         refused.setdefault(pair, []).append(reason)
     held = {pair: reasons for pair, reasons in refused.items() if states[pair].state != status.OUTSIDE}
     detailed = len(pairs) <= DETAILED_PARTITIONS
-    for client, month in pairs:
+    # failures last: the Checks tab shows the newest evaluation (a pass logged after the run's failure read as
+    # "Succeeded" on a run that failed on it)
+    for client, month in sorted(pairs, key=lambda pair: (pair in held, pair)):
         reasons = held.get((client, month))
         if detailed or reasons:
             context.op_execution_context.log_event(AssetCheckEvaluation(

@@ -56,3 +56,15 @@ def test_the_checks_tab_stays_failed_while_a_client_month_is_blocked(billing_env
     assert _newest(instance, "globex|2026-08").status == AssetCheckExecutionRecordStatus.SUCCEEDED
     assert _newest(instance).status == AssetCheckExecutionRecordStatus.SUCCEEDED
     capsys.readouterr()
+
+
+def test_the_runs_verdict_check_shows_failed_when_a_client_month_was_held_back(billing_env) -> None:
+    """`client_months_pushed` logged its per-partition evaluations in client order: after globex's failure came
+    initech's pass, and the Checks tab said "Succeeded" for the run that failed on it."""
+    home = _home(billing_env)
+    lines = (home / "timesheets" / "gx_harvest_time_a.csv").read_text().splitlines(keepends=True)
+    (home / "timesheets" / "gx_reexport.csv").write_text("".join(lines[:1] + lines[1:4]))  # globex blocked
+    assert main(["close", "--month", "2026-08"]) == 1
+    pushed = AssetCheckKey(AssetKey("quickbooks_draft_invoices"), "client_months_pushed")
+    newest = DagsterInstance.get().event_log_storage.get_asset_check_execution_history(pushed, limit=1)[0]
+    assert (newest.status, newest.partition) == (AssetCheckExecutionRecordStatus.FAILED, "globex|2026-08")
