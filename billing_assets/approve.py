@@ -16,8 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from dagster import AssetMaterialization, MetadataValue
+
 from billing_assets.common import hours_text
+from billing_assets.core.invoice import doc_number
 from billing_assets.overview import in_quickbooks, refresh, stale_reason
+from billing_assets.partitions import client_month_key
 from billing_assets.push import PUSH_COLUMNS, push_row
 from resources.invoice_sink import InvoiceSink, KnownPush
 from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query, query_keyed
@@ -108,6 +112,7 @@ def send_and_record(warehouse: Warehouse, sink: InvoiceSink, pair: tuple[str, st
             client, month, kind, latest.doc_number, latest.content_hash, "sent", external_id or latest.external_id,
             latest.sync_token, "", note)])
         _freeze(conn, client, month, latest.content_hash, approved_by)
+    sink.mark_preview_sent(client, month, approved_by, sent_at)  # after the commit: the record says it was sent
     return Approval(*pair, "sent", note)
 
 
@@ -166,3 +171,13 @@ def sink_for(configured: InvoiceSink | None, kind: str, home: str, built: dict[s
 
         built[kind] = initialized(build_sink(home, kind))
     return built[kind]
+
+
+def sent_events(results: list[Approval]) -> list[AssetMaterialization]:
+    """A materialization of `quickbooks_draft_invoices` for each client-month this approval sent: its partition
+    page said `push: created` and "not sent" after the invoice went out."""
+    return [AssetMaterialization(asset_key="quickbooks_draft_invoices",
+                                 partition=str(client_month_key(r.client, r.month)),
+                                 metadata={"push": "sent", "doc_number": doc_number(r.client, r.month),
+                                           "approval": MetadataValue.text(r.detail)})
+            for r in results if r.status == "sent"]

@@ -155,8 +155,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    prepare_environment()
-    from billing_assets.approve import approve
+    instance = prepare_environment()
+    from billing_assets.approve import approve, sent_events
     from billing_assets.environment import build_resources
     from billing_assets.gate import blocking_failures
 
@@ -171,6 +171,14 @@ def cmd_approve(args: argparse.Namespace) -> int:
     results = approve(resources["warehouse"], None, pairs, args.by, blocking_failures(resources["warehouse"], pairs),
                       home=str(billing_home()))
     resources["warehouse"].refresh_read_copy()
+    if instance is not None:  # the UI's partition pages and overview show the sending at once
+        from billing_assets.overview import overview_materialization
+
+        for event in sent_events(results):
+            instance.report_runless_asset_event(event)
+        if any(r.status == "sent" for r in results):
+            with resources["warehouse"].connect() as conn:
+                instance.report_runless_asset_event(overview_materialization(conn))
     for r in results:
         print(f"{r.client:<28} {r.month:<8} {r.status:<13} {r.detail}")
     return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft" for r in results) else 1

@@ -400,17 +400,19 @@ def summarise(pairs: list[tuple[str, str]]) -> tuple[list[dict], list[tuple[str,
 
 
 def print_summary(outcome: CloseOutcome) -> None:
+    from billing_assets.overview import as_shown
+
     header = f"{'client':<28} {'month':<8} {'total':>14} {'cur':<4} {'billed h':>9} {'held h':>7} {'status':<20}"
     print(header)
     print("-" * len(header))
     for r in sorted(outcome.rows, key=lambda r: (r["client"], r["month"])):
         if r["status"] == "outside engagement":
             continue
-        total = f"{r['total']:>14,.2f}" if r["total"] is not None else f"{'-':>14}"
+        status, amount = as_shown(r)
+        total = f"{amount:>14,.2f}" if amount is not None else f"{'-':>14}"
         billed = f"{shown_hours(r['hours_billed']):>9f}" if r["hours_billed"] is not None else f"{'-':>9}"
         held = f"{shown_hours(r['hours_held']):>7f}" if r["hours_held"] is not None else f"{'-':>7}"
-        print(f"{r['client']:<28} {r['month']:<8} {total} {r['currency'] or '':<4} {billed} {held} "
-              f"{r['status']:<20}")
+        print(f"{r['client']:<28} {r['month']:<8} {total} {r['currency'] or '':<4} {billed} {held} {status:<20}")
     outside = [r for r in outcome.rows if r["status"] == "outside engagement"]
     failed = sorted({(c, m) for c, m, _ in outcome.problems})
     priced = sum(1 for r in outcome.rows if r["total"] is not None)

@@ -69,7 +69,7 @@ class ApprovalConfig(Config):
 @op(required_resource_keys={"warehouse", "sink"})
 def send_approved_invoices(context: OpExecutionContext, config: ApprovalConfig) -> None:
     """Send the month's pushed drafts (all clients, or the listed ones) and record who approved them."""
-    from billing_assets.approve import approve
+    from billing_assets.approve import approve, sent_events
     from billing_assets.gate import blocking_failures
 
     clients = config.clients or list(context.instance.get_dynamic_partitions("client"))
@@ -78,6 +78,8 @@ def send_approved_invoices(context: OpExecutionContext, config: ApprovalConfig) 
                       blocking_failures(context.resources.warehouse, pairs))
     for r in results:
         context.log.info(f"{r.client}|{r.month}: {r.status}: {r.detail}")
+    for event in sent_events(results):
+        context.log_event(event)
     _report_overview(context)
 
 
@@ -103,7 +105,7 @@ class PartitionApproval(Config):
 def approve_partition(context: OpExecutionContext, config: PartitionApproval) -> None:
     """Send this client-month's pushed draft where it was pushed and record who approved it (the launch's
     approved_by, else its dagster/user tag). Fails, naming why, when nothing was sent."""
-    from billing_assets.approve import approve
+    from billing_assets.approve import approve, sent_events
     from billing_assets.gate import blocking_failures
 
     client, month = split_key(context.partition_key)
@@ -115,6 +117,8 @@ def approve_partition(context: OpExecutionContext, config: PartitionApproval) ->
     [result] = approve(context.resources.warehouse, context.resources.sink, pairs, approved_by,
                        blocking_failures(context.resources.warehouse, pairs))
     context.log.info(f"{client}|{month}: {result.status}: {result.detail}")
+    for event in sent_events([result]):
+        context.log_event(event)
     _report_overview(context)
     if result.status not in ("sent", "already_sent"):
         raise Failure(f"{client}|{month} not sent: {result.status}: {result.detail}")

@@ -7,6 +7,7 @@ steps, carries the table as markdown."""
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
 from dagster import AssetKey, AssetMaterialization, AssetSpec, MetadataValue
 
@@ -49,6 +50,21 @@ def stale_reason(why: str, prior_month: str) -> str:
     return f"priced from the ledgers of {prior_month} before it was priced again (retainer lots, lifetime cap totals)"
 
 
+SENT_CHANGED = "sent; changed since"  # firm_overview/select.sql
+
+
+def as_shown(row: dict) -> tuple[str, Decimal | None]:
+    """(status, total) of an overview row as a finance person reads them: a sent month shows the total the client
+    received, and one priced otherwise since says what it now prices and who carries the difference."""
+    status, total = row["status"], row["total"]
+    if row["sent_total"] is None or not status.startswith("sent"):
+        return status, total
+    if status == SENT_CHANGED and total is not None:
+        status = (f"sent; now prices {money(total, row['currency'])} ({total - row['sent_total']:+,.2f}): the next "
+                  "unsent month carries the difference")
+    return status, row["sent_total"]
+
+
 def in_quickbooks(row: dict) -> str:
     """What QuickBooks totals the client-month's draft at, with its tax ("" when nothing of ours is there)."""
     if row["sink_total"] is None:
@@ -65,10 +81,11 @@ def overview_materialization(conn: WarehouseConnection) -> AssetMaterialization:
     in_sink = any(r["sink_total"] is not None for r in shown)  # a column only for a firm pushing to QuickBooks
     table = markdown_table(
         ("client", "month", "status", "total", *(("in QuickBooks",) if in_sink else ()), "hours billed", "held hours"),
-        [(r["client"], r["month"], r["status"], money(r["total"], r["currency"]) if r["total"] is not None else "",
+        [(r["client"], r["month"], status, money(total, r["currency"]) if total is not None else "",
           *((in_quickbooks(r),) if in_sink else ()),
           hours_text(r["hours_billed"]) if r["hours_billed"] is not None else "",
-          hours_text(r["hours_held"]) if r["hours_held"] is not None else "") for r in shown], limit=500)
+          hours_text(r["hours_held"]) if r["hours_held"] is not None else "")
+         for r in shown for status, total in [as_shown(r)]], limit=500)
     counts = Counter(r["status"].split(":")[0] for r in shown)
     return AssetMaterialization(asset_key=OVERVIEW_KEY, metadata={
         "months": ", ".join(months),

@@ -1,7 +1,7 @@
 """The push: invoice drafts to the outbox or QuickBooks, only for partitions whose blocking checks passed."""
 
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -171,8 +171,10 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                 results[pair] = (f"{withdrawal.status}, nothing to bill", draft, withdrawal.diff)
                 records.append(_record(draft, sink.kind, withdrawal))
         else:
-            preview = sink.preview(draft)
             before = known.get(pair)
+            # a sent invoice's preview stays what was sent (a re-priced draft under "not sent" replaced it)
+            preview = sink.preview_path(*pair) if before is not None and before.status == "sent" \
+                else sink.preview(draft)
             result = sink.push(draft, before, recreate_deleted=recreate)
             if result.status == "refused":  # nothing written; the record keeps what the sink still holds
                 results[pair] = ("refused", draft, result.diff)
@@ -200,9 +202,18 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                             f"{r[0]}|{r[1]}: {r[5]}: the invoice in {r[2]} was sent or edited by a person and was "
                             f"not modified; what changed:\n{r[9]}")
     diffs = {(r[0], r[1]): r[9] for r in conflicts}
+    sent_pairs = [pair for pair, (outcome, _, _) in results.items() if outcome == "conflict_sent"]
+    with warehouse.connect() as conn:
+        sent = {(r["client"], r["month"]): r for r in query_keyed(conn, "sent_and_now", sent_pairs)} \
+            if sent_pairs else {}
     for (client, month), (outcome, draft, detail) in results.items():
         metadata = {"push": outcome, "sink": sink.kind, "doc_number": doc_number(client, month)}
-        if draft is not None:
+        if draft is not None and (client, month) in sent:  # the page shows what the client received
+            was = sent[(client, month)]["sent_total"]
+            metadata["total"] = MetadataValue.text(
+                f"{money(was, draft.currency)} as sent; now prices {money(draft.total, draft.currency)} "
+                f"({draft.total - was:+,.2f}): the next unsent month carries the difference")
+        elif draft is not None:
             metadata["total"] = MetadataValue.text(money(draft.total, draft.currency))
         if outcome in ("created", "updated", "unchanged", "conflict_sent", "conflict_edited", "conflict_deleted"):
             metadata["preview"] = MetadataValue.path(detail)
@@ -223,8 +234,9 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
             context.log.error(f"{client}|{month} not pushed ({outcome}): {detail}")
     with warehouse.connect() as conn:
         context.log_event(overview_materialization(conn))
-    context.log.info(f"{sink.kind}: {len(records)} pushed, "
-                     f"{sum(1 for r in results.values() if r[0] == 'unchanged')} unchanged, "
-                     f"{sum(1 for r in results.values() if r[0].endswith('nothing to bill'))} with nothing to bill, "
-                     f"{sum(1 for r in results.values() if r[1] is None)} not pushed")
+    outcomes = Counter(r[0].split(",")[0] for r in results.values())  # "withdrawn, nothing to bill" -> withdrawn
+    context.log.info(f"{sink.kind}: {outcomes['created'] + outcomes['updated']} pushed, {outcomes['unchanged']} "
+                     f"unchanged, {outcomes['withdrawn']} withdrawn, {outcomes['nothing to bill']} with nothing to "
+                     f"bill, {sum(n for o, n in outcomes.items() if o.startswith('conflict'))} in conflict with what a "
+                     f"person sent or edited, {sum(1 for r in results.values() if r[1] is None)} not pushed")
     return MaterializeResult()

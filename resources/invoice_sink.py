@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from dagster import ConfigurableResource
 
-from billing_assets.core.invoice import doc_number, dumps_payload, outbox_payload, render_html_preview
+from billing_assets.core.invoice import doc_number, dumps_payload, outbox_payload, render_html_preview, sent_preview
 from billing_assets.core.model import InvoiceDraft
 from resources.files import write_atomic
 
@@ -48,11 +48,23 @@ class InvoiceSink(ConfigurableResource):
     kind: ClassVar[str]
     home: str = "./billing_home"
 
+    def preview_path(self, client: str, month: str) -> Path:
+        return Path(self.home).resolve() / "outbox" / month / f"{client}.html"
+
     def preview(self, draft: InvoiceDraft) -> Path:
         """Write the HTML preview a reviewer opens before approving; returns its path."""
-        path = Path(self.home).resolve() / "outbox" / draft.month / f"{draft.client}.html"
+        path = self.preview_path(draft.client, draft.month)
         write_atomic(path, render_html_preview(draft))
         return path
+
+    def mark_preview_sent(self, client: str, month: str, approved_by: str, sent_at: str) -> None:
+        """The sent draft's preview says it was sent, by whom and when (it kept saying "not sent")."""
+        path = self.preview_path(client, month)
+        try:
+            page = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return  # no preview of ours (deleted by a person): nothing to mark
+        write_atomic(path, sent_preview(page, approved_by, sent_at))
 
     @abstractmethod
     def push(self, draft: InvoiceDraft, known: KnownPush | None, recreate_deleted: bool = False) -> SinkResult:

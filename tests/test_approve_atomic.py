@@ -133,7 +133,7 @@ def test_close_repricing_while_the_draft_is_sent_cannot_lose_what_was_sent(billi
     assert carried(home, "2026-09") == [("2026-08", LATE_AMOUNT, Decimal("10.0000"))]
     assert invoice(home, "2026-09")[0] == september + LATE_AMOUNT
     overview = rows(home, "SELECT status FROM firm_overview WHERE client = 'globex' AND month = '2026-08'")
-    assert overview == [("sent",)]
+    assert overview == [("sent; changed since",)]  # the carry is September's; August's page shows what was sent
 
 
 def test_on_postgres_a_close_waits_for_the_send_to_be_recorded_and_frozen(billing_env, monkeypatch, tmp_path,

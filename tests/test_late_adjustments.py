@@ -163,3 +163,42 @@ def test_approving_a_draft_with_held_hours_says_so_and_the_next_month_carries_th
     september, carried = invoice(home, "2026-09")
     assert carried == [("2026-08", Decimal("4512.50"), Decimal("25.00"))]  # 25 h x 190, less the 5% discount
     assert september == september_before + Decimal("4512.50")
+
+
+def test_the_pages_of_a_sent_month_priced_again_show_what_was_sent(billing_env, capsys) -> None:
+    """After late time on a sent month, the overview said "conflict_sent" with a total never sent, the push's page
+    showed the re-priced total, and its preview was rewritten with it under "Draft for review: not sent"; after
+    the approval the partition page still said `push: created` and the preview "not sent"."""
+    from dagster import AssetKey, DagsterInstance
+
+    from billing_assets.overview import as_shown
+    from tests.conftest import partition_page
+
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    sent_total, _ = invoice(home, "2026-08")
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    page = partition_page("quickbooks_draft_invoices", "globex", "2026-08")
+    assert page["push"] == "sent" and page["approval"].startswith("approved by Dana at ")
+    preview = home / "outbox" / "2026-08" / "globex.html"
+    sent_page = preview.read_text()
+    assert "Sent: approved by Dana at " in sent_page and "not sent" not in sent_page
+
+    add_late_august_time(home, "2.00", "late_1.csv")
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert preview.read_text() == sent_page, "the preview of the sent invoice stays what was sent"
+    assert partition_page("quickbooks_draft_invoices", "globex", "2026-08")["total"] == (
+        f"{sent_total:,.2f} USD as sent; now prices {sent_total + 361:,.2f} USD (+361.00): the next unsent month "
+        "carries the difference")
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        row = dict(zip(("status", "total", "sent_total", "currency"), conn.execute(
+            "SELECT status, total, sent_total, currency FROM firm_overview WHERE client = 'globex' AND "
+            "month = '2026-08'").fetchone(), strict=True))
+    assert row["status"] == "sent; changed since"
+    assert as_shown(row) == (f"sent; now prices {sent_total + 361:,.2f} USD (+361.00): the next unsent month carries "
+                             "the difference", sent_total)
+    with DagsterInstance.get() as instance:  # the overview's page in the UI
+        overview = instance.fetch_materializations(AssetKey("firm_overview"), limit=1).records[0] \
+            .asset_materialization.metadata["overview"].value
+    assert (f"| globex | 2026-08 | sent; now prices {sent_total + 361:,.2f} USD (+361.00): the next unsent month "
+            f"carries the difference | {sent_total:,.2f} USD |") in overview

@@ -289,6 +289,17 @@ def _preview_row(draft: InvoiceDraft, line: InvoiceLine) -> str:
     )
 
 
+DRAFT_BANNER = ('<div class="banner">Draft for review: not sent. QuickBooks EmailStatus stays NotSet until '
+                'approved.</div>')
+
+
+def sent_preview(page: str, approved_by: str, sent_at: str) -> str:
+    """The preview of a draft once it was sent: the same page, its banner saying when and by whom it was approved
+    (the page said "not sent" after the approval)."""
+    banner = f'<div class="banner">Sent: approved by {html.escape(approved_by)} at {html.escape(sent_at)}.</div>'
+    return page.replace(DRAFT_BANNER, banner, 1)
+
+
 def render_html_preview(draft: InvoiceDraft) -> str:
     """A self-contained HTML page of the draft as QuickBooks will receive it. All text is escaped."""
     e = html.escape
@@ -307,7 +318,7 @@ def render_html_preview(draft: InvoiceDraft) -> str:
 <title>Invoice {e(doc_number(draft.client, draft.month))} - {e(draft.customer_name)}</title>
 <style>{_CSS}</style></head>
 <body><div class="invoice">
-<div class="banner">Draft for review: not sent. QuickBooks EmailStatus stays NotSet until approved.</div>
+{DRAFT_BANNER}
 <div class="head">
 <div><h1>{e(draft.customer_name)}</h1><h2>Services for {e(_month_label(draft.month))}</h2></div>
 <dl>

@@ -1,7 +1,7 @@
 -- The firm overview: one row per client-month the closes have seen, with what a finance person needs first.
 -- status: outside engagement | blocked: <check> (either "sent; now ..." when an invoice was sent for the month, or
 --         "...; its pushed draft <doc> stays" when one was pushed: the month's invoice rows are gone, the client's
---         invoice is not) | sent | stale: <month> priced again since (priced from ledgers
+--         invoice is not) | sent | sent; changed since (priced otherwise since it was sent) | stale: <month> priced again since (priced from ledgers
 --         month-1 no longer leaves; "(its late change to carry)": a sent month it carries changed) | pushed, needs review (a draft is out while held hours wait: they are not on
 --         it) | pushed | conflict_sent | conflict_edited | conflict_deleted (our draft deleted in QuickBooks: the
 --         detail says how to draft it again) | refused | nothing to bill | needs review | ready.
@@ -43,7 +43,9 @@ SELECT s.client, s.month,
            WHEN f.checks IS NOT NULL AND p.draft_out
                THEN 'blocked: ' || f.checks || '; its pushed draft ' || p.doc_number || ' stays'
            WHEN f.checks IS NOT NULL THEN 'blocked: ' || f.checks
-           WHEN p.status = 'sent' THEN 'sent'
+           WHEN si.client IS NOT NULL AND (i.total <> si.total OR i.hours_billed <> si.hours_billed)
+               THEN 'sent; changed since'  -- what was sent stays; the next unsent month carries the change
+           WHEN p.status = 'sent' OR si.client IS NOT NULL THEN 'sent'
            WHEN st.client IS NOT NULL THEN 'stale: ' || st.prior_month || ' priced again since'
                 || CASE WHEN st.why = 'carry' THEN ' (its late change to carry)' ELSE '' END
            WHEN p.status LIKE 'conflict%' THEN p.status
