@@ -20,16 +20,14 @@ from dagster import (
 
 from billing_assets import status
 from billing_assets.classify import classified_time_entries
-from billing_assets.common import client_chunks, run_partitions
+from billing_assets.common import DETAILED_PARTITIONS, client_chunks, run_partitions
 from billing_assets.core import quality as q
 from billing_assets.core.months import add_months, first_day
 from billing_assets.core.rates import base_rate, resolve_role
 from billing_assets.expectations import validate_in_process
-from billing_assets.gate import blocking_failures
 from billing_assets.ingest import contracts, raw_time_entries
 from billing_assets.partitions import client_month_key
 from billing_assets.price import priced_line_items
-from billing_assets.push import push_refusals, quickbooks_draft_invoices
 from billing_assets.tables import line_from_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
@@ -45,9 +43,6 @@ from resources.warehouse import (
 
 ANOMALY_FACTOR = Decimal("1.5")  # invoice total or hours beyond the trailing 3 months' range x this factor
 MAX_HELD_SHARE = 0.2  # warn when more than this share of hours waits for review
-# Runs over more client-months log a per-partition evaluation event only for failures (each event is a write
-# to the instance's event log); every result, passing or not, is still kept in `check_results`.
-DETAILED_PARTITIONS = 24
 CHECK_COLUMNS = ("client", "month", "asset", "check_name", "passed", "blocking", "severity", "message",
                  "metadata_json", "run_id", "evaluated_at", "subject_hash")
 
@@ -312,39 +307,4 @@ def input_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> I
         yield from _report(context, warehouse, "contracts", INPUT_CHECKS, outcomes)
 
 
-
-
-@multi_asset_check(specs=[AssetCheckSpec(
-    "client_months_pushed", asset=quickbooks_draft_invoices.key, blocking=True,
-    description="Blocking: every client-month of the run inside its engagement was pushed, was unchanged or had "
-                "nothing to bill. Fails naming each client-month held back and why, after the healthy ones were "
-                "pushed, so the run ends failed and the run-failure alert fires.")], can_subset=False)
-def push_checks(context: AssetCheckExecutionContext, warehouse: Warehouse) -> Iterable[AssetCheckResult]:
-    """The run's verdict: the push gate's refusals of this run's client-months (outside the engagement passes)."""
-    pairs = run_partitions(context.op_execution_context)
-    with warehouse.held_open(), warehouse.connect() as conn:  # one opening for the states and the refusals
-        states = status.recorded(conn, pairs)
-        refusals = push_refusals(conn, pairs)
-        refused = blocking_failures(warehouse, pairs)
-    for pair, reason in refusals.items():
-        refused.setdefault(pair, []).append(reason)
-    held = {pair: reasons for pair, reasons in refused.items() if states[pair].state != status.OUTSIDE}
-    detailed = len(pairs) <= DETAILED_PARTITIONS
-    # failures last: the Checks tab shows the newest evaluation (a pass logged after the run's failure read as
-    # "Succeeded" on a run that failed on it)
-    for client, month in sorted(pairs, key=lambda pair: (pair in held, pair)):
-        reasons = held.get((client, month))
-        if detailed or reasons:
-            context.op_execution_context.log_event(AssetCheckEvaluation(
-                asset_key=quickbooks_draft_invoices.key, check_name="client_months_pushed", passed=not reasons,
-                severity=AssetCheckSeverity.ERROR, blocking=True, partition=str(client_month_key(client, month)),
-                description="; ".join(reasons) if reasons else "pushed or nothing to push",
-                metadata={"why": "; ".join(reasons) if reasons else "-"}))
-    failures = [f"{c}|{m}: {'; '.join(r)}" for (c, m), r in sorted(held.items())]
-    yield AssetCheckResult(asset_key=quickbooks_draft_invoices.key, check_name="client_months_pushed",
-                           passed=not held, severity=AssetCheckSeverity.ERROR,
-                           metadata={"client_months": len(pairs), "held_back": len(held),
-                                     "failures": "\n".join(failures[:50])})
-
-
-CHECKS = [input_checks, raw_time_entry_checks, classified_entry_checks, priced_checks, push_checks]
+CHECKS = [input_checks, raw_time_entry_checks, classified_entry_checks, priced_checks]

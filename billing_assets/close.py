@@ -61,7 +61,7 @@ def contiguous_blocks(order: list[str], chosen: set[str]) -> list[list[str]]:
     return blocks
 
 
-VERDICT_STEP = "push_checks"  # fails the run when client-months were held back; they are listed per problem
+VERDICT_ERROR = "DagsterAssetCheckFailedError"  # the push step's blocking verdict: client-months held back
 
 
 def _failure_message(result: ExecuteInProcessResult) -> str:
@@ -69,8 +69,10 @@ def _failure_message(result: ExecuteInProcessResult) -> str:
     "" when the only failure is the run's verdict on held-back client-months."""
     messages = []
     for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data and event.step_key != VERDICT_STEP:
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
             error = event.step_failure_data.error
+            if error is not None and error.cls_name == VERDICT_ERROR:
+                continue
             while error and error.cause and "Error occurred while executing" in error.message:
                 error = error.cause
             messages.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
@@ -381,8 +383,8 @@ def unattributed_files(defs) -> list[str]:
 def summarise(pairs: list[tuple[str, str]]) -> tuple[list[dict], list[tuple[str, str, str]]]:
     """(firm_overview rows, one (client, month, problem) per problem) of the client-months, from the warehouse."""
     from billing_assets.environment import build_warehouse
+    from billing_assets.gate import push_refusals
     from billing_assets.overview import refresh
-    from billing_assets.push import push_refusals
     from resources.warehouse import query_keyed
 
     warehouse = build_warehouse()

@@ -7,7 +7,7 @@ materialises the push alone. Check evaluations are therefore also kept per clien
 
 from __future__ import annotations
 
-from resources.warehouse import Warehouse, query_keyed
+from resources.warehouse import Warehouse, WarehouseConnection, query_keyed
 
 
 def blocking_failures(warehouse: Warehouse, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
@@ -19,3 +19,20 @@ def blocking_failures(warehouse: Warehouse, pairs: list[tuple[str, str]]) -> dic
     for r in rows:
         failures.setdefault((r["client"], r["month"]), []).append(r["reason"])
     return failures
+
+
+def push_refusals(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """{(client, month): reason} for client-months whose newest push was refused (nothing written)."""
+    rows = query_keyed(conn, "push_refusals", pairs)
+    return {(r["client"], r["month"]): r["reason"] for r in rows}
+
+
+def held_back(warehouse: Warehouse, pairs: list[tuple[str, str]], outside: set[tuple[str, str]]
+              ) -> dict[tuple[str, str], list[str]]:
+    """{(client, month): [reason, ...]} of the client-months a push held back: a blocking check whose latest
+    evaluation failed, or a push the sink refused. A client-month outside its engagement is never held back."""
+    held = blocking_failures(warehouse, pairs)
+    with warehouse.connect() as conn:
+        for pair, reason in push_refusals(conn, pairs).items():
+            held.setdefault(pair, []).append(reason)
+    return {pair: reasons for pair, reasons in held.items() if pair not in outside}

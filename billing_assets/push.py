@@ -2,19 +2,31 @@
 
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetMaterialization,
+    AssetObservation,
+    MetadataValue,
+    asset,
+)
 
 from billing_assets import status
-from billing_assets.common import hours_text, money, partition_metadata, run_partitions
+from billing_assets.common import DETAILED_PARTITIONS, hours_text, money, run_partitions
 from billing_assets.core.invoice import doc_number
 from billing_assets.core.model import InvoiceDraft, nothing_to_bill
 from billing_assets.core.months import first_day_after
-from billing_assets.gate import blocking_failures
+from billing_assets.gate import blocking_failures, held_back
 from billing_assets.ingest import ASSET_DEFAULTS
 from billing_assets.overview import overview_materialization
+from billing_assets.partitions import client_month_key
 from billing_assets.price import priced_line_items
 from billing_assets.review import review_queue
 from billing_assets.tables import line_from_row
@@ -88,12 +100,6 @@ def last_pushes(conn: WarehouseConnection, sink: str, pairs: list[tuple[str, str
                                                  r["doc_number"]) for r in rows}
 
 
-def push_refusals(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """{(client, month): reason} for client-months whose newest push was refused (nothing written)."""
-    rows = query_keyed(conn, "push_refusals", pairs)
-    return {(r["client"], r["month"]): r["reason"] for r in rows}
-
-
 def withdraw(sink: InvoiceSink, draft: InvoiceDraft, before: KnownPush | None) -> SinkResult | None:
     """For a client-month that now prices to nothing: remove the draft we pushed earlier (a sent or edited one stays,
     a conflict). None when there is nothing to remove (never pushed, already withdrawn, or not in the sink)."""
@@ -128,9 +134,17 @@ def _record(draft: InvoiceDraft, kind: str, result: SinkResult, status: str = ""
                     result.sync_token, result.location, result.diff, result.sink_total, result.sink_tax)
 
 
-@asset(group_name="push", kinds={"quickbooks"}, deps=[priced_line_items, review_queue], **ASSET_DEFAULTS)
+PUSHED = AssetCheckSpec(
+    "client_months_pushed", asset="quickbooks_draft_invoices", blocking=True,
+    description="Blocking: every client-month of the run inside its engagement was pushed, was unchanged or had "
+                "nothing to bill. Fails naming each client-month held back and why, after the healthy ones were "
+                "pushed, so the run ends failed and the run-failure alert fires.")
+
+
+@asset(group_name="push", kinds={"quickbooks"}, deps=[priced_line_items, review_queue], output_required=False,
+       check_specs=[PUSHED], **ASSET_DEFAULTS)
 def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome, sink: InvoiceSink,
-                              warehouse: Warehouse) -> MaterializeResult:
+                              warehouse: Warehouse) -> Iterator[AssetCheckResult]:
     """Invoice drafts as QuickBooks Online Invoice payloads (EmailStatus NotSet: nothing is sent without
     approval) with an HTML preview each. Pushes only partitions whose blocking data-quality checks passed in
     their latest evaluation, in this run or an earlier one. Idempotent: an unchanged invoice is not pushed
@@ -138,7 +152,8 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
     to nothing, or falls outside the engagement, is withdrawn (deleted; recorded `withdrawn`), unless it was sent or
     edited (a conflict). Our draft a person deleted in QuickBooks is not drafted again unless the run carries the tag
     `billing/recreate_deleted=true` (`conflict_deleted` until then). A page whose month holds hours for review says
-    so (`held_for_review`): they are not on the draft."""
+    so (`held_for_review`): they are not on the draft. A client-month held back (blocked, not priced, refused) is
+    not materialised: the partition shows failed, its page keeps its last push and an observation says why."""
     pairs = run_partitions(context)
     recreate = context.run.tags.get(RECREATE_DELETED_TAG, "").strip().lower() == "true"
     blocked = blocking_failures(warehouse, pairs)
@@ -202,6 +217,7 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                             f"{r[0]}|{r[1]}: {r[5]}: the invoice in {r[2]} was sent or edited by a person and was "
                             f"not modified; what changed:\n{r[9]}")
     diffs = {(r[0], r[1]): r[9] for r in conflicts}
+    held_back_now = held_back(warehouse, pairs, {pair for pair, st in states.items() if st.state == status.OUTSIDE})
     sent_pairs = [pair for pair, (outcome, _, _) in results.items() if outcome == "conflict_sent"]
     with warehouse.connect() as conn:
         sent = {(r["client"], r["month"]): r for r in query_keyed(conn, "sent_and_now", sent_pairs)} \
@@ -228,7 +244,9 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                 context.log.warning(f"{client}|{month}: QuickBooks totals {doc_number(client, month)} at {text}")
         if (client, month) in diffs:
             metadata["conflict_diff"] = MetadataValue.md(f"```\n{diffs[(client, month)]}\n```")
-        partition_metadata(context, client, month, metadata)
+        event = AssetObservation if (client, month) in held_back_now else AssetMaterialization
+        context.log_event(event(asset_key=context.assets_def.key, partition=str(client_month_key(client, month)),
+                                metadata=metadata))
     for (client, month), (outcome, _, detail) in sorted(results.items()):
         if outcome in ("blocked", "not priced", "refused"):
             context.log.error(f"{client}|{month} not pushed ({outcome}): {detail}")
@@ -239,4 +257,23 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                      f"unchanged, {outcomes['withdrawn']} withdrawn, {outcomes['nothing to bill']} with nothing to "
                      f"bill, {sum(n for o, n in outcomes.items() if o.startswith('conflict'))} in conflict with what a "
                      f"person sent or edited, {sum(1 for r in results.values() if r[1] is None)} not pushed")
-    return MaterializeResult()
+    yield verdict(context, pairs, held_back_now)
+
+
+def verdict(context: AssetExecutionContext, pairs: list[tuple[str, str]],
+            held: dict[tuple[str, str], list[str]]) -> AssetCheckResult:
+    """`client_months_pushed`: one evaluation per client-month (passes first: the Checks tab shows the newest, and
+    a pass logged after the run's failure read "Succeeded"; in large runs only the held-back ones), and the run's
+    result, failing the run when any was held back."""
+    for client, month in sorted(pairs, key=lambda pair: (pair in held, pair)):
+        reasons = held.get((client, month))
+        if len(pairs) <= DETAILED_PARTITIONS or reasons:
+            context.log_event(AssetCheckEvaluation(
+                asset_key=context.assets_def.key, check_name=PUSHED.name, passed=not reasons,
+                severity=AssetCheckSeverity.ERROR, blocking=True, partition=str(client_month_key(client, month)),
+                description="; ".join(reasons) if reasons else "pushed or nothing to push",
+                metadata={"why": "; ".join(reasons) if reasons else "-"}))
+    failures = [f"{c}|{m}: {'; '.join(r)}" for (c, m), r in sorted(held.items())]
+    return AssetCheckResult(check_name=PUSHED.name, passed=not held, severity=AssetCheckSeverity.ERROR,
+                            metadata={"client_months": len(pairs), "held_back": len(held),
+                                      "failures": "\n".join(failures[:50])})

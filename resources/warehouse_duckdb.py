@@ -198,6 +198,7 @@ class DuckDBWarehouse(Warehouse):
                 conn.execute("BEGIN TRANSACTION")
                 try:
                     conn.execute(sql_text("schema/widen_hours.sql"))
+                    conn.execute(sql_text("schema/tables.sql"))  # the view it dropped
                     conn.execute("COMMIT")
                 except BaseException:
                     conn.execute("ROLLBACK")

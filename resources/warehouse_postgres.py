@@ -130,6 +130,7 @@ class PostgresWarehouse(Warehouse):
                     raw.execute(sql_text("schema/indexes.sql", "postgres").encode())
                     if raw.execute(sql_text("schema/hours_to_widen.sql", "postgres").encode()).fetchall():
                         raw.execute(sql_text("schema/widen_hours.sql", "postgres").encode())
+                        raw.execute(sql_text("schema/tables.sql", "postgres").encode())  # the view it dropped
                 _SCHEMA_READY.add(url)
         except psycopg.errors.InsufficientPrivilege as exc:
             raw.close()

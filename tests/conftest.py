@@ -98,6 +98,17 @@ def qbo_home(billing_env, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         yield home, emulator
 
 
+def partition_observation(asset: str, client: str, month: str) -> dict:
+    """The metadata of the latest observation of one client-month of `asset` (the push's words on a client-month
+    it held back, which it does not materialise), as the partition page's events list shows it."""
+    from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        record = instance.fetch_observations(AssetRecordsFilter(
+            asset_key=AssetKey(asset), asset_partitions=[f"{client}|{month}"]), limit=1).records[0]
+    return {k: v.value for k, v in record.asset_observation.metadata.items()}
+
+
 def partition_page(asset: str, client: str, month: str) -> dict:
     """The metadata of the latest materialization of one client-month of `asset`, as the UI's partition page shows
     it (the instance of DAGSTER_HOME)."""

@@ -11,14 +11,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-from dagster import DagsterInstance, build_schedule_context
+from dagster import AssetKey, DagsterInstance, build_schedule_context
+from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
 
 from billing_assets.cli import main, prepare_environment
 from billing_assets.close import register_clients
 from billing_assets.core.months import month_range
 from billing_assets.definitions import build_defs
 from billing_assets.jobs import close_previous_month, range_tags
-from billing_assets.partitions import client_month_key
+from billing_assets.partitions import client_month_key, client_month_partitions
 from billing_assets.tables import markdown_table
 from tests.conftest import GOLDEN
 
@@ -133,8 +134,17 @@ def test_schedule_run_with_two_broken_clients_prices_and_pushes_the_healthy_ones
     assert "contracts/acme.yaml: terms_dayz: Extra inputs are not permitted" in failed[("acme", "2026-08",
                                                                                       "contract_valid")]
     assert not result.success
-    step_failures = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert step_failures == ["push_checks"], "every asset step succeeded; only the run's verdict failed"
+    step_failures = [(e.step_key, e.step_failure_data.error.cls_name) for e in result.all_events
+                     if e.event_type_value == "STEP_FAILURE"]
+    assert step_failures == [("quickbooks_draft_invoices", "DagsterAssetCheckFailedError")], \
+        "every asset step did its work; only the push's verdict (its blocking check) failed"
+    # the partition grid: the held-back client-months are failed, not "Materialized" (they were green before)
+    pushed = get_and_update_asset_status_cache_value(instance, AssetKey("quickbooks_draft_invoices"),
+                                                     client_month_partitions)
+    assert sorted(pushed.deserialize_failed_partition_subsets(client_month_partitions).get_partition_keys()) == [
+        "acme|2026-08", "globex|2026-08"]
+    assert {"initech|2026-08", "northwind|2026-08"} <= set(
+        pushed.deserialize_materialized_partition_subsets(client_month_partitions).get_partition_keys())
     held = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
             and e.event_specific_data.check_name == "client_months_pushed" and not e.event_specific_data.passed
             and e.event_specific_data.partition]

@@ -42,8 +42,8 @@ def test_a_close_on_a_terminal_shows_progress(billing_env) -> None:
     assert done == sorted(done) and done[0] == 0, screen
     assert set(stages) == {"contracts", "raw_expenses", "raw_time_entries", "raw_time_entry_checks",
                            "classified_time_entries", "classified_entry_checks", "review_queue", "priced_line_items",
-                           "priced_checks", "quickbooks_draft_invoices", "input_checks", "push_checks"}, stages
-    assert stages[0] == "contracts" and stages[-1] == "push_checks"
+                           "priced_checks", "quickbooks_draft_invoices", "input_checks"}, stages
+    assert stages[0] == "contracts" and stages[-1] == "quickbooks_draft_invoices"
     assert FINAL.search(screen), screen
     assert any(left.startswith("about ") for *_, left in lines)
     assert "\r" in screen  # one line rewritten in place

@@ -1,6 +1,9 @@
 -- Hours to DECIMAL(28, 10) in a warehouse written by an earlier release (run when hours_to_widen.sql finds one
 -- column left): a duration in seconds is then hours to 1e-10, so a line's amount is what its exact hours give.
 -- Values already stored keep their four decimals; a month closed again is read from its source at full precision.
+-- The view reads invoices.hours_billed (PostgreSQL refuses to retype a column a view uses): dropped here and
+-- created again by tables.sql, which runs once more after this file.
+DROP VIEW IF EXISTS stale_invoices;
 ALTER TABLE raw_time_entries ALTER COLUMN hours TYPE DECIMAL(28, 10);
 ALTER TABLE review_queue ALTER COLUMN hours TYPE DECIMAL(28, 10);
 ALTER TABLE invoice_lines ALTER COLUMN quantity TYPE DECIMAL(28, 10);
