@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster import DagsterInstance
+from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
 from billing_assets.partitions import CLIENT_ID
 
@@ -67,14 +67,46 @@ def install_dagster_yaml(dagster_home: Path, source: Path) -> None:
         os.replace(tmp, target)
 
 
+READY_NAME = ".billing-instance-ready"  # written once every storage of the instance has been created
+# Dagster's SQLite storages in DAGSTER_HOME: runs, compute logs, schedules, and our consolidated event log
+SQLITE_PATHS = ("history", "storage", "schedules", "event_log.db", "event_log.db-wal", "event_log.db-shm")
+
+
 def open_instance(dagster_home: Path) -> DagsterInstance:
-    """`DagsterInstance.get()` with its run, event log and schedule storages created under the set-up lock."""
+    """`DagsterInstance.get()` with its run, event log and schedule storages created under the set-up lock.
+
+    A command killed while Dagster created the SQLite storages of a new DAGSTER_HOME left them half made (an empty
+    event log, tables missing), and every later command failed asking for `dagster instance migrate`, which fails
+    too. The set-up is finished by writing READY_NAME; storages that cannot be opened and were never finished are
+    moved aside (nothing ran in them) and created again. Finished ones that fail are never touched: the error
+    stands."""
+    ready = dagster_home / READY_NAME
     with setup_lock(dagster_home):
-        instance = DagsterInstance.get()
-        instance.get_runs(limit=1)  # run storage: tables, alembic stamp, secondary indexes
-        instance.get_dynamic_partitions("client")  # event log storage, dynamic partitions table
-        if instance.schedule_storage is not None:
-            instance.schedule_storage.all_instigator_state()
+        try:
+            instance = _created_storages(DagsterInstance.get())
+        except Exception as exc:
+            made = [dagster_home / name for name in SQLITE_PATHS if (dagster_home / name).exists()]
+            if ready.exists() or not made:
+                raise
+            aside = dagster_home / f".unfinished-setup-{int(time.time())}"
+            aside.mkdir()
+            for path in made:
+                path.rename(aside / path.name)
+            print(f"billing: the Dagster instance in {dagster_home} was never fully set up (a command stopped while "
+                  f"creating it: {type(exc).__name__}); its storage was moved to {aside} and created again",
+                  file=sys.stderr)
+            instance = _created_storages(DagsterInstance.get())
+        ready.touch()
+    return instance
+
+
+def _created_storages(instance: DagsterInstance) -> DagsterInstance:
+    instance.get_runs(limit=1)  # run storage: tables, alembic stamp, secondary indexes
+    instance.get_dynamic_partitions("client")  # event log storage, dynamic partitions table
+    instance.event_log_storage.get_asset_check_execution_history(  # asset check executions table
+        AssetCheckKey(AssetKey("quickbooks_draft_invoices"), "client_months_pushed"), limit=1)
+    if instance.schedule_storage is not None:
+        instance.schedule_storage.all_instigator_state()
     return instance
 
 

@@ -38,3 +38,34 @@ def test_two_closes_started_together_on_a_fresh_dagster_home_both_succeed(tmp_pa
         with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
             totals = conn.execute("SELECT client, month, total FROM invoices").fetchall()
         assert totals == [(client, month, want)]
+
+
+def test_a_dagster_home_whose_set_up_was_killed_is_made_again_and_a_finished_one_never(tmp_path: Path) -> None:
+    """A close killed 1.8 s into its first run, while Dagster created the SQLite storages, left an empty event log:
+    every later close failed asking for `dagster instance migrate`, which failed too."""
+    home, dagster_home = tmp_path / "home", tmp_path / "dagster_home"
+    shutil.copytree(GOLDEN / "02_rate_cards_rounding", home, ignore=shutil.ignore_patterns("expected.json", "CASE.md"))
+    env = {**os.environ, "BILLING_HOME": str(home), "BILLING_DB": str(home / "billing.duckdb"),
+           "DAGSTER_HOME": str(dagster_home), "BILLING_CLASSIFIER": "offline"}
+    env.pop("ANTHROPIC_API_KEY", None)
+
+    def close() -> subprocess.CompletedProcess:
+        return subprocess.run(BILLING + ["close", "--month", "2026-08"], env=env, cwd=REPO, capture_output=True,
+                              text=True, timeout=300)
+
+    assert close().returncode == 0
+    ready = dagster_home / ".billing-instance-ready"
+    assert ready.exists()
+    (dagster_home / "event_log.db").write_bytes(b"")  # a set-up killed while the event log was being created
+    ready.unlink()
+    done = close()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"billing: the Dagster instance in {dagster_home} was never fully set up" in done.stderr
+    aside = [p.name for p in dagster_home.iterdir() if p.name.startswith(".unfinished-setup-")]
+    assert len(aside) == 1 and (dagster_home / aside[0] / "event_log.db").stat().st_size == 0
+    assert ready.exists()
+
+    (dagster_home / "event_log.db").write_bytes(b"")  # a finished instance broken later: never moved aside
+    done = close()
+    assert done.returncode != 0 and "never fully set up" not in done.stderr
+    assert len([p for p in dagster_home.iterdir() if p.name.startswith(".unfinished-setup-")]) == 1
