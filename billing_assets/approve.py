@@ -23,12 +23,13 @@ from billing_assets.core.invoice import doc_number
 from billing_assets.overview import in_quickbooks, refresh, stale_reason
 from billing_assets.partitions import client_month_key
 from billing_assets.push import PUSH_COLUMNS, push_row
-from resources.invoice_sink import InvoiceSink, KnownPush
+from resources.invoice_sink import InvoiceSink, KnownPush, mark_preview_sent
 from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query, query_keyed
 
 SENDABLE = ("created", "updated", "unchanged", "recovered")
+NOTHING_TO_APPROVE = "nothing to approve"  # a month outside the engagement: not a failure of the approval
 REPRICED = "re-priced since the push: close the month again, review the new draft, then approve"
-_NOTE = re.compile(r"approved by (?P<by>.+) at \S+")
+_NOTE = re.compile(r"approved by (?P<by>.+?) at (?P<at>\S+?)(;.*)?", re.DOTALL)  # a `sent` record's note
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,18 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
     changed = False
     for pair in pairs:
         kind, record = known.get(pair, ("", None))
-        if pair in blocked:
+        if pair in blocked and all(reason.startswith("outside the engagement") for reason in blocked[pair]):
+            results.append(Approval(*pair, "skipped", f"{blocked[pair][0]}: {NOTHING_TO_APPROVE}"))
+        elif pair in blocked:
             results.append(Approval(*pair, "skipped", "blocking checks failed: " + "; ".join(blocked[pair])))
         elif record is None or record.status == "withdrawn":  # withdrawn: the month now has nothing to bill
             results.append(Approval(*pair, "skipped", "no pushed draft"))
         elif record.status == "sent":
-            detail, repaired = repair_snapshot(warehouse, pair, approved_by)
+            detail, _, note = repair_snapshot(warehouse, pair, approved_by)
             results.append(Approval(*pair, "already_sent", detail))
-            changed |= repaired
+            changed = True  # an approval killed after its record, before its refresh, left the overview unsent
+            if noted := _NOTE.fullmatch(note or ""):
+                mark_preview_sent(home or (sink.home if sink is not None else ""), *pair, noted["by"], noted["at"])
         elif record.status not in SENDABLE:
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
         elif pair in stale:
@@ -112,25 +117,27 @@ def send_and_record(warehouse: Warehouse, sink: InvoiceSink, pair: tuple[str, st
             client, month, kind, latest.doc_number, latest.content_hash, "sent", external_id or latest.external_id,
             latest.sync_token, "", note)])
         _freeze(conn, client, month, latest.content_hash, approved_by)
-    sink.mark_preview_sent(client, month, approved_by, sent_at)  # after the commit: the record says it was sent
+    mark_preview_sent(sink.home, client, month, approved_by, sent_at)  # after the commit: the record says so
     return Approval(*pair, "sent", note)
 
 
-def repair_snapshot(warehouse: Warehouse, pair: tuple[str, str], approved_by: str) -> tuple[str, bool]:
+def repair_snapshot(warehouse: Warehouse, pair: tuple[str, str], approved_by: str) -> tuple[str, bool, str]:
     """A sent client-month with nothing frozen (its approval stopped between the record and the snapshot, before
-    they were one transaction): freeze it from the invoice of the recorded content hash, once. (detail, repaired)"""
+    they were one transaction): freeze it from the invoice of the recorded content hash, once. (detail, repaired,
+    the `sent` record's note)"""
     client, month = pair
     with _locked(warehouse, pair) as conn:
         state = query(conn, "sent_snapshot_state")[0]
+        note = state["sent_note"] or ""
         if state["frozen_hash"] is not None or state["sent_hash"] is None:
-            return "sent earlier", False
+            return "sent earlier", False, note
         current = query(conn, "current_invoice_hash", {"client": client, "month": month})
         if not current or current[0]["content_hash"] != state["sent_hash"]:
             return ("sent earlier, but what was sent was never frozen (sent_invoices) and the invoice was re-priced "
-                    "since: late changes to it are not carried until it is frozen by hand"), False
-        noted = _NOTE.fullmatch(state["sent_note"] or "")
+                    "since: late changes to it are not carried until it is frozen by hand"), False, note
+        noted = _NOTE.fullmatch(note)
         _freeze(conn, client, month, state["sent_hash"], noted["by"] if noted else approved_by)
-    return "sent earlier; what was sent is frozen now (its snapshot was missing)", True
+    return "sent earlier; what was sent is frozen now (its snapshot was missing)", True, note
 
 
 @contextmanager
@@ -174,10 +181,11 @@ def sink_for(configured: InvoiceSink | None, kind: str, home: str, built: dict[s
 
 
 def sent_events(results: list[Approval]) -> list[AssetMaterialization]:
-    """A materialization of `quickbooks_draft_invoices` for each client-month this approval sent: its partition
-    page said `push: created` and "not sent" after the invoice went out."""
+    """A materialization of `quickbooks_draft_invoices` for each client-month this approval sent, or found sent (an
+    approval killed after its record left the page as it was): the page said `push: created` after the invoice
+    went out."""
     return [AssetMaterialization(asset_key="quickbooks_draft_invoices",
                                  partition=str(client_month_key(r.client, r.month)),
                                  metadata={"push": "sent", "doc_number": doc_number(r.client, r.month),
                                            "approval": MetadataValue.text(r.detail)})
-            for r in results if r.status == "sent"]
+            for r in results if r.status in ("sent", "already_sent")]

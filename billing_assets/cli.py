@@ -156,7 +156,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def cmd_approve(args: argparse.Namespace) -> int:
     instance = prepare_environment()
-    from billing_assets.approve import approve, sent_events
+    from billing_assets.approve import NOTHING_TO_APPROVE, approve, sent_events
     from billing_assets.environment import build_resources
     from billing_assets.gate import blocking_failures
 
@@ -176,12 +176,13 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
         for event in sent_events(results):
             instance.report_runless_asset_event(event)
-        if any(r.status == "sent" for r in results):
+        if any(r.status in ("sent", "already_sent") for r in results):
             with resources["warehouse"].connect() as conn:
                 instance.report_runless_asset_event(overview_materialization(conn))
     for r in results:
         print(f"{r.client:<28} {r.month:<8} {r.status:<13} {r.detail}")
-    return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft" for r in results) else 1
+    return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft"
+                    or r.detail.endswith(NOTHING_TO_APPROVE) for r in results) else 1
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:

@@ -49,22 +49,13 @@ class InvoiceSink(ConfigurableResource):
     home: str = "./billing_home"
 
     def preview_path(self, client: str, month: str) -> Path:
-        return Path(self.home).resolve() / "outbox" / month / f"{client}.html"
+        return preview_path(self.home, client, month)
 
     def preview(self, draft: InvoiceDraft) -> Path:
         """Write the HTML preview a reviewer opens before approving; returns its path."""
         path = self.preview_path(draft.client, draft.month)
         write_atomic(path, render_html_preview(draft))
         return path
-
-    def mark_preview_sent(self, client: str, month: str, approved_by: str, sent_at: str) -> None:
-        """The sent draft's preview says it was sent, by whom and when (it kept saying "not sent")."""
-        path = self.preview_path(client, month)
-        try:
-            page = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return  # no preview of ours (deleted by a person): nothing to mark
-        write_atomic(path, sent_preview(page, approved_by, sent_at))
 
     @abstractmethod
     def push(self, draft: InvoiceDraft, known: KnownPush | None, recreate_deleted: bool = False) -> SinkResult:
@@ -80,6 +71,25 @@ class InvoiceSink(ConfigurableResource):
     @abstractmethod
     def send(self, known: KnownPush, approved_by: str) -> tuple[str, str]:
         """Send an approved draft. Returns (external id, when it was sent)."""
+
+
+def preview_path(home: str, client: str, month: str) -> Path:
+    """The HTML preview of a client-month's draft, beside the outbox payloads (every sink writes one)."""
+    return Path(home).resolve() / "outbox" / month / f"{client}.html"
+
+
+def mark_preview_sent(home: str, client: str, month: str, approved_by: str, sent_at: str) -> bool:
+    """The sent draft's preview says it was sent, by whom and when (it kept saying "not sent"); whether it changed
+    (an approval killed between its record and this is mended by the next)."""
+    path = preview_path(home, client, month)
+    try:
+        page = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # no preview of ours (deleted by a person): nothing to mark
+    marked = sent_preview(page, approved_by, sent_at)
+    if marked != page:
+        write_atomic(path, marked)
+    return marked != page
 
 
 def _holds(path: Path, text: str) -> bool:

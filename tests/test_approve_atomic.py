@@ -187,3 +187,43 @@ def test_on_postgres_a_close_waits_for_the_send_to_be_recorded_and_frozen(billin
             assert main(["close", "--month", "2026-09"]) == 0, capsys.readouterr().out
             assert one("SELECT origin_month, amount, hours FROM period_adjustments WHERE month = '2026-09'") == [
                 ("2026-08", LATE_AMOUNT, Decimal("10.0000"))]
+
+
+def test_approving_again_after_a_kill_past_the_record_mends_the_overview_preview_and_page(billing_env,
+                                                                                          monkeypatch) -> None:
+    """An approval killed after its `sent` record and before the rest left the overview `pushed`, the preview "not
+    sent" and the partition page `push: created`; approving again said `already_sent` and left them so."""
+    from tests.conftest import partition_page
+
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+
+    def killed(*args, **kwargs):
+        raise SystemExit(-9)
+
+    original = approve_module.mark_preview_sent
+    monkeypatch.setattr(approve_module, "mark_preview_sent", killed)
+    with pytest.raises(SystemExit):
+        main(["approve", "--month", "2026-08", "--by", "Dana"])
+    monkeypatch.setattr(approve_module, "mark_preview_sent", original)
+    preview = home / "outbox" / "2026-08" / "globex.html"
+    assert "not sent" in preview.read_text()
+    assert rows(home, "SELECT status FROM firm_overview WHERE month = '2026-08'") == [("pushed",)]
+
+    assert main(["approve", "--month", "2026-08", "--by", "Lee"]) == 0
+    assert rows(home, "SELECT status FROM firm_overview WHERE month = '2026-08'") == [("sent",)]
+    page = preview.read_text()
+    assert "Sent: approved by Dana at " in page and "not sent" not in page  # who approved it, not who asked again
+    assert partition_page("quickbooks_draft_invoices", "globex", "2026-08")["push"] == "sent"
+
+
+def test_approving_a_range_with_a_month_outside_the_engagement_succeeds(billing_env, capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    contract = home / "contracts" / "globex.yaml"
+    contract.write_text(contract.read_text() + "start: 2026-09\n")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08..2026-09", "--by", "Dana"]) == 0
+    lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
+    assert "globex 2026-08 skipped outside the engagement (2026-09..): nothing to approve" in lines, lines
+    assert any(line.startswith("globex 2026-09 sent approved by Dana at ") for line in lines), lines
