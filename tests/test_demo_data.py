@@ -319,3 +319,14 @@ def test_expenses(home: Path, contracts: dict[str, dict]) -> None:
     assert any(r["Client"] in marked_up and r["Billable?"] == "Yes" for r in rows)
     assert any(r["Client"] in marked_up and r["Billable?"] == "No" for r in rows)
     assert all(re.fullmatch(r"\d+\.\d\d", r["Amount"]) for r in rows)
+
+
+def test_make_dev_starts_the_month_partitions_at_the_demos_first_month() -> None:
+    """The UI on the demo showed 372 of 408 partitions missing: the months from January two years back to the demo's
+    first. `make dev` starts the partitions at the demo's first month (unless BILLING_FIRST_MONTH is set)."""
+    from billing_assets.cli import DEMO_MONTHS
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    dev = makefile.split("\ndev:", 1)[1].split("\n\n", 1)[0]
+    assert re.findall(r"BILLING_FIRST_MONTH=\$\$\{BILLING_FIRST_MONTH:-(\d{4}-\d{2})\}", dev) == [DEMO_MONTHS[0]]
+    assert DEMO_MONTHS[0] == MONTHS[0]
