@@ -255,6 +255,11 @@ def test_anomaly_warnings_fire_on_crafted_history_and_stay_quiet_otherwise() -> 
     assert not q.outside_trailing_range("total", D("17000"), history, D("1.5")).passed
     assert not q.outside_trailing_range("total", D("6000"), history, D("1.5")).passed
     assert q.outside_trailing_range("total", D("99999"), [], D("1.5")).passed
+    # the message as a person reads it (it said "hours billed 12.0000000000 outside ... 4.7500000000..4.7500000000")
+    assert q.outside_trailing_range("hours billed", D("12.0000000000"), [D("4.7500000000")], D("1.5")).message == (
+        "hours billed 12 h outside the trailing range 4.75 h..4.75 h x1.5")
+    assert q.outside_trailing_range("invoice total", D("17000.0000"), history, D("1.5")).message == (
+        "invoice total 17,000.00 outside the trailing range 10,000.00..11,000.00 x1.5")
     assert not q.new_people({"A", "New Person"}, {"A"}, True).passed
     assert q.new_people({"A"}, {"A", "B"}, True).passed
     assert q.new_people({"Anyone"}, set(), False).passed

@@ -162,7 +162,7 @@ def rates_present(outcomes: Sequence[dict]) -> CheckOutcome:
 
 
 def total_not_negative(total: Decimal) -> CheckOutcome:
-    return ok(f"total {total}") if total >= 0 else fail(f"negative total {total}")
+    return ok(f"total {total:,.2f}") if total >= 0 else fail(f"negative total {total:,.2f}")
 
 
 # --- anomalies (warnings) -----------------------------------------------------------------------------
@@ -173,9 +173,14 @@ def outside_trailing_range(name: str, value: Decimal, history: Sequence[Decimal]
         return ok(f"no trailing history for {name}")
     low, high = min(history) / factor, max(history) * factor
     meta = {"value": float(value), "trailing_min": float(min(history)), "trailing_max": float(max(history))}
+
+    def shown(amount: Decimal) -> str:  # as a person reads it: "12 h", "4,750.00" (it said 12.0000000000)
+        return f"{shown_hours(amount):,f} h" if "hours" in name else f"{amount:,.2f}"
+
     if value < low or value > high:
-        return fail(f"{name} {value} outside the trailing range {min(history)}..{max(history)} x{factor}", **meta)
-    return ok(f"{name} {value} within the trailing range", **meta)
+        return fail(f"{name} {shown(value)} outside the trailing range {shown(min(history))}..{shown(max(history))} "
+                    f"x{factor}", **meta)
+    return ok(f"{name} {shown(value)} within the trailing range", **meta)
 
 
 def new_people(people: set[str], earlier_people: set[str], has_history: bool) -> CheckOutcome:
