@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext, MetadataValue
 
 from billing_assets.core.money import round2, shown_hours
 from billing_assets.partitions import client_month_key, split_key
+from billing_assets.status import BLOCKED_HINT
 
 # Runs over more client-months log a per-partition check evaluation event only for failures (each event is a write
 # to the instance's event log); every result, passing or not, is still kept in `check_results`.
@@ -72,7 +73,8 @@ def partition_metadata(context: AssetExecutionContext, client: str, month: str, 
 def not_active_metadata(context: AssetExecutionContext, states: dict) -> None:
     """Each blocked or outside client-month of the run says so on its own materialization."""
     for (client, month), state in states.items():
-        what = "outside the engagement" if state.state == "outside" else f"blocked by {state.check_name}"
+        what = "outside the engagement" if state.state == "outside" else \
+            f"blocked by {state.check_name} {BLOCKED_HINT}"
         partition_metadata(context, client, month, {
             "status": MetadataValue.text(f"{what}: nothing priced" if state.state == "outside" else what),
             "problems": MetadataValue.md("\n".join(f"- {p}" for p in state.problems) or "none"),

@@ -235,8 +235,12 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
     for r in stale:
         context.log.warning(f"{r['client']}|{r['month']} was {stale_reason(r['why'], r['prior_month'])}: close "
                             f"{r['month']} again (approval refuses it until then)")
-    context.log.info(f"priced {len(details)} client-month(s); {len(problems)} could not be priced; "
-                     f"{len(others)} blocked or outside the engagement")
+    blocked = sorted(pair for pair, state in others.items() if state.state == status.BLOCKED)
+    for client, month in blocked[:20]:
+        context.log.warning(f"{client}|{month} not priced: blocked by {others[(client, month)].check_name}: "
+                            f"{others[(client, month)].message} {status.BLOCKED_HINT}")
+    context.log.info(f"priced {len(details)} client-month(s); {len(problems)} could not be priced; {len(blocked)} "
+                     f"blocked; {len(others) - len(blocked)} outside the engagement")
     return MaterializeResult()
 
 

@@ -227,3 +227,12 @@ def test_approving_a_range_with_a_month_outside_the_engagement_succeeds(billing_
     lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
     assert "globex 2026-08 skipped outside the engagement (2026-09..): nothing to approve" in lines, lines
     assert any(line.startswith("globex 2026-09 sent approved by Dana at ") for line in lines), lines
+    # the UI says what the CLI's validate says: August's billable time is never billed (it said only "outside")
+    from tests.conftest import partition_page
+
+    problems = partition_page("priced_line_items", "globex", "2026-08")["problems"]
+    assert problems == (
+        "- 2026-08 is outside the engagement (2026-09..; start from contract)\n"
+        "- 43 billable time row(s) (62.7 h) and 1 billable expense(s) (412.37) in expenses/harvest_expenses.csv, "
+        "timesheets/harvest_time_a.csv fall outside the engagement (2026-09..): never billed; move the contract's "
+        "start or end if they belong to it")
