@@ -23,8 +23,10 @@ def problems(tmp_path: Path, body: str, name: str = "acme") -> list[str]:
 
 @pytest.mark.parametrize("body, expected", [
     (BASE + "colour: blue\n", "contracts/acme.yaml: colour: Extra inputs are not permitted"),
+    (BASE + "discount_pc: 5\n", "contracts/acme.yaml: discount_pc: Extra inputs are not permitted (did you mean "
+                                "discount_pct?)"),
     (BASE + "retainer: {monthly_fee: 100, included_hours: 10, rollovr: {}}\n",
-     "contracts/acme.yaml: retainer.rollovr: Extra inputs are not permitted"),
+     "contracts/acme.yaml: retainer.rollovr: Extra inputs are not permitted (did you mean rollover?)"),
     (BASE + "terms_days: thirty\n", "contracts/acme.yaml: terms_days: Input should be a valid integer"),
     (BASE + "retainer: {monthly_fee: -1, included_hours: 10}\n",
      "contracts/acme.yaml: retainer.monthly_fee: Input should be greater than or equal to 0"),
@@ -37,7 +39,7 @@ def problems(tmp_path: Path, body: str, name: str = "acme") -> list[str]:
     (BASE + "tiers: [{from_hours: 0, factor: 1}, {from_hours: 0, factor: 0.9}]\n",
      "contracts/acme.yaml: tiers[1].from_hours: must be strictly greater than the previous tier"),
     (BASE + "rollover: {max_hours: 5, expires_after_months: 1}\n",
-     "contracts/acme.yaml: rollover: Extra inputs are not permitted"),
+     "contracts/acme.yaml: rollover: Extra inputs are not permitted (rollover belongs under retainer)"),
     (BASE + "caps: [{name: a, period: month, amount: 1}, {name: b, period: month, amount: 2}]\n",
      "contracts/acme.yaml: caps[1]: same scope as cap 'a'"),
     (BASE + "caps: [{name: a, period: month, amount: 1, project: X, sow_item: S1}]\n",

@@ -236,7 +236,8 @@ def test_ledes_and_utbms_task_are_validated(tmp_path: Path) -> None:
                                        "such as L110, got 'X1'"]
     with pytest.raises(ContractError) as extra:
         _contract(tmp_path, LEDES_BLOCK.replace("  task_code: L190", "  task_code: L190\n  matter: x"))
-    assert extra.value.problems == ["contracts/globex.yaml: ledes.matter: Extra inputs are not permitted"]
+    assert extra.value.problems == ["contracts/globex.yaml: ledes.matter: Extra inputs are not permitted (did you mean "
+                                        "matter_id?)"]
     with pytest.raises(ContractError) as pipe:
         _contract(tmp_path, LEDES_BLOCK.replace("client_id: GLOBEX", "client_id: GLO|BEX"))
     assert pipe.value.problems[0].startswith("contracts/globex.yaml: ledes.client_id: String should match pattern")

@@ -5,9 +5,11 @@ amendments deep-merged by effective month. The YAML reader, numeric limits and p
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import re
+import typing
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -328,11 +330,45 @@ def deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _contract_keys() -> dict[str, set[str]]:
+    """Every key a contract file may hold, at any depth, with the keys it sits under ("" at the top):
+    `rollover` -> {"retainer"}."""
+    keys: dict[str, set[str]] = {}
+    todo: list[tuple[type, str]] = [(Contract, "")]
+    seen: set[type] = set()
+    while todo:
+        model, parent = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            key = field.alias or name
+            keys.setdefault(key, set()).add(parent)
+            for inner in typing.get_args(field.annotation) or (field.annotation,):
+                for kind in (*typing.get_args(inner), inner):
+                    if isinstance(kind, type) and issubclass(kind, BaseModel):
+                        todo.append((kind, key))
+    return keys
+
+
+def _misspelt(key: object) -> str:
+    """For an unknown key, the contract key it probably is: misspelt ("discount_pc": did you mean discount_pct?)
+    or at the wrong depth ("rollover" at the top: it belongs under retainer)."""
+    keys = _contract_keys()
+    if str(key) in keys:
+        parents = sorted(p for p in keys[str(key)] if p)
+        return f" ({key} belongs under {' or '.join(parents)})" if parents else ""
+    near = difflib.get_close_matches(str(key), sorted(keys), n=1, cutoff=0.8)
+    return f" (did you mean {near[0]}?)" if near else ""
+
+
 def _format_errors(label: str, exc: ValidationError, prefix: str = "") -> list[str]:
     """`file: key.path: message` for each pydantic error; "@key: msg" parts extend the path."""
     problems = []
     for err in exc.errors():
         path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
+        if err["type"] == "extra_forbidden" and err["loc"]:
+            err = {**err, "msg": f"{err['msg']}{_misspelt(err['loc'][-1])}"}
         for part in err["msg"].removeprefix("Value error, ").split("; "):
             where = path
             if part.startswith("@"):
