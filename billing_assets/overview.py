@@ -89,7 +89,8 @@ def overview_materialization(conn: WarehouseConnection) -> AssetMaterialization:
     counts = Counter(r["status"].split(":")[0] for r in shown)
     return AssetMaterialization(asset_key=OVERVIEW_KEY, metadata={
         "months": ", ".join(months),
-        "client_months": len(rows),
+        "client_months_shown": len(shown),  # the table below: the latest months
+        "client_months_in_warehouse": len(rows),  # every month the closes have seen (table firm_overview)
         "by_status": MetadataValue.md(markdown_table(("status", "client-months"), sorted(counts.items()))),
         "overview": MetadataValue.md(table),
     })
