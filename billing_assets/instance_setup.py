@@ -12,11 +12,12 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
@@ -77,8 +78,8 @@ def open_instance(dagster_home: Path) -> DagsterInstance:
 
     A command killed while Dagster created the SQLite storages of a new DAGSTER_HOME left them half made (an empty
     event log, tables missing), and every later command failed asking for `dagster instance migrate`, which fails
-    too. The set-up is finished by writing READY_NAME; storages that cannot be opened and were never finished are
-    moved aside (nothing ran in them) and created again. Finished ones that fail are never touched: the error
+    too. The set-up is finished by writing READY_NAME; storages that cannot be opened, were never finished and never
+    ran a run to success are moved aside and created again. Others that fail are never touched: the error
     stands."""
     ready = dagster_home / READY_NAME
     with setup_lock(dagster_home):
@@ -86,8 +87,8 @@ def open_instance(dagster_home: Path) -> DagsterInstance:
             instance = _created_storages(DagsterInstance.get())
         except Exception as exc:
             made = [dagster_home / name for name in SQLITE_PATHS if (dagster_home / name).exists()]
-            if ready.exists() or not made:
-                raise
+            if ready.exists() or not made or _succeeded_once(dagster_home):
+                raise  # finished, not SQLite, or a run succeeded in it (an earlier release's): never moved
             aside = dagster_home / f".unfinished-setup-{int(time.time())}"
             aside.mkdir()
             for path in made:
@@ -98,6 +99,19 @@ def open_instance(dagster_home: Path) -> DagsterInstance:
             instance = _created_storages(DagsterInstance.get())
         ready.touch()
     return instance
+
+
+def _succeeded_once(dagster_home: Path) -> bool:
+    """Whether a run ever succeeded in the SQLite run storage (or it cannot be read for a reason other than a
+    missing table, such as a lock: then it is taken to have). The run of a close killed during set-up never did."""
+    db = dagster_home / "history" / "runs.db"
+    if not db.exists() or db.stat().st_size == 0:
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+            return conn.execute("SELECT count(*) FROM runs WHERE status = 'SUCCESS'").fetchone()[0] > 0
+    except sqlite3.DatabaseError as exc:
+        return "no such table" not in str(exc)
 
 
 def _created_storages(instance: DagsterInstance) -> DagsterInstance:

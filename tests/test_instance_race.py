@@ -40,7 +40,7 @@ def test_two_closes_started_together_on_a_fresh_dagster_home_both_succeed(tmp_pa
         assert totals == [(client, month, want)]
 
 
-def test_a_dagster_home_whose_set_up_was_killed_is_made_again_and_a_finished_one_never(tmp_path: Path) -> None:
+def test_a_dagster_home_whose_set_up_was_killed_is_made_again_and_one_that_ran_never(tmp_path: Path) -> None:
     """A close killed 1.8 s into its first run, while Dagster created the SQLite storages, left an empty event log:
     every later close failed asking for `dagster instance migrate`, which failed too."""
     home, dagster_home = tmp_path / "home", tmp_path / "dagster_home"
@@ -53,19 +53,23 @@ def test_a_dagster_home_whose_set_up_was_killed_is_made_again_and_a_finished_one
         return subprocess.run(BILLING + ["close", "--month", "2026-08"], env=env, cwd=REPO, capture_output=True,
                               text=True, timeout=300)
 
-    assert close().returncode == 0
-    ready = dagster_home / ".billing-instance-ready"
-    assert ready.exists()
-    (dagster_home / "event_log.db").write_bytes(b"")  # a set-up killed while the event log was being created
-    ready.unlink()
+    dagster_home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    subprocess.run([sys.executable, "-c", "from dagster import DagsterInstance; DagsterInstance.get().get_runs()"],
+                   env=env, cwd=REPO, check=True, capture_output=True)  # the run storage made, no run in it
+    (dagster_home / "event_log.db").write_bytes(b"")  # killed while the event log was being created
     done = close()
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"billing: the Dagster instance in {dagster_home} was never fully set up" in done.stderr
     aside = [p.name for p in dagster_home.iterdir() if p.name.startswith(".unfinished-setup-")]
     assert len(aside) == 1 and (dagster_home / aside[0] / "event_log.db").stat().st_size == 0
+    ready = dagster_home / ".billing-instance-ready"
     assert ready.exists()
 
-    (dagster_home / "event_log.db").write_bytes(b"")  # a finished instance broken later: never moved aside
-    done = close()
-    assert done.returncode != 0 and "never fully set up" not in done.stderr
-    assert len([p for p in dagster_home.iterdir() if p.name.startswith(".unfinished-setup-")]) == 1
+    for marked in (True, False):  # broken later, finished (marked) or of an earlier release (runs, no mark)
+        (dagster_home / "event_log.db").write_bytes(b"")
+        if not marked:
+            ready.unlink()
+        done = close()
+        assert done.returncode != 0 and "never fully set up" not in done.stderr
+        assert len([p for p in dagster_home.iterdir() if p.name.startswith(".unfinished-setup-")]) == 1
