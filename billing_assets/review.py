@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from billing_assets import status
 from billing_assets.classify import classified_time_entries
-from billing_assets.common import hours_text, partition_metadata, run_partitions
+from billing_assets.common import hours_text, not_active_metadata, partition_metadata, run_partitions
 from billing_assets.core.money import shown_hours
 from billing_assets.core.safecsv import safe_cell
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND
@@ -88,6 +89,8 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
     empty override columns a reviewer fills and saves under overrides/."""
     pairs = run_partitions(context)
     with warehouse.connect() as conn:
+        others = {pair: state for pair, state in status.recorded(conn, pairs).items()
+                  if state.state in (status.BLOCKED, status.OUTSIDE)}
         found = rows_by_partition(conn, "review_rows", pairs)
         rows = [tuple(r[c] for c in REVIEW_COLUMNS[:-1]) + (closest_items(r["rationale"]),)
                 for pair in pairs for r in found.get(pair, [])]
@@ -96,12 +99,17 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
         for month in sorted({m for _, m in pairs}):
             names[month] = item_names(conn, month)
             path = home.review_dir() / f"{month}.csv"
-            write_atomic(path, review_csv(query(conn, "review_month", {"month": month}), names[month]))
             files[month] = str(path)
+            if path.exists() or any(m == month and (c, m) not in others for c, m in pairs):
+                # not for a month the run holds only outside the engagement or blocked (a header-only file)
+                write_atomic(path, review_csv(query(conn, "review_month", {"month": month}), names[month]))
     by_pair: dict[tuple[str, str], list[tuple]] = {pair: [] for pair in pairs}
     for r in rows:
         by_pair[(r[0], r[1])].append(r)
+    not_active_metadata(context, others)  # a blocked month said "0 held entries", as if it had been reviewed
     for (client, month), held in by_pair.items():
+        if (client, month) in others:
+            continue
         sow = names[month].get(client, {})
         partition_metadata(context, client, month, {
             "held_entries": len(held),

@@ -230,6 +230,9 @@ def test_approving_a_range_with_a_month_outside_the_engagement_succeeds(billing_
     # the UI says what the CLI's validate says: August's billable time is never billed (it said only "outside")
     from tests.conftest import partition_page
 
+    # the review step says so too (it said "0 held entries"), and writes no header-only review/2026-08.csv
+    assert partition_page("review_queue", "globex", "2026-08")["status"] == "outside the engagement: nothing priced"
+    assert not (home / "review" / "2026-08.csv").exists() and (home / "review" / "2026-09.csv").exists()
     problems = partition_page("priced_line_items", "globex", "2026-08")["problems"]
     assert problems == (
         "- 2026-08 is outside the engagement (2026-09..; start from contract)\n"
