@@ -27,12 +27,12 @@ def push_refusals(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> di
     return {(r["client"], r["month"]): r["reason"] for r in rows}
 
 
-def held_back(warehouse: Warehouse, pairs: list[tuple[str, str]], outside: set[tuple[str, str]]
-              ) -> dict[tuple[str, str], list[str]]:
-    """{(client, month): [reason, ...]} of the client-months a push held back: a blocking check whose latest
-    evaluation failed, or a push the sink refused. A client-month outside its engagement is never held back."""
-    held = blocking_failures(warehouse, pairs)
-    with warehouse.connect() as conn:
-        for pair, reason in push_refusals(conn, pairs).items():
-            held.setdefault(pair, []).append(reason)
+def held_back(conn: WarehouseConnection, pairs: list[tuple[str, str]], blocked: dict[tuple[str, str], list[str]],
+              outside: set[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+    """{(client, month): [reason, ...]} of the client-months a push held back: `blocked` (its `blocking_failures`,
+    read before it pushed: a push changes none of what they come from) or a push the sink refused. A client-month
+    outside its engagement is never held back."""
+    held = {pair: list(reasons) for pair, reasons in blocked.items()}
+    for pair, reason in push_refusals(conn, pairs).items():
+        held.setdefault(pair, []).append(reason)
     return {pair: reasons for pair, reasons in held.items() if pair not in outside}

@@ -53,6 +53,11 @@ def stale_reason(why: str, prior_month: str) -> str:
 SENT_CHANGED = "sent; changed since"  # firm_overview/select.sql
 
 
+def carried_text(now: Decimal, sent: Decimal, currency: str) -> str:
+    """What a sent month priced otherwise since prices now, and who carries the difference."""
+    return f"now prices {money(now, currency)} ({now - sent:+,.2f}): the next unsent month carries the difference"
+
+
 def as_shown(row: dict) -> tuple[str, Decimal | None]:
     """(status, total) of an overview row as a finance person reads them: a sent month shows the total the client
     received, and one priced otherwise since says what it now prices and who carries the difference."""
@@ -60,8 +65,7 @@ def as_shown(row: dict) -> tuple[str, Decimal | None]:
     if row["sent_total"] is None or not status.startswith("sent"):
         return status, total
     if status == SENT_CHANGED and total is not None:
-        status = (f"sent; now prices {money(total, row['currency'])} ({total - row['sent_total']:+,.2f}): the next "
-                  "unsent month carries the difference")
+        status = f"sent; {carried_text(total, row['sent_total'], row['currency'])}"
     return status, row["sent_total"]
 
 

@@ -239,8 +239,9 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
     for client, month in blocked[:20]:
         context.log.warning(f"{client}|{month} not priced: blocked by {others[(client, month)].check_name}: "
                             f"{others[(client, month)].message} {status.BLOCKED_HINT}")
+    outside = sum(1 for state in others.values() if state.state == status.OUTSIDE)
     context.log.info(f"priced {len(details)} client-month(s); {len(problems)} could not be priced; {len(blocked)} "
-                     f"blocked; {len(others) - len(blocked)} outside the engagement")
+                     f"blocked; {outside} outside the engagement")
     return MaterializeResult()
 
 

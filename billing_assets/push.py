@@ -25,7 +25,7 @@ from billing_assets.core.model import InvoiceDraft, nothing_to_bill
 from billing_assets.core.months import first_day_after
 from billing_assets.gate import blocking_failures, held_back
 from billing_assets.ingest import ASSET_DEFAULTS
-from billing_assets.overview import overview_materialization
+from billing_assets.overview import carried_text, overview_materialization
 from billing_assets.partitions import client_month_key
 from billing_assets.price import priced_line_items
 from billing_assets.review import review_queue
@@ -217,9 +217,10 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                             f"{r[0]}|{r[1]}: {r[5]}: the invoice in {r[2]} was sent or edited by a person and was "
                             f"not modified; what changed:\n{r[9]}")
     diffs = {(r[0], r[1]): r[9] for r in conflicts}
-    held_back_now = held_back(warehouse, pairs, {pair for pair, st in states.items() if st.state == status.OUTSIDE})
     sent_pairs = [pair for pair, (outcome, _, _) in results.items() if outcome == "conflict_sent"]
     with warehouse.connect() as conn:
+        held_back_now = held_back(conn, pairs, blocked,
+                                  {pair for pair, st in states.items() if st.state == status.OUTSIDE})
         sent = {(r["client"], r["month"]): r for r in query_keyed(conn, "sent_and_now", sent_pairs)} \
             if sent_pairs else {}
     for (client, month), (outcome, draft, detail) in results.items():
@@ -227,8 +228,7 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         if draft is not None and (client, month) in sent:  # the page shows what the client received
             was = sent[(client, month)]["sent_total"]
             metadata["total"] = MetadataValue.text(
-                f"{money(was, draft.currency)} as sent; now prices {money(draft.total, draft.currency)} "
-                f"({draft.total - was:+,.2f}): the next unsent month carries the difference")
+                f"{money(was, draft.currency)} as sent; {carried_text(draft.total, was, draft.currency)}")
         elif draft is not None:
             metadata["total"] = MetadataValue.text(money(draft.total, draft.currency))
         if outcome in ("created", "updated", "unchanged", "conflict_sent", "conflict_edited", "conflict_deleted"):

@@ -89,8 +89,8 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
     empty override columns a reviewer fills and saves under overrides/."""
     pairs = run_partitions(context)
     with warehouse.connect() as conn:
-        others = {pair: state for pair, state in status.recorded(conn, pairs).items()
-                  if state.state in (status.BLOCKED, status.OUTSIDE)}
+        states = status.recorded(conn, pairs)
+        others = {pair: states[pair] for pair in status.clearable(states)}
         found = rows_by_partition(conn, "review_rows", pairs)
         rows = [tuple(r[c] for c in REVIEW_COLUMNS[:-1]) + (closest_items(r["rationale"]),)
                 for pair in pairs for r in found.get(pair, [])]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from billing_assets.core.contract import ContractFile
-from billing_assets.core.engagement import Window, client_names, engagement_window, rows_outside
+from billing_assets.core.engagement import Window, client_names, engagement_window, unbilled_outside
 from billing_assets.core.errors import BillingInputError, ContractError, RowProblem
 from billing_assets.core.overrides import contradicted
 from billing_assets.core.parsed import (
@@ -91,7 +91,6 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
     unclaimed = unclaimed_names(parsed, home.known_client_names())
     files: dict[str, ContractFile | list[str]] = {}
     windows: dict[str, Window] = {}
-    outside_rows: dict[str, list[str]] = {}
     states = {}
     for client, month in pairs:
         if client not in files:
@@ -121,11 +120,10 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
                               names_now)
         # no start and no readable data, but a refused file names the client: its window is unknown, so blocked
         if not window.contains(month) and not (window.start is None and found):
-            if client not in outside_rows:  # billable rows dated outside: said on the partition's pages too
-                outside_rows[client] = rows_outside(client, contract_file, parsed)
-            unbilled = [r.split(": ", 1)[1] for r in outside_rows[client] if r.startswith(f"{client} {month}: ")]
-            states[(client, month)] = PartitionState(OUTSIDE, "", (window.outside_message(month), *unbilled),
-                                                     window.label)
+            # the billable rows it leaves unbilled, as `billing validate` says, on the partition's pages too
+            unbilled = unbilled_outside(names, window, parsed, month)
+            states[(client, month)] = PartitionState(OUTSIDE, "", (window.outside_message(month),
+                                                                   *([unbilled] if unbilled else [])), window.label)
             continue
         states[(client, month)] = (PartitionState(BLOCKED, "inputs_readable", tuple(found), window.label) if found
                                    else PartitionState(ACTIVE, "", (), window.label))

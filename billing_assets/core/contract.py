@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import hashlib
 import json
 import re
@@ -330,6 +331,7 @@ def deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+@functools.cache
 def _contract_keys() -> dict[str, set[str]]:
     """Every key a contract file may hold, at any depth, with the keys it sits under ("" at the top):
     `rollover` -> {"retainer"}."""

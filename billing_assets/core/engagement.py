@@ -60,19 +60,21 @@ def rows_outside(client: str, contract_file: ContractFile, parsed: ParsedSource)
     entries, expenses = parsed.grouped()
     data_months = {m for n, m in [*entries, *expenses] if n in names}
     window = engagement_window(contract_file, data_months)
-    out = []
-    for month in sorted(data_months):
-        if window.contains(month):
-            continue
-        time = [e for n in names for e in entries.get((n, month), []) if e.billable]
-        spent = [x for n in names for x in expenses.get((n, month), []) if x.billable]
-        if not time and not spent:
-            continue
-        hours = sum((e.hours for e in time), Decimal(0))
-        amount = sum((x.amount for x in spent), Decimal(0))
-        files = ", ".join(sorted({r.source_file or "Harvest API" for r in [*time, *spent]})[:3])
-        what = " and ".join([*([f"{len(time)} billable time row(s) ({shown_hours(hours):f} h)"] if time else []),
-                             *([f"{len(spent)} billable expense(s) ({amount.normalize():f})"] if spent else [])])
-        out.append(f"{client} {month}: {what} in {files} fall outside the engagement ({window.label}): never "
-                   "billed; move the contract's start or end if they belong to it")
-    return out
+    return [f"{client} {month}: {said}" for month in sorted(data_months) if not window.contains(month)
+            and (said := unbilled_outside(names, window, parsed, month))]
+
+
+def unbilled_outside(names: set[str], window: Window, parsed: ParsedSource, month: str) -> str:
+    """What the client's billable rows of a month outside its engagement leave unbilled ("" when there are none)."""
+    entries, expenses = parsed.grouped()
+    time = [e for n in names for e in entries.get((n, month), []) if e.billable]
+    spent = [x for n in names for x in expenses.get((n, month), []) if x.billable]
+    if not time and not spent:
+        return ""
+    hours = sum((e.hours for e in time), Decimal(0))
+    amount = sum((x.amount for x in spent), Decimal(0))
+    files = ", ".join(sorted({r.source_file or "Harvest API" for r in [*time, *spent]})[:3])
+    what = " and ".join([*([f"{len(time)} billable time row(s) ({shown_hours(hours):f} h)"] if time else []),
+                         *([f"{len(spent)} billable expense(s) ({amount.normalize():f})"] if spent else [])])
+    return (f"{what} in {files} fall outside the engagement ({window.label}): never billed; move the contract's "
+            "start or end if they belong to it")
