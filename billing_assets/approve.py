@@ -41,9 +41,11 @@ class Approval:
 
 
 def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[str, str]], approved_by: str,
-            blocked: dict[tuple[str, str], list[str]], home: str = "") -> list[Approval]:
+            blocked: dict[tuple[str, str], list[str]], home: str = "",
+            exports_changed: dict[tuple[str, str], str] | None = None) -> list[Approval]:
     """Send each client-month's latest pushed draft, through the sink it was pushed to (`sink`, when of that
-    kind and initialised, else built for that kind), unless it is blocked, conflicted, unpushed or sent."""
+    kind and initialised, else built for that kind), unless it is blocked, conflicted, unpushed, sent, stale, or
+    its exports changed since its close (`exports_changed`, the reason by client-month: `export_changes.refusals`)."""
     if not approved_by.strip():
         raise ValueError("approval needs the approver's name (--by)")
     with warehouse.connect() as conn:
@@ -69,9 +71,10 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
                 mark_preview_sent(home or (sink.home if sink is not None else ""), *pair, noted["by"], noted["at"])
         elif record.status not in SENDABLE:
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
-        elif pair in stale:
-            results.append(Approval(*pair, "skipped", f"{stale[pair]}: close {pair[1]} again, review the new "
-                                                      "draft, then approve"))
+        elif pair in stale or pair in (exports_changed or {}):
+            reason = stale.get(pair) or (exports_changed or {})[pair]
+            results.append(Approval(*pair, "skipped", f"{reason}: close {pair[1]} again, review the new draft, "
+                                                      "then approve"))
         else:
             try:
                 pair_sink = sink_for(sink, kind, home or (sink.home if sink is not None else ""), built)

@@ -158,6 +158,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
     instance = prepare_environment()
     from billing_assets.approve import NOTHING_TO_APPROVE, approve, sent_events
     from billing_assets.environment import build_resources
+    from billing_assets.export_changes import refusals
     from billing_assets.gate import blocking_failures
 
     months = parse_months(args.month)
@@ -168,8 +169,9 @@ def cmd_approve(args: argparse.Namespace) -> int:
     pairs = [(c, m) for m in months for c in clients]
     # each draft is sent where it was pushed: the sink of each recorded kind is built (and its EnvVar secrets
     # resolved, as a run does) only when a draft of that kind is sent
+    changed = refusals(resources["time_source"], resources["home"], resources["warehouse"], pairs)
     results = approve(resources["warehouse"], None, pairs, args.by, blocking_failures(resources["warehouse"], pairs),
-                      home=str(billing_home()))
+                      home=str(billing_home()), exports_changed=changed)
     resources["warehouse"].refresh_read_copy()
     if instance is not None:  # the UI's partition pages and overview show the sending at once
         from billing_assets.overview import overview_materialization

@@ -172,11 +172,12 @@ def uncarried_changes(defs, pairs: list[tuple[str, str]]) -> list[str]:
 
 def changed_closed_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     """The run's clients' other priced months whose exports changed since they were closed (a late row dated
-    August inside September's export, an August row edited): their invoice does not have it until that month
-    is closed again (a sent month's change is then carried by the next unsent month). Exports only: an API
-    source loads just the run's months, and its late-entries sensor re-closes changed months."""
+    August inside September's export, an August row edited, a late expense): their invoice does not have it until
+    that month is closed again (a sent month's change is then carried by the next unsent month). Exports only: an
+    API source loads just the run's months, and its late-entries sensor re-closes changed months."""
     from billing_assets.environment import build_warehouse
-    from resources.warehouse import query, rows_by_partition
+    from billing_assets.export_changes import contract_names, export_changes
+    from resources.warehouse import query
 
     source = defs.resources.get("time_source")
     warehouse = build_warehouse()
@@ -186,25 +187,18 @@ def changed_closed_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     with warehouse.connect() as conn:
         others = [(r["client"], r["month"]) for r in query(conn, "priced_months")
                   if r["client"] in clients and (r["client"], r["month"]) not in run]
-        closed = rows_by_partition(conn, "closed_entry_ids", others)
-    entries, _ = _loaded(defs, sorted({m for _, m in others})).grouped() if others else ({}, {})
+    if not others:
+        return []
+    parsed = _loaded(defs, sorted({m for _, m in others}))  # read before the file is held
+    with warehouse.connect() as conn:
+        changes = export_changes(conn, parsed, contract_names(defs.resources["home"]), others)
     out = []
-    for client, month in others:
-        contract = _contract(defs, client, month)
-        if contract is None:  # a contract that cannot be read stops its client, and the summary says so
-            continue
-        names = contract.names
-        now = {e.entry_id: e for n in names for e in entries.get((n, month), [])}
-        then = {r["entry_id"] for r in closed.get((client, month), [])}
-        added, gone = sorted(set(now) - then), sorted(then - set(now))
-        if added or gone:
-            where = ", ".join(sorted({f"{now[e].source_file} row {now[e].source_row}" for e in added})[:3])
-            last = max([m for c, m in pairs if c == client] + [month])
-            months = month if last == month else f"{month}..{last}"
-            out.append(f"{client} {month}: its exports changed since it was closed ({len(added)} row(s) new or "
-                       f"edited{f': {where}' if where else ''}; {len(gone)} gone or edited): close it again "
-                       f"(`billing close --month {months} --client {client}`); if it was sent, the next unsent "
-                       "month carries the difference")
+    for change in changes:
+        last = max([m for c, m in pairs if c == change.client] + [change.month])
+        months = change.month if last == change.month else f"{change.month}..{last}"
+        out.append(f"{change.client} {change.month}: {change.summary()}: close it again "
+                   f"(`billing close --month {months} --client {change.client}`); if it was sent, the next unsent "
+                   "month carries the difference")
     return out
 
 

@@ -23,6 +23,7 @@ from billing_assets.whatif import whatif
 from sensors.alerts import check_failure_alerts, run_failure_alerts
 from sensors.clients import clients_from_contracts
 from sensors.late_entries import build_late_entries_sensor
+from sensors.late_exports import build_late_exports_sensor
 
 ASSETS = [contracts, raw_time_entries, raw_expenses, classified_time_entries, review_queue, priced_line_items,
           quickbooks_draft_invoices, firm_overview]
@@ -39,7 +40,8 @@ def build_defs() -> Definitions:
         asset_checks=CHECKS,
         jobs=[month_close_job, approve_invoices, approve_client_month, whatif],
         schedules=[close_previous_month],
-        sensors=[clients_from_contracts, check_failure_alerts, run_failure_alerts, build_late_entries_sensor()],
+        sensors=[clients_from_contracts, check_failure_alerts, run_failure_alerts, build_late_entries_sensor(),
+                 build_late_exports_sensor()],
         resources=build_resources(),
         executor=in_process_executor,
     )

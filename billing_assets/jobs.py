@@ -66,7 +66,7 @@ class ApprovalConfig(Config):
     approved_by: str
 
 
-@op(required_resource_keys={"warehouse", "sink"})
+@op(required_resource_keys={"warehouse", "sink", "time_source", "home"})
 def send_approved_invoices(context: OpExecutionContext, config: ApprovalConfig) -> None:
     """Send the month's pushed drafts (all clients, or the listed ones) and record who approved them."""
     from billing_assets.approve import approve, sent_events
@@ -75,12 +75,19 @@ def send_approved_invoices(context: OpExecutionContext, config: ApprovalConfig) 
     clients = config.clients or list(context.instance.get_dynamic_partitions("client"))
     pairs = [(c, config.month) for c in clients]
     results = approve(context.resources.warehouse, context.resources.sink, pairs, config.approved_by,
-                      blocking_failures(context.resources.warehouse, pairs))
+                      blocking_failures(context.resources.warehouse, pairs), exports_changed=_changed(context, pairs))
     for r in results:
         context.log.info(f"{r.client}|{r.month}: {r.status}: {r.detail}")
     for event in sent_events(results):
         context.log_event(event)
     _report_overview(context)
+
+
+def _changed(context: OpExecutionContext, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The client-months whose exports changed since their close: approval refuses them (see export_changes)."""
+    from billing_assets.export_changes import refusals
+
+    return refusals(context.resources.time_source, context.resources.home, context.resources.warehouse, pairs)
 
 
 def _report_overview(context: OpExecutionContext) -> None:
@@ -101,7 +108,7 @@ class PartitionApproval(Config):
     approved_by: str = ""  # empty: the launching user (run tag dagster/user, set by the UI when it knows the user)
 
 
-@op(required_resource_keys={"warehouse", "sink"})
+@op(required_resource_keys={"warehouse", "sink", "time_source", "home"})
 def approve_partition(context: OpExecutionContext, config: PartitionApproval) -> None:
     """Send this client-month's pushed draft where it was pushed and record who approved it (the launch's
     approved_by, else its dagster/user tag). Fails, naming why, when nothing was sent."""
@@ -115,7 +122,7 @@ def approve_partition(context: OpExecutionContext, config: PartitionApproval) ->
                       f"{USER_TAG} tag)")
     pairs = [(client, month)]
     [result] = approve(context.resources.warehouse, context.resources.sink, pairs, approved_by,
-                       blocking_failures(context.resources.warehouse, pairs))
+                       blocking_failures(context.resources.warehouse, pairs), exports_changed=_changed(context, pairs))
     context.log.info(f"{client}|{month}: {result.status}: {result.detail}")
     for event in sent_events([result]):
         context.log_event(event)

@@ -52,12 +52,15 @@ class CsvTimeSource(TimeSource):
     full_history: ClassVar[bool] = True
 
     def load(self, months: list[str]) -> ParsedSource:
+        return _read_folder(Path(self.home).resolve(), self.stamp())
+
+    def stamp(self) -> tuple:
+        """What changes when an export, an expense file or the reading settings change (names, sizes, mtimes)."""
         root = Path(self.home).resolve()
         settings = root / SETTINGS_FILE  # how files are read: a changed setting must be read again at once
-        stamp = (_stamp(root / "timesheets") if (root / "timesheets").is_dir() else (),
-                 _stamp(root / "expenses") if (root / "expenses").is_dir() else (),
-                 _stamp(settings) if settings.is_file() else ())
-        return _read_folder(root, stamp)
+        return (_stamp(root / "timesheets") if (root / "timesheets").is_dir() else (),
+                _stamp(root / "expenses") if (root / "expenses").is_dir() else (),
+                _stamp(settings) if settings.is_file() else ())
 
 
 class HarvestTimeSource(TimeSource):

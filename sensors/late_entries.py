@@ -150,15 +150,16 @@ class LatePlan:
 
 
 def reclose_requests(months: Mapping[str, list[str]], markers: Mapping[str, str], last_priced: dict[str, str] | None,
-                     trigger: str) -> list[RunRequest]:
+                     trigger: str, tag: str = "") -> list[RunRequest]:
     """One run per client: its earliest changed month through the last month already priced for it (later months
     carry its retainer lots, cap totals and late-change adjustments), in month order; a single client-month when
-    nothing after it was priced. Run key `<trigger>:<client>|<months>:<marker>`."""
+    nothing after it was priced. Run key `<trigger>:<client>|<months>:<marker>`; tag `billing/trigger` = `tag`,
+    else `late_entries[_<trigger>]`."""
     requests = []
     for client, changed in sorted(months.items()):
         first, last = min(changed), max(changed)
         last = max(last, (last_priced or {}).get(client, last))
-        tags = {TRIGGER_TAG: "late_entries" if trigger == "late" else f"late_entries_{trigger}"}
+        tags = {TRIGGER_TAG: tag or ("late_entries" if trigger == "late" else f"late_entries_{trigger}")}
         span = first if first == last else f"{first}..{last}"
         key = f"{trigger}:{client}|{span}:{markers[client]}"
         if first == last:

@@ -1,0 +1,101 @@
+"""Closed client-months whose export rows changed since their close (the CSV folder source).
+
+A row dated in a closed month can arrive after its close: August time in September's export, a corrected
+re-export, an expense filed late. No close of a later month reads it, so August's invoice stays short until August
+is closed again. This compares what each priced client-month was closed with (`raw_time_entries`, `raw_expenses`)
+with what the folder holds for it now. The close warns of it, approval refuses such a month, and the
+`late_exports` sensor re-closes it (an API source has its own sensor: `late_time_entries`)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from billing_assets.core.errors import BillingInputError, ContractError
+from billing_assets.core.parsed import ParsedSource
+from resources.home import BillingHome
+from resources.timesource import TimeSource
+from resources.warehouse import Warehouse, WarehouseConnection, query, rows_by_partition
+
+Names = Callable[[str, str], "set[str] | None"]  # (client, month) -> its contract's names; None: unreadable
+SHOWN_ROWS = 3  # file-and-row places named in a message
+
+
+@dataclass(frozen=True)
+class ExportChange:
+    """One closed client-month whose exports no longer hold what it was closed with."""
+
+    client: str
+    month: str
+    added: tuple[str, ...]  # ids of rows (time and expenses) new or edited since the close
+    gone: tuple[str, ...]  # ids the close read that the exports no longer have (deleted or edited)
+    where: tuple[str, ...]  # `file row N` of the added rows, at most SHOWN_ROWS
+
+    @property
+    def marker(self) -> str:
+        """A short digest of the change: the same change gives the same sensor run key."""
+        text = "\n".join([*sorted(self.added), "-", *sorted(self.gone)])
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def summary(self) -> str:
+        where = f": {', '.join(self.where)}" if self.where else ""
+        return (f"its exports changed since it was closed ({len(self.added)} row(s) new or edited{where}; "
+                f"{len(self.gone)} gone or edited)")
+
+
+def export_changes(conn: WarehouseConnection, parsed: ParsedSource, names: Names,
+                   pairs: Sequence[tuple[str, str]]) -> list[ExportChange]:
+    """The priced client-months among `pairs` whose time entries or expenses in `parsed` differ from the ones
+    they were closed with. A client-month whose contract cannot be read is passed over (its close says why)."""
+    priced = {(r["client"], r["month"]) for r in query(conn, "priced_months")}
+    pairs = sorted(set(pairs) & priced)
+    closed = rows_by_partition(conn, "closed_entry_ids", pairs)
+    closed_expenses = rows_by_partition(conn, "closed_expense_ids", pairs)
+    entries, expenses = parsed.grouped()
+    out = []
+    for client, month in pairs:
+        client_names = names(client, month)
+        if client_names is None:
+            continue
+        rows = {e.entry_id: f"{e.source_file} row {e.source_row}"
+                for n in sorted(client_names) for e in entries.get((n, month), [])}
+        rows |= {x.expense_id: f"{x.source_file} row {x.source_row}"
+                 for n in sorted(client_names) for x in expenses.get((n, month), [])}
+        then = {r["entry_id"] for r in closed.get((client, month), [])}
+        then |= {r["expense_id"] for r in closed_expenses.get((client, month), [])}
+        added, gone = sorted(set(rows) - then), sorted(then - set(rows))
+        if added or gone:
+            where = tuple(sorted({rows[i] for i in added})[:SHOWN_ROWS])
+            out.append(ExportChange(client, month, tuple(added), tuple(gone), where))
+    return out
+
+
+def contract_names(home: BillingHome) -> Names:
+    """(client, month) -> the names its contract claims in that month; None when the contract cannot be read."""
+
+    def names(client: str, month: str) -> set[str] | None:
+        try:
+            return set(home.contract_file(client).for_month(month).names)
+        except (ContractError, BillingInputError):
+            return None
+
+    return names
+
+
+def changed_since_close(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
+                        pairs: Sequence[tuple[str, str]]) -> list[ExportChange]:
+    """`export_changes` of the pairs, reading the folder for their months. Empty for an API source (its sensor
+    re-closes changed months) and before the first close."""
+    if time_source.kind != "csv" or not pairs or not warehouse.exists():
+        return []
+    parsed = time_source.load(sorted({m for _, m in pairs}))
+    with warehouse.connect() as conn:
+        return export_changes(conn, parsed, contract_names(home), pairs)
+
+
+def refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
+             pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Why approval must not send each client-month whose exports changed since its close (its draft lacks the
+    change): `approve(..., changed=...)`."""
+    return {(c.client, c.month): c.summary() for c in changed_since_close(time_source, home, warehouse, pairs)}

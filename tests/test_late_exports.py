@@ -1,0 +1,143 @@
+"""A row dated in a closed month that reaches the folder after its close (August time in a later export, a late
+expense) was read by no close: approval sent August's short draft with exit 0, and nothing in the Dagster-native
+close ever looked at August again. Approval now refuses such a month, naming the file and row, and the
+`late_exports` sensor re-closes it once the folder has stopped changing."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import (
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    SensorResult,
+    build_sensor_context,
+)
+
+from billing_assets.cli import main
+from billing_assets.definitions import build_defs, build_resources
+from billing_assets.partitions import client_month_key
+from sensors.late_exports import build_late_exports_sensor
+from tests.conftest import GOLDEN
+
+LATE_EXPENSE = ("Date,Client,Project,Project Code,Category,Notes,Amount,Billable?,Invoiced?,First Name,Last Name,"
+                "Currency\n2026-08-20,Globex Corporation,Platform,,Travel,Taxi to the client,40.00,Yes,No,Raj,Patel,"
+                "United States Dollar - USD\n")
+
+
+def _table(home: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def add_late_august_row(home: Path) -> int:
+    """A September row of the golden home written again dated 2026-08-30 at the end of the September export;
+    returns its row number."""
+    sheet = home / "timesheets" / "harvest_time_b.csv"
+    header, *rows = sheet.read_text().splitlines(keepends=True)
+    september = next(r for r in rows if r.startswith("2026-09"))
+    sheet.write_text(header + "".join(rows) + "2026-08-30" + september[10:])
+    return len(rows) + 1
+
+
+def august_hours(home: Path) -> str:
+    return str(_table(home, "SELECT sum(hours) FROM raw_time_entries WHERE client = 'globex' AND month = '2026-08'")
+               [0][0])
+
+
+def test_approval_refuses_a_month_whose_exports_changed_since_its_close(billing_env, capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    row = add_late_august_row(home)
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08..2026-09", "--by", "Dana"]) == 1
+    out = capsys.readouterr().out
+    assert (f"globex                       2026-08  skipped       its exports changed since it was closed (1 row(s) "
+            f"new or edited: timesheets/harvest_time_b.csv row {row}; 0 gone or edited): close 2026-08 again, review "
+            "the new draft, then approve") in out
+    assert "globex                       2026-09  sent" in out  # September's rows are as closed
+    assert _table(home, "SELECT month FROM sent_invoices") == [("2026-09",)]
+
+    (home / "expenses").mkdir(exist_ok=True)
+    (home / "expenses" / "late.csv").write_text(LATE_EXPENSE)
+    assert main(["close", "--month", "2026-08", "--client", "globex"]) == 0  # the late time and expense billed
+    capsys.readouterr()
+    (home / "expenses" / "late2.csv").write_text(LATE_EXPENSE.replace("2026-08-20", "2026-08-21"))
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    assert ("skipped       its exports changed since it was closed (1 row(s) new or edited: expenses/late2.csv row "
+            "1; 0 gone or edited)") in capsys.readouterr().out
+    assert main(["close", "--month", "2026-08", "--client", "globex"]) == 0
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    assert _table(home, "SELECT expense_date::VARCHAR, amount::VARCHAR FROM raw_expenses WHERE notes = 'Taxi to the "
+                        "client' ORDER BY 1") == [("2026-08-20", "40.0000"), ("2026-08-21", "40.0000")]
+
+
+def test_the_partition_approval_job_refuses_it_too(billing_env) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    add_late_august_row(home)
+    result = build_defs().get_job_def("approve_client_month").execute_in_process(
+        instance=DagsterInstance.get(), partition_key=client_month_key("globex", "2026-08"),
+        tags={"dagster/user": "lee@firm.example"}, raise_on_error=False)
+    assert not result.success
+    assert _table(home, "SELECT count(*) FROM sent_invoices") == [(0,)]
+
+
+def tick(instance: DagsterInstance, cursor: str | None) -> SensorResult:
+    resources = {k: v for k, v in build_resources().items() if k in ("time_source", "home", "warehouse")}
+    with build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
+        result = build_late_exports_sensor()(context)
+    assert isinstance(result, SensorResult)
+    return result
+
+
+def why(result: SensorResult) -> str:
+    return result.skip_reason.skip_message if result.skip_reason else ""
+
+
+def test_the_sensor_recloses_a_closed_month_once_its_exports_settle(billing_env) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    before = august_hours(home)
+    with DagsterInstance.get() as instance:
+        settled = tick(instance, tick(instance, None).cursor)  # first tick: stamp taken; then nothing changed
+        assert not settled.run_requests
+        assert why(settled) == "the exports hold what every closed client-month was closed with"
+        assert why(tick(instance, settled.cursor)) == "no export changed since the last reading"
+
+        add_late_august_row(home)
+        waiting = tick(instance, settled.cursor)  # a file may still be being written: read at the next tick
+        assert not waiting.run_requests and "once they have stopped changing" in why(waiting)
+        running = instance.add_run(DagsterRun(job_name="month_close", run_id=str(uuid.uuid4()),
+                                              status=DagsterRunStatus.STARTED))
+        assert why(tick(instance, waiting.cursor)).startswith("a month close is running")
+        instance.report_run_failed(running)
+        result = tick(instance, waiting.cursor)
+        [request] = result.run_requests
+        assert request.run_key.startswith("exports:globex|2026-08..2026-09:")  # September carries August's ledgers
+        assert request.tags["billing/trigger"] == "late_exports"
+        assert request.tags["dagster/asset_partition_range_start"] == client_month_key("globex", "2026-08")
+        assert request.tags["dagster/asset_partition_range_end"] == client_month_key("globex", "2026-09")
+        again = tick(instance, waiting.cursor)  # evaluated again before the run: the same run key, one run
+        assert [r.run_key for r in again.run_requests] == [request.run_key]
+
+        run = build_defs().resolve_job_def("month_close").execute_in_process(instance=instance, tags=request.tags)
+        assert run.success
+        assert float(august_hours(home)) > float(before)
+        os.utime(home / "timesheets" / "harvest_time_b.csv")  # touched, rows unchanged: nothing to re-close
+        touched = tick(instance, tick(instance, result.cursor).cursor)
+        assert not touched.run_requests and why(touched).startswith("the exports hold what every")
+
+
+def test_the_sensor_runs_by_default_only_for_the_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BILLING_SOURCE", raising=False)
+    assert build_late_exports_sensor().default_status == DefaultSensorStatus.RUNNING
+    monkeypatch.setenv("BILLING_SOURCE", "harvest")
+    assert build_late_exports_sensor().default_status == DefaultSensorStatus.STOPPED
+    assert "late_exports" in {s.name for s in build_defs().sensors}
