@@ -221,14 +221,21 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
 def cmd_export_ledes(args: argparse.Namespace) -> int:
     prepare_environment(instance=False)
+    from billing_assets.core.contract import contract_paths
     from billing_assets.core.errors import BillingInputError
+    from billing_assets.environment import build_resources
+    from billing_assets.export_changes import refusals
     from billing_assets.ledes_export import export_ledes
     from billing_assets.whatif import reading
 
     months = parse_months(args.month)
+    resources = build_resources()
+    clients = args.client or sorted(contract_paths(billing_home() / "contracts"))
+    changed = refusals(resources["time_source"], resources["home"], resources["warehouse"],
+                       [(c, m) for c in clients for m in months])
     try:
         with reading() as conn:
-            result = export_ledes(conn, billing_home(), months, args.client, Path(args.out))
+            result = export_ledes(conn, billing_home(), months, args.client, Path(args.out), changed)
     except BillingInputError as exc:
         print(f"billing: {exc}", file=sys.stderr)
         return 1

@@ -46,7 +46,7 @@ def review_csv(ledes: LedesFile) -> str:
 
 
 def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clients: list[str] | None,
-                 out: Path) -> ExportResult:
+                 out: Path, exports_changed: dict[tuple[str, str], str] | None = None) -> ExportResult:
     """One `<client>_<month>.ledes` per closed client-month whose contract has `ledes:` (and a `.review.csv` beside
     it listing unsure activity codes); a message for every client-month skipped and why.
 
@@ -56,7 +56,9 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
     month no longer leaves) is not written and fails the export: its total is out of date. A blocked month (a
     blocking check whose latest evaluation failed, its recorded state blocked, a pricing problem, or priced checks
     that have not seen the current invoice: the push gate's `blocking_failures`) is not written and fails the
-    export, one line per reason; a month outside the engagement with no priced invoice is only skipped."""
+    export, one line per reason; a month outside the engagement with no priced invoice is only skipped. An unsent
+    month whose exports changed since its close (`exports_changed`: `export_changes.refusals`) is not written and
+    fails the export: its invoice lacks the change."""
     result = ExportResult()
     clients = clients or sorted(contract_paths(home / "contracts"))
     pairs = [(c, m) for c in clients for m in months]
@@ -103,9 +105,10 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
             if not invoice:
                 result.messages.append(f"{client} {month}: skipped: no priced invoice; close the month first")
                 continue
-            if not was_sent and (client, month) in stale:
+            why_not = stale.get((client, month)) or (exports_changed or {}).get((client, month))
+            if not was_sent and why_not:
                 result.messages.append(
-                    f"{client} {month}: not exported: {stale[(client, month)]}: close {month} again "
+                    f"{client} {month}: not exported: {why_not}: close {month} again "
                     f"(`billing close --month {month} --client {client}`)")
                 result.failed = True
                 continue

@@ -25,6 +25,7 @@ from billing_assets.definitions import build_defs, build_resources
 from billing_assets.partitions import client_month_key
 from sensors.late_exports import build_late_exports_sensor
 from tests.conftest import GOLDEN
+from tests.test_ledes import LEDES_BLOCK
 
 LATE_EXPENSE = ("Date,Client,Project,Project Code,Category,Notes,Amount,Billable?,Invoiced?,First Name,Last Name,"
                 "Currency\n2026-08-20,Globex Corporation,Platform,,Travel,Taxi to the client,40.00,Yes,No,Raj,Patel,"
@@ -141,3 +142,21 @@ def test_the_sensor_runs_by_default_only_for_the_folder(monkeypatch: pytest.Monk
     monkeypatch.setenv("BILLING_SOURCE", "harvest")
     assert build_late_exports_sensor().default_status == DefaultSensorStatus.STOPPED
     assert "late_exports" in {s.name for s in build_defs().sensors}
+
+
+def test_the_ledes_export_refuses_it_until_it_is_closed_again(billing_env, capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    contract = home / "contracts" / "globex.yaml"
+    contract.write_text(contract.read_text() + LEDES_BLOCK)
+    assert main(["close", "--month", "2026-08"]) == 0
+    row = add_late_august_row(home)
+    out = home.parent / "ledes"
+    capsys.readouterr()
+    assert main(["export", "ledes", "--month", "2026-08", "--out", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert (f"globex 2026-08: not exported: its exports changed since it was closed (1 row(s) new or edited: "
+            f"timesheets/harvest_time_b.csv row {row}; 0 gone or edited): close 2026-08 again") in printed
+    assert not (out / "globex_2026-08.ledes").exists()
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert main(["export", "ledes", "--month", "2026-08", "--out", str(out)]) == 0
+    assert (out / "globex_2026-08.ledes").exists()
