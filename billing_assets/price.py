@@ -287,8 +287,15 @@ def _resolve_prior(conn: WarehouseConnection, time_source: TimeSource, home: Bil
     first = _history_start(conn, time_source, home, client, month, start)
     if first is None:
         return None
+    previous = add_months(month, -1)
+    before = status.recorded(conn, [(client, previous)])[(client, previous)]
+    if before.state == status.BLOCKED:  # closing the months in order again would not help: say what stops it
+        raise BillingInputError(
+            f"{client} {month}: pricing needs {previous} priced first ({', '.join(reasons)}), and {previous} is "
+            f"blocked by {before.check_name}: {before.problems[0] if before.problems else 'see its page'}. Fix "
+            f"that, then close `billing close --month {previous}..{month} --client {client}`.")
     raise BillingInputError(
-        f"{client} {month}: pricing needs {add_months(month, -1)} priced first ({', '.join(reasons)}); "
+        f"{client} {month}: pricing needs {previous} priced first ({', '.join(reasons)}); "
         f"the client has billing history from {first}. Close the months in order, e.g. "
         f"`billing close --month {first}..{month} --client {client}`.")
 

@@ -1,7 +1,8 @@
 -- The firm overview: one row per client-month the closes have seen, with what a finance person needs first.
 -- status: outside engagement | blocked: <check> (either "sent; now ..." when an invoice was sent for the month, or
 --         "...; its pushed draft <doc> stays" when one was pushed: the month's invoice rows are gone, the client's
---         invoice is not) | sent | sent; changed since (priced otherwise since it was sent) | stale: <month> priced again since (priced from ledgers
+--         invoice is not) | sent | sent; changed since (priced otherwise since it was sent) | blocked: <month> is blocked
+--         (priced from the ledgers of a blocked month: view blocked_upstream) | stale: <month> priced again since (priced from ledgers
 --         month-1 no longer leaves; "(its late change to carry)": a sent month it carries changed) | pushed, needs review (a draft is out while held hours wait: they are not on
 --         it) | pushed | conflict_sent | conflict_edited | conflict_deleted (our draft deleted in QuickBooks: the
 --         detail says how to draft it again) | refused | nothing to bill | needs review | ready.
@@ -46,6 +47,9 @@ SELECT s.client, s.month,
            WHEN si.client IS NOT NULL AND (i.total <> si.total OR i.hours_billed <> si.hours_billed)
                THEN 'sent; changed since'  -- what was sent stays; the next unsent month carries the change
            WHEN p.status = 'sent' OR si.client IS NOT NULL THEN 'sent'
+           WHEN bu.client IS NOT NULL
+               THEN 'blocked: ' || bu.prior_month || ' is blocked'
+                    || CASE WHEN p.draft_out THEN '; its pushed draft ' || p.doc_number || ' stays' ELSE '' END
            WHEN st.client IS NOT NULL THEN 'stale: ' || st.prior_month || ' priced again since'
                 || CASE WHEN st.why = 'carry' THEN ' (its late change to carry)' ELSE '' END
            WHEN p.status LIKE 'conflict%' THEN p.status
@@ -60,6 +64,8 @@ SELECT s.client, s.month,
        CASE WHEN p.draft_out OR p.status = 'sent' THEN tt.sink_total END AS sink_total,
        CASE WHEN p.draft_out OR p.status = 'sent' THEN tt.sink_tax END AS sink_tax,
        coalesce(nullif(s.problems, ''), pr.problem, f.checks,
+                CASE WHEN bu.client IS NOT NULL AND si.client IS NULL AND coalesce(p.status, '') <> 'sent'
+                     THEN bu.reason END,
                 CASE WHEN st.client IS NOT NULL AND coalesce(p.status, '') <> 'sent'
                      THEN 'priced from the ledgers of ' || st.prior_month || ' before it was priced again: close '
                           || s.month || ' again' END,
@@ -74,5 +80,6 @@ LEFT JOIN failed_checks AS f ON f.client = s.client AND f.month = s.month
 LEFT JOIN pricing AS pr ON pr.client = s.client AND pr.month = s.month
 LEFT JOIN line_counts AS l ON l.client = s.client AND l.month = s.month
 LEFT JOIN stale_invoices AS st ON st.client = s.client AND st.month = s.month
+LEFT JOIN blocked_upstream AS bu ON bu.client = s.client AND bu.month = s.month
 LEFT JOIN sent_invoices AS si ON si.client = s.client AND si.month = s.month
 ORDER BY s.month DESC, s.client;

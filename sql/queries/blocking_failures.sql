@@ -1,6 +1,7 @@
 -- Why each client-month in `partition_keys` may not be pushed: a blocking check whose latest evaluation failed,
 -- priced checks that did not see the current invoice (not evaluated since the last pricing), its recorded state
--- (blocked by its inputs, or outside the engagement) or a pricing problem.
+-- (blocked by its inputs, or outside the engagement), a pricing problem, or an unsent month priced from the
+-- ledgers of a blocked month (view blocked_upstream).
 SELECT c.client, c.month, c.asset || '.' || c.check_name || ': ' || c.message AS reason
 FROM check_results AS c JOIN partition_keys AS k ON k.client = c.client AND k.month = c.month
 WHERE c.blocking AND NOT c.passed
@@ -25,4 +26,8 @@ SELECT p.client, p.month, 'priced_line_items.priceable: ' || p.problem AS reason
 FROM pricing_problems AS p JOIN partition_keys AS k ON k.client = p.client AND k.month = p.month
 WHERE NOT EXISTS (SELECT 1 FROM check_results AS c WHERE c.client = p.client AND c.month = p.month
                   AND c.asset = 'priced_line_items' AND c.check_name = 'priceable' AND NOT c.passed)
+UNION ALL
+SELECT b.client, b.month, b.reason
+FROM blocked_upstream AS b JOIN partition_keys AS k ON k.client = b.client AND k.month = b.month
+WHERE NOT EXISTS (SELECT 1 FROM sent_invoices AS s WHERE s.client = b.client AND s.month = b.month)
 ORDER BY 1, 2, 3;

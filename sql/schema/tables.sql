@@ -176,3 +176,31 @@ SELECT c.client, c.month, min(c.prior_month), 'carry'
 FROM carries AS c
 WHERE NOT EXISTS (SELECT 1 FROM ledgers AS l WHERE l.client = c.client AND l.month = c.month)
 GROUP BY c.client, c.month;
+-- Priced client-months whose price rests on the ledgers of a blocked month: a month they were priced from
+-- (`invoices.priced_from`, followed down the chain: month-1, its month-1, ...) has a blocking check whose latest
+-- evaluation failed (a re-export billed twice, say). Its retainer lots and cap totals are not final, so neither is
+-- this month's price: the push and approval hold it back until that month is fixed and they are closed again.
+-- `prior_month` is the earliest such month, `checks` its failed checks, `reason` the sentence every page shows.
+-- Read by queries/blocking_failures.sql, queries/close_problems.sql and the overview.
+CREATE OR REPLACE VIEW blocked_upstream AS
+WITH RECURSIVE upstream (client, month, prior_month) AS (
+    SELECT client, month, split_part(priced_from, '|', 1) FROM invoices WHERE coalesce(priced_from, '') <> ''
+    UNION
+    SELECT u.client, u.month, split_part(p.priced_from, '|', 1)
+    FROM upstream AS u JOIN invoices AS p ON p.client = u.client AND p.month = u.prior_month
+    WHERE coalesce(p.priced_from, '') <> ''
+), failing AS (
+    SELECT u.client, u.month, u.prior_month, c.asset || '.' || c.check_name AS failed_check
+    FROM upstream AS u JOIN check_results AS c ON c.client = u.client AND c.month = u.prior_month
+    WHERE c.blocking AND NOT c.passed
+)
+SELECT c.client, c.month, c.prior_month, c.checks,
+       'priced from the ledgers of ' || c.prior_month || ', which is blocked (' || c.checks || '): its retainer lots '
+       || 'and cap totals are not final; fix ' || c.prior_month || ', then close ' || c.prior_month || '..' || c.month
+       || ' again' AS reason
+FROM (
+    SELECT f.client, f.month, f.prior_month,
+           (SELECT string_agg(DISTINCT g.failed_check, ', ' ORDER BY g.failed_check) FROM failing AS g
+            WHERE g.client = f.client AND g.month = f.month AND g.prior_month = f.prior_month) AS checks
+    FROM (SELECT client, month, min(prior_month) AS prior_month FROM failing GROUP BY client, month) AS f
+) AS c;
