@@ -491,3 +491,25 @@ def test_a_decimal_duration_its_clock_times_round_to_is_read_as_the_clock_span(b
     decided = {f.file: f.decisions["durations"] for f in parsed.files}  # what `billing validate` says of each file
     assert decided == {"timesheets/toggl.csv": "decimal (2 of them read to the second from their clock times, which "
                                                "they round)", "timesheets/clockify.csv": "decimal"}
+
+
+def test_a_compact_duration_without_its_seconds_is_read_as_the_clock_span(billing_env) -> None:
+    """Clockify's Compact format writes 3:31:24 as "3:31" (and 3.52 in `Duration (decimal)`, which agrees with it
+    to its rounding): 24 seconds lost per entry, up to 59, always under-billed. With both clock times to the second
+    and the span within the H:MM's minute, the span is the hours; H:MM clock times, or a span minutes away (a
+    rounded report), keep the H:MM as written."""
+    home = billing_env()
+    (home / "timesheets" / "compact.csv").write_text(
+        "Project,Client,Description,User,Billable,Start Date,Start Time,End Date,End Time,Duration (h),"
+        "Duration (decimal)\n"
+        "Web,Acme Corp,Seconds cut,Ana Souza,Yes,10/05/2026,16:45:41,10/05/2026,20:17:05,3:31,3.52\n"
+        "Web,Acme Corp,Rounded up a minute,Ana Souza,Yes,10/06/2026,09:00:00,10/06/2026,09:40:45,0:41,0.68\n"
+        "Web,Acme Corp,Report rounding,Ana Souza,Yes,10/07/2026,09:00:00,10/07/2026,09:52:10,1:00,1.00\n"
+        "Web,Acme Corp,Minutes only,Ana Souza,Yes,10/28/2026,09:00,10/28/2026,09:45,0:45,0.75\n")
+    parsed = read_folder(home)
+    assert parsed.problems == []
+    assert [(e.notes, e.hours) for e in parsed.entries] == [
+        ("Seconds cut", Decimal("3.5233333333")), ("Rounded up a minute", Decimal("0.6791666667")),
+        ("Report rounding", Decimal("1")), ("Minutes only", Decimal("0.75"))]
+    assert parsed.files[0].decisions["durations"] == ("H:MM (2 of them read to the second from their clock times, "
+                                                      "which they round)")

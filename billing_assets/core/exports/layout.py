@@ -374,6 +374,8 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
         return
     if layout.kind == "time" and (places := _cached(state.places, text, _decimal_places)) is not None:
         value = _exact_from_clock(state, row, places, value, span)
+    elif layout.kind == "time" and not state.with_seconds and formats.duration_kind(text) == "H:MM":
+        value = _exact_from_minutes(state, row, value, span)
     if state.with_seconds and formats.duration_kind(text) == "H:MM":
         # "0:45" beside "1:30:00" may be 45 minutes or 45 seconds (a minutes:seconds cell): neither is safe
         _problem(state, out, row, f"{layout.columns[column][0]}: {formats.clean(text)!r} has no seconds while the "
@@ -508,6 +510,20 @@ def _exact_from_clock(state: _FileState, row: Row, places: int, hours: Decimal, 
                           _cached(state.to_second, row["end_time"], formats.clock_has_seconds)):
         return hours
     if not seconds or seconds < 0 or abs(hours * 3600 - seconds) > Decimal(1800) / 10 ** places:
+        return hours
+    exact = formats.seconds_to_hours(seconds)
+    state.to_the_second += exact != hours
+    return exact
+
+
+def _exact_from_minutes(state: _FileState, row: Row, hours: Decimal, seconds: int | None) -> Decimal:
+    """An H:MM duration that is its clock span without the seconds (Clockify's "Compact" format writes 3:31:24 as
+    3:31) is that span, to the second, when both clock times are written to the second and the span is within the
+    minute (cut, or rounded to the nearest minute). Otherwise the H:MM as written."""
+    if not seconds or seconds < 0 or not (_cached(state.to_second, row["start_time"], formats.clock_has_seconds)
+                                          and _cached(state.to_second, row["end_time"], formats.clock_has_seconds)):
+        return hours
+    if not -30 <= seconds - hours * 3600 < 60:
         return hours
     exact = formats.seconds_to_hours(seconds)
     state.to_the_second += exact != hours
