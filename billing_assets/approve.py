@@ -50,6 +50,7 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
         raise ValueError("approval needs the approver's name (--by)")
     with warehouse.connect() as conn:
         known = recorded_pushes(conn, pairs)
+        frozen = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", pairs)}
         stale = {(r["client"], r["month"]): stale_reason(r["why"], r["prior_month"])
                  for r in query_keyed(conn, "stale_months", pairs)}
     results: list[Approval] = []
@@ -69,6 +70,9 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
             changed = True  # an approval killed after its record, before its refresh, left the overview unsent
             if noted := _NOTE.fullmatch(note or ""):
                 mark_preview_sent(home or (sink.home if sink is not None else ""), *pair, noted["by"], noted["at"])
+        elif pair in frozen:  # frozen without our `sent` record: a person sent our draft in QuickBooks
+            results.append(Approval(*pair, "already_sent", "sent in QuickBooks by a person, not through approval; "
+                                                           "what was sent is frozen"))
         elif record.status not in SENDABLE:
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
         elif pair in stale or pair in (exports_changed or {}):

@@ -209,8 +209,13 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                     context.log.warning(f"{draft.client}|{draft.month}: {result.doc_number} was found in "
                                         f"{sink.kind} without a record of its push (an earlier run stopped after "
                                         f"the push); recorded as {recorded_as}")
-    with warehouse.connect() as conn:
+    with warehouse.connect() as conn, conn.transaction():
         append_rows(conn, "invoice_pushes", PUSH_COLUMNS, records)
+        sent_by_hand = keep_pushed_versions(conn, records, known)
+    for client, month in sent_by_hand:
+        context.log.warning(f"{client}|{month}: a person sent {doc_number(client, month)} in {sink.kind}, not through "
+                            "approval: what was sent is frozen as the draft we pushed, and the next unsent month "
+                            "carries what the month prices otherwise")
     conflicts = [r for r in records if r[5].startswith("conflict")]
     for r in conflicts:
         context.log.warning(f"{r[0]}|{r[1]}: {r[5]}: {r[9]}" if r[5] == "conflict_deleted" else
@@ -258,6 +263,34 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                      f"bill, {sum(n for o, n in outcomes.items() if o.startswith('conflict'))} in conflict with what a "
                      f"person sent or edited, {sum(1 for r in results.values() if r[1] is None)} not pushed")
     yield verdict(context, pairs, held_back_now)
+
+
+SENT_IN_SINK = "a person in QuickBooks (sent there, not through billing approve)"  # sent_invoices.approved_by
+
+
+def keep_pushed_versions(conn: WarehouseConnection, records: list[tuple], known: dict[tuple[str, str], KnownPush]
+                         ) -> list[tuple[str, str]]:
+    """In the push's transaction: keep what each draft version pushed now is (`pushed_invoices`), and freeze as sent
+    the draft a person sent in the sink itself (`conflict_sent` on a month with nothing frozen: its late changes
+    were never carried). Returns the client-months frozen so."""
+    frozen = []
+    for r in records:
+        client, month, status, content_hash = r[0], r[1], r[5], r[4]
+        params = {"client": client, "month": month, "content_hash": content_hash}
+        if status in DRAFT_STATUSES:
+            conn.run("queries/snapshot_pushed_invoice.sql", params)
+            conn.run("queries/snapshot_pushed_adjustments.sql", params)
+        before = known.get((client, month))
+        if status == "conflict_sent" and before is not None and before.status in DRAFT_STATUSES:
+            params = {**params, "content_hash": before.content_hash}
+            conn.run("queries/snapshot_pushed_invoice.sql", params)  # a version pushed before this table existed
+            conn.run("queries/snapshot_pushed_adjustments.sql", params)
+            already = query_keyed(conn, "sent_snapshot_keys", [(client, month)])
+            conn.run("queries/freeze_sent_invoice_in_sink.sql", {**params, "approved_by": SENT_IN_SINK})
+            conn.run("queries/freeze_sent_adjustments_in_sink.sql", params)
+            if not already and query_keyed(conn, "sent_snapshot_keys", [(client, month)]):
+                frozen.append((client, month))
+    return frozen
 
 
 def verdict(context: AssetExecutionContext, pairs: list[tuple[str, str]],

@@ -66,12 +66,38 @@ def test_uncertain_create_that_outlasts_the_retries_is_recorded_by_the_next_clos
     emulator.inject("drop_after_commit", method="POST", path="/invoice",
                     action=lambda emu: emu.inject("500", path="/query", times=5))
     assert main(["close", "--month", "2026-08"]) == 1
-    assert "gave up" in capsys.readouterr().out
-    assert len(emulator.invoices) == 1 and pushes(home) == []
+    assert "globex|2026-08: QuickBooks: " in capsys.readouterr().out and "gave up" in pushes_detail(home)
+    assert len(emulator.invoices) == 1 and pushes(home) == [("2026-08", "refused", None)]  # this month alone
 
     assert main(["close", "--month", "2026-08"]) == 0
     (invoice_id, _), = emulator.invoices.items()
-    assert len(emulator.invoices) == 1 and pushes(home) == [("2026-08", "recovered", invoice_id)]
+    assert len(emulator.invoices) == 1 and pushes(home)[1:] == [("2026-08", "recovered", invoice_id)]
+
+
+def pushes_detail(home: Path) -> str:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        return "\n".join(r[0] for r in conn.execute("SELECT diff FROM invoice_pushes ORDER BY pushed_at").fetchall())
+
+
+def test_a_client_quickbooks_rejects_stops_alone(qbo_home, capsys) -> None:
+    """QuickBooks refuses a customer name with a colon (its sub-customer separator). The push raised, and every
+    client-month after it in the run went unpushed, with a summary of "0 failed" naming none of them."""
+    home, emulator = qbo_home
+    (home / "contracts" / "colon.yaml").write_text(
+        'client: colon\nname: "Colon: Holdings"\ncurrency: USD\nterms_days: 30\ndefault_rate: 100\n')
+    sheet = home / "timesheets" / "harvest_time_a.csv"
+    header, *rows = sheet.read_text().splitlines(keepends=True)
+    august = next(r for r in rows if r.startswith("2026-08"))
+    cells = august.split(",")
+    cells[1] = '"Colon: Holdings"'
+    (home / "timesheets" / "colon.csv").write_text(header + ",".join(cells))
+    assert main(["close", "--month", "2026-08"]) == 1
+    out = capsys.readouterr().out
+    assert "colon|2026-08: QuickBooks: create Customer" in out
+    assert sorted(inv["CustomerRef"]["name"] for inv in emulator.invoices.values()) == ["Globex Corporation"]
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        assert conn.execute("SELECT client, status FROM firm_overview ORDER BY client").fetchall() == [
+            ("colon", "refused"), ("globex", "pushed")]
 
 
 # Each failing once, then one success; a 401 also fails the token refresh it causes. A 429 without Retry-After

@@ -75,13 +75,22 @@ class QuickBooksSink(InvoiceSink):
                                 content_hash=known.content_hash)
         # a draft created again after a withdrawal: its create must not replay the first one's requestid
         replaces = known.external_id if record is None and known is not None and known.external_id else ""
-        from resources.quickbooks.errors import QboRefused
+        from resources.quickbooks.errors import QboAuthError, QboError, QboRefused
 
         try:
             result = self.pusher().upsert(draft, record, replaces=replaces, recreate_deleted=recreate_deleted)
         except QboRefused as exc:  # nothing was written: this client-month only is recorded as refused
             return SinkResult(status="refused", doc_number=doc_number(draft.client, draft.month),
                               external_id=None, sync_token=None, location="qbo:not pushed", diff=str(exc))
+        except QboAuthError:  # the app's tokens: every client-month's push would fail the same way
+            raise
+        except QboError as exc:
+            # QuickBooks rejected this client-month's customer or invoice (a name it does not allow, a validation
+            # error), or stayed unavailable past the retries: it alone is refused, and the others are pushed. Had
+            # a create gone through unanswered, the next push finds it by its DocNumber ("recovered").
+            return SinkResult(status="refused", doc_number=doc_number(draft.client, draft.month),
+                              external_id=None, sync_token=None, location="qbo:not pushed",
+                              diff=f"{draft.client}|{draft.month}: QuickBooks: {str(exc).splitlines()[0]}")
         return SinkResult(status=result.status, doc_number=result.doc_number, external_id=result.qbo_id,
                           sync_token=result.sync_token, location=f"qbo:invoice/{result.qbo_id}",
                           diff=result.diff or result.reason, recovered=result.recovered,

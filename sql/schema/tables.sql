@@ -99,6 +99,17 @@ CREATE TABLE IF NOT EXISTS sent_adjustments (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, origin_month VARCHAR NOT NULL,
     amount DECIMAL(18, 4) NOT NULL, hours DECIMAL(28, 10) NOT NULL
 );
+-- What each draft version pushed to the sink was (by content hash), as sent_invoices / sent_adjustments freeze a
+-- sent one: a draft a person sends in QuickBooks, not through approval, is frozen from here when the next push
+-- finds it sent (its month re-priced meanwhile no longer has that version in `invoices`).
+CREATE TABLE IF NOT EXISTS pushed_invoices (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, content_hash VARCHAR NOT NULL, total DECIMAL(18, 4) NOT NULL,
+    hours_billed DECIMAL(28, 10) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pushed_adjustments (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, content_hash VARCHAR NOT NULL, origin_month VARCHAR NOT NULL,
+    amount DECIMAL(18, 4) NOT NULL, hours DECIMAL(28, 10) NOT NULL
+);
 -- The two closest SOW items with their scores, when the classifier named them (added after the first release).
 ALTER TABLE review_queue ADD COLUMN IF NOT EXISTS closest_items VARCHAR;
 -- What each client-month of the last close was: active (priced), outside (the engagement window) or blocked

@@ -1,0 +1,49 @@
+"""A draft a person sends from QuickBooks itself, not through `billing approve`. Late time then re-priced the
+month; the push found the invoice sent (`conflict_sent`) and left it, but nothing recorded what was sent, so the
+next month carried nothing and its approval sent it short: the late hours were never billed. Now the push freezes
+the version we last pushed as sent, and the next unsent month carries the difference."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from billing_assets.cli import main
+from billing_assets.core.invoice import doc_number
+from billing_assets.push import SENT_IN_SINK
+
+LATE_ROW = ("2026-08-28,Globex Corporation,Strategy Review,GX-STR,Consulting,Late entry: workshop follow-up,"
+            "2.00,2.00,Yes,No,Yes,Raj,Patel,,Consultant,Yes,,,,,United States Dollar - USD,\n")
+
+
+def _table(home: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_a_draft_sent_in_quickbooks_is_frozen_and_its_late_change_carried(qbo_home, capsys) -> None:
+    home, emulator = qbo_home
+    assert main(["close", "--month", "2026-08"]) == 0
+    [(august_total,)] = _table(home, "SELECT total FROM invoices WHERE month = '2026-08'")
+    [invoice_id] = [i for i, inv in emulator.invoices.items() if inv["DocNumber"] == doc_number("globex", "2026-08")]
+    emulator.send_invoice(invoice_id)  # the bookkeeper sends it from QuickBooks
+
+    header = (home / "timesheets" / "harvest_time_a.csv").read_text().splitlines()[0]
+    (home / "timesheets" / "late.csv").write_text(header + "\n" + LATE_ROW)  # 2 h at the consultant's 190/h
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert _table(home, "SELECT month, total, approved_by FROM sent_invoices") == [
+        ("2026-08", august_total, SENT_IN_SINK)]
+    [(now_total,)] = _table(home, "SELECT total FROM invoices WHERE month = '2026-08'")
+    assert now_total > august_total
+    assert _table(home, "SELECT status FROM firm_overview WHERE month = '2026-08'") == [("sent; changed since",)]
+
+    assert main(["close", "--month", "2026-09"]) == 0
+    assert _table(home, "SELECT origin_month, amount, hours FROM period_adjustments WHERE month = '2026-09'") == [
+        ("2026-08", now_total - august_total, Decimal("2"))]
+    # QuickBooks's August invoice was never touched, and approving August says it went out
+    assert emulator.invoices[invoice_id]["EmailStatus"] == "EmailSent"
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    assert "already_sent  sent in QuickBooks by a person, not through approval" in capsys.readouterr().out
