@@ -135,7 +135,7 @@ def _csv_records(path: Path) -> int:
     """Data rows of a CSV file (a note with a line break is one row), 0 when there is no file."""
     if not path.exists():
         return 0
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return max(0, sum(1 for _ in csv.reader(handle)) - 1)
 
 

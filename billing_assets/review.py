@@ -102,7 +102,10 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
             files[month] = str(path)
             if path.exists() or any(m == month and (c, m) not in others for c, m in pairs):
                 # not for a month the run holds only outside the engagement or blocked (a header-only file)
-                write_atomic(path, review_csv(query(conn, "review_month", {"month": month}), names[month]))
+                # with a BOM: Excel opens a UTF-8 file without one as its ANSI code page ("ZoÃ« MÃ¼ller"), and a
+                # note typed there was saved in cp1252 beside the names' UTF-8 bytes, a file no reader can take
+                write_atomic(path, review_csv(query(conn, "review_month", {"month": month}), names[month]),
+                             encoding="utf-8-sig")
     by_pair: dict[tuple[str, str], list[tuple]] = {pair: [] for pair in pairs}
     for r in rows:
         by_pair[(r[0], r[1])].append(r)

@@ -64,7 +64,7 @@ def test_claude_classifies_a_month_and_a_rerun_asks_nothing(billing_env, monkeyp
         assert (page["classifier"], page["api_requests"], page["input_tokens"], page["cached_answers"]) == (
             name, requests, input_tokens, 0) and page["cost_usd"] == pytest.approx(float(cost))
         assert page["entries"] == len(rows) and page["held_entries"] == sum(1 for r in rows if r[4]) >= 1
-        review = (home / "review" / "2026-09.csv").read_text()
+        review = (home / "review" / "2026-09.csv").read_text(encoding="utf-8-sig")
         assert "unknown_sow_item" in review
 
         assert main(["close", "--month", "2026-09"]) == 0
@@ -99,7 +99,7 @@ def test_a_reply_cut_off_is_held_saying_so_and_asked_again_at_the_next_close(bil
                    "asked again at the next close" in r and "disagree" not in r for _, r in unread)
         held = {r[0] for r in classified(home) if r[4]}
         assert {e for e, _ in unread} <= held
-        assert "Claude's reply could not be read" in (home / "review" / "2026-09.csv").read_text()
+        assert "Claude's reply could not be read" in (home / "review" / "2026-09.csv").read_text(encoding="utf-8-sig")
 
         main(["close", "--month", "2026-09"])  # nothing changed: the unread entries are asked again
         second = len(emulator.message_requests())

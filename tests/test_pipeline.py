@@ -131,7 +131,7 @@ def test_review_command_counts_entries_and_shows_the_suggestion(billing_env, cap
                      encoding="utf-8")
     assert main(["review", "--month", "2026-08"]) == 0
     assert f"{home / 'review' / '2026-08.csv'}: 1 entry to review" in capsys.readouterr().out
-    with (home / "review" / "2026-08.csv").open(encoding="utf-8", newline="") as handle:
+    with (home / "review" / "2026-08.csv").open(encoding="utf-8-sig", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["notes"] == "Forgot the code on this one\nsee email"
     assert row["suggested_work_type"] == "standard" and "missing_project_code" in row["reasons"]
@@ -143,10 +143,10 @@ def test_override_releases_a_held_entry_and_survives_reruns(billing_env, capsys)
     overrides/: the reviewer's choice releases the entry, keeps their note, and survives re-runs."""
     home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
     assert main(["close", "--month", "2026-08"]) == 0
-    review = (home / "review" / "2026-08.csv").read_text().splitlines()
+    review = (home / "review" / "2026-08.csv").read_text(encoding="utf-8-sig").splitlines()
     assert review[0].startswith("entry_id,client,date,person,project,notes,hours,reasons,suggestion,"
                                 "suggested_work_type,confidence")
-    with (home / "review" / "2026-08.csv").open(encoding="utf-8", newline="") as handle:
+    with (home / "review" / "2026-08.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1 and "missing_project_code" in rows[0]["reasons"]
     client = rows[0]["client"]

@@ -72,7 +72,7 @@ def test_review_loop_closest_items_and_a_better_next_month(billing_env, monkeypa
     warm = home / "reviewed.duckdb"  # the same files from scratch: September first, then its review
     monkeypatch.setenv("BILLING_DB", str(warm))
     main(["close", "--month", "2026-09"])
-    with (home / "review" / "2026-09.csv").open(encoding="utf-8") as handle:
+    with (home / "review" / "2026-09.csv").open(encoding="utf-8-sig") as handle:
         rows = [r for r in csv.DictReader(handle) if "low_confidence" in r["reasons"]]
     assert len(rows) >= 8
     names = {}  # SOW item id -> name, from the two kept contracts
@@ -105,7 +105,7 @@ def test_a_bare_bill_bills_what_the_review_file_showed(billing_env) -> None:
         labels = {int(r["row"]): r for r in csv.DictReader(handle)}
     with duckdb.connect(str(db)) as conn:
         source_row = dict(conn.execute("SELECT entry_id, source_row FROM raw_time_entries").fetchall())
-    with (home / "review" / "2026-10.csv").open(encoding="utf-8") as handle:
+    with (home / "review" / "2026-10.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     shown = {}
     for i, r in enumerate(rows):

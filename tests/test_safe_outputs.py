@@ -35,7 +35,7 @@ def test_review_csv_neutralises_formula_notes_and_overrides_read_them_back(billi
     (home / "timesheets" / "hostile.csv").write_text("\n".join([header, *rows]) + "\n")
     assert main(["close", "--month", "2026-08"]) == 0, capsys.readouterr().out
 
-    text = (home / "review" / "2026-08.csv").read_text()
+    text = (home / "review" / "2026-08.csv").read_text(encoding="utf-8-sig")
     review = list(csv.DictReader(io.StringIO(text)))
     by_note = {r["notes"]: r for r in review}
     for note in HOSTILE:
@@ -73,3 +73,34 @@ def test_override_cells_with_our_quote_are_read_as_meant(tmp_path: Path) -> None
     assert not problems
     assert overrides["-e1"].note == "@SUM(A1)" and overrides["-e1"].sow_item == "S1"
     assert overrides["e2"].note == "'its fine"  # a quote we did not add stays
+
+
+def excel_opens(data: bytes) -> str:
+    """What Excel for Windows shows when a CSV is double-clicked: UTF-8 when it starts with a BOM, else the ANSI
+    code page (cp1252)."""
+    return data[3:].decode("utf-8") if data.startswith(b"\xef\xbb\xbf") else data.decode("cp1252")
+
+
+def test_a_review_file_saved_by_excel_with_a_typed_accent_is_read(billing_env, capsys) -> None:
+    """review/<month>.csv had no BOM: Excel showed "CafÃ©" and saved the reviewer's typed "révisé" in cp1252
+    beside the notes' UTF-8 bytes, a file refused as mixed, stopping every client's month."""
+    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
+    header = (GOLDEN / "03_caps_tiers_fixed_fee" / "timesheets" / "harvest_time_a.csv").read_text().splitlines()[0]
+    (home / "timesheets" / "accents.csv").write_text(
+        f"{header}\n2026-08-21,Initech,TPS Automation,,Development,Café menu for Zoë,1.00,1.00,Yes,No,Yes,Peter,"
+        "Gibbons,,,Yes,,,,,United States Dollar - USD,\n", encoding="utf-8")
+    assert main(["close", "--month", "2026-08"]) == 0, capsys.readouterr().out
+    data = (home / "review" / "2026-08.csv").read_bytes()
+    shown = excel_opens(data)
+    assert "Café menu for Zoë" in shown
+    review = list(csv.DictReader(io.StringIO(shown)))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(review[0]), lineterminator="\r\n")
+    writer.writeheader()
+    for r in review:
+        writer.writerow({**r, "sow_item": "S1", "action": "bill", "note": "révisé"})
+    (home / "overrides").mkdir(exist_ok=True)
+    (home / "overrides" / "2026-08.csv").write_bytes(out.getvalue().encode("cp1252"))  # "CSV (Comma delimited)"
+    assert main(["close", "--month", "2026-08"]) == 0, capsys.readouterr().out
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        assert conn.execute("SELECT count(*) FROM review_queue WHERE month = '2026-08'").fetchone() == (0,)
