@@ -13,6 +13,7 @@ from billing_assets.core.contract import contract_paths
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.invoice import doc_number
 from billing_assets.core.ledes import FeePiece, LedesFile, build_ledes
+from billing_assets.core.model import nothing_to_bill
 from billing_assets.core.money import shown_hours
 from billing_assets.core.safecsv import safe_cell
 from billing_assets.overview import stale_reason
@@ -105,6 +106,11 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
             if not invoice:
                 result.messages.append(f"{client} {month}: skipped: no priced invoice; close the month first")
                 continue
+            if not was_sent and nothing_to_bill(Decimal(invoice[0]["total"]),
+                                                [Decimal(r["amount"]) for r in lines.get((client, month), [])]):
+                result.messages.append(f"{client} {month}: skipped: nothing to bill (no line charges anything, so "
+                                       "no invoice was drafted)")
+                continue
             why_not = stale.get((client, month)) or (exports_changed or {}).get((client, month))
             if not was_sent and why_not:
                 result.messages.append(
@@ -126,6 +132,9 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
             result.messages.append(f"{client} {month}: {path} ({len(ledes.records)} line items, total "
                                    f"{Decimal(invoice[0]['total']):,.2f}{note})")
             result.messages += [f"  warning: {w}" for w in ledes.warnings]
+            if contract.currency != "USD":  # the format has no currency field: a receiving system assumes its own
+                result.messages.append(f"  warning: {client} {month}: amounts are in {contract.currency}; LEDES "
+                                       "1998B has no currency field, so tell the client's e-billing system")
             review_path = path.with_name(path.name + ".review.csv")
             if ledes.review:
                 review_path.write_text(review_csv(ledes), encoding="utf-8")

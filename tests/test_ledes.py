@@ -278,7 +278,40 @@ def test_retainer_fixed_fee_and_invoice_adjustments_sum_to_the_total(tmp_path: P
         ("IF", "0", "0.00", "-12.25", "-12.25", "", ""),
         ("E", "1", "99.99", "0.00", "99.99", "", "")]
     assert records[2]["LINE_ITEM_DESCRIPTION"] == "Review closing checklist (covered by the retainer)"
+    long_note = [FeePiece(3, "a", Decimal("3"), date(2026, 8, 2), "Ana Souza", "x" * 1200), pieces[1]]
+    cut = check_ledes_1998b(build_ledes(contract, "globex", "2026-08", Decimal("10628.24"), lines, long_note,
+                                        []).text)[2]["LINE_ITEM_DESCRIPTION"]
+    assert len(cut) == 1000 and cut.endswith("x (covered by the retainer)")  # the note is cut, not the marker
     assert (records[3]["TIMEKEEPER_ID"], records[3]["LINE_ITEM_ACTIVITY_CODE"]) == ("ANASOUZA-" + records[3][
         "TIMEKEEPER_ID"][-4:], "A109")
     with pytest.raises(ValueError, match="LEDES records sum to 10628.24, the invoice total is 10628.25"):
         build_ledes(contract, "globex", "2026-08", Decimal("10628.25"), lines, pieces, [])
+
+
+def test_long_names_an_empty_month_and_another_currency(billing_env, capsys) -> None:
+    """Found by an auditor: a 53-character TIMEKEEPER_NAME (the format allows 30), a LEDES file of a month with
+    nothing to bill under an invoice number never drafted, and EUR amounts written with no word (the format has
+    no currency field). The retainer marker of a long narrative was cut off with it."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    contract = home / "contracts" / "globex.yaml"
+    contract.write_text(contract.read_text().replace("currency: USD", "currency: EUR") + LEDES_BLOCK)
+    for sheet in (home / "timesheets").glob("*.csv"):
+        sheet.write_text(sheet.read_text().replace("United States Dollar - USD", "Euro - EUR"))
+    for sheet in (home / "expenses").glob("*.csv"):
+        sheet.write_text(sheet.read_text().replace("United States Dollar - USD", "Euro - EUR"))
+    header = (home / "timesheets" / "harvest_time_a.csv").read_text().splitlines()[0]
+    (home / "timesheets" / "long.csv").write_text(
+        f"{header}\n2026-08-12,Globex Corporation,Strategy Review,GX-STR,Consulting,Review,1.00,1.00,Yes,No,Yes,"
+        "Maximiliana Alexandrovna,Konstantinopolous-Whitfield,,Consultant,Yes,,,,,Euro - EUR,\n")
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0, capsys.readouterr().out
+    out = home.parent / "ledes_out"
+    capsys.readouterr()
+    assert main(["export", "ledes", "--month", "2026-08..2026-10", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert ("globex 2026-08: amounts are in EUR; LEDES 1998B has no currency field, so tell the client's e-billing "
+            "system") in printed
+    assert "globex 2026-10: skipped: nothing to bill (no line charges anything, so no invoice was drafted)" in printed
+    assert not (out / "globex_2026-10.ledes").exists()
+    records = check_ledes_1998b((out / "globex_2026-08.ledes").read_bytes().decode("ascii"))
+    names = {r["TIMEKEEPER_NAME"] for r in records if r["TIMEKEEPER_NAME"]}
+    assert "Konstantinopolous-Whitfield, M" in names and max(len(n) for n in names) <= 30

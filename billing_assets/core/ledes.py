@@ -125,10 +125,15 @@ def timekeeper_id(terms: LedesTerms, person: str) -> str:
     return f"{letters}-{hashlib.sha256(person.encode()).hexdigest()[:4].upper()}"
 
 
+TIMEKEEPER_NAME_MAX = 30  # LEDES 1998B: TIMEKEEPER_NAME is Character * 30
+
+
 def timekeeper_name(person: str) -> str:
-    """`Last, First` (the e-billing convention)."""
+    """`Last, First` (the e-billing convention), at most 30 characters: the first names are cut first
+    ("Konstantinopolous-Whitfield, Maximiliana Alexandrovna" -> "Konstantinopolous-Whitfield, M")."""
     parts = clean_text(person, 60).split(" ")
-    return f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else parts[0]
+    name = f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else parts[0]
+    return name[:TIMEKEEPER_NAME_MAX].rstrip(", ")
 
 
 def classification(terms: LedesTerms, role: str | None) -> str:
@@ -218,9 +223,10 @@ def build_ledes(contract: Contract, client: str, month: str, total: Decimal, lin
             for i, piece in enumerate(behind):
                 adjustment = residual if i == len(behind) - 1 else ZERO
                 activity = classify_activity(piece.notes)
+                narrative = clean_text(piece.notes or line.description, DESCRIPTION_MAX - len(suffix)) + suffix
                 number = record("F", shown[i], adjustment, rounded[i] + adjustment, piece.entry_date or end,
-                                task_of(line), "", activity.code, piece.person, (piece.notes or line.description)
-                                + suffix, line.unit_price, line.role)
+                                task_of(line), "", activity.code, piece.person, narrative, line.unit_price,
+                                line.role)
                 if activity.unsure:
                     review.append(ReviewItem(number, piece.entry_id, (piece.entry_date or end).isoformat(),
                                              piece.person, piece.hours, piece.notes, activity.code,
