@@ -47,3 +47,18 @@ def test_a_draft_sent_in_quickbooks_is_frozen_and_its_late_change_carried(qbo_ho
     capsys.readouterr()
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     assert "already_sent  sent in QuickBooks by a person, not through approval" in capsys.readouterr().out
+
+
+def test_a_customer_renamed_in_quickbooks_is_not_created_again(qbo_home, capsys) -> None:
+    """A person renamed the client's customer in QuickBooks; the next month found no customer of the contract's
+    name and created one, splitting the client's receivables in two without a word."""
+    home, emulator = qbo_home
+    assert main(["close", "--month", "2026-08"]) == 0
+    [(customer_id, customer)] = list(emulator.customers.items())
+    customer["DisplayName"] = "Globex Corp International"
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-09"]) == 1
+    out = capsys.readouterr().out
+    assert (f"globex|2026-09: no QuickBooks customer is named 'Globex Corporation', but this client's "
+            f"{doc_number('globex', '2026-08')} is billed to customer {customer_id}") in out
+    assert list(emulator.customers) == [customer_id] and len(emulator.invoices) == 1

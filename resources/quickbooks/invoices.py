@@ -18,6 +18,7 @@ from quickbooks.objects.preferences import Preferences
 
 from billing_assets.core.invoice import doc_number, item_names, outbox_payload, parse_private_note, qbo_invoice_payload
 from billing_assets.core.model import InvoiceDraft
+from billing_assets.core.months import add_months
 from billing_assets.core.parsed import name_key
 from resources.quickbooks.client import QboClient, quote, request_id
 from resources.quickbooks.company import Company, check_draft, with_tax_ids
@@ -40,6 +41,7 @@ from resources.quickbooks.errors import (
     QboRefused,
 )
 
+RENAME_LOOKBACK = 24  # months of a client's earlier invoices looked up before a new customer is created
 log = logging.getLogger(__name__)
 
 Status = Literal["created", "updated", "unchanged", "conflict_sent", "conflict_edited", "conflict_deleted",
@@ -187,6 +189,8 @@ class QuickBooksPusher(QboClient):
         return self._reconcile(draft, doc, current, None)
 
     def _create(self, draft: InvoiceDraft, doc: str, replaces: str = "") -> PushResult:
+        if self.customer_currency(draft.customer_name) is None:  # its customer would be created now
+            self._refuse_renamed_customer(draft)
         payload = self._payload(draft)
         rid = request_id(self.realm_id, "Invoice", doc, "create", draft.content_hash,
                          *([f"after {replaces}"] if replaces else []))
@@ -204,6 +208,21 @@ class QuickBooksPusher(QboClient):
         if note_hash(invoice) != draft.content_hash:  # the lookup found someone else's version
             return self._reconcile(draft, doc, invoice, None)
         return _result("created", draft, doc, invoice, request_id=rid)
+
+    def _refuse_renamed_customer(self, draft: InvoiceDraft) -> None:
+        """QboRefused when no customer has the contract's name but this client's invoice of an earlier month (by
+        its DocNumber, up to RENAME_LOOKBACK months back) is billed to a customer: renamed in QuickBooks, most
+        likely. A new customer of the old name would split the client's receivables in two, in silence."""
+        docs = [doc_number(draft.client, add_months(draft.month, -k)) for k in range(1, RENAME_LOOKBACK + 1)]
+        found = self._query("Invoice", "DocNumber IN ({})".format(", ".join(f"'{quote(d)}'" for d in docs)),
+                            max_results=1)
+        if not found:
+            return
+        ref = found[0].get("CustomerRef") or {}
+        raise QboRefused(f"{draft.client}|{draft.month}: no QuickBooks customer is named {draft.customer_name!r}, but "
+                         f"this client's {found[0].get('DocNumber')} is billed to customer {ref.get('value')} "
+                         f"({ref.get('name')!r}): renamed in QuickBooks? Give it the contract's `name` again, or set "
+                         "the contract's `name` to it (the old name in `aliases`, as the exports spell it)")
 
     def _reconcile(self, draft: InvoiceDraft, doc: str, current: dict[str, Any],
                    known: PushRecord | None) -> PushResult:
