@@ -29,6 +29,9 @@ from resources.warehouse import Warehouse, WarehouseConnection, append_rows, que
 SENDABLE = ("created", "updated", "unchanged", "recovered")
 NOTHING_TO_APPROVE = "nothing to approve"  # a month outside the engagement: not a failure of the approval
 REPRICED = "re-priced since the push: close the month again, review the new draft, then approve"
+EDITED = ("a person edited {doc} in QuickBooks, so the month's new draft was not pushed over it: send their version "
+          "from QuickBooks, or delete it there and close again (`billing close --month {month} --client {client} "
+          "--recreate-deleted`) to draft ours")
 _NOTE = re.compile(r"approved by (?P<by>.+?) at (?P<at>\S+?)(;.*)?", re.DOTALL)  # a `sent` record's note
 
 
@@ -107,6 +110,10 @@ def send_and_record(warehouse: Warehouse, sink: InvoiceSink, pair: tuple[str, st
             return Approval(*pair, "skipped", "pushed again since the approval started: review, then approve")
         current = query(conn, "current_invoice_hash", {"client": client, "month": month})
         if not current or current[0]["content_hash"] != record.content_hash:
+            newest_any = query(conn, "newest_push_status", {"client": client, "month": month})
+            if newest_any and newest_any[0]["status"] == "conflict_edited":
+                return Approval(*pair, "skipped", EDITED.format(doc=newest_any[0]["doc_number"], month=month,
+                                                                client=client))
             return Approval(*pair, "skipped", REPRICED)
         latest = KnownPush(record.content_hash, newest[0]["external_id"], newest[0]["sync_token"],
                            newest[0]["status"], newest[0]["doc_number"])

@@ -62,3 +62,26 @@ def test_a_customer_renamed_in_quickbooks_is_not_created_again(qbo_home, capsys)
     assert (f"globex|2026-09: no QuickBooks customer is named 'Globex Corporation', but this client's "
             f"{doc_number('globex', '2026-08')} is billed to customer {customer_id}") in out
     assert list(emulator.customers) == [customer_id] and len(emulator.invoices) == 1
+
+
+def test_approving_a_draft_a_person_edited_says_what_to_do(qbo_home, capsys) -> None:
+    """Approval said "changed since it was approved" of a draft never approved, or "close the month again" when a
+    close only found the person's edit again."""
+    home, emulator = qbo_home
+    assert main(["close", "--month", "2026-08"]) == 0
+    [invoice_id] = list(emulator.invoices)
+    for customer in emulator.customers.values():
+        customer["PrimaryEmailAddr"] = {"Address": "ap@globex.example"}
+    emulator.edit_invoice(invoice_id, {"CustomerMemo": {"value": "Thanks for your business"}})
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    assert "was changed in QuickBooks since we pushed it" in capsys.readouterr().out
+
+    header = (home / "timesheets" / "harvest_time_a.csv").read_text().splitlines()[0]
+    (home / "timesheets" / "late.csv").write_text(header + "\n" + LATE_ROW)
+    assert main(["close", "--month", "2026-08"]) == 0  # conflict_edited: the person's version stays
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    assert (f"a person edited {doc_number('globex', '2026-08')} in QuickBooks, so the month's new draft was not "
+            "pushed over it") in capsys.readouterr().out
+    assert emulator.invoices[invoice_id].get("EmailStatus") != "EmailSent"

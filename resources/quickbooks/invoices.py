@@ -336,8 +336,10 @@ class QuickBooksPusher(QboClient):
             delivered = (current.get("DeliveryInfo") or {}).get("DeliveryTime")
             return _send_result(current, approved_by, delivered or _now(), already_sent=True)
         if expected_sync_token is not None and str(current.get("SyncToken")) != str(expected_sync_token):
-            raise QboConflictError(f"invoice {qbo_id} changed since it was approved (SyncToken "
-                                   f"{expected_sync_token} -> {current.get('SyncToken')}); review it again")
+            raise QboConflictError(f"invoice {qbo_id} was changed in QuickBooks since we pushed it (SyncToken "
+                                   f"{expected_sync_token} -> {current.get('SyncToken')}: a person edited it), so it "
+                                   "was not sent: send it from QuickBooks, or delete it there and close the month "
+                                   "again with --recreate-deleted to draft ours")
         invoice = Invoice()
         invoice.Id = qbo_id
 
