@@ -16,6 +16,7 @@ from billing_assets.core.invoice import (
     doc_number,
     dumps_payload,
     item_names,
+    line_description,
     line_qty_price,
     outbox_payload,
     qbo_invoice_payload,
@@ -71,6 +72,14 @@ def test_qty_price_edge_cases():
     assert line_qty_price(line(1, "retainer_covered", "covered", "7.25", "0")) == (D("7.25"), D("0"))
     assert line_qty_price(line(1, "cap_adjustment", "cap", "0", "0", amount="-42.50")) == (D(1), D("-42.50"))
     assert line_qty_price(line(1, "overage", "odd", "3", "10", amount="10.00")) == (D(3), D("3.33333"))
+
+
+def test_a_moved_unit_price_says_the_rate_in_the_description():
+    """0.5 h at 150.25 is 75.13 half-up, sent as 0.5 x 150.26: the client saw a rate the contract does not have."""
+    moved = line(1, "hourly", "Hourly: Advisory", "0.5", "150.25")
+    assert line_qty_price(moved) == (D("0.5"), D("150.26"))
+    assert line_description(moved) == "Hourly: Advisory (0.5 at 150.25)"
+    assert line_description(line(1, "hourly", "Hourly: Advisory", "2", "150.25")) == "Hourly: Advisory"
 
 
 def test_qbo_payload_shape():

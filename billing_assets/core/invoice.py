@@ -149,6 +149,17 @@ def fee_codes_differ(draft: InvoiceDraft) -> list[str]:
     return sorted({ln.kind for ln in draft.lines if ln.kind in FEE_ADJUSTMENTS and line_tax_code(draft, ln) is None})
 
 
+def line_description(line: InvoiceLine) -> str:
+    """The line's description as sent; when the unit price sent is not the rate (`line_qty_price` moved it so that
+    quantity x price gives the amount, as 150.26 for 0.5 h at 150.25 = 75.13), the rate is said at its end."""
+    qty, price = line_qty_price(line)
+    if line.quantity and (qty, price) != (_trim(line.quantity.quantize(QTY_STEP, rounding=ROUND_HALF_UP)),
+                                          line.unit_price):
+        said = f" ({_trim(line.quantity.quantize(QTY_STEP, rounding=ROUND_HALF_UP))} at {line.unit_price:,.2f})"
+        return line.description[:DESCRIPTION_MAX - len(said)] + said
+    return line.description[:DESCRIPTION_MAX]
+
+
 def _line_payload(line: InvoiceLine, item_ref: dict[str, str], tax_ref: dict[str, str] | None) -> dict[str, Any]:
     qty, price = line_qty_price(line)
     detail: dict[str, Any] = {"ItemRef": item_ref, "Qty": qty, "UnitPrice": price}
@@ -156,7 +167,7 @@ def _line_payload(line: InvoiceLine, item_ref: dict[str, str], tax_ref: dict[str
         detail["TaxCodeRef"] = tax_ref
     return {
         "LineNum": line.line_no,
-        "Description": line.description[:DESCRIPTION_MAX],
+        "Description": line_description(line),
         "Amount": line.amount,
         "DetailType": "SalesItemLineDetail",
         "SalesItemLineDetail": detail,
@@ -280,7 +291,7 @@ def _preview_row(draft: InvoiceDraft, line: InvoiceLine) -> str:
     return (
         "<tr>"
         f"<td>{line.line_no}</td>"
-        f"<td>{e(line.description)}<div class=\"kind\">{e(line.kind.replace('_', ' '))}</div></td>"
+        f"<td>{e(line_description(line))}<div class=\"kind\">{e(line.kind.replace('_', ' '))}</div></td>"
         f"<td>{e(item_name(line))}{tax}</td>"
         f"<td class=\"num\">{e(_qty(qty))}</td>"
         f"<td class=\"num\">{e(_price(price))}</td>"
