@@ -312,6 +312,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (WarehouseLocked, WarehouseUnreachable) as exc:  # held past BILLING_LOCK_TIMEOUT, or not there: one line
         print(f"billing: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `billing whatif ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
 
 
 if __name__ == "__main__":
