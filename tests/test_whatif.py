@@ -174,7 +174,9 @@ def test_sow_item_missing_from_changed_contract_is_a_problem_not_a_crash() -> No
         contract = ContractFile(target)
     entries = [PricingEntry("a", "TPS Automation", "Joanna Park", "", Decimal("2"), "standard", "S1"),
                PricingEntry("b", "Hosting", "Peter Gibbons", "", Decimal("3.5"), "standard", "S2"),
-               PricingEntry("c", "Hosting", "Peter Gibbons", "", Decimal("1"), "standard", "S2")]
+               PricingEntry("c", "Hosting", "Peter Gibbons", "", Decimal("1"), "standard", "S2"),
+               # written off by a reviewer: never priced, whatever its item, so not "unpriced" by the change
+               PricingEntry("d", "Hosting", "Peter Gibbons", "", Decimal("0.75"), "standard", "S2", write_off=True)]
     [report] = backtest("initech", contract.for_month, ["2026-08"], "2026-08",
                         {"2026-08": MonthInputs(entries=entries, current_total=Decimal("1000.00"))})
     assert report.problems == ["2 entries (4.5 h) classified to SOW item 'S2', which the changed contract lacks: "

@@ -156,12 +156,13 @@ def matching_notes(real: Contract, changed: Contract) -> list[str]:
 
 
 def _priceable(contract: Contract, entries: Sequence[PricingEntry]) -> tuple[list[PricingEntry], list[str]]:
-    """Entries with a SOW item the changed contract lacks are held (their hours go unpriced) and reported."""
+    """Entries with a SOW item the changed contract lacks are held (their hours go unpriced) and reported; a written-off
+    entry is never priced, whatever its item."""
     known = contract.sow_item_ids
     missing: dict[str, list[Decimal]] = defaultdict(list)
     result = []
     for entry in entries:
-        if entry.sow_item is not None and entry.sow_item not in known and not entry.held:
+        if entry.sow_item is not None and entry.sow_item not in known and not entry.held and not entry.write_off:
             missing[entry.sow_item].append(entry.hours)
             entry = replace(entry, held=True, reasons=UNKNOWN_SOW_ITEM)
         result.append(entry)
