@@ -5,6 +5,7 @@ once; a draft a person edited or sent stays, as a conflict."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -97,7 +98,9 @@ def test_a_draft_a_person_edited_or_sent_is_not_deleted(billing_env, qbo: QboEmu
     assert {m: st for m, (st, _) in latest.items()} == {"2026-09": "conflict_edited", "2026-10": "conflict_sent"}
     assert "not deleted" in latest["2026-09"][1] and "250" in latest["2026-09"][1], "the diff shows what stays"
     overview = dict(table(home, "SELECT month, status FROM firm_overview"))
-    assert overview == {"2026-09": "conflict_edited", "2026-10": "conflict_sent"}
+    # October went out from QuickBooks: frozen as sent, its change (now nothing to bill) carried by a later month
+    assert overview == {"2026-09": "conflict_edited", "2026-10": "sent; changed since"}
+    assert table(home, "SELECT month, total FROM sent_invoices") == [("2026-10", Decimal("250"))]
 
 
 def test_the_outbox_draft_that_prices_to_nothing_is_removed_once(billing_env, capsys) -> None:

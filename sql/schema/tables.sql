@@ -189,7 +189,7 @@ WHERE NOT EXISTS (SELECT 1 FROM ledgers AS l WHERE l.client = c.client AND l.mon
 GROUP BY c.client, c.month;
 -- Priced client-months whose price rests on the ledgers of a blocked month: a month they were priced from
 -- (`invoices.priced_from`, followed down the chain: month-1, its month-1, ...) has a blocking check whose latest
--- evaluation failed (a re-export billed twice, say). Its retainer lots and cap totals are not final, so neither is
+-- evaluation failed (a re-export billed twice, say; not `rates_present`, whose entries are held, not priced). Its retainer lots and cap totals are not final, so neither is
 -- this month's price: the push and approval hold it back until that month is fixed and they are closed again.
 -- `prior_month` is the earliest such month, `checks` its failed checks, `reason` the sentence every page shows.
 -- Read by queries/blocking_failures.sql, queries/close_problems.sql and the overview.
@@ -204,6 +204,8 @@ WITH RECURSIVE upstream (client, month, prior_month) AS (
     SELECT u.client, u.month, u.prior_month, c.asset || '.' || c.check_name AS failed_check
     FROM upstream AS u JOIN check_results AS c ON c.client = u.client AND c.month = u.prior_month
     WHERE c.blocking AND NOT c.passed
+      AND c.check_name <> 'rates_present'  -- entries held for a missing rate, as held for review: not priced, and
+                                           -- month-1 priced again once they are rated leaves this month stale
 )
 SELECT c.client, c.month, c.prior_month, c.checks,
        'priced from the ledgers of ' || c.prior_month || ', which is blocked (' || c.checks || '): its retainer lots '
