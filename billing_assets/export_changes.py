@@ -96,6 +96,30 @@ def changed_since_close(time_source: TimeSource, home: BillingHome, warehouse: W
 
 def refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
              pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """Why approval must not send each client-month whose exports changed since its close (its draft lacks the
-    change): `approve(..., changed=...)`."""
-    return {(c.client, c.month): c.summary() for c in changed_since_close(time_source, home, warehouse, pairs)}
+    """Why approval (or the LEDES export) must not send each client-month whose invoice lacks a change to its
+    exports: its own rows changed since its close, or it was priced from the ledgers of an earlier month whose rows
+    did (September priced from August's retainer lots before August's late row)."""
+    if time_source.kind != "csv" or not pairs or not warehouse.exists():
+        return {}
+    clients, last = {c for c, _ in pairs}, max(m for _, m in pairs)
+    with warehouse.connect() as conn:
+        priced = [(r["client"], r["month"]) for r in query(conn, "priced_months")
+                  if r["client"] in clients and r["month"] <= last]
+        links = {(r["client"], r["month"]): r["prior_month"] for r in query(conn, "priced_from_months")
+                 if r["client"] in clients}
+    changed = {(c.client, c.month): c for c in changed_since_close(time_source, home, warehouse, priced)}
+    out = {}
+    for client, month in pairs:
+        if (client, month) in changed:
+            out[(client, month)] = changed[(client, month)].summary()
+            continue
+        prior, seen = links.get((client, month)), set()
+        while prior and prior not in seen:
+            seen.add(prior)
+            if (client, prior) in changed:
+                out[(client, month)] = (f"priced from the ledgers of {prior}, whose exports changed since it was "
+                                        f"closed ({prior} carries its retainer lots or cap totals here): close "
+                                        f"{prior}..{month} again")
+                break
+            prior = links.get((client, prior))
+    return out

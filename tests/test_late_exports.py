@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import (
+    AssetKey,
     DagsterInstance,
     DagsterRun,
     DagsterRunStatus,
@@ -160,3 +161,38 @@ def test_the_ledes_export_refuses_it_until_it_is_closed_again(billing_env, capsy
     assert main(["close", "--month", "2026-08"]) == 0
     assert main(["export", "ledes", "--month", "2026-08", "--out", str(out)]) == 0
     assert (out / "globex_2026-08.ledes").exists()
+
+
+def test_approval_refuses_a_month_priced_from_a_changed_month(billing_env, capsys) -> None:
+    """Found by an auditor: August refused for its late row, September, priced from August's retainer lots,
+    was sent 10 hours short."""
+    home = billing_env(GOLDEN / "01_retainer_rush_rollover")
+    assert main(["close", "--month", "2026-07..2026-08"]) == 0
+    sheet = home / "timesheets" / "harvest_time_a.csv"
+    header, *rows = sheet.read_text().splitlines(keepends=True)
+    july = next(r for r in rows if r.startswith("2026-07"))
+    (home / "timesheets" / "late.csv").write_text(header + "2026-07-30" + july[10:])
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-07..2026-08", "--by", "Dana"]) == 1
+    out = capsys.readouterr().out
+    assert "northwind                    2026-07  skipped       its exports changed since it was closed" in out
+    assert ("northwind                    2026-08  skipped       priced from the ledgers of 2026-07, whose exports "
+            "changed since it was closed (2026-07 carries its retainer lots or cap totals here): close "
+            "2026-07..2026-08 again") in out
+
+
+def test_a_close_that_has_read_the_late_row_but_not_priced_it_does_not_hide_it(billing_env, capsys) -> None:
+    """Found by an auditor: approval during a close compared the folder with raw_time_entries, which the close had
+    already rewritten before pricing, and sent the short draft. The comparison is with what the invoice was priced
+    from (entry_outcomes). Here the ingest step is materialised alone, as a close would stand between its steps."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    add_late_august_row(home)
+    ingest = build_defs().resolve_job_def("month_close").execute_in_process(
+        instance=DagsterInstance.get(), partition_key=client_month_key("globex", "2026-08"),
+        asset_selection=[AssetKey("contracts"), AssetKey("raw_time_entries")])
+    assert ingest.success
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    assert "skipped       its exports changed since it was closed (1 row(s) new or edited" in capsys.readouterr().out
+    assert _table(home, "SELECT count(*) FROM sent_invoices") == [(0,)]

@@ -1,5 +1,7 @@
--- The entry ids each client-month of `partition_keys` was last closed with (its raw time entries).
-SELECT r.client, r.month, r.entry_id
-FROM raw_time_entries AS r
-JOIN partition_keys AS k ON k.client = r.client AND k.month = r.month
-ORDER BY r.client, r.month, r.entry_id;
+-- The entry ids each client-month of `partition_keys` was last priced with (entry_outcomes: every source entry,
+-- written with its invoice). Not raw_time_entries: a close that has read new exports but not priced them yet
+-- would make the invoice it has not replaced look current.
+SELECT o.client, o.month, o.entry_id
+FROM entry_outcomes AS o
+JOIN partition_keys AS k ON k.client = o.client AND k.month = o.month
+ORDER BY o.client, o.month, o.entry_id;
