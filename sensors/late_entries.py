@@ -50,6 +50,7 @@ from resources.home import BillingHome
 from resources.timesource import HarvestTimeSource, TimeSource
 from resources.warehouse import Warehouse, query
 from sensors.deletions import EXPENSE, deletion_marker, find_deletions, sweep_due
+from sensors.follow_up import MAX_ATTEMPTS, follow, from_cursor, to_cursor
 
 DEFAULT_INTERVAL_SECONDS = 300
 DEFAULT_LOOKBACK_DAYS = 35
@@ -96,6 +97,7 @@ class Cursor:
     since: datetime
     seen: frozenset[str] | None = None
     swept: datetime | None = None
+    pending: Mapping[str, Any] = field(default_factory=dict)  # re-closes requested, no run of them succeeded yet
 
     @classmethod
     def parse(cls, text: str | None, default_since: datetime) -> Cursor:
@@ -106,14 +108,15 @@ class Cursor:
             data = json.loads(text)
             swept = parse_utc(data["swept"]) if data.get("swept") else None
             seen = None if "seen" in data and data["seen"] is None else frozenset(data.get("seen") or ())
-            return cls(parse_utc(data["since"]), seen, swept)
+            return cls(parse_utc(data["since"]), seen, swept, dict(data.get("pending") or {}))
         return cls(parse_utc(text))
 
     def serialize(self) -> str:
-        if self.seen is None and self.swept is None:
+        if self.seen is None and self.swept is None and not self.pending:
             return iso(self.since)
         return json.dumps({"since": iso(self.since), "seen": sorted(self.seen) if self.seen is not None else None,
-                           **({"swept": iso(self.swept)} if self.swept else {})})
+                           **({"swept": iso(self.swept)} if self.swept else {}),
+                           **({"pending": dict(self.pending)} if self.pending else {})})
 
     def is_new(self, change: Change) -> bool:
         if change.updated_at != self.since:
@@ -126,8 +129,8 @@ class Cursor:
         newest = max([c.updated_at for c in changes] + [self.since])
         at_mark = frozenset(c.entry_id for c in changes if c.updated_at == newest)
         if newest > self.since:
-            return Cursor(newest, at_mark, self.swept)
-        return self if self.seen is None else Cursor(newest, self.seen | at_mark, self.swept)
+            return Cursor(newest, at_mark, self.swept, self.pending)
+        return self if self.seen is None else Cursor(newest, self.seen | at_mark, self.swept, self.pending)
 
 
 @dataclass(frozen=True)
@@ -287,6 +290,14 @@ def held_client_months(warehouse: Warehouse, entry_ids: Iterable[str]) -> dict[s
     return held
 
 
+def priced_client_months(warehouse: Warehouse) -> set[tuple[str, str]]:
+    """Every priced (closed) client-month; none before the first close."""
+    if not warehouse.exists():
+        return set()
+    with warehouse.connect() as conn:
+        return {(r["client"], r["month"]) for r in query(conn, "priced_months")}
+
+
 def last_priced_months(warehouse: Warehouse) -> dict[str, str]:
     with warehouse.connect() as conn:
         return {r["client"]: r["last_month"] for r in query(conn, "last_priced_months")}
@@ -304,6 +315,12 @@ def evaluate(context: SensorEvaluationContext, time_source: TimeSource, home: Bi
     held = held_client_months(warehouse, (c.entry_id for c in changes if cursor.is_new(c) and not c.running))
     current_month = month_of(firm_now())  # a month is closed once it has ended in the firm's zone
     plan = plan_late_closes(changes, cursor, current_month, resolver, held)
+    priced = priced_client_months(warehouse)
+    never = sorted(pair for pair in plan.client_months if pair not in priced)
+    if never:  # a re-close of a month nobody closed would draft invoices nobody asked for (a new instance's first tick)
+        context.log.info("late entries: never closed, left to their close: "
+                         + ", ".join(f"{client} {month}" for client, month in never))
+        plan = replace(plan, client_months={k: v for k, v in plan.client_months.items() if k in priced})
     _log_plan(context, plan, resolver)
     deleted: dict[tuple[str, str], list[str]] = {}
     next_cursor = plan.cursor
@@ -320,7 +337,7 @@ def evaluate(context: SensorEvaluationContext, time_source: TimeSource, home: Bi
         context.log.info(f"deleted in Harvest: re-closing {client} {month}: it bills {len(ids)} entr"
                          f"{'y' if len(ids) == 1 else 'ies'} Harvest no longer has ({', '.join(ids[:5])}"
                          f"{', ...' if len(ids) > 5 else ''})")
-    if not plan.client_months and not deleted:
+    if not plan.client_months and not deleted and not cursor.pending:
         return SensorResult(skip_reason=f"no late entries in closed months since {iso(cursor.since)}",
                             cursor=next_cursor.serialize())
     registered = set(context.instance.get_dynamic_partitions("client"))
@@ -332,8 +349,16 @@ def evaluate(context: SensorEvaluationContext, time_source: TimeSource, home: Bi
         gone_months.setdefault(client, []).append(month)
         gone_ids.setdefault(client, []).extend(ids)
     markers = {client: deletion_marker(ids) for client, ids in gone_ids.items()}
-    requests = plan.run_requests(last_priced) + reclose_requests(gone_months, markers, last_priced, "deleted")
-    return SensorResult(run_requests=requests, cursor=next_cursor.serialize(),
+    new = plan.run_requests(last_priced) + reclose_requests(gone_months, markers, last_priced, "deleted")
+    attempts = follow(context.instance, [*from_cursor(cursor.pending), *new])
+    for a in attempts:
+        if a.given_up:
+            context.log.warning(f"late entries: the re-close {a.base_key} failed {MAX_ATTEMPTS} times; its change is "
+                                "not on the invoice: see the failed runs, then close the month again")
+    requests = list({a.request.run_key: a.request for a in attempts if not a.done and not a.given_up}.values())
+    pending = to_cursor(a.request.with_replaced_attrs(run_key=a.base_key) for a in attempts
+                        if not a.done and not a.given_up)
+    return SensorResult(run_requests=requests, cursor=replace(next_cursor, pending=pending).serialize(),
                         dynamic_partitions_requests=[AddDynamicPartitionsRequest("client", missing)] if missing else [])
 
 

@@ -10,7 +10,8 @@ of a closed month whose time entries or expenses differ from the ones it was clo
 (billing_assets/export_changes.py) gets a `month_close` run of its client, from that month through its last
 priced month (later months carry its retainer lots, cap totals and late-change adjustments; a sent month's change
 is carried by the next unsent one). The run key names the change, so an evaluation repeated before the run ends
-launches nothing again.
+launches nothing again; the folder is read again at each tick until a run of each change succeeded, and a failed
+run is launched again under a fresh key, up to three runs (sensors/follow_up.py).
 
 Cursor: `{"seen": <stamp digest>, "handled": <stamp digest>}`. Clearing it in the UI re-reads the folder at the
 next tick but one. An API source has its own sensor (`late_time_entries`)."""
@@ -38,6 +39,7 @@ from billing_assets.settings import firm_now
 from resources.home import BillingHome
 from resources.timesource import CsvTimeSource, TimeSource
 from resources.warehouse import Warehouse, query
+from sensors.follow_up import MAX_ATTEMPTS, follow
 from sensors.late_entries import INTERVAL_ENV, is_closed, last_priced_months, month_of, reclose_requests
 
 DEFAULT_INTERVAL_SECONDS = 300
@@ -108,8 +110,16 @@ def evaluate(context: SensorEvaluationContext, time_source: TimeSource, home: Bi
         months.setdefault(change.client, []).append(change.month)
         markers[change.client] = hashlib.sha256((markers.get(change.client, "") + change.marker).encode()
                                                 ).hexdigest()[:12]
-    requests = reclose_requests(months, markers, last_priced_months(warehouse), "exports", tag=TRIGGER)
-    return SensorResult(run_requests=requests, cursor=done)
+    attempts = follow(context.instance, reclose_requests(months, markers, last_priced_months(warehouse), "exports",
+                                                         tag=TRIGGER))
+    for a in attempts:
+        if a.given_up:
+            context.log.warning(f"late exports: the re-close {a.base_key} failed {MAX_ATTEMPTS} times; its change is "
+                                "not on the invoice: see the failed runs, then close the month again")
+    requests = [a.request for a in attempts if not a.done and not a.given_up]
+    # read again at the next tick until every re-close succeeded (or was given up): a failed run is launched again
+    return SensorResult(run_requests=requests,
+                        cursor=done if not requests else ExportCursor(now, cursor.handled).serialize())
 
 
 def build_late_exports_sensor(minimum_interval_seconds: int | None = None) -> SensorDefinition:

@@ -16,6 +16,7 @@ from dagster import (
     DagsterInstance,
     DefaultSensorStatus,
     Definitions,
+    RunRequest,
     SensorResult,
     build_sensor_context,
 )
@@ -190,7 +191,10 @@ def evaluate_once(home: Path, harvest: HarvestEmulator, instance: DagsterInstanc
         return late_time_entries(context)
 
 
-def test_first_evaluation_looks_back_registers_clients_and_skips_unknown_and_open(tmp_path: Path) -> None:
+def test_first_evaluation_looks_back_registers_clients_and_skips_unknown_and_open(tmp_path: Path, monkeypatch) -> None:
+    from sensors import late_entries
+
+    monkeypatch.setattr(late_entries, "priced_client_months", lambda _warehouse: {("globex", MONTH)})
     (tmp_path / "contracts").mkdir()
     (tmp_path / "contracts" / "northwind.yaml").write_text(NORTHWIND)
     (tmp_path / "contracts" / "globex.yaml").write_text(GLOBEX)
@@ -264,6 +268,13 @@ def tick(instance: DagsterInstance, cursor: str) -> SensorResult:
     return result
 
 
+def launch(instance: DagsterInstance, request: RunRequest):
+    """The run the daemon launches for a sensor's request: its partition, its tags and its run key."""
+    return build_defs().resolve_job_def("month_close").execute_in_process(
+        instance=instance, partition_key=request.partition_key,
+        tags={**request.tags, "dagster/run_key": request.run_key})
+
+
 def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     with HarvestEmulator(rate_limit=5, rate_window=1.0, max_per_page=2000) as harvest:
@@ -293,8 +304,7 @@ def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: 
             assert (cursor["since"], cursor["seen"]) == (edited["updated_at"], [f"harvest:{ids[2]}"])
             assert "swept" in cursor  # a first sweep for deletions ran: nothing was deleted
 
-            run = build_defs().resolve_job_def("month_close").execute_in_process(
-                instance=instance, partition_key=result.run_requests[0].partition_key)
+            run = launch(instance, result.run_requests[0])
             assert run.success
 
             after = {c: client_rows(home, c) for c in ("northwind", "globex")}
@@ -312,6 +322,9 @@ def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: 
             later = tick(instance, result.cursor)
             assert [split_key(r.partition_key) for r in later.run_requests] == [("globex", MONTH)]
             assert json.loads(later.cursor)["seen"] == [f"expense:harvest:{spent}"]
+            assert json.loads(later.cursor)["pending"]  # followed until a run of it succeeds
+            assert tick(instance, later.cursor).run_requests[0].run_key == later.run_requests[0].run_key  # one run
+            assert launch(instance, later.run_requests[0]).success
 
             # An entry deleted in Harvest: `updated_since` never says so. The hourly sweep finds the closed month
             # that still bills it and re-closes that client-month alone.
@@ -324,8 +337,7 @@ def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: 
             assert request.run_key.startswith("deleted:northwind|2026-09:")
             assert request.tags["billing/trigger"] == "late_entries_deleted"
             assert tick(instance, json.dumps(hour_ago)).run_requests[0].run_key == request.run_key  # one run
-            run = build_defs().resolve_job_def("month_close").execute_in_process(
-                instance=instance, partition_key=request.partition_key)
+            run = launch(instance, request)
             assert run.success
             assert raw_totals(home)["northwind"] == emulator_totals(harvest)["northwind"]
             assert tick(instance, json.dumps(hour_ago)).run_requests == []  # nothing of it is billed any more
@@ -339,6 +351,7 @@ def test_a_sweep_harvest_refuses_leaves_the_late_changes_and_is_tried_again(tmp_
         raise HarvestError("GET /v2/time_entries: 503 Service Unavailable\ndetails")
 
     monkeypatch.setattr(late_entries, "find_deletions", refused)
+    monkeypatch.setattr(late_entries, "priced_client_months", lambda _warehouse: {("globex", MONTH)})
     (tmp_path / "contracts").mkdir()
     (tmp_path / "contracts" / "globex.yaml").write_text(GLOBEX)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -347,3 +360,15 @@ def test_a_sweep_harvest_refuses_leaves_the_late_changes_and_is_tried_again(tmp_
         result = evaluate_once(tmp_path, harvest, instance)
     assert [split_key(r.partition_key) for r in result.run_requests] == [("globex", MONTH)]
     assert "swept" not in json.loads(result.cursor)  # the next tick sweeps again
+
+
+def test_a_month_never_closed_is_not_closed_by_the_sensor(tmp_path: Path) -> None:
+    """Found by an auditor: the first tick of a new instance closed (and, with QuickBooks, drafted) every month with
+    an entry updated in the last 35 days, before anyone closed anything."""
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "globex.yaml").write_text(GLOBEX)
+    now = datetime.now(UTC).replace(microsecond=0)
+    with HarvestEmulator(clock=Clock(now - timedelta(days=2))) as harvest, DagsterInstance.ephemeral() as instance:
+        harvest.add_entries([{"spent_date": "2026-09-03", "client": "Globex Corp"}])
+        result = evaluate_once(tmp_path, harvest, instance)
+    assert result.run_requests == [] and json.loads(result.cursor)["seen"]  # read, and left to its close

@@ -129,7 +129,8 @@ def test_the_sensor_recloses_a_closed_month_once_its_exports_settle(billing_env)
         again = tick(instance, waiting.cursor)  # evaluated again before the run: the same run key, one run
         assert [r.run_key for r in again.run_requests] == [request.run_key]
 
-        run = build_defs().resolve_job_def("month_close").execute_in_process(instance=instance, tags=request.tags)
+        run = build_defs().resolve_job_def("month_close").execute_in_process(
+            instance=instance, tags={**request.tags, "dagster/run_key": request.run_key})  # as the daemon runs it
         assert run.success
         assert float(august_hours(home)) > float(before)
         os.utime(home / "timesheets" / "harvest_time_b.csv")  # touched, rows unchanged: nothing to re-close
