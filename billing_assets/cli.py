@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -315,6 +316,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `billing whatif ... | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 0
+    except Exception as exc:  # Dagster's DagsterInvalidConfigError (dagster is imported lazily): an EnvVar unset
+        if type(exc).__name__ != "DagsterInvalidConfigError":
+            raise
+        missing = sorted(set(re.findall(r'environment variable "(\w+)" which is not set', str(exc))))
+        print(f"billing: {', '.join(missing)} not set: the configured resources need "
+              f"{'it' if len(missing) == 1 else 'them'} (README: Configuration)" if missing else
+              f"billing: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -399,6 +399,9 @@ def print_summary(outcome: CloseOutcome) -> None:
     from billing_assets.overview import as_shown
 
     header = f"{'client':<28} {'month':<8} {'total':>14} {'cur':<4} {'billed h':>9} {'held h':>7} {'status':<20}"
+    if any(not success and error for _, success, error in outcome.runs):  # stopped before its steps ended
+        print("warning: the run failed before it finished (RUN FAILED below): a client-month it did not reach shows "
+              "what an earlier close left, not its data now\n")
     print(header)
     print("-" * len(header))
     for r in sorted(outcome.rows, key=lambda r: (r["client"], r["month"])):

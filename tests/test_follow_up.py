@@ -37,3 +37,4 @@ def test_pending_requests_survive_the_cursor() -> None:
     request = RunRequest(run_key="k", partition_key="globex|2026-09", tags={"billing/trigger": "late_entries"})
     [back] = from_cursor(to_cursor([request]))
     assert (back.run_key, back.partition_key, back.tags) == ("k", "globex|2026-09", {"billing/trigger": "late_entries"})
+

@@ -54,3 +54,41 @@ def test_harvest_down_fails_the_close_with_its_summary(billing_env, monkeypatch:
     assert code == 1
     assert "warning: time under client names no contract knows was not checked: Harvest answered 422" in out
     assert "RUN FAILED" in out
+
+
+def test_an_unset_secret_is_one_line_naming_it(billing_env, monkeypatch, capsys) -> None:
+    """Found by an auditor: a 41-line traceback, the variable's name in its last lines."""
+    from billing_assets.cli import main
+    from tests.conftest import GOLDEN
+
+    billing_env(GOLDEN / "02_rate_cards_rounding")
+    monkeypatch.setenv("BILLING_SOURCE", "harvest")
+    for name in ("HARVEST_ACCESS_TOKEN", "HARVEST_ACCOUNT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["close", "--month", "2026-09"]) == 1
+    said = [line for line in capsys.readouterr().err.splitlines() if line.startswith(("billing:", "Traceback"))]
+    assert said == ["billing: HARVEST_ACCESS_TOKEN, HARVEST_ACCOUNT_ID not set: the configured resources need them "
+                    "(README: Configuration)"]
+
+
+def test_a_run_that_failed_midway_says_its_table_is_an_earlier_close(billing_env, monkeypatch, capsys) -> None:
+    """Found by an auditor: Harvest failed mid-close and the summary showed the last close's totals as "pushed",
+    "0 failed", above the RUN FAILED that said otherwise."""
+    from billing_assets.cli import main
+    from tests.conftest import GOLDEN
+
+    billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-09"]) == 0
+    monkeypatch.setenv("BILLING_SOURCE", "harvest")
+    monkeypatch.setenv("HARVEST_ACCESS_TOKEN", "token")
+    monkeypatch.setenv("HARVEST_ACCOUNT_ID", "1")
+    monkeypatch.setenv("HARVEST_BASE_URL", "http://127.0.0.1:9")  # nothing listens: the listing fails
+    from resources.harvest_api import HarvestClient
+
+    monkeypatch.setattr(HarvestClient, "_backoff_delay", lambda _self, _attempt: 0.0)  # its retries at once
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-09"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("warning: the run failed before it finished (RUN FAILED below): a client-month it did not "
+                          "reach shows what an earlier close left, not its data now")
+    assert "RUN FAILED" in out
