@@ -273,23 +273,22 @@ def keep_pushed_versions(conn: WarehouseConnection, records: list[tuple], known:
     """In the push's transaction: keep what each draft version pushed now is (`pushed_invoices`), and freeze as sent
     the draft a person sent in the sink itself (`conflict_sent` on a month with nothing frozen: its late changes
     were never carried). Returns the client-months frozen so."""
+    versions = [(r[0], r[1], r[4]) for r in records if r[5] in DRAFT_STATUSES]
+    sent_by_hand = [(r[0], r[1], before.content_hash) for r in records
+                    if r[5] == "conflict_sent" and (before := known.get((r[0], r[1]))) is not None
+                    and before.status in DRAFT_STATUSES]
+    if versions or sent_by_hand:  # the sent one too: a version pushed before this table existed, if still priced
+        with conn.staged("pushed_keys", ("client", "month", "content_hash"), versions + sent_by_hand):
+            conn.run("queries/snapshot_pushed_invoice.sql")
+            conn.run("queries/snapshot_pushed_adjustments.sql")
     frozen = []
-    for r in records:
-        client, month, status, content_hash = r[0], r[1], r[5], r[4]
+    for client, month, content_hash in sent_by_hand:
         params = {"client": client, "month": month, "content_hash": content_hash}
-        if status in DRAFT_STATUSES:
-            conn.run("queries/snapshot_pushed_invoice.sql", params)
-            conn.run("queries/snapshot_pushed_adjustments.sql", params)
-        before = known.get((client, month))
-        if status == "conflict_sent" and before is not None and before.status in DRAFT_STATUSES:
-            params = {**params, "content_hash": before.content_hash}
-            conn.run("queries/snapshot_pushed_invoice.sql", params)  # a version pushed before this table existed
-            conn.run("queries/snapshot_pushed_adjustments.sql", params)
-            already = query_keyed(conn, "sent_snapshot_keys", [(client, month)])
-            conn.run("queries/freeze_sent_invoice_in_sink.sql", {**params, "approved_by": SENT_IN_SINK})
-            conn.run("queries/freeze_sent_adjustments_in_sink.sql", params)
-            if not already and query_keyed(conn, "sent_snapshot_keys", [(client, month)]):
-                frozen.append((client, month))
+        already = query_keyed(conn, "sent_snapshot_keys", [(client, month)])
+        conn.run("queries/freeze_sent_invoice_in_sink.sql", {**params, "approved_by": SENT_IN_SINK})
+        conn.run("queries/freeze_sent_adjustments_in_sink.sql", params)
+        if not already and query_keyed(conn, "sent_snapshot_keys", [(client, month)]):
+            frozen.append((client, month))
     return frozen
 
 

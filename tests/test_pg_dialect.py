@@ -56,8 +56,9 @@ def warehouses(tmp_path_factory, server: str):
                 conn.run("queries/snapshot_sent_adjustments.sql", {"client": client, "month": month})
             for client, month in PAIRS[2:]:  # the statements a person sending our draft in QuickBooks runs
                 keys = {"client": client, "month": month, "content_hash": "hash-9"}  # not priced: nothing kept
-                conn.run("queries/snapshot_pushed_invoice.sql", keys)
-                conn.run("queries/snapshot_pushed_adjustments.sql", keys)
+                with conn.staged("pushed_keys", ("client", "month", "content_hash"), [(client, month, "hash-9")]):
+                    conn.run("queries/snapshot_pushed_invoice.sql")
+                    conn.run("queries/snapshot_pushed_adjustments.sql")
                 conn.run("queries/freeze_sent_invoice_in_sink.sql", {**keys, "approved_by": "a person"})
                 conn.run("queries/freeze_sent_adjustments_in_sink.sql", keys)
         yield d, p
