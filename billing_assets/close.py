@@ -396,7 +396,7 @@ def summarise(pairs: list[tuple[str, str]]) -> tuple[list[dict], list[tuple[str,
 
 
 def print_summary(outcome: CloseOutcome) -> None:
-    from billing_assets.overview import as_shown
+    from billing_assets.overview import as_shown, hours_shown
 
     header = f"{'client':<28} {'month':<8} {'total':>14} {'cur':<4} {'billed h':>9} {'held h':>7} {'status':<20}"
     if any(not success and error for _, success, error in outcome.runs):  # stopped before its steps ended
@@ -409,7 +409,7 @@ def print_summary(outcome: CloseOutcome) -> None:
             continue
         status, amount = as_shown(r)
         total = f"{amount:>14,.2f}" if amount is not None else f"{'-':>14}"
-        billed = f"{shown_hours(r['hours_billed']):>9f}" if r["hours_billed"] is not None else f"{'-':>9}"
+        billed = f"{shown_hours(hours_shown(r)):>9f}" if hours_shown(r) is not None else f"{'-':>9}"
         held = f"{shown_hours(r['hours_held']):>7f}" if r["hours_held"] is not None else f"{'-':>7}"
         print(f"{r['client']:<28} {r['month']:<8} {total} {r['currency'] or '':<4} {billed} {held} {status:<20}")
     outside = [r for r in outcome.rows if r["status"] == "outside engagement"]

@@ -69,6 +69,14 @@ def as_shown(row: dict) -> tuple[str, Decimal | None]:
     return status, row["sent_total"]
 
 
+def hours_shown(row: dict) -> Decimal | None:
+    """The billed hours beside `as_shown`'s total: a sent month's as sent (late time showed 7.25 h beside the total
+    of an invoice that billed 10.75 h)."""
+    if row.get("sent_hours") is not None and row["status"].startswith("sent"):
+        return row["sent_hours"]
+    return row["hours_billed"]
+
+
 def in_quickbooks(row: dict) -> str:
     """What QuickBooks totals the client-month's draft at, with its tax ("" when nothing of ours is there)."""
     if row["sink_total"] is None:
@@ -87,7 +95,7 @@ def overview_materialization(conn: WarehouseConnection) -> AssetMaterialization:
         ("client", "month", "status", "total", *(("in QuickBooks",) if in_sink else ()), "hours billed", "held hours"),
         [(r["client"], r["month"], status, money(total, r["currency"]) if total is not None else "",
           *((in_quickbooks(r),) if in_sink else ()),
-          hours_text(r["hours_billed"]) if r["hours_billed"] is not None else "",
+          hours_text(hours_shown(r)) if hours_shown(r) is not None else "",
           hours_text(r["hours_held"]) if r["hours_held"] is not None else "")
          for r in shown for status, total in [as_shown(r)]], limit=500)
     counts = Counter(r["status"].split(":")[0] for r in shown)

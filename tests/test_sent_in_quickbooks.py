@@ -38,6 +38,12 @@ def test_a_draft_sent_in_quickbooks_is_frozen_and_its_late_change_carried(qbo_ho
     [(now_total,)] = _table(home, "SELECT total FROM invoices WHERE month = '2026-08'")
     assert now_total > august_total
     assert _table(home, "SELECT status FROM firm_overview WHERE month = '2026-08'") == [("sent; changed since",)]
+    [(sent_hours, now_hours)] = _table(home, "SELECT sent_hours, hours_billed FROM firm_overview "
+                                             "WHERE month = '2026-08'")
+    assert now_hours - sent_hours == 2  # the overview and the close show the hours as sent beside the sent total
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("globex")]
+    sent_text, now_text = f" {sent_hours.normalize():f} ", f" {now_hours.normalize():f} "
+    assert printed and sent_text in printed[0] and now_text not in printed[0]
 
     assert main(["close", "--month", "2026-09"]) == 0
     assert _table(home, "SELECT origin_month, amount, hours FROM period_adjustments WHERE month = '2026-09'") == [

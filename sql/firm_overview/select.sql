@@ -7,6 +7,7 @@
 --         it) | pushed | conflict_sent | conflict_edited | conflict_deleted (our draft deleted in QuickBooks: the
 --         detail says how to draft it again) | refused | nothing to bill | needs review | ready.
 --         sink_total / sink_tax: what QuickBooks totals the draft out (or sent) at, tax included, and its tax.
+--         sent_total / sent_hours: what the client received, when the month was sent.
 --         The SELECT of the table, rebuilt at the end of every pricing and push step and every approval by
 --         refresh.sql (refresh.postgres.sql on PostgreSQL).
 WITH ranked_pushes AS (
@@ -61,6 +62,7 @@ SELECT s.client, s.month,
            ELSE 'ready'
        END AS status,
        i.total, i.currency, i.hours_billed, i.hours_held, p.sink, p.doc_number, si.total AS sent_total,
+       si.hours_billed AS sent_hours,
        CASE WHEN p.draft_out OR p.status = 'sent' THEN tt.sink_total END AS sink_total,
        CASE WHEN p.draft_out OR p.status = 'sent' THEN tt.sink_tax END AS sink_tax,
        coalesce(nullif(s.problems, ''), pr.problem, f.checks,
