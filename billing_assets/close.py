@@ -37,6 +37,7 @@ class CloseOutcome:
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (client, month, problem)
     setup: list[str] = field(default_factory=list)  # clients that could not be launched (no contract file...)
     unclaimed: list[str] = field(default_factory=list)  # rows of the months that no contract's name claims
+    skipped: list[str] = field(default_factory=list)  # running timers, rows the time tool marks invoiced
     undecided: list[str] = field(default_factory=list)  # reviewer decisions of the last close that are gone
     stale: list[str] = field(default_factory=list)  # later months priced from ledgers this close changed
     progress: CloseProgress | None = None
@@ -137,6 +138,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     outcome.setup += unattributed_files(defs)
     rows = SourceRows(defs, months)  # one read of the source for both warnings (an API listing is not cached)
     outcome.unclaimed = unclaimed_rows(defs, months, rows) + stray_months(defs, sorted(runnable), rows)
+    outcome.skipped = source_warnings(defs, pairs, rows)
     outcome.undecided = dropped_decisions(defs, months, decided_before, decided_after, rows)
     outcome.undecided += read_decisions(home / "overrides")[2]  # two rounds deciding one entry otherwise
     return outcome
@@ -336,6 +338,27 @@ def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> l
     return out
 
 
+def source_warnings(defs, pairs: list[tuple[str, str]], rows: SourceRows) -> list[str]:
+    """What the source read but did not bill as written, per client-month of the close: a timer still running
+    (skipped until it stops) and rows the time tool marks invoiced (billed, and named). They were on the
+    ingest step's page only."""
+    from dagster import DagsterError
+
+    from billing_assets.core.parsed import problems_for
+    from resources.harvest_api import HarvestError
+
+    try:
+        warnings = rows.get().warnings
+    except (HarvestError, DagsterError):  # the run failed on it and says so
+        return []
+    out = []
+    for client, month in pairs:
+        contract = _contract(defs, client, month)
+        if contract is not None:
+            out += [f"{client} {month}: {w}" for w in problems_for(warnings, set(contract.names), month)]
+    return out
+
+
 def stray_months(defs, clients: list[str], rows: SourceRows) -> list[str]:
     """The clients' few rows months away from all their other time (a mistyped year), and billable rows outside
     their engagement, from exports (which hold every month; an API source loads only the close's months)."""
@@ -428,7 +451,7 @@ def print_problems(outcome: CloseOutcome) -> None:
     failed = sorted({(c, m) for c, m, _ in outcome.problems})
     for line in outcome.setup:
         print(f"FAILED {line}")
-    for line in outcome.unclaimed + outcome.undecided + outcome.stale:
+    for line in outcome.unclaimed + outcome.skipped + outcome.undecided + outcome.stale:
         print(f"warning: {line}")
     for client, month in failed:
         print(f"\nFAILED {client} {month}:")

@@ -75,7 +75,7 @@ def test_the_close_bills_what_the_exports_mean_and_stops_only_what_cannot_be_bil
     assert not (home / "outbox" / MONTH / "beta.json").exists()
 
 
-def test_quickbooks_time_manual_timesheets_are_read_and_running_ones_skipped(billing_env) -> None:
+def test_quickbooks_time_manual_timesheets_are_read_and_running_ones_skipped(billing_env, capsys) -> None:
     home = billing_env()
     (home / "timesheets" / "qbt.csv").write_text(QBT + (
         "Ana,Souza,2026-10-05,2026-10-05T09:00:00-04:00,2026-10-05T11:30:00-04:00,2.5,Acme Corp,Web,Clocked,yes\n"
@@ -88,6 +88,11 @@ def test_quickbooks_time_manual_timesheets_are_read_and_running_ones_skipped(bil
         ("Clocked", Decimal("2.5")), ("Manual entry", Decimal("3.25")), ("Workshop", Decimal("4.0"))]
     assert [str(w) for w in parsed.warnings] == [
         "timesheets/qbt.csv: row 3: running timer (no end yet): skipped until it is stopped"]
+    # the close says so too (it was on the ingest step's page only)
+    (home / "contracts" / "acme.yaml").write_text(contract("acme", "Acme Corp"))
+    assert main(["close", "--month", MONTH]) == 0
+    assert ("warning: acme 2026-10: timesheets/qbt.csv: row 3: running timer (no end yet): skipped until it is "
+            "stopped") in capsys.readouterr().out
 
 
 def test_what_would_be_read_wrong_is_named_before_anything_runs(billing_env) -> None:
