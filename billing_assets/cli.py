@@ -159,7 +159,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
     instance = prepare_environment()
     from billing_assets.approve import NOTHING_TO_APPROVE, approve, sent_events
     from billing_assets.environment import build_resources
-    from billing_assets.export_changes import refusals
+    from billing_assets.export_changes import refusals, source_for_reading
     from billing_assets.gate import blocking_failures
 
     months = parse_months(args.month)
@@ -170,7 +170,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
     pairs = [(c, m) for m in months for c in clients]
     # each draft is sent where it was pushed: the sink of each recorded kind is built (and its EnvVar secrets
     # resolved, as a run does) only when a draft of that kind is sent
-    changed = refusals(resources["time_source"], resources["home"], resources["warehouse"], pairs)
+    changed = refusals(source_for_reading(resources["time_source"]), resources["home"], resources["warehouse"], pairs)
     results = approve(resources["warehouse"], None, pairs, args.by, blocking_failures(resources["warehouse"], pairs),
                       home=str(billing_home()), exports_changed=changed)
     resources["warehouse"].refresh_read_copy()
@@ -225,14 +225,14 @@ def cmd_export_ledes(args: argparse.Namespace) -> int:
     from billing_assets.core.contract import contract_paths
     from billing_assets.core.errors import BillingInputError
     from billing_assets.environment import build_resources
-    from billing_assets.export_changes import refusals
+    from billing_assets.export_changes import refusals, source_for_reading
     from billing_assets.ledes_export import export_ledes
     from billing_assets.whatif import reading
 
     months = parse_months(args.month)
     resources = build_resources()
     clients = args.client or sorted(contract_paths(billing_home() / "contracts"))
-    changed = refusals(resources["time_source"], resources["home"], resources["warehouse"],
+    changed = refusals(source_for_reading(resources["time_source"]), resources["home"], resources["warehouse"],
                        [(c, m) for c in clients for m in months])
     try:
         with reading() as conn:

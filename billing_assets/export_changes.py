@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.parsed import ParsedSource
 from resources.home import BillingHome
 from resources.timesource import TimeSource
-from resources.warehouse import Warehouse, WarehouseConnection, query, rows_by_partition
+from resources.warehouse import Warehouse, WarehouseConnection, query, query_keyed, rows_by_partition
 
 Names = Callable[[str, str], "set[str] | None"]  # (client, month) -> its contract's names; None: unreadable
 SHOWN_ROWS = 3  # file-and-row places named in a message
@@ -99,7 +100,11 @@ def refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
     """Why approval (or the LEDES export) must not send each client-month whose invoice lacks a change to its
     exports: its own rows changed since its close, or it was priced from the ledgers of an earlier month whose rows
     did (September priced from August's retainer lots before August's late row)."""
-    if time_source.kind != "csv" or not pairs or not warehouse.exists():
+    if not pairs or not warehouse.exists():
+        return {}
+    if time_source.kind == "harvest":
+        return harvest_refusals(time_source, home, warehouse, pairs)
+    if time_source.kind != "csv":
         return {}
     clients, last = {c for c, _ in pairs}, max(m for _, m in pairs)
     with warehouse.connect() as conn:
@@ -123,3 +128,44 @@ def refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
                 break
             prior = links.get((client, prior))
     return out
+
+
+def source_for_reading(time_source: TimeSource) -> TimeSource:
+    """The time source ready to read outside a run: an API's EnvVar secrets resolved (the folder needs none)."""
+    if time_source.kind == "csv":
+        return time_source
+    from billing_assets.environment import initialized
+
+    return initialized(time_source)
+
+
+def harvest_refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
+                     pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """With the Harvest API: the client-months with a finished entry or an expense updated in Harvest after their
+    close began (`updated_since`: one listing of each). The late-entries sensor re-closes them; this holds an
+    approval made before it did, or without a daemon. Moves away and deletions are the sensor's alone."""
+    with warehouse.connect() as conn:
+        closed = {(r["client"], r["month"]): r["evaluated_at"] for r in query_keyed(conn, "closed_at", pairs)}
+    if not closed:
+        return {}
+    since = min(closed.values()).replace(tzinfo=UTC)
+    from resources.harvest_api import HarvestError
+
+    try:
+        with time_source.client() as client:
+            raws = [*client.time_entry_changes(since), *client.expense_changes(since)]
+    except HarvestError as exc:  # unchecked is not unchanged: nothing is sent on a guess
+        reason = f"Harvest could not be read to check for changes since its close: {str(exc).splitlines()[0]}"
+        return dict.fromkeys(closed, reason)
+    names = contract_names(home)
+    counted: dict[tuple[str, str], int] = {}
+    for raw in raws:
+        if raw.get("is_running") or not raw.get("spent_date"):
+            continue
+        name, month = str((raw.get("client") or {}).get("name") or ""), str(raw["spent_date"])[:7]
+        updated = datetime.fromisoformat(str(raw["updated_at"]).replace("Z", "+00:00"))
+        for pair, when in closed.items():
+            if pair[1] == month and updated > when.replace(tzinfo=UTC) and name in (names(*pair) or set()):
+                counted[pair] = counted.get(pair, 0) + 1
+    return {pair: f"{n} entr{'y' if n == 1 else 'ies'} or expense(s) changed in Harvest since it was closed"
+            for pair, n in counted.items()}

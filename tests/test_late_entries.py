@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -372,3 +373,24 @@ def test_a_month_never_closed_is_not_closed_by_the_sensor(tmp_path: Path) -> Non
         harvest.add_entries([{"spent_date": "2026-09-03", "client": "Globex Corp"}])
         result = evaluate_once(tmp_path, harvest, instance)
     assert result.run_requests == [] and json.loads(result.cursor)["seen"]  # read, and left to its close
+
+
+def test_approval_refuses_a_month_changed_in_harvest_since_its_close(billing_env, monkeypatch, capsys) -> None:
+    """Found by an auditor: with Harvest, nothing but the sensor checked closed months; with the daemon down (or
+    before its tick) approval sent a month whose entry had changed, short."""
+    with HarvestEmulator(clock=Clock(datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5))) as harvest:
+        ids = harvest.add_entries(work(40))
+        home = harvest_home(billing_env, monkeypatch, harvest)
+        assert main(["close", "--month", MONTH]) == 0, capsys.readouterr().out
+        harvest.clock.advance((datetime.now(UTC) - harvest.clock.now()).total_seconds() + 1)  # Harvest's clock: now
+        harvest.edit_entry(ids[2], hours="9.75")  # a Globex Corp (alias) entry, after the close
+        time.sleep(2)  # the next close begins after the edit
+        capsys.readouterr()
+        assert main(["approve", "--month", MONTH, "--by", "Dana"]) == 1
+        out = capsys.readouterr().out
+        assert (f"globex                       {MONTH}  skipped       1 entry or expense(s) changed in Harvest "
+                "since it was closed: close") in out
+        assert f"northwind                    {MONTH}  sent" in out  # its entries are as closed
+        assert main(["close", "--month", MONTH, "--client", "globex"]) == 0
+        assert main(["approve", "--month", MONTH, "--by", "Dana"]) == 0
+        assert db_rows(home, "SELECT client FROM sent_invoices ORDER BY client") == [("globex",), ("northwind",)]
