@@ -106,17 +106,17 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
             if not invoice:
                 result.messages.append(f"{client} {month}: skipped: no priced invoice; close the month first")
                 continue
-            if not was_sent and nothing_to_bill(Decimal(invoice[0]["total"]),
-                                                [Decimal(r["amount"]) for r in lines.get((client, month), [])]):
-                result.messages.append(f"{client} {month}: skipped: nothing to bill (no line charges anything, so "
-                                       "no invoice was drafted)")
-                continue
             why_not = stale.get((client, month)) or (exports_changed or {}).get((client, month))
             if not was_sent and why_not:
                 result.messages.append(
                     f"{client} {month}: not exported: {why_not}: close {month} again "
                     f"(`billing close --month {month} --client {client}`)")
                 result.failed = True
+                continue
+            if not was_sent and nothing_to_bill(Decimal(invoice[0]["total"]),
+                                                [Decimal(r["amount"]) for r in lines.get((client, month), [])]):
+                result.messages.append(f"{client} {month}: skipped: nothing to bill (no line charges anything, so "
+                                       "no invoice was drafted)")
                 continue
             ledes = build_ledes(
                 contract, client, month, Decimal(invoice[0]["total"]),
