@@ -345,18 +345,16 @@ def source_warnings(defs, pairs: list[tuple[str, str]], rows: SourceRows) -> lis
     from dagster import DagsterError
 
     from billing_assets.core.parsed import problems_for
+    from billing_assets.export_changes import contract_names
     from resources.harvest_api import HarvestError
 
     try:
         warnings = rows.get().warnings
     except (HarvestError, DagsterError):  # the run failed on it and says so
         return []
-    out = []
-    for client, month in pairs:
-        contract = _contract(defs, client, month)
-        if contract is not None:
-            out += [f"{client} {month}: {w}" for w in problems_for(warnings, set(contract.names), month)]
-    return out
+    names = contract_names(defs.resources["home"])
+    return [f"{client} {month}: {w}" for client, month in pairs
+            for w in problems_for(warnings, names(client, month) or set(), month)]
 
 
 def stray_months(defs, clients: list[str], rows: SourceRows) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.parsed import ParsedSource
@@ -144,28 +144,28 @@ def harvest_refusals(time_source: TimeSource, home: BillingHome, warehouse: Ware
     """With the Harvest API: the client-months with a finished entry or an expense updated in Harvest after their
     close began (`updated_since`: one listing of each). The late-entries sensor re-closes them; this holds an
     approval made before it did, or without a daemon. Moves away and deletions are the sensor's alone."""
+    from resources.harvest_api import HarvestError
+    from resources.harvest_changes import fetch_changes
+
     with warehouse.connect() as conn:
-        closed = {(r["client"], r["month"]): r["evaluated_at"] for r in query_keyed(conn, "closed_at", pairs)}
+        closed = {(r["client"], r["month"]): r["evaluated_at"].replace(tzinfo=UTC)
+                  for r in query_keyed(conn, "closed_at", pairs)}
     if not closed:
         return {}
-    since = min(closed.values()).replace(tzinfo=UTC)
-    from resources.harvest_api import HarvestError
-
     try:
-        with time_source.client() as client:
-            raws = [*client.time_entry_changes(since), *client.expense_changes(since)]
+        changes = fetch_changes(time_source, min(closed.values()))
     except HarvestError as exc:  # unchecked is not unchanged: nothing is sent on a guess
         reason = f"Harvest could not be read to check for changes since its close: {str(exc).splitlines()[0]}"
         return dict.fromkeys(closed, reason)
     names = contract_names(home)
+    by_name: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (client name, month) -> the pairs it bills
+    for pair in closed:
+        for name in names(*pair) or ():
+            by_name.setdefault((name, pair[1]), []).append(pair)
     counted: dict[tuple[str, str], int] = {}
-    for raw in raws:
-        if raw.get("is_running") or not raw.get("spent_date"):
-            continue
-        name, month = str((raw.get("client") or {}).get("name") or ""), str(raw["spent_date"])[:7]
-        updated = datetime.fromisoformat(str(raw["updated_at"]).replace("Z", "+00:00"))
-        for pair, when in closed.items():
-            if pair[1] == month and updated > when.replace(tzinfo=UTC) and name in (names(*pair) or set()):
+    for change in changes:
+        for pair in [] if change.running else by_name.get((change.client_name, change.month), []):
+            if change.updated_at > closed[pair]:
                 counted[pair] = counted.get(pair, 0) + 1
     return {pair: f"{n} entr{'y' if n == 1 else 'ies'} or expense(s) changed in Harvest since it was closed"
             for pair, n in counted.items()}

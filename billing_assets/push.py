@@ -281,15 +281,16 @@ def keep_pushed_versions(conn: WarehouseConnection, records: list[tuple], known:
         with conn.staged("pushed_keys", ("client", "month", "content_hash"), versions + sent_by_hand):
             conn.run("queries/snapshot_pushed_invoice.sql")
             conn.run("queries/snapshot_pushed_adjustments.sql")
-    frozen = []
+    if not sent_by_hand:
+        return []
+    pairs = [(client, month) for client, month, _ in sent_by_hand]
+    already = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", pairs)}
     for client, month, content_hash in sent_by_hand:
         params = {"client": client, "month": month, "content_hash": content_hash}
-        already = query_keyed(conn, "sent_snapshot_keys", [(client, month)])
         conn.run("queries/freeze_sent_invoice_in_sink.sql", {**params, "approved_by": SENT_IN_SINK})
         conn.run("queries/freeze_sent_adjustments_in_sink.sql", params)
-        if not already and query_keyed(conn, "sent_snapshot_keys", [(client, month)]):
-            frozen.append((client, month))
-    return frozen
+    now = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", pairs)}
+    return sorted(now - already)
 
 
 def verdict(context: AssetExecutionContext, pairs: list[tuple[str, str]],

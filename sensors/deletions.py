@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from billing_assets.core.months import add_months, first_day, last_day, month_index
+from resources.harvest_changes import EXPENSE
 from resources.timesource import HarvestTimeSource
 from resources.warehouse import Warehouse, query, query_keyed
 
 SWEEP_EVERY = timedelta(hours=1)
 UNSENT_MONTHS = 6  # a draft older than this and never sent is not swept (a firm not approving through us)
-EXPENSE = "expense:"  # an expense's id among the sensor's ids: "expense:harvest:<id>"
 
 
 def sweep_due(swept: datetime | None, now: datetime) -> bool:

@@ -27,7 +27,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dagster import (
@@ -46,10 +46,11 @@ from billing_assets.jobs import month_close_job, range_tags
 from billing_assets.partitions import CLIENT_ID, FIRST_MONTH, client_month_key
 from billing_assets.settings import firm_now
 from resources.harvest_api import HarvestError
+from resources.harvest_changes import EXPENSE, Change, fetch_changes, month_of, parse_utc
 from resources.home import BillingHome
 from resources.timesource import HarvestTimeSource, TimeSource
 from resources.warehouse import Warehouse, query
-from sensors.deletions import EXPENSE, deletion_marker, find_deletions, sweep_due
+from sensors.deletions import deletion_marker, find_deletions, sweep_due
 from sensors.follow_up import MAX_ATTEMPTS, follow, from_cursor, to_cursor
 
 DEFAULT_INTERVAL_SECONDS = 300
@@ -63,30 +64,9 @@ Resolver = Callable[[str, str], list[str]]
 # --- pure logic ---------------------------------------------------------------------------------------------
 
 
-def parse_utc(text: str) -> datetime:
-    """An ISO 8601 timestamp (`Z` or offset; naive = UTC) as an aware UTC datetime."""
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def iso(moment: datetime) -> str:
     """`2026-11-01T12:00:00Z`."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def month_of(day: date | datetime) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One changed Harvest time entry, as far as the sensor needs it."""
-
-    entry_id: str  # "harvest:<id>", as in raw_time_entries
-    client_name: str
-    month: str  # month of spent_date
-    updated_at: datetime
-    running: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,14 +187,6 @@ def plan_late_closes(changes: Iterable[Change], cursor: Cursor, current_month: s
     return LatePlan(client_months, cursor.advance(changes), unknown, open_months)
 
 
-def change_from_api(raw: Mapping[str, Any], prefix: str = "") -> Change:
-    """One `/v2/time_entries` (or, with `prefix` EXPENSE, `/v2/expenses`) object -> Change."""
-    return Change(entry_id=f"{prefix}harvest:{raw['id']}",
-                  client_name=str((raw.get("client") or {}).get("name") or ""),
-                  month=month_of(date.fromisoformat(raw["spent_date"])), updated_at=parse_utc(raw["updated_at"]),
-                  running=bool(raw.get("is_running")))
-
-
 class ContractNames:
     """Resolver (Harvest client name, month) -> client ids whose contract `name` or `aliases` match.
 
@@ -246,17 +218,6 @@ class ContractNames:
 
 
 # --- Harvest ------------------------------------------------------------------------------------------------
-
-
-def fetch_changes(time_source: HarvestTimeSource, since: datetime) -> list[Change]:
-    """Every time entry (running or not) and expense updated at or after `since`, with its updated_at (an
-    expense added or edited in a closed month was never re-closed, so its change was never billed).
-
-    `HarvestClient.changed_since` drops `updated_at`, so this reads the raw objects through the client's
-    paging (same headers, rate limit, retries, same-origin `links.next`)."""
-    with time_source.client() as client:
-        raws, spent = client.time_entry_changes(since), client.expense_changes(since)
-    return [change_from_api(raw) for raw in raws] + [change_from_api(raw, EXPENSE) for raw in spent]
 
 
 # --- the sensor ---------------------------------------------------------------------------------------------
@@ -342,7 +303,9 @@ def evaluate(context: SensorEvaluationContext, time_source: TimeSource, home: Bi
                             cursor=next_cursor.serialize())
     registered = set(context.instance.get_dynamic_partitions("client"))
     missing = sorted({client for client, _ in plan.client_months} - registered)
-    last_priced = last_priced_months(warehouse)
+    last_priced: dict[str, str] = {}
+    for client, month in priced:
+        last_priced[client] = max(month, last_priced.get(client, month))
     gone_months: dict[str, list[str]] = {}
     gone_ids: dict[str, list[str]] = {}
     for (client, month), ids in deleted.items():

@@ -13,7 +13,8 @@ from dagster import DagsterInstance, SensorResult, build_sensor_context
 from billing_assets.cli import main
 from billing_assets.definitions import build_resources
 from billing_assets.partitions import split_key
-from sensors.late_entries import Change, Cursor, late_time_entries, plan_late_closes
+from resources.harvest_changes import Change
+from sensors.late_entries import Cursor, late_time_entries, plan_late_closes
 from tests.emulators.harvest_server import Clock, HarvestEmulator, stamp
 
 ACME = "client: acme\nname: Acme Corp\ncurrency: USD\nterms_days: 30\nroles: {senior: 250}\n" \

@@ -25,15 +25,14 @@ from dagster import (
 from billing_assets.cli import main
 from billing_assets.definitions import build_defs, build_resources
 from billing_assets.partitions import split_key
+from resources.harvest_changes import Change, change_from_api
 from resources.home import BillingHome
 from resources.timesource import CsvTimeSource, HarvestTimeSource
 from resources.warehouse_duckdb import DuckDBWarehouse
 from sensors.late_entries import (
-    Change,
     ContractNames,
     Cursor,
     build_late_entries_sensor,
-    change_from_api,
     is_closed,
     late_time_entries,
     plan_late_closes,
@@ -344,6 +343,16 @@ def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: 
             assert tick(instance, json.dumps(hour_ago)).run_requests == []  # nothing of it is billed any more
 
 
+def first_tick_on_a_globex_entry(home: Path) -> SensorResult:
+    """The first evaluation on a home with Globex's contract and one September entry of it in Harvest."""
+    (home / "contracts").mkdir()
+    (home / "contracts" / "globex.yaml").write_text(GLOBEX)
+    now = datetime.now(UTC).replace(microsecond=0)
+    with HarvestEmulator(clock=Clock(now - timedelta(days=2))) as harvest, DagsterInstance.ephemeral() as instance:
+        harvest.add_entries([{"spent_date": "2026-09-03", "client": "Globex Corp"}])
+        return evaluate_once(home, harvest, instance)
+
+
 def test_a_sweep_harvest_refuses_leaves_the_late_changes_and_is_tried_again(tmp_path: Path, monkeypatch) -> None:
     from resources.harvest_api import HarvestError
     from sensors import late_entries
@@ -353,12 +362,7 @@ def test_a_sweep_harvest_refuses_leaves_the_late_changes_and_is_tried_again(tmp_
 
     monkeypatch.setattr(late_entries, "find_deletions", refused)
     monkeypatch.setattr(late_entries, "priced_client_months", lambda _warehouse: {("globex", MONTH)})
-    (tmp_path / "contracts").mkdir()
-    (tmp_path / "contracts" / "globex.yaml").write_text(GLOBEX)
-    now = datetime.now(UTC).replace(microsecond=0)
-    with HarvestEmulator(clock=Clock(now - timedelta(days=2))) as harvest, DagsterInstance.ephemeral() as instance:
-        harvest.add_entries([{"spent_date": "2026-09-03", "client": "Globex Corp"}])
-        result = evaluate_once(tmp_path, harvest, instance)
+    result = first_tick_on_a_globex_entry(tmp_path)
     assert [split_key(r.partition_key) for r in result.run_requests] == [("globex", MONTH)]
     assert "swept" not in json.loads(result.cursor)  # the next tick sweeps again
 
@@ -366,12 +370,7 @@ def test_a_sweep_harvest_refuses_leaves_the_late_changes_and_is_tried_again(tmp_
 def test_a_month_never_closed_is_not_closed_by_the_sensor(tmp_path: Path) -> None:
     """Found by an auditor: the first tick of a new instance closed (and, with QuickBooks, drafted) every month with
     an entry updated in the last 35 days, before anyone closed anything."""
-    (tmp_path / "contracts").mkdir()
-    (tmp_path / "contracts" / "globex.yaml").write_text(GLOBEX)
-    now = datetime.now(UTC).replace(microsecond=0)
-    with HarvestEmulator(clock=Clock(now - timedelta(days=2))) as harvest, DagsterInstance.ephemeral() as instance:
-        harvest.add_entries([{"spent_date": "2026-09-03", "client": "Globex Corp"}])
-        result = evaluate_once(tmp_path, harvest, instance)
+    result = first_tick_on_a_globex_entry(tmp_path)
     assert result.run_requests == [] and json.loads(result.cursor)["seen"]  # read, and left to its close
 
 
