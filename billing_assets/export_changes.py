@@ -3,7 +3,7 @@
 A row dated in a closed month can arrive after its close: August time in September's export, a corrected
 re-export, an expense filed late. No close of a later month reads it, so August's invoice stays short until August
 is closed again. This compares what each priced client-month was priced from (`entry_outcomes`, written with its
-invoice; `raw_expenses`) with what the folder holds for it now. The close warns of it, approval refuses such a
+invoice; `priced_expenses`) with what the folder holds for it now. The close warns of it, approval refuses such a
 month, and the `late_exports` sensor re-closes it (an API source has its own sensor: `late_time_entries`)."""
 
 from __future__ import annotations

@@ -67,6 +67,7 @@ RETAINER_COLUMNS = ("client", "month", "origin_month", "hours_available", "hours
 CAP_COLUMNS = ("client", "month", "cap_name", "charges", "adjustment", "billed_to_date")
 OUTCOME_COLUMNS = ("client", "month", "entry_id", "outcome", "source_hours", "billed_hours", "reason")
 ADJUSTMENT_COLUMNS = ("client", "month", "origin_month", "amount", "hours")
+PRICED_EXPENSE_COLUMNS = ("client", "month", "expense_id")
 
 
 def _prior_states(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> dict:
@@ -131,8 +132,8 @@ def priced_from(contract: Contract, month: str, start: str, prior: LedgerState |
     return f"{add_months(month, -1)}|{ledger_text(prior)}"
 
 
-def _table_rows(client: str, month: str, contract: Contract, result: PricingResult, source: str
-                ) -> dict[str, list]:
+def _table_rows(client: str, month: str, contract: Contract, result: PricingResult, source: str,
+                expense_ids: list[str]) -> dict[str, list]:
     t = result.totals
     content_hash = invoice_content_hash(result.lines, t.total, settings_hash_part(contract.quickbooks))
     status = "needs_review" if t.hours_held > 0 else "ready"
@@ -149,6 +150,7 @@ def _table_rows(client: str, month: str, contract: Contract, result: PricingResu
                        for r in result.cap_ledger],
         "entry_outcomes": [(client, month, o.entry_id, o.outcome, o.source_hours, o.billed_hours, o.reason)
                            for o in result.outcomes],
+        "priced_expenses": [(client, month, expense_id) for expense_id in expense_ids],
     }
 
 
@@ -198,11 +200,12 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                     adjustments = carried_adjustments(
                         month, _with_current(adjustment_rows.get((client, month), []), client, details))
                     try:
+                        month_expenses = [expense_from_row(r) for r in expenses.get((client, month), [])]
                         result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
-                                             [expense_from_row(r) for r in expenses.get((client, month), [])], prior,
-                                             adjustments)
+                                             month_expenses, prior, adjustments)
                         source = priced_from(contract, month, start, prior)
-                        rows_of = _table_rows(client, month, contract, result, source)
+                        rows_of = _table_rows(client, month, contract, result, source,
+                                              [x.expense_id for x in month_expenses])
                         _fits_the_warehouse(rows_of, home.contract_path(client).name)
                     except ArithmeticError as exc:  # one client's absurd amount stops its month, not the chunk
                         problems[(client, month)] = str(exc) if isinstance(exc, TooLarge) else (
@@ -257,6 +260,7 @@ def later_months(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> lis
 
 _COLUMNS = {"invoice_lines": LINE_COLUMNS, "invoices": INVOICE_COLUMNS, "line_entries": LINE_ENTRY_COLUMNS,
             "retainer_ledger": RETAINER_COLUMNS, "cap_ledger": CAP_COLUMNS, "entry_outcomes": OUTCOME_COLUMNS,
+            "priced_expenses": PRICED_EXPENSE_COLUMNS,
             "period_adjustments": ADJUSTMENT_COLUMNS}
 
 

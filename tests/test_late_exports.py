@@ -197,3 +197,44 @@ def test_a_close_that_has_read_the_late_row_but_not_priced_it_does_not_hide_it(b
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
     assert "skipped       its exports changed since it was closed (1 row(s) new or edited" in capsys.readouterr().out
     assert _table(home, "SELECT count(*) FROM sent_invoices") == [(0,)]
+
+
+def test_a_close_that_has_read_the_late_expense_but_not_priced_it_does_not_hide_it(billing_env, capsys) -> None:
+    """The same race for a late expense: the comparison is with the expense ids the invoice was priced with
+    (priced_expenses), not with raw_expenses, which the ingest step has already rewritten."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    priced = _table(home, "SELECT count(*) FROM priced_expenses WHERE client = 'globex' AND month = '2026-08'")
+    assert priced == _table(home, "SELECT count(*) FROM raw_expenses WHERE client = 'globex' AND month = '2026-08'")
+    (home / "expenses" / "late.csv").write_text(LATE_EXPENSE)
+    ingest = build_defs().resolve_job_def("month_close").execute_in_process(
+        instance=DagsterInstance.get(), partition_key=client_month_key("globex", "2026-08"),
+        asset_selection=[AssetKey("contracts"), AssetKey("raw_expenses")])
+    assert ingest.success
+    assert _table(home, "SELECT count(*) FROM raw_expenses WHERE source_file = 'expenses/late.csv'") == [(1,)]
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    assert ("skipped       its exports changed since it was closed (1 row(s) new or edited: expenses/late.csv row 1"
+            in capsys.readouterr().out)
+    assert _table(home, "SELECT count(*) FROM sent_invoices") == [(0,)]
+    before = _table(home, "SELECT expenses FROM invoices WHERE client = 'globex' AND month = '2026-08'")[0][0]
+    assert main(["close", "--month", "2026-08"]) == 0
+    after = _table(home, "SELECT expenses FROM invoices WHERE client = 'globex' AND month = '2026-08'")[0][0]
+    assert after > before  # the taxi is on the invoice approval sends
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    assert _table(home, "SELECT count(*) FROM sent_invoices WHERE client = 'globex'") == [(1,)]
+
+
+def test_a_month_priced_before_priced_expenses_existed_is_compared_with_its_raw_expenses(billing_env, capsys) -> None:
+    """A warehouse from before priced_expenses: its months with expenses have no rows there, and fall back to
+    raw_expenses (approval neither refuses every such month nor misses a late expense)."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        assert conn.execute("DELETE FROM priced_expenses").fetchone()[0] > 0
+    (home / "expenses" / "late.csv").write_text(LATE_EXPENSE)
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    assert "1 row(s) new or edited: expenses/late.csv row 1" in capsys.readouterr().out
+    (home / "expenses" / "late.csv").unlink()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0

@@ -168,7 +168,7 @@ def test_each_postgres_twin_is_used_on_postgres_and_agrees_with_its_duckdb_origi
         assert duck.sql(shared) == sql_text(shared) != sql_text(shared, "postgres")
     assert duck.lock_partitions() is None  # DuckDB has one writer: nothing to wait for
     indexed = {r["tablename"] for r in pg.rows("SELECT tablename FROM pg_indexes WHERE indexname LIKE '%client_month'")}
-    assert len(indexed) == 19 and "classification_cache" not in indexed  # every table keyed by client-month
+    assert len(indexed) == 20 and "classification_cache" not in indexed  # every table keyed by client-month
     # firm_overview/refresh: the table it rebuilt (in the fixture) holds the same rows
     overview = [conn.rows(conn.sql("queries/firm_overview.sql")) for conn in (duck, pg)]
     assert {r["status"] for r in overview[0]} >= {"blocked: priceable", "outside engagement"}
@@ -192,7 +192,7 @@ def test_the_schema_has_the_same_columns_and_types_in_both(warehouses) -> None:
              "double precision": "DOUBLE"}
     tables = [r["table_name"] for r in duck.rows("SELECT table_name FROM information_schema.tables "
                                                   "WHERE table_name <> 'firm_overview' ORDER BY 1")]
-    assert len(tables) == 24  # 22 tables and the views stale_invoices and blocked_upstream
+    assert len(tables) == 25  # 23 tables and the views stale_invoices and blocked_upstream
     for table in tables:
         rows = pg.rows("SELECT column_name, data_type, numeric_precision, numeric_scale "
                        "FROM information_schema.columns WHERE table_name = $t ORDER BY ordinal_position", {"t": table})

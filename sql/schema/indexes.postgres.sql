@@ -12,6 +12,7 @@ CREATE INDEX IF NOT EXISTS line_entries_client_month ON line_entries (client, mo
 CREATE INDEX IF NOT EXISTS retainer_ledger_client_month ON retainer_ledger (client, month);
 CREATE INDEX IF NOT EXISTS cap_ledger_client_month ON cap_ledger (client, month);
 CREATE INDEX IF NOT EXISTS entry_outcomes_client_month ON entry_outcomes (client, month);
+CREATE INDEX IF NOT EXISTS priced_expenses_client_month ON priced_expenses (client, month);
 CREATE INDEX IF NOT EXISTS invoice_pushes_client_month ON invoice_pushes (client, month);
 CREATE INDEX IF NOT EXISTS check_results_client_month ON check_results (client, month);
 CREATE INDEX IF NOT EXISTS period_adjustments_client_month ON period_adjustments (client, month);

@@ -67,6 +67,11 @@ CREATE TABLE IF NOT EXISTS cap_ledger (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, cap_name VARCHAR NOT NULL, charges DECIMAL(18, 4) NOT NULL,
     adjustment DECIMAL(18, 4) NOT NULL, billed_to_date DECIMAL(18, 4) NOT NULL
 );
+-- The expense ids each priced month was priced with, written with its invoice: what a late expense in the folder is
+-- compared with (raw_expenses may already hold a close's new rows before it prices them).
+CREATE TABLE IF NOT EXISTS priced_expenses (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, expense_id VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS entry_outcomes (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, outcome VARCHAR NOT NULL,
     source_hours DECIMAL(28, 10) NOT NULL, billed_hours DECIMAL(28, 10) NOT NULL, reason VARCHAR NOT NULL
