@@ -142,10 +142,12 @@ def source_for_reading(time_source: TimeSource) -> TimeSource:
 def harvest_refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
                      pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """With the Harvest API: the client-months with a finished entry or an expense updated in Harvest after their
-    close began (`updated_since`: one listing of each). The late-entries sensor re-closes them; this holds an
-    approval made before it did, or without a daemon. Moves away and deletions are the sensor's alone."""
+    close began (`updated_since`: one listing of each), in the month it is dated in now or in a month that holds
+    it (an entry moved to another client or month leaves that month short). The late-entries sensor re-closes
+    them; this holds an approval made before it did, or without a daemon. Deletions are the sensor's alone
+    (Harvest does not list them)."""
     from resources.harvest_api import HarvestError
-    from resources.harvest_changes import fetch_changes
+    from resources.harvest_changes import fetch_changes, held_client_months
 
     with warehouse.connect() as conn:
         closed = {(r["client"], r["month"]): r["evaluated_at"].replace(tzinfo=UTC)
@@ -162,10 +164,12 @@ def harvest_refusals(time_source: TimeSource, home: BillingHome, warehouse: Ware
     for pair in closed:
         for name in names(*pair) or ():
             by_name.setdefault((name, pair[1]), []).append(pair)
-    counted: dict[tuple[str, str], int] = {}
-    for change in changes:
-        for pair in [] if change.running else by_name.get((change.client_name, change.month), []):
-            if change.updated_at > closed[pair]:
-                counted[pair] = counted.get(pair, 0) + 1
-    return {pair: f"{n} entr{'y' if n == 1 else 'ies'} or expense(s) changed in Harvest since it was closed"
-            for pair, n in counted.items()}
+    finished = [change for change in changes if not change.running]
+    held = held_client_months(warehouse, (change.entry_id for change in finished))
+    counted: dict[tuple[str, str], set[str]] = {}
+    for change in finished:
+        for pair in {*by_name.get((change.client_name, change.month), []), *held.get(change.entry_id, ())}:
+            if pair in closed and change.updated_at > closed[pair]:
+                counted.setdefault(pair, set()).add(change.entry_id)
+    return {pair: f"{len(ids)} entr{'y' if len(ids) == 1 else 'ies'} or expense(s) changed in Harvest since it "
+                  "was closed" for pair, ids in counted.items()}

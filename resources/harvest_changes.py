@@ -3,12 +3,13 @@ late-entries sensor and approval need them (`updated_since` listings, with `upda
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from resources.timesource import HarvestTimeSource
+from resources.warehouse import Warehouse, query
 
 EXPENSE = "expense:"  # an expense's id among the sensor's ids: "expense:harvest:<id>"
 
@@ -51,3 +52,19 @@ def fetch_changes(time_source: HarvestTimeSource, since: datetime) -> list[Chang
     with time_source.client() as client:
         raws, spent = client.time_entry_changes(since), client.expense_changes(since)
     return [change_from_api(raw) for raw in raws] + [change_from_api(raw, EXPENSE) for raw in spent]
+
+
+def held_client_months(warehouse: Warehouse, entry_ids: Iterable[str]) -> dict[str, set[tuple[str, str]]]:
+    """Entry id -> the (client, month)s whose raw_time_entries (raw_expenses for an EXPENSE id) hold it (none
+    before the first close)."""
+    ids = sorted(set(entry_ids))
+    if not ids or not warehouse.exists():
+        return {}
+    held: dict[str, set[tuple[str, str]]] = {}
+    with warehouse.connect() as conn, conn.staged("changed_entries", ["entry_id"],
+                                                  [(i.removeprefix(EXPENSE),) for i in ids]):
+        for row in query(conn, "entries_held"):
+            held.setdefault(row["entry_id"], set()).add((row["client"], row["month"]))
+        for row in query(conn, "expenses_held"):
+            held.setdefault(EXPENSE + row["entry_id"], set()).add((row["client"], row["month"]))
+    return held

@@ -46,7 +46,7 @@ from billing_assets.jobs import month_close_job, range_tags
 from billing_assets.partitions import CLIENT_ID, FIRST_MONTH, client_month_key
 from billing_assets.settings import firm_now
 from resources.harvest_api import HarvestError
-from resources.harvest_changes import EXPENSE, Change, fetch_changes, month_of, parse_utc
+from resources.harvest_changes import Change, fetch_changes, held_client_months, month_of, parse_utc
 from resources.home import BillingHome
 from resources.timesource import HarvestTimeSource, TimeSource
 from resources.warehouse import Warehouse, query
@@ -233,22 +233,6 @@ def _log_plan(context: SensorEvaluationContext, plan: LatePlan, resolver: Contra
         context.log.info(f"late entries: {plan.open_months} changed entries of open months left to the month close")
     for (client, month), newest in sorted(plan.client_months.items()):
         context.log.info(f"late entries: re-closing {client} {month} (changed up to {iso(newest)})")
-
-
-def held_client_months(warehouse: Warehouse, entry_ids: Iterable[str]) -> dict[str, set[tuple[str, str]]]:
-    """Entry id -> the (client, month)s whose raw_time_entries (raw_expenses for an EXPENSE id) hold it (none
-    before the first close)."""
-    ids = sorted(set(entry_ids))
-    if not ids or not warehouse.exists():
-        return {}
-    held: dict[str, set[tuple[str, str]]] = {}
-    with warehouse.connect() as conn, conn.staged("changed_entries", ["entry_id"],
-                                                  [(i.removeprefix(EXPENSE),) for i in ids]):
-        for row in query(conn, "entries_held"):
-            held.setdefault(row["entry_id"], set()).add((row["client"], row["month"]))
-        for row in query(conn, "expenses_held"):
-            held.setdefault(EXPENSE + row["entry_id"], set()).add((row["client"], row["month"]))
-    return held
 
 
 def priced_client_months(warehouse: Warehouse) -> set[tuple[str, str]]:

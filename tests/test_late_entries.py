@@ -393,3 +393,26 @@ def test_approval_refuses_a_month_changed_in_harvest_since_its_close(billing_env
         assert main(["close", "--month", MONTH, "--client", "globex"]) == 0
         assert main(["approve", "--month", MONTH, "--by", "Dana"]) == 0
         assert db_rows(home, "SELECT client FROM sent_invoices ORDER BY client") == [("globex",), ("northwind",)]
+
+
+def test_approval_refuses_the_month_an_entry_moved_away_from(billing_env, monkeypatch, capsys) -> None:
+    """An entry moved in Harvest to a client under no contract leaves its closed month short: approval refuses
+    the month that holds it (it matched changes by their new client and month only)."""
+    with HarvestEmulator(clock=Clock(datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5))) as harvest:
+        ids = harvest.add_entries(work(40))
+        home = harvest_home(billing_env, monkeypatch, harvest)
+        assert main(["close", "--month", MONTH]) == 0, capsys.readouterr().out
+        harvest.clock.advance((datetime.now(UTC) - harvest.clock.now()).total_seconds() + 1)
+        harvest.edit_entry(ids[1], client="Someone Else Ltd")  # a Globex Corporation entry, moved away
+        time.sleep(2)
+        capsys.readouterr()
+        assert main(["approve", "--month", MONTH, "--by", "Dana"]) == 1
+        out = capsys.readouterr().out
+        assert (f"globex                       {MONTH}  skipped       1 entry or expense(s) changed in Harvest "
+                "since it was closed: close") in out
+        assert f"northwind                    {MONTH}  sent" in out
+        hours = "SELECT sum(hours) FROM raw_time_entries WHERE client = 'globex'"
+        billed = db_rows(home, hours)[0][0]
+        assert main(["close", "--month", MONTH, "--client", "globex"]) == 0
+        assert db_rows(home, hours)[0][0] == billed - Decimal("0.5")
+        assert main(["approve", "--month", MONTH, "--by", "Dana"]) == 0
