@@ -82,6 +82,15 @@ def test_a_moved_unit_price_says_the_rate_in_the_description():
     assert line_description(line(1, "hourly", "Hourly: Advisory", "2", "150.25")) == "Hourly: Advisory"
 
 
+def test_a_description_beyond_quickbooks_4000_characters_is_cut_with_an_ellipsis():
+    long = "Expense: " + "taxi and train " * 300
+    sent = line_description(line(1, "expense", long, "1", "10"))
+    assert len(sent) == 4000 and sent == long[:3999] + "\u2026"
+    moved = line_description(line(1, "hourly", long, "0.5", "150.25"))
+    assert len(moved) == 4000 and moved.endswith("\u2026 (0.5 at 150.25)")
+    assert line_description(line(1, "expense", long[:4000], "1", "10")) == long[:4000]  # 4,000 fit whole
+
+
 def test_qbo_payload_shape():
     draft = make_draft()
     refs = {name: str(i) for i, name in enumerate(item_names(draft), start=10)}

@@ -156,8 +156,13 @@ def line_description(line: InvoiceLine) -> str:
     if line.quantity and (qty, price) != (_trim(line.quantity.quantize(QTY_STEP, rounding=ROUND_HALF_UP)),
                                           line.unit_price):
         said = f" ({_trim(line.quantity.quantize(QTY_STEP, rounding=ROUND_HALF_UP))} at {line.unit_price:,.2f})"
-        return line.description[:DESCRIPTION_MAX - len(said)] + said
-    return line.description[:DESCRIPTION_MAX]
+        return _cut(line.description, DESCRIPTION_MAX - len(said)) + said
+    return _cut(line.description, DESCRIPTION_MAX)
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` within QuickBooks' `limit` characters, its cut marked with an ellipsis (a reader sees it goes on)."""
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 def _line_payload(line: InvoiceLine, item_ref: dict[str, str], tax_ref: dict[str, str] | None) -> dict[str, Any]:
