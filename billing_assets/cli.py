@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from billing_assets.core.errors import WarehouseLocked, WarehouseUnreachable
-from billing_assets.core.months import month_range, month_span
+from billing_assets.core.months import add_months, month_range, month_span
 from billing_assets.settings import (
     REPO_ROOT,
     billing_db,
@@ -103,9 +103,22 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     prepare_environment(instance=False)
+    from billing_assets.environment import build_time_source
     from billing_assets.validate import validate_report
 
-    problems, warnings_, files = validate_report(billing_home())
+    parsed, time_source = None, build_time_source(str(billing_home()))
+    if time_source.kind != "csv":  # an API: the months asked (the folder is read whole)
+        from billing_assets.export_changes import source_for_reading
+        from resources.harvest_api import HarvestError
+
+        months = parse_months(args.month) if args.month else [add_months(firm_now().strftime("%Y-%m"), -1)]
+        try:
+            parsed = source_for_reading(time_source).load(months)
+        except HarvestError as exc:
+            print(f"billing: Harvest could not be read for {months[0]}..{months[-1]}: {str(exc).splitlines()[0]}",
+                  file=sys.stderr)
+            return 1
+    problems, warnings_, files = validate_report(billing_home(), parsed)
     if files:
         print("Files read:")
         for line in files:
@@ -262,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="draft again our QuickBooks drafts a person deleted (otherwise reported, not pushed)")
     close.set_defaults(func=cmd_close)
     validate = sub.add_parser("validate", help="check every contract and export; list all problems")
+    validate.add_argument("--month", help="with BILLING_SOURCE=harvest: the months read from Harvest (YYYY-MM or "
+                          "YYYY-MM..YYYY-MM; default the previous month); the folder is read whole")
     validate.set_defaults(func=cmd_validate)
     demo = sub.add_parser("demo", help="write the demo billing home and close its months")
     demo.add_argument("--home", help="where to write it (default $BILLING_HOME or ./demo_home)")

@@ -35,8 +35,9 @@ def validate_home(home: Path) -> list[str]:
     return validate_report(home)[0]
 
 
-def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
-    """(problems, warnings, one line per export file saying how it was read)."""
+def validate_report(home: Path, parsed: ParsedSource | None = None) -> tuple[list[str], list[str], list[str]]:
+    """(problems, warnings, one line per export file saying how it was read). `parsed`: what an API source read
+    (Harvest); else the folder's exports."""
     problems: list[str] = []
     good, bad = load_contracts(home / "contracts")
     for _, messages in sorted(bad.items()):
@@ -44,7 +45,7 @@ def validate_report(home: Path) -> tuple[list[str], list[str], list[str]]:
     for client, paths in sorted(contract_paths(home / "contracts").items()):
         if not CLIENT_ID.fullmatch(client):
             problems.append(f"contracts/{paths[0].name}: file name is not a client id [a-z0-9][a-z0-9_-]{{0,62}}")
-    parsed = read_folder(home)
+    parsed = read_folder(home) if parsed is None else parsed
     problems.extend(str(p) for p in parsed.problems)
     names: dict[str, str] = {}  # load_contracts moved clients sharing a name or alias to `bad`
     for client, contract_file in good.items():
@@ -202,7 +203,8 @@ def _repeated_rows(parsed: ParsedSource) -> list[str]:
     one day, and are not reported). A warning naming the rows, never a refusal."""
     first: dict[tuple, int] = {}
     twins: dict[str, dict[int, int]] = {}  # file -> row -> its earlier twin's row
-    for identity, entry in zip(parsed.identities, parsed.entries, strict=True):
+    # an API's entries have ids of their own: no identity fields, no file exported twice
+    for identity, entry in zip(parsed.identities, parsed.entries, strict=True) if parsed.identities else ():
         key = (entry.source_file, identity)
         if key in first:
             twins.setdefault(entry.source_file, {})[entry.source_row] = first[key]
@@ -232,7 +234,8 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
     problems = [f"{e.source_file}: row {e.source_row}: no person (First Name / Last Name or User is blank; "
                 "required_fields will stop its month)" for e in parsed.entries if not e.person]
     files_by_identity: dict[tuple, set[str]] = {}
-    for identity, entry in zip(parsed.identities, parsed.entries, strict=True):
+    # an API's entries have ids of their own: no identity fields, no file exported twice
+    for identity, entry in zip(parsed.identities, parsed.entries, strict=True) if parsed.identities else ():
         files_by_identity.setdefault(identity, set()).add(entry.source_file)
     repeated: dict[tuple[str, ...], int] = {}
     for files in files_by_identity.values():

@@ -416,3 +416,20 @@ def test_approval_refuses_the_month_an_entry_moved_away_from(billing_env, monkey
         assert main(["close", "--month", MONTH, "--client", "globex"]) == 0
         assert db_rows(home, hours)[0][0] == billed - Decimal("0.5")
         assert main(["approve", "--month", MONTH, "--by", "Dana"]) == 0
+
+
+def test_validate_reads_harvest_for_the_months_asked(billing_env, monkeypatch, capsys) -> None:
+    """`billing validate` with Harvest read only the empty folder and said 0 problems; it reads the API now."""
+    with HarvestEmulator() as harvest:
+        harvest.add_entries([*work(6), {"spent_date": "2026-09-04", "client": "Someone Else Ltd",
+                                        "project": "Operations", "user": "Maya Chen", "hours": Decimal("1.5")}])
+        harvest_home(billing_env, monkeypatch, harvest)
+        assert main(["validate", "--month", MONTH]) == 1
+        out = capsys.readouterr().out
+        assert "Harvest API v2 time entries" in out
+        assert "unknown client 'Someone Else Ltd'" in out
+        assert "1 problem(s)" in out
+        monkeypatch.setenv("HARVEST_ACCESS_TOKEN", "wrong")
+        assert main(["validate", "--month", MONTH]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"billing: Harvest could not be read for {MONTH}..{MONTH}: ") and err.count("\n") == 1
