@@ -124,10 +124,12 @@ def _fits_the_warehouse(rows_of: dict[str, list], contract_label: str) -> None:
                                f"the warehouse holds ({WAREHOUSE_LIMIT:.0E}); check the contract's rates and amounts")
 
 
-def priced_from(contract: Contract, month: str, start: str, prior: LedgerState | None) -> str:
+def priced_from(contract: Contract, month: str, prior: LedgerState | None) -> str:
     """`<month-1>|<ledger_text>` of the ledgers the month was priced from; "" when its price does not depend on
-    month-1 (no rollover, no lifetime cap, or the engagement's first month)."""
-    if (start and month <= start) or not needs_prior_month(contract, month):
+    month-1 (no rollover, no lifetime cap). The engagement's first month is priced from empty ledgers: when the
+    engagement later begins earlier (`start` moved back, a late row in an earlier month), month-1 leaves lots, and
+    the month is stale."""
+    if not needs_prior_month(contract, month):
         return ""
     return f"{add_months(month, -1)}|{ledger_text(prior)}"
 
@@ -203,7 +205,7 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                         month_expenses = [expense_from_row(r) for r in expenses.get((client, month), [])]
                         result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
                                              month_expenses, prior, adjustments)
-                        source = priced_from(contract, month, start, prior)
+                        source = priced_from(contract, month, prior)
                         rows_of = _table_rows(client, month, contract, result, source,
                                               [x.expense_id for x in month_expenses])
                         _fits_the_warehouse(rows_of, home.contract_path(client).name)

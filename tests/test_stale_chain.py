@@ -61,3 +61,41 @@ def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_
     assert _overview(home / "billing.duckdb") == {"2026-08": ("pushed", Decimal("1000.0000")),
                                                   "2026-09": ("pushed", Decimal("1300.0000")),
                                                   "2026-10": ("pushed", Decimal("1000.0000"))}
+
+
+def test_a_first_month_is_stale_once_the_engagement_begins_earlier(billing_env, capsys) -> None:
+    """Found by an auditor: September, priced as the engagement's first month (no lots), stayed `pushed` at 1,400
+    after `start` moved back to August and August was closed, leaving a 6 h lot; no warning. It is stale now,
+    and closing it again prices it from August's lot."""
+    home = billing_env()
+    contract = home / "contracts" / "rcx.yaml"
+    contract.write_text(CONTRACT + "start: 2026-09\n")
+    (home / "timesheets" / "time.csv").write_text(HARVEST + "".join(
+        f"{day},RCX Ltd,Ops,,Support,Work {day},{hours},Yes,Ann,Lee\n" for day, hours in ROWS))
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    assert _overview(home / "billing.duckdb")["2026-09"] == ("pushed", Decimal("1400.0000"))  # 14 h: 4 over 10
+    contract.write_text(CONTRACT + "start: 2026-08\n")
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert "warning: rcx 2026-09: priced from the ledgers of 2026-08 before it was priced again" in (
+        capsys.readouterr().out)
+    assert _overview(home / "billing.duckdb")["2026-09"][0] == "stale: 2026-08 priced again since"
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
+    assert main(["close", "--month", "2026-09"]) == 0
+    assert _overview(home / "billing.duckdb")["2026-09"] == ("pushed", Decimal("1000.0000"))  # 6 + 8 covered
+
+
+def test_a_first_month_is_stale_once_a_late_row_begins_the_engagement_earlier(billing_env, capsys) -> None:
+    """The same with no `start` (the engagement begins at the first month of data): a late August row."""
+    home = billing_env()
+    (home / "contracts" / "rcx.yaml").write_text(CONTRACT)
+    sheet = home / "timesheets" / "time.csv"
+    sheet.write_text(HARVEST + "".join(
+        f"{day},RCX Ltd,Ops,,Support,Work {day},{hours},Yes,Ann,Lee\n" for day, hours in ROWS[1:]))
+    assert main(["close", "--month", "2026-09"]) == 0
+    assert _overview(home / "billing.duckdb")["2026-09"] == ("pushed", Decimal("1400.0000"))
+    (home / "timesheets" / "late.csv").write_text(HARVEST + "2026-08-05,RCX Ltd,Ops,,Support,Late,4,Yes,Ann,Lee\n")
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert _overview(home / "billing.duckdb")["2026-09"][0] == "stale: 2026-08 priced again since"
+    assert main(["close", "--month", "2026-09"]) == 0
+    assert _overview(home / "billing.duckdb")["2026-09"] == ("pushed", Decimal("1000.0000"))
