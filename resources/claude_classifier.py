@@ -427,7 +427,7 @@ def to_suggestion(context: ClientContext, request: ClassifyRequest, label: dict[
     sow_item = None
     if request.need_sow_item:
         raw = label.get("sow_item")
-        if raw is not None and raw not in {item.id for item in context.sow_items}:
+        if raw is not None and (not isinstance(raw, str) or raw not in {item.id for item in context.sow_items}):
             problems.append(f"sow_item {raw!r} is not one of the client's SOW items")
         else:
             sow_item = raw

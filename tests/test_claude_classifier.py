@@ -199,6 +199,8 @@ def test_wrong_key_is_not_retried(emu):
     ("script", "expect"),
     [
         ({"sow_item": "P9"}, "sow_item 'P9' is not one of the client's SOW items"),
+        ({"sow_item": ["P1"]}, "sow_item ['P1'] is not one of the client's SOW items"),  # unhashable: no crash
+        ({"sow_item": {"id": "P1"}}, "sow_item {'id': 'P1'} is not one of the client's SOW items"),
         ({"work_type": "emergency"}, "work_type 'emergency' is not an allowed work type"),
         ({"confidence": 1.7}, "confidence 1.7 is not a number in [0, 1]"),
         ({"omit": True}, "no label returned for e5"),
