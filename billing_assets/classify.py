@@ -11,6 +11,7 @@ from billing_assets.classification_store import WarehouseSuggestionCache, labell
 from billing_assets.common import client_chunks, hours_text, not_active_metadata, partition_metadata, run_partitions
 from billing_assets.core.classifier_api import ClassifierUsage
 from billing_assets.core.classify import classify_entries
+from billing_assets.core.errors import ClassifierUnavailable
 from billing_assets.core.model import Classification, TimeEntry
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND, raw_time_entries
 from billing_assets.tables import CLASSIFIED_COLUMNS, classification_row, markdown_table, time_entry_from_row
@@ -18,6 +19,7 @@ from resources.home import BillingHome
 from resources.llm import ClassifierResource
 from resources.warehouse import Warehouse, replace_partitions, rows_by_partition
 
+CLASSIFIED_CHECK = "classifier_answered"  # the partition state's check name of a month the classifier failed
 USAGE_COLUMNS = ("client", "month", "classifier", "requests", "input_tokens", "output_tokens",
                  "cache_creation_input_tokens", "cache_read_input_tokens", "cost_usd", "cached_answers")
 
@@ -34,6 +36,7 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
     model = classifier.build()
     pages: dict[tuple[str, str], dict] = {}
     total_usage = ClassifierUsage()
+    failed: dict[tuple[str, str], str] = {}  # client-months the classifier could not answer for: why
     with warehouse.connect() as conn:
         replace_partitions(conn, status.clearable(others), {"classified_time_entries": (CLASSIFIED_COLUMNS, []),
                                                 "classifier_usage": (USAGE_COLUMNS, [])})
@@ -46,8 +49,14 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
                 contract = home.contract_file(client).for_month(month)
                 entries = [time_entry_from_row(r) for r in raw.get((client, month), [])]
                 hits_before = cache.hits
-                results, usage = classify_entries(contract, entries, overrides, model.classify, model.cache_id,
-                                                  history, cache, getattr(model, "review_floor", 0.0))
+                try:
+                    results, usage = classify_entries(contract, entries, overrides, model.classify, model.cache_id,
+                                                      history, cache, getattr(model, "review_floor", 0.0))
+                except ClassifierUnavailable as exc:  # this client-month is held back; the others go on
+                    failed[(client, month)] = (f"{client} {month}: not classified: {' '.join(str(exc).split())[:600]}"
+                                               f"; close it again once the classifier answers (or with "
+                                               f"BILLING_CLASSIFIER=offline)")
+                    continue
                 total_usage.add(usage)
                 rows += [classification_row(client, month, c) for c in results]
                 usage_rows.append((client, month, model.cache_id, usage.requests, usage.input_tokens,
@@ -56,6 +65,14 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
                 pages[(client, month)] = _page(model.cache_id, usage, cache.hits - hits_before, entries, results)
             replace_partitions(conn, chunk, {"classified_time_entries": (CLASSIFIED_COLUMNS, rows),
                                              "classifier_usage": (USAGE_COLUMNS, usage_rows)})
+        if failed:
+            with conn.transaction(), conn.staged("blocked", ("client", "month", "check_name", "problems"),
+                                                 [(c, m, CLASSIFIED_CHECK, p) for (c, m), p in sorted(failed.items())]):
+                conn.run("partition_status/block.sql")
+    for (client, month), problem in sorted(failed.items()):
+        context.log.error(problem)
+        partition_metadata(context, client, month, {"status": "blocked: not classified",
+                                                    "problems": MetadataValue.md(f"- {problem}")})
     for (client, month), page in pages.items():
         partition_metadata(context, client, month, page)
     not_active_metadata(context, others)

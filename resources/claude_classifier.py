@@ -8,7 +8,8 @@ strictly: a label the schema or the contract does not allow becomes a Suggestion
 and confidence 0, which the pipeline sends to review (and remembers: a person decides). A reply that
 cannot be read (cut off, not JSON) or a label missing or given twice is held too, with a note ending in
 ASKED_AGAIN, which the pipeline never remembers: the next close asks again. A request that keeps failing
-after the SDK's retries raises ClaudeClassifierError: the partition fails rather than mis-bills.
+after the SDK's retries raises ClaudeClassifierError (a ClassifierUnavailable): its client-month is held back,
+never billed on a guess, and the others go on.
 
 Retries (verified in anthropic 2.12, `_base_client.py`): `SyncAPIClient._request` retries up to
 `max_retries` times when `_should_retry` says so: status 408, 409, 429 and every status >= 500 (so 500,
@@ -37,6 +38,7 @@ import anthropic
 
 from billing_assets.core.classifier_api import ClassifierUsage, ClassifyRequest, ClientContext
 from billing_assets.core.classify import ASKED_AGAIN
+from billing_assets.core.errors import ClassifierUnavailable
 from billing_assets.core.model import Suggestion
 from billing_assets.core.money import shown_hours
 
@@ -65,7 +67,7 @@ CACHE_WRITE_1H_MULTIPLIER = 2.0
 BATCH_DISCOUNT = 0.5
 
 
-class ClaudeClassifierError(RuntimeError):
+class ClaudeClassifierError(ClassifierUnavailable):
     """A classification request failed for good (after the SDK's retries, or not retryable)."""
 
 

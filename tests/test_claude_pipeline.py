@@ -110,3 +110,39 @@ def test_a_reply_cut_off_is_held_saying_so_and_asked_again_at_the_next_close(bil
         assert main(["close", "--month", "2026-09"]) in (0, 1)
         assert len(emulator.message_requests()) == second, "answered entries are remembered: 0 requests"
         assert classified(home) == answered
+
+
+def test_claude_failing_for_one_client_holds_back_that_client_month_alone(billing_env, capsys,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by an auditor: Claude answering 529 for good for one client failed the classify step for every
+    client-month of the run, also those that needed no request, and the summary said "0 priced, 0 failed". Now
+    that client-month is held back, named with Claude's error, and the others are priced and pushed."""
+    from tests.conftest import GOLDEN
+
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")  # globex: no SOW, nothing to ask Claude
+    source = CLASSIFY_DEV
+    shutil.copy(source / "contracts" / "bramble-oak-coffee.yaml", home / "contracts")
+    lines = (source / "timesheets" / "time.csv").read_text().splitlines()
+    (home / "timesheets" / "bramble.csv").write_text(
+        "\n".join([lines[0]] + [ln for ln in lines[1:] if ln.startswith("2026-09") and "Bramble" in ln]) + "\n")
+    with AnthropicEmulator() as emulator:
+        monkeypatch.setenv("BILLING_CLASSIFIER", "claude")
+        monkeypatch.setenv("ANTHROPIC_API_KEY", emulator.api_key)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", emulator.base_url)
+        emulator.inject(529, times=None)
+        assert main(["close", "--month", "2026-09"]) == 1
+        out = capsys.readouterr().out
+        assert "1 client-month(s) priced, 1 failed" in out
+        assert "bramble-oak-coffee 2026-09: not classified: " in out and "BILLING_CLASSIFIER=offline" in out
+        assert (home / "outbox" / "2026-09" / "globex.json").exists()
+        assert not (home / "outbox" / "2026-09" / "bramble-oak-coffee.json").exists()
+        with duckdb.connect(str(home / "billing.duckdb")) as conn:
+            assert conn.execute("SELECT client FROM invoices").fetchall() == [("globex",)]
+            assert conn.execute("SELECT count(*) FROM classified_time_entries WHERE client = 'bramble-oak-coffee'"
+                                ).fetchone() == (0,)
+        page = partition_page("classified_time_entries", "bramble-oak-coffee", "2026-09")
+        assert page["status"] == "blocked: not classified"
+
+        emulator.clear_faults()  # Claude answers again: the next close prices it
+        assert main(["close", "--month", "2026-09"]) == 0, capsys.readouterr().out
+        assert (home / "outbox" / "2026-09" / "bramble-oak-coffee.json").exists()

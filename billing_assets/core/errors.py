@@ -33,6 +33,11 @@ class RowProblem:
         return f"{self.file}: {self.message}" if self.row == 0 else f"{self.file}: row {self.row}: {self.message}"
 
 
+class ClassifierUnavailable(RuntimeError):
+    """The classifier could not answer for good (an API down, refusing the key, or overloaded past its retries):
+    the client-month it was classifying is held back, the others go on."""
+
+
 class WarehouseLocked(RuntimeError):
     """Another process held the DuckDB warehouse for longer than the lock timeout; the message names it."""
 
