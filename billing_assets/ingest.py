@@ -45,7 +45,13 @@ def contracts(context: AssetExecutionContext, home: BillingHome, time_source: Ti
         with warehouse.connect() as conn:
             known = {c: {r["month"] for r in query(conn, "client_data_months", {"client": c})}
                      for c in sorted({c for c, _ in pairs})}
-    states = status.evaluate(home, time_source.load(sorted({m for _, m in pairs})), pairs, known)
+    parsed = time_source.load(sorted({m for _, m in pairs}))
+    states = status.evaluate(home, parsed, pairs, known)
+    if time_source.full_history and not parsed.files and warehouse.exists():  # no export file: is the folder here?
+        with warehouse.connect() as conn:
+            read_before = query(conn, "months_read_before")[0]["client_months"]
+        if read_before:
+            states = status.without_exports(states, read_before)
     rows = []
     for client, month in pairs:
         if states[(client, month)].state != status.ACTIVE:

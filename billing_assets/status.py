@@ -28,6 +28,7 @@ from resources.warehouse import Warehouse, WarehouseConnection, rows_by_partitio
 
 STATUS_COLUMNS = ("client", "month", "state", "check_name", "problems", "engagement", "evaluated_at")
 ACTIVE, OUTSIDE, BLOCKED, UNKNOWN = "active", "outside", "blocked", "unknown"
+EXPORTS_PRESENT = "exports_present"  # blocked: the folder holds no export at all, after closes that read some
 # later steps read the state the contracts step recorded: materialising one of them alone after a fix showed the
 # old problem with a successful run
 BLOCKED_HINT = ("(as the contracts step last recorded it: once fixed, materialize contracts and the assets after "
@@ -130,6 +131,20 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
     return states
 
 
+def without_exports(states: dict[tuple[str, str], PartitionState], read_before: int
+                    ) -> dict[tuple[str, str], PartitionState]:
+    """The states when the folder holds no export file at all but earlier closes read `read_before` client-months
+    of time entries: the folder (or the share it is on) is missing here, so every client-month waits rather than
+    being replaced by nothing (or called outside an engagement its rows define). A broken contract keeps its own
+    problem."""
+    problem = (f"timesheets/ and expenses/ hold no export file, but earlier closes read time entries of "
+               f"{read_before} client-month(s): the folders, or the share they are on, are missing here; nothing "
+               "was replaced (put the exports back, or run where they are)")
+    return {pair: state if state.check_name == "contract_valid" and state.state == BLOCKED
+            else PartitionState(BLOCKED, EXPORTS_PRESENT, (problem,), state.engagement)
+            for pair, state in states.items()}
+
+
 def status_rows(states: dict[tuple[str, str], PartitionState]) -> list[tuple]:
     now = datetime.now(UTC).replace(tzinfo=None)
     return [(c, m, s.state, s.check_name, "\n".join(s.problems), s.engagement, now)
@@ -165,5 +180,7 @@ def split_pairs(warehouse: Warehouse, pairs: Sequence[tuple[str, str]]
 
 
 def clearable(others: dict[tuple[str, str], PartitionState]) -> list[tuple[str, str]]:
-    """The non-active client-months whose rows a step removes: blocked or outside, not merely unknown."""
-    return [pair for pair, state in others.items() if state.state in (BLOCKED, OUTSIDE)]
+    """The non-active client-months whose rows a step removes: blocked or outside, not merely unknown, nor waiting
+    for a folder that is missing here (`EXPORTS_PRESENT`: its rows stay as the last close left them)."""
+    return [pair for pair, state in others.items()
+            if state.state == OUTSIDE or (state.state == BLOCKED and state.check_name != EXPORTS_PRESENT)]

@@ -246,3 +246,27 @@ def test_approval_sends_where_it_was_pushed_and_one_launch_approves_a_partition(
     again = job.execute_in_process(instance=DagsterInstance.get(), raise_on_error=False,
                                    partition_key=client_month_key("globex", "2026-10"))
     assert not again.success  # nobody named, nothing pushed: refused, naming why
+
+
+def test_a_folder_without_any_export_replaces_nothing(billing_env, capsys) -> None:
+    """Found by an auditor: a second machine sharing the PostgreSQL warehouse without the exports (or a share not
+    mounted) closed or reviewed a month, and its rows were replaced by nothing: a sent invoice removed as outside
+    the engagement, entries held for review gone. A folder with no export file at all, after earlier closes read
+    entries, now stops every client-month and replaces nothing."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    db = home / "billing.duckdb"
+    with duckdb.connect(str(db), read_only=True) as conn:
+        before = conn.execute("SELECT count(*), sum(hours) FROM raw_time_entries").fetchone()
+        total = conn.execute("SELECT total FROM invoices WHERE month = '2026-08'").fetchone()
+    for folder in ("timesheets", "expenses"):
+        for path in (home / folder).iterdir():
+            path.unlink()
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-08"]) == 1
+    out = capsys.readouterr().out
+    assert ("timesheets/ and expenses/ hold no export file, but earlier closes read time entries of 1 "
+            "client-month(s): the folders, or the share they are on, are missing here; nothing was replaced") in out
+    with duckdb.connect(str(db), read_only=True) as conn:
+        assert conn.execute("SELECT count(*), sum(hours) FROM raw_time_entries").fetchone() == before
+        assert conn.execute("SELECT total FROM invoices WHERE month = '2026-08'").fetchone() == total
