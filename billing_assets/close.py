@@ -134,7 +134,8 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     with warehouse.held_open() if warehouse.exists() else nullcontext():  # the summary's reads: one opening
         outcome.rows, outcome.problems = summarise(pairs)
         decided_after = reviewer_decisions(pairs)
-        outcome.stale = stale_later_months(pairs) + changed_closed_months(defs, pairs) + uncarried_changes(defs, pairs)
+        outcome.stale = (stale_later_months(pairs) + changed_closed_months(defs, pairs)
+                         + changed_contract_months(defs, pairs) + uncarried_changes(defs, pairs))
     outcome.setup += unattributed_files(defs)
     rows = SourceRows(defs, months)  # one read of the source for both warnings (an API listing is not cached)
     outcome.unclaimed = unclaimed_rows(defs, months, rows) + stray_months(defs, sorted(runnable), rows)
@@ -202,6 +203,26 @@ def changed_closed_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
                    f"(`billing close --month {months} --client {change.client}`); if it was sent, the next unsent "
                    "month carries the difference")
     return out
+
+
+def changed_contract_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
+    """The run's clients' other unsent priced months whose contract changed since they were closed (a cap lowered,
+    `start` or `end` moved): their drafts are priced under the earlier terms, and approval refuses them."""
+    from billing_assets.environment import build_warehouse
+    from billing_assets.export_changes import contract_refusals
+    from resources.warehouse import query, query_keyed
+
+    warehouse = build_warehouse()
+    if not pairs or not warehouse.exists():
+        return []
+    clients, run = {c for c, _ in pairs}, set(pairs)
+    with warehouse.connect() as conn:
+        others = [(r["client"], r["month"]) for r in query(conn, "priced_months")
+                  if r["client"] in clients and (r["client"], r["month"]) not in run]
+        sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", others)} if others else set()
+    changed = contract_refusals(defs.resources["home"], warehouse, [p for p in others if p not in sent])
+    return [f"{client} {month}: {reason}: close it again (`billing close --month {month} --client {client}`) "
+            "before approving it" for (client, month), reason in sorted(changed.items())]
 
 
 def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:

@@ -97,11 +97,42 @@ def changed_since_close(time_source: TimeSource, home: BillingHome, warehouse: W
 
 def refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
              pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """Why approval (or the LEDES export) must not send each client-month whose invoice lacks a change to its
-    exports: its own rows changed since its close, or it was priced from the ledgers of an earlier month whose rows
-    did (September priced from August's retainer lots before August's late row)."""
+    """Why approval (or the LEDES export) must not send each client-month whose invoice lacks a change: its
+    contract changed since its close (or cannot be read here), its own rows changed since, or it was priced from
+    the ledgers of an earlier month whose rows did (September priced from August's retainer lots before August's
+    late row)."""
     if not pairs or not warehouse.exists():
         return {}
+    changed = contract_refusals(home, warehouse, pairs)
+    return changed | {pair: reason for pair, reason in _source_refusals(time_source, home, warehouse, pairs).items()
+                      if pair not in changed}
+
+
+def contract_refusals(home: BillingHome, warehouse: Warehouse,
+                      pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The priced client-months whose contract, as it applies to the month, is not the one they were closed with:
+    edited since (a cap lowered, `start` moved: the draft was priced under the old terms), or unreadable here (a
+    folder without the contract cannot check anything)."""
+    if not pairs:
+        return {}
+    with warehouse.connect() as conn:
+        closed = {(r["client"], r["month"]): r["fingerprint"] for r in query_keyed(conn, "closed_fingerprints", pairs)}
+    out = {}
+    for (client, month), then in sorted(closed.items()):
+        try:
+            now = home.contract_file(client).for_month(month).fingerprint()
+        except (ContractError, BillingInputError) as exc:
+            out[(client, month)] = (f"its contract cannot be read here ({str(exc).splitlines()[0]}), so what it "
+                                    "was closed with cannot be checked")
+            continue
+        if now != then:
+            out[(client, month)] = (f"its contract (contracts/{home.contract_path(client).name}) changed since it "
+                                    "was closed, and the draft was priced under the earlier terms")
+    return out
+
+
+def _source_refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
+                     pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     if time_source.kind == "harvest":
         return harvest_refusals(time_source, home, warehouse, pairs)
     if time_source.kind != "csv":

@@ -238,3 +238,28 @@ def test_a_month_priced_before_priced_expenses_existed_is_compared_with_its_raw_
     assert "1 row(s) new or edited: expenses/late.csv row 1" in capsys.readouterr().out
     (home / "expenses" / "late.csv").unlink()
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+
+
+def test_approval_refuses_a_month_whose_contract_changed_since_its_close(billing_env, capsys) -> None:
+    """Found by an auditor: a cap lowered in the contract, one earlier partition re-materialised, and approval sent
+    the next month's draft priced under the old cap. A month whose contract (as it applies to it) is not the one
+    it was closed with is refused, as is one whose contract cannot be read here."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    contract = home / "contracts" / "globex.yaml"
+    original = contract.read_text()
+    contract.write_text(original + "minimum_monthly_fee: 1\n")
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
+    assert ("skipped       its contract (contracts/globex.yaml) changed since it was closed, and the draft was "
+            "priced under the earlier terms: close 2026-09 again") in capsys.readouterr().out
+    assert main(["close", "--month", "2026-08"]) == 0  # the close names the other month priced under old terms
+    assert ("warning: globex 2026-09: its contract (contracts/globex.yaml) changed since it was closed, and the "
+            "draft was priced under the earlier terms: close it again (`billing close --month 2026-09 --client "
+            "globex`) before approving it") in capsys.readouterr().out
+    contract.write_text("client: globex\nname: [unclosed\n")
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
+    assert "skipped       its contract cannot be read here (contracts/globex.yaml" in capsys.readouterr().out
+    contract.write_text(original)  # back as it was closed: nothing to close again
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
+    assert _table(home, "SELECT month FROM sent_invoices") == [("2026-09",)]
