@@ -83,6 +83,21 @@ def firm_now(at: datetime | None = None) -> datetime:
     return (at or datetime.now(UTC)).astimezone(ZoneInfo(firm_timezone()))
 
 
+CLASSIFIERS = ("auto", "offline", "cascade", "claude")
+
+
+def classifier_kind(env) -> str:
+    """BILLING_CLASSIFIER as a kind of CLASSIFIERS (case and spaces aside); ValueError for an unknown one, or for
+    Claude without ANTHROPIC_API_KEY."""
+    kind = (env.get("BILLING_CLASSIFIER") or "auto").strip().lower()
+    if kind not in CLASSIFIERS:
+        raise ValueError(f"BILLING_CLASSIFIER must be auto, offline, cascade or claude, got "
+                         f"{env.get('BILLING_CLASSIFIER')!r}")
+    if kind in ("cascade", "claude") and not env.get("ANTHROPIC_API_KEY"):
+        raise ValueError(f"BILLING_CLASSIFIER={kind} needs ANTHROPIC_API_KEY (or BILLING_CLASSIFIER=offline)")
+    return kind
+
+
 def environment_problems() -> list[str]:
     """One line per setting no resource can be built from (an unknown BILLING_SOURCE or BILLING_PUSH, a URL as
     BILLING_HOME or a BILLING_DB that is neither a file nor PostgreSQL): said before anything runs, not as a
@@ -96,7 +111,7 @@ def environment_problems() -> list[str]:
     if "://" in (env("BILLING_HOME") or ""):
         problems.append(f"BILLING_HOME must be a folder on this machine, got the URL {env('BILLING_HOME')!r} "
                         "(exports are read from its timesheets/ and expenses/ folders, or from Harvest)")
-    for setting in (first_month, firm_timezone):
+    for setting in (first_month, firm_timezone, lambda: classifier_kind(os.environ)):
         try:
             setting()
         except ValueError as exc:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dagster import ConfigurableResource, EnvVar
 
 from billing_assets.core.classifier_api import Classifier
+from billing_assets.settings import classifier_kind
 
 DEFAULT_MODEL = "claude-haiku-5-5"
 
@@ -58,13 +59,9 @@ def classifier_from_env(env: Mapping[str, str] | None = None) -> ClassifierResou
     """BILLING_CLASSIFIER: auto (the cascade when ANTHROPIC_API_KEY is set, else offline) | offline | cascade |
     claude (Claude for every undecided entry). Claude without a key is a configuration error."""
     env = os.environ if env is None else env
-    kind = env.get("BILLING_CLASSIFIER", "auto") or "auto"
-    if kind not in ("auto", "offline", "cascade", "claude"):
-        raise ValueError(f"BILLING_CLASSIFIER must be auto, offline, cascade or claude, got {kind!r}")
+    kind = classifier_kind(env)
     if kind == "offline" or (kind == "auto" and not env.get("ANTHROPIC_API_KEY")):
         return OfflineClassifierResource()
-    if not env.get("ANTHROPIC_API_KEY"):
-        raise ValueError(f"BILLING_CLASSIFIER={kind} needs ANTHROPIC_API_KEY")
     return ClaudeClassifierResource(api_key=EnvVar("ANTHROPIC_API_KEY"), base_url=env.get("ANTHROPIC_BASE_URL"),
                                     model=env.get("BILLING_CLAUDE_MODEL", DEFAULT_MODEL),
                                     use_batches=env.get("BILLING_CLAUDE_BATCHES", "") == "1",
