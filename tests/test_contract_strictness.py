@@ -102,6 +102,23 @@ def test_currency_is_an_iso_4217_shaped_code(tmp_path: Path, currency: str, expe
     assert problems(tmp_path, "globex", text) == [f"contracts/globex.yaml: {CURRENCY} {expected}"]
 
 
+@pytest.mark.parametrize("currency, expected", [
+    ("JPY", "JPY has 0 decimal places in ISO 4217, and invoices are priced to the cent (2 decimals): bill this "
+            "client in a currency with cents"),
+    ("BHD", "BHD has 3 decimal places in ISO 4217, and invoices are priced to the cent (2 decimals): bill this "
+            "client in a currency with cents"),
+    ("ZZZ", "ZZZ is not an ISO 4217 currency code (such as USD or EUR)"),
+])
+def test_a_currency_without_cents_or_not_iso_is_refused(tmp_path: Path, currency: str, expected: str) -> None:
+    """Found by an auditor: a JPY contract invoiced 6,499.50 JPY, a BHD rate of 33.333 billed 33.33, and ZZZ was
+    invoiced as written; the spec prices to the cent."""
+    text = changed(GLOBEX, "currency: USD", f"currency: {currency}")
+    assert problems(tmp_path, "globex", text) == [f"contracts/globex.yaml: currency: {expected}"]
+    for code in ("USD", "EUR", "GBP", "CHF", "INR", "ZAR"):
+        assert ContractFile(write(tmp_path, "globex", changed(GLOBEX, "currency: USD", f"currency: {code}"))
+                            ).for_month("2026-08").currency == code
+
+
 @pytest.mark.parametrize("old, new, expected", [
     ("name: Globex Corporation", 'name: " Globex Corporation"', "name: has leading or trailing spaces"),
     ("name: Globex Corporation", 'name: "  "', "name: empty"),

@@ -161,6 +161,18 @@ MAX_MULTIPLIER = 100  # work_types.rush.multiplier, retainer.overage_multiplier,
 MAX_MARKUP_PCT = 1_000  # expenses.markup_pct: at most 11x an expense
 MAX_TERMS_DAYS = 3_650  # payment terms of ten years; far larger overflows the due date (datetime.date)
 CURRENCY = re.compile(r"[A-Z]{3}")  # ISO 4217 alphabetic code shape
+# ISO 4217 currencies whose minor unit is 2 decimals: the spec prices in round2 (cents), so an invoice in one of
+# these is payable as written. Others are refused by name (a JPY invoice of 6,499.50, a BHD rate of 33.333 cut).
+CENT_CURRENCIES = frozenset(re.findall(r"[A-Z]{3}", """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP BYN BZD CAD CDF CHE CHF
+    CHW CNY COP COU CRC CUC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG
+    HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK
+    MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE
+    SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VED VES WST XCD XCG YER ZAR
+    ZMW ZWG ZWL"""))
+OTHER_MINOR_UNITS = {**dict.fromkeys(re.findall(r"[A-Z]{3}", "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV "
+                                                               "XAF XOF XPF"), 0),
+                     **dict.fromkeys(re.findall(r"[A-Z]{3}", "BHD IQD JOD KWD LYD OMR TND"), 3), "CLF": 4, "UYW": 4}
 
 
 def shown(value: Any) -> str:
@@ -239,9 +251,15 @@ Name = Annotated[str, BeforeValidator(text_value), AfterValidator(trimmed)]
 
 
 def currency_code(value: Any) -> Any:
-    """Before-validator of `currency`: three upper-case letters (the ISO 4217 shape), suggesting `USD` for `usd`."""
-    if isinstance(value, str) and CURRENCY.fullmatch(value):
+    """Before-validator of `currency`: an ISO 4217 code with cents (2 decimals, as the spec prices), suggesting
+    `USD` for `usd`."""
+    if isinstance(value, str) and value in CENT_CURRENCIES:
         return value
+    if isinstance(value, str) and value in OTHER_MINOR_UNITS:
+        raise ValueError(f"{value} has {OTHER_MINOR_UNITS[value]} decimal places in ISO 4217, and invoices are priced "
+                         "to the cent (2 decimals): bill this client in a currency with cents")
+    if isinstance(value, str) and CURRENCY.fullmatch(value):
+        raise ValueError(f"{value} is not an ISO 4217 currency code (such as USD or EUR)")
     hint = ""
     if isinstance(value, str) and CURRENCY.fullmatch(value.strip().upper()):
         hint = f" (did you mean {value.strip().upper()}?)"
