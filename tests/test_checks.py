@@ -357,3 +357,9 @@ def test_anomaly_warnings_in_the_pipeline(billing_env, september: str, fired: se
     assert all(month == "2026-09" for month, _, passed, _ in results if not passed)
     assert {name for _, name, _, blocking in results if not blocking} >= warnings
     assert pushes(home) == [("acme", m, "created") for m in ("2026-06", "2026-07", "2026-08", "2026-09")]
+
+
+def test_late_changes_say_money_in_cents() -> None:
+    """Found by an auditor: the check said "+402.5000 (+2 h)"."""
+    outcome = q.late_changes([{"origin_month": "2026-09", "amount": Decimal("1402.5000"), "hours": Decimal("2")}])
+    assert outcome.message == "carries changes to invoices already sent: 2026-09: +1,402.50 (+2 h)"

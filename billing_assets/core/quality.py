@@ -210,6 +210,6 @@ def late_changes(adjustments: Sequence[dict]) -> CheckOutcome:
     """An invoice that carries changes to months already sent needs a person's eye before it goes out."""
     if not adjustments:
         return ok("no late changes to sent months")
-    parts = [f"{a['origin_month']}: {Decimal(a['amount']):+f} ({shown_hours(a['hours']):+f} h)"
+    parts = [f"{a['origin_month']}: {Decimal(a['amount']):+,.2f} ({shown_hours(a['hours']):+f} h)"
              for a in adjustments]
     return fail("carries changes to invoices already sent: " + "; ".join(parts), adjustments=len(adjustments))
