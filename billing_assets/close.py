@@ -321,9 +321,20 @@ def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set
         if gone:
             one = len(gone) == 1
             out.append(f"{client} {month}: {len(gone)} entr{'y' if one else 'ies'} decided by a reviewer at the last "
-                       f"close {'has' if one else 'have'} no override now ({', '.join(gone[:3])}"
-                       f"{', ...' if len(gone) > 3 else ''}): was an overrides file replaced or deleted?")
+                       f"close {'has' if one else 'have'} no override now ({_some(gone)}): was an overrides file "
+                       "replaced or deleted?")
+        left = sorted(ids - present)  # an edited row is a new entry: a write-off of the old one bills it now
+        if left:
+            one = len(left) == 1
+            out.append(f"{client} {month}: {len(left)} entr{'y' if one else 'ies'} decided by a reviewer at the last "
+                       f"close {'is' if one else 'are'} no longer in the exports ({_some(left)}): a row edited since "
+                       "(its notes, hours or date) is a new entry, which the decision does not reach; decide it "
+                       "again if it was written off or held")
     return out
+
+
+def _some(ids: list[str]) -> str:
+    return ", ".join(ids[:3]) + (", ..." if len(ids) > 3 else "")
 
 
 def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> list[str]:

@@ -149,3 +149,24 @@ def test_the_close_names_two_rounds_deciding_one_entry_otherwise(billing_env, ca
     assert main(["close", "--month", "2026-08"]) == 0
     assert (f"warning: overrides/2026-08-round2.csv: row 1: entry {entry} action 'write_off' replaces 'hold' of "
             "overrides/2026-08.csv row 1 (the later row wins)") in capsys.readouterr().out
+
+
+def test_the_close_names_a_decided_entry_whose_row_was_edited_since(billing_env, capsys) -> None:
+    """Found by an auditor: a write-off's row corrected in the export (its notes) is a new entry, which the
+    write-off does not reach: the hours were billed with no word. The close names the decided entry gone."""
+    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
+    entry = sorted((e for e in read_folder(home).entries if e.month == "2026-08" and e.notes),
+                   key=lambda e: e.entry_id)[0]
+    (home / "overrides").mkdir(exist_ok=True)
+    (home / "overrides" / "round1.csv").write_text(f"entry_id,action,note\n{entry.entry_id},write_off,goodwill\n")
+    assert main(["close", "--month", "2026-08"]) == 0
+    capsys.readouterr()
+    sheet = home / entry.source_file
+    lines = sheet.read_text().splitlines(keepends=True)
+    assert entry.notes in lines[entry.source_row]
+    lines[entry.source_row] = lines[entry.source_row].replace(entry.notes, entry.notes + " - corrected", 1)
+    sheet.write_text("".join(lines))
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert (f"warning: initech 2026-08: 1 entry decided by a reviewer at the last close is no longer in the exports "
+            f"({entry.entry_id}): a row edited since (its notes, hours or date) is a new entry, which the decision "
+            "does not reach; decide it again if it was written off or held") in capsys.readouterr().out
