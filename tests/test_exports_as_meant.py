@@ -518,3 +518,20 @@ def test_a_compact_duration_without_its_seconds_is_read_as_the_clock_span(billin
         ("Report rounding", Decimal("1")), ("Minutes only", Decimal("0.75"))]
     assert parsed.files[0].decisions["durations"] == ("H:MM (2 of them read to the second from their clock times, "
                                                       "which they round)")
+
+
+def test_fixed_fees_scheduled_outside_the_engagement_are_said(billing_env) -> None:
+    """Found by an auditor: 1,400.00 of fixed fees scheduled before `start` and after `end` were never billed (as
+    the spec says) without a word, while time rows outside the window are named."""
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text(contract("acme", "Acme Corp", extra=(
+        "start: 2026-08\nend: 2026-09\nsow:\n  items:\n"
+        "    - {id: F1, name: Launch, billing: fixed_fee, schedule: {2026-07: 500, 2026-08: 700, 2026-10: 900}}\n"
+        "    - {id: H1, name: Support, billing: hourly}\n")))
+    (home / "timesheets" / "harvest.csv").write_text(HARVEST + "2026-08-03,Acme Corp,Web,,Build,Work,2.00,Yes,Ana,"
+                                                               "Souza,,USD\n")
+    assert validate_report(home)[1] == [
+        "acme 2026-07: fixed fee F1 (500.00 USD) is scheduled outside the engagement (2026-08..2026-09): never "
+        "billed; move the contract's start or end, or the schedule, if it belongs to it",
+        "acme 2026-10: fixed fee F1 (900.00 USD) is scheduled outside the engagement (2026-08..2026-09): never "
+        "billed; move the contract's start or end, or the schedule, if it belongs to it"]

@@ -60,8 +60,25 @@ def rows_outside(client: str, contract_file: ContractFile, parsed: ParsedSource)
     entries, expenses = parsed.grouped()
     data_months = {m for n, m in [*entries, *expenses] if n in names}
     window = engagement_window(contract_file, data_months)
-    return [f"{client} {month}: {said}" for month in sorted(data_months) if not window.contains(month)
+    rows = [f"{client} {month}: {said}" for month in sorted(data_months) if not window.contains(month)
             and (said := unbilled_outside(names, window, parsed, month))]
+    return rows + fees_outside(client, contract_file, window)
+
+
+def fees_outside(client: str, contract_file: ContractFile, window: Window) -> list[str]:
+    """Fixed fees scheduled in months outside the engagement: never billed (spec section 2), and said, so that a
+    `start`/`end` or a schedule month typed wrong does not drop contract money in silence."""
+    if window.start is None:
+        return []
+    out = []
+    for month in sorted(m for m in schedule_months(contract_file) if not window.contains(m)):
+        contract = contract_file.for_month(month)
+        for item in contract.sow.items if contract.sow else []:
+            if month in item.schedule:
+                out.append(f"{client} {month}: fixed fee {item.id} ({item.schedule[month]:,.2f} {contract.currency}) "
+                           f"is scheduled outside the engagement ({window.label}): never billed; move the contract's "
+                           "start or end, or the schedule, if it belongs to it")
+    return out
 
 
 def unbilled_outside(names: set[str], window: Window, parsed: ParsedSource, month: str) -> str:
