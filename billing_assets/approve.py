@@ -168,10 +168,12 @@ def _locked(warehouse: Warehouse, pair: tuple[str, str]) -> Iterator[WarehouseCo
 
 
 def _freeze(conn: WarehouseConnection, client: str, month: str, content_hash: str, approved_by: str) -> None:
-    """Snapshot the invoice of `content_hash` and the adjustments it carried (in the caller's transaction)."""
+    """Snapshot the invoice of `content_hash`, the adjustments it carried and its entries' classification (in the
+    caller's transaction)."""
     conn.run("queries/snapshot_sent_invoice.sql", {"client": client, "month": month, "content_hash": content_hash,
                                                    "approved_by": approved_by})
     conn.run("queries/snapshot_sent_adjustments.sql", {"client": client, "month": month})
+    conn.run("queries/snapshot_sent_entries.sql", {"client": client, "month": month})
 
 
 def recorded_pushes(conn: WarehouseConnection, pairs: list[tuple[str, str]]

@@ -289,6 +289,7 @@ def keep_pushed_versions(conn: WarehouseConnection, records: list[tuple], known:
         params = {"client": client, "month": month, "content_hash": content_hash}
         conn.run("queries/freeze_sent_invoice_in_sink.sql", {**params, "approved_by": SENT_IN_SINK})
         conn.run("queries/freeze_sent_adjustments_in_sink.sql", params)
+        conn.run("queries/snapshot_sent_entries.sql", {"client": client, "month": month})
     now = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", pairs)}
     return sorted(now - already)
 

@@ -24,7 +24,7 @@ TWINS = sorted(str(p.relative_to(REPO / "sql")) for p in (REPO / "sql").rglob("*
 PAIRS = [("acme", "2026-09"), ("acme", "2026-10"), ("beta", "2026-10")]
 NOT_SELECTS = {"cache_store", "snapshot_sent_invoice", "snapshot_sent_adjustments", "firm_overview",
                "snapshot_pushed_invoice", "snapshot_pushed_adjustments", "freeze_sent_invoice_in_sink",
-               "freeze_sent_adjustments_in_sink"}
+               "freeze_sent_adjustments_in_sink", "snapshot_sent_entries"}
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,8 @@ def warehouses(tmp_path_factory, server: str):
                 conn.run("queries/snapshot_sent_invoice.sql", {"client": client, "month": month,
                                                                "content_hash": "hash-0", "approved_by": "pat"})
                 conn.run("queries/snapshot_sent_adjustments.sql", {"client": client, "month": month})
+            # one sent month's entries frozen, the other's read as a month sent before sent_entries existed
+            conn.run("queries/snapshot_sent_entries.sql", {"client": PAIRS[0][0], "month": PAIRS[0][1]})
             for client, month in PAIRS[2:]:  # the statements a person sending our draft in QuickBooks runs
                 keys = {"client": client, "month": month, "content_hash": "hash-9"}  # not priced: nothing kept
                 with conn.staged("pushed_keys", ("client", "month", "content_hash"), [(client, month, "hash-9")]):
@@ -168,7 +170,7 @@ def test_each_postgres_twin_is_used_on_postgres_and_agrees_with_its_duckdb_origi
         assert duck.sql(shared) == sql_text(shared) != sql_text(shared, "postgres")
     assert duck.lock_partitions() is None  # DuckDB has one writer: nothing to wait for
     indexed = {r["tablename"] for r in pg.rows("SELECT tablename FROM pg_indexes WHERE indexname LIKE '%client_month'")}
-    assert len(indexed) == 20 and "classification_cache" not in indexed  # every table keyed by client-month
+    assert len(indexed) == 21 and "classification_cache" not in indexed  # every table keyed by client-month
     # firm_overview/refresh: the table it rebuilt (in the fixture) holds the same rows
     overview = [conn.rows(conn.sql("queries/firm_overview.sql")) for conn in (duck, pg)]
     assert {r["status"] for r in overview[0]} >= {"blocked: priceable", "outside engagement"}
@@ -192,7 +194,7 @@ def test_the_schema_has_the_same_columns_and_types_in_both(warehouses) -> None:
              "double precision": "DOUBLE"}
     tables = [r["table_name"] for r in duck.rows("SELECT table_name FROM information_schema.tables "
                                                   "WHERE table_name <> 'firm_overview' ORDER BY 1")]
-    assert len(tables) == 25  # 23 tables and the views stale_invoices and blocked_upstream
+    assert len(tables) == 26  # 24 tables and the views stale_invoices and blocked_upstream
     for table in tables:
         rows = pg.rows("SELECT column_name, data_type, numeric_precision, numeric_scale "
                        "FROM information_schema.columns WHERE table_name = $t ORDER BY ordinal_position", {"t": table})

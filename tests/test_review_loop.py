@@ -167,3 +167,36 @@ def test_a_vague_note_written_again_follows_its_review_through_the_close(billing
     assert (sow, held) == ("A3", False)
     assert rationale.startswith("Ana Ruiz wrote this note before and a reviewer put it on A3 (standard)")
     assert october["Weekly call w/ counsel|Ben Cho"][1] is True
+
+
+def test_the_history_of_an_approved_month_is_its_entries_as_sent(billing_env) -> None:
+    """Found by an auditor: the entries of approved invoices were read as the warehouse classified them now, so a
+    close that re-classified a sent month changed the next month's history halfway through the run, and the same
+    inputs closed twice gave two drafts (tallgrass-cu October 26,409.27, then 21,726.77). Approval freezes each
+    billed entry's SOW item and work type (sent_entries), and the history reads that."""
+    import shutil
+
+    from billing_assets.classification_store import labelled_history
+    from billing_assets.environment import build_warehouse
+
+    home = billing_env()
+    source = Path(__file__).parent / "fixtures" / "classify_dev"
+    shutil.copy(source / "contracts" / "bramble-oak-coffee.yaml", home / "contracts")
+    lines = (source / "timesheets" / "time.csv").read_text().splitlines()
+    (home / "timesheets" / "time.csv").write_text(
+        "\n".join([lines[0]] + [ln for ln in lines[1:] if ln.startswith("2026-09") and "Bramble" in ln]) + "\n")
+    assert main(["close", "--month", "2026-09"]) == 0
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
+    db = str(home / "billing.duckdb")
+    with duckdb.connect(db) as conn:
+        billed = conn.execute("SELECT entry_id, sow_item, work_type FROM classified_time_entries "
+                              "WHERE NOT held AND sow_item IS NOT NULL ORDER BY entry_id").fetchall()
+        assert len(billed) > 10
+        assert conn.execute("SELECT entry_id, sow_item, work_type FROM sent_entries ORDER BY entry_id").fetchall() \
+            == billed
+        conn.execute("UPDATE classified_time_entries SET sow_item = 'B1'")  # as a later close might re-classify
+    with build_warehouse().connect() as conn:
+        history = labelled_history(conn, {})
+    assert len(history) == len(billed) and all(h.approved for h in history)
+    assert sorted((h.sow_item, h.work_type) for h in history) == sorted((s, w) for _, s, w in billed)
+    assert {s for _, s, _ in billed} != {"B1"}

@@ -18,5 +18,6 @@ CREATE INDEX IF NOT EXISTS check_results_client_month ON check_results (client, 
 CREATE INDEX IF NOT EXISTS period_adjustments_client_month ON period_adjustments (client, month);
 CREATE INDEX IF NOT EXISTS sent_invoices_client_month ON sent_invoices (client, month);
 CREATE INDEX IF NOT EXISTS sent_adjustments_client_month ON sent_adjustments (client, month);
+CREATE INDEX IF NOT EXISTS sent_entries_client_month ON sent_entries (client, month);
 CREATE INDEX IF NOT EXISTS partition_status_client_month ON partition_status (client, month);
 CREATE INDEX IF NOT EXISTS pricing_problems_client_month ON pricing_problems (client, month);

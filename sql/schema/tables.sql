@@ -100,6 +100,12 @@ CREATE TABLE IF NOT EXISTS sent_invoices (
     hours_billed DECIMAL(28, 10) NOT NULL, content_hash VARCHAR NOT NULL, approved_by VARCHAR NOT NULL,
     sent_at TIMESTAMP NOT NULL
 );
+-- The classification of each entry a sent invoice billed, frozen at its first send: the classifier learns from the
+-- entries of approved invoices as they were approved, not as a later close re-classifies them.
+CREATE TABLE IF NOT EXISTS sent_entries (
+    client VARCHAR NOT NULL, month VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, sow_item VARCHAR NOT NULL,
+    work_type VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sent_adjustments (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, origin_month VARCHAR NOT NULL,
     amount DECIMAL(18, 4) NOT NULL, hours DECIMAL(28, 10) NOT NULL

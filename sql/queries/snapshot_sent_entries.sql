@@ -1,0 +1,7 @@
+-- Freeze the classification of the entries the sent client-month billed (once, at its first send): the history the
+-- classifier learns from is what was approved, not what a later close makes of it.
+INSERT INTO sent_entries (client, month, entry_id, sow_item, work_type)
+SELECT client, month, entry_id, sow_item, work_type
+FROM classified_time_entries
+WHERE client = $client AND month = $month AND NOT held AND sow_item IS NOT NULL AND work_type IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM sent_entries AS s WHERE s.client = $client AND s.month = $month);
