@@ -72,6 +72,8 @@ def prepare_environment(home: Path | None = None, instance: bool = True) -> Dags
     os.environ["BILLING_HOME"] = str(billing_home())
     if not warehouse_url():  # a DuckDB file: its absolute path (a PostgreSQL URL stays as given)
         os.environ["BILLING_DB"] = str(billing_db())
+    elif warning := duckdb_left_behind(billing_home() / "billing.duckdb"):
+        print(f"warning: {warning}", file=sys.stderr)
     dh = dagster_home()
     dh.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dh)
@@ -85,6 +87,23 @@ def prepare_environment(home: Path | None = None, instance: bool = True) -> Dags
 
         return prepare_instance(dh)  # dead runs failed and their pool slots freed; bounded, announced waits
     return None
+
+
+def duckdb_left_behind(path: Path) -> str:
+    """With the warehouse in PostgreSQL: what a DuckDB warehouse left in the billing home holds that PostgreSQL does
+    not know (its sent invoices would be drafted and sent again), or "" when there is none or nothing sent in it."""
+    if not path.is_file():
+        return ""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(path), read_only=True) as conn:
+            sent = conn.execute("SELECT count(*) FROM sent_invoices").fetchone()[0]
+    except duckdb.Error:  # held by a writer, or not a warehouse: nothing to say for sure
+        return ""
+    return (f"BILLING_DB is PostgreSQL, but {path} holds an earlier DuckDB warehouse with {sent} sent invoice(s), "
+            "which PostgreSQL does not know: their months would be drafted and sent again. Move that history "
+            "first (README: Running on AWS), then rename the file") if sent else ""
 
 
 def cmd_close(args: argparse.Namespace) -> int:

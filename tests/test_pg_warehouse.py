@@ -168,3 +168,17 @@ def test_a_warehouse_database_not_created_yet_is_one_line(server: str, billing_e
     assert main(["close", "--month", "2026-07"]) == 1
     err = capsys.readouterr().err.strip()
     assert "permission denied for schema public: the URL's user must own the database" in err and "\n" not in err
+
+
+def test_a_duckdb_warehouse_left_in_the_home_is_named_when_the_warehouse_moves(server: str, billing_env, monkeypatch,
+                                                                             capsys) -> None:
+    """Found by an auditor: pointing BILLING_DB at a new PostgreSQL database on a home whose DuckDB warehouse had
+    sent invoices drafted the sent month again, and approval sent it a second time, without a word."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    monkeypatch.setenv("BILLING_DB", create_database(server, "moved"))
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-09"]) == 0
+    assert (f"warning: BILLING_DB is PostgreSQL, but {home / 'billing.duckdb'} holds an earlier DuckDB warehouse "
+            "with 1 sent invoice(s), which PostgreSQL does not know") in capsys.readouterr().err
