@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from dagster import AssetMaterialization, MetadataValue
 
-from billing_assets.common import hours_text
+from billing_assets.common import hours_text, money
 from billing_assets.core.invoice import doc_number
 from billing_assets.overview import in_quickbooks, refresh, stale_reason
 from billing_assets.partitions import client_month_key
@@ -124,6 +124,8 @@ def send_and_record(warehouse: Warehouse, sink: InvoiceSink, pair: tuple[str, st
         note = f"approved by {approved_by} at {sent_at}"
         if newest[0]["sink_total"] is not None:  # what the client is charged, tax included
             note += f"; QuickBooks total {in_quickbooks({**newest[0], 'currency': current[0]['currency']})}"
+        else:  # the outbox: the invoice's own total
+            note += f"; total {money(current[0]['total'], current[0]['currency'])}"
         if current[0]["hours_held"]:
             note += (f"; {hours_text(current[0]['hours_held'])} held for review are not on it: once reviewed and "
                      f"{month} closed again, the next unsent month carries them")

@@ -263,3 +263,5 @@ def test_approval_refuses_a_month_whose_contract_changed_since_its_close(billing
     contract.write_text(original)  # back as it was closed: nothing to close again
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
     assert _table(home, "SELECT month FROM sent_invoices") == [("2026-09",)]
+    [(total,)] = _table(home, "SELECT total FROM sent_invoices")
+    assert f"; total {total:,.2f} USD" in capsys.readouterr().out  # what was sent, said (the outbox has no tax)

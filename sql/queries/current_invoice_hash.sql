@@ -1,2 +1,3 @@
--- The content hash of the client-month's current priced invoice, its currency and the hours it holds for review.
-SELECT content_hash, currency, hours_held FROM invoices WHERE client = $client AND month = $month;
+-- The content hash of the client-month's current priced invoice, its total and currency, and the hours it holds for
+-- review.
+SELECT content_hash, total, currency, hours_held FROM invoices WHERE client = $client AND month = $month;
