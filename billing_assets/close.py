@@ -113,6 +113,8 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     known = sorted(contract_paths(home / "contracts"))
     selected = sorted(clients) if clients else known
     outcome = CloseOutcome(months, selected)
+    if not known:  # a folder without contracts (another machine, a share not mounted) closes nothing: say so
+        outcome.setup.append(f"{home / 'contracts'}: no contract file (contracts/<client>.yaml): nothing to close")
     for client in selected:
         if client not in known:
             outcome.setup.append(f"contracts/{client}.yaml: not found")

@@ -270,3 +270,11 @@ def test_a_folder_without_any_export_replaces_nothing(billing_env, capsys) -> No
     with duckdb.connect(str(db), read_only=True) as conn:
         assert conn.execute("SELECT count(*), sum(hours) FROM raw_time_entries").fetchone() == before
         assert conn.execute("SELECT total FROM invoices WHERE month = '2026-08'").fetchone() == total
+
+
+def test_a_folder_without_contracts_closes_nothing_and_says_so(billing_env, capsys) -> None:
+    """Found by an auditor: a close from a folder without `contracts/` (another machine on the shared warehouse)
+    printed "0 client-month(s) priced" and exited 0."""
+    billing_env()
+    assert main(["close", "--month", "2026-09"]) == 1
+    assert "no contract file (contracts/<client>.yaml): nothing to close" in capsys.readouterr().out
