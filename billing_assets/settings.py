@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from billing_assets.core.classifier_api import classifier_kind
 from billing_assets.core.months import MONTH_KEY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -81,21 +82,6 @@ def firm_now(at: datetime | None = None) -> datetime:
     """The time (now, or the moment `at`) in the firm's zone (`firm_timezone`): what "the current month" is for
     `billing --month`, the what-if job and the late-entries sensor, as for the schedule and the month partitions."""
     return (at or datetime.now(UTC)).astimezone(ZoneInfo(firm_timezone()))
-
-
-CLASSIFIERS = ("auto", "offline", "cascade", "claude")
-
-
-def classifier_kind(env) -> str:
-    """BILLING_CLASSIFIER as a kind of CLASSIFIERS (case and spaces aside); ValueError for an unknown one, or for
-    Claude without ANTHROPIC_API_KEY."""
-    kind = (env.get("BILLING_CLASSIFIER") or "auto").strip().lower()
-    if kind not in CLASSIFIERS:
-        raise ValueError(f"BILLING_CLASSIFIER must be auto, offline, cascade or claude, got "
-                         f"{env.get('BILLING_CLASSIFIER')!r}")
-    if kind in ("cascade", "claude") and not env.get("ANTHROPIC_API_KEY"):
-        raise ValueError(f"BILLING_CLASSIFIER={kind} needs ANTHROPIC_API_KEY (or BILLING_CLASSIFIER=offline)")
-    return kind
 
 
 def environment_problems() -> list[str]:

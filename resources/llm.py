@@ -11,8 +11,7 @@ from collections.abc import Mapping
 
 from dagster import ConfigurableResource, EnvVar
 
-from billing_assets.core.classifier_api import Classifier
-from billing_assets.settings import classifier_kind
+from billing_assets.core.classifier_api import Classifier, classifier_kind
 
 DEFAULT_MODEL = "claude-haiku-5-5"
 

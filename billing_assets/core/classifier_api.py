@@ -6,7 +6,7 @@ Both are pure with respect to this module: they receive everything they need as 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -98,3 +98,18 @@ class Classifier(Protocol):
         """One Suggestion per request, in order. A Suggestion's sow_item must be one of the
         context's SOW ids or None; its work_type one of context.work_types or None."""
         ...
+
+
+CLASSIFIERS = ("auto", "offline", "cascade", "claude")
+
+
+def classifier_kind(env: Mapping[str, str]) -> str:
+    """BILLING_CLASSIFIER as a kind of CLASSIFIERS (case and spaces aside); ValueError for an unknown one, or for
+    Claude without ANTHROPIC_API_KEY."""
+    kind = (env.get("BILLING_CLASSIFIER") or "auto").strip().lower()
+    if kind not in CLASSIFIERS:
+        raise ValueError(f"BILLING_CLASSIFIER must be auto, offline, cascade or claude, got "
+                         f"{env.get('BILLING_CLASSIFIER')!r}")
+    if kind in ("cascade", "claude") and not env.get("ANTHROPIC_API_KEY"):
+        raise ValueError(f"BILLING_CLASSIFIER={kind} needs ANTHROPIC_API_KEY (or BILLING_CLASSIFIER=offline)")
+    return kind
