@@ -77,14 +77,14 @@ def read_overrides(folder: Path) -> tuple[dict[str, Override], list[RowProblem]]
 
 
 def read_decisions(folder: Path) -> tuple[dict[str, Override], list[RowProblem], list[str]]:
-    """`read_overrides`, and the entries two rows decide differently (a `write_off` then a `bill`, two SOW items):
-    the later row wins, as documented, but a reviewer should see that two decisions disagree (a `billing validate`
-    warning naming both rows)."""
+    """`read_overrides`, and warnings: the entries two rows decide differently (a `write_off` then a `bill`, two
+    SOW items: the later row wins, as documented, but a reviewer should see that two decisions disagree) and
+    sub-folders holding decision files, which are not read."""
     result: dict[str, Override] = {}
     problems: list[RowProblem] = []
     conflicts: list[str] = []
     decided: dict[tuple[str, str], tuple[str, str]] = {}  # (entry id, column) -> (value, the row that set it)
-    for label, number, values in _rows(folder, problems):
+    for label, number, values in _rows(folder, problems, conflicts):
         entry = values["entry_id"]
         for col in ("work_type", "sow_item", "action"):
             before = decided.get((entry, col))
@@ -100,14 +100,27 @@ def read_decisions(folder: Path) -> tuple[dict[str, Override], list[RowProblem],
     return result, problems, conflicts
 
 
-def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict[str, str]]]:
+def _rows(folder: Path, problems: list[RowProblem], warnings: list[str]) -> list[tuple[str, int, dict[str, str]]]:
     """(file label, row number, cells) of every readable decision row, files in name order. A spreadsheet saved in
-    the folder is a problem (its decisions would be lost in silence); hidden and lock files are skipped."""
+    the folder, a link to no file and a file that cannot be read are problems with no row (their decisions would
+    be lost in silence: they stop every client-month); a sub-folder holding decision files is a warning; hidden
+    and lock files are skipped."""
     out = []
     for path in sorted(folder.iterdir(), key=file_order) if folder.is_dir() else []:
-        if path.name.startswith((".", "~$")) or not path.is_file():
-            continue
         label = f"overrides/{path.name}"
+        if path.name.startswith((".", "~$")):
+            continue
+        if path.is_dir():
+            inside = _decision_files(path)
+            if inside:
+                warnings.append(f"{label}/: a folder holding {inside} decision file(s), not read: decisions belong "
+                                "in overrides/ itself (move them up to apply them)")
+            continue
+        if not path.is_file():
+            if path.is_symlink() and path.suffix.lower() in (*TABLE_SUFFIXES, *SPREADSHEETS):
+                problems.append(RowProblem(label, 0, "a link to a file that does not exist: its decisions cannot "
+                                                     "be read; restore the file or remove the link"))
+            continue
         if path.suffix.lower() in SPREADSHEETS:
             problems.append(RowProblem(label, 0, "a spreadsheet, not CSV: its decisions are not read; save it as "
                                                  "CSV (UTF-8)"))
@@ -118,6 +131,9 @@ def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict
             header, rows = read_csv(path, OVERRIDE_COLUMNS)
         except FileRefused as exc:
             problems.append(RowProblem(label, 0, str(exc)))
+            continue
+        except OSError as exc:
+            problems.append(RowProblem(label, 0, f"cannot be read: {exc.strerror or exc}"))
             continue
         header = [column_key(h) for h in header]
         rows = [{column_key(h): v for h, v in row.items()} for row in rows]
@@ -136,7 +152,13 @@ def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict
                                                  f"{', '.join(header[:8])}): it decides nothing; name the columns as "
                                                  "review/<month>.csv does"))
             continue
+        again = _header_again(header, rows)
+        if again is not None:  # read by the first header, its rows would decide what nobody decided
+            problems.append(RowProblem(label, 0, again))
+            continue
         for number, row in enumerate(rows, start=1):
+            if _is_header(header, row):  # two files with the same columns, one after the other: both apply
+                continue
             values = {col: read_cell(row.get(col, "").strip()) for col in OVERRIDE_COLUMNS}
             values |= {field: read_cell(row.get(col, "").strip()) for col, field in SHOWN_COLUMNS.items()}
             values["action"] = ACTION_SPELLINGS.get(column_key(values["action"]), values["action"])
@@ -148,6 +170,34 @@ def _rows(folder: Path, problems: list[RowProblem]) -> list[tuple[str, int, dict
                 continue
             out.append((label, number, values))
     return out
+
+
+def _decision_files(folder: Path) -> int:
+    """How many files in a sub-folder of overrides/ (at any depth) a person may have meant as decisions."""
+    try:
+        return sum(1 for f in folder.rglob("*") if f.suffix.lower() in (*TABLE_SUFFIXES, *SPREADSHEETS)
+                   and not f.name.startswith((".", "~$")))
+    except OSError:
+        return 1  # a folder we cannot list may hold decisions: say so
+
+
+def _is_header(header: list[str], row: dict[str, str]) -> bool:
+    """A row that repeats the file's header as it is (the next file pasted below, its BOM included)."""
+    return [column_key(v) for v in row.values()] == header
+
+
+def _header_again(header: list[str], rows: list[dict[str, str]]) -> str | None:
+    """The problem of a row that is another header (an `entry_id` cell) with other columns or in another order:
+    two files pasted together, the rows below it read by the first header would put one column's decision in
+    another (a `write_off` billed). The file stops every client-month, as an unreadable one does."""
+    for number, row in enumerate(rows, start=1):
+        cells = [column_key(v) for v in row.values()]
+        if "entry_id" in cells and cells != header:
+            shown = ", ".join(c for c in cells if c)
+            return (f"row {number}: a second header ({shown}) with other columns than the first "
+                    f"({', '.join(h for h in header if h)}): two files pasted together? Put its rows in the first "
+                    "header's columns, or save them as a file of their own; no decision of this file is applied")
+    return None
 
 
 def contradicted(overrides: dict[str, Override], entries: Iterable[TimeEntry], client: str,

@@ -36,6 +36,9 @@ ALIASES = {
                       "1 234,50": ("fr", "space"), "1'234.50": ("ch", "swiss", "apostrophe")},
 }
 FOLDERS = (("timesheets", "time"), ("expenses", "expense"))
+# what browsers and copy tools name a file still being written; it is read once renamed
+PARTIAL_SUFFIXES = (".part", ".crdownload", ".tmp", ".download", ".partial")
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 
 
 def read_settings(home: Path) -> tuple[ReadSettings, dict[str, dict[str, str]]]:
@@ -93,10 +96,10 @@ def read_folder(home: Path) -> ParsedSource:
     files = _export_files(home, out)
     per_label = _per_file_settings(per_file, [label for label, _, _ in files], out)
     for label, path, kind in files:
-        if path.suffix.lower() not in TABLE_SUFFIXES:
-            out.problems.append(RowProblem(label, 0, "not a CSV export (only .csv, .tsv or .txt files are "
-                                                     "read); move it out of the folder"))
-            out.files.append(FileReport(label, refused="not a CSV export"))
+        if path.suffix.lower() in SPREADSHEETS:  # an export saved as a workbook: its time is not read
+            out.problems.append(RowProblem(label, 0, "a spreadsheet, not CSV: its rows are not read; export or "
+                                                     "save it as CSV"))
+            out.files.append(FileReport(label, refused="a spreadsheet, not CSV"))
             continue
         read_one(path, label, kind, settings.for_file(per_label.get(label)), out)
     out.problems += repeated_expenses(out.expenses)
@@ -121,11 +124,33 @@ def _export_files(home: Path, out: ParsedSource) -> list[tuple[str, Path, str]]:
                                                    f"{folder}/ are (move them up to bill them)"))
                 continue
             if path.is_file():
-                found.append((f"{folder}/{path.name}", path, kind))
+                skipped = not_an_export(path)
+                if skipped:
+                    out.warnings.append(RowProblem(f"{folder}/{path.name}", 0, skipped))
+                else:
+                    found.append((f"{folder}/{path.name}", path, kind))
             elif path.is_symlink():
                 out.warnings.append(RowProblem(f"{folder}/{path.name}", 0, "a link to a file that does not exist; "
                                                                            "nothing is read from it"))
     return found
+
+
+def not_an_export(path: Path) -> str:
+    """Why a file in timesheets/ or expenses/ is skipped with a warning rather than read ("" to read it): what
+    a person's computer leaves beside exports (Excel's `~$` owner files, a download still in progress,
+    Thumbs.db), or a file of no bytes. Each is named, never a refusal, so it stops nobody's month; a spreadsheet
+    (.xlsx) is an export in the wrong format and is refused (`read_folder`)."""
+    suffix = path.suffix.lower()
+    if path.name.startswith("~$"):
+        return "an Excel owner file (Excel writes it beside a workbook it has open): not an export; skipped"
+    if suffix in PARTIAL_SUFFIXES:
+        return (f"a download or copy not finished ({suffix}): skipped; it is read once it is complete and "
+                "renamed")
+    if suffix not in TABLE_SUFFIXES and suffix not in SPREADSHEETS:
+        return "not an export (only .csv, .tsv and .txt files are read): skipped"
+    if path.stat().st_size == 0:
+        return "empty file: nothing read"
+    return ""
 
 
 def _per_file_settings(per_file: dict[str, dict[str, str]], labels: list[str], out: ParsedSource

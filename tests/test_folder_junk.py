@@ -1,0 +1,127 @@
+"""What a person's computer leaves in the billing home's folders: junk beside exports is skipped with a warning
+naming it (nobody's month stops), and an override file that cannot be read, or is read wrongly, stops every
+client-month rather than losing or misplacing its decisions in silence."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from billing_assets.cli import main
+from billing_assets.core.sources import read_folder
+from tests.conftest import GOLDEN
+
+
+def _two_clients(billing_env) -> Path:
+    """Golden cases 02 (globex) and 03 (initech) in one home."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    for sub in ("contracts", "timesheets", "expenses"):
+        for path in (GOLDEN / "03_caps_tiers_fixed_fee" / sub).iterdir():
+            shutil.copy(path, home / sub / (path.name if sub == "contracts" else f"i_{path.name}"))
+    return home
+
+
+def _totals(home: Path) -> dict[str, Decimal]:
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        return dict(conn.execute("SELECT client, total FROM invoices WHERE month = '2026-08'").fetchall())
+
+
+def _month_ids(home: Path) -> list[str]:
+    return sorted(e.entry_id for e in read_folder(home).entries if e.month == "2026-08")
+
+
+def test_junk_beside_exports_is_named_and_every_client_is_priced(billing_env, capsys) -> None:
+    home = _two_clients(billing_env)
+    (home / "timesheets" / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+    (home / "timesheets" / "~$sept.csv").write_bytes(b"\x05alice" + b"\0" * 150)  # Excel's owner file
+    (home / "expenses" / "oct export.csv.part").write_bytes(b"Date,Client,Proj")
+    (home / "timesheets" / "empty.csv").write_bytes(b"")
+    warnings = [
+        "timesheets/Thumbs.db: not an export (only .csv, .tsv and .txt files are read): skipped",
+        "timesheets/empty.csv: empty file: nothing read",
+        "timesheets/~$sept.csv: an Excel owner file (Excel writes it beside a workbook it has open): not an "
+        "export; skipped",
+        "expenses/oct export.csv.part: a download or copy not finished (.part): skipped; it is read once it is "
+        "complete and renamed"]
+
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [f"warning: {w}" for w in warnings] == [line for line in out if line.startswith("warning:")]
+    assert main(["close", "--month", "2026-08"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert f"warning: initech 2026-08: {warnings[0]}" in out
+    assert _totals(home) == {"globex": Decimal("13879.48"), "initech": Decimal("11631.00")}
+
+
+def test_an_unreadable_csv_still_stops_everyone_and_a_workbook_is_refused(billing_env, capsys) -> None:
+    home = _two_clients(billing_env)
+    (home / "timesheets" / "sept.csv").write_bytes(b"\x05alice" + b"\0" * 150)  # not text, named as an export
+    (home / "timesheets" / "sept.xlsx").write_bytes(b"PK\x03\x04")
+    parsed = read_folder(home)
+    assert [str(p) for p in parsed.problems] == [
+        "timesheets/sept.csv: header matches no known export (tried Harvest detailed time, Toggl detailed, Clockify "
+        "detailed, QuickBooks Time timesheets): none of its columns "
+        "(\\x05alice\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x0) is one they write",
+        "timesheets/sept.xlsx: a spreadsheet, not CSV: its rows are not read; export or save it as CSV"]
+    assert main(["close", "--month", "2026-08"]) == 1
+    assert "blocked: inputs_readable" in capsys.readouterr().out
+    assert _totals(home) == {}
+
+
+def test_a_sub_folder_of_overrides_is_named(billing_env, capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    (home / "overrides" / "old").mkdir(parents=True)
+    (home / "overrides" / "old" / "2026-08.csv").write_text(f"entry_id,action\n{_month_ids(home)[0]},write_off\n")
+    warning = ("warning: overrides/old/: a folder holding 1 decision file(s), not read: decisions belong in "
+               "overrides/ itself (move them up to apply them)")
+    assert main(["validate"]) == 0
+    assert warning in capsys.readouterr().out.splitlines()
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert warning in capsys.readouterr().out.splitlines()
+    assert _totals(home) == {"globex": Decimal("13879.48")}
+
+
+def test_a_broken_link_in_overrides_stops_every_client_month(billing_env, capsys) -> None:
+    home = _two_clients(billing_env)
+    (home / "overrides").mkdir(exist_ok=True)
+    (home / "overrides" / "2026-08.csv").symlink_to(home / "overrides" / "gone.csv")
+    problem = ("overrides/2026-08.csv: a link to a file that does not exist: its decisions cannot be read; restore "
+               "the file or remove the link")
+    assert main(["validate"]) == 1
+    assert problem in capsys.readouterr().out.splitlines()
+    assert main(["close", "--month", "2026-08"]) == 1
+    out = capsys.readouterr().out
+    assert out.count(f"  {problem}") == 2  # under globex and initech
+    assert _totals(home) == {}
+
+
+def test_a_second_header_in_another_order_stops_every_client_month(billing_env, capsys) -> None:
+    home = _two_clients(billing_env)
+    ids = _month_ids(home)
+    (home / "overrides").mkdir(exist_ok=True)
+    (home / "overrides" / "2026-08.csv").write_text(
+        f"entry_id,action,note\n{ids[0]},bill,ok\nentry_id,note,action\n{ids[1]},bill,write_off\n")
+    problem = ("overrides/2026-08.csv: row 2: a second header (entry_id, note, action) with other columns than the "
+               "first (entry_id, action, note): two files pasted together? Put its rows in the first header's "
+               "columns, or save them as a file of their own; no decision of this file is applied")
+    assert main(["validate"]) == 1
+    assert problem in capsys.readouterr().out.splitlines()
+    assert main(["close", "--month", "2026-08"]) == 1
+    assert capsys.readouterr().out.count(f"  {problem}") == 2
+    assert _totals(home) == {}
+
+
+def test_two_files_with_the_same_columns_pasted_together_both_apply(billing_env, capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    ids = _month_ids(home)
+    (home / "overrides").mkdir(exist_ok=True)
+    (home / "overrides" / "2026-08.csv").write_text(
+        f"entry_id,action,note\n{ids[0]},write_off,ok\n\ufeffentry_id,action,note\n{ids[1]},write_off,x\n",
+        encoding="utf-8")
+    assert main(["validate"]) == 0
+    assert "0 problem(s)" in capsys.readouterr().out
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert _totals(home) == {"globex": Decimal("13428.23")}  # 13,879.48 less the two entries written off
