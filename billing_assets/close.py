@@ -23,6 +23,7 @@ from billing_assets.partitions import CLIENT_ID, client_month_key
 from billing_assets.progress import CloseProgress
 from billing_assets.recovery import process_tags
 from billing_assets.settings import billing_home, dagster_home
+from resources.warehouse import WarehouseConnection
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # the run's log stays in the instance
 REVIEW_ASSETS = ("contracts", "raw_time_entries", "classified_time_entries", "review_queue")
@@ -182,16 +183,13 @@ def changed_closed_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     API source loads just the run's months, and its late-entries sensor re-closes changed months."""
     from billing_assets.environment import build_warehouse
     from billing_assets.export_changes import contract_names, export_changes
-    from resources.warehouse import query
 
     source = defs.resources.get("time_source")
     warehouse = build_warehouse()
     if not pairs or getattr(source, "kind", "") != "csv" or not warehouse.exists():
         return []
-    clients, run = {c for c, _ in pairs}, set(pairs)
     with warehouse.connect() as conn:
-        others = [(r["client"], r["month"]) for r in query(conn, "priced_months")
-                  if r["client"] in clients and (r["client"], r["month"]) not in run]
+        others = _other_priced_months(conn, pairs)
     if not others:
         return []
     parsed = _loaded(defs, sorted({m for _, m in others}))  # read before the file is held
@@ -212,19 +210,26 @@ def changed_contract_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     `start` or `end` moved): their drafts are priced under the earlier terms, and approval refuses them."""
     from billing_assets.environment import build_warehouse
     from billing_assets.export_changes import contract_refusals
-    from resources.warehouse import query, query_keyed
+    from resources.warehouse import query_keyed
 
     warehouse = build_warehouse()
     if not pairs or not warehouse.exists():
         return []
-    clients, run = {c for c, _ in pairs}, set(pairs)
     with warehouse.connect() as conn:
-        others = [(r["client"], r["month"]) for r in query(conn, "priced_months")
-                  if r["client"] in clients and (r["client"], r["month"]) not in run]
+        others = _other_priced_months(conn, pairs)
         sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", others)} if others else set()
     changed = contract_refusals(defs.resources["home"], warehouse, [p for p in others if p not in sent])
     return [f"{client} {month}: {reason}: close it again (`billing close --month {month} --client {client}`) "
             "before approving it" for (client, month), reason in sorted(changed.items())]
+
+
+def _other_priced_months(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The priced months of the pairs' clients that the run did not close."""
+    from resources.warehouse import query
+
+    clients, run = {c for c, _ in pairs}, set(pairs)
+    return [(r["client"], r["month"]) for r in query(conn, "priced_months")
+            if r["client"] in clients and (r["client"], r["month"]) not in run]
 
 
 def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:

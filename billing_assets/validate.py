@@ -7,6 +7,7 @@ from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.engagement import rows_outside
+from billing_assets.core.model import TimeEntry
 from billing_assets.core.overrides import Override, contradicted, read_decisions
 from billing_assets.core.parsed import (
     ParsedSource,
@@ -203,8 +204,7 @@ def _repeated_rows(parsed: ParsedSource) -> list[str]:
     one day, and are not reported). A warning naming the rows, never a refusal."""
     first: dict[tuple, int] = {}
     twins: dict[str, dict[int, int]] = {}  # file -> row -> its earlier twin's row
-    # an API's entries have ids of their own: no identity fields, no file exported twice
-    for identity, entry in zip(parsed.identities, parsed.entries, strict=True) if parsed.identities else ():
+    for identity, entry in _identified(parsed):
         key = (entry.source_file, identity)
         if key in first:
             twins.setdefault(entry.source_file, {})[entry.source_row] = first[key]
@@ -226,6 +226,12 @@ def _repeated_rows(parsed: ParsedSource) -> list[str]:
     return out
 
 
+def _identified(parsed: ParsedSource) -> list[tuple[tuple[str, ...], TimeEntry]]:
+    """(identity fields, entry) of each export row; none for an API's entries (ids of their own, no file to be
+    exported twice)."""
+    return list(zip(parsed.identities, parsed.entries, strict=True)) if parsed.identities else []
+
+
 def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str]) -> list[str]:
     """What the blocking raw checks would find, before anything runs: rows without a person, the same row in
     two files (a re-export), billable work of a person the contract has no rate for."""
@@ -234,8 +240,7 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
     problems = [f"{e.source_file}: row {e.source_row}: no person (First Name / Last Name or User is blank; "
                 "required_fields will stop its month)" for e in parsed.entries if not e.person]
     files_by_identity: dict[tuple, set[str]] = {}
-    # an API's entries have ids of their own: no identity fields, no file exported twice
-    for identity, entry in zip(parsed.identities, parsed.entries, strict=True) if parsed.identities else ():
+    for identity, entry in _identified(parsed):
         files_by_identity.setdefault(identity, set()).add(entry.source_file)
     repeated: dict[tuple[str, ...], int] = {}
     for files in files_by_identity.values():
