@@ -294,3 +294,40 @@ def test_a_cp1252_text_is_read_with_a_note_and_neither_is_one_line(draft_home, t
     assert capsys.readouterr().err == ("billing contract draft: neither.txt: neither UTF-8 nor Windows-1252 (cp1252) "
                                        "text (byte 0x81 at offset 5 is in neither); save it as UTF-8 text\n")
     assert not (home / "contracts" / "other.draft.yaml").exists()
+
+
+def test_numbers_that_skip_keep_each_value_under_its_own_quote() -> None:
+    """The reader numbered the caps 0 and 2 and the rush keywords 1 and 3: the draft lists them in order, and each
+    value is written under the clause it was quoted from, never its neighbour's."""
+    from datetime import date
+
+    from billing_assets.core.contract_draft import draft_contract
+
+    cap_a, cap_b = "Design work will not exceed $5,000 in any month.", "Build work is capped at $9,000 in total."
+    rush_a, rush_b = "Work marked urgent is rush work.", "Weekend work (ASAP) is billed as rush."
+    doc = " ".join(["Rates: $150 per hour.", cap_a, cap_b, rush_a, rush_b])
+    facts = [Fact("default_rate", "150", "Rates: $150 per hour."),
+             Fact("caps.2.name", "build", cap_b), Fact("caps.2.period", "lifetime", cap_b),
+             Fact("caps.2.amount", "9000", cap_b),
+             Fact("caps.0.name", "design", cap_a), Fact("caps.0.period", "month", cap_a),
+             Fact("caps.0.amount", "5000", cap_a),
+             Fact("rush_keywords.3", "ASAP", rush_b), Fact("rush_keywords.1", "urgent", rush_a)]
+    draft = draft_contract("acme", "sow.txt", doc, facts, date(2026, 11, 28))
+    assert draft.dropped == []
+    data = yaml.safe_load(draft.text)
+    assert [c["amount"] for c in data["caps"]] == [5000, 9000]
+    assert data["rush_keywords"] == ["urgent", "ASAP"]
+    lines = draft.text.splitlines()
+
+    def quote_above(value_line: str) -> str:
+        at = lines.index(value_line)
+        comments = []
+        while lines[at - 1].lstrip().startswith("#"):
+            at -= 1
+            comments.insert(0, lines[at].strip()[2:])
+        return " ".join(comments)
+
+    assert quote_above("    amount: 5000") == f'"{cap_a}"'
+    assert quote_above("    amount: 9000") == f'"{cap_b}"'
+    assert quote_above('  - "urgent"') == f'"{rush_a}"'
+    assert quote_above('  - "ASAP"') == f'"{rush_b}"'

@@ -125,3 +125,24 @@ def test_two_files_with_the_same_columns_pasted_together_both_apply(billing_env,
     assert "0 problem(s)" in capsys.readouterr().out
     assert main(["close", "--month", "2026-08"]) == 0
     assert _totals(home) == {"globex": Decimal("13428.23")}  # 13,879.48 less the two entries written off
+
+
+def test_a_long_lived_process_sees_a_broken_link_and_a_sub_folder_added_after_its_first_reading(billing_env) -> None:
+    """The code server keeps readings of overrides/ and timesheets/ while their files are unchanged: an entry that
+    is not a file (a link to nothing, a sub-folder holding exports) added later must be read again, not missed."""
+    from resources.home import BillingHome
+    from resources.timesource import CsvTimeSource
+
+    home = _two_clients(billing_env)
+    (home / "overrides").mkdir(exist_ok=True)
+    billing_home, source = BillingHome(path=str(home)), CsvTimeSource(home=str(home))
+    assert billing_home.override_problems() == ()
+    assert [str(w) for w in source.load(["2026-08"]).warnings] == []
+    (home / "overrides" / "2026-08.csv").symlink_to(home / "overrides" / "gone.csv")
+    (home / "timesheets" / "archive").mkdir()
+    assert [str(p) for p in billing_home.override_problems()] == [
+        "overrides/2026-08.csv: a link to a file that does not exist: its decisions cannot be read; restore the file "
+        "or remove the link"]
+    (home / "timesheets" / "archive" / "old.csv").write_text("x\n")
+    warnings = [str(w) for w in source.load(["2026-08"]).warnings]
+    assert len(warnings) == 1 and warnings[0].startswith("timesheets/archive/: a folder holding 1 ")

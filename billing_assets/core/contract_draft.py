@@ -159,8 +159,10 @@ def _typed(value: str) -> Any:
     return value
 
 
-def build(client: str, facts: list[Fact]) -> dict[str, Any]:
-    """The contract mapping of the facts (a later fact for the same key wins); `client` first."""
+def _tree(client: str, facts: list[Fact]) -> dict[str, Any]:
+    """The facts as nested mappings (a later fact for the same key wins; `client` first), numbered items still
+    keyed by the number the reader gave them (which may skip: caps.0 and caps.2), so each value keeps the quote of
+    its own key. `_lists` makes them lists for the contract model."""
     root: dict[str, Any] = {"client": client}
     for fact in facts:
         node = root
@@ -171,7 +173,12 @@ def build(client: str, facts: list[Fact]) -> dict[str, Any]:
                 break
         else:
             node[parts[-1]] = _typed(fact.value)
-    return _lists(root)
+    return root
+
+
+def _numbered(node: Any) -> bool:
+    """Whether the mapping is a list's items keyed by their numbers."""
+    return isinstance(node, dict) and bool(node) and all(isinstance(k, str) and k.isdigit() for k in node)
 
 
 def _lists(node: Any) -> Any:
@@ -179,9 +186,7 @@ def _lists(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     items = {k: _lists(v) for k, v in node.items()}
-    if items and all(isinstance(k, str) and k.isdigit() for k in items):
-        return [items[k] for k in sorted(items, key=int)]
-    return items
+    return [items[k] for k in sorted(items, key=int)] if _numbered(items) else items
 
 
 def problems_of(data: dict[str, Any]) -> list[str]:
@@ -206,8 +211,8 @@ def draft_contract(client: str, source: str, document: str, facts: list[Fact], t
             kept.append(fact)
         else:
             dropped.append((fact, why))
-    data = build(client, kept)
-    problems = problems_of(data)
+    tree = _tree(client, kept)
+    problems = problems_of(_lists(tree))
     quotes = {f.key: normalise(f.quote) for f in kept}
     header = [f"DRAFT contract for {client}, written by `billing contract draft` from {source} on {today}.",
               f"NOT USED BY THE CLOSE: only contracts/{client}.yaml is loaded, never *.draft.yaml. Check each value",
@@ -218,7 +223,7 @@ def draft_contract(client: str, source: str, document: str, facts: list[Fact], t
     header += [f"  - {p}" for p in problems]
     header.append(f"Dropped ({len(dropped)}):" if dropped else "Dropped: nothing.")
     header += [f"  - {f.key!r} = {f.value!r}: {why}" for f, why in dropped]
-    lines = [f"# {printable(line)}" for line in header] + [""] + _emit(data, 0, "", quotes)
+    lines = [f"# {printable(line)}" for line in header] + [""] + _emit(tree, 0, "", quotes)
     return Draft("\n".join(lines) + "\n", kept, dropped, problems)
 
 
@@ -252,18 +257,21 @@ def _comment(path: str, quotes: dict[str, str], indent: int) -> list[str]:
 
 
 def _emit(node: dict[str, Any], indent: int, path: str, quotes: dict[str, str]) -> list[str]:
+    """The YAML lines of the tree, each value under the quote of the key the reader gave it: numbered items are
+    written as a list in index order, and their quotes are found under their own numbers."""
     pad, lines = " " * indent, []
     for key, value in node.items():
         here = f"{path}.{key}" if path else str(key)
-        if isinstance(value, dict):
-            lines += [f"{pad}{_key(key)}:", *_emit(value, indent + 2, here, quotes)]
-        elif isinstance(value, list):
+        if _numbered(value):
             lines.append(f"{pad}{_key(key)}:")
-            for i, item in enumerate(value):
+            for number in sorted(value, key=int):
+                item = value[number]
                 if isinstance(item, dict):
-                    lines += [f"{pad}  -", *_emit(item, indent + 4, f"{here}.{i}", quotes)]
+                    lines += [f"{pad}  -", *_emit(item, indent + 4, f"{here}.{number}", quotes)]
                 else:
-                    lines += [*_comment(f"{here}.{i}", quotes, indent + 2), f"{pad}  - {_scalar(item)}"]
+                    lines += [*_comment(f"{here}.{number}", quotes, indent + 2), f"{pad}  - {_scalar(item)}"]
+        elif isinstance(value, dict):
+            lines += [f"{pad}{_key(key)}:", *_emit(value, indent + 2, here, quotes)]
         else:
             lines += [*_comment(here, quotes, indent), f"{pad}{_key(key)}: {_scalar(value)}"]
     return lines
