@@ -277,7 +277,7 @@ def launch(instance: DagsterInstance, request: RunRequest):
 
 def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    with HarvestEmulator(rate_limit=5, rate_window=1.0, max_per_page=2000) as harvest:
+    with HarvestEmulator(max_per_page=2000) as harvest:
         ids = harvest.add_entries(work(5000))
         home = harvest_home(billing_env, monkeypatch, harvest)
         harvest.fail_next(429)  # one throttled answer for certain, whatever the machine's speed
