@@ -235,6 +235,34 @@ def test_fact_checks() -> None:
     assert check_fact(Fact("name", "Acme 2", "The fee is"), doc) == "the number 2 is not in its quote"
 
 
+def test_names_roles_and_items_must_be_in_their_quote() -> None:
+    """A person, a role, a client name, an SOW item or a rush keyword the quote does not name is dropped: a
+    person given another's role would bill that role's rate once the draft is saved."""
+    doc = ("Eleanor Pike will serve as the responsible partner, assisted by Marcus Chen, senior associate. Our rates: "
+           "partners $650; senior associates $475; paralegals $210. A1 Brand strategy and positioning. Work marked "
+           "URGENT is rush work. Client: Brightwater Logistics Inc.")
+    stands = [Fact("people.Eleanor Pike", "partner", "Eleanor Pike will serve as the responsible partner"),
+              Fact("people.Marcus Chen", "senior_associate", "assisted by Marcus Chen, senior associate."),
+              Fact("roles.senior_associate", "475", "senior associates $475;"),
+              Fact("roles.paralegal", "210", "paralegals $210."),
+              Fact("sow.items.0.name", "Brand strategy and positioning", "A1 Brand strategy and positioning."),
+              Fact("sow.items.0.id", "A1", "A1 Brand strategy and positioning."),
+              Fact("rush_keywords.0", "urgent", "Work marked URGENT is rush work."),
+              Fact("name", "Brightwater Logistics Inc.", "Client: Brightwater Logistics Inc."),
+              Fact("currency", "USD", "Client: Brightwater Logistics Inc."),  # an enumeration: not checked
+              Fact("caps.0.name", "Monthly cap", "A1 Brand strategy and positioning.")]  # a label: not checked
+    assert [check_fact(f, doc) for f in stands] == [None] * len(stands)
+    assert check_fact(Fact("people.Marcus Chen", "partner", "assisted by Marcus Chen, senior associate."), doc) == \
+        "'partner' is not in its quote"
+    assert check_fact(Fact("people.Dana Wu", "partner", "Eleanor Pike will serve as the responsible partner"),
+                      doc) == "'Dana Wu' is not in its quote"
+    assert check_fact(Fact("roles.counsel", "650", "partners $650;"), doc) == "'counsel' is not in its quote"
+    assert check_fact(Fact("sow.items.0.name", "Brand identity", "A1 Brand strategy and positioning."), doc) == \
+        "'Brand identity' is not in its quote"
+    assert check_fact(Fact("rush_keywords.0", "asap", "Work marked URGENT is rush work."), doc) == \
+        "'asap' is not in its quote"
+
+
 def test_unreadable_documents_are_named(tmp_path: Path) -> None:
     bad = tmp_path / "letter.docx"
     bad.write_bytes(b"not a zip")
@@ -250,13 +278,13 @@ def test_unreadable_documents_are_named(tmp_path: Path) -> None:
 def test_a_key_with_a_line_break_is_dropped_and_no_model_text_leaves_its_line(draft_home, tmp_path, capsys) -> None:
     home, claude = draft_home
     doc = tmp_path / "inj.txt"
-    doc.write_text("INJ CORP engagement. Invoices are issued in US dollars.\nClient: Inj Corp x: 1.\n")
+    doc.write_text("INJ CORP engagement. Invoices are issued in US dollars.\nClient: Inj Corp x: 1. Role yes: 1.\n")
     claude.script_draft("INJ CORP", [
         {"key": "currency", "value": "USD", "quote": "Invoices are issued in US dollars"},
         {"key": "name", "value": "Inj Corp\u2028x: 1", "quote": "Client: Inj Corp x: 1."},  # kept, escaped
         {"key": "people.Eve\ndefault_rate: 999\n#", "value": "partner", "quote": "not in the doc"},
         {"key": "people.Mal\u2029terms_days: 1", "value": "partner", "quote": "Client: Inj Corp x: 1."},
-        {"key": "roles.yes", "value": "1", "quote": "Client: Inj Corp x: 1."}])
+        {"key": "roles.yes", "value": "1", "quote": "Role yes: 1."}])
     assert main(["contract", "draft", str(doc), "--client", "inj"]) == 0
     text = (home / "contracts" / "inj.draft.yaml").read_text()
     header, body = text.split("\n\n", 1)

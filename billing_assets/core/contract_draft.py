@@ -34,6 +34,14 @@ _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _NUMBERS_IN = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _PERCENT_IN = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(?:%|per ?cent)", re.I)
+# Keys whose text names something the document must name: the value (and for people.<Name> and roles.<role>, the
+# key's last part) must be in its quote, word by word. Labels a reader may word freely (a cap's name) and
+# enumerations the document words its own way (currency, billing, period) are not checked.
+_NAMED_VALUE = re.compile(r"name|aliases\.\d+|people\.[^.]+|rate_overrides\.\d+\.(person|project)|"
+                          r"caps\.\d+\.(project|sow_item)|sow\.items\.\d+\.(id|name)|"
+                          r"sow\.items\.\d+\.project_codes\.\d+|rush_keywords\.\d+")
+_NAMED_KEY = re.compile(r"(?:people|roles)\.([^.]+)")
+_WORD = re.compile(r"\w+")
 MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                "november", "december")
 
@@ -133,7 +141,21 @@ def check_fact(fact: Fact, document: str) -> str | None:
         missing = [n for n in _NUMBERS_IN.findall(fact.value) if Decimal(n.replace(",", "")) not in quoted]
         if missing:
             return f"the number {missing[0]} is not in its quote"
+    named = _NAMED_KEY.fullmatch(fact.key)
+    if named and not _words_in(named.group(1), quote):
+        return f"{named.group(1)!r} is not in its quote"
+    if _NAMED_VALUE.fullmatch(fact.key) and not _words_in(fact.value, quote):
+        return f"{fact.value!r} is not in its quote"
     return None
+
+
+def _words_in(text: str, quote: str) -> bool:
+    """Whether every word of the text (underscores as spaces, case and accents' forms aside) begins a word of the
+    quote, in the same order: "senior_associate" stands on "senior associates", "partner" does not stand on
+    "assisted by Marcus Chen, senior associate"."""
+    words = _WORD.findall(unicodedata.normalize("NFKC", text.replace("_", " ")).casefold())
+    pattern = r"\b" + r"\w*\W+(?:\w+\W+){0,3}?".join(re.escape(w) for w in words)
+    return bool(words) and re.search(pattern, unicodedata.normalize("NFKC", quote).casefold()) is not None
 
 
 def _unsafe(text: str) -> bool:
