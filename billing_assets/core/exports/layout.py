@@ -14,11 +14,12 @@ import csv
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from operator import itemgetter
 
 from billing_assets.core import formats
+from billing_assets.core.clock_changes import clock_agrees, clock_offset, clock_shifts
 from billing_assets.core.csvfile import DELIMITERS, CsvFile, FileRefused, normal
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.letters import visible
@@ -369,7 +370,7 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
         state.report.zero_rows += 1
         return
     span = _clock_span(state, row, day) if layout.kind == "time" else None
-    if layout.kind == "time" and (clash := _clock_clash(state, row, value, column, span)):
+    if layout.kind == "time" and (clash := _clock_clash(state, row, value, column, span, day)):
         _problem(state, out, row, clash, fields.client, month)
         return
     if layout.kind == "time" and (places := _cached(state.places, text, _decimal_places)) is not None:
@@ -467,21 +468,6 @@ def _swallowed_clients(state: _FileState, row: Row) -> set[str]:
     return found
 
 
-CLOCK_SLACK = 120  # seconds a duration may differ from clock times written to the minute
-REPORT_ROUNDINGS = (300, 360, 600, 720, 900, 1800, 3600, 14400)  # seconds Toggl and Clockify reports round to
-
-
-def clock_agrees(duration: Decimal, span: int) -> bool:
-    """Whether a duration (seconds) can be its clock span (seconds): the same to the minute; the span rounded up,
-    down or to the nearest of a report's rounding steps (5, 6, 10, 12, 15 or 30 minutes, 1 or 4 hours, a whole
-    number of which the duration is); or an hour apart (a daylight-saving change read as clock times)."""
-    apart = abs(duration - span)
-    if apart <= CLOCK_SLACK or abs(apart - 3600) <= CLOCK_SLACK:
-        return True
-    return any(apart <= step + CLOCK_SLACK and abs(duration - step * round(duration / step)) <= 1
-               for step in REPORT_ROUNDINGS)
-
-
 def _clock_span(state: _FileState, row: Row, day: date) -> int | None:
     """Seconds from the row's start to its end time (`start_time`, `end_time`, `end_date` keys; past midnight
     without an end date: the next day), or None when the clock times are absent or unreadable."""
@@ -498,7 +484,23 @@ def _clock_span(state: _FileState, row: Row, day: date) -> int | None:
                             lambda t: formats.parse_date(t, state.date_order)) - day).days
         except formats.FormatError:
             return None
-    return days * 86400 + end - start
+    offsets = (clock_offset(row["start_time"]), clock_offset(row["end_time"]))
+    shift = offsets[0] - offsets[1] if None not in offsets else 0  # both written with UTC offsets: exact
+    return days * 86400 + end - start + shift
+
+
+def _to_the_second(state: _FileState, row: Row) -> bool:
+    """Both clock times of the row written to the second."""
+    return bool(_cached(state.to_second, row["start_time"], formats.clock_has_seconds) and
+                _cached(state.to_second, row["end_time"], formats.clock_has_seconds))
+
+
+def _clock_changes(row: Row, day: date, seconds: int) -> frozenset[int]:
+    """What a daylight-saving change may add to the row's clock span (`clock_shifts` over its days); nothing when
+    both times are written with their UTC offset (`_clock_span` is then exact)."""
+    if clock_offset(row["start_time"]) is not None and clock_offset(row["end_time"]) is not None:
+        return frozenset()
+    return clock_shifts(day, day + timedelta(days=max(0, (seconds + 7200) // 86400)))
 
 
 def _exact_from_clock(state: _FileState, row: Row, places: int, hours: Decimal, seconds: int | None) -> Decimal:
@@ -535,12 +537,13 @@ def _decimal_places(text: str) -> int | None:
     return formats.written_decimals(text) if formats.duration_kind(text) == "decimal" else None
 
 
-def _clock_clash(state: _FileState, row: Row, hours: Decimal, column: str, seconds: int | None) -> str:
+def _clock_clash(state: _FileState, row: Row, hours: Decimal, column: str, seconds: int | None, day: date) -> str:
     """Why a row's duration cannot be its start and end times (`clock_agrees`), as when minutes were written as
     hours ("20" for 09:00 to 09:20) or Excel turned a duration into minutes:seconds ("00:45" for 45 seconds read
     as 45 minutes); "" when they agree or the clock times are absent or unreadable. `seconds`: the row's
-    `_clock_span`."""
-    if seconds is None or seconds < 0 or clock_agrees(hours * 3600, seconds):
+    `_clock_span`; `day` its date."""
+    if seconds is None or seconds < 0 or clock_agrees(hours * 3600, seconds, _clock_changes(row, day, seconds),
+                                                       _to_the_second(state, row)):
         return ""
     span = Decimal(seconds) / 3600
     names = state.layout.columns
