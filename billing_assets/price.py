@@ -86,10 +86,13 @@ def _prior_states(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> di
 
 def _history_start(conn: WarehouseConnection, time_source: TimeSource, home: BillingHome,
                    client: str, month: str, start: str) -> str | None:
-    """The earliest month of the engagement with priced invoices or source time for the client, if before
-    `month`."""
+    """The earliest month of the engagement with priced invoices or source time for the client, or the
+    engagement's `start`, if before `month`: a month after `start` is never its engagement's first, even with no
+    time before it (its quiet months leave retainer lots and cap totals too)."""
     firsts = {r["client"]: r["first_month"] for r in query(conn, "earliest_priced_month")}
     candidates = [firsts[client]] if client in firsts else []
+    if start:
+        candidates.append(start)
     if time_source.full_history:
         contract = home.contract_file(client).for_month(month)
         names = contract.names
@@ -302,7 +305,7 @@ def _resolve_prior(conn: WarehouseConnection, time_source: TimeSource, home: Bil
             f"that, then close `billing close --month {previous}..{month} --client {client}`.")
     raise BillingInputError(
         f"{client} {month}: pricing needs {previous} priced first ({', '.join(reasons)}); "
-        f"the client has billing history from {first}. Close the months in order, e.g. "
+        f"the client's engagement has months to bill from {first}. Close the months in order, e.g. "
         f"`billing close --month {first}..{month} --client {client}`.")
 
 

@@ -99,3 +99,26 @@ def test_a_first_month_is_stale_once_a_late_row_begins_the_engagement_earlier(bi
     assert _overview(home / "billing.duckdb")["2026-09"][0] == "stale: 2026-08 priced again since"
     assert main(["close", "--month", "2026-09"]) == 0
     assert _overview(home / "billing.duckdb")["2026-09"] == ("pushed", Decimal("1000.0000"))
+
+
+def test_a_month_after_start_is_not_priced_as_the_first_when_the_months_before_it_are_quiet(billing_env,
+                                                                                            capsys) -> None:
+    """Found by an auditor: `start: 2026-08`, a 5 h retainer with rollover, the first time on 1 October. October
+    closed alone was priced as the engagement's first month (5 h covered, 2 h overage: 1,200.00) and approved,
+    while August and September each leave a 5 h lot (7 h covered: 1,000.00). It is refused now, naming the months
+    to close, and closing them in order prices it from their lots."""
+    home = billing_env()
+    (home / "contracts" / "rcx.yaml").write_text(
+        CONTRACT.replace("included_hours: 10", "included_hours: 5").replace("max_hours: 20", "max_hours: 10")
+        + "start: 2026-08\n")
+    (home / "timesheets" / "time.csv").write_text(HARVEST + "2026-10-01,RCX Ltd,Ops,,Support,Work,7,Yes,Ann,Lee\n")
+    assert main(["close", "--month", "2026-10"]) == 1
+    assert ("rcx 2026-10: pricing needs 2026-09 priced first (retainer rollover); the client's engagement has months "
+            "to bill from 2026-08. Close the months in order, e.g. `billing close --month 2026-08..2026-10 --client "
+            "rcx`.") in capsys.readouterr().out
+    assert "2026-10" not in _overview(home / "billing.duckdb") or \
+        not _overview(home / "billing.duckdb")["2026-10"][0].startswith("pushed")
+    assert main(["approve", "--month", "2026-10", "--by", "Dana"]) == 1
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    assert {m: t for m, (_, t) in _overview(home / "billing.duckdb").items()} == {
+        "2026-08": Decimal("1000.0000"), "2026-09": Decimal("1000.0000"), "2026-10": Decimal("1000.0000")}
