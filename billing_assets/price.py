@@ -306,7 +306,9 @@ def _resolve_prior(conn: WarehouseConnection, time_source: TimeSource, home: Bil
     raise BillingInputError(
         f"{client} {month}: pricing needs {previous} priced first ({', '.join(reasons)}); "
         f"the client's engagement has months to bill from {first}. Close the months in order, e.g. "
-        f"`billing close --month {first}..{month} --client {client}`.")
+        f"`billing close --month {first}..{month} --client {client}`"
+        + (f", or, if the months before {month} were billed outside this product, set `start: {month}` in its "
+           "contract." if first == start else "."))
 
 
 def _partition_metadata(result: PricingResult, currency: str, held_rows: dict[str, dict]) -> dict:

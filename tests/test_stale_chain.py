@@ -115,7 +115,8 @@ def test_a_month_after_start_is_not_priced_as_the_first_when_the_months_before_i
     assert main(["close", "--month", "2026-10"]) == 1
     assert ("rcx 2026-10: pricing needs 2026-09 priced first (retainer rollover); the client's engagement has months "
             "to bill from 2026-08. Close the months in order, e.g. `billing close --month 2026-08..2026-10 --client "
-            "rcx`.") in capsys.readouterr().out
+            "rcx`, or, if the months before 2026-10 were billed outside this product, set `start: 2026-10` in its "
+            "contract.") in capsys.readouterr().out
     assert "2026-10" not in _overview(home / "billing.duckdb") or \
         not _overview(home / "billing.duckdb")["2026-10"][0].startswith("pushed")
     assert main(["approve", "--month", "2026-10", "--by", "Dana"]) == 1
