@@ -207,7 +207,10 @@ def changed_closed_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
 
 def changed_contract_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     """The run's clients' other unsent priced months whose contract changed since they were closed (a cap lowered,
-    `start` or `end` moved): their drafts are priced under the earlier terms, and approval refuses them."""
+    `start` or `end` moved): their drafts are priced under the earlier terms, and approval refuses them. Then their
+    other priced months, sent or not, whose review decisions changed since they were closed (approval refuses
+    them and the months priced from them)."""
+    from billing_assets.decision_changes import changed_decisions
     from billing_assets.environment import build_warehouse
     from billing_assets.export_changes import contract_refusals
     from resources.warehouse import query_keyed
@@ -219,8 +222,15 @@ def changed_contract_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
         others = _other_priced_months(conn, pairs)
         sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", others)} if others else set()
     changed = contract_refusals(defs.resources["home"], warehouse, [p for p in others if p not in sent])
+    decided = changed_decisions(defs.resources["home"], warehouse, [p for p in others if p not in changed])
     return [f"{client} {month}: {reason}: close it again (`billing close --month {month} --client {client}`) "
-            "before approving it" for (client, month), reason in sorted(changed.items())]
+            "before approving it" for (client, month), reason in sorted(changed.items())] + [
+        f"{client} {month}: review decisions changed since it was closed ({', '.join(rows[:3])}"
+        f"{f' and {len(rows) - 3} more' if len(rows) > 3 else ''}): "
+        + ("it was sent; close it and the months after it again so that the next unsent month carries the "
+           "difference" if (client, month) in sent else "close it and the months after it again before approving")
+        + f" (`billing close --month {month}..{max(m for c, m in pairs if c == client)} --client {client}`)"
+        for (client, month), rows in sorted(decided.items())]
 
 
 def _other_priced_months(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from datetime import UTC
 
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.parsed import ParsedSource
+from billing_assets.decision_changes import decision_refusals
 from resources.home import BillingHome
 from resources.timesource import TimeSource
 from resources.warehouse import Warehouse, WarehouseConnection, query, query_keyed, rows_by_partition
@@ -100,12 +101,13 @@ def refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
     """Why approval (or the LEDES export) must not send each client-month whose invoice lacks a change: its
     contract changed since its close (or cannot be read here), its own rows changed since, or it was priced from
     the ledgers of an earlier month whose rows did (September priced from August's retainer lots before August's
-    late row)."""
+    late row), or review decisions on it or an earlier month changed since they were closed."""
     if not pairs or not warehouse.exists():
         return {}
     changed = contract_refusals(home, warehouse, pairs)
-    return changed | {pair: reason for pair, reason in _source_refusals(time_source, home, warehouse, pairs).items()
-                      if pair not in changed}
+    for found in (_source_refusals(time_source, home, warehouse, pairs), decision_refusals(home, warehouse, pairs)):
+        changed |= {pair: reason for pair, reason in found.items() if pair not in changed}
+    return changed
 
 
 def contract_refusals(home: BillingHome, warehouse: Warehouse,

@@ -194,7 +194,7 @@ def test_the_schema_has_the_same_columns_and_types_in_both(warehouses) -> None:
              "double precision": "DOUBLE"}
     tables = [r["table_name"] for r in duck.rows("SELECT table_name FROM information_schema.tables "
                                                   "WHERE table_name <> 'firm_overview' ORDER BY 1")]
-    assert len(tables) == 26  # 24 tables and the views stale_invoices and blocked_upstream
+    assert len(tables) == 27  # 24 tables and the views stale_invoices, blocked_upstream and billed_elsewhere
     for table in tables:
         rows = pg.rows("SELECT column_name, data_type, numeric_precision, numeric_scale "
                        "FROM information_schema.columns WHERE table_name = $t ORDER BY ordinal_position", {"t": table})

@@ -2,7 +2,8 @@
 -- status: outside engagement | blocked: <check> (either "sent; now ..." when an invoice was sent for the month, or
 --         "...; its pushed draft <doc> stays" when one was pushed: the month's invoice rows are gone, the client's
 --         invoice is not) | sent | sent; changed since (priced otherwise since it was sent) | blocked: <month> is blocked
---         (priced from the ledgers of a blocked month: view blocked_upstream) | stale: <month> priced again since (priced from ledgers
+--         (priced from the ledgers of a blocked month: view blocked_upstream) | blocked: billed to another client
+--         (view billed_elsewhere) | stale: <month> priced again since (priced from ledgers
 --         month-1 no longer leaves; "(its late change to carry)": a sent month it carries changed) | pushed, needs review (a draft is out while held hours wait: they are not on
 --         it) | pushed | conflict_sent | conflict_edited | conflict_deleted (our draft deleted in QuickBooks: the
 --         detail says how to draft it again) | refused | nothing to bill | needs review | ready.
@@ -51,6 +52,9 @@ SELECT s.client, s.month,
            WHEN bu.client IS NOT NULL
                THEN 'blocked: ' || bu.prior_month || ' is blocked'
                     || CASE WHEN p.draft_out THEN '; its pushed draft ' || p.doc_number || ' stays' ELSE '' END
+           WHEN be.client IS NOT NULL
+               THEN 'blocked: billed to another client'
+                    || CASE WHEN p.draft_out THEN '; its pushed draft ' || p.doc_number || ' stays' ELSE '' END
            WHEN st.client IS NOT NULL THEN 'stale: ' || st.prior_month || ' priced again since'
                 || CASE WHEN st.why = 'carry' THEN ' (its late change to carry)' ELSE '' END
            WHEN p.status LIKE 'conflict%' THEN p.status
@@ -68,6 +72,8 @@ SELECT s.client, s.month,
        coalesce(nullif(s.problems, ''), pr.problem, f.checks,
                 CASE WHEN bu.client IS NOT NULL AND si.client IS NULL AND coalesce(p.status, '') <> 'sent'
                      THEN bu.reason END,
+                CASE WHEN be.client IS NOT NULL AND si.client IS NULL AND coalesce(p.status, '') <> 'sent'
+                     THEN be.reason END,
                 CASE WHEN st.client IS NOT NULL AND coalesce(p.status, '') <> 'sent'
                      THEN 'priced from the ledgers of ' || st.prior_month || ' before it was priced again: close '
                           || s.month || ' again' END,
@@ -83,5 +89,6 @@ LEFT JOIN pricing AS pr ON pr.client = s.client AND pr.month = s.month
 LEFT JOIN line_counts AS l ON l.client = s.client AND l.month = s.month
 LEFT JOIN stale_invoices AS st ON st.client = s.client AND st.month = s.month
 LEFT JOIN blocked_upstream AS bu ON bu.client = s.client AND bu.month = s.month
+LEFT JOIN billed_elsewhere AS be ON be.client = s.client AND be.month = s.month
 LEFT JOIN sent_invoices AS si ON si.client = s.client AND si.month = s.month
 ORDER BY s.month DESC, s.client;

@@ -1,7 +1,8 @@
 -- Why each client-month in `partition_keys` may not be pushed: a blocking check whose latest evaluation failed,
 -- priced checks that did not see the current invoice (not evaluated since the last pricing), its recorded state
 -- (blocked by its inputs, or outside the engagement), a pricing problem, or an unsent month priced from the
--- ledgers of a blocked month (view blocked_upstream).
+-- ledgers of a blocked month (view blocked_upstream), or a month billing time another client's sent invoice bills
+-- (view billed_elsewhere).
 SELECT c.client, c.month, c.asset || '.' || c.check_name || ': ' || c.message AS reason
 FROM check_results AS c JOIN partition_keys AS k ON k.client = c.client AND k.month = c.month
 WHERE c.blocking AND NOT c.passed
@@ -30,4 +31,7 @@ UNION ALL
 SELECT b.client, b.month, b.reason
 FROM blocked_upstream AS b JOIN partition_keys AS k ON k.client = b.client AND k.month = b.month
 WHERE NOT EXISTS (SELECT 1 FROM sent_invoices AS s WHERE s.client = b.client AND s.month = b.month)
+UNION ALL
+SELECT e.client, e.month, e.reason
+FROM billed_elsewhere AS e JOIN partition_keys AS k ON k.client = e.client AND k.month = e.month
 ORDER BY 1, 2, 3;

@@ -1,6 +1,7 @@
 -- Every problem that stopped a client-month of `partition_keys` before its push, each naming its file and key or
 -- row: its recorded input problems (contract, export or override rows), a pricing problem, a failed blocking
--- check, or an unsent month priced from a blocked month's ledgers (view blocked_upstream). (A push the
+-- check, an unsent month priced from a blocked month's ledgers (view blocked_upstream), or time another client's
+-- sent invoice bills (view billed_elsewhere). (A push the
 -- target refused is push_refusals.sql; the close summary lists it after these.)
 SELECT client, month, problem FROM (
     SELECT s.client, s.month, 0 AS stage, s.problems AS problem
@@ -17,5 +18,8 @@ SELECT client, month, problem FROM (
     SELECT b.client, b.month, 3 AS stage, b.reason AS problem
     FROM blocked_upstream AS b JOIN partition_keys AS k ON k.client = b.client AND k.month = b.month
     WHERE NOT EXISTS (SELECT 1 FROM sent_invoices AS s WHERE s.client = b.client AND s.month = b.month)
+    UNION ALL
+    SELECT e.client, e.month, 4 AS stage, e.reason AS problem
+    FROM billed_elsewhere AS e JOIN partition_keys AS k ON k.client = e.client AND k.month = e.month
 ) AS problems
 ORDER BY client, month, stage, problem;

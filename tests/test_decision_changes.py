@@ -1,0 +1,66 @@
+"""A review decision saved after its month was closed: the month's draft does not apply it. Found by an auditor:
+September's 14 reviewed hours were released in `overrides/` while October was closed; nothing said so, and
+`billing approve --month 2026-09` sent the draft without them. The close now names the month, and approval refuses
+it (and the months priced from it) until it is closed again."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+import duckdb
+
+from billing_assets.cli import main
+
+CONTRACT = """client: rcx
+name: "RCX Ltd"
+currency: USD
+terms_days: 30
+default_rate: 100
+require_project_code: true
+"""
+HARVEST = "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name\n"
+ROWS = ("2026-09-07,RCX Ltd,Ops,OPS,Support,Work,4,Yes,Ann,Lee\n"
+        "2026-09-08,RCX Ltd,Ops,,Support,No code,2,Yes,Ann,Lee\n"
+        "2026-10-06,RCX Ltd,Ops,OPS,Support,Work,3,Yes,Ann,Lee\n")
+
+
+def _totals(home) -> dict[str, Decimal]:
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        return dict(conn.execute("SELECT month, total FROM invoices ORDER BY month").fetchall())
+
+
+def test_a_decision_saved_after_the_close_stops_approval_until_the_month_is_closed_again(billing_env,
+                                                                                          capsys) -> None:
+    home = billing_env()
+    (home / "contracts" / "rcx.yaml").write_text(CONTRACT)
+    (home / "timesheets" / "time.csv").write_text(HARVEST + ROWS)
+    assert main(["close", "--month", "2026-09..2026-10"]) == 0
+    assert _totals(home) == {"2026-09": Decimal("400.0000"), "2026-10": Decimal("300.0000")}  # 2 h held
+    [held] = list(csv.DictReader((home / "review" / "2026-09.csv").open(encoding="utf-8-sig")))
+    (home / "overrides" / "2026-09.csv").write_text(f"entry_id,action\n{held['entry_id']},bill\n")
+
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-10"]) == 0
+    assert ("warning: rcx 2026-09: review decisions changed since it was closed (overrides/2026-09.csv: row 1): "
+            "close it and the months after it again before approving (`billing close --month 2026-09..2026-10 "
+            "--client rcx`)") in capsys.readouterr().out
+    assert main(["approve", "--month", "2026-09..2026-10", "--by", "Dana"]) == 1
+    out = capsys.readouterr().out
+    assert ("rcx                          2026-09  skipped       its review decisions changed since 2026-09 was "
+            "closed (overrides/2026-09.csv: row 1): the draft does not apply them; close it again"
+            ) in out
+    assert ("2026-10  skipped       2026-09's review decisions changed since 2026-09 was closed "
+            "(overrides/2026-09.csv: row 1): the draft does not apply them; close 2026-09..2026-10 again") in out
+
+    assert main(["close", "--month", "2026-09..2026-10"]) == 0
+    assert _totals(home) == {"2026-09": Decimal("600.0000"), "2026-10": Decimal("300.0000")}
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
+
+    (home / "overrides" / "2026-09.csv").unlink()  # the decision removed after September was sent
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-10"]) == 0
+    assert ("warning: rcx 2026-09: review decisions changed since it was closed (entry "
+            f"{held['entry_id']} (its decision removed)): it was sent; close it and the months after it again so "
+            "that the next unsent month carries the difference") in capsys.readouterr().out
+    assert main(["approve", "--month", "2026-10", "--by", "Dana"]) == 1

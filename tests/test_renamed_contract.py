@@ -1,0 +1,40 @@
+"""A contract file renamed after invoices were sent: the new client key prices the months the old key sent. Found by
+an auditor: `halcyon-foundation.yaml` renamed `halcyon.yaml` (same name, same exports) and August and September,
+already sent, went out again under new document numbers (23,060.21 billed twice), with no word. The push and
+approval now hold back a month that bills time another client's sent invoice still bills, naming it."""
+
+from __future__ import annotations
+
+import duckdb
+
+from billing_assets.cli import main
+from tests.conftest import GOLDEN
+
+
+def _rows(home, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_a_renamed_contract_file_does_not_bill_the_months_sent_under_its_old_name_again(billing_env, capsys) -> None:
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    old = home / "contracts" / "globex.yaml"
+    (home / "contracts" / "globex2.yaml").write_text(old.read_text().replace("client: globex", "client: globex2"))
+    old.unlink()
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-08"]) == 1
+    out = capsys.readouterr().out
+    assert ("FAILED globex2 2026-08:\n  time billed to another client too: 43 entry(ies) of this month were sent on "
+            "globex 2026-08's invoice, which still bills them") in out
+    assert _rows(home, "SELECT client, status FROM firm_overview WHERE month = '2026-08' ORDER BY 1") == [
+        ("globex", "sent"), ("globex2", "blocked: billed to another client")]
+    assert not (home / "outbox" / "2026-08" / "globex2.json").exists()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    assert _rows(home, "SELECT client FROM sent_invoices") == [("globex",)]
+
+    (home / "contracts" / "globex2.yaml").write_text(  # the new key starts after the month sent under the old one
+        (home / "contracts" / "globex2.yaml").read_text() + "start: 2026-09\n")
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert _rows(home, "SELECT count(*) FROM invoices WHERE client = 'globex2'") == [(0,)]
