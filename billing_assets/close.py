@@ -144,6 +144,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     outcome.unclaimed = unclaimed_rows(defs, months, rows) + stray_months(defs, sorted(runnable), rows)
     outcome.skipped = source_warnings(defs, pairs, rows)
     outcome.undecided = dropped_decisions(defs, months, decided_before, decided_after, rows)
+    outcome.undecided += unmatched_decisions(defs, months, rows)
     outcome.undecided += read_decisions(home / "overrides")[2]  # two rounds deciding one entry otherwise
     return outcome
 
@@ -317,6 +318,18 @@ def reviewer_decisions(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], se
     return {pair: {r["entry_id"] for r in rows} for pair, rows in found.items()}
 
 
+def blocked_pairs(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The client-months among `pairs` whose recorded state is blocked."""
+    from billing_assets import status
+    from billing_assets.environment import build_warehouse
+
+    warehouse = build_warehouse()
+    if not pairs or not warehouse.exists():
+        return set()
+    with warehouse.connect() as conn:
+        return {pair for pair, state in status.recorded(conn, list(pairs)).items() if state.state == status.BLOCKED}
+
+
 def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set[str]],
                       after: dict[tuple[str, str], set[str]], rows: SourceRows | None = None) -> list[str]:
     """Entries still in the exports that a reviewer had decided at the last close and that no override decides
@@ -332,8 +345,10 @@ def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set
         present = {e.entry_id for e in (rows or SourceRows(defs, months)).get().entries}
     except (HarvestError, DagsterError):  # the source is down: the run failed on it and says so
         return []
-    out = []
+    out, blocked = [], blocked_pairs(list(before))
     for (client, month), ids in sorted(before.items()):
+        if (client, month) in blocked:
+            continue  # not classified this run: its decisions are not gone, the close names what stopped it
         gone = sorted((ids - after.get((client, month), set())) & present)
         if gone:
             one = len(gone) == 1
@@ -348,6 +363,29 @@ def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set
                        "(its notes, hours or date) is a new entry, which the decision does not reach; decide it "
                        "again if it was written off or held")
     return out
+
+
+def unmatched_decisions(defs, months: list[str], rows: SourceRows) -> list[str]:
+    """Decision rows whose entry id names no entry of the exports (a typed or pasted id, an id in other capitals):
+    they apply to nothing, and a reviewer who runs only the close would not know (`billing validate` says so too).
+    Only with a source that holds every month (the CSV folder); an API source's other months are not read."""
+    from dagster import DagsterError
+
+    from resources.harvest_api import HarvestError
+
+    if not defs.resources["time_source"].full_history:
+        return []
+    overrides = defs.resources["home"].overrides()
+    try:
+        present = {e.entry_id for e in rows.get().entries}
+    except (HarvestError, DagsterError):
+        return []
+    lost = sorted((o for o in overrides.values() if o.entry_id not in present), key=lambda o: o.source)
+    if not lost:
+        return []
+    where = ", ".join(o.where for o in lost[:3]) + (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
+    return [f"{len(lost)} decision row(s) name an entry id no export holds ({where}): they decide nothing; copy the "
+            "id from review/<month>.csv as it is written"]
 
 
 def _some(ids: list[str]) -> str:

@@ -94,7 +94,10 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
         found = rows_by_partition(conn, "review_rows", pairs)
         rows = [tuple(r[c] for c in REVIEW_COLUMNS[:-1]) + (closest_items(r["rationale"]),)
                 for pair in pairs for r in found.get(pair, [])]
-        replace_partitions(conn, pairs, {"review_queue": (REVIEW_COLUMNS, rows)})
+        # a blocked month keeps the held entries its last classification listed: the review file must not lose
+        # them while a bad decision row or export stops the month (they come back as they were once it is fixed)
+        kept = {pair for pair, state in states.items() if state.state == status.BLOCKED}
+        replace_partitions(conn, [p for p in pairs if p not in kept], {"review_queue": (REVIEW_COLUMNS, rows)})
         files, names = {}, {}
         for month in sorted({m for _, m in pairs}):
             names[month] = item_names(conn, month)

@@ -64,3 +64,33 @@ def test_a_decision_saved_after_the_close_stops_approval_until_the_month_is_clos
             f"{held['entry_id']} (its decision removed)): it was sent; close it and the months after it again so "
             "that the next unsent month carries the difference") in capsys.readouterr().out
     assert main(["approve", "--month", "2026-10", "--by", "Dana"]) == 1
+
+
+def test_a_bad_decision_row_keeps_the_review_file_and_the_decisions_and_an_unknown_id_is_named(billing_env,
+                                                                                               capsys) -> None:
+    """Found by an auditor: a decision row naming another client stopped the month (right), but the review file was
+    rewritten without any of its held entries, and the close said the month's earlier decisions "have no override
+    now". And a decision row whose id matches no entry (a typo) was dropped by the close without a word."""
+    home = billing_env()
+    (home / "contracts" / "rcx.yaml").write_text(CONTRACT)
+    (home / "timesheets" / "time.csv").write_text(HARVEST + ROWS)
+    assert main(["close", "--month", "2026-09"]) == 0
+    review = home / "review" / "2026-09.csv"
+    [held] = list(csv.DictReader(review.open(encoding="utf-8-sig")))
+    (home / "overrides" / "a.csv").write_text(f"entry_id,action\n{held['entry_id']},write_off\n")
+    assert main(["close", "--month", "2026-09"]) == 0
+    listed = review.read_text(encoding="utf-8-sig")
+    assert held["entry_id"] in listed
+
+    (home / "overrides" / "b.csv").write_text(f"entry_id,client,action\n{held['entry_id']},Other Co,bill\n")
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-09"]) == 1
+    out = capsys.readouterr().out
+    assert "overrides/b.csv" in out and "no override now" not in out
+    assert review.read_text(encoding="utf-8-sig") == listed
+
+    (home / "overrides" / "b.csv").write_text(f"entry_id,action\n{held['entry_id'].upper()},bill\nhdeadbeef,bill\n")
+    assert main(["close", "--month", "2026-09"]) == 0
+    assert ("warning: 2 decision row(s) name an entry id no export holds (overrides/b.csv: row 1, overrides/b.csv: "
+            "row 2): they decide nothing; copy the id from review/<month>.csv as it is written") in (
+        capsys.readouterr().out)
