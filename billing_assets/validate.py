@@ -7,7 +7,7 @@ from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.engagement import rows_outside
-from billing_assets.core.model import TimeEntry
+from billing_assets.core.model import NON_BILLABLE, TimeEntry
 from billing_assets.core.overrides import Override, contradicted, read_decisions
 from billing_assets.core.parsed import (
     ParsedSource,
@@ -74,8 +74,8 @@ def validate_report(home: Path, parsed: ParsedSource | None = None) -> tuple[lis
                         "(currency_matches will stop its months)")
     for name, month in sorted(k for k in parsed.grouped()[1] if k[0] in names):
         problems.extend(foreign_expenses(parsed, {name}, month, good[names[name]].for_month(month).currency))
-    problems.extend(_entry_problems(parsed, good, names))
     overrides, override_problems, override_conflicts = read_decisions(home / "overrides")
+    problems.extend(_entry_problems(parsed, good, names, overrides))
     problems.extend(str(p) for p in override_problems)
     unknown_ids, bad_overrides = _override_findings(overrides, parsed, good, names)
     problems.extend(bad_overrides)
@@ -232,9 +232,11 @@ def _identified(parsed: ParsedSource) -> list[tuple[tuple[str, ...], TimeEntry]]
     return list(zip(parsed.identities, parsed.entries, strict=True)) if parsed.identities else []
 
 
-def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str]) -> list[str]:
+def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str],
+                    overrides: dict[str, Override]) -> list[str]:
     """What the blocking raw checks would find, before anything runs: rows without a person, the same row in
-    two files (a re-export), billable work of a person the contract has no rate for."""
+    two files (a re-export), billable work of a person the contract has no rate for (unless a decision writes
+    it off or makes it non-billable, or the contract's task map does: no rate is then needed)."""
     from billing_assets.core.rates import base_rate, resolve_role
 
     problems = [f"{e.source_file}: row {e.source_row}: no person (First Name / Last Name or User is blank; "
@@ -254,6 +256,10 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
         if client is None or not e.billable or not e.person:
             continue
         contract = good[client].for_month(e.month)
+        decided = overrides.get(e.entry_id)
+        if (decided is not None and (decided.action == "write_off" or decided.work_type == NON_BILLABLE)) or \
+                contract.task_map.get(e.task) == NON_BILLABLE:
+            continue
         if base_rate(contract, e.person, e.project, resolve_role(contract, e.person, e.roles)) is None:
             missing.add((client, e.person, e.month))
     problems += [f"contracts/{client}.yaml: no rate for {person} (people, roles, rate_overrides or "

@@ -226,6 +226,14 @@ def test_validate_names_what_the_blocking_raw_checks_would_stop(billing_env) -> 
         "contracts/acme.yaml: no rate for Zed Nobody (people, roles, rate_overrides or default_rate), who has "
         "billable time in 2026-09: rates_present will stop it"]
 
+    from billing_assets.core.sources import read_folder
+
+    # Zed's entry written off: no rate is needed (found by an auditor: validate still said rates_present would stop
+    # a month the close priced and pushed)
+    [zed] = [e.entry_id for e in read_folder(home).entries if e.person == "Zed Nobody"]
+    (home / "overrides" / "decided.csv").write_text(f"entry_id,action\n{zed},write_off\n")
+    assert not any("no rate for" in p for p in validate_home(home))
+
 
 def test_a_refused_file_naming_no_client_fails_the_close_by_name(billing_env, capsys) -> None:
     home = billing_env()
