@@ -87,4 +87,4 @@ def test_a_month_is_closed_once_it_has_ended_in_the_firms_zone(monkeypatch, zone
 
     monkeypatch.setenv("BILLING_TIMEZONE", zone)
     said = not_closed_yet(["2026-10"], firm_now(datetime(2026, 10, 31, 20, tzinfo=UTC)))
-    assert said == ("2026-10 is not closed yet (the current month is excluded)" if refused else None)
+    assert said == ("2026-10 is not closed yet (the current month is excluded until it ends)" if refused else None)

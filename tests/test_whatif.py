@@ -315,9 +315,10 @@ def test_whatif_job_refuses_months_not_closed_as_the_cli_does(closed_home: Path,
     contract_yaml = (closed_home / "contracts" / "northwind.yaml").read_text()
     job = build_defs().get_job_def("whatif")
     failures = {
-        current: f"months: {current} is not closed yet (the current month is excluded)",
+        current: f"months: {current} is not closed yet (the current month is excluded until it ends)",
         f"2026-09..{add_months(current, 4)}":
-            f"months: {add_months(current, 4)} is not closed yet (the current month is excluded)",
+            f"months: {add_months(current, 4)} is in the future (the current month is {current}, and it is excluded "
+            "until it ends)",
         " 2026-08 ": "months: must be YYYY-MM or YYYY-MM..YYYY-MM (first <= last), got ' 2026-08 '",
     }
     for months, message in failures.items():
@@ -327,10 +328,10 @@ def test_whatif_job_refuses_months_not_closed_as_the_cli_does(closed_home: Path,
         assert not result.success and failure.event_specific_data.error.message.strip().endswith(message), months
     with pytest.raises(SystemExit) as refused:
         main(["whatif", "--contract", str(closed_home / "contracts" / "northwind.yaml"), "--month", current])
-    assert str(refused.value) == f"billing: {current} is not closed yet (the current month is excluded)"
+    assert str(refused.value) == f"billing: {current} is not closed yet (the current month is excluded until it ends)"
     # the one rule both apply (cli.parse_months and the job), with the date given
     from billing_assets.core.whatif import not_closed_yet
 
     assert not_closed_yet(["2026-10"], datetime(2026, 11, 27, tzinfo=UTC)) is None
     assert not_closed_yet(["2026-10", "2026-11"], datetime(2026, 11, 27, tzinfo=UTC)) == \
-        "2026-11 is not closed yet (the current month is excluded)"
+        "2026-11 is not closed yet (the current month is excluded until it ends)"

@@ -110,8 +110,11 @@ def not_closed_yet(months: Sequence[str], now: datetime | None = None) -> str | 
     given) or later, so not closed yet. The one rule for `billing --month` (cli.parse_months) and the `whatif` job's
     `months`."""
     now = now or datetime.now(UTC)
-    if month_index(months[-1]) >= now.year * 12 + now.month - 1:
-        return f"{months[-1]} is not closed yet (the current month is excluded)"
+    current = now.year * 12 + now.month - 1
+    if month_index(months[-1]) > current:
+        return f"{months[-1]} is in the future (the current month is {now:%Y-%m}, and it is excluded until it ends)"
+    if month_index(months[-1]) == current:
+        return f"{months[-1]} is not closed yet (the current month is excluded until it ends)"
     return None
 
 
