@@ -123,8 +123,11 @@ def decide_number_format(values: Iterable[str], configured: str | None = None) -
         return Decision("1,234.50", "no readable numbers")
     if not candidates:
         raise _mixed_formats(seen)
+    _refuse_year_first(values)
     if len(candidates) == 1:
-        return Decision(next(iter(candidates)), "from its values")
+        decided = next(iter(candidates))
+        _refuse_two_orders(values, decided)
+        return Decision(decided, "from its values")
     readings = {name: [_parse_number(v, name) for v in seen if name in fitting_number_formats(v)]
                 for name in sorted(candidates)}
     if len({tuple(r) for r in readings.values()}) == 1:
@@ -237,14 +240,60 @@ def decide_date_order(values: Iterable[str], configured: str | None = None, *, f
     if not candidates:
         raise FormatError("dates fit neither MM/DD/YYYY nor DD/MM/YYYY throughout (some have a first part "
                           "above 12, others a second part above 12)")
+    _refuse_year_first(values)
     if len(candidates) == 1:
-        return Decision(next(iter(candidates)), "from its values")
+        decided = next(iter(candidates))
+        _refuse_two_orders(values, decided)
+        return Decision(decided, "from its values")
     if configured in DATE_ORDERS:
         if not for_this_file:
             _refuse_spread(values, configured)
         return Decision(configured, "settings.yaml date_order")
     raise FormatError("every date fits both MM/DD/YYYY and DD/MM/YYYY (no day above 12); set date_order: "
                       "day_first or month_first in the billing home's settings.yaml")
+
+
+def _refuse_two_orders(values: list[str], decided: str) -> None:
+    """FormatError when the dates that fit both orders, read in the order the others decided, fall away from
+    them (more than a month outside their span) while the other order puts them among them: two exports of two
+    date orders pasted into one file (US 10/05/2026 beside UK 25/10/2026: 10 May, or 5 October?)."""
+    other = next(o for o in DATE_ORDERS if o != decided)
+    sure, both = [], []
+    for text in values:
+        if clean(text) and _NN_NN_YYYY.match(_date_part(text)):
+            fits = _order_votes(text) or set()
+            (both if len(fits) == 2 else sure).append(text)
+    spots = [d.year * 12 + d.month for d in (_parsed_or_none(t, decided) for t in sure) if d is not None]
+    if not spots or not both:
+        return
+    low, high = min(spots) - 1, max(spots) + 1
+    for text in both:
+        here, there = _parsed_or_none(text, decided), _parsed_or_none(text, other)
+        if here is None or there is None:
+            continue
+        if not low <= here.year * 12 + here.month <= high and low <= there.year * 12 + there.month <= high:
+            example = next(t for t in sure)
+            raise FormatError(f"dates of two orders: {clean(example)!r} reads only {_ORDER_NAMES[decided]}, and "
+                              f"{clean(text)!r} read so falls on {here:%Y-%m-%d}, away from the file's other dates, "
+                              f"while {_ORDER_NAMES[other]} puts it among them ({there:%Y-%m-%d}): two exports "
+                              "pasted together? Export the file again with one date format")
+
+
+_ORDER_NAMES = {"day_first": "DD/MM/YYYY", "month_first": "MM/DD/YYYY"}
+
+
+def _refuse_year_first(values: list[str]) -> None:
+    """FormatError when two-digit-year dates read far in the past (2005) but every one of them begins with a
+    number that is this year or the next read as a year: YY/MM/DD (`26/10/05`, 5 October 2026), not DD/MM/YY."""
+    shorts = [m for text in values if clean(text)
+              for m in (_NN_NN_YYYY.match(_date_part(text)),) if m is not None and len(m.group(4)) == 2]
+    if not shorts:
+        return
+    this_year = date.today().year
+    if all(this_year - 1 <= 2000 + int(m.group(1)) <= this_year + 1 and 2000 + int(m.group(4)) <= this_year - 5
+           for m in shorts):
+        raise FormatError(f"the dates look like YY/MM/DD ({shorts[0].group(0)!r}: 20{shorts[0].group(4)} read as "
+                          f"DD/MM/YY, 20{shorts[0].group(1)} as YY/MM/DD); export them with four-digit years")
 
 
 def _months_read(values: list[str], order: str) -> tuple[str, str, int]:
