@@ -198,7 +198,8 @@ def cmd_approve(args: argparse.Namespace) -> int:
     resources = build_resources()
     from billing_assets.core.contract import contract_paths
 
-    clients = args.client or sorted(contract_paths(billing_home() / "contracts"))
+    clients = args.client or sorted(set(contract_paths(billing_home() / "contracts"))
+                                    | _priced_clients(resources["warehouse"], months))
     pairs = [(c, m) for m in months for c in clients]
     # each draft is sent where it was pushed: the sink of each recorded kind is built (and its EnvVar secrets
     # resolved, as a run does) only when a draft of that kind is sent
@@ -218,6 +219,17 @@ def cmd_approve(args: argparse.Namespace) -> int:
         print(f"{r.client:<28} {r.month:<8} {r.status:<13} {r.detail}")
     return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft"
                     or r.detail.endswith(NOTHING_TO_APPROVE) for r in results) else 1
+
+
+def _priced_clients(warehouse, months: list[str]) -> set[str]:
+    """Clients with an invoice priced in `months`, contract or not: a client whose contract file was removed (or
+    renamed) keeps its pushed drafts, which firm-wide approval names instead of passing over in silence."""
+    from resources.warehouse import query
+
+    if not warehouse.exists():
+        return set()
+    with warehouse.connect() as conn:
+        return {r["client"] for r in query(conn, "priced_months") if r["month"] in months}
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:

@@ -38,3 +38,16 @@ def test_a_renamed_contract_file_does_not_bill_the_months_sent_under_its_old_nam
         (home / "contracts" / "globex2.yaml").read_text() + "start: 2026-09\n")
     assert main(["close", "--month", "2026-08"]) == 0
     assert _rows(home, "SELECT count(*) FROM invoices WHERE client = 'globex2'") == [(0,)]
+
+
+def test_a_pushed_draft_of_a_client_whose_contract_was_removed_is_named_by_approval(billing_env, capsys) -> None:
+    """Found by an auditor: a retired client's pushed draft stayed `pushed`, and firm-wide approval passed over it
+    without a word (it listed only clients with a contract file)."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    (home / "contracts" / "globex.yaml").unlink()
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    [line] = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("globex ")]
+    assert "skipped" in line and "contracts/globex.yaml: not found" in line
+    assert _rows(home, "SELECT count(*) FROM sent_invoices") == [(0,)]
