@@ -164,12 +164,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
-def _csv_records(path: Path) -> int:
-    """Data rows of a CSV file (a note with a line break is one row), 0 when there is no file."""
+def _review_counts(path: Path) -> tuple[int, int]:
+    """(entries to review, entries written off) of a review file (a note with a line break is one row); the
+    written-off ones are listed for the record, not for a decision. (0, 0) when there is no file."""
     if not path.exists():
-        return 0
+        return 0, 0
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+        reasons = [row.get("reasons") or "" for row in csv.DictReader(handle)]
+    written_off = sum(1 for r in reasons if r == "written_off")
+    return len(reasons) - written_off, written_off
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -182,8 +185,9 @@ def cmd_review(args: argparse.Namespace) -> int:
     print_problems(outcome)
     for month in months:
         path = billing_home() / "review" / f"{month}.csv"
-        rows = _csv_records(path)
-        print(f"{path}: {counted(rows, 'entry', 'entries')} to review")
+        to_review, written_off = _review_counts(path)
+        print(f"{path}: {counted(to_review, 'entry', 'entries')} to review"
+              + (f" ({written_off} written off, listed for the record)" if written_off else ""))
     return 0 if outcome.ok else 1
 
 

@@ -117,9 +117,12 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
         if (client, month) in others:
             continue
         sow = names[month].get(client, {})
+        waiting = [r for r in held if r[8] != "written_off"]  # written-off rows are listed for the record
         partition_metadata(context, client, month, {
-            "held_entries": len(held),
-            "held_hours": MetadataValue.text(hours_text(sum((r[7] for r in held), Decimal(0)))),
+            "held_entries": len(waiting),
+            "held_hours": MetadataValue.text(hours_text(sum((r[7] for r in waiting), Decimal(0)))),
+            "written_off_hours": MetadataValue.text(hours_text(sum((r[7] for r in held if r not in waiting),
+                                                                   Decimal(0)))),
             "review_file": MetadataValue.path(files[month]),
             "held": MetadataValue.md(markdown_table(
                 ("date", "person", "hours", "reasons", "suggestion", "work type", "confidence", "closest SOW items",

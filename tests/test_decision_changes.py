@@ -81,6 +81,9 @@ def test_a_bad_decision_row_keeps_the_review_file_and_the_decisions_and_an_unkno
     assert main(["close", "--month", "2026-09"]) == 0
     listed = review.read_text(encoding="utf-8-sig")
     assert held["entry_id"] in listed
+    capsys.readouterr()
+    assert main(["review", "--month", "2026-09"]) == 0  # the written-off row is listed, not counted as to review
+    assert f"{review}: 0 entries to review (1 written off, listed for the record)" in capsys.readouterr().out
 
     (home / "overrides" / "b.csv").write_text(f"entry_id,client,action\n{held['entry_id']},Other Co,bill\n")
     capsys.readouterr()
