@@ -31,9 +31,9 @@ def changed_decisions(home: BillingHome, warehouse: Warehouse,
     decision removed) that decide one of its entries otherwise than its close applied."""
     if not pairs or not warehouse.exists():
         return {}
-    with warehouse.connect() as conn:
-        closed = rows_by_partition(conn, "closed_decisions", pairs)
     overrides = home.overrides()
+    with warehouse.connect() as conn, conn.staged("override_ids", ("entry_id",), [(i,) for i in sorted(overrides)]):
+        closed = rows_by_partition(conn, "closed_decisions", pairs)
     out: dict[tuple[str, str], list[str]] = {}
     for (client, month), rows in sorted(closed.items()):
         try:
