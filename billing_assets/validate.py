@@ -242,8 +242,10 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
     problems = [f"{e.source_file}: row {e.source_row}: no person (First Name / Last Name or User is blank; "
                 "required_fields will stop its month)" for e in parsed.entries if not e.person]
     files_by_identity: dict[tuple, set[str]] = {}
-    for identity, entry in _identified(parsed):
-        files_by_identity.setdefault(identity, set()).add(entry.source_file)
+    for _, e in _identified(parsed):  # as the close's no_cross_file_duplicates compares them: values as read, so a
+        # re-export in another date or number format is the same row
+        identity = (e.date, e.client_name, e.project, e.project_code, e.task, e.notes, e.hours, e.person)
+        files_by_identity.setdefault(identity, set()).add(e.source_file)
     repeated: dict[tuple[str, ...], int] = {}
     for files in files_by_identity.values():
         if len(files) > 1:

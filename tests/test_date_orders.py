@@ -32,3 +32,19 @@ def test_year_first_two_digit_dates_are_refused() -> None:
     year = date.today().year % 100  # "26/10/05" in 2026: the 5th of October this year, not 26 October 2005
     with pytest.raises(FormatError, match=rf"the dates look like YY/MM/DD \('{year}/10/05'"):
         decide_date_order([f"{year}/10/05", f"{year}/10/06"])
+
+
+def test_validate_names_a_re_export_in_another_date_format(billing_env) -> None:
+    """Found by an auditor: the same two entries exported once with US and once with UK dates were named by the
+    close's no_cross_file_duplicates, but `billing validate` said nothing."""
+    from billing_assets.validate import validate_home
+
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text('client: acme\nname: "Acme"\ncurrency: USD\ndefault_rate: 100\n')
+    header = "Date,Client,Project,Task,Notes,Hours,Billable?,First Name,Last Name\n"
+    (home / "timesheets" / "us.csv").write_text(header + "10/25/2026,Acme,Web,Build,Home,1.5,Yes,Ana,Souza\n"
+                                                         "10/26/2026,Acme,Web,Build,Cart,2,Yes,Ana,Souza\n")
+    (home / "timesheets" / "uk.csv").write_text(header + "25/10/2026,Acme,Web,Build,Home,1.5,Yes,Ana,Souza\n"
+                                                         "26/10/2026,Acme,Web,Build,Cart,2,Yes,Ana,Souza\n")
+    assert "timesheets/uk.csv and timesheets/us.csv: 2 identical row(s) in both files (a re-export?); " \
+           "no_cross_file_duplicates will stop their months" in validate_home(home)
