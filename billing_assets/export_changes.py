@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from billing_assets.core.errors import BillingInputError, ContractError
+from billing_assets.core.months import month_index
 from billing_assets.core.parsed import ParsedSource
 from billing_assets.decision_changes import decision_refusals
 from resources.home import BillingHome
@@ -145,11 +146,19 @@ def _source_refusals(time_source: TimeSource, home: BillingHome, warehouse: Ware
                   if r["client"] in clients and r["month"] <= last]
         links = {(r["client"], r["month"]): r["prior_month"] for r in query(conn, "priced_from_months")
                  if r["client"] in clients}
+        sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", priced)} if priced \
+            else set()
     changed = {(c.client, c.month): c for c in changed_since_close(time_source, home, warehouse, priced)}
     out = {}
     for client, month in pairs:
         if (client, month) in changed:
             out[(client, month)] = changed[(client, month)].summary()
+            continue
+        carried = _uncarried(client, month, changed, sent)
+        if carried:
+            out[(client, month)] = (f"{carried} was sent and its exports changed since it was closed: this month "
+                                    f"carries the difference once {carried} is closed again; close "
+                                    f"{carried}..{month} again")
             continue
         prior, seen = links.get((client, month)), set()
         while prior and prior not in seen:
@@ -161,6 +170,16 @@ def _source_refusals(time_source: TimeSource, home: BillingHome, warehouse: Ware
                 break
             prior = links.get((client, prior))
     return out
+
+
+def _uncarried(client: str, month: str, changed: dict, sent: set[tuple[str, str]]) -> str | None:
+    """The earliest sent month before `month` whose exports changed since its close and whose difference this
+    month is the one to carry (every month between them was sent too), or None."""
+    for earlier in sorted(m for c, m in changed if c == client and m < month and (c, m) in sent):
+        between = {m for c, m in sent if c == client and earlier < m < month}
+        if len(between) == month_index(month) - month_index(earlier) - 1:
+            return earlier
+    return None
 
 
 def source_for_reading(time_source: TimeSource) -> TimeSource:

@@ -80,6 +80,25 @@ def test_approval_refuses_a_month_whose_exports_changed_since_its_close(billing_
                         "client' ORDER BY 1") == [("2026-08-20", "40.0000"), ("2026-08-21", "40.0000")]
 
 
+def test_the_month_that_carries_a_sent_months_late_row_is_refused_until_that_month_is_closed(billing_env,
+                                                                                              capsys) -> None:
+    """Found by an auditor (an alias moved, the same in effect): August sent, a late August row, September
+    approved as closed before it: the difference waited for October. The month that carries it is refused until
+    August is closed again, and then carries it."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    add_late_august_row(home)
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
+    assert ("globex                       2026-09  skipped       2026-08 was sent and its exports changed since it "
+            "was closed: this month carries the difference once 2026-08 is closed again; close 2026-08..2026-09 "
+            "again") in capsys.readouterr().out
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
+    assert _table(home, "SELECT origin_month FROM sent_adjustments WHERE month = '2026-09'") == [("2026-08",)]
+
+
 def test_the_partition_approval_job_refuses_it_too(billing_env) -> None:
     home = billing_env(GOLDEN / "02_rate_cards_rounding")
     assert main(["close", "--month", "2026-08"]) == 0
