@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.overrides import Override
 from resources.home import BillingHome
-from resources.warehouse import Warehouse, query, rows_by_partition
+from resources.warehouse import Warehouse, query, query_keyed, rows_by_partition
 
 SHOWN = 3  # decision rows named in a message
 
@@ -28,12 +28,16 @@ def _differs(row: dict, override: Override | None, items: set[str], work_types: 
 def changed_decisions(home: BillingHome, warehouse: Warehouse,
                       pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
     """For each priced client-month of `pairs`, the decision rows (`overrides/<file>: row N`, or the entry id of a
-    decision removed) that decide one of its entries otherwise than its close applied."""
+    decision removed) that decide one of its entries otherwise than its close applied. For a sent month only
+    decisions added or edited count: a decision file of a month long sent, archived out of `overrides/`, is not a
+    change to bill (the close warns of decisions gone; closing such a month again would bill what was written off)."""
     if not pairs or not warehouse.exists():
         return {}
     overrides = home.overrides()
     with warehouse.connect() as conn, conn.staged("override_ids", ("entry_id",), [(i,) for i in sorted(overrides)]):
         closed = rows_by_partition(conn, "closed_decisions", pairs)
+        sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", list(closed))} \
+            if closed else set()
     out: dict[tuple[str, str], list[str]] = {}
     for (client, month), rows in sorted(closed.items()):
         try:
@@ -41,7 +45,8 @@ def changed_decisions(home: BillingHome, warehouse: Warehouse,
         except (ContractError, BillingInputError):
             continue  # the contract refusal names it
         items = {i.id for i in contract.sow.items} if contract.sow else set()
-        changed = [r for r in rows if _differs(r, overrides.get(r["entry_id"]), items, contract.work_type_names)]
+        changed = [r for r in rows if _differs(r, overrides.get(r["entry_id"]), items, contract.work_type_names)
+                   and ((client, month) not in sent or r["entry_id"] in overrides)]
         if changed:
             out[(client, month)] = sorted(overrides[r["entry_id"]].where if r["entry_id"] in overrides
                                           else f"entry {r['entry_id']} (its decision removed)" for r in changed)

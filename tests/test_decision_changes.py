@@ -34,10 +34,13 @@ def test_a_decision_saved_after_the_close_stops_approval_until_the_month_is_clos
                                                                                           capsys) -> None:
     home = billing_env()
     (home / "contracts" / "rcx.yaml").write_text(CONTRACT)
-    (home / "timesheets" / "time.csv").write_text(HARVEST + ROWS)
+    later_row = "2026-09-09,RCX Ltd,Ops,,Support,Later,1,Yes,Ann,Lee\n"
+    (home / "timesheets" / "time.csv").write_text(HARVEST + ROWS + later_row)
     assert main(["close", "--month", "2026-09..2026-10"]) == 0
-    assert _totals(home) == {"2026-09": Decimal("400.0000"), "2026-10": Decimal("300.0000")}  # 2 h held
-    [held] = list(csv.DictReader((home / "review" / "2026-09.csv").open(encoding="utf-8-sig")))
+    assert _totals(home) == {"2026-09": Decimal("400.0000"), "2026-10": Decimal("300.0000")}  # 3 h held
+    held, later = list(csv.DictReader((home / "review" / "2026-09.csv").open(encoding="utf-8-sig")))
+    if held["notes"] == "Later":
+        held, later = later, held
     (home / "overrides" / "2026-09.csv").write_text(f"entry_id,action\n{held['entry_id']},bill\n")
 
     capsys.readouterr()
@@ -57,13 +60,22 @@ def test_a_decision_saved_after_the_close_stops_approval_until_the_month_is_clos
     assert _totals(home) == {"2026-09": Decimal("600.0000"), "2026-10": Decimal("300.0000")}
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
 
-    (home / "overrides" / "2026-09.csv").unlink()  # the decision removed after September was sent
+    (home / "overrides" / "2026-09b.csv").write_text(f"entry_id,action\n{later['entry_id']},bill\n")  # after sending
     capsys.readouterr()
     assert main(["close", "--month", "2026-10"]) == 0
-    assert ("warning: rcx 2026-09: review decisions changed since it was closed (entry "
-            f"{held['entry_id']} (its decision removed)): it was sent; close it and the months after it again so "
-            "that the next unsent month carries the difference") in capsys.readouterr().out
+    assert ("warning: rcx 2026-09: review decisions changed since it was closed (overrides/2026-09b.csv: row 1): it "
+            "was sent; close it and the months after it again so that the next unsent month carries the difference"
+            ) in capsys.readouterr().out
     assert main(["approve", "--month", "2026-10", "--by", "Dana"]) == 1
+    assert main(["close", "--month", "2026-09..2026-10"]) == 0
+    assert _totals(home)["2026-10"] == Decimal("400.0000")  # 300.00 and the 100.00 released after sending
+
+    for name in ("2026-09.csv", "2026-09b.csv"):  # a sent month's decision files archived: not a change to bill
+        (home / "overrides" / name).unlink()
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-10"]) == 0
+    assert "review decisions changed" not in capsys.readouterr().out
+    assert main(["approve", "--month", "2026-10", "--by", "Dana"]) == 0
 
 
 def test_a_bad_decision_row_keeps_the_review_file_and_the_decisions_and_an_unknown_id_is_named(billing_env,
