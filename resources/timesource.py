@@ -129,5 +129,5 @@ def _invoiced_warnings(rows: list, invoices: dict[str, str], unit: str) -> list[
                                     f"{len(found)} billable {kind} ({shown:f}{unit}; {', '.join(ids[:3])}"
                                     f"{', ...' if len(ids) > 3 else ''}) marked billed in Harvest already"
                                     f"{' (invoice ' + ', '.join(numbers) + ')' if numbers else ''} are", client,
-                                    month))
+                                    month, expenses=not unit))
     return out

@@ -169,5 +169,6 @@ def test_entries_and_expenses_harvest_marks_billed_are_billed_and_warned_of() ->
                                  "already (invoice 1001) are billed here too: write them off in overrides/ if that "
                                  "invoice charged them"),
         ("Acme Corp", "2026-09", f"1 billable expense(s) (75; harvest:{spent}) marked billed in Harvest already "
-                                 "(invoice 1001) are billed here too: write them off in overrides/ if that invoice "
-                                 "charged them")]
+                                 "(invoice 1001) are billed here too: if that invoice charged them, mark them not "
+                                 "billable (or remove them) in the time tool or its export; decisions in overrides/ "
+                                 "apply to time entries only")]

@@ -224,10 +224,16 @@ def stray_rows(parsed: ParsedSource, client_of: dict[str, str]) -> list[str]:
     return out
 
 
-def invoiced_already(file: str, row: int, what: str, client: str, month: str) -> RowProblem:
+def invoiced_already(file: str, row: int, what: str, client: str, month: str, expenses: bool = False) -> RowProblem:
     """The warning for billable rows the time tool marks as invoiced already (an export's `Invoiced? = Yes`,
     Harvest's API `is_billed`): billed here as the spec says, but an invoice the tool sent may have charged them (a
-    firm moving its invoicing here), and charging twice is for a person to decide. `what` names the rows."""
+    firm moving its invoicing here), and charging twice is for a person to decide. `what` names the rows. Decisions
+    in overrides/ reach time entries only: an expense is kept off by its source (found by an auditor: the advice to
+    write one off there did nothing, and it stayed billed twice)."""
+    if expenses:
+        return RowProblem(file, row, f"{what} billed here too: if that invoice charged them, mark them not billable "
+                          "(or remove them) in the time tool or its export; decisions in overrides/ apply to time "
+                          "entries only", client, month)
     return RowProblem(file, row, f"{what} billed here too: write them off in overrides/ if that invoice charged "
                       "them", client, month)
 

@@ -252,7 +252,8 @@ def _warn_invoiced(state: _FileState, out: ParsedSource) -> None:
         what = (f"billable row ({shown_hours(hours):f}{unit}) marked invoiced already ({column} = Yes) is"
                 if len(rows) == 1 else f"{len(rows)} billable rows ({row_ranges(rows)}; {shown_hours(hours):f}{unit}) "
                 f"marked invoiced already ({column} = Yes) are")
-        out.warnings.append(invoiced_already(state.file.label, rows[0], what, client, month))
+        out.warnings.append(invoiced_already(state.file.label, rows[0], what, client, month,
+                                             state.layout.kind == "expense"))
 
 
 NAME_FIELDS = ("client", "project", "project_code", "task", "first", "last")
