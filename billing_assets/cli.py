@@ -153,7 +153,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     home = Path(args.home or os.environ.get("BILLING_HOME") or "demo_home").resolve()
     from demo_firm import write_demo_home
+    from demo_firm.generate import CLIENTS, MONTHS
 
+    ours = {f"contracts/{c.slug}.yaml" for c in CLIENTS} | {
+        f"{kind}/harvest_{what}_{m}.csv" for m in MONTHS for kind, what in (("timesheets", "time"),
+                                                                              ("expenses", "expenses"))}
+    theirs = sorted(str(p.relative_to(home)) for folder in ("contracts", "timesheets", "expenses")
+                    for p in (home / folder).glob("*") if p.is_file() and str(p.relative_to(home)) not in ours)
+    if theirs:  # found by an auditor: with BILLING_HOME set, the demo wrote into a firm's home and pushed to its books
+        print(f"billing: {home} already holds a firm's files ({', '.join(theirs[:3])}"
+              f"{', ...' if len(theirs) > 3 else ''}): the demo writes and closes a made-up firm; give it an empty "
+              "folder (`billing demo --home demo_home`)", file=sys.stderr)
+        return 2
+    os.environ.update(BILLING_PUSH="outbox", BILLING_SOURCE="csv")  # never the firm's QuickBooks or Harvest
+    os.environ.pop("BILLING_DB", None)
     write_demo_home(home)
     print(f"demo billing home written to {home}")
     instance = prepare_environment(home)

@@ -330,3 +330,15 @@ def test_make_dev_starts_the_month_partitions_at_the_demos_first_month() -> None
     dev = makefile.split("\ndev:", 1)[1].split("\n\n", 1)[0]
     assert re.findall(r"BILLING_FIRST_MONTH=\$\$\{BILLING_FIRST_MONTH:-(\d{4}-\d{2})\}", dev) == [DEMO_MONTHS[0]]
     assert DEMO_MONTHS[0] == MONTHS[0]
+
+
+def test_the_demo_never_writes_into_a_firms_home(billing_env, capsys) -> None:
+    """Found by an auditor: with BILLING_HOME set, `billing demo` wrote twelve made-up clients into the firm's home,
+    closed them beside its own and pushed them to its QuickBooks. It now refuses a home holding other files."""
+    from billing_assets.cli import main
+
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text('client: acme\nname: "Acme"\ncurrency: USD\ndefault_rate: 100\n')
+    assert main(["demo"]) == 2
+    assert "already holds a firm's files (contracts/acme.yaml)" in capsys.readouterr().err
+    assert sorted(p.name for p in (home / "contracts").iterdir()) == ["acme.yaml"]
