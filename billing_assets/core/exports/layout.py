@@ -509,8 +509,7 @@ def _exact_from_clock(state: _FileState, row: Row, places: int, hours: Decimal, 
     QuickBooks Time writes hours) is that span: to the second, when both clock times are written to the second
     and the decimal, written with 2 or more decimals, is the span to those decimals. Otherwise (a report rounding
     to 15 minutes, clock times to the minute) the decimal as written. `places`: the decimals it was written with."""
-    if places < 2 or not (_cached(state.to_second, row["start_time"], formats.clock_has_seconds) and
-                          _cached(state.to_second, row["end_time"], formats.clock_has_seconds)):
+    if places < 2 or not _to_the_second(state, row):
         return hours
     if not seconds or seconds < 0 or abs(hours * 3600 - seconds) > Decimal(1800) / 10 ** places:
         return hours
@@ -523,8 +522,7 @@ def _exact_from_minutes(state: _FileState, row: Row, hours: Decimal, seconds: in
     """An H:MM duration that is its clock span without the seconds (Clockify's "Compact" format writes 3:31:24 as
     3:31) is that span, to the second, when both clock times are written to the second and the span is within the
     minute (cut, or rounded to the nearest minute). Otherwise the H:MM as written."""
-    if not seconds or seconds < 0 or not (_cached(state.to_second, row["start_time"], formats.clock_has_seconds)
-                                          and _cached(state.to_second, row["end_time"], formats.clock_has_seconds)):
+    if not seconds or seconds < 0 or not _to_the_second(state, row):
         return hours
     if not -30 <= seconds - hours * 3600 < 60:
         return hours
