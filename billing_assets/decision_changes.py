@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.overrides import Override
 from resources.home import BillingHome
-from resources.warehouse import Warehouse, query, query_keyed, rows_by_partition
+from resources.warehouse import Warehouse, WarehouseConnection, query, query_keyed, rows_by_partition
 
 SHOWN = 3  # decision rows named in a message
 
@@ -53,16 +53,22 @@ def changed_decisions(home: BillingHome, warehouse: Warehouse,
     return out
 
 
+def priced_up_to(conn: WarehouseConnection, pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The priced months of the pairs' clients up to the pairs' last month: the months an approval of the pairs
+    is priced from (ledgers) or carries (late changes of sent months)."""
+    clients, last = {c for c, _ in pairs}, max(m for _, m in pairs)
+    return [(r["client"], r["month"]) for r in query(conn, "priced_months")
+            if r["client"] in clients and r["month"] <= last]
+
+
 def decision_refusals(home: BillingHome, warehouse: Warehouse,
                       pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """Why each client-month of `pairs` must not be sent: decisions on it, or on an earlier priced month of its
     client (whose ledgers and carried differences it is priced from), changed since that month was closed."""
     if not pairs or not warehouse.exists():
         return {}
-    clients, last = {c for c, _ in pairs}, max(m for _, m in pairs)
     with warehouse.connect() as conn:
-        priced = [(r["client"], r["month"]) for r in query(conn, "priced_months")
-                  if r["client"] in clients and r["month"] <= last]
+        priced = priced_up_to(conn, pairs)
     changed = changed_decisions(home, warehouse, priced)
     out = {}
     for client, month in pairs:

@@ -16,7 +16,7 @@ from datetime import UTC
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.months import month_index
 from billing_assets.core.parsed import ParsedSource
-from billing_assets.decision_changes import decision_refusals
+from billing_assets.decision_changes import decision_refusals, priced_up_to
 from resources.home import BillingHome
 from resources.timesource import TimeSource
 from resources.warehouse import Warehouse, WarehouseConnection, query, query_keyed, rows_by_partition
@@ -140,10 +140,9 @@ def _source_refusals(time_source: TimeSource, home: BillingHome, warehouse: Ware
         return harvest_refusals(time_source, home, warehouse, pairs)
     if time_source.kind != "csv":
         return {}
-    clients, last = {c for c, _ in pairs}, max(m for _, m in pairs)
+    clients = {c for c, _ in pairs}
     with warehouse.connect() as conn:
-        priced = [(r["client"], r["month"]) for r in query(conn, "priced_months")
-                  if r["client"] in clients and r["month"] <= last]
+        priced = priced_up_to(conn, pairs)
         links = {(r["client"], r["month"]): r["prior_month"] for r in query(conn, "priced_from_months")
                  if r["client"] in clients}
         sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", priced)} if priced \
