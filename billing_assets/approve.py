@@ -80,8 +80,8 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
         elif pair in stale or pair in (exports_changed or {}):
             reason = stale.get(pair) or (exports_changed or {})[pair]
-            results.append(Approval(*pair, "skipped", f"{reason}: close {pair[1]} again, review the new draft, "
-                                                      "then approve"))
+            results.append(Approval(*pair, "skipped", f"{reason}{' ' if reason.endswith(' then') else ': '}"
+                                                      f"close {pair[1]} again, review the new draft, then approve"))
         else:
             try:
                 pair_sink = sink_for(sink, kind, home or (sink.home if sink is not None else ""), built)

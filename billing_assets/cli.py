@@ -205,6 +205,10 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
+    if not (args.by or "").strip():  # found by an auditor: without $USER, approval ended in a traceback
+        print("billing: approval records who approved: give your name with --by (no $USER to default to)",
+              file=sys.stderr)
+        return 2
     instance = prepare_environment()
     from billing_assets.approve import NOTHING_TO_APPROVE, approve, sent_events
     from billing_assets.environment import build_resources
@@ -217,6 +221,12 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
     clients = args.client or sorted(set(contract_paths(billing_home() / "contracts"))
                                     | _priced_clients(resources["warehouse"], months))
+    if args.client and (unknown := sorted(set(clients) - set(contract_paths(billing_home() / "contracts"))
+                                          - _priced_clients(resources["warehouse"], months))):
+        # found by an auditor: a mistyped --client was "skipped, no pushed draft" with exit 0, as if nothing was due
+        print(f"billing: no client {', '.join(unknown)}: no contracts/<client>.yaml and nothing priced for "
+              f"{args.month}", file=sys.stderr)
+        return 1
     pairs = [(c, m) for m in months for c in clients]
     # each draft is sent where it was pushed: the sink of each recorded kind is built (and its EnvVar secrets
     # resolved, as a run does) only when a draft of that kind is sent

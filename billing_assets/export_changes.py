@@ -125,8 +125,9 @@ def contract_refusals(home: BillingHome, warehouse: Warehouse,
         try:
             now = home.contract_file(client).for_month(month).fingerprint()
         except (ContractError, BillingInputError) as exc:
+            # the advice appended by approval and LEDES ("close again") needs a readable file first
             out[(client, month)] = (f"its contract cannot be read here ({str(exc).splitlines()[0]}), so what it "
-                                    "was closed with cannot be checked")
+                                    "was closed with cannot be checked; correct or restore it first, then")
             continue
         if now != then:
             out[(client, month)] = (f"its contract (contracts/{home.contract_path(client).name}) changed since it "

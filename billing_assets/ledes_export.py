@@ -109,7 +109,8 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
             why_not = stale.get((client, month)) or (exports_changed or {}).get((client, month))
             if not was_sent and why_not:
                 result.messages.append(
-                    f"{client} {month}: not exported: {why_not}: close {month} again "
+                    f"{client} {month}: not exported: {why_not}{' ' if why_not.endswith(' then') else ': '}"
+                    f"close {month} again "
                     f"(`billing close --month {month} --client {client}`)")
                 result.failed = True
                 continue

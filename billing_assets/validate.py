@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+from decimal import Decimal
 from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.engagement import rows_outside
 from billing_assets.core.model import NON_BILLABLE, TimeEntry
+from billing_assets.core.money import shown_hours
 from billing_assets.core.overrides import Override, contradicted, read_decisions
 from billing_assets.core.parsed import (
     ParsedSource,
@@ -57,13 +59,20 @@ def validate_report(home: Path, parsed: ParsedSource | None = None) -> tuple[lis
     unknown = sorted({(e.source_file, e.client_name) for e in parsed.entries
                       if e.client_name not in names and e.client_name not in stopped})
     near = {name_key(n): n for n in names}
+    unclaimed: list[str] = []
     for source_file, client_name in unknown:
-        rows = [e.source_row for e in parsed.entries if e.source_file == source_file and e.client_name == client_name]
-        meant = near.get(name_key(client_name))
-        problems.append(f"{source_file}: rows {row_ranges(rows)}: " + (
-            f"client {client_name!r} differs from contracts/{names[meant]}.yaml's {meant!r} only in case or spaces; "
-            f"add it to the contract's aliases to bill these rows (inputs_readable stops its months)" if meant else
-            f"unknown client {client_name!r} (no contract name or alias matches; unknown_client)"))
+        found = [e for e in parsed.entries if e.source_file == source_file and e.client_name == client_name]
+        rows = row_ranges([e.source_row for e in found])  # an API entry's row is its id
+        where = f"{source_file}: rows {rows}: " if source_file else f"Harvest API: entries {rows}: "
+        if meant := near.get(name_key(client_name)):
+            problems.append(f"{where}client {client_name!r} differs from contracts/{names[meant]}.yaml's {meant!r} "
+                            "only in case or spaces; add it to the contract's aliases to bill these rows "
+                            "(inputs_readable stops its months)")
+        else:  # a warning, as the close says it: firms keep internal or unbilled clients in their time tool
+            billable = sum((e.hours for e in found if e.billable), Decimal(0))
+            unclaimed.append(f"{where}unknown client {client_name!r} (no contract name or alias matches; "
+                             f"unknown_client): {shown_hours(billable):f} h billable billed to nobody; add the name "
+                             "to a contract's aliases if it is a client's time")
     problems.extend(_renamed_rows(parsed, good, BillingHome(path=str(home))))
     # the code is the last three letters, as the currency_matches check reads it ("United States Dollar - USD")
     currencies = {(e.source_file, names[e.client_name], currency_code(e.currency),
@@ -79,7 +88,8 @@ def validate_report(home: Path, parsed: ParsedSource | None = None) -> tuple[lis
     problems.extend(str(p) for p in override_problems)
     unknown_ids, bad_overrides = _override_findings(overrides, parsed, good, names)
     problems.extend(bad_overrides)
-    warnings = [str(w) for w in parsed.warnings] + unknown_ids + _unlisted_project_codes(parsed, good, names)
+    warnings = [str(w) for w in parsed.warnings] + unclaimed + unknown_ids
+    warnings += _unlisted_project_codes(parsed, good, names)
     warnings += _misspelt_contract_names(parsed, good, names) + _repeated_rows(parsed) + stray_rows(parsed, names)
     warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.undefined_people_roles()]
     warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.unordered_amendments()]
@@ -188,7 +198,9 @@ def _misspelt_contract_names(parsed: ParsedSource, good: dict[str, ContractFile]
                 if o.project:
                     named.append((f"rate_overrides[{i}].project", o.project, projects))
             for key, value, seen in named:
-                close = difflib.get_close_matches(value, sorted(seen - {value}), n=1, cutoff=0.8)
+                # "carl cons" beside "Carl Cons": difflib counts case, so a case-only difference is looked for first
+                close = (sorted(s for s in seen if s.casefold() == value.casefold() and s != value)
+                         or difflib.get_close_matches(value, sorted(seen - {value}), n=1, cutoff=0.8))
                 if value not in seen and close:
                     found[(client, key)] = (f"{good[client].label}: {key}: {value!r} has no time in the exports, but "
                                             f"{close[0]!r} has (names match exactly); the setting applies to nobody")

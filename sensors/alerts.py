@@ -4,6 +4,8 @@ A failed non-blocking check leaves the run green, so run-failure sensors never s
 ASSET_CHECK_EVALUATION event records after a storage-id cursor instead.
 """
 
+import time
+
 from dagster import (
     DagsterEventType,
     DefaultSensorStatus,
@@ -18,6 +20,7 @@ from dagster import (
 from resources.notify import Notifier
 
 BATCH = 500
+FIRST_LOOK_BACK_SECONDS = 24 * 3600  # a first tick alerts the last day's failures, not a firm's whole history
 
 
 def check_alert(record, notifier: Notifier) -> dict | None:
@@ -44,8 +47,18 @@ def check_alert(record, notifier: Notifier) -> dict | None:
 
 @sensor(minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
 def check_failure_alerts(context: SensorEvaluationContext, notifier: Notifier) -> SkipReason:
-    """Notifies each new failing check evaluation (per client-month) exactly once."""
+    """Notifies each new failing check evaluation (per client-month) exactly once. Its first tick (no cursor)
+    passes over evaluations older than a day: the failures of months of closes run before the daemon (found by an
+    auditor: every one of them was alerted at once, most long mended)."""
     cursor = int(context.cursor) if context.cursor else None
+    passed_over = ""
+    if cursor is None:  # start after the newest evaluation older than a day (the first batch could not hold them all)
+        older = context.instance.get_event_records(
+            EventRecordsFilter(DagsterEventType.ASSET_CHECK_EVALUATION,
+                               before_timestamp=time.time() - FIRST_LOOK_BACK_SECONDS), limit=1, ascending=False)
+        if older:
+            cursor = older[0].storage_id
+            passed_over = "; evaluations older than a day, from before this sensor first ran, were not alerted"
     records = context.instance.get_event_records(
         EventRecordsFilter(DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=cursor), limit=BATCH,
         ascending=True)
@@ -56,7 +69,9 @@ def check_failure_alerts(context: SensorEvaluationContext, notifier: Notifier) -
             notifier.notify(alert)
             sent += 1
         context.update_cursor(str(record.storage_id))
-    return SkipReason(f"{sent} alert(s) sent for {len(records)} new evaluation(s)")
+    if cursor is not None and not records:
+        context.update_cursor(str(cursor))
+    return SkipReason(f"{sent} alert(s) sent for {len(records)} new evaluation(s){passed_over}")
 
 
 @run_failure_sensor(default_status=DefaultSensorStatus.RUNNING)

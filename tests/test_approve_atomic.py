@@ -239,3 +239,21 @@ def test_approving_a_range_with_a_month_outside_the_engagement_succeeds(billing_
         "- 43 billable time row(s) (62.7 h) and 1 billable expense(s) (412.37) in expenses/harvest_expenses.csv, "
         "timesheets/harvest_time_a.csv fall outside the engagement (2026-09..): never billed; move the contract's "
         "start or end if they belong to it")
+
+
+def test_approval_without_a_name_or_with_an_unknown_client_says_so_in_one_line(billing_env, monkeypatch,
+                                                                               capsys) -> None:
+    """Found by an auditor: with no $USER and no --by, approval ended in a traceback; a mistyped --client was
+    "skipped, no pushed draft" with exit 0, as if that client had nothing due."""
+    billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", " "]) == 2
+    assert capsys.readouterr().err == ("billing: approval records who approved: give your name with --by (no $USER "
+                                       "to default to)\n")
+    assert main(["approve", "--month", "2026-08", "--client", "globx", "--by", "Dana"]) == 1
+    said = capsys.readouterr()
+    assert said.err == "billing: no client globx: no contracts/<client>.yaml and nothing priced for 2026-08\n"
+    assert said.out == ""
+    assert main(["approve", "--month", "2026-08", "--client", "globex", "--by", "Dana"]) == 0
+    assert "globex                       2026-08  sent" in capsys.readouterr().out

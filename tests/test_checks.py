@@ -299,6 +299,23 @@ def test_alert_sensor_notifies_each_failing_evaluation_once(billing_env, tmp_pat
     again = build_sensor_context(instance=instance, resources={"notifier": notifier}, cursor=cursor)
     check_failure_alerts(again)
     assert len(log.read_text().splitlines()) == failing, "no evaluation is notified twice"
+    # found by an auditor: a first start alerted every failure of every earlier close at once; a day later, the
+    # same evaluations are history to a sensor that never ran, and only a new one is alerted
+    import sensors.alerts as alerts
+
+    later = tmp_path / "later.log"
+    first = build_sensor_context(instance=instance, resources={"notifier": LogNotifier(log_path=str(later))})
+    real_time = alerts.time.time
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(alerts.time, "time", lambda: real_time() + 2 * 86400)
+        said = check_failure_alerts(first)
+    assert said.skip_message == ("0 alert(s) sent for 0 new evaluation(s); evaluations older than a day, from before "
+                                 "this sensor first ran, were not alerted")
+    assert not later.exists() and first.cursor is not None
+    assert main(["close", "--month", "2026-10"]) == 0
+    check_failure_alerts(build_sensor_context(instance=instance, resources={"notifier": LogNotifier(
+        log_path=str(later))}, cursor=first.cursor))
+    assert {json.loads(line)["partition"] for line in later.read_text().splitlines()} == {"initech|2026-10"}
 
 
 ANOMALY_CONTRACT = """client: acme

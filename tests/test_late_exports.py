@@ -278,7 +278,10 @@ def test_approval_refuses_a_month_whose_contract_changed_since_its_close(billing
             "globex`) before approving it") in capsys.readouterr().out
     contract.write_text("client: globex\nname: [unclosed\n")
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
-    assert "skipped       its contract cannot be read here (contracts/globex.yaml" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "skipped       its contract cannot be read here (contracts/globex.yaml" in said
+    # found by an auditor: the advice was "close again", which a broken file cannot do
+    assert "cannot be checked; correct or restore it first, then close 2026-09 again, review the new draft" in said
     contract.write_text(original)  # back as it was closed: nothing to close again
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
     assert _table(home, "SELECT month FROM sent_invoices") == [("2026-09",)]

@@ -120,6 +120,10 @@ def test_entry_crossing_retainer_and_tier_boundaries_is_split() -> None:
                        ("overage", D("100.00")): D("2"), ("overage", D("50.00")): D("4")}
     assert result.totals.total == D("1400.00")
     assert sorted(h for _, _, h in result.line_entries) == [D("2"), D("4"), D("4")]
+    # found by an auditor: the two overage lines read "Overage: P / senior" twice, as if one were a duplicate
+    assert [(ln.description, ln.unit_price) for ln in result.lines if ln.kind != "retainer_fee"] == [
+        ("Retainer hours: P / senior", D("0")), ("Overage: P / senior at 100.00", D("100.00")),
+        ("Overage: P / senior at 50.00", D("50.00"))]
 
 
 def test_lifetime_cap_room_uses_prior_billed_total() -> None:

@@ -48,6 +48,18 @@ def test_a_rate_setting_naming_a_person_or_project_close_to_one_that_worked_is_a
         "consultant); Ana Souza bills at default_rate"]
 
 
+def test_a_rate_setting_naming_a_person_in_other_case_is_a_warning(billing_env, capsys) -> None:
+    """Found by an auditor: "raj patel" beside "Raj Patel" was not said (difflib counts case), and the override
+    applied to nobody."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    contract = home / "contracts" / "globex.yaml"
+    contract.write_text(contract.read_text().replace("person: Raj Patel", "person: raj patel"))
+    assert main(["validate"]) == 0
+    assert [line for line in capsys.readouterr().out.splitlines() if "has no time in the exports" in line] == [
+        "warning: contracts/globex.yaml: rate_overrides[0].person: 'raj patel' has no time in the exports, but "
+        "'Raj Patel' has (names match exactly); the setting applies to nobody"]
+
+
 def test_an_unlisted_code_of_a_contract_with_one_hourly_item_is_said_to_go_to_that_item(billing_env, capsys) -> None:
     """Spec section 3: with no listed code, the only hourly item takes the entry; the warning said "classified from
     their notes", which the classifier never saw."""

@@ -3,9 +3,9 @@ lines, caps, discount, minimum, expenses, total. Pure: everything arrives as arg
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from billing_assets.core.adjustments import PeriodAdjustment
@@ -340,6 +340,11 @@ def _time_lines(contract: Contract, pieces: list[_Piece]) -> tuple[list[InvoiceL
             hours_by_entry[p.entry_id] += p.hours
         lines.append(line)
         provenance.append(list(hours_by_entry.items()))
+    # lines apart only by their rate (a person's override, a tier's factor) say it: the same words twice on an
+    # invoice read as a duplicate
+    said = Counter(line.description for line in lines)
+    lines = [replace(ln, description=f"{ln.description} at {ln.unit_price:,.2f}") if said[ln.description] > 1 else ln
+             for ln in lines]
     return lines, provenance
 
 
