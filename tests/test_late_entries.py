@@ -1,5 +1,5 @@
 """The late-entries sensor: pure planning and cursor logic, then end to end with the Harvest emulator
-(close a 5,000-entry month, edit one entry, the sensor re-closes exactly that client-month)."""
+(close a 1,200-entry month read in three pages, edit one entry, the sensor re-closes exactly that client-month)."""
 
 from __future__ import annotations
 
@@ -277,8 +277,8 @@ def launch(instance: DagsterInstance, request: RunRequest):
 
 def test_late_entry_recloses_exactly_its_client_month(billing_env, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    with HarvestEmulator(max_per_page=2000) as harvest:
-        ids = harvest.add_entries(work(5000))
+    with HarvestEmulator(max_per_page=500) as harvest:
+        ids = harvest.add_entries(work(1200))
         home = harvest_home(billing_env, monkeypatch, harvest)
         harvest.fail_next(429)  # one throttled answer for certain, whatever the machine's speed
         assert main(["close", "--month", MONTH]) == 0, capsys.readouterr().out
