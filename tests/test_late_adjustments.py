@@ -85,7 +85,8 @@ def test_an_adjustment_says_whether_hours_or_only_prices_changed() -> None:
         PeriodAdjustment("2026-08", Decimal("12.50"), Decimal("0")),
         PeriodAdjustment("2026-09", Decimal("-150.00"), Decimal("-1.5"))])
     assert [(line.description, line.amount) for line in result.lines] == [
-        ("Adjustment for 2026-08: repriced after that invoice was sent, same hours", Decimal("12.50")),
+        ("Adjustment for 2026-08: charges changed after that invoice was sent (expenses or prices), same billed "
+         "hours", Decimal("12.50")),
         ("Adjustment for 2026-09: billed hours changed after that invoice was sent (-1.5 h)", Decimal("-150.00"))]
 
 

@@ -186,11 +186,11 @@ def price_month(contract: Contract, month: str, entries: list[PricingEntry], exp
 
 def _adjustment_text(adjustment: PeriodAdjustment) -> str:
     """What a late change to a sent month is, said as it is: its billed hours changed (late time, or entries a
-    reviewer released or wrote off after sending), or only its prices did (a contract or a work type changed after
-    the invoice was sent)."""
+    reviewer released or wrote off after sending), or only its charges did (a late expense, or a contract or a work
+    type changed after the invoice was sent)."""
     shown = shown_hours(adjustment.hours)
     cause = f"billed hours changed after that invoice was sent ({shown:+f} h)" if shown else \
-        "repriced after that invoice was sent, same hours"
+        "charges changed after that invoice was sent (expenses or prices), same billed hours"
     return f"Adjustment for {adjustment.origin_month}: {cause}"
 
 
