@@ -112,6 +112,10 @@ class OutboxSink(InvoiceSink):
         if known is not None and known.status == "sent" and known.content_hash != draft.content_hash:
             return SinkResult("conflict_sent", doc_number(draft.client, draft.month), None, None, str(path),
                               "the approved invoice was sent; the re-priced invoice differs and was not written")
+        if known is not None and known.status == "sent":
+            # found by an auditor: a sent month closed again after an upgrade that writes payloads otherwise (same
+            # invoice, `1.0` now `1`) had its sent file rewritten and recorded `updated`: a draft again, sent twice
+            return SinkResult("unchanged", doc_number(draft.client, draft.month), None, None, str(path))
         payload = dumps_payload(outbox_payload(draft), indent=2) + "\n"
         # the file itself is compared, not only the recorded hash: a close killed after writing a re-priced payload
         # and before recording it left that payload under the old record, and the next close called it unchanged

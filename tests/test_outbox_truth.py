@@ -28,3 +28,28 @@ def test_an_outbox_file_that_differs_from_its_record_is_written_again(billing_en
         total = conn.execute("SELECT total FROM invoices WHERE client = 'globex' AND month = '2026-08'").fetchone()[0]
     assert statuses == ["created", "updated"] and total == Decimal("13879.48")
     capsys.readouterr()
+
+
+def test_a_sent_outbox_file_written_in_an_earlier_format_is_never_written_again(billing_env, capsys) -> None:
+    """Found by an auditor: after an upgrade that writes payloads otherwise (the same invoice, `"Qty": 1.0` now
+    `1`), closing a sent month again rewrote its sent file and recorded `updated` after `sent`: the month was a
+    draft again, its preview "not sent", approval called it sent by a person, and a late row was billed both in
+    the rewritten sent file and as the next month's adjustment."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    sent = home / "outbox" / "2026-08" / "globex.json"
+    as_written_then = json.dumps(json.loads(sent.read_text()), indent=4) + "\n"  # an earlier release's layout
+    sent.write_text(as_written_then)
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert sent.read_text() == as_written_then
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        statuses = [s for (s,) in conn.execute("SELECT status FROM invoice_pushes WHERE client = 'globex' AND "
+                                               "month = '2026-08' ORDER BY pushed_at").fetchall()]
+    assert statuses == ["created", "sent"]
+    assert "Sent: approved by Dana at " in (home / "outbox" / "2026-08" / "globex.html").read_text()
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Eve"]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert said == "globex 2026-08 already_sent sent earlier"  # it said "sent in QuickBooks by a person""
