@@ -146,3 +146,16 @@ def test_a_long_lived_process_sees_a_broken_link_and_a_sub_folder_added_after_it
     (home / "timesheets" / "archive" / "old.csv").write_text("x\n")
     warnings = [str(w) for w in source.load(["2026-08"]).warnings]
     assert len(warnings) == 1 and warnings[0].startswith("timesheets/archive/: a folder holding 1 ")
+
+
+def test_a_zipped_export_stops_every_client_of_the_folder(billing_env, capsys) -> None:
+    """Found by an auditor: the second half of a month downloaded as a zip was "not an export: skipped" with a
+    warning, and one client's invoice went out without it (another was called outside its engagement)."""
+    home = _two_clients(billing_env)
+    (home / "timesheets" / "harvest_2026-08-16_2026-08-31.zip").write_bytes(b"PK\x03\x04")
+    assert [str(p) for p in read_folder(home).problems] == [
+        "timesheets/harvest_2026-08-16_2026-08-31.zip: an archive, not CSV: its rows are not read; extract the "
+        "export into this folder and remove the archive"]
+    assert main(["close", "--month", "2026-08"]) == 1
+    assert "blocked: inputs_readable" in capsys.readouterr().out
+    assert _totals(home) == {}

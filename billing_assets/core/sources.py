@@ -39,6 +39,7 @@ FOLDERS = (("timesheets", "time"), ("expenses", "expense"))
 # what browsers and copy tools name a file still being written; it is read once renamed
 PARTIAL_SUFFIXES = (".part", ".crdownload", ".tmp", ".download", ".partial")
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+ARCHIVES = (".zip", ".gz", ".tgz", ".7z", ".rar", ".tar", ".bz2", ".xz")  # an export downloaded zipped
 
 
 def read_settings(home: Path) -> tuple[ReadSettings, dict[str, dict[str, str]]]:
@@ -101,6 +102,11 @@ def read_folder(home: Path) -> ParsedSource:
                                                      "save it as CSV"))
             out.files.append(FileReport(label, refused="a spreadsheet, not CSV"))
             continue
+        if path.suffix.lower() in ARCHIVES:  # found by an auditor: half a month's time zipped, skipped with a warning
+            out.problems.append(RowProblem(label, 0, "an archive, not CSV: its rows are not read; extract the "
+                                                     "export into this folder and remove the archive"))
+            out.files.append(FileReport(label, refused="an archive, not CSV"))
+            continue
         read_one(path, label, kind, settings.for_file(per_label.get(label)), out)
     out.problems += repeated_expenses(out.expenses)
     out.assign_ids()
@@ -146,7 +152,7 @@ def not_an_export(path: Path) -> str:
     if suffix in PARTIAL_SUFFIXES:
         return (f"a download or copy not finished ({suffix}): skipped; it is read once it is complete and "
                 "renamed")
-    if suffix not in TABLE_SUFFIXES and suffix not in SPREADSHEETS:
+    if suffix not in TABLE_SUFFIXES and suffix not in SPREADSHEETS and suffix not in ARCHIVES:
         return "not an export (only .csv, .tsv and .txt files are read): skipped"
     if path.stat().st_size == 0:
         return "empty file: nothing read"
