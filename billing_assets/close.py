@@ -445,13 +445,14 @@ def source_warnings(defs, pairs: list[tuple[str, str]], rows: SourceRows) -> lis
 
 
 def stray_months(defs, clients: list[str], rows: SourceRows) -> list[str]:
-    """The clients' few rows months away from all their other time (a mistyped year), and billable rows outside
-    their engagement, from exports (which hold every month; an API source loads only the close's months)."""
+    """The clients' few rows months away from all their other time (a mistyped year), billable rows outside their
+    engagement, and blocks of rows pasted twice into a file, from exports (which hold every month; an API source
+    loads only the close's months)."""
     from dagster import DagsterError
 
     from billing_assets.core.engagement import client_names, rows_outside
     from billing_assets.core.errors import BillingInputError, ContractError
-    from billing_assets.core.parsed import stray_rows
+    from billing_assets.core.parsed import repeated_rows, stray_rows
 
     if getattr(defs.resources.get("time_source"), "kind", "") != "csv" or not clients:
         return []
@@ -467,7 +468,8 @@ def stray_months(defs, clients: list[str], rows: SourceRows) -> list[str]:
             continue
         client_of.update(dict.fromkeys(client_names(contract_file), client))
         outside += rows_outside(client, contract_file, parsed)
-    return stray_rows(parsed, client_of) + outside
+    # a block pasted twice into one file is billed twice, as the spec bills equal rows: said by the close too
+    return stray_rows(parsed, client_of) + outside + repeated_rows(parsed)
 
 
 def unattributed_files(defs) -> list[str]:

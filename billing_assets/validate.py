@@ -17,6 +17,7 @@ from billing_assets.core.parsed import (
     foreign_expenses,
     name_key,
     renamed_rows,
+    repeated_rows,
     row_ranges,
     stray_rows,
 )
@@ -90,7 +91,7 @@ def validate_report(home: Path, parsed: ParsedSource | None = None) -> tuple[lis
     problems.extend(bad_overrides)
     warnings = [str(w) for w in parsed.warnings] + unclaimed + unknown_ids
     warnings += _unlisted_project_codes(parsed, good, names)
-    warnings += _misspelt_contract_names(parsed, good, names) + _repeated_rows(parsed) + stray_rows(parsed, names)
+    warnings += _misspelt_contract_names(parsed, good, names) + repeated_rows(parsed) + stray_rows(parsed, names)
     warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.undefined_people_roles()]
     warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.unordered_amendments()]
     warnings += [w for client, contract_file in sorted(good.items())
@@ -205,37 +206,6 @@ def _misspelt_contract_names(parsed: ParsedSource, good: dict[str, ContractFile]
                     found[(client, key)] = (f"{good[client].label}: {key}: {value!r} has no time in the exports, but "
                                             f"{close[0]!r} has (names match exactly); the setting applies to nobody")
     return [found[k] for k in sorted(found)]
-
-
-PASTED_RUN = 3  # consecutive rows repeating consecutive earlier rows: a block pasted twice, not two equal calls
-
-
-def _repeated_rows(parsed: ParsedSource) -> list[str]:
-    """Runs of PASTED_RUN or more consecutive rows of one file, each identical to the row after the previous one's
-    earlier twin: a block pasted twice, which the spec bills twice (single equal rows are real, two equal calls on
-    one day, and are not reported). A warning naming the rows, never a refusal."""
-    first: dict[tuple, int] = {}
-    twins: dict[str, dict[int, int]] = {}  # file -> row -> its earlier twin's row
-    for identity, entry in _identified(parsed):
-        key = (entry.source_file, identity)
-        if key in first:
-            twins.setdefault(entry.source_file, {})[entry.source_row] = first[key]
-        else:
-            first[key] = entry.source_row
-    out = []
-    for file, twin in sorted(twins.items()):
-        pasted: list[int] = []
-        run: list[int] = []
-        for row in sorted(twin) + [0]:
-            if run and (row != run[-1] + 1 or twin.get(row) != twin[run[-1]] + 1):
-                pasted += run if len(run) >= PASTED_RUN else []
-                run = []
-            if row:
-                run.append(row)
-        if pasted:
-            out.append(f"{file}: rows {row_ranges(pasted)}: repeat earlier rows of the file one for one (each is "
-                       "billed: check that the export was not pasted twice)")
-    return out
 
 
 def _identified(parsed: ParsedSource) -> list[tuple[tuple[str, ...], TimeEntry]]:

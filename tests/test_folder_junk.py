@@ -159,3 +159,37 @@ def test_a_zipped_export_stops_every_client_of_the_folder(billing_env, capsys) -
     assert main(["close", "--month", "2026-08"]) == 1
     assert "blocked: inputs_readable" in capsys.readouterr().out
     assert _totals(home) == {}
+
+
+def test_two_overlapping_exports_pasted_into_one_file_stop_its_clients_and_disjoint_ones_are_read(billing_env,
+                                                                                                  capsys) -> None:
+    """Found by an auditor: the first half of a month, the header again, then the whole month, in one file: the
+    shared rows were billed twice with exit 0 (the same rows in two files stop their months). Two exports of
+    different dates pasted so stay read."""
+    home = _two_clients(billing_env)
+    path = home / "timesheets" / "harvest_time_a.csv"
+    header, *rows = path.read_text().splitlines()
+    path.write_text("\n".join([header, *rows[:5], header, *rows]) + "\n")
+    assert [str(p) for p in read_folder(home).problems] == [
+        "timesheets/harvest_time_a.csv: row 6 repeats the header and 5 row(s) after it (7-11) repeat rows above it: "
+        "two exports pasted into one file would bill those rows twice; keep one export per file (the whole month "
+        "alone)"]
+    assert main(["close", "--month", "2026-08"]) == 1
+    assert "globex                       2026-08" in capsys.readouterr().out
+    assert _totals(home) == {"initech": Decimal("11631.00")}  # the other client's file is read and priced
+    path.write_text("\n".join([header, *rows[:5], header, *rows[5:]]) + "\n")  # disjoint parts: both read
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert _totals(home) == {"globex": Decimal("13879.48"), "initech": Decimal("11631.00")}
+
+
+def test_a_block_pasted_twice_without_its_header_is_said_by_the_close_too(billing_env, capsys) -> None:
+    """Found by an auditor: `billing validate` warned of rows repeating earlier rows one for one, and the close,
+    which bills them as the spec says, said nothing."""
+    home = _two_clients(billing_env)
+    path = home / "timesheets" / "harvest_time_a.csv"
+    header, *rows = path.read_text().splitlines()
+    path.write_text("\n".join([header, *rows, *rows[:3]]) + "\n")
+    assert main(["close", "--month", "2026-08"]) == 0
+    n = len(rows)
+    assert (f"warning: timesheets/harvest_time_a.csv: rows {n + 1}-{n + 3}: repeat earlier rows of the file one for "
+            "one (each is billed: check that the export was not pasted twice)") in capsys.readouterr().out

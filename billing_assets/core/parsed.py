@@ -224,6 +224,37 @@ def stray_rows(parsed: ParsedSource, client_of: dict[str, str]) -> list[str]:
     return out
 
 
+PASTED_RUN = 3  # consecutive rows repeating consecutive earlier rows: a block pasted twice, not two equal calls
+
+
+def repeated_rows(parsed: ParsedSource) -> list[str]:
+    """Runs of PASTED_RUN or more consecutive rows of one file, each identical to the row after the previous one's
+    earlier twin: a block pasted twice, which the spec bills twice (single equal rows are real, two equal calls on
+    one day, and are not reported). A warning naming the rows, never a refusal (`billing validate` and the close)."""
+    first: dict[tuple, int] = {}
+    twins: dict[str, dict[int, int]] = {}  # file -> row -> its earlier twin's row
+    for identity, entry in (zip(parsed.identities, parsed.entries, strict=True) if parsed.identities else ()):
+        key = (entry.source_file, identity)
+        if key in first:
+            twins.setdefault(entry.source_file, {})[entry.source_row] = first[key]
+        else:
+            first[key] = entry.source_row
+    out = []
+    for file, twin in sorted(twins.items()):
+        pasted: list[int] = []
+        run: list[int] = []
+        for row in sorted(twin) + [0]:
+            if run and (row != run[-1] + 1 or twin.get(row) != twin[run[-1]] + 1):
+                pasted += run if len(run) >= PASTED_RUN else []
+                run = []
+            if row:
+                run.append(row)
+        if pasted:
+            out.append(f"{file}: rows {row_ranges(pasted)}: repeat earlier rows of the file one for one (each is "
+                       "billed: check that the export was not pasted twice)")
+    return out
+
+
 def invoiced_already(file: str, row: int, what: str, client: str, month: str, expenses: bool = False) -> RowProblem:
     """The warning for billable rows the time tool marks as invoiced already (an export's `Invoiced? = Yes`,
     Harvest's API `is_billed`): billed here as the spec says, but an invoice the tool sent may have charged them (a

@@ -231,6 +231,9 @@ def _refuse_second_header(layout: Layout, csv_file: CsvFile, rows: list[Row], cl
     first = [normal(name) for name in csv_file.header]
     for row in rows:
         if row[layout.date][:1].isalpha() and not layout.missing(row.cells) and \
+                [normal(cell) for cell in row.cells] == first:
+            _refuse_pasted_export(csv_file, rows, row.number, clients)
+        if row[layout.date][:1].isalpha() and not layout.missing(row.cells) and \
                 [normal(cell) for cell in row.cells] != first:
             found = layout.resolve(row.cells)
             column = _client_column(found)
@@ -239,6 +242,18 @@ def _refuse_second_header(layout: Layout, csv_file: CsvFile, rows: list[Row], cl
             raise FileRefused(f"row {row.number} is a header in another column order (two exports joined?): the rows "
                               "after it would be read under the first header's names; save them as two files",
                               tuple(sorted({*clients, *theirs} - {""})))
+
+
+def _refuse_pasted_export(csv_file: CsvFile, rows: list[Row], header_at: int, clients: tuple[str, ...]) -> None:
+    """FileRefused when rows after a header repeated as it is (row `header_at`) repeat rows above it: two exports
+    of overlapping dates pasted into one file (the first half of a month, then the whole month), whose shared
+    rows would be billed twice (found by an auditor; the same rows in two files stop their months)."""
+    above = {tuple(cell.strip() for cell in r.cells) for r in rows[:header_at - 1]}
+    again = [r.number for r in rows[header_at:] if tuple(cell.strip() for cell in r.cells) in above]
+    if again:
+        raise FileRefused(f"row {header_at} repeats the header and {len(again)} row(s) after it ({row_ranges(again)}) "
+                          "repeat rows above it: two exports pasted into one file would bill those rows twice; keep "
+                          "one export per file (the whole month alone)", clients)
 
 
 def _warn_invoiced(state: _FileState, out: ParsedSource) -> None:
