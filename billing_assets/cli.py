@@ -22,6 +22,7 @@ from billing_assets.settings import (
     environment_problems,
     firm_now,
     first_month,
+    shipped_before,
     warehouse_url,
 )
 
@@ -77,7 +78,7 @@ def prepare_environment(home: Path | None = None, instance: bool = True) -> Dags
     dh = dagster_home()
     dh.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dh)
-    if not (dh / "dagster.yaml").exists():
+    if not (dh / "dagster.yaml").exists() or shipped_before(dh / "dagster.yaml"):  # an earlier release's copy
         from billing_assets.instance_setup import install_dagster_yaml
 
         install_dagster_yaml(dh, REPO_ROOT / "dagster.yaml")

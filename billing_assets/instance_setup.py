@@ -23,6 +23,7 @@ from pathlib import Path
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
 from billing_assets.partitions import CLIENT_ID
+from billing_assets.settings import shipped_before
 
 LOCK_NAME = ".billing-setup.lock"
 SETUP_WAIT_SECONDS = 120.0
@@ -55,12 +56,13 @@ def setup_lock(dagster_home: Path, wait_seconds: float = SETUP_WAIT_SECONDS) -> 
 
 
 def install_dagster_yaml(dagster_home: Path, source: Path) -> None:
-    """Copy dagster.yaml into a DAGSTER_HOME that has none, atomically (a reader never sees half a file)."""
+    """Copy dagster.yaml into a DAGSTER_HOME that has none, or that holds an earlier release's copy unedited,
+    atomically (a reader never sees half a file)."""
     target = dagster_home / "dagster.yaml"
-    if target.exists():
+    if target.exists() and not shipped_before(target):
         return
     with setup_lock(dagster_home):
-        if target.exists():
+        if target.exists() and not shipped_before(target):
             return
         fd, tmp = tempfile.mkstemp(dir=dagster_home, prefix=".dagster.yaml.")
         os.close(fd)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,3 +107,23 @@ def environment_problems() -> list[str]:
     if "://" in db and not warehouse_url():
         problems.append(f"BILLING_DB must be a DuckDB file path or a postgresql:// URL, got {db.split('://')[0]}://...")
     return problems
+
+
+# sha256 of the dagster.yaml files earlier releases copied into DAGSTER_HOME: such a copy, unedited, is replaced by
+# this release's (a firm's own edits are kept). The last one lacked run monitoring: a run killed mid-step held its
+# pool slot, and every later run queued for good.
+SHIPPED_BEFORE = frozenset({
+    "f566cd7b5e642bff9b6a0fc19991e986c73f2f9ee720fb1459e51e0a68454e21",
+    "e7ae7e7170034b2f43d103f6481f86ed821d2f294b7bd42fc21dca9725de261f",
+    "8803b135ecaae8cdbce68c8da5d271d909c330c44c7cc19885f203c47229ccc0",
+    "8728d742bc047445a14949860c1275462dda2371ad51ea5c11d47406192d0a64",
+    "995d76adcf3f6186f6e67fa6af96b9de11530896c06b6aa53c025c70c5e4e56e",
+})
+
+
+def shipped_before(path: Path) -> bool:
+    """Whether `path` is, byte for byte, a dagster.yaml an earlier release installed."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() in SHIPPED_BEFORE
+    except OSError:
+        return False
