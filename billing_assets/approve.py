@@ -42,6 +42,12 @@ class Approval:
     status: str  # sent | already_sent | skipped | failed
     detail: str
 
+    @property
+    def settled(self) -> bool:
+        """Sent, sent before, or nothing due (no draft, a month outside the engagement): not a failed approval."""
+        return (self.status in ("sent", "already_sent") or self.detail == "no pushed draft"
+                or self.detail.endswith(NOTHING_TO_APPROVE))
+
 
 def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[str, str]], approved_by: str,
             blocked: dict[tuple[str, str], list[str]], home: str = "",

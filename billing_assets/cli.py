@@ -211,7 +211,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     instance = prepare_environment()
-    from billing_assets.approve import NOTHING_TO_APPROVE, approve, sent_events
+    from billing_assets.approve import approve, sent_events
     from billing_assets.environment import build_resources
     from billing_assets.export_changes import refusals, source_for_reading
     from billing_assets.gate import blocking_failures
@@ -245,8 +245,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
                 instance.report_runless_asset_event(overview_materialization(conn))
     for r in results:
         print(f"{r.client:<28} {r.month:<8} {r.status:<13} {r.detail}")
-    return 0 if all(r.status in ("sent", "already_sent") or r.detail == "no pushed draft"
-                    or r.detail.endswith(NOTHING_TO_APPROVE) for r in results) else 1
+    return 0 if all(r.settled for r in results) else 1
 
 
 def _priced_clients(warehouse, months: list[str]) -> set[str]:

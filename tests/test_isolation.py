@@ -278,3 +278,26 @@ def test_a_folder_without_contracts_closes_nothing_and_says_so(billing_env, caps
     billing_env()
     assert main(["close", "--month", "2026-09"]) == 1
     assert "no contract file (contracts/<client>.yaml): nothing to close" in capsys.readouterr().out
+
+
+def test_the_firm_approval_job_sends_the_others_and_fails_naming_a_refused_client(billing_env, capsys) -> None:
+    """Found by an auditor: `approve_invoices` launched from the UI on a month with one client blocked ended green
+    (the refusal an INFO line), while `billing approve` exits 1 and the partition job fails."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    for path in (GOLDEN / "03_caps_tiers_fixed_fee").glob("*/*"):
+        if path.parent.name in ("contracts", "timesheets", "expenses"):
+            shutil.copy(path, home / path.parent.name / (path.name if path.parent.name == "contracts"
+                                                         else f"i_{path.name}"))
+    assert main(["close", "--month", "2026-08"]) == 0
+    contract = home / "contracts" / "initech.yaml"
+    contract.write_text(contract.read_text() + "bogus_key: 1\n")
+    assert main(["close", "--month", "2026-08", "--client", "initech"]) == 1
+    result = build_defs().get_job_def("approve_invoices").execute_in_process(
+        instance=DagsterInstance.get(), raise_on_error=False,
+        run_config={"ops": {"send_approved_invoices": {"config": {"month": "2026-08", "approved_by": "Dana"}}}})
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failure.step_failure_data.error.message.startswith(
+        "dagster._core.definitions.events.Failure: 1 client-month(s) not sent: initech|2026-08: skipped: blocking "
+        "checks failed: contracts.contract_valid")
+    assert _table(home, "SELECT client FROM sent_invoices") == [("globex",)]  # the other one was sent
