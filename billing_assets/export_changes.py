@@ -119,7 +119,13 @@ def contract_refusals(home: BillingHome, warehouse: Warehouse,
     if not pairs:
         return {}
     with warehouse.connect() as conn:
-        closed = {(r["client"], r["month"]): r["fingerprint"] for r in query_keyed(conn, "closed_fingerprints", pairs)}
+        return changed_contracts(conn, home, pairs)
+
+
+def changed_contracts(conn: WarehouseConnection, home: BillingHome,
+                      pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """`contract_refusals` on an open connection."""
+    closed = {(r["client"], r["month"]): r["fingerprint"] for r in query_keyed(conn, "closed_fingerprints", pairs)}
     out = {}
     for (client, month), then in sorted(closed.items()):
         try:

@@ -42,6 +42,7 @@ from billing_assets.core.pricing import (
 )
 from billing_assets.core.qbo_settings import settings_hash_part
 from billing_assets.core.quality import export_row, person_and_roles
+from billing_assets.export_changes import changed_contracts
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND, raw_expenses
 from billing_assets.overview import overview_materialization, stale_reason
 from billing_assets.partitions import previous_month_mapping
@@ -185,6 +186,11 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                 entries = rows_by_partition(conn, "pricing_entries", chunk)
                 expenses = rows_by_partition(conn, "raw_expenses", chunk)
                 priors = _prior_states(conn, chunk)
+                # month-1 priced under terms its contract no longer has (not priced again in this run): its ledgers
+                # are not the ones to start from (found by an auditor: a backfill's October run priced before its
+                # September run, from September's ledgers of before an amendment, and pushed that draft)
+                earlier = [(c, add_months(m, -1)) for c, m in chunk if (c, add_months(m, -1)) not in chunk]
+                repriced = changed_contracts(conn, home, earlier) if earlier else {}
                 adjustment_rows = rows_by_partition(conn, "adjustment_inputs", chunk)
                 carried: dict[str, tuple[str, LedgerState]] = {}
                 for client, month in chunk:
@@ -199,6 +205,7 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                         continue
                     try:
                         prior = _resolve_prior(conn, time_source, home, contract, client, month, start, priors, carried)
+                        _refuse_outdated_prior(contract, client, month, prior, repriced)
                     except BillingInputError as exc:
                         problems[(client, month)] = str(exc)
                         continue
@@ -309,6 +316,19 @@ def _resolve_prior(conn: WarehouseConnection, time_source: TimeSource, home: Bil
         f"`billing close --month {first}..{month} --client {client}`"
         + (f", or, if the months before {month} were billed outside this product, set `start: {month}` in its "
            "contract." if first == start else "."))
+
+
+def _refuse_outdated_prior(contract: Contract, client: str, month: str, prior: LedgerState | None,
+                           repriced: dict[tuple[str, str], str]) -> None:
+    """BillingInputError when the month starts from month-1's ledgers and month-1's contract changed since it was
+    priced: they were computed under the earlier terms (retainer lots, cap totals)."""
+    previous = add_months(month, -1)
+    reasons = needs_prior_month(contract, month)
+    if prior is not None and reasons and (client, previous) in repriced:
+        raise BillingInputError(
+            f"{client} {month}: pricing needs {previous} priced again first ({', '.join(reasons)}): {previous} was "
+            f"priced under other terms than its contract has now, and this month starts from its ledgers. Close "
+            f"them in order: `billing close --month {previous}..{month} --client {client}`")
 
 
 def _partition_metadata(result: PricingResult, currency: str, held_rows: dict[str, dict]) -> dict:

@@ -63,6 +63,30 @@ def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_
                                                   "2026-10": ("pushed", Decimal("1000.0000"))}
 
 
+def test_a_month_is_not_priced_from_a_previous_month_priced_under_terms_its_contract_no_longer_has(billing_env,
+                                                                                                    capsys) -> None:
+    """Found by an auditor: a UI backfill of September and October ran October's pricing before September's, from
+    September's ledgers of before an amendment, and pushed that draft; only the overview said stale afterwards.
+    October alone now refuses until September is priced again."""
+    home = billing_env()
+    contract = home / "contracts" / "rcx.yaml"
+    contract.write_text(CONTRACT)
+    (home / "timesheets" / "time.csv").write_text(HARVEST + "".join(
+        f"{day},RCX Ltd,Ops,,Support,Work {day},{hours},Yes,Ann,Lee\n" for day, hours in ROWS))
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    contract.write_text(CONTRACT + "amendments:\n  - {effective_from: 2026-08, retainer: {included_hours: 5}}\n"
+                                   "  - {effective_from: 2026-09, retainer: {included_hours: 10}}\n")
+    assert main(["close", "--month", "2026-09", "--client", "rcx"]) == 1  # August changed and was not closed again
+    assert ("rcx 2026-09: pricing needs 2026-08 priced again first (retainer rollover): 2026-08 was priced under "
+            "other terms than its contract has now, and this month starts from its ledgers. Close them in order: "
+            "`billing close --month 2026-08..2026-09 --client rcx`") in capsys.readouterr().out
+    assert _overview(home / "billing.duckdb")["2026-09"][0] != "pushed"
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    assert _overview(home / "billing.duckdb") == {"2026-08": ("pushed", Decimal("1000.0000")),
+                                                  "2026-09": ("pushed", Decimal("1300.0000")),
+                                                  "2026-10": ("pushed", Decimal("1000.0000"))}
+
+
 def test_a_first_month_is_stale_once_the_engagement_begins_earlier(billing_env, capsys) -> None:
     """Found by an auditor: September, priced as the engagement's first month (no lots), stayed `pushed` at 1,400
     after `start` moved back to August and August was closed, leaving a 6 h lot; no warning. It is stale now,
