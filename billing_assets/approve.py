@@ -79,6 +79,10 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
             changed = True  # an approval killed after its record, before its refresh, left the overview unsent
             if noted := _NOTE.fullmatch(note or ""):
                 mark_preview_sent(home or (sink.home if sink is not None else ""), *pair, noted["by"], noted["at"])
+        elif pair in frozen and kind == "outbox":  # the outbox marked it sent, a restored warehouse had no record
+            results.append(Approval(*pair, "already_sent", "the outbox marks it sent, but the warehouse had no "
+                                                           "record of the sending (restored from an earlier backup?); "
+                                                           "what was sent is frozen"))
         elif pair in frozen:  # frozen without our `sent` record: a person sent our draft in QuickBooks
             results.append(Approval(*pair, "already_sent", "sent in QuickBooks by a person, not through approval; "
                                                            "what was sent is frozen"))

@@ -266,6 +266,8 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
 
 
 SENT_IN_SINK = "a person in QuickBooks (sent there, not through billing approve)"  # sent_invoices.approved_by
+# an outbox month whose preview says it was sent while the warehouse had no record (restored from a backup)
+SENT_BEFORE_RESTORE = "an approval the warehouse has no record of (the outbox marks it sent: restored from a backup?)"
 
 
 def keep_pushed_versions(conn: WarehouseConnection, records: list[tuple], known: dict[tuple[str, str], KnownPush]
@@ -274,20 +276,22 @@ def keep_pushed_versions(conn: WarehouseConnection, records: list[tuple], known:
     the draft a person sent in the sink itself (`conflict_sent` on a month with nothing frozen: its late changes
     were never carried). Returns the client-months frozen so."""
     versions = [(r[0], r[1], r[4]) for r in records if r[5] in DRAFT_STATUSES]
-    sent_by_hand = [(r[0], r[1], before.content_hash) for r in records
+    sent_by_hand = [(r[0], r[1], before.content_hash, r[2]) for r in records
                     if r[5] == "conflict_sent" and (before := known.get((r[0], r[1]))) is not None
                     and before.status in DRAFT_STATUSES]
     if versions or sent_by_hand:  # the sent one too: a version pushed before this table existed, if still priced
-        with conn.staged("pushed_keys", ("client", "month", "content_hash"), versions + sent_by_hand):
+        with conn.staged("pushed_keys", ("client", "month", "content_hash"),
+                         versions + [(c, m, h) for c, m, h, _ in sent_by_hand]):
             conn.run("queries/snapshot_pushed_invoice.sql")
             conn.run("queries/snapshot_pushed_adjustments.sql")
     if not sent_by_hand:
         return []
-    pairs = [(client, month) for client, month, _ in sent_by_hand]
+    pairs = [(client, month) for client, month, _, _ in sent_by_hand]
     already = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", pairs)}
-    for client, month, content_hash in sent_by_hand:
+    for client, month, content_hash, kind in sent_by_hand:
         params = {"client": client, "month": month, "content_hash": content_hash}
-        conn.run("queries/freeze_sent_invoice_in_sink.sql", {**params, "approved_by": SENT_IN_SINK})
+        by = SENT_BEFORE_RESTORE if kind == "outbox" else SENT_IN_SINK
+        conn.run("queries/freeze_sent_invoice_in_sink.sql", {**params, "approved_by": by})
         conn.run("queries/freeze_sent_adjustments_in_sink.sql", params)
         conn.run("queries/snapshot_sent_entries.sql", {"client": client, "month": month})
     now = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", pairs)}

@@ -3,6 +3,8 @@ The live variant is `resources.quickbooks.sink.QuickBooksSink`."""
 
 from __future__ import annotations
 
+import html
+import re
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,9 +54,11 @@ class InvoiceSink(ConfigurableResource):
         return preview_path(self.home, client, month)
 
     def preview(self, draft: InvoiceDraft) -> Path:
-        """Write the HTML preview a reviewer opens before approving; returns its path."""
+        """Write the HTML preview a reviewer opens before approving; returns its path. A preview marked sent is
+        kept: it is asked for only when the warehouse knows of no sending (one restored from an earlier backup)."""
         path = self.preview_path(draft.client, draft.month)
-        write_atomic(path, render_html_preview(draft))
+        if _sent_banner(path) is None:
+            write_atomic(path, render_html_preview(draft))
         return path
 
     @abstractmethod
@@ -92,6 +96,16 @@ def mark_preview_sent(home: str, client: str, month: str, approved_by: str, sent
     return marked != page
 
 
+def _sent_banner(path: Path) -> str | None:
+    """"approved by X at T" of a preview marked sent (`mark_preview_sent`), else None."""
+    try:
+        page = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.search(r'<div class="banner">Sent: (approved by .*?)\.</div>', page)
+    return html.unescape(found[1]) if found else None
+
+
 def _holds(path: Path, text: str) -> bool:
     """Whether the file exists and holds exactly `text`."""
     try:
@@ -116,6 +130,13 @@ class OutboxSink(InvoiceSink):
             # found by an auditor: a sent month closed again after an upgrade that writes payloads otherwise (same
             # invoice, `1.0` now `1`) had its sent file rewritten and recorded `updated`: a draft again, sent twice
             return SinkResult("unchanged", doc_number(draft.client, draft.month), None, None, str(path))
+        if (sent := _sent_banner(preview_path(self.home, draft.client, draft.month))) is not None:
+            # found by an auditor: a warehouse restored from a backup made before this month was sent drafted it
+            # again over the file the client received, and approval sent it a second time
+            return SinkResult("conflict_sent", doc_number(draft.client, draft.month), None, None, str(path),
+                              f"the outbox says this invoice was sent ({sent}) but the warehouse has no record of "
+                              "it (restored from an earlier backup?): not written again; restore a copy of the "
+                              "warehouse made after that sending")
         payload = dumps_payload(outbox_payload(draft), indent=2) + "\n"
         # the file itself is compared, not only the recorded hash: a close killed after writing a re-priced payload
         # and before recording it left that payload under the old record, and the next close called it unchanged

@@ -53,3 +53,32 @@ def test_a_sent_outbox_file_written_in_an_earlier_format_is_never_written_again(
     assert main(["approve", "--month", "2026-08", "--by", "Eve"]) == 0
     said = " ".join(capsys.readouterr().out.split())
     assert said == "globex 2026-08 already_sent sent earlier"  # it said "sent in QuickBooks by a person""
+
+
+def test_a_month_the_outbox_says_was_sent_is_not_drafted_again_over_a_restored_warehouse(billing_env,
+                                                                                          capsys) -> None:
+    """Found by an auditor: billing.duckdb restored from a backup made before August was sent; the next close
+    drafted August again over the file the client received, and approval sent it a second time (another name)."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    db = home / "billing.duckdb"
+    assert main(["close", "--month", "2026-08"]) == 0
+    backup = db.read_bytes()  # last week's backup: August pushed, not yet sent
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    sent = (home / "outbox" / "2026-08" / "globex.json").read_text()
+    db.write_bytes(backup)
+    (home / "billing_read.duckdb").unlink(missing_ok=True)
+    capsys.readouterr()
+    main(["close", "--month", "2026-08"])
+    assert "globex                       2026-08       13,879.48 USD      66.25       0 sent" in capsys.readouterr().out
+    assert (home / "outbox" / "2026-08" / "globex.json").read_text() == sent
+    assert "Sent: approved by Dana at " in (home / "outbox" / "2026-08" / "globex.html").read_text()
+    assert main(["approve", "--month", "2026-08", "--by", "Frank"]) == 0  # nothing sent again, and not by Frank
+    assert " ".join(capsys.readouterr().out.split()) == (
+        "globex 2026-08 already_sent the outbox marks it sent, but the warehouse had no record of the sending "
+        "(restored from an earlier backup?); what was sent is frozen")
+    with duckdb.connect(str(db), read_only=True) as conn:
+        assert [s for (s,) in conn.execute("SELECT status FROM invoice_pushes ORDER BY pushed_at").fetchall()] == [
+            "created", "conflict_sent"]
+        assert conn.execute("SELECT approved_by, total FROM sent_invoices").fetchall() == [
+            ("an approval the warehouse has no record of (the outbox marks it sent: restored from a backup?)",
+             Decimal("13879.4800"))]
