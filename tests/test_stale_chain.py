@@ -32,18 +32,27 @@ def _overview(db: Path) -> dict[str, tuple[str, Decimal]]:
         return {m: (s, t) for m, s, t in conn.execute("SELECT month, status, total FROM firm_overview").fetchall()}
 
 
-def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_again(billing_env, capsys) -> None:
+AMENDED = ("amendments:\n  - {effective_from: 2026-08, retainer: {included_hours: 5}}\n"
+           "  - {effective_from: 2026-09, retainer: {included_hours: 10}}\n")
+
+
+def _closed_rcx(billing_env) -> tuple[Path, Path]:
+    """A home of one rollover client with time in August-October, closed; (home, its contract file)."""
     home = billing_env()
     contract = home / "contracts" / "rcx.yaml"
     contract.write_text(CONTRACT)
     (home / "timesheets" / "time.csv").write_text(HARVEST + "".join(
         f"{day},RCX Ltd,Ops,,Support,Work {day},{hours},Yes,Ann,Lee\n" for day, hours in ROWS))
     assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    return home, contract
+
+
+def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_again(billing_env, capsys) -> None:
+    home, contract = _closed_rcx(billing_env)
     before = _overview(home / "billing.duckdb")
     assert before["2026-09"] == ("pushed", Decimal("1000.0000"))  # 14 h: 6 rolled over from August + 8 of 10
 
-    contract.write_text(CONTRACT + "amendments:\n  - {effective_from: 2026-08, retainer: {included_hours: 5}}\n"
-                                   "  - {effective_from: 2026-09, retainer: {included_hours: 10}}\n")
+    contract.write_text(CONTRACT + AMENDED)
     assert main(["close", "--month", "2026-08"]) == 0  # August alone: it now carries 1 h, not 6
     assert ("warning: rcx 2026-09: priced from the ledgers of 2026-08 before it was priced again (retainer lots, "
             "lifetime cap totals): close it and the months after it again (`billing close --month 2026-09..2026-10 "
@@ -68,14 +77,8 @@ def test_a_month_is_not_priced_from_a_previous_month_priced_under_terms_its_cont
     """Found by an auditor: a UI backfill of September and October ran October's pricing before September's, from
     September's ledgers of before an amendment, and pushed that draft; only the overview said stale afterwards.
     October alone now refuses until September is priced again."""
-    home = billing_env()
-    contract = home / "contracts" / "rcx.yaml"
-    contract.write_text(CONTRACT)
-    (home / "timesheets" / "time.csv").write_text(HARVEST + "".join(
-        f"{day},RCX Ltd,Ops,,Support,Work {day},{hours},Yes,Ann,Lee\n" for day, hours in ROWS))
-    assert main(["close", "--month", "2026-08..2026-10"]) == 0
-    contract.write_text(CONTRACT + "amendments:\n  - {effective_from: 2026-08, retainer: {included_hours: 5}}\n"
-                                   "  - {effective_from: 2026-09, retainer: {included_hours: 10}}\n")
+    home, contract = _closed_rcx(billing_env)
+    contract.write_text(CONTRACT + AMENDED)
     assert main(["close", "--month", "2026-09", "--client", "rcx"]) == 1  # August changed and was not closed again
     assert ("rcx 2026-09: pricing needs 2026-08 priced again first (retainer rollover): 2026-08 was priced under "
             "other terms than its contract has now, and this month starts from its ledgers. Close them in order: "
