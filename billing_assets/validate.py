@@ -225,15 +225,16 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
                 "required_fields will stop its month)" for e in parsed.entries if not e.person]
     files_by_identity: dict[tuple, set[str]] = {}
     for _, e in _identified(parsed):  # as the close's no_cross_file_duplicates compares them: values as read, so a
-        # re-export in another date or number format is the same row
-        identity = (e.date, e.client_name, e.project, e.project_code, e.task, e.notes, e.hours, e.person)
+        # re-export in another date or number format is the same row, and notes aside (one corrected since)
+        identity = (e.date, e.client_name, e.project, e.project_code, e.task, e.hours, e.person)
         files_by_identity.setdefault(identity, set()).add(e.source_file)
     repeated: dict[tuple[str, ...], int] = {}
     for files in files_by_identity.values():
         if len(files) > 1:
             repeated[tuple(sorted(files))] = repeated.get(tuple(sorted(files)), 0) + 1
-    problems += [f"{' and '.join(files)}: {count} identical row(s) in both files (a re-export?); "
-                 "no_cross_file_duplicates will stop their months" for files, count in sorted(repeated.items())]
+    problems += [f"{' and '.join(files)}: {count} row(s) in both files with the same date, person, project, task "
+                 "and hours (a re-export, a note perhaps edited since?); no_cross_file_duplicates will stop their "
+                 "months" for files, count in sorted(repeated.items())]
     missing = set()
     for e in parsed.entries:
         client = names.get(e.client_name)

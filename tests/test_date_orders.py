@@ -46,5 +46,6 @@ def test_validate_names_a_re_export_in_another_date_format(billing_env) -> None:
                                                          "10/26/2026,Acme,Web,Build,Cart,2,Yes,Ana,Souza\n")
     (home / "timesheets" / "uk.csv").write_text(header + "25/10/2026,Acme,Web,Build,Home,1.5,Yes,Ana,Souza\n"
                                                          "26/10/2026,Acme,Web,Build,Cart,2,Yes,Ana,Souza\n")
-    assert "timesheets/uk.csv and timesheets/us.csv: 2 identical row(s) in both files (a re-export?); " \
-           "no_cross_file_duplicates will stop their months" in validate_home(home)
+    assert "timesheets/uk.csv and timesheets/us.csv: 2 row(s) in both files with the same date, person, project, " \
+           "task and hours (a re-export, a note perhaps edited since?); no_cross_file_duplicates will stop their " \
+           "months" in validate_home(home)

@@ -193,3 +193,21 @@ def test_a_block_pasted_twice_without_its_header_is_said_by_the_close_too(billin
     n = len(rows)
     assert (f"warning: timesheets/harvest_time_a.csv: rows {n + 1}-{n + 3}: repeat earlier rows of the file one for "
             "one (each is billed: check that the export was not pasted twice)") in capsys.readouterr().out
+
+
+def test_overlapping_exports_whose_shared_row_had_its_note_corrected_stop_the_month(billing_env, capsys) -> None:
+    """Found by an auditor: a first-half export and the whole month's, one shared note corrected between them
+    ("Review, copy" then "Review of copy"): no row was identical, and both were billed with exit 0."""
+    home = _two_clients(billing_env)
+    path = home / "timesheets" / "harvest_time_a.csv"
+    header, *rows = path.read_text().splitlines()
+    first = rows[0].split(",")
+    first[5] = first[5] + " (corrected)"
+    (home / "timesheets" / "harvest_time_a_first_week.csv").write_text("\n".join([header, rows[0]]) + "\n")
+    path.write_text("\n".join([header, ",".join(first), *rows[1:]]) + "\n")
+    assert main(["close", "--month", "2026-08"]) == 1
+    assert ("1 row appears in more than one export file: 2026-08-01 Raj Patel 1.4 h in "
+            "['timesheets/harvest_time_a.csv', 'timesheets/harvest_time_a_first_week.csv']") in capsys.readouterr().out
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        pushed = conn.execute("SELECT DISTINCT client FROM invoice_pushes").fetchall()
+    assert pushed == [("initech",)]  # globex's month is held back; the other client is pushed

@@ -221,8 +221,9 @@ def test_validate_names_what_the_blocking_raw_checks_would_stop(billing_env) -> 
     assert validate_home(home) == [
         "timesheets/september.csv: row 3: no person (First Name / Last Name or User is blank; required_fields "
         "will stop its month)",
-        "timesheets/september.csv and timesheets/september_again.csv: 1 identical row(s) in both files (a "
-        "re-export?); no_cross_file_duplicates will stop their months",
+        "timesheets/september.csv and timesheets/september_again.csv: 1 row(s) in both files with the same date, "
+        "person, project, task and hours (a re-export, a note perhaps edited since?); no_cross_file_duplicates will "
+        "stop their months",
         "contracts/acme.yaml: no rate for Zed Nobody (people, roles, rate_overrides or default_rate), who has "
         "billable time in 2026-09: rates_present will stop it"]
 
