@@ -189,7 +189,8 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                 # month-1 priced under terms its contract no longer has (not priced again in this run): its ledgers
                 # are not the ones to start from (found by an auditor: a backfill's October run priced before its
                 # September run, from September's ledgers of before an amendment, and pushed that draft)
-                earlier = [(c, add_months(m, -1)) for c, m in chunk if (c, add_months(m, -1)) not in chunk]
+                earlier = [(c, add_months(m, -1)) for c, m in chunk if (c, add_months(m, -1)) not in chunk
+                           and needs_prior_month(home.contract_file(c).for_month(m), m)]
                 repriced = changed_contracts(conn, home, earlier) if earlier else {}
                 adjustment_rows = rows_by_partition(conn, "adjustment_inputs", chunk)
                 carried: dict[str, tuple[str, LedgerState]] = {}

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.engagement import rows_outside
-from billing_assets.core.model import NON_BILLABLE, TimeEntry
+from billing_assets.core.model import NON_BILLABLE
 from billing_assets.core.money import shown_hours
 from billing_assets.core.overrides import Override, contradicted, read_decisions
 from billing_assets.core.parsed import (
     ParsedSource,
     currency_code,
     foreign_expenses,
+    identified,
     name_key,
     renamed_rows,
     repeated_rows,
@@ -208,12 +209,6 @@ def _misspelt_contract_names(parsed: ParsedSource, good: dict[str, ContractFile]
     return [found[k] for k in sorted(found)]
 
 
-def _identified(parsed: ParsedSource) -> list[tuple[tuple[str, ...], TimeEntry]]:
-    """(identity fields, entry) of each export row; none for an API's entries (ids of their own, no file to be
-    exported twice)."""
-    return list(zip(parsed.identities, parsed.entries, strict=True)) if parsed.identities else []
-
-
 def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str],
                     overrides: dict[str, Override]) -> list[str]:
     """What the blocking raw checks would find, before anything runs: rows without a person, the same row in
@@ -224,7 +219,7 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
     problems = [f"{e.source_file}: row {e.source_row}: no person (First Name / Last Name or User is blank; "
                 "required_fields will stop its month)" for e in parsed.entries if not e.person]
     files_by_identity: dict[tuple, set[str]] = {}
-    for _, e in _identified(parsed):  # as the close's no_cross_file_duplicates compares them: values as read, so a
+    for _, e in identified(parsed):  # as the close's no_cross_file_duplicates compares them: values as read, so a
         # re-export in another date or number format is the same row, and notes aside (one corrected since)
         identity = (e.date, e.client_name, e.project, e.project_code, e.task, e.hours, e.person)
         files_by_identity.setdefault(identity, set()).add(e.source_file)

@@ -69,7 +69,7 @@ def check_failure_alerts(context: SensorEvaluationContext, notifier: Notifier) -
             notifier.notify(alert)
             sent += 1
         context.update_cursor(str(record.storage_id))
-    if cursor is not None and not records:
+    if passed_over and not records:  # start after the history passed over, even with nothing new yet
         context.update_cursor(str(cursor))
     return SkipReason(f"{sent} alert(s) sent for {len(records)} new evaluation(s){passed_over}")
 

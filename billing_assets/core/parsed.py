@@ -224,6 +224,12 @@ def stray_rows(parsed: ParsedSource, client_of: dict[str, str]) -> list[str]:
     return out
 
 
+def identified(parsed: ParsedSource) -> list[tuple[tuple[str, ...], TimeEntry]]:
+    """(identity fields, entry) of each export row; none for an API's entries (ids of their own, no file to be
+    exported twice)."""
+    return list(zip(parsed.identities, parsed.entries, strict=True)) if parsed.identities else []
+
+
 PASTED_RUN = 3  # consecutive rows repeating consecutive earlier rows: a block pasted twice, not two equal calls
 
 
@@ -233,7 +239,7 @@ def repeated_rows(parsed: ParsedSource) -> list[str]:
     one day, and are not reported). A warning naming the rows, never a refusal (`billing validate` and the close)."""
     first: dict[tuple, int] = {}
     twins: dict[str, dict[int, int]] = {}  # file -> row -> its earlier twin's row
-    for identity, entry in (zip(parsed.identities, parsed.entries, strict=True) if parsed.identities else ()):
+    for identity, entry in identified(parsed):
         key = (entry.source_file, identity)
         if key in first:
             twins.setdefault(entry.source_file, {})[entry.source_row] = first[key]

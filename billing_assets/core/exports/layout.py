@@ -230,11 +230,11 @@ def _refuse_second_header(layout: Layout, csv_file: CsvFile, rows: list[Row], cl
     repeated as it is leaves the rows in place; its own row is refused (its Date is "Date")."""
     first = [normal(name) for name in csv_file.header]
     for row in rows:
-        if row[layout.date][:1].isalpha() and not layout.missing(row.cells) and \
-                [normal(cell) for cell in row.cells] == first:
+        if not row[layout.date][:1].isalpha() or layout.missing(row.cells):
+            continue  # not a header row
+        if [normal(cell) for cell in row.cells] == first:
             _refuse_pasted_export(csv_file, rows, row.number, clients)
-        if row[layout.date][:1].isalpha() and not layout.missing(row.cells) and \
-                [normal(cell) for cell in row.cells] != first:
+        else:
             found = layout.resolve(row.cells)
             column = _client_column(found)
             theirs = {r.cells[column].strip() for r in rows[row.number:]
