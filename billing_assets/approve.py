@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from dagster import AssetMaterialization, MetadataValue
 
-from billing_assets.common import hours_text, money
+from billing_assets.common import advised, hours_text, money
 from billing_assets.core.invoice import doc_number
 from billing_assets.overview import in_quickbooks, refresh, stale_reason
 from billing_assets.partitions import client_month_key
@@ -90,8 +90,8 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
         elif pair in stale or pair in (exports_changed or {}):
             reason = stale.get(pair) or (exports_changed or {})[pair]
-            results.append(Approval(*pair, "skipped", f"{reason}{' ' if reason.endswith(' then') else ': '}"
-                                                      f"close {pair[1]} again, review the new draft, then approve"))
+            results.append(Approval(*pair, "skipped", advised(reason, f"close {pair[1]} again, review the new "
+                                                                      "draft, then approve")))
         else:
             try:
                 pair_sink = sink_for(sink, kind, home or (sink.home if sink is not None else ""), built)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
+from billing_assets.common import advised
 from billing_assets.core.contract import contract_paths
 from billing_assets.core.money import shown_hours
 from billing_assets.core.months import add_months, month_range
@@ -224,8 +225,9 @@ def changed_contract_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
         sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", others)} if others else set()
     changed = contract_refusals(defs.resources["home"], warehouse, [p for p in others if p not in sent])
     decided = changed_decisions(defs.resources["home"], warehouse, [p for p in others if p not in changed])
-    return [f"{client} {month}: {reason}: close it again (`billing close --month {month} --client {client}`) "
-            "before approving it" for (client, month), reason in sorted(changed.items())] + [
+    return [f"{client} {month}: " + advised(reason, f"close it again (`billing close --month {month} --client "
+                                                    f"{client}`) before approving it")
+            for (client, month), reason in sorted(changed.items())] + [
         f"{client} {month}: review decisions changed since it was closed ({', '.join(rows[:3])}"
         f"{f' and {len(rows) - 3} more' if len(rows) > 3 else ''}): "
         + ("it was sent; close it and the months after it again so that the next unsent month carries the "

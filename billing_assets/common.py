@@ -79,3 +79,9 @@ def not_active_metadata(context: AssetExecutionContext, states: dict) -> None:
             "status": MetadataValue.text(f"{what}: nothing priced" if state.state == "outside" else what),
             "problems": MetadataValue.md("\n".join(f"- {p}" for p in state.problems) or "none"),
         })
+
+
+def advised(reason: str, advice: str) -> str:
+    """A refusal's reason followed by what to do: "reason: advice", or "reason ... then advice" when the reason
+    already names a first step (an unreadable contract: "correct or restore it first, then")."""
+    return f"{reason} {advice}" if reason.endswith(" then") else f"{reason}: {advice}"

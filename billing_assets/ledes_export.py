@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from billing_assets.common import advised
 from billing_assets.core.contract import contract_paths
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.invoice import doc_number
@@ -109,9 +110,8 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
             why_not = stale.get((client, month)) or (exports_changed or {}).get((client, month))
             if not was_sent and why_not:
                 result.messages.append(
-                    f"{client} {month}: not exported: {why_not}{' ' if why_not.endswith(' then') else ': '}"
-                    f"close {month} again "
-                    f"(`billing close --month {month} --client {client}`)")
+                    f"{client} {month}: not exported: "
+                    + advised(why_not, f"close {month} again (`billing close --month {month} --client {client}`)"))
                 result.failed = True
                 continue
             if not was_sent and nothing_to_bill(Decimal(invoice[0]["total"]),
