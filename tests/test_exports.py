@@ -118,6 +118,47 @@ def test_unknown_headers_are_refused_naming_the_closest_layout() -> None:
         layout_for([c for c in TOGGL_HEADER if c != "Duration"], "time")
 
 
+SUMMARIES = {  # header, a row: reports of totals, refused saying what they are (not what a detailed layout lacks)
+    "Toggl summary": (["Project", "Client", "Description", "Duration"], ["Web", "Acme", "Design", "12:30:00"]),
+    "Toggl summary, amounts": (["Client", "Project", "Duration", "Amount (USD)"], ["Acme", "Web", "12:30:00", "9"]),
+    "Clockify summary": (["Project", "Client", "Time (h)", "Time (decimal)", "Amount (USD)"],
+                         ["Web", "Acme", "12:30:00", "12.50", "1250.00"]),
+    "Clockify summary by date": (["Date", "Project", "Client", "Time (h)", "Time (decimal)"],
+                                 ["11/02/2026", "Web", "Acme", "1:00:00", "1.00"]),
+    "Harvest clients report": (["Client", "Hours", "Billable Hours", "Billable Amount", "Currency"],
+                               ["Acme", "12.5", "12.5", "1000.00", "USD"]),
+    "Clockify weekly": (["Project", "Client", "User", "Mon, Nov 2", "Tue, Nov 3", "Total (h)"],
+                        ["Web", "Acme", "Ana", "1:00", "2:00", "3:00"]),
+    "Toggl weekly": (["User", "Project", "Client", "2026-11-02", "2026-11-03", "Total"],
+                     ["Ana", "Web", "Acme", "1:00:00", "2:00:00", "3:00:00"]),
+}
+
+
+@pytest.mark.parametrize("report", SUMMARIES)
+def test_summary_and_weekly_reports_are_refused_as_such(report: str) -> None:
+    """Found by an auditor: a summary or weekly report was refused as "the closest, Toggl detailed, lacks User,
+    Start date", which sends a person looking for columns instead of for the Detailed report."""
+    header, row = SUMMARIES[report]
+    kind = "weekly report (a column of hours per day)" if "weekly" in report else "summary report (totals, not a row"
+    with pytest.raises(FileRefused) as refused:
+        layout_for(header, "time", [row])
+    assert str(refused.value).startswith(f"a {kind}"), refused.value
+    assert str(refused.value).endswith(": export the time tracker's detailed report instead, one row per time entry "
+                                       '(Harvest "Detailed time", Toggl and Clockify "Detailed", QuickBooks Time '
+                                       '"Timesheets")')
+
+
+@pytest.mark.parametrize(("header", "row", "lacks"), [
+    (["When", "Client", "Who", "How long"], ["2026-09-01", "Broken Co", "Ana", "1"],
+     "Toggl detailed, lacks User, Project, Description, Start date, Duration"),  # dated rows: another tool's
+    (["Date", "Client", "Project", "Task", "Hours", "First Name"], ["2026-09-01", "A", "P", "T", "1", "Ana"],
+     "Harvest detailed time, lacks Last Name"),  # a detailed export short of a column
+    (["User", "Client", "Project"], None, "Toggl detailed, lacks Description, Start date, Duration")])  # no rows
+def test_exports_of_entries_short_of_a_column_still_name_what_the_closest_lacks(header, row, lacks) -> None:
+    with pytest.raises(FileRefused, match=f"; the closest, {lacks}$"):
+        layout_for(header, "time", [row] if row else [])
+
+
 # --- parsing --------------------------------------------------------------------------------------------
 
 

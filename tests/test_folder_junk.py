@@ -211,3 +211,24 @@ def test_overlapping_exports_whose_shared_row_had_its_note_corrected_stop_the_mo
     with duckdb.connect(str(home / "billing.duckdb")) as conn:
         pushed = conn.execute("SELECT DISTINCT client FROM invoice_pushes").fetchall()
     assert pushed == [("initech",)]  # globex's month is held back; the other client is pushed
+
+
+def test_a_summary_report_in_the_folder_is_refused_as_one(billing_env, capsys) -> None:
+    """Found by an auditor: a Clockify summary report saved beside the detailed exports was refused as "the closest,
+    Clockify detailed, lacks User, Description, Start Date", which does not tell a person to export the Detailed
+    report. Its clients are stopped until it is replaced."""
+    home = _two_clients(billing_env)
+    (home / "timesheets" / "clockify_summary.csv").write_text(
+        "Project,Client,Time (h),Time (decimal),Amount (USD)\nStrategy Review,Globex Corporation,12:30:00,12.50,"
+        "1750.00\n")
+    problem = ("timesheets/clockify_summary.csv: a summary report (totals, not a row per time entry), not a detailed "
+               "export (tried Harvest detailed time, Toggl detailed, Clockify detailed, QuickBooks Time timesheets): "
+               "export the time tracker's detailed report instead, one row per time entry (Harvest \"Detailed "
+               "time\", Toggl and Clockify \"Detailed\", QuickBooks Time \"Timesheets\")")
+    assert [str(p) for p in read_folder(home).problems] == [problem]
+    assert main(["validate"]) == 1
+    assert problem in capsys.readouterr().out.splitlines()
+    assert main(["close", "--month", "2026-08"]) == 1
+    out = capsys.readouterr().out
+    assert f"  {problem}" in out.splitlines(), out
+    assert _totals(home) == {"initech": Decimal("11631.00")}  # the client the file does not name is billed

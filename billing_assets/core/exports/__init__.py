@@ -4,6 +4,7 @@ the layout its header matches, or refuses it once, naming the layouts tried and 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from billing_assets.core.csvfile import CsvFile, FileRefused, normal
 from billing_assets.core.exports.clockify import CLOCKIFY
@@ -32,7 +33,7 @@ def known_columns(kind: str) -> set[str]:
     return set().union(*(layout.known_columns() for layout in LAYOUTS[kind]))
 
 
-def layout_for(header: list[str], kind: str) -> Layout:
+def layout_for(header: list[str], kind: str, rows: Sequence[list[str]] = ()) -> Layout:
     """The layout whose required columns the header has (most columns found wins); FileRefused otherwise."""
     fits = [layout for layout in LAYOUTS[kind] if not layout.missing(header)]
     if fits:
@@ -43,6 +44,10 @@ def layout_for(header: list[str], kind: str) -> Layout:
         raise FileRefused(f"a {other.name} in the wrong folder: move it to {folder}")
     closest = min(LAYOUTS[kind], key=lambda layout: (len(layout.missing(header)), -len(layout.resolve(header))))
     tried = ", ".join(layout.name for layout in LAYOUTS[kind])
+    report = _report_of_totals(header, rows, LAYOUTS[kind]) if kind == "time" else ""
+    if report:
+        raise FileRefused(f"{report}, not a detailed export (tried {tried}): export the time tracker's detailed "
+                          f"report instead, one row per time entry ({DETAILED_REPORTS})")
     if not any(layout.resolve(header) for layout in LAYOUTS[kind]):  # no column in common: naming one misleads
         shown = ", ".join(_shown(name) for name in header[:6]) + (", ..." if len(header) > 6 else "")
         foreign = [h for h in header if re.sub(r"\s*\(.*\)$", "", normal(h)) in LOCALIZED_HEADERS]
@@ -51,6 +56,27 @@ def layout_for(header: list[str], kind: str) -> Layout:
                                           "tool's language set to English" if len(foreign) >= 2 else ""))
     raise FileRefused(f"header matches no known export (tried {tried}); the closest, {closest.name}, lacks "
                       + ", ".join(closest.missing(header)))
+
+
+DETAILED_REPORTS = 'Harvest "Detailed time", Toggl and Clockify "Detailed", QuickBooks Time "Timesheets"'
+NOTE_KEYS, PERSON_KEYS = ("description", "notes"), ("user", "first")
+# A weekly report's day columns: "Mon", "Tuesday", "Wed, Nov 4", "Thu 05/11", "2026-11-02", "11/02/2026"
+_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+_DAY_HEADING = re.compile(r"(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|sday|nesday|rsday|urday)?\.?"
+                          r"([\s,].*)?|\d{1,4}[-/.]\d{1,2}([-/.]\d{2,4})?")
+
+
+def _report_of_totals(header: list[str], rows: Sequence[list[str]], layouts: tuple[Layout, ...]) -> str:
+    """What a refused time file is when it is a report of totals rather than of entries: a weekly report (two or
+    more columns headed by a day), or a summary (columns the tools write, but no date in any cell, or a date column
+    beside neither notes nor a person); else "" (another tool's export: the caller names what the closest lacks)."""
+    if sum(bool(_DAY_HEADING.fullmatch(normal(name))) for name in header) >= 2:
+        return "a weekly report (a column of hours per day)"
+    found = {key for layout in layouts for key in layout.resolve(header)}
+    undated = "date" not in found and bool(rows) and not any(_DATE.search(cell) for row in rows[:200] for cell in row)
+    if found and (undated or ("date" in found and not found.intersection(NOTE_KEYS + PERSON_KEYS))):
+        return "a summary report (totals, not a row per time entry)"
+    return ""
 
 
 def _shown(name: str) -> str:
@@ -62,4 +88,4 @@ def read_export(csv_file: CsvFile, kind: str, settings: ReadSettings, out: Parse
     """Read a decoded file into `out` with the layout its header matches."""
     if not csv_file.header:
         raise FileRefused("empty file (no header row)")
-    return read_file(csv_file, layout_for(csv_file.header, kind), settings, out)
+    return read_file(csv_file, layout_for(csv_file.header, kind, csv_file.rows), settings, out)
