@@ -159,6 +159,22 @@ def test_exports_of_entries_short_of_a_column_still_name_what_the_closest_lacks(
         layout_for(header, "time", [row] if row else [])
 
 
+@pytest.mark.parametrize("header", [
+    ["Projet", "Client", "Description", "Tâche", "Utilisateur", "Groupe", "E-mail", "Étiquettes", "Facturable",
+     "Date de début", "Heure de début", "Date de fin", "Heure de fin", "Durée (h)", "Durée (décimal)"],
+    ["Project", "Klant", "Omschrijving", "Taak", "Gebruiker", "Groep", "E-mail", "Tags", "Factureerbaar",
+     "Startdatum", "Starttijd", "Einddatum", "Eindtijd", "Duur (u)", "Duur (decimaal)"]], ids=["french", "dutch"])
+def test_a_clockify_export_in_french_or_dutch_is_asked_for_in_english(header: list[str]) -> None:
+    """Found by an auditor: French and Dutch share Client, Description or Project with English, so such a file was
+    refused naming what the closest English layout lacks, not the language."""
+    with pytest.raises(FileRefused) as refused:
+        layout_for(header, "time", [["02/11/2026"] * len(header)])
+    assert str(refused.value) == (
+        "header matches no known export (tried Harvest detailed time, Toggl detailed, Clockify detailed, QuickBooks "
+        "Time timesheets); its headers are in another language: export it again with the tool's language set to "
+        "English")
+
+
 # --- parsing --------------------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ LOCALIZED_HEADERS = {
     "benutzer", "kunde", "projekt", "beschreibung", "aufgabe", "dauer", "startdatum", "abrechenbar", "stunden",
     "utilisateur", "projet", "tâche", "durée", "date de début", "facturable", "heures",
     "usuario", "proyecto", "descripción", "tarea", "duración", "fecha de inicio", "horas",
-    "gebruiker", "klant", "omschrijving", "taak", "duur", "uren",
+    "gebruiker", "klant", "omschrijving", "taak", "duur", "uren", "factureerbaar", "declarabel", "einddatum",
     "usuário", "projeto", "descrição", "tarefa", "duração", "utente", "progetto", "descrizione", "durata", "ore",
 }
 TIME_LAYOUTS: tuple[Layout, ...] = (HARVEST_TIME, TOGGL, CLOCKIFY, QUICKBOOKS_TIME)
@@ -44,16 +44,19 @@ def layout_for(header: list[str], kind: str, rows: Sequence[list[str]] = ()) -> 
         raise FileRefused(f"a {other.name} in the wrong folder: move it to {folder}")
     closest = min(LAYOUTS[kind], key=lambda layout: (len(layout.missing(header)), -len(layout.resolve(header))))
     tried = ", ".join(layout.name for layout in LAYOUTS[kind])
+    foreign = [h for h in header if re.sub(r"\s*\(.*\)$", "", normal(h)) in LOCALIZED_HEADERS]
+    in_english = ("; its headers are in another language: export it again with the tool's language set to English"
+                  if len(foreign) >= 2 else "")
+    if not any(layout.resolve(header) for layout in LAYOUTS[kind]):  # no column in common: naming one misleads
+        shown = ", ".join(_shown(name) for name in header[:6]) + (", ..." if len(header) > 6 else "")
+        raise FileRefused(f"header matches no known export (tried {tried}): none of its columns ({shown}) is one "
+                          "they write" + in_english)
+    if in_english:  # French and Dutch share Client, Description or Project with English: the closest says little
+        raise FileRefused(f"header matches no known export (tried {tried}){in_english}")
     report = _report_of_totals(header, rows, LAYOUTS[kind]) if kind == "time" else ""
     if report:
         raise FileRefused(f"{report}, not a detailed export (tried {tried}): export the time tracker's detailed "
                           f"report instead, one row per time entry ({DETAILED_REPORTS})")
-    if not any(layout.resolve(header) for layout in LAYOUTS[kind]):  # no column in common: naming one misleads
-        shown = ", ".join(_shown(name) for name in header[:6]) + (", ..." if len(header) > 6 else "")
-        foreign = [h for h in header if re.sub(r"\s*\(.*\)$", "", normal(h)) in LOCALIZED_HEADERS]
-        raise FileRefused(f"header matches no known export (tried {tried}): none of its columns ({shown}) is one "
-                          "they write" + ("; its headers are in another language: export it again with the "
-                                          "tool's language set to English" if len(foreign) >= 2 else ""))
     raise FileRefused(f"header matches no known export (tried {tried}); the closest, {closest.name}, lacks "
                       + ", ".join(closest.missing(header)))
 
