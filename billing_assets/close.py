@@ -18,6 +18,7 @@ from billing_assets.core.contract import contract_paths
 from billing_assets.core.money import shown_hours
 from billing_assets.core.months import add_months, month_range
 from billing_assets.core.overrides import read_decisions
+from billing_assets.core.parsed import stopping_nobody, stopping_nobody_line
 from billing_assets.instance_setup import open_instance, register_clients
 from billing_assets.jobs import range_tags
 from billing_assets.partitions import CLIENT_ID, client_month_key
@@ -399,7 +400,8 @@ def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> l
     (a name an amendment replaced names nobody after it). A warning,
     not a failure (firms keep internal or unbilled clients in their time tool), but never left unsaid: a
     contract file the close cannot see, or a name spelled another way (a client renamed in Harvest), leaves that
-    client's invoice short. Rows are named by their files; API entries (no file) by their source ("Harvest API")."""
+    client's invoice short. Rows are named by their files; API entries (no file) by their source ("Harvest API").
+    Unreadable rows under such a Client (a totals row a spreadsheet added) come first: they stop nobody either."""
     source = defs.resources.get("time_source")
     if source is None or not months:
         return []
@@ -409,14 +411,16 @@ def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> l
 
     home = defs.resources["home"]
     try:  # outside a run: resolve its EnvVar secrets (Harvest) first
-        entries, _ = (rows or SourceRows(defs, months)).get().grouped()
+        parsed = (rows or SourceRows(defs, months)).get()
     except (HarvestError, DagsterError) as exc:  # the run failed on it too and says so; the summary still prints
         return [f"time under client names no contract knows was not checked: {str(exc).splitlines()[0]}"]
     named = {"harvest": "Harvest API"}
     nameless = home.nameless_contracts()
     unread = (f" ({', '.join(nameless)} could not be read: {'it' if len(nameless) == 1 else 'one'} may be theirs)"
               if nameless else "")
-    out = []
+    entries, _ = parsed.grouped()
+    claimed = set().union(*(home.claimed_names(month) for month in months))
+    out = [stopping_nobody_line(p) for p in stopping_nobody(parsed.problems, claimed) if p.month in (*months, "")]
     for (name, month), found in sorted(entries.items()):
         if month in months and name not in home.claimed_names(month):
             billable = sum((e.hours for e in found if e.billable), Decimal(0))

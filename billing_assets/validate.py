@@ -20,6 +20,8 @@ from billing_assets.core.parsed import (
     renamed_rows,
     repeated_rows,
     row_ranges,
+    stopping_nobody,
+    stopping_nobody_line,
     stray_rows,
 )
 from billing_assets.core.sources import read_folder
@@ -51,17 +53,18 @@ def validate_report(home: Path, parsed: ParsedSource | None = None) -> tuple[lis
         if not CLIENT_ID.fullmatch(client):
             problems.append(f"contracts/{paths[0].name}: file name is not a client id [a-z0-9][a-z0-9_-]{{0,62}}")
     parsed = read_folder(home) if parsed is None else parsed
-    problems.extend(str(p) for p in parsed.problems)
     names: dict[str, str] = {}  # load_contracts moved clients sharing a name or alias to `bad`
     for client, contract_file in good.items():
         for name in _client_names(contract_file, sorted({e.month for e in parsed.entries})):
             names[name] = client
     # names of the contracts in `bad` are known clients (stopped for their own problem), not unknown ones
     stopped = {n for paths in contract_paths(home / "contracts").values() for p in paths for n in names_in(p, None)}
+    near = {name_key(n): n for n in names}
+    nobodys = [p for p in stopping_nobody(parsed.problems, set(names) | stopped) if name_key(p.client_name) not in near]
+    problems.extend(str(p) for p in parsed.problems if p not in nobodys)
     unknown = sorted({(e.source_file, e.client_name) for e in parsed.entries
                       if e.client_name not in names and e.client_name not in stopped})
-    near = {name_key(n): n for n in names}
-    unclaimed: list[str] = []
+    unclaimed = [stopping_nobody_line(p) for p in nobodys]  # as the close says them
     for source_file, client_name in unknown:
         found = [e for e in parsed.entries if e.source_file == source_file and e.client_name == client_name]
         rows = row_ranges([e.source_row for e in found])  # an API entry's row is its id

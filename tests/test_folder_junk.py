@@ -232,3 +232,24 @@ def test_a_summary_report_in_the_folder_is_refused_as_one(billing_env, capsys) -
     out = capsys.readouterr().out
     assert f"  {problem}" in out.splitlines(), out
     assert _totals(home) == {"initech": Decimal("11631.00")}  # the client the file does not name is billed
+
+
+def test_a_totals_row_a_spreadsheet_added_is_said_alike_by_validate_and_the_close(billing_env, capsys) -> None:
+    """Found by an auditor: a totals row saved under an export ("Total" under Date, the hours summed, no client)
+    made validate exit 1 while the close skipped it without a word. Both now say it, as a warning: no contract names
+    its blank client, so it stops and bills nobody."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    sheet = home / "timesheets" / "harvest_time_a.csv"
+    rows = sheet.read_text().splitlines()
+    width = rows[0].count(",")
+    sheet.write_text("\n".join(rows) + "\nTotal,,,,,,66.25" + "," * (width - 6) + "\n")
+    warning = (f"warning: timesheets/harvest_time_a.csv: row {len(rows)}: Date: not a date: 'Total': under client "
+               "'', which no contract names: it stops and bills nobody")
+    assert main(["validate"]) == 0
+    assert warning in capsys.readouterr().out.splitlines()
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert warning in capsys.readouterr().out.splitlines()
+    assert _totals(home) == {"globex": Decimal("13879.48")}
+    sheet.write_text("\n".join(rows) + "\nTotal,Globex Corporation,,,,,66.25" + "," * (width - 6) + "\n")
+    assert main(["validate"]) == 1  # under the client's own name it stops the client, as before
+    assert main(["close", "--month", "2026-08"]) == 1

@@ -110,6 +110,16 @@ def problems_for(problems: Iterable[RowProblem], client_names: set[str], month: 
             and p.month in (month, "")))]
 
 
+def stopping_nobody(problems: Iterable[RowProblem], known: set[str] | frozenset[str]) -> list[RowProblem]:
+    """Unreadable rows under a Client no contract names (a blank one, as on a totals row a spreadsheet added): they
+    stop no client-month and bill nobody. Validate and the close both say so as a warning (`stopping_nobody_line`)."""
+    return [p for p in problems if p.row > 0 and p.client_name not in known and not known & set(p.clients)]
+
+
+def stopping_nobody_line(problem: RowProblem) -> str:
+    return f"{problem}: under client {problem.client_name!r}, which no contract names: it stops and bills nobody"
+
+
 def currency_code(cell: str) -> str:
     """The ISO code of an export's currency cell: its last three letters ("United States Dollar - USD", "EUR")."""
     return cell.strip()[-3:]
