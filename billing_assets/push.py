@@ -173,7 +173,8 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         elif state.state == status.OUTSIDE:  # no draft of ours to withdraw (a sent one stays: the overview says so)
             results[pair] = ("outside the engagement", None, state.message)
         elif state.state != status.ACTIVE:
-            results[pair] = (f"blocked by {state.check_name}", None, state.message + _stays(known.get(pair)))
+            results[pair] = (f"blocked by {state.check_name}", None,
+                             status.recorded_block(state, home, pair[0]) + _stays(known.get(pair)))
         elif pair in blocked:
             results[pair] = ("blocked", None, "; ".join(blocked[pair]) + _stays(known.get(pair)))
         elif draft is None:

@@ -47,6 +47,22 @@ class PartitionState:
         return "; ".join(self.problems)
 
 
+def recorded_block(state: PartitionState, home: BillingHome, client: str) -> str:
+    """A blocked client-month's problems as the contracts step recorded them, and what to do. When the problem was
+    its contract and the file reads without error now, that is said: re-executing a run from failure after the fix
+    runs only the failed steps (the push), which read the old record and gave its error as current."""
+    if state.check_name == "contract_valid" and state.state == BLOCKED:
+        try:
+            home.contract_file(client)
+        except (ContractError, BillingInputError):
+            pass
+        else:
+            return (f"{state.message} (as the contracts step recorded it; contracts/{home.contract_path(client).name} "
+                    "reads without error now: materialize contracts and the assets after it, or close the month "
+                    "again; re-executing a run from failure runs only its failed steps)")
+    return f"{state.message} {BLOCKED_HINT}"
+
+
 def input_problems(parsed: ParsedSource, overrides: Sequence[RowProblem], names: set[str], month: str,
                    override_owner: dict[str, set[str]]) -> list[str]:
     """The one selection of the unreadable export rows, refused files and bad override rows that stop this
