@@ -14,9 +14,9 @@ from decimal import Decimal
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
 from billing_assets.common import advised
+from billing_assets.core.adjustments import no_carrier
 from billing_assets.core.contract import contract_paths
 from billing_assets.core.money import shown_hours
-from billing_assets.core.months import add_months, month_range
 from billing_assets.core.overrides import read_decisions
 from billing_assets.core.parsed import stopping_nobody, stopping_nobody_line
 from billing_assets.instance_setup import open_instance, register_clients
@@ -169,9 +169,8 @@ def uncarried_changes(defs, pairs: list[tuple[str, str]]) -> list[str]:
         end = contract.end if contract is not None else None
         owed = r["current_total"] - r["sent_total"] - r["carried_amount"]
         owed_hours = r["current_hours"] - r["sent_hours"] - r["carried_hours"]
-        later = month_range(add_months(r["month"], 1), end) if end and end > r["month"] else []
-        if end and (owed or owed_hours) and set(later) <= set(r["sent_after"] or []):
-            sent_since = f" and every month after it up to {end} was sent" if later else ""
+        if (owed or owed_hours) and no_carrier(r["month"], end, r["sent_after"] or []):
+            sent_since = f" and every month after it up to {end} was sent" if end > r["month"] else ""
             out.append(f"{r['client']} {r['month']}: sent at {r['sent_total']:,.2f}, now prices "
                        f"{r['current_total']:,.2f} ({owed:+,.2f} not carried): the engagement ends {end}"
                        f"{sent_since}, so no later invoice carries the difference; bill or credit it by hand, or "

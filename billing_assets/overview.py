@@ -12,6 +12,7 @@ from decimal import Decimal
 from dagster import AssetKey, AssetMaterialization, AssetSpec, MetadataValue
 
 from billing_assets.common import hours_text, money
+from billing_assets.core.adjustments import engagement_end, no_carrier
 from billing_assets.ingest import WAREHOUSE_KIND
 from billing_assets.tables import markdown_table
 from resources.warehouse import WarehouseConnection, query
@@ -53,9 +54,18 @@ def stale_reason(why: str, prior_month: str) -> str:
 SENT_CHANGED = "sent; changed since"  # firm_overview/select.sql
 
 
-def carried_text(now: Decimal, sent: Decimal, currency: str) -> str:
-    """What a sent month priced otherwise since prices now, and who carries the difference."""
-    return f"now prices {money(now, currency)} ({now - sent:+,.2f}): the next unsent month carries the difference"
+def carried_text(now: Decimal, sent: Decimal, carried: Decimal, currency: str, ends: str = "") -> str:
+    """What a sent month priced otherwise since prices now, what later sent months already carried of the
+    difference (`carried`), and who carries the rest: the next unsent month, or nobody when the engagement ends
+    (`ends`: core.adjustments.no_carrier) with every later month sent."""
+    owed = now - sent - carried
+    if carried and not owed:
+        return f"now prices {money(now, currency)} ({now - sent:+,.2f} since sent): later sent invoices carried it"
+    change = f"{now - sent:+,.2f}" if not carried else f"{now - sent:+,.2f} since sent, {owed:+,.2f} still to carry"
+    if ends:
+        return (f"now prices {money(now, currency)} ({change}): the engagement ends {ends} and every month to then "
+                "was sent, so no invoice carries it; bill or credit it by hand, or move the contract's `end`")
+    return f"now prices {money(now, currency)} ({change}): the next unsent month carries the difference"
 
 
 def as_shown(row: dict) -> tuple[str, Decimal | None]:
@@ -65,7 +75,9 @@ def as_shown(row: dict) -> tuple[str, Decimal | None]:
     if row["sent_total"] is None or not status.startswith("sent"):
         return status, total
     if status == SENT_CHANGED and total is not None:
-        status = f"sent; {carried_text(total, row['sent_total'], row['currency'])}"
+        end = engagement_end(row["engagement"] or "")
+        ends = end if no_carrier(row["month"], end, (row["sent_after"] or "").split(",")) else ""
+        status = f"sent; {carried_text(total, row['sent_total'], row['carried_total'] or 0, row['currency'], ends)}"
     return status, row["sent_total"]
 
 

@@ -20,6 +20,7 @@ from dagster import (
 
 from billing_assets import status
 from billing_assets.common import DETAILED_PARTITIONS, hours_text, money, run_partitions
+from billing_assets.core.adjustments import engagement_end, no_carrier
 from billing_assets.core.invoice import doc_number
 from billing_assets.core.model import InvoiceDraft, nothing_to_bill
 from billing_assets.core.months import first_day_after
@@ -232,9 +233,11 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
     for (client, month), (outcome, draft, detail) in results.items():
         metadata = {"push": outcome, "sink": sink.kind, "doc_number": doc_number(client, month)}
         if draft is not None and (client, month) in sent:  # the page shows what the client received
-            was = sent[(client, month)]["sent_total"]
-            metadata["total"] = MetadataValue.text(
-                f"{money(was, draft.currency)} as sent; {carried_text(draft.total, was, draft.currency)}")
+            was, end = sent[(client, month)], engagement_end(states[(client, month)].engagement)
+            ends = end if no_carrier(month, end, was["sent_after"] or []) else ""
+            metadata["total"] = MetadataValue.text(f"{money(was['sent_total'], draft.currency)} as sent; "
+                                                   + carried_text(draft.total, was["sent_total"],
+                                                                  was["carried_amount"], draft.currency, ends))
         elif draft is not None:
             metadata["total"] = MetadataValue.text(money(draft.total, draft.currency))
         if outcome in ("created", "updated", "unchanged", "conflict_sent", "conflict_edited", "conflict_deleted"):

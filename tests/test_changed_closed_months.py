@@ -4,8 +4,10 @@ now names every other priced month of its clients whose exports changed since it
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from billing_assets.cli import main
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, partition_page
 
 
 def test_the_close_names_a_closed_month_whose_exports_changed(billing_env, capsys) -> None:
@@ -44,6 +46,14 @@ def test_a_late_change_to_the_engagements_last_sent_month_is_named(billing_env, 
     assert len(warnings) == 1 and warnings[0].startswith("warning: globex 2026-08: sent at 13,879.48, now prices ")
     assert warnings[0].endswith("the engagement ends 2026-08, so no later invoice carries the difference; bill or "
                                 "credit it by hand, or move the contract's `end`")
+    # the summary, the overview and the push page said "the next unsent month carries the difference" (an auditor)
+    late = warnings[0].split("now prices ")[1].split(" ")[0]
+    said = (f"now prices {late} USD (+{Decimal(late.replace(',', '')) - Decimal('13879.48'):,.2f}): the engagement "
+            "ends 2026-08 and every month to then was sent, so no invoice carries it; bill or credit it by hand, or "
+            "move the contract's `end`")
+    assert partition_page("quickbooks_draft_invoices", "globex", "2026-08")["total"] == f"13,879.48 USD as sent; {said}"
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert f"sent; {said}" in capsys.readouterr().out
 
 
 def test_the_warnings_pass_over_a_contract_broken_since_its_months_were_closed(billing_env, capsys) -> None:

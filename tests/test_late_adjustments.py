@@ -65,7 +65,11 @@ def test_late_time_after_sending_is_carried_once(billing_env, capsys) -> None:
     # September goes out with the adjustment; then more August time arrives: October carries only the new part
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
     add_late_august_time(home, "1.00", "late_2.csv")
-    assert main(["close", "--month", "2026-08..2026-10"]) == 0, capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    # the summary said "(+541.50): the next unsent month carries the difference", of which September carried 361.00
+    assert (f"sent; now prices {august_sent + Decimal('541.50'):,.2f} USD (+541.50 since sent, +180.50 still to "
+            "carry): the next unsent month carries the difference") in capsys.readouterr().out
     assert invoice(home, "2026-09") == (september, adjustments), "a sent month keeps what it carried"
     october, carried = invoice(home, "2026-10")
     assert carried == [("2026-08", Decimal("180.50"), Decimal("1.00"))]
@@ -192,9 +196,8 @@ def test_the_pages_of_a_sent_month_priced_again_show_what_was_sent(billing_env, 
         f"{sent_total:,.2f} USD as sent; now prices {sent_total + 361:,.2f} USD (+361.00): the next unsent month "
         "carries the difference")
     with duckdb.connect(str(home / "billing.duckdb")) as conn:
-        row = dict(zip(("status", "total", "sent_total", "currency"), conn.execute(
-            "SELECT status, total, sent_total, currency FROM firm_overview WHERE client = 'globex' AND "
-            "month = '2026-08'").fetchone(), strict=True))
+        cursor = conn.execute("SELECT * FROM firm_overview WHERE client = 'globex' AND month = '2026-08'")
+        row = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
     assert row["status"] == "sent; changed since"
     assert as_shown(row) == (f"sent; now prices {sent_total + 361:,.2f} USD (+361.00): the next unsent month carries "
                              "the difference", sent_total)

@@ -3,7 +3,7 @@ carried, once, by the first later month that has not been sent yet."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,3 +35,17 @@ def carried_adjustments(month: str, rows: Sequence[dict]) -> list[PeriodAdjustme
         if amount or hours:
             result.append(PeriodAdjustment(r["origin_month"], amount, hours))
     return result
+
+
+def no_carrier(month: str, end: str | None, sent_after: Iterable[str]) -> bool:
+    """Whether no month is left to carry sent month `month`'s late change: the engagement ends at `end` and every
+    month after `month` up to it was sent (or `month` is its last)."""
+    if not end:
+        return False
+    later = month_range(add_months(month, 1), end) if end > month else []
+    return set(later) <= set(sent_after)
+
+
+def engagement_end(label: str) -> str:
+    """The `end` of an engagement window's label ("2026-07..2026-10", "2026-07.." with none: "")."""
+    return label.split("..", 1)[1] if ".." in label else ""

@@ -8,7 +8,8 @@
 --         it) | pushed | conflict_sent | conflict_edited | conflict_deleted (our draft deleted in QuickBooks: the
 --         detail says how to draft it again) | refused | nothing to bill | needs review | ready.
 --         sink_total / sink_tax: what QuickBooks totals the draft out (or sent) at, tax included, and its tax.
---         sent_total / sent_hours: what the client received, when the month was sent.
+--         sent_total / sent_hours: what the client received, when the month was sent; carried_total: what later
+--         sent months carried of its late changes; sent_after: the later sent months ("2026-09,2026-10").
 --         The SELECT of the table, rebuilt at the end of every pricing and push step and every approval by
 --         refresh.sql (refresh.postgres.sql on PostgreSQL).
 WITH ranked_pushes AS (
@@ -67,6 +68,12 @@ SELECT s.client, s.month,
        END AS status,
        i.total, i.currency, i.hours_billed, i.hours_held, p.sink, p.doc_number, si.total AS sent_total,
        si.hours_billed AS sent_hours,
+       CASE WHEN si.client IS NOT NULL THEN
+           (SELECT coalesce(sum(a.amount), 0) FROM sent_adjustments AS a
+            WHERE a.client = s.client AND a.origin_month = s.month) END AS carried_total,
+       CASE WHEN si.client IS NOT NULL THEN
+           (SELECT string_agg(x.month, ',' ORDER BY x.month) FROM sent_invoices AS x
+            WHERE x.client = s.client AND x.month > s.month) END AS sent_after,
        CASE WHEN p.draft_out OR p.status = 'sent' THEN tt.sink_total END AS sink_total,
        CASE WHEN p.draft_out OR p.status = 'sent' THEN tt.sink_tax END AS sink_tax,
        coalesce(nullif(s.problems, ''), pr.problem, f.checks,
