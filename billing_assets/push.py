@@ -230,6 +230,10 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                                   {pair for pair, st in states.items() if st.state == status.OUTSIDE})
         sent = {(r["client"], r["month"]): r for r in query_keyed(conn, "sent_and_now", sent_pairs)} \
             if sent_pairs else {}
+    for pair in held_back_now:  # the run's check says what the push page says of a contract fixed since
+        if fixed := status.contract_fixed_since(states[pair], home, pair[0]):
+            held_back_now[pair] = [f"{r} ({fixed})" if r.startswith("contracts.contract_valid") else r
+                                   for r in held_back_now[pair]]
     for (client, month), (outcome, draft, detail) in results.items():
         metadata = {"push": outcome, "sink": sink.kind, "doc_number": doc_number(client, month)}
         if draft is not None and (client, month) in sent:  # the page shows what the client received

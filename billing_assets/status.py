@@ -47,20 +47,25 @@ class PartitionState:
         return "; ".join(self.problems)
 
 
+def contract_fixed_since(state: PartitionState, home: BillingHome, client: str) -> str:
+    """For a client-month the contracts step blocked on its contract, what to say when the file reads without error
+    now (else ""): re-executing a run from failure after the fix runs only the failed steps (the push), which read
+    the old record and gave its error as current."""
+    if state.check_name != "contract_valid" or state.state != BLOCKED:
+        return ""
+    try:
+        home.contract_file(client)
+    except (ContractError, BillingInputError):
+        return ""
+    return (f"as the contracts step recorded it; contracts/{home.contract_path(client).name} reads without error "
+            "now: materialize contracts and the assets after it, or close the month again; re-executing a run from "
+            "failure runs only its failed steps")
+
+
 def recorded_block(state: PartitionState, home: BillingHome, client: str) -> str:
-    """A blocked client-month's problems as the contracts step recorded them, and what to do. When the problem was
-    its contract and the file reads without error now, that is said: re-executing a run from failure after the fix
-    runs only the failed steps (the push), which read the old record and gave its error as current."""
-    if state.check_name == "contract_valid" and state.state == BLOCKED:
-        try:
-            home.contract_file(client)
-        except (ContractError, BillingInputError):
-            pass
-        else:
-            return (f"{state.message} (as the contracts step recorded it; contracts/{home.contract_path(client).name} "
-                    "reads without error now: materialize contracts and the assets after it, or close the month "
-                    "again; re-executing a run from failure runs only its failed steps)")
-    return f"{state.message} {BLOCKED_HINT}"
+    """A blocked client-month's problems as the contracts step recorded them, and what to do."""
+    fixed = contract_fixed_since(state, home, client)
+    return f"{state.message} ({fixed})" if fixed else f"{state.message} {BLOCKED_HINT}"
 
 
 def input_problems(parsed: ParsedSource, overrides: Sequence[RowProblem], names: set[str], month: str,

@@ -39,4 +39,7 @@ def test_a_run_re_executed_from_failure_after_a_contract_fix_says_the_contract_r
                    "it; contracts/globex.yaml reads without error now: materialize contracts and the assets after it, "
                    "or close the month again; re-executing a run from failure runs only its failed steps)")
     assert not result.success
+    (check,) = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                and e.event_specific_data.partition == "globex|2026-08"]  # the run's Checks tab says it too
+    assert check.description == f"contracts.contract_valid: {why}"
     assert main(["close", "--month", "2026-08"]) == 0  # what the page says to do
