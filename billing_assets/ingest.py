@@ -23,7 +23,7 @@ from billing_assets.settings import warehouse_kind, warehouse_pool
 from billing_assets.tables import RAW_EXPENSE_COLUMNS, RAW_TIME_COLUMNS, expense_row, time_entry_row
 from resources.home import BillingHome
 from resources.timesource import TimeSource
-from resources.warehouse import Warehouse, query, replace_partitions
+from resources.warehouse import Warehouse, query, query_keyed, replace_partitions
 
 CONTRACT_COLUMNS = ("client", "month", "name", "aliases", "currency", "terms_days", "fingerprint", "sow_version",
                     "contract_json", "source_file")
@@ -46,7 +46,11 @@ def contracts(context: AssetExecutionContext, home: BillingHome, time_source: Ti
             known = {c: {r["month"] for r in query(conn, "client_data_months", {"client": c})}
                      for c in sorted({c for c, _ in pairs})}
     parsed = time_source.load(sorted({m for _, m in pairs}))
-    states = status.evaluate(home, parsed, pairs, known)
+    sent = set()
+    if warehouse.exists():  # a sent month now outside the engagement: its rows were billed, and its page says so
+        with warehouse.connect() as conn:
+            sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", pairs)}
+    states = status.evaluate(home, parsed, pairs, known, sent)
     if time_source.full_history and not parsed.files and warehouse.exists():  # no export file: is the folder here?
         with warehouse.connect() as conn:
             read_before = query(conn, "months_read_before")[0]["client_months"]

@@ -7,7 +7,7 @@ row or override stops that client-month alone and every other client-month of th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -101,10 +101,12 @@ def _data_months(parsed: ParsedSource) -> dict[str, set[str]]:
 
 
 def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str, str]],
-             known_months: dict[str, set[str]] | None = None) -> dict[tuple[str, str], PartitionState]:
+             known_months: dict[str, set[str]] | None = None, sent: Collection[tuple[str, str]] = ()
+             ) -> dict[tuple[str, str], PartitionState]:
     """The state of each (client, month): contract problems first, then the engagement window, then the rows.
     `known_months` (client -> months the warehouse holds source rows or invoices of) widens the months seen for
-    a window without `start` when the source loads only the run's months (an API)."""
+    a window without `start` when the source loads only the run's months (an API). `sent`: the client-months
+    whose invoice was sent (outside the engagement now, their rows were billed all the same)."""
     overrides = home.override_problems()
     decisions = home.overrides()
     entries_by_key = parsed.grouped()[0]
@@ -143,7 +145,7 @@ def evaluate(home: BillingHome, parsed: ParsedSource, pairs: Sequence[tuple[str,
         # no start and no readable data, but a refused file names the client: its window is unknown, so blocked
         if not window.contains(month) and not (window.start is None and found):
             # the billable rows it leaves unbilled, as `billing validate` says, on the partition's pages too
-            unbilled = unbilled_outside(names, window, parsed, month)
+            unbilled = unbilled_outside(names, window, parsed, month, (client, month) in sent)
             states[(client, month)] = PartitionState(OUTSIDE, "", (window.outside_message(month),
                                                                    *([unbilled] if unbilled else [])), window.label)
             continue

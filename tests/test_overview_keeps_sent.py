@@ -27,7 +27,22 @@ def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_long
     contract.write_text(contract.read_text() + "end: 2026-07\n")  # an engagement found to end earlier
     assert main(["close", "--month", "2026-08..2026-09"]) == 0
     overview = _overview(home)
+    # the rows of the sent month were said to be "never billed" beside "sent; now outside engagement" (an auditor)
+    warnings = [line for line in capsys.readouterr().out.splitlines() if "fall outside the engagement" in line]
+    assert warnings == [
+        "warning: globex 2026-08: 43 billable time row(s) (62.7 h) and 1 billable expense(s) (412.37) in "
+        "expenses/harvest_expenses.csv, timesheets/harvest_time_a.csv fall outside the engagement (2026-08..2026-07) "
+        "now, "
+        "but were billed on the invoice sent for 2026-08, which stays as sent: move the contract's start or end back "
+        "if they belong to it, or credit them by hand",
+        "warning: globex 2026-09: 43 billable time row(s) (62.7 h) and 1 billable expense(s) (412.37) in "
+        "expenses/harvest_expenses.csv, timesheets/harvest_time_b.csv fall outside the engagement (2026-08..2026-07): "
+        "never billed; move the contract's start or end if they belong to it"]
+    overview = _overview(home)
     assert overview["2026-08"] == ("sent; now outside engagement", Decimal("13879.4800"))
     assert overview["2026-09"] == ("outside engagement", None)  # its draft was withdrawn (tests/test_withdraw.py)
     assert not (home / "outbox" / "2026-09" / "globex.json").exists()
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:  # the detail beside the status
+        (detail,) = conn.execute("SELECT detail FROM firm_overview WHERE month = '2026-08'").fetchone()
+    assert "were billed on the invoice sent for 2026-08, which stays as sent" in detail, detail
     capsys.readouterr()

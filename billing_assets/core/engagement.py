@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -53,15 +53,17 @@ def engagement_window(contract_file: ContractFile, data_months: Iterable[str]) -
     return Window(min(months) if months else None, base.end, "first source data")
 
 
-def rows_outside(client: str, contract_file: ContractFile, parsed: ParsedSource) -> list[str]:
+def rows_outside(client: str, contract_file: ContractFile, parsed: ParsedSource,
+                 sent: Collection[str] = ()) -> list[str]:
     """Billable time and expenses of the client dated outside its engagement: never priced (spec section 2), and
-    said, per month, so that a wrong `start`/`end` or a mistyped date does not leave them unbilled in silence."""
+    said, per month, so that a wrong `start`/`end` or a mistyped date does not leave them unbilled in silence.
+    `sent`: the client's months whose invoice was sent (their rows were billed: `unbilled_outside`)."""
     names = client_names(contract_file)
     entries, expenses = parsed.grouped()
     data_months = {m for n, m in [*entries, *expenses] if n in names}
     window = engagement_window(contract_file, data_months)
     rows = [f"{client} {month}: {said}" for month in sorted(data_months) if not window.contains(month)
-            and (said := unbilled_outside(names, window, parsed, month))]
+            and (said := unbilled_outside(names, window, parsed, month, month in sent))]
     return rows + fees_outside(client, contract_file, window)
 
 
@@ -81,8 +83,10 @@ def fees_outside(client: str, contract_file: ContractFile, window: Window) -> li
     return out
 
 
-def unbilled_outside(names: set[str], window: Window, parsed: ParsedSource, month: str) -> str:
-    """What the client's billable rows of a month outside its engagement leave unbilled ("" when there are none)."""
+def unbilled_outside(names: set[str], window: Window, parsed: ParsedSource, month: str, sent: bool = False) -> str:
+    """What the client's billable rows of a month outside its engagement leave unbilled ("" when there are none).
+    A month whose invoice was sent before its `start` or `end` moved: its rows were billed, and that is said (an
+    auditor found "never billed" beside "sent; now outside engagement")."""
     entries, expenses = parsed.grouped()
     time = [e for n in names for e in entries.get((n, month), []) if e.billable]
     spent = [x for n in names for x in expenses.get((n, month), []) if x.billable]
@@ -93,5 +97,9 @@ def unbilled_outside(names: set[str], window: Window, parsed: ParsedSource, mont
     files = ", ".join(sorted({r.source_file or "Harvest API" for r in [*time, *spent]})[:3])
     what = " and ".join([*([f"{len(time)} billable time row(s) ({shown_hours(hours):f} h)"] if time else []),
                          *([f"{len(spent)} billable expense(s) ({amount.normalize():f})"] if spent else [])])
+    if sent:
+        return (f"{what} in {files} fall outside the engagement ({window.label}) now, but were billed on the invoice "
+                f"sent for {month}, which stays as sent: move the contract's start or end back if they belong to it, "
+                "or credit them by hand")
     return (f"{what} in {files} fall outside the engagement ({window.label}): never billed; move the contract's "
             "start or end if they belong to it")
