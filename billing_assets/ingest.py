@@ -40,16 +40,15 @@ def contracts(context: AssetExecutionContext, home: BillingHome, time_source: Ti
     state for the run: outside the engagement (start..end) is never priced; a bad contract, export row or
     override blocks that client-month alone (checks contract_valid, inputs_readable); the rest is active."""
     pairs = run_partitions(context)
-    known = {}
-    if not time_source.full_history:  # an API loads the run's months only: earlier closes know the rest
+    known, sent = {}, set()
+    if warehouse.exists():
         with warehouse.connect() as conn:
-            known = {c: {r["month"] for r in query(conn, "client_data_months", {"client": c})}
-                     for c in sorted({c for c, _ in pairs})}
-    parsed = time_source.load(sorted({m for _, m in pairs}))
-    sent = set()
-    if warehouse.exists():  # a sent month now outside the engagement: its rows were billed, and its page says so
-        with warehouse.connect() as conn:
+            if not time_source.full_history:  # an API loads the run's months only: earlier closes know the rest
+                known = {c: {r["month"] for r in query(conn, "client_data_months", {"client": c})}
+                         for c in sorted({c for c, _ in pairs})}
+            # a sent month now outside the engagement: its rows were billed, and its pages say so
             sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", pairs)}
+    parsed = time_source.load(sorted({m for _, m in pairs}))
     states = status.evaluate(home, parsed, pairs, known, sent)
     if time_source.full_history and not parsed.files and warehouse.exists():  # no export file: is the folder here?
         with warehouse.connect() as conn:

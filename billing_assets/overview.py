@@ -7,6 +7,7 @@ steps, carries the table as markdown."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from decimal import Decimal
 
 from dagster import AssetKey, AssetMaterialization, AssetSpec, MetadataValue
@@ -54,10 +55,13 @@ def stale_reason(why: str, prior_month: str) -> str:
 SENT_CHANGED = "sent; changed since"  # firm_overview/select.sql
 
 
-def carried_text(now: Decimal, sent: Decimal, carried: Decimal, currency: str, ends: str = "") -> str:
-    """What a sent month priced otherwise since prices now, what later sent months already carried of the
-    difference (`carried`), and who carries the rest: the next unsent month, or nobody when the engagement ends
-    (`ends`: core.adjustments.no_carrier) with every later month sent."""
+def carried_text(now: Decimal, sent: Decimal, carried: Decimal, currency: str, month: str, engagement: str,
+                 sent_after: Iterable[str]) -> str:
+    """What sent month `month`, priced otherwise since, prices now, what later sent months (`sent_after`) already
+    carried of the difference (`carried`), and who carries the rest: the next unsent month, or nobody when the
+    engagement (its window's label) ends with every later month sent (core.adjustments.no_carrier)."""
+    end = engagement_end(engagement)
+    ends = end if no_carrier(month, end, sent_after) else ""
     owed = now - sent - carried
     if carried and not owed:
         return f"now prices {money(now, currency)} ({now - sent:+,.2f} since sent): later sent invoices carried it"
@@ -75,9 +79,8 @@ def as_shown(row: dict) -> tuple[str, Decimal | None]:
     if row["sent_total"] is None or not status.startswith("sent"):
         return status, total
     if status == SENT_CHANGED and total is not None:
-        end = engagement_end(row["engagement"] or "")
-        ends = end if no_carrier(row["month"], end, (row["sent_after"] or "").split(",")) else ""
-        status = f"sent; {carried_text(total, row['sent_total'], row['carried_total'] or 0, row['currency'], ends)}"
+        status = "sent; " + carried_text(total, row["sent_total"], row["carried_total"] or 0, row["currency"],
+                                         row["month"], row["engagement"] or "", (row["sent_after"] or "").split(","))
     return status, row["sent_total"]
 
 

@@ -20,7 +20,6 @@ from dagster import (
 
 from billing_assets import status
 from billing_assets.common import DETAILED_PARTITIONS, hours_text, money, run_partitions
-from billing_assets.core.adjustments import engagement_end, no_carrier
 from billing_assets.core.invoice import doc_number
 from billing_assets.core.model import InvoiceDraft, nothing_to_bill
 from billing_assets.core.months import first_day_after
@@ -163,6 +162,9 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         drafts, held = load_drafts(conn, home, pairs)
         known = last_pushes(conn, sink.kind, pairs)
     results, records, in_sink = {}, [], {}
+    # a month the contracts step blocked on a contract that reads without error now (fixed since, and this step
+    # run alone: "re-execute from failure"): its page and the run's check say so
+    fixed = {pair: said for pair in pairs if (said := status.contract_fixed_since(states[pair], home, pair[0]))}
     for pair in pairs:
         state, draft = states[pair], drafts.get(pair)
         if state.state == status.OUTSIDE and pair in known and known[pair].status in DRAFT_STATUSES and \
@@ -175,7 +177,7 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
             results[pair] = ("outside the engagement", None, state.message)
         elif state.state != status.ACTIVE:
             results[pair] = (f"blocked by {state.check_name}", None,
-                             status.recorded_block(state, home, pair[0]) + _stays(known.get(pair)))
+                             status.recorded_block(state, fixed.get(pair, "")) + _stays(known.get(pair)))
         elif pair in blocked:
             results[pair] = ("blocked", None, "; ".join(blocked[pair]) + _stays(known.get(pair)))
         elif draft is None:
@@ -230,18 +232,17 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                                   {pair for pair, st in states.items() if st.state == status.OUTSIDE})
         sent = {(r["client"], r["month"]): r for r in query_keyed(conn, "sent_and_now", sent_pairs)} \
             if sent_pairs else {}
-    for pair in held_back_now:  # the run's check says what the push page says of a contract fixed since
-        if fixed := status.contract_fixed_since(states[pair], home, pair[0]):
-            held_back_now[pair] = [f"{r} ({fixed})" if r.startswith("contracts.contract_valid") else r
-                                   for r in held_back_now[pair]]
+    for pair in held_back_now.keys() & fixed.keys():  # the run's check says what the push page says
+        held_back_now[pair] = [f"{r} ({fixed[pair]})" if r.startswith("contracts.contract_valid") else r
+                               for r in held_back_now[pair]]
     for (client, month), (outcome, draft, detail) in results.items():
         metadata = {"push": outcome, "sink": sink.kind, "doc_number": doc_number(client, month)}
         if draft is not None and (client, month) in sent:  # the page shows what the client received
-            was, end = sent[(client, month)], engagement_end(states[(client, month)].engagement)
-            ends = end if no_carrier(month, end, was["sent_after"] or []) else ""
-            metadata["total"] = MetadataValue.text(f"{money(was['sent_total'], draft.currency)} as sent; "
-                                                   + carried_text(draft.total, was["sent_total"],
-                                                                  was["carried_amount"], draft.currency, ends))
+            was = sent[(client, month)]
+            metadata["total"] = MetadataValue.text(
+                f"{money(was['sent_total'], draft.currency)} as sent; "
+                + carried_text(draft.total, was["sent_total"], was["carried_amount"], draft.currency, month,
+                               states[(client, month)].engagement, was["sent_after"] or []))
         elif draft is not None:
             metadata["total"] = MetadataValue.text(money(draft.total, draft.currency))
         if outcome in ("created", "updated", "unchanged", "conflict_sent", "conflict_edited", "conflict_deleted"):

@@ -62,9 +62,9 @@ def contract_fixed_since(state: PartitionState, home: BillingHome, client: str) 
             "failure runs only its failed steps")
 
 
-def recorded_block(state: PartitionState, home: BillingHome, client: str) -> str:
-    """A blocked client-month's problems as the contracts step recorded them, and what to do."""
-    fixed = contract_fixed_since(state, home, client)
+def recorded_block(state: PartitionState, fixed: str) -> str:
+    """A blocked client-month's problems as the contracts step recorded them, and what to do (`fixed`: what
+    `contract_fixed_since` says of its contract)."""
     return f"{state.message} ({fixed})" if fixed else f"{state.message} {BLOCKED_HINT}"
 
 
