@@ -121,6 +121,22 @@ def cmd_close(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
+def _sent_months_known() -> tuple[dict[str, set[str]], str]:
+    """(each client's sent months, from the warehouse; "" or why they could not be read). Validate reads exports
+    and contracts; the warehouse only tells it which months were sent, so that their rows now outside an
+    engagement are not called never billed."""
+    from billing_assets.core.contract import contract_paths
+    from billing_assets.environment import build_warehouse
+    from billing_assets.status import sent_months
+
+    try:
+        return sent_months(build_warehouse(), set(contract_paths(billing_home() / "contracts"))), ""
+    except Exception as exc:  # noqa: BLE001 - an unreachable or locked warehouse must not stop a file check
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return {}, (f"the warehouse was not read ({first}): a month whose invoice was sent is not known here, so "
+                    "its rows now outside an engagement are said never billed")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     prepare_environment(instance=False)
     from billing_assets.environment import build_time_source
@@ -138,7 +154,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"billing: Harvest could not be read for {months[0]}..{months[-1]}: {str(exc).splitlines()[0]}",
                   file=sys.stderr)
             return 1
-    problems, warnings_, files = validate_report(billing_home(), parsed)
+    sent, unread = _sent_months_known()
+    problems, warnings_, files = validate_report(billing_home(), parsed, sent)
+    if unread:
+        warnings_.append(unread)
     if files:
         print("Files read:")
         for line in files:

@@ -458,6 +458,8 @@ def stray_months(defs, clients: list[str], rows: SourceRows) -> list[str]:
     from billing_assets.core.engagement import client_names, rows_outside
     from billing_assets.core.errors import BillingInputError, ContractError
     from billing_assets.core.parsed import repeated_rows, stray_rows
+    from billing_assets.environment import build_warehouse
+    from billing_assets.status import sent_months
 
     if getattr(defs.resources.get("time_source"), "kind", "") != "csv" or not clients:
         return []
@@ -466,7 +468,7 @@ def stray_months(defs, clients: list[str], rows: SourceRows) -> list[str]:
     except DagsterError:  # the run failed on the same read and says why
         return []
     client_of, outside = {}, []
-    sent = _sent_months(clients)
+    sent = sent_months(build_warehouse(), clients)
     for client in clients:
         try:
             contract_file = defs.resources["home"].contract_file(client)
@@ -477,22 +479,6 @@ def stray_months(defs, clients: list[str], rows: SourceRows) -> list[str]:
     # a block pasted twice into one file is billed twice, as the spec bills equal rows: said by the close too
     return stray_rows(parsed, client_of) + outside + repeated_rows(parsed)
 
-
-def _sent_months(clients: list[str]) -> dict[str, set[str]]:
-    """The clients' months whose invoice was sent (their rows were billed, whatever the engagement says now)."""
-    from billing_assets.environment import build_warehouse
-    from resources.warehouse import query
-
-    warehouse = build_warehouse()
-    if not warehouse.exists():
-        return {}
-    with warehouse.connect() as conn:
-        rows = query(conn, "sent_months")
-    out: dict[str, set[str]] = {}
-    for r in rows:
-        if r["client"] in clients:
-            out.setdefault(r["client"], set()).add(r["month"])
-    return out
 
 
 def unattributed_files(defs) -> list[str]:

@@ -24,7 +24,7 @@ from billing_assets.core.parsed import (
     unclaimed_names,
 )
 from resources.home import BillingHome
-from resources.warehouse import Warehouse, WarehouseConnection, rows_by_partition
+from resources.warehouse import Warehouse, WarehouseConnection, query, rows_by_partition
 
 STATUS_COLUMNS = ("client", "month", "state", "check_name", "problems", "engagement", "evaluated_at")
 ACTIVE, OUTSIDE, BLOCKED, UNKNOWN = "active", "outside", "blocked", "unknown"
@@ -191,6 +191,20 @@ def recorded(conn: WarehouseConnection, pairs: Sequence[tuple[str, str]]
                                           (f"{pair[0]}|{pair[1]}: contracts not materialized for this client-month; "
                                            "materialize contracts first",))
     return states
+
+
+def sent_months(warehouse: Warehouse, clients: Collection[str]) -> dict[str, set[str]]:
+    """The clients' months whose invoice was sent (their rows were billed, whatever the engagement says now); none
+    before the warehouse's first close."""
+    if not warehouse.exists():
+        return {}
+    with warehouse.connect() as conn:
+        rows = query(conn, "sent_months")
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        if r["client"] in clients:
+            out.setdefault(r["client"], set()).add(r["month"])
+    return out
 
 
 def split_pairs(warehouse: Warehouse, pairs: Sequence[tuple[str, str]]

@@ -42,9 +42,11 @@ def validate_home(home: Path) -> list[str]:
     return validate_report(home)[0]
 
 
-def validate_report(home: Path, parsed: ParsedSource | None = None) -> tuple[list[str], list[str], list[str]]:
+def validate_report(home: Path, parsed: ParsedSource | None = None, sent: dict[str, set[str]] | None = None
+                    ) -> tuple[list[str], list[str], list[str]]:
     """(problems, warnings, one line per export file saying how it was read). `parsed`: what an API source read
-    (Harvest); else the folder's exports."""
+    (Harvest); else the folder's exports. `sent`: each client's months whose invoice was sent, from the warehouse
+    (their rows outside the engagement now were billed on it, and are said so)."""
     problems: list[str] = []
     good, bad = load_contracts(home / "contracts")
     for _, messages in sorted(bad.items()):
@@ -99,7 +101,7 @@ def validate_report(home: Path, parsed: ParsedSource | None = None) -> tuple[lis
     warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.undefined_people_roles()]
     warnings += [w for _, contract_file in sorted(good.items()) for w in contract_file.unordered_amendments()]
     warnings += [w for client, contract_file in sorted(good.items())
-                 for w in rows_outside(client, contract_file, parsed)]
+                 for w in rows_outside(client, contract_file, parsed, (sent or {}).get(client, set()))]
     warnings += override_conflicts
     return problems, warnings, [f.summary() for f in parsed.files]
 

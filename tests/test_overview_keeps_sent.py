@@ -18,8 +18,8 @@ def _overview(home) -> dict[str, tuple]:
             "SELECT month, status, sent_total FROM firm_overview WHERE client = 'globex'").fetchall()}
 
 
-def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_longer_priced(billing_env,
-                                                                                          capsys) -> None:
+def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_longer_priced(billing_env, capsys,
+                                                                                          monkeypatch) -> None:
     home = billing_env(GOLDEN / "02_rate_cards_rounding")
     assert main(["close", "--month", "2026-08..2026-09"]) == 0
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
@@ -46,3 +46,17 @@ def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_long
         (detail,) = conn.execute("SELECT detail FROM firm_overview WHERE month = '2026-08'").fetchone()
     assert "were billed on the invoice sent for 2026-08, which stays as sent" in detail, detail
     capsys.readouterr()
+    # validate says it as the close does: it reads which months were sent from the warehouse (it said "never
+    # billed" of both months)
+    assert main(["validate"]) == 0
+    assert [line for line in capsys.readouterr().out.splitlines() if "fall outside the engagement" in line] == warnings
+    # a warehouse it cannot reach does not stop it, and it says what it cannot know
+    monkeypatch.setenv("BILLING_DB", "postgresql://billing@127.0.0.1:1/billing")
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: the warehouse was not read (" in out, out
+    assert ("a month whose invoice was sent is not known here, so its rows now outside an engagement are said never "
+            "billed") in out
+    assert "globex 2026-08: 43 billable time row(s) (62.7 h) and 1 billable expense(s) (412.37) in " \
+           "expenses/harvest_expenses.csv, timesheets/harvest_time_a.csv fall outside the engagement " \
+           "(2026-08..2026-07): never billed" in out
