@@ -20,7 +20,7 @@ from dagster import AssetMaterialization, MetadataValue
 
 from billing_assets.common import advised, hours_text, money
 from billing_assets.core.invoice import doc_number
-from billing_assets.overview import in_quickbooks, refresh, stale_reason
+from billing_assets.overview import in_quickbooks, months_to_close, refresh, stale_reason
 from billing_assets.partitions import client_month_key
 from billing_assets.push import PUSH_COLUMNS, push_row
 from resources.invoice_sink import InvoiceSink, KnownPush, mark_preview_sent
@@ -60,8 +60,9 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
     with warehouse.connect() as conn:
         known = recorded_pushes(conn, pairs)
         frozen = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", pairs)}
-        stale = {(r["client"], r["month"]): stale_reason(r["why"], r["prior_month"])
-                 for r in query_keyed(conn, "stale_months", pairs)}
+        stale_rows = query_keyed(conn, "stale_months", pairs)
+    stale = {(r["client"], r["month"]): stale_reason(r["why"], r["prior_month"]) for r in stale_rows}
+    to_close = {(r["client"], r["month"]): months_to_close(r) for r in stale_rows}
     results: list[Approval] = []
     built: dict[str, InvoiceSink] = {}
     changed = False
@@ -90,8 +91,8 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
         elif pair in stale or pair in (exports_changed or {}):
             reason = stale.get(pair) or (exports_changed or {})[pair]
-            results.append(Approval(*pair, "skipped", advised(reason, f"close {pair[1]} again, review the new "
-                                                                      "draft, then approve")))
+            results.append(Approval(*pair, "skipped", advised(reason, f"close {to_close.get(pair, pair[1])} again, "
+                                                                      "review the new draft, then approve")))
         else:
             try:
                 pair_sink = sink_for(sink, kind, home or (sink.home if sink is not None else ""), built)

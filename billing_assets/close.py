@@ -246,8 +246,8 @@ def _other_priced_months(conn: WarehouseConnection, pairs: list[tuple[str, str]]
 
 
 def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
-    """The clients' months after the close's that were priced from ledgers it changed (firm_overview `stale`):
-    close them again before approving them."""
+    """The clients' months after the close's that were priced from ledgers it changed, and the close's own months
+    still priced from a stale month before them (firm_overview `stale`): close them again before approving them."""
     from billing_assets.environment import build_warehouse
     from billing_assets.overview import stale_reason
     from billing_assets.price import later_months
@@ -257,12 +257,18 @@ def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
     if not warehouse.exists() or not pairs:
         return []
     with warehouse.connect() as conn:
-        later = later_months(conn, pairs)
+        later = sorted(set(later_months(conn, pairs)) | set(pairs))  # the close's own: stale through a month before
         stale = query_keyed(conn, "stale_months", later)
-    last = {client: month for client, month in sorted(later)}
-    return [f"{r['client']} {r['month']}: {stale_reason(r['why'], r['prior_month'])}: "
-            f"close it and the months after it again (`billing close --month {r['month']}..{last[r['client']]} "
-            f"--client {r['client']}`) before approving it" for r in stale]
+    last = {client: month for client, month in later}
+
+    def again(r: dict) -> str:
+        what = ("it and the months after it" if r["first_month"] >= r["month"]
+                else f"the months from {r['first_month']} (closing {r['month']} alone prices it from the stale month "
+                     "before it)")
+        return f"close {what} again (`billing close --month {r['first_month']}..{last[r['client']]} " \
+               f"--client {r['client']}`) before approving it"
+
+    return [f"{r['client']} {r['month']}: {stale_reason(r['why'], r['prior_month'])}: {again(r)}" for r in stale]
 
 
 def _contract(defs, client: str, month: str):

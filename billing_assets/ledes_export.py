@@ -17,7 +17,7 @@ from billing_assets.core.ledes import FeePiece, LedesFile, build_ledes
 from billing_assets.core.model import nothing_to_bill
 from billing_assets.core.money import shown_hours
 from billing_assets.core.safecsv import safe_cell
-from billing_assets.overview import stale_reason
+from billing_assets.overview import months_to_close, stale_reason
 from billing_assets.tables import expense_from_row
 from billing_assets.whatif import line_from_row
 from resources.home import BillingHome
@@ -69,8 +69,9 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
     pieces = rows_by_partition(conn, "ledes_fee_pieces", pairs)
     expenses = rows_by_partition(conn, "raw_expenses", pairs)
     sent = {k: v[0] for k, v in rows_by_partition(conn, "sent_invoice_rows", pairs).items()}
-    stale = {(r["client"], r["month"]): stale_reason(r["why"], r["prior_month"])
-             for r in query_keyed(conn, "stale_months", pairs)}
+    stale_rows = query_keyed(conn, "stale_months", pairs)
+    stale = {(r["client"], r["month"]): stale_reason(r["why"], r["prior_month"]) for r in stale_rows}
+    to_close = {(r["client"], r["month"]): months_to_close(r) for r in stale_rows}
     blocked = rows_by_partition(conn, "blocking_failures", pairs)  # the push gate's reasons (billing_assets.gate)
     out.mkdir(parents=True, exist_ok=True)
     billing_home = BillingHome(path=str(home))  # the contract folder listed once, not once per client
@@ -109,9 +110,10 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
                 continue
             why_not = stale.get((client, month)) or (exports_changed or {}).get((client, month))
             if not was_sent and why_not:
+                span = to_close.get((client, month), month)
                 result.messages.append(
                     f"{client} {month}: not exported: "
-                    + advised(why_not, f"close {month} again (`billing close --month {month} --client {client}`)"))
+                    + advised(why_not, f"close {span} again (`billing close --month {span} --client {client}`)"))
                 result.failed = True
                 continue
             if not was_sent and nothing_to_bill(Decimal(invoice[0]["total"]),

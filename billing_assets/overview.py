@@ -52,6 +52,13 @@ def stale_reason(why: str, prior_month: str) -> str:
     return f"priced from the ledgers of {prior_month} before it was priced again (retainer lots, lifetime cap totals)"
 
 
+def months_to_close(row: dict) -> str:
+    """The months to close again for a stale client-month (a row of queries/stale_months.sql): `M`, or `F..M` from
+    the first month of its chain (closing M alone prices it from the stale month before it: still stale)."""
+    first = row.get("first_month") or row["month"]
+    return row["month"] if first >= row["month"] else f"{first}..{row['month']}"
+
+
 SENT_CHANGED = "sent; changed since"  # firm_overview/select.sql
 
 

@@ -44,7 +44,7 @@ from billing_assets.core.qbo_settings import settings_hash_part
 from billing_assets.core.quality import export_row, person_and_roles
 from billing_assets.export_changes import changed_contracts
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND, raw_expenses
-from billing_assets.overview import overview_materialization, stale_reason
+from billing_assets.overview import months_to_close, overview_materialization, stale_reason
 from billing_assets.partitions import previous_month_mapping
 from billing_assets.tables import expense_from_row, markdown_table
 from resources.home import BillingHome
@@ -250,7 +250,7 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
             context.log_event(overview_materialization(conn))  # the overview shows the new totals before any push
     for r in stale:
         context.log.warning(f"{r['client']}|{r['month']} was {stale_reason(r['why'], r['prior_month'])}: close "
-                            f"{r['month']} again (approval refuses it until then)")
+                            f"{months_to_close(r)} again (approval refuses it until then)")
     blocked = sorted(pair for pair, state in others.items() if state.state == status.BLOCKED)
     for client, month in blocked[:20]:
         context.log.warning(f"{client}|{month} not priced: blocked by {others[(client, month)].check_name}: "

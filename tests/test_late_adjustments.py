@@ -116,6 +116,10 @@ def test_a_draft_priced_before_a_sent_month_changed_is_not_sent_without_the_chan
             "change as it is now: close it and the months after it again (`billing close --month 2026-09..2026-09 "
             "--client globex`) before approving it") in out
     assert overview_status(home, "2026-09") == "stale: 2026-08 priced again since (its late change to carry)"
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:  # it said "priced from the ledgers of 2026-08"
+        (detail,) = conn.execute("SELECT detail FROM firm_overview WHERE month = '2026-09'").fetchone()
+    assert detail == ("priced before the sent 2026-08 was priced again, so it does not carry 2026-08's late change "
+                      "as it is now: close 2026-09 again")
 
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
     said = capsys.readouterr().out.split()

@@ -32,6 +32,11 @@ def _overview(db: Path) -> dict[str, tuple[str, Decimal]]:
         return {m: (s, t) for m, s, t in conn.execute("SELECT month, status, total FROM firm_overview").fetchall()}
 
 
+def _details(db: Path) -> dict[str, str]:
+    with duckdb.connect(str(db), read_only=True) as conn:
+        return dict(conn.execute("SELECT month, detail FROM firm_overview WHERE status LIKE 'stale%'").fetchall())
+
+
 AMENDED = ("amendments:\n  - {effective_from: 2026-08, retainer: {included_hours: 5}}\n"
            "  - {effective_from: 2026-09, retainer: {included_hours: 10}}\n")
 
@@ -63,6 +68,23 @@ def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
     assert ("priced from the ledgers of 2026-08 before it was priced again (retainer lots, lifetime cap totals): "
             "close 2026-09 again") in capsys.readouterr().out
+    # October is stale through September: closing October alone prices it from September's stale ledgers, so
+    # every page names the range from September (they said "close 2026-10 again", which left it stale)
+    assert _details(home / "billing.duckdb") == {
+        "2026-09": "priced from the ledgers of 2026-08 before it was priced again (retainer lots, lifetime cap "
+                   "totals): close 2026-09 again",
+        "2026-10": "priced from the ledgers of 2026-08 before it was priced again (retainer lots, lifetime cap "
+                   "totals): close 2026-09..2026-10 again"}
+    assert main(["approve", "--month", "2026-10", "--by", "Dana"]) == 1
+    assert ("rcx 2026-10 skipped priced from the ledgers of 2026-08 before it was priced again (retainer lots, "
+            "lifetime cap totals): close 2026-09..2026-10 again, review the new draft, then approve"
+            ) in " ".join(capsys.readouterr().out.split())
+    assert main(["close", "--month", "2026-10"]) == 0  # it said nothing of October, still stale
+    assert ("warning: rcx 2026-10: priced from the ledgers of 2026-08 before it was priced again (retainer lots, "
+            "lifetime cap totals): close the months from 2026-09 (closing 2026-10 alone prices it from the stale "
+            "month before it) again (`billing close --month 2026-09..2026-10 --client rcx`) before approving it"
+            ) in capsys.readouterr().out
+    assert _overview(home / "billing.duckdb")["2026-10"][0] == "stale: 2026-08 priced again since"
 
     assert main(["close", "--month", "2026-09..2026-10"]) == 0
     # as one close of the whole range prices it (by hand): August 5 h included, 4 used, 1 rolls over; September

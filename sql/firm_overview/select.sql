@@ -81,8 +81,13 @@ SELECT s.client, s.month,
                      THEN bu.reason END,
                 CASE WHEN be.client IS NOT NULL AND si.client IS NULL AND coalesce(p.status, '') <> 'sent'
                      THEN be.reason END,
-                CASE WHEN st.client IS NOT NULL AND coalesce(p.status, '') <> 'sent'
-                     THEN 'priced from the ledgers of ' || st.prior_month || ' before it was priced again: close '
+                CASE WHEN st.client IS NOT NULL AND coalesce(p.status, '') <> 'sent'  -- overview.stale_reason
+                     THEN CASE WHEN st.why = 'carry'
+                               THEN 'priced before the sent ' || st.prior_month || ' was priced again, so it does not '
+                                    || 'carry ' || st.prior_month || '''s late change as it is now'
+                               ELSE 'priced from the ledgers of ' || st.prior_month || ' before it was priced again '
+                                    || '(retainer lots, lifetime cap totals)' END
+                          || ': close ' || CASE WHEN st.first_month < s.month THEN st.first_month || '..' ELSE '' END
                           || s.month || ' again' END,
                 CASE WHEN p.status = 'conflict_deleted' THEN p.diff END,  -- the push's own words: how to draft it again
                 '') AS detail,

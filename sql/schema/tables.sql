@@ -191,10 +191,13 @@ WITH RECURSIVE direct AS (
 ), ledgers AS (
     SELECT client, month, min(prior_month) AS prior_month FROM chain GROUP BY client, month
 )
--- one row per client-month: stale ledgers are named before a late change
-SELECT client, month, prior_month, 'ledgers' AS why FROM ledgers
+-- one row per client-month: stale ledgers are named before a late change. `first_month`: the first month to close
+-- again with it, through it: the chain's first month (closing a later month alone prices it from the stale one
+-- before it, so it stays stale), or the month itself for a late change to carry.
+SELECT client, month, prior_month, 'ledgers' AS why, min(month) OVER (PARTITION BY client, prior_month) AS first_month
+FROM ledgers
 UNION ALL
-SELECT c.client, c.month, min(c.prior_month), 'carry'
+SELECT c.client, c.month, min(c.prior_month), 'carry', c.month
 FROM carries AS c
 WHERE NOT EXISTS (SELECT 1 FROM ledgers AS l WHERE l.client = c.client AND l.month = c.month)
 GROUP BY c.client, c.month;
