@@ -121,6 +121,9 @@ def cmd_close(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
+VALIDATE_LOCK_WAIT_S = 5.0
+
+
 def _sent_months_known() -> tuple[dict[str, set[str]], str]:
     """(each client's sent months, from the warehouse; "" or why they could not be read). Validate reads exports
     and contracts; the warehouse only tells it which months were sent, so that their rows now outside an
@@ -128,9 +131,13 @@ def _sent_months_known() -> tuple[dict[str, set[str]], str]:
     from billing_assets.core.contract import contract_paths
     from billing_assets.environment import build_warehouse
     from billing_assets.status import sent_months
+    from resources.warehouse_duckdb import DuckDBWarehouse
 
+    warehouse = build_warehouse()
+    if isinstance(warehouse, DuckDBWarehouse):  # a close holding the file: a few seconds, not a close's 120 s
+        warehouse = DuckDBWarehouse(database=warehouse.database, lock_timeout_s=VALIDATE_LOCK_WAIT_S)
     try:
-        return sent_months(build_warehouse(), set(contract_paths(billing_home() / "contracts"))), ""
+        return sent_months(warehouse, set(contract_paths(billing_home() / "contracts"))), ""
     except Exception as exc:  # noqa: BLE001 - an unreachable or locked warehouse must not stop a file check
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return {}, (f"the warehouse was not read ({first}): a month whose invoice was sent is not known here, so "

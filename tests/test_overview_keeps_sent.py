@@ -4,6 +4,8 @@ engagement" or "blocked" with no total: a 25,175.34 invoice the client received 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
 
 import duckdb
@@ -50,6 +52,19 @@ def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_long
     # billed" of both months)
     assert main(["validate"]) == 0
     assert [line for line in capsys.readouterr().out.splitlines() if "fall outside the engagement" in line] == warnings
+    # a warehouse another process holds (a close running) is waited for a few seconds, not a close's 120 s
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(60)", str(home / "billing.duckdb")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert main(["validate"]) == 0
+    finally:
+        holder.kill()
+        holder.wait()
+    out = capsys.readouterr().out
+    assert f"warning: the warehouse was not read ({home / 'billing.duckdb'}: the warehouse lock is held by PID " \
+           f"{holder.pid} (" in out, out
     # a warehouse it cannot reach does not stop it, and it says what it cannot know
     monkeypatch.setenv("BILLING_DB", "postgresql://billing@127.0.0.1:1/billing")
     assert main(["validate"]) == 0
