@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
@@ -27,6 +27,8 @@ from billing_assets.core.parsed import (
 from billing_assets.core.sources import read_folder
 from billing_assets.partitions import CLIENT_ID
 from resources.home import BillingHome
+
+HUNDREDTH = Decimal("0.01")  # hours compared across export files to the hundredth (no_cross_file_duplicates)
 
 
 def _client_names(contract_file: ContractFile, months: list[str]) -> set[str]:
@@ -225,8 +227,10 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
                 "required_fields will stop its month)" for e in parsed.entries if not e.person]
     files_by_identity: dict[tuple, set[str]] = {}
     for _, e in identified(parsed):  # as the close's no_cross_file_duplicates compares them: values as read, so a
-        # re-export in another date or number format is the same row, and notes aside (one corrected since)
-        identity = (e.date, e.client_name, e.project, e.project_code, e.task, e.hours, e.person)
+        # re-export in another date or number format is the same row; notes, the client's spelling (renamed since)
+        # and the project code (filled in since) aside; hours to the hundredth (1:20 is 1.33 in another export)
+        identity = (e.date, names.get(e.client_name, e.client_name), e.project, e.task,
+                    e.hours.quantize(HUNDREDTH, rounding=ROUND_HALF_UP), e.person)
         files_by_identity.setdefault(identity, set()).add(e.source_file)
     repeated: dict[tuple[str, ...], int] = {}
     for files in files_by_identity.values():
