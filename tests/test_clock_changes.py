@@ -48,3 +48,24 @@ def test_an_hour_more_than_the_clock_is_read_only_where_the_clocks_went_back(bil
         "1.00 h (a duration written in other units?)",
         "timesheets/toggl.csv: row 3: Duration '1:00:00' is 1 h, but Start time 00:30:00 to End time 02:30:00 is "
         "2.00 h (a duration written in other units?)"]
+
+
+def test_a_rounding_step_is_the_whole_files_not_one_rows(billing_env) -> None:
+    """A report rounds every row: a 4-hour "step" let 04:00:00 stand for 09:00:00 to 09:20:00 in a file whose
+    other rows are exact to the second (found by an auditor), while a report rounded to 15 minutes is read."""
+    home = billing_env()
+    (home / "timesheets" / "exact.csv").write_text(
+        TOGGL
+        + "Ann Lee,Acme Corp,Web,,a,Yes,2026-08-03,09:00:00,2026-08-03,10:30:00,01:30:00,\n"
+        + "Ann Lee,Acme Corp,Web,,b,Yes,2026-08-04,09:00:00,2026-08-04,09:20:00,04:00:00,\n"
+        + "Ann Lee,Acme Corp,Web,,c,Yes,2026-08-05,09:13:07,2026-08-05,11:01:49,01:48:42,\n")
+    (home / "timesheets" / "rounded.csv").write_text(
+        TOGGL
+        + "Ann Lee,Acme Corp,Web,,d,Yes,2026-08-06,09:00:00,2026-08-06,09:20:00,00:30:00,\n"
+        + "Ann Lee,Acme Corp,Web,,e,Yes,2026-08-07,09:13:07,2026-08-07,11:01:49,02:00:00,\n")
+    parsed = read_folder(home)
+    assert sorted((e.notes, e.hours) for e in parsed.entries) == [
+        ("a", Decimal("1.5")), ("c", Decimal("1.8116666667")), ("d", Decimal("0.5")), ("e", Decimal("2"))]
+    assert [str(p) for p in parsed.problems] == [
+        "timesheets/exact.csv: row 2: Duration '04:00:00' is 4 h, but Start time 09:00:00 to End time 09:20:00 is "
+        "0.33 h (a duration written in other units?)"]

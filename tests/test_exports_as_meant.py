@@ -169,8 +169,11 @@ def test_a_duration_its_clock_times_contradict_is_refused_by_row(billing_env) ->
         "User,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Amount (USD)\n"
         "Ana Souza,Acme Corp,Web,,Minutes,Yes,2026-10-05,09:00:00,2026-10-05,09:20:00,20,\n"
         "Ana Souza,Acme Corp,Web,,Excel,Yes,2026-10-05,10:00:00,2026-10-05,10:47:06,47:06,\n"
-        "Ana Souza,Acme Corp,Web,,Rounded up,Yes,2026-10-06,09:00:00,2026-10-06,09:05:00,1:00:00,\n"
         "Ana Souza,Acme Corp,Web,,Late,Yes,2026-10-06,23:30:00,2026-10-07,00:45:00,1:15:00,\n")
+    (home / "timesheets" / "toggl_by_the_hour.csv").write_text(  # a report rounded up to the hour: all its rows
+        "User,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Amount (USD)\n"
+        "Ana Souza,Acme Corp,Web,,Rounded up,Yes,2026-10-06,09:00:00,2026-10-06,09:05:00,1:00:00,\n"
+        "Ana Souza,Acme Corp,Web,,Hour,Yes,2026-10-07,09:00:00,2026-10-07,10:00:00,1:00:00,\n")
     (home / "timesheets" / "clockify.csv").write_text(
         "Project,Client,Description,User,Billable,Start Date,Start Time,End Date,End Time,Duration (h),"
         "Duration (decimal)\n"
@@ -178,7 +181,8 @@ def test_a_duration_its_clock_times_contradict_is_refused_by_row(billing_env) ->
         "Web,Acme Corp,Typo,Ana Souza,Yes,10/29/2026,09:00 AM,10/29/2026,11:00 AM,12:00,12.00\n")
     parsed = read_folder(home)
     assert [(e.notes, e.hours) for e in parsed.entries] == [
-        ("Rounded up", Decimal("1.0000")), ("Late", Decimal("1.2500")), ("Evening", Decimal("1.5000"))]
+        ("Late", Decimal("1.2500")), ("Rounded up", Decimal("1.0000")), ("Hour", Decimal("1.0000")),
+        ("Evening", Decimal("1.5000"))]
     assert [str(p) for p in parsed.problems] == [
         "timesheets/clockify.csv: row 2: Duration (h) '12:00' is 12 h, but Start Time 09:00 AM to End Time 11:00 AM "
         "is 2.00 h (a duration written in other units?)",
@@ -186,6 +190,14 @@ def test_a_duration_its_clock_times_contradict_is_refused_by_row(billing_env) ->
         "(a duration written in other units?)",
         "timesheets/toggl.csv: row 2: Duration '47:06' is 47.1 h, but Start time 10:00:00 to End time 10:47:06 is "
         "0.78 h (a duration written in other units?)"]
+    # one row rounded to the hour among rows exact to the clock is no report's rounding (found by an auditor: a
+    # 4-hour "step" let 04:00:00 stand for 09:00 to 09:20)
+    (home / "timesheets" / "toggl.csv").write_text(
+        (home / "timesheets" / "toggl.csv").read_text()
+        + "Ana Souza,Acme Corp,Web,,Rounded alone,Yes,2026-10-08,09:00:00,2026-10-08,09:05:00,1:00:00,\n")
+    assert [str(p) for p in read_folder(home).problems][-1] == (
+        "timesheets/toggl.csv: row 4: Duration '1:00:00' is 1 h, but Start time 09:00:00 to End time 09:05:00 is "
+        "0.08 h (a duration written in other units?)")
 
 
 @pytest.mark.parametrize(("duration", "span", "agrees"), [
@@ -483,8 +495,12 @@ def test_a_decimal_duration_its_clock_times_round_to_is_read_as_the_clock_span(b
         "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Tags,"
         "Amount (USD)\n"
         "Ana Souza,a@x.com,Acme Corp,Web,,Exact,Yes,2026-10-05,09:00:00,2026-10-05,10:20:00,1.33,,200.00\n"
-        "Ana Souza,a@x.com,Acme Corp,Web,,Past midnight,Yes,2026-10-05,23:50:00,2026-10-06,00:10:01,0.33,,50.04\n"
-        "Ana Souza,a@x.com,Acme Corp,Web,,Rounded report,Yes,2026-10-06,09:00:00,2026-10-06,10:20:00,1.50,,225.00\n")
+        "Ana Souza,a@x.com,Acme Corp,Web,,Past midnight,Yes,2026-10-05,23:50:00,2026-10-06,00:10:01,0.33,,50.04\n")
+    (home / "timesheets" / "toggl_quarters.csv").write_text(  # a report rounded to 15 minutes: all its rows
+        "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Tags,"
+        "Amount (USD)\n"
+        "Ana Souza,a@x.com,Acme Corp,Web,,Rounded report,Yes,2026-10-06,09:00:00,2026-10-06,10:20:00,1.50,,225.00\n"
+        "Ana Souza,a@x.com,Acme Corp,Web,,Quarter,Yes,2026-10-07,09:00:00,2026-10-07,09:15:00,0.25,,37.50\n")
     (home / "timesheets" / "clockify.csv").write_text(
         "Project,Client,Description,User,Billable,Start Date,Start Time,End Date,End Time,Duration (h)\n"
         "Web,Acme Corp,Minutes only,Ana Souza,Yes,10/27/2026,09:00 AM,10/27/2026,10:20 AM,1.33\n")
@@ -492,10 +508,11 @@ def test_a_decimal_duration_its_clock_times_round_to_is_read_as_the_clock_span(b
     assert parsed.problems == []
     assert [(e.notes, e.hours) for e in parsed.entries] == [
         ("Exact", Decimal("1.3333333333")), ("Past midnight", Decimal("0.3336111111")),
-        ("Rounded report", Decimal("1.50")), ("Minutes only", Decimal("1.33"))]
+        ("Rounded report", Decimal("1.50")), ("Quarter", Decimal("0.25")), ("Minutes only", Decimal("1.33"))]
     decided = {f.file: f.decisions["durations"] for f in parsed.files}  # what `billing validate` says of each file
     assert decided == {"timesheets/toggl.csv": "decimal (2 of them read to the second from their clock times, which "
-                                               "they round)", "timesheets/clockify.csv": "decimal"}
+                                               "they round)", "timesheets/toggl_quarters.csv": "decimal",
+                       "timesheets/clockify.csv": "decimal"}
 
 
 def test_a_compact_duration_without_its_seconds_is_read_as_the_clock_span(billing_env) -> None:
@@ -509,15 +526,20 @@ def test_a_compact_duration_without_its_seconds_is_read_as_the_clock_span(billin
         "Duration (decimal)\n"
         "Web,Acme Corp,Seconds cut,Ana Souza,Yes,10/05/2026,16:45:41,10/05/2026,20:17:05,3:31,3.52\n"
         "Web,Acme Corp,Rounded up a minute,Ana Souza,Yes,10/06/2026,09:00:00,10/06/2026,09:40:45,0:41,0.68\n"
-        "Web,Acme Corp,Report rounding,Ana Souza,Yes,10/07/2026,09:00:00,10/07/2026,09:52:10,1:00,1.00\n"
         "Web,Acme Corp,Minutes only,Ana Souza,Yes,10/28/2026,09:00,10/28/2026,09:45,0:45,0.75\n")
+    (home / "timesheets" / "compact_hours.csv").write_text(  # a report rounded to the hour: all its rows
+        "Project,Client,Description,User,Billable,Start Date,Start Time,End Date,End Time,Duration (h),"
+        "Duration (decimal)\n"
+        "Web,Acme Corp,Report rounding,Ana Souza,Yes,10/07/2026,09:00:00,10/07/2026,09:52:10,1:00,1.00\n"
+        "Web,Acme Corp,Two hours,Ana Souza,Yes,10/28/2026,09:00:00,10/28/2026,11:00:00,2:00,2.00\n")
     parsed = read_folder(home)
     assert parsed.problems == []
     assert [(e.notes, e.hours) for e in parsed.entries] == [
         ("Seconds cut", Decimal("3.5233333333")), ("Rounded up a minute", Decimal("0.6791666667")),
-        ("Report rounding", Decimal("1")), ("Minutes only", Decimal("0.75"))]
-    assert parsed.files[0].decisions["durations"] == ("H:MM (2 of them read to the second from their clock times, "
-                                                      "which they round)")
+        ("Report rounding", Decimal("1")), ("Minutes only", Decimal("0.75")), ("Two hours", Decimal("2"))]
+    decided = {f.file: f.decisions["durations"] for f in parsed.files}
+    assert decided["timesheets/compact.csv"] == ("H:MM (2 of them read to the second from their clock times, which "
+                                                 "they round)")
 
 
 def test_fixed_fees_scheduled_outside_the_engagement_are_said(billing_env) -> None:

@@ -5,6 +5,7 @@ work), and never when both times carry their UTC offset (the span is then exact)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -73,17 +74,27 @@ REPORT_ROUNDINGS = (300, 360, 600, 720, 900, 1800, 3600, 14400)  # seconds Toggl
 
 
 def clock_agrees(duration: Decimal, span: int, shifts: frozenset[int] = frozenset({3600, -3600}),
-                 to_the_second: bool = False) -> bool:
+                 to_the_second: bool = False, steps: Sequence[int] = REPORT_ROUNDINGS) -> bool:
     """Whether a duration (seconds) can be its clock span (seconds): the same to the minute; the span rounded up,
     down or to the nearest of a report's rounding steps (5, 6, 10, 12, 15 or 30 minutes, 1 or 4 hours); or the
     span changed by a clock change of the row's days (`shifts`, from `clock_shifts`: an hour more where clocks went
     back, an hour less where they went forward). Clock times written to the minute may hide up to a minute of the
-    span either way; written `to_the_second`, the span is exact (09:00:00 to 10:00:00 rounds to no step but 1 h)."""
+    span either way; written `to_the_second`, the span is exact (09:00:00 to 10:00:00 rounds to no step but 1 h).
+    `steps`: the roundings the row's file may have (`file_roundings`)."""
     if abs(duration - span) <= CLOCK_SLACK or any(abs(duration - span - shift) <= CLOCK_SLACK for shift in shifts):
         return True
     hidden = 0 if to_the_second else 60
-    for step in REPORT_ROUNDINGS:
-        steps = round(duration / step)
-        if abs(duration - step * steps) <= 1 and (span - hidden) // step <= steps <= -(-(span + hidden) // step):
+    for step in steps:
+        count = round(duration / step)
+        if abs(duration - step * count) <= 1 and (span - hidden) // step <= count <= -(-(span + hidden) // step):
             return True
     return False
+
+
+def file_roundings(unrounded: Iterable[Decimal]) -> tuple[int, ...]:
+    """The report roundings (REPORT_ROUNDINGS) a file may have: those every duration (seconds) of its rows written
+    as their clock span is a multiple of. A report rounds all its rows, so a step that one of them is not a multiple
+    of rounded none (found by an auditor: a 4-hour step let 04:00:00 stand for 09:00:00 to 09:20:00 in a file whose
+    other rows were exact to the second)."""
+    found = [d for d in unrounded if d > 0]
+    return tuple(step for step in REPORT_ROUNDINGS if all(abs(d - step * round(d / step)) <= 1 for d in found))

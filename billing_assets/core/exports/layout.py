@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from operator import itemgetter
 
 from billing_assets.core import formats
-from billing_assets.core.clock_changes import clock_agrees, clock_offset, clock_shifts
+from billing_assets.core.clock_changes import (
+    CLOCK_SLACK,
+    REPORT_ROUNDINGS,
+    clock_agrees,
+    clock_offset,
+    clock_shifts,
+    file_roundings,
+)
 from billing_assets.core.csvfile import DELIMITERS, CsvFile, FileRefused, normal
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.letters import visible
@@ -173,6 +180,7 @@ class _FileState:
     with_seconds: str = ""  # the first H:MM:SS duration of a file that has H:MM ones too, and its row
     clients: tuple[str, ...] = ()  # every Client of the file: a row whose cells shifted may be any one's
     whole_clients: frozenset[str] = frozenset()  # the Clients of rows as wide as the file's rows
+    roundings: tuple[int, ...] = REPORT_ROUNDINGS  # the report roundings the file's durations allow (file_roundings)
 
 
 def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: ParsedSource) -> FileReport:
@@ -208,6 +216,7 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
         state.report.decisions["durations"] = " and ".join(kinds) or "none"
         if "H:MM" in kinds and "H:MM:SS" in kinds:
             state.with_seconds = _with_seconds(rows, quantities)
+        state.roundings = file_roundings(_unrounded(state, rows, quantities))
     needed = [index[k] for need in layout.required for k in (need if isinstance(need, tuple) else (need,))
               if k in index]
     state.min_width = max(needed) + 1 if needed else 0
@@ -222,6 +231,22 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
                                                 "clock times, which they round)")
     _warn_invoiced(state, out)
     return state.report
+
+
+def _unrounded(state: _FileState, rows: list[Row], quantities: list[str]) -> Iterator[Decimal]:
+    """The durations (seconds) of the rows written as their clock span (within CLOCK_SLACK): no report rounding
+    that one of them is not a multiple of was applied to the file (`file_roundings`)."""
+    for row, column in zip(rows, quantities, strict=True):
+        number_format = state.own_format if column in state.layout.own_numbers else state.number_format
+        if not row[column] or not row["start_time"]:
+            continue
+        try:
+            seconds = formats.parse_duration(row[column], number_format) * 3600
+            span = _clock_span(state, row, formats.parse_date(row[state.layout.date], state.date_order))
+        except formats.FormatError:
+            continue
+        if span is not None and abs(seconds - span) <= CLOCK_SLACK:
+            yield seconds
 
 
 def _refuse_second_header(layout: Layout, csv_file: CsvFile, rows: list[Row], clients: tuple[str, ...]) -> None:
@@ -557,7 +582,7 @@ def _clock_clash(state: _FileState, row: Row, hours: Decimal, column: str, secon
     as 45 minutes); "" when they agree or the clock times are absent or unreadable. `seconds`: the row's
     `_clock_span`; `day` its date."""
     if seconds is None or seconds < 0 or clock_agrees(hours * 3600, seconds, _clock_changes(row, day, seconds),
-                                                       _to_the_second(state, row)):
+                                                       _to_the_second(state, row), state.roundings):
         return ""
     span = Decimal(seconds) / 3600
     names = state.layout.columns
