@@ -557,3 +557,24 @@ def test_fixed_fees_scheduled_outside_the_engagement_are_said(billing_env) -> No
         "billed; move the contract's start or end, or the schedule, if it belongs to it",
         "acme 2026-10: fixed fee F1 (900.00 USD) is scheduled outside the engagement (2026-08..2026-09): never "
         "billed; move the contract's start or end, or the schedule, if it belongs to it"]
+
+
+def test_a_last_row_with_no_line_break_is_read_and_warned_of(billing_env) -> None:
+    """Found by an auditor: a download cut inside the last cell ("12" of "12.75" hours, "Pat" of "Patel", priced at
+    the default rate) was billed with no word, its row as wide as the others. It is read and warned of, naming the
+    cell; a file whose last cell closes its quote (Toggl writes no final line break) is whole."""
+    home = billing_env()
+    (home / "timesheets" / "harvest.csv").write_text(
+        "Date,Client,Project,Task,Notes,First Name,Last Name,Hours\n"
+        "2026-08-03,Acme Corp,Web,Design,Layout,Ana,Souza,1.50\n"
+        "2026-08-04,Acme Corp,Web,Design,Review,Ana,Souza,12")
+    (home / "timesheets" / "toggl.csv").write_text(
+        '"User","Client","Project","Task","Description","Billable","Start date","Start time","End date","End time",'
+        '"Duration"\n'
+        '"Ana Souza","Acme Corp","Web","","Call","Yes","2026-08-05","09:00:00","2026-08-05","10:00:00","01:00:00"')
+    parsed = read_folder(home)
+    assert sorted((e.notes, e.hours) for e in parsed.entries) == [
+        ("Call", Decimal("1")), ("Layout", Decimal("1.50")), ("Review", Decimal("12"))]
+    assert [(str(w), w.month) for w in parsed.warnings] == [
+        ("timesheets/harvest.csv: row 2: the file ends inside this row, with no line break: Hours '12' may be cut (a "
+         "download or copy cut off?); compare the row with the time tool, or export the file again", "2026-08")]

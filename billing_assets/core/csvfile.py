@@ -66,6 +66,7 @@ class CsvFile:
     header: list[str]
     rows: list[list[str]] = field(default_factory=list)
     cut_short: bool = False  # the text ends inside its last row, with no line break (a download cut off)
+    closed: bool = False  # ... after a closing quote: its last cell is whole (Toggl writes no final line break)
 
     def decisions(self) -> dict[str, str]:
         return {"encoding": self.encoding, "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -364,7 +365,8 @@ def read_csv_file(path: Path, label: str, known_columns: set[str], encoding: str
     if not table:
         return CsvFile(label, used, delimiter, [])
     header = [cell.replace("\ufeff", "").strip() for cell in table[0]]
-    return CsvFile(label, used, delimiter, header, table[1:], cut_short=not text.endswith(("\n", "\r")))
+    return CsvFile(label, used, delimiter, header, table[1:], cut_short=not text.endswith(("\n", "\r")),
+                   closed=text.endswith('"'))
 
 
 CLIENT_COLUMNS = ("client", "customer", "jobcode_1", "jobcode")

@@ -226,6 +226,8 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
                                     if r.width == state.usual_width) - {""}
     for row, row_fields, column in zip(rows, fields, quantities, strict=True):
         _read_row(state, row, row_fields, column, out)
+    if rows and csv_file.cut_short and not csv_file.closed:
+        _warn_cut(state, rows[-1], out)
     if state.to_the_second:
         state.report.decisions["durations"] += (f" ({state.to_the_second} of them read to the second from their "
                                                 "clock times, which they round)")
@@ -247,6 +249,19 @@ def _unrounded(state: _FileState, rows: list[Row], quantities: list[str]) -> Ite
             continue
         if span is not None and abs(seconds - span) <= CLOCK_SLACK:
             yield seconds
+
+
+def _warn_cut(state: _FileState, row: Row, out: ParsedSource) -> None:
+    """A warning on a last row read whole though the file ends inside it with no line break: its last cell may be cut
+    ("12" of "12.75", "Pat" of "Patel": found by an auditor). A row narrower than the file's is refused instead."""
+    label = state.file.label
+    read = next((x for x in reversed([*out.entries, *out.expenses]) if x.source_file == label
+                 and x.source_row == row.number), None)
+    if read is not None:
+        last = f"{state.file.header[-1]} {row.cells[-1].strip()[:60]!r}" if row.cells else "its last cell"
+        out.warnings.append(RowProblem(label, row.number, f"the file ends inside this row, with no line break: "
+                                       f"{last} may be cut (a download or copy cut off?); compare the row with the "
+                                       "time tool, or export the file again", read.client_name, read.month))
 
 
 def _refuse_second_header(layout: Layout, csv_file: CsvFile, rows: list[Row], clients: tuple[str, ...]) -> None:
