@@ -578,3 +578,23 @@ def test_a_last_row_with_no_line_break_is_read_and_warned_of(billing_env) -> Non
     assert [(str(w), w.month) for w in parsed.warnings] == [
         ("timesheets/harvest.csv: row 2: the file ends inside this row, with no line break: Hours '12' may be cut (a "
          "download or copy cut off?); compare the row with the time tool, or export the file again", "2026-08")]
+
+
+def test_the_same_minutes_logged_twice_by_one_person_are_warned_of(billing_env) -> None:
+    """Found by an auditor: rows pasted twice into a Toggl or Clockify export (the same person, date, start and end)
+    were billed twice with no word when fewer than three (`repeated_rows` names longer blocks). The spec bills equal
+    rows; one person cannot log the same minutes twice, so they are named. Two equal calls at other times are not."""
+    home = billing_env()
+    row = "Ann Lee,Acme Corp,Web,,{note},Yes,2026-08-{day},{start},2026-08-{day},{end},{hours},\n"
+    (home / "timesheets" / "toggl.csv").write_text(
+        "User,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Amount (USD)\n"
+        + row.format(note="a", day="03", start="09:00:00", end="10:30:00", hours="01:30:00")
+        + row.format(note="call", day="04", start="09:00:00", end="09:15:00", hours="00:15:00")
+        + row.format(note="call", day="04", start="14:00:00", end="14:15:00", hours="00:15:00")
+        + row.format(note="a", day="03", start="09:00:00", end="10:30:00", hours="01:30:00")
+        + row.format(note="other", day="03", start="09:00:00", end="10:30:00", hours="01:30:00"))
+    parsed = read_folder(home)
+    assert sum(e.hours for e in parsed.entries) == Decimal("5")  # billed as the spec says
+    assert [str(w) for w in parsed.warnings] == [
+        "timesheets/toggl.csv: row 4: rows 4-5 log the same person's same minutes as an earlier row of the file (the "
+        "same date, start and end time: rows pasted twice?); each is billed: remove the copies if so"]

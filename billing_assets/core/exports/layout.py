@@ -181,6 +181,8 @@ class _FileState:
     clients: tuple[str, ...] = ()  # every Client of the file: a row whose cells shifted may be any one's
     whole_clients: frozenset[str] = frozenset()  # the Clients of rows as wide as the file's rows
     roundings: tuple[int, ...] = REPORT_ROUNDINGS  # the report roundings the file's durations allow (file_roundings)
+    clock_rows: dict[tuple[str, ...], int] = field(default_factory=dict)  # person and clock times -> first row
+    same_minutes: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (client, month) -> rows
 
 
 def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: ParsedSource) -> FileReport:
@@ -228,6 +230,11 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
         _read_row(state, row, row_fields, column, out)
     if rows and csv_file.cut_short and not csv_file.closed:
         _warn_cut(state, rows[-1], out)
+    for (client, month), numbers in state.same_minutes.items():
+        out.warnings.append(RowProblem(
+            csv_file.label, numbers[0], f"{'it logs' if len(numbers) == 1 else f'rows {row_ranges(numbers)} log'} "
+            "the same person's same minutes as an earlier row of the file (the same date, start and end time: rows "
+            "pasted twice?); each is billed: remove the copies if so", client, month))
     if state.to_the_second:
         state.report.decisions["durations"] += (f" ({state.to_the_second} of them read to the second from their "
                                                 "clock times, which they round)")
@@ -643,6 +650,12 @@ def _is_zero(text: str, parse: Callable[[str], Decimal]) -> bool:
 def _add_entry(state: _FileState, row: Row, f: Fields, day: date, hours: Decimal, billable: bool, column: str,
                out: ParsedSource) -> None:
     layout = state.layout
+    if row["start_time"] and row["end_time"]:  # one person cannot log the same minutes twice
+        clock = (f.first, f.last, row[layout.date], row["start_time"], row["end_date"], row["end_time"])
+        if clock in state.clock_rows:
+            state.same_minutes.setdefault((f.client, f"{day.year:04d}-{day.month:02d}"), []).append(row.number)
+        else:
+            state.clock_rows[clock] = row.number
     w = state.as_written.get(row.number, f)
     identity = (row[layout.date], w.client, w.project, w.project_code, w.task, w.notes, row[column], w.first,
                 w.last)
