@@ -225,15 +225,27 @@ def changed_contract_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
         sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", others)} if others else set()
     changed = contract_refusals(defs.resources["home"], warehouse, [p for p in others if p not in sent])
     decided = changed_decisions(defs.resources["home"], warehouse, [p for p in others if p not in changed])
-    return [f"{client} {month}: " + advised(reason, f"close it again (`billing close --month {month} --client "
-                                                    f"{client}`) before approving it")
+    # a month is priced from the ledgers of the month before it: the range runs from the client's first changed
+    # month to its last priced one ("close 2026-10 again" alone was refused: 2026-09 must be priced again first)
+    last = {client: max(m for c, m in [*others, *pairs] if c == client) for client, _ in pairs}
+    first = {}
+    for client, month in sorted(changed):
+        first.setdefault(client, month)
+    return [f"{client} {month}: " + advised(reason, f"close it again (`billing close --month "
+                                                    f"{_span(first[client], last[client])} --client {client}`) before "
+                                                    "approving it")
             for (client, month), reason in sorted(changed.items())] + [
         f"{client} {month}: review decisions changed since it was closed ({', '.join(rows[:3])}"
         f"{f' and {len(rows) - 3} more' if len(rows) > 3 else ''}): "
         + ("it was sent; close it and the months after it again so that the next unsent month carries the "
            "difference" if (client, month) in sent else "close it and the months after it again before approving")
-        + f" (`billing close --month {month}..{max(m for c, m in pairs if c == client)} --client {client}`)"
+        + f" (`billing close --month {_span(month, last[client])} --client {client}`)"
         for (client, month), rows in sorted(decided.items())]
+
+
+def _span(first: str, last: str) -> str:
+    """`--month` of the months first..last ("2026-09", or "2026-09..2026-10")."""
+    return first if first >= last else f"{first}..{last}"
 
 
 def _other_priced_months(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -368,8 +380,8 @@ def dropped_decisions(defs, months: list[str], before: dict[tuple[str, str], set
             one = len(left) == 1
             out.append(f"{client} {month}: {len(left)} entr{'y' if one else 'ies'} decided by a reviewer at the last "
                        f"close {'is' if one else 'are'} no longer in the exports ({_some(left)}): a row edited since "
-                       "(its notes, hours or date) is a new entry, which the decision does not reach; decide it "
-                       "again if it was written off or held")
+                       "(its notes, hours or date) is a new entry, which the decision does not reach: it is "
+                       "classified and held as any new entry; decide it again under its new id (review/<month>.csv)")
     return out
 
 

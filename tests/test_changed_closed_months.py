@@ -63,3 +63,34 @@ def test_the_warnings_pass_over_a_contract_broken_since_its_months_were_closed(b
     assert main(["close", "--month", "2026-09"]) == 1
     out = capsys.readouterr().out
     assert "Traceback" not in out and "contracts/globex.yaml: terms_dayz: Extra inputs are not permitted" in out
+
+
+def test_the_close_names_a_range_that_can_be_closed(billing_env, capsys) -> None:
+    """Found by an auditor: after an amendment from August and a close of August alone, the close told September
+    and October each to "close it again (--month 2026-10)", which pricing refused (September first); and after a
+    decision on September and a close of August, `--month 2026-09..2026-08`, which the command refuses."""
+    home = billing_env(GOLDEN / "01_retainer_rush_rollover")
+    assert main(["close", "--month", "2026-07..2026-10"]) == 0
+    contract = home / "contracts" / "northwind.yaml"
+    contract.write_text(contract.read_text()
+                        + "amendments:\n- effective_from: 2026-08\n  retainer:\n    included_hours: 30\n")
+    capsys.readouterr()
+    main(["close", "--month", "2026-08"])
+    out = capsys.readouterr().out
+    for month in ("2026-09", "2026-10"):
+        assert (f"warning: northwind {month}: its contract (contracts/northwind.yaml) changed since it was closed, "
+                "and the draft was priced under the earlier terms: close it again (`billing close --month "
+                "2026-09..2026-10 --client northwind`) before approving it") in out, out
+    assert main(["close", "--month", "2026-09..2026-10", "--client", "northwind"]) == 0
+
+
+def test_a_changed_decision_is_told_a_range_that_ends_after_it_starts(billing_env, capsys) -> None:
+    """See above: `--month 2026-09..2026-08` ended at the run's last month."""
+    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    (home / "overrides").mkdir(exist_ok=True)
+    (home / "overrides" / "2026-09.csv").write_text(
+        "entry_id,work_type,sow_item,action,note\nhb1cad31e1a1faa36,,,write_off,not billable\n")
+    capsys.readouterr()
+    main(["close", "--month", "2026-08"])
+    assert "(`billing close --month 2026-09..2026-10 --client initech`)" in capsys.readouterr().out

@@ -169,4 +169,5 @@ def test_the_close_names_a_decided_entry_whose_row_was_edited_since(billing_env,
     assert main(["close", "--month", "2026-08"]) == 0
     assert (f"warning: initech 2026-08: 1 entry decided by a reviewer at the last close is no longer in the exports "
             f"({entry.entry_id}): a row edited since (its notes, hours or date) is a new entry, which the decision "
-            "does not reach; decide it again if it was written off or held") in capsys.readouterr().out
+            "does not reach: it is classified and held as any new entry; decide it again under its new id "
+            "(review/<month>.csv)") in capsys.readouterr().out
