@@ -259,7 +259,8 @@ def _other_priced_months(conn: WarehouseConnection, pairs: list[tuple[str, str]]
 
 def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
     """The clients' months after the close's that were priced from ledgers it changed, and the close's own months
-    still priced from a stale month before them (firm_overview `stale`): close them again before approving them."""
+    still priced from a stale month before them (firm_overview `stale`): close them again before approving them.
+    Then the months after the close's priced from the ledgers of a month now blocked: fix it first."""
     from billing_assets.environment import build_warehouse
     from billing_assets.overview import stale_reason
     from billing_assets.price import later_months
@@ -271,6 +272,8 @@ def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
     with warehouse.connect() as conn:
         later = sorted(set(later_months(conn, pairs)) | set(pairs))  # the close's own: stale through a month before
         stale = query_keyed(conn, "stale_months", later)
+        after = [pair for pair in later if pair not in set(pairs)]  # the run's own are among its problems
+        blocked = query_keyed(conn, "blocked_upstream_months", after) if after else []
     last = {client: month for client, month in later}
 
     def again(r: dict) -> str:
@@ -280,7 +283,8 @@ def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
         return f"close {what} again (`billing close --month {r['first_month']}..{last[r['client']]} " \
                f"--client {r['client']}`) before approving it"
 
-    return [f"{r['client']} {r['month']}: {stale_reason(r['why'], r['prior_month'])}: {again(r)}" for r in stale]
+    return [f"{r['client']} {r['month']}: {stale_reason(r['why'], r['prior_month'])}: {again(r)}" for r in stale] + \
+        [f"{r['client']} {r['month']}: {r['reason']}" for r in blocked]
 
 
 def _contract(defs, client: str, month: str):

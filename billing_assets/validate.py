@@ -66,6 +66,7 @@ def validate_report(home: Path, parsed: ParsedSource | None = None, sent: dict[s
     near = {name_key(n): n for n in names}
     nobodys = [p for p in stopping_nobody(parsed.problems, set(names) | stopped) if name_key(p.client_name) not in near]
     problems.extend(str(p) for p in parsed.problems if p not in nobodys)
+    nameless = BillingHome(path=str(home)).nameless_contracts()
     unknown = sorted({(e.source_file, e.client_name) for e in parsed.entries
                       if e.client_name not in names and e.client_name not in stopped})
     unclaimed = [stopping_nobody_line(p) for p in nobodys]  # as the close says them
@@ -79,9 +80,13 @@ def validate_report(home: Path, parsed: ParsedSource | None = None, sent: dict[s
                             "(inputs_readable stops its months)")
         else:  # a warning, as the close says it: firms keep internal or unbilled clients in their time tool
             billable = sum((e.hours for e in found if e.billable), Decimal(0))
-            unclaimed.append(f"{where}unknown client {client_name!r} (no contract name or alias matches; "
-                             f"unknown_client): {shown_hours(billable):f} h billable billed to nobody; add the name "
-                             "to a contract's aliases if it is a client's time")
+            # a contract that cannot be read at all may be this client's (the close says so too): correct it first
+            advice = (f"{', '.join(nameless)} could not be read: {'it' if len(nameless) == 1 else 'one'} may be "
+                      "theirs; correct it first" if nameless else
+                      "add the name to a contract's aliases if it is a client's time")
+            unclaimed.append(f"{where}unknown client {client_name!r} (no {'readable ' if nameless else ''}contract "
+                             f"name or alias matches; unknown_client): {shown_hours(billable):f} h billable billed to "
+                             f"nobody; {advice}")
     problems.extend(_renamed_rows(parsed, good, BillingHome(path=str(home))))
     # the code is the last three letters, as the currency_matches check reads it ("United States Dollar - USD")
     currencies = {(e.source_file, names[e.client_name], currency_code(e.currency),

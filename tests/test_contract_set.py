@@ -265,3 +265,17 @@ def test_amendments_listed_out_of_date_order_are_a_warning(tmp_path: Path) -> No
         "contracts/globex.yaml: amendments[1] (2026-08) comes after amendments[0] (2026-09) in the file and also "
         "sets roles: amendments apply in file order, so from 2026-09 on amendments[1]'s value wins; list them by "
         "date if that is not meant"]
+
+
+def test_validate_does_not_send_a_broken_contracts_time_to_another_contract(billing_env, capsys) -> None:
+    """Found by an auditor following the advice: with globex.yaml broken, validate told to add 'Globex Corporation'
+    to a contract's aliases, which would bill globex's time to another client; the close said the broken contract
+    may be theirs. Validate says so too."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    (home / "contracts" / "globex.yaml").write_text("client: globex\nname: [unclosed\n")
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert ("unknown client 'Globex Corporation' (no readable contract name or alias matches; unknown_client): "
+            "52.8 h billable billed to nobody; contracts/globex.yaml could not be read: it may be theirs; correct it "
+            "first") in out, out
+    assert "add the name to a contract's aliases" not in out

@@ -283,8 +283,11 @@ def test_approval_refuses_a_month_whose_contract_changed_since_its_close(billing
     # found by an auditor: the advice was "close again", which a broken file cannot do
     assert "cannot be checked; correct or restore it first, then close 2026-09 again, review the new draft" in said
     assert main(["close", "--month", "2026-10"]) == 1  # the close's warning reads the same way (it said "then: close")
-    assert ("so what it was closed with cannot be checked; correct or restore it first, then close it again (`billing "
-            "close --month 2026-09 --client globex`) before approving it") in capsys.readouterr().out
+    out = capsys.readouterr().out  # from the first month priced under what it cannot check (2026-09 alone was refused)
+    assert ("warning: globex 2026-09: its contract cannot be read here (contracts/globex.yaml: not valid YAML: did not "
+            "find expected ',' or ']' (line 3, column 1)), so what it was closed with cannot be checked; correct or "
+            "restore it first, then close it again (`billing close --month 2026-08..2026-10 --client globex`) before "
+            "approving it") in out
     contract.write_text(original)  # back as it was closed: nothing to close again
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
     assert _table(home, "SELECT month FROM sent_invoices") == [("2026-09",)]

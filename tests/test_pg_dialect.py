@@ -81,7 +81,9 @@ def _value(table: str, column: str, kind: str, i: int, client: str, month: str):
                "check_name": ("hours_reconcile", "priceable")[i % 2], "sow_item": (None, "A1")[i % 2],
                "notes": f"note {i % 2}", "person": f"pat {i % 2}",
                "hours": Decimal(f"{i % 2}.2500"), "engagement": "2026-01..", "passed": i == 1,
-               "source_file": f"f{i}.csv"}
+               "source_file": f"f{i}.csv",
+               # October priced from September, whose blocking checks fail: view blocked_upstream selects it
+               "priced_from": "2026-09|lots: ; caps: " if month == "2026-10" else ""}
     if column in special:
         return special[column]
     if kind == "VARCHAR":
