@@ -2,6 +2,7 @@
 
 
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 from dagster import (
@@ -206,7 +207,8 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                         continue
                     try:
                         prior = _resolve_prior(conn, time_source, home, contract, client, month, start, priors, carried)
-                        _refuse_outdated_prior(contract, client, month, prior, repriced)
+                        _refuse_outdated_prior(contract, client, month, prior, repriced,
+                                               lambda c, m: changed_contracts(conn, home, [(c, m)]))
                     except BillingInputError as exc:
                         problems[(client, month)] = str(exc)
                         continue
@@ -320,16 +322,27 @@ def _resolve_prior(conn: WarehouseConnection, time_source: TimeSource, home: Bil
 
 
 def _refuse_outdated_prior(contract: Contract, client: str, month: str, prior: LedgerState | None,
-                           repriced: dict[tuple[str, str], str]) -> None:
+                           repriced: dict[tuple[str, str], str],
+                           changed: Callable[[str, str], dict[tuple[str, str], str]]) -> None:
     """BillingInputError when the month starts from month-1's ledgers and month-1's contract changed since it was
-    priced: they were computed under the earlier terms (retainer lots, cap totals)."""
+    priced: they were computed under the earlier terms (retainer lots, cap totals). The range to close starts at
+    the first of the months before it priced under earlier terms (`changed`: those of one client-month), so that
+    following it is not refused again one month further back (found by an auditor)."""
     previous = add_months(month, -1)
     reasons = needs_prior_month(contract, month)
     if prior is not None and reasons and (client, previous) in repriced:
+        first = previous
+        for _ in range(MAX_WALK_BACK):
+            if not changed(client, add_months(first, -1)):
+                break
+            first = add_months(first, -1)
         raise BillingInputError(
             f"{client} {month}: pricing needs {previous} priced again first ({', '.join(reasons)}): {previous} was "
             f"priced under other terms than its contract has now, and this month starts from its ledgers. Close "
-            f"them in order: `billing close --month {previous}..{month} --client {client}`")
+            f"them in order: `billing close --month {first}..{month} --client {client}`")
+
+
+MAX_WALK_BACK = 120  # months looked back for the first one priced under earlier terms
 
 
 def _partition_metadata(result: PricingResult, currency: str, held_rows: dict[str, dict]) -> dict:

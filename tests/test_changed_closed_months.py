@@ -94,3 +94,22 @@ def test_a_changed_decision_is_told_a_range_that_ends_after_it_starts(billing_en
     capsys.readouterr()
     main(["close", "--month", "2026-08"])
     assert "(`billing close --month 2026-09..2026-10 --client initech`)" in capsys.readouterr().out
+
+
+def test_close_them_in_order_names_the_first_month_priced_under_earlier_terms(billing_env, capsys) -> None:
+    """Found by an auditor following the advice: a person added to `people` changes the terms of every month;
+    closing September alone was refused with "close 2026-08..2026-09", which was refused in turn, naming
+    2026-07..2026-08, and so on one month at a time. It names the first month priced under earlier terms."""
+    home = billing_env(GOLDEN / "01_retainer_rush_rollover")
+    with (home / "timesheets" / "harvest_time_b.csv").open("a") as sheet:
+        sheet.write("2026-09-15,Northwind Traders,Brand Retainer,NW-BR,Design,Logo refresh review,3.00,3.00,Yes,No,"
+                    "Yes,Zoe,Park,,,Yes,,,,,United States Dollar - USD,\n")
+    assert main(["close", "--month", "2026-07..2026-09"]) == 1  # Zoe Park has no rate
+    contract = home / "contracts" / "northwind.yaml"
+    contract.write_text(contract.read_text().replace("  Lena Fischer: developer\n",
+                                                     "  Lena Fischer: developer\n  Zoe Park: designer\n"))
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-09"]) == 1
+    assert "Close them in order: `billing close --month 2026-07..2026-09 --client northwind`" in \
+        capsys.readouterr().out
+    assert main(["close", "--month", "2026-07..2026-09", "--client", "northwind"]) == 0
