@@ -128,6 +128,8 @@ def send_and_record(warehouse: Warehouse, sink: InvoiceSink, pair: tuple[str, st
             return Approval(*pair, "skipped", REPRICED)
         latest = KnownPush(record.content_hash, newest[0]["external_id"], newest[0]["sync_token"],
                            newest[0]["status"], newest[0]["doc_number"])
+        if why := sink.unsendable(client, month):
+            return Approval(*pair, "skipped", why)
         try:
             external_id, sent_at = sink.send(latest, approved_by)
         except Exception as exc:  # one client's refusal (no email, edited since) must not stop the others

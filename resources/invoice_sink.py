@@ -76,6 +76,10 @@ class InvoiceSink(ConfigurableResource):
     def send(self, known: KnownPush, approved_by: str) -> tuple[str, str]:
         """Send an approved draft. Returns (external id, when it was sent)."""
 
+    def unsendable(self, client: str, month: str) -> str:
+        """Why the client-month's pushed draft cannot be sent from here, checked before `send` ("" when it can)."""
+        return ""
+
 
 def preview_path(home: str, client: str, month: str) -> Path:
     """The HTML preview of a client-month's draft, beside the outbox payloads (every sink writes one)."""
@@ -160,6 +164,13 @@ class OutboxSink(InvoiceSink):
         path.with_suffix(".html").unlink(missing_ok=True)
         return SinkResult("withdrawn", doc, None, None, str(path),
                           f"{doc} removed from the outbox: the month now has nothing to bill")
+
+    def unsendable(self, client: str, month: str) -> str:
+        """A payload deleted from the outbox since its push (found by an auditor: approval recorded it sent)."""
+        if (Path(self.home).resolve() / "outbox" / month / f"{client}.json").is_file():
+            return ""
+        return (f"outbox/{month}/{client}.json is missing (deleted since its push?): nothing was sent; close {month} "
+                "again to write it, review it, then approve")
 
     def send(self, known: KnownPush, approved_by: str) -> tuple[str, str]:
         """The outbox has nothing to send to: the approval is recorded."""

@@ -82,3 +82,23 @@ def test_a_month_the_outbox_says_was_sent_is_not_drafted_again_over_a_restored_w
         assert conn.execute("SELECT approved_by, total FROM sent_invoices").fetchall() == [
             ("an approval the warehouse has no record of (the outbox marks it sent: restored from a backup?)",
              Decimal("13879.4800"))]
+
+
+def test_a_draft_deleted_from_the_outbox_is_not_recorded_sent(billing_env, capsys) -> None:
+    """Found by an auditor: approval of a month whose outbox payload a person deleted said "sent", exit 0, with
+    nothing there to send. It is skipped, saying to close the month again; the close writes it again."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    payload = home / "outbox" / "2026-08" / "globex.json"
+    written = payload.read_text()
+    payload.unlink()
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    assert " ".join(capsys.readouterr().out.split()) == (
+        "globex 2026-08 skipped outbox/2026-08/globex.json is missing (deleted since its push?): nothing was sent; "
+        "close 2026-08 again to write it, review it, then approve")
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM sent_invoices").fetchone() == (0,)
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert payload.read_text() == written
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
