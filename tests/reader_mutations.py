@@ -21,7 +21,7 @@ from pathlib import Path
 
 from billing_assets.core.errors import BillingInputError
 from billing_assets.core.exports import layout_for
-from billing_assets.core.exports.layout import _rows
+from billing_assets.core.exports.rows import split_rows as _rows
 from billing_assets.core.parsed import ParsedSource
 from billing_assets.core.sources import read_folder
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from billing_assets.core import formats
-from billing_assets.core.exports.layout import Layout, Row
+from billing_assets.core.exports.layout import Layout
+from billing_assets.core.exports.rows import Row
 from billing_assets.core.exports.toggl import currency_in_header, person_fields
 
 

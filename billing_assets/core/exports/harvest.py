@@ -3,7 +3,8 @@ number, date and time-format settings wrote them (`1,5` hours, `26.01.2026`, `1:
 
 from __future__ import annotations
 
-from billing_assets.core.exports.layout import Fields, Layout, Row
+from billing_assets.core.exports.layout import Layout
+from billing_assets.core.exports.rows import Fields, Row
 
 
 def _fields(row: Row) -> Fields:

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from operator import itemgetter
 
 from billing_assets.core import formats
 from billing_assets.core.clock_changes import (
@@ -29,6 +28,14 @@ from billing_assets.core.clock_changes import (
 )
 from billing_assets.core.csvfile import DELIMITERS, CsvFile, FileRefused, normal
 from billing_assets.core.errors import RowProblem
+from billing_assets.core.exports.rows import (
+    Fields,
+    Row,
+    cached,
+    date_label,
+    first_with_seconds,
+    split_rows,
+)
 from billing_assets.core.letters import visible
 from billing_assets.core.model import Expense, TimeEntry
 from billing_assets.core.money import shown_hours
@@ -46,53 +53,6 @@ class ReadSettings:
 
     def for_file(self, overrides: dict[str, str] | None) -> ReadSettings:
         return ReadSettings(**{**self.__dict__, **(overrides or {}), "for_this_file": frozenset(overrides or ())})
-
-
-class Row(dict):
-    """One data row as {logical key: trimmed cell} for the layout's columns present in the file; a missing
-    key reads as "" (`key in row` says whether the file has the column). `number` is the 1-based data row."""
-
-    __slots__ = ("number", "width", "spill", "cells")
-
-    def __missing__(self, key: str) -> str:
-        return ""
-
-    def has(self, key: str) -> bool:
-        return key in self
-
-
-def _rows(table: list[list[str]], index: dict[str, int], header_width: int) -> list[Row]:
-    """Rows of a file as Row dicts (the hot loop of reading: one itemgetter and one strip per cell). `spill`: the
-    row has text in cells past the header's last column (a row longer than the file's other rows is refused too:
-    an unquoted delimiter in a note shifts the cells after it, "Call, 2" putting 2 in Hours)."""
-    keys = list(index)
-    width = max(index.values(), default=-1) + 1
-    getter = itemgetter(*index.values()) if len(index) > 1 else (lambda values: (values[index[keys[0]]],))
-    pad = [""] * width
-    rows = []
-    for number, values in enumerate(table, start=1):
-        cells = getter(values if len(values) >= width else values + pad[len(values):])
-        row = Row(zip(keys, map(str.strip, cells), strict=True))
-        row.number, row.width, row.cells = number, len(values), values
-        row.spill = len(values) > header_width and any(cell.strip() for cell in values[header_width:])
-        rows.append(row)
-    return rows
-
-
-@dataclass(frozen=True)
-class Fields:
-    """What a layout takes from one row, besides date, quantity and billable: spec section 1's fields."""
-
-    client: str
-    project: str = ""
-    project_code: str = ""
-    task: str = ""
-    notes: str = ""
-    first: str = ""
-    last: str = ""
-    roles: str = ""
-    category: str = ""  # expenses
-    currency: str = ""  # when the row names one (else the layout's header may)
 
 
 @dataclass(frozen=True)
@@ -189,7 +149,7 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     """Read every row of one file with its layout into `out`; FileRefused when the file as a whole cannot be
     read one way (its numbers or dates fit several readings and no setting decides)."""
     index = layout.resolve(csv_file.header)
-    rows = _rows(csv_file.rows, index, len(csv_file.header))
+    rows = split_rows(csv_file.rows, index, len(csv_file.header))
     state = _FileState(csv_file, layout, index, report=FileReport(csv_file.label, layout.name,
                                                                    csv_file.decisions(), rows=len(rows)))
     state.currency = layout.currency(csv_file.header)
@@ -208,7 +168,7 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
     except formats.FormatError as exc:
         raise FileRefused(_in_column(str(exc), exc.value, layout, rows, quantities), clients) from None
     state.number_format, state.own_format, state.date_order = number.value, own.value, order.value
-    state.report.decisions.update({"numbers": str(number), "dates": _date_label(order)})
+    state.report.decisions.update({"numbers": str(number), "dates": date_label(order)})
     if own is not number:
         state.report.decisions["numbers"] += "; " + ", ".join(layout.columns[k][0] for k in layout.own_numbers) + \
             f" {own.value} ({own.how})"
@@ -217,7 +177,7 @@ def read_file(csv_file: CsvFile, layout: Layout, settings: ReadSettings, out: Pa
                         if t})
         state.report.decisions["durations"] = " and ".join(kinds) or "none"
         if "H:MM" in kinds and "H:MM:SS" in kinds:
-            state.with_seconds = _with_seconds(rows, quantities)
+            state.with_seconds = first_with_seconds(rows, quantities)
         state.roundings = file_roundings(_unrounded(state, rows, quantities))
     needed = [index[k] for need in layout.required for k in (need if isinstance(need, tuple) else (need,))
               if k in index]
@@ -346,12 +306,6 @@ def _in_column(message: str, value: str, layout: Layout, rows: list[Row], quanti
     return message
 
 
-def _with_seconds(rows: list[Row], quantities: list[str]) -> str:
-    """The file's first H:MM:SS duration and its row, quoted where an H:MM beside it is refused."""
-    return next(f"{formats.clean(row[q])!r} in row {row.number}" for row, q in zip(rows, quantities, strict=True)
-                if row[q] and formats.duration_kind(row[q]) == "H:MM:SS")
-
-
 def _number_cells(layout: Layout, rows: list[Row], quantities: list[str], own: bool = False) -> set[str]:
     """The decimal cells that decide the file's number format (`own`: those of its `own_numbers` columns, which
     Clockify writes with a point beside money columns in the user's comma format)."""
@@ -361,29 +315,6 @@ def _number_cells(layout: Layout, rows: list[Row], quantities: list[str], own: b
     return cells
 
 
-def _date_label(order: formats.Decision) -> str:
-    """`YYYY-MM-DD` / `DD.MM.YYYY` (they carry their order), or the decided order of NN/NN/YYYY dates."""
-    if order.value == "iso":
-        return order.how
-    return f"{'MM/DD/YYYY' if order.value == 'month_first' else 'DD/MM/YYYY'} ({order.how})"
-
-
-def _cached(cache: dict[str, object], text: str, parse: Callable[[str], object]) -> object:
-    """parse(text) once per distinct text of a file (dates, durations and flags repeat); a FormatError is
-    remembered and raised again."""
-    try:
-        found = cache[text]
-    except KeyError:
-        try:
-            found = parse(text)
-        except formats.FormatError as exc:
-            found = exc
-        cache[text] = found
-    if isinstance(found, formats.FormatError):
-        raise found
-    return found
-
-
 def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: ParsedSource) -> None:
     layout, label = state.layout, state.file.label
     shape, clients = _shape_problem(state, row, fields.client)
@@ -391,7 +322,7 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
         _problem(state, out, row, shape, fields.client, "", clients)
         return
     try:
-        day = _cached(state.dates, row[layout.date], lambda t: formats.parse_date(t, state.date_order))
+        day = cached(state.dates, row[layout.date], lambda t: formats.parse_date(t, state.date_order))
     except formats.FormatError as exc:
         _problem(state, out, row, f"{layout.columns[layout.date][0]}: {exc}", fields.client, "")
         return
@@ -410,7 +341,7 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
                                                           "stopped", fields.client, month))
         return
     try:
-        value = _cached(values, text, parse)
+        value = cached(values, text, parse)
         if value < 0 and layout.kind == "time":
             raise formats.FormatError(f"negative: {text!r}")
         if layout.kind == "time" and ":" not in text and formats.grouped(text, number_format):
@@ -421,7 +352,7 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
         _problem(state, out, row, f"{layout.columns[column][0]}: {exc}", fields.client, month)
         return
     try:
-        billable = _cached(state.flags, row[layout.billable], formats.parse_yes_no) if layout.billable in row \
+        billable = cached(state.flags, row[layout.billable], formats.parse_yes_no) if layout.billable in row \
             else True
     except formats.FormatError as exc:
         _problem(state, out, row, f"{layout.columns[layout.billable][0]}: {exc}", fields.client, month)
@@ -436,7 +367,7 @@ def _read_row(state: _FileState, row: Row, fields: Fields, column: str, out: Par
     if layout.kind == "time" and (clash := _clock_clash(state, row, value, column, span, day)):
         _problem(state, out, row, clash, fields.client, month)
         return
-    if layout.kind == "time" and (places := _cached(state.places, text, _decimal_places)) is not None:
+    if layout.kind == "time" and (places := cached(state.places, text, _decimal_places)) is not None:
         value = _exact_from_clock(state, row, places, value, span)
     elif layout.kind == "time" and not state.with_seconds and formats.duration_kind(text) == "H:MM":
         value = _exact_from_minutes(state, row, value, span)
@@ -536,14 +467,14 @@ def _clock_span(state: _FileState, row: Row, day: date) -> int | None:
     without an end date: the next day), or None when the clock times are absent or unreadable."""
     if not row["start_time"] or not row["end_time"]:
         return None
-    start = _cached(state.clocks, row["start_time"], formats.clock_seconds)
-    end = _cached(state.clocks, row["end_time"], formats.clock_seconds)
+    start = cached(state.clocks, row["start_time"], formats.clock_seconds)
+    end = cached(state.clocks, row["end_time"], formats.clock_seconds)
     if start is None or end is None:
         return None
     days = 1 if end < start else 0
     if row["end_date"]:
         try:
-            days = (_cached(state.dates, row["end_date"],
+            days = (cached(state.dates, row["end_date"],
                             lambda t: formats.parse_date(t, state.date_order)) - day).days
         except formats.FormatError:
             return None
@@ -554,8 +485,8 @@ def _clock_span(state: _FileState, row: Row, day: date) -> int | None:
 
 def _to_the_second(state: _FileState, row: Row) -> bool:
     """Both clock times of the row written to the second."""
-    return bool(_cached(state.to_second, row["start_time"], formats.clock_has_seconds) and
-                _cached(state.to_second, row["end_time"], formats.clock_has_seconds))
+    return bool(cached(state.to_second, row["start_time"], formats.clock_has_seconds) and
+                cached(state.to_second, row["end_time"], formats.clock_has_seconds))
 
 
 def _clock_changes(row: Row, day: date, seconds: int) -> frozenset[int]:
@@ -635,7 +566,7 @@ def _problem(state: _FileState, out: ParsedSource, row: Row, message: str, clien
 
 def _is_yes(state: _FileState, text: str) -> bool:
     try:
-        return bool(_cached(state.flags, text, formats.parse_yes_no))
+        return bool(cached(state.flags, text, formats.parse_yes_no))
     except formats.FormatError:
         return False
 

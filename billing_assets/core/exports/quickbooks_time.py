@@ -6,7 +6,8 @@ customer is the client, `jobcode_2` the project, the service item the task."""
 
 from __future__ import annotations
 
-from billing_assets.core.exports.layout import Fields, Layout, Row
+from billing_assets.core.exports.layout import Layout
+from billing_assets.core.exports.rows import Fields, Row
 
 
 def _fields(row: Row) -> Fields:

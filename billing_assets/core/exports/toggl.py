@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from billing_assets.core.exports.layout import Fields, Layout, Row
+from billing_assets.core.exports.layout import Layout
+from billing_assets.core.exports.rows import Fields, Row
 
 CURRENCY_IN_HEADER = re.compile(r"\(\s*([^()]+?)\s*\)$")
 # what tools write for a currency besides its code: a workspace's own "EURO", a symbol
