@@ -272,7 +272,8 @@ def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
     with warehouse.connect() as conn:
         later = sorted(set(later_months(conn, pairs)) | set(pairs))  # the close's own: stale through a month before
         stale = query_keyed(conn, "stale_months", later)
-        after = [pair for pair in later if pair not in set(pairs)]  # the run's own are among its problems
+        run = set(pairs)
+        after = [pair for pair in later if pair not in run]  # the run's own are among its problems
         blocked = query_keyed(conn, "blocked_upstream_months", after) if after else []
     last = {client: month for client, month in later}
 

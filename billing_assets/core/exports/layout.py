@@ -206,12 +206,14 @@ def _unrounded(state: _FileState, rows: list[Row], quantities: list[str]) -> Ite
     """The durations (seconds) of the rows written as their clock span (within CLOCK_SLACK): no report rounding
     that one of them is not a multiple of was applied to the file (`file_roundings`)."""
     for row, column in zip(rows, quantities, strict=True):
-        number_format = state.own_format if column in state.layout.own_numbers else state.number_format
+        own = column in state.layout.own_numbers
+        number_format, values = (state.own_format, state.own_values) if own else (state.number_format, state.values)
         if not row[column] or not row["start_time"]:
             continue
-        try:
-            seconds = formats.parse_duration(row[column], number_format) * 3600
-            span = _clock_span(state, row, formats.parse_date(row[state.layout.date], state.date_order))
+        try:  # through the file's parse caches, which the rows' reading uses next
+            seconds = cached(values, row[column], lambda t, f=number_format: formats.parse_duration(t, f)) * 3600
+            span = _clock_span(state, row, cached(state.dates, row[state.layout.date],
+                                                  lambda t: formats.parse_date(t, state.date_order)))
         except formats.FormatError:
             continue
         if span is not None and abs(seconds - span) <= CLOCK_SLACK:
