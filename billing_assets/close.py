@@ -17,6 +17,7 @@ from billing_assets.common import advised
 from billing_assets.core.adjustments import no_carrier
 from billing_assets.core.contract import contract_paths
 from billing_assets.core.money import shown_hours
+from billing_assets.core.months import span_text
 from billing_assets.core.overrides import read_decisions
 from billing_assets.core.parsed import stopping_nobody, stopping_nobody_line
 from billing_assets.instance_setup import open_instance, register_clients
@@ -232,20 +233,15 @@ def changed_contract_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     for client, month in sorted(changed):
         first.setdefault(client, month)
     return [f"{client} {month}: " + advised(reason, f"close it again (`billing close --month "
-                                                    f"{_span(first[client], last[client])} --client {client}`) before "
-                                                    "approving it")
+                                                    f"{span_text(first[client], last[client])} --client {client}`) "
+                                                    "before approving it")
             for (client, month), reason in sorted(changed.items())] + [
         f"{client} {month}: review decisions changed since it was closed ({', '.join(rows[:3])}"
         f"{f' and {len(rows) - 3} more' if len(rows) > 3 else ''}): "
         + ("it was sent; close it and the months after it again so that the next unsent month carries the "
            "difference" if (client, month) in sent else "close it and the months after it again before approving")
-        + f" (`billing close --month {_span(month, last[client])} --client {client}`)"
+        + f" (`billing close --month {span_text(month, last[client])} --client {client}`)"
         for (client, month), rows in sorted(decided.items())]
-
-
-def _span(first: str, last: str) -> str:
-    """`--month` of the months first..last ("2026-09", or "2026-09..2026-10")."""
-    return first if first >= last else f"{first}..{last}"
 
 
 def _other_priced_months(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:

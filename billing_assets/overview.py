@@ -14,6 +14,7 @@ from dagster import AssetKey, AssetMaterialization, AssetSpec, MetadataValue
 
 from billing_assets.common import hours_text, money
 from billing_assets.core.adjustments import engagement_end, no_carrier
+from billing_assets.core.months import span_text
 from billing_assets.ingest import WAREHOUSE_KIND
 from billing_assets.tables import markdown_table
 from resources.warehouse import WarehouseConnection, query
@@ -55,8 +56,7 @@ def stale_reason(why: str, prior_month: str) -> str:
 def months_to_close(row: dict) -> str:
     """The months to close again for a stale client-month (a row of queries/stale_months.sql): `M`, or `F..M` from
     the first month of its chain (closing M alone prices it from the stale month before it: still stale)."""
-    first = row.get("first_month") or row["month"]
-    return row["month"] if first >= row["month"] else f"{first}..{row['month']}"
+    return span_text(row.get("first_month") or row["month"], row["month"])
 
 
 SENT_CHANGED = "sent; changed since"  # firm_overview/select.sql

@@ -125,7 +125,7 @@ class OutboxSink(InvoiceSink):
 
     def push(self, draft: InvoiceDraft, known: KnownPush | None, recreate_deleted: bool = False) -> SinkResult:
         """Write the payload; a payload deleted from the outbox is written again (the folder is ours)."""
-        path = Path(self.home).resolve() / "outbox" / draft.month / f"{draft.client}.json"
+        path = self.payload_path(draft.client, draft.month)
         known = None if known is not None and known.status == "withdrawn" else known  # pushed anew
         if known is not None and known.status == "sent" and known.content_hash != draft.content_hash:
             return SinkResult("conflict_sent", doc_number(draft.client, draft.month), None, None, str(path),
@@ -152,7 +152,7 @@ class OutboxSink(InvoiceSink):
 
     def withdraw(self, draft: InvoiceDraft, known: KnownPush) -> SinkResult:
         """Delete the payload and its preview; an approved (sent) invoice stays, a conflict."""
-        path = Path(self.home).resolve() / "outbox" / draft.month / f"{draft.client}.json"
+        path = self.payload_path(draft.client, draft.month)
         doc = known.doc_number or doc_number(draft.client, draft.month)
         if known.status == "sent":
             return SinkResult("conflict_sent", doc, None, None, str(path),
@@ -165,9 +165,13 @@ class OutboxSink(InvoiceSink):
         return SinkResult("withdrawn", doc, None, None, str(path),
                           f"{doc} removed from the outbox: the month now has nothing to bill")
 
+    def payload_path(self, client: str, month: str) -> Path:
+        """Where the client-month's payload is written: `outbox/<month>/<client>.json`."""
+        return Path(self.home).resolve() / "outbox" / month / f"{client}.json"
+
     def unsendable(self, client: str, month: str) -> str:
         """A payload deleted from the outbox since its push (found by an auditor: approval recorded it sent)."""
-        if (Path(self.home).resolve() / "outbox" / month / f"{client}.json").is_file():
+        if self.payload_path(client, month).is_file():
             return ""
         return (f"outbox/{month}/{client}.json is missing (deleted since its push?): nothing was sent; close {month} "
                 "again to write it, review it, then approve")

@@ -26,6 +26,11 @@ def month_range(first: str, last: str) -> list[str]:
     return [month_from_index(i) for i in range(month_index(first), month_index(last) + 1)]
 
 
+def span_text(first: str, last: str) -> str:
+    """`--month` of the months first..last: "2026-09", or "2026-09..2026-10" (what `month_span` reads)."""
+    return first if first >= last else f"{first}..{last}"
+
+
 def month_span(text: str) -> list[str]:
     """`YYYY-MM` or `YYYY-MM..YYYY-MM` as its months in order; ValueError saying what is wrong."""
     first, _, last = text.partition("..")
