@@ -20,9 +20,10 @@ from dagster import AssetMaterialization, MetadataValue
 
 from billing_assets.common import advised, hours_text, money
 from billing_assets.core.invoice import doc_number
-from billing_assets.overview import in_quickbooks, months_to_close, refresh, stale_reason
+from billing_assets.overview import in_quickbooks, refresh, refused_months
 from billing_assets.partitions import client_month_key
 from billing_assets.push import PUSH_COLUMNS, push_row
+from billing_assets.refusals import Refusal
 from resources.invoice_sink import InvoiceSink, KnownPush, mark_preview_sent
 from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query, query_keyed
 
@@ -51,18 +52,17 @@ class Approval:
 
 def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[str, str]], approved_by: str,
             blocked: dict[tuple[str, str], list[str]], home: str = "",
-            exports_changed: dict[tuple[str, str], str] | None = None) -> list[Approval]:
+            exports_changed: dict[tuple[str, str], Refusal] | None = None) -> list[Approval]:
     """Send each client-month's latest pushed draft, through the sink it was pushed to (`sink`, when of that
     kind and initialised, else built for that kind), unless it is blocked, conflicted, unpushed, sent, stale, or
-    its exports changed since its close (`exports_changed`, the reason by client-month: `export_changes.refusals`)."""
+    its exports, contract or decisions changed since its close (`exports_changed`: `export_changes.refusals`)."""
     if not approved_by.strip():
         raise ValueError("approval needs the approver's name (--by)")
     with warehouse.connect() as conn:
         known = recorded_pushes(conn, pairs)
         frozen = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", pairs)}
         stale_rows = query_keyed(conn, "stale_months", pairs)
-    stale = {(r["client"], r["month"]): stale_reason(r["why"], r["prior_month"]) for r in stale_rows}
-    to_close = {(r["client"], r["month"]): months_to_close(r) for r in stale_rows}
+    refused = refused_months(stale_rows, exports_changed)
     results: list[Approval] = []
     built: dict[str, InvoiceSink] = {}
     changed = False
@@ -89,10 +89,10 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
                                                            "what was sent is frozen"))
         elif record.status not in SENDABLE:
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
-        elif pair in stale or pair in (exports_changed or {}):
-            reason = stale.get(pair) or (exports_changed or {})[pair]
-            results.append(Approval(*pair, "skipped", advised(reason, f"close {to_close.get(pair, pair[1])} again, "
-                                                                      "review the new draft, then approve")))
+        elif pair in refused:
+            reason, span = refused[pair]
+            results.append(Approval(*pair, "skipped", advised(reason, f"close {span} again, review the new draft, "
+                                                                      "then approve")))
         else:
             try:
                 pair_sink = sink_for(sink, kind, home or (sink.home if sink is not None else ""), built)

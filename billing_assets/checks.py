@@ -157,16 +157,37 @@ def _chunked_rows(warehouse: Warehouse, pairs: list[tuple[str, str]], *queries: 
                 yield pair, {name: found[name].get(pair, []) for name in queries}
 
 
-def _unknown_rows_by_month(home: BillingHome, time_source: TimeSource, months: list[str]) -> dict[str, int]:
-    """Per month, the source rows whose Client no contract claims in that month (`BillingHome.claimed_names`, as
+def _unknown_rows_by_month(home: BillingHome, time_source: TimeSource, months: list[str]
+                           ) -> dict[str, dict[str, int]]:
+    """Per month, the source rows by Client that no contract claims in that month (`BillingHome.claimed_names`, as
     the close decides whom a row bills)."""
     claimed = {month: home.claimed_names(month) for month in months}
     entries_by_key, _ = time_source.load(months).grouped()
-    counts: dict[str, int] = defaultdict(int)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
     for (name, month), entries in entries_by_key.items():
         if month in claimed and name not in claimed[month]:
-            counts[month] += len(entries)
+            counts[month][name] = len(entries)
     return counts
+
+
+def _month_now_known(context: AssetCheckExecutionContext, warehouse: Warehouse, months: list[str],
+                     run_pairs: list[tuple[str, str]]) -> None:
+    """`known_clients` judges the month's rows as a whole: where it passes now, the month's other client-months
+    whose stored result failed (a contract unreadable then, fixed since, and only that client closed again) pass
+    too, stored and logged, so that the Checks tab does not carry the fixed failure on (found by an auditor)."""
+    run, now = set(run_pairs), datetime.now(UTC).replace(tzinfo=None)
+    run_id = context.op_execution_context.run_id
+    params = {"asset": "raw_time_entries", "check": "known_clients"}
+    with warehouse.connect() as conn:
+        for month in months:
+            failed = [(r["client"], r["month"]) for r in query(conn, "month_check_failures", params | {"month": month})]
+            with conn.transaction():
+                conn.run("check_results/pass_month.sql", params | {"month": month, "message": q.EVERY_ROW_KNOWN,
+                                                                   "run_id": run_id, "now": now})
+            for client, _ in (pair for pair in failed if pair not in run):
+                context.op_execution_context.log_event(_evaluation(
+                    AssetKey("raw_time_entries"), "known_clients", False, client, month, True, q.EVERY_ROW_KNOWN,
+                    {"evaluated_in_run": run_id}))
 
 
 @multi_asset_check(specs=_specs(raw_time_entries.key, RAW_CHECKS), can_subset=False)
@@ -178,6 +199,8 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
     run_pairs = run_partitions(context.op_execution_context)
     pairs, _ = status.split_pairs(warehouse, run_pairs)
     unknown = _unknown_rows_by_month(home, time_source, sorted({m for _, m in pairs}))
+    unread = home.nameless_contracts()
+    _month_now_known(context, warehouse, sorted({m for _, m in pairs} - set(unknown)), run_pairs)
     outcomes: dict[tuple[str, str], dict[str, q.CheckOutcome]] = {}
     for chunk in client_chunks(pairs):
         with warehouse.connect() as conn:  # released while GX validates, so readers get in
@@ -189,7 +212,7 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
         for pair in chunk:
             outcomes[pair] = {**expected[pair],
                               "no_cross_file_duplicates": q.cross_file_duplicates(duplicates.get(pair, [])),
-                              "known_clients": q.known_clients(unknown.get(pair[1], 0), pair[1])}
+                              "known_clients": q.known_clients(unknown.get(pair[1], {}), pair[1], unread)}
     yield from _report(context, warehouse, "raw_time_entries", RAW_CHECKS, outcomes, run_pairs=run_pairs)
 
 

@@ -239,8 +239,9 @@ def cmd_approve(args: argparse.Namespace) -> int:
     instance = prepare_environment()
     from billing_assets.approve import approve, sent_events
     from billing_assets.environment import build_resources
-    from billing_assets.export_changes import refusals, source_for_reading
+    from billing_assets.export_changes import source_for_reading
     from billing_assets.gate import blocking_failures
+    from billing_assets.refusals import refusals
 
     months = parse_months(args.month)
     resources = build_resources()
@@ -322,8 +323,9 @@ def cmd_export_ledes(args: argparse.Namespace) -> int:
     from billing_assets.core.contract import contract_paths
     from billing_assets.core.errors import BillingInputError
     from billing_assets.environment import build_resources
-    from billing_assets.export_changes import refusals, source_for_reading
+    from billing_assets.export_changes import source_for_reading
     from billing_assets.ledes_export import export_ledes
+    from billing_assets.refusals import refusals
     from billing_assets.whatif import reading
 
     months = parse_months(args.month)

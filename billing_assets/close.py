@@ -212,30 +212,40 @@ def changed_contract_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     """The run's clients' other unsent priced months whose contract changed since they were closed (a cap lowered,
     `start` or `end` moved): their drafts are priced under the earlier terms, and approval refuses them. Then their
     other priced months, sent or not, whose review decisions changed since they were closed (approval refuses
-    them and the months priced from them)."""
+    them and the months priced from them). Then the first of their sent months that prices otherwise under its
+    contract as it reads now (a base rate edited without an amendment): no invoice carries that difference until
+    it is closed again, and approval refuses the month that would."""
     from billing_assets.decision_changes import changed_decisions
     from billing_assets.environment import build_warehouse
-    from billing_assets.export_changes import contract_refusals
+    from billing_assets.export_changes import changed_contracts, contract_refusals
+    from billing_assets.refusals import AMENDMENT, sent_terms_changes
     from resources.warehouse import query_keyed
 
     warehouse = build_warehouse()
     if not pairs or not warehouse.exists():
         return []
+    home = defs.resources["home"]
     with warehouse.connect() as conn:
         others = _other_priced_months(conn, pairs)
         sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", others)} if others else set()
-    changed = contract_refusals(defs.resources["home"], warehouse, [p for p in others if p not in sent])
+        terms = sent_terms_changes(conn, home, changed_contracts(conn, home, sorted(sent)), sent)
+    changed = contract_refusals(home, warehouse, [p for p in others if p not in sent])
     decided = changed_decisions(defs.resources["home"], warehouse, [p for p in others if p not in changed])
     # a month is priced from the ledgers of the month before it: the range runs from the client's first changed
     # month to its last priced one ("close 2026-10 again" alone was refused: 2026-09 must be priced again first)
     last = {client: max(m for c, m in [*others, *pairs] if c == client) for client, _ in pairs}
     first = {}
     for client, month in sorted(changed):
-        first.setdefault(client, month)
+        first.setdefault(client, _from_start(defs, client, month, {*others, *pairs}))
     return [f"{client} {month}: " + advised(reason, f"close it again (`billing close --month "
                                                     f"{span_text(first[client], last[client])} --client {client}`) "
                                                     "before approving it")
             for (client, month), reason in sorted(changed.items())] + [
+        f"{client} {month}: {change.text(month)}, which no invoice carries: if the change applies to {month}, close "
+        f"it and the months after it again (`billing close --month {span_text(month, last[client])} --client "
+        f"{client}`) so that the next unsent month carries the difference; {AMENDMENT}"
+        for (client, month), change in sorted(terms.items())
+        if not any(c == client and m < month for c, m in terms)] + [
         f"{client} {month}: review decisions changed since it was closed ({', '.join(rows[:3])}"
         f"{f' and {len(rows) - 3} more' if len(rows) > 3 else ''}): "
         + ("it was sent; close it and the months after it again so that the next unsent month carries the "
@@ -256,10 +266,12 @@ def _other_priced_months(conn: WarehouseConnection, pairs: list[tuple[str, str]]
 def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
     """The clients' months after the close's that were priced from ledgers it changed, and the close's own months
     still priced from a stale month before them (firm_overview `stale`): close them again before approving them.
-    Then the months after the close's priced from the ledgers of a month now blocked: fix it first."""
+    Then the months after the close's priced from the ledgers of a month now blocked: fix it first. Then, for a
+    client whose months in the close were all priced, its later months that pricing refused because the months
+    before them needed pricing first: close them now."""
     from billing_assets.environment import build_warehouse
     from billing_assets.overview import stale_reason
-    from billing_assets.price import later_months
+    from billing_assets.price import NEEDS_PRIOR, later_months
     from resources.warehouse import query_keyed
 
     warehouse = build_warehouse()
@@ -271,6 +283,8 @@ def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
         run = set(pairs)
         after = [pair for pair in later if pair not in run]  # the run's own are among its problems
         blocked = query_keyed(conn, "blocked_upstream_months", after) if after else []
+        unpriced = [r for r in query_keyed(conn, "later_pricing_problems", pairs) if NEEDS_PRIOR in r["problem"]]
+        refused = {(r["client"], r["month"]) for r in query_keyed(conn, "pricing_problems", pairs)}
     last = {client: month for client, month in later}
 
     def again(r: dict) -> str:
@@ -280,8 +294,26 @@ def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
         return f"close {what} again (`billing close --month {r['first_month']}..{last[r['client']]} " \
                f"--client {r['client']}`) before approving it"
 
+    # a later month refused because these months needed pricing first (an earlier `start`, terms changed) stays
+    # refused: name it, with the range to its client's last refused month (found by an auditor: following the
+    # advice for July left August and September blocked with no word)
+    ready = {c for c, _ in pairs} - {c for c, _ in refused}
+    span: dict[str, tuple[str, str]] = {}  # client -> its first and last later month refused so
+    for r in unpriced:
+        span[r["client"]] = (span.get(r["client"], (r["month"],))[0], r["month"])
     return [f"{r['client']} {r['month']}: {stale_reason(r['why'], r['prior_month'])}: {again(r)}" for r in stale] + \
-        [f"{r['client']} {r['month']}: {r['reason']}" for r in blocked]
+        [f"{r['client']} {r['month']}: {r['reason']}" for r in blocked] + \
+        [f"{client} {first}: not priced when it was last closed, as the months before it needed pricing first; they "
+         f"are priced now: close it again (`billing close --month {span_text(first, end)} --client {client}`)"
+         for client, (first, end) in sorted(span.items()) if client in ready]
+
+
+def _from_start(defs, client: str, month: str, priced: set[tuple[str, str]]) -> str:
+    """core.engagement.from_start of the client's contract (unreadable: `month`)."""
+    from billing_assets.core.engagement import from_start
+
+    contract = _contract(defs, client, month)
+    return from_start(month, contract.start if contract else None, [m for c, m in priced if c == client])
 
 
 def _contract(defs, client: str, month: str):

@@ -62,9 +62,10 @@ def priced_up_to(conn: WarehouseConnection, pairs: Sequence[tuple[str, str]]) ->
 
 
 def decision_refusals(home: BillingHome, warehouse: Warehouse,
-                      pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """Why each client-month of `pairs` must not be sent: decisions on it, or on an earlier priced month of its
-    client (whose ledgers and carried differences it is priced from), changed since that month was closed."""
+                      pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Why each client-month of `pairs` must not be sent, and the first month to close again with it: decisions on
+    it, or on an earlier priced month of its client (whose ledgers and carried differences it is priced from),
+    changed since that month was closed."""
     if not pairs or not warehouse.exists():
         return {}
     with warehouse.connect() as conn:
@@ -77,7 +78,7 @@ def decision_refusals(home: BillingHome, warehouse: Warehouse,
             continue
         rows = changed[(client, first)]
         where = ", ".join(rows[:SHOWN]) + (f" and {len(rows) - SHOWN} more" if len(rows) > SHOWN else "")
-        what, again = ("its", "it") if first == month else (f"{first}'s", f"{first}..{month}")
+        what = "its" if first == month else f"{first}'s"
         out[(client, month)] = (f"{what} review decisions changed since {first} was closed ({where}): the draft does "
-                                f"not apply them; close {again} again")
+                                "not apply them", first)
     return out

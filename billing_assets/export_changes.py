@@ -9,14 +9,14 @@ month, and the `late_exports` sensor re-closes it (an API source has its own sen
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.months import month_index
 from billing_assets.core.parsed import ParsedSource
-from billing_assets.decision_changes import decision_refusals, priced_up_to
+from billing_assets.decision_changes import priced_up_to
 from resources.home import BillingHome
 from resources.timesource import TimeSource
 from resources.warehouse import Warehouse, WarehouseConnection, query, query_keyed, rows_by_partition
@@ -97,20 +97,6 @@ def changed_since_close(time_source: TimeSource, home: BillingHome, warehouse: W
         return export_changes(conn, parsed, contract_names(home), pairs)
 
 
-def refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
-             pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """Why approval (or the LEDES export) must not send each client-month whose invoice lacks a change: its
-    contract changed since its close (or cannot be read here), its own rows changed since, or it was priced from
-    the ledgers of an earlier month whose rows did (September priced from August's retainer lots before August's
-    late row), or review decisions on it or an earlier month changed since they were closed."""
-    if not pairs or not warehouse.exists():
-        return {}
-    changed = contract_refusals(home, warehouse, pairs)
-    for found in (_source_refusals(time_source, home, warehouse, pairs), decision_refusals(home, warehouse, pairs)):
-        changed |= {pair: reason for pair, reason in found.items() if pair not in changed}
-    return changed
-
-
 def contract_refusals(home: BillingHome, warehouse: Warehouse,
                       pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The priced client-months whose contract, as it applies to the month, is not the one they were closed with:
@@ -141,10 +127,12 @@ def changed_contracts(conn: WarehouseConnection, home: BillingHome,
     return out
 
 
-def _source_refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
-                     pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+def source_refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
+                     pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """The pairs whose rows, or the rows of a month they are priced from, changed at the source since their close:
+    (why, the first month to close again) by client-month."""
     if time_source.kind == "harvest":
-        return harvest_refusals(time_source, home, warehouse, pairs)
+        return {pair: (why, pair[1]) for pair, why in harvest_refusals(time_source, home, warehouse, pairs).items()}
     if time_source.kind != "csv":
         return {}
     clients = {c for c, _ in pairs}
@@ -158,29 +146,28 @@ def _source_refusals(time_source: TimeSource, home: BillingHome, warehouse: Ware
     out = {}
     for client, month in pairs:
         if (client, month) in changed:
-            out[(client, month)] = changed[(client, month)].summary()
+            out[(client, month)] = (changed[(client, month)].summary(), month)
             continue
-        carried = _uncarried(client, month, changed, sent)
+        carried = uncarried(client, month, changed, sent)
         if carried:
             out[(client, month)] = (f"{carried} was sent and its exports changed since it was closed: this month "
-                                    f"carries the difference once {carried} is closed again; close "
-                                    f"{carried}..{month} again")
+                                    f"carries the difference once {carried} is closed again", carried)
             continue
         prior, seen = links.get((client, month)), set()
         while prior and prior not in seen:
             seen.add(prior)
             if (client, prior) in changed:
                 out[(client, month)] = (f"priced from the ledgers of {prior}, whose exports changed since it was "
-                                        f"closed ({prior} carries its retainer lots or cap totals here): close "
-                                        f"{prior}..{month} again")
+                                        f"closed ({prior} carries its retainer lots or cap totals here)", prior)
                 break
             prior = links.get((client, prior))
     return out
 
 
-def _uncarried(client: str, month: str, changed: dict, sent: set[tuple[str, str]]) -> str | None:
-    """The earliest sent month before `month` whose exports changed since its close and whose difference this
-    month is the one to carry (every month between them was sent too), or None."""
+def uncarried(client: str, month: str, changed: Collection[tuple[str, str]], sent: set[tuple[str, str]]) -> str | None:
+    """The earliest sent month before `month` among the `changed` client-months (its exports or its terms changed
+    since its close) whose difference this month is the one to carry (every month between them was sent too), or
+    None."""
     for earlier in sorted(m for c, m in changed if c == client and m < month and (c, m) in sent):
         between = {m for c, m in sent if c == client and earlier < m < month}
         if len(between) == month_index(month) - month_index(earlier) - 1:

@@ -88,7 +88,7 @@ def send_approved_invoices(context: OpExecutionContext, config: ApprovalConfig) 
 
 def _changed(context: OpExecutionContext, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The client-months whose exports changed since their close: approval refuses them (see export_changes)."""
-    from billing_assets.export_changes import refusals
+    from billing_assets.refusals import refusals
 
     return refusals(context.resources.time_source, context.resources.home, context.resources.warehouse, pairs)
 

@@ -17,7 +17,8 @@ from billing_assets.core.ledes import FeePiece, LedesFile, build_ledes
 from billing_assets.core.model import nothing_to_bill
 from billing_assets.core.money import shown_hours
 from billing_assets.core.safecsv import safe_cell
-from billing_assets.overview import months_to_close, stale_reason
+from billing_assets.overview import refused_months
+from billing_assets.refusals import Refusal
 from billing_assets.tables import expense_from_row
 from billing_assets.whatif import line_from_row
 from resources.home import BillingHome
@@ -48,7 +49,7 @@ def review_csv(ledes: LedesFile) -> str:
 
 
 def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clients: list[str] | None,
-                 out: Path, exports_changed: dict[tuple[str, str], str] | None = None) -> ExportResult:
+                 out: Path, exports_changed: dict[tuple[str, str], Refusal] | None = None) -> ExportResult:
     """One `<client>_<month>.ledes` per closed client-month whose contract has `ledes:` (and a `.review.csv` beside
     it listing unsure activity codes); a message for every client-month skipped and why.
 
@@ -70,8 +71,7 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
     expenses = rows_by_partition(conn, "raw_expenses", pairs)
     sent = {k: v[0] for k, v in rows_by_partition(conn, "sent_invoice_rows", pairs).items()}
     stale_rows = query_keyed(conn, "stale_months", pairs)
-    stale = {(r["client"], r["month"]): stale_reason(r["why"], r["prior_month"]) for r in stale_rows}
-    to_close = {(r["client"], r["month"]): months_to_close(r) for r in stale_rows}
+    refused = refused_months(stale_rows, exports_changed)
     blocked = rows_by_partition(conn, "blocking_failures", pairs)  # the push gate's reasons (billing_assets.gate)
     out.mkdir(parents=True, exist_ok=True)
     billing_home = BillingHome(path=str(home))  # the contract folder listed once, not once per client
@@ -108,9 +108,8 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
             if not invoice:
                 result.messages.append(f"{client} {month}: skipped: no priced invoice; close the month first")
                 continue
-            why_not = stale.get((client, month)) or (exports_changed or {}).get((client, month))
-            if not was_sent and why_not:
-                span = to_close.get((client, month), month)
+            if not was_sent and (client, month) in refused:
+                why_not, span = refused[(client, month)]
                 result.messages.append(
                     f"{client} {month}: not exported: "
                     + advised(why_not, f"close {span} again (`billing close --month {span} --client {client}`)"))

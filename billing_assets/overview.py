@@ -7,7 +7,7 @@ steps, carries the table as markdown."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from dagster import AssetKey, AssetMaterialization, AssetSpec, MetadataValue
@@ -57,6 +57,17 @@ def months_to_close(row: dict) -> str:
     """The months to close again for a stale client-month (a row of queries/stale_months.sql): `M`, or `F..M` from
     the first month of its chain (closing M alone prices it from the stale month before it: still stale)."""
     return span_text(row.get("first_month") or row["month"], row["month"])
+
+
+def refused_months(stale_rows: list[dict], refusals: Mapping[tuple[str, str], tuple[str, str]] | None,
+                   ) -> dict[tuple[str, str], tuple[str, str]]:
+    """Why approval and the LEDES export refuse each client-month, and the months to close again with it: stale
+    (rows of queries/stale_months.sql), else its exports, contract or decisions changed since its close
+    (`refusals`: export_changes.refusals, each with the first month to close). Closing the month alone would price
+    it from the outdated state of a month before it, or be refused."""
+    out = {pair: (reason, span_text(first, pair[1])) for pair, (reason, first) in (refusals or {}).items()}
+    return out | {(r["client"], r["month"]): (stale_reason(r["why"], r["prior_month"]), months_to_close(r))
+                  for r in stale_rows}
 
 
 SENT_CHANGED = "sent; changed since"  # firm_overview/select.sql

@@ -8,6 +8,8 @@ from decimal import Decimal
 from dagster import (
     AssetDep,
     AssetExecutionContext,
+    AssetKey,
+    AssetObservation,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -46,7 +48,7 @@ from billing_assets.core.quality import export_row, person_and_roles
 from billing_assets.export_changes import changed_contracts
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND, raw_expenses
 from billing_assets.overview import months_to_close, overview_materialization, stale_reason
-from billing_assets.partitions import previous_month_mapping
+from billing_assets.partitions import client_month_key, previous_month_mapping
 from billing_assets.tables import expense_from_row, markdown_table
 from resources.home import BillingHome
 from resources.timesource import TimeSource
@@ -199,8 +201,9 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                     contract = home.contract_file(client).for_month(month)
                     start = states[(client, month)].engagement.split("..")[0]
                     if (client, add_months(month, -1)) in problems:
-                        problems[(client, month)] = (f"{client} {month}: not priced: {add_months(month, -1)} could not "
-                                                     "be priced, and this month's ledgers start from it")
+                        problems[(client, month)] = (f"{client} {month}{NEEDS_PRIOR}{add_months(month, -1)} priced "
+                                                     f"first, and it could not be priced (this month's ledgers start "
+                                                     "from it)")
                         continue
                     if unknown_history := cap_history_problem(home.contract_file(client), month, start):
                         problems[(client, month)] = unknown_history
@@ -208,7 +211,7 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                     try:
                         prior = _resolve_prior(conn, time_source, home, contract, client, month, start, priors, carried)
                         _refuse_outdated_prior(contract, client, month, prior, repriced,
-                                               lambda c, m: changed_contracts(conn, home, [(c, m)]))
+                                               lambda c, m, start=start: _to_price_again(conn, home, c, m, start))
                     except BillingInputError as exc:
                         problems[(client, month)] = str(exc)
                         continue
@@ -251,8 +254,14 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
             stale = query_keyed(conn, "stale_months", later_months(conn, sorted(details)))
             context.log_event(overview_materialization(conn))  # the overview shows the new totals before any push
     for r in stale:
-        context.log.warning(f"{r['client']}|{r['month']} was {stale_reason(r['why'], r['prior_month'])}: close "
-                            f"{months_to_close(r)} again (approval refuses it until then)")
+        advice = (f"was {stale_reason(r['why'], r['prior_month'])}: close {months_to_close(r)} again (approval refuses "
+                  "it until then)")
+        context.log.warning(f"{r['client']}|{r['month']} {advice}")
+        for key in (context.assets_def.key, AssetKey("quickbooks_draft_invoices")):
+            # the later month's own pages showed its last materialization, "priced" and its total, as current
+            # (found by an auditor): an observation on each says it is stale now
+            context.log_event(AssetObservation(asset_key=key, partition=str(client_month_key(r["client"], r["month"])),
+                                               metadata={"status": MetadataValue.text(f"stale: {advice}")}))
     blocked = sorted(pair for pair, state in others.items() if state.state == status.BLOCKED)
     for client, month in blocked[:20]:
         context.log.warning(f"{client}|{month} not priced: blocked by {others[(client, month)].check_name}: "
@@ -323,11 +332,11 @@ def _resolve_prior(conn: WarehouseConnection, time_source: TimeSource, home: Bil
 
 def _refuse_outdated_prior(contract: Contract, client: str, month: str, prior: LedgerState | None,
                            repriced: dict[tuple[str, str], str],
-                           changed: Callable[[str, str], dict[tuple[str, str], str]]) -> None:
+                           changed: Callable[[str, str], bool]) -> None:
     """BillingInputError when the month starts from month-1's ledgers and month-1's contract changed since it was
     priced: they were computed under the earlier terms (retainer lots, cap totals). The range to close starts at
-    the first of the months before it priced under earlier terms (`changed`: those of one client-month), so that
-    following it is not refused again one month further back (found by an auditor)."""
+    the first of the months before it to price (again) with it (`changed`: `_to_price_again` of one client-month),
+    so that following it is not refused again one month further back (found by an auditor)."""
     previous = add_months(month, -1)
     reasons = needs_prior_month(contract, month)
     if prior is not None and reasons and (client, previous) in repriced:
@@ -342,7 +351,17 @@ def _refuse_outdated_prior(contract: Contract, client: str, month: str, prior: L
             f"them in order: `billing close --month {first}..{month} --client {client}`")
 
 
+def _to_price_again(conn: WarehouseConnection, home: BillingHome, client: str, month: str, start: str) -> bool:
+    """Whether a month before one refused must be priced (again) with it: priced under earlier terms, or in the
+    engagement (from `start`) and never priced (`start` moved earlier: found by an auditor, the range named began
+    at the first month priced under earlier terms, and following it was refused for the month before)."""
+    if changed_contracts(conn, home, [(client, month)]):
+        return True
+    return bool(start) and month >= start and not query_keyed(conn, "invoice_rows", [(client, month)])
+
+
 MAX_WALK_BACK = 120  # months looked back for the first one priced under earlier terms
+NEEDS_PRIOR = ": pricing needs "  # in each refusal of a month whose month before it must be priced (again) first
 
 
 def _partition_metadata(result: PricingResult, currency: str, held_rows: dict[str, dict]) -> dict:

@@ -146,6 +146,7 @@ class BillingHome(ConfigurableResource):
         if len(paths) > 1:
             raise ContractError([same_client_files(client, paths)])
         if not paths:
+            # the overview leaves out a client with this problem and no history (sql/firm_overview/select.sql)
             raise BillingInputError(f"contracts/{client}.yaml: not found (was the client retired?)")
         return paths[0]
 

@@ -51,10 +51,11 @@ def test_a_decision_saved_after_the_close_stops_approval_until_the_month_is_clos
     assert main(["approve", "--month", "2026-09..2026-10", "--by", "Dana"]) == 1
     out = capsys.readouterr().out
     assert ("rcx                          2026-09  skipped       its review decisions changed since 2026-09 was "
-            "closed (overrides/2026-09.csv: row 1): the draft does not apply them; close it again"
-            ) in out
+            "closed (overrides/2026-09.csv: row 1): the draft does not apply them: close 2026-09 again, review the new "
+            "draft, then approve") in out
     assert ("2026-10  skipped       2026-09's review decisions changed since 2026-09 was closed "
-            "(overrides/2026-09.csv: row 1): the draft does not apply them; close 2026-09..2026-10 again") in out
+            "(overrides/2026-09.csv: row 1): the draft does not apply them: close 2026-09..2026-10 again, review the "
+            "new draft, then approve") in out
 
     assert main(["close", "--month", "2026-09..2026-10"]) == 0
     assert _totals(home) == {"2026-09": Decimal("600.0000"), "2026-10": Decimal("300.0000")}

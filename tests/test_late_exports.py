@@ -92,8 +92,8 @@ def test_the_month_that_carries_a_sent_months_late_row_is_refused_until_that_mon
     capsys.readouterr()
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
     assert ("globex                       2026-09  skipped       2026-08 was sent and its exports changed since it "
-            "was closed: this month carries the difference once 2026-08 is closed again; close 2026-08..2026-09 "
-            "again") in capsys.readouterr().out
+            "was closed: this month carries the difference once 2026-08 is closed again: close 2026-08..2026-09 "
+            "again, review the new draft, then approve") in capsys.readouterr().out
     assert main(["close", "--month", "2026-08..2026-09"]) == 0
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
     assert _table(home, "SELECT origin_month FROM sent_adjustments WHERE month = '2026-09'") == [("2026-08",)]
@@ -198,7 +198,7 @@ def test_approval_refuses_a_month_priced_from_a_changed_month(billing_env, capsy
     assert "northwind                    2026-07  skipped       its exports changed since it was closed" in out
     assert ("northwind                    2026-08  skipped       priced from the ledgers of 2026-07, whose exports "
             "changed since it was closed (2026-07 carries its retainer lots or cap totals here): close "
-            "2026-07..2026-08 again") in out
+            "2026-07..2026-08 again, review the new draft, then approve") in out
 
 
 def test_a_close_that_has_read_the_late_row_but_not_priced_it_does_not_hide_it(billing_env, capsys) -> None:
@@ -270,8 +270,11 @@ def test_approval_refuses_a_month_whose_contract_changed_since_its_close(billing
     contract.write_text(original + "minimum_monthly_fee: 1\n")
     capsys.readouterr()
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
+    # August's contract changed too, and September is priced after it: the months from August (found by an auditor:
+    # a range was named by the close, the month alone by approval)
     assert ("skipped       its contract (contracts/globex.yaml) changed since it was closed, and the draft was "
-            "priced under the earlier terms: close 2026-09 again") in capsys.readouterr().out
+            "priced under the earlier terms: close 2026-08..2026-09 again, review the new draft, then approve"
+            ) in capsys.readouterr().out
     assert main(["close", "--month", "2026-08"]) == 0  # the close names the other month priced under old terms
     assert ("warning: globex 2026-09: its contract (contracts/globex.yaml) changed since it was closed, and the "
             "draft was priced under the earlier terms: close it again (`billing close --month 2026-09 --client "
@@ -281,7 +284,8 @@ def test_approval_refuses_a_month_whose_contract_changed_since_its_close(billing
     said = capsys.readouterr().out
     assert "skipped       its contract cannot be read here (contracts/globex.yaml" in said
     # found by an auditor: the advice was "close again", which a broken file cannot do
-    assert "cannot be checked; correct or restore it first, then close 2026-09 again, review the new draft" in said
+    assert ("cannot be checked; correct or restore it first, then close 2026-08..2026-09 again, review the new "
+            "draft") in said
     assert main(["close", "--month", "2026-10"]) == 1  # the close's warning reads the same way (it said "then: close")
     out = capsys.readouterr().out  # from the first month priced under what it cannot check (2026-09 alone was refused)
     assert ("warning: globex 2026-09: its contract cannot be read here (contracts/globex.yaml: not valid YAML: did not "

@@ -51,3 +51,24 @@ def test_a_pushed_draft_of_a_client_whose_contract_was_removed_is_named_by_appro
     [line] = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("globex ")]
     assert "skipped" in line and "contracts/globex.yaml: not found" in line
     assert _rows(home, "SELECT count(*) FROM sent_invoices") == [(0,)]
+
+
+def test_an_alias_moved_to_another_contract_does_not_bill_its_sent_rows_again_even_held(billing_env, capsys) -> None:
+    """Found by an auditor: northwind's sent July rows, claimed by initech through an alias moved to it, were held
+    there (no project code), and initech's July went out at its 3,000.00 minimum fee with no word."""
+    home = billing_env(GOLDEN / "01_retainer_rush_rollover")
+    assert main(["close", "--month", "2026-07"]) == 0
+    assert main(["approve", "--month", "2026-07", "--by", "Dana"]) == 0
+    northwind = home / "contracts" / "northwind.yaml"
+    northwind.write_text(northwind.read_text().replace("name: Northwind Traders", "name: Northwind Holdings"))
+    initech = (GOLDEN / "03_caps_tiers_fixed_fee" / "contracts" / "initech.yaml").read_text()
+    (home / "contracts" / "initech.yaml").write_text(initech + "aliases: [Northwind Traders]\ndefault_rate: 100\n")
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-07", "--client", "initech"]) == 1
+    assert ("FAILED initech 2026-07:\n  time billed to another client too: 11 entry(ies) of this month were sent on "
+            "northwind 2026-07's invoice, which still bills them") in capsys.readouterr().out
+    assert _rows(home, "SELECT status FROM firm_overview WHERE client = 'initech'") == [
+        ("blocked: billed to another client",)]
+    assert not (home / "outbox" / "2026-07" / "initech.json").exists()
+    assert main(["approve", "--month", "2026-07", "--client", "initech", "--by", "Dana"]) == 1
+    assert _rows(home, "SELECT client FROM sent_invoices") == [("northwind",)]

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from billing_assets.cli import main
+from tests.conftest import partition_observation
 
 CONTRACT = """client: rcx
 name: "RCX Ltd"
@@ -65,6 +66,11 @@ def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_
     stale = _overview(home / "billing.duckdb")
     assert stale["2026-09"] == ("stale: 2026-08 priced again since", Decimal("1000.0000"))
     assert stale["2026-10"][0] == "stale: 2026-08 priced again since"  # priced from September, itself stale
+    # the months' own pages say so too (they showed their last materialization, "priced" and its total, as current)
+    for asset in ("priced_line_items", "quickbooks_draft_invoices"):
+        assert partition_observation(asset, "rcx", "2026-10") == {
+            "status": "stale: was priced from the ledgers of 2026-08 before it was priced again (retainer lots, "
+                      "lifetime cap totals): close 2026-09..2026-10 again (approval refuses it until then)"}
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
     assert ("priced from the ledgers of 2026-08 before it was priced again (retainer lots, lifetime cap totals): "
             "close 2026-09 again") in capsys.readouterr().out
@@ -132,6 +138,35 @@ def test_a_first_month_is_stale_once_the_engagement_begins_earlier(billing_env, 
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
     assert main(["close", "--month", "2026-09"]) == 0
     assert _overview(home / "billing.duckdb")["2026-09"] == ("pushed", Decimal("1000.0000"))  # 6 + 8 covered
+
+
+def test_start_moved_earlier_names_ranges_that_work_when_followed_literally(billing_env, capsys) -> None:
+    """Found by an auditor: with `start` moved before the first month priced, each message named a range from the
+    first month priced under earlier terms, which pricing refused for the month before it; and the months left
+    refused by the first close were never named again. Every command below is the one the previous one gave."""
+    home, contract = _closed_rcx(billing_env)
+    contract.write_text(CONTRACT + "start: 2026-07\n")  # July: a quiet month, its retainer fee billed
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-09..2026-10"]) == 1
+    out = capsys.readouterr().out
+    assert ("warning: rcx 2026-08: its contract (contracts/rcx.yaml) changed since it was closed, and the draft was "
+            "priced under the earlier terms: close it again (`billing close --month 2026-07..2026-10 --client rcx`) "
+            "before approving it") in out
+    assert ("rcx 2026-09: pricing needs 2026-08 priced again first (retainer rollover): 2026-08 was priced under "
+            "other terms than its contract has now, and this month starts from its ledgers. Close them in order: "
+            "`billing close --month 2026-07..2026-09 --client rcx`") in out
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    assert "close 2026-07..2026-08 again, review the new draft, then approve" in capsys.readouterr().out
+
+    assert main(["close", "--month", "2026-07..2026-08"]) == 0  # as approval said; September and October are named
+    assert ("warning: rcx 2026-09: not priced when it was last closed, as the months before it needed pricing first; "
+            "they are priced now: close it again (`billing close --month 2026-09..2026-10 --client rcx`)"
+            ) in capsys.readouterr().out
+    assert main(["close", "--month", "2026-09..2026-10"]) == 0
+    # by hand: July 10 h included, none used, 10 roll over; August 4 h from July's lot, 6 left + 10 -> max 20;
+    # September 14 h covered; October 9 h covered: the fee alone each month
+    assert _overview(home / "billing.duckdb") == {m: ("pushed", Decimal("1000.0000"))
+                                                  for m in ("2026-07", "2026-08", "2026-09", "2026-10")}
 
 
 def test_a_first_month_is_stale_once_a_late_row_begins_the_engagement_earlier(billing_env, capsys) -> None:

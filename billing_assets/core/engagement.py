@@ -103,3 +103,12 @@ def unbilled_outside(names: set[str], window: Window, parsed: ParsedSource, mont
                 "or credit them by hand")
     return (f"{what} in {files} fall outside the engagement ({window.label}): never billed; move the contract's "
             "start or end if they belong to it")
+
+
+def from_start(month: str, start: str | None, priced: Iterable[str]) -> str:
+    """The first month to close with `month`, priced under earlier terms: the engagement's `start` when it is earlier
+    and none of the client's months from it to `month` was priced (`start` moved earlier: pricing refuses `month`
+    until they are; found by an auditor), else `month`."""
+    if not start or start >= month or any(start <= m < month for m in priced):
+        return month
+    return start

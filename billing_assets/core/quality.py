@@ -55,10 +55,22 @@ def cross_file_duplicates(rows: Sequence[dict]) -> CheckOutcome:
                 duplicates=len(dupes)) if dupes else ok("no row is duplicated across export files")
 
 
-def known_clients(unknown_rows: int, month: str) -> CheckOutcome:
-    return fail(f"{counted(unknown_rows, 'row', 'rows')} of {month} "
-                f"{'names' if unknown_rows == 1 else 'name'} a client no contract knows (see `billing validate`)",
-                rows=unknown_rows) if unknown_rows else ok("every row of the month matches a contract")
+EVERY_ROW_KNOWN = "every row of the month matches a contract"
+SHOWN_NAMES = 5  # client names listed in a message
+
+
+def known_clients(unknown: Mapping[str, int], month: str, unread: Sequence[str] = ()) -> CheckOutcome:
+    """The month's rows under a Client no contract claims (`unknown`: rows by name), named with the contract files
+    that could not be read (`unread`: one may be theirs)."""
+    rows = sum(unknown.values())
+    if not rows:
+        return ok(EVERY_ROW_KNOWN)
+    names = ", ".join(f"{name!r} ({counted(n, 'row', 'rows')})" for name, n in sorted(unknown.items())[:SHOWN_NAMES])
+    more = f" and {len(unknown) - SHOWN_NAMES} more" if len(unknown) > SHOWN_NAMES else ""
+    maybe = (f"; {', '.join(unread)} could not be read: {'it' if len(unread) == 1 else 'one'} may be theirs"
+             if unread else "")
+    return fail(f"{counted(rows, 'row', 'rows')} of {month} {'names' if rows == 1 else 'name'} a client no contract "
+                f"knows: {names}{more}{maybe} (see `billing validate`)", rows=rows)
 
 
 # --- classified entries -------------------------------------------------------------------------------

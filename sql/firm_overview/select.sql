@@ -6,7 +6,8 @@
 --         (view billed_elsewhere) | stale: <month> priced again since (priced from ledgers
 --         month-1 no longer leaves; "(its late change to carry)": a sent month it carries changed) | pushed, needs review (a draft is out while held hours wait: they are not on
 --         it) | pushed | conflict_sent | conflict_edited | conflict_deleted (our draft deleted in QuickBooks: the
---         detail says how to draft it again) | refused | nothing to bill | needs review | ready.
+--         detail says how to draft it again) | refused | nothing to bill | priced again; its pushed draft <doc> is
+--         out of date (the pricing alone materialized since the push) | needs review | ready.
 --         sink_total / sink_tax: what QuickBooks totals the draft out (or sent) at, tax included, and its tax.
 --         sent_total / sent_hours: what the client received, when the month was sent; carried_total: what later
 --         sent months carried of its late changes; sent_after: the later sent months ("2026-09,2026-10").
@@ -63,6 +64,7 @@ SELECT s.client, s.month,
            WHEN coalesce(l.lines, 0) = 0 AND i.total = 0 THEN 'nothing to bill'
            WHEN p.content_hash = i.content_hash AND i.hours_held > 0 THEN 'pushed, needs review'
            WHEN p.content_hash = i.content_hash THEN 'pushed'
+           WHEN p.draft_out THEN 'priced again; its pushed draft ' || p.doc_number || ' is out of date'
            WHEN i.hours_held > 0 THEN 'needs review'
            ELSE 'ready'
        END AS status,
@@ -90,6 +92,10 @@ SELECT s.client, s.month,
                           || ': close ' || CASE WHEN st.first_month < s.month THEN st.first_month || '..' ELSE '' END
                           || s.month || ' again' END,
                 CASE WHEN p.status = 'conflict_deleted' THEN p.diff END,  -- the push's own words: how to draft it again
+                CASE WHEN p.draft_out AND p.content_hash <> i.content_hash
+                     THEN 'priced again since its draft was pushed (only the pricing was materialized?): the draft '
+                          || 'does not hold this total; push it again (materialize quickbooks_draft_invoices for '
+                          || 'the month, or close the month again), review it, then approve' END,
                 '') AS detail,
        s.engagement
 FROM partition_status AS s
@@ -103,4 +109,11 @@ LEFT JOIN stale_invoices AS st ON st.client = s.client AND st.month = s.month
 LEFT JOIN blocked_upstream AS bu ON bu.client = s.client AND bu.month = s.month
 LEFT JOIN billed_elsewhere AS be ON be.client = s.client AND be.month = s.month
 LEFT JOIN sent_invoices AS si ON si.client = s.client AND si.month = s.month
+-- not a client id that never was: no contract file (resources/home.py: "not found (was the client retired?)") and
+-- nothing ever priced, pushed or sent (a typo in the UI's Materialize dialog made its partition; its run failed
+-- naming the file, the clients sensor deleted the partition, and the overview kept its row: found by an auditor)
+WHERE NOT (s.state = 'blocked' AND s.check_name = 'contract_valid'
+           AND s.problems LIKE '%: not found (was the client retired?)%'
+           AND NOT EXISTS (SELECT 1 FROM invoices AS x WHERE x.client = s.client)
+           AND NOT EXISTS (SELECT 1 FROM invoice_pushes AS x WHERE x.client = s.client))
 ORDER BY s.month DESC, s.client;

@@ -231,9 +231,11 @@ FROM (
             WHERE g.client = f.client AND g.month = f.month AND g.prior_month = f.prior_month) AS checks
     FROM (SELECT client, month, min(prior_month) AS prior_month FROM failing GROUP BY client, month) AS f
 ) AS c;
--- Client-months that bill entries another client's sent invoice billed and still bills: a contract file renamed
+-- Client-months that claim entries another client's sent invoice billed and still bills: a contract file renamed
 -- (its client key changed: the new key prices the months the old one sent) or an alias moved to another contract
--- before the old client's months are closed again. The push and approval hold them back until the other client's
+-- before the old client's months are closed again. Held or otherwise, not only priced: a reviewer who bills a held
+-- one bills it twice, and the month's minimum fee rests on it (found by an auditor: a 3,000.00 minimum sent for
+-- a month whose only rows, held, were on the other client's sent invoice). The push and approval hold them back until the other client's
 -- months no longer bill them (closed again) or the months are left out (`start`). Read by
 -- queries/blocking_failures.sql and queries/close_problems.sql.
 CREATE OR REPLACE VIEW billed_elsewhere AS
@@ -241,10 +243,9 @@ SELECT o.client, o.month,
        'time billed to another client too: ' || count(*) || ' entry(ies) of this month were sent on '
        || min(s.client) || ' ' || min(s.month) || '''s invoice, which still bills them (a contract file renamed, or '
        || 'an alias moved to another contract?): close ' || min(s.client) || ' again if its contract no longer '
-       || 'claims them, or, for a renamed contract file, give it its old name back, or start the new contract after '
-       || 'the months sent' AS reason
+       || 'claims them, or, for a renamed contract file, give it its old name back (a `start` after the months '
+       || 'sent would begin its retainer lots and lifetime caps empty, dropping what the old name carried)' AS reason
 FROM entry_outcomes AS o
-JOIN entry_outcomes AS s ON s.entry_id = o.entry_id AND s.client <> o.client AND s.outcome = 'priced'
+JOIN entry_outcomes AS s ON s.entry_id = o.entry_id AND s.client <> o.client AND s.outcome IN ('priced', 'fixed_fee')
 JOIN sent_invoices AS si ON si.client = s.client AND si.month = s.month
-WHERE o.outcome = 'priced'
 GROUP BY o.client, o.month;
