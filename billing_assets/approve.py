@@ -55,7 +55,7 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
             exports_changed: dict[tuple[str, str], Refusal] | None = None) -> list[Approval]:
     """Send each client-month's latest pushed draft, through the sink it was pushed to (`sink`, when of that
     kind and initialised, else built for that kind), unless it is blocked, conflicted, unpushed, sent, stale, or
-    its exports, contract or decisions changed since its close (`exports_changed`: `export_changes.refusals`)."""
+    its exports, contract or decisions changed since its close (`exports_changed`: `refusals.refusals`)."""
     if not approved_by.strip():
         raise ValueError("approval needs the approver's name (--by)")
     with warehouse.connect() as conn:

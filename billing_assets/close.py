@@ -230,7 +230,7 @@ def changed_contract_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
         sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", others)} if others else set()
         terms = sent_terms_changes(conn, home, changed_contracts(conn, home, sorted(sent)), sent)
     changed = contract_refusals(home, warehouse, [p for p in others if p not in sent])
-    decided = changed_decisions(defs.resources["home"], warehouse, [p for p in others if p not in changed])
+    decided = changed_decisions(home, warehouse, [p for p in others if p not in changed])
     # a month is priced from the ledgers of the month before it: the range runs from the client's first changed
     # month to its last priced one ("close 2026-10 again" alone was refused: 2026-09 must be priced again first)
     last = {client: max(m for c, m in [*others, *pairs] if c == client) for client, _ in pairs}

@@ -128,7 +128,7 @@ def changed_contracts(conn: WarehouseConnection, home: BillingHome,
 
 
 def source_refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
-                     pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+                    pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
     """The pairs whose rows, or the rows of a month they are priced from, changed at the source since their close:
     (why, the first month to close again) by client-month."""
     if time_source.kind == "harvest":

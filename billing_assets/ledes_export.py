@@ -60,8 +60,8 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
     blocking check whose latest evaluation failed, its recorded state blocked, a pricing problem, or priced checks
     that have not seen the current invoice: the push gate's `blocking_failures`) is not written and fails the
     export, one line per reason; a month outside the engagement with no priced invoice is only skipped. An unsent
-    month whose exports changed since its close (`exports_changed`: `export_changes.refusals`) is not written and
-    fails the export: its invoice lacks the change."""
+    month whose exports, contract or decisions changed since its close (`exports_changed`: `refusals.refusals`) is
+    not written and fails the export: its invoice lacks the change."""
     result = ExportResult()
     clients = clients or sorted(contract_paths(home / "contracts"))
     pairs = [(c, m) for c in clients for m in months]

@@ -63,7 +63,7 @@ def refused_months(stale_rows: list[dict], refusals: Mapping[tuple[str, str], tu
                    ) -> dict[tuple[str, str], tuple[str, str]]:
     """Why approval and the LEDES export refuse each client-month, and the months to close again with it: stale
     (rows of queries/stale_months.sql), else its exports, contract or decisions changed since its close
-    (`refusals`: export_changes.refusals, each with the first month to close). Closing the month alone would price
+    (`refusals`: refusals.refusals, each with the first month to close). Closing the month alone would price
     it from the outdated state of a month before it, or be refused."""
     out = {pair: (reason, span_text(first, pair[1])) for pair, (reason, first) in (refusals or {}).items()}
     return out | {(r["client"], r["month"]): (stale_reason(r["why"], r["prior_month"]), months_to_close(r))

@@ -236,7 +236,10 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         held_back_now[pair] = [f"{r} ({fixed[pair]})" if r.startswith("contracts.contract_valid") else r
                                for r in held_back_now[pair]]
     for (client, month), (outcome, draft, detail) in results.items():
-        metadata = {"push": outcome, "sink": sink.kind, "doc_number": doc_number(client, month)}
+        metadata = {"push": outcome, "sink": sink.kind}
+        if (client, month) in known or outcome in (*DRAFT_STATUSES, "refused") or outcome.startswith("conflict"):
+            # a number only where a draft is or was in the sink (a month outside the engagement showed one)
+            metadata["doc_number"] = doc_number(client, month)
         if draft is not None and (client, month) in sent:  # the page shows what the client received
             was = sent[(client, month)]
             metadata["total"] = MetadataValue.text(

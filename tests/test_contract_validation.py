@@ -63,6 +63,14 @@ def test_each_error_names_file_and_key(tmp_path: Path, body: str, expected: str)
     assert any(p.startswith(expected) for p in found), found
 
 
+def test_a_misspelt_required_key_is_one_problem(tmp_path: Path) -> None:
+    """Found by an auditor: "expires_after_months: Field required" came first, beside the "did you mean" that says
+    what is wrong."""
+    body = BASE + "retainer: {monthly_fee: 1, included_hours: 1, rollover: {max_hours: 2, expire_after_months: 1}}\n"
+    assert problems(tmp_path, body) == ["contracts/acme.yaml: retainer.rollover.expire_after_months: Extra inputs are "
+                                        "not permitted (did you mean expires_after_months?)"]
+
+
 def test_client_must_equal_file_stem(tmp_path: Path) -> None:
     assert problems(tmp_path, BASE, name="other") == [
         "contracts/other.yaml: client: must equal the file name stem 'other', got 'acme'"]

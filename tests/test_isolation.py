@@ -186,6 +186,9 @@ def test_partition_metadata_names_only_its_own_client_month(billing_env) -> None
     assert page["cap_ledger"].value == "none: no not-to-exceed cap this month"  # not an empty table
     assert events[("priced_line_items", "northwind|2026-08")]["total"].value == "10,570.00 USD"
     assert events[("priced_line_items", "globex|2026-07")]["status"].value.startswith("outside the engagement")
+    # no document number on the push page of a month nothing was pushed for (found by an auditor)
+    assert "doc_number" not in events[("quickbooks_draft_invoices", "globex|2026-07")]
+    assert events[("quickbooks_draft_invoices", "globex|2026-08")]["doc_number"].value.startswith("GLOBEX-202608-")
     push = events[("quickbooks_draft_invoices", "globex|2026-08")]
     assert push["push"].value == "created" and push["preview"].value.endswith("outbox/2026-08/globex.html")
     overview = events[("firm_overview", None)]

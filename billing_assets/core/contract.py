@@ -360,14 +360,27 @@ def _misspelt(key: object) -> str:
     if str(key) in keys:
         parents = sorted(p for p in keys[str(key)] if p)
         return f" ({key} belongs under {' or '.join(parents)})" if parents else ""
-    near = difflib.get_close_matches(str(key), sorted(keys), n=1, cutoff=0.8)
-    return f" (did you mean {near[0]}?)" if near else ""
+    near = _near_key(key)
+    return f" (did you mean {near}?)" if near else ""
+
+
+def _near_key(key: object) -> str | None:
+    """The contract key an unknown key is probably a misspelling of, or None."""
+    near = difflib.get_close_matches(str(key), sorted(_contract_keys()), n=1, cutoff=0.8)
+    return near[0] if near else None
 
 
 def _format_errors(label: str, exc: ValidationError, prefix: str = "") -> list[str]:
-    """`file: key.path: message` for each pydantic error; "@key: msg" parts extend the path."""
+    """`file: key.path: message` for each pydantic error; "@key: msg" parts extend the path. A required key
+    reported missing beside an unknown key that is its misspelling is left out: the "did you mean" says it
+    (found by an auditor: `expire_after_months` gave "expires_after_months: Field required" first)."""
     problems = []
-    for err in exc.errors():
+    errors = exc.errors()
+    misspelt = {(*err["loc"][:-1], _near_key(err["loc"][-1])) for err in errors
+                if err["type"] == "extra_forbidden" and err["loc"]}
+    for err in errors:
+        if err["type"] == "missing" and tuple(err["loc"]) in misspelt:
+            continue
         path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
         if err["type"] == "extra_forbidden" and err["loc"]:
             err = {**err, "msg": f"{err['msg']}{_misspelt(err['loc'][-1])}"}
