@@ -254,9 +254,9 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
             stale = query_keyed(conn, "stale_months", later_months(conn, sorted(details)))
             context.log_event(overview_materialization(conn))  # the overview shows the new totals before any push
     for r in stale:
-        advice = (f"was {stale_reason(r['why'], r['prior_month'])}: close {months_to_close(r)} again (approval refuses "
-                  "it until then)")
-        context.log.warning(f"{r['client']}|{r['month']} {advice}")
+        advice = (f"{stale_reason(r['why'], r['prior_month'])}: close {months_to_close(r)} again (approval refuses it "
+                  "until then)")
+        context.log.warning(f"{r['client']}|{r['month']} was {advice}")
         for key in (context.assets_def.key, AssetKey("quickbooks_draft_invoices")):
             # the later month's own pages showed its last materialization, "priced" and its total, as current
             # (found by an auditor): an observation on each says it is stale now

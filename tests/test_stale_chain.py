@@ -69,7 +69,7 @@ def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_
     # the months' own pages say so too (they showed their last materialization, "priced" and its total, as current)
     for asset in ("priced_line_items", "quickbooks_draft_invoices"):
         assert partition_observation(asset, "rcx", "2026-10") == {
-            "status": "stale: was priced from the ledgers of 2026-08 before it was priced again (retainer lots, "
+            "status": "stale: priced from the ledgers of 2026-08 before it was priced again (retainer lots, "
                       "lifetime cap totals): close 2026-09..2026-10 again (approval refuses it until then)"}
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
     assert ("priced from the ledgers of 2026-08 before it was priced again (retainer lots, lifetime cap totals): "
