@@ -265,11 +265,7 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
                 "caps_respected": q.caps_respected(contract, found["cap_rows"]),
                 "rates_present": q.rates_present(found["no_rate_outcomes"]),
                 "total_not_negative": q.total_not_negative(Decimal(head["total"])),
-                "total_in_trailing_range": q.outside_trailing_range(
-                    "invoice total", Decimal(head["total"]), [Decimal(h["total"]) for h in history], ANOMALY_FACTOR),
-                "hours_in_trailing_range": q.outside_trailing_range(
-                    "hours billed", Decimal(head["hours_billed"]), [Decimal(h["hours_billed"]) for h in history],
-                    ANOMALY_FACTOR),
+                **_trailing_outcomes(head, history),
                 "new_people": _new_people(earlier, found["people_projects"]),
                 "rate_changes": _rate_changes(home, client, month, found["people_projects"], earlier),
                 "retainer_burn_before_20th": q.retainer_burn(contract, Decimal(head["covered_before_20th"]),
@@ -277,7 +273,43 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
                 "late_changes_carried": q.late_changes(found["adjustment_rows"]),
                 "priceable": q.ok("priced"),
             }
+        _trailing_checks_again(context, warehouse, pairs)
         yield from _report(context, warehouse, "priced_line_items", PRICED_CHECKS, outcomes, subjects, run_pairs)
+
+
+def _trailing_outcomes(head: dict, history: list[dict]) -> dict[str, q.CheckOutcome]:
+    """The trailing-range warnings of one priced client-month (`head`: its priced_check_inputs row)."""
+    return {"total_in_trailing_range": q.outside_trailing_range(
+                "invoice total", Decimal(head["total"]), [Decimal(h["total"]) for h in history], ANOMALY_FACTOR),
+            "hours_in_trailing_range": q.outside_trailing_range(
+                "hours billed", Decimal(head["hours_billed"]), [Decimal(h["hours_billed"]) for h in history],
+                ANOMALY_FACTOR)}
+
+
+def _trailing_checks_again(context: AssetCheckExecutionContext, warehouse: Warehouse,
+                           pairs: list[tuple[str, str]]) -> None:
+    """The trailing-range warnings of the run's clients' priced months in the three months after the run's, not in
+    the run, evaluated again from the totals the run priced: they kept the figures of before (found by an auditor:
+    "outside the trailing range 11,444.94..11,615.27" after September was priced again at 12,762.77)."""
+    run = set(pairs)
+    with warehouse.connect() as conn:
+        priced = {(r["client"], r["month"]) for r in query(conn, "priced_months")}
+    later = sorted((priced - run) & {(c, add_months(m, k)) for c, m in pairs for k in (1, 2, 3)})
+    if not later:
+        return
+    run_id, now = context.op_execution_context.run_id, datetime.now(UTC).replace(tzinfo=None)
+    for (client, month), found in _chunked_rows(warehouse, later, "priced_check_inputs", "trailing_invoices"):
+        outcomes = _trailing_outcomes(found["priced_check_inputs"][0], found["trailing_invoices"])
+        with warehouse.connect() as conn, conn.transaction():
+            for name, outcome in outcomes.items():
+                conn.run("check_results/update_one.sql", {
+                    "client": client, "month": month, "asset": "priced_line_items", "check": name,
+                    "passed": outcome.passed, "message": outcome.message,
+                    "metadata_json": json.dumps(outcome.metadata, default=str), "run_id": run_id, "now": now})
+        for name, outcome in outcomes.items():
+            context.op_execution_context.log_event(_evaluation(
+                AssetKey("priced_line_items"), name, False, client, month, outcome.passed, outcome.message,
+                {**outcome.metadata, "evaluated_again": "the months before it were priced again in this run"}))
 
 
 def _new_people(earlier: list[dict], worked: list[dict]) -> q.CheckOutcome:

@@ -44,14 +44,17 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
         cache = WarehouseSuggestionCache(conn)
         for chunk in client_chunks(pairs):
             raw = rows_by_partition(conn, "raw_time_entries", chunk)
+            sent = rows_by_partition(conn, "sent_entry_labels", chunk)  # a sent month keeps what it billed
             rows, usage_rows = [], []
             for client, month in chunk:
                 contract = home.contract_file(client).for_month(month)
                 entries = [time_entry_from_row(r) for r in raw.get((client, month), [])]
                 hits_before = cache.hits
                 try:
-                    results, usage = classify_entries(contract, entries, overrides, model.classify, model.cache_id,
-                                                      history, cache, getattr(model, "review_floor", 0.0))
+                    results, usage = classify_entries(
+                        contract, entries, overrides, model.classify, model.cache_id, history, cache,
+                        getattr(model, "review_floor", 0.0),
+                        {r["entry_id"]: (r["sow_item"], r["work_type"]) for r in sent.get((client, month), [])})
                 except ClassifierUnavailable as exc:  # this client-month is held back; the others go on
                     failed[(client, month)] = (f"{client} {month}: not classified: {' '.join(str(exc).split())[:600]}"
                                                f"; close it again once the classifier answers (or with "

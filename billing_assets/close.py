@@ -217,8 +217,8 @@ def changed_contract_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     it is closed again, and approval refuses the month that would."""
     from billing_assets.decision_changes import changed_decisions
     from billing_assets.environment import build_warehouse
-    from billing_assets.export_changes import changed_contracts, contract_refusals
-    from billing_assets.refusals import AMENDMENT, sent_terms_changes
+    from billing_assets.export_changes import changed_contracts
+    from billing_assets.refusals import AMENDMENT, first_to_close, sent_terms_changes
     from resources.warehouse import query_keyed
 
     warehouse = build_warehouse()
@@ -228,15 +228,19 @@ def changed_contract_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     with warehouse.connect() as conn:
         others = _other_priced_months(conn, pairs)
         sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", others)} if others else set()
-        terms = sent_terms_changes(conn, home, changed_contracts(conn, home, sorted(sent)), sent)
-    changed = contract_refusals(home, warehouse, [p for p in others if p not in sent])
+        # every priced month's, sent or in the run (a run month pricing refused keeps the terms it was priced under)
+        every = changed_contracts(conn, home, sorted({*others, *pairs}))
+        terms = sent_terms_changes(conn, home, {p: r for p, r in every.items() if p in sent}, sent)
+    changed = {pair: reason for pair, reason in every.items() if pair in others and pair not in sent}
     decided = changed_decisions(home, warehouse, [p for p in others if p not in changed])
-    # a month is priced from the ledgers of the month before it: the range runs from the client's first changed
-    # month to its last priced one ("close 2026-10 again" alone was refused: 2026-09 must be priced again first)
+    # a month is priced from the ledgers of the month before it: the range runs from the first of the client's
+    # months priced under earlier terms before its first changed unsent month, sent ones too (found by an auditor:
+    # "close 2026-09..2026-10" was refused, August and the sent July were priced under the earlier terms), to its
+    # last priced one ("close 2026-10 again" alone was refused: 2026-09 must be priced again first)
     last = {client: max(m for c, m in [*others, *pairs] if c == client) for client, _ in pairs}
     first = {}
     for client, month in sorted(changed):
-        first.setdefault(client, _from_start(defs, client, month, {*others, *pairs}))
+        first.setdefault(client, first_to_close(home, every, [*others, *pairs], client, month))
     return [f"{client} {month}: " + advised(reason, f"close it again (`billing close --month "
                                                     f"{span_text(first[client], last[client])} --client {client}`) "
                                                     "before approving it")
@@ -283,7 +287,8 @@ def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
         run = set(pairs)
         after = [pair for pair in later if pair not in run]  # the run's own are among its problems
         blocked = query_keyed(conn, "blocked_upstream_months", after) if after else []
-        unpriced = [r for r in query_keyed(conn, "later_pricing_problems", pairs) if NEEDS_PRIOR in r["problem"]]
+        unpriced = [r for r in query_keyed(conn, "later_pricing_problems", pairs)
+                    if NEEDS_PRIOR in r["problem"] and (r["client"], r["month"]) not in run]
         refused = {(r["client"], r["month"]) for r in query_keyed(conn, "pricing_problems", pairs)}
     last = {client: month for client, month in later}
 
@@ -306,14 +311,6 @@ def stale_later_months(pairs: list[tuple[str, str]]) -> list[str]:
         [f"{client} {first}: not priced when it was last closed, as the months before it needed pricing first; they "
          f"are priced now: close it again (`billing close --month {span_text(first, end)} --client {client}`)"
          for client, (first, end) in sorted(span.items()) if client in ready]
-
-
-def _from_start(defs, client: str, month: str, priced: set[tuple[str, str]]) -> str:
-    """core.engagement.from_start of the client's contract (unreadable: `month`)."""
-    from billing_assets.core.engagement import from_start
-
-    contract = _contract(defs, client, month)
-    return from_start(month, contract.start if contract else None, [m for c, m in priced if c == client])
 
 
 def _contract(defs, client: str, month: str):
@@ -437,8 +434,11 @@ def unmatched_decisions(defs, months: list[str], rows: SourceRows) -> list[str]:
     if not lost:
         return []
     where = ", ".join(o.where for o in lost[:3]) + (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
-    return [f"{len(lost)} decision row(s) name an entry id no export holds ({where}): they decide nothing; copy the "
-            "id from review/<month>.csv as it is written"]
+    # found by an auditor: an edited row's decision was told "copy the id as it is written" at every close after the
+    # first, which had said to decide it again under its new id
+    return [f"{len(lost)} decision row(s) name an entry id no export holds ({where}): they decide nothing; the row "
+            "decided was edited or removed since (decide it again under the id review/<month>.csv shows now), or "
+            "the id was mistyped (copy it from review/<month>.csv as it is written)"]
 
 
 def _some(ids: list[str]) -> str:

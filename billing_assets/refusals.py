@@ -36,16 +36,20 @@ class Refusal(NamedTuple):
 
 
 class TermsChange(NamedTuple):
-    """A sent month that prices otherwise under its contract as it reads now than when it was closed."""
+    """A sent month that prices otherwise under its contract as it reads now than at its last close."""
 
-    then: Decimal
-    now: Decimal
+    sent: Decimal  # what the client received
+    then: Decimal  # its last pricing, which later months carry the difference of
+    now: Decimal  # under its contract as it reads now
     currency: str
     path: str  # contracts/<file>
 
     def text(self, month: str) -> str:
-        return (f"{month} was sent at {money(self.then, self.currency)}, and under its contract as it reads now "
-                f"({self.path}) it prices {money(self.now, self.currency)} ({self.now - self.then:+,.2f})")
+        sent = f"sent at {money(self.sent, self.currency)}"
+        was = f"{month} was {sent}" if self.then == self.sent else \
+            f"{month}, {sent}, was last priced at {money(self.then, self.currency)}"
+        return (f"{was}, and under its contract as it reads now ({self.path}) it prices "
+                f"{money(self.now, self.currency)} ({self.now - self.then:+,.2f})")
 
 
 AMENDMENT = "if the change is meant from a later month only, write it as an amendment (`effective_from`) instead"
@@ -69,7 +73,7 @@ def refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
     for client, month in pairs:
         if (client, month) in contracts:
             changed[(client, month)] = Refusal(contracts[(client, month)],
-                                               _first_changed(home, contracts, priced, client, month))
+                                               first_to_close(home, contracts, priced, client, month))
         elif carrier := uncarried(client, month, terms, sent):
             changed[(client, month)] = Refusal(
                 f"{terms[(client, carrier)].text(carrier)}: this month carries the difference once {carrier} is "
@@ -85,6 +89,8 @@ def sent_terms_changes(conn: WarehouseConnection, home: BillingHome, contracts: 
     otherwise under the contract as it reads now (`billing whatif` on the stored entries, chaining the ledgers from
     the engagement's start). A change that moves no amount (an alias added, a description reworded) is none."""
     out = {}
+    received = {(r["client"], r["month"]): Decimal(r["total"])
+                for r in query_keyed(conn, "sent_invoice_rows", [p for p in contracts if p in sent])}
     for client in sorted({c for c, m in contracts if (c, m) in sent}):
         months = sorted(m for c, m in contracts if c == client and (c, m) in sent)
         try:
@@ -94,12 +100,13 @@ def sent_terms_changes(conn: WarehouseConnection, home: BillingHome, contracts: 
             continue
         for report in reports:
             if report.month in months and report.difference:
-                out[(client, report.month)] = TermsChange(report.current_total, report.whatif_total,
-                                                          report.current_currency, contract_file.label)
+                out[(client, report.month)] = TermsChange(
+                    received.get((client, report.month), report.current_total), report.current_total,
+                    report.whatif_total, report.current_currency, contract_file.label)
     return out
 
 
-def _first_changed(home: BillingHome, changed: dict[tuple[str, str], str], priced: list[tuple[str, str]],
+def first_to_close(home: BillingHome, changed: dict[tuple[str, str], str], priced: Sequence[tuple[str, str]],
                    client: str, month: str) -> str:
     """The first of the months up to `month` whose contracts all changed since they were closed (pricing refuses a
     month whose month before it was priced under earlier terms, so the months are closed again from there), or

@@ -241,8 +241,11 @@ def test_pure_blocking_checks_catch_what_the_engine_should_never_produce() -> No
     assert q.rates_present([{"entry_id": "h1", "reason": "no_rate", "source_file": "t.csv", "source_row": 4,
                              "person": "Zed Nobody", "roles": "Intern"}]).message == (
         "1 entry has no rate (person/role missing from the contract): t.csv:4 Zed Nobody (Intern) [h1]")
-    assert q.known_clients(1, "2026-08").message == (
-        "1 row of 2026-08 names a client no contract knows (see `billing validate`)")
+    assert q.known_clients({"Lumen": 1}, "2026-08").message == (
+        "1 row of 2026-08 names a client no contract knows: 'Lumen' (1 row) (see `billing validate`)")
+    assert q.known_clients({"Lumen": 70, "Acme": 4}, "2026-08", ["contracts/lumen.yaml"]).message == (
+        "74 rows of 2026-08 name a client no contract knows: 'Acme' (4 rows), 'Lumen' (70 rows); contracts/lumen.yaml "
+        "could not be read: it may be theirs (see `billing validate`)")
     assert q.work_types_present([turbo | {"work_type": "standard"}], contract).passed
     outcome = q.held_share([turbo | {"work_type": "standard", "hours": D("1")},
                             turbo | {"work_type": "standard", "held": True, "hours": D("3")}], 0.2)
@@ -374,6 +377,37 @@ def test_anomaly_warnings_in_the_pipeline(billing_env, september: str, fired: se
     assert all(month == "2026-09" for month, _, passed, _ in results if not passed)
     assert {name for _, name, _, blocking in results if not blocking} >= warnings
     assert pushes(home) == [("acme", m, "created") for m in ("2026-06", "2026-07", "2026-08", "2026-09")]
+
+
+def test_trailing_range_warnings_of_later_months_follow_a_month_priced_again(billing_env) -> None:
+    """Found by an auditor: September's "outside the trailing range" kept August's figures of before after August
+    was priced again alone. The run that prices August evaluates September's trailing-range warnings again."""
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text(ANOMALY_CONTRACT)
+    normal = [row for month in ("2026-06", "2026-07", "2026-08")
+              for row in _harvest_rows(month, ["Maya Chen", "Omar Haddad"], [2, 6, 10, 14, 18, 22, 26], "2.14")]
+    busy = _harvest_rows("2026-09", ["Maya Chen", "Omar Haddad", "Ines Berg"], list(range(1, 20)), "2.00")
+    sheet = home / "timesheets" / "harvest.csv"
+    sheet.write_text("\n".join([HARVEST_HEADER, *normal, *busy]) + "\n")
+    assert main(["close", "--month", "2026-06..2026-09"]) == 0
+
+    def september() -> dict[str, tuple[bool, str]]:
+        with duckdb.connect(str(home / "billing.duckdb")) as conn:
+            return {name: (passed, message) for name, passed, message in conn.execute(
+                "SELECT check_name, passed, message FROM check_results WHERE month = '2026-09' AND check_name "
+                "LIKE '%trailing_range'").fetchall()}
+
+    # 114 h worked, 74 h of them beyond the retainer; June-August all within it
+    assert september()["hours_in_trailing_range"] == (
+        False, "hours billed 74 h outside the trailing range 0 h..0 h x1.5")
+    # August as busy as September (3 people x 19 days x 2 h): September is within August's figures
+    august_busy = _harvest_rows("2026-08", ["Maya Chen", "Omar Haddad", "Ines Berg"], list(range(1, 20)), "2.00")
+    sheet.write_text("\n".join([HARVEST_HEADER, *normal[:28], *august_busy, *busy]) + "\n")
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert september() == {
+        "hours_in_trailing_range": (True, "hours billed 74 h within the trailing range"),
+        "total_in_trailing_range": (True, september()["total_in_trailing_range"][1])}
+    assert september()["total_in_trailing_range"][1].endswith("within the trailing range")
 
 
 def test_late_changes_say_money_in_cents() -> None:

@@ -108,5 +108,7 @@ def test_a_bad_decision_row_keeps_the_review_file_and_the_decisions_and_an_unkno
     (home / "overrides" / "b.csv").write_text(f"entry_id,action\n{held['entry_id'].upper()},bill\nhdeadbeef,bill\n")
     assert main(["close", "--month", "2026-09"]) == 0
     assert ("warning: 2 decision row(s) name an entry id no export holds (overrides/b.csv: row 1, overrides/b.csv: "
-            "row 2): they decide nothing; copy the id from review/<month>.csv as it is written") in (
+            "row 2): they decide nothing; the row decided was edited or removed since (decide it again under the id "
+            "review/<month>.csv shows now), or the id was mistyped (copy it from review/<month>.csv as it is "
+            "written)") in (
         capsys.readouterr().out)

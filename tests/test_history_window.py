@@ -12,6 +12,7 @@ from billing_assets.core.classify import SuggestionCache, classify_entries, clie
 from billing_assets.core.contract import load_contracts
 from billing_assets.core.model import Suggestion
 from billing_assets.core.offline_classifier import OfflineClassifier
+from billing_assets.core.overrides import Override
 from billing_assets.core.sources import read_folder
 
 CLASSIFY_DEV = Path(__file__).parent / "fixtures" / "classify_dev"
@@ -78,3 +79,29 @@ def test_the_cache_keys_on_the_history_a_month_was_classified_with() -> None:
     assert len(asked) == 2, "a later month's label is not this month's history"
     assert [c.sow_item for c in warm] != [c.sow_item for c in cold] or [c.confidence for c in warm] != [
         c.confidence for c in cold]
+
+
+def test_a_sent_month_keeps_what_it_billed_unless_a_reviewer_decides() -> None:
+    """Found by an auditor: a sent month closed again (one late row) held five entries it had billed, because the
+    reviews since had moved the classifier's confidence, and the next invoice credited 2,890.00 of billed work.
+    Each entry billed on the sent invoice keeps its SOW item and work type; a reviewer's decision still wins, and
+    an entry the sent invoice did not bill (new since, or held then) is classified as before."""
+    contract = _contract()
+    october = [e for e in read_folder(CLASSIFY_DEV).entries
+               if e.month == "2026-10" and e.client_name == contract.name]
+    offline = OfflineClassifier()
+    cold, _ = classify_entries(contract, october, {}, offline.classify, offline.cache_id)
+    held = next(c for c in cold if c.held and "low_confidence" in c.review_reasons)
+    billed = next(c for c in cold if not c.held and c.method == "classifier")
+    other = next(i for i in sorted(contract.sow_item_ids) if i != billed.sow_item)
+    sent = {held.entry_id: (billed.sow_item, "standard"), billed.entry_id: (other, "rush")}
+    decided = {billed.entry_id: Override(billed.entry_id, sow_item=billed.sow_item, action="bill")}
+
+    again, _ = classify_entries(contract, october, decided, offline.classify, offline.cache_id, sent=sent)
+    by_id = {c.entry_id: c for c in again}
+    assert (by_id[held.entry_id].sow_item, by_id[held.entry_id].work_type, by_id[held.entry_id].held,
+            by_id[held.entry_id].method) == (billed.sow_item, "standard", False, "as_sent")
+    assert by_id[held.entry_id].rationale.startswith("as billed on the invoice sent for the month")
+    assert (by_id[billed.entry_id].sow_item, by_id[billed.entry_id].method) == (billed.sow_item, "override")
+    rest = [(c.entry_id, c.sow_item, c.held) for c in again if c.entry_id not in sent]
+    assert rest == [(c.entry_id, c.sow_item, c.held) for c in cold if c.entry_id not in sent]

@@ -75,3 +75,21 @@ def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_long
     assert "globex 2026-08: 43 billable time row(s) (62.7 h) and 1 billable expense(s) (412.37) in " \
            "expenses/harvest_expenses.csv, timesheets/harvest_time_a.csv fall outside the engagement " \
            "(2026-08..2026-07): never billed" in out
+
+
+def test_a_sent_month_blocked_by_a_check_shows_what_was_sent(billing_env, capsys) -> None:
+    """Found by an auditor: a duplicate export dropped beside a sent month's (every row twice) failed its
+    no_cross_file_duplicates check, and the close and the overview showed the blocked pricing's total (the time
+    billed twice) beside "blocked", with no word that the sent invoice stands."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    sheet = home / "timesheets" / "harvest_time_a.csv"
+    (home / "timesheets" / "harvest_time_a (1).csv").write_bytes(sheet.read_bytes())
+    capsys.readouterr()
+    assert main(["close", "--month", "2026-08"]) == 1
+    row = [line for line in capsys.readouterr().out.splitlines() if line.startswith("globex")]
+    assert row == [f"{'globex':<28} 2026-08       13,879.48 USD      66.25       0 sent; now blocked: "
+                   "raw_time_entries.no_cross_file_duplicates"]  # the sent invoice's total and hours
+    assert _overview(home)["2026-08"] == ("sent; now blocked: raw_time_entries.no_cross_file_duplicates",
+                                          Decimal("13879.4800"))

@@ -147,7 +147,7 @@ def test_every_query_returns_the_same_rows_in_duckdb_and_postgres(warehouses, na
     duck, pg = warehouses
     text = sql_text(f"queries/{name}.sql")
     params = {p: {"sink": "outbox", "client": "acme", "month": "2026-10", "asset": "priced_line_items",
-                  "since_month": "2026-11", "oldest_month": "2026-01"}.get(p, "x")
+                  "since_month": "2026-11", "oldest_month": "2026-01", "check": "hours_reconcile"}.get(p, "x")
               for p in set(re.findall(r"\$([a-z_]+)", text))}
     results = []
     for conn in (duck, pg):

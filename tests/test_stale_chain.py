@@ -169,6 +169,18 @@ def test_start_moved_earlier_names_ranges_that_work_when_followed_literally(bill
                                                   for m in ("2026-07", "2026-08", "2026-09", "2026-10")}
 
 
+def test_start_moved_after_a_sent_month_leaves_the_new_first_month_not_stale(billing_env, capsys) -> None:
+    """Found by an auditor: `start` moved after a sent month, the new first month (priced from empty ledgers, as the
+    spec says) stayed stale on the sent month's lots, whatever range was closed; approval refused it for good."""
+    home, contract = _closed_rcx(billing_env)
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    contract.write_text(CONTRACT + "start: 2026-09\n")
+    assert main(["close", "--month", "2026-09"]) == 0
+    # September is the engagement's first month: 14 h, 10 included, 4 over at 100 (August's 6 h lot is gone)
+    assert _overview(home / "billing.duckdb")["2026-09"] == ("pushed", Decimal("1400.0000"))
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
+
+
 def test_a_first_month_is_stale_once_a_late_row_begins_the_engagement_earlier(billing_env, capsys) -> None:
     """The same with no `start` (the engagement begins at the first month of data): a late August row."""
     home = billing_env()

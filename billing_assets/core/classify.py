@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -21,6 +21,7 @@ from billing_assets.core.money import HOURS_SHOWN
 from billing_assets.core.overrides import Override
 from billing_assets.core.rates import base_rate, resolve_role
 
+AS_SENT = "as_sent"  # the method of an entry classified as its month's sent invoice billed it
 REVIEW_REASONS = ("unknown_client", "missing_project_code", "low_confidence", "unknown_sow_item", "no_rate",
                   "implausible_hours", "held_by_reviewer")
 IMPLAUSIBLE_HOURS = 24  # one entry over this many hours is held (a forgotten timer, a typo): spec section 3
@@ -152,16 +153,26 @@ def _deterministic(contract: Contract, entry: TimeEntry, override: Override | No
     return p
 
 
+def _as_sent(sow_item: str, work_type: str) -> _Partial:
+    """The SOW item and work type an entry was billed with on its month's sent invoice."""
+    return _Partial(work_type, AS_SENT, sow_item or None, True, AS_SENT)
+
+
 def classify_entries(contract: Contract, entries: Sequence[TimeEntry], overrides: dict[str, Override],
                      classify: ClassifyFn | None, classifier_id: str = "", history: Sequence[LabeledExample] = (),
-                     cache: SuggestionCache | None = None, review_floor: float = 0.0
+                     cache: SuggestionCache | None = None, review_floor: float = 0.0,
+                     sent: Mapping[str, tuple[str, str]] | None = None
                      ) -> tuple[list[Classification], ClassifierUsage]:
     """Classify one client-month's entries (in processing order); returns one Classification per entry.
 
     `review_floor` is the classifier's own calibrated review threshold: an entry whose SOW item the classifier
-    chose is held below max(review.min_confidence, review_floor)."""
+    chose is held below max(review.min_confidence, review_floor). `sent`: the (SOW item, work type) each entry was
+    billed with on the invoice sent for the month; it keeps them unless a reviewer decides otherwise (found by an
+    auditor: a sent month closed again for one late row held five entries it had billed, the reviews since having
+    moved the classifier's confidence, and the next invoice credited 2,890.00 of billed work with no word)."""
     context = client_context(contract, history, entries[0].month if entries else "")
-    partials = [_deterministic(contract, e, overrides.get(e.entry_id)) for e in entries]
+    partials = [_as_sent(*(sent or {})[e.entry_id]) if e.entry_id in (sent or {}) and e.entry_id not in overrides
+                else _deterministic(contract, e, overrides.get(e.entry_id)) for e in entries]
     pending = [(i, ClassifyRequest(e, not p.sow_decided, p.work_type is None, p.sow_item, p.work_type))
                for i, (e, p) in enumerate(zip(entries, partials, strict=True))
                if not p.sow_decided or p.work_type is None]
@@ -245,6 +256,8 @@ def _decide(contract: Contract, entry: TimeEntry, p: _Partial, s: Suggestion | N
         reasons = []
     method = "override" if "override" in methods else _method_name(methods, has_classifier)
     rationale = s.rationale if s is not None else ", ".join(sorted(methods))
+    if AS_SENT in methods:
+        rationale = "as billed on the invoice sent for the month (a reviewer's decision changes it)"
     if override and override.note:
         rationale = f"reviewer: {override.note}"
     return Classification(entry.entry_id, work_type, sow_item, round(confidence, 4), method,
@@ -257,7 +270,7 @@ def _needs_rate(contract: Contract, work_type: str, sow_item: str | None) -> boo
 
 
 def _method_name(methods: set[str], has_classifier: bool) -> str:
-    for name in ("classifier", "project_code", "only_item", "rule", "default", "no_sow"):
+    for name in (AS_SENT, "classifier", "project_code", "only_item", "rule", "default", "no_sow"):
         if name in methods:
             return name
     return "rule"

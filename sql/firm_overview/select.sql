@@ -45,6 +45,8 @@ SELECT s.client, s.month,
            WHEN s.state = 'blocked' THEN 'blocked: ' || s.check_name
            WHEN pr.problem IS NOT NULL THEN 'blocked: pricing'
            WHEN i.client IS NULL THEN 'not priced'
+           WHEN f.checks IS NOT NULL AND (si.client IS NOT NULL OR p.status = 'sent')
+               THEN 'sent; now blocked: ' || f.checks  -- what was sent stands (it showed the blocked pricing's total)
            WHEN f.checks IS NOT NULL AND p.draft_out
                THEN 'blocked: ' || f.checks || '; its pushed draft ' || p.doc_number || ' stays'
            WHEN f.checks IS NOT NULL THEN 'blocked: ' || f.checks

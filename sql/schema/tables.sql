@@ -145,10 +145,19 @@ CREATE TABLE IF NOT EXISTS pricing_problems (
 --   it. Its draft would go out without the change (or with an old one).
 -- Read by queries/stale_months.sql and the overview.
 CREATE OR REPLACE VIEW stale_invoices AS
-WITH RECURSIVE direct AS (
+WITH RECURSIVE engagement_start AS (  -- where the client's engagement begins, as its latest close evaluated it
+    SELECT s.client, min(split_part(s.engagement, '..', 1)) AS start
+    FROM partition_status AS s
+    WHERE s.evaluated_at = (SELECT max(x.evaluated_at) FROM partition_status AS x WHERE x.client = s.client)
+    GROUP BY s.client
+), direct AS (
+    -- a month before the engagement's start leaves nothing (found by an auditor: `start` moved after a sent
+    -- month, the new first month stayed stale on the sent month's lots whatever was closed)
     SELECT i.client, i.month, split_part(i.priced_from, '|', 1) AS prior_month
     FROM invoices AS i
+    LEFT JOIN engagement_start AS e ON e.client = i.client
     LEFT JOIN invoices AS p ON p.client = i.client AND p.month = split_part(i.priced_from, '|', 1)
+        AND (coalesce(e.start, '') = '' OR p.month >= e.start)
     WHERE coalesce(i.priced_from, '') <> ''
       AND ((p.client IS NULL
             AND substr(i.priced_from, length(split_part(i.priced_from, '|', 1)) + 2) <> 'lots: ; caps: ')
