@@ -111,6 +111,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     the one the command set up, else it is opened here; `tags`: added to each run's tags."""
     from billing_assets.definitions import build_defs
     from billing_assets.environment import build_warehouse
+    from billing_assets.reclassified import classified_states, reclassified
 
     defs = build_defs()
     home = billing_home()
@@ -133,6 +134,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     outcome.progress = CloseProgress(len(runnable) * len(months), assets)
     pairs = [(c, m) for c in sorted(runnable) for m in months]
     decided_before = reviewer_decisions(pairs)
+    classified_before = classified_states(build_warehouse(), pairs)
     for block in contiguous_blocks(list(instance.get_dynamic_partitions("client")), runnable):
         outcome.runs.append(_launch(job, instance, block, months, selection, outcome.progress, tags))
     outcome.progress.finish()
@@ -140,6 +142,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     with warehouse.held_open() if warehouse.exists() else nullcontext():  # the summary's reads: one opening
         outcome.rows, outcome.problems = summarise(pairs)
         decided_after = reviewer_decisions(pairs)
+        classified_after = classified_states(warehouse, pairs)
         outcome.stale = (stale_later_months(pairs) + changed_closed_months(defs, pairs)
                          + changed_contract_months(defs, pairs) + uncarried_changes(defs, pairs))
     outcome.setup += unattributed_files(defs)
@@ -148,6 +151,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     outcome.skipped = source_warnings(defs, pairs, rows)
     outcome.undecided = dropped_decisions(defs, months, decided_before, decided_after, rows)
     outcome.undecided += unmatched_decisions(defs, months, rows)
+    outcome.undecided += reclassified(classified_before, classified_after)
     outcome.undecided += read_decisions(home / "overrides")[2]  # two rounds deciding one entry otherwise
     return outcome
 
