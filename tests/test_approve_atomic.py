@@ -169,7 +169,7 @@ def test_on_postgres_a_close_waits_for_the_send_to_be_recorded_and_frozen(billin
                 closes.append(subprocess.Popen([sys.executable, "-m", "billing_assets.cli", "close", "--month",
                                                 "2026-08"], env=dict(os.environ), stdout=subprocess.PIPE,
                                                stderr=subprocess.STDOUT, text=True))
-                deadline = time.monotonic() + 60  # the close blocks on the month's lock (or, starting, on
+                deadline = time.monotonic() + 180  # the close blocks on the month's lock (or, starting, on
                 while not one("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"):  # its schema check)
                     assert closes[0].poll() is None and time.monotonic() < deadline, "the close did not wait"
                     time.sleep(0.2)
