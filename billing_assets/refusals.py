@@ -96,7 +96,7 @@ def sent_terms_changes(conn: WarehouseConnection, home: BillingHome, contracts: 
         try:
             contract_file = home.contract_file(client)
             reports = whatif_reports(conn, contract_file, month_range(months[0], months[-1]))
-        except (ContractError, BillingInputError):  # unreadable: refused as such (changed_contracts)
+        except (ContractError, BillingInputError, ArithmeticError):  # unreadable or unpriceable: the close says why
             continue
         for report in reports:
             if report.month in months and report.difference:
