@@ -77,7 +77,7 @@ def _value(table: str, column: str, kind: str, i: int, client: str, month: str):
                "kind": ("retainer_covered", "hourly")[i % 2], "reason": ("rounding,no_rate", "no_rate_x")[i % 2],
                "state": ("active", "blocked", "outside")[i % 3], "sink": "outbox", "problems": f"p{i}\nq{i}",
                "status": ("pushed", "conflict: sent", "refused")[i % 3],  # the newest (i=2) a refusal
-               "asset": ("priced_line_items", "contracts")[i % 2],
+               "asset": ("priced_line_items", "contracts")[i % 2], "action": ("", "bill")[i % 2],
                "check_name": ("hours_reconcile", "priceable")[i % 2], "sow_item": (None, "A1")[i % 2],
                "notes": f"note {i % 2}", "person": f"pat {i % 2}",
                "hours": Decimal(f"{i % 2}.2500"), "engagement": "2026-01..", "passed": i == 1,
