@@ -60,10 +60,9 @@ def changed_closed_months(defs, pairs: list[tuple[str, str]]) -> list[str]:
     out = []
     for change in changes:
         last = max([m for c, m in pairs if c == change.client] + [change.month])
-        months = change.month if last == change.month else f"{change.month}..{last}"
         out.append(f"{change.client} {change.month}: {change.summary()}: close it again "
-                   f"(`billing close --month {months} --client {change.client}`); if it was sent, the next unsent "
-                   "month carries the difference")
+                   f"(`billing close --month {span_text(change.month, last)} --client {change.client}`); if it was "
+                   "sent, the next unsent month carries the difference")
     return out
 
 
