@@ -450,6 +450,18 @@ def test_billable_rows_outside_the_engagement_are_said(billing_env) -> None:
         "start or end if they belong to it"]
 
 
+def test_an_end_before_the_first_month_of_data_is_said_as_such(billing_env) -> None:
+    """No `start` and `end: 2026-07` with time only from September: the window read "2026-09..2026-07"."""
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text(contract("acme", "Acme Corp", extra="end: 2026-07\n"))
+    (home / "timesheets" / "harvest.csv").write_text(
+        HARVEST + "2026-09-03,Acme Corp,Web,,Build,Work,2.00,Yes,Ana,Souza,,USD\n")
+    assert validate_report(home)[1] == [
+        "acme 2026-09: 1 billable time row(s) (2 h) in timesheets/harvest.csv fall outside the engagement (no month: "
+        "the contract's end 2026-07 is before 2026-09, its first month of source data): never billed; move the "
+        "contract's start or end if they belong to it"]
+
+
 def test_durations_bill_their_exact_hours_and_show_them_to_the_ten_thousandth(billing_env) -> None:
     """Ten Toggl entries of 1:20:00 at 150/h are 13 1/3 h: 2,000.00, as Toggl's own amounts say (kept to 0.0001 h
     they billed 1,999.95), and 1:20:09 is 200.375 -> 200.38 (its 1.3358333333 h give 200.37). QuickBooks gets the 7

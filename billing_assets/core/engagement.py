@@ -26,6 +26,8 @@ class Window:
     def label(self) -> str:
         if self.start is None:
             return "no source data yet and no contract start"
+        if self.end is not None and self.end < self.start:  # `end` before the first month of source data
+            return f"no month: the contract's end {self.end} is before {self.start}, its first month of source data"
         return f"{self.start}..{self.end or ''}"
 
     def outside_message(self, month: str) -> str:
