@@ -22,8 +22,9 @@ from billing_assets import status
 from billing_assets.classify import classified_time_entries
 from billing_assets.common import DETAILED_PARTITIONS, client_chunks, run_partitions
 from billing_assets.core import quality as q
+from billing_assets.core.contract import Contract
 from billing_assets.core.months import add_months, first_day
-from billing_assets.core.rates import base_rate, resolve_role
+from billing_assets.core.rates import base_rate, misspelt_names, resolve_role, unknown_roles
 from billing_assets.expectations import validate_in_process
 from billing_assets.ingest import contracts, raw_time_entries
 from billing_assets.partitions import client_month_key
@@ -52,7 +53,8 @@ CLASSIFIED_CHECKS = {"work_types_present": True, "sow_items_exist": True, "held_
 PRICED_CHECKS = {"priceable": True, "hours_reconcile": True, "total_equals_lines": True, "caps_respected": True,
                  "rates_present": True, "total_not_negative": True, "total_in_trailing_range": False,
                  "hours_in_trailing_range": False, "new_people": False, "rate_changes": False,
-                 "retainer_burn_before_20th": False, "late_changes_carried": False}
+                 "retainer_burn_before_20th": False, "late_changes_carried": False,
+                 "contract_names_match": False}
 
 Evaluator = Callable[..., dict[tuple[str, str], dict[str, q.CheckOutcome]]]
 
@@ -240,7 +242,8 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
                   warehouse: Warehouse) -> Iterable[AssetCheckResult]:
     """Blocking: hours reconcile, total = sum of lines, caps respected, every billed person has a rate, no
     negative total. Warnings: total or hours outside the trailing 3-month range, new people, rate changes
-    since last month, more than 90% of the retainer used before the 20th."""
+    since last month, more than 90% of the retainer used before the 20th, a person or project the contract rates
+    by name that has no time while a close spelling of it has."""
     run_pairs = run_partitions(context.op_execution_context)
     with warehouse.held_open():  # one opening of the file for the check's reads and writes
         pairs, _ = status.split_pairs(warehouse, run_pairs)
@@ -271,6 +274,7 @@ def priced_checks(context: AssetCheckExecutionContext, home: BillingHome,
                 "retainer_burn_before_20th": q.retainer_burn(contract, Decimal(head["covered_before_20th"]),
                                                              first_day(month)),
                 "late_changes_carried": q.late_changes(found["adjustment_rows"]),
+                "contract_names_match": _names_match(contract, found["people_projects"]),
                 "priceable": q.ok("priced"),
             }
         _trailing_checks_again(context, warehouse, pairs)
@@ -310,6 +314,14 @@ def _trailing_checks_again(context: AssetCheckExecutionContext, warehouse: Wareh
             context.op_execution_context.log_event(_evaluation(
                 AssetKey("priced_line_items"), name, False, client, month, outcome.passed, outcome.message,
                 {**outcome.metadata, "evaluated_again": "the months before it were priced again in this run"}))
+
+
+def _names_match(contract: Contract, worked: list[dict]) -> q.CheckOutcome:
+    """Names in the contract that rate nobody this month while a close spelling billed, or a role not in roles."""
+    persons = {r["person"] for r in worked if r["billable"]}
+    projects = {r["project"] for r in worked if r["billable"]}
+    return q.contract_names_match(misspelt_names(contract, persons, projects), unknown_roles(contract, persons),
+                                  contract.default_rate)
 
 
 def _new_people(earlier: list[dict], worked: list[dict]) -> q.CheckOutcome:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from billing_assets.core.contract import ContractFile, contract_paths, load_contracts, names_in
+from billing_assets.core.contract import Contract, ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.engagement import rows_outside
-from billing_assets.core.model import NON_BILLABLE
+from billing_assets.core.model import NON_BILLABLE, TimeEntry
 from billing_assets.core.money import shown_hours
 from billing_assets.core.overrides import Override, contradicted, read_decisions
 from billing_assets.core.parsed import (
@@ -24,6 +23,7 @@ from billing_assets.core.parsed import (
     stopping_nobody_line,
     stray_rows,
 )
+from billing_assets.core.rates import misspelt_names
 from billing_assets.core.sources import read_folder
 from billing_assets.partitions import CLIENT_ID
 from resources.home import BillingHome
@@ -205,19 +205,9 @@ def _misspelt_contract_names(parsed: ParsedSource, good: dict[str, ContractFile]
     found: dict[tuple[str, str], str] = {}
     for client, (persons, projects, months) in sorted(worked.items()):
         for month in sorted(months):
-            contract = good[client].for_month(month)
-            named = [(f"people.{p}", p, persons) for p in contract.people]
-            for i, o in enumerate(contract.rate_overrides):
-                named.append((f"rate_overrides[{i}].person", o.person, persons))
-                if o.project:
-                    named.append((f"rate_overrides[{i}].project", o.project, projects))
-            for key, value, seen in named:
-                # "carl cons" beside "Carl Cons": difflib counts case, so a case-only difference is looked for first
-                close = (sorted(s for s in seen if s.casefold() == value.casefold() and s != value)
-                         or difflib.get_close_matches(value, sorted(seen - {value}), n=1, cutoff=0.8))
-                if value not in seen and close:
-                    found[(client, key)] = (f"{good[client].label}: {key}: {value!r} has no time in the exports, but "
-                                            f"{close[0]!r} has (names match exactly); the setting applies to nobody")
+            for key, value, close in misspelt_names(good[client].for_month(month), persons, projects):
+                found[(client, key)] = (f"{good[client].label}: {key}: {value!r} has no time in the exports, but "
+                                        f"{close!r} has (names match exactly); the setting applies to nobody")
     return [found[k] for k in sorted(found)]
 
 
@@ -252,7 +242,7 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
         contract = good[client].for_month(e.month)
         decided = overrides.get(e.entry_id)
         if (decided is not None and (decided.action == "write_off" or decided.work_type == NON_BILLABLE)) or \
-                contract.task_map.get(e.task) == NON_BILLABLE:
+                contract.task_work_type(e.task) == NON_BILLABLE or _on_fixed_fee(contract, e, decided):
             continue
         if base_rate(contract, e.person, e.project, resolve_role(contract, e.person, e.roles)) is None:
             missing.add((client, e.person, e.month))
@@ -262,3 +252,11 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
     return problems
 
 
+def _on_fixed_fee(contract: Contract, entry: TimeEntry, decided: Override | None) -> bool:
+    """Whether a decision or the entry's Project Code puts it on a fixed-fee item, which bills its schedule, not
+    hours: its person needs no rate (found by an auditor: validate said rates_present would stop a month that the
+    close priced and pushed)."""
+    chosen = decided.sow_item if decided is not None and decided.sow_item else None
+    return any(item.billing == "fixed_fee" and (item.id == chosen if chosen else
+                                                bool(entry.project_code) and entry.project_code in item.project_codes)
+               for item in (contract.sow.items if contract.sow else []))

@@ -21,6 +21,7 @@ from billing_assets.core import quality as q
 from billing_assets.core.contract import Contract
 from billing_assets.core.model import InvoiceLine, TimeEntry
 from billing_assets.core.pricing import PricingResult
+from billing_assets.core.rates import misspelt_names, unknown_roles
 from billing_assets.core.sources import read_folder
 from billing_assets.definitions import build_defs
 from billing_assets.partitions import client_month_key
@@ -377,6 +378,57 @@ def test_anomaly_warnings_in_the_pipeline(billing_env, september: str, fired: se
     assert all(month == "2026-09" for month, _, passed, _ in results if not passed)
     assert {name for _, name, _, blocking in results if not blocking} >= warnings
     assert pushes(home) == [("acme", m, "created") for m in ("2026-06", "2026-07", "2026-08", "2026-09")]
+
+
+def test_a_contract_name_spelt_otherwise_than_the_time_entries_is_a_warning_on_the_month(billing_env) -> None:
+    """`people: {Inés Berg: principal}` while the time tool writes "Ines Berg" with the Roles column `designer`,
+    and a rate override for project "brand" while the entries say "Brand": names match exactly (spec section 2),
+    so her 6 h bill at 160 instead of 300 and Maya's at 300 instead of 350. `billing validate` said so; the close
+    and the UI did not. The month is priced and pushed as the spec says, with a warning naming both settings."""
+    home = billing_env()
+    contract = ANOMALY_CONTRACT.split("retainer:")[0].replace("  Ines Berg: designer", "  Inés Berg: principal") + (
+        "rate_overrides:\n- {person: Maya Chen, project: brand, rate: 350}\n")
+    (home / "contracts" / "acme.yaml").write_text(contract, encoding="utf-8")
+    rows = [f"2026-09-{day:02d},Acme Studio,Brand,AC-BR,Design,Work,2.00,2.00,Yes,No,Yes,{first},{last},,{role},Yes,"
+            ",,,,United States Dollar - USD," for day in (2, 3, 4)
+            for first, last, role in (("Ines", "Berg", "designer"), ("Maya", "Chen", ""))]
+    (home / "timesheets" / "harvest.csv").write_text("\n".join([HARVEST_HEADER, *rows]) + "\n", encoding="utf-8")
+
+    assert main(["close", "--month", "2026-09"]) == 0
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        passed, blocking, message = conn.execute(
+            "SELECT passed, blocking, message FROM check_results WHERE check_name = 'contract_names_match'").fetchone()
+        total = conn.execute("SELECT total FROM invoices").fetchone()[0]
+    assert (passed, blocking) == (False, False)
+    assert message == (
+        "people.Inés Berg: 'Inés Berg' has no time, but 'Ines Berg' has; rate_overrides[0].project: 'brand' has no "
+        "time, but 'Brand' has; names match exactly, so that time is rated by the Roles column or default_rate: "
+        "correct the name in the contract or the time tool, then close the month again")
+    assert total == Decimal("2760.00")  # 6 h at 160 (designer) and 6 h at 300 (principal), as the spec prices it
+    assert pushes(home) == [("acme", "2026-09", "created")]
+
+
+def test_a_role_not_in_roles_is_named_when_default_rate_prices_it() -> None:
+    contract = Contract.model_validate({"client": "acme", "name": "Acme", "currency": "USD", "roles": {"senior": 200},
+                                        "default_rate": 100, "people": {"Pat Ray": "lead", "Ann Lee": "Senior"}})
+    outcome = q.contract_names_match([], unknown_roles(contract, {"Pat Ray", "Ann Lee"}), contract.default_rate)
+    assert (outcome.passed, outcome.message) == (False, (
+        "people.Pat Ray: role 'lead' is not in roles, so Pat Ray bills at default_rate 100.00; names match exactly, "
+        "so that time is rated by the Roles column or default_rate: correct the name in the contract or the time "
+        "tool, then close the month again"))
+    assert unknown_roles(contract, {"Ann Lee"}) == []  # role names match in any case
+    assert unknown_roles(contract.model_copy(update={"default_rate": None}), {"Pat Ray"}) == []  # held: no_rate
+
+
+def test_misspelt_names_are_only_those_a_close_spelling_worked_for() -> None:
+    contract = Contract.model_validate({
+        "client": "acme", "name": "Acme", "currency": "USD", "roles": {"senior": 200},
+        "people": {"José Núñez": "senior", "Ann Lee": "senior", "Bob Ray": "senior"},
+        "rate_overrides": [{"person": "Raj Patl", "rate": 180}, {"person": "Ann Lee", "project": "Web", "rate": 250}]})
+    worked = {"Jose  Nunez", "Ann Lee", "Raj Patel", "Carl Cons"}
+    assert misspelt_names(contract, worked, {"Web"}) == [
+        ("people.José Núñez", "José Núñez", "Jose  Nunez"), ("rate_overrides[0].person", "Raj Patl", "Raj Patel")]
+    assert misspelt_names(contract, {"José Núñez", "Raj Patl"}, {"Web"}) == []
 
 
 def test_trailing_range_warnings_of_later_months_follow_a_month_priced_again(billing_env) -> None:

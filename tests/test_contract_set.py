@@ -49,7 +49,9 @@ def test_decimal_reading_is_unchanged_by_the_duplicate_check(tmp_path: Path) -> 
     ("client: acme\nname: Caf\xe9\n".encode("latin-1"),
      "contracts/acme.yaml: not UTF-8 text (byte 0xe9 at offset 22); save it as UTF-8"),
     ("client: acme\nname: Acme\n".encode("utf-16"),
-     "contracts/acme.yaml: not a text file (binary content); a contract is UTF-8 YAML"),
+     "contracts/acme.yaml: saved as UTF-16 text; save it as UTF-8 (a contract is UTF-8 YAML)"),
+    ("client: acme\nname: Acme\n".encode("utf-16-le"),
+     "contracts/acme.yaml: saved as UTF-16 text; save it as UTF-8 (a contract is UTF-8 YAML)"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "contracts/acme.yaml: not a text file (binary content); a contract is "
                                              "UTF-8 YAML"),
     (b"client: [acme\n  name: x\n", "contracts/acme.yaml: not valid YAML: did not find expected ',' or ']' "

@@ -34,6 +34,16 @@ def problems(tmp_path: Path, body: str, name: str = "acme") -> list[str]:
      "contracts/acme.yaml: retainer.rollover.max_hours: Input should be greater than or equal to 0"),
     ("client: acme\nname: Acme\nroles: {senior: -5}\n", "contracts/acme.yaml: roles.senior: must be >= 0"),
     (BASE + "task_map: {Rush: turbo}\n", "contracts/acme.yaml: task_map.Rush: unknown work type 'turbo'"),
+    ("client: acme\nname: Acme\nroles: {senior: 1,500}\n", "contracts/acme.yaml: roles: '500' is a number where a "
+     "name belongs (inside {...} a number written with a comma, such as 1,500, splits into two entries: write 1500)"),
+    # found by an auditor: `Rush:` was a work type of its own, and the rush a keyword gives billed as standard
+    (BASE + "work_types: {Rush: {multiplier: 1.5}}\n", "contracts/acme.yaml: work_types.Rush: same name as the "
+     "built-in work type 'rush' but for case or spaces (work type names match as written): write it as 'rush'"),
+    (BASE + "work_types: {Overtime: {multiplier: 2}, overtime: {multiplier: 2}}\n",
+     "contracts/acme.yaml: work_types.overtime: same work type as 'Overtime' but for case or spaces: keep one"),
+    # found by an auditor: the first of two rates for one person silently won
+    (BASE + "rate_overrides: [{person: Pat Ray, rate: 180}, {person: Pat Ray, rate: 220}]\n",
+     "contracts/acme.yaml: rate_overrides[1]: same person as rate_overrides[0], at another rate or the same: keep one"),
     (BASE + "tiers: [{from_hours: 10, factor: 1}]\n",
      "contracts/acme.yaml: tiers[0].from_hours: tiers must start at 0"),
     (BASE + "tiers: [{from_hours: 0, factor: 1}, {from_hours: 0, factor: 0.9}]\n",

@@ -51,3 +51,14 @@ def test_merge_keys_and_exact_decimals_still_read(tmp_path: Path) -> None:
     path.write_text("client: acme\nname: Acme Corp\nroles: &r\n  senior: 250.10\n  junior: 99.999\n")
     contract = ContractFile(path).for_month("2026-10")
     assert str(contract.roles["senior"]) == "250.10" and str(contract.roles["junior"]) == "99.999"
+
+
+def test_two_merged_blocks_giving_one_key_two_values_are_refused(tmp_path: Path) -> None:
+    """Found by an auditor: `roles: {<<: [{senior: 200}, {senior: 300}]}` billed 300, where YAML's merge rule
+    gives the first block's 200. Blocks that agree, and a key the mapping itself sets, still read."""
+    assert refused(tmp_path, "client: acme\nname: Acme Corp\nroles: {<<: [{senior: 200}, {senior: 300}]}\n") == [
+        "contracts/acme.yaml: roles.senior: set otherwise by two merged blocks (lines 3 and 3); write it once"]
+    path = tmp_path / "acme.yaml"
+    path.write_text("client: acme\nname: Acme Corp\nroles:\n  <<: [{senior: 200, junior: 100}, {senior: 200}]\n"
+                    "  junior: 120\n")
+    assert ContractFile(path).for_month("2026-10").roles == {"senior": 200, "junior": 120}

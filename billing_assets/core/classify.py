@@ -71,9 +71,26 @@ def history_digest(context: ClientContext) -> str:
     return digest.hexdigest()
 
 
+# A keyword said not to apply: "non-urgent", "no rush", "not urgent", "isn't that urgent", "without any rush"
+# (up to two words between the negation and the keyword, in the same clause).
+_NEGATED_BEFORE = re.compile(r"(?:\b(?:no|not|non|never|nothing|without|hardly)|n't)[\s-]+(?:[^\s.,;:!?()]+\s+){0,2}$",
+                             re.IGNORECASE)
+
+
 def rush_match(keywords: Sequence[str], notes: str) -> bool:
-    """Whole-word, case-insensitive match of any rush keyword in the notes."""
-    return any(re.search(rf"(?<!\w){re.escape(k)}(?!\w)", notes, re.IGNORECASE) for k in keywords if k.strip())
+    """Whole-word, case-insensitive match of any rush keyword in the notes, its words separated by any spaces or
+    hyphens ("fire  drill", "fire-drill", "same day" for `same-day`), unless the note says it does not apply
+    ("non-urgent", "no rush on this one", "not urgent"): a negated keyword decides nothing, and the classifier
+    reads the note."""
+    for keyword in keywords:
+        words = re.split(r"[\s-]+", keyword.strip())
+        if not any(words):
+            continue
+        pattern = r"(?<!\w)" + r"[\s-]+".join(re.escape(w) for w in words if w) + r"(?!\w)"
+        for found in re.finditer(pattern, notes, re.IGNORECASE):
+            if not _NEGATED_BEFORE.search(notes[:found.start()]):
+                return True
+    return False
 
 
 def _hours_key(hours: Decimal) -> str:
@@ -133,8 +150,8 @@ def _deterministic(contract: Contract, entry: TimeEntry, override: Override | No
         p.work_type, p.work_type_method = decided_type, "override"
     elif not entry.billable:
         p.work_type, p.work_type_method = NON_BILLABLE, "rule"
-    elif entry.task in contract.task_map:
-        p.work_type, p.work_type_method = contract.task_map[entry.task], "rule"
+    elif (mapped := contract.task_work_type(entry.task)) is not None:
+        p.work_type, p.work_type_method = mapped, "rule"
     elif rush_match(contract.rush_keywords, entry.notes):
         p.work_type, p.work_type_method = RUSH, "rule"
     hourly = [i for i in items if i.billing == "hourly"]

@@ -166,6 +166,11 @@ class Sow(_Strict):
     items: list[SowItem] = []
 
 
+def task_key(task: str) -> str:
+    """A Task name as `task_map` matches it: case and repeated or surrounding spaces aside."""
+    return " ".join(task.split()).casefold()
+
+
 class Contract(_Strict):
     """One client's contract as it applies in one month (amendments already merged)."""
 
@@ -240,9 +245,13 @@ class Contract(_Strict):
         if self.start and self.end and self.end < self.start:
             problems.append(f"end: {self.end} is before start {self.start}")
         known = self.work_type_names
+        first_task: dict[str, str] = {}
         for task, work_type in self.task_map.items():
             if work_type not in known:
                 problems.append(f"task_map.{task}: unknown work type {work_type!r} (known: {sorted(known)})")
+            if (earlier := first_task.setdefault(task_key(task), task)) != task:
+                problems.append(f"task_map.{task}: same task as {earlier!r} (task names match without case or "
+                                "extra spaces): keep one")
         if self.tiers:
             if self.tiers[0].from_hours != 0:
                 problems.append("tiers[0].from_hours: tiers must start at 0")
@@ -256,6 +265,12 @@ class Contract(_Strict):
             seen_scopes.setdefault(cap.scope, cap.name)
             if cap.sow_item is not None and cap.sow_item not in self.sow_item_ids:
                 problems.append(f"caps[{i}].sow_item: unknown SOW item {cap.sow_item!r}")
+        scopes: dict[tuple[str, str | None], int] = {}
+        for i, override in enumerate(self.rate_overrides):  # found by an auditor: the first silently won
+            earlier = scopes.setdefault((override.person, override.project), i)
+            if earlier != i:
+                problems.append(f"rate_overrides[{i}]: same person{' and project' if override.project else ''} as "
+                                f"rate_overrides[{earlier}], at another rate or the same: keep one")
         if len({c.name for c in self.caps}) != len(self.caps):
             problems.append("caps: cap names must be unique")
         ids = [item.id for item in (self.sow.items if self.sow else [])]
@@ -293,6 +308,12 @@ class Contract(_Strict):
             if item.id == item_id:
                 return item
         return None
+
+    def task_work_type(self, task: str) -> str | None:
+        """The work type `task_map` gives a source Task, matched without case or extra spaces ("internal" and
+        "Admin  Work" are the tasks "Internal" and "Admin Work" of a time tool)."""
+        wanted = task_key(task)
+        return next((work_type for name, work_type in self.task_map.items() if task_key(name) == wanted), None)
 
     def role_rate(self, role: str) -> tuple[str, Decimal] | None:
         """(contract role name, rate) for a role matched case-insensitively."""
@@ -370,6 +391,9 @@ def _near_key(key: object) -> str | None:
     return near[0] if near else None
 
 
+_DECIMAL_REPR = re.compile(r"^Decimal\('(.*)'\)$")
+
+
 def _format_errors(label: str, exc: ValidationError, prefix: str = "") -> list[str]:
     """`file: key.path: message` for each pydantic error; "@key: msg" parts extend the path. A required key
     reported missing beside an unknown key that is its misspelling is left out: the "did you mean" says it
@@ -378,9 +402,16 @@ def _format_errors(label: str, exc: ValidationError, prefix: str = "") -> list[s
     errors = exc.errors()
     misspelt = {(*err["loc"][:-1], _near_key(err["loc"][-1])) for err in errors
                 if err["type"] == "extra_forbidden" and err["loc"]}
+    numeric_keys = {err["loc"][:-1] for err in errors if err["loc"][-1:] == ("[key]",)}
     for err in errors:
         if err["type"] == "missing" and tuple(err["loc"]) in misspelt:
             continue
+        if err["loc"] in numeric_keys:  # the key's value error: its key error says it
+            continue
+        if err["loc"][-1:] == ("[key]",):  # `{senior: 1,500}` is {senior: 1, 500: null}: a number as a key
+            key = _DECIMAL_REPR.sub(r"\1", str(err["loc"][-2]))
+            err = {**err, "loc": err["loc"][:-2], "msg": f"{key!r} is a number where a name belongs (inside {{...}} "
+                   "a number written with a comma, such as 1,500, splits into two entries: write 1500)"}
         path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
         if err["type"] == "extra_forbidden" and err["loc"]:
             err = {**err, "msg": f"{err['msg']}{_misspelt(err['loc'][-1])}"}

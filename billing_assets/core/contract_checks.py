@@ -16,7 +16,9 @@ from pydantic import AfterValidator, BeforeValidator
 
 from billing_assets.core.errors import ContractError
 from billing_assets.core.letters import composed, visible
-from billing_assets.core.model import STANDARD
+from billing_assets.core.model import NON_BILLABLE, RUSH, STANDARD
+
+BUILT_IN_WORK_TYPES = (STANDARD, RUSH, NON_BILLABLE)
 
 
 class DecimalLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -57,10 +59,27 @@ def duplicated_keys(node: yaml.Node, path: str = "") -> list[str]:
                 problems.append(f"{where}: duplicated key (lines {seen[ident]} and {line})")
             else:
                 seen[ident] = line
+            if ident == ("<<", "<<") and isinstance(value_node, yaml.SequenceNode):
+                problems += _merged_twice(value_node, path)
             problems += duplicated_keys(value_node, where)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             problems += duplicated_keys(item, f"{path}[{i}]")
+    return problems
+
+
+def _merged_twice(blocks: yaml.SequenceNode, path: str) -> list[str]:
+    """`key.path: set otherwise by two merged blocks (lines A and B)` for `<<: [*a, *b]` whose blocks give one key
+    two values: YAML lets the first win, some readers the last (found by an auditor: PyYAML billed the later rate)."""
+    problems, first = [], {}
+    for block in blocks.value:
+        for key_node, value_node in block.value if isinstance(block, yaml.MappingNode) else []:
+            key = _key_text(key_node)
+            value = value_node.value if isinstance(value_node, yaml.ScalarNode) else id(value_node)
+            if key in first and first[key][0] != value:
+                problems.append(f"{path + '.' if path else ''}{key}: set otherwise by two merged blocks (lines "
+                                f"{first[key][1]} and {key_node.start_mark.line + 1}); write it once")
+            first.setdefault(key, (value, key_node.start_mark.line + 1))
     return problems
 
 
@@ -117,6 +136,15 @@ def size_problems(root: yaml.Node) -> list[str]:
     return problems
 
 
+def _utf16_text(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: every other byte NUL, the rest ASCII (what Notepad's "Unicode" writes)."""
+    for start in (0, 1):
+        zeros, rest = data[start::2], data[1 - start::2]
+        if len(data) >= 4 and not zeros.strip(b"\0") and b"\0" not in rest:
+            return True
+    return False
+
+
 def load_yaml(path: Path, label: str) -> Any:
     """The file's YAML read Decimal-exact; undecodable, binary, malformed or duplicated-key files raise one
     ContractError whose lines each name the file."""
@@ -124,6 +152,8 @@ def load_yaml(path: Path, label: str) -> Any:
         data = path.read_bytes()
     except OSError as exc:
         raise ContractError([f"{label}: cannot be read: {exc.strerror or exc}"]) from exc
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (b"\0" in data and _utf16_text(data)):
+        raise ContractError([f"{label}: saved as UTF-16 text; save it as UTF-8 (a contract is UTF-8 YAML)"])
     if b"\0" in data:
         raise ContractError([f"{label}: not a text file (binary content); a contract is UTF-8 YAML"])
     try:
@@ -270,11 +300,22 @@ def work_type_problems(configured: dict[str, tuple[Decimal, bool]]) -> list[str]
     """`@standard: message` when `standard` is configured other than the spec fixes it (multiplier 1, counts
     against the retainer): `standard: {multiplier: 2}` would silently double every invoice. Rush, `non_billable`
     (never charged, whatever it says) and a firm's own work types ("any key of work_types") are configured."""
+    problems = []
+    first: dict[str, str] = {name: name for name in BUILT_IN_WORK_TYPES}
+    for name in configured:  # `Rush:` is not the rush a keyword gives: found by an auditor, billed as standard
+        earlier = first.setdefault(name.strip().casefold(), name)
+        if earlier == name:
+            continue
+        if earlier in BUILT_IN_WORK_TYPES:
+            problems.append(f"@{name}: same name as the built-in work type {earlier!r} but for case or spaces (work "
+                            f"type names match as written): write it as {earlier!r}")
+        else:
+            problems.append(f"@{name}: same work type as {earlier!r} but for case or spaces: keep one")
     multiplier, counts = configured.get(STANDARD, (Decimal(1), True))
-    if multiplier == 1 and counts:
-        return []
-    return [f"@{STANDARD}: standard is implicit (multiplier 1, counts against the retainer) and may not be set "
-            "otherwise"]
+    if multiplier != 1 or not counts:
+        problems.append(f"@{STANDARD}: standard is implicit (multiplier 1, counts against the retainer) and may not "
+                        "be set otherwise")
+    return problems
 
 
 def same_roles(roles: list[str]) -> list[str]:
@@ -302,11 +343,14 @@ def people_role_problems(base: dict[str, Any], changes: list[dict[str, Any]]) ->
                 if isinstance(role, str):
                     roles.setdefault(role.lower(), role)
     known = ", ".join(roles.values()) or "none defined"
+    # found by an auditor: "bills at default_rate" was said of a contract with none
+    fallback = "bills at default_rate" if any(part.get("default_rate") is not None for _, part in parts) else \
+        "has no rate (no default_rate): rates_present will stop the months they bill"
     problems = []
     for prefix, part in parts:
         people = part.get("people")
         for person, role in people.items() if isinstance(people, dict) else []:
             if isinstance(role, str) and role.strip().lower() not in roles:
                 problems.append(f"{prefix}people.{person}: role {role!r} is not in roles ({known}); {person} "
-                                "bills at default_rate")
+                                f"{fallback}")
     return problems

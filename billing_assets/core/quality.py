@@ -201,6 +201,20 @@ def new_people(people: set[str], earlier_people: set[str], has_history: bool) ->
         else ok("no new people")
 
 
+def contract_names_match(misspelt: list[tuple[str, str, str]], unknown_roles: list[tuple[str, str, str]],
+                         default_rate: Decimal | None) -> CheckOutcome:
+    """`rates.misspelt_names` and `rates.unknown_roles` of the client-month: contract names that rate nobody while
+    a close spelling worked, and people whose role is not in `roles` (rated at `default_rate`)."""
+    texts = [f"{key}: {value!r} has no time, but {close!r} has" for key, value, close in misspelt]
+    texts += [f"{key}: role {role!r} is not in roles, so {person} bills at default_rate {default_rate:,.2f}"
+              for key, person, role in unknown_roles]
+    if not texts:
+        return ok("every person, project and role the contract rates by name is spelt as in the time entries")
+    return fail(f"{'; '.join(texts)}; names match exactly, so that time is rated by the Roles column or "
+                "default_rate: correct the name in the contract or the time tool, then close the month again",
+                names=len(texts))
+
+
 def rate_changes(current: dict[tuple[str, str], Decimal], previous: dict[tuple[str, str], Decimal]) -> CheckOutcome:
     changed = [f"{person} on {project}: {previous[(person, project)]} -> {rate}"
                for (person, project), rate in sorted(current.items())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import unicodedata
 from decimal import Decimal
 
 from billing_assets.core.contract import Contract
@@ -33,3 +35,43 @@ def base_rate(contract: Contract, person: str, project: str, role: str | None) -
         if matched:
             return matched[1]
     return contract.default_rate
+
+
+def misspelt_names(contract: Contract, persons: set[str], projects: set[str]) -> list[tuple[str, str, str]]:
+    """(key path, name as the contract writes it, the spelling that has time) for each `people` or
+    `rate_overrides` person, or rate override project, that no entry has while a close spelling does ("Raj Patl"
+    beside "Raj Patel", "José" beside "Jose"): names match exactly (spec section 2), so the setting applies to
+    nobody and that time is rated by the Roles column or `default_rate`. People listed who did not work are not
+    typos: only a close spelling that worked is named."""
+    named = [(f"people.{p}", p, persons) for p in contract.people]
+    for i, o in enumerate(contract.rate_overrides):
+        named.append((f"rate_overrides[{i}].person", o.person, persons))
+        if o.project:
+            named.append((f"rate_overrides[{i}].project", o.project, projects))
+    found = []
+    for key, value, seen in named:
+        if value in seen:
+            continue
+        # "carl cons" beside "Carl Cons": difflib counts case and accents, so those are looked for first
+        bare = _bare(value)
+        close = (sorted(s for s in seen if _bare(s) == bare)
+                 or difflib.get_close_matches(value, sorted(seen), n=1, cutoff=0.8))
+        if close:
+            found.append((key, value, close[0]))
+    return found
+
+
+def unknown_roles(contract: Contract, persons: set[str]) -> list[tuple[str, str, str]]:
+    """(key path, person, role) for each person with time whose `people` role is not in `roles`: the spec rates
+    them at `default_rate` (a typo in the role bills them there in silence); without one they are held (no_rate)
+    and `rates_present` names them."""
+    if contract.default_rate is None:
+        return []
+    return [(f"people.{person}", person, role) for person, role in sorted(contract.people.items())
+            if person in persons and contract.role_rate(role) is None]
+
+
+def _bare(name: str) -> str:
+    """A name without case, accents or repeated spaces: how two spellings of one person usually differ."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())

@@ -1,0 +1,76 @@
+"""Classification step 2 (spec section 3) as a time tool's users write it: rush keywords a note negates, keywords
+spelt with other spaces or hyphens, and `task_map` names in other case or spacing (found by an auditor: each billed
+the wrong work type at confidence 1, or none, with no word)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from billing_assets.cli import main
+from billing_assets.core.classify import classify_entries, rush_match
+from billing_assets.core.contract import Contract
+from billing_assets.core.model import TimeEntry
+from tests.test_contract_validation import problems
+
+KEYWORDS = ["urgent", "rush", "asap", "same-day", "fire drill"]
+
+
+@pytest.mark.parametrize("notes, rush", [
+    ("URGENT: fix login page", True), ("rush-job for board deck", True), ("send interview notes asap.", True),
+    ("(urgent) interview summary", True), ("not blocked, urgent fix", True), ("fire  drill for the CFO deck", True),
+    ("fire-drill on interview notes", True), ("same day turnaround", True), ("knot urgent", True),
+    ("the client wants it asap, no rush on the rest", True),
+    ("non-urgent cleanup of wireframes", False), ("no rush on this one", False), ("not urgent, wireframes", False),
+    ("isn't that urgent", False), ("nothing urgent today", False), ("no real rush", False),
+    ("rushed the wireframes", False), ("URGENTLY needed", False), ("sameday", False),
+])
+def test_a_rush_keyword_decides_unless_the_note_negates_it(notes: str, rush: bool) -> None:
+    assert rush_match(KEYWORDS, notes) is rush
+
+
+def _entry(task: str, notes: str, billable: bool = True) -> TimeEntry:
+    return TimeEntry(entry_id=f"h-{task}-{notes}", source="harvest_csv", source_file="t.csv", source_row=1,
+                     date=date(2026, 9, 3), client_name="Acme", project="Web", project_code="W-1", task=task,
+                     notes=notes, hours=Decimal("1"), billable=billable, person="Ann Lee", roles="senior")
+
+
+def test_task_map_names_match_without_case_or_extra_spaces() -> None:
+    contract = Contract.model_validate({
+        "client": "acme", "name": "Acme", "currency": "USD", "roles": {"senior": 200},
+        "work_types": {"rush": {"multiplier": 1.5}},
+        "task_map": {"Rush": "rush", "Internal": "non_billable", "Admin Work": "non_billable"},
+        "sow": {"items": [{"id": "P1", "name": "Build", "billing": "hourly", "project_codes": ["W-1"]},
+                          {"id": "P2", "name": "Run", "billing": "hourly", "project_codes": ["W-2"]}]}})
+    entries = [_entry("rush", "summary"), _entry("RUSH", "summary v2"), _entry("internal", "team meeting"),
+               _entry(" Admin  Work ", "timesheet admin"), _entry("Design", "wireframes")]
+    results, _ = classify_entries(contract, entries, {}, None)
+    assert [(r.work_type, r.sow_item, r.confidence, r.review_reasons) for r in results[:4]] == [
+        ("rush", "P1", 1.0, []), ("rush", "P1", 1.0, []), ("non_billable", "P1", 1.0, []),
+        ("non_billable", "P1", 1.0, [])]
+    assert results[4].work_type == "standard" and "low_confidence" in results[4].review_reasons  # no classifier
+
+
+def test_two_task_map_names_for_one_task_are_a_contract_error(tmp_path) -> None:
+    assert problems(tmp_path, "client: acme\nname: Acme\ncurrency: USD\nwork_types: {rush: {multiplier: 1.5}}\n"
+                              "task_map: {Rush: rush, 'rush ': non_billable}\n") == [
+        "contracts/acme.yaml: task_map.rush : same task as 'Rush' (task names match without case or extra spaces): "
+        "keep one"]
+
+
+def test_validate_needs_no_rate_for_time_on_a_fixed_fee_item(billing_env, capsys) -> None:
+    """A person the contract has no rate for whose only time carries a fixed-fee item's code: the close prices and
+    pushes the month (a fixed fee needs no rate); validate said rates_present would stop it."""
+    home = billing_env()
+    (home / "contracts" / "phi.yaml").write_text(
+        "client: phi\nname: Phi Studio\ncurrency: USD\nroles: {senior: 200}\n"
+        "sow:\n  items:\n  - {id: P1, name: Brand, billing: hourly, project_codes: [F-P1]}\n"
+        "  - {id: P2, name: Logo, billing: fixed_fee, project_codes: [F-P2], schedule: {2026-09: 3000}}\n")
+    (home / "timesheets" / "time.csv").write_text(
+        "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name,Roles\n"
+        "2026-09-05,Phi Studio,Brand,F-P2,Work,logo concepts,1,Yes,Zed,Nobody,\n"
+        "2026-09-06,Phi Studio,Brand,F-P1,Work,brand workshop,2,Yes,Ann,Lee,senior\n")
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"0 problem(s), 0 warning(s) in {home}"
