@@ -50,6 +50,10 @@ class Approval:
                 or self.detail.endswith(NOTHING_TO_APPROVE))
 
 
+def _refused(pair: tuple[str, str], reason: str, span: str) -> Approval:
+    return Approval(*pair, "skipped", advised(reason, f"close {span} again, review the new draft, then approve"))
+
+
 def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[str, str]], approved_by: str,
             blocked: dict[tuple[str, str], list[str]], home: str = "",
             exports_changed: dict[tuple[str, str], Refusal] | None = None) -> list[Approval]:
@@ -72,6 +76,8 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
             results.append(Approval(*pair, "skipped", f"{blocked[pair][0]}: {NOTHING_TO_APPROVE}"))
         elif pair in blocked:
             results.append(Approval(*pair, "skipped", "blocking checks failed: " + "; ".join(blocked[pair])))
+        elif (record is None or record.status == "withdrawn") and pair in refused:  # e.g. a sent month's change
+            results.append(_refused(pair, *refused[pair]))  # it must carry: "no pushed draft" alone hid it (exit 0)
         elif record is None or record.status == "withdrawn":  # withdrawn: the month now has nothing to bill
             results.append(Approval(*pair, "skipped", "no pushed draft"))
         elif record.status == "sent":
@@ -90,9 +96,7 @@ def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[st
         elif record.status not in SENDABLE:
             results.append(Approval(*pair, "skipped", f"latest push is {record.status}"))
         elif pair in refused:
-            reason, span = refused[pair]
-            results.append(Approval(*pair, "skipped", advised(reason, f"close {span} again, review the new draft, "
-                                                                      "then approve")))
+            results.append(_refused(pair, *refused[pair]))
         else:
             try:
                 pair_sink = sink_for(sink, kind, home or (sink.home if sink is not None else ""), built)

@@ -99,6 +99,30 @@ def test_the_month_that_carries_a_sent_months_late_row_is_refused_until_that_mon
     assert _table(home, "SELECT origin_month FROM sent_adjustments WHERE month = '2026-09'") == [("2026-08",)]
 
 
+def test_a_month_with_nothing_to_bill_that_must_carry_a_sent_months_change_is_refused_not_settled(
+        billing_env, capsys) -> None:
+    """September with no time and no expenses has no draft: approval said "no pushed draft" with exit 0, while
+    August, sent, had a late row that September must carry once August is closed again."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    late = home / "timesheets" / "harvest_time_b.csv"
+    september = next(r for r in late.read_text().splitlines(keepends=True) if r.startswith("2026-09"))
+    for sheet in [*(home / "timesheets").glob("*.csv"), *(home / "expenses").glob("*.csv")]:
+        header, *rows = sheet.read_text().splitlines(keepends=True)
+        sheet.write_text(header + "".join(r for r in rows if not r.startswith("2026-09")))
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    assert main(["close", "--month", "2026-09"]) == 0
+    late.write_text(late.read_text() + "2026-08-30" + september[10:])  # a late August row
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
+    assert ("globex                       2026-09  skipped       2026-08 was sent and its exports changed since it "
+            "was closed: this month carries the difference once 2026-08 is closed again: close 2026-08..2026-09 "
+            "again, review the new draft, then approve") in capsys.readouterr().out
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
+    assert _table(home, "SELECT origin_month FROM sent_adjustments WHERE month = '2026-09'") == [("2026-08",)]
+
+
 def test_the_partition_approval_job_refuses_it_too(billing_env) -> None:
     home = billing_env(GOLDEN / "02_rate_cards_rounding")
     assert main(["close", "--month", "2026-08"]) == 0
