@@ -24,7 +24,7 @@ from billing_assets.common import DETAILED_PARTITIONS, client_chunks, run_partit
 from billing_assets.core import quality as q
 from billing_assets.core.contract import Contract
 from billing_assets.core.months import add_months, first_day
-from billing_assets.core.rates import base_rate, misspelt_names, resolve_role, unknown_roles
+from billing_assets.core.rates import base_rate, misspelt_names, mixed_rates, resolve_role, unknown_roles
 from billing_assets.expectations import validate_in_process
 from billing_assets.ingest import contracts, raw_time_entries
 from billing_assets.partitions import client_month_key
@@ -318,10 +318,11 @@ def _trailing_checks_again(context: AssetCheckExecutionContext, warehouse: Wareh
 
 def _names_match(contract: Contract, worked: list[dict]) -> q.CheckOutcome:
     """Names in the contract that rate nobody this month while a close spelling billed, or a role not in roles."""
-    persons = {r["person"] for r in worked if r["billable"]}
-    projects = {r["project"] for r in worked if r["billable"]}
+    billable = [r for r in worked if r["billable"]]
+    persons, projects = {r["person"] for r in billable}, {r["project"] for r in billable}
+    mixed = mixed_rates(contract, [(r["person"], r["project"], r["roles"]) for r in billable])
     return q.contract_names_match(misspelt_names(contract, persons, projects), unknown_roles(contract, persons),
-                                  contract.default_rate)
+                                  contract.default_rate, mixed)
 
 
 def _new_people(earlier: list[dict], worked: list[dict]) -> q.CheckOutcome:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from billing_assets.core.classify import NO_CODE_SOURCES, project_code_of
 from billing_assets.core.contract import Contract, ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.engagement import rows_outside
 from billing_assets.core.model import NON_BILLABLE, TimeEntry
@@ -117,27 +118,35 @@ def _unlisted_project_codes(parsed: ParsedSource, good: dict[str, ContractFile],
                             ) -> list[str]:
     """Entries whose Project Code no SOW item of their contract lists, when some item lists codes: they are
     classified from their notes instead, or go to the contract's only hourly item (spec section 3), which a typo
-    or a spreadsheet that dropped a code's leading zeros would otherwise do unseen. A warning, one per file, client
-    and code."""
+    or a spreadsheet that dropped a code's leading zeros would otherwise do unseen; and rows of a tool with no Project
+    Code column (Toggl, Clockify, QuickBooks Time) whose project names start with no code. A warning, one per file,
+    client and code."""
     # (file, client, code) -> (codes listed, where the entries go, rows)
     found: dict[tuple[str, str, str], tuple[set[str], str, list[int]]] = {}
     for e in parsed.entries:
         client = names.get(e.client_name)
-        if client is None or not e.project_code:
+        code = project_code_of(good[client].for_month(e.month), e) if client is not None else ""
+        if client is None or (not code and e.source not in NO_CODE_SOURCES):
             continue
         contract = good[client].for_month(e.month)
         codes = contract.project_codes
-        if codes and e.project_code not in codes:
+        if codes and code not in codes:
             hourly = [i.id for i in (contract.sow.items if contract.sow else []) if i.billing == "hourly"]
             fate = (f"go to {hourly[0]}, the contract's only hourly SOW item" if len(hourly) == 1
                     else "are classified from their notes")
-            found.setdefault((e.source_file, client, e.project_code), (codes, fate, []))[2].append(e.source_row)
+            found.setdefault((e.source_file, client, code), (codes, fate, []))[2].append(e.source_row)
 
     def loose(code: str) -> str:  # what a spreadsheet or a typist changes: case, spaces, leading zeros
         return code.casefold().strip().lstrip("0")
 
     out = []
     for (source_file, client, code), (codes, fate, numbers) in sorted(found.items()):
+        if not code:  # Toggl, Clockify, QuickBooks Time: a code is read from the start of the project's name
+            out.append(f"{source_file}: rows {row_ranges(numbers)}: no project code (this tool has no Project Code "
+                       f"column, and their project names start with none of contracts/{client}.yaml's codes: "
+                       f"{', '.join(sorted(codes))}); these entries {fate}. Name the projects in the time tool "
+                       f"'<code> ...' to place them by code")
+            continue
         near = sorted(c for c in codes if loose(c) == loose(code))
         hint = f" (meant {near[0]!r}? codes match exactly)" if near else ""
         out.append(f"{source_file}: rows {row_ranges(numbers)}: project code {code!r} is listed by no SOW item of "
@@ -257,6 +266,7 @@ def _on_fixed_fee(contract: Contract, entry: TimeEntry, decided: Override | None
     hours: its person needs no rate (found by an auditor: validate said rates_present would stop a month that the
     close priced and pushed)."""
     chosen = decided.sow_item if decided is not None and decided.sow_item else None
-    return any(item.billing == "fixed_fee" and (item.id == chosen if chosen else
-                                                bool(entry.project_code) and entry.project_code in item.project_codes)
+    code = project_code_of(contract, entry)
+    return any(item.billing == "fixed_fee" and (item.id == chosen if chosen else bool(code) and
+                                                code in item.project_codes)
                for item in (contract.sow.items if contract.sow else []))

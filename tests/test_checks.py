@@ -21,7 +21,7 @@ from billing_assets.core import quality as q
 from billing_assets.core.contract import Contract
 from billing_assets.core.model import InvoiceLine, TimeEntry
 from billing_assets.core.pricing import PricingResult
-from billing_assets.core.rates import misspelt_names, unknown_roles
+from billing_assets.core.rates import misspelt_names, mixed_rates, unknown_roles
 from billing_assets.core.sources import read_folder
 from billing_assets.definitions import build_defs
 from billing_assets.partitions import client_month_key
@@ -418,6 +418,20 @@ def test_a_role_not_in_roles_is_named_when_default_rate_prices_it() -> None:
         "tool, then close the month again"))
     assert unknown_roles(contract, {"Ann Lee"}) == []  # role names match in any case
     assert unknown_roles(contract.model_copy(update={"default_rate": None}), {"Pat Ray"}) == []  # held: no_rate
+
+
+def test_a_person_rated_two_ways_in_one_month_for_want_of_a_people_role_is_named() -> None:
+    """Found by an auditor: Dave Lee's Harvest rows carry Roles `analyst` (100.00), his Toggl rows none
+    (default_rate 90.00): two rates on one invoice, with no word."""
+    contract = Contract.model_validate({"client": "acme", "name": "Acme", "currency": "USD", "default_rate": 90,
+                                        "roles": {"analyst": 100, "senior": 200}, "people": {"Ann Lee": "senior"}})
+    worked = [("Dave Lee", "Data", "analyst"), ("Dave Lee", "Data", ""), ("Ann Lee", "Data", ""),
+              ("Ann Lee", "Data", "analyst"), ("Bo Ng", "Data", "Analyst"), ("Bo Ng", "Data", "analyst")]
+    mixed = mixed_rates(contract, worked)
+    assert mixed == ["Dave Lee on Data: 90.00 (no role: default_rate) and 100.00 (Roles column 'analyst')"]
+    assert q.contract_names_match([], [], contract.default_rate, mixed).message == (
+        "billed at two rates in the month: Dave Lee on Data: 90.00 (no role: default_rate) and 100.00 (Roles column "
+        "'analyst'); give them a role in people, then close the month again")
 
 
 def test_misspelt_names_are_only_those_a_close_spelling_worked_for() -> None:

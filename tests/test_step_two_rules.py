@@ -74,3 +74,49 @@ def test_validate_needs_no_rate_for_time_on_a_fixed_fee_item(billing_env, capsys
         "2026-09-06,Phi Studio,Brand,F-P1,Work,brand workshop,2,Yes,Ann,Lee,senior\n")
     assert main(["validate"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"0 problem(s), 0 warning(s) in {home}"
+
+
+def test_a_tool_without_project_codes_gives_the_code_its_project_name_starts_with() -> None:
+    """Found by an auditor: Clockify's project "GLX-2 Strategy" of a fixed-fee item (code GLX-2) was billed by the
+    hour on the only hourly item, beside the item's fee. Toggl, Clockify and QuickBooks Time have no Project Code
+    column: a code the project's name starts with as a word is the entry's; Harvest's own column stays the code."""
+    contract = Contract.model_validate({
+        "client": "globex", "name": "Globex", "currency": "USD", "roles": {"lead": 250}, "require_project_code": True,
+        "task_map": {"Work": "standard"},
+        "sow": {"items": [{"id": "G1", "name": "Build", "billing": "hourly", "project_codes": ["GLX-1"]},
+                          {"id": "G2", "name": "Strategy", "billing": "fixed_fee", "project_codes": ["GLX-2"],
+                           "schedule": {"2026-09": 5000}}]}})
+
+    def entry(project: str, source: str = "clockify_csv") -> TimeEntry:
+        return TimeEntry(entry_id=f"{source}-{project}", source=source, source_file="t.csv", source_row=1,
+                         date=date(2026, 9, 15), client_name="Globex", project=project, project_code="", task="Work",
+                         notes="workshop facilitation", hours=Decimal("3"), billable=True, person="Raj Patel",
+                         roles="lead")
+
+    entries = [entry("GLX-2 Strategy"), entry("[GLX-2] Strategy", "toggl_csv"), entry("GLX-2", "quickbooks_time_csv"),
+               entry("GLX-20 Strategy"), entry("GLX-2 Strategy", "harvest_csv")]
+    results, _ = classify_entries(contract, entries, {}, None)
+    assert [(r.sow_item, r.method, r.review_reasons) for r in results[:3]] == [("G2", "project_code", [])] * 3
+    assert results[3].sow_item == "G1" and results[3].method == "only_item"  # GLX-20 is no code of this contract
+    assert "missing_project_code" in results[3].review_reasons
+    assert results[4].sow_item == "G1" and "missing_project_code" in results[4].review_reasons  # Harvest: its column
+
+
+def test_validate_names_rows_of_a_tool_without_codes_whose_projects_start_with_none(billing_env, capsys) -> None:
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text(
+        "client: acme\nname: Acme Corp\ncurrency: USD\nroles: {senior: 200}\npeople: {Alice Ng: senior}\n"
+        "sow:\n  items:\n  - {id: P1, name: Website, billing: hourly, project_codes: [ACME-P1]}\n"
+        "  - {id: P2, name: Data, billing: hourly, project_codes: [ACME-P2]}\n")
+    (home / "timesheets" / "toggl.csv").write_text(
+        "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Tags,"
+        "Amount (USD)\n"
+        "Alice Ng,a@f.com,Acme Corp,ACME-P1 Website,Design,Homepage review,Yes,2026-09-01,09:00:00,2026-09-01,"
+        "11:00:00,02:00:00,,400.00\n"
+        "Alice Ng,a@f.com,Acme Corp,Data Platform,Design,Dashboard,Yes,2026-09-02,09:00:00,2026-09-02,10:00:00,"
+        "01:00:00,,200.00\n")
+    assert main(["validate"]) == 0
+    assert [line for line in capsys.readouterr().out.splitlines() if "project code" in line] == [
+        "warning: timesheets/toggl.csv: rows 2: no project code (this tool has no Project Code column, and their "
+        "project names start with none of contracts/acme.yaml's codes: ACME-P1, ACME-P2); these entries are "
+        "classified from their notes. Name the projects in the time tool '<code> ...' to place them by code"]

@@ -77,6 +77,21 @@ _NEGATED_BEFORE = re.compile(r"(?:\b(?:no|not|non|never|nothing|without|hardly)|
                              re.IGNORECASE)
 
 
+NO_CODE_SOURCES = ("toggl_csv", "clockify_csv", "quickbooks_time_csv")  # exports with no Project Code column
+
+
+def project_code_of(contract: Contract, entry: TimeEntry) -> str:
+    """The entry's Project Code (spec section 3 step 3). Toggl, Clockify and QuickBooks Time have no such column,
+    so for their entries it is the contract's SOW code that the project's name starts with as a word ("GLX-2
+    Strategy", "GLX-2: Build", "[GLX-2] Build", not "GLX-20 Build"); "" when none does (found by an auditor: a
+    Clockify project "GLX-2 Strategy" of a fixed-fee item was billed by the hour beside its fee)."""
+    if entry.project_code or entry.source not in NO_CODE_SOURCES:
+        return entry.project_code
+    codes = sorted(contract.project_codes, key=len, reverse=True)
+    name = entry.project.strip()
+    return next((c for c in codes if re.match(rf"[\[(]?{re.escape(c)}(?![\w-])", name)), "")
+
+
 def rush_match(keywords: Sequence[str], notes: str) -> bool:
     """Whole-word, case-insensitive match of any rush keyword in the notes, its words separated by any spaces or
     hyphens ("fire  drill", "fire-drill", "same day" for `same-day`), unless the note says it does not apply
@@ -160,7 +175,8 @@ def _deterministic(contract: Contract, entry: TimeEntry, override: Override | No
     elif not items:
         p.sow_decided, p.sow_method = True, "no_sow"
     else:
-        by_code = [i for i in items if entry.project_code and entry.project_code in i.project_codes]
+        code = project_code_of(contract, entry)
+        by_code = [i for i in items if code and code in i.project_codes]
         if by_code:
             p.sow_item, p.sow_decided, p.sow_method = by_code[0].id, True, "project_code"
         elif len(hourly) == 1:
@@ -251,7 +267,7 @@ def _decide(contract: Contract, entry: TimeEntry, p: _Partial, s: Suggestion | N
         reasons.append("unknown_sow_item")
         suggested = suggested or sow_item
         sow_item = sow_item if reviewer_unknown_item else None
-    if contract.require_project_code and not entry.project_code:
+    if contract.require_project_code and not project_code_of(contract, entry):
         reasons.append("missing_project_code")
     threshold = float(contract.review.min_confidence)
     if s is not None and not p.sow_decided:

@@ -202,17 +202,21 @@ def new_people(people: set[str], earlier_people: set[str], has_history: bool) ->
 
 
 def contract_names_match(misspelt: list[tuple[str, str, str]], unknown_roles: list[tuple[str, str, str]],
-                         default_rate: Decimal | None) -> CheckOutcome:
-    """`rates.misspelt_names` and `rates.unknown_roles` of the client-month: contract names that rate nobody while
-    a close spelling worked, and people whose role is not in `roles` (rated at `default_rate`)."""
+                         default_rate: Decimal | None, mixed: Sequence[str] = ()) -> CheckOutcome:
+    """`rates.misspelt_names`, `rates.unknown_roles` and `rates.mixed_rates` of the client-month: contract names
+    that rate nobody while a close spelling worked, people whose role is not in `roles` (rated at `default_rate`),
+    and people rated two ways for want of a `people` role."""
     texts = [f"{key}: {value!r} has no time, but {close!r} has" for key, value, close in misspelt]
     texts += [f"{key}: role {role!r} is not in roles, so {person} bills at default_rate {default_rate:,.2f}"
               for key, person, role in unknown_roles]
+    named = ("names match exactly, so that time is rated by the Roles column or default_rate: correct the name in "
+             "the contract or the time tool, then close the month again") if texts else ""
+    if mixed:
+        texts.append(f"billed at two rates in the month: {'; '.join(mixed)}")
+        named = "; ".join(x for x in (named, "give them a role in people, then close the month again") if x)
     if not texts:
         return ok("every person, project and role the contract rates by name is spelt as in the time entries")
-    return fail(f"{'; '.join(texts)}; names match exactly, so that time is rated by the Roles column or "
-                "default_rate: correct the name in the contract or the time tool, then close the month again",
-                names=len(texts))
+    return fail(f"{'; '.join(texts)}; {named}", names=len(misspelt) + len(unknown_roles) + len(mixed))
 
 
 def rate_changes(current: dict[tuple[str, str], Decimal], previous: dict[tuple[str, str], Decimal]) -> CheckOutcome:

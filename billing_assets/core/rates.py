@@ -71,6 +71,24 @@ def unknown_roles(contract: Contract, persons: set[str]) -> list[tuple[str, str,
             if person in persons and contract.role_rate(role) is None]
 
 
+def mixed_rates(contract: Contract, worked: list[tuple[str, str, str]]) -> list[str]:
+    """"person on project: 100.00 (Roles column 'analyst') and 90.00 (no role)" for each person, not in `people`,
+    whose rows of one project give two base rates by their Roles column: a Harvest export carries Roles, Toggl's
+    and Clockify's none (found by an auditor: one person billed at two rates in one invoice, with no word).
+    `worked`: (person, project, Roles column) of the month's billable rows."""
+    rates: dict[tuple[str, str], dict[Decimal, str]] = {}
+    for person, project, roles in worked:
+        if person in contract.people:
+            continue
+        role = resolve_role(contract, person, roles)
+        rate = base_rate(contract, person, project, role)
+        if rate is not None:
+            said = f"Roles column {roles.split(',')[0].strip()!r}" if role else "no role: default_rate"
+            rates.setdefault((person, project), {}).setdefault(rate, said)
+    return [f"{person} on {project}: " + " and ".join(f"{rate:,.2f} ({said})" for rate, said in sorted(found.items()))
+            for (person, project), found in sorted(rates.items()) if len(found) > 1]
+
+
 def _bare(name: str) -> str:
     """A name without case, accents or repeated spaces: how two spellings of one person usually differ."""
     decomposed = unicodedata.normalize("NFKD", name)
