@@ -18,7 +18,7 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context
 from billing_assets import ingest, price
 from billing_assets.cli import main
 from billing_assets.core import quality as q
-from billing_assets.core.contract import Contract
+from billing_assets.core.contract import Contract, RateOverride
 from billing_assets.core.model import InvoiceLine, TimeEntry
 from billing_assets.core.pricing import PricingResult
 from billing_assets.core.rates import misspelt_names, mixed_rates, unknown_roles
@@ -417,6 +417,8 @@ def test_a_role_not_in_roles_is_named_when_default_rate_prices_it() -> None:
         "so that time is rated by the Roles column or default_rate: correct the name in the contract or the time "
         "tool, then close the month again"))
     assert unknown_roles(contract, {"Ann Lee"}) == []  # role names match in any case
+    overridden = contract.model_copy(update={"rate_overrides": [RateOverride(person="Pat Ray", rate=Decimal(150))]})
+    assert unknown_roles(overridden, {"Pat Ray"}) == []  # rated by the override, whatever the role
     assert unknown_roles(contract.model_copy(update={"default_rate": None}), {"Pat Ray"}) == []  # held: no_rate
 
 

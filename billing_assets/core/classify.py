@@ -71,12 +71,6 @@ def history_digest(context: ClientContext) -> str:
     return digest.hexdigest()
 
 
-# A keyword said not to apply: "non-urgent", "no rush", "not urgent", "isn't that urgent", "without any rush"
-# (up to two words between the negation and the keyword, in the same clause).
-_NEGATED_BEFORE = re.compile(r"(?:\b(?:no|not|non|never|nothing|without|hardly)|n't)[\s-]+(?:[^\s.,;:!?()]+\s+){0,2}$",
-                             re.IGNORECASE)
-
-
 NO_CODE_SOURCES = ("toggl_csv", "clockify_csv", "quickbooks_time_csv")  # exports with no Project Code column
 
 
@@ -90,6 +84,12 @@ def project_code_of(contract: Contract, entry: TimeEntry) -> str:
     codes = sorted(contract.project_codes, key=len, reverse=True)
     name = entry.project.strip()
     return next((c for c in codes if re.match(rf"[\[(]?{re.escape(c)}(?![\w-])", name)), "")
+
+
+# A keyword said not to apply: "non-urgent", "no rush", "not urgent", "isn't that urgent", "without any rush"
+# (up to two words between the negation and the keyword, in the same clause).
+_NEGATED_BEFORE = re.compile(r"(?:\b(?:no|not|non|never|nothing|without|hardly)|n't)[\s-]+(?:[^\s.,;:!?()]+\s+){0,2}$",
+                             re.IGNORECASE)
 
 
 def rush_match(keywords: Sequence[str], notes: str) -> bool:

@@ -67,8 +67,9 @@ def unknown_roles(contract: Contract, persons: set[str]) -> list[tuple[str, str,
     and `rates_present` names them."""
     if contract.default_rate is None:
         return []
+    overridden = {o.person for o in contract.rate_overrides if o.project is None}  # rated whatever their role
     return [(f"people.{person}", person, role) for person, role in sorted(contract.people.items())
-            if person in persons and contract.role_rate(role) is None]
+            if person in persons and person not in overridden and contract.role_rate(role) is None]
 
 
 def mixed_rates(contract: Contract, worked: list[tuple[str, str, str]]) -> list[str]:
