@@ -23,7 +23,7 @@ from billing_assets.close_again import (
 from billing_assets.core.contract import contract_paths
 from billing_assets.core.money import shown_hours
 from billing_assets.core.overrides import read_decisions
-from billing_assets.core.parsed import stopping_nobody, stopping_nobody_line
+from billing_assets.core.parsed import name_key, stopping_nobody, stopping_nobody_line
 from billing_assets.instance_setup import open_instance, register_clients
 from billing_assets.jobs import range_tags
 from billing_assets.partitions import CLIENT_ID, client_month_key
@@ -304,9 +304,12 @@ def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> l
         if month in months and name not in home.claimed_names(month):
             billable = sum((e.hours for e in found if e.billable), Decimal(0))
             files = ", ".join(sorted({e.source_file or named.get(e.source, e.source) for e in found}))
+            near = sorted(n for n in home.claimed_names(month) if name_key(n) == name_key(name))
+            fate = (f"{near[0]!r} but for case or spaces, so they stop that client's month until the name is one of "
+                    "its aliases" if near else  # found by an auditor: "bill nobody" beside the month they stop
+                    f"no {'readable ' if nameless else ''}contract's name or alias, so they bill nobody{unread}")
             out.append(f"{month}: {len(found)} row(s), {shown_hours(billable):f} h billable, under client {name!r} "
-                       f"({files}): no {'readable ' if nameless else ''}contract's name or alias, so they bill "
-                       f"nobody{unread}")
+                       f"({files}): {fate}")
     return out
 
 

@@ -246,12 +246,16 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
     missing = set()
     for e in parsed.entries:
         client = names.get(e.client_name)
-        if client is None or not e.billable or not e.person:
+        decided = overrides.get(e.entry_id)
+        decided_type = decided.work_type if decided is not None else ""
+        # a decision's work type other than non_billable bills a `Billable? = No` row (spec section 3 step 1; found
+        # by an auditor: validate called the month clean, and rates_present stopped it)
+        if client is None or not (e.billable or decided_type not in ("", NON_BILLABLE)) or not e.person:
             continue
         contract = good[client].for_month(e.month)
-        decided = overrides.get(e.entry_id)
-        if (decided is not None and (decided.action == "write_off" or decided.work_type == NON_BILLABLE)) or \
-                contract.task_work_type(e.task) == NON_BILLABLE or _on_fixed_fee(contract, e, decided):
+        if (decided is not None and decided.action == "write_off") or decided_type == NON_BILLABLE or \
+                (not decided_type and contract.task_work_type(e.task) == NON_BILLABLE) or \
+                _on_fixed_fee(contract, e, decided):
             continue
         if base_rate(contract, e.person, e.project, resolve_role(contract, e.person, e.roles)) is None:
             missing.add((client, e.person, e.month))

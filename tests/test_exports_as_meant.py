@@ -68,8 +68,9 @@ def test_the_close_bills_what_the_exports_mean_and_stops_only_what_cannot_be_bil
             "spaces; add it to the contract's aliases to bill these rows") in out
     assert "timesheets/beta.csv: rows 3: client 'Beta  Ltd' differs" in out
     assert "expenses/gamma.csv: row 1: amount in USD, but the contract bills in EUR" in out
-    assert ("warning: 2026-10: 1 row(s), 2 h billable, under client 'BETA LTD' (timesheets/beta.csv): no "
-            "contract's name or alias, so they bill nobody") in out
+    assert ("warning: 2026-10: 1 row(s), 2 h billable, under client 'BETA LTD' (timesheets/beta.csv): 'Beta Ltd' "
+            "but for case or spaces, so they stop that client's month until the name is one of its aliases") in out
+    assert "so they bill nobody" not in out  # found by an auditor: said beside the month these rows stop
     assert invoices(home) == {"acme": (Decimal("400.00"), Decimal("2.00")),  # José at the senior rate
                               "delta": (Decimal("300.00"), Decimal("3.00"))}  # 5 and 12 October, not May/December
     assert not (home / "outbox" / MONTH / "beta.json").exists()

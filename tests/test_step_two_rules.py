@@ -13,6 +13,7 @@ from billing_assets.cli import main
 from billing_assets.core.classify import classify_entries, rush_match
 from billing_assets.core.contract import Contract
 from billing_assets.core.model import TimeEntry
+from billing_assets.core.sources import read_folder
 from tests.test_contract_validation import problems
 
 KEYWORDS = ["urgent", "rush", "asap", "same-day", "fire drill"]
@@ -120,3 +121,24 @@ def test_validate_names_rows_of_a_tool_without_codes_whose_projects_start_with_n
         "warning: timesheets/toggl.csv: rows 2: no project code (this tool has no Project Code column, and their "
         "project names start with none of contracts/acme.yaml's codes: ACME-P1, ACME-P2); these entries are "
         "classified from their notes. Name the projects in the time tool '<code> ...' to place them by code"]
+
+
+def test_validate_asks_a_rate_of_a_not_billable_row_a_decision_bills(billing_env, capsys) -> None:
+    """Found by an auditor: `Billable? = No` for a person with no rate, and a decision `standard, bill` on it:
+    validate said 0 problems, and the close stopped the month on rates_present (the decision bills the row)."""
+    home = billing_env()
+    (home / "contracts" / "acme.yaml").write_text(
+        "client: acme\nname: Acme Corp\ncurrency: USD\nroles: {senior: 200}\npeople: {Alice Ng: senior}\n")
+    (home / "timesheets" / "time.csv").write_text(
+        "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name,Roles\n"
+        "2026-09-05,Acme Corp,Discovery,,Consulting,Interview notes,3,No,Carl,Po,\n"
+        "2026-09-06,Acme Corp,Discovery,,Consulting,Workshop,2,Yes,Alice,Ng,\n")
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"0 problem(s), 0 warning(s) in {home}"
+    entry_id = next(iter(read_folder(home).entries)).entry_id
+    (home / "overrides").mkdir(exist_ok=True)
+    (home / "overrides" / "decisions.csv").write_text(
+        f"entry_id,work_type,sow_item,action,note\n{entry_id},standard,,bill,billable after all\n")
+    assert main(["validate"]) == 1
+    assert ("contracts/acme.yaml: no rate for Carl Po (people, roles, rate_overrides or default_rate), who has "
+            "billable time in 2026-09: rates_present will stop it") in capsys.readouterr().out
