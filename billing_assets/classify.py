@@ -44,6 +44,8 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
         cache = WarehouseSuggestionCache(conn)
         for chunk in client_chunks(pairs):
             raw = rows_by_partition(conn, "raw_time_entries", chunk)
+            with conn.transaction(), conn.staged("partition_keys", ("client", "month"), chunk):
+                conn.run("queries/snapshot_unfrozen_sent_entries.sql")  # sent by a release that froze less
             sent = rows_by_partition(conn, "sent_entry_labels", chunk)  # a sent month keeps what it billed
             rows, usage_rows = [], []
             for client, month in chunk:
@@ -54,7 +56,8 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
                     results, usage = classify_entries(
                         contract, entries, overrides, model.classify, model.cache_id, history, cache,
                         getattr(model, "review_floor", 0.0),
-                        {r["entry_id"]: (r["sow_item"], r["work_type"]) for r in sent.get((client, month), [])})
+                        {r["entry_id"]: (r["sow_item"], r["work_type"]) for r in sent.get((client, month), [])
+                         if r["sow_item"] or not contract.sow_item_ids})  # '': frozen without SOW items
                 except ClassifierUnavailable as exc:  # this client-month is held back; the others go on
                     failed[(client, month)] = (f"{client} {month}: not classified: {' '.join(str(exc).split())[:600]}"
                                                f"; close it again once the classifier answers (or with "

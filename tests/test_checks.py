@@ -445,6 +445,11 @@ def test_misspelt_names_are_only_those_a_close_spelling_worked_for() -> None:
     assert misspelt_names(contract, worked, {"Web"}) == [
         ("people.José Núñez", "José Núñez", "Jose  Nunez"), ("rate_overrides[0].person", "Raj Patl", "Raj Patel")]
     assert misspelt_names(contract, {"José Núñez", "Raj Patl"}, {"Web"}) == []
+    # found by an adversarial reviewer: a name the contract rates itself, another project, are no misspellings
+    two = contract.model_copy(update={"people": {"Jon Smith": "senior", "Jan Smith": "senior"}, "rate_overrides": [
+        RateOverride(person="Jan Smith", project="Phase 1", rate=Decimal(130))]})
+    assert misspelt_names(two, {"Jan Smith"}, {"Phase 2"}) == []
+    assert misspelt_names(two, {"Jan Smith"}, {"phase  1"}) == [("rate_overrides[0].project", "Phase 1", "phase  1")]
 
 
 def test_trailing_range_warnings_of_later_months_follow_a_month_priced_again(billing_env) -> None:

@@ -57,8 +57,12 @@ def test_two_merged_blocks_giving_one_key_two_values_are_refused(tmp_path: Path)
     """Found by an auditor: `roles: {<<: [{senior: 200}, {senior: 300}]}` billed 300, where YAML's merge rule
     gives the first block's 200. Blocks that agree, and a key the mapping itself sets, still read."""
     assert refused(tmp_path, "client: acme\nname: Acme Corp\nroles: {<<: [{senior: 200}, {senior: 300}]}\n") == [
-        "contracts/acme.yaml: roles.senior: set otherwise by two merged blocks (lines 3 and 3); write it once"]
+        "contracts/acme.yaml: roles.senior: set otherwise by two merged blocks (line 3); write it once"]
+    # found by an adversarial reviewer: a key the mapping sets itself wins over every block, and 150 = 150.00
     path = tmp_path / "acme.yaml"
+    path.write_text("client: acme\nname: Acme Corp\nroles:\n  <<: [{senior: 150, analyst: 120}, {senior: 160, "
+                    "analyst: 120.00}]\n  senior: 170\n")
+    assert ContractFile(path).for_month("2026-10").roles == {"senior": 170, "analyst": 120}
     path.write_text("client: acme\nname: Acme Corp\nroles:\n  <<: [{senior: 200, junior: 100}, {senior: 200}]\n"
                     "  junior: 120\n")
     assert ContractFile(path).for_month("2026-10").roles == {"senior": 200, "junior": 120}

@@ -24,7 +24,7 @@ TWINS = sorted(str(p.relative_to(REPO / "sql")) for p in (REPO / "sql").rglob("*
 PAIRS = [("acme", "2026-09"), ("acme", "2026-10"), ("beta", "2026-10")]
 NOT_SELECTS = {"cache_store", "snapshot_sent_invoice", "snapshot_sent_adjustments", "firm_overview",
                "snapshot_pushed_invoice", "snapshot_pushed_adjustments", "freeze_sent_invoice_in_sink",
-               "freeze_sent_adjustments_in_sink", "snapshot_sent_entries"}
+               "freeze_sent_adjustments_in_sink", "snapshot_sent_entries", "snapshot_unfrozen_sent_entries"}
 
 
 @pytest.fixture(scope="module")

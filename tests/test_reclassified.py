@@ -44,3 +44,38 @@ def test_a_close_names_the_entries_it_holds_now_that_the_last_close_billed(billi
     main(["close", "--month", "2026-10"])
     said = [line for line in capsys.readouterr().out.splitlines() if "classified otherwise" in line]
     assert len(said) == 1 and f": {unsure} billed at the last close are held now (" in said[0], said
+
+
+def test_a_sent_month_of_a_contract_without_sow_items_keeps_the_work_types_it_billed(billing_env) -> None:
+    """Found by an auditor upgrading a firm: only entries with a SOW item were frozen when a month was sent, so a
+    contract without SOW items froze nothing. August, sent with "urgent fix" billed as rush, closed again after the
+    rush keywords changed, was priced as standard and September carried -400.00 nobody asked for. Its work types
+    are now frozen at sending; a month sent by a release that froze none is frozen as it stands before the next
+    close classifies it again."""
+    home = billing_env()
+    contract = home / "contracts" / "acme.yaml"
+    contract.write_text("client: acme\nname: Acme Corp\ncurrency: USD\nroles: {senior: 200}\n"
+                        "people: {Ann Lee: senior}\nwork_types: {rush: {multiplier: 2}}\nrush_keywords: [urgent]\n")
+    (home / "timesheets" / "time.csv").write_text(
+        "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name,Roles\n"
+        "2026-08-05,Acme Corp,Ops,,Support,urgent fix for the outage,2,Yes,Ann,Lee,\n"
+        "2026-08-06,Acme Corp,Ops,,Support,regular work,1,Yes,Ann,Lee,\n"
+        "2026-09-07,Acme Corp,Ops,,Support,regular work,1,Yes,Ann,Lee,\n")
+    db = home / "billing.duckdb"
+
+    def table(sql: str) -> list[tuple]:
+        with duckdb.connect(str(db), read_only=True) as conn:
+            return conn.execute(sql).fetchall()
+
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    assert table("SELECT entry_id LIKE 'h%', sow_item, work_type FROM sent_entries ORDER BY work_type") == [
+        (True, "", "rush"), (True, "", "standard")]
+    contract.write_text(contract.read_text().replace("rush_keywords: [urgent]", "rush_keywords: [asap]"))
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    with duckdb.connect(str(db)) as conn:  # as a release that froze only entries with a SOW item left it
+        conn.execute("DELETE FROM sent_entries")
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    assert table("SELECT month, total FROM invoices ORDER BY month") == [("2026-08", 1000), ("2026-09", 200)]
+    assert table("SELECT count(*) FROM invoice_lines WHERE kind = 'prior_period_adjustment'") == [(0,)]
+    assert table("SELECT DISTINCT method FROM classified_time_entries WHERE month = '2026-08'") == [("as_sent",)]

@@ -76,32 +76,32 @@ NO_CODE_SOURCES = ("toggl_csv", "clockify_csv", "quickbooks_time_csv")  # export
 
 def project_code_of(contract: Contract, entry: TimeEntry) -> str:
     """The entry's Project Code (spec section 3 step 3). Toggl, Clockify and QuickBooks Time have no such column,
-    so for their entries it is the contract's SOW code that the project's name starts with as a word ("GLX-2
-    Strategy", "GLX-2: Build", "[GLX-2] Build", not "GLX-20 Build"); "" when none does (found by an auditor: a
+    so for their entries it is the contract's SOW code that the project's name starts with, then a space, a colon,
+    a bracket or nothing ("GLX-2 Strategy", "GLX-2: Build", "[GLX-2] Build"; not "GLX-20 Build", "GLX-2.5 Data" or
+    "GLX-2/GLX-3 joint"); "" when none does (found by an auditor: a
     Clockify project "GLX-2 Strategy" of a fixed-fee item was billed by the hour beside its fee)."""
     if entry.project_code or entry.source not in NO_CODE_SOURCES:
         return entry.project_code
     codes = sorted(contract.project_codes, key=len, reverse=True)
     name = entry.project.strip()
-    return next((c for c in codes if re.match(rf"[\[(]?{re.escape(c)}(?![\w-])", name)), "")
+    return next((c for c in codes if re.match(rf"[\[(]?{re.escape(c)}(?=$|\s|[:\])])", name)), "")
 
 
-# A keyword said not to apply: "non-urgent", "no rush", "not urgent", "isn't that urgent", "without any rush"
-# (up to two words between the negation and the keyword, in the same clause).
-_NEGATED_BEFORE = re.compile(r"(?:\b(?:no|not|non|never|nothing|without|hardly)|n't)[\s-]+(?:[^\s.,;:!?()]+\s+){0,2}$",
-                             re.IGNORECASE)
+# A keyword said not to apply, the negation right before it: "non-urgent", "no rush", "not urgent", "isn't urgent",
+# "nothing urgent". Not "not only urgent", "nothing more urgent", "no 4512 urgent", "said no - urgent redo" (found
+# by an auditor: a wider reading billed those as standard where the contract has no classifier to ask).
+_NEGATED_BEFORE = re.compile(r"(?:\b(?:no|not|non|nothing)|n't)(?:\s+|-)$", re.IGNORECASE)
 
 
 def rush_match(keywords: Sequence[str], notes: str) -> bool:
-    """Whole-word, case-insensitive match of any rush keyword in the notes, its words separated by any spaces or
-    hyphens ("fire  drill", "fire-drill", "same day" for `same-day`), unless the note says it does not apply
-    ("non-urgent", "no rush on this one", "not urgent"): a negated keyword decides nothing, and the classifier
-    reads the note."""
+    """Whole-word, case-insensitive match of any rush keyword in the notes, its words separated by any spaces
+    ("fire  drill"), unless the note negates it right before ("non-urgent", "no rush on this one", "not urgent"):
+    a negated keyword decides nothing (the classifier reads the note; without SOW items, standard)."""
     for keyword in keywords:
-        words = re.split(r"[\s-]+", keyword.strip())
-        if not any(words):
+        words = keyword.split()
+        if not words:
             continue
-        pattern = r"(?<!\w)" + r"[\s-]+".join(re.escape(w) for w in words if w) + r"(?!\w)"
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)"
         for found in re.finditer(pattern, notes, re.IGNORECASE):
             if not _NEGATED_BEFORE.search(notes[:found.start()]):
                 return True

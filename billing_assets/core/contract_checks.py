@@ -60,7 +60,8 @@ def duplicated_keys(node: yaml.Node, path: str = "") -> list[str]:
             else:
                 seen[ident] = line
             if ident == ("<<", "<<") and isinstance(value_node, yaml.SequenceNode):
-                problems += _merged_twice(value_node, path)
+                own = {_key_text(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+                problems += _merged_twice(value_node, own, path)
             problems += duplicated_keys(value_node, where)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
@@ -68,19 +69,30 @@ def duplicated_keys(node: yaml.Node, path: str = "") -> list[str]:
     return problems
 
 
-def _merged_twice(blocks: yaml.SequenceNode, path: str) -> list[str]:
-    """`key.path: set otherwise by two merged blocks (lines A and B)` for `<<: [*a, *b]` whose blocks give one key
-    two values: YAML lets the first win, some readers the last (found by an auditor: PyYAML billed the later rate)."""
+def _merged_twice(blocks: yaml.SequenceNode, own: set[str], path: str) -> list[str]:
+    """`key.path: set otherwise by two merged blocks (line N)` for `<<: [*a, *b]` whose blocks give one key two
+    values that the mapping itself (`own` keys) does not set: YAML lets the first block win, some readers the last
+    (found by an auditor: PyYAML billed the later rate). Values compare as numbers where they are (150 = 150.00)."""
     problems, first = [], {}
     for block in blocks.value:
         for key_node, value_node in block.value if isinstance(block, yaml.MappingNode) else []:
             key = _key_text(key_node)
-            value = value_node.value if isinstance(value_node, yaml.ScalarNode) else id(value_node)
+            if key in own or not isinstance(value_node, yaml.ScalarNode):
+                continue
+            value, line = _scalar_value(value_node.value), key_node.start_mark.line + 1
             if key in first and first[key][0] != value:
-                problems.append(f"{path + '.' if path else ''}{key}: set otherwise by two merged blocks (lines "
-                                f"{first[key][1]} and {key_node.start_mark.line + 1}); write it once")
-            first.setdefault(key, (value, key_node.start_mark.line + 1))
+                lines = f"line {line}" if first[key][1] == line else f"lines {first[key][1]} and {line}"
+                problems.append(f"{path + '.' if path else ''}{key}: set otherwise by two merged blocks ({lines}); "
+                                "write it once")
+            first.setdefault(key, (value, line))
     return problems
+
+
+def _scalar_value(text: str) -> Decimal | str:
+    try:
+        return Decimal(text.replace("_", ""))
+    except ArithmeticError:
+        return text
 
 
 MAX_DEPTH = 32  # a contract nests a few levels; deeper is a mistake or an attack on the parser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from decimal import Decimal
 
@@ -43,19 +44,23 @@ def misspelt_names(contract: Contract, persons: set[str], projects: set[str]) ->
     beside "Raj Patel", "José" beside "Jose"): names match exactly (spec section 2), so the setting applies to
     nobody and that time is rated by the Roles column or `default_rate`. People listed who did not work are not
     typos: only a close spelling that worked is named."""
-    named = [(f"people.{p}", p, persons) for p in contract.people]
+    named = [(f"people.{p}", p, persons, persons - set(contract.people)) for p in contract.people]
     for i, o in enumerate(contract.rate_overrides):
-        named.append((f"rate_overrides[{i}].person", o.person, persons))
+        # "Jan Smith" is no misspelling of "Jon Smith" when the same kind of setting names them both
+        alike = {other.person for other in contract.rate_overrides if other.project == o.project}
+        named.append((f"rate_overrides[{i}].person", o.person, persons, persons - alike))
         if o.project:
-            named.append((f"rate_overrides[{i}].project", o.project, projects))
+            named.append((f"rate_overrides[{i}].project", o.project, projects, projects))
     found = []
-    for key, value, seen in named:
-        if value in seen:
+    for key, value, worked, seen in named:
+        if value in worked:
             continue
-        # "carl cons" beside "Carl Cons": difflib counts case and accents, so those are looked for first
+        # "carl cons" beside "Carl Cons": difflib counts case and accents, so those are looked for first; names
+        # apart only in their numbers ("Phase 1", "Phase 2") are two, not a misspelling
         bare = _bare(value)
         close = (sorted(s for s in seen if _bare(s) == bare)
-                 or difflib.get_close_matches(value, sorted(seen), n=1, cutoff=0.8))
+                 or [s for s in difflib.get_close_matches(value, sorted(seen), n=3, cutoff=0.8)
+                     if _NUMBERS.sub("#", s) != _NUMBERS.sub("#", value)][:1])
         if close:
             found.append((key, value, close[0]))
     return found
@@ -88,6 +93,9 @@ def mixed_rates(contract: Contract, worked: list[tuple[str, str, str]]) -> list[
             rates.setdefault((person, project), {}).setdefault(rate, said)
     return [f"{person} on {project}: " + " and ".join(f"{rate:,.2f} ({said})" for rate, said in sorted(found.items()))
             for (person, project), found in sorted(rates.items()) if len(found) > 1]
+
+
+_NUMBERS = re.compile(r"\d+")
 
 
 def _bare(name: str) -> str:

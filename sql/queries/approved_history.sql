@@ -6,6 +6,7 @@ FROM (
            r.entry_date, r.source_file, r.source_row
     FROM sent_entries AS e
     JOIN raw_time_entries AS r ON r.client = e.client AND r.month = e.month AND r.entry_id = e.entry_id
+    WHERE e.sow_item <> ''  -- '': an entry of a contract without SOW items
     UNION ALL
     SELECT r.client, r.month, r.notes, r.person, r.project, r.task, r.entry_id, c.sow_item, c.work_type,
            r.entry_date, r.source_file, r.source_row
