@@ -24,7 +24,7 @@ def test_each_kind_of_change_is_named_and_an_unchanged_entry_is_not() -> None:
         "acme 2026-10: entries classified otherwise than at the last close, with no decision on them (the reviews "
         "since, or the contract, changed what the classifier decides): 1 billed at the last close are held now (h1); "
         "1 held at the last close are billed now (h2); 1 billed under another SOW item or work type (h3); see "
-        "review/2026-10.csv and decide them where it is wrong"]
+        "review/2026-10.csv for the held ones; decide the billed ones by their ids in overrides/ where it is wrong"]
     assert reclassified(before, before) == []
 
 
