@@ -33,12 +33,13 @@ def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_long
     warnings = [line for line in capsys.readouterr().out.splitlines() if "fall outside the engagement" in line]
     assert warnings == [
         "warning: globex 2026-08: 43 billable time row(s) (62.7 h) and 1 billable expense(s) (412.37) in "
-        "expenses/harvest_expenses.csv, timesheets/harvest_time_a.csv fall outside the engagement (2026-08..2026-07) "
-        "now, "
-        "but were billed on the invoice sent for 2026-08, which stays as sent: move the contract's start or end back "
+        "expenses/harvest_expenses.csv, timesheets/harvest_time_a.csv fall outside the engagement (no month: the "
+        "contract's end 2026-07 is before 2026-08, its first month of source data) now, but were billed on the "
+        "invoice sent for 2026-08, which stays as sent: move the contract's start or end back "
         "if they belong to it, or credit them by hand",
         "warning: globex 2026-09: 43 billable time row(s) (62.7 h) and 1 billable expense(s) (412.37) in "
-        "expenses/harvest_expenses.csv, timesheets/harvest_time_b.csv fall outside the engagement (2026-08..2026-07): "
+        "expenses/harvest_expenses.csv, timesheets/harvest_time_b.csv fall outside the engagement (no month: the "
+        "contract's end 2026-07 is before 2026-08, its first month of source data): "
         "never billed; move the contract's start or end if they belong to it"]
     overview = _overview(home)
     assert overview["2026-08"] == ("sent; now outside engagement", Decimal("13879.4800"))
@@ -74,7 +75,8 @@ def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_long
             "billed") in out
     assert "globex 2026-08: 43 billable time row(s) (62.7 h) and 1 billable expense(s) (412.37) in " \
            "expenses/harvest_expenses.csv, timesheets/harvest_time_a.csv fall outside the engagement " \
-           "(2026-08..2026-07): never billed" in out
+           "(no month: the contract's end 2026-07 is before 2026-08, its first month of source data): never " \
+           "billed" in out
 
 
 def test_a_sent_month_blocked_by_a_check_shows_what_was_sent(billing_env, capsys) -> None:
