@@ -53,6 +53,19 @@ def august_hours(home: Path) -> str:
                [0][0])
 
 
+def _september_refused_until_august_is_closed_then_carries_it(home: Path, capsys) -> None:
+    """August sent and a late August row: September's approval is refused with the range to close, and after that
+    close September carries August's difference."""
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
+    assert ("globex                       2026-09  skipped       2026-08 was sent and its exports changed since it "
+            "was closed: this month carries the difference once 2026-08 is closed again: close 2026-08..2026-09 "
+            "again, review the new draft, then approve") in capsys.readouterr().out
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
+    assert _table(home, "SELECT origin_month FROM sent_adjustments WHERE month = '2026-09'") == [("2026-08",)]
+
+
 def test_approval_refuses_a_month_whose_exports_changed_since_its_close(billing_env, capsys) -> None:
     home = billing_env(GOLDEN / "02_rate_cards_rounding")
     assert main(["close", "--month", "2026-08..2026-09"]) == 0
@@ -89,14 +102,7 @@ def test_the_month_that_carries_a_sent_months_late_row_is_refused_until_that_mon
     assert main(["close", "--month", "2026-08..2026-09"]) == 0
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     add_late_august_row(home)
-    capsys.readouterr()
-    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
-    assert ("globex                       2026-09  skipped       2026-08 was sent and its exports changed since it "
-            "was closed: this month carries the difference once 2026-08 is closed again: close 2026-08..2026-09 "
-            "again, review the new draft, then approve") in capsys.readouterr().out
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
-    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
-    assert _table(home, "SELECT origin_month FROM sent_adjustments WHERE month = '2026-09'") == [("2026-08",)]
+    _september_refused_until_august_is_closed_then_carries_it(home, capsys)
 
 
 def test_a_month_with_nothing_to_bill_that_must_carry_a_sent_months_change_is_refused_not_settled(
@@ -113,14 +119,7 @@ def test_a_month_with_nothing_to_bill_that_must_carry_a_sent_months_change_is_re
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     assert main(["close", "--month", "2026-09"]) == 0
     late.write_text(late.read_text() + "2026-08-30" + september[10:])  # a late August row
-    capsys.readouterr()
-    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 1
-    assert ("globex                       2026-09  skipped       2026-08 was sent and its exports changed since it "
-            "was closed: this month carries the difference once 2026-08 is closed again: close 2026-08..2026-09 "
-            "again, review the new draft, then approve") in capsys.readouterr().out
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
-    assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
-    assert _table(home, "SELECT origin_month FROM sent_adjustments WHERE month = '2026-09'") == [("2026-08",)]
+    _september_refused_until_august_is_closed_then_carries_it(home, capsys)
 
 
 def test_the_partition_approval_job_refuses_it_too(billing_env) -> None:
