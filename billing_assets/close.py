@@ -47,6 +47,7 @@ class CloseOutcome:
     skipped: list[str] = field(default_factory=list)  # running timers, rows the time tool marks invoiced
     undecided: list[str] = field(default_factory=list)  # reviewer decisions of the last close that are gone
     stale: list[str] = field(default_factory=list)  # later months priced from ledgers this close changed
+    names: list[str] = field(default_factory=list)  # contract names that rate nobody (contract_names_match)
     progress: CloseProgress | None = None
 
     @property
@@ -148,6 +149,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
         classified_after = classified_states(warehouse, pairs)
         outcome.stale = (stale_later_months(pairs) + changed_closed_months(defs, pairs)
                          + changed_contract_months(defs, pairs) + uncarried_changes(defs, pairs))
+        outcome.names = names_rating_nobody(pairs)
     outcome.setup += unattributed_files(defs)
     rows = SourceRows(defs, months)  # one read of the source for both warnings (an API listing is not cached)
     outcome.unclaimed = unclaimed_rows(defs, months, rows) + stray_months(defs, sorted(runnable), rows)
@@ -195,6 +197,22 @@ def reviewer_decisions(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], se
     with warehouse.connect() as conn:
         found = rows_by_partition(conn, "reviewer_decisions", pairs)
     return {pair: {r["entry_id"] for r in rows} for pair, rows in found.items()}
+
+
+def names_rating_nobody(pairs: list[tuple[str, str]]) -> list[str]:
+    """The close's client-months whose `contract_names_match` warning failed: a name in the contract that rates
+    nobody bills that time at another rate, so the command line says it as the UI and the alert do."""
+    from billing_assets.environment import build_warehouse
+    from resources.warehouse import query
+
+    warehouse, wanted = build_warehouse(), set(pairs)
+    if not warehouse.exists():
+        return []
+    with warehouse.connect() as conn:
+        failed = query(conn, "check_failures", {"asset": "priced_line_items"})
+    return [f"{r['client']} {r['month']}: contract_names_match: {r['message']}"
+            for r in sorted(failed, key=lambda r: (r["client"], r["month"]))
+            if r["check_name"] == "contract_names_match" and (r["client"], r["month"]) in wanted]
 
 
 def blocked_pairs(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -430,7 +448,7 @@ def print_problems(outcome: CloseOutcome) -> None:
     failed = sorted({(c, m) for c, m, _ in outcome.problems})
     for line in outcome.setup:
         print(f"FAILED {line}")
-    for line in outcome.unclaimed + outcome.skipped + outcome.undecided + outcome.stale:
+    for line in outcome.unclaimed + outcome.skipped + outcome.undecided + outcome.stale + outcome.names:
         print(f"warning: {line}")
     for client, month in failed:
         print(f"\nFAILED {client} {month}:")

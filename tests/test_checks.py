@@ -380,7 +380,8 @@ def test_anomaly_warnings_in_the_pipeline(billing_env, september: str, fired: se
     assert pushes(home) == [("acme", m, "created") for m in ("2026-06", "2026-07", "2026-08", "2026-09")]
 
 
-def test_a_contract_name_spelt_otherwise_than_the_time_entries_is_a_warning_on_the_month(billing_env) -> None:
+def test_a_contract_name_spelt_otherwise_than_the_time_entries_is_a_warning_on_the_month(billing_env,
+                                                                                          capsys) -> None:
     """`people: {Inés Berg: principal}` while the time tool writes "Ines Berg" with the Roles column `designer`,
     and a rate override for project "brand" while the entries say "Brand": names match exactly (spec section 2),
     so her 6 h bill at 160 instead of 300 and Maya's at 300 instead of 350. `billing validate` said so; the close
@@ -394,11 +395,13 @@ def test_a_contract_name_spelt_otherwise_than_the_time_entries_is_a_warning_on_t
             for first, last, role in (("Ines", "Berg", "designer"), ("Maya", "Chen", ""))]
     (home / "timesheets" / "harvest.csv").write_text("\n".join([HARVEST_HEADER, *rows]) + "\n", encoding="utf-8")
 
+    capsys.readouterr()
     assert main(["close", "--month", "2026-09"]) == 0
     with duckdb.connect(str(home / "billing.duckdb")) as conn:
         passed, blocking, message = conn.execute(
             "SELECT passed, blocking, message FROM check_results WHERE check_name = 'contract_names_match'").fetchone()
         total = conn.execute("SELECT total FROM invoices").fetchone()[0]
+    assert f"warning: acme 2026-09: contract_names_match: {message}" in capsys.readouterr().out  # the close says it
     assert (passed, blocking) == (False, False)
     assert message == (
         "people.Inés Berg: 'Inés Berg' has no time, but 'Ines Berg' has; rate_overrides[0].project: 'brand' has no "
