@@ -38,14 +38,16 @@ def classified_time_entries(context: AssetExecutionContext, home: BillingHome, c
     total_usage = ClassifierUsage()
     failed: dict[tuple[str, str], str] = {}  # client-months the classifier could not answer for: why
     with warehouse.connect() as conn:
+        # a sent month keeps what it billed: one sent by a release that froze less is frozen as it stands, before
+        # this step classifies it again or clears it (a contract now refused)
+        with conn.transaction(), conn.staged("partition_keys", ("client", "month"), [*pairs, *others]):
+            conn.run("queries/snapshot_unfrozen_sent_entries.sql")
         replace_partitions(conn, status.clearable(others), {"classified_time_entries": (CLASSIFIED_COLUMNS, []),
                                                 "classifier_usage": (USAGE_COLUMNS, [])})
         history = labelled_history(conn, overrides)
         cache = WarehouseSuggestionCache(conn)
         for chunk in client_chunks(pairs):
             raw = rows_by_partition(conn, "raw_time_entries", chunk)
-            with conn.transaction(), conn.staged("partition_keys", ("client", "month"), chunk):
-                conn.run("queries/snapshot_unfrozen_sent_entries.sql")  # sent by a release that froze less
             sent = rows_by_partition(conn, "sent_entry_labels", chunk)  # a sent month keeps what it billed
             rows, usage_rows = [], []
             for client, month in chunk:

@@ -79,3 +79,13 @@ def test_a_sent_month_of_a_contract_without_sow_items_keeps_the_work_types_it_bi
     assert table("SELECT month, total FROM invoices ORDER BY month") == [("2026-08", 1000), ("2026-09", 200)]
     assert table("SELECT count(*) FROM invoice_lines WHERE kind = 'prior_period_adjustment'") == [(0,)]
     assert table("SELECT DISTINCT method FROM classified_time_entries WHERE month = '2026-08'") == [("as_sent",)]
+    # the same, when the first close after the upgrade finds the contract refused (its rows cleared, then re-read)
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("DELETE FROM sent_entries")
+    good = contract.read_text()
+    contract.write_text(good.replace("work_types: {rush:", "work_types: {Rush:"))
+    assert main(["close", "--month", "2026-08..2026-09"]) == 1
+    contract.write_text(good)
+    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    assert table("SELECT month, total FROM invoices ORDER BY month") == [("2026-08", 1000), ("2026-09", 200)]
+    assert table("SELECT count(*) FROM invoice_lines WHERE kind = 'prior_period_adjustment'") == [(0,)]
