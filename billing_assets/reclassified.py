@@ -48,13 +48,13 @@ def reclassified(before: Snapshot, after: Snapshot) -> list[str]:
             (held, "billed at the last close are held now"), (billed, "held at the last close are billed now"),
             (moved, "billed under another SOW item or work type")) if ids]
         # the review file lists held entries only: billed ones are decided by their ids (found by an auditor)
-        where = (f"see review/{month}.csv for the held ones" if held else "") + \
-            ("; " if held and (billed or moved) else "") + \
-            ("decide the billed ones by their ids in overrides/ where it is wrong" if billed or moved else "")
+        where = [f"see review/{month}.csv for the held ones"] if held else []
+        if billed or moved:
+            where.append("decide the billed ones by their ids in overrides/ where it is wrong")
         if parts:
             out.append(f"{client} {month}: entries classified otherwise than at the last close, with no decision on "
                        "them (the reviews since, or the contract, changed what the classifier decides): "
-                       f"{'; '.join(parts)}; {where}")
+                       f"{'; '.join(parts + where)}")
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from billing_assets.core.classify import NO_CODE_SOURCES, project_code_of
+from billing_assets.core.classify import NO_CODE_SOURCES, coded_item, project_code_of
 from billing_assets.core.contract import Contract, ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.engagement import rows_outside
 from billing_assets.core.model import NON_BILLABLE, TimeEntry
@@ -125,10 +125,12 @@ def _unlisted_project_codes(parsed: ParsedSource, good: dict[str, ContractFile],
     found: dict[tuple[str, str, str], tuple[set[str], str, list[int]]] = {}
     for e in parsed.entries:
         client = names.get(e.client_name)
-        code = project_code_of(good[client].for_month(e.month), e) if client is not None else ""
-        if client is None or (not code and e.source not in NO_CODE_SOURCES):
+        if client is None:
             continue
         contract = good[client].for_month(e.month)
+        code = project_code_of(contract, e)
+        if not code and e.source not in NO_CODE_SOURCES:
+            continue
         codes = contract.project_codes
         if codes and code not in codes:
             hourly = [i.id for i in (contract.sow.items if contract.sow else []) if i.billing == "hourly"]
@@ -269,8 +271,6 @@ def _on_fixed_fee(contract: Contract, entry: TimeEntry, decided: Override | None
     """Whether a decision or the entry's Project Code puts it on a fixed-fee item, which bills its schedule, not
     hours: its person needs no rate (found by an auditor: validate said rates_present would stop a month that the
     close priced and pushed)."""
-    chosen = decided.sow_item if decided is not None and decided.sow_item else None
-    code = project_code_of(contract, entry)
-    return any(item.billing == "fixed_fee" and (item.id == chosen if chosen else bool(code) and
-                                                code in item.project_codes)
-               for item in (contract.sow.items if contract.sow else []))
+    item = contract.sow_item(decided.sow_item) if decided is not None and decided.sow_item else \
+        coded_item(contract, entry)
+    return item is not None and item.billing == "fixed_fee"

@@ -15,7 +15,7 @@ from billing_assets.core.classifier_api import (
     LabeledExample,
     SowItemInfo,
 )
-from billing_assets.core.contract import Contract
+from billing_assets.core.contract import Contract, SowItem
 from billing_assets.core.model import NON_BILLABLE, RUSH, STANDARD, Classification, Suggestion, TimeEntry
 from billing_assets.core.money import HOURS_SHOWN
 from billing_assets.core.overrides import Override
@@ -85,6 +85,12 @@ def project_code_of(contract: Contract, entry: TimeEntry) -> str:
     codes = sorted(contract.project_codes, key=len, reverse=True)
     name = entry.project.strip()
     return next((c for c in codes if re.match(rf"[\[(]?{re.escape(c)}(?=$|\s|[:\])])", name)), "")
+
+
+def coded_item(contract: Contract, entry: TimeEntry) -> SowItem | None:
+    """The SOW item whose `project_codes` hold the entry's Project Code (step 3), if any."""
+    code = project_code_of(contract, entry)
+    return next((i for i in (contract.sow.items if contract.sow else []) if code and code in i.project_codes), None)
 
 
 # A keyword said not to apply, the negation right before it: "non-urgent", "no rush", "not urgent", "isn't urgent",
@@ -175,10 +181,8 @@ def _deterministic(contract: Contract, entry: TimeEntry, override: Override | No
     elif not items:
         p.sow_decided, p.sow_method = True, "no_sow"
     else:
-        code = project_code_of(contract, entry)
-        by_code = [i for i in items if code and code in i.project_codes]
-        if by_code:
-            p.sow_item, p.sow_decided, p.sow_method = by_code[0].id, True, "project_code"
+        if (by_code := coded_item(contract, entry)) is not None:
+            p.sow_item, p.sow_decided, p.sow_method = by_code.id, True, "project_code"
         elif len(hourly) == 1:
             p.sow_item, p.sow_decided, p.sow_method = hourly[0].id, True, "only_item"
     if p.work_type is None and not items:

@@ -166,11 +166,6 @@ class Sow(_Strict):
     items: list[SowItem] = []
 
 
-def task_key(task: str) -> str:
-    """A Task name as `task_map` matches it: case and repeated or surrounding spaces aside."""
-    return " ".join(task.split()).casefold()
-
-
 class Contract(_Strict):
     """One client's contract as it applies in one month (amendments already merged)."""
 
@@ -249,7 +244,7 @@ class Contract(_Strict):
         for task, work_type in self.task_map.items():
             if work_type not in known:
                 problems.append(f"task_map.{task}: unknown work type {work_type!r} (known: {sorted(known)})")
-            if (earlier := first_task.setdefault(task_key(task), task)) != task:
+            if (earlier := first_task.setdefault(name_key(task), task)) != task:
                 problems.append(f"task_map.{task}: same task as {earlier!r} (task names match without case or "
                                 "extra spaces): keep one")
         if self.tiers:
@@ -312,8 +307,8 @@ class Contract(_Strict):
     def task_work_type(self, task: str) -> str | None:
         """The work type `task_map` gives a source Task, matched without case or extra spaces ("internal" and
         "Admin  Work" are the tasks "Internal" and "Admin Work" of a time tool)."""
-        wanted = task_key(task)
-        return next((work_type for name, work_type in self.task_map.items() if task_key(name) == wanted), None)
+        wanted = name_key(task)
+        return next((work_type for name, work_type in self.task_map.items() if name_key(name) == wanted), None)
 
     def role_rate(self, role: str) -> tuple[str, Decimal] | None:
         """(contract role name, rate) for a role matched case-insensitively."""

@@ -79,7 +79,8 @@ def _merged_twice(blocks: yaml.SequenceNode, own: set[str], path: str) -> list[s
             key = _key_text(key_node)
             if key in own or not isinstance(value_node, yaml.ScalarNode):
                 continue
-            value, line = _scalar_value(value_node.value), key_node.start_mark.line + 1
+            number = _number(value_node.value)
+            value, line = value_node.value if number is None else number, key_node.start_mark.line + 1
             if key in first and first[key][0] != value:
                 lines = f"line {line}" if first[key][1] == line else f"lines {first[key][1]} and {line}"
                 problems.append(f"{path + '.' if path else ''}{key}: set otherwise by two merged blocks ({lines}); "
@@ -88,11 +89,12 @@ def _merged_twice(blocks: yaml.SequenceNode, own: set[str], path: str) -> list[s
     return problems
 
 
-def _scalar_value(text: str) -> Decimal | str:
+def _number(text: str) -> Decimal | None:
+    """A YAML scalar's text as the Decimal it reads as (`1_000` is 1000), or None when it is no number."""
     try:
         return Decimal(text.replace("_", ""))
     except ArithmeticError:
-        return text
+        return None
 
 
 MAX_DEPTH = 32  # a contract nests a few levels; deeper is a mistake or an attack on the parser
@@ -105,11 +107,8 @@ def _too_large(text: str) -> bool:
     more."""
     if not text[:1].isdigit() and text[:1] not in "+-.":
         return False
-    try:
-        value = Decimal(text.replace("_", ""))
-    except ArithmeticError:
-        return False  # .inf/.nan: the constructor names it
-    return value.is_finite() and abs(value) >= MAX_NUMBER
+    value = _number(text)  # None: not a number; .inf/.nan: the constructor names it
+    return value is not None and value.is_finite() and abs(value) >= MAX_NUMBER
 
 
 def size_problems(root: yaml.Node) -> list[str]:

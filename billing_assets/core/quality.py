@@ -209,14 +209,14 @@ def contract_names_match(misspelt: list[tuple[str, str, str]], unknown_roles: li
     texts = [f"{key}: {value!r} has no time, but {close!r} has" for key, value, close in misspelt]
     texts += [f"{key}: role {role!r} is not in roles, so {person} bills at default_rate {default_rate:,.2f}"
               for key, person, role in unknown_roles]
-    named = ("names match exactly, so that time is rated by the Roles column or default_rate: correct the name in "
-             "the contract or the time tool, then close the month again") if texts else ""
+    advice = ["names match exactly, so that time is rated by the Roles column or default_rate: correct the name in "
+              "the contract or the time tool, then close the month again"] if texts else []
     if mixed:
         texts.append(f"billed at two rates in the month: {'; '.join(mixed)}")
-        named = "; ".join(x for x in (named, "give them a role in people, then close the month again") if x)
+        advice.append("give them a role in people, then close the month again")
     if not texts:
         return ok("every person, project and role the contract rates by name is spelt as in the time entries")
-    return fail(f"{'; '.join(texts)}; {named}", names=len(misspelt) + len(unknown_roles) + len(mixed))
+    return fail("; ".join(texts + advice), names=len(misspelt) + len(unknown_roles) + len(mixed))
 
 
 def rate_changes(current: dict[tuple[str, str], Decimal], previous: dict[tuple[str, str], Decimal]) -> CheckOutcome:

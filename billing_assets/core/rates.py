@@ -8,6 +8,7 @@ import unicodedata
 from decimal import Decimal
 
 from billing_assets.core.contract import Contract
+from billing_assets.core.parsed import name_key
 
 
 def resolve_role(contract: Contract, person: str, roles_column: str) -> str | None:
@@ -100,5 +101,4 @@ _NUMBERS = re.compile(r"\d+")
 
 def _bare(name: str) -> str:
     """A name without case, accents or repeated spaces: how two spellings of one person usually differ."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+    return name_key("".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)))
