@@ -68,8 +68,8 @@ def warehouses(tmp_path_factory, server: str):
 
 def _columns(conn: WarehouseConnection, table: str) -> list[tuple[str, str]]:
     return [(r["column_name"], r["data_type"]) for r in conn.rows(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $t "
-        "ORDER BY ordinal_position", {"t": table})]
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND table_name = $t ORDER BY ordinal_position", {"t": table})]
 
 
 def _value(table: str, column: str, kind: str, i: int, client: str, month: str):
@@ -195,11 +195,13 @@ def test_the_schema_has_the_same_columns_and_types_in_both(warehouses) -> None:
              "boolean": "BOOLEAN", "date": "DATE", "timestamp without time zone": "TIMESTAMP",
              "double precision": "DOUBLE"}
     tables = [r["table_name"] for r in duck.rows("SELECT table_name FROM information_schema.tables "
-                                                  "WHERE table_name <> 'firm_overview' ORDER BY 1")]
+                                                  "WHERE table_catalog = current_database() "
+                                                  "AND table_name <> 'firm_overview' ORDER BY 1")]
     assert len(tables) == 27  # 24 tables and the views stale_invoices, blocked_upstream and billed_elsewhere
     for table in tables:
         rows = pg.rows("SELECT column_name, data_type, numeric_precision, numeric_scale "
-                       "FROM information_schema.columns WHERE table_name = $t ORDER BY ordinal_position", {"t": table})
+                       "FROM information_schema.columns WHERE table_catalog = current_database() AND table_name = $t "
+                       "ORDER BY ordinal_position", {"t": table})
         pg_columns = [(r["column_name"], f"DECIMAL({r['numeric_precision']},{r['numeric_scale']})"
                        if r["data_type"] == "numeric" else types[r["data_type"]]) for r in rows]
         assert pg_columns == _columns(duck, table), table

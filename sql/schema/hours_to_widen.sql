@@ -2,7 +2,8 @@
 -- billed 1,999.95). Any row here makes the schema step run widen_hours.sql once, in its transaction.
 SELECT table_name, column_name
 FROM information_schema.columns
-WHERE table_schema = current_schema()
+WHERE table_catalog = current_database()
+  AND table_schema = current_schema()
   AND numeric_scale = 4
   AND (column_name IN ('hours', 'quantity', 'source_hours', 'billed_hours', 'hours_billed', 'hours_covered',
                        'hours_held', 'hours_available', 'hours_used', 'hours_expired', 'hours_carried'));
