@@ -223,13 +223,15 @@ class _Attachments:
             self._users[database] -= 1
             if self._users[database]:
                 return
-            alias, instance = self._files.pop(database)
-            del self._users[database]
+            alias, instance = self._files[database]
             cursor = instance.cursor()
             try:
                 cursor.execute(f'DETACH "{alias}"')
             finally:
                 cursor.close()
+            # forgotten only once detached: a DETACH that failed (its checkpoint, say) leaves the file attached,
+            # and the next block uses that attachment and tries again when it ends
+            del self._files[database], self._users[database]
 
 
 _ATTACHMENTS = _Attachments()

@@ -120,13 +120,16 @@ def partition_page(asset: str, client: str, month: str) -> dict:
     return {k: v.value for k, v in record.asset_materialization.metadata.items()}
 
 
-# The longest test files (seconds of test time on 2 cores, --durations=0, session 30), started first: with
-# `--dist loadfile` a worker takes files in collection order, and a long file taken last left the other workers
-# idle at the end of the run.
-LONGEST_FILES = ("test_checks.py", "test_classifier_calibration.py", "test_late_entries.py", "test_late_exports.py",
-                 "test_unseen_bench.py", "test_qbo_faults.py", "test_approve_atomic.py", "test_pipeline.py",
-                 "test_late_adjustments.py", "test_isolation.py", "test_readers.py", "test_withdraw.py",
-                 "test_public_exports.py", "test_pg_warehouse.py", "test_instance_race.py", "test_crash_recovery.py")
+# The longest test files (seconds of test time on 2 cores, --durations, session 36), started first: with
+# `--dist loadfile` a worker takes files in collection order, and a long file taken last (test_webserver.py sorts
+# last) left the other workers idle at the end of the run.
+LONGEST_FILES = ("test_checks.py", "test_classifier_calibration.py", "test_stale_chain.py", "test_late_exports.py",
+                 "test_approve_atomic.py", "test_changed_closed_months.py", "test_late_entries.py",
+                 "test_late_adjustments.py", "test_readers.py", "test_pipeline.py", "test_isolation.py",
+                 "test_public_exports.py", "test_pg_warehouse.py", "test_folder_junk.py", "test_crash_recovery.py",
+                 "test_unseen_bench.py", "test_instance_race.py", "test_qbo_faults.py", "test_reader_fuzz.py",
+                 "test_decision_changes.py", "test_qbo_pipeline.py", "test_withdraw.py", "test_webserver.py",
+                 "test_spec_reference.py", "test_sent_in_quickbooks.py", "test_claude_pipeline.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
