@@ -182,12 +182,12 @@ class _Attachments:
         self._file_locks: dict[str, threading.Lock] = {}
         self._attached_count = 0
 
-    def _instance(self, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    def _instance(self, config: dict[str, Any], database: str) -> duckdb.DuckDBPyConnection:
         key = tuple(sorted((name, repr(value)) for name, value in config.items()))
         if key not in self._instances:
-            # an in-memory instance spills to ./.tmp of the working directory by default: to the system's temp
-            # folder instead (DuckDB removes what it wrote there when the instance ends)
-            spill = {"temp_directory": os.path.join(tempfile.gettempdir(), f"billing-duckdb-{os.getpid()}")}
+            # an in-memory instance spills to ./.tmp of the working directory by default; a file's own instance
+            # spilled to `<file>.tmp` beside it (the warehouse's disk, not a RAM-backed /tmp): kept so
+            spill = {"temp_directory": f"{database}.tmp"}
             self._instances[key] = duckdb.connect(":memory:", config={**spill, **config})
         return self._instances[key]
 
@@ -205,7 +205,7 @@ class _Attachments:
                 alias, instance = self._files[database]
                 return alias, instance, False
             with self._guard:
-                instance = self._instance(config)
+                instance = self._instance(config, database)
                 self._attached_count += 1
                 alias = f"billing_file_{self._attached_count}"
             cursor = instance.cursor()

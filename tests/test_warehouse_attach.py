@@ -92,6 +92,15 @@ def test_threads_share_the_attachment(warehouse, tmp_path) -> None:
     assert _other_process_writes(tmp_path / "billing.duckdb").returncode == 0  # and let go at the end
 
 
+def test_the_first_file_of_an_instance_keeps_its_spill_folder_beside_it(tmp_path) -> None:
+    """An in-memory instance would spill to ./.tmp of the working directory; it spills beside the warehouse, as the
+    file's own instance did (`<file>.tmp`). A config of its own: this process's first file for that config."""
+    warehouse = DuckDBWarehouse(database=str(tmp_path / "billing.duckdb"), connection_config={"memory_limit": "123MB"})
+    with warehouse.connect() as conn:
+        assert conn.rows("SELECT current_setting('temp_directory') AS spill") == [
+            {"spill": f"{os.path.realpath(tmp_path / 'billing.duckdb')}.tmp"}]
+
+
 def test_two_files_in_one_process_stay_apart(tmp_path) -> None:
     first = DuckDBWarehouse(database=str(tmp_path / "a.duckdb"))
     second = DuckDBWarehouse(database=str(tmp_path / "b.duckdb"))
