@@ -119,8 +119,8 @@ def _to_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _waiting(attempt: Callable[[], T], database: str, timeout: float,
-             note: Callable[[str], None] = _to_stderr) -> T:
+def wait_for_lock(attempt: Callable[[], T], database: str, timeout: float,
+                  note: Callable[[str], None] = _to_stderr) -> T:
     """`attempt()` (which opens or attaches the file), again while another process holds the file's lock: silent
     for the first 2 s, then a note naming the holder every 5 s, and WarehouseLocked after `timeout` seconds."""
     start = time.monotonic()
@@ -146,13 +146,6 @@ def _waiting(attempt: Callable[[], T], database: str, timeout: float,
                     next_note += NOTE_EVERY_S
             time.sleep(min(delay, max(0.0, timeout - waited)))
             delay = min(delay * 2, 0.25)
-
-
-def open_waiting(database: str, config: dict[str, Any], timeout: float,
-                 note: Callable[[str], None] = _to_stderr) -> duckdb.DuckDBPyConnection:
-    """A DuckDB instance of its own on the file, read-write, waiting while another process holds it (as
-    `_waiting`)."""
-    return _waiting(lambda: duckdb.connect(database, config=config), database, timeout, note)
 
 
 def _sql_string(text: str) -> str:
@@ -280,7 +273,7 @@ class DuckDBWarehouse(Warehouse):
         try:
             alias, instance, first = _ATTACHMENTS.attach(
                 database, {**OPEN_CONFIG, **self.connection_config},
-                lambda attach: _waiting(attach, self.database, timeout, note))
+                lambda attach: wait_for_lock(attach, self.database, timeout, note))
         except WarehouseLocked:
             self._lock_failed = True
             raise

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from billing_assets.cli import main
-from resources.warehouse_duckdb import DuckDBWarehouse, WarehouseLocked, lock_timeout, open_waiting, read_copy_path
+from resources.warehouse_duckdb import DuckDBWarehouse, WarehouseLocked, lock_timeout, read_copy_path, wait_for_lock
 from tests.conftest import GOLDEN
 
 BILLING = Path(sys.executable).with_name("billing")
@@ -56,7 +56,8 @@ def test_open_waits_for_a_brief_holder_and_gives_up_on_a_long_one(tmp_path) -> N
     notes: list[str] = []
     holder = _hold(path, 1.0)
     start = time.monotonic()
-    open_waiting(str(path), {}, timeout=20, note=notes.append).close()  # the holder lets go after 1 s
+    wait_for_lock(lambda: duckdb.connect(str(path)), str(path), timeout=20,
+                  note=notes.append).close()  # the holder lets go after 1 s
     assert 0.3 < time.monotonic() - start < 10
     assert notes == []  # under 2 s of waiting is silent
     holder.wait()
@@ -65,7 +66,7 @@ def test_open_waits_for_a_brief_holder_and_gives_up_on_a_long_one(tmp_path) -> N
     try:
         start = time.monotonic()
         with pytest.raises(WarehouseLocked) as raised:
-            open_waiting(str(path), {}, timeout=8.5, note=notes.append)
+            wait_for_lock(lambda: duckdb.connect(str(path)), str(path), timeout=8.5, note=notes.append)
         waited = time.monotonic() - start
     finally:
         holder.kill()
