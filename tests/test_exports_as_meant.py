@@ -344,6 +344,27 @@ def test_a_home_wide_date_order_that_scatters_a_files_dates_is_refused(billing_e
         "2026-01-09", "2026-09-01", "2026-10-02", "2026-11-09"]  # said for the file itself: as the person says
 
 
+def test_a_home_wide_date_order_that_splits_a_one_month_file_in_two_is_refused(billing_env) -> None:
+    """A US export's 01/02 and 01/03 (January 2 and 3) in a home set `day_first` read as February 1 and March 1:
+    January billed nothing and February and March 100.00 and 200.00, with exit 0 (found by an auditor): two months
+    in a row was within the guard. Two months or more where the other order keeps the file in one is refused; a
+    file one month long under the home's order is read by it."""
+    home = billing_env()
+    (home / "settings.yaml").write_text("date_order: day_first\n")
+    (home / "timesheets" / "us.csv").write_text(
+        HARVEST + "01/02/2026,Acme Corp,Web,,Build,A,1.00,Yes,Ana,Souza,,USD\n"
+                  "01/03/2026,Acme Corp,Web,,Build,B,2.00,Yes,Ana,Souza,,USD\n")
+    (home / "timesheets" / "uk.csv").write_text(  # the home's own file: one month under day_first
+        HARVEST + "05/01/2026,Acme Corp,Web,,Build,C,1.00,Yes,Ana,Souza,,USD\n"
+                  "09/01/2026,Acme Corp,Web,,Build,D,1.00,Yes,Ana,Souza,,USD\n")
+    parsed = read_folder(home)
+    assert [(str(e.date), e.notes) for e in parsed.entries] == [("2026-01-05", "C"), ("2026-01-09", "D")]
+    assert [str(p) for p in parsed.problems] == [
+        "timesheets/us.csv: the home's date_order day_first reads these dates from 2026-02 to 2026-03, month_first "
+        "within 2026-01: the file looks written month_first; set its own order in settings.yaml (files: {<this "
+        "file>: {date_order: ...}})"]
+
+
 def test_clockify_compact_durations_defer_to_the_decimal_hours_they_cut(billing_env) -> None:
     """Clockify's Compact format (H:MM) drops the seconds: "0:13" for 0.23 h, "0:00" for 0.01 h (skipped as zero).
     An H:MM the decimal column contradicts beyond its rounding takes the decimal; a whole-minute entry keeps its

@@ -209,8 +209,8 @@ def decide_date_order(values: Iterable[str], configured: str | None = None, *, f
 
     ISO and dotted dates carry their own order. When every slashed date fits both orders (all parts <= 12),
     the billing home's `date_order` decides; without it the file is refused (FormatError names the fix). A
-    home-wide order (not one set `for_this_file`) that spreads the dates over more than two months while the other
-    order keeps them within two is refused too: a US export in a home set for UK files.
+    home-wide order (not one set `for_this_file`) that spreads the dates over more months than the other order
+    would (see `_refuse_spread`) is refused too: a US export in a home set for UK files.
     """
     values = list(values)
     slashed = False
@@ -315,13 +315,15 @@ def _parsed_or_none(text: str, order: str) -> date | None:
 
 
 def _refuse_spread(values: list[str], configured: str) -> None:
-    """FormatError when the home's `date_order` puts the file's dates more than two months apart and the other
-    order keeps them in one month or two in a row, or over more than four months while the other keeps them in a
-    quarter (a US export of June-August read as January to December): the file was written the other way."""
+    """FormatError when the home's `date_order` spreads the file's dates over two months or more while the other
+    order keeps them in one (01/02 and 01/03 of a US export read as February and March, not January 2 and 3),
+    over more than two while the other keeps them in two in a row, or over more than four while the other keeps
+    them in a quarter (a US export of June-August read as January to December): the file was written the other
+    way."""
     other = next(o for o in DATE_ORDERS if o != configured)
     first, last, apart = _months_read(values, configured)
     other_first, other_last, other_apart = _months_read(values, other)
-    if (apart > 1 and other_apart <= 1) or (apart > 3 and other_apart <= 2):
+    if (apart > 0 and other_apart == 0) or (apart > 1 and other_apart <= 1) or (apart > 3 and other_apart <= 2):
         within = other_first if other_first == other_last else f"{other_first}..{other_last}"
         raise FormatError(f"the home's date_order {configured} reads these dates from {first} to {last}, "
                           f"{other} within {within}: the file looks written {other}; set its own order in "
