@@ -15,7 +15,7 @@ from datetime import UTC
 
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.months import month_index
-from billing_assets.core.parsed import ParsedSource
+from billing_assets.core.parsed import ParsedSource, entry_reading, expense_reading
 from billing_assets.decision_changes import priced_up_to
 from resources.home import BillingHome
 from resources.timesource import TimeSource
@@ -61,13 +61,18 @@ def export_changes(conn: WarehouseConnection, parsed: ParsedSource, names: Names
         client_names = names(client, month)
         if client_names is None:
             continue
-        rows = {e.entry_id: f"{e.source_file} row {e.source_row}"
-                for n in sorted(client_names) for e in entries.get((n, month), [])}
-        rows |= {x.expense_id: f"{x.source_file} row {x.source_row}"
-                 for n in sorted(client_names) for x in expenses.get((n, month), [])}
-        then = {r["entry_id"] for r in closed.get((client, month), [])}
-        then |= {r["expense_id"] for r in closed_expenses.get((client, month), [])}
-        added, gone = sorted(set(rows) - then), sorted(then - set(rows))
+        time_now = [e for n in sorted(client_names) for e in entries.get((n, month), [])]
+        expenses_now = [x for n in sorted(client_names) for x in expenses.get((n, month), [])]
+        rows = {e.entry_id: f"{e.source_file} row {e.source_row}" for e in time_now}
+        rows |= {x.expense_id: f"{x.source_file} row {x.source_row}" for x in expenses_now}
+        reading = {e.entry_id: entry_reading(e.billable, e.roles, e.currency) for e in time_now}
+        reading |= {x.expense_id: expense_reading(x) for x in expenses_now}
+        then = {r["entry_id"]: r["reading"] for r in closed.get((client, month), [])}
+        then |= {r["expense_id"]: r["reading"] for r in closed_expenses.get((client, month), [])}
+        # an id kept with another reading (Billable?, Roles, an expense's amount edited in place) is edited
+        edited = {i for i, was in then.items() if was is not None and i in reading and reading[i] != was}
+        added = sorted((set(rows) - set(then)) | edited)
+        gone = sorted((set(then) - set(rows)) | edited)
         if added or gone:
             where = tuple(sorted({rows[i] for i in added})[:SHOWN_ROWS])
             out.append(ExportChange(client, month, tuple(added), tuple(gone), where))

@@ -30,9 +30,10 @@ from billing_assets.core.cap_history import cap_history_problem
 from billing_assets.core.contract import Contract
 from billing_assets.core.errors import BillingInputError
 from billing_assets.core.invoice_hash import invoice_content_hash
-from billing_assets.core.model import nothing_to_bill
+from billing_assets.core.model import Expense, nothing_to_bill
 from billing_assets.core.money import shown_hours
 from billing_assets.core.months import add_months, month_index
+from billing_assets.core.parsed import entry_reading, expense_reading
 from billing_assets.core.pricing import (
     InvoiceTotals,
     LedgerState,
@@ -69,9 +70,9 @@ LINE_ENTRY_COLUMNS = ("client", "month", "line_no", "entry_id", "hours")
 RETAINER_COLUMNS = ("client", "month", "origin_month", "hours_available", "hours_used", "hours_expired",
                     "hours_carried")
 CAP_COLUMNS = ("client", "month", "cap_name", "charges", "adjustment", "billed_to_date")
-OUTCOME_COLUMNS = ("client", "month", "entry_id", "outcome", "source_hours", "billed_hours", "reason")
+OUTCOME_COLUMNS = ("client", "month", "entry_id", "outcome", "source_hours", "billed_hours", "reason", "reading")
 ADJUSTMENT_COLUMNS = ("client", "month", "origin_month", "amount", "hours")
-PRICED_EXPENSE_COLUMNS = ("client", "month", "expense_id")
+PRICED_EXPENSE_COLUMNS = ("client", "month", "expense_id", "reading")
 
 
 def _prior_states(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> dict:
@@ -141,8 +142,13 @@ def priced_from(contract: Contract, month: str, prior: LedgerState | None) -> st
     return f"{add_months(month, -1)}|{ledger_text(prior)}"
 
 
+def _readings(rows: list[dict]) -> dict[str, str]:
+    """Each pricing entry's `entry_reading` (Billable?, Roles, currency as read), kept beside its outcome."""
+    return {r["entry_id"]: entry_reading(bool(r["billable"]), r["roles"], r["currency"]) for r in rows}
+
+
 def _table_rows(client: str, month: str, contract: Contract, result: PricingResult, source: str,
-                expense_ids: list[str]) -> dict[str, list]:
+                expenses: list[Expense], readings: dict[str, str]) -> dict[str, list]:
     t = result.totals
     content_hash = invoice_content_hash(result.lines, t.total, settings_hash_part(contract.quickbooks))
     status = "needs_review" if t.hours_held > 0 else "ready"
@@ -157,9 +163,9 @@ def _table_rows(client: str, month: str, contract: Contract, result: PricingResu
                              r.hours_carried) for r in result.retainer_ledger],
         "cap_ledger": [(client, month, r.cap_name, r.charges, r.adjustment, r.billed_to_date)
                        for r in result.cap_ledger],
-        "entry_outcomes": [(client, month, o.entry_id, o.outcome, o.source_hours, o.billed_hours, o.reason)
-                           for o in result.outcomes],
-        "priced_expenses": [(client, month, expense_id) for expense_id in expense_ids],
+        "entry_outcomes": [(client, month, o.entry_id, o.outcome, o.source_hours, o.billed_hours, o.reason,
+                            readings.get(o.entry_id)) for o in result.outcomes],
+        "priced_expenses": [(client, month, x.expense_id, expense_reading(x)) for x in expenses],
     }
 
 
@@ -222,8 +228,8 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
                         result = price_month(contract, month, _pricing_entries(entries.get((client, month), [])),
                                              month_expenses, prior, adjustments)
                         source = priced_from(contract, month, prior)
-                        rows_of = _table_rows(client, month, contract, result, source,
-                                              [x.expense_id for x in month_expenses])
+                        rows_of = _table_rows(client, month, contract, result, source, month_expenses,
+                                              _readings(entries.get((client, month), [])))
                         _fits_the_warehouse(rows_of, home.contract_path(client).name)
                     except ArithmeticError as exc:  # one client's absurd amount stops its month, not the chunk
                         problems[(client, month)] = str(exc) if isinstance(exc, TooLarge) else (

@@ -93,6 +93,45 @@ def test_approval_refuses_a_month_whose_exports_changed_since_its_close(billing_
                         "client' ORDER BY 1") == [("2026-08-20", "40.0000"), ("2026-08-21", "40.0000")]
 
 
+def test_approval_refuses_a_month_whose_rows_were_edited_in_place_where_their_ids_do_not_look(billing_env,
+                                                                                             capsys) -> None:
+    """Found by an auditor: a time row's id is its Date, Client, Project, Code, Task, Notes, Hours and person, an
+    expense's its file and row. Billable? set to No, an expense amount corrected and a Roles cell changed after the
+    close kept every id, and approval sent the closed 13,879.48 with exit 0. Each is now an edit: approval refuses
+    the month naming the row, and the close again bills the rows as they read now."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    assert main(["close", "--month", "2026-08"]) == 0
+    time_a = home / "timesheets" / "harvest_time_a.csv"
+    lines = time_a.read_text().splitlines(keepends=True)
+    assert ",0.66,0.66,Yes,No,Yes,Raj,Patel," in lines[2]
+    lines[2] = lines[2].replace(",0.66,0.66,Yes,", ",0.66,0.66,No,")  # Raj's 0.66 h at 210.00, now not billable
+    time_a.write_text("".join(lines))
+    expenses = home / "expenses" / "harvest_expenses.csv"
+    expenses.write_text(expenses.read_text().replace(",412.37,Yes,", ",512.37,Yes,"))  # +100.00, 10% markup
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    assert ("globex                       2026-08  skipped       its exports changed since it was closed (2 row(s) "
+            "new or edited: expenses/harvest_expenses.csv row 1, timesheets/harvest_time_a.csv row 2; 2 gone or "
+            "edited): close 2026-08 again") in capsys.readouterr().out
+    assert _table(home, "SELECT count(*) FROM sent_invoices") == [(0,)]
+    assert main(["close", "--month", "2026-08"]) == 0
+    # 13,879.48 - 0.75 h (0.66 rounded up) x 210.00 x 0.95 + 100.00 x 1.10 = 13,839.86
+    assert _table(home, "SELECT total::VARCHAR FROM invoices") == [("13839.8600",)]
+
+    lines = time_a.read_text().splitlines(keepends=True)
+    assert ",Sam,Ortiz,,Manager," in lines[11]
+    lines[11] = lines[11].replace(",Manager,", ",Partner,")  # 1.5 h at 420.00 instead of 260.00
+    time_a.write_text("".join(lines))
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+    assert ("(1 row(s) new or edited: timesheets/harvest_time_a.csv row 11; 1 gone or edited)"
+            in capsys.readouterr().out)
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    # + 1.5 h x 160.00 x 0.95 = 228.00
+    assert _table(home, "SELECT total::VARCHAR FROM sent_invoices") == [("14067.8600",)]
+
+
 def test_the_month_that_carries_a_sent_months_late_row_is_refused_until_that_month_is_closed(billing_env,
                                                                                               capsys) -> None:
     """Found by an auditor (an alias moved, the same in effect): August sent, a late August row, September

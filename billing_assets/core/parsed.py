@@ -312,3 +312,21 @@ def csv_entry_ids(identities: Iterable[tuple[str, ...]]) -> list[str]:
 def expense_id(file: str, row: int) -> str:
     """An expense's id: its file and row (expense reports carry no identity of their own)."""
     return "x" + hashlib.sha256(f"{file}\x1f{row}".encode()).hexdigest()[:16]
+
+
+def _digest(values: Iterable[str]) -> str:
+    return hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:16]
+
+
+def entry_reading(billable: bool, roles: str, currency: str) -> str:
+    """What a time row says beyond its entry id (Billable?, Roles, currency): an edit to one of them keeps the id,
+    and the close that priced the row keeps this beside its outcome, so approval sees the edit."""
+    return _digest(("1" if billable else "0", roles, currency))
+
+
+def expense_reading(expense: Expense) -> str:
+    """What an expense row says (its id is only its file and row): an amount edited in place keeps the id."""
+    amount = format(expense.amount.normalize(), "f")  # 412.37 as read and 412.3700 from the warehouse alike
+    return _digest((expense.date.isoformat(), expense.client_name, expense.project, expense.project_code,
+                    expense.category, expense.notes, amount, "1" if expense.billable else "0", expense.person,
+                    expense.currency))

@@ -2,11 +2,11 @@
 -- invoice). Not raw_expenses: a close that has read a late expense but not priced it yet would make the invoice it
 -- has not replaced look current. A month priced before priced_expenses existed (an invoice with expenses and no
 -- rows there) falls back to its raw expenses.
-SELECT p.client, p.month, p.expense_id
+SELECT p.client, p.month, p.expense_id, p.reading
 FROM priced_expenses AS p
 JOIN partition_keys AS k ON k.client = p.client AND k.month = p.month
 UNION ALL
-SELECT x.client, x.month, x.expense_id
+SELECT x.client, x.month, x.expense_id, NULL AS reading
 FROM raw_expenses AS x
 JOIN partition_keys AS k ON k.client = x.client AND k.month = x.month
 JOIN invoices AS i ON i.client = x.client AND i.month = x.month

@@ -76,6 +76,10 @@ CREATE TABLE IF NOT EXISTS entry_outcomes (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, outcome VARCHAR NOT NULL,
     source_hours DECIMAL(28, 10) NOT NULL, billed_hours DECIMAL(28, 10) NOT NULL, reason VARCHAR NOT NULL
 );
+-- What each row priced said beyond its id (core.parsed entry_reading / expense_reading): an edit to Billable?,
+-- Roles or an expense's amount keeps the id, and approval compares these (NULL: priced before they were kept).
+ALTER TABLE entry_outcomes ADD COLUMN IF NOT EXISTS reading VARCHAR;
+ALTER TABLE priced_expenses ADD COLUMN IF NOT EXISTS reading VARCHAR;
 CREATE TABLE IF NOT EXISTS invoice_pushes (
     client VARCHAR NOT NULL, month VARCHAR NOT NULL, sink VARCHAR NOT NULL, doc_number VARCHAR NOT NULL,
     content_hash VARCHAR NOT NULL, status VARCHAR NOT NULL, external_id VARCHAR, sync_token VARCHAR,
