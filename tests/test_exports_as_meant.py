@@ -365,6 +365,20 @@ def test_a_home_wide_date_order_that_splits_a_one_month_file_in_two_is_refused(b
         "file>: {date_order: ...}})"]
 
 
+def test_a_number_beyond_the_warehouse_is_refused_naming_its_row_and_column(billing_env) -> None:
+    """Hours of 123456789012345678901 refused the file naming neither row nor column (found by an auditor): the
+    refusal names the cell, as every other reader error does."""
+    home = billing_env()
+    (home / "timesheets" / "huge.csv").write_text(
+        HARVEST + "2026-09-01,Acme Corp,Web,,Build,A,1.50,Yes,Ana,Souza,,USD\n"
+                  "2026-09-02,Acme Corp,Web,,Build,B,123456789012345678901,Yes,Ana,Souza,,USD\n")
+    (home / "timesheets" / "hms.csv").write_text(
+        HARVEST + "2026-09-03,Acme Corp,Web,,Build,C,99999999999999999:00,Yes,Ana,Souza,,USD\n")
+    assert [str(p) for p in read_folder(home).problems] == [
+        "timesheets/hms.csv: row 1: Hours: '99999999999999999:00' is beyond the range the warehouse holds",
+        "timesheets/huge.csv: row 2: Hours: '123456789012345678901' is beyond the range the warehouse holds"]
+
+
 def test_clockify_compact_durations_defer_to_the_decimal_hours_they_cut(billing_env) -> None:
     """Clockify's Compact format (H:MM) drops the seconds: "0:13" for 0.23 h, "0:00" for 0.01 h (skipped as zero).
     An H:MM the decimal column contradicts beyond its rounding takes the decimal; a whole-minute entry keeps its

@@ -69,7 +69,7 @@ def _parse_number(text: str, fmt: str) -> Decimal:
         value = value.replace(sep, "")
     result = Decimal(value.replace(mark, "."))
     if abs(result) >= MAX_MAGNITUDE:
-        raise FormatError(f"{quoted(text)} is beyond the range the warehouse holds")
+        raise FormatError(f"{quoted(text)} is beyond the range the warehouse holds", clean(text))
     return result
 
 
@@ -377,7 +377,7 @@ def parse_duration(text: str, number_format: str) -> Decimal:
     if match := _HMS.match(value) or _HM.match(value):
         h, m, s = (int(part) for part in (*match.groups(), 0)[:3])  # H:MM has no seconds
         if h >= MAX_MAGNITUDE:  # beyond DECIMAL(18, 4); quantizing it raised
-            raise FormatError(f"{quoted(text)} is beyond the range the warehouse holds")
+            raise FormatError(f"{quoted(text)} is beyond the range the warehouse holds", clean(text))
         return seconds_to_hours(h * 3600 + m * 60 + s)
     if match := _HMS_12.match(value):  # a 12-hour clock: 12 AM is hour 0, 12 PM hour 12
         h, m, s = int(match[1]), int(match[2]), int(match[3] or 0)
