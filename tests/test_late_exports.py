@@ -132,6 +132,19 @@ def test_approval_refuses_a_month_whose_rows_were_edited_in_place_where_their_id
     assert _table(home, "SELECT total::VARCHAR FROM sent_invoices") == [("14067.8600",)]
 
 
+def test_an_expense_read_back_from_the_warehouse_reads_as_the_file_wrote_it(billing_env, capsys) -> None:
+    """The warehouse keeps amounts to 4 decimals: 40.12345 comes back 40.1235, and 412.37 as 412.3700. Neither is
+    an edit, or the month would be refused at every approval and closed again by the sensor for good."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    expenses = home / "expenses" / "harvest_expenses.csv"
+    expenses.write_text(expenses.read_text().replace(",412.37,Yes,", ",40.12345,Yes,"))
+    assert main(["close", "--month", "2026-08"]) == 0
+    assert _table(home, "SELECT amount::VARCHAR FROM raw_expenses WHERE billable") == [("40.1235",)]
+    capsys.readouterr()
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    assert "globex                       2026-08  sent" in capsys.readouterr().out
+
+
 def test_the_month_that_carries_a_sent_months_late_row_is_refused_until_that_month_is_closed(billing_env,
                                                                                               capsys) -> None:
     """Found by an auditor (an alias moved, the same in effect): August sent, a late August row, September

@@ -9,6 +9,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from billing_assets.core.errors import RowProblem
 from billing_assets.core.model import Expense, TimeEntry
@@ -326,7 +327,9 @@ def entry_reading(billable: bool, roles: str, currency: str) -> str:
 
 def expense_reading(expense: Expense) -> str:
     """What an expense row says (its id is only its file and row): an amount edited in place keeps the id."""
-    amount = format(expense.amount.normalize(), "f")  # 412.37 as read and 412.3700 from the warehouse alike
+    # 412.37 as read and 412.3700 from the warehouse alike; a fifth decimal as DECIMAL(18, 4) keeps it (half away
+    # from zero, as DuckDB and PostgreSQL cast): else the month would read as edited at every approval
+    amount = format(expense.amount.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize(), "f")
     return _digest((expense.date.isoformat(), expense.client_name, expense.project, expense.project_code,
                     expense.category, expense.notes, amount, "1" if expense.billable else "0", expense.person,
                     expense.currency))
