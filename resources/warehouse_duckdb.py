@@ -280,13 +280,14 @@ class DuckDBWarehouse(Warehouse):
         self._opened = True
         try:
             if first:
-                self._ensure_schema(instance, alias)
+                self._ensure_schema(instance, alias, database)
             yield alias, instance
         finally:
             _ATTACHMENTS.detach(database)
 
-    def _ensure_schema(self, instance: duckdb.DuckDBPyConnection, alias: str) -> None:
-        if self.database in _SCHEMA_READY:
+    def _ensure_schema(self, instance: duckdb.DuckDBPyConnection, alias: str, database: str) -> None:
+        """The tables in place once per process and file (`database`: its real path, as the attachment's key)."""
+        if database in _SCHEMA_READY:
             return
         conn = instance.cursor()
         try:
@@ -303,7 +304,7 @@ class DuckDBWarehouse(Warehouse):
                     raise
         finally:
             conn.close()
-        _SCHEMA_READY.add(self.database)
+        _SCHEMA_READY.add(database)
 
     @contextmanager
     def connect(self) -> Iterator[DuckDBConnection]:
