@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import hashlib
+import io
+import json
 import os
 import shutil
+import sys
 import tempfile
 import warnings
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -78,6 +85,85 @@ def billing_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     def make(source: Path | None = None) -> Path:
         return use_home(monkeypatch, tmp_path, source)
+
+    return make
+
+
+SETTING_PREFIXES = ("BILLING_", "QBO_", "ANTHROPIC_", "HARVEST_", "DAGSTER_")
+HOME_SETTINGS = {"BILLING_HOME", "BILLING_DB", "DAGSTER_HOME"}  # set by use_home to the test's own folders
+
+
+@pytest.fixture(scope="session")
+def _built_homes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of built homes, shared by the xdist workers of one run (the base temp's parent, as pytest-xdist
+    documents for data made once per session)."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "built_homes"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _built(folder: Path, key: str, build: Callable[[Callable[..., Path]], object]) -> tuple[Path, dict, str, str]:
+    """(root, the environment the build changed, what it printed to stdout and stderr): made by the first worker to
+    ask, under a lock, and read by the others."""
+    name = hashlib.sha256(key.encode()).hexdigest()[:16]
+    root, made = folder / name, folder / f"{name}.json"
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed in another worker
+            before = dict(os.environ)
+            out, err = io.StringIO(), io.StringIO()
+            with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
+                build(lambda source=None: use_home(patch, root, source))
+                after = dict(os.environ)
+            changed = {name: after.get(name) for name in before.keys() | after.keys()
+                       if after.get(name) != before.get(name)}
+            made.write_text(json.dumps({"changed": changed, "out": out.getvalue(), "err": err.getvalue()}))
+    kept = json.loads(made.read_text())
+    return root, kept["changed"], kept["out"], kept["err"]
+
+
+@pytest.fixture
+def built_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _built_homes: Path):
+    """`make(key, build)`: the home `build(billing_env)` leaves (closes, approvals...), built once per test run
+    and key, then copied for each test that asks: its own home, DuckDB file and Dagster instance under tmp_path,
+    in the state the build left. A close takes seconds; a copy, milliseconds.
+
+    The environment the build set is set again for the copy, its paths moved there; what the build printed is
+    printed again (a test reads it with capsys as if it had run the build). Paths the build stored inside the
+    files (an outbox location, a partition page's review file) still name the build's folder."""
+
+    def make(key: str, build: Callable[[Callable[..., Path]], object]) -> Path:
+        key += repr(sorted((name, value) for name, value in os.environ.items()  # a build in another setting
+                           if name.startswith(SETTING_PREFIXES) and name not in HOME_SETTINGS))
+        root, changed, out_text, err_text = _built(_built_homes, key, build)
+        for part in ("home", "dagster_home"):
+            shutil.copytree(root / part, tmp_path / part, symlinks=True)
+        for name, value in changed.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value.replace(str(root), str(tmp_path)))
+        sys.stdout.write(out_text.replace(str(root), str(tmp_path)))
+        sys.stderr.write(err_text.replace(str(root), str(tmp_path)))
+        return tmp_path / "home"
+
+    return make
+
+
+@pytest.fixture
+def closed_golden(built_home):
+    """`make(case, months)`: the golden case's home closed for `months` with exit 0 (`billing close --month
+    months`), built once per test process (see `built_home`)."""
+    from billing_assets.cli import main
+
+    def make(case: Path, months: str) -> Path:
+        def build(billing_env) -> None:
+            billing_env(case)
+            assert main(["close", "--month", months]) == 0
+
+        return built_home(f"golden {case.name} closed {months}", build)
 
     return make
 

@@ -53,9 +53,8 @@ class Crash(Exception):
     """The process stopping between two writes."""
 
 
-def test_approve_stopped_after_the_sent_record_still_freezes_the_month(billing_env, monkeypatch, capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+def test_approve_stopped_after_the_sent_record_still_freezes_the_month(closed_golden, monkeypatch, capsys) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     august, august_hash = invoice(home, "2026-08")
     september, _ = invoice(home, "2026-09")
     original = approve_module.append_rows
@@ -80,11 +79,10 @@ def test_approve_stopped_after_the_sent_record_still_freezes_the_month(billing_e
     assert invoice(home, "2026-09")[0] == september + LATE_AMOUNT
 
 
-def test_sent_month_without_its_snapshot_is_repaired_once(billing_env, capsys) -> None:
+def test_sent_month_without_its_snapshot_is_repaired_once(closed_golden, capsys) -> None:
     """A month recorded `sent` by an approval that stopped before its snapshot (as before the two were one
     transaction): the next approval of it says already_sent and freezes it from the recorded content hash."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     august, august_hash = invoice(home, "2026-08")
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     with duckdb.connect(str(home / "billing.duckdb")) as conn:  # the snapshot lost, the record kept
@@ -103,10 +101,9 @@ def test_sent_month_without_its_snapshot_is_repaired_once(billing_env, capsys) -
     assert carried(home, "2026-09") == [("2026-08", LATE_AMOUNT, Decimal("10.0000"))]
 
 
-def test_close_repricing_while_the_draft_is_sent_cannot_lose_what_was_sent(billing_env, monkeypatch,
+def test_close_repricing_while_the_draft_is_sent_cannot_lose_what_was_sent(closed_golden, monkeypatch,
                                                                            capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     august, august_hash = invoice(home, "2026-08")
     september, _ = invoice(home, "2026-09")
     original = OutboxSink.send
@@ -189,14 +186,13 @@ def test_on_postgres_a_close_waits_for_the_send_to_be_recorded_and_frozen(billin
                 ("2026-08", LATE_AMOUNT, Decimal("10.0000"))]
 
 
-def test_approving_again_after_a_kill_past_the_record_mends_the_overview_preview_and_page(billing_env,
+def test_approving_again_after_a_kill_past_the_record_mends_the_overview_preview_and_page(closed_golden,
                                                                                           monkeypatch) -> None:
     """An approval killed after its `sent` record and before the rest left the overview `pushed`, the preview "not
     sent" and the partition page `push: created`; approving again said `already_sent` and left them so."""
     from tests.conftest import partition_page
 
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
 
     def killed(*args, **kwargs):
         raise SystemExit(-9)
@@ -241,12 +237,11 @@ def test_approving_a_range_with_a_month_outside_the_engagement_succeeds(billing_
         "start or end if they belong to it")
 
 
-def test_approval_without_a_name_or_with_an_unknown_client_says_so_in_one_line(billing_env, monkeypatch,
+def test_approval_without_a_name_or_with_an_unknown_client_says_so_in_one_line(closed_golden, monkeypatch,
                                                                                capsys) -> None:
     """Found by an auditor: with no $USER and no --by, approval ended in a traceback; a mistyped --client was
     "skipped, no pushed draft" with exit 0, as if that client had nothing due."""
-    billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     capsys.readouterr()
     assert main(["approve", "--month", "2026-08", "--by", " "]) == 2
     assert capsys.readouterr().err == ("billing: approval records who approved: give your name with --by (no $USER "

@@ -59,12 +59,11 @@ def test_a_month_priced_from_a_blocked_months_ledgers_is_held_back(billing_env, 
         m: expected[f"northwind|{m}"]["total"] for m in ("2026-07", "2026-08")}
 
 
-def test_the_months_after_a_month_now_blocked_are_told_to_fix_it_first(billing_env, capsys) -> None:
+def test_the_months_after_a_month_now_blocked_are_told_to_fix_it_first(closed_golden, capsys) -> None:
     """Found by an auditor following the advice: a review decision with a typo blocked August; the close told
     September and October that August was "priced again" and to close 2026-09..2026-10, which pricing refused
     (August must be priced first), and their drafts were lost on the way. They are told to fix August first."""
-    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
-    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    home = closed_golden(GOLDEN / "03_caps_tiers_fixed_fee", "2026-08..2026-10")
     (home / "overrides").mkdir(exist_ok=True)
     (home / "overrides" / "2026-08-review.csv").write_text(
         "entry_id,work_type,sow_item,action,note\nh74557e8db666fd12,standard,S2,bil,hosting work\n")

@@ -10,9 +10,8 @@ from billing_assets.cli import main
 from tests.conftest import GOLDEN, partition_page
 
 
-def test_the_close_names_a_closed_month_whose_exports_changed(billing_env, capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+def test_the_close_names_a_closed_month_whose_exports_changed(closed_golden, capsys) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     capsys.readouterr()
     sheet = home / "timesheets" / "harvest_time_b.csv"
     header, *rows = sheet.read_text().splitlines(keepends=True)
@@ -56,21 +55,19 @@ def test_a_late_change_to_the_engagements_last_sent_month_is_named(billing_env, 
     assert f"sent; {said}" in capsys.readouterr().out
 
 
-def test_the_warnings_pass_over_a_contract_broken_since_its_months_were_closed(billing_env, capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+def test_the_warnings_pass_over_a_contract_broken_since_its_months_were_closed(closed_golden, capsys) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     (home / "contracts" / "globex.yaml").write_text("client: globex\nname: Globex Corp\nterms_dayz: 30\n")
     assert main(["close", "--month", "2026-09"]) == 1
     out = capsys.readouterr().out
     assert "Traceback" not in out and "contracts/globex.yaml: terms_dayz: Extra inputs are not permitted" in out
 
 
-def test_the_close_names_a_range_that_can_be_closed(billing_env, capsys) -> None:
+def test_the_close_names_a_range_that_can_be_closed(closed_golden, capsys) -> None:
     """Found by an auditor: after an amendment from August and a close of August alone, the close told September
     and October each to "close it again (--month 2026-10)", which pricing refused (September first); and after a
     decision on September and a close of August, `--month 2026-09..2026-08`, which the command refuses."""
-    home = billing_env(GOLDEN / "01_retainer_rush_rollover")
-    assert main(["close", "--month", "2026-07..2026-10"]) == 0
+    home = closed_golden(GOLDEN / "01_retainer_rush_rollover", "2026-07..2026-10")
     contract = home / "contracts" / "northwind.yaml"
     contract.write_text(contract.read_text()
                         + "amendments:\n- effective_from: 2026-08\n  retainer:\n    included_hours: 30\n")
@@ -84,10 +81,9 @@ def test_the_close_names_a_range_that_can_be_closed(billing_env, capsys) -> None
     assert main(["close", "--month", "2026-09..2026-10", "--client", "northwind"]) == 0
 
 
-def test_a_changed_decision_is_told_a_range_that_ends_after_it_starts(billing_env, capsys) -> None:
+def test_a_changed_decision_is_told_a_range_that_ends_after_it_starts(closed_golden, capsys) -> None:
     """See above: `--month 2026-09..2026-08` ended at the run's last month."""
-    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
-    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    home = closed_golden(GOLDEN / "03_caps_tiers_fixed_fee", "2026-08..2026-10")
     (home / "overrides").mkdir(exist_ok=True)
     (home / "overrides" / "2026-09.csv").write_text(
         "entry_id,work_type,sow_item,action,note\nhb1cad31e1a1faa36,,,write_off,not billable\n")

@@ -71,14 +71,13 @@ def test_an_unset_secret_is_one_line_naming_it(billing_env, monkeypatch, capsys)
                     "(README: Configuration)"]
 
 
-def test_a_run_that_failed_midway_says_its_table_is_an_earlier_close(billing_env, monkeypatch, capsys) -> None:
+def test_a_run_that_failed_midway_says_its_table_is_an_earlier_close(closed_golden, monkeypatch, capsys) -> None:
     """Found by an auditor: Harvest failed mid-close and the summary showed the last close's totals as "pushed",
     "0 failed", above the RUN FAILED that said otherwise."""
     from billing_assets.cli import main
     from tests.conftest import GOLDEN
 
-    billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-09"]) == 0
+    closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-09")
     monkeypatch.setenv("BILLING_SOURCE", "harvest")
     monkeypatch.setenv("HARVEST_ACCESS_TOKEN", "token")
     monkeypatch.setenv("HARVEST_ACCOUNT_ID", "1")

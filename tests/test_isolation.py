@@ -221,10 +221,9 @@ def test_a_month_with_nothing_to_bill_is_not_pushed_and_not_an_error(billing_env
     assert _table(home, "SELECT status FROM firm_overview WHERE month = '2026-10'") == [("nothing to bill",)]
 
 
-def test_approval_sends_where_it_was_pushed_and_one_launch_approves_a_partition(billing_env, monkeypatch,
+def test_approval_sends_where_it_was_pushed_and_one_launch_approves_a_partition(closed_golden, monkeypatch,
                                                                                capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     monkeypatch.setenv("BILLING_PUSH", "qbo")  # set now, after the drafts went to the outbox
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0, capsys.readouterr().out
     assert "globex                       2026-08  sent" in capsys.readouterr().out
@@ -251,13 +250,12 @@ def test_approval_sends_where_it_was_pushed_and_one_launch_approves_a_partition(
     assert not again.success  # nobody named, nothing pushed: refused, naming why
 
 
-def test_a_folder_without_any_export_replaces_nothing(billing_env, capsys) -> None:
+def test_a_folder_without_any_export_replaces_nothing(closed_golden, capsys) -> None:
     """Found by an auditor: a second machine sharing the PostgreSQL warehouse without the exports (or a share not
     mounted) closed or reviewed a month, and its rows were replaced by nothing: a sent invoice removed as outside
     the engagement, entries held for review gone. A folder with no export file at all, after earlier closes read
     entries, now stops every client-month and replaces nothing."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     db = home / "billing.duckdb"
     with duckdb.connect(str(db), read_only=True) as conn:
         before = conn.execute("SELECT count(*), sum(hours) FROM raw_time_entries").fetchone()

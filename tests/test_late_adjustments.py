@@ -35,9 +35,8 @@ def hours(home: Path) -> tuple[Decimal, Decimal]:
     return raw, out
 
 
-def test_late_time_after_sending_is_carried_once(billing_env, capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+def test_late_time_after_sending_is_carried_once(closed_golden, capsys) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     august_sent, _ = invoice(home, "2026-08")
     september_before, _ = invoice(home, "2026-09")
     outbox = (home / "outbox" / "2026-08" / "globex.json").read_text()
@@ -100,12 +99,11 @@ def overview_status(home: Path, month: str) -> str:
                             [month]).fetchone()[0]
 
 
-def test_a_draft_priced_before_a_sent_month_changed_is_not_sent_without_the_change(billing_env, capsys) -> None:
+def test_a_draft_priced_before_a_sent_month_changed_is_not_sent_without_the_change(closed_golden, capsys) -> None:
     """August sent, September's draft pushed; then late August time and only August closed again. September's
     draft did not carry the +361.00, approval sent it as it was, and closing September again found it sent: the
     difference was lost with exit 0 (a client without retainer lots or lifetime caps was never stale)."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     september_before, _ = invoice(home, "2026-09")
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     add_late_august_time(home, "2.00", "late_1.csv")
@@ -174,7 +172,7 @@ def test_approving_a_draft_with_held_hours_says_so_and_the_next_month_carries_th
     assert september == september_before + Decimal("4512.50")
 
 
-def test_the_pages_of_a_sent_month_priced_again_show_what_was_sent(billing_env, capsys) -> None:
+def test_the_pages_of_a_sent_month_priced_again_show_what_was_sent(closed_golden, capsys) -> None:
     """After late time on a sent month, the overview said "conflict_sent" with a total never sent, the push's page
     showed the re-priced total, and its preview was rewritten with it under "Draft for review: not sent"; after
     the approval the partition page still said `push: created` and the preview "not sent"."""
@@ -183,8 +181,7 @@ def test_the_pages_of_a_sent_month_priced_again_show_what_was_sent(billing_env, 
     from billing_assets.overview import as_shown
     from tests.conftest import partition_page
 
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     sent_total, _ = invoice(home, "2026-08")
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     page = partition_page("quickbooks_draft_invoices", "globex", "2026-08")

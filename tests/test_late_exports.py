@@ -66,9 +66,8 @@ def _september_refused_until_august_is_closed_then_carries_it(home: Path, capsys
     assert _table(home, "SELECT origin_month FROM sent_adjustments WHERE month = '2026-09'") == [("2026-08",)]
 
 
-def test_approval_refuses_a_month_whose_exports_changed_since_its_close(billing_env, capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+def test_approval_refuses_a_month_whose_exports_changed_since_its_close(closed_golden, capsys) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     row = add_late_august_row(home)
     capsys.readouterr()
     assert main(["approve", "--month", "2026-08..2026-09", "--by", "Dana"]) == 1
@@ -93,14 +92,13 @@ def test_approval_refuses_a_month_whose_exports_changed_since_its_close(billing_
                         "client' ORDER BY 1") == [("2026-08-20", "40.0000"), ("2026-08-21", "40.0000")]
 
 
-def test_approval_refuses_a_month_whose_rows_were_edited_in_place_where_their_ids_do_not_look(billing_env,
+def test_approval_refuses_a_month_whose_rows_were_edited_in_place_where_their_ids_do_not_look(closed_golden,
                                                                                              capsys) -> None:
     """Found by an auditor: a time row's id is its Date, Client, Project, Code, Task, Notes, Hours and person, an
     expense's its file and row. Billable? set to No, an expense amount corrected and a Roles cell changed after the
     close kept every id, and approval sent the closed 13,879.48 with exit 0. Each is now an edit: approval refuses
     the month naming the row, and the close again bills the rows as they read now."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     time_a = home / "timesheets" / "harvest_time_a.csv"
     lines = time_a.read_text().splitlines(keepends=True)
     assert ",0.66,0.66,Yes,No,Yes,Raj,Patel," in lines[2]
@@ -145,13 +143,12 @@ def test_an_expense_read_back_from_the_warehouse_reads_as_the_file_wrote_it(bill
     assert "globex                       2026-08  sent" in capsys.readouterr().out
 
 
-def test_the_month_that_carries_a_sent_months_late_row_is_refused_until_that_month_is_closed(billing_env,
+def test_the_month_that_carries_a_sent_months_late_row_is_refused_until_that_month_is_closed(closed_golden,
                                                                                               capsys) -> None:
     """Found by an auditor (an alias moved, the same in effect): August sent, a late August row, September
     approved as closed before it: the difference waited for October. The month that carries it is refused until
     August is closed again, and then carries it."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     add_late_august_row(home)
     _september_refused_until_august_is_closed_then_carries_it(home, capsys)
@@ -174,9 +171,8 @@ def test_a_month_with_nothing_to_bill_that_must_carry_a_sent_months_change_is_re
     _september_refused_until_august_is_closed_then_carries_it(home, capsys)
 
 
-def test_the_partition_approval_job_refuses_it_too(billing_env) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+def test_the_partition_approval_job_refuses_it_too(closed_golden) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     add_late_august_row(home)
     result = build_defs().get_job_def("approve_client_month").execute_in_process(
         instance=DagsterInstance.get(), partition_key=client_month_key("globex", "2026-08"),
@@ -197,9 +193,8 @@ def why(result: SensorResult) -> str:
     return result.skip_reason.skip_message if result.skip_reason else ""
 
 
-def test_the_sensor_recloses_a_closed_month_once_its_exports_settle(billing_env) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+def test_the_sensor_recloses_a_closed_month_once_its_exports_settle(closed_golden) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     before = august_hours(home)
     with DagsterInstance.get() as instance:
         settled = tick(instance, tick(instance, None).cursor)  # first tick: stamp taken; then nothing changed
@@ -258,11 +253,10 @@ def test_the_ledes_export_refuses_it_until_it_is_closed_again(billing_env, capsy
     assert (out / "globex_2026-08.ledes").exists()
 
 
-def test_approval_refuses_a_month_priced_from_a_changed_month(billing_env, capsys) -> None:
+def test_approval_refuses_a_month_priced_from_a_changed_month(closed_golden, capsys) -> None:
     """Found by an auditor: August refused for its late row, September, priced from August's retainer lots,
     was sent 10 hours short."""
-    home = billing_env(GOLDEN / "01_retainer_rush_rollover")
-    assert main(["close", "--month", "2026-07..2026-08"]) == 0
+    home = closed_golden(GOLDEN / "01_retainer_rush_rollover", "2026-07..2026-08")
     sheet = home / "timesheets" / "harvest_time_a.csv"
     header, *rows = sheet.read_text().splitlines(keepends=True)
     july = next(r for r in rows if r.startswith("2026-07"))
@@ -276,12 +270,11 @@ def test_approval_refuses_a_month_priced_from_a_changed_month(billing_env, capsy
             "2026-07..2026-08 again, review the new draft, then approve") in out
 
 
-def test_a_close_that_has_read_the_late_row_but_not_priced_it_does_not_hide_it(billing_env, capsys) -> None:
+def test_a_close_that_has_read_the_late_row_but_not_priced_it_does_not_hide_it(closed_golden, capsys) -> None:
     """Found by an auditor: approval during a close compared the folder with raw_time_entries, which the close had
     already rewritten before pricing, and sent the short draft. The comparison is with what the invoice was priced
     from (entry_outcomes). Here the ingest step is materialised alone, as a close would stand between its steps."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     add_late_august_row(home)
     ingest = build_defs().resolve_job_def("month_close").execute_in_process(
         instance=DagsterInstance.get(), partition_key=client_month_key("globex", "2026-08"),
@@ -293,11 +286,10 @@ def test_a_close_that_has_read_the_late_row_but_not_priced_it_does_not_hide_it(b
     assert _table(home, "SELECT count(*) FROM sent_invoices") == [(0,)]
 
 
-def test_a_close_that_has_read_the_late_expense_but_not_priced_it_does_not_hide_it(billing_env, capsys) -> None:
+def test_a_close_that_has_read_the_late_expense_but_not_priced_it_does_not_hide_it(closed_golden, capsys) -> None:
     """The same race for a late expense: the comparison is with the expense ids the invoice was priced with
     (priced_expenses), not with raw_expenses, which the ingest step has already rewritten."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     priced = _table(home, "SELECT count(*) FROM priced_expenses WHERE client = 'globex' AND month = '2026-08'")
     assert priced == _table(home, "SELECT count(*) FROM raw_expenses WHERE client = 'globex' AND month = '2026-08'")
     (home / "expenses" / "late.csv").write_text(LATE_EXPENSE)
@@ -319,11 +311,10 @@ def test_a_close_that_has_read_the_late_expense_but_not_priced_it_does_not_hide_
     assert _table(home, "SELECT count(*) FROM sent_invoices WHERE client = 'globex'") == [(1,)]
 
 
-def test_a_month_priced_before_priced_expenses_existed_is_compared_with_its_raw_expenses(billing_env, capsys) -> None:
+def test_a_month_priced_before_priced_expenses_existed_is_compared_with_its_raw_expenses(closed_golden, capsys) -> None:
     """A warehouse from before priced_expenses: its months with expenses have no rows there, and fall back to
     raw_expenses (approval neither refuses every such month nor misses a late expense)."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     with duckdb.connect(str(home / "billing.duckdb")) as conn:
         assert conn.execute("DELETE FROM priced_expenses").fetchone()[0] > 0
     (home / "expenses" / "late.csv").write_text(LATE_EXPENSE)
@@ -334,12 +325,11 @@ def test_a_month_priced_before_priced_expenses_existed_is_compared_with_its_raw_
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
 
 
-def test_approval_refuses_a_month_whose_contract_changed_since_its_close(billing_env, capsys) -> None:
+def test_approval_refuses_a_month_whose_contract_changed_since_its_close(closed_golden, capsys) -> None:
     """Found by an auditor: a cap lowered in the contract, one earlier partition re-materialised, and approval sent
     the next month's draft priced under the old cap. A month whose contract (as it applies to it) is not the one
     it was closed with is refused, as is one whose contract cannot be read here."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     contract = home / "contracts" / "globex.yaml"
     original = contract.read_text()
     contract.write_text(original + "minimum_monthly_fee: 1\n")

@@ -13,9 +13,8 @@ from billing_assets.cli import main
 from tests.conftest import GOLDEN
 
 
-def test_an_outbox_file_that_differs_from_its_record_is_written_again(billing_env, capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+def test_an_outbox_file_that_differs_from_its_record_is_written_again(closed_golden, capsys) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     draft = home / "outbox" / "2026-08" / "globex.json"
     priced = json.loads(draft.read_text())
     left_behind = {**priced, "Line": priced["Line"][:1]}  # what a killed close's re-priced write left there
@@ -30,13 +29,12 @@ def test_an_outbox_file_that_differs_from_its_record_is_written_again(billing_en
     capsys.readouterr()
 
 
-def test_a_sent_outbox_file_written_in_an_earlier_format_is_never_written_again(billing_env, capsys) -> None:
+def test_a_sent_outbox_file_written_in_an_earlier_format_is_never_written_again(closed_golden, capsys) -> None:
     """Found by an auditor: after an upgrade that writes payloads otherwise (the same invoice, `"Qty": 1.0` now
     `1`), closing a sent month again rewrote its sent file and recorded `updated` after `sent`: the month was a
     draft again, its preview "not sent", approval called it sent by a person, and a late row was billed both in
     the rewritten sent file and as the next month's adjustment."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     sent = home / "outbox" / "2026-08" / "globex.json"
     as_written_then = json.dumps(json.loads(sent.read_text()), indent=4) + "\n"  # an earlier release's layout
@@ -84,11 +82,10 @@ def test_a_month_the_outbox_says_was_sent_is_not_drafted_again_over_a_restored_w
              Decimal("13879.4800"))]
 
 
-def test_a_draft_deleted_from_the_outbox_is_not_recorded_sent(billing_env, capsys) -> None:
+def test_a_draft_deleted_from_the_outbox_is_not_recorded_sent(closed_golden, capsys) -> None:
     """Found by an auditor: approval of a month whose outbox payload a person deleted said "sent", exit 0, with
     nothing there to send. It is skipped, saying to close the month again; the close writes it again."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     payload = home / "outbox" / "2026-08" / "globex.json"
     written = payload.read_text()
     payload.unlink()

@@ -170,12 +170,11 @@ def test_a_warehouse_database_not_created_yet_is_one_line(server: str, billing_e
     assert "permission denied for schema public: the URL's user must own the database" in err and "\n" not in err
 
 
-def test_a_duckdb_warehouse_left_in_the_home_is_named_when_the_warehouse_moves(server: str, billing_env, monkeypatch,
+def test_a_duckdb_warehouse_left_in_the_home_is_named_when_the_warehouse_moves(server: str, closed_golden, monkeypatch,
                                                                              capsys) -> None:
     """Found by an auditor: pointing BILLING_DB at a new PostgreSQL database on a home whose DuckDB warehouse had
     sent invoices drafted the sent month again, and approval sent it a second time, without a word."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     monkeypatch.setenv("BILLING_DB", create_database(server, "moved"))
     capsys.readouterr()

@@ -8,15 +8,13 @@ from __future__ import annotations
 import duckdb
 from dagster import DagsterInstance
 
-from billing_assets.cli import main
 from billing_assets.definitions import build_defs
 from billing_assets.partitions import client_month_key
 from tests.conftest import GOLDEN
 
 
-def test_a_mistyped_client_partition_fails_its_run_and_leaves_no_overview_row(billing_env) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+def test_a_mistyped_client_partition_fails_its_run_and_leaves_no_overview_row(closed_golden) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     instance = DagsterInstance.get()
     instance.add_dynamic_partitions("client", ["globx"])
     result = build_defs().resolve_job_def("month_close").execute_in_process(

@@ -137,12 +137,11 @@ def test_review_command_counts_entries_and_shows_the_suggestion(billing_env, cap
     assert row["suggested_work_type"] == "standard" and "missing_project_code" in row["reasons"]
 
 
-def test_override_releases_a_held_entry_and_survives_reruns(billing_env, capsys) -> None:
+def test_override_releases_a_held_entry_and_survives_reruns(closed_golden, capsys) -> None:
     """The review file, filled in and saved as Excel with German settings saves it (Windows-1252, semicolons under
     a `sep=;` line, decimal commas and day-first dates in the columns the reviewer did not touch), put under
     overrides/: the reviewer's choice releases the entry, keeps their note, and survives re-runs."""
-    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "03_caps_tiers_fixed_fee", "2026-08")
     review = (home / "review" / "2026-08.csv").read_text(encoding="utf-8-sig").splitlines()
     assert review[0].startswith("entry_id,client,date,person,project,notes,hours,reasons,suggestion,"
                                 "suggested_work_type,confidence")
@@ -184,11 +183,10 @@ def test_unreadable_expense_row_names_file_and_row(billing_env, capsys) -> None:
     assert priced == [("2026-09",)], "the month with the unreadable row stops; the other month closes"
 
 
-def test_one_run_over_many_partitions_records_every_partition_in_the_instance(billing_env) -> None:
+def test_one_run_over_many_partitions_records_every_partition_in_the_instance(closed_golden) -> None:
     """Batched event writes (FastSqliteEventLogStorage.store_event_batch) keep one planned event and one
     materialization per asset partition, so the UI shows each client-month as materialised."""
-    billing_env(GOLDEN / "01_retainer_rush_rollover")
-    assert main(["close", "--month", "2026-07..2026-10"]) == 0
+    closed_golden(GOLDEN / "01_retainer_rush_rollover", "2026-07..2026-10")
     instance = DagsterInstance.get()
     assert type(instance.event_log_storage).__name__ == "FastSqliteEventLogStorage"
     assert os.environ["DAGSTER_EVENT_BATCH_SIZE"] == "1000"  # set by FastSqliteEventLogStorage

@@ -22,9 +22,8 @@ def _overview(home: Path) -> tuple[str, Decimal, str, str]:
                             "WHERE client = 'globex' AND month = '2026-08'").fetchone()
 
 
-def test_a_month_priced_again_alone_says_its_pushed_draft_is_out_of_date(billing_env, capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+def test_a_month_priced_again_alone_says_its_pushed_draft_is_out_of_date(closed_golden, capsys) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     status, total, doc, _ = _overview(home)
     assert (status, total) == ("pushed", Decimal("13879.48"))
     contract = home / "contracts" / "globex.yaml"

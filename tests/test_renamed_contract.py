@@ -16,9 +16,8 @@ def _rows(home, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def test_a_renamed_contract_file_does_not_bill_the_months_sent_under_its_old_name_again(billing_env, capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+def test_a_renamed_contract_file_does_not_bill_the_months_sent_under_its_old_name_again(closed_golden, capsys) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     old = home / "contracts" / "globex.yaml"
     (home / "contracts" / "globex2.yaml").write_text(old.read_text().replace("client: globex", "client: globex2"))
@@ -40,11 +39,10 @@ def test_a_renamed_contract_file_does_not_bill_the_months_sent_under_its_old_nam
     assert _rows(home, "SELECT count(*) FROM invoices WHERE client = 'globex2'") == [(0,)]
 
 
-def test_a_pushed_draft_of_a_client_whose_contract_was_removed_is_named_by_approval(billing_env, capsys) -> None:
+def test_a_pushed_draft_of_a_client_whose_contract_was_removed_is_named_by_approval(closed_golden, capsys) -> None:
     """Found by an auditor: a retired client's pushed draft stayed `pushed`, and firm-wide approval passed over it
     without a word (it listed only clients with a contract file)."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     (home / "contracts" / "globex.yaml").unlink()
     capsys.readouterr()
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
@@ -53,11 +51,10 @@ def test_a_pushed_draft_of_a_client_whose_contract_was_removed_is_named_by_appro
     assert _rows(home, "SELECT count(*) FROM sent_invoices") == [(0,)]
 
 
-def test_an_alias_moved_to_another_contract_does_not_bill_its_sent_rows_again_even_held(billing_env, capsys) -> None:
+def test_an_alias_moved_to_another_contract_does_not_bill_its_sent_rows_again_even_held(closed_golden, capsys) -> None:
     """Found by an auditor: northwind's sent July rows, claimed by initech through an alias moved to it, were held
     there (no project code), and initech's July went out at its 3,000.00 minimum fee with no word."""
-    home = billing_env(GOLDEN / "01_retainer_rush_rollover")
-    assert main(["close", "--month", "2026-07"]) == 0
+    home = closed_golden(GOLDEN / "01_retainer_rush_rollover", "2026-07")
     assert main(["approve", "--month", "2026-07", "--by", "Dana"]) == 0
     northwind = home / "contracts" / "northwind.yaml"
     northwind.write_text(northwind.read_text().replace("name: Northwind Traders", "name: Northwind Holdings"))

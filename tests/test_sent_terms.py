@@ -20,9 +20,8 @@ def _totals(home: Path) -> dict[str, Decimal]:
             "SELECT month, total::VARCHAR FROM invoices WHERE client = 'globex' ORDER BY month").fetchall()}
 
 
-def test_a_sent_months_rate_edited_without_an_amendment_is_carried_not_lost(billing_env, capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+def test_a_sent_months_rate_edited_without_an_amendment_is_carried_not_lost(closed_golden, capsys) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     before = _totals(home)
     assert before == {"2026-08": Decimal("13879.48"), "2026-09": Decimal("14360.42")}  # expected.json
@@ -51,9 +50,8 @@ def test_a_sent_months_rate_edited_without_an_amendment_is_carried_not_lost(bill
     assert main(["approve", "--month", "2026-09", "--by", "Dana"]) == 0
 
 
-def test_a_sent_months_contract_edit_that_moves_no_amount_refuses_nothing(billing_env, capsys) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+def test_a_sent_months_contract_edit_that_moves_no_amount_refuses_nothing(closed_golden, capsys) -> None:
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     contract = home / "contracts" / "globex.yaml"
     contract.write_text(contract.read_text().replace("aliases:\n", "aliases:\n- Globex Intl\n", 1))

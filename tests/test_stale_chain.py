@@ -42,19 +42,23 @@ AMENDED = ("amendments:\n  - {effective_from: 2026-08, retainer: {included_hours
            "  - {effective_from: 2026-09, retainer: {included_hours: 10}}\n")
 
 
-def _closed_rcx(billing_env) -> tuple[Path, Path]:
-    """A home of one rollover client with time in August-October, closed; (home, its contract file)."""
+def _rcx_closed(billing_env) -> None:
     home = billing_env()
-    contract = home / "contracts" / "rcx.yaml"
-    contract.write_text(CONTRACT)
+    (home / "contracts" / "rcx.yaml").write_text(CONTRACT)
     (home / "timesheets" / "time.csv").write_text(HARVEST + "".join(
         f"{day},RCX Ltd,Ops,,Support,Work {day},{hours},Yes,Ann,Lee\n" for day, hours in ROWS))
     assert main(["close", "--month", "2026-08..2026-10"]) == 0
-    return home, contract
 
 
-def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_again(billing_env, capsys) -> None:
-    home, contract = _closed_rcx(billing_env)
+def _closed_rcx(built_home) -> tuple[Path, Path]:
+    """A home of one rollover client with time in August-October, closed (once per process, a copy per test);
+    (home, its contract file)."""
+    home = built_home("stale_chain rcx closed 2026-08..2026-10", _rcx_closed)
+    return home, home / "contracts" / "rcx.yaml"
+
+
+def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_again(built_home, capsys) -> None:
+    home, contract = _closed_rcx(built_home)
     before = _overview(home / "billing.duckdb")
     assert before["2026-09"] == ("pushed", Decimal("1000.0000"))  # 14 h: 6 rolled over from August + 8 of 10
 
@@ -100,12 +104,12 @@ def test_a_month_priced_before_its_previous_month_changed_is_stale_until_closed_
                                                   "2026-10": ("pushed", Decimal("1000.0000"))}
 
 
-def test_a_month_is_not_priced_from_a_previous_month_priced_under_terms_its_contract_no_longer_has(billing_env,
+def test_a_month_is_not_priced_from_a_previous_month_priced_under_terms_its_contract_no_longer_has(built_home,
                                                                                                     capsys) -> None:
     """Found by an auditor: a UI backfill of September and October ran October's pricing before September's, from
     September's ledgers of before an amendment, and pushed that draft; only the overview said stale afterwards.
     October alone now refuses until September is priced again."""
-    home, contract = _closed_rcx(billing_env)
+    home, contract = _closed_rcx(built_home)
     contract.write_text(CONTRACT + AMENDED)
     assert main(["close", "--month", "2026-09", "--client", "rcx"]) == 1  # August changed and was not closed again
     assert ("rcx 2026-09: pricing needs 2026-08 priced again first (retainer rollover): 2026-08 was priced under "
@@ -140,11 +144,11 @@ def test_a_first_month_is_stale_once_the_engagement_begins_earlier(billing_env, 
     assert _overview(home / "billing.duckdb")["2026-09"] == ("pushed", Decimal("1000.0000"))  # 6 + 8 covered
 
 
-def test_start_moved_earlier_names_ranges_that_work_when_followed_literally(billing_env, capsys) -> None:
+def test_start_moved_earlier_names_ranges_that_work_when_followed_literally(built_home, capsys) -> None:
     """Found by an auditor: with `start` moved before the first month priced, each message named a range from the
     first month priced under earlier terms, which pricing refused for the month before it; and the months left
     refused by the first close were never named again. Every command below is the one the previous one gave."""
-    home, contract = _closed_rcx(billing_env)
+    home, contract = _closed_rcx(built_home)
     contract.write_text(CONTRACT + "start: 2026-07\n")  # July: a quiet month, its retainer fee billed
     capsys.readouterr()
     assert main(["close", "--month", "2026-09..2026-10"]) == 1
@@ -169,10 +173,10 @@ def test_start_moved_earlier_names_ranges_that_work_when_followed_literally(bill
                                                   for m in ("2026-07", "2026-08", "2026-09", "2026-10")}
 
 
-def test_start_moved_after_a_sent_month_leaves_the_new_first_month_not_stale(billing_env, capsys) -> None:
+def test_start_moved_after_a_sent_month_leaves_the_new_first_month_not_stale(built_home, capsys) -> None:
     """Found by an auditor: `start` moved after a sent month, the new first month (priced from empty ledgers, as the
     spec says) stayed stale on the sent month's lots, whatever range was closed; approval refused it for good."""
-    home, contract = _closed_rcx(billing_env)
+    home, contract = _closed_rcx(built_home)
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     contract.write_text(CONTRACT + "start: 2026-09\n")
     assert main(["close", "--month", "2026-09"]) == 0
