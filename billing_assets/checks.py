@@ -285,9 +285,16 @@ def _trailing_outcomes(head: dict, history: list[dict]) -> dict[str, q.CheckOutc
     """The trailing-range warnings of one priced client-month (`head`: its priced_check_inputs row)."""
     return {"total_in_trailing_range": q.outside_trailing_range(
                 "invoice total", Decimal(head["total"]), [Decimal(h["total"]) for h in history], ANOMALY_FACTOR),
+            # hours worked, billed or covered by the retainer: a month whose hours the retainer covered is not a
+            # month of no work (found by an auditor: "10.5 h outside the trailing range 0 h..0 h" after a July of
+            # 30 h, all covered)
             "hours_in_trailing_range": q.outside_trailing_range(
-                "hours billed", Decimal(head["hours_billed"]), [Decimal(h["hours_billed"]) for h in history],
-                ANOMALY_FACTOR)}
+                "hours worked", _worked(head), [_worked(h) for h in history], ANOMALY_FACTOR)}
+
+
+def _worked(invoice: dict) -> Decimal:
+    """Hours billed plus hours the retainer covered (a row with hours_billed and hours_covered)."""
+    return Decimal(invoice["hours_billed"]) + Decimal(invoice["hours_covered"])
 
 
 def _trailing_checks_again(context: AssetCheckExecutionContext, warehouse: Warehouse,

@@ -22,7 +22,7 @@ from billing_assets.close_again import (
 )
 from billing_assets.core.contract import contract_paths
 from billing_assets.core.money import shown_hours
-from billing_assets.core.overrides import read_decisions
+from billing_assets.core.overrides import read_decisions, unapplied_decisions
 from billing_assets.core.parsed import name_key, stopping_nobody, stopping_nobody_line
 from billing_assets.instance_setup import open_instance, register_clients
 from billing_assets.jobs import range_tags
@@ -157,7 +157,9 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
     outcome.undecided = dropped_decisions(defs, months, decided_before, decided_after, rows)
     outcome.undecided += unmatched_decisions(defs, months, rows)
     outcome.undecided += reclassified(classified_before, classified_after)
-    outcome.undecided += read_decisions(home / "overrides")[2]  # two rounds deciding one entry otherwise
+    decisions = read_decisions(home / "overrides")
+    outcome.undecided += decisions[2]  # two rounds deciding one entry otherwise
+    outcome.undecided += unapplied_decisions(home / "review", decisions[0])  # a review file filled in place
     return outcome
 
 

@@ -8,7 +8,10 @@ outbox of QuickBooks payloads out, offline classifier.
 
 from __future__ import annotations
 
-from dagster import Definitions, in_process_executor
+import os
+from pathlib import Path
+
+from dagster import DagsterInvariantViolationError, Definitions, in_process_executor
 
 from billing_assets.checks import CHECKS
 from billing_assets.classify import classified_time_entries
@@ -47,5 +50,20 @@ def build_defs() -> Definitions:
     )
 
 
+def instance_settings_missing() -> str:
+    """Why a Dagster process must not load these definitions yet: DAGSTER_HOME is set, exists and has no dagster.yaml,
+    so the webserver or daemon runs on Dagster's defaults (no "duckdb" pool, run retries or run monitoring; an event
+    log per run). The first `billing` command installs this repo's dagster.yaml there, and the UI's earlier history
+    was then hidden (found by an auditor). "" when settings are in place or DAGSTER_HOME is not set."""
+    home = os.environ.get("DAGSTER_HOME", "")
+    if not home or not Path(home).is_dir() or (Path(home) / "dagster.yaml").exists():
+        return ""
+    return (f"DAGSTER_HOME {home} has no dagster.yaml, so this instance runs without the project's settings (the "
+            "duckdb pool, run retries, run monitoring, one event log): run any `billing` command once with this "
+            "DAGSTER_HOME (e.g. `billing validate`; `make dev` does it), then start the UI and daemon again")
+
+
 __all__ = ["ASSETS", "build_defs", "build_notifier", "build_resources", "build_sink", "build_time_source", "defs"]
+if problem := instance_settings_missing():
+    raise DagsterInvariantViolationError(problem)
 defs = build_defs()

@@ -90,6 +90,13 @@ def carried_text(now: Decimal, sent: Decimal, carried: Decimal, currency: str, m
     return f"now prices {money(now, currency)} ({change}): the next unsent month carries the difference"
 
 
+def sent_repriced_text(was: dict, now: Decimal, currency: str, month: str, engagement: str) -> str:
+    """A sent month priced otherwise since (a row of queries/sent_and_now.sql): what the client received, what it
+    prices now and who carries the difference, as its pages say it."""
+    return f"{money(was['sent_total'], currency)} as sent; " + carried_text(
+        now, was["sent_total"], was["carried_amount"], currency, month, engagement, was["sent_after"] or [])
+
+
 def as_shown(row: dict) -> tuple[str, Decimal | None]:
     """(status, total) of an overview row as a finance person reads them: a sent month shows the total the client
     received, and one priced otherwise since says what it now prices and who carries the difference."""

@@ -48,7 +48,7 @@ from billing_assets.core.qbo_settings import settings_hash_part
 from billing_assets.core.quality import export_row, person_and_roles
 from billing_assets.export_changes import changed_contracts
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND, raw_expenses
-from billing_assets.overview import months_to_close, overview_materialization, stale_reason
+from billing_assets.overview import months_to_close, overview_materialization, sent_repriced_text, stale_reason
 from billing_assets.partitions import client_month_key, previous_month_mapping
 from billing_assets.tables import expense_from_row, markdown_table
 from resources.home import BillingHome
@@ -252,9 +252,13 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
             context.log.error(f"{client}|{month} not priced: {problem}")
             partition_metadata(context, client, month, {"status": "blocked by pricing",
                                                         "problems": MetadataValue.md(f"- {problem}")})
+        with warehouse.connect() as conn:
+            sent = _sent_notes(conn, details, states)
         for (client, month), (_, currency, result) in details.items():
-            partition_metadata(context, client, month,
-                               _partition_metadata(result, currency, held_rows[(client, month)]))
+            metadata = _partition_metadata(result, currency, held_rows[(client, month)])
+            if (client, month) in sent:  # this total is not what the client received (found by an auditor)
+                metadata["sent"] = MetadataValue.text(sent[(client, month)])
+            partition_metadata(context, client, month, metadata)
         not_active_metadata(context, others)
         with warehouse.connect() as conn:
             stale = query_keyed(conn, "stale_months", later_months(conn, sorted(details)))
@@ -276,6 +280,19 @@ def priced_line_items(context: AssetExecutionContext, home: BillingHome, time_so
     context.log.info(f"priced {len(details)} client-month(s); {len(problems)} could not be priced; {len(blocked)} "
                      f"blocked; {outside} outside the engagement")
     return MaterializeResult()
+
+
+def _sent_notes(conn: WarehouseConnection, details: dict, states: dict) -> dict[tuple[str, str], str]:
+    """For the sent client-months priced here: what was sent, and whether this price differs from it (who carries
+    the difference). The page's total is the month's price now, not what the client received."""
+    sent = {pair: rows[0] for pair, rows in rows_by_partition(conn, "sent_invoice_rows", sorted(details)).items()}
+    changed = {(r["client"], r["month"]): r for r in query_keyed(conn, "sent_and_now", sorted(sent))} if sent else {}
+    notes = {}
+    for pair, row in sent.items():
+        totals, currency, _ = details[pair]
+        notes[pair] = sent_repriced_text(changed[pair], totals.total, currency, pair[1], states[pair].engagement) \
+            if pair in changed else f"{money(row['total'], currency)} as sent: this price is what was sent"
+    return notes
 
 
 def later_months(conn: WarehouseConnection, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -25,14 +25,14 @@ from billing_assets.core.model import InvoiceDraft, nothing_to_bill
 from billing_assets.core.months import first_day_after
 from billing_assets.gate import blocking_failures, held_back
 from billing_assets.ingest import ASSET_DEFAULTS
-from billing_assets.overview import carried_text, overview_materialization
+from billing_assets.overview import overview_materialization, sent_repriced_text
 from billing_assets.partitions import client_month_key
 from billing_assets.price import priced_line_items
 from billing_assets.review import review_queue
 from billing_assets.tables import line_from_row
 from resources.home import BillingHome
 from resources.invoice_sink import InvoiceSink, KnownPush, SinkResult
-from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query_keyed
+from resources.warehouse import Warehouse, WarehouseConnection, append_rows, query_keyed, rows_by_partition
 
 RECREATE_DELETED_TAG = "billing/recreate_deleted"  # "true": draft again what a person deleted in QuickBooks
 PUSH_COLUMNS = ("client", "month", "sink", "doc_number", "content_hash", "status", "external_id", "sync_token",
@@ -55,6 +55,22 @@ def load_drafts(conn: WarehouseConnection, home: BillingHome, pairs: list[tuple[
                                         Decimal(head["amount"]), head["content_hash"])
               for (client, month), head in heads.items()}
     return drafts, {key: Decimal(head["hours_held"]) for key, head in heads.items()}
+
+
+def held_off_sent(hours: Decimal, month: str) -> str:
+    """The same on a sent invoice: they were not on what the client received."""
+    return (f"{hours_text(hours)} held for review were not on the sent invoice: fill in review/{month}.csv, save it "
+            f"under overrides/ and close {month} again; the next unsent month carries them as a late change")
+
+
+def sent_note(sent: dict, currency: str | None) -> str:
+    """Who approved a sent client-month, when, and what the client received (a row of sent_invoice_rows.sql): the
+    page says so at every later close, not only after the approval."""
+    currency = sent.get("currency") or currency  # NULL on months sent before the column
+    total = money(sent["total"], currency) if currency else f"{sent['total']:,.2f}"
+    by, when = sent["approved_by"], f"{sent['sent_at']:%Y-%m-%d %H:%M:%S}"
+    said = f"sent at {when}: {by}" if by in (SENT_BEFORE_RESTORE, SENT_IN_SINK) else f"approved by {by} at {when}"
+    return f"{said}; sent total {total}"
 
 
 def held_off_draft(hours: Decimal, month: str) -> str:
@@ -161,6 +177,7 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         states = status.recorded(conn, pairs)
         drafts, held = load_drafts(conn, home, pairs)
         known = last_pushes(conn, sink.kind, pairs)
+        sent_rows = {pair: rows[0] for pair, rows in rows_by_partition(conn, "sent_invoice_rows", pairs).items()}
     results, records, in_sink = {}, [], {}
     # a month the contracts step blocked on a contract that reads without error now (fixed since, and this step
     # run alone: "re-execute from failure"): its page and the run's check say so
@@ -202,7 +219,9 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
                                         before.external_id if before else None,
                                         before.sync_token if before else None, result.location, result.diff))
                 continue
-            results[pair] = (result.status, draft, str(preview))
+            # a sent month priced as it was sent: the page says sent (a person reads "unchanged" as a draft)
+            shown = "sent" if result.status == "unchanged" and pair in sent_rows else result.status
+            results[pair] = (shown, draft, str(preview))
             if result.sink_total is not None and result.status in DRAFT_STATUSES:
                 in_sink[pair] = sink_total_text(draft, result.sink_total, result.sink_tax)
             after_refusal = before is not None and before.status == "refused"  # a push went through again
@@ -241,17 +260,21 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
             # a number only where a draft is or was in the sink (a month outside the engagement showed one)
             metadata["doc_number"] = doc_number(client, month)
         if draft is not None and (client, month) in sent:  # the page shows what the client received
-            was = sent[(client, month)]
-            metadata["total"] = MetadataValue.text(
-                f"{money(was['sent_total'], draft.currency)} as sent; "
-                + carried_text(draft.total, was["sent_total"], was["carried_amount"], draft.currency, month,
-                               states[(client, month)].engagement, was["sent_after"] or []))
+            metadata["total"] = MetadataValue.text(sent_repriced_text(
+                sent[(client, month)], draft.total, draft.currency, month, states[(client, month)].engagement))
         elif draft is not None:
             metadata["total"] = MetadataValue.text(money(draft.total, draft.currency))
-        if outcome in ("created", "updated", "unchanged", "conflict_sent", "conflict_edited", "conflict_deleted"):
+        if (client, month) in sent_rows:
+            metadata["approval"] = MetadataValue.text(sent_note(sent_rows[(client, month)],
+                                                                draft.currency if draft else None))
+        if outcome in ("created", "updated", "unchanged", "sent", "conflict_sent", "conflict_edited",
+                       "conflict_deleted"):
             metadata["preview"] = MetadataValue.path(detail)
-            if outcome not in ("conflict_sent", "conflict_deleted") and held.get((client, month), Decimal(0)) > 0:
-                metadata["held_for_review"] = MetadataValue.text(held_off_draft(held[(client, month)], month))
+            hours_held = held.get((client, month), Decimal(0))
+            if outcome == "sent" and hours_held > 0:
+                metadata["held_for_review"] = MetadataValue.text(held_off_sent(hours_held, month))
+            elif outcome not in ("sent", "conflict_sent", "conflict_deleted") and hours_held > 0:
+                metadata["held_for_review"] = MetadataValue.text(held_off_draft(hours_held, month))
         else:
             metadata["why_not_pushed"] = MetadataValue.text(detail)
         if (client, month) in in_sink:
@@ -271,8 +294,9 @@ def quickbooks_draft_invoices(context: AssetExecutionContext, home: BillingHome,
         context.log_event(overview_materialization(conn))
     outcomes = Counter(r[0].split(",")[0] for r in results.values())  # "withdrawn, nothing to bill" -> withdrawn
     context.log.info(f"{sink.kind}: {outcomes['created'] + outcomes['updated']} pushed, {outcomes['unchanged']} "
-                     f"unchanged, {outcomes['withdrawn']} withdrawn, {outcomes['nothing to bill']} with nothing to "
-                     f"bill, {sum(n for o, n in outcomes.items() if o.startswith('conflict'))} in conflict with what a "
+                     f"unchanged, {outcomes['sent']} sent before and unchanged, {outcomes['withdrawn']} withdrawn, "
+                     f"{outcomes['nothing to bill']} with nothing to bill, "
+                     f"{sum(n for o, n in outcomes.items() if o.startswith('conflict'))} in conflict with what a "
                      f"person sent or edited, {sum(1 for r in results.values() if r[1] is None)} not pushed")
     yield verdict(context, pairs, held_back_now)
 

@@ -5,7 +5,9 @@ import csv
 import io
 import json
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
@@ -13,6 +15,7 @@ from billing_assets import status
 from billing_assets.classify import classified_time_entries
 from billing_assets.common import hours_text, not_active_metadata, partition_metadata, run_partitions
 from billing_assets.core.money import shown_hours
+from billing_assets.core.overrides import decided_ids
 from billing_assets.core.safecsv import safe_cell
 from billing_assets.ingest import ASSET_DEFAULTS, WAREHOUSE_KIND
 from billing_assets.tables import markdown_table
@@ -63,6 +66,16 @@ def closest_cells(closest: str, names: dict[str, str]) -> list[str]:
     return (cells + ["", ""])[:2]
 
 
+def keep_decided(path: Path) -> str:
+    """A review file a reviewer filled in and saved in place is renamed (`<month>.decided-<UTC time>.csv`) before the
+    close writes the month's review file again, so their decisions are not overwritten; the new name, or ""."""
+    if not path.is_file() or not decided_ids(path):
+        return ""
+    kept = path.with_name(f"{path.stem}.decided-{datetime.now(UTC):%Y%m%d-%H%M%S}.csv")
+    path.rename(kept)
+    return kept.name
+
+
 def review_csv(rows: list[dict], names: ItemNames | None = None) -> str:
     """review/<month>.csv: one row per held entry with the classifier's suggestion (SOW item, work type,
     confidence); work_type, sow_item, action, note are for the reviewer.
@@ -103,6 +116,9 @@ def review_queue(context: AssetExecutionContext, home: BillingHome, warehouse: W
             names[month] = item_names(conn, month)
             path = home.review_dir() / f"{month}.csv"
             files[month] = str(path)
+            if kept_as := keep_decided(path):
+                context.log.warning(f"review/{month}.csv held decisions saved there, where no close reads them: kept "
+                                    f"as review/{kept_as}; save it under overrides/ to apply them")
             if path.exists() or any(m == month and (c, m) not in others for c, m in pairs):
                 # not for a month the run holds only outside the engagement or blocked (a header-only file)
                 # with a BOM: Excel opens a UTF-8 file without one as its ANSI code page ("ZoÃ« MÃ¼ller"), and a

@@ -204,9 +204,8 @@ def test_engine_defects_stop_the_push_until_fixed(billing_env, capsys, defect: s
     assert pushes(home) == [(client, "2026-08", "created")]
 
 
-def test_push_alone_refuses_an_invoice_the_checks_have_not_seen(billing_env) -> None:
-    home = billing_env(GLOBEX)
-    assert main(["close", "--month", "2026-08"]) == 0
+def test_push_alone_refuses_an_invoice_the_checks_have_not_seen(closed_golden) -> None:
+    home = closed_golden(GLOBEX, "2026-08")
     with duckdb.connect(str(home / "billing.duckdb")) as conn:
         conn.execute("UPDATE invoices SET content_hash = 'changed-behind-the-checks' WHERE month = '2026-08'")
     (home / "outbox" / "2026-08" / "globex.json").unlink()
@@ -275,9 +274,8 @@ def test_anomaly_warnings_fire_on_crafted_history_and_stay_quiet_otherwise() -> 
     assert q.retainer_burn(retainer, D("30"), date(2026, 8, 1)).passed
 
 
-def test_amendment_rate_change_warns_in_the_pipeline(billing_env) -> None:
-    home = billing_env(GLOBEX)
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+def test_amendment_rate_change_warns_in_the_pipeline(closed_golden) -> None:
+    home = closed_golden(GLOBEX, "2026-08..2026-09")
     with duckdb.connect(str(home / "billing.duckdb")) as conn:
         rows = dict(conn.execute("SELECT month || ':' || check_name, passed FROM check_results "
                                  "WHERE check_name IN ('rate_changes', 'new_people')").fetchall())
@@ -285,9 +283,8 @@ def test_amendment_rate_change_warns_in_the_pipeline(billing_env) -> None:
                     "2026-09:rate_changes": False, "2026-09:new_people": True}
 
 
-def test_alert_sensor_notifies_each_failing_evaluation_once(billing_env, tmp_path: Path) -> None:
-    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
-    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+def test_alert_sensor_notifies_each_failing_evaluation_once(closed_golden, tmp_path: Path) -> None:
+    home = closed_golden(GOLDEN / "03_caps_tiers_fixed_fee", "2026-08..2026-10")
     log = tmp_path / "alerts.log"
     notifier = LogNotifier(log_path=str(log))
     instance = DagsterInstance.get()
@@ -473,15 +470,15 @@ def test_trailing_range_warnings_of_later_months_follow_a_month_priced_again(bil
                 "SELECT check_name, passed, message FROM check_results WHERE month = '2026-09' AND check_name "
                 "LIKE '%trailing_range'").fetchall()}
 
-    # 114 h worked, 74 h of them beyond the retainer; June-August all within it
+    # 114 h worked (74 h of them beyond the retainer); June-August 29.96 h each (2 people x 7 days x 2.14 h)
     assert september()["hours_in_trailing_range"] == (
-        False, "hours billed 74 h outside the trailing range 0 h..0 h x1.5")
+        False, "hours worked 114 h outside the trailing range 29.96 h..29.96 h x1.5")
     # August as busy as September (3 people x 19 days x 2 h): September is within August's figures
     august_busy = _harvest_rows("2026-08", ["Maya Chen", "Omar Haddad", "Ines Berg"], list(range(1, 20)), "2.00")
     sheet.write_text("\n".join([HARVEST_HEADER, *normal[:28], *august_busy, *busy]) + "\n")
     assert main(["close", "--month", "2026-08"]) == 0
     assert september() == {
-        "hours_in_trailing_range": (True, "hours billed 74 h within the trailing range"),
+        "hours_in_trailing_range": (True, "hours worked 114 h within the trailing range"),
         "total_in_trailing_range": (True, september()["total_in_trailing_range"][1])}
     assert september()["total_in_trailing_range"][1].endswith("within the trailing range")
 
@@ -490,3 +487,17 @@ def test_late_changes_say_money_in_cents() -> None:
     """Found by an auditor: the check said "+402.5000 (+2 h)"."""
     outcome = q.late_changes([{"origin_month": "2026-09", "amount": Decimal("1402.5000"), "hours": Decimal("2")}])
     assert outcome.message == "carries changes to invoices already sent: 2026-09: +1,402.50 (+2 h)"
+
+
+def test_hours_in_trailing_range_counts_the_hours_a_retainer_covered(closed_golden) -> None:
+    """Found by an auditor: northwind's August warned "hours billed 10.5 h outside the trailing range 0 h..0 h":
+    July's 30 h were all covered by the retainer, so July read as a month of no work. The warning compares hours
+    worked (billed and covered): August's 60.5 h (50 covered, 10.5 over) are twice July's; October has none."""
+    home = closed_golden(GOLDEN / "01_retainer_rush_rollover", "2026-07..2026-10")
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        said = dict(conn.execute("SELECT month, message FROM check_results WHERE client = 'northwind' AND "
+                                 "check_name = 'hours_in_trailing_range' ORDER BY month").fetchall())
+    assert said == {"2026-07": "no trailing history for hours worked",
+                    "2026-08": "hours worked 60.5 h outside the trailing range 30 h..30 h x1.5",
+                    "2026-09": "hours worked 46.5 h within the trailing range",
+                    "2026-10": "hours worked 0 h outside the trailing range 30 h..60.5 h x1.5"}

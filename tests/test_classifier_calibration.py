@@ -262,7 +262,8 @@ def test_entries_of_approved_invoices_and_overrides_become_history(tmp_path):
         conn.execute("INSERT INTO classified_time_entries VALUES " + ", ".join([
             classified("e1", "2026-09", "A2", False), classified("e2", "2026-09", "A1", True),
             classified("e3", "2026-10", "A4", False), classified("e4", "2026-09", "A3", False)]))
-        conn.execute("INSERT INTO sent_invoices VALUES ('acme', '2026-09', 100, 8, 'h', 'pat', now())")
+        conn.execute("INSERT INTO sent_invoices (client, month, total, hours_billed, content_hash, approved_by, "
+                     "sent_at) VALUES ('acme', '2026-09', 100, 8, 'h', 'pat', now())")
         history = labelled_history(conn, {"e4": Override("e4", sow_item="A5")})
     # e1 billed in a sent month; e2 was held (not billed); e3's month is not sent; e4 comes from its override
     assert [(h.notes, h.sow_item) for h in history] == [("barrel count", "A2"), ("corrected note", "A5")]

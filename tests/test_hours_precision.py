@@ -31,7 +31,8 @@ HOURS_COLUMNS = {("raw_time_entries", "hours"), ("review_queue", "hours"), ("inv
                  ("period_adjustments", "hours"), ("sent_invoices", "hours_billed"), ("sent_adjustments", "hours")}
 SCALES = ("SELECT table_name, column_name, numeric_precision, numeric_scale FROM information_schema.columns "
           "WHERE table_catalog = current_database() AND table_schema = current_schema() AND numeric_scale IS NOT NULL")
-SENT = ("INSERT INTO sent_invoices VALUES ('acme', '2026-09', 1999.95, 13.3330, 'hash-0', 'pat', "
+SENT = ("INSERT INTO sent_invoices (client, month, total, hours_billed, content_hash, approved_by, sent_at) "
+        "VALUES ('acme', '2026-09', 1999.95, 13.3330, 'hash-0', 'pat', "
         "TIMESTAMP '2026-10-01 09:00:00')")
 
 

@@ -4,6 +4,7 @@ engagement" or "blocked" with no total: a 25,175.34 invoice the client received 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -20,10 +21,9 @@ def _overview(home) -> dict[str, tuple]:
             "SELECT month, status, sent_total FROM firm_overview WHERE client = 'globex'").fetchall()}
 
 
-def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_longer_priced(billing_env, capsys,
+def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_longer_priced(closed_golden, capsys,
                                                                                           monkeypatch) -> None:
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08..2026-09"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08..2026-09")
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     contract = home / "contracts" / "globex.yaml"
     contract.write_text(contract.read_text() + "end: 2026-07\n")  # an engagement found to end earlier
@@ -79,12 +79,11 @@ def test_the_overview_keeps_a_sent_invoice_and_a_pushed_draft_of_a_month_no_long
            "billed" in out
 
 
-def test_a_sent_month_blocked_by_a_check_shows_what_was_sent(billing_env, capsys) -> None:
+def test_a_sent_month_blocked_by_a_check_shows_what_was_sent(closed_golden, capsys) -> None:
     """Found by an auditor: a duplicate export dropped beside a sent month's (every row twice) failed its
     no_cross_file_duplicates check, and the close and the overview showed the blocked pricing's total (the time
     billed twice) beside "blocked", with no word that the sent invoice stands."""
-    home = billing_env(GOLDEN / "02_rate_cards_rounding")
-    assert main(["close", "--month", "2026-08"]) == 0
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
     assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
     sheet = home / "timesheets" / "harvest_time_a.csv"
     (home / "timesheets" / "harvest_time_a (1).csv").write_bytes(sheet.read_bytes())
@@ -95,3 +94,46 @@ def test_a_sent_month_blocked_by_a_check_shows_what_was_sent(billing_env, capsys
                    "raw_time_entries.no_cross_file_duplicates"]  # the sent invoice's total and hours
     assert _overview(home)["2026-08"] == ("sent; now blocked: raw_time_entries.no_cross_file_duplicates",
                                           Decimal("13879.4800"))
+
+
+def test_a_sent_month_closed_again_still_says_sent_on_its_page_and_who_approved_it(closed_golden, capsys) -> None:
+    """Found by an auditor in the UI: after any later close, the push page of a sent month said `push: unchanged`
+    with the draft's wording ("approving now sends the draft without them"), and no word of its approval."""
+    from tests.conftest import partition_page
+
+    home = closed_golden(GOLDEN / "03_caps_tiers_fixed_fee", "2026-08")
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    assert main(["close", "--month", "2026-08"]) == 0
+    page = partition_page("quickbooks_draft_invoices", "initech", "2026-08")
+    assert page["push"] == "sent"
+    assert re.fullmatch(r"approved by Dana at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d; sent total 11,631\.00 USD",
+                        page["approval"]), page["approval"]
+    assert page["held_for_review"].startswith("2 h held for review were not on the sent invoice: ")
+    assert "approving now" not in page["held_for_review"]
+    priced = partition_page("priced_line_items", "initech", "2026-08")
+    assert priced["sent"] == "11,631.00 USD as sent: this price is what was sent"
+    contract = home / "contracts" / "initech.yaml"
+    contract.write_text(contract.read_text().replace("lead: 250", "lead: 240"))  # edited, no amendment
+    assert main(["close", "--month", "2026-08"]) == 0
+    priced = partition_page("priced_line_items", "initech", "2026-08")
+    assert priced["total"] != "11,631.00 USD"
+    assert priced["sent"].startswith("11,631.00 USD as sent; now prices "), priced["sent"]
+    assert priced["sent"].endswith(": the next unsent month carries the difference")
+    page = partition_page("quickbooks_draft_invoices", "initech", "2026-08")
+    assert page["push"] == "conflict_sent" and page["approval"].startswith("approved by Dana at ")
+
+
+def test_a_sent_month_whose_contract_broke_since_shows_its_total_in_its_currency(closed_golden, capsys) -> None:
+    """Found by an auditor in the UI: with the contract broken after a month was sent, the overview read
+    "sent; now blocked: contract_valid | 11,631.00 None": the month's invoice is gone, and its currency with it."""
+    from billing_assets.overview import as_shown
+
+    home = closed_golden(GOLDEN / "02_rate_cards_rounding", "2026-08")
+    assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0
+    (home / "contracts" / "globex.yaml").write_text("client: globex\nname: [unclosed\n")
+    assert main(["close", "--month", "2026-08"]) == 1
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        cursor = conn.execute("SELECT * FROM firm_overview WHERE client = 'globex' AND month = '2026-08'")
+        row = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    assert (row["status"], row["total"], row["currency"]) == ("sent; now blocked: contract_valid", None, "USD")
+    assert as_shown(row) == ("sent; now blocked: contract_valid", Decimal("13879.4800"))

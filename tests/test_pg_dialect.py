@@ -63,6 +63,7 @@ def warehouses(tmp_path_factory, server: str):
                     conn.run("queries/snapshot_pushed_adjustments.sql")
                 conn.run("queries/freeze_sent_invoice_in_sink.sql", {**keys, "approved_by": "a person"})
                 conn.run("queries/freeze_sent_adjustments_in_sink.sql", keys)
+            conn.execute("UPDATE sent_invoices SET sent_at = TIMESTAMP '2026-10-02 09:00:00'")  # now() in each
         yield d, p
 
 

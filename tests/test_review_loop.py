@@ -200,3 +200,43 @@ def test_the_history_of_an_approved_month_is_its_entries_as_sent(billing_env) ->
     assert len(history) == len(billed) and all(h.approved for h in history)
     assert sorted((h.sow_item, h.work_type) for h in history) == sorted((s, w) for _, s, w in billed)
     assert {s for _, s, _ in billed} != {"B1"}
+
+
+def test_a_review_file_filled_in_and_saved_in_place_is_kept_and_named_not_overwritten(closed_golden, capsys) -> None:
+    """Found by an auditor: Ctrl+S saved the decisions over review/2026-08.csv, where no close reads them; the close
+    said nothing (the entries stayed held) and the next `billing review` wrote the file again: the reviewer's work
+    was gone. The file is now kept under another name before the month's review file is written again, and every
+    close names it until its decisions are saved under overrides/."""
+    from tests.conftest import GOLDEN
+
+    home = closed_golden(GOLDEN / "03_caps_tiers_fixed_fee", "2026-08")
+    review = home / "review" / "2026-08.csv"
+    with review.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    held = [r for r in rows if r["reasons"] != "written_off"]
+    assert len(held) == 1 and held[0]["person"] == "Milton Waddams"  # golden 03: 2 h without a project code
+    held[0]["sow_item"], held[0]["action"] = "S2", "bill"
+    with review.open("w", encoding="utf-8-sig", newline="") as handle:  # saved in place
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    capsys.readouterr()
+    assert main(["review", "--month", "2026-08"]) == 0
+    out = capsys.readouterr().out
+    kept = [p for p in (home / "review").iterdir() if p.name.startswith("2026-08.decided-")]
+    assert len(kept) == 1
+    assert f"warning: review/{kept[0].name}: 1 decision(s) saved in the review folder are not applied: decisions " \
+           "apply from overrides/ only; save the file there (each close writes review/<month>.csv again)" in out
+    with kept[0].open(encoding="utf-8-sig", newline="") as handle:
+        assert [r["action"] for r in csv.DictReader(handle) if r["entry_id"] == held[0]["entry_id"]] == ["bill"]
+    with review.open(encoding="utf-8-sig", newline="") as handle:  # the month's review file, written again
+        assert [r["action"] for r in csv.DictReader(handle) if r["entry_id"] == held[0]["entry_id"]] == [""]
+    (home / "overrides").mkdir(exist_ok=True)
+    kept[0].rename(home / "overrides" / "2026-08.csv")  # as the warning says
+    assert main(["close", "--month", "2026-08"]) == 0
+    out = capsys.readouterr().out
+    assert "saved in the review folder" not in out
+    assert "initech                      2026-08       11,912.00 USD         67       0 pushed" in out  # 65 + 2 h
+    with duckdb.connect(str(home / "billing.duckdb")) as conn:
+        assert conn.execute("SELECT sow_item, held FROM classified_time_entries WHERE entry_id = ?",
+                            [held[0]["entry_id"]]).fetchall() == [("S2", False)]

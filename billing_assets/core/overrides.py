@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -20,7 +21,8 @@ ACTIONS = ("", "bill", "hold", "write_off")
 # review/<month>.csv's columns of what the reviewer was shown: a bare `bill` bills that, not a later answer
 SHOWN_COLUMNS = {"suggestion": "shown_sow_item", "suggested_work_type": "shown_work_type",
                  # and the entry the row describes: checked against the entry its id names (`contradicted`)
-                 "client": "shown_client", "person": "shown_person", "hours": "shown_hours"}
+                 "client": "shown_client", "person": "shown_person", "hours": "shown_hours",
+                 "date": "shown_date", "notes": "shown_notes"}
 DECIDING = ("work_type", "sow_item", "action")
 
 
@@ -34,9 +36,11 @@ class Override:
     source: str = ""  # file:row, for the review report
     shown_sow_item: str = ""  # the suggestion the review file showed beside the decision
     shown_work_type: str = ""
-    shown_client: str = ""  # the row's client, person and hours cells as the review file wrote them
+    shown_client: str = ""  # the row's client, person, hours, date and notes cells as the review file wrote them
     shown_person: str = ""
     shown_hours: str = ""
+    shown_date: str = ""
+    shown_notes: str = ""
 
     def released_as(self, known_items: set[str], known_work_types: set[str]) -> tuple[str, str]:
         """(SOW item, work type) this row decides: what the reviewer filled in; for a `bill` with a cell left
@@ -202,7 +206,8 @@ def _header_again(header: list[str], rows: list[dict[str, str]]) -> str | None:
 
 def contradicted(overrides: dict[str, Override], entries: Iterable[TimeEntry], client: str,
                  names: set[str]) -> list[str]:
-    """Decision rows whose own client, person or hours cells (as review/<month>.csv wrote them) contradict the
+    """Decision rows whose own client, person, hours, date or notes cells (as review/<month>.csv wrote them,
+    read as a spreadsheet may have saved them) contradict the
     entry their id names: the id column sorted or pasted apart from its row, or another client's id, applied a
     decision to an entry nobody decided on. Each stops the entry's client-month, naming the row."""
     clients = {name_key(n) for n in (client, *names)}
@@ -219,6 +224,11 @@ def contradicted(overrides: dict[str, Override], entries: Iterable[TimeEntry], c
         hours = _hours(row.shown_hours)
         if hours is not None and abs(hours - entry.hours) > HOURS_SLACK:
             said.append(f"hours {row.shown_hours}")
+        dates = _dates(row.shown_date)
+        if dates and entry.date not in dates:  # found by an auditor: an hours cell a spreadsheet made a date
+            said.append(f"date {row.shown_date}")  # ("01. Mai") let a swapped id through on client and person
+        if row.shown_notes and not _same_notes(row.shown_notes, entry.notes):
+            said.append(f"notes {row.shown_notes!r}")
         if said:
             out.append(f"{row.where}: entry {entry.entry_id} is {entry.person}'s {shown_hours(entry.hours):f} h of "
                        f"{entry.date} for {client}, but the row says {', '.join(said)}: was the id column sorted or "
@@ -234,3 +244,61 @@ def _hours(text: str) -> Decimal | None:
         return Decimal(text.strip().replace(",", ".")) if text.strip() else None
     except InvalidOperation:
         return None
+
+
+# How a spreadsheet may save the ISO date review/<month>.csv wrote: its locale's order, separators, 2-digit years
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y",
+                "%d-%m-%Y", "%m-%d-%Y", "%d-%m-%y", "%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%d. %m. %Y")
+TIME_OF_DAY = re.compile(r"[ T]0?0:00(:00(\.0+)?)?$")
+
+
+def _dates(text: str) -> set[date]:
+    """Every date the cell may mean (03/08/2026 is 3 August or 8 March); empty when it reads as none (then the
+    cell is not compared: a spreadsheet may have made it anything)."""
+    text = TIME_OF_DAY.sub("", text.strip())
+    found = set()
+    for layout in DATE_FORMATS:
+        try:
+            found.add(datetime.strptime(text, layout).date())
+        except ValueError:
+            continue
+    return found
+
+
+NUMBER_LIKE = re.compile(r"[\d\s.,:/+-]*")
+
+
+def _same_notes(shown: str, notes: str) -> bool:
+    """Whether the notes cell is the entry's notes, spaces and line breaks aside. Notes made only of digits and
+    separators are not compared: a spreadsheet turns "3/4" into a date and "007" into 7."""
+    if NUMBER_LIKE.fullmatch(notes):
+        return True
+    return " ".join(shown.split()) == " ".join(notes.split())
+
+
+def decided_ids(path: Path) -> list[str]:
+    """The entry ids a review file saved with decisions in it names (a `work_type`, `sow_item` or `action` filled
+    in): a reviewer who saved review/<month>.csv in place, where no close reads decisions; [] when unreadable."""
+    try:
+        header, rows = read_csv(path, OVERRIDE_COLUMNS)
+    except (FileRefused, OSError):
+        return []
+    keys = {column_key(h): h for h in header}
+    if "entry_id" not in keys:
+        return []
+    return [read_cell(row.get(keys["entry_id"], "").strip()) for row in rows
+            if read_cell(row.get(keys["entry_id"], "").strip())
+            and any(read_cell(row.get(keys[c], "").strip()) for c in DECIDING if c in keys)]
+
+
+def unapplied_decisions(review_dir: Path, overrides: dict[str, Override]) -> list[str]:
+    """Files in review/ holding decisions on entries no override decides (found by an auditor: a review file saved in
+    place, its decisions never applied and overwritten by the next close, with no word)."""
+    out = []
+    for path in sorted(review_dir.glob("*.csv")) if review_dir.is_dir() else []:
+        missing = [entry for entry in decided_ids(path) if entry not in overrides]
+        if missing:
+            out.append(f"review/{path.name}: {len(missing)} decision(s) saved in the review folder are not applied: "
+                       "decisions apply from overrides/ only; save the file there (each close writes "
+                       "review/<month>.csv again)")
+    return out

@@ -70,7 +70,8 @@ SELECT s.client, s.month,
            WHEN i.hours_held > 0 THEN 'needs review'
            ELSE 'ready'
        END AS status,
-       i.total, i.currency, i.hours_billed, i.hours_held, p.sink, p.doc_number, si.total AS sent_total,
+       i.total, coalesce(i.currency, si.currency) AS currency, i.hours_billed, i.hours_held, p.sink, p.doc_number,
+       si.total AS sent_total,
        si.hours_billed AS sent_hours,
        CASE WHEN si.client IS NOT NULL THEN
            (SELECT coalesce(sum(a.amount), 0) FROM sent_adjustments AS a

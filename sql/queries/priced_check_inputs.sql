@@ -1,5 +1,5 @@
 -- Per client-month in `partition_keys`: invoice totals, raw hours and the retainer hours covered before the 20th.
-SELECT i.client, i.month, i.total, i.hours_billed, i.content_hash,
+SELECT i.client, i.month, i.total, i.hours_billed, i.hours_covered, i.content_hash,
        (SELECT coalesce(sum(r.hours), 0) FROM raw_time_entries AS r
         WHERE r.client = i.client AND r.month = i.month) AS source_hours,
        (SELECT coalesce(sum(le.hours), 0)

@@ -104,6 +104,9 @@ CREATE TABLE IF NOT EXISTS sent_invoices (
     hours_billed DECIMAL(28, 10) NOT NULL, content_hash VARCHAR NOT NULL, approved_by VARCHAR NOT NULL,
     sent_at TIMESTAMP NOT NULL
 );
+-- The currency of what was sent (added after the first release; NULL on rows sent before): the overview names it
+-- when the month's invoice is gone since (its contract broken, the engagement moved).
+ALTER TABLE sent_invoices ADD COLUMN IF NOT EXISTS currency VARCHAR;
 -- The classification of each entry a sent invoice billed, frozen at its first send: the classifier learns from the
 -- entries of approved invoices as they were approved, not as a later close re-classifies them.
 CREATE TABLE IF NOT EXISTS sent_entries (
