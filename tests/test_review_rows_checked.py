@@ -104,3 +104,17 @@ def test_swapped_ids_of_one_persons_entries_are_caught_by_date_and_notes_when_th
         f"overrides/2026-08.csv: row 2: entry {a.entry_id} is {person}'s {a.hours.normalize():f} h of {a.date} for "
         f"globex, but the row says date {b.date.isoformat()}, notes {b.notes!r}: was the id column sorted or pasted "
         "apart from its rows? Fix the row to decide this entry"])
+
+
+def test_a_decision_row_without_an_entry_id_is_a_warning_naming_it(tmp_path: Path) -> None:
+    """Found by an auditor: a row with an action and no entry_id (the id cell cleared in a spreadsheet) was skipped
+    without a word; blank rows stay silent."""
+    from billing_assets.core.overrides import read_decisions
+
+    home, entries = _home(tmp_path)
+    (home / "overrides" / "2026-08.csv").write_text(
+        "entry_id;work_type;sow_item;action;note\n" + f"{entries[0].entry_id};;;hold;\n;rush;;bill;Fix D\n;;;;\n")
+    overrides, problems, warnings = read_decisions(home / "overrides")
+    assert list(overrides) == [entries[0].entry_id] and problems == []
+    assert warnings == ["overrides/2026-08.csv: row 2: a decision (work_type 'rush', action 'bill') with no entry_id "
+                        "decides nothing: copy the row's entry_id from review/<month>.csv"]

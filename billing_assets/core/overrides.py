@@ -167,6 +167,10 @@ def _rows(folder: Path, problems: list[RowProblem], warnings: list[str]) -> list
             values |= {field: read_cell(row.get(col, "").strip()) for col, field in SHOWN_COLUMNS.items()}
             values["action"] = ACTION_SPELLINGS.get(column_key(values["action"]), values["action"])
             if not values["entry_id"]:
+                decided = ", ".join(f"{c} {values[c]!r}" for c in DECIDING if values[c])
+                if decided:  # found by an auditor: skipped without a word, the decision lost
+                    warnings.append(f"{label}: row {number}: a decision ({decided}) with no entry_id decides "
+                                    "nothing: copy the row's entry_id from review/<month>.csv")
                 continue
             if values["action"] not in ACTIONS:
                 problems.append(RowProblem(label, number, f"action: must be bill, hold or write_off, got "
