@@ -54,6 +54,8 @@ lint: $(STAMP)
 # own first month; the default, January two years back, would show 372 empty partitions before the demo's).
 dev: $(STAMP)
 	test -d demo_home || $(MAKE) demo
+	test -f .dagster_home/dagster.yaml || BILLING_HOME=$(CURDIR)/demo_home DAGSTER_HOME=$(CURDIR)/.dagster_home \
+		$(BIN)/billing validate >/dev/null || true  # sets .dagster_home up (its dagster.yaml) for the UI
 	BILLING_FIRST_MONTH=$${BILLING_FIRST_MONTH:-2026-08} BILLING_HOME=$(CURDIR)/demo_home \
 		DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
