@@ -117,8 +117,8 @@ def _built(folder: Path, key: str, build: Callable[[Callable[..., Path]], object
             with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
                 build(lambda source=None: use_home(patch, root, source))
                 after = dict(os.environ)
-            changed = {name: after.get(name) for name in before.keys() | after.keys()
-                       if after.get(name) != before.get(name)}
+            changed = {setting: after.get(setting) for setting in before.keys() | after.keys()
+                       if after.get(setting) != before.get(setting)}
             made.write_text(json.dumps({"changed": changed, "out": out.getvalue(), "err": err.getvalue()}))
     kept = json.loads(made.read_text())
     return root, kept["changed"], kept["out"], kept["err"]
@@ -155,7 +155,7 @@ def built_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _built_homes: Pa
 @pytest.fixture
 def closed_golden(built_home):
     """`make(case, months)`: the golden case's home closed for `months` with exit 0 (`billing close --month
-    months`), built once per test process (see `built_home`)."""
+    months`), built once per test run (see `built_home`)."""
     from billing_assets.cli import main
 
     def make(case: Path, months: str) -> Path:
@@ -163,7 +163,7 @@ def closed_golden(built_home):
             billing_env(case)
             assert main(["close", "--month", months]) == 0
 
-        return built_home(f"golden {case.name} closed {months}", build)
+        return built_home(f"{case} closed {months}", build)
 
     return make
 
