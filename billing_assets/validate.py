@@ -174,11 +174,12 @@ def _override_findings(overrides: dict[str, Override], parsed: ParsedSource, goo
             continue
         contract = good[client].for_month(entry.month)
         problems += contradicted(overrides, [entry], client, contract.names)
-        if override.work_type and override.work_type not in contract.work_type_names:
+        item, work_type = override.released_as(contract.sow_item_ids, contract.work_type_names)
+        if override.work_type and work_type not in contract.work_type_names:
             problems.append(f"{override.where}: work_type {override.work_type!r} is not a work type of "
                             f"{good[client].label} (known: {', '.join(sorted(contract.work_type_names))}); "
                             "work_types_present will stop its month")
-        if override.sow_item and override.sow_item not in contract.sow_item_ids:
+        if override.sow_item and item not in contract.sow_item_ids:
             known = ", ".join(sorted(contract.sow_item_ids)) or "none"
             problems.append(f"{override.where}: sow_item {override.sow_item!r} is not a SOW item of "
                             f"{good[client].label} (known: {known}); sow_items_exist will stop its month")

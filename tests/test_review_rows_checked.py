@@ -118,3 +118,21 @@ def test_a_decision_row_without_an_entry_id_is_a_warning_naming_it(tmp_path: Pat
     assert list(overrides) == [entries[0].entry_id] and problems == []
     assert warnings == ["overrides/2026-08.csv: row 2: a decision (work_type 'rush', action 'bill') with no entry_id "
                         "decides nothing: copy the row's entry_id from review/<month>.csv"]
+
+
+def test_a_decision_typed_in_other_capitals_is_the_contracts_own_name(billing_env, capsys) -> None:
+    """Found by an auditor: `Rush`, `Standard`, `Non billable` and `s2` were refused (each row named), where the
+    reviewer meant the contract's `rush`, `standard`, `non_billable` and `S2`. A name that reads the same as exactly
+    one of the contract's is that one; validate and the close agree."""
+    from billing_assets.cli import main
+
+    home = billing_env(GOLDEN / "03_caps_tiers_fixed_fee")
+    milton = next(e for e in read_folder(home).entries if e.person == "Milton Waddams" and e.month == "2026-08")
+    (home / "overrides").mkdir(exist_ok=True)
+    (home / "overrides" / "2026-08.csv").write_text(
+        f"entry_id,work_type,sow_item,action\n{milton.entry_id},Standard,s2,Bill\n")
+    assert [p for p in validate_report(home)[0] if p.startswith("overrides/")] == []
+    assert main(["close", "--month", "2026-08"]) == 0
+    # as `standard, S2, bill` (tests/test_review_loop.py: 11,912.00, Milton's 2 h priced where they fall in the tiers)
+    out = capsys.readouterr().out
+    assert "initech                      2026-08       11,912.00 USD         67       0 pushed" in out

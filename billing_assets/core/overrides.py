@@ -46,9 +46,10 @@ class Override:
         """(SOW item, work type) this row decides: what the reviewer filled in; for a `bill` with a cell left
         empty, what the review file showed them, if the contract still has it (else "": the classifier decides)."""
         shown = self.action == "bill"
-        item = self.sow_item or (self.shown_sow_item if shown and self.shown_sow_item in known_items else "")
-        work_type = self.work_type or (self.shown_work_type if shown and self.shown_work_type in known_work_types
-                                       else "")
+        item = _as_known(self.sow_item, known_items) or (
+            self.shown_sow_item if shown and self.shown_sow_item in known_items else "")
+        work_type = _as_known(self.work_type, known_work_types) or (
+            self.shown_work_type if shown and self.shown_work_type in known_work_types else "")
         return item, work_type
 
     @property
@@ -56,6 +57,15 @@ class Override:
         """`overrides/<file>.csv: row N`, how an error names this override."""
         label, _, row = self.source.rpartition(":")
         return f"{label}: row {row}" if label else self.source
+
+
+def _as_known(typed: str, known: set[str]) -> str:
+    """The contract's own spelling of what a reviewer typed (`Rush`, `Non billable`, `s2`: found by an auditor, they
+    were refused), when exactly one known name reads the same; else as typed (an unknown one stops its month)."""
+    if not typed or typed in known:
+        return typed
+    same = [name for name in known if column_key(name) == column_key(typed)]
+    return same[0] if len(same) == 1 else typed
 
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
