@@ -9,9 +9,10 @@ outbox of QuickBooks payloads out, offline classifier.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
-from dagster import DagsterInvariantViolationError, Definitions, in_process_executor
+from dagster import Definitions, in_process_executor
 
 from billing_assets.checks import CHECKS
 from billing_assets.classify import classified_time_entries
@@ -51,19 +52,22 @@ def build_defs() -> Definitions:
 
 
 def instance_settings_missing() -> str:
-    """Why a Dagster process must not load these definitions yet: DAGSTER_HOME is set, exists and has no dagster.yaml,
-    so the webserver or daemon runs on Dagster's defaults (no "duckdb" pool, run retries or run monitoring; an event
-    log per run). The first `billing` command installs this repo's dagster.yaml there, and the UI's earlier history
-    was then hidden (found by an auditor). "" when settings are in place or DAGSTER_HOME is not set."""
+    """What a Dagster process loading these definitions must say: DAGSTER_HOME is set, exists and has no
+    dagster.yaml, so the webserver or daemon runs on Dagster's defaults (no "duckdb" pool, run retries or run
+    monitoring; an event log per run), and once the first `billing` command installs this repo's dagster.yaml there,
+    the UI's earlier history is hidden (found by an auditor). A warning, not a refusal: the UI works on the
+    defaults, and refusing would stop a firm that started it first. "" when settings are in place or DAGSTER_HOME
+    is not set."""
     home = os.environ.get("DAGSTER_HOME", "")
     if not home or not Path(home).is_dir() or (Path(home) / "dagster.yaml").exists():
         return ""
     return (f"DAGSTER_HOME {home} has no dagster.yaml, so this instance runs without the project's settings (the "
-            "duckdb pool, run retries, run monitoring, one event log): run any `billing` command once with this "
-            "DAGSTER_HOME (e.g. `billing validate`; `make dev` does it), then start the UI and daemon again")
+            "duckdb pool, run retries, run monitoring, one event log), and the runs made now are hidden once a "
+            "`billing` command installs them: stop the UI and daemon, run any `billing` command once with this "
+            "DAGSTER_HOME (e.g. `billing validate`; `make dev` does it), then start them again")
 
 
 __all__ = ["ASSETS", "build_defs", "build_notifier", "build_resources", "build_sink", "build_time_source", "defs"]
 if problem := instance_settings_missing():
-    raise DagsterInvariantViolationError(problem)
+    warnings.warn(problem, UserWarning, stacklevel=1)
 defs = build_defs()

@@ -97,20 +97,20 @@ def test_the_ui_names_the_warehouse_the_assets_write(tmp_path: Path) -> None:
         name for name, kinds in postgres.items() if "postgres" in kinds}
 
 
-def test_a_dagster_home_without_the_projects_settings_is_refused_by_name(tmp_path: Path) -> None:
+def test_a_dagster_home_without_the_projects_settings_is_named_when_the_definitions_load(tmp_path: Path) -> None:
     """Found by an auditor: the UI started on an empty DAGSTER_HOME ran on Dagster's defaults (no duckdb pool, no
-    run retries, an event log per run); the first `billing` command then installed dagster.yaml and the UI's
-    history was hidden. The code location now refuses to load, saying what to run; once a command has set the
-    home up, it loads."""
+    run retries, an event log per run) without a word; the first `billing` command then installed dagster.yaml and
+    the UI's history was hidden. Loading the definitions there now warns, saying what to run (the UI still loads:
+    refusing would stop a firm that started it first); once a command has set the home up, nothing is said."""
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home"), "BILLING_HOME": str(tmp_path / "home")}
     (tmp_path / "dagster_home").mkdir()
     load = [sys.executable, "-c", "import billing_assets.definitions"]
-    refused = subprocess.run(load, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert refused.returncode != 0
-    assert (f"DAGSTER_HOME {tmp_path / 'dagster_home'} has no dagster.yaml, so this instance runs without the "
-            "project's settings") in refused.stderr
+    warned = subprocess.run(load, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert warned.returncode == 0, warned.stderr[-2000:]
+    assert (f"UserWarning: DAGSTER_HOME {tmp_path / 'dagster_home'} has no dagster.yaml, so this instance runs "
+            "without the project's settings") in warned.stderr
     billing = Path(sys.executable).parent / "billing"
     subprocess.run([str(billing), "validate"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert (tmp_path / "dagster_home" / "dagster.yaml").read_text() == (REPO / "dagster.yaml").read_text()
     loaded = subprocess.run(load, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.returncode == 0 and "has no dagster.yaml" not in loaded.stderr, loaded.stderr[-2000:]
