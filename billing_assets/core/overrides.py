@@ -142,15 +142,13 @@ def _rows(folder: Path, problems: list[RowProblem], warnings: list[str]) -> list
         if path.suffix.lower() not in TABLE_SUFFIXES:  # Excel's Unicode Text is a .txt
             continue
         try:
-            header, rows = read_csv(path, OVERRIDE_COLUMNS)
+            header, rows = _keyed_rows(path)
         except FileRefused as exc:
             problems.append(RowProblem(label, 0, str(exc)))
             continue
         except OSError as exc:
             problems.append(RowProblem(label, 0, f"cannot be read: {exc.strerror or exc}"))
             continue
-        header = [column_key(h) for h in header]
-        rows = [{column_key(h): v for h, v in row.items()} for row in rows]
         twice = sorted({c for c in header if c in OVERRIDE_COLUMNS and header.count(c) > 1})
         if twice:
             problems.append(RowProblem(label, 0, f"column {', '.join(twice)} appears twice"))
@@ -290,19 +288,21 @@ def _same_notes(shown: str, notes: str) -> bool:
     return " ".join(shown.split()) == " ".join(notes.split())
 
 
+def _keyed_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """A decisions file's header and rows, its column names read as people type them (`column_key`)."""
+    header, rows = read_csv(path, OVERRIDE_COLUMNS)
+    return [column_key(h) for h in header], [{column_key(h): v for h, v in row.items()} for row in rows]
+
+
 def decided_ids(path: Path) -> list[str]:
     """The entry ids a review file saved with decisions in it names (a `work_type`, `sow_item` or `action` filled
     in): a reviewer who saved review/<month>.csv in place, where no close reads decisions; [] when unreadable."""
     try:
-        header, rows = read_csv(path, OVERRIDE_COLUMNS)
+        _, rows = _keyed_rows(path)
     except (FileRefused, OSError):
         return []
-    keys = {column_key(h): h for h in header}
-    if "entry_id" not in keys:
-        return []
-    return [read_cell(row.get(keys["entry_id"], "").strip()) for row in rows
-            if read_cell(row.get(keys["entry_id"], "").strip())
-            and any(read_cell(row.get(keys[c], "").strip()) for c in DECIDING if c in keys)]
+    cells = [{col: read_cell(row.get(col, "").strip()) for col in ("entry_id", *DECIDING)} for row in rows]
+    return [c["entry_id"] for c in cells if c["entry_id"] and any(c[col] for col in DECIDING)]
 
 
 def unapplied_decisions(review_dir: Path, overrides: dict[str, Override]) -> list[str]:
