@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from dagster import (
-    AssetCheckEvaluation,
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
@@ -20,14 +19,20 @@ from dagster import (
 
 from billing_assets import status
 from billing_assets.classify import classified_time_entries
-from billing_assets.common import DETAILED_PARTITIONS, client_chunks, run_partitions
+from billing_assets.common import (
+    DETAILED_PARTITIONS,
+    PartitionEvaluations,
+    client_chunks,
+    run_partitions,
+    single_partition,
+)
 from billing_assets.core import quality as q
 from billing_assets.core.contract import Contract
 from billing_assets.core.months import add_months, first_day
 from billing_assets.core.rates import base_rate, misspelt_names, mixed_rates, resolve_role, unknown_roles
 from billing_assets.expectations import validate_in_process
 from billing_assets.ingest import contracts, raw_time_entries
-from billing_assets.partitions import client_month_key
+from billing_assets.partitions import client_month_partitions
 from billing_assets.price import priced_line_items
 from billing_assets.tables import line_from_row
 from resources.home import BillingHome
@@ -60,10 +65,11 @@ Evaluator = Callable[..., dict[tuple[str, str], dict[str, q.CheckOutcome]]]
 
 
 def _specs(asset_key: AssetKey, checks: dict[str, bool]) -> list[AssetCheckSpec]:
-    """Blocking here means: the push gate refuses the client-month (gate.py reads `check_results`). Dagster's
+    """Partitioned as the assets are: each check's Partitions tab shows every client-month's own result.
+    Blocking here means: the push gate refuses the client-month (gate.py reads `check_results`). Dagster's
     own `blocking` would skip the next step for every client-month of the run, so it stays off: one client's
     failure stops that client-month alone."""
-    return [AssetCheckSpec(name, asset=asset_key, blocking=False,
+    return [AssetCheckSpec(name, asset=asset_key, blocking=False, partitions_def=client_month_partitions,
                            description=f"{name.replace('_', ' ').capitalize()}. {PUSH_GATE if blocking else WARNING}")
             for name, blocking in checks.items()]
 
@@ -80,15 +86,19 @@ def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_nam
             run_pairs: list[tuple[str, str]] | None = None) -> Iterable[AssetCheckResult]:
     """Store each partition's results for the push gate, log them as evaluations, yield one result per check.
 
-    The Checks tab shows a check's newest evaluation, so it must be the firm's state, not the last client the
-    latest run closed: per check, passes are logged first and failures last, and when this run failed nowhere but
-    a client-month closed earlier still fails, its failure is logged again (`carried`, not alerted twice). The
-    run-level result fails while any active client-month's latest result fails. In runs over DETAILED_PARTITIONS
-    client-months only failures and passes after a failure are logged one by one."""
+    Each client-month's evaluation is its partition's status on the check's Partitions tab. The check's own
+    status (the list on the Checks tab) is its newest evaluation, so it must be the firm's state, not the last
+    client the latest run closed: per check, passes are logged first and failures last, and when this run failed
+    nowhere but a client-month closed earlier still fails, its failure is logged again (`carried`, not alerted
+    twice). The result of a run over a range fails while any active client-month's latest result fails; in a run of
+    one partition it is that partition's evaluation. In runs over DETAILED_PARTITIONS client-months only failures
+    and passes after a failure are logged one by one."""
     asset_key = AssetKey(asset_name)
     run_id = context.op_execution_context.run_id
     now = datetime.now(UTC).replace(tzinfo=None)
     detailed = len(outcomes) <= DETAILED_PARTITIONS
+    single = single_partition(context.op_execution_context)
+    evaluations = PartitionEvaluations(context.op_execution_context)
     rows = [(client, month, asset_name, name, outcome.passed, checks[name], _severity(checks[name]).value,
              outcome.message, json.dumps(outcome.metadata, default=str), run_id, now,
              (subjects or {}).get((client, month), ""))
@@ -104,38 +114,47 @@ def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_nam
         results = sorted(((pair, by[name]) for pair, by in outcomes.items() if name in by),
                          key=lambda item: (not item[1].passed, item[0]))  # failures last: the newest
         for (client, month), outcome in results:
-            if detailed or not outcome.passed or (client, month, name) in failed_before:
-                context.op_execution_context.log_event(_evaluation(asset_key, name, blocking, client, month,
-                                                                   outcome.passed, outcome.message, outcome.metadata))
+            if (client, month) != single and \
+                    (detailed or not outcome.passed or (client, month, name) in failed_before):
+                _log(evaluations, asset_key, name, blocking, client, month, outcome.passed, outcome.message,
+                     outcome.metadata)
         earlier = [r for r in firm.get(name, []) if r["run_id"] != run_id]
         if earlier and all(o.passed for _, o in results):
             r = earlier[0]
-            context.op_execution_context.log_event(_evaluation(
-                asset_key, name, blocking, r["client"], r["month"], False, r["message"],
-                {"carried": True, "evaluated_in_run": r["run_id"]}))
+            _log(evaluations, asset_key, name, blocking, r["client"], r["month"], False, r["message"],
+                 {"carried": True, "evaluated_in_run": r["run_id"]})
         failed = [f"{c}|{m}: {o.message}" for (c, m), o in results if not o.passed]
         failing = sorted(set(failed) | {f"{r['client']}|{r['month']}: {r['message']}" for r in firm.get(name, [])})
         if failed and blocking:
             context.log.error(f"{asset_name}.{name} failed for {len(failed)} client-month(s), not pushed:\n  "
                               + "\n  ".join(failed[:50]))
+        firm_state = {"failing_client_months": len(failing), "failures": "\n".join(failing[:50])}
+        if single is not None:  # Dagster records this result as the partition's evaluation: its own outcome
+            own = outcomes.get(single, {}).get(name) or q.ok(NOT_EVALUATED)
+            yield AssetCheckResult(asset_key=asset_key, check_name=name, passed=own.passed,
+                                   severity=_severity(blocking), description=own.message,
+                                   metadata={"message": own.message, **own.metadata, **firm_state})
+            continue
         yield AssetCheckResult(
             asset_key=asset_key, check_name=name, passed=not failing, severity=_severity(blocking),
             description=(f"{len(failing)} client-month(s) fail: {failing[0]}" + (" ..." if len(failing) > 1 else "")
                          if failing else "every client-month passes"),
-            metadata={"partitions": len(outcomes), "failed": len(failed), "failing_client_months": len(failing),
-                      "failures": "\n".join(failing[:50])})
+            metadata={"partitions": len(outcomes), "failed": len(failed), **firm_state})
+
+
+# A run of one client-month that did not evaluate a check on it (outside the engagement, or blocked before it)
+NOT_EVALUATED = "not evaluated in this run: the client-month is outside its engagement or blocked (see its page)"
 
 
 def _severity(blocking: bool) -> AssetCheckSeverity:
     return AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN
 
 
-def _evaluation(asset_key: AssetKey, name: str, blocking: bool, client: str, month: str, passed: bool,
-                message: str, metadata: dict) -> AssetCheckEvaluation:
+def _log(evaluations: PartitionEvaluations, asset_key: AssetKey, name: str, blocking: bool, client: str, month: str,
+         passed: bool, message: str, metadata: dict) -> None:
     """One client-month's evaluation as the Checks tab and the alert sensor read it."""
-    return AssetCheckEvaluation(asset_key=asset_key, check_name=name, passed=passed, severity=_severity(blocking),
-                                blocking=blocking, partition=str(client_month_key(client, month)),
-                                description=message, metadata={"message": message, **metadata})
+    evaluations.log(asset_key, name, client, month, passed=passed, severity=_severity(blocking), blocking=blocking,
+                    description=message, metadata={"message": message, **metadata})
 
 
 def _store(conn: WarehouseConnection, pairs: list[tuple[str, str]], asset_name: str,
@@ -180,6 +199,7 @@ def _month_now_known(context: AssetCheckExecutionContext, warehouse: Warehouse, 
     run, now = set(run_pairs), datetime.now(UTC).replace(tzinfo=None)
     run_id = context.op_execution_context.run_id
     params = {"asset": "raw_time_entries", "check": "known_clients"}
+    evaluations = PartitionEvaluations(context.op_execution_context)
     with warehouse.connect() as conn:
         for month in months:
             failed = [(r["client"], r["month"]) for r in query(conn, "month_check_failures", params | {"month": month})]
@@ -187,17 +207,17 @@ def _month_now_known(context: AssetCheckExecutionContext, warehouse: Warehouse, 
                 conn.run("check_results/pass_month.sql", params | {"month": month, "message": q.EVERY_ROW_KNOWN,
                                                                    "run_id": run_id, "now": now})
             for client, _ in (pair for pair in failed if pair not in run):
-                context.op_execution_context.log_event(_evaluation(
-                    AssetKey("raw_time_entries"), "known_clients", False, client, month, True, q.EVERY_ROW_KNOWN,
-                    {"evaluated_in_run": run_id}))
+                _log(evaluations, AssetKey("raw_time_entries"), "known_clients", False, client, month, True,
+                     q.EVERY_ROW_KNOWN, {"evaluated_in_run": run_id})
 
 
 @multi_asset_check(specs=_specs(raw_time_entries.key, RAW_CHECKS), can_subset=False)
 def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome, time_source: TimeSource,
                           warehouse: Warehouse) -> Iterable[AssetCheckResult]:
     """Great Expectations suite `raw_time_entries` (person and client present, dates inside the month, hours in
-    positive, unique entry ids, currency as the contract says), then SQL: no row in two export files; rows
-    naming no known client (warning)."""
+    positive, unique entry ids, currency as the contract says), then SQL: no row in two export files (nor a file
+    exported again with edits: the same day, person and note for half its rows); rows naming no known client
+    (warning)."""
     run_pairs = run_partitions(context.op_execution_context)
     pairs, _ = status.split_pairs(warehouse, run_pairs)
     unknown = _unknown_rows_by_month(home, time_source, sorted({m for _, m in pairs}))
@@ -208,12 +228,14 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
         with warehouse.connect() as conn:  # released while GX validates, so readers get in
             frame = partition_frame(conn, "raw_entry_expectations", chunk)
             duplicates = rows_by_partition(conn, "cross_file_duplicates", chunk)
+            two_files = rows_by_partition(conn, "entries_of_two_files", chunk)
         currency = {(c, m): home.contract_file(c).for_month(m).currency for c, m in chunk}
         frame["hours"] = frame["hours"].map(Decimal)
         expected = validate_in_process(frame, chunk, currency)
         for pair in chunk:
             outcomes[pair] = {**expected[pair],
-                              "no_cross_file_duplicates": q.cross_file_duplicates(duplicates.get(pair, [])),
+                              "no_cross_file_duplicates": q.cross_file_duplicates(
+                                  duplicates.get(pair, []), q.reexported_rows(two_files.get(pair, []))),
                               "known_clients": q.known_clients(unknown.get(pair[1], {}), pair[1], unread)}
     yield from _report(context, warehouse, "raw_time_entries", RAW_CHECKS, outcomes, run_pairs=run_pairs)
 
@@ -309,6 +331,7 @@ def _trailing_checks_again(context: AssetCheckExecutionContext, warehouse: Wareh
     if not later:
         return
     run_id, now = context.op_execution_context.run_id, datetime.now(UTC).replace(tzinfo=None)
+    evaluations = PartitionEvaluations(context.op_execution_context)
     for (client, month), found in _chunked_rows(warehouse, later, "priced_check_inputs", "trailing_invoices"):
         outcomes = _trailing_outcomes(found["priced_check_inputs"][0], found["trailing_invoices"])
         with warehouse.connect() as conn, conn.transaction():
@@ -318,9 +341,9 @@ def _trailing_checks_again(context: AssetCheckExecutionContext, warehouse: Wareh
                     "passed": outcome.passed, "message": outcome.message,
                     "metadata_json": json.dumps(outcome.metadata, default=str), "run_id": run_id, "now": now})
         for name, outcome in outcomes.items():
-            context.op_execution_context.log_event(_evaluation(
-                AssetKey("priced_line_items"), name, False, client, month, outcome.passed, outcome.message,
-                {**outcome.metadata, "evaluated_again": "the months before it were priced again in this run"}))
+            _log(evaluations, AssetKey("priced_line_items"), name, False, client, month, outcome.passed,
+                 outcome.message,
+                 {**outcome.metadata, "evaluated_again": "the months before it were priced again in this run"})
 
 
 def _names_match(contract: Contract, worked: list[dict]) -> q.CheckOutcome:

@@ -325,8 +325,9 @@ def unclaimed_rows(defs, months: list[str], rows: SourceRows | None = None) -> l
             billable = sum((e.hours for e in found if e.billable), Decimal(0))
             files = ", ".join(sorted({e.source_file or named.get(e.source, e.source) for e in found}))
             near = sorted(n for n in home.claimed_names(month) if name_key(n) == name_key(name))
-            fate = (f"{near[0]!r} but for case or spaces, so they stop that client's month until the name is one of "
-                    "its aliases" if near else  # found by an auditor: "bill nobody" beside the month they stop
+            # found by an auditor: "bill nobody" beside the month they stop
+            fate = (f"{near[0]!r} but for case, spaces or punctuation, so they stop that client's month until the "
+                    "name is one of its aliases" if near else
                     f"no {'readable ' if nameless else ''}contract's name or alias, so they bill nobody{unread}")
             out.append(f"{month}: {len(found)} row(s), {shown_hours(billable):f} h billable, under client {name!r} "
                        f"({files}): {fate}")

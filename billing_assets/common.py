@@ -6,15 +6,61 @@ from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
-from dagster import AssetExecutionContext, MetadataValue
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    AssetRecordsFilter,
+    MetadataValue,
+    OpExecutionContext,
+)
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
 
 from billing_assets.core.money import round2, shown_hours
 from billing_assets.partitions import client_month_key, split_key
 from billing_assets.status import BLOCKED_HINT
 
-# Runs over more client-months log a per-partition check evaluation event only for failures (each event is a write
-# to the instance's event log); every result, passing or not, is still kept in `check_results`.
-DETAILED_PARTITIONS = 24
+# Runs over more client-months log a per-partition check evaluation event only for failures and for passes after a
+# failure (each event is a write to the instance's event log, about 3 ms); every result is still kept in
+# `check_results`. A client-month of such a run whose checks passed shows no evaluation of its new materialization
+# on a check's Partitions tab (grey, not green).
+DETAILED_PARTITIONS = 200
+
+
+def single_partition(context: OpExecutionContext) -> tuple[str, str] | None:
+    """The (client, month) of a run of one partition (a UI re-materialisation), whose check results Dagster records
+    against that partition; None for a run over a range."""
+    return split_key(context.partition_key) if context.has_partition_key else None
+
+
+class PartitionEvaluations:
+    """Logs check evaluations per client-month. Each names the partition's latest materialization of the checked
+    asset as its target: the checks are partitioned, and Dagster shows a check's status on a partition only while
+    its evaluation targets that partition's newest materialization (a new one without an evaluation shows none)."""
+
+    def __init__(self, context: OpExecutionContext) -> None:
+        self._context = context
+        self._targets: dict[tuple[AssetKey, str], AssetCheckEvaluationTargetMaterializationData | None] = {}
+
+    def log(self, asset_key: AssetKey, check_name: str, client: str, month: str, *, passed: bool,
+            severity: AssetCheckSeverity, blocking: bool, description: str, metadata: dict) -> None:
+        partition = str(client_month_key(client, month))
+        self._context.log_event(AssetCheckEvaluation(
+            asset_key=asset_key, check_name=check_name, passed=passed, severity=severity, blocking=blocking,
+            partition=partition, description=description, metadata=metadata,
+            target_materialization_data=self._target(asset_key, partition)))
+
+    def _target(self, asset_key: AssetKey, partition: str) -> AssetCheckEvaluationTargetMaterializationData | None:
+        if (asset_key, partition) not in self._targets:
+            found = self._context.instance.fetch_materializations(
+                AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1).records
+            self._targets[(asset_key, partition)] = AssetCheckEvaluationTargetMaterializationData(
+                storage_id=found[0].storage_id, run_id=found[0].run_id, timestamp=found[0].timestamp) \
+                if found else None
+        return self._targets[(asset_key, partition)]
 
 
 def run_partitions(context: AssetExecutionContext) -> list[tuple[str, str]]:

@@ -129,7 +129,8 @@ def _fits_the_warehouse(rows_of: dict[str, list], contract_label: str) -> None:
             big = next((v for v in row if isinstance(v, Decimal) and abs(v) >= WAREHOUSE_LIMIT), None)
             if big is not None:
                 raise TooLarge(f"contracts/{contract_label}: an amount of {big:.2E} on the invoice is beyond what "
-                               f"the warehouse holds ({WAREHOUSE_LIMIT:.0E}); check the contract's rates and amounts")
+                               f"the warehouse holds ({WAREHOUSE_LIMIT:.0E}); check the contract's rates and amounts, "
+                               "and the month's hours (hours_in_range names an entry of a billion hours or more)")
 
 
 def priced_from(contract: Contract, month: str, prior: LedgerState | None) -> str:

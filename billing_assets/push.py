@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from dagster import (
-    AssetCheckEvaluation,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -19,14 +18,21 @@ from dagster import (
 )
 
 from billing_assets import status
-from billing_assets.common import DETAILED_PARTITIONS, hours_text, money, run_partitions
+from billing_assets.common import (
+    DETAILED_PARTITIONS,
+    PartitionEvaluations,
+    hours_text,
+    money,
+    run_partitions,
+    single_partition,
+)
 from billing_assets.core.invoice import doc_number
 from billing_assets.core.model import InvoiceDraft, nothing_to_bill
 from billing_assets.core.months import first_day_after
 from billing_assets.gate import blocking_failures, held_back
 from billing_assets.ingest import ASSET_DEFAULTS
 from billing_assets.overview import overview_materialization, sent_repriced_text
-from billing_assets.partitions import client_month_key
+from billing_assets.partitions import client_month_key, client_month_partitions
 from billing_assets.price import priced_line_items
 from billing_assets.review import review_queue
 from billing_assets.tables import line_from_row
@@ -151,7 +157,7 @@ def _record(draft: InvoiceDraft, kind: str, result: SinkResult, status: str = ""
 
 
 PUSHED = AssetCheckSpec(
-    "client_months_pushed", asset="quickbooks_draft_invoices", blocking=True,
+    "client_months_pushed", asset="quickbooks_draft_invoices", blocking=True, partitions_def=client_month_partitions,
     description="Blocking: every client-month of the run inside its engagement was pushed, was unchanged or had "
                 "nothing to bill. Fails naming each client-month held back and why, after the healthy ones were "
                 "pushed, so the run ends failed and the run-failure alert fires.")
@@ -338,16 +344,20 @@ def verdict(context: AssetExecutionContext, pairs: list[tuple[str, str]],
             held: dict[tuple[str, str], list[str]]) -> AssetCheckResult:
     """`client_months_pushed`: one evaluation per client-month (passes first: the Checks tab shows the newest, and
     a pass logged after the run's failure read "Succeeded"; in large runs only the held-back ones), and the run's
-    result, failing the run when any was held back."""
+    result, failing the run when any was held back (in a run of one partition, Dagster records the result as that
+    partition's evaluation: it is logged once, as the result)."""
+    single = single_partition(context)
+    evaluations = PartitionEvaluations(context)
     for client, month in sorted(pairs, key=lambda pair: (pair in held, pair)):
         reasons = held.get((client, month))
-        if len(pairs) <= DETAILED_PARTITIONS or reasons:
-            context.log_event(AssetCheckEvaluation(
-                asset_key=context.assets_def.key, check_name=PUSHED.name, passed=not reasons,
-                severity=AssetCheckSeverity.ERROR, blocking=True, partition=str(client_month_key(client, month)),
-                description="; ".join(reasons) if reasons else "pushed or nothing to push",
-                metadata={"why": "; ".join(reasons) if reasons else "-"}))
+        if (client, month) != single and (len(pairs) <= DETAILED_PARTITIONS or reasons):
+            evaluations.log(context.assets_def.key, PUSHED.name, client, month, passed=not reasons,
+                            severity=AssetCheckSeverity.ERROR, blocking=True,
+                            description="; ".join(reasons) if reasons else "pushed or nothing to push",
+                            metadata={"why": "; ".join(reasons) if reasons else "-"})
     failures = [f"{c}|{m}: {'; '.join(r)}" for (c, m), r in sorted(held.items())]
     return AssetCheckResult(check_name=PUSHED.name, passed=not held, severity=AssetCheckSeverity.ERROR,
+                            description="; ".join(held.get(single, [])) or "pushed or nothing to push"
+                            if single is not None else None,
                             metadata={"client_months": len(pairs), "held_back": len(held),
                                       "failures": "\n".join(failures[:50])})

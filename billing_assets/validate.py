@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from billing_assets.core import quality as q
 from billing_assets.core.classify import NO_CODE_SOURCES, coded_item, project_code_of
 from billing_assets.core.contract import Contract, ContractFile, contract_paths, load_contracts, names_in
 from billing_assets.core.engagement import rows_outside
@@ -77,7 +78,7 @@ def validate_report(home: Path, parsed: ParsedSource | None = None, sent: dict[s
         where = f"{source_file}: rows {rows}: " if source_file else f"Harvest API: entries {rows}: "
         if meant := near.get(name_key(client_name)):
             problems.append(f"{where}client {client_name!r} differs from contracts/{names[meant]}.yaml's {meant!r} "
-                            "only in case or spaces; add it to the contract's aliases to bill these rows "
+                            "only in case, spaces or punctuation; add it to the contract's aliases to bill these rows "
                             "(inputs_readable stops its months)")
         else:  # a warning, as the close says it: firms keep internal or unbilled clients in their time tool
             billable = sum((e.hours for e in found if e.billable), Decimal(0))
@@ -223,6 +224,24 @@ def _misspelt_contract_names(parsed: ParsedSource, good: dict[str, ContractFile]
     return [found[k] for k in sorted(found)]
 
 
+def _reexports(parsed: ParsedSource, names: dict[str, str]) -> list[str]:
+    """Files exported again with edits (quality.reexported_rows, as the close's no_cross_file_duplicates reads
+    them)."""
+    months: dict[tuple[str, str], list[dict]] = {}
+    for _, e in identified(parsed):
+        months.setdefault((names.get(e.client_name, e.client_name), e.month), []).append(
+            {"source_file": e.source_file, "entry_id": e.entry_id, "entry_date": e.date, "person": e.person,
+             "project": e.project, "hours": e.hours, "notes": e.notes})
+    repeated: dict[tuple[str, ...], int] = {}
+    for rows in months.values():
+        if len({r["source_file"] for r in rows}) > 1:
+            for found in q.reexported_rows(rows):
+                repeated[tuple(found["files"])] = repeated.get(tuple(found["files"]), 0) + 1
+    return [f"{' and '.join(files)}: {count} row(s) in both files with the same date, person and note, the same "
+            "project for at least half of a file's rows (exported again with hours, task or project edited?); "
+            "no_cross_file_duplicates will stop their months" for files, count in sorted(repeated.items())]
+
+
 def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str],
                     overrides: dict[str, Override]) -> list[str]:
     """What the blocking raw checks would find, before anything runs: rows without a person, the same row in
@@ -246,6 +265,7 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
     problems += [f"{' and '.join(files)}: {count} row(s) in both files with the same date, person, project, task "
                  "and hours (a re-export, a note perhaps edited since?); no_cross_file_duplicates will stop their "
                  "months" for files, count in sorted(repeated.items())]
+    problems += _reexports(parsed, names)
     missing = set()
     for e in parsed.entries:
         client = names.get(e.client_name)

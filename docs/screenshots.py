@@ -3,7 +3,7 @@
     python docs/screenshots.py [--ui http://127.0.0.1:3000]
 
 Marks Dagster's "Join the community" notice as seen (the GraphQL mutation the notice's own button calls), then
-saves each page of the tour, clicking a button first where the tour shows a dialog."""
+saves each page of the tour, clicking buttons first where the tour shows a dialog or a tab."""
 
 from __future__ import annotations
 
@@ -19,12 +19,13 @@ from pathlib import Path
 import websockets
 
 IMG = Path(__file__).parent / "img"
-PAGES = [  # file, path, window size, text of a button to click first
-    ("ui-catalog.png", "/assets", (1400, 800), None),
-    ("ui-overview.png", "/assets/firm_overview?view=events", (1400, 1300), "[Show Markdown]"),
+PAGES = [  # file, path, window size, texts of the buttons to click first, in turn
+    ("ui-catalog.png", "/assets", (1400, 800), ()),
+    ("ui-overview.png", "/assets/firm_overview?view=events", (1400, 1300), ("[Show Markdown]",)),
     ("ui-partition.png", "/assets/priced_line_items?view=partitions&partition=harborline%7C2026-10", (1400, 1400),
-     None),
-    ("ui-check.png", "/assets/classified_time_entries?view=checks", (1400, 1000), None),
+     ()),
+    ("ui-check.png", "/assets/classified_time_entries?view=checks&checkDetail=held_share", (1400, 1000),
+     ("Partitions", "tallgrass-cu", "2026-10")),
 ]
 PORT = 9333
 
@@ -35,7 +36,8 @@ def _post(url: str, body: dict) -> dict:
         return json.load(reply)
 
 
-async def _shoot(ws_url: str, url: str, size: tuple[int, int], click: str | None, out: Path, wait: float) -> None:
+async def _shoot(ws_url: str, url: str, size: tuple[int, int], clicks: tuple[str, ...], out: Path,
+                 wait: float) -> None:
     async with websockets.connect(ws_url, max_size=50_000_000) as ws:
         counter = 0
 
@@ -52,7 +54,7 @@ async def _shoot(ws_url: str, url: str, size: tuple[int, int], click: str | None
                    mobile=False)
         await call("Page.navigate", url=url)
         await asyncio.sleep(wait)
-        if click:
+        for click in clicks:
             script = ("(() => { const found = [...document.querySelectorAll('button,a,span,div')]"
                       f".filter(e => e.textContent.trim() === {json.dumps(click)});"
                       " if (!found.length) return false; found[found.length - 1].click(); return true; })()")
@@ -70,7 +72,7 @@ def main() -> None:
     parser.add_argument("--wait", type=float, default=8.0, help="seconds for a page to load")
     args = parser.parse_args()
     _post(f"{args.ui}/graphql", {"query": "mutation { setNuxSeen }"})
-    for name, path, size, click in PAGES:
+    for name, path, size, clicks in PAGES:
         browser = subprocess.Popen(
             ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
              f"--window-size={size[0]},{size[1]}", f"--remote-debugging-port={PORT}", "about:blank"],
@@ -85,7 +87,7 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.2)
             page = next(t for t in tabs if t["type"] == "page")
-            asyncio.run(_shoot(page["webSocketDebuggerUrl"], args.ui + path, size, click, IMG / name, args.wait))
+            asyncio.run(_shoot(page["webSocketDebuggerUrl"], args.ui + path, size, clicks, IMG / name, args.wait))
             print(IMG / name)
         finally:
             browser.kill()

@@ -36,6 +36,33 @@ def _newest(instance: DagsterInstance, partition: str | None = None):
     return next(r for r in records if partition is None or r.partition == partition)
 
 
+def _partition_statuses(instance: DagsterInstance, key: AssetCheckKey) -> dict[str, str]:
+    """What a check's Partitions tab shows per client-month: the status of its newest evaluation while that targets
+    the partition's newest materialization (else none)."""
+    return {info.partition_key: info.latest_execution_status.value if info.is_current else "none"
+            for info in instance.event_log_storage.get_asset_check_partition_info([key]) if info.partition_key}
+
+
+def test_a_checks_partitions_tab_shows_each_client_months_own_result(billing_env) -> None:
+    """The checks are partitioned: each client-month has its own status. A run of one partition (a UI
+    re-materialisation) recorded the firm's state as its result, so August read failed for September's anomaly."""
+    home = billing_env()
+    for sub in ("contracts", "timesheets", "expenses"):
+        shutil.copytree(GOLDEN / "03_caps_tiers_fixed_fee" / sub, home / sub, dirs_exist_ok=True)
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    instance = DagsterInstance.get()
+    hours = AssetCheckKey(AssetKey("priced_line_items"), "hours_in_trailing_range")
+    pushed = AssetCheckKey(AssetKey("quickbooks_draft_invoices"), "client_months_pushed")
+    # September worked 104 h against August's 65 h (x1.5 = 97.5), October 13 h against 65..104 h
+    expected = {"initech|2026-08": "SUCCEEDED", "initech|2026-09": "FAILED", "initech|2026-10": "FAILED"}
+    assert _partition_statuses(instance, hours) == expected
+    assert set(_partition_statuses(instance, pushed).values()) == {"SUCCEEDED"}
+    assert main(["close", "--month", "2026-08"]) == 0  # one partition: its own result, not the firm's
+    assert _partition_statuses(instance, hours) == expected
+    newest = instance.event_log_storage.get_asset_check_execution_history(hours, limit=1)[0]
+    assert newest.status == AssetCheckExecutionRecordStatus.FAILED  # the check's own status: September still fails
+
+
 def test_the_checks_tab_stays_failed_while_a_client_month_is_blocked(billing_env, monkeypatch, capsys) -> None:
     home = _home(billing_env)
     sheet = home / "timesheets" / "gx_harvest_time_a.csv"
@@ -66,5 +93,7 @@ def test_the_runs_verdict_check_shows_failed_when_a_client_month_was_held_back(b
     (home / "timesheets" / "gx_reexport.csv").write_text("".join(lines[:1] + lines[1:4]))  # globex blocked
     assert main(["close", "--month", "2026-08"]) == 1
     pushed = AssetCheckKey(AssetKey("quickbooks_draft_invoices"), "client_months_pushed")
-    newest = DagsterInstance.get().event_log_storage.get_asset_check_execution_history(pushed, limit=1)[0]
-    assert (newest.status, newest.partition) == (AssetCheckExecutionRecordStatus.FAILED, "globex|2026-08")
+    instance = DagsterInstance.get()
+    newest = instance.event_log_storage.get_asset_check_execution_history(pushed, limit=1)[0]
+    assert newest.status == AssetCheckExecutionRecordStatus.FAILED
+    assert _partition_statuses(instance, pushed) == {"globex|2026-08": "FAILED", "initech|2026-08": "SUCCEEDED"}

@@ -128,11 +128,11 @@ def test_names_of_two_contracts_equal_but_for_case_clash(tmp_path: Path) -> None
     assert sorted(good) == ["gamma"]
     assert bad == {
         "acme": ["contracts/acme.yaml: name or alias 'ACME CORP' differs from contracts/acmeup.yaml's 'ACME  Corp' "
-                 "only in case or spaces (exports and QuickBooks customers cannot tell them apart); neither client is "
-                 "billed until one of them drops it"],
+                 "only in case, spaces or punctuation (exports and QuickBooks customers cannot tell them apart); "
+                 "neither client is billed until one of them drops it"],
         "acmeup": ["contracts/acmeup.yaml: name or alias 'ACME  Corp' differs from contracts/acme.yaml's 'ACME CORP' "
-                   "only in case or spaces (exports and QuickBooks customers cannot tell them apart); neither client "
-                   "is billed until one of them drops it"],
+                   "only in case, spaces or punctuation (exports and QuickBooks customers cannot tell them apart); "
+                   "neither client is billed until one of them drops it"],
     }
     (folder / "acmeup.yaml").unlink()
     assert sorted(load_contracts(folder)[0]) == ["acme", "gamma"]  # its own alias in other letters is no clash

@@ -52,6 +52,12 @@ def test_the_close_bills_what_the_exports_mean_and_stops_only_what_cannot_be_bil
         "2026-10-06,Beta Ltd,Web,,Build,One,1.00,Yes,Ana,Souza,,\n"
         "2026-10-07,BETA LTD,Web,,Build,Two,2.00,Yes,Ana,Souza,,\n"
         "2026-10-08,Beta  Ltd,Web,,Build,Three,3.00,Yes,Ana,Souza,,\n"))
+    # 'and' for '&', a full stop, an HTML entity: each billed nobody while the month went out short (an auditor)
+    contracts.joinpath("epsilon.yaml").write_text(contract("epsilon", "Epsilon & Co"))
+    (home / "timesheets" / "epsilon.csv").write_text(HARVEST + "".join(
+        f"2026-10-{day},{name},Web,,Build,N,1.00,Yes,Ana,Souza,,\n"
+        for day, name in (("13", "Epsilon & Co"), ("14", "Epsilon and Co"), ("15", "Epsilon & Co."),
+                          ("16", "Epsilon &amp; Co"))))
     (home / "timesheets" / "gamma.csv").write_text(HARVEST + (
         "2026-10-06,Gamma GmbH,Web,,Build,One,1.00,Yes,Ana,Souza,,Euro - EUR\n"))
     (home / "expenses" / "gamma.csv").write_text(EXPENSES + (
@@ -64,12 +70,15 @@ def test_the_close_bills_what_the_exports_mean_and_stops_only_what_cannot_be_bil
 
     assert main(["close", "--month", MONTH]) == 1
     out = capsys.readouterr().out
-    assert ("timesheets/beta.csv: rows 2: client 'BETA LTD' differs from the contract's 'Beta Ltd' only in case or "
-            "spaces; add it to the contract's aliases to bill these rows") in out
+    assert ("timesheets/beta.csv: rows 2: client 'BETA LTD' differs from the contract's 'Beta Ltd' only in case, "
+            "spaces or punctuation; add it to the contract's aliases to bill these rows") in out
     assert "timesheets/beta.csv: rows 3: client 'Beta  Ltd' differs" in out
+    for row, name in ((2, "Epsilon and Co"), (3, "Epsilon & Co."), (4, "Epsilon &amp; Co")):
+        assert f"timesheets/epsilon.csv: rows {row}: client {name!r} differs from the contract's 'Epsilon & Co'" in out
     assert "expenses/gamma.csv: row 1: amount in USD, but the contract bills in EUR" in out
     assert ("warning: 2026-10: 1 row(s), 2 h billable, under client 'BETA LTD' (timesheets/beta.csv): 'Beta Ltd' "
-            "but for case or spaces, so they stop that client's month until the name is one of its aliases") in out
+            "but for case, spaces or punctuation, so they stop that client's month until the name is one of its "
+            "aliases") in out
     assert "so they bill nobody" not in out  # found by an auditor: said beside the month these rows stop
     assert invoices(home) == {"acme": (Decimal("400.00"), Decimal("2.00")),  # José at the senior rate
                               "delta": (Decimal("300.00"), Decimal("3.00"))}  # 5 and 12 October, not May/December

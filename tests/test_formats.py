@@ -105,6 +105,34 @@ def test_a_broken_quote_refuses_the_file_and_stops_its_clients(tmp_path: Path) -
     assert problem.row == 0 and "nothing of this file is read" in problem.message
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_a_refused_file_names_a_client_written_in_letters_beyond_ascii(tmp_path: Path, encoding: str) -> None:
+    """A file refused whole stops the clients it holds; their names were read as Latin-1, so a UTF-8 "Søn" became
+    "SÃ¸n", which no contract names: the client's month priced without the file (found by an auditor)."""
+    (tmp_path / "timesheets").mkdir()
+    (tmp_path / "timesheets" / "t.csv").write_bytes((
+        "Date,Client,Project,Task,Notes,Hours,Billable?,First Name,Last Name\n"
+        "2026-08-05,O'Brien & Søn,Matter,Legal,Drafting,1.5,Yes,Zoë,O'Neil\n"
+        f"2026-08-06,O'Brien & Søn,Matter,Legal,{'x' * 70000},2.0,Yes,Zoë,O'Neil\n").encode(encoding))
+    (problem,) = read_folder(tmp_path).problems
+    assert (problem.row, problem.clients) == (0, ("O'Brien & Søn",))
+
+
+def test_hours_beyond_the_warehouse_refuse_their_row_not_the_file(tmp_path: Path) -> None:
+    """The file's number format was decided by reading every value, and one row of 10^20 hours refused the whole
+    file, stopping a client whose own rows were good (found by an auditor)."""
+    (tmp_path / "timesheets").mkdir()
+    (tmp_path / "timesheets" / "t.csv").write_text(
+        "Date,Client,Project,Task,Notes,Hours,Billable?,First Name,Last Name\n"
+        "2026-08-05,Beta,Matter,Legal,Drafting,1.50,Yes,Zoe,Neil\n"
+        "2026-08-07,Acme,Web,Build,Huge,99999999999999999999.99,Yes,Ann,Lee\n")
+    parsed = read_folder(tmp_path)
+    assert [(e.client_name, e.hours) for e in parsed.entries] == [("Beta", Decimal("1.50"))]
+    (problem,) = parsed.problems
+    assert (problem.row, problem.client_name) == (2, "Acme")
+    assert "is beyond the range the warehouse holds" in problem.message
+
+
 def test_clockify_breaks_are_never_billed(tmp_path: Path) -> None:
     (tmp_path / "timesheets").mkdir()
     (tmp_path / "timesheets" / "c.csv").write_text(

@@ -22,7 +22,8 @@ def test_an_invoice_beyond_decimal_18_4_is_refused_naming_the_contract() -> None
     with pytest.raises(TooLarge) as refused:
         _fits_the_warehouse(tables(WAREHOUSE_LIMIT * 3), "acme.yaml")
     assert str(refused.value) == ("contracts/acme.yaml: an amount of 3.00E+14 on the invoice is beyond what the "
-                                  "warehouse holds (1E+14); check the contract's rates and amounts")
+                                  "warehouse holds (1E+14); check the contract's rates and amounts, and the month's "
+                                  "hours (hours_in_range names an entry of a billion hours or more)")
 
 
 def test_the_largest_amount_the_warehouse_holds_passes() -> None:

@@ -3,6 +3,8 @@ session 33: each of these billed the rows twice with every check passing)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 import pytest
 
@@ -41,3 +43,65 @@ def test_the_same_rows_in_two_exports_stop_the_month(billing_env, capsys, how: s
                                               "in ['timesheets/august.csv', 'timesheets/week_1.csv'], 2026-08-04 Raj "
                                               "Patel 2.5 h in ['timesheets/august.csv', 'timesheets/week_1.csv']",)]
     assert not (home / "outbox" / "2026-08" / "globex.json").exists()
+
+
+def test_a_file_exported_again_with_edits_stops_the_month(billing_env, capsys) -> None:
+    """A re-download after corrections (hours edited, or a report's rounding switched on) shares no identical row
+    with the first export, and both were billed with exit 0 (found by an auditor, session 39): rows of the same
+    day, person and note in two files, for half a file's rows or more, are one export written twice."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    for sheet in (home / "timesheets").iterdir():
+        sheet.unlink()
+    first = [("2026-08-03", "1.33", "Review work"), ("2026-08-04", "2.50", "Interviews"),
+             ("2026-08-05", "1.00", "Deck")]
+    (home / "timesheets" / "august.csv").write_text(HARVEST + "".join(
+        f"{day},Globex Corporation,Strategy Review,GX-STR,Consulting,{notes},{h},Yes,Raj,Patel\n"
+        for day, h, notes in first))
+    (home / "timesheets" / "august (1).csv").write_text(HARVEST + "".join(  # rounded up to the quarter hour
+        f"{day},Globex Corporation,Strategy Review,GX-STR,Consulting,{notes.upper()},{h},Yes,Raj,Patel\n"
+        for day, h, notes in [("2026-08-03", "1.50", "Review work"), ("2026-08-04", "2.50", "Interviews")]))
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert ("timesheets/august (1).csv and timesheets/august.csv: 1 row(s) in both files with the same date, person, "
+            "project, task and hours") in out  # 2026-08-04
+    assert ("timesheets/august (1).csv and timesheets/august.csv: 2 row(s) in both files with the same date, person "
+            "and note, the same project for at least half of a file's rows (exported again with hours, task or project "
+            "edited?)") in out
+    assert main(["close", "--month", "2026-08"]) == 1
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        assert conn.execute("SELECT message FROM check_results WHERE check_name = 'no_cross_file_duplicates'"
+                            ).fetchall() == [("2 rows appear in more than one export file: 2026-08-04 Raj Patel 2.5 h "
+                                              "in ['timesheets/august (1).csv', 'timesheets/august.csv'], 2026-08-03 "
+                                              "Raj Patel 1.33 h in ['timesheets/august (1).csv', "
+                                              "'timesheets/august.csv']",)]
+    assert not (home / "outbox" / "2026-08" / "globex.json").exists()
+
+
+def _row(file: str, n: int, day: str, notes: str, hours: str = "1.00", project: str = "Web") -> dict:
+    return {"source_file": file, "entry_id": f"{file}{n}", "entry_date": day, "person": "Ana", "project": project,
+            "hours": hours, "notes": notes}
+
+
+def test_files_of_other_work_sharing_a_note_are_not_a_reexport() -> None:
+    """Two files of one project may share a note now and then ("Weekly call" on one day): under half of the smaller
+    file's rows, they are two files of other work; half or more, one export written twice. Files split by project
+    are never one export, whatever their notes share ("Development" every day in both)."""
+    web = [_row("web.csv", n, f"2026-08-0{n}", f"Build page {n}") for n in range(1, 6)]
+    app = [_row("app.csv", n, f"2026-08-0{n}", f"Fix bug {n}") for n in range(1, 4)]
+    call = [_row("web.csv", 9, "2026-08-07", "Weekly call"), _row("app.csv", 9, "2026-08-07", "weekly  call", "0.5")]
+    from billing_assets.core.quality import reexported_rows
+    assert reexported_rows(web + app + call) == []  # 1 of app.csv's 4 rows
+    again = [_row("app.csv", 8, "2026-08-01", "build page 1", "1.25")]  # 2 of its 5: still under half
+    assert reexported_rows(web + app + call + again) == []
+    more = [_row("app.csv", 7, "2026-08-02", "Build page 2")]  # 3 of its 6: half
+    both = ["app.csv", "web.csv"]
+    assert [(r["entry_date"], r["hours"], r["files"]) for r in reexported_rows(web + app + call + again + more)] == [
+        ("2026-08-01", Decimal("1.00"), both), ("2026-08-02", Decimal("1.00"), both),
+        ("2026-08-07", Decimal("0.5"), both)]
+    blank = [_row(f"{f}.csv", n, f"2026-08-0{n}", "") for f in "ab" for n in (1, 2)]
+    assert reexported_rows(blank) == []  # a blank note says nothing
+    late = [_row("late_1.csv", 1, "2026-08-28", "Extra analysis", "2.00"), _row("late_2.csv", 1, "2026-08-28",
+                                                                                 "Extra analysis", "1.00")]
+    assert reexported_rows(late) == []  # one row each: more time on the same work, perhaps
+    split = [_row(f"{p}.csv", n, f"2026-08-0{n}", "Development", project=p) for p in ("Web", "App") for n in range(5)]
+    assert reexported_rows(split) == []

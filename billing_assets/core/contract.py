@@ -579,8 +579,8 @@ def name_clashes(files: dict[str, tuple[Path, ContractFile | None]]) -> dict[str
                 if other != client:
                     mine, theirs = files[client][0].name, files[other][0].name
                     shared = f"is also used by contracts/{theirs}" if theirs_spelled == name else \
-                        f"differs from contracts/{theirs}'s {theirs_spelled!r} only in case or spaces (exports and " \
-                        "QuickBooks customers cannot tell them apart)"
+                        f"differs from contracts/{theirs}'s {theirs_spelled!r} only in case, spaces or punctuation " \
+                        "(exports and QuickBooks customers cannot tell them apart)"
                     clashes.setdefault(client, []).append(
                         f"contracts/{mine}: name or alias {name!r} {shared}; neither client is billed until one of "
                         "them drops it")

@@ -375,10 +375,14 @@ CLIENT_COLUMNS = ("client", "customer", "jobcode_1", "jobcode")
 def _clients_anyway(data: bytes) -> tuple[str, ...]:
     """Client names of a file that cannot be read properly, decoded leniently, so that its refusal stops the
     months of the clients it holds (and only theirs)."""
-    for name in ("utf-16", "latin-1"):
+    for name in ("utf-16", "utf-8-sig", "cp1252"):  # UTF-8 before a code page: "Søn", not "SÃ¸n" (found by an auditor)
         if name == "utf-16" and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             continue
-        text = data.decode(name, errors="replace").replace("\x00", "")
+        try:
+            text = composed(data.decode(name, errors="strict" if name == "utf-8-sig" else "replace"))
+        except UnicodeDecodeError:
+            continue
+        text = text.replace("\x00", "")
         for delimiter in DELIMITERS:
             table = _lenient_rows(text, delimiter)
             if not table:

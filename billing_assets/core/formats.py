@@ -103,6 +103,14 @@ class Decision:
         return f"{self.value} ({self.how})"
 
 
+def _in_range(value: str, fmt: str) -> bool:
+    try:
+        _parse_number(value, fmt)
+    except FormatError:
+        return False
+    return True
+
+
 def decide_number_format(values: Iterable[str], configured: str | None = None) -> Decision:
     """The one number format every non-empty value fits, or whose readings of all values agree.
 
@@ -128,6 +136,9 @@ def decide_number_format(values: Iterable[str], configured: str | None = None) -
         decided = next(iter(candidates))
         _refuse_two_orders(values, decided)
         return Decision(decided, "from its values")
+    # a value beyond the warehouse's range does not vote either: its own row is refused (found by an auditor: one
+    # row of 10^20 hours refused the whole file, stopping every client in it)
+    seen = [v for v in seen if all(_in_range(v, name) for name in candidates & fitting_number_formats(v))]
     readings = {name: [_parse_number(v, name) for v in seen if name in fitting_number_formats(v)]
                 for name in sorted(candidates)}
     if len({tuple(r) for r in readings.values()}) == 1:

@@ -5,6 +5,7 @@ earlier identical rows, so re-exporting the same rows in any order gives the sam
 from __future__ import annotations
 
 import hashlib
+import html
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -137,8 +138,10 @@ def foreign_expenses(parsed: ParsedSource, client_names: set[str], month: str, c
 
 
 def name_key(name: str) -> str:
-    """A client name as a person reads it: case, spacing and Unicode form set aside."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """A client name as a person reads it: case, spacing, punctuation, '&' or '+' for 'and', an HTML entity
+    (`&amp;`, as a web export writes it) and Unicode form set aside ("Acme & Co.", "ACME and Co", "Acme &amp; Co")."""
+    text = unicodedata.normalize("NFKC", html.unescape(name)).casefold().replace("&", " and ").replace("+", " and ")
+    return " ".join("".join(c if c.isalnum() else " " if c.isspace() or c in "-/_" else "" for c in text).split())
 
 
 def unclaimed_names(parsed: ParsedSource, known: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
@@ -154,7 +157,8 @@ def unclaimed_names(parsed: ParsedSource, known: Iterable[str]) -> dict[str, lis
 
 def near_client_rows(parsed: ParsedSource, client_names: set[str], month: str,
                      unclaimed: dict[str, list[tuple[str, str]]]) -> list[str]:
-    """Rows of the month whose Client is one of `client_names` but for case or spaces ("ACME CORP", "Acme  Corp")
+    """Rows of the month whose Client is one of `client_names` but for case, spaces or punctuation ("ACME CORP",
+    "Acme  Corp", "Acme Corp.", `name_key`)
     and that no contract claims as written (`unclaimed_names`): the spec matches names exactly, so they would bill
     nobody while the client's invoice went out short. They stop the client-month until the name is an alias."""
     entries, expenses = parsed.grouped()
@@ -164,7 +168,7 @@ def near_client_rows(parsed: ParsedSource, client_names: set[str], month: str,
             if m != month:
                 continue
             out += [f"{file}: rows {row_ranges(numbers)}: client {name!r} differs from the contract's {wanted!r} "
-                    "only in case or spaces; add it to the contract's aliases to bill these rows"
+                    "only in case, spaces or punctuation; add it to the contract's aliases to bill these rows"
                     for file, numbers in _rows_by_file(entries, expenses, name, m)]
     return out
 

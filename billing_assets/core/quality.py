@@ -45,14 +45,61 @@ def listing(items: Sequence[str], limit: int = 5) -> str:
 
 # --- raw time entries ---------------------------------------------------------------------------------
 
-def cross_file_duplicates(rows: Sequence[dict]) -> CheckOutcome:
+def cross_file_duplicates(rows: Sequence[dict], reexported: Sequence[dict] = ()) -> CheckOutcome:
     """Rows (date, client, project, task, notes, hours, person) found in two or more export files would bill
-    twice; `rows` are the duplicated groups of one client-month (sql/queries/cross_file_duplicates.sql)."""
+    twice; `rows` are the duplicated groups of one client-month (sql/queries/cross_file_duplicates.sql), and
+    `reexported` the rows of a file exported again with edits (`reexported_rows`)."""
+    listed = {(str(r["entry_date"]), r["person"], tuple(r["files"])) for r in rows}
+    rows = [*rows, *(r for r in reexported if (str(r["entry_date"]), r["person"], tuple(r["files"])) not in listed)]
     dupes = [f"{r['entry_date']} {r['person']} {shown_hours(r['hours']):f} h in {list(r['files'])}"
              for r in rows]
     return fail(f"{counted(len(dupes), 'row appears', 'rows appear')} in more than one export file: "
                 f"{listing(dupes, 3)}",
                 duplicates=len(dupes)) if dupes else ok("no row is duplicated across export files")
+
+
+def said_the_same(notes: str) -> str:
+    """A note as `reexported_rows` compares it: case and spacing aside ("" for a blank note)."""
+    return " ".join(notes.split()).lower()
+
+
+# Rows two files must share to be one export written twice: a single late entry with the note of an earlier one may
+# be more time on the same work (two files of one row each)
+REEXPORT_MIN_ROWS = 2
+
+
+def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
+    """Rows of one client-month's export files that another of its files holds again with edits: two files whose
+    rows share their day, person, project and note (`said_the_same`, not blank) for at least half of the smaller
+    file's rows of the month, and at least REEXPORT_MIN_ROWS, are one export written twice (corrected between the
+    two: hours or a task changed), and each row of the two sharing day, person and note (a project changed too)
+    would bill twice. Files split by project never share a project: a person's "Development" every day in both is
+    two entries a day. `rows`: every time entry of the month (source_file, entry_id, entry_date, person, project,
+    hours, notes); returns, per shared day, person and note, the least hours and both files."""
+    size: dict[str, int] = defaultdict(int)
+    by_words: dict[tuple, list[Mapping]] = defaultdict(list)
+    for r in rows:
+        size[r["source_file"]] += 1
+        if said := said_the_same(r["notes"]):
+            by_words[(str(r["entry_date"]), r["person"], said)].append(r)
+    shared: dict[tuple[str, str], tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    for group in by_words.values():
+        for a in group:
+            for b in group:
+                if a["source_file"] < b["source_file"] and a["project"] == b["project"]:
+                    mine, theirs = shared[(a["source_file"], b["source_file"])]
+                    mine.add(a["entry_id"])
+                    theirs.add(b["entry_id"])
+    twins = {pair for pair, (mine, theirs) in shared.items() if min(len(mine), len(theirs)) >= REEXPORT_MIN_ROWS
+             and 2 * min(len(mine), len(theirs)) >= min(size[pair[0]], size[pair[1]])}
+    out = []
+    for (day, person, _), group in sorted(by_words.items()):
+        files = sorted({f for a in group for b in group for f in (a["source_file"], b["source_file"])
+                        if (a["source_file"], b["source_file"]) in twins})
+        if files:
+            out.append({"entry_date": day, "person": person, "files": files,
+                        "hours": min(Decimal(r["hours"]) for r in group if r["source_file"] in files)})
+    return out
 
 
 EVERY_ROW_KNOWN = "every row of the month matches a contract"
