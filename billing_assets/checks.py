@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
@@ -89,10 +90,10 @@ def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_nam
     Each client-month's evaluation is its partition's status on the check's Partitions tab. The check's own
     status (the list on the Checks tab) is its newest evaluation, so it must be the firm's state, not the last
     client the latest run closed: per check, passes are logged first and failures last, and when this run failed
-    nowhere but a client-month closed earlier still fails, its failure is logged again (`carried`, not alerted
-    twice). The result of a run over a range fails while any active client-month's latest result fails; in a run of
-    one partition it is that partition's evaluation. In runs over DETAILED_PARTITIONS client-months only failures
-    and passes after a failure are logged one by one."""
+    nowhere but a client-month closed earlier still fails, its failure is logged again, naming no partition
+    (`_carried`, not alerted twice). The result of a run over a range fails while any active client-month's latest
+    result fails; in a run of one partition it is that partition's evaluation. In runs over DETAILED_PARTITIONS
+    client-months only failures and passes after a failure are logged one by one."""
     asset_key = AssetKey(asset_name)
     run_id = context.op_execution_context.run_id
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -121,8 +122,7 @@ def _report(context: AssetCheckExecutionContext, warehouse: Warehouse, asset_nam
         earlier = [r for r in firm.get(name, []) if r["run_id"] != run_id]
         if earlier and all(o.passed for _, o in results):
             r = earlier[0]
-            _log(evaluations, asset_key, name, blocking, r["client"], r["month"], False, r["message"],
-                 {"carried": True, "evaluated_in_run": r["run_id"]})
+            context.op_execution_context.log_event(_carried(asset_key, name, blocking, r))
         failed = [f"{c}|{m}: {o.message}" for (c, m), o in results if not o.passed]
         failing = sorted(set(failed) | {f"{r['client']}|{r['month']}: {r['message']}" for r in firm.get(name, [])})
         if failed and blocking:
@@ -148,6 +148,17 @@ NOT_EVALUATED = "not evaluated in this run: the client-month is outside its enga
 
 def _severity(blocking: bool) -> AssetCheckSeverity:
     return AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN
+
+
+def _carried(asset_key: AssetKey, name: str, blocking: bool, failure: dict) -> AssetCheckEvaluation:
+    """An earlier run's failure of a client-month, logged again as the check's newest evaluation so the check list
+    stays failed. It names no partition: a client-month's own status is its own evaluations' (a run of another
+    month, logging it against the partition, hid a newer evaluation of it; found by an auditor)."""
+    client_month = f"{failure['client']}|{failure['month']}"
+    return AssetCheckEvaluation(asset_key=asset_key, check_name=name, passed=False, severity=_severity(blocking),
+                                blocking=blocking, description=f"{client_month}: {failure['message']}",
+                                metadata={"message": failure["message"], "client_month": client_month,
+                                          "carried": True, "evaluated_in_run": failure["run_id"]})
 
 
 def _log(evaluations: PartitionEvaluations, asset_key: AssetKey, name: str, blocking: bool, client: str, month: str,

@@ -237,9 +237,10 @@ def _reexports(parsed: ParsedSource, names: dict[str, str]) -> list[str]:
         if len({r["source_file"] for r in rows}) > 1:
             for found in q.reexported_rows(rows):
                 repeated[tuple(found["files"])] = repeated.get(tuple(found["files"]), 0) + 1
-    return [f"{' and '.join(files)}: {count} row(s) in both files with the same date, person and note, the same "
-            "project for at least half of a file's rows (exported again with hours, task or project edited?); "
-            "no_cross_file_duplicates will stop their months" for files, count in sorted(repeated.items())]
+    return [f"{' and '.join(files)}: {count} row(s) in both files with the same date, person and note, most of "
+            "the files' rows (exported again with hours, task or project edited?); no_cross_file_duplicates will stop "
+            "their months (if they are more time, not a re-export, word their notes otherwise)"
+            for files, count in sorted(repeated.items())]
 
 
 def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: dict[str, str],

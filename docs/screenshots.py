@@ -24,7 +24,7 @@ PAGES = [  # file, path, window size, texts of the buttons to click first, in tu
     ("ui-overview.png", "/assets/firm_overview?view=events", (1400, 1300), ("[Show Markdown]",)),
     ("ui-partition.png", "/assets/priced_line_items?view=partitions&partition=harborline%7C2026-10", (1400, 1400),
      ()),
-    ("ui-check.png", "/assets/classified_time_entries?view=checks&checkDetail=held_share", (1400, 1000),
+    ("ui-check.png", "/assets/classified_time_entries?view=checks&checkDetail=held_share", (1700, 1000),
      ("Partitions", "tallgrass-cu", "2026-10")),
 ]
 PORT = 9333

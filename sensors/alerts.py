@@ -25,7 +25,8 @@ FIRST_LOOK_BACK_SECONDS = 24 * 3600  # a first tick alerts the last day's failur
 
 def check_alert(record, notifier: Notifier) -> dict | None:
     """The alert for one evaluation record, or None when it passed, is a per-run summary, or repeats a failure an
-    earlier run evaluated (`carried`: logged so the Checks tab shows the firm's state; alerted when it happened)."""
+    earlier run evaluated (`carried`: logged so the Checks tab shows the firm's state; alerted when it happened;
+    it names no partition now, and is skipped as a summary too)."""
     evaluation = record.event_log_entry.dagster_event.event_specific_data
     if evaluation.passed or evaluation.partition is None:
         return None

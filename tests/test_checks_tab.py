@@ -72,9 +72,11 @@ def test_the_checks_tab_stays_failed_while_a_client_month_is_blocked(billing_env
     assert main(["close", "--month", "2026-08", "--client", "initech"]) == 0
     instance = DagsterInstance.get()
     tab = _newest(instance)  # initech's run passed; globex is still blocked by the check
-    assert (tab.status, tab.partition) == (AssetCheckExecutionRecordStatus.FAILED, "globex|2026-08")
+    assert (tab.status, tab.partition) == (AssetCheckExecutionRecordStatus.FAILED, None)
     evaluation = tab.event.dagster_event.event_specific_data
     assert evaluation.metadata["carried"].value is True  # the failure of globex's own run, shown again
+    assert evaluation.metadata["client_month"].value == "globex|2026-08"
+    assert _partition_statuses(instance, DUPLICATES) == {"globex|2026-08": "FAILED", "initech|2026-08": "SUCCEEDED"}
     assert check_alert(SimpleNamespace(event_log_entry=tab.event, storage_id=1), LogNotifier()) is None
 
     (home / "timesheets" / "gx_reexport.csv").unlink()

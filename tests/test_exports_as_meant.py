@@ -655,3 +655,22 @@ def test_the_same_minutes_logged_twice_by_one_person_are_warned_of(billing_env) 
     assert [str(w) for w in parsed.warnings] == [
         "timesheets/toggl.csv: row 4: rows 4-5 log the same person's same minutes as an earlier row of the file (the "
         "same date, start and end time: rows pasted twice?); each is billed: remove the copies if so"]
+
+
+@pytest.mark.parametrize(("written", "contract_name"), [
+    ("ACME CORP", "Acme Corp"), ("Acme  Corp.", "Acme Corp"), ("Acme and Co", "Acme & Co"),
+    ("Acme &amp; Co", "Acme & Co"), ("AT and T", "AT&T"), ("Muller GmbH", "Müller GmbH"),
+    ("O’Brien Legal", "O'Brien Legal"),
+])
+def test_a_client_written_otherwise_is_the_contracts_name_mistyped(written: str, contract_name: str) -> None:
+    """Each billed nobody with a warning while the client's invoice went out short (found by auditors): they stop
+    the client's month until the spelling is an alias."""
+    from billing_assets.core.parsed import name_key
+    assert name_key(written) == name_key(contract_name)
+
+
+@pytest.mark.parametrize(("one", "other"), [("Smith & Sons", "Smith Sons Ltd"), ("Pro-Tech", "Protech"),
+                                            ("ABC Corp", "ABD Corp")])
+def test_other_clients_names_stay_apart(one: str, other: str) -> None:
+    from billing_assets.core.parsed import name_key
+    assert name_key(one) != name_key(other)

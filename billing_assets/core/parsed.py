@@ -139,8 +139,10 @@ def foreign_expenses(parsed: ParsedSource, client_names: set[str], month: str, c
 
 def name_key(name: str) -> str:
     """A client name as a person reads it: case, spacing, punctuation, '&' or '+' for 'and', an HTML entity
-    (`&amp;`, as a web export writes it) and Unicode form set aside ("Acme & Co.", "ACME and Co", "Acme &amp; Co")."""
-    text = unicodedata.normalize("NFKC", html.unescape(name)).casefold().replace("&", " and ").replace("+", " and ")
+    (`&amp;`, as a web export writes it), accents (an ASCII export's "Muller" for "Müller") and Unicode form set
+    aside ("Acme & Co.", "ACME and Co", "Acme &amp; Co")."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", html.unescape(name)) if not unicodedata.combining(c))
+    text = unicodedata.normalize("NFKC", text).casefold().replace("&", " and ").replace("+", " and ")
     return " ".join("".join(c if c.isalnum() else " " if c.isspace() or c in "-/_" else "" for c in text).split())
 
 

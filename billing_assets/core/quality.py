@@ -69,29 +69,46 @@ REEXPORT_MIN_ROWS = 2
 
 
 def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
-    """Rows of one client-month's export files that another of its files holds again with edits: two files whose
-    rows share their day, person, project and note (`said_the_same`, not blank) for at least half of the smaller
-    file's rows of the month, and at least REEXPORT_MIN_ROWS, are one export written twice (corrected between the
-    two: hours or a task changed), and each row of the two sharing day, person and note (a project changed too)
-    would bill twice. Files split by project never share a project: a person's "Development" every day in both is
-    two entries a day. `rows`: every time entry of the month (source_file, entry_id, entry_date, person, project,
-    hours, notes); returns, per shared day, person and note, the least hours and both files."""
+    """Rows of one client-month's export files that another of its files holds again with edits (hours, task or
+    project corrected, a report's rounding switched on). Two files are one export written twice when, of rows
+    sharing day, person and note (not blank), at least REEXPORT_MIN_ROWS and
+    - either notes their writer put on one day only in each file ("Ticket WEB-112", whatever the project) make up
+      half of the smaller file's rows of the month,
+    - or rows of the same project (any note: "Development" every day) make up half of the larger file's: both
+      files are mostly the same entries. A late file of two "Development" rows beside the month's file, or files
+      split by project, are not.
+    Each row of the two sharing day, person and note would then bill twice. Blank notes say nothing. `rows`: every
+    time entry of the month (source_file, entry_id, entry_date, person, project, hours, notes); returns, per shared
+    day, person and note, the least hours and both files."""
     size: dict[str, int] = defaultdict(int)
+    days: dict[tuple[str, str, str], set] = defaultdict(set)  # (file, person, note) -> the days it was written
     by_words: dict[tuple, list[Mapping]] = defaultdict(list)
     for r in rows:
         size[r["source_file"]] += 1
         if said := said_the_same(r["notes"]):
+            days[(r["source_file"], r["person"], said)].add(str(r["entry_date"]))
             by_words[(str(r["entry_date"]), r["person"], said)].append(r)
-    shared: dict[tuple[str, str], tuple[set, set]] = defaultdict(lambda: (set(), set()))
-    for group in by_words.values():
+    specific: dict[tuple[str, str], tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    same_project: dict[tuple[str, str], tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    for (_, person, said), group in by_words.items():
         for a in group:
             for b in group:
-                if a["source_file"] < b["source_file"] and a["project"] == b["project"]:
-                    mine, theirs = shared[(a["source_file"], b["source_file"])]
-                    mine.add(a["entry_id"])
-                    theirs.add(b["entry_id"])
-    twins = {pair for pair, (mine, theirs) in shared.items() if min(len(mine), len(theirs)) >= REEXPORT_MIN_ROWS
-             and 2 * min(len(mine), len(theirs)) >= min(size[pair[0]], size[pair[1]])}
+                pair = (a["source_file"], b["source_file"])
+                if pair[0] >= pair[1]:
+                    continue
+                if len(days[(pair[0], person, said)]) == 1 and len(days[(pair[1], person, said)]) == 1:
+                    specific[pair][0].add(a["entry_id"])
+                    specific[pair][1].add(b["entry_id"])
+                if a["project"] == b["project"]:
+                    same_project[pair][0].add(a["entry_id"])
+                    same_project[pair][1].add(b["entry_id"])
+
+    def shared(found: dict, pair: tuple[str, str]) -> int:
+        return min(len(found[pair][0]), len(found[pair][1])) if pair in found else 0
+
+    twins = {pair for pair in {*specific, *same_project}
+             if max(REEXPORT_MIN_ROWS, min(size[pair[0]], size[pair[1]]) / 2) <= shared(specific, pair)
+             or max(REEXPORT_MIN_ROWS, max(size[pair[0]], size[pair[1]]) / 2) <= shared(same_project, pair)}
     out = []
     for (day, person, _), group in sorted(by_words.items()):
         files = sorted({f for a in group for b in group for f in (a["source_file"], b["source_file"])
