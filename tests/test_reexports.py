@@ -98,8 +98,8 @@ def test_files_of_other_work_sharing_a_note_are_not_a_reexport() -> None:
     assert [(r["entry_date"], r["hours"], r["files"]) for r in reexported_rows(web + app + call + again + more)] == [
         ("2026-08-01", Decimal("1.00"), both), ("2026-08-02", Decimal("1.00"), both),
         ("2026-08-07", Decimal("0.5"), both)]
-    blank = [_row(f"{f}.csv", n, f"2026-08-0{n}", "") for f in "ab" for n in (1, 2)]
-    assert reexported_rows(blank) == []  # a blank note says nothing
+    weekly = [_row(f"week_{w}.csv", n, f"2026-08-{7 * w + n:02d}", "") for w in (0, 1) for n in range(1, 6)]
+    assert reexported_rows(weekly) == []  # blank notes, other days
     late = [_row("late_1.csv", 1, "2026-08-28", "Extra analysis", "2.00"), _row("late_2.csv", 1, "2026-08-28",
                                                                                  "Extra analysis", "1.00")]
     assert reexported_rows(late) == []  # one row each: more time on the same work, perhaps
@@ -107,6 +107,18 @@ def test_files_of_other_work_sharing_a_note_are_not_a_reexport() -> None:
     assert reexported_rows(split) == []
     late = [_row("late.csv", n, f"2026-08-0{n}", "development ", "2.00") for n in (3, 4)]
     assert reexported_rows(split + late) == []
+
+
+def test_a_reexport_without_notes_with_every_row_rounded_is_still_one_export() -> None:
+    """A Toggl report without descriptions downloaded again with rounding on: every duration changed, nothing
+    identical (found by an auditor: 31,904.89 billed for 16,500.00 of work). A late file of blank rows is not."""
+    from billing_assets.core.quality import reexported_rows
+    first = [_row("toggl.csv", n, f"2026-10-{n:02d}", "", "1.12") for n in range(1, 21)]
+    rounded = [_row("toggl_rounded.csv", n, f"2026-10-{n:02d}", "", "1.25") for n in range(1, 21)]
+    found = reexported_rows(first + rounded)
+    assert len(found) == 20 and found[0]["hours"] == Decimal("1.12")
+    late = [_row("late.csv", n, f"2026-10-{n:02d}", "", "0.50") for n in (19, 20)]
+    assert reexported_rows(first + late) == []
 
 
 def test_a_reexport_with_every_project_renamed_is_still_one_export() -> None:

@@ -71,23 +71,23 @@ REEXPORT_MIN_ROWS = 2
 def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
     """Rows of one client-month's export files that another of its files holds again with edits (hours, task or
     project corrected, a report's rounding switched on). Two files are one export written twice when, of rows
-    sharing day, person and note (not blank), at least REEXPORT_MIN_ROWS and
+    sharing day, person and note, at least REEXPORT_MIN_ROWS and
     - either notes their writer put on one day only in each file ("Ticket WEB-112", whatever the project) make up
       half of the smaller file's rows of the month,
-    - or rows of the same project (any note: "Development" every day) make up half of the larger file's: both
-      files are mostly the same entries. A late file of two "Development" rows beside the month's file, or files
-      split by project, are not.
-    Each row of the two sharing day, person and note would then bill twice. Blank notes say nothing. `rows`: every
-    time entry of the month (source_file, entry_id, entry_date, person, project, hours, notes); returns, per shared
-    day, person and note, the least hours and both files."""
+    - or rows of the same project (any note, blank too: "Development" every day, a Toggl report without
+      descriptions) make up half of the larger file's: both files are mostly the same entries. A late file of two
+      "Development" rows beside the month's file, or files split by project, are not.
+    Each row of the two sharing day, person and note would then bill twice. `rows`: every time entry of the month
+    (source_file, entry_id, entry_date, person, project, hours, notes); returns, per shared day, person and note,
+    the least hours and both files."""
     size: dict[str, int] = defaultdict(int)
     days: dict[tuple[str, str, str], set] = defaultdict(set)  # (file, person, note) -> the days it was written
     by_words: dict[tuple, list[Mapping]] = defaultdict(list)
     for r in rows:
         size[r["source_file"]] += 1
-        if said := said_the_same(r["notes"]):
-            days[(r["source_file"], r["person"], said)].add(str(r["entry_date"]))
-            by_words[(str(r["entry_date"]), r["person"], said)].append(r)
+        said = said_the_same(r["notes"])
+        days[(r["source_file"], r["person"], said)].add(str(r["entry_date"]))
+        by_words[(str(r["entry_date"]), r["person"], said)].append(r)
     specific: dict[tuple[str, str], tuple[set, set]] = defaultdict(lambda: (set(), set()))
     same_project: dict[tuple[str, str], tuple[set, set]] = defaultdict(lambda: (set(), set()))
     for (_, person, said), group in by_words.items():
@@ -96,7 +96,7 @@ def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
                 pair = (a["source_file"], b["source_file"])
                 if pair[0] >= pair[1]:
                     continue
-                if len(days[(pair[0], person, said)]) == 1 and len(days[(pair[1], person, said)]) == 1:
+                if said and len(days[(pair[0], person, said)]) == 1 and len(days[(pair[1], person, said)]) == 1:
                     specific[pair][0].add(a["entry_id"])
                     specific[pair][1].add(b["entry_id"])
                 if a["project"] == b["project"]:
