@@ -357,7 +357,7 @@ def verdict(context: AssetExecutionContext, pairs: list[tuple[str, str]],
                             metadata={"why": "; ".join(reasons) if reasons else "-"})
     failures = [f"{c}|{m}: {'; '.join(r)}" for (c, m), r in sorted(held.items())]
     return AssetCheckResult(check_name=PUSHED.name, passed=not held, severity=AssetCheckSeverity.ERROR,
-                            description="; ".join(held.get(single, [])) or "pushed or nothing to push"
-                            if single is not None else None,
+                            description=(("; ".join(held.get(single, [])) or "pushed or nothing to push")
+                                         if single is not None else None),
                             metadata={"client_months": len(pairs), "held_back": len(held),
                                       "failures": "\n".join(failures[:50])})
