@@ -231,7 +231,7 @@ def _reexports(parsed: ParsedSource, names: dict[str, str]) -> list[str]:
     for _, e in identified(parsed):
         months.setdefault((names.get(e.client_name, e.client_name), e.month), []).append(
             {"source_file": e.source_file, "entry_id": e.entry_id, "entry_date": e.date, "person": e.person,
-             "project": e.project, "hours": e.hours, "notes": e.notes})
+             "project": e.project, "hours": e.hours, "notes": e.notes, "billable": e.billable})
     repeated: dict[tuple[str, ...], int] = {}
     for rows in months.values():
         if len({r["source_file"] for r in rows}) > 1:
@@ -257,7 +257,7 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
         # re-export in another date or number format is the same row; notes, the client's spelling (renamed since)
         # and the project code (filled in since) aside; hours to the hundredth (1:20 is 1.33 in another export)
         identity = (e.date, names.get(e.client_name, e.client_name), e.project, e.task,
-                    e.hours.quantize(HUNDREDTH, rounding=ROUND_HALF_UP), e.person)
+                    e.hours.quantize(HUNDREDTH, rounding=ROUND_HALF_UP), e.person, e.billable)
         files_by_identity.setdefault(identity, set()).add(e.source_file)
     repeated: dict[tuple[str, ...], int] = {}
     for files in files_by_identity.values():

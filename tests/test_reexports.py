@@ -76,9 +76,10 @@ def test_a_file_exported_again_with_edits_stops_the_month(billing_env, capsys) -
     assert not (home / "outbox" / "2026-08" / "globex.json").exists()
 
 
-def _row(file: str, n: int, day: str, notes: str, hours: str = "1.00", project: str = "Web") -> dict:
+def _row(file: str, n: int, day: str, notes: str, hours: str = "1.00", project: str = "Web",
+         billable: bool = True) -> dict:
     return {"source_file": file, "entry_id": f"{file}{n}", "entry_date": day, "person": "Ana", "project": project,
-            "hours": hours, "notes": notes}
+            "hours": hours, "notes": notes, "billable": billable}
 
 
 def test_files_of_other_work_sharing_a_note_are_not_a_reexport() -> None:
@@ -131,3 +132,29 @@ def test_a_reexport_with_every_project_renamed_is_still_one_export() -> None:
     found = reexported_rows(first + again)
     assert len(found) == 20 and {tuple(r["files"]) for r in found} == {("oct.csv", "oct_corrected.csv")}
     assert [r["hours"] for r in found[:4]] == [Decimal("1.00")] * 4
+
+
+def test_billable_and_non_billable_time_exported_apart_is_not_a_reexport(billing_env, capsys) -> None:
+    """A project's billable and non-billable time exported as two files shares days, people, notes and now and then
+    hours: two kinds of time, not one export written twice (a known gap until session 40: the month stopped).
+    The same rows exported again with their billable flag are still a re-export (the tests above)."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    for sheet in (home / "timesheets").iterdir():
+        sheet.unlink()
+    days = [("2026-08-03", "1.00", "1.00", "Review work"), ("2026-08-04", "2.50", "0.50", "Interviews"),
+            ("2026-08-05", "1.00", "0.25", "Deck")]
+    for name, column, flag in (("billable.csv", 1, "Yes"), ("non_billable.csv", 2, "No")):
+        (home / "timesheets" / name).write_text(HARVEST + "".join(
+            f"{row[0]},Globex Corporation,Strategy Review,GX-STR,Consulting,{row[3]},{row[column]},{flag},Raj,Patel\n"
+            for row in days))
+    assert main(["validate"]) == 0, capsys.readouterr().out
+    assert main(["close", "--month", "2026-08"]) == 0
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        assert conn.execute("SELECT passed FROM check_results WHERE check_name = 'no_cross_file_duplicates'"
+                            ).fetchall() == [(True,)]
+        assert conn.execute("SELECT fees FROM invoices").fetchall() == [(Decimal("855.00"),)]  # 4.5 h x 190
+    from billing_assets.core.quality import reexported_rows
+    rows = [_row(f, n, day, notes, h, billable=b) for n, (day, h1, h2, notes) in enumerate(days)
+            for f, h, b in (("billable.csv", h1, True), ("non_billable.csv", h2, False))]
+    assert reexported_rows(rows) == []
+    assert len(reexported_rows([{**r, "billable": True} for r in rows])) == 3  # the flag is what tells them apart

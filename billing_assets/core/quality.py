@@ -77,9 +77,11 @@ def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
     - or rows of the same project (any note, blank too: "Development" every day, a Toggl report without
       descriptions) make up half of the larger file's: both files are mostly the same entries. A late file of two
       "Development" rows beside the month's file, or files split by project, are not.
+    Rows are compared with rows of the same billable flag: the billable and the non-billable time of one project,
+    exported as two files, share days, people and notes without being one export.
     Each row of the two sharing day, person and note would then bill twice. `rows`: every time entry of the month
-    (source_file, entry_id, entry_date, person, project, hours, notes); returns, per shared day, person and note,
-    the least hours and both files."""
+    (source_file, entry_id, entry_date, person, project, hours, notes, billable); returns, per shared day, person
+    and note, the least hours and both files."""
     size: dict[str, int] = defaultdict(int)
     days: dict[tuple[str, str, str], set] = defaultdict(set)  # (file, person, note) -> the days it was written
     by_words: dict[tuple, list[Mapping]] = defaultdict(list)
@@ -87,10 +89,10 @@ def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
         size[r["source_file"]] += 1
         said = said_the_same(r["notes"])
         days[(r["source_file"], r["person"], said)].add(str(r["entry_date"]))
-        by_words[(str(r["entry_date"]), r["person"], said)].append(r)
+        by_words[(str(r["entry_date"]), r["person"], said, bool(r["billable"]))].append(r)
     specific: dict[tuple[str, str], tuple[set, set]] = defaultdict(lambda: (set(), set()))
     same_project: dict[tuple[str, str], tuple[set, set]] = defaultdict(lambda: (set(), set()))
-    for (_, person, said), group in by_words.items():
+    for (_, person, said, _), group in by_words.items():
         for a in group:
             for b in group:
                 pair = (a["source_file"], b["source_file"])
@@ -110,7 +112,7 @@ def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
              if max(REEXPORT_MIN_ROWS, min(size[pair[0]], size[pair[1]]) / 2) <= shared(specific, pair)
              or max(REEXPORT_MIN_ROWS, max(size[pair[0]], size[pair[1]]) / 2) <= shared(same_project, pair)}
     out = []
-    for (day, person, _), group in sorted(by_words.items()):
+    for (day, person, _, _), group in sorted(by_words.items()):
         files = sorted({f for a in group for b in group for f in (a["source_file"], b["source_file"])
                         if (a["source_file"], b["source_file"]) in twins})
         if files:
