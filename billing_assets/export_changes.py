@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
+from billing_assets.core.engagement import engagement_window
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.months import month_index
 from billing_assets.core.parsed import ParsedSource, entry_reading, expense_reading
@@ -100,6 +101,41 @@ def changed_since_close(time_source: TimeSource, home: BillingHome, warehouse: W
     parsed = time_source.load(sorted({m for _, m in pairs}))
     with warehouse.connect() as conn:
         return export_changes(conn, parsed, contract_names(home), pairs)
+
+
+def never_closed(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
+                 pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The client-months of `pairs` this warehouse never priced whose exports hold billable time or expenses of the
+    client inside its engagement: approval has no draft of them to send, yet they have something to bill (not
+    closed yet, or the warehouse was moved or restored without them). Without this, approval called such a month
+    "no pushed draft" with exit 0, as it rightly does a month with nothing to bill. The folder source only."""
+    if time_source.kind != "csv" or not pairs:
+        return {}
+    priced = set()
+    if warehouse.exists():
+        with warehouse.connect() as conn:
+            priced = {(r["client"], r["month"]) for r in query(conn, "priced_months")}
+    todo = sorted(set(pairs) - priced)
+    if not todo:
+        return {}
+    entries, expenses = time_source.load(sorted({m for _, m in todo})).grouped()
+    names = contract_names(home)
+    out = {}
+    for client, month in todo:
+        client_names = names(client, month)
+        if client_names is None:  # an unreadable contract: the close and validate say why
+            continue
+        data_months = {m for n, m in (*entries, *expenses) if n in client_names}
+        if not engagement_window(home.contract_file(client), data_months).contains(month):
+            continue
+        rows = [f"{r.source_file} row {r.source_row}" for n in sorted(client_names)
+                for r in (*entries.get((n, month), []), *expenses.get((n, month), [])) if r.billable]
+        if rows:
+            out[(client, month)] = (f"{month} was never closed in this warehouse, yet its exports hold "
+                                    f"{len(rows)} billable row(s) ({', '.join(rows[:SHOWN_ROWS])}): there is no "
+                                    "draft of it to send (not closed yet, or the warehouse was moved or restored "
+                                    "without it)")
+    return out
 
 
 def contract_refusals(home: BillingHome, warehouse: Warehouse,

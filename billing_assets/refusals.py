@@ -19,7 +19,7 @@ from billing_assets.core.engagement import from_start
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.months import add_months, month_range
 from billing_assets.decision_changes import decision_refusals, priced_up_to
-from billing_assets.export_changes import changed_contracts, source_refusals, uncarried
+from billing_assets.export_changes import changed_contracts, never_closed, source_refusals, uncarried
 from billing_assets.whatif import whatif_reports
 from resources.home import BillingHome
 from resources.timesource import TimeSource
@@ -61,15 +61,18 @@ def refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
     its contract changed since its close (or cannot be read here), a sent month before it prices otherwise under
     its contract now, its own rows changed since, or it was priced from the ledgers of an earlier month whose rows
     did (September priced from August's retainer lots before August's late row), or review decisions on it or an
-    earlier month changed since they were closed."""
+    earlier month changed since they were closed; or it was never closed here while its exports hold billable
+    rows (`export_changes.never_closed`)."""
+    unclosed = {pair: Refusal(why, pair[1]) for pair, why in never_closed(time_source, home, warehouse,
+                                                                           pairs).items()}
     if not pairs or not warehouse.exists():
-        return {}
+        return unclosed
     with warehouse.connect() as conn:
         priced = sorted({*priced_up_to(conn, pairs), *pairs})
         contracts = changed_contracts(conn, home, priced)
         sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", priced)}
         terms = sent_terms_changes(conn, home, contracts, sent)
-    changed = {}
+    changed = dict(unclosed)
     for client, month in pairs:
         if (client, month) in contracts:
             changed[(client, month)] = Refusal(contracts[(client, month)],
