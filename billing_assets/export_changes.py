@@ -171,10 +171,11 @@ def changed_contracts(conn: WarehouseConnection, home: BillingHome,
 def source_refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
                     pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
     """The pairs whose rows, or the rows of a month they are priced from, changed at the source since their close:
-    (why, the first month to close again) by client-month."""
-    if time_source.kind == "harvest":
-        return {pair: (why, pair[1]) for pair, why in harvest_refusals(time_source, home, warehouse, pairs).items()}
-    if time_source.kind != "csv":
+    (why, the first month to close again) by client-month. The months before them count too: a sent month whose
+    rows changed since (an entry moved out of it into this month) is carried by the next unsent month only once
+    it is closed again (found by an auditor: a Harvest entry moved from sent July into August was on both sent
+    invoices)."""
+    if time_source.kind not in ("csv", "harvest"):
         return {}
     clients = {c for c, _ in pairs}
     with warehouse.connect() as conn:
@@ -183,22 +184,27 @@ def source_refusals(time_source: TimeSource, home: BillingHome, warehouse: Wareh
                  if r["client"] in clients}
         sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", priced)} if priced \
             else set()
-    changed = {(c.client, c.month): c for c in changed_since_close(time_source, home, warehouse, priced)}
+    rows = "entries in Harvest" if time_source.kind == "harvest" else "exports"
+    if time_source.kind == "harvest":
+        changed = harvest_refusals(time_source, home, warehouse, sorted({*priced, *pairs}))
+    else:
+        changed = {(c.client, c.month): c.summary()
+                   for c in changed_since_close(time_source, home, warehouse, priced)}
     out = {}
     for client, month in pairs:
         if (client, month) in changed:
-            out[(client, month)] = (changed[(client, month)].summary(), month)
+            out[(client, month)] = (changed[(client, month)], month)
             continue
         carried = uncarried(client, month, changed, sent)
         if carried:
-            out[(client, month)] = (f"{carried} was sent and its exports changed since it was closed: this month "
+            out[(client, month)] = (f"{carried} was sent and its {rows} changed since it was closed: this month "
                                     f"carries the difference once {carried} is closed again", carried)
             continue
         prior, seen = links.get((client, month)), set()
         while prior and prior not in seen:
             seen.add(prior)
             if (client, prior) in changed:
-                out[(client, month)] = (f"priced from the ledgers of {prior}, whose exports changed since it was "
+                out[(client, month)] = (f"priced from the ledgers of {prior}, whose {rows} changed since it was "
                                         f"closed ({prior} carries its retainer lots or cap totals here)", prior)
                 break
             prior = links.get((client, prior))

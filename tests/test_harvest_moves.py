@@ -3,7 +3,9 @@ client-month it left as well as the one it joined, so it is billed once."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -79,3 +81,37 @@ def test_entry_moved_to_another_client_is_billed_once(billing_env, monkeypatch: 
         for client, month in keys:
             assert main(["close", "--month", month, "--client", client]) == 0, capsys.readouterr().out
         assert raw_clients(home, entry) == ["globex"]
+
+
+def test_an_entry_moved_out_of_a_sent_month_is_not_sent_twice(billing_env, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by an auditor: an entry moved in Harvest from sent July into August was billed on August's invoice
+    while July's sent invoice still charged it, and approval sent August with exit 0 (only the approved month's
+    own changes were looked for). August is refused until July is closed again; August then carries July's
+    difference: 4 h x 250 sent in July, 2 h + 3 h moved in August, less the 3 h July charged."""
+    with HarvestEmulator(clock=Clock(datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5))) as harvest:
+        ids = harvest.add_entries([
+            {"spent_date": "2026-07-31", "client": "Acme Corp", "hours": "1", "notes": "kick-off"},
+            {"spent_date": "2026-07-31", "client": "Acme Corp", "user": "Bob Ray", "hours": "3", "notes": "audit"},
+            {"spent_date": "2026-08-03", "client": "Acme Corp", "hours": "2", "notes": "report"}])
+        home = billing_env()
+        (home / "contracts" / "acme.yaml").write_text(ACME)
+        for name, value in {"BILLING_SOURCE": "harvest", "HARVEST_ACCESS_TOKEN": harvest.token,
+                            "HARVEST_ACCOUNT_ID": harvest.account_id, "HARVEST_BASE_URL": harvest.base_url}.items():
+            monkeypatch.setenv(name, value)
+        assert main(["close", "--month", "2026-07..2026-08"]) == 0, capsys.readouterr().out
+        assert main(["approve", "--month", "2026-07", "--by", "Dana"]) == 0, capsys.readouterr().out
+        harvest.clock.advance((datetime.now(UTC) - harvest.clock.now()).total_seconds() + 1)  # Harvest's clock: now
+        harvest.edit_entry(ids[1], spent_date="2026-08-01")  # it was August's work
+        time.sleep(2)  # the next close begins after the move
+        assert main(["close", "--month", "2026-08"]) == 0, capsys.readouterr().out
+        capsys.readouterr()
+        assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 1
+        assert ("acme                         2026-08  skipped       2026-07 was sent and its entries in Harvest "
+                "changed since it was closed: this month carries the difference once 2026-07 is closed again"
+                ) in capsys.readouterr().out
+        assert main(["close", "--month", "2026-07..2026-08"]) == 0, capsys.readouterr().out
+        assert main(["approve", "--month", "2026-08", "--by", "Dana"]) == 0, capsys.readouterr().out
+        with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+            sent = conn.execute("SELECT month, total FROM sent_invoices ORDER BY month").fetchall()
+        assert sent == [("2026-07", Decimal("1000.00")), ("2026-08", Decimal("500.00"))]  # 6 h x 250 in all
