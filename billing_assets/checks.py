@@ -54,7 +54,8 @@ CHECK_COLUMNS = ("client", "month", "asset", "check_name", "passed", "blocking",
                  "metadata_json", "run_id", "evaluated_at", "subject_hash")
 
 RAW_CHECKS = {"required_fields": True, "dates_in_month": True, "hours_in_range": True, "unique_entry_ids": True,
-              "no_cross_file_duplicates": True, "currency_matches": True, "known_clients": False}
+              "no_cross_file_duplicates": True, "currency_matches": True, "known_clients": False,
+              "person_days_plausible": False}
 CLASSIFIED_CHECKS = {"work_types_present": True, "sow_items_exist": True, "held_share": False}
 PRICED_CHECKS = {"priceable": True, "hours_reconcile": True, "total_equals_lines": True, "caps_respected": True,
                  "rates_present": True, "total_not_negative": True, "total_in_trailing_range": False,
@@ -228,7 +229,7 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
     """Great Expectations suite `raw_time_entries` (person and client present, dates inside the month, hours in
     positive, unique entry ids, currency as the contract says), then SQL: no row in two export files (nor a file
     exported again with edits: the same day, person and note for half its rows); rows naming no known client
-    (warning)."""
+    (warning); a person's day adding up to over 24 h (warning)."""
     run_pairs = run_partitions(context.op_execution_context)
     pairs, _ = status.split_pairs(warehouse, run_pairs)
     unknown = _unknown_rows_by_month(home, time_source, sorted({m for _, m in pairs}))
@@ -240,6 +241,7 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
             frame = partition_frame(conn, "raw_entry_expectations", chunk)
             duplicates = rows_by_partition(conn, "cross_file_duplicates", chunk)
             two_files = rows_by_partition(conn, "entries_of_two_files", chunk)
+            long_days = rows_by_partition(conn, "person_days_over_24h", chunk)
         currency = {(c, m): home.contract_file(c).for_month(m).currency for c, m in chunk}
         frame["hours"] = frame["hours"].map(Decimal)
         expected = validate_in_process(frame, chunk, currency)
@@ -247,7 +249,8 @@ def raw_time_entry_checks(context: AssetCheckExecutionContext, home: BillingHome
             outcomes[pair] = {**expected[pair],
                               "no_cross_file_duplicates": q.cross_file_duplicates(
                                   duplicates.get(pair, []), q.reexported_rows(two_files.get(pair, []))),
-                              "known_clients": q.known_clients(unknown.get(pair[1], {}), pair[1], unread)}
+                              "known_clients": q.known_clients(unknown.get(pair[1], {}), pair[1], unread),
+                              "person_days_plausible": q.person_days(long_days.get(pair, []))}
     yield from _report(context, warehouse, "raw_time_entries", RAW_CHECKS, outcomes, run_pairs=run_pairs)
 
 

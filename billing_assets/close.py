@@ -47,7 +47,7 @@ class CloseOutcome:
     skipped: list[str] = field(default_factory=list)  # running timers, rows the time tool marks invoiced
     undecided: list[str] = field(default_factory=list)  # reviewer decisions of the last close that are gone
     stale: list[str] = field(default_factory=list)  # later months priced from ledgers this close changed
-    names: list[str] = field(default_factory=list)  # contract names that rate nobody (contract_names_match)
+    warned: list[str] = field(default_factory=list)  # failed warnings of its client-months (check_warnings)
     progress: CloseProgress | None = None
 
     @property
@@ -149,7 +149,7 @@ def close_months(months: list[str], clients: list[str] | None, stages: str = "al
         classified_after = classified_states(warehouse, pairs)
         outcome.stale = (stale_later_months(pairs) + changed_closed_months(defs, pairs)
                          + changed_contract_months(defs, pairs) + uncarried_changes(defs, pairs))
-        outcome.names = names_rating_nobody(pairs)
+        outcome.warned = check_warnings(pairs)
     outcome.setup += unattributed_files(defs)
     rows = SourceRows(defs, months)  # one read of the source for both warnings (an API listing is not cached)
     outcome.unclaimed = unclaimed_rows(defs, months, rows) + stray_months(defs, sorted(runnable), rows)
@@ -201,20 +201,21 @@ def reviewer_decisions(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], se
     return {pair: {r["entry_id"] for r in rows} for pair, rows in found.items()}
 
 
-def names_rating_nobody(pairs: list[tuple[str, str]]) -> list[str]:
-    """The close's client-months whose `contract_names_match` warning failed: a name in the contract that rates
-    nobody bills that time at another rate, so the command line says it as the UI and the alert do."""
+def check_warnings(pairs: list[tuple[str, str]]) -> list[str]:
+    """The close's client-months' failed warnings (checks that stop nothing: an hours spike, a person's day over
+    24 h, a name in the contract that rates nobody...): the command line says them as the UI's Checks tab and the
+    alerts do (found by an auditor: a month of three times its hours read "pushed" and nothing else). Rows under
+    no contract's name are said once for the firm (`unclaimed_rows`), not per client-month."""
     from billing_assets.environment import build_warehouse
-    from resources.warehouse import query
+    from resources.warehouse import query_keyed
 
-    warehouse, wanted = build_warehouse(), set(pairs)
-    if not warehouse.exists():
+    warehouse = build_warehouse()
+    if not warehouse.exists() or not pairs:
         return []
     with warehouse.connect() as conn:
-        failed = query(conn, "check_failures", {"asset": "priced_line_items"})
-    return [f"{r['client']} {r['month']}: contract_names_match: {r['message']}"
-            for r in sorted(failed, key=lambda r: (r["client"], r["month"]))
-            if r["check_name"] == "contract_names_match" and (r["client"], r["month"]) in wanted]
+        failed = query_keyed(conn, "check_warnings", pairs)
+    return [f"{r['client']} {r['month']}: {r['check_name']}: {r['message']}" for r in failed
+            if r["check_name"] != "known_clients"]
 
 
 def blocked_pairs(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -451,7 +452,7 @@ def print_problems(outcome: CloseOutcome) -> None:
     failed = sorted({(c, m) for c, m, _ in outcome.problems})
     for line in outcome.setup:
         print(f"FAILED {line}")
-    for line in outcome.unclaimed + outcome.skipped + outcome.undecided + outcome.stale + outcome.names:
+    for line in outcome.unclaimed + outcome.skipped + outcome.undecided + outcome.stale + outcome.warned:
         print(f"warning: {line}")
     for client, month in failed:
         print(f"\nFAILED {client} {month}:")

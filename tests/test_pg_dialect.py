@@ -81,7 +81,8 @@ def _value(table: str, column: str, kind: str, i: int, client: str, month: str):
                "asset": ("priced_line_items", "contracts")[i % 2], "action": ("", "bill")[i % 2],
                "check_name": ("hours_reconcile", "priceable")[i % 2], "sow_item": (None, "A1")[i % 2],
                "notes": f"note {i % 2}", "person": f"pat {i % 2}",
-               "hours": Decimal(f"{i % 2}.2500"), "engagement": "2026-01..", "passed": i == 1,
+               "hours": Decimal(("12.2500", "1.2500")[i % 2]),  # rows 0 and 2: one person's day of 24.5 h
+               "engagement": "2026-01..", "passed": i == 1,
                "source_file": f"f{i}.csv",
                # October priced from September, whose blocking checks fail: view blocked_upstream selects it
                "priced_from": "2026-09|lots: ; caps: " if month == "2026-10" else ""}

@@ -57,4 +57,7 @@ def test_a_piped_close_prints_only_the_summary(billing_env, capsys) -> None:
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["client", "month", "total", "cur", "billed", "h", "held", "h", "status"]
     assert "closing:" not in out and "\r" not in out
-    assert len(out.splitlines()) == 2 + 2 + 2  # header, rule, two rows, blank, count
+    lines = out.splitlines()
+    assert len(lines) == 2 + 2 + 2 + 2  # header, rule, two rows, blank, count, August's two warnings
+    assert [line.split(": ")[2] for line in lines[6:]] == ["hours_in_trailing_range", "retainer_burn_before_20th"]
+    assert all(line.startswith("warning: northwind 2026-08: ") for line in lines[6:])

@@ -121,6 +121,22 @@ def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
     return out
 
 
+DAY_HOURS = Decimal(24)
+
+
+def person_days(days: Sequence[Mapping]) -> CheckOutcome:
+    """A person's time of one day adds up to over 24 h across entries (each under the spec's 24-hour limit, so
+    none is held): a row duplicated or dated on the wrong day, more often than work. `days`: the client-month's
+    person-days over 24 h (sql/queries/person_days_over_24h.sql: entry_date, person, hours, entries, places)."""
+    if not days:
+        return ok("no person has over 24 h in one day")
+    said = [f"{d['person']} {shown_hours(Decimal(d['hours'])):f} h on {d['entry_date']} "
+            f"({counted(int(d['entries']), 'entry', 'entries')}: {d['places']})" for d in days]
+    return fail(f"{counted(len(days), 'person-day adds', 'person-days add')} up to over 24 h: {listing(said, 3)}; "
+                "a row duplicated or dated on the wrong day? Correct the export, or hold or write off the extra "
+                "entries in overrides/", person_days=len(days))
+
+
 EVERY_ROW_KNOWN = "every row of the month matches a contract"
 SHOWN_NAMES = 5  # client names listed in a message
 
