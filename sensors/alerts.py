@@ -1,9 +1,12 @@
-"""Alerts: every failed asset-check evaluation (error or warning) and every failed run, notified once.
+"""Alerts: every failed asset-check evaluation (error or warning) and every failed run, notified once; a failure a
+later close finds again, saying the same, is not notified again.
 
 A failed non-blocking check leaves the run green, so run-failure sensors never see it: this sensor reads
 ASSET_CHECK_EVALUATION event records after a storage-id cursor instead.
 """
 
+import hashlib
+import json
 import time
 
 from dagster import (
@@ -46,12 +49,31 @@ def check_alert(record, notifier: Notifier) -> dict | None:
     }
 
 
+def _cursor(text: str | None) -> tuple[int | None, dict[str, str]]:
+    """(the storage id read up to, the failures alerted and not passed since: check and partition -> a digest of
+    what was said). An earlier release's cursor was the storage id alone."""
+    if not text:
+        return None, {}
+    if text.lstrip("-").isdigit():
+        return int(text), {}
+    state = json.loads(text)
+    return state["after"], state["alerted"]
+
+
+def _said(alert: dict) -> tuple[str, str]:
+    """(which failure, a digest of what it says): a re-close that finds the same failure says the same."""
+    key = hashlib.sha256(f"{alert['title']}|{alert['partition']}".encode()).hexdigest()[:16]
+    return key, hashlib.sha256(f"{alert['severity']}|{alert['message']}".encode()).hexdigest()[:16]
+
+
 @sensor(minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
 def check_failure_alerts(context: SensorEvaluationContext, notifier: Notifier) -> SkipReason:
-    """Notifies each new failing check evaluation (per client-month) exactly once. Its first tick (no cursor)
-    passes over evaluations older than a day: the failures of months of closes run before the daemon (found by an
-    auditor: every one of them was alerted at once, most long mended)."""
-    cursor = int(context.cursor) if context.cursor else None
+    """Notifies each new failing check evaluation (per client-month) once, and a failure found again by a later
+    close only when it says something else (found by an auditor: every unchanged re-close alerted every anomaly
+    again); a pass in between makes the next failure new. Its first tick (no cursor) passes over evaluations
+    older than a day: the failures of months of closes run before the daemon (found by an auditor: every one of
+    them was alerted at once, most long mended)."""
+    cursor, alerted = _cursor(context.cursor)
     passed_over = ""
     if cursor is None:  # start after the newest evaluation older than a day (the first batch could not hold them all)
         older = context.instance.get_event_records(
@@ -63,21 +85,34 @@ def check_failure_alerts(context: SensorEvaluationContext, notifier: Notifier) -
     records = context.instance.get_event_records(
         EventRecordsFilter(DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=cursor), limit=BATCH,
         ascending=True)
-    sent = 0
+    sent = repeated = 0
     for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
         alert = check_alert(record, notifier)
         if alert is not None:
-            notifier.notify(alert)
-            sent += 1
-        context.update_cursor(str(record.storage_id))
+            key, digest = _said(alert)
+            if alerted.get(key) == digest:
+                repeated += 1
+            else:
+                notifier.notify(alert)
+                alerted[key] = digest
+                sent += 1
+        elif evaluation.passed and evaluation.partition is not None:
+            alerted.pop(_said({"title": f"{evaluation.asset_key.to_user_string()}.{evaluation.check_name}",
+                               "partition": evaluation.partition, "severity": "", "message": ""})[0], None)
+        cursor = record.storage_id
+        context.update_cursor(json.dumps({"after": cursor, "alerted": alerted}))
     if passed_over and not records:  # start after the history passed over, even with nothing new yet
-        context.update_cursor(str(cursor))
-    return SkipReason(f"{sent} alert(s) sent for {len(records)} new evaluation(s){passed_over}")
+        context.update_cursor(json.dumps({"after": cursor, "alerted": alerted}))
+    again = f"; {repeated} failure(s) found again as alerted before, not alerted again" if repeated else ""
+    return SkipReason(f"{sent} alert(s) sent for {len(records)} new evaluation(s){again}{passed_over}")
 
 
-@run_failure_sensor(default_status=DefaultSensorStatus.RUNNING)
+@run_failure_sensor(default_status=DefaultSensorStatus.RUNNING, monitor_all_code_locations=True)
 def run_failure_alerts(context: RunFailureSensorContext, notifier: Notifier) -> None:
-    """Notifies every failed run with its error."""
+    """Notifies every failed run with its error: runs launched from the UI or the daemon, and those of `billing
+    close`, which Dagster records without a code location (found by an auditor: a failed close was never alerted;
+    the sensor watched its own code location's runs only)."""
     notifier.notify({
         "kind": "run", "severity": "ERROR", "title": f"run of {context.dagster_run.job_name} failed",
         "partition": context.dagster_run.tags.get("dagster/partition", ""),

@@ -300,6 +300,12 @@ def test_alert_sensor_notifies_each_failing_evaluation_once(closed_golden, tmp_p
     again = build_sensor_context(instance=instance, resources={"notifier": notifier}, cursor=cursor)
     check_failure_alerts(again)
     assert len(log.read_text().splitlines()) == failing, "no evaluation is notified twice"
+    # found by an auditor: a close run again with nothing changed alerted every failure again
+    assert main(["close", "--month", "2026-08..2026-10"]) == 0
+    unchanged = build_sensor_context(instance=instance, resources={"notifier": notifier}, cursor=again.cursor)
+    said = check_failure_alerts(unchanged)
+    assert len(log.read_text().splitlines()) == failing
+    assert f"; {failing} failure(s) found again as alerted before, not alerted again" in said.skip_message
     # found by an auditor: a first start alerted every failure of every earlier close at once; a day later, the
     # same evaluations are history to a sensor that never ran, and only a new one is alerted
     import sensors.alerts as alerts
