@@ -289,20 +289,25 @@ def _priced_clients(warehouse, months: list[str]) -> set[str]:
 def cmd_whatif(args: argparse.Namespace) -> int:
     prepare_environment(instance=False)
     from billing_assets.core.errors import BillingInputError, ContractError
+    from billing_assets.environment import build_resources
     from billing_assets.whatif import (
         ScenarioContractFile,
         print_reports,
         reading,
         reports_json,
         scenario_notes,
+        unclosed_months,
         whatif_reports,
     )
 
     months = parse_months(args.month)
     try:
         scenario = ScenarioContractFile(Path(args.contract), args.contract)
+        resources = build_resources()
+        unclosed = unclosed_months(resources["time_source"], resources["home"], resources["warehouse"],
+                                   scenario.client, months)
         with reading() as conn:
-            reports = whatif_reports(conn, scenario, months, args.client)
+            reports = whatif_reports(conn, scenario, months, args.client, unclosed)
     except ContractError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 2

@@ -4,8 +4,9 @@ touches the outbox. The pricing itself is `core.whatif`."""
 
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,9 @@ from billing_assets.environment import build_warehouse
 from billing_assets.price import _pricing_entries
 from billing_assets.settings import billing_db, firm_now
 from billing_assets.tables import expense_from_row, markdown_table
-from resources.warehouse import WarehouseConnection, query, rows_by_partition
+from resources.home import BillingHome
+from resources.timesource import TimeSource
+from resources.warehouse import Warehouse, WarehouseConnection, query, rows_by_partition
 
 
 class ScenarioContractFile(ContractFile):
@@ -90,10 +93,12 @@ def line_from_row(row: dict) -> InvoiceLine:
 
 
 def whatif_reports(conn: WarehouseConnection, scenario: ContractFile, months: list[str],
-                   client: str | None = None) -> list[MonthReport]:
+                   client: str | None = None, unclosed: Collection[str] = ()) -> list[MonthReport]:
     """Reports for `months` of the scenario's client. Pricing starts at the engagement's first month under the
     changed contract (its `start`, else the client's first month with data in the warehouse) so that retainer
-    lots and lifetime caps chain under the changed terms."""
+    lots and lifetime caps chain under the changed terms. `unclosed`: the client's months never closed whose
+    exports hold billable rows (`unclosed_months`): no stored classification prices them, so they show no what-if
+    total, and the months priced after them say so."""
     if client and client != scenario.client:
         raise BillingInputError(f"{scenario.label}: client: the contract is for {scenario.client!r}, "
                                 f"not --client {client!r}")
@@ -104,8 +109,37 @@ def whatif_reports(conn: WarehouseConnection, scenario: ContractFile, months: li
         if window.start is not None and window.start <= months[-1] else []
     inputs = _month_inputs(conn, [(client, m) for m in sorted(set(priced) | set(months))])
     found = {r.month: r for r in backtest(client, scenario.for_month, priced, months[0], inputs)}
-    return [found.get(m) or outside_report(client, m, inputs.get(m, MonthInputs()), window.outside_message(m))
-            for m in months]
+    reports = [found.get(m) or outside_report(client, m, inputs.get(m, MonthInputs()), window.outside_message(m))
+               for m in months]
+    gaps = sorted(m for m in unclosed if m in priced)
+    return [_unclosed_report(r, gaps) if gaps and r.month >= gaps[0] and r.whatif_currency else r for r in reports]
+
+
+def _unclosed_report(report: MonthReport, gaps: list[str]) -> MonthReport:
+    """A month the what-if cannot price right: never closed itself (no what-if total), or priced after one (its
+    retainer lots and caps chain through a month priced without its time)."""
+    if report.month in gaps:
+        return replace(report, whatif_total=None, whatif_currency=None, problems=[
+            *report.problems, f"{report.month} was never closed, yet its exports hold billable time: the what-if "
+                              f"prices the stored classification, so close {report.month} first"])
+    before = [m for m in gaps if m < report.month]
+    return replace(report, problems=[*report.problems, f"priced after {', '.join(before)}, never closed: retainer "
+                                                       "lots and caps carried from there lack that month's time"])
+
+
+def unclosed_months(time_source: TimeSource, home: BillingHome, warehouse: Warehouse, client: str,
+                    months: list[str]) -> set[str]:
+    """The client's months from its first priced month to the last of `months` that were never closed here and
+    whose exports hold billable rows (`export_changes.never_closed`)."""
+    from billing_assets.export_changes import never_closed, source_for_reading
+
+    if not warehouse.exists():  # `reading` says so
+        return set()
+    with warehouse.connect() as conn:
+        priced = sorted(r["month"] for r in query(conn, "priced_months") if r["client"] == client)
+    first = min([*priced[:1], *months])
+    pairs = [(client, m) for m in month_range(first, months[-1])]
+    return {m for _, m in never_closed(source_for_reading(time_source), home, warehouse, pairs)}
 
 
 def scenario_notes(home: Path, scenario: ContractFile, month: str) -> list[str]:
@@ -212,7 +246,7 @@ def report_metadata(reports: list[MonthReport]) -> dict[str, Any]:
     return metadata
 
 
-@op(required_resource_keys={"warehouse", "home"}, out=Out(Nothing))
+@op(required_resource_keys={"warehouse", "home", "time_source"}, out=Out(Nothing))
 def whatif_backtest(context: OpExecutionContext, config: WhatIfConfig):
     """Price the months under the changed contract from the stored classified entries and report the differences
     with the real invoices (run metadata). Reads the warehouse; writes nothing."""
@@ -222,8 +256,10 @@ def whatif_backtest(context: OpExecutionContext, config: WhatIfConfig):
         months = parse_span(config.months)
         with tempfile.TemporaryDirectory() as scratch:
             scenario = _scenario(config, context.resources.home.root, Path(scratch) / "contract.yaml")
+        unclosed = unclosed_months(context.resources.time_source, context.resources.home,
+                                   context.resources.warehouse, scenario.client, months)
         with context.resources.warehouse.connect() as conn:
-            reports = whatif_reports(conn, scenario, months, config.client or None)
+            reports = whatif_reports(conn, scenario, months, config.client or None, unclosed)
     except ContractError as exc:
         raise Failure("\n".join(exc.problems)) from None
     except BillingInputError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -152,12 +153,45 @@ def test_months_without_invoice_or_outside_are_said(closed_home: Path, capsys) -
     assert main(["whatif", "--contract", str(closed_home / "contracts" / "northwind.yaml"), "--month",
                  "2026-06..2026-10"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[:2] == ["northwind 2026-06: no invoice priced  what-if -",
-                       "  problem: not priced under the changed contract: 2026-06 is outside the engagement "
+    assert out[:2] == ["northwind 2026-06: no invoice priced  what-if 0.00",
+                       "  problem: bills nothing under the changed contract: 2026-06 is outside the engagement "
                        "(2026-07..; start from first source data)"]
     assert "northwind 2026-09: current 10,220.00  what-if 10,220.00  difference +0.00" in out
     assert "northwind 2026-10: no invoice priced  what-if 8,000.00" in out
     assert out[-1] == "total difference over 3 invoiced month(s): +0.00"
+
+
+def test_months_a_changed_end_leaves_outside_bill_nothing(closed_home: Path, tmp_path: Path, capsys) -> None:
+    """Found by an auditor: with `end` moved before months that were invoiced, those months showed "what-if -" and
+    the total difference left them out; outside the engagement a month bills nothing (spec section 2)."""
+    data = yaml.safe_load((GOLDEN / "01_retainer_rush_rollover" / "contracts" / "northwind.yaml").read_text())
+    ended = tmp_path / "northwind-ended.yaml"
+    ended.write_text(yaml.safe_dump({**data, "end": "2026-07"}, sort_keys=False))
+    assert main(["whatif", "--contract", str(ended), "--month", "2026-07..2026-09", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(r["month"], r["current_total"], r["whatif_total"], r["difference"]) for r in report] == [
+        ("2026-07", "8000.00", "8000.00", "0.00"), ("2026-08", "10570.00", "0.00", "-10570.00"),
+        ("2026-09", "10220.00", "0.00", "-10220.00")]
+    assert main(["whatif", "--contract", str(ended), "--month", "2026-07..2026-09"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "total difference over 3 invoiced month(s): -20,790.00"
+
+
+def test_a_month_never_closed_has_no_whatif_total(closed_home: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    """Found by an auditor: a month never closed was priced from the warehouse's nothing, a what-if of 0.00 (or the
+    retainer fee) for time its exports hold; the what-if prices the stored classification, so it says to close it."""
+    home = tmp_path / "home"
+    shutil.copytree(closed_home, home)
+    with (home / "timesheets" / "harvest_time_b.csv").open("a") as sheet:
+        sheet.write("2026-10-05,Northwind Traders,Brand Retainer,NW-RET,Design,Design iteration 99 on campaign "
+                    "assets,3.50,3.50,Yes,No,Yes,Omar,Haddad,,,Yes,,,,,United States Dollar - USD,\n")
+    monkeypatch.setenv("BILLING_HOME", str(home))
+    monkeypatch.setenv("BILLING_DB", str(home / "billing.duckdb"))
+    assert main(["whatif", "--contract", str(changed_contract(tmp_path)), "--month", "2026-09..2026-10"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "northwind 2026-10: no invoice priced  what-if -" in out
+    assert ("  problem: 2026-10 was never closed, yet its exports hold billable time: the what-if prices the stored "
+            "classification, so close 2026-10 first") in out
+    assert "northwind 2026-09: current 10,220.00  what-if 11,037.50  difference +817.50" in out  # closed: as before
 
 
 def test_sow_item_missing_from_changed_contract_is_a_problem_not_a_crash() -> None:

@@ -45,7 +45,7 @@ class MonthReport:
     client: str
     month: str
     current_total: Decimal | None  # None: the month has no priced invoice
-    whatif_total: Decimal | None  # None: not priced under the changed contract (outside its engagement)
+    whatif_total: Decimal | None  # None: not priced (a month never closed); 0.00 outside the changed engagement
     lines: list[LineChange] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     current_currency: str | None = None  # the real invoice's currency (None: no invoice)
@@ -99,9 +99,11 @@ def backtest(client: str, contract_for: Callable[[str], Contract], months: Seque
 
 
 def outside_report(client: str, month: str, data: MonthInputs, why: str) -> MonthReport:
-    """A month the changed contract does not price (outside its engagement)."""
-    return MonthReport(client, month, data.current_total, None,
-                       moved_lines(data.current_lines, []), [f"not priced under the changed contract: {why}"],
+    """A month outside the changed contract's engagement: it bills nothing (spec section 2), so its what-if total is
+    0.00 and the difference is the whole invoice (found by an auditor: an `end` moved earlier showed "-" for the
+    months it ended, and the total difference left them out)."""
+    return MonthReport(client, month, data.current_total, ZERO,
+                       moved_lines(data.current_lines, []), [f"bills nothing under the changed contract: {why}"],
                        data.current_currency, None)
 
 
