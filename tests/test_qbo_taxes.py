@@ -56,16 +56,23 @@ def test_payload_carries_a_tax_code_per_line_kind_and_the_invoice_tax_settings()
     payload = json.loads(dumps_payload(outbox_payload(draft)))
     codes = [(ln["SalesItemLineDetail"]["ItemRef"]["name"], ln["SalesItemLineDetail"]["TaxCodeRef"]["value"])
              for ln in payload["Line"]]
+    # the discount has no code of its own and reduces fees taxed "3" (2,000.00) and "20.0% S" (1,875.00): it goes
+    # in two parts, -100 x 1875/3875 = -48.39 and the rest, -51.61 (found by an auditor: taxed Exempt by
+    # `default`, it reduced no VAT)
     assert codes == [("Retainer fee", "3"), ("Retainer hours - Senior", "Exempt"),
-                     ("Hourly services - Senior", "20.0% S"), ("Discount", "Exempt"),
+                     ("Hourly services - Senior", "20.0% S"), ("Discount", "3"), ("Discount", "20.0% S"),
                      ("Reimbursable expenses", "Exempt")]
+    assert [(ln["Description"], ln["Amount"]) for ln in payload["Line"] if ln["Description"].startswith("Loyalty")
+            ] == [("Loyalty discount (fees taxed 3)", -51.61), ("Loyalty discount (fees taxed 20.0% S)", -48.39)]
+    assert sum(D(str(ln["Amount"])) for ln in payload["Line"]) == draft.total
     assert payload["GlobalTaxCalculation"] == "TaxExcluded"
     assert payload["CurrencyRef"] == {"value": "EUR"} and payload["ExchangeRate"] == 1.085
     ids = qbo_invoice_payload(draft, "58", {n: "9" for n in ("Retainer fee", "Retainer hours - Senior",
                                                              "Hourly services - Senior", "Discount",
                                                              "Reimbursable expenses")},
                               tax_refs={"20.0% S": "3", "Exempt": "7", "3": "3"}, home_currency="EUR")
-    assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in ids["Line"]] == ["3", "7", "3", "7", "7"]
+    assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in ids["Line"]] == ["3", "7", "3", "3", "3",
+                                                                                         "7"]
     assert "ExchangeRate" not in ids, "no exchange rate on an invoice in the home currency"
 
 
@@ -101,10 +108,11 @@ def test_uk_company_accepts_a_tax_code_on_every_line_and_computes_the_tax(store:
         assert result.status == "created"
         invoice = emu.invoices[result.qbo_id]
         sales = [ln for ln in invoice["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
-        assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in sales] == ["3", "7", "3", "7", "7"]
-        # 20% of the retainer fee (2000.00) and the hourly line (12.5 h x 150 = 1875.00)
-        assert invoice["TxnTaxDetail"]["TotalTax"] == D("775.00")
-        assert invoice["TotalAmt"] == draft.total + D("775.00")
+        # both fee codes are TaxCode 3 once resolved: the discount is taxed as they are, in one line
+        assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in sales] == ["3", "7", "3", "3", "7"]
+        # 20% of the retainer fee (2000.00) and the hourly line (12.5 h x 150 = 1875.00) less the discount (100.00)
+        assert invoice["TxnTaxDetail"]["TotalTax"] == D("755.00")
+        assert invoice["TotalAmt"] == draft.total + D("755.00")
 
 
 def test_uk_company_without_tax_codes_is_refused_before_anything_is_written(store: Path) -> None:
@@ -119,7 +127,7 @@ def test_uk_company_without_tax_codes_is_refused_before_anything_is_written(stor
         assert writes(emu) == [] and not emu.customers and not emu.items and not emu.invoices
 
         partial = {"tax": {"codes": {"hourly": "3", "retainer_fee": "3"}}}
-        with pytest.raises(QboRefused, match=r"codes\.discount .*discount, expense, retainer_covered$"):
+        with pytest.raises(QboRefused, match=r"codes\.expense .*expense, retainer_covered$"):
             pusher.upsert(draft_with(partial, currency="GBP"))
         with pytest.raises(QboRefused, match=r"quickbooks\.tax\.codes\.hourly: '20% S' is not an active TaxCode "
                                              r"of the company \(known: 3 \(20\.0% S\), 7 \(Exempt\)\)"):
@@ -158,7 +166,8 @@ def test_us_company_codes_go_as_tax_and_non_with_the_rate_in_txn_tax_detail(stor
         result = make_pusher(emu, store).upsert(draft_with(qbo))
         invoice = emu.invoices[result.qbo_id]
         assert invoice["TxnTaxDetail"]["TxnTaxCodeRef"] == {"value": "12"}
-        assert invoice["TxnTaxDetail"]["TotalTax"] == D("135.94")  # 7.25% of 1875.00, to the cent
+        # 7.25% of 1875.00 less the discount's share of it (-100 x 1875/3875 = -48.39): of 1826.61, to the cent
+        assert invoice["TxnTaxDetail"]["TotalTax"] == D("132.43")
         assert "GlobalTaxCalculation" not in invoice
         with pytest.raises(QboRefused, match=r"codes\.hourly: 'VAT': a US company's line tax code is TAX or NON"):
             make_pusher(emu, store).upsert(draft_with({"tax": {"codes": {"hourly": "VAT"}}}, name="Other"))
@@ -176,10 +185,18 @@ def test_an_uncoded_discount_is_taxed_as_the_fees_it_reduces(store: Path) -> Non
                  if ln.get("DetailType") == "SalesItemLineDetail"]
         assert ("Loyalty discount", "TAX") in codes and ("Travel", "NON") in codes
         assert invoice["TxnTaxDetail"]["TotalTax"] == D("273.69")  # 7.25% of 2000 + 1875 - 100, to the cent
+        # the retainer fee uncoded (untaxed), the hours taxed: the discount goes in two parts, as its fees are
         mixed = {"tax": {"codes": {"hourly": "TAX", "expense": "NON"}, "txn_code": "California"}}
+        invoice = emu.invoices[make_pusher(emu, store).upsert(draft_with(mixed, name="Other")).qbo_id]
+        parts = [(ln["Amount"], ln["SalesItemLineDetail"].get("TaxCodeRef")) for ln in invoice["Line"]
+                 if ln.get("DetailType") == "SalesItemLineDetail" and ln["Description"].startswith("Loyalty")]
+        assert parts == [(D("-51.61"), None), (D("-48.39"), {"value": "TAX"})]
+        assert invoice["TxnTaxDetail"]["TotalTax"] == D("132.43")  # 7.25% of 1875.00 - 48.39
+        # a minimum or cap over fees taxed differently has no share to follow: the contract names its code
+        minimum = make_draft(name="Third", extra=(line(5, "minimum_adjustment", "Monthly minimum", "1", "50.00"),))
         with pytest.raises(QboRefused, match=r"the fee lines are taxed with different codes, so contracts/acme.yaml "
-                                             r"must name the code of quickbooks.tax.codes.discount"):
-            make_pusher(emu, store).upsert(draft_with(mixed, name="Other"))
+                                             r"must name the code of quickbooks.tax.codes.minimum_adjustment"):
+            make_pusher(emu, store).upsert(replace(minimum, quickbooks=settings(**mixed)))
 
 
 # --- currencies ---------------------------------------------------------------------------------------------
@@ -230,9 +247,10 @@ def test_unchanged_push_writes_nothing_and_a_changed_tax_code_updates_the_draft(
         updated = pusher.upsert(draft, record)
         assert updated.status == "updated" and len(emu.invoices) == 1
         invoice = emu.invoices[first.qbo_id]
-        assert invoice["SyncToken"] == "1" and invoice["TxnTaxDetail"]["TotalTax"] == D("400.00")
-        assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in invoice["Line"][:5]] == [
-            "3", "7", "7", "7", "7"]
+        # 20% of the retainer fee less its share of the discount (-100 x 2000/3875 = -51.61): of 1948.39
+        assert invoice["SyncToken"] == "1" and invoice["TxnTaxDetail"]["TotalTax"] == D("389.68")
+        assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in invoice["Line"][:6]] == [
+            "3", "7", "7", "3", "7", "7"]
         # no record (a crash after the update): our note and lines, tax codes included, are recognised as ours
         assert pusher.upsert(draft, None).status == "unchanged"
         assert pusher.upsert(draft, PushRecord(first.qbo_id, "1", draft.content_hash)).status == "unchanged"

@@ -22,6 +22,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -123,7 +124,8 @@ def line_tax_code(draft: InvoiceDraft, line: InvoiceLine) -> str | None:
     """The contract's QuickBooks tax code for a line (its kind's, else `default`), or None. A line that adjusts the
     fees (cap, discount, minimum, a late change) without a code of its own is taxed as the invoice's fee lines when
     they share one code, before `default`: an uncoded minimum left 500.00 of fees taxed as 250.00
-    (`fee_codes_differ` refuses the draft when they do not share one and nothing else names its code)."""
+    (`fee_codes_differ` refuses the draft when they do not share one and nothing else names its code). An uncoded
+    discount of fees taxed differently goes out in parts, one per code (`discount_parts`): it has no one code."""
     tax = draft.quickbooks.tax if draft.quickbooks else None
     if tax is None:
         return None
@@ -131,22 +133,49 @@ def line_tax_code(draft: InvoiceDraft, line: InvoiceLine) -> str | None:
         fees = fee_codes(draft)
         if len(fees) == 1 and None not in fees:
             return next(iter(fees))
+        if discount_parts(draft, line):
+            return None
     return tax.code_for(line.kind)
 
 
+def discount_parts(draft: InvoiceDraft, line: InvoiceLine) -> list[tuple[str | None, Decimal]]:
+    """An uncoded discount of fee lines taxed with different codes, split by code in proportion to those fees
+    (the discount is a share of every fee, spec section 4 step 9), to the cent, the largest part taking the
+    rounding: taxed at `default`, a discount of fees at 20% and exempt ones reduced no VAT (found by an auditor:
+    314.00 of VAT for 282.60). Empty when the discount has one code (its own, or its fees' one)."""
+    tax = draft.quickbooks.tax if draft.quickbooks else None
+    if tax is None or line.kind != "discount" or line.kind in tax.codes:
+        return []
+    fees: dict[str | None, Decimal] = {}
+    for fee in draft.lines:
+        if fee.kind in FEE_KINDS and fee.amount:
+            code = tax.code_for(fee.kind)
+            fees[code] = fees.get(code, Decimal(0)) + fee.amount
+    total = sum(fees.values(), Decimal(0))
+    if len(fees) < 2 or not total:
+        return []
+    order = sorted(fees, key=lambda code: (fees[code], code or ""), reverse=True)  # the largest part first
+    parts = [(code, round2(line.amount * fees[code] / total)) for code in order[1:]]
+    parts.insert(0, (order[0], line.amount - sum((amount for _, amount in parts), Decimal(0))))
+    return [(code, amount) for code, amount in parts if amount]
+
+
 def fee_codes(draft: InvoiceDraft) -> set[str | None]:
-    """The tax codes of the draft's fee lines (None for an uncoded one)."""
+    """The tax codes of the draft's fee lines that bill an amount (None for an uncoded one; a line of hours the
+    retainer covers bills 0.00 and is taxed on nothing)."""
     settings = draft.quickbooks
-    return {settings.code_for(ln.kind) if settings else None for ln in draft.lines if ln.kind in FEE_KINDS}
+    return {settings.code_for(ln.kind) if settings else None for ln in draft.lines
+            if ln.kind in FEE_KINDS and ln.amount}
 
 
 def fee_codes_differ(draft: InvoiceDraft) -> list[str]:
     """Kinds of the draft's uncoded fee adjustment lines when its fee lines are taxed differently: which tax the
-    discount or minimum takes off or adds cannot be told, so the contract must name it."""
+    discount or minimum takes off or adds cannot be told, so the contract must name it (`default` does not)."""
     fees = fee_codes(draft)
     if len(fees) < 2 or fees == {None}:
         return []
-    return sorted({ln.kind for ln in draft.lines if ln.kind in FEE_ADJUSTMENTS and line_tax_code(draft, ln) is None})
+    return sorted({ln.kind for ln in draft.lines if ln.kind in FEE_ADJUSTMENTS and line_tax_code(draft, ln) is None
+                   and not discount_parts(draft, ln)})
 
 
 def line_description(line: InvoiceLine) -> str:
@@ -185,6 +214,12 @@ def _invoice_payload(draft: InvoiceDraft, customer_ref: dict[str, str], item_ref
         raise ValueError(f"{draft.key}: an invoice needs at least one line")
     lines = []
     for line in draft.lines:
+        if parts := discount_parts(draft, line):
+            for code, amount in parts:
+                part = replace(line, description=f"{line.description} (fees taxed {code or 'without a code'})",
+                               quantity=Decimal(1), unit_price=amount, amount=amount)
+                lines.append(_line_payload(part, item_ref(item_name(line)), tax_ref(code) if code else None))
+            continue
         code = line_tax_code(draft, line)
         lines.append(_line_payload(line, item_ref(item_name(line)), tax_ref(code) if code else None))
     payload: dict[str, Any] = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from billing_assets.core.invoice import fee_codes_differ, line_tax_code
-from billing_assets.core.model import InvoiceDraft
+from billing_assets.core.invoice import discount_parts, fee_codes_differ, line_tax_code
+from billing_assets.core.model import InvoiceDraft, InvoiceLine
 from billing_assets.core.qbo_settings import DEFAULT_CODE
 from resources.quickbooks.errors import QboRefused
 
@@ -50,8 +50,11 @@ def check_draft(draft: InvoiceDraft, company: Company, customer_currency: str | 
                          "use a new customer name for the new currency or bill in the customer's")
     settings = draft.quickbooks
     tax = settings.tax if settings is not None else None
+    if differ := fee_codes_differ(draft):
+        raise QboRefused(f"{where} the fee lines are taxed with different codes, so {contract} must name the code of "
+                         f"quickbooks.tax.codes.{differ[0]} (line kind(s) {', '.join(differ)} adjust those fees)")
     if not company.us:
-        missing = sorted({line.kind for line in draft.lines if line_tax_code(draft, line) is None})
+        missing = sorted({line.kind for line in draft.lines if _uncoded(draft, line)})
         if missing:
             raise QboRefused(f"{where} the company is in {company.country}, where every line needs a tax code, and "
                              f"{contract} has no quickbooks.tax.codes.{missing[0]} (nor codes.{DEFAULT_CODE}) for line "
@@ -67,12 +70,16 @@ def check_draft(draft: InvoiceDraft, company: Company, customer_currency: str | 
             refs[code] = code
         else:
             refs[code] = _known(company, code, f"{where} {contract} quickbooks.tax.codes.{kind}")
-    if differ := fee_codes_differ(draft):
-        raise QboRefused(f"{where} the fee lines are taxed with different codes, so {contract} must name the code of "
-                         f"quickbooks.tax.codes.{differ[0]} (line kind(s) {', '.join(differ)} adjust those fees)")
     if tax is not None and tax.txn_code:
         refs[tax.txn_code] = _known(company, tax.txn_code, f"{where} {contract} quickbooks.tax.txn_code")
     return refs
+
+
+def _uncoded(draft: InvoiceDraft, line: InvoiceLine) -> bool:
+    """A line QuickBooks would receive without a tax code (a discount split by code: one of its parts)."""
+    if parts := discount_parts(draft, line):
+        return None in dict(parts)
+    return line_tax_code(draft, line) is None
 
 
 def with_tax_ids(draft: InvoiceDraft, refs: Mapping[str, str]) -> InvoiceDraft:
