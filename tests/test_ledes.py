@@ -240,7 +240,8 @@ def test_ledes_and_utbms_task_are_validated(tmp_path: Path) -> None:
                                         "matter_id?)"]
     with pytest.raises(ContractError) as pipe:
         _contract(tmp_path, LEDES_BLOCK.replace("client_id: GLOBEX", "client_id: GLO|BEX"))
-    assert pipe.value.problems[0].startswith("contracts/globex.yaml: ledes.client_id: String should match pattern")
+    assert pipe.value.problems == ["contracts/globex.yaml: ledes.client_id: 'GLO|BEX': must not hold | [ ] or a line "
+                                   "break (LEDES 1998B field delimiters)"]
 
 
 def test_retainer_fixed_fee_and_invoice_adjustments_sum_to_the_total(tmp_path: Path) -> None:

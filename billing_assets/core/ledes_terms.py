@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 UTBMS_TASK = re.compile(r"[A-Z]\d{3}")
 CLASSIFICATION = re.compile(r"[A-Z]{2,10}")  # LEDES timekeeper classification codes (PT, AS, OC, PL, LA, OT)
-LEDES_ID = Field(min_length=1, max_length=20, pattern=r"^[^|\[\]\r\n]+$")
+LEDES_ID = Field(min_length=1, max_length=20)
+LEDES_DELIMITERS = re.compile(r"[|\[\]\r\n]")  # a LEDES 1998B field cannot hold them
 
 
 class LedesTerms(BaseModel):
@@ -20,7 +21,7 @@ class LedesTerms(BaseModel):
     law_firm_id: str = LEDES_ID
     client_id: str = LEDES_ID
     matter_id: str = LEDES_ID
-    client_matter_id: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[^|\[\]\r\n]+$")
+    client_matter_id: str | None = Field(default=None, min_length=1, max_length=20)
     task_code: str | None = None  # the UTBMS task of fee lines whose SOW item names none
     timekeepers: dict[str, str] = {}  # person -> TIMEKEEPER_ID (default: derived from the name)
     classifications: dict[str, str] = {}  # role -> PT, AS, OC, PL, LA, OT... (default: from the role's name)
@@ -29,6 +30,14 @@ class LedesTerms(BaseModel):
     @classmethod
     def _text(cls, value: object) -> object:
         return format(value, "f") if isinstance(value, Decimal) else value
+
+    @field_validator("law_firm_id", "client_id", "matter_id", "client_matter_id")
+    @classmethod
+    def _no_delimiters(cls, value: str | None) -> str | None:
+        """Said in words (found by an auditor: "String should match pattern '^[^|\\[\\]\\r\\n]+$'")."""
+        if value is not None and LEDES_DELIMITERS.search(value):
+            raise ValueError(f"{value!r}: must not hold | [ ] or a line break (LEDES 1998B field delimiters)")
+        return value
 
     _task = field_validator("task_code")(lambda v: v if v is None else utbms_task(v))
 
