@@ -83,6 +83,7 @@ def _value(table: str, column: str, kind: str, i: int, client: str, month: str):
                "notes": f"note {i % 2}", "person": f"pat {i % 2}",
                "hours": Decimal(("12.2500", "1.2500")[i % 2]),  # rows 0 and 2: one person's day of 24.5 h
                "engagement": "2026-01..", "passed": i == 1,
+               "blocking": i == 0,  # row 2 a failed warning (check_warnings)
                "source_file": f"f{i}.csv",
                # October priced from September, whose blocking checks fail: view blocked_upstream selects it
                "priced_from": "2026-09|lots: ; caps: " if month == "2026-10" else ""}
