@@ -250,6 +250,11 @@ def test_pure_blocking_checks_catch_what_the_engine_should_never_produce() -> No
     outcome = q.held_share([turbo | {"work_type": "standard", "hours": D("1")},
                             turbo | {"work_type": "standard", "held": True, "hours": D("3")}], 0.2)
     assert (outcome.passed, outcome.message) == (False, "75.0% of hours held for review (3 of 4 h)")
+    outcome = q.held_share([turbo | {"work_type": "standard", "hours": D("36")},
+                            turbo | {"held": True, "hours": D("25"), "review_reasons": "implausible_hours"},
+                            turbo | {"held": True, "hours": D("1"), "review_reasons": "low_confidence,no_rate"}], 0.2)
+    assert outcome.message == ("41.9% of hours held for review (26 of 62 h): implausible_hours 25 h, "
+                               "low_confidence 1 h, no_rate 1 h")
 
 
 def test_anomaly_warnings_fire_on_crafted_history_and_stay_quiet_otherwise() -> None:

@@ -188,10 +188,21 @@ def sow_items_exist(groups: Sequence[dict], contract: Contract,
 
 
 def held_share(groups: Sequence[dict], max_share: float) -> CheckOutcome:
+    """The share of the month's hours held for review, and the hours held by reason (an entry held for two
+    reasons counts under both): found by an auditor, "42.6% of hours held" did not say that 25 of them were one
+    entry over 24 h. `groups`: sql/queries/classified_groups.sql (`review_reasons` comma-joined)."""
     hours = sum((Decimal(g["hours"]) for g in groups), ZERO)
     held = sum((Decimal(g["hours"]) for g in groups if g["held"]), ZERO)
+    by_reason: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for g in groups:
+        for reason in (g.get("review_reasons") or "").split(",") if g["held"] else ():
+            if reason:
+                by_reason[reason] += Decimal(g["hours"])
     share = float(held / hours) if hours else 0.0
-    message = f"{share:.1%} of hours held for review ({shown_hours(held):f} of {shown_hours(hours):f} h)"
+    reasons = ", ".join(f"{reason} {shown_hours(h):f} h" for reason, h in
+                        sorted(by_reason.items(), key=lambda item: (-item[1], item[0])))
+    message = (f"{share:.1%} of hours held for review ({shown_hours(held):f} of {shown_hours(hours):f} h)"
+               + (f": {reasons}" if reasons else ""))
     return (ok if share <= max_share else fail)(message, held_hours=float(held), share=round(share, 4))
 
 
