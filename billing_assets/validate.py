@@ -257,7 +257,7 @@ def _entry_problems(parsed: ParsedSource, good: dict[str, ContractFile], names: 
         # re-export in another date or number format is the same row; notes, the client's spelling (renamed since)
         # and the project code (filled in since) aside; hours to the hundredth (1:20 is 1.33 in another export)
         identity = (e.date, names.get(e.client_name, e.client_name), e.project, e.task,
-                    e.hours.quantize(HUNDREDTH, rounding=ROUND_HALF_UP), e.person, e.billable)
+                    e.hours.quantize(HUNDREDTH, rounding=ROUND_HALF_UP), e.person)
         files_by_identity.setdefault(identity, set()).add(e.source_file)
     repeated: dict[tuple[str, ...], int] = {}
     for files in files_by_identity.values():

@@ -135,13 +135,14 @@ def test_a_reexport_with_every_project_renamed_is_still_one_export() -> None:
 
 
 def test_billable_and_non_billable_time_exported_apart_is_not_a_reexport(billing_env, capsys) -> None:
-    """A project's billable and non-billable time exported as two files shares days, people, notes and now and then
-    hours: two kinds of time, not one export written twice (a known gap until session 40: the month stopped).
-    The same rows exported again with their billable flag are still a re-export (the tests above)."""
+    """A project's billable and non-billable time exported as two files shares days, people and notes, not hours:
+    two kinds of time, not one export written twice (a known gap until session 40: the month stopped). The same
+    rows exported again with the flag switched to non-billable keep their hours, and are still a re-export (found
+    by an auditor: switched on every row, the old file's rows were billed without a word)."""
     home = billing_env(GOLDEN / "02_rate_cards_rounding")
     for sheet in (home / "timesheets").iterdir():
         sheet.unlink()
-    days = [("2026-08-03", "1.00", "1.00", "Review work"), ("2026-08-04", "2.50", "0.50", "Interviews"),
+    days = [("2026-08-03", "1.00", "0.75", "Review work"), ("2026-08-04", "2.50", "0.50", "Interviews"),
             ("2026-08-05", "1.00", "0.25", "Deck")]
     for name, column, flag in (("billable.csv", 1, "Yes"), ("non_billable.csv", 2, "No")):
         (home / "timesheets" / name).write_text(HARVEST + "".join(
@@ -157,4 +158,7 @@ def test_billable_and_non_billable_time_exported_apart_is_not_a_reexport(billing
     rows = [_row(f, n, day, notes, h, billable=b) for n, (day, h1, h2, notes) in enumerate(days)
             for f, h, b in (("billable.csv", h1, True), ("non_billable.csv", h2, False))]
     assert reexported_rows(rows) == []
-    assert len(reexported_rows([{**r, "billable": True} for r in rows])) == 3  # the flag is what tells them apart
+    assert len(reexported_rows([{**r, "billable": True} for r in rows])) == 3  # the flag tells them apart
+    switched = [_row("again.csv", n, day, notes, h1, billable=False) for n, (day, h1, _, notes) in enumerate(days)]
+    originals = [r for r in rows if r["source_file"] == "billable.csv"]
+    assert [r["files"] for r in reexported_rows(originals + switched)] == [["again.csv", "billable.csv"]] * 3

@@ -9,13 +9,14 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from billing_assets.core.contract import Contract
 from billing_assets.core.model import InvoiceLine
 from billing_assets.core.money import shown_hours
 
 ZERO = Decimal(0)
+HUNDREDTH = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,13 @@ def said_the_same(notes: str) -> str:
 REEXPORT_MIN_ROWS = 2
 
 
+def _one_entry(a: Mapping, b: Mapping) -> bool:
+    """Two rows of the same day, person and note may be one entry: the same billable flag, or the same hours to
+    the hundredth (a flag switched in a re-export)."""
+    return bool(a["billable"]) == bool(b["billable"]) or \
+        Decimal(a["hours"]).quantize(HUNDREDTH, ROUND_HALF_UP) == Decimal(b["hours"]).quantize(HUNDREDTH, ROUND_HALF_UP)
+
+
 def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
     """Rows of one client-month's export files that another of its files holds again with edits (hours, task or
     project corrected, a report's rounding switched on). Two files are one export written twice when, of rows
@@ -77,8 +85,9 @@ def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
     - or rows of the same project (any note, blank too: "Development" every day, a Toggl report without
       descriptions) make up half of the larger file's: both files are mostly the same entries. A late file of two
       "Development" rows beside the month's file, or files split by project, are not.
-    Rows are compared with rows of the same billable flag: the billable and the non-billable time of one project,
-    exported as two files, share days, people and notes without being one export.
+    Rows of other billable flags count only with the same hours: the billable and the non-billable time of one
+    project exported as two files share days, people and notes, not hours; a re-export that switched rows to
+    non-billable keeps their hours.
     Each row of the two sharing day, person and note would then bill twice. `rows`: every time entry of the month
     (source_file, entry_id, entry_date, person, project, hours, notes, billable); returns, per shared day, person
     and note, the least hours and both files."""
@@ -89,14 +98,14 @@ def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
         size[r["source_file"]] += 1
         said = said_the_same(r["notes"])
         days[(r["source_file"], r["person"], said)].add(str(r["entry_date"]))
-        by_words[(str(r["entry_date"]), r["person"], said, bool(r["billable"]))].append(r)
+        by_words[(str(r["entry_date"]), r["person"], said)].append(r)
     specific: dict[tuple[str, str], tuple[set, set]] = defaultdict(lambda: (set(), set()))
     same_project: dict[tuple[str, str], tuple[set, set]] = defaultdict(lambda: (set(), set()))
-    for (_, person, said, _), group in by_words.items():
+    for (_, person, said), group in by_words.items():
         for a in group:
             for b in group:
                 pair = (a["source_file"], b["source_file"])
-                if pair[0] >= pair[1]:
+                if pair[0] >= pair[1] or not _one_entry(a, b):
                     continue
                 if said and len(days[(pair[0], person, said)]) == 1 and len(days[(pair[1], person, said)]) == 1:
                     specific[pair][0].add(a["entry_id"])
@@ -112,7 +121,7 @@ def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
              if max(REEXPORT_MIN_ROWS, min(size[pair[0]], size[pair[1]]) / 2) <= shared(specific, pair)
              or max(REEXPORT_MIN_ROWS, max(size[pair[0]], size[pair[1]]) / 2) <= shared(same_project, pair)}
     out = []
-    for (day, person, _, _), group in sorted(by_words.items()):
+    for (day, person, _), group in sorted(by_words.items()):
         files = sorted({f for a in group for b in group for f in (a["source_file"], b["source_file"])
                         if (a["source_file"], b["source_file"]) in twins})
         if files:
