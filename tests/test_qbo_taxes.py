@@ -76,6 +76,21 @@ def test_payload_carries_a_tax_code_per_line_kind_and_the_invoice_tax_settings()
     assert "ExchangeRate" not in ids, "no exchange rate on an invoice in the home currency"
 
 
+def test_a_discount_is_split_by_the_fees_net_of_their_cap() -> None:
+    """Golden 03's September with a 10% discount: fees = fixed 6,000.00 (Exempt) + hours 17,581.60 less their cap
+    -7,367.60 (20%) = 16,214.00 (spec section 4 step 9), discount -1,621.40: -600.00 Exempt, -1,021.40 at 20% (found
+    by an auditor: weighed before the cap, the parts were -412.54 and -1,208.86, 37.49 of VAT short)."""
+    lines = (line(1, "fixed_fee", "Fixed fee", "1", "6000.00"), line(2, "hourly", "Hours", "1", "17581.60"),
+             line(3, "cap_adjustment", "NTE cap", "1", "-7367.60"),
+             line(4, "discount", "Discount 10%", "1", "-1621.40"))
+    draft = replace(make_draft(), lines=lines, total=sum((ln.amount for ln in lines), D(0)),
+                    quickbooks=settings(tax={"codes": {"hourly": "20.0% S", "cap_adjustment": "20.0% S",
+                                                       "default": "Exempt"}}))
+    payload = json.loads(dumps_payload(outbox_payload(draft)))
+    assert [(ln["Amount"], ln["SalesItemLineDetail"]["TaxCodeRef"]["value"]) for ln in payload["Line"][3:]] == [
+        (-1021.4, "20.0% S"), (-600.0, "Exempt")]
+
+
 def test_a_contract_without_quickbooks_settings_keeps_todays_payload_and_hash() -> None:
     draft = make_draft()
     payload = outbox_payload(draft)

@@ -139,17 +139,18 @@ def line_tax_code(draft: InvoiceDraft, line: InvoiceLine) -> str | None:
 
 
 def discount_parts(draft: InvoiceDraft, line: InvoiceLine) -> list[tuple[str | None, Decimal]]:
-    """An uncoded discount of fee lines taxed with different codes, split by code in proportion to those fees
-    (the discount is a share of every fee, spec section 4 step 9), to the cent, the largest part taking the
-    rounding: taxed at `default`, a discount of fees at 20% and exempt ones reduced no VAT (found by an auditor:
-    314.00 of VAT for 282.60). Empty when the discount has one code (its own, or its fees' one)."""
+    """An uncoded discount of fee lines taxed with different codes, split by code in proportion to those fees net
+    of their cap adjustments (the discount is a share of every fee, spec section 4 step 9), to the cent, the
+    largest part taking the rounding: taxed at `default`, a discount of fees at 20% and exempt ones reduced no VAT
+    (found by an auditor: 314.00 of VAT for 282.60). Empty when the discount has one code (its own, or its
+    fees' one)."""
     tax = draft.quickbooks.tax if draft.quickbooks else None
     if tax is None or line.kind != "discount" or line.kind in tax.codes:
         return []
     fees: dict[str | None, Decimal] = {}
-    for fee in draft.lines:
-        if fee.kind in FEE_KINDS and fee.amount:
-            code = tax.code_for(fee.kind)
+    for fee in draft.lines:  # the fees the discount is a share of, the cap adjustments included (step 9)
+        if fee.kind in (*FEE_KINDS, "cap_adjustment") and fee.amount:
+            code = tax.code_for(fee.kind) if fee.kind in FEE_KINDS else line_tax_code(draft, fee)
             fees[code] = fees.get(code, Decimal(0)) + fee.amount
     total = sum(fees.values(), Decimal(0))
     if len(fees) < 2 or not total:
