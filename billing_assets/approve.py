@@ -20,6 +20,7 @@ from dagster import AssetMaterialization, MetadataValue
 
 from billing_assets.common import advised, hours_text, money
 from billing_assets.core.invoice import doc_number
+from billing_assets.export_changes import NO_PRICED_INVOICE
 from billing_assets.overview import in_quickbooks, refresh, refused_months
 from billing_assets.partitions import client_month_key
 from billing_assets.push import PUSH_COLUMNS, push_row
@@ -51,7 +52,8 @@ class Approval:
 
 
 def _refused(pair: tuple[str, str], reason: str, span: str) -> Approval:
-    return Approval(*pair, "skipped", advised(reason, f"close {span} again, review the new draft, then approve"))
+    again = "" if NO_PRICED_INVOICE in reason else " again"  # a month never closed here: close it, not again
+    return Approval(*pair, "skipped", advised(reason, f"close {span}{again}, review the new draft, then approve"))
 
 
 def approve(warehouse: Warehouse, sink: InvoiceSink | None, pairs: list[tuple[str, str]], approved_by: str,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
+from billing_assets.core.contract import Contract
 from billing_assets.core.engagement import engagement_window
 from billing_assets.core.errors import BillingInputError, ContractError
 from billing_assets.core.months import month_index
@@ -24,6 +25,7 @@ from resources.warehouse import Warehouse, WarehouseConnection, query, query_key
 
 Names = Callable[[str, str], "set[str] | None"]  # (client, month) -> its contract's names; None: unreadable
 SHOWN_ROWS = 3  # file-and-row places named in a message
+NO_PRICED_INVOICE = "has no priced invoice in this warehouse"
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,14 @@ def changed_since_close(time_source: TimeSource, home: BillingHome, warehouse: W
 
 
 def never_closed(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
-                 pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """The client-months of `pairs` this warehouse never priced whose exports hold billable time or expenses of the
-    client inside its engagement: approval has no draft of them to send, yet they have something to bill (not
-    closed yet, or the warehouse was moved or restored without them). Without this, approval called such a month
-    "no pushed draft" with exit 0, as it rightly does a month with nothing to bill. The folder source only."""
+                 pairs: Sequence[tuple[str, str]], engagement: bool = True) -> dict[tuple[str, str], str]:
+    """The client-months of `pairs` this warehouse never priced that have something to bill: billable time or
+    expenses of the client in the exports, or a fee the contract bills with no time at all (a retainer fee, a
+    fixed fee due that month, a monthly minimum), inside its engagement. `engagement=False` (the what-if):
+    billable rows only, inside the engagement or not (a fee without time is priced right from nothing; rows no
+    close read are not). Approval has no draft of them to send (not closed yet, or the warehouse was moved or
+    restored without them); it called such a month "no pushed draft" with exit 0, as it rightly does a month with
+    nothing to bill. The folder source only."""
     if time_source.kind != "csv" or not pairs:
         return {}
     priced = set()
@@ -125,17 +130,35 @@ def never_closed(time_source: TimeSource, home: BillingHome, warehouse: Warehous
         client_names = names(client, month)
         if client_names is None:  # an unreadable contract: the close and validate say why
             continue
+        contract_file = home.contract_file(client)
         data_months = {m for n, m in (*entries, *expenses) if n in client_names}
-        if not engagement_window(home.contract_file(client), data_months).contains(month):
+        inside = engagement_window(contract_file, data_months).contains(month)
+        if engagement and not inside:
             continue
         rows = [f"{r.source_file} row {r.source_row}" for n in sorted(client_names)
                 for r in (*entries.get((n, month), []), *expenses.get((n, month), [])) if r.billable]
+        fee = _fee_without_time(contract_file.for_month(month), month) if inside and engagement else None
         if rows:
-            out[(client, month)] = (f"{month} was never closed in this warehouse, yet its exports hold "
-                                    f"{len(rows)} billable row(s) ({', '.join(rows[:SHOWN_ROWS])}): there is no "
-                                    "draft of it to send (not closed yet, or the warehouse was moved or restored "
-                                    "without it)")
+            what = f"its exports hold {len(rows)} billable row(s) ({', '.join(rows[:SHOWN_ROWS])})"
+        elif fee:
+            what = f"its contract bills {fee} with or without time"
+        else:
+            continue
+        out[(client, month)] = (f"{month} {NO_PRICED_INVOICE}, yet {what}: there is no draft of it to send (not "
+                                "closed yet, or the warehouse was moved or restored without it)")
     return out
+
+
+def _fee_without_time(contract: Contract, month: str) -> str | None:
+    """What the contract bills in `month` whatever the time (spec section 4: the retainer fee, a fixed fee's
+    scheduled amount, the monthly minimum), or None."""
+    if contract.retainer is not None and contract.retainer.monthly_fee:
+        return "a retainer fee"
+    if any(item.schedule.get(month) for item in (contract.sow.items if contract.sow else [])):
+        return "a fixed fee"
+    if contract.minimum_monthly_fee:
+        return "a monthly minimum"
+    return None
 
 
 def contract_refusals(home: BillingHome, warehouse: Warehouse,

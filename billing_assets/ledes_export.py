@@ -105,8 +105,12 @@ def export_ledes(conn: WarehouseConnection, home: Path, months: list[str], clien
                 result.messages += [f"{client} {month}: not exported: blocked: {r}" for r in reasons]
                 result.failed = True
                 continue
-            if not invoice:
-                result.messages.append(f"{client} {month}: skipped: no priced invoice; close the month first")
+            if not invoice:  # nothing to bill is skipped; something to bill never priced here fails (exit 1)
+                unpriced = refused.get((client, month))
+                result.messages.append(f"{client} {month}: " + (f"not exported: {unpriced[0]}; close {month} first"
+                                                                if unpriced else
+                                                                "skipped: no priced invoice; close the month first"))
+                result.failed = result.failed or unpriced is not None
                 continue
             if not was_sent and (client, month) in refused:
                 why_not, span = refused[(client, month)]

@@ -96,14 +96,14 @@ def whatif_reports(conn: WarehouseConnection, scenario: ContractFile, months: li
                    client: str | None = None, unclosed: Collection[str] = ()) -> list[MonthReport]:
     """Reports for `months` of the scenario's client. Pricing starts at the engagement's first month under the
     changed contract (its `start`, else the client's first month with data in the warehouse) so that retainer
-    lots and lifetime caps chain under the changed terms. `unclosed`: the client's months never closed whose
-    exports hold billable rows (`unclosed_months`): no stored classification prices them, so they show no what-if
-    total, and the months priced after them say so."""
+    lots and lifetime caps chain under the changed terms. `unclosed`: the client's months never priced whose
+    exports hold billable rows (`unclosed_months`; they count as months with data for the engagement's start): no
+    stored classification prices them, so they show no what-if total, and the months priced after them say so."""
     if client and client != scenario.client:
         raise BillingInputError(f"{scenario.label}: client: the contract is for {scenario.client!r}, "
                                 f"not --client {client!r}")
     client = scenario.client
-    data_months = [r["month"] for r in query(conn, "client_data_months", {"client": client})]
+    data_months = [*(r["month"] for r in query(conn, "client_data_months", {"client": client})), *unclosed]
     window = engagement_window(scenario, data_months)
     priced = [m for m in month_range(window.start, months[-1]) if window.contains(m)] \
         if window.start is not None and window.start <= months[-1] else []
@@ -119,12 +119,12 @@ def _unclosed_report(report: MonthReport, gaps: list[str]) -> MonthReport:
     """A month the what-if cannot price right: never closed itself (no what-if total), or priced after one (its
     retainer lots and caps chain through a month priced without its time)."""
     if report.month in gaps:
-        return replace(report, whatif_total=None, whatif_currency=None, problems=[
-            *report.problems, f"{report.month} was never closed, yet its exports hold billable time: the what-if "
-                              f"prices the stored classification, so close {report.month} first"])
+        return replace(report, whatif_total=None, whatif_currency=None, lines=[], problems=[
+            *report.problems, f"{report.month} has no priced invoice here, yet its exports hold billable time: the "
+                              f"what-if prices the stored classification, so close {report.month} first"])
     before = [m for m in gaps if m < report.month]
-    return replace(report, problems=[*report.problems, f"priced after {', '.join(before)}, never closed: retainer "
-                                                       "lots and caps carried from there lack that month's time"])
+    return replace(report, problems=[*report.problems, f"priced after {', '.join(before)}, not priced here: "
+                                                       "retainer lots and caps carried from there lack its time"])
 
 
 def unclosed_months(time_source: TimeSource, home: BillingHome, warehouse: Warehouse, client: str,
@@ -139,7 +139,7 @@ def unclosed_months(time_source: TimeSource, home: BillingHome, warehouse: Wareh
         priced = sorted(r["month"] for r in query(conn, "priced_months") if r["client"] == client)
     first = min([*priced[:1], *months])
     pairs = [(client, m) for m in month_range(first, months[-1])]
-    return {m for _, m in never_closed(source_for_reading(time_source), home, warehouse, pairs)}
+    return {m for _, m in never_closed(source_for_reading(time_source), home, warehouse, pairs, engagement=False)}
 
 
 def scenario_notes(home: Path, scenario: ContractFile, month: str) -> list[str]:

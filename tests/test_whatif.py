@@ -189,9 +189,31 @@ def test_a_month_never_closed_has_no_whatif_total(closed_home: Path, tmp_path: P
     assert main(["whatif", "--contract", str(changed_contract(tmp_path)), "--month", "2026-09..2026-10"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert "northwind 2026-10: no invoice priced  what-if -" in out
-    assert ("  problem: 2026-10 was never closed, yet its exports hold billable time: the what-if prices the stored "
-            "classification, so close 2026-10 first") in out
+    assert ("  problem: 2026-10 has no priced invoice here, yet its exports hold billable time: the what-if prices "
+            "the stored classification, so close 2026-10 first") in out
+    assert out[out.index("northwind 2026-10: no invoice priced  what-if -") + 1].startswith("  problem: ")  # no lines
     assert "northwind 2026-09: current 10,220.00  what-if 11,037.50  difference +817.50" in out  # closed: as before
+
+
+def test_a_month_outside_the_real_engagement_is_not_billed_nothing_by_a_changed_start(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    """Found by an auditor: with the real contract starting in September, a changed contract without `start` was
+    priced from September (the warehouse's first month with data) and called August outside, what-if 0.00, though
+    August's exports hold globex time: August is a month the what-if cannot price, not one that bills nothing."""
+    with monkeypatch.context() as patch:
+        home = use_home(patch, tmp_path, GOLDEN / "02_rate_cards_rounding")
+        contract = home / "contracts" / "globex.yaml"
+        unchanged = contract.read_text()
+        contract.write_text(unchanged + "start: 2026-09\n")
+        assert main(["close", "--month", "2026-08..2026-09"]) == 0
+        capsys.readouterr()
+        (tmp_path / "no-start.yaml").write_text(unchanged)
+        assert main(["whatif", "--contract", str(tmp_path / "no-start.yaml"), "--month", "2026-08..2026-09"]) == 0
+        out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["globex 2026-08: no invoice priced  what-if -",
+                       "  problem: 2026-08 has no priced invoice here, yet its exports hold billable time: the what-if "
+                       "prices the stored classification, so close 2026-08 first"]
+    assert out[-1] == "total difference over 1 invoiced month(s): +0.00"
 
 
 def test_sow_item_missing_from_changed_contract_is_a_problem_not_a_crash() -> None:
