@@ -45,3 +45,25 @@ def test_a_person_day_over_24_hours_is_a_warning_the_close_prints(billing_env, c
         "timesheets/harvest_time_a.csv row 8); ")
     assert f"warning: globex 2026-08: person_days_plausible: {message}\n" in out
     assert (home / "outbox" / "2026-08" / "globex.json").exists()  # a warning stops nothing
+
+
+def test_a_day_split_between_two_clients_is_named_on_both(billing_env, capsys) -> None:
+    """Found by an auditor: 14 h for one client and 14 h for another on one day were not flagged (the check read one
+    client's rows). An entry over 24 h alone is held as implausible_hours already, and is not counted again."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    (home / "contracts" / "acme.yaml").write_text(
+        "client: acme\nname: Acme Corp\ncurrency: USD\nroles: {senior: 250}\npeople: {\"Raj Patel\": senior}\n")
+    (home / "timesheets" / "acme.csv").write_text(HARVEST + "".join([
+        "2026-08-06,Acme Corp,Audit,,Consulting,Fieldwork,14.00,Yes,Raj,Patel\n",
+        "2026-08-06,Globex Corporation,Strategy Review,GX-STR,Consulting,Site visit,14.00,Yes,Raj,Patel\n",
+        "2026-08-07,Acme Corp,Audit,,Consulting,Timer left running,25.00,Yes,Raj,Patel\n"]))
+    assert main(["close", "--month", "2026-08"]) == 0
+    with duckdb.connect(str(home / "billing.duckdb"), read_only=True) as conn:
+        found = dict(conn.execute("SELECT client, message FROM check_results WHERE check_name = "
+                                  "'person_days_plausible' AND NOT passed").fetchall())
+    assert sorted(found) == ["acme", "globex"] and found["acme"] == found["globex"]
+    # 14 + 14 + golden 02's 1.80 of that day (data row 12); not 2026-08-07: one entry, held as implausible_hours
+    assert found["acme"].startswith("1 person-day adds up to over 24 h: Raj Patel 29.8 h on 2026-08-06 (3 entries: "
+                                    "timesheets/acme.csv row 1, timesheets/acme.csv row 2, "
+                                    "timesheets/harvest_time_a.csv row 12); ")
+    capsys.readouterr()

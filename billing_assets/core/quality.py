@@ -135,8 +135,9 @@ DAY_HOURS = Decimal(24)
 
 def person_days(days: Sequence[Mapping]) -> CheckOutcome:
     """A person's time of one day adds up to over 24 h across entries (each under the spec's 24-hour limit, so
-    none is held): a row duplicated or dated on the wrong day, more often than work. `days`: the client-month's
-    person-days over 24 h (sql/queries/person_days_over_24h.sql: entry_date, person, hours, entries, places)."""
+    none is held), for this client or with another's: a row duplicated or dated on the wrong day, more often than
+    work. `days`: the client-month's person-days over 24 h (sql/queries/person_days_over_24h.sql: entry_date,
+    person, hours, entries, places)."""
     if not days:
         return ok("no person has over 24 h in one day")
     said = [f"{d['person']} {shown_hours(Decimal(d['hours'])):f} h on {d['entry_date']} "
