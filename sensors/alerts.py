@@ -112,9 +112,24 @@ def check_failure_alerts(context: SensorEvaluationContext, notifier: Notifier) -
 def run_failure_alerts(context: RunFailureSensorContext, notifier: Notifier) -> None:
     """Notifies every failed run with its error: runs launched from the UI or the daemon, and those of `billing
     close`, which Dagster records without a code location (found by an auditor: a failed close was never alerted;
-    the sensor watched its own code location's runs only)."""
+    the sensor watched its own code location's runs only). A run failed only by `client_months_pushed` (a
+    client-month held back on purpose) is not: that check's evaluations alert each held-back client-month once
+    (found by an auditor: every close of a blocked month alerted the same failed run again)."""
+    if _held_back_only(context.instance, context.dagster_run.run_id):
+        return
     notifier.notify({
         "kind": "run", "severity": "ERROR", "title": f"run of {context.dagster_run.job_name} failed",
         "partition": context.dagster_run.tags.get("dagster/partition", ""),
         "message": context.failure_event.message or "", "url": notifier.run_url(context.dagster_run.run_id),
     })
+
+
+def _held_back_only(instance, run_id: str) -> bool:
+    """Whether every step failure of the run is the blocking check `client_months_pushed` failing."""
+    failures = instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
+    return bool(failures) and all(
+        f.dagster_event.event_specific_data.error is not None
+        and f.dagster_event.event_specific_data.error.cls_name == "DagsterAssetCheckFailedError"
+        and f.dagster_event.event_specific_data.error.message.strip().endswith("quickbooks_draft_invoices: "
+                                                                              "client_months_pushed")
+        for f in failures)
