@@ -101,8 +101,8 @@ def sent_terms_changes(conn: WarehouseConnection, home: BillingHome, contracts: 
             reports = whatif_reports(conn, contract_file, month_range(months[0], months[-1]))
         except (ContractError, BillingInputError, ArithmeticError):  # unreadable or unpriceable: the close says why
             continue
-        for report in reports:
-            if report.month in months and report.difference:
+        for report in reports:  # a sent month the terms leave outside the engagement stays as sent (no carry)
+            if report.month in months and report.difference and not report.outside:
                 out[(client, report.month)] = TermsChange(
                     received.get((client, report.month), report.current_total), report.current_total,
                     report.whatif_total, report.current_currency, contract_file.label)

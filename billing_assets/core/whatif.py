@@ -50,6 +50,7 @@ class MonthReport:
     problems: list[str] = field(default_factory=list)
     current_currency: str | None = None  # the real invoice's currency (None: no invoice)
     whatif_currency: str | None = None  # the changed contract's currency (None: not priced)
+    outside: bool = False  # outside the changed contract's engagement: it bills nothing
 
     @property
     def currencies_differ(self) -> bool:
@@ -104,7 +105,7 @@ def outside_report(client: str, month: str, data: MonthInputs, why: str) -> Mont
     months it ended, and the total difference left them out)."""
     return MonthReport(client, month, data.current_total, ZERO,
                        moved_lines(data.current_lines, []), [f"bills nothing under the changed contract: {why}"],
-                       data.current_currency, None)
+                       data.current_currency, None, outside=True)
 
 
 def not_closed_yet(months: Sequence[str], now: datetime | None = None) -> str | None:
