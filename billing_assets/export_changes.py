@@ -16,6 +16,7 @@ from datetime import UTC
 from billing_assets.core.contract import Contract
 from billing_assets.core.engagement import engagement_window
 from billing_assets.core.errors import BillingInputError, ContractError
+from billing_assets.core.model import NON_BILLABLE
 from billing_assets.core.months import month_index
 from billing_assets.core.parsed import ParsedSource, entry_reading, expense_reading
 from billing_assets.decision_changes import priced_up_to
@@ -135,9 +136,11 @@ def never_closed(time_source: TimeSource, home: BillingHome, warehouse: Warehous
         inside = engagement_window(contract_file, data_months).contains(month)
         if engagement and not inside:
             continue
+        contract = contract_file.for_month(month)
         rows = [f"{r.source_file} row {r.source_row}" for n in sorted(client_names)
-                for r in (*entries.get((n, month), []), *expenses.get((n, month), [])) if r.billable]
-        fee = _fee_without_time(contract_file.for_month(month), month) if inside and engagement else None
+                for r in (*entries.get((n, month), []), *expenses.get((n, month), []))
+                if r.billable and contract.task_work_type(getattr(r, "task", "")) != NON_BILLABLE]
+        fee = _fee_without_time(contract, month) if inside and engagement else None
         if rows:
             what = f"its exports hold {len(rows)} billable row(s) ({', '.join(rows[:SHOWN_ROWS])})"
         elif fee:

@@ -58,3 +58,16 @@ def test_the_ledes_export_of_a_month_never_priced_here_fails(billing_env, capsys
     assert ("globex 2026-08: not exported: 2026-08 has no priced invoice in this warehouse, yet its exports hold 44 "
             "billable row(s)") in out
     assert out.endswith("1 LEDES file(s) written to " + str(tmp_path / "ledes") + "\n")  # September's
+
+
+def test_a_month_whose_only_row_the_task_map_makes_non_billable_has_nothing_to_approve(billing_env, capsys) -> None:
+    """Found by an auditor: approval refused a month whose only row `task_map` makes non-billable (its close finds
+    nothing to bill)."""
+    home = billing_env(GOLDEN / "02_rate_cards_rounding")
+    with (home / "contracts" / "globex.yaml").open("a") as contract:
+        contract.write("task_map: {Internal: non_billable}\n")
+    with (home / "timesheets" / "harvest_time_b.csv").open("a") as sheet:  # October: one internal row
+        sheet.write("2026-10-02,Globex Corporation,Strategy Review,GX-STR,Internal,Team sync,1.00,1.00,Yes,No,Yes,"
+                    "Raj,Patel,,,Yes,,,,,United States Dollar - USD,\n")
+    assert main(["approve", "--month", "2026-10", "--by", "Dana"]) == 0
+    assert capsys.readouterr().out == "globex                       2026-10  skipped       no pushed draft\n"
