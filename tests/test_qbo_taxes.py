@@ -212,6 +212,10 @@ def test_an_uncoded_discount_is_taxed_as_the_fees_it_reduces(store: Path) -> Non
         with pytest.raises(QboRefused, match=r"the fee lines are taxed with different codes, so contracts/acme.yaml "
                                              r"must name the code of quickbooks.tax.codes.minimum_adjustment"):
             make_pusher(emu, store).upsert(replace(minimum, quickbooks=settings(**mixed)))
+        defaulted = {"tax": {**mixed["tax"], "codes": {**mixed["tax"]["codes"], "default": "NON"}}}
+        with pytest.raises(QboRefused, match=r"quickbooks.tax.codes.minimum_adjustment \(line kind\(s\) "
+                                             r"minimum_adjustment adjust those fees; codes.default does not say which"):
+            make_pusher(emu, store).upsert(replace(minimum, quickbooks=settings(**defaulted)))  # NON: not the TAX
 
 
 # --- currencies ---------------------------------------------------------------------------------------------

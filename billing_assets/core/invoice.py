@@ -123,9 +123,9 @@ FEE_ADJUSTMENTS = ("cap_adjustment", "discount", "minimum_adjustment", "prior_pe
 def line_tax_code(draft: InvoiceDraft, line: InvoiceLine) -> str | None:
     """The contract's QuickBooks tax code for a line (its kind's, else `default`), or None. A line that adjusts the
     fees (cap, discount, minimum, a late change) without a code of its own is taxed as the invoice's fee lines when
-    they share one code, before `default`: an uncoded minimum left 500.00 of fees taxed as 250.00
-    (`fee_codes_differ` refuses the draft when they do not share one and nothing else names its code). An uncoded
-    discount of fees taxed differently goes out in parts, one per code (`discount_parts`): it has no one code."""
+    they share one code, before `default`: an uncoded minimum left 500.00 of fees taxed as 250.00. When they do not
+    share one, an uncoded discount goes out in parts, one per code (`discount_parts`), and any other adjustment has
+    no code (`fee_codes_differ` refuses the draft): `default` would tax a minimum of fees at 20% as exempt."""
     tax = draft.quickbooks.tax if draft.quickbooks else None
     if tax is None:
         return None
@@ -133,7 +133,7 @@ def line_tax_code(draft: InvoiceDraft, line: InvoiceLine) -> str | None:
         fees = fee_codes(draft)
         if len(fees) == 1 and None not in fees:
             return next(iter(fees))
-        if discount_parts(draft, line):
+        if discount_parts(draft, line) or len(fees) > 1:  # parts; or refused: `default` says not which fees
             return None
     return tax.code_for(line.kind)
 

@@ -52,7 +52,8 @@ def check_draft(draft: InvoiceDraft, company: Company, customer_currency: str | 
     tax = settings.tax if settings is not None else None
     if differ := fee_codes_differ(draft):
         raise QboRefused(f"{where} the fee lines are taxed with different codes, so {contract} must name the code of "
-                         f"quickbooks.tax.codes.{differ[0]} (line kind(s) {', '.join(differ)} adjust those fees)")
+                         f"quickbooks.tax.codes.{differ[0]} (line kind(s) {', '.join(differ)} adjust those fees; "
+                         f"codes.{DEFAULT_CODE} does not say which)")
     if not company.us:
         missing = sorted({line.kind for line in draft.lines if _uncoded(draft, line)})
         if missing:
