@@ -61,8 +61,8 @@ def refusals(time_source: TimeSource, home: BillingHome, warehouse: Warehouse,
     its contract changed since its close (or cannot be read here), a sent month before it prices otherwise under
     its contract now, its own rows changed since, or it was priced from the ledgers of an earlier month whose rows
     did (September priced from August's retainer lots before August's late row), or review decisions on it or an
-    earlier month changed since they were closed; or it was never closed here while its exports hold billable
-    rows (`export_changes.never_closed`)."""
+    earlier month changed since they were closed; or it was never priced here while it has something to bill
+    (`export_changes.never_closed`)."""
     unclosed = {pair: Refusal(why, pair[1]) for pair, why in never_closed(time_source, home, warehouse,
                                                                            pairs).items()}
     if not pairs or not warehouse.exists():
