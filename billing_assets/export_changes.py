@@ -210,11 +210,10 @@ def source_refusals(time_source: TimeSource, home: BillingHome, warehouse: Wareh
                  if r["client"] in clients}
         sent = {(r["client"], r["month"]) for r in query_keyed(conn, "sent_snapshot_keys", priced)} if priced \
             else set()
-    rows = "entries in Harvest" if time_source.kind == "harvest" else "exports"
     if time_source.kind == "harvest":
-        changed = harvest_refusals(time_source, home, warehouse, sorted({*priced, *pairs}))
+        rows, changed = "entries in Harvest", harvest_refusals(time_source, home, warehouse, sorted({*priced, *pairs}))
     else:
-        changed = {(c.client, c.month): c.summary()
+        rows, changed = "exports", {(c.client, c.month): c.summary()
                    for c in changed_since_close(time_source, home, warehouse, priced)}
     out = {}
     for client, month in pairs:

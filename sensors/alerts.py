@@ -60,10 +60,13 @@ def _cursor(text: str | None) -> tuple[int | None, dict[str, str]]:
     return state["after"], state["alerted"]
 
 
-def _said(alert: dict) -> tuple[str, str]:
-    """(which failure, a digest of what it says): a re-close that finds the same failure says the same."""
-    key = hashlib.sha256(f"{alert['title']}|{alert['partition']}".encode()).hexdigest()[:16]
-    return key, hashlib.sha256(f"{alert['severity']}|{alert['message']}".encode()).hexdigest()[:16]
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _failure_key(evaluation) -> str:
+    """Which failure: the check and its client-month (what a later evaluation of it passes or fails again)."""
+    return _digest(f"{evaluation.asset_key.to_user_string()}.{evaluation.check_name}|{evaluation.partition}")
 
 
 @sensor(minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
@@ -89,8 +92,8 @@ def check_failure_alerts(context: SensorEvaluationContext, notifier: Notifier) -
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
         alert = check_alert(record, notifier)
-        if alert is not None:
-            key, digest = _said(alert)
+        if alert is not None:  # what it says: a re-close that finds the same failure says the same
+            key, digest = _failure_key(evaluation), _digest(f"{alert['severity']}|{alert['message']}")
             if alerted.get(key) == digest:
                 repeated += 1
             else:
@@ -98,8 +101,7 @@ def check_failure_alerts(context: SensorEvaluationContext, notifier: Notifier) -
                 alerted[key] = digest
                 sent += 1
         elif evaluation.passed and evaluation.partition is not None:
-            alerted.pop(_said({"title": f"{evaluation.asset_key.to_user_string()}.{evaluation.check_name}",
-                               "partition": evaluation.partition, "severity": "", "message": ""})[0], None)
+            alerted.pop(_failure_key(evaluation), None)
         cursor = record.storage_id
         context.update_cursor(json.dumps({"after": cursor, "alerted": alerted}))
     if passed_over and not records:  # start after the history passed over, even with nothing new yet

@@ -130,10 +130,12 @@ def line_tax_code(draft: InvoiceDraft, line: InvoiceLine) -> str | None:
     if tax is None:
         return None
     if line.kind in FEE_ADJUSTMENTS and line.kind not in tax.codes:
+        if discount_parts(draft, line):  # as the payload sends it: in parts, none of one code
+            return None
         fees = fee_codes(draft)
         if len(fees) == 1 and None not in fees:
             return next(iter(fees))
-        if discount_parts(draft, line) or len(fees) > 1:  # parts; or refused: `default` says not which fees
+        if len(fees) > 1:  # refused (`fee_codes_differ`): `default` says not which fees it adjusts
             return None
     return tax.code_for(line.kind)
 

@@ -44,7 +44,7 @@ class LedesTerms(BaseModel):
     @field_validator("timekeepers")
     @classmethod
     def _timekeeper_ids(cls, value: dict[str, str]) -> dict[str, str]:
-        bad = [p for p, tk in value.items() if not re.fullmatch(r"[^|\[\]\r\n]{1,20}", str(tk))]
+        bad = [p for p, tk in value.items() if not 1 <= len(str(tk)) <= 20 or LEDES_DELIMITERS.search(str(tk))]
         if bad:
             raise ValueError("; ".join(f"@{p}: must be 1-20 characters without | [ ]" for p in bad))
         return value

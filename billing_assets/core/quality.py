@@ -130,9 +130,6 @@ def reexported_rows(rows: Sequence[Mapping]) -> list[dict]:
     return out
 
 
-DAY_HOURS = Decimal(24)
-
-
 def person_days(days: Sequence[Mapping]) -> CheckOutcome:
     """A person's time of one day adds up to over 24 h across entries (each under the spec's 24-hour limit, so
     none is held), for this client or with another's: a row duplicated or dated on the wrong day, more often than

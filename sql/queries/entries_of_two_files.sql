@@ -1,6 +1,6 @@
 -- The raw time entries of the client-months in `partition_keys` whose rows come from more than one export file:
--- quality.reexported_rows looks there for a file exported again with edits (the same day, person, note and
--- billable flag).
+-- quality.reexported_rows looks there for a file exported again with edits (the same day, person and note; the
+-- billable flag, or else the hours).
 SELECT r.client, r.month, r.source_file, r.entry_id, r.entry_date, r.person, r.project, r.hours, r.notes,
        r.billable
 FROM raw_time_entries AS r
